@@ -1,0 +1,21 @@
+//===- Registration.cpp - what every llmc compiler tool registers ---------===//
+
+#include "compiler/Registration.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void llmc::registerCompilerDialects(mlir::DialectRegistry &registry) {
+  registry.insert<llmc::LlmcDialect, mlir::func::FuncDialect>();
+}
+
+void llmc::registerCompilerPasses() {
+  llmc::registerLlmcPasses();
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+}

@@ -1,0 +1,32 @@
+//===- LlmcOps.h - ops, attributes and types of the llmc dialect ----------===//
+//
+// The one header users of the dialect include.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_DIALECTS_LLMC_IR_LLMCOPS_H
+#define LLMC_DIALECTS_LLMC_IR_LLMCOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TensorEncoding.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/llmc/IR/LlmcDialect.h"
+#include "dialects/llmc/IR/SymbolicShape.h"
+
+#include "dialects/llmc/IR/LlmcEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/llmc/IR/LlmcAttrs.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/llmc/IR/LlmcTypes.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/llmc/IR/LlmcOps.h.inc"
+
+#endif // LLMC_DIALECTS_LLMC_IR_LLMCOPS_H

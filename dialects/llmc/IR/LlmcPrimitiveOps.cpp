@@ -1,0 +1,463 @@
+//===- LlmcPrimitiveOps.cpp - verifiers, inference and folders ------------===//
+//
+// The ONNX-level layer of the llmc dialect (see LlmcPrimitiveOps.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llmc/IR/LlmcOps.h"
+
+#include "mlir/Dialect/CommonFolders.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace llmc;
+
+static RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Two dimensions that may be equal at run time as far as types tell.
+static bool dimsAgree(const Dim &a, const Dim &b) {
+  return a == b || a.isUnknown() || b.isUnknown();
+}
+
+static LogicalResult checkAxis(std::optional<Location> loc, int64_t axis,
+                               int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             rank);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// constant
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getValue().getType());
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// Folds `x op c` to `x` when c is a splat of `identity` and the op does not
+/// broadcast x.
+static OpFoldResult foldRightIdentity(Value lhs, Attribute rhsAttr,
+                                      Type resultType, double identity) {
+  if (lhs.getType() != resultType)
+    return {};
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(rhsAttr);
+  if (!splat)
+    return {};
+  Type elementType = splat.getElementType();
+  if (isa<FloatType>(elementType) &&
+      splat.getSplatValue<APFloat>().convertToDouble() == identity)
+    return lhs;
+  if (isa<IntegerType>(elementType) &&
+      splat.getSplatValue<APInt>().getSExtValue() ==
+          static_cast<int64_t>(identity))
+    return lhs;
+  return {};
+}
+
+/// Evaluates a binary op on two constants of the result type.
+template <typename FloatFn, typename IntFn>
+static OpFoldResult foldConstants(Operation *op, ArrayRef<Attribute> operands,
+                                  FloatFn floatFn, IntFn intFn) {
+  Type resultType = op->getResult(0).getType();
+  if (op->getOperand(0).getType() != resultType ||
+      op->getOperand(1).getType() != resultType)
+    return {};
+  if (isa<FloatType>(getElementTypeOrSelf(resultType)))
+    return constFoldBinaryOp<FloatAttr>(operands, resultType, floatFn);
+  return constFoldBinaryOp<IntegerAttr>(operands, resultType, intFn);
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult folded = foldConstants(
+          *this, adaptor.getOperands(),
+          [](const APFloat &a, const APFloat &b) { return a + b; },
+          [](const APInt &a, const APInt &b) { return a + b; }))
+    return folded;
+  if (OpFoldResult folded =
+          foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 0.0))
+    return folded;
+  return foldRightIdentity(getRhs(), adaptor.getLhs(), getType(), 0.0);
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult folded = foldConstants(
+          *this, adaptor.getOperands(),
+          [](const APFloat &a, const APFloat &b) { return a - b; },
+          [](const APInt &a, const APInt &b) { return a - b; }))
+    return folded;
+  return foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 0.0);
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult folded = foldConstants(
+          *this, adaptor.getOperands(),
+          [](const APFloat &a, const APFloat &b) { return a * b; },
+          [](const APInt &a, const APInt &b) { return a * b; }))
+    return folded;
+  if (OpFoldResult folded =
+          foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 1.0))
+    return folded;
+  return foldRightIdentity(getRhs(), adaptor.getLhs(), getType(), 1.0);
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  // Integer division by zero has no value to fold to: leave it to run time.
+  if (isa<FloatType>(getElementTypeOrSelf(getType())))
+    if (OpFoldResult folded = constFoldBinaryOp<FloatAttr>(
+            adaptor.getOperands(), getType(),
+            [](const APFloat &a, const APFloat &b) { return a / b; });
+        folded && getLhs().getType() == getType() &&
+        getRhs().getType() == getType())
+      return folded;
+  return foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 1.0);
+}
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  SmallVector<Type, 1> broadcast;
+  if (failed(inferElementwiseResult(loc, {adaptor.getLhs(), adaptor.getRhs()},
+                                    broadcast)))
+    return failure();
+  inferred.push_back(buildTensorType(
+      getDims(cast<RankedTensorType>(broadcast.front())),
+      IntegerType::get(context, 1)));
+  return success();
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  SmallVector<Type, 1> values;
+  if (failed(inferElementwiseResult(
+          loc, {adaptor.getOnTrue(), adaptor.getOnFalse()}, values)))
+    return failure();
+  auto valueType = cast<RankedTensorType>(values.front());
+  auto conditionType = tensorType(adaptor.getCondition());
+  FailureOr<DimList> dims =
+      broadcastDims(getDims(conditionType), getDims(valueType), loc);
+  if (failed(dims))
+    return failure();
+  inferred.push_back(buildTensorType(*dims, valueType.getElementType()));
+  return success();
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  if (auto inner = getInput().getDefiningOp<NegOp>())
+    return inner.getInput();
+  return {};
+}
+
+OpFoldResult SqrtOp::fold(FoldAdaptor adaptor) {
+  return constFoldUnaryOp<FloatAttr, APFloat, void>(
+      adaptor.getOperands(), [](const APFloat &a) -> APFloat {
+        APFloat result(std::sqrt(a.convertToDouble()));
+        bool losesInfo = false;
+        result.convert(a.getSemantics(), APFloat::rmNearestTiesToEven,
+                       &losesInfo);
+        return result;
+      });
+}
+
+LogicalResult CastOp::verify() {
+  if (getDims(getInput().getType()) != getDims(getType()))
+    return emitOpError("changes the shape: ")
+           << getInput().getType() << " to " << getType();
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto lhsType = tensorType(adaptor.getLhs());
+  auto rhsType = tensorType(adaptor.getRhs());
+  if (lhsType.getRank() < 2 || rhsType.getRank() < 2)
+    return emitOptionalError(loc, "matmul operands must have rank >= 2, got ",
+                             lhsType.getRank(), " and ", rhsType.getRank());
+  if (lhsType.getElementType() != rhsType.getElementType())
+    return emitOptionalError(loc, "operand element types differ");
+  DimList lhs = getDims(lhsType), rhs = getDims(rhsType);
+  Dim m = lhs[lhs.size() - 2], k = lhs.back();
+  Dim rhsK = rhs[rhs.size() - 2], n = rhs.back();
+  if (!dimsAgree(k, rhsK)) {
+    if (loc)
+      mlir::emitError(*loc) << "contracting dimensions differ: " << k << " vs "
+                      << rhsK;
+    return failure();
+  }
+  FailureOr<DimList> batch =
+      broadcastDims(ArrayRef(lhs).drop_back(2), ArrayRef(rhs).drop_back(2), loc);
+  if (failed(batch))
+    return failure();
+  batch->push_back(m);
+  batch->push_back(n);
+  inferred.push_back(buildTensorType(*batch, lhsType.getElementType()));
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return checkAxis(getLoc(), getAxis(), getType().getRank());
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto dataType = tensorType(adaptor.getData());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, dataType.getRank())))
+    return failure();
+  DimList data = getDims(dataType);
+  DimList dims(data.begin(), data.begin() + axis);
+  llvm::append_range(dims, getDims(tensorType(adaptor.getIndices())));
+  dims.append(data.begin() + axis + 1, data.end());
+  inferred.push_back(buildTensorType(dims, dataType.getElementType()));
+  return success();
+}
+
+/// The static element count and the sorted names of a shape; false when an
+/// unknown dimension makes the size unknowable.
+static bool sizeOf(ArrayRef<Dim> dims, int64_t &product,
+                   SmallVectorImpl<StringRef> &names) {
+  product = 1;
+  for (const Dim &dim : dims) {
+    if (dim.isUnknown())
+      return false;
+    if (dim.isStatic())
+      product *= dim.getSize();
+    else
+      names.push_back(dim.getName().getValue());
+  }
+  llvm::sort(names);
+  return true;
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType inputType = getInput().getType(), resultType = getType();
+  if (inputType.getElementType() != resultType.getElementType())
+    return emitOpError("changes the element type");
+  int64_t inputSize, resultSize;
+  SmallVector<StringRef> inputNames, resultNames;
+  if (sizeOf(getDims(inputType), inputSize, inputNames) &&
+      sizeOf(getDims(resultType), resultSize, resultNames) &&
+      (inputSize != resultSize || inputNames != resultNames))
+    return emitOpError("changes the number of elements: ")
+           << inputType << " to " << resultType;
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+      dense && getType().hasStaticShape())
+    return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto inputType = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> permutation = adaptor.getPermutation();
+  if (static_cast<int64_t>(permutation.size()) != inputType.getRank())
+    return emitOptionalError(loc, "permutation has ", permutation.size(),
+                             " entries for rank ", inputType.getRank());
+  SmallVector<bool> seen(permutation.size(), false);
+  DimList input = getDims(inputType), dims;
+  for (int64_t source : permutation) {
+    if (source < 0 || source >= inputType.getRank() || seen[source])
+      return emitOptionalError(loc, "invalid permutation entry ", source);
+    seen[source] = true;
+    dims.push_back(input[source]);
+  }
+  inferred.push_back(buildTensorType(dims, inputType.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> permutation = getPermutation();
+  if (llvm::equal(permutation, llvm::seq<int64_t>(0, permutation.size())))
+    return getInput();
+  // transpose(transpose(x, p), q) = transpose(x, p o q).
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t index : permutation)
+      composed.push_back(inner.getPermutation()[index]);
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc, "expected at least one input");
+  auto firstType = tensorType(inputs.front());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, firstType.getRank())))
+    return failure();
+  DimList dims = getDims(firstType);
+  for (Value input : inputs.drop_front()) {
+    auto type = tensorType(input);
+    if (type.getElementType() != firstType.getElementType() ||
+        type.getRank() != firstType.getRank())
+      return emitOptionalError(loc, "inputs differ in element type or rank");
+    DimList other = getDims(type);
+    for (int64_t d = 0; d < firstType.getRank(); ++d) {
+      if (d == axis) {
+        dims[d] = dims[d].isStatic() && other[d].isStatic()
+                      ? Dim::fixed(dims[d].getSize() + other[d].getSize())
+                      : Dim::unknown();
+        continue;
+      }
+      if (!dimsAgree(dims[d], other[d])) {
+        if (loc)
+          mlir::emitError(*loc) << "inputs differ in dimension " << d << ": "
+                          << dims[d] << " vs " << other[d];
+        return failure();
+      }
+      if (dims[d].isUnknown())
+        dims[d] = other[d];
+    }
+  }
+  inferred.push_back(buildTensorType(dims, firstType.getElementType()));
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  return {};
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType inputType = getInput().getType(), resultType = getType();
+  int64_t rank = inputType.getRank();
+  if (resultType.getRank() != rank ||
+      inputType.getElementType() != resultType.getElementType())
+    return emitOpError("result must have the input's rank and element type");
+  if (static_cast<int64_t>(getOffsets().size()) != rank ||
+      static_cast<int64_t>(getStrides().size()) != rank)
+    return emitOpError("expected ") << rank << " offsets and strides";
+  DimList input = getDims(inputType), result = getDims(resultType);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t offset = getOffsets()[d], stride = getStrides()[d];
+    if (offset < 0 || stride < 1)
+      return emitOpError("dimension ")
+             << d << ": offset must be >= 0 and stride >= 1";
+    if (input[d].isStatic() && result[d].isStatic() &&
+        result[d].getSize() > 0 &&
+        offset + (result[d].getSize() - 1) * stride >= input[d].getSize())
+      return emitOpError("dimension ")
+             << d << " reads past its end: offset " << offset << ", size "
+             << result[d].getSize() << ", stride " << stride << ", extent "
+             << input[d].getSize();
+    if (input[d].isStatic() && result[d].isNamed() && offset >= input[d].getSize())
+      return emitOpError("dimension ") << d << ": offset " << offset
+                                       << " is past its extent "
+                                       << input[d].getSize();
+  }
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType() &&
+      llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
+      llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
+    return getInput();
+  return {};
+}
+
+LogicalResult SplitOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  if (failed(checkAxis(getLoc(), getAxis(), inputType.getRank())))
+    return failure();
+  if (getOutputs().empty())
+    return emitOpError("expected at least one output");
+  DimList input = getDims(inputType);
+  int64_t axis = getAxis(), total = 0;
+  bool allStatic = input[axis].isStatic();
+  for (Value output : getOutputs()) {
+    auto type = tensorType(output);
+    if (type.getRank() != inputType.getRank() ||
+        type.getElementType() != inputType.getElementType())
+      return emitOpError("outputs must have the input's rank and element type");
+    DimList dims = getDims(type);
+    for (int64_t d = 0; d < inputType.getRank(); ++d)
+      if (d != axis && !dimsAgree(dims[d], input[d]))
+        return emitOpError("output dimension ")
+               << d << " differs from the input's";
+    allStatic &= dims[axis].isStatic();
+    if (dims[axis].isStatic())
+      total += dims[axis].getSize();
+  }
+  if (allStatic && total != input[axis].getSize())
+    return emitOpError("outputs cover ")
+           << total << " of " << input[axis].getSize() << " along axis "
+           << axis;
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  RankedTensorType inputType = getInput().getType(), resultType = getType();
+  if (inputType.getElementType() != resultType.getElementType())
+    return emitOpError("changes the element type");
+  if (inputType.getRank() > resultType.getRank())
+    return emitOpError("cannot reduce the rank");
+  DimList result = getDims(resultType);
+  FailureOr<DimList> broadcast =
+      broadcastDims(getDims(inputType), result, getLoc());
+  if (failed(broadcast))
+    return failure();
+  if (!refinesDims(result, *broadcast))
+    return emitOpError("result type ")
+           << resultType << " is not " << inputType << " broadcast";
+  return success();
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}

@@ -1,0 +1,240 @@
+//===- LlmcPrimitiveOps.td - ONNX-level ops ----------------*- tablegen -*-===//
+//
+// The import target: ops close to ONNX semantics, restricted to what real
+// transformer exports contain once shape arithmetic is folded away. Axes are
+// always normalized (non-negative) and broadcasting follows numpy rules.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_PRIMITIVE_OPS_TD
+#define LLMC_PRIMITIVE_OPS_TD
+
+def Llmc_ConstantOp : Llmc_Op<"constant",
+    [ConstantLike, Pure, InferTypeOpAdaptor]> {
+  let summary = "a tensor constant (weights, tables, scalars)";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Llmc_BinaryOp<string mnemonic, list<Trait> traits = []>
+    : Llmc_InferredOp<mnemonic, traits, [{
+      ::llvm::LogicalResult $cppClass::inferReturnTypes(
+          ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+          Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+        return ::llmc::inferElementwiseResult(location, adaptor.getOperands(),
+                                              inferred);
+      }
+    }]> {
+  let summary = "elementwise " # mnemonic # " with numpy broadcasting";
+  let arguments = (ins Llmc_Tensor:$lhs, Llmc_Tensor:$rhs);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Llmc_AddOp : Llmc_BinaryOp<"add", [Commutative]> { let hasFolder = 1; }
+def Llmc_SubOp : Llmc_BinaryOp<"sub"> { let hasFolder = 1; }
+def Llmc_MulOp : Llmc_BinaryOp<"mul", [Commutative]> { let hasFolder = 1; }
+def Llmc_DivOp : Llmc_BinaryOp<"div"> { let hasFolder = 1; }
+def Llmc_PowOp : Llmc_BinaryOp<"pow">;
+def Llmc_MaxOp : Llmc_BinaryOp<"max", [Commutative]>;
+def Llmc_MinOp : Llmc_BinaryOp<"min", [Commutative]>;
+
+def Llmc_CompareOp : Llmc_InferredOp<"compare"> {
+  let summary = "elementwise comparison with numpy broadcasting, to i1";
+  let arguments = (ins Llmc_CompareKind:$kind, Llmc_Tensor:$lhs,
+                       Llmc_Tensor:$rhs);
+  let results = (outs Llmc_BoolTensor:$result);
+  let assemblyFormat = [{
+    $kind `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Llmc_SelectOp : Llmc_InferredOp<"select"> {
+  let summary = "elementwise choice (ONNX Where) with numpy broadcasting";
+  let arguments = (ins Llmc_BoolTensor:$condition, Llmc_Tensor:$on_true,
+                       Llmc_Tensor:$on_false);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+class Llmc_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : Llmc_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let summary = "elementwise " # mnemonic;
+  let arguments = (ins Llmc_FloatTensor:$input);
+  let results = (outs Llmc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Llmc_NegOp : Llmc_UnaryOp<"neg"> { let hasFolder = 1; }
+def Llmc_AbsOp : Llmc_UnaryOp<"abs">;
+def Llmc_ExpOp : Llmc_UnaryOp<"exp">;
+def Llmc_LogOp : Llmc_UnaryOp<"log">;
+def Llmc_SqrtOp : Llmc_UnaryOp<"sqrt"> { let hasFolder = 1; }
+def Llmc_RsqrtOp : Llmc_UnaryOp<"rsqrt">;
+def Llmc_ReciprocalOp : Llmc_UnaryOp<"reciprocal">;
+def Llmc_TanhOp : Llmc_UnaryOp<"tanh">;
+def Llmc_ErfOp : Llmc_UnaryOp<"erf">;
+def Llmc_SigmoidOp : Llmc_UnaryOp<"sigmoid">;
+
+def Llmc_CastOp : Llmc_Op<"cast", [Pure]> {
+  let summary = "elementwise conversion to another element type";
+  let arguments = (ins Llmc_Tensor:$input);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and reductions
+//===----------------------------------------------------------------------===//
+
+def Llmc_MatmulOp : Llmc_InferredOp<"matmul"> {
+  let summary = "batched matrix product [..., M, K] x [..., K, N]";
+  let description = [{
+    ONNX MatMul for operands of rank 2 or more: the leading (batch)
+    dimensions broadcast, the last two multiply.
+  }];
+  let arguments = (ins Llmc_FloatTensor:$lhs, Llmc_FloatTensor:$rhs);
+  let results = (outs Llmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+class Llmc_ReduceOp<string mnemonic> : Llmc_InferredOp<mnemonic, [], [{
+      ::llvm::LogicalResult $cppClass::inferReturnTypes(
+          ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+          Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+        return ::llmc::inferReductionResult(location, adaptor.getInput(),
+                                            adaptor.getAxes(),
+                                            adaptor.getKeepDims(), inferred);
+      }
+    }]> {
+  let summary = mnemonic # " over the given axes";
+  let arguments = (ins Llmc_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keep_dims);
+  let results = (outs Llmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input $axes (`keep_dims` $keep_dims^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Llmc_ReduceSumOp : Llmc_ReduceOp<"reduce_sum">;
+def Llmc_ReduceMeanOp : Llmc_ReduceOp<"reduce_mean">;
+def Llmc_ReduceMaxOp : Llmc_ReduceOp<"reduce_max">;
+
+def Llmc_SoftmaxOp : Llmc_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let arguments = (ins Llmc_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Llmc_FloatTensor:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Llmc_GatherOp : Llmc_InferredOp<"gather"> {
+  let summary = "ONNX Gather: pick slices of `data` along `axis`";
+  let arguments = (ins Llmc_Tensor:$data, Llmc_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `axis` $axis attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Llmc_ReshapeOp : Llmc_Op<"reshape", [Pure]> {
+  let summary = "reinterpret a tensor with another shape of the same size";
+  let description = [{
+    The result type is the target shape; symbolic dimensions in it are how a
+    reshape such as `[batch, sequence, 8, 8]` is expressed without any shape
+    computation in the graph.
+  }];
+  let arguments = (ins Llmc_Tensor:$input);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Llmc_TransposeOp : Llmc_InferredOp<"transpose"> {
+  let summary = "permute dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Llmc_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input $permutation attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def Llmc_ConcatOp : Llmc_InferredOp<"concat"> {
+  let summary = "join tensors along one axis";
+  let arguments = (ins Variadic<Llmc_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `axis` $axis attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def Llmc_SliceOp : Llmc_Op<"slice", [Pure]> {
+  let summary = "strided window of a tensor; its extent is the result shape";
+  let description = [{
+    Result element `i` along dimension `d` is input element
+    `offsets[d] + i * strides[d]`. Sizes come from the result type, so a
+    slice to a symbolic length (`mask[:sequence, :sequence]`) needs no
+    shape operand.
+  }];
+  let arguments = (ins Llmc_Tensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$strides);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `offsets` $offsets `strides` $strides attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Llmc_SplitOp : Llmc_Op<"split", [Pure]> {
+  let summary = "cut a tensor into consecutive pieces along one axis";
+  let arguments = (ins Llmc_Tensor:$input, I64Attr:$axis);
+  let results = (outs Variadic<Llmc_Tensor>:$outputs);
+  let assemblyFormat = [{
+    $input `axis` $axis attr-dict `:` type($input) `->` type($outputs)
+  }];
+  let hasVerifier = 1;
+}
+
+def Llmc_ExpandOp : Llmc_Op<"expand", [Pure]> {
+  let summary = "broadcast a tensor to the result shape (ONNX Expand)";
+  let arguments = (ins Llmc_Tensor:$input);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Llmc_IotaOp : Llmc_Op<"iota", [Pure]> {
+  let summary = "0, 1, 2, ... along a 1-D result (ONNX Range from 0 by 1)";
+  let results = (outs 1DTensorOf<[AnySignlessInteger]>:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+#endif // LLMC_PRIMITIVE_OPS_TD

@@ -1,0 +1,90 @@
+//===- SymbolicShape.h - static, named and unknown dimensions -------------===//
+//
+// The llmc view of a tensor dimension: a static extent, a named symbolic
+// extent (from the #llmc.dims encoding), or unknown. Shape inference of every
+// llmc op is written in these terms, so symbolic names flow through the graph.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_DIALECTS_LLMC_IR_SYMBOLICSHAPE_H
+#define LLMC_DIALECTS_LLMC_IR_SYMBOLICSHAPE_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/ValueRange.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace llmc {
+
+class Dim {
+public:
+  static Dim fixed(int64_t size) { return Dim(size, {}); }
+  static Dim named(mlir::StringAttr name) {
+    return Dim(mlir::ShapedType::kDynamic, name);
+  }
+  static Dim unknown() { return Dim(mlir::ShapedType::kDynamic, {}); }
+
+  bool isStatic() const { return !mlir::ShapedType::isDynamic(size); }
+  bool isNamed() const { return static_cast<bool>(name); }
+  bool isUnknown() const { return !isStatic() && !isNamed(); }
+  int64_t getSize() const { return size; }
+  mlir::StringAttr getName() const { return name; }
+
+  bool operator==(const Dim &other) const {
+    return size == other.size && name == other.name;
+  }
+  bool operator!=(const Dim &other) const { return !(*this == other); }
+
+private:
+  Dim(int64_t size, mlir::StringAttr name) : size(size), name(name) {}
+  int64_t size;
+  mlir::StringAttr name;
+};
+
+mlir::Diagnostic &operator<<(mlir::Diagnostic &diag,
+                            const Dim &dim);
+
+using DimList = llvm::SmallVector<Dim, 4>;
+
+/// The dimensions of `type`, with names taken from its #llmc.dims encoding.
+DimList getDims(mlir::RankedTensorType type);
+
+/// A ranked tensor type with these dimensions; it carries a #llmc.dims
+/// encoding exactly when at least one dimension is named.
+mlir::RankedTensorType buildTensorType(llvm::ArrayRef<Dim> dims,
+                                       mlir::Type elementType);
+
+/// Numpy broadcasting of two shapes (right-aligned). Two different names, or
+/// a name against a static extent other than 1, do not broadcast: that is an
+/// error reported at `loc` (when given) rather than a guess.
+mlir::FailureOr<DimList> broadcastDims(llvm::ArrayRef<Dim> lhs,
+                                       llvm::ArrayRef<Dim> rhs,
+                                       std::optional<mlir::Location> loc);
+
+/// True when `declared` is `inferred` or refines it: a dimension inference
+/// leaves unknown may be declared with a name (or unknown), nothing else may
+/// differ.
+bool refinesDims(llvm::ArrayRef<Dim> declared, llvm::ArrayRef<Dim> inferred);
+
+/// Whether result types declared on an op are compatible with the inferred
+/// ones, in the sense of refinesDims (used by every shape-inferring op).
+bool areCompatibleResultTypes(mlir::TypeRange inferred,
+                              mlir::TypeRange declared);
+
+/// The result type of an elementwise op: its tensor operands broadcast, and
+/// all have the element type of the first.
+mlir::LogicalResult
+inferElementwiseResult(std::optional<mlir::Location> loc,
+                       mlir::ValueRange operands,
+                       llvm::SmallVectorImpl<mlir::Type> &inferred);
+
+/// The result type of a reduction over `axes` (strictly increasing, in
+/// range), which become 1 with `keepDims` and disappear without.
+mlir::LogicalResult
+inferReductionResult(std::optional<mlir::Location> loc, mlir::Value input,
+                     llvm::ArrayRef<int64_t> axes, bool keepDims,
+                     llvm::SmallVectorImpl<mlir::Type> &inferred);
+
+} // namespace llmc
+
+#endif // LLMC_DIALECTS_LLMC_IR_SYMBOLICSHAPE_H

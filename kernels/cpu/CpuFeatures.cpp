@@ -1,0 +1,49 @@
+//===- CpuFeatures.cpp - instruction sets the CPU kernels may use ---------===//
+
+#include "kernels/cpu/CpuFeatures.h"
+
+namespace llmc::kernels {
+
+static CpuFeatures detect() {
+  CpuFeatures features;
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc's checks include the OS having enabled the register state (XCR0).
+  __builtin_cpu_init();
+  features.avx2 = __builtin_cpu_supports("avx2");
+  features.fma = __builtin_cpu_supports("fma");
+  features.f16c = __builtin_cpu_supports("f16c");
+  features.avx512f = __builtin_cpu_supports("avx512f");
+  features.avx512bw = __builtin_cpu_supports("avx512bw");
+  features.avx512vl = __builtin_cpu_supports("avx512vl");
+  features.avx512vnni = __builtin_cpu_supports("avx512vnni");
+  features.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+#endif
+  return features;
+}
+
+const CpuFeatures &hostCpuFeatures() {
+  static const CpuFeatures features = detect();
+  return features;
+}
+
+std::string describe(const CpuFeatures &features) {
+  std::string result;
+  auto add = [&](bool present, const char *name) {
+    if (!present)
+      return;
+    if (!result.empty())
+      result += ' ';
+    result += name;
+  };
+  add(features.avx2, "avx2");
+  add(features.fma, "fma");
+  add(features.f16c, "f16c");
+  add(features.avx512f, "avx512f");
+  add(features.avx512bw, "avx512bw");
+  add(features.avx512vl, "avx512vl");
+  add(features.avx512vnni, "avx512_vnni");
+  add(features.avx512bf16, "avx512_bf16");
+  return result;
+}
+
+} // namespace llmc::kernels

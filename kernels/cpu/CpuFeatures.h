@@ -1,0 +1,35 @@
+//===- CpuFeatures.h - instruction sets the CPU kernels may use -----------===//
+//
+// CPU kernels are built for several ISAs and pick one at run time from these
+// flags (never at build time: the artifact may run on another machine).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_KERNELS_CPU_CPUFEATURES_H
+#define LLMC_KERNELS_CPU_CPUFEATURES_H
+
+#include <string>
+
+namespace llmc::kernels {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512vnni = false;
+  bool avx512bf16 = false;
+};
+
+/// What this CPU and OS support, detected once.
+const CpuFeatures &hostCpuFeatures();
+
+/// The supported features as space-separated lower-case names, as
+/// /proc/cpuinfo spells them ("avx2 fma f16c ...").
+std::string describe(const CpuFeatures &features);
+
+} // namespace llmc::kernels
+
+#endif // LLMC_KERNELS_CPU_CPUFEATURES_H

@@ -1,0 +1,18 @@
+//===- Passes.h - declarations and registration of every llmc pass --------===//
+
+#ifndef LLMC_PASSES_PASSES_H
+#define LLMC_PASSES_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace llmc {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+} // namespace llmc
+
+#endif // LLMC_PASSES_PASSES_H

@@ -1,0 +1,27 @@
+# lit configuration for llmc: FileCheck-based tests of the dialect, passes and
+# tools. Run through ctest (test name `lit`) or `lit -v build/test`.
+import os
+
+import lit.formats
+
+config.name = "llmc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(os.path.dirname(config.llmc_tools_dir),
+                                     "test")
+# gtest sources and the examples live beside the lit tests but are not lit tests.
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in",
+                   "runtime", "kernels"]
+
+# Our tools first, then FileCheck, not, count, split-file from LLVM 22.
+path = os.pathsep.join([config.llmc_tools_dir, config.llvm_tools_dir,
+                        config.environment.get("PATH", os.environ["PATH"])])
+config.environment["PATH"] = path
+for tool in ["FileCheck", "not", "count", "split-file"]:
+    if not os.path.exists(os.path.join(config.llvm_tools_dir, tool)):
+        lit_config.fatal(f"{tool} not found in {config.llvm_tools_dir}; "
+                         "run scripts/setup.sh")
+
+config.substitutions.append(("%llmc_src", config.llmc_source_dir))
+config.substitutions.append(("%models", config.shared_models_dir))
