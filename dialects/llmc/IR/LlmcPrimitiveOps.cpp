@@ -222,7 +222,10 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult SoftmaxOp::verify() {
-  return checkAxis(getLoc(), getAxis(), getType().getRank());
+  if (getAxis() < 0 || getAxis() >= getType().getRank())
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << getType().getRank();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -411,8 +414,9 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
 
 LogicalResult SplitOp::verify() {
   RankedTensorType inputType = getInput().getType();
-  if (failed(checkAxis(getLoc(), getAxis(), inputType.getRank())))
-    return failure();
+  if (getAxis() < 0 || getAxis() >= inputType.getRank())
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << inputType.getRank();
   if (getOutputs().empty())
     return emitOpError("expected at least one output");
   DimList input = getDims(inputType);

@@ -130,17 +130,17 @@ func.func @transformer(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>,
 
 // CHECK-LABEL: func.func @quantized
 func.func @quantized(%x: tensor<?x64xf32, #llmc.dims<sequence>>) -> tensor<?x64xf32, #llmc.dims<sequence>> {
-  // CHECK: llmc.qconstant dense<1> : tensor<64x64xui4> scales dense<5.000000e-01> : tensor<64x2xf16> zeros dense<8> : tensor<64x2xui4> : !llmc.qweight<64x64xui4, group 32, scale f16, zero ui4>
+  // CHECK: llmc.qconstant dense<1> : tensor<64x64xui4> scales dense<5.000000e-01> : tensor<64x2xf16> zeros dense<8> : tensor<64x2xui4> : <64x64xui4, group 32, scale f16, zero ui4>
   %awq = llmc.qconstant dense<1> : tensor<64x64xui4> scales dense<0.5> : tensor<64x2xf16> zeros dense<8> : tensor<64x2xui4> : !llmc.qweight<64x64xui4, group 32, scale f16, zero ui4>
-  // CHECK: llmc.qconstant dense<-3> : tensor<64x64xsi8> scales dense<1.000000e-01> : tensor<64x1xf32> : !llmc.qweight<64x64xsi8, per_channel, scale f32>
+  // CHECK: llmc.qconstant dense<-3> : tensor<64x64xsi8> scales dense<1.000000e-01> : tensor<64x1xf32> : <64x64xsi8, per_channel, scale f32>
   %int8 = llmc.qconstant dense<-3> : tensor<64x64xsi8> scales dense<0.1> : tensor<64x1xf32> : !llmc.qweight<64x64xsi8, per_channel, scale f32>
-  // CHECK: llmc.qconstant dense<1.000000e+00> : tensor<64x64xf8E4M3FN> scales dense<2.000000e+00> : tensor<1x1xf32> : !llmc.qweight<64x64xf8E4M3FN, per_tensor, scale f32>
+  // CHECK: llmc.qconstant dense<1.000000e+00> : tensor<64x64xf8E4M3FN> scales dense<2.000000e+00> : tensor<1x1xf32> : <64x64xf8E4M3FN, per_tensor, scale f32>
   %fp8 = llmc.qconstant dense<1.0> : tensor<64x64xf8E4M3FN> scales dense<2.0> : tensor<1x1xf32> : !llmc.qweight<64x64xf8E4M3FN, per_tensor, scale f32>
   // CHECK: llmc.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32, #llmc.dims<sequence>>, !llmc.qweight<64x64xui4, group 32, scale f16, zero ui4>) -> tensor<?x64xf32, #llmc.dims<sequence>>
   %0 = llmc.linear %x, %awq : (tensor<?x64xf32, #llmc.dims<sequence>>, !llmc.qweight<64x64xui4, group 32, scale f16, zero ui4>) -> tensor<?x64xf32, #llmc.dims<sequence>>
   // CHECK: llmc.gated_mlp gelu_tanh %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x64xf32, #llmc.dims<sequence>>, !llmc.qweight<64x64xsi8, per_channel, scale f32>, !llmc.qweight<64x64xf8E4M3FN, per_tensor, scale f32>, !llmc.qweight<64x64xui4, group 32, scale f16, zero ui4>
   %1 = llmc.gated_mlp gelu_tanh %0, %int8, %fp8, %awq : tensor<?x64xf32, #llmc.dims<sequence>>, !llmc.qweight<64x64xsi8, per_channel, scale f32>, !llmc.qweight<64x64xf8E4M3FN, per_tensor, scale f32>, !llmc.qweight<64x64xui4, group 32, scale f16, zero ui4>
-  // CHECK: llmc.dequantize %{{.*}} : !llmc.qweight<64x64xf8E4M3FN, per_tensor, scale f32> -> tensor<64x64xf32>
+  // CHECK: llmc.dequantize %{{.*}} : <64x64xf8E4M3FN, per_tensor, scale f32> -> tensor<64x64xf32>
   %w = llmc.dequantize %fp8 : !llmc.qweight<64x64xf8E4M3FN, per_tensor, scale f32> -> tensor<64x64xf32>
   %2 = llmc.linear %1, %w : (tensor<?x64xf32, #llmc.dims<sequence>>, tensor<64x64xf32>) -> tensor<?x64xf32, #llmc.dims<sequence>>
   return %2 : tensor<?x64xf32, #llmc.dims<sequence>>

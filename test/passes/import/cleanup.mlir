@@ -1,0 +1,115 @@
+// RUN: llmc-opt %s --llmc-cleanup --split-input-file | FileCheck %s
+// RUN: llmc-opt %s --llmc-cleanup="cse=false" --split-input-file | FileCheck %s --check-prefix=NOCSE
+
+// Constant arithmetic folds to one constant; unused constants disappear.
+// CHECK-LABEL: func.func @fold_constants
+// CHECK-NEXT: %[[C:.*]] = llmc.constant dense<[9.000000e+00, 1.600000e+01]> : tensor<2xf32>
+// CHECK-NEXT: return %[[C]]
+func.func @fold_constants() -> tensor<2xf32> {
+  %a = llmc.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %b = llmc.constant dense<[3.0, 4.0]> : tensor<2xf32>
+  %unused = llmc.constant dense<7.0> : tensor<2xf32>
+  %sum = llmc.add %a, %b : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %diff = llmc.sub %sum, %a : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %sq = llmc.mul %diff, %diff : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %r = llmc.sqrt %sq : tensor<2xf32>
+  %q = llmc.div %sq, %r : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %p = llmc.mul %q, %q : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %s = llmc.sqrt %p : tensor<2xf32>
+  %t = llmc.mul %s, %s : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return %t : tensor<2xf32>
+}
+
+// -----
+
+// Identities vanish: x + 0, 0 + x, x - 0, x * 1, x / 1, same-type cast,
+// reshape, expand and slice, a one-input concat, an identity transpose, and
+// neg(neg(x)).
+// CHECK-LABEL: func.func @identities
+// CHECK-SAME: (%[[X:.*]]: tensor
+// CHECK-NOT: = llmc.
+// CHECK: return %[[X]]
+func.func @identities(%x: tensor<?x4xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>> {
+  %zero = llmc.constant dense<0.0> : tensor<f32>
+  %zeros = llmc.constant dense<0.0> : tensor<4xf32>
+  %one = llmc.constant dense<1.0> : tensor<f32>
+  %0 = llmc.add %x, %zero : (tensor<?x4xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %1 = llmc.add %zeros, %0 : (tensor<4xf32>, tensor<?x4xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %2 = llmc.sub %1, %zero : (tensor<?x4xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %3 = llmc.mul %2, %one : (tensor<?x4xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %4 = llmc.div %3, %one : (tensor<?x4xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %5 = llmc.cast %4 : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %6 = llmc.reshape %5 : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %7 = llmc.expand %6 : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %8 = llmc.slice %7 offsets [0, 0] strides [1, 1] : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %9 = llmc.concat %8 axis 1 : (tensor<?x4xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %10 = llmc.transpose %9 [0, 1] : (tensor<?x4xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %11 = llmc.neg %10 : tensor<?x4xf32, #llmc.dims<sequence>>
+  %12 = llmc.neg %11 : tensor<?x4xf32, #llmc.dims<sequence>>
+  return %12 : tensor<?x4xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// Chains compose: two reshapes become one, two transposes become one.
+// CHECK-LABEL: func.func @chains
+// CHECK-NEXT: %[[R:.*]] = llmc.reshape %{{.*}} : tensor<?x64xf32, #llmc.dims<sequence>> -> tensor<?x4x16xf32, #llmc.dims<sequence>>
+// CHECK-NEXT: %[[T:.*]] = llmc.transpose %[[R]] [1, 0, 2]
+// CHECK-NEXT: return %[[T]]
+func.func @chains(%x: tensor<?x64xf32, #llmc.dims<sequence>>) -> tensor<4x?x16xf32, #llmc.dims<sequence>> {
+  %0 = llmc.reshape %x : tensor<?x64xf32, #llmc.dims<sequence>> -> tensor<?x8x8xf32, #llmc.dims<sequence>>
+  %1 = llmc.reshape %0 : tensor<?x8x8xf32, #llmc.dims<sequence>> -> tensor<?x4x16xf32, #llmc.dims<sequence>>
+  %2 = llmc.transpose %1 [2, 1, 0] : (tensor<?x4x16xf32, #llmc.dims<sequence>>) -> tensor<16x4x?xf32, #llmc.dims<sequence>>
+  %3 = llmc.transpose %2 [1, 2, 0] : (tensor<16x4x?xf32, #llmc.dims<sequence>>) -> tensor<4x?x16xf32, #llmc.dims<sequence>>
+  return %3 : tensor<4x?x16xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// A constant reshaped at compile time becomes a constant of the new shape.
+// CHECK-LABEL: func.func @reshape_constant
+// CHECK-NEXT: llmc.constant dense<{{\[}}[1, 2], [3, 4]]> : tensor<2x2xi64>
+func.func @reshape_constant() -> tensor<2x2xi64> {
+  %c = llmc.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  %r = llmc.reshape %c : tensor<4xi64> -> tensor<2x2xi64>
+  return %r : tensor<2x2xi64>
+}
+
+// -----
+
+// Identical computations are computed once (unless cse=false).
+// CHECK-LABEL: func.func @cse
+// CHECK-COUNT-1: llmc.rms_norm
+// CHECK-NOT: llmc.rms_norm
+// NOCSE-LABEL: func.func @cse
+// NOCSE-COUNT-2: llmc.rms_norm
+func.func @cse(%x: tensor<4x64xf32>, %w: tensor<64xf32>) -> tensor<4x64xf32> {
+  %a = llmc.rms_norm %x, %w epsilon 1.0e-5 : tensor<4x64xf32>, tensor<64xf32>
+  %b = llmc.rms_norm %x, %w epsilon 1.0e-5 : tensor<4x64xf32>, tensor<64xf32>
+  %s = llmc.add %a, %b : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %s : tensor<4x64xf32>
+}
+
+// -----
+
+// Must not fire: adding zero that broadcasts x changes its shape; scaling
+// by 2 is not an identity; integer division is left to run time; different
+// epsilons are different computations.
+// CHECK-LABEL: func.func @keep
+// CHECK: llmc.add
+// CHECK: llmc.mul
+// CHECK: llmc.div
+// CHECK-COUNT-2: llmc.rms_norm
+func.func @keep(%x: tensor<4xf32>, %w: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<4xf32>, tensor<2xi32>, tensor<4xf32>) {
+  %zeros = llmc.constant dense<0.0> : tensor<3x4xf32>
+  %two = llmc.constant dense<2.0> : tensor<f32>
+  %0 = llmc.add %x, %zeros : (tensor<4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %1 = llmc.mul %x, %two : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %i = llmc.constant dense<[7, 8]> : tensor<2xi32>
+  %z = llmc.constant dense<[0, 2]> : tensor<2xi32>
+  %2 = llmc.div %i, %z : (tensor<2xi32>, tensor<2xi32>) -> tensor<2xi32>
+  %a = llmc.rms_norm %x, %w epsilon 1.0e-5 : tensor<4xf32>, tensor<4xf32>
+  %b = llmc.rms_norm %x, %w epsilon 1.0e-6 : tensor<4xf32>, tensor<4xf32>
+  %3 = llmc.add %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0, %1, %2, %3 : tensor<3x4xf32>, tensor<4xf32>, tensor<2xi32>, tensor<4xf32>
+}
