@@ -33,8 +33,7 @@ TEST(CpuFeatures, MatchesProcCpuinfo) {
 #endif
   std::set<std::string> flags = readCpuinfoFlags();
   ASSERT_FALSE(flags.empty()) << "no flags line in /proc/cpuinfo";
-  const llmc::kernels::CpuFeatures &features =
-      llmc::kernels::hostCpuFeatures();
+  const llmc::kernels::CpuFeatures &features = llmc::kernels::hostCpuFeatures();
   EXPECT_EQ(features.avx2, flags.count("avx2") == 1);
   EXPECT_EQ(features.fma, flags.count("fma") == 1);
   EXPECT_EQ(features.f16c, flags.count("f16c") == 1);

@@ -133,9 +133,9 @@ LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
   if (failed(inferElementwiseResult(loc, {adaptor.getLhs(), adaptor.getRhs()},
                                     broadcast)))
     return failure();
-  inferred.push_back(buildTensorType(
-      getDims(cast<RankedTensorType>(broadcast.front())),
-      IntegerType::get(context, 1)));
+  inferred.push_back(
+      buildTensorType(getDims(cast<RankedTensorType>(broadcast.front())),
+                      IntegerType::get(context, 1)));
   return success();
 }
 
@@ -207,12 +207,12 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   Dim rhsK = rhs[rhs.size() - 2], n = rhs.back();
   if (!dimsAgree(k, rhsK)) {
     if (loc)
-      mlir::emitError(*loc) << "contracting dimensions differ: " << k << " vs "
-                      << rhsK;
+      mlir::emitError(*loc)
+          << "contracting dimensions differ: " << k << " vs " << rhsK;
     return failure();
   }
-  FailureOr<DimList> batch =
-      broadcastDims(ArrayRef(lhs).drop_back(2), ArrayRef(rhs).drop_back(2), loc);
+  FailureOr<DimList> batch = broadcastDims(ArrayRef(lhs).drop_back(2),
+                                           ArrayRef(rhs).drop_back(2), loc);
   if (failed(batch))
     return failure();
   batch->push_back(m);
@@ -357,7 +357,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
       if (!dimsAgree(dims[d], other[d])) {
         if (loc)
           mlir::emitError(*loc) << "inputs differ in dimension " << d << ": "
-                          << dims[d] << " vs " << other[d];
+                                << dims[d] << " vs " << other[d];
         return failure();
       }
       if (dims[d].isUnknown())
@@ -396,10 +396,11 @@ LogicalResult SliceOp::verify() {
              << d << " reads past its end: offset " << offset << ", size "
              << result[d].getSize() << ", stride " << stride << ", extent "
              << input[d].getSize();
-    if (input[d].isStatic() && result[d].isNamed() && offset >= input[d].getSize())
-      return emitOpError("dimension ") << d << ": offset " << offset
-                                       << " is past its extent "
-                                       << input[d].getSize();
+    if (input[d].isStatic() && result[d].isNamed() &&
+        offset >= input[d].getSize())
+      return emitOpError("dimension ")
+             << d << ": offset " << offset << " is past its extent "
+             << input[d].getSize();
   }
   return success();
 }

@@ -27,8 +27,7 @@ static FailureOr<WeightShape> getWeightShape(std::optional<Location> loc,
                        Dim::fixed(quantized.getInFeatures())};
   auto tensor = cast<RankedTensorType>(weight);
   if (tensor.getRank() != 2)
-    return emitOptionalError(loc, "weight must be 2-D [out, in], got ",
-                             tensor);
+    return emitOptionalError(loc, "weight must be 2-D [out, in], got ", tensor);
   if (tensor.getElementType() != elementType)
     return emitOptionalError(loc, "weight element type ",
                              tensor.getElementType(),
@@ -60,8 +59,9 @@ static LogicalResult inferProjection(std::optional<Location> loc, Value input,
     if (biasType.getRank() != 1 ||
         biasType.getElementType() != inputType.getElementType() ||
         !dimsAgree(getDims(biasType)[0], shape->out))
-      return emitOptionalError(loc, "bias must be [out_features] of the "
-                                    "input's element type, got ",
+      return emitOptionalError(loc,
+                               "bias must be [out_features] of the "
+                               "input's element type, got ",
                                biasType);
   }
   dims.back() = shape->out;
@@ -95,8 +95,8 @@ LogicalResult LmHeadOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  return inferProjection(loc, adaptor.getInput(), adaptor.getWeight(),
-                         Value(), inferred);
+  return inferProjection(loc, adaptor.getInput(), adaptor.getWeight(), Value(),
+                         inferred);
 }
 
 /// Checks a per-feature parameter ([dim], matching the input's last axis).
@@ -109,8 +109,7 @@ static LogicalResult verifyFeatureVector(Operation *op, StringRef what,
       !dimsAgree(getDims(vector)[0], getDims(input).back()))
     return op->emitOpError()
            << what << " must be 1-D, of the input's element type, and as long "
-           << "as its last dimension; got " << vector << " for input "
-           << input;
+           << "as its last dimension; got " << vector << " for input " << input;
   return success();
 }
 
@@ -214,8 +213,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   if (FloatAttr scale = adaptor.getScaleAttr();
       scale && !(scale.getValueAsDouble() > 0.0))
     return emitOptionalError(loc, "scale must be positive");
-  inferred.push_back(buildTensorType({query[0], query[1], query[2], value[3]},
-                                     elementType));
+  inferred.push_back(
+      buildTensorType({query[0], query[1], query[2], value[3]}, elementType));
   return success();
 }
 
@@ -261,8 +260,7 @@ LogicalResult QConstantOp::verify() {
                            : "zero points given for a type without them");
   if (getZerosAttr() && getZerosAttr().getType() != type.getZerosTensorType())
     return emitOpError("zero points must be ")
-           << type.getZerosTensorType() << ", got "
-           << getZerosAttr().getType();
+           << type.getZerosTensorType() << ", got " << getZerosAttr().getType();
   return success();
 }
 

@@ -44,8 +44,7 @@ Type QWeightType::parse(AsmParser &parser) {
     return {};
   }
   int64_t groupSize = 0;
-  if (*granularity == QuantGranularity::group &&
-      parser.parseInteger(groupSize))
+  if (*granularity == QuantGranularity::group && parser.parseInteger(groupSize))
     return {};
   if (parser.parseComma() || parser.parseKeyword("scale") ||
       parser.parseType(scale))
@@ -56,8 +55,8 @@ Type QWeightType::parse(AsmParser &parser) {
   if (parser.parseGreater())
     return {};
   return parser.getChecked<QWeightType>(loc, parser.getContext(), shape,
-                                        storage, *granularity, groupSize,
-                                        scale, zero);
+                                        storage, *granularity, groupSize, scale,
+                                        zero);
 }
 
 void QWeightType::print(AsmPrinter &printer) const {

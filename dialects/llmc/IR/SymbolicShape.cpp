@@ -31,7 +31,7 @@ DimList getDims(RankedTensorType type) {
     if (dims && nextName < dims.getNames().size())
       name = dims.getNames()[nextName++];
     result.push_back(name && !name.getValue().empty() ? Dim::named(name)
-                                                       : Dim::unknown());
+                                                      : Dim::unknown());
   }
   return result;
 }
@@ -120,8 +120,9 @@ LogicalResult inferElementwiseResult(std::optional<Location> loc,
     if (!type)
       return emitOptionalError(loc, "expected ranked tensor operands");
     if (type.getElementType() != elementType)
-      return emitOptionalError(loc, "operand element types differ: ",
-                               elementType, " vs ", type.getElementType());
+      return emitOptionalError(loc,
+                               "operand element types differ: ", elementType,
+                               " vs ", type.getElementType());
     FailureOr<DimList> broadcast = broadcastDims(dims, getDims(type), loc);
     if (failed(broadcast))
       return failure();
@@ -141,8 +142,8 @@ LogicalResult inferReductionResult(std::optional<Location> loc, Value input,
     return emitOptionalError(loc, "expected at least one axis");
   for (size_t i = 0; i < axes.size(); ++i) {
     if (axes[i] < 0 || axes[i] >= type.getRank())
-      return emitOptionalError(loc, "axis ", axes[i], " is out of range for rank ",
-                               type.getRank());
+      return emitOptionalError(loc, "axis ", axes[i],
+                               " is out of range for rank ", type.getRank());
     if (i > 0 && axes[i] <= axes[i - 1])
       return emitOptionalError(loc, "axes must be strictly increasing");
   }

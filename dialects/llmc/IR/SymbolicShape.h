@@ -41,8 +41,7 @@ private:
   mlir::StringAttr name;
 };
 
-mlir::Diagnostic &operator<<(mlir::Diagnostic &diag,
-                            const Dim &dim);
+mlir::Diagnostic &operator<<(mlir::Diagnostic &diag, const Dim &dim);
 
 using DimList = llvm::SmallVector<Dim, 4>;
 

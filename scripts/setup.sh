@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything llmc needs to build and test, from Debian's packages and
+# PyPI only. Idempotent: when everything is present it only checks (< 5 s).
+# The CUDA toolkit is expected at /usr/local/cuda; without it the CUDA parts
+# are simply not built.
+set -euo pipefail
+
+APT_PACKAGES=(
+  # toolchain
+  cmake ninja-build g++ ccache git time clang-format python3 python3-pip
+  # MLIR/LLVM 22 (bookworm-security); 22 and 19 cannot be installed together
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  # tests
+  libgtest-dev googletest
+)
+# Python module name -> pip package
+declare -A PIP_PACKAGES=(
+  [lit]=lit
+  [numpy]=numpy
+  [onnx]=onnx
+  [onnxruntime]=onnxruntime
+)
+
+missing_apt=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed ||
+    missing_apt+=("$package")
+done
+
+if ((${#missing_apt[@]})); then
+  echo "setup: installing Debian packages: ${missing_apt[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    --no-install-recommends "${missing_apt[@]}"
+fi
+
+PYTHON=${PYTHON:-python3}
+missing_pip=$("$PYTHON" - "${!PIP_PACKAGES[@]}" <<'PY'
+import importlib.util, sys
+print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))
+PY
+)
+if [[ -n "$missing_pip" ]]; then
+  packages=()
+  for module in $missing_pip; do packages+=("${PIP_PACKAGES[$module]}"); done
+  echo "setup: installing Python packages: ${packages[*]}"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
+fi
+
+if [[ ! -x /usr/local/cuda/bin/nvcc ]]; then
+  echo "setup: note: no CUDA toolkit at /usr/local/cuda; CUDA parts will not be built"
+fi
+echo "setup: all dependencies present"
