@@ -16,11 +16,6 @@ static RankedTensorType tensorType(Value value) {
   return cast<RankedTensorType>(value.getType());
 }
 
-/// Two dimensions that may be equal at run time as far as types tell.
-static bool dimsAgree(const Dim &a, const Dim &b) {
-  return a == b || a.isUnknown() || b.isUnknown();
-}
-
 static LogicalResult checkAxis(std::optional<Location> loc, int64_t axis,
                                int64_t rank) {
   if (axis < 0 || axis >= rank)

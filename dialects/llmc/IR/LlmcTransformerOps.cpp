@@ -9,10 +9,6 @@
 using namespace mlir;
 using namespace llmc;
 
-static bool dimsAgree(const Dim &a, const Dim &b) {
-  return a == b || a.isUnknown() || b.isUnknown();
-}
-
 namespace {
 /// [out_features, in_features] of a linear weight, real or quantized.
 struct WeightShape {

@@ -45,6 +45,11 @@ mlir::Diagnostic &operator<<(mlir::Diagnostic &diag, const Dim &dim);
 
 using DimList = llvm::SmallVector<Dim, 4>;
 
+/// Whether two dimensions may be equal at run time as far as types tell.
+inline bool dimsAgree(const Dim &a, const Dim &b) {
+  return a == b || a.isUnknown() || b.isUnknown();
+}
+
 /// The dimensions of `type`, with names taken from its #llmc.dims encoding.
 DimList getDims(mlir::RankedTensorType type);
 
