@@ -145,3 +145,27 @@ func.func @quantized(%x: tensor<?x64xf32, #llmc.dims<sequence>>) -> tensor<?x64x
   %2 = llmc.linear %1, %w : (tensor<?x64xf32, #llmc.dims<sequence>>, tensor<64x64xf32>) -> tensor<?x64xf32, #llmc.dims<sequence>>
   return %2 : tensor<?x64xf32, #llmc.dims<sequence>>
 }
+
+// Weights imported from ONNX are dense_resource blobs (not copied into the
+// attribute, not printed unless asked); constants and quantized constants
+// accept them like dense literals.
+// CHECK-LABEL: func.func @resource_weights
+// CHECK: llmc.constant dense_resource<w> : tensor<2x2xf32>
+// CHECK: llmc.qconstant dense_resource<codes> : tensor<2x2xsi8> scales dense_resource<scales> : tensor<2x1xf32> : <2x2xsi8, per_channel, scale f32>
+func.func @resource_weights(%x: tensor<?x2xf32, #llmc.dims<sequence>>) -> tensor<?x2xf32, #llmc.dims<sequence>> {
+  %w = llmc.constant dense_resource<w> : tensor<2x2xf32>
+  %q = llmc.qconstant dense_resource<codes> : tensor<2x2xsi8> scales dense_resource<scales> : tensor<2x1xf32> : !llmc.qweight<2x2xsi8, per_channel, scale f32>
+  %0 = llmc.linear %x, %w : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2x2xf32>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %1 = llmc.linear %0, %q : (tensor<?x2xf32, #llmc.dims<sequence>>, !llmc.qweight<2x2xsi8, per_channel, scale f32>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+  return %1 : tensor<?x2xf32, #llmc.dims<sequence>>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x040000000000803F000000400000404000008040",
+      codes: "0x0100000001FF02FE",
+      scales: "0x040000000000003F0000803E"
+    }
+  }
+#-}
