@@ -9,6 +9,7 @@ include "dialects/llmc/IR/LlmcAttrs.td"
 include "dialects/llmc/IR/LlmcTypes.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
 
 def Llmc_Tensor : RankedTensorOf<[AnyType]>;
 def Llmc_FloatTensor : RankedTensorOf<[AnyFloat]>;

@@ -461,3 +461,99 @@ OpFoldResult ExpandOp::fold(FoldAdaptor) {
     return getInput();
   return {};
 }
+
+//===----------------------------------------------------------------------===//
+// Shape computations
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location>,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(
+      RankedTensorType::get({tensorType(adaptor.getInput()).getRank()},
+                            IntegerType::get(context, 64)));
+  return success();
+}
+
+/// Checks that a 1-D operand has a static length, returning it.
+static FailureOr<int64_t> staticLength(Operation *op, StringRef name,
+                                       Value vector) {
+  RankedTensorType type = tensorType(vector);
+  if (type.isDynamicDim(0))
+    return op->emitOpError() << name << " must have a static length";
+  return type.getDimSize(0);
+}
+
+static LogicalResult verifySameElementType(Operation *op, Value input) {
+  if (getElementTypeOrSelf(input.getType()) !=
+      getElementTypeOrSelf(op->getResult(0).getType()))
+    return op->emitOpError("changes the element type");
+  return success();
+}
+
+LogicalResult DynamicReshapeOp::verify() {
+  FailureOr<int64_t> length = staticLength(*this, "shape", getShape());
+  if (failed(length) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  if (*length != getType().getRank())
+    return emitOpError("shape has ")
+           << *length << " entries for a result of rank "
+           << getType().getRank();
+  return success();
+}
+
+LogicalResult DynamicExpandOp::verify() {
+  FailureOr<int64_t> length = staticLength(*this, "shape", getShape());
+  if (failed(length) || failed(verifySameElementType(*this, getInput())))
+    return failure();
+  int64_t rank = std::max(*length, getInput().getType().getRank());
+  if (rank != getType().getRank())
+    return emitOpError("result must have rank ")
+           << rank << " (input and shape broadcast), got "
+           << getType().getRank();
+  return success();
+}
+
+LogicalResult DynamicSliceOp::verify() {
+  if (failed(verifySameElementType(*this, getInput())))
+    return failure();
+  if (getType().getRank() != getInput().getType().getRank())
+    return emitOpError("result must have the input's rank");
+  std::optional<int64_t> common;
+  for (auto [name, vector] : llvm::zip_equal(
+           ArrayRef<StringRef>{"starts", "ends", "axes", "steps"},
+           ValueRange{getStarts(), getEnds(), getAxes(), getSteps()})) {
+    FailureOr<int64_t> length = staticLength(*this, name, vector);
+    if (failed(length))
+      return failure();
+    if (common && *common != *length)
+      return emitOpError("starts, ends, axes and steps differ in length");
+    common = *length;
+  }
+  return success();
+}
+
+LogicalResult RangeOp::verify() {
+  if (getType().getElementType() != getStart().getType().getElementType())
+    return emitOpError("changes the element type");
+  return success();
+}
+
+LogicalResult ConstantOfShapeOp::verify() {
+  FailureOr<int64_t> length = staticLength(*this, "shape", getShape());
+  if (failed(length))
+    return failure();
+  if (*length != getType().getRank())
+    return emitOpError("shape has ")
+           << *length << " entries for a result of rank "
+           << getType().getRank();
+  Type valueType = getValue().getType();
+  auto elements = dyn_cast<ElementsAttr>(getValue());
+  if ((elements && elements.getNumElements() != 1) ||
+      getElementTypeOrSelf(valueType) != getType().getElementType())
+    return emitOpError("value must be one element of the result's element "
+                       "type, got ")
+           << getValue();
+  return success();
+}

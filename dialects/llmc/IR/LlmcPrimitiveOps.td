@@ -237,4 +237,87 @@ def Llmc_IotaOp : Llmc_Op<"iota", [Pure]> {
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
+//===----------------------------------------------------------------------===//
+// Shape computations
+//
+// What exporters compute at run time from Shape(x): the importer translates
+// it faithfully with these ops, and llmc-fold-shapes replaces them by static
+// or symbolic dimensions in types. None is left after import clean-up.
+//===----------------------------------------------------------------------===//
+
+def Llmc_Shape : 1DTensorOf<[I64]>;
+def Llmc_IntVector : 1DTensorOf<[I32, I64]>;
+def Llmc_IntScalar : 0DTensorOf<[I32, I64]>;
+
+def Llmc_ShapeOfOp : Llmc_InferredOp<"shape_of"> {
+  let summary = "the extents of a tensor, as a 1-D i64 tensor (ONNX Shape)";
+  let arguments = (ins Llmc_Tensor:$input);
+  let results = (outs Llmc_Shape:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Llmc_DynamicReshapeOp : Llmc_Op<"dynamic_reshape", [Pure]> {
+  let summary = "ONNX Reshape with a computed shape";
+  let description = [{
+    `shape` has one entry per result dimension, with ONNX's meaning: 0 copies
+    the input extent at the same index, -1 is inferred from the element
+    count (at most one).
+  }];
+  let arguments = (ins Llmc_Tensor:$input, Llmc_Shape:$shape);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `(` $shape `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Llmc_DynamicExpandOp : Llmc_Op<"dynamic_expand", [Pure]> {
+  let summary = "ONNX Expand with a computed shape (broadcast of both)";
+  let arguments = (ins Llmc_Tensor:$input, Llmc_Shape:$shape);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `(` $shape `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Llmc_DynamicSliceOp : Llmc_Op<"dynamic_slice", [Pure]> {
+  let summary = "ONNX Slice with computed starts, ends, axes and steps";
+  let description = [{
+    ONNX semantics: negative starts/ends count from the end, both are
+    clamped to the extent, axes may be negative.
+  }];
+  let arguments = (ins Llmc_Tensor:$input, Llmc_IntVector:$starts,
+                       Llmc_IntVector:$ends, Llmc_IntVector:$axes,
+                       Llmc_IntVector:$steps);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `[` $starts `,` $ends `,` $axes `,` $steps `]` attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Llmc_RangeOp : Llmc_Op<"range",
+    [Pure, AllTypesMatch<["start", "limit", "delta"]>]> {
+  let summary = "start, start + delta, ... below limit (ONNX Range)";
+  let arguments = (ins Llmc_IntScalar:$start, Llmc_IntScalar:$limit,
+                       Llmc_IntScalar:$delta);
+  let results = (outs Llmc_IntVector:$result);
+  let assemblyFormat = [{
+    $start `,` $limit `,` $delta attr-dict `:` type($start) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Llmc_ConstantOfShapeOp : Llmc_Op<"constant_of_shape", [Pure]> {
+  let summary = "a tensor of a computed shape filled with one value";
+  let arguments = (ins Llmc_Shape:$shape, TypedAttrInterface:$value);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $shape `,` $value attr-dict `:` type($shape) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // LLMC_PRIMITIVE_OPS_TD

@@ -339,3 +339,60 @@ func.func @iota_rank() {
   %0 = llmc.iota : tensor<2x4xi64>
   return
 }
+
+// -----
+
+func.func @shape_of_result(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<2xi64>' are incompatible}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "llmc.shape_of"(%x) : (tensor<2x3xf32>) -> tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @dynamic_reshape_rank(%x: tensor<2x3xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{'llmc.dynamic_reshape' op shape has 3 entries for a result of rank 2}}
+  %0 = llmc.dynamic_reshape %x(%s) : (tensor<2x3xf32>, tensor<3xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reshape_length(%x: tensor<2x3xf32>, %s: tensor<?xi64>) {
+  // expected-error @+1 {{'llmc.dynamic_reshape' op shape must have a static length}}
+  %0 = llmc.dynamic_reshape %x(%s) : (tensor<2x3xf32>, tensor<?xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_expand_rank(%x: tensor<2x3xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{'llmc.dynamic_expand' op result must have rank 3 (input and shape broadcast), got 2}}
+  %0 = llmc.dynamic_expand %x(%s) : (tensor<2x3xf32>, tensor<3xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_slice_lengths(%x: tensor<8x8xf32>, %a: tensor<2xi64>, %b: tensor<1xi64>) {
+  // expected-error @+1 {{'llmc.dynamic_slice' op starts, ends, axes and steps differ in length}}
+  %0 = llmc.dynamic_slice %x[%a, %a, %b, %a] : (tensor<8x8xf32>, tensor<2xi64>, tensor<2xi64>, tensor<1xi64>, tensor<2xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @range_types(%a: tensor<i64>) {
+  // expected-error @+1 {{'llmc.range' op changes the element type}}
+  %0 = llmc.range %a, %a, %a : tensor<i64> -> tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @constant_of_shape_value(%s: tensor<2xi64>) {
+  // expected-error @+1 {{'llmc.constant_of_shape' op value must be one element of the result's element type, got dense<0.000000e+00> : tensor<2xf32>}}
+  %0 = llmc.constant_of_shape %s, dense<0.0> : tensor<2xf32> : tensor<2xi64> -> tensor<?x?xf32>
+  return
+}

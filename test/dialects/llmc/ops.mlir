@@ -146,6 +146,29 @@ func.func @quantized(%x: tensor<?x64xf32, #llmc.dims<sequence>>) -> tensor<?x64x
   return %2 : tensor<?x64xf32, #llmc.dims<sequence>>
 }
 
+// Shape computations as the importer emits them before llmc-fold-shapes.
+// CHECK-LABEL: func.func @shape_computations
+func.func @shape_computations(%x: tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, %mask: tensor<1x1x256x256xf32>) {
+  // CHECK: llmc.shape_of %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  %shape = llmc.shape_of %x : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.dynamic_reshape %{{.*}}(%{{.*}}) : (tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  %r = llmc.dynamic_reshape %x(%shape) : (tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  // CHECK: llmc.dynamic_expand %{{.*}}(%{{.*}}) : (tensor<1x1x256x256xf32>, tensor<3xi64>) -> tensor<1x?x?x?xf32>
+  %e = llmc.dynamic_expand %mask(%shape) : (tensor<1x1x256x256xf32>, tensor<3xi64>) -> tensor<1x?x?x?xf32>
+  %zero = llmc.constant dense<0> : tensor<i64>
+  %one = llmc.constant dense<1> : tensor<i64>
+  %starts = llmc.constant dense<[0, 0]> : tensor<2xi64>
+  %axes = llmc.constant dense<[2, 3]> : tensor<2xi64>
+  %steps = llmc.constant dense<1> : tensor<2xi64>
+  // CHECK: llmc.dynamic_slice %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : (tensor<1x1x256x256xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<1x1x?x?xf32>
+  %s = llmc.dynamic_slice %mask[%starts, %starts, %axes, %steps] : (tensor<1x1x256x256xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<1x1x?x?xf32>
+  // CHECK: llmc.range %{{.*}}, %{{.*}}, %{{.*}} : tensor<i64> -> tensor<?xi64>
+  %p = llmc.range %zero, %one, %one : tensor<i64> -> tensor<?xi64>
+  // CHECK: llmc.constant_of_shape %{{.*}}, dense<1.000000e+00> : tensor<1xf32> : tensor<3xi64> -> tensor<?x?x?xf32>
+  %c = llmc.constant_of_shape %shape, dense<1.0> : tensor<1xf32> : tensor<3xi64> -> tensor<?x?x?xf32>
+  return
+}
+
 // Weights imported from ONNX are dense_resource blobs (not copied into the
 // attribute, not printed unless asked); constants and quantized constants
 // accept them like dense literals.
