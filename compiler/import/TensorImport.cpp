@@ -1,0 +1,149 @@
+//===- TensorImport.cpp - ONNX TensorProto to MLIR attributes and types ---===//
+
+#include "compiler/import/TensorImport.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/Alignment.h"
+
+using namespace mlir;
+
+namespace llmc::onnx_import {
+
+FailureOr<Type> importElementType(int32_t dataType, MLIRContext *context,
+                                  Location loc, StringRef what) {
+  Builder b(context);
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+    return Type(b.getF32Type());
+  case onnx::TensorProto::FLOAT16:
+    return Type(b.getF16Type());
+  case onnx::TensorProto::BFLOAT16:
+    return Type(b.getBF16Type());
+  case onnx::TensorProto::INT64:
+    return Type(b.getI64Type());
+  case onnx::TensorProto::INT32:
+    return Type(b.getI32Type());
+  case onnx::TensorProto::BOOL:
+    return Type(b.getI1Type());
+  default:
+    break;
+  }
+  const std::string &name = onnx::TensorProto::DataType_Name(
+      static_cast<onnx::TensorProto::DataType>(dataType));
+  emitError(loc) << what << ": unsupported ONNX element type "
+                 << (name.empty() ? "<unknown>" : name) << " (" << dataType
+                 << "); llmc imports FLOAT, FLOAT16, BFLOAT16, INT64, INT32 "
+                    "and BOOL";
+  return failure();
+}
+
+/// Bytes per element as ONNX stores them in raw_data.
+static int64_t storageBytes(Type elementType) {
+  return elementType.isInteger(1)
+             ? 1
+             : static_cast<int64_t>(elementType.getIntOrFloatBitWidth() / 8);
+}
+
+/// The typed-field contents of `tensor` (float_data, int64_data, ...) as
+/// little-endian bytes in raw_data layout.
+static std::vector<char> typedFieldBytes(const onnx::TensorProto &tensor,
+                                         Type elementType) {
+  std::vector<char> bytes;
+  auto append = [&](auto value) {
+    const char *begin = reinterpret_cast<const char *>(&value);
+    bytes.insert(bytes.end(), begin, begin + sizeof(value));
+  };
+  if (elementType.isF32())
+    for (float value : tensor.float_data())
+      append(value);
+  else if (elementType.isInteger(64))
+    for (int64_t value : tensor.int64_data())
+      append(value);
+  else if (elementType.isInteger(32))
+    for (int32_t value : tensor.int32_data())
+      append(value);
+  else if (elementType.isInteger(1))
+    for (int32_t value : tensor.int32_data())
+      append(static_cast<uint8_t>(value != 0));
+  else // f16 and bf16 bit patterns are stored in int32_data.
+    for (int32_t value : tensor.int32_data())
+      append(static_cast<uint16_t>(value));
+  return bytes;
+}
+
+FailureOr<ElementsAttr>
+importTensor(const std::shared_ptr<OnnxModelFile> &file,
+             const onnx::TensorProto &tensor, MLIRContext *context,
+             Location loc, int64_t inlineElementLimit) {
+  std::string what = "tensor '" + tensor.name() + "'";
+  FailureOr<Type> elementType =
+      importElementType(tensor.data_type(), context, loc, what);
+  if (failed(elementType))
+    return failure();
+  SmallVector<int64_t> shape;
+  int64_t count = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0 || __builtin_mul_overflow(count, dim, &count)) {
+      emitError(loc) << what << ": invalid dimensions (negative, or their "
+                     << "product overflows int64)";
+      return failure();
+    }
+    shape.push_back(dim);
+  }
+  int64_t elementBytes = storageBytes(*elementType);
+  int64_t byteSize;
+  if (__builtin_mul_overflow(count, elementBytes, &byteSize)) {
+    emitError(loc) << what << ": size in bytes overflows int64";
+    return failure();
+  }
+  auto type = RankedTensorType::get(shape, *elementType);
+
+  // Where the bytes are: mapped external data, raw_data in the proto (kept
+  // alive with the file), or typed fields copied out.
+  ArrayRef<char> bytes;
+  std::vector<char> copied;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    FailureOr<ArrayRef<char>> external = file->getExternalData(tensor, loc);
+    if (failed(external))
+      return failure();
+    bytes = *external;
+  } else if (tensor.has_raw_data()) {
+    bytes = ArrayRef<char>(tensor.raw_data().data(), tensor.raw_data().size());
+  } else {
+    copied = typedFieldBytes(tensor, *elementType);
+    bytes = copied;
+  }
+  if (static_cast<int64_t>(bytes.size()) != byteSize) {
+    emitError(loc) << what << ": holds " << bytes.size() << " bytes, but "
+                   << type << " needs " << byteSize;
+    return failure();
+  }
+
+  if (count <= inlineElementLimit || elementType->isInteger(1)) {
+    if (elementType->isInteger(1)) {
+      SmallVector<bool> values;
+      for (char byte : bytes)
+        values.push_back(byte != 0);
+      return ElementsAttr(DenseElementsAttr::get(type, values));
+    }
+    return ElementsAttr(DenseElementsAttr::getFromRawBuffer(type, bytes));
+  }
+  size_t align = static_cast<size_t>(elementBytes);
+  AsmResourceBlob blob;
+  if (copied.empty() &&
+      llvm::isAddrAligned(llvm::Align(align), bytes.data())) {
+    // Reference the model's memory; the deleter keeps the file alive.
+    blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+        bytes, align, [keepAlive = file](void *, size_t, size_t) {});
+  } else {
+    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align,
+                                                         /*dataIsMutable=*/false);
+  }
+  return ElementsAttr(
+      DenseResourceElementsAttr::get(type, tensor.name(), std::move(blob)));
+}
+
+} // namespace llmc::onnx_import

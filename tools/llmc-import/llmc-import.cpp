@@ -1,0 +1,100 @@
+//===- llmc-import.cpp - ONNX model to llmc IR ----------------------------===//
+//
+// llmc-import model.onnx [-o out.mlir] [--elide-weights]
+// Prints the imported module (to -o, written only when the import
+// succeeded) and a one-screen summary of the model on stderr.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/import/OnnxImporter.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
+                                            llvm::cl::desc("<model.onnx>"),
+                                            llvm::cl::Required);
+static llvm::cl::opt<std::string>
+    outputPath("o", llvm::cl::desc("Write the module here (default: stdout)"),
+               llvm::cl::value_desc("file"), llvm::cl::init("-"));
+static llvm::cl::opt<bool>
+    elideWeights("elide-weights",
+                 llvm::cl::desc("Leave weight blobs out of the printed IR"));
+
+/// The file a diagnostic is about; the message itself names node or tensor.
+static StringRef fileOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return fileOf(name.getChildLoc());
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return file.getFilename().getValue();
+  return "llmc-import";
+}
+
+static void printSummary(const llmc::OnnxImportSummary &summary) {
+  llvm::raw_ostream &os = llvm::errs();
+  os << inputPath << ": ONNX IR " << summary.irVersion << ", opset "
+     << summary.opsetVersion << ", producer " << summary.producer << "\n";
+  os << "  " << summary.nodeCount << " nodes:";
+  std::vector<std::pair<int64_t, std::string>> counts;
+  for (const auto &[op, count] : summary.nodesByOpType)
+    counts.emplace_back(-count, op);
+  llvm::sort(counts);
+  for (const auto &[count, op] : counts)
+    os << " " << -count << " " << op;
+  os << "\n  " << summary.parameters << " parameters in initializers, "
+     << llvm::format("%.2f", summary.weightBytes / 1048576.0)
+     << " MiB of weights\n";
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(argc, argv, "llmc ONNX importer\n");
+
+  MLIRContext context;
+  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+    const char *severity =
+        diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
+        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+                                                            : "note";
+    llvm::errs() << fileOf(diag.getLocation()) << ": " << severity << ": "
+                 << diag << "\n";
+    for (const Diagnostic &note : diag.getNotes())
+      llvm::errs() << "  note: " << note << "\n";
+    return success();
+  });
+
+  llmc::OnnxImportSummary summary;
+  FailureOr<OwningOpRef<ModuleOp>> module =
+      llmc::importOnnxFile(context, inputPath, llmc::OnnxImportOptions(),
+                           &summary);
+  if (failed(module))
+    return 1;
+
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputPath, &error);
+  if (!output) {
+    llvm::errs() << "llmc-import: " << error << "\n";
+    return 1;
+  }
+  OpPrintingFlags flags;
+  if (elideWeights)
+    flags.elideLargeResourceString().elideLargeElementsAttrs();
+  (*module)->print(output->os(), flags);
+  output->os() << "\n";
+  if (output->os().has_error()) {
+    llvm::errs() << "llmc-import: cannot write '" << outputPath << "'\n";
+    return 1;
+  }
+  output->keep();
+  printSummary(summary);
+  return 0;
+}
