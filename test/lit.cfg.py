@@ -7,7 +7,7 @@ import lit.formats
 
 config.name = "llmc"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(os.path.dirname(config.llmc_tools_dir),
                                      "test")

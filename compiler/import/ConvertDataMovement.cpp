@@ -223,8 +223,8 @@ static Results convertReshape(NodeImport &node) {
                         << shapeType;
   DimList dims(shapeType.getDimSize(0), Dim::unknown());
   Value result = DynamicReshapeOp::create(
-      node.builder, node.loc,
-      buildTensorType(dims, inputType.getElementType()), *input, *shape);
+      node.builder, node.loc, buildTensorType(dims, inputType.getElementType()),
+      *input, *shape);
   return SmallVector<Value>{result};
 }
 
@@ -251,11 +251,11 @@ static Results convertExpand(NodeImport &node) {
     return node.error() << "shape must be 1-D with a static length, got "
                         << shapeType;
   int64_t rank = std::max(shapeType.getDimSize(0), inputType.getRank());
-  Value result = DynamicExpandOp::create(
-      node.builder, node.loc,
-      buildTensorType(DimList(rank, Dim::unknown()),
-                      inputType.getElementType()),
-      *input, *shape);
+  Value result =
+      DynamicExpandOp::create(node.builder, node.loc,
+                              buildTensorType(DimList(rank, Dim::unknown()),
+                                              inputType.getElementType()),
+                              *input, *shape);
   return SmallVector<Value>{result};
 }
 

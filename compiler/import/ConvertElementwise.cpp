@@ -74,10 +74,10 @@ static Results convertWhere(NodeImport &node) {
       broadcastDims(getDims(node.inputType(0)), getDims(valueType), node.loc);
   if (failed(dims))
     return failure();
-  Value result = SelectOp::create(
-      node.builder, node.loc,
-      buildTensorType(*dims, valueType.getElementType()), *condition, *onTrue,
-      *onFalse);
+  Value result =
+      SelectOp::create(node.builder, node.loc,
+                       buildTensorType(*dims, valueType.getElementType()),
+                       *condition, *onTrue, *onFalse);
   return SmallVector<Value>{result};
 }
 

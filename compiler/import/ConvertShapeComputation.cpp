@@ -63,8 +63,8 @@ static Results convertConstantOfShape(NodeImport &node) {
     return failure();
   OpBuilder &b = node.builder;
   // The fill value: a one-element tensor, float 0 by default.
-  ElementsAttr fill = DenseElementsAttr::get(
-      RankedTensorType::get({1}, b.getF32Type()), 0.0f);
+  ElementsAttr fill =
+      DenseElementsAttr::get(RankedTensorType::get({1}, b.getF32Type()), 0.0f);
   if (const onnx::AttributeProto *value = node.attribute("value")) {
     FailureOr<ElementsAttr> imported = node.tensorAttr(value->t());
     if (failed(imported))
@@ -113,9 +113,9 @@ static Results convertRange(NodeImport &node) {
     return SmallVector<Value>{ConstantOp::create(
         node.builder, node.loc, DenseElementsAttr::get(type, values))};
   }
-  Value result = RangeOp::create(
-      node.builder, node.loc,
-      buildTensorType({Dim::unknown()}, elementType), *start, *limit, *delta);
+  Value result = RangeOp::create(node.builder, node.loc,
+                                 buildTensorType({Dim::unknown()}, elementType),
+                                 *start, *limit, *delta);
   return SmallVector<Value>{result};
 }
 

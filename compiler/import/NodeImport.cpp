@@ -9,8 +9,7 @@ using namespace mlir;
 namespace llmc::onnx_import {
 
 InFlightDiagnostic NodeImport::error() {
-  return emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
-                        << "): ";
+  return emitError(loc) << node.op_type() << ": ";
 }
 
 FailureOr<Value> NodeImport::input(unsigned index) {
@@ -36,8 +35,7 @@ float NodeImport::floatAttr(StringRef name, float defaultValue) const {
   return attr ? attr->f() : defaultValue;
 }
 
-std::optional<SmallVector<int64_t>>
-NodeImport::intsAttr(StringRef name) const {
+std::optional<SmallVector<int64_t>> NodeImport::intsAttr(StringRef name) const {
   const onnx::AttributeProto *attr = attribute(name);
   if (!attr)
     return std::nullopt;

@@ -48,7 +48,8 @@ public:
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;
   int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
   float floatAttr(llvm::StringRef name, float defaultValue) const;
-  std::optional<llvm::SmallVector<int64_t>> intsAttr(llvm::StringRef name) const;
+  std::optional<llvm::SmallVector<int64_t>>
+  intsAttr(llvm::StringRef name) const;
   mlir::FailureOr<mlir::ElementsAttr> tensorAttr(const onnx::TensorProto &t);
 
   /// The integer contents of input `index` when it is a constant.
@@ -65,8 +66,9 @@ private:
 /// Creates a shape-inferring llmc op, reporting an inference failure at the
 /// node (instead of the fatal error of the generated inferring builders).
 template <typename OpTy>
-mlir::FailureOr<OpTy> createInferred(NodeImport &node, mlir::ValueRange operands,
-                                     typename OpTy::Properties properties = {}) {
+mlir::FailureOr<OpTy>
+createInferred(NodeImport &node, mlir::ValueRange operands,
+               typename OpTy::Properties properties = {}) {
   llvm::SmallVector<mlir::Type, 1> types;
   if (failed(OpTy::inferReturnTypes(
           node.builder.getContext(), node.loc, operands, nullptr,

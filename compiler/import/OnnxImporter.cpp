@@ -59,7 +59,8 @@ FailureOr<int64_t> GraphImporter::findOpset() {
   return emitError(fileLoc()) << "the model imports no default-domain opset";
 }
 
-FailureOr<Type> GraphImporter::importValueType(const onnx::ValueInfoProto &info) {
+FailureOr<Type>
+GraphImporter::importValueType(const onnx::ValueInfoProto &info) {
   if (!info.type().has_tensor_type())
     return emitError(fileLoc())
            << "graph input '" << info.name() << "' is not a tensor";
@@ -99,8 +100,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     }
     Value value = values.lookup(name);
     if (!value)
-      return emitError(loc) << "node '" << node.name() << "' ("
-                            << node.op_type() << "): input '" << name
+      return emitError(loc) << node.op_type() << ": input '" << name
                             << "' is not defined by a graph input, an "
                                "initializer or an earlier node";
     inputs.push_back(value);
@@ -109,7 +109,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   const ConverterMap &converters = getConverters();
   auto converter = converters.find(node.op_type());
   if (!defaultDomain || converter == converters.end())
-    return emitError(loc) << "node '" << node.name() << "': unsupported op "
+    return emitError(loc) << "unsupported op "
                           << (defaultDomain ? "" : node.domain() + ".")
                           << node.op_type();
   NodeImport import(node, loc, builder, std::move(inputs), opset, file,
@@ -121,8 +121,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (name.empty())
       continue;
     if (i >= results->size() || !(*results)[i])
-      return import.error() << "output #" << i << " ('" << name
-                            << "') is not supported";
+      return import.error()
+             << "output #" << i << " ('" << name << "') is not supported";
     values[name] = (*results)[i];
   }
   return success();
@@ -155,8 +155,8 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
     inputTypes.push_back(*type);
     inputs.push_back(&input);
   }
-  auto function = func::FuncOp::create(
-      builder, fileLoc(), "main", builder.getFunctionType(inputTypes, {}));
+  auto function = func::FuncOp::create(builder, fileLoc(), "main",
+                                       builder.getFunctionType(inputTypes, {}));
   Block *body = function.addEntryBlock();
   for (auto [i, input] : llvm::enumerate(inputs)) {
     values[input->name()] = body->getArgument(i);
@@ -166,15 +166,15 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
   builder.setInsertionPointToStart(body);
 
   for (const onnx::TensorProto &tensor : graph.initializer()) {
-    Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()),
-                                fileLoc());
+    Location loc = fileLoc();
     FailureOr<ElementsAttr> value =
         importTensor(file, tensor, &context, loc, options.inlineElementLimit);
     if (failed(value))
       return failure();
     summary.parameters += value->getNumElements();
-    summary.weightBytes += value->getNumElements() *
-                           ((value->getElementType().getIntOrFloatBitWidth() + 7) / 8);
+    summary.weightBytes +=
+        value->getNumElements() *
+        ((value->getElementType().getIntOrFloatBitWidth() + 7) / 8);
     values[tensor.name()] = llmc::ConstantOp::create(builder, loc, *value);
   }
 
@@ -192,8 +192,8 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
     results.push_back(value);
   }
   func::ReturnOp::create(builder, fileLoc(), results);
-  function.setType(builder.getFunctionType(inputTypes,
-                                           ValueRange(results).getTypes()));
+  function.setType(
+      builder.getFunctionType(inputTypes, ValueRange(results).getTypes()));
   for (auto [i, output] : llvm::enumerate(graph.output()))
     function.setResultAttr(i, "llmc.onnx_name",
                            builder.getStringAttr(output.name()));

@@ -21,16 +21,15 @@ std::shared_ptr<OnnxModelFile> OnnxModelFile::open(llvm::StringRef path,
   // field anyway, and a mapping would count the file twice in memory.
   int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    emitError(loc) << "cannot open '" << path
-                   << "': " << std::strerror(errno);
+    emitError(loc) << "cannot open '" << path << "': " << std::strerror(errno);
     return nullptr;
   }
   std::shared_ptr<OnnxModelFile> file(new OnnxModelFile());
   bool parsed;
   {
     google::protobuf::io::FileInputStream stream(fd);
-    parsed = file->model.ParseFromZeroCopyStream(&stream) &&
-             stream.GetErrno() == 0;
+    parsed =
+        file->model.ParseFromZeroCopyStream(&stream) && stream.GetErrno() == 0;
   }
   ::close(fd);
   if (!parsed) {
@@ -102,8 +101,9 @@ OnnxModelFile::getExternalData(const onnx::TensorProto &tensor, Location loc) {
       continue;
     int64_t parsed;
     if (llvm::StringRef(value).getAsInteger(10, parsed) || parsed < 0) {
-      emitError(loc) << "external data of tensor '" << tensor.name() << "': "
-                     << key << " '" << value << "' is not a non-negative integer";
+      emitError(loc) << "external data of tensor '" << tensor.name()
+                     << "': " << key << " '" << value
+                     << "' is not a non-negative integer";
       return failure();
     }
     (key == "offset" ? offset : length) = parsed;

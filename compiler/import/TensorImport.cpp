@@ -74,10 +74,10 @@ static std::vector<char> typedFieldBytes(const onnx::TensorProto &tensor,
   return bytes;
 }
 
-FailureOr<ElementsAttr>
-importTensor(const std::shared_ptr<OnnxModelFile> &file,
-             const onnx::TensorProto &tensor, MLIRContext *context,
-             Location loc, int64_t inlineElementLimit) {
+FailureOr<ElementsAttr> importTensor(const std::shared_ptr<OnnxModelFile> &file,
+                                     const onnx::TensorProto &tensor,
+                                     MLIRContext *context, Location loc,
+                                     int64_t inlineElementLimit) {
   std::string what = "tensor '" + tensor.name() + "'";
   FailureOr<Type> elementType =
       importElementType(tensor.data_type(), context, loc, what);
@@ -133,14 +133,14 @@ importTensor(const std::shared_ptr<OnnxModelFile> &file,
   }
   size_t align = static_cast<size_t>(elementBytes);
   AsmResourceBlob blob;
-  if (copied.empty() &&
-      llvm::isAddrAligned(llvm::Align(align), bytes.data())) {
+  if (copied.empty() && llvm::isAddrAligned(llvm::Align(align), bytes.data())) {
     // Reference the model's memory; the deleter keeps the file alive.
     blob = UnmanagedAsmResourceBlob::allocateWithAlign(
         bytes, align, [keepAlive = file](void *, size_t, size_t) {});
   } else {
-    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align,
-                                                         /*dataIsMutable=*/false);
+    blob =
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align,
+                                                      /*dataIsMutable=*/false);
   }
   return ElementsAttr(
       DenseResourceElementsAttr::get(type, tensor.name(), std::move(blob)));

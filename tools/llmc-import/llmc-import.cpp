@@ -29,13 +29,16 @@ static llvm::cl::opt<bool>
     elideWeights("elide-weights",
                  llvm::cl::desc("Leave weight blobs out of the printed IR"));
 
-/// The file a diagnostic is about; the message itself names node or tensor.
-static StringRef fileOf(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return fileOf(name.getChildLoc());
+/// "file: " or, for a diagnostic at a node, "file: node 'name': " (the
+/// importer locates node diagnostics with a NameLoc around the file).
+static std::string describe(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string child = describe(name.getChildLoc());
+    return child + "node '" + name.getName().str() + "': ";
+  }
   if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return file.getFilename().getValue();
-  return "llmc-import";
+    return file.getFilename().str() + ": ";
+  return "llmc-import: ";
 }
 
 static void printSummary(const llmc::OnnxImportSummary &summary) {
@@ -64,17 +67,18 @@ int main(int argc, char **argv) {
         diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
         : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
                                                             : "note";
-    llvm::errs() << fileOf(diag.getLocation()) << ": " << severity << ": "
-                 << diag << "\n";
+    std::string where = describe(diag.getLocation());
+    size_t file = where.find(": ") + 2;
+    llvm::errs() << where.substr(0, file) << severity << ": "
+                 << where.substr(file) << diag << "\n";
     for (const Diagnostic &note : diag.getNotes())
       llvm::errs() << "  note: " << note << "\n";
     return success();
   });
 
   llmc::OnnxImportSummary summary;
-  FailureOr<OwningOpRef<ModuleOp>> module =
-      llmc::importOnnxFile(context, inputPath, llmc::OnnxImportOptions(),
-                           &summary);
+  FailureOr<OwningOpRef<ModuleOp>> module = llmc::importOnnxFile(
+      context, inputPath, llmc::OnnxImportOptions(), &summary);
   if (failed(module))
     return 1;
 
