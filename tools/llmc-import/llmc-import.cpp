@@ -8,6 +8,7 @@
 
 #include "compiler/import/OnnxImporter.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
@@ -59,6 +60,8 @@ static void printSummary(const llmc::OnnxImportSummary &summary) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // --mlir-print-debuginfo (node locations), --mlir-elide-elementsattrs-...
+  registerAsmPrinterCLOptions();
   llvm::cl::ParseCommandLineOptions(argc, argv, "llmc ONNX importer\n");
 
   MLIRContext context;
