@@ -1,7 +1,6 @@
 # lit configuration for llmc: FileCheck-based tests of the dialect, passes and
 # tools. Run through ctest (test name `lit`) or `lit -v build/test`.
 import os
-import sys
 
 import lit.formats
 
@@ -26,4 +25,4 @@ for tool in ["FileCheck", "not", "count", "split-file"]:
 
 config.substitutions.append(("%llmc_src", config.llmc_source_dir))
 config.substitutions.append(("%models", config.shared_models_dir))
-config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%python", config.python_executable))

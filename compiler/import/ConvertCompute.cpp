@@ -66,26 +66,74 @@ template <typename OpTy> static Results convertReduce(NodeImport &node) {
   return SmallVector<Value>{reduce->getResult()};
 }
 
+/// ONNX LayerNormalization normalizes over the dimensions from `axis` on;
+/// llmc.layer_norm over the last one, so static trailing dimensions are
+/// collapsed into one and restored afterwards. The optional Mean and
+/// InvStdDev outputs are computed with primitive ops.
 static Results convertLayerNormalization(NodeImport &node) {
   FailureOr<Value> input = node.input(0), scale = node.input(1);
   if (failed(input) || failed(scale))
     return failure();
-  int64_t rank = node.inputType(0).getRank();
+  OpBuilder &b = node.builder;
+  RankedTensorType type = node.inputType(0);
+  Type elementType = type.getElementType();
+  int64_t rank = type.getRank();
   FailureOr<int64_t> axis = node.normalizeAxis(node.intAttr("axis", -1), rank);
   if (failed(axis))
     return failure();
-  if (*axis != rank - 1)
-    return node.error() << "normalization over axis " << *axis
-                        << " (not the last) is not supported";
-  for (int i = 1; i < node.node.output_size(); ++i)
-    if (!node.node.output(i).empty())
-      return node.error() << "the Mean and InvStdDev outputs are not "
-                             "supported";
-  Value bias = node.hasInput(2) ? node.inputs[2] : Value();
-  Value result = LayerNormOp::create(
-      node.builder, node.loc, *input, *scale, bias,
-      node.builder.getF32FloatAttr(node.floatAttr("epsilon", 1e-5f)));
-  return SmallVector<Value>{result};
+  float epsilon = node.floatAttr("epsilon", 1e-5f);
+  DimList dims = getDims(type);
+  int64_t features = 1;
+  for (int64_t d = *axis; d < rank; ++d) {
+    if (!dims[d].isStatic())
+      return node.error() << "normalized dimensions must be static, got "
+                          << type;
+    features *= dims[d].getSize();
+  }
+  DimList collapsed(dims.begin(), dims.begin() + *axis);
+  collapsed.push_back(Dim::fixed(features));
+  auto reshape = [&](Value value, ArrayRef<Dim> to) -> Value {
+    Type target = buildTensorType(to, elementType);
+    return value.getType() == target
+               ? value
+               : ReshapeOp::create(b, node.loc, target, value).getResult();
+  };
+  Value x = reshape(*input, collapsed);
+  Value weight = reshape(*scale, {Dim::fixed(features)});
+  Value bias = node.hasInput(2)
+                   ? reshape(node.inputs[2], {Dim::fixed(features)})
+                   : Value();
+  Value normalized = LayerNormOp::create(b, node.loc, x, weight, bias,
+                                         b.getF32FloatAttr(epsilon));
+  SmallVector<Value> results = {reshape(normalized, dims)};
+  if (node.node.output_size() < 2)
+    return results;
+
+  // Mean and 1/sqrt(variance + epsilon), with the normalized dims kept as 1.
+  int64_t last = collapsed.size() - 1;
+  DimList reduced = collapsed;
+  reduced.back() = Dim::fixed(1);
+  auto mean = [&](Value value) -> Value {
+    return ReduceMeanOp::create(
+        b, node.loc, buildTensorType(reduced, elementType), value,
+        b.getDenseI64ArrayAttr({last}), b.getUnitAttr());
+  };
+  Type collapsedType = buildTensorType(collapsed, elementType);
+  Value average = mean(x);
+  Value centered = SubOp::create(b, node.loc, collapsedType, x, average);
+  Value squared = MulOp::create(b, node.loc, collapsedType, centered, centered);
+  Value eps = ConstantOp::create(
+      b, node.loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, elementType),
+                             b.getFloatAttr(elementType, epsilon)));
+  Type reducedType = buildTensorType(reduced, elementType);
+  Value variance = AddOp::create(b, node.loc, reducedType, mean(squared), eps);
+  Value inverse = RsqrtOp::create(b, node.loc, variance);
+  DimList statistics(dims.begin(), dims.begin() + *axis);
+  statistics.append(rank - *axis, Dim::fixed(1));
+  results.push_back(reshape(average, statistics));
+  results.push_back(reshape(inverse, statistics));
+  return results;
 }
 
 void registerComputeConverters(ConverterMap &map) {

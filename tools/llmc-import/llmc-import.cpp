@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/import/NodeImport.h"
 #include "compiler/import/OnnxImporter.h"
 
 #include "mlir/IR/AsmState.h"
@@ -21,8 +22,10 @@
 using namespace mlir;
 
 static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
-                                            llvm::cl::desc("<model.onnx>"),
-                                            llvm::cl::Required);
+                                            llvm::cl::desc("<model.onnx>"));
+static llvm::cl::opt<bool>
+    listOps("list-ops",
+            llvm::cl::desc("Print the ONNX op types llmc imports and exit"));
 static llvm::cl::opt<std::string>
     outputPath("o", llvm::cl::desc("Write the module here (default: stdout)"),
                llvm::cl::value_desc("file"), llvm::cl::init("-"));
@@ -63,6 +66,21 @@ int main(int argc, char **argv) {
   // --mlir-print-debuginfo (node locations), --mlir-elide-elementsattrs-...
   registerAsmPrinterCLOptions();
   llvm::cl::ParseCommandLineOptions(argc, argv, "llmc ONNX importer\n");
+
+  if (listOps) {
+    std::vector<std::string> ops;
+    for (const auto &entry : llmc::onnx_import::getConverters())
+      ops.push_back(entry.getKey().str());
+    llvm::sort(ops);
+    for (const std::string &op : ops)
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputPath.empty()) {
+    llvm::errs() << "llmc-import: no input file (usage: llmc-import "
+                    "model.onnx [-o out.mlir])\n";
+    return 1;
+  }
 
   MLIRContext context;
   ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
