@@ -28,4 +28,24 @@ def Cleanup : Pass<"llmc-cleanup"> {
   ];
 }
 
+def FoldShapes : Pass<"llmc-fold-shapes", "mlir::func::FuncOp"> {
+  let summary = "Turn exporter shape arithmetic into static and symbolic dimensions";
+  let description = [{
+    Evaluates the shape computations an ONNX export carries (Shape, Gather,
+    Concat, Unsqueeze, arithmetic and Where(Equal) on shapes; see
+    ShapeValues.h) and replaces `dynamic_reshape`, `dynamic_expand`,
+    `dynamic_slice`, `range` and `constant_of_shape` by their static forms,
+    whose types name the symbolic dimensions (`batch`, `sequence`). Types
+    are then refined forward through the graph, so every op sees the names,
+    and the function signature is updated. Repeats until nothing changes;
+    the dead shape arithmetic is erased. Fails, naming the op, when a shape
+    computation cannot be folded (unless allow-dynamic).
+  }];
+  let options = [
+    Option<"allowDynamic", "allow-dynamic", "bool", "false",
+           "Keep shape computations that cannot be folded instead of failing">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
 #endif // LLMC_PASSES_TD

@@ -148,74 +148,30 @@ static Results convertSqueeze(NodeImport &node) {
   return SmallVector<Value>{createReshape(node, *input, kept)};
 }
 
-/// ONNX Reshape's target: 0 copies the input extent (unless allowzero), -1
-/// is what remains of the element count, found by cancelling static
-/// factors and names.
-static FailureOr<DimList> reshapeTarget(NodeImport &node, ArrayRef<Dim> input,
-                                        ArrayRef<int64_t> shape) {
-  bool allowZero = node.intAttr("allowzero", 0) != 0;
-  DimList dims;
-  int inferred = -1;
-  for (auto [index, value] : llvm::enumerate(shape)) {
-    if (value == -1) {
-      if (inferred >= 0)
-        return node.error() << "shape has more than one -1";
-      inferred = index;
-      dims.push_back(Dim::unknown());
-    } else if (value == 0 && !allowZero) {
-      if (index >= input.size())
-        return node.error() << "shape entry " << index
-                            << " copies a dimension the input lacks";
-      dims.push_back(input[index]);
-    } else if (value < 0) {
-      return node.error() << "invalid shape entry " << value;
-    } else {
-      dims.push_back(Dim::fixed(value));
-    }
-  }
-  if (inferred < 0)
-    return dims;
-  int64_t inputProduct = 1, targetProduct = 1;
-  SmallVector<StringAttr> names;
-  for (const Dim &dim : input) {
-    if (dim.isUnknown())
-      return dims; // The remainder is unknowable here.
-    if (dim.isStatic())
-      inputProduct *= dim.getSize();
-    else
-      names.push_back(dim.getName());
-  }
-  for (const Dim &dim : dims) {
-    if (dim.isStatic()) {
-      targetProduct *= dim.getSize();
-    } else if (dim.isNamed()) {
-      auto it = llvm::find(names, dim.getName());
-      if (it == names.end())
-        return dims;
-      names.erase(it);
-    }
-  }
-  if (targetProduct == 0 || inputProduct % targetProduct != 0)
-    return node.error() << "cannot reshape " << node.inputType(0)
-                        << " to the requested shape";
-  int64_t remainder = inputProduct / targetProduct;
-  if (names.empty())
-    dims[inferred] = Dim::fixed(remainder);
-  else if (names.size() == 1 && remainder == 1)
-    dims[inferred] = Dim::named(names.front());
-  return dims;
-}
-
 static Results convertReshape(NodeImport &node) {
   FailureOr<Value> input = node.input(0), shape = node.input(1);
   if (failed(input) || failed(shape))
     return failure();
   RankedTensorType inputType = node.inputType(0);
+  // A constant shape that resolves fully gives a static reshape; otherwise
+  // the shape stays an operand for llmc-fold-shapes (which may know more
+  // names by then).
   if (std::optional<SmallVector<int64_t>> target = node.constantInts(1)) {
-    FailureOr<DimList> dims = reshapeTarget(node, getDims(inputType), *target);
+    DimList entries;
+    for (int64_t value : *target)
+      entries.push_back(Dim::fixed(value));
+    FailureOr<DimList> dims =
+        resolveReshape(getDims(inputType), entries,
+                       node.intAttr("allowzero", 0) != 0, node.loc);
     if (failed(dims))
       return failure();
-    return SmallVector<Value>{createReshape(node, *input, *dims)};
+    if (llvm::none_of(*dims, [](const Dim &d) { return d.isUnknown(); }))
+      return SmallVector<Value>{createReshape(node, *input, *dims)};
+    Value result = DynamicReshapeOp::create(
+        node.builder, node.loc,
+        buildTensorType(*dims, inputType.getElementType()), *input, *shape,
+        node.intAttr("allowzero", 0) != 0);
+    return SmallVector<Value>{result};
   }
   RankedTensorType shapeType = node.inputType(1);
   if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))

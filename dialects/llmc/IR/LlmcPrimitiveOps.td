@@ -260,13 +260,15 @@ def Llmc_DynamicReshapeOp : Llmc_Op<"dynamic_reshape", [Pure]> {
   let summary = "ONNX Reshape with a computed shape";
   let description = [{
     `shape` has one entry per result dimension, with ONNX's meaning: 0 copies
-    the input extent at the same index, -1 is inferred from the element
-    count (at most one).
+    the input extent at the same index (unless `allow_zero`), -1 is inferred
+    from the element count (at most one).
   }];
-  let arguments = (ins Llmc_Tensor:$input, Llmc_Shape:$shape);
+  let arguments = (ins Llmc_Tensor:$input, Llmc_Shape:$shape,
+                       UnitAttr:$allow_zero);
   let results = (outs Llmc_Tensor:$result);
   let assemblyFormat = [{
-    $input `(` $shape `)` attr-dict `:` functional-type(operands, results)
+    $input `(` $shape `)` (`allow_zero` $allow_zero^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -108,6 +108,66 @@ bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared) {
   return true;
 }
 
+FailureOr<DimList> resolveReshape(ArrayRef<Dim> input, ArrayRef<Dim> shape,
+                                  bool allowZero, std::optional<Location> loc) {
+  DimList dims;
+  int inferred = -1;
+  for (auto [index, entry] : llvm::enumerate(shape)) {
+    if (!entry.isStatic()) {
+      dims.push_back(entry);
+    } else if (entry.getSize() == -1) {
+      if (inferred >= 0)
+        return emitOptionalError(loc, "reshape: more than one -1 in the shape");
+      inferred = index;
+      dims.push_back(Dim::unknown());
+    } else if (entry.getSize() == 0 && !allowZero) {
+      if (index >= input.size())
+        return emitOptionalError(loc, "reshape: shape entry ", index,
+                                 " copies a dimension the input lacks");
+      dims.push_back(input[index]);
+    } else if (entry.getSize() < 0) {
+      return emitOptionalError(loc, "reshape: invalid shape entry ",
+                               entry.getSize());
+    } else {
+      dims.push_back(entry);
+    }
+  }
+  if (inferred < 0)
+    return dims;
+  int64_t inputProduct = 1, targetProduct = 1;
+  SmallVector<StringAttr> names;
+  for (const Dim &dim : input) {
+    if (dim.isUnknown())
+      return dims;
+    if (dim.isStatic())
+      inputProduct *= dim.getSize();
+    else
+      names.push_back(dim.getName());
+  }
+  for (const Dim &dim : dims) {
+    if (dim.isUnknown())
+      continue;
+    if (dim.isStatic()) {
+      targetProduct *= dim.getSize();
+      continue;
+    }
+    auto it = llvm::find(names, dim.getName());
+    if (it == names.end())
+      return dims;
+    names.erase(it);
+  }
+  if (targetProduct == 0 || inputProduct % targetProduct != 0)
+    return emitOptionalError(loc, "reshape: ", inputProduct,
+                             " static elements do not divide into ",
+                             targetProduct);
+  int64_t remainder = inputProduct / targetProduct;
+  if (names.empty())
+    dims[inferred] = Dim::fixed(remainder);
+  else if (names.size() == 1 && remainder == 1)
+    dims[inferred] = Dim::named(names.front());
+  return dims;
+}
+
 LogicalResult inferElementwiseResult(std::optional<Location> loc,
                                      ValueRange operands,
                                      SmallVectorImpl<Type> &inferred) {

@@ -75,6 +75,17 @@ bool refinesDims(llvm::ArrayRef<Dim> declared, llvm::ArrayRef<Dim> inferred);
 bool areCompatibleResultTypes(mlir::TypeRange inferred,
                               mlir::TypeRange declared);
 
+/// ONNX Reshape: the dimensions of `input` reshaped to `shape`, whose static
+/// entries mean what ONNX says (0 copies the input extent unless
+/// `allowZero`, -1 is what remains of the element count, found by cancelling
+/// static factors and names) and whose named or unknown entries are taken
+/// as they are. The -1 entry stays unknown when the remainder is not a
+/// single static extent or name.
+mlir::FailureOr<DimList> resolveReshape(llvm::ArrayRef<Dim> input,
+                                        llvm::ArrayRef<Dim> shape,
+                                        bool allowZero,
+                                        std::optional<mlir::Location> loc);
+
 /// The result type of an elementwise op: its tensor operands broadcast, and
 /// all have the element type of the first.
 mlir::LogicalResult

@@ -1,0 +1,344 @@
+//===- FoldShapes.cpp - exporter shape arithmetic to dimensions in types --===//
+//
+// Import clean-up (see Passes.td: llmc-fold-shapes): after it, no shape
+// computation is left and every tensor type names its symbolic dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/import/ShapeValues.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_FOLDSHAPES
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+using namespace llmc;
+
+namespace {
+
+bool hasUnknown(ArrayRef<Dim> dims) {
+  return llvm::any_of(dims, [](const Dim &d) { return d.isUnknown(); });
+}
+
+/// `declared` with its unknown dimensions taken from `known` (same rank and
+/// element type), or `declared` unchanged.
+Type refineType(Type declared, ArrayRef<Dim> known) {
+  auto type = dyn_cast<RankedTensorType>(declared);
+  if (!type || type.getRank() != int64_t(known.size()))
+    return declared;
+  DimList dims = getDims(type);
+  for (auto [dim, better] : llvm::zip_equal(dims, known))
+    if (dim.isUnknown() && !better.isUnknown())
+      dim = better;
+  return buildTensorType(dims, type.getElementType());
+}
+
+Type refineType(Type declared, Type known) {
+  auto type = dyn_cast<RankedTensorType>(known);
+  return type ? refineType(declared, getDims(type)) : declared;
+}
+
+/// Whether `better` only fills in what `dims` leaves unknown.
+bool onlyFillsIn(ArrayRef<Dim> better, ArrayRef<Dim> dims) {
+  return better.size() == dims.size() &&
+         llvm::all_of(llvm::zip_equal(better, dims), [](auto pair) {
+           auto [b, d] = pair;
+           return d.isUnknown() || b == d;
+         });
+}
+
+/// Replaces `op` by a static form of type `dims`, if `dims` is fully known
+/// and agrees with what `op` declared.
+template <typename StaticOp, typename... Args>
+LogicalResult replaceWithStatic(PatternRewriter &rewriter, Operation *op,
+                                ArrayRef<Dim> dims, Args &&...args) {
+  auto declared = cast<RankedTensorType>(op->getResult(0).getType());
+  if (hasUnknown(dims) || !onlyFillsIn(dims, getDims(declared)))
+    return failure();
+  rewriter.replaceOpWithNewOp<StaticOp>(
+      op, buildTensorType(dims, declared.getElementType()),
+      std::forward<Args>(args)...);
+  return success();
+}
+
+struct FoldDynamicReshape : OpRewritePattern<DynamicReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DynamicReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<DimList> entries = evaluateShapeValue(op.getShape());
+    if (!entries)
+      return failure();
+    FailureOr<DimList> dims =
+        resolveReshape(getDims(op.getInput().getType()), *entries,
+                       op.getAllowZero(), std::nullopt);
+    if (failed(dims))
+      return failure();
+    if (succeeded(replaceWithStatic<ReshapeOp>(rewriter, op, *dims,
+                                               op.getInput())))
+      return success();
+    // Partly known: name what can be named; a later round may finish.
+    Type refined = refineType(op.getType(), *dims);
+    if (refined == op.getType())
+      return failure();
+    rewriter.modifyOpInPlace(
+        op, [&] { op->getResult(0).setType(refined); });
+    return success();
+  }
+};
+
+struct FoldDynamicExpand : OpRewritePattern<DynamicExpandOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DynamicExpandOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<DimList> shape = evaluateShapeValue(op.getShape());
+    if (!shape)
+      return failure();
+    FailureOr<DimList> dims =
+        broadcastDims(getDims(op.getInput().getType()), *shape, std::nullopt);
+    if (failed(dims))
+      return failure();
+    return replaceWithStatic<ExpandOp>(rewriter, op, *dims, op.getInput());
+  }
+};
+
+struct FoldDynamicSlice : OpRewritePattern<DynamicSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DynamicSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> starts =
+        evaluateStaticInts(op.getStarts());
+    std::optional<SmallVector<int64_t>> axes = evaluateStaticInts(op.getAxes());
+    std::optional<SmallVector<int64_t>> steps =
+        evaluateStaticInts(op.getSteps());
+    std::optional<DimList> ends = evaluateShapeValue(op.getEnds());
+    if (!starts || !axes || !steps || !ends)
+      return failure();
+    RankedTensorType type = op.getInput().getType();
+    int64_t rank = type.getRank();
+    DimList dims = getDims(type);
+    SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
+    constexpr int64_t kToTheEnd = (int64_t(1) << 31) - 1;
+    for (size_t i = 0; i < starts->size(); ++i) {
+      int64_t axis = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
+      int64_t start = (*starts)[i], step = (*steps)[i];
+      Dim end = (*ends)[i];
+      if (axis < 0 || axis >= rank || step < 1 || end.isUnknown())
+        return failure();
+      Dim extent = dims[axis];
+      if (!extent.isStatic()) {
+        // A whole named extent: from 0 to the end, or to the extent itself.
+        bool whole = start == 0 && step == 1 &&
+                     (end == extent ||
+                      (end.isStatic() && end.getSize() >= kToTheEnd));
+        if (!whole)
+          return failure();
+        continue;
+      }
+      int64_t size = extent.getSize();
+      start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
+      offsets[axis] = start;
+      strides[axis] = step;
+      if (end.isNamed()) {
+        // mask[:sequence]: the exporter's own shapes bound it by the extent.
+        if (step != 1 || start != 0)
+          return failure();
+        dims[axis] = end;
+        continue;
+      }
+      int64_t stop = end.getSize();
+      stop = std::clamp(stop < 0 ? stop + size : stop, int64_t(0), size);
+      dims[axis] = Dim::fixed(stop > start ? (stop - start + step - 1) / step
+                                           : 0);
+    }
+    return replaceWithStatic<SliceOp>(rewriter, op, dims, op.getInput(),
+                                      rewriter.getDenseI64ArrayAttr(offsets),
+                                      rewriter.getDenseI64ArrayAttr(strides));
+  }
+};
+
+struct FoldRange : OpRewritePattern<RangeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RangeOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> start =
+        evaluateStaticInts(op.getStart());
+    std::optional<SmallVector<int64_t>> delta =
+        evaluateStaticInts(op.getDelta());
+    std::optional<DimList> limit = evaluateShapeValue(op.getLimit());
+    if (!start || !delta || !limit || (*start)[0] != 0 || (*delta)[0] != 1 ||
+        (*limit)[0].isUnknown())
+      return failure();
+    return replaceWithStatic<IotaOp>(rewriter, op, {(*limit)[0]});
+  }
+};
+
+struct FoldConstantOfShape : OpRewritePattern<ConstantOfShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConstantOfShapeOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> shape =
+        evaluateStaticInts(op.getShape());
+    auto value = dyn_cast<DenseElementsAttr>(op.getValue());
+    if (!shape || !value)
+      return failure();
+    auto type = RankedTensorType::get(*shape, op.getType().getElementType());
+    rewriter.replaceOpWithNewOp<ConstantOp>(
+        op, DenseElementsAttr::get(type, value.getSplatValue<Attribute>()));
+    return success();
+  }
+};
+
+struct FoldStaticShapeOf : OpRewritePattern<ShapeOfOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ShapeOfOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getInput().getType();
+    if (!type.hasStaticShape())
+      return failure();
+    rewriter.replaceOpWithNewOp<ConstantOp>(
+        op, DenseElementsAttr::get(op.getType(), type.getShape()));
+    return success();
+  }
+};
+
+/// What the result types of `op` would be given its operands' current
+/// types, where llmc can tell; empty otherwise.
+SmallVector<Type> knownResultTypes(Operation *op) {
+  SmallVector<Type> types;
+  if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+    if (failed(infer.inferReturnTypes(
+            op->getContext(), std::nullopt, op->getOperands(),
+            op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+            op->getRegions(), types)))
+      types.clear();
+    return types;
+  }
+  if (op->hasTrait<OpTrait::SameOperandsAndResultType>() ||
+      isa<RmsNormOp, LayerNormOp, RopeOp, GatedMlpOp>(op))
+    return {op->getOperand(0).getType()};
+  if (auto cast = dyn_cast<CastOp>(op))
+    return {refineType(cast.getType(), cast.getInput().getType())};
+  if (auto expand = dyn_cast<ExpandOp>(op)) {
+    FailureOr<DimList> dims = broadcastDims(
+        getDims(expand.getInput().getType()), getDims(expand.getType()),
+        std::nullopt);
+    if (succeeded(dims))
+      types.push_back(refineType(expand.getType(), *dims));
+    return types;
+  }
+  if (auto split = dyn_cast<SplitOp>(op)) {
+    DimList input = getDims(split.getInput().getType());
+    for (Value output : split.getOutputs()) {
+      DimList dims = input;
+      dims[split.getAxis()] = getDims(cast<RankedTensorType>(
+          output.getType()))[split.getAxis()];
+      types.push_back(refineType(output.getType(), dims));
+    }
+    return types;
+  }
+  if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+    // Squeeze/Unsqueeze-like reshapes: the same extents with 1s added or
+    // removed; the result's unknown extents are the input's.
+    auto notOne = [](const Dim &d) { return d != Dim::fixed(1); };
+    DimList input = getDims(reshape.getInput().getType());
+    DimList result = getDims(reshape.getType());
+    DimList inputCore, refined = result;
+    llvm::copy_if(input, std::back_inserter(inputCore), notOne);
+    size_t next = 0;
+    for (Dim &dim : refined) {
+      if (!notOne(dim))
+        continue;
+      if (next >= inputCore.size() || !dimsAgree(dim, inputCore[next]))
+        return {};
+      if (dim.isUnknown())
+        dim = inputCore[next];
+      ++next;
+    }
+    if (next != inputCore.size())
+      return {};
+    return {refineType(reshape.getType(), refined)};
+  }
+  return types;
+}
+
+/// Gives every op the most precise result types its operands allow, in
+/// program order, and the function the types it now returns.
+bool refineTypes(func::FuncOp function) {
+  bool changed = false;
+  function.walk([&](Operation *op) {
+    SmallVector<Type> known = knownResultTypes(op);
+    if (known.size() != op->getNumResults())
+      return;
+    for (auto [result, type] : llvm::zip_equal(op->getResults(), known)) {
+      Type refined = refineType(result.getType(), type);
+      if (refined != result.getType()) {
+        result.setType(refined);
+        changed = true;
+      }
+    }
+  });
+  Operation *terminator = function.getBody().back().getTerminator();
+  FunctionType type = function.getFunctionType();
+  auto results = llvm::to_vector(terminator->getOperandTypes());
+  if (type.getResults() != ArrayRef<Type>(results)) {
+    function.setType(FunctionType::get(function.getContext(),
+                                       type.getInputs(), results));
+    changed = true;
+  }
+  return changed;
+}
+
+struct FoldShapes : llmc::impl::FoldShapesBase<FoldShapes> {
+  using FoldShapesBase::FoldShapesBase;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    RewritePatternSet set(context);
+    set.add<FoldDynamicReshape, FoldDynamicExpand, FoldDynamicSlice, FoldRange,
+            FoldConstantOfShape, FoldStaticShapeOf>(context);
+    patterns = FrozenRewritePatternSet(std::move(set));
+    return success();
+  }
+
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    constexpr int kMaxRounds = 32;
+    for (int round = 0; round < kMaxRounds; ++round) {
+      bool rewritten = false;
+      // No folding here: folds such as reshape(reshape(x)) -> reshape(x)
+      // would hide the structure type refinement reads (llmc-cleanup folds
+      // afterwards).
+      GreedyRewriteConfig config;
+      config.enableFolding(false).enableConstantCSE(false);
+      if (failed(applyPatternsGreedily(function, patterns, config,
+                                       &rewritten))) {
+        function.emitError("llmc-fold-shapes: rewriting did not converge");
+        return signalPassFailure();
+      }
+      if (!refineTypes(function) && !rewritten)
+        break;
+    }
+    if (allowDynamic)
+      return;
+    WalkResult left = function.walk([](Operation *op) {
+      if (!isa<ShapeOfOp, DynamicReshapeOp, DynamicExpandOp, DynamicSliceOp,
+               RangeOp, ConstantOfShapeOp>(op))
+        return WalkResult::advance();
+      op->emitError("shape computation could not be folded into static or "
+                    "symbolic dimensions");
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+
+  FrozenRewritePatternSet patterns;
+};
+
+} // namespace
