@@ -15,6 +15,7 @@ void llmc::registerCompilerDialects(mlir::DialectRegistry &registry) {
 
 void llmc::registerCompilerPasses() {
   llmc::registerLlmcPasses();
+  llmc::registerLlmcPipelines();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();

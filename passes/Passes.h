@@ -16,6 +16,12 @@ namespace llmc {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+/// llmc-fold-shapes on every function, then llmc-cleanup.
+void buildImportCleanupPipeline(mlir::OpPassManager &pm);
+
+/// Registers the pipelines above with the pass registry (llmc-opt).
+void registerLlmcPipelines();
+
 } // namespace llmc
 
 #endif // LLMC_PASSES_PASSES_H

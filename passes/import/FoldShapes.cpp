@@ -80,15 +80,14 @@ struct FoldDynamicReshape : OpRewritePattern<DynamicReshapeOp> {
                        op.getAllowZero(), std::nullopt);
     if (failed(dims))
       return failure();
-    if (succeeded(replaceWithStatic<ReshapeOp>(rewriter, op, *dims,
-                                               op.getInput())))
+    if (succeeded(
+            replaceWithStatic<ReshapeOp>(rewriter, op, *dims, op.getInput())))
       return success();
     // Partly known: name what can be named; a later round may finish.
     Type refined = refineType(op.getType(), *dims);
     if (refined == op.getType())
       return failure();
-    rewriter.modifyOpInPlace(
-        op, [&] { op->getResult(0).setType(refined); });
+    rewriter.modifyOpInPlace(op, [&] { op->getResult(0).setType(refined); });
     return success();
   }
 };
@@ -134,9 +133,9 @@ struct FoldDynamicSlice : OpRewritePattern<DynamicSliceOp> {
       Dim extent = dims[axis];
       if (!extent.isStatic()) {
         // A whole named extent: from 0 to the end, or to the extent itself.
-        bool whole = start == 0 && step == 1 &&
-                     (end == extent ||
-                      (end.isStatic() && end.getSize() >= kToTheEnd));
+        bool whole =
+            start == 0 && step == 1 &&
+            (end == extent || (end.isStatic() && end.getSize() >= kToTheEnd));
         if (!whole)
           return failure();
         continue;
@@ -154,8 +153,8 @@ struct FoldDynamicSlice : OpRewritePattern<DynamicSliceOp> {
       }
       int64_t stop = end.getSize();
       stop = std::clamp(stop < 0 ? stop + size : stop, int64_t(0), size);
-      dims[axis] = Dim::fixed(stop > start ? (stop - start + step - 1) / step
-                                           : 0);
+      dims[axis] =
+          Dim::fixed(stop > start ? (stop - start + step - 1) / step : 0);
     }
     return replaceWithStatic<SliceOp>(rewriter, op, dims, op.getInput(),
                                       rewriter.getDenseI64ArrayAttr(offsets),
@@ -226,9 +225,9 @@ SmallVector<Type> knownResultTypes(Operation *op) {
   if (auto cast = dyn_cast<CastOp>(op))
     return {refineType(cast.getType(), cast.getInput().getType())};
   if (auto expand = dyn_cast<ExpandOp>(op)) {
-    FailureOr<DimList> dims = broadcastDims(
-        getDims(expand.getInput().getType()), getDims(expand.getType()),
-        std::nullopt);
+    FailureOr<DimList> dims =
+        broadcastDims(getDims(expand.getInput().getType()),
+                      getDims(expand.getType()), std::nullopt);
     if (succeeded(dims))
       types.push_back(refineType(expand.getType(), *dims));
     return types;
@@ -237,8 +236,8 @@ SmallVector<Type> knownResultTypes(Operation *op) {
     DimList input = getDims(split.getInput().getType());
     for (Value output : split.getOutputs()) {
       DimList dims = input;
-      dims[split.getAxis()] = getDims(cast<RankedTensorType>(
-          output.getType()))[split.getAxis()];
+      dims[split.getAxis()] =
+          getDims(cast<RankedTensorType>(output.getType()))[split.getAxis()];
       types.push_back(refineType(output.getType(), dims));
     }
     return types;
@@ -288,8 +287,8 @@ bool refineTypes(func::FuncOp function) {
   FunctionType type = function.getFunctionType();
   auto results = llvm::to_vector(terminator->getOperandTypes());
   if (type.getResults() != ArrayRef<Type>(results)) {
-    function.setType(FunctionType::get(function.getContext(),
-                                       type.getInputs(), results));
+    function.setType(
+        FunctionType::get(function.getContext(), type.getInputs(), results));
     changed = true;
   }
   return changed;
@@ -316,8 +315,8 @@ struct FoldShapes : llmc::impl::FoldShapesBase<FoldShapes> {
       // afterwards).
       GreedyRewriteConfig config;
       config.enableFolding(false).enableConstantCSE(false);
-      if (failed(applyPatternsGreedily(function, patterns, config,
-                                       &rewritten))) {
+      if (failed(
+              applyPatternsGreedily(function, patterns, config, &rewritten))) {
         function.emitError("llmc-fold-shapes: rewriting did not converge");
         return signalPassFailure();
       }

@@ -36,8 +36,8 @@ std::optional<DimList> combine(Value lhs, Value rhs, unsigned depth, Fn fn) {
     return std::nullopt;
   DimList result;
   for (size_t i = 0, e = std::max(a->size(), b->size()); i < e; ++i)
-    result.push_back(fn((*a)[a->size() == 1 ? 0 : i],
-                        (*b)[b->size() == 1 ? 0 : i]));
+    result.push_back(
+        fn((*a)[a->size() == 1 ? 0 : i], (*b)[b->size() == 1 ? 0 : i]));
   return result;
 }
 
@@ -236,9 +236,9 @@ std::optional<DimList> evaluate(Value value, unsigned depth) {
         auto value = dyn_cast<DenseIntElementsAttr>(fill.getValue());
         if (!shape || shape->size() != 1 || !value)
           return std::nullopt;
-        return DimList((*shape)[0],
-                       Dim::fixed((*value.getValues<APInt>().begin())
-                                      .getSExtValue()));
+        return DimList(
+            (*shape)[0],
+            Dim::fixed((*value.getValues<APInt>().begin()).getSExtValue()));
       })
       .Default([](Operation *) { return std::nullopt; });
 }
