@@ -26,3 +26,8 @@ for tool in ["FileCheck", "not", "count", "split-file"]:
 config.substitutions.append(("%llmc_src", config.llmc_source_dir))
 config.substitutions.append(("%models", config.shared_models_dir))
 config.substitutions.append(("%python", config.python_executable))
+
+# Tests on the shipped models need ../shared/models beside the checkout (as
+# in CI); elsewhere lit reports them unsupported, never passed.
+if os.path.isdir(config.shared_models_dir):
+    config.available_features.add("shared-models")
