@@ -48,4 +48,20 @@ def FoldShapes : Pass<"llmc-fold-shapes", "mlir::func::FuncOp"> {
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 
+def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
+  let summary = "Raise primitive-op patterns of exporters to transformer ops";
+  let description = [{
+    Recognises what exporters emit for transformer building blocks and
+    replaces it by the llmc transformer op the optimization passes reason
+    about. Pattern families, one file each under passes/import/raise/:
+    activations (SiLU as x * sigmoid(x), exact GELU with Erf), normalization
+    (RMSNorm from Pow/ReduceMean/Add/Sqrt/Div/Mul in its exporter variants),
+    projections (MatMul with a constant weight, plus a constant bias, to
+    `linear`; a constant-table Gather to `embedding`; the final projection to
+    `lm_head`) and MLPs (`gated_mlp` from the SwiGLU/GeGLU linears). A node
+    that matches no pattern stays a primitive op.
+  }];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
 #endif // LLMC_PASSES_TD

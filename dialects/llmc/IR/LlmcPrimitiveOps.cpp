@@ -7,6 +7,8 @@
 #include "dialects/llmc/IR/LlmcOps.h"
 
 #include "mlir/Dialect/CommonFolders.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -308,10 +310,71 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult TransposeOp::fold(FoldAdaptor) {
+/// The bytes of a constant's elements in row-major order, if it has them
+/// (dense literals other than i1, and dense_resource blobs).
+static std::optional<ArrayRef<char>> rawElements(Attribute value) {
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value)) {
+    if (dense.getElementType().isInteger(1))
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(value))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+/// Transposes a constant at compile time (weights the exporter stored
+/// [in, out] become llmc's [out, in]); a blob stays a blob.
+static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
+                                   RankedTensorType resultType) {
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
+      dense && dense.isSplat())
+    return dense.resizeSplat(resultType);
+  std::optional<ArrayRef<char>> raw = rawElements(value);
+  auto inputType = cast<ShapedType>(cast<TypedAttr>(value).getType());
+  unsigned bits = resultType.getElementTypeBitWidth();
+  if (!raw || bits % 8 != 0 || !inputType.hasStaticShape())
+    return {};
+  size_t elementBytes = bits / 8, count = inputType.getNumElements();
+  if (raw->size() != count * elementBytes)
+    return {};
+  ArrayRef<int64_t> shape = inputType.getShape();
+  int64_t rank = shape.size();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  std::vector<char> out(raw->size());
+  SmallVector<int64_t> index(rank, 0);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      source += index[d] * strides[perm[d]];
+    std::memcpy(&out[i * elementBytes], raw->data() + source * elementBytes,
+                elementBytes);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < resultType.getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  if (isa<DenseElementsAttr>(value))
+    return DenseElementsAttr::getFromRawBuffer(resultType, out);
+  auto resource = cast<DenseResourceElementsAttr>(value);
+  return DenseResourceElementsAttr::get(
+      resultType, (resource.getRawHandle().getKey() + ".t").str(),
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(out, elementBytes,
+                                                    /*dataIsMutable=*/false));
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> permutation = getPermutation();
   if (llvm::equal(permutation, llvm::seq<int64_t>(0, permutation.size())))
     return getInput();
+  if (getType().hasStaticShape())
+    if (Attribute folded =
+            transposeConstant(adaptor.getInput(), permutation, getType()))
+      return folded;
   // transpose(transpose(x, p), q) = transpose(x, p o q).
   if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
     SmallVector<int64_t> composed;

@@ -1,0 +1,48 @@
+//===- RaiseTransformerOps.cpp - exporter patterns to transformer ops -----===//
+//
+// Import clean-up (see Passes.td: llmc-raise): applies every raising pattern
+// family of passes/import/raise/ together, to a fixed point.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "passes/import/raise/RaisePatterns.h"
+
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_RAISETRANSFORMEROPS
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+
+namespace {
+
+struct RaiseTransformerOps
+    : llmc::impl::RaiseTransformerOpsBase<RaiseTransformerOps> {
+  using RaiseTransformerOpsBase::RaiseTransformerOpsBase;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    RewritePatternSet set(context);
+    llmc::populateRaiseActivationPatterns(set);
+    llmc::populateRaiseNormalizationPatterns(set);
+    llmc::populateRaiseProjectionPatterns(set);
+    llmc::populateRaiseMlpPatterns(set);
+    patterns = FrozenRewritePatternSet(std::move(set));
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (failed(applyPatternsGreedily(getOperation(), patterns))) {
+      getOperation().emitError("llmc-raise: rewriting did not converge");
+      signalPassFailure();
+    }
+  }
+
+  FrozenRewritePatternSet patterns;
+};
+
+} // namespace

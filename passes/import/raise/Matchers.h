@@ -1,0 +1,29 @@
+//===- Matchers.h - small queries shared by the raising patterns ----------===//
+
+#ifndef LLMC_PASSES_IMPORT_RAISE_MATCHERS_H
+#define LLMC_PASSES_IMPORT_RAISE_MATCHERS_H
+
+#include "mlir/IR/Value.h"
+
+#include <optional>
+
+namespace llmc {
+
+/// The value of a constant whose elements are all equal (a splat), as a
+/// double; nothing otherwise.
+std::optional<double> getSplatValue(mlir::Value value);
+
+/// Whether `value` is a splat constant equal to `expected` within a relative
+/// tolerance (exporters write 1/sqrt(2) or 0.5 in float32).
+bool isSplat(mlir::Value value, double expected, double tolerance = 1e-6);
+
+/// Whether `value` is produced by an llmc.constant.
+bool isConstant(mlir::Value value);
+
+/// For a commutative binary op `op` with operands (a, b): the operand that is
+/// not `known`, or null when neither is.
+mlir::Value otherOperand(mlir::Operation *op, mlir::Value known);
+
+} // namespace llmc
+
+#endif // LLMC_PASSES_IMPORT_RAISE_MATCHERS_H

@@ -1,0 +1,63 @@
+//===- Mlp.cpp - raise gated MLPs (SwiGLU, GeGLU) --------------------------===//
+//
+//   down(act(gate(x)) * up(x))  ->  llmc.gated_mlp act x, gate, up, down
+// with gate, up and down bias-free linears and act SiLU or GELU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/import/raise/RaisePatterns.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+/// A bias-free linear used only once.
+LinearOp singleUseLinear(Value value) {
+  auto linear = value.getDefiningOp<LinearOp>();
+  if (!linear || linear.getBias() || !linear->hasOneUse())
+    return nullptr;
+  return linear;
+}
+
+struct RaiseGatedMlp : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp down,
+                                PatternRewriter &rewriter) const override {
+    auto product = down.getInput().getDefiningOp<MulOp>();
+    if (down.getBias() || !product || !product->hasOneUse())
+      return failure();
+    for (auto [activated, upValue] :
+         {std::pair(product.getLhs(), product.getRhs()),
+          std::pair(product.getRhs(), product.getLhs())}) {
+      Operation *act = activated.getDefiningOp();
+      if (!act || !act->hasOneUse() || !isa<SiluOp, GeluOp>(act))
+        continue;
+      LinearOp gate = singleUseLinear(act->getOperand(0));
+      LinearOp up = singleUseLinear(upValue);
+      if (!gate || !up || gate.getInput() != up.getInput())
+        continue;
+      Activation kind = Activation::silu;
+      if (auto gelu = dyn_cast<GeluOp>(act))
+        kind = gelu.getTanh() ? Activation::gelu_tanh : Activation::gelu;
+      Value x = gate.getInput();
+      if (x.getType() != down.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<GatedMlpOp>(down, x, gate.getWeight(),
+                                              up.getWeight(), down.getWeight(),
+                                              kind);
+      return success();
+    }
+    return failure();
+  }
+};
+
+} // namespace
+
+void populateRaiseMlpPatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseGatedMlp>(patterns.getContext());
+}
+
+} // namespace llmc

@@ -1,0 +1,107 @@
+//===- Normalization.cpp - raise RMSNorm ----------------------------------===//
+//
+//   w * (x * 1/sqrt(mean(x^2) + eps))       llama2.c, Meta Llama
+//   w * (x * rsqrt(mean(x^2) + eps))        Hugging Face
+//   w * (x / sqrt(mean(x^2) + eps))
+// with x^2 as Pow(x, 2) or x * x, the mean over the last axis kept, and the
+// weight on either side  ->  llmc.rms_norm(x, w, eps).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/import/raise/Matchers.h"
+#include "passes/import/raise/RaisePatterns.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+/// `value` is mean(x^2) + eps over the last axis of x; returns eps.
+std::optional<double> matchMeanSquarePlusEps(Value value, Value x) {
+  auto add = value.getDefiningOp<AddOp>();
+  if (!add)
+    return std::nullopt;
+  for (auto [meanValue, epsValue] : {std::pair(add.getLhs(), add.getRhs()),
+                                     std::pair(add.getRhs(), add.getLhs())}) {
+    auto mean = meanValue.getDefiningOp<ReduceMeanOp>();
+    std::optional<double> eps = getSplatValue(epsValue);
+    if (!mean || !eps || !mean.getKeepDims() ||
+        mean.getAxes() != ArrayRef<int64_t>{mean.getInput().getType().getRank() - 1})
+      continue;
+    Value squared = mean.getInput();
+    bool isSquare = false;
+    if (auto pow = squared.getDefiningOp<PowOp>())
+      isSquare = pow.getLhs() == x && isSplat(pow.getRhs(), 2.0);
+    if (auto mul = squared.getDefiningOp<MulOp>())
+      isSquare = mul.getLhs() == x && mul.getRhs() == x;
+    if (isSquare)
+      return eps;
+  }
+  return std::nullopt;
+}
+
+/// `value` is x normalized by its root mean square; sets x and eps.
+bool matchNormalized(Value value, Value &x, double &eps) {
+  auto scaleBy = [&](Value input, Value inverse) {
+    // inverse = 1 / sqrt(s) or rsqrt(s), s = mean(input^2) + eps.
+    Value sum;
+    if (auto div = inverse.getDefiningOp<DivOp>();
+        div && isSplat(div.getLhs(), 1.0))
+      if (auto sqrt = div.getRhs().getDefiningOp<SqrtOp>())
+        sum = sqrt.getInput();
+    if (auto rsqrt = inverse.getDefiningOp<RsqrtOp>())
+      sum = rsqrt.getInput();
+    if (!sum)
+      return false;
+    std::optional<double> found = matchMeanSquarePlusEps(sum, input);
+    if (!found)
+      return false;
+    x = input;
+    eps = *found;
+    return true;
+  };
+  if (auto mul = value.getDefiningOp<MulOp>())
+    return scaleBy(mul.getLhs(), mul.getRhs()) ||
+           scaleBy(mul.getRhs(), mul.getLhs());
+  if (auto div = value.getDefiningOp<DivOp>())
+    if (auto sqrt = div.getRhs().getDefiningOp<SqrtOp>())
+      if (std::optional<double> found =
+              matchMeanSquarePlusEps(sqrt.getInput(), div.getLhs())) {
+        x = div.getLhs();
+        eps = *found;
+        return true;
+      }
+  return false;
+}
+
+struct RaiseRmsNorm : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [normalized, weight] : {std::pair(op.getLhs(), op.getRhs()),
+                                      std::pair(op.getRhs(), op.getLhs())}) {
+      auto weightType = dyn_cast<RankedTensorType>(weight.getType());
+      Value x;
+      double eps;
+      if (!weightType || weightType.getRank() != 1 ||
+          !matchNormalized(normalized, x, eps) || x.getType() != op.getType() ||
+          weightType.getElementType() != op.getType().getElementType() ||
+          !dimsAgree(getDims(weightType)[0], getDims(op.getType()).back()))
+        continue;
+      rewriter.replaceOpWithNewOp<RmsNormOp>(
+          op, x, weight, rewriter.getF32FloatAttr(static_cast<float>(eps)));
+      return success();
+    }
+    return failure();
+  }
+};
+
+} // namespace
+
+void populateRaiseNormalizationPatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseRmsNorm>(patterns.getContext());
+}
+
+} // namespace llmc

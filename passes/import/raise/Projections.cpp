@@ -1,0 +1,106 @@
+//===- Projections.cpp - raise linears, embeddings and the lm_head --------===//
+//
+//   MatMul(x, W[in, out] constant)            -> linear(x, transpose(W))
+//   Add(linear(x, W), b[out] constant)        -> linear(x, W, b)
+//   Gather(table[vocab, dim] constant, ids)   -> embedding(table, ids)
+//   the linear whose result the graph returns -> lm_head
+// llmc's linear weights are [out, in] (PyTorch's and GPTQ's layout); the
+// transposes of constant weights fold away in llmc-cleanup.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/import/raise/Matchers.h"
+#include "passes/import/raise/RaisePatterns.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+struct RaiseLinear : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Value weight = op.getRhs();
+    RankedTensorType type = cast<RankedTensorType>(weight.getType());
+    if (type.getRank() != 2 || !type.hasStaticShape())
+      return failure();
+    // Weight [out, in]: the constant the exporter transposed, if it did.
+    Value outIn;
+    if (auto transpose = weight.getDefiningOp<TransposeOp>();
+        transpose && isConstant(transpose.getInput()))
+      outIn = transpose.getInput();
+    else if (isConstant(weight))
+      outIn = TransposeOp::create(
+          rewriter, op.getLoc(),
+          RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
+                                type.getElementType()),
+          weight, rewriter.getDenseI64ArrayAttr({1, 0}));
+    else
+      return failure();
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(),
+                                          outIn, Value());
+    return success();
+  }
+};
+
+struct FoldLinearBias : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [product, bias] : {std::pair(op.getLhs(), op.getRhs()),
+                                 std::pair(op.getRhs(), op.getLhs())}) {
+      auto linear = product.getDefiningOp<LinearOp>();
+      auto biasType = dyn_cast<RankedTensorType>(bias.getType());
+      if (!linear || linear.getBias() || !linear->hasOneUse() ||
+          !isConstant(bias) || !biasType || biasType.getRank() != 1 ||
+          op.getType() != linear.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), linear.getInput(),
+                                            linear.getWeight(), bias);
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct RaiseEmbedding : OpRewritePattern<GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType table = op.getData().getType();
+    if (op.getAxis() != 0 || table.getRank() != 2 ||
+        !isa<FloatType>(table.getElementType()) || !isConstant(op.getData()))
+      return failure();
+    rewriter.replaceOpWithNewOp<EmbeddingOp>(op, op.getType(), op.getData(),
+                                             op.getIndices());
+    return success();
+  }
+};
+
+struct RaiseLmHead : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getBias() || !llvm::any_of(op->getUsers(), [](Operation *user) {
+          return isa<func::ReturnOp>(user);
+        }))
+      return failure();
+    rewriter.replaceOpWithNewOp<LmHeadOp>(op, op.getType(), op.getInput(),
+                                          op.getWeight());
+    return success();
+  }
+};
+
+} // namespace
+
+void populateRaiseProjectionPatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseLinear, FoldLinearBias, RaiseEmbedding, RaiseLmHead>(
+      patterns.getContext());
+}
+
+} // namespace llmc

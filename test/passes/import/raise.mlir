@@ -1,0 +1,106 @@
+// RUN: llmc-opt %s --llmc-raise --split-input-file | FileCheck %s
+
+// RMSNorm as llama2.c exports it: w * (x * 1/sqrt(mean(x^2) + eps)).
+// CHECK-LABEL: func.func @rms_norm_reciprocal_sqrt
+// CHECK: %[[N:.*]] = llmc.rms_norm %arg0, %arg1 epsilon 9.99999974E-6 : tensor<?x64xf32, #llmc.dims<sequence>>, tensor<64xf32>
+// CHECK-NEXT: return %[[N]]
+func.func @rms_norm_reciprocal_sqrt(%x: tensor<?x64xf32, #llmc.dims<sequence>>, %w: tensor<64xf32>) -> tensor<?x64xf32, #llmc.dims<sequence>> {
+  %two = llmc.constant dense<2.0> : tensor<f32>
+  %eps = llmc.constant dense<1.0e-5> : tensor<f32>
+  %one = llmc.constant dense<1.0> : tensor<f32>
+  %sq = llmc.pow %x, %two : (tensor<?x64xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x64xf32, #llmc.dims<sequence>>
+  %mean = llmc.reduce_mean %sq [1] keep_dims : (tensor<?x64xf32, #llmc.dims<sequence>>) -> tensor<?x1xf32, #llmc.dims<sequence>>
+  %sum = llmc.add %mean, %eps : (tensor<?x1xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x1xf32, #llmc.dims<sequence>>
+  %root = llmc.sqrt %sum : tensor<?x1xf32, #llmc.dims<sequence>>
+  %inv = llmc.div %one, %root : (tensor<f32>, tensor<?x1xf32, #llmc.dims<sequence>>) -> tensor<?x1xf32, #llmc.dims<sequence>>
+  %n = llmc.mul %x, %inv : (tensor<?x64xf32, #llmc.dims<sequence>>, tensor<?x1xf32, #llmc.dims<sequence>>) -> tensor<?x64xf32, #llmc.dims<sequence>>
+  %y = llmc.mul %n, %w : (tensor<?x64xf32, #llmc.dims<sequence>>, tensor<64xf32>) -> tensor<?x64xf32, #llmc.dims<sequence>>
+  return %y : tensor<?x64xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// Hugging Face's form: weight * (x * rsqrt(mean(x * x) + eps)).
+// CHECK-LABEL: func.func @rms_norm_rsqrt
+// CHECK: llmc.rms_norm %arg0, %arg1 epsilon 9.99999997E-7
+func.func @rms_norm_rsqrt(%x: tensor<4x64xf32>, %w: tensor<64xf32>) -> tensor<4x64xf32> {
+  %eps = llmc.constant dense<1.0e-6> : tensor<f32>
+  %sq = llmc.mul %x, %x : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  %mean = llmc.reduce_mean %sq [1] keep_dims : (tensor<4x64xf32>) -> tensor<4x1xf32>
+  %sum = llmc.add %eps, %mean : (tensor<f32>, tensor<4x1xf32>) -> tensor<4x1xf32>
+  %inv = llmc.rsqrt %sum : tensor<4x1xf32>
+  %n = llmc.mul %inv, %x : (tensor<4x1xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  %y = llmc.mul %w, %n : (tensor<64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
+// Must not fire: the mean is over the wrong axis, so this is not RMSNorm.
+// CHECK-LABEL: func.func @not_rms_norm
+// CHECK-NOT: llmc.rms_norm
+func.func @not_rms_norm(%x: tensor<4x64xf32>, %w: tensor<64xf32>) -> tensor<4x64xf32> {
+  %eps = llmc.constant dense<1.0e-6> : tensor<f32>
+  %sq = llmc.mul %x, %x : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  %mean = llmc.reduce_mean %sq [0] keep_dims : (tensor<4x64xf32>) -> tensor<1x64xf32>
+  %sum = llmc.add %mean, %eps : (tensor<1x64xf32>, tensor<f32>) -> tensor<1x64xf32>
+  %inv = llmc.rsqrt %sum : tensor<1x64xf32>
+  %n = llmc.mul %x, %inv : (tensor<4x64xf32>, tensor<1x64xf32>) -> tensor<4x64xf32>
+  %y = llmc.mul %n, %w : (tensor<4x64xf32>, tensor<64xf32>) -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
+// SwiGLU from MatMuls with constant [in, out] weights: linears with [out, in]
+// weights, silu, and the gated MLP; the final projection is the lm_head.
+// CHECK-LABEL: func.func @swiglu_and_head
+// (The weight transposes fold into constants as the patterns apply.)
+// CHECK-DAG: %[[W2:.*]] = llmc.constant dense<3.000000e-01> : tensor<8x6xf32>
+// CHECK-DAG: %[[W3:.*]] = llmc.constant dense<2.000000e-01> : tensor<6x8xf32>
+// CHECK-DAG: %[[W1:.*]] = llmc.constant dense<1.000000e-01> : tensor<6x8xf32>
+// CHECK: %[[M:.*]] = llmc.gated_mlp silu %arg0, %[[W1]], %[[W3]], %[[W2]]
+// CHECK: %[[H:.*]] = llmc.lm_head %[[M]], %{{.*}} : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<16x8xf32>) -> tensor<?x16xf32, #llmc.dims<sequence>>
+// CHECK: return %[[H]]
+func.func @swiglu_and_head(%x: tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x16xf32, #llmc.dims<sequence>> {
+  %w1 = llmc.constant dense<0.1> : tensor<8x6xf32>
+  %w3 = llmc.constant dense<0.2> : tensor<8x6xf32>
+  %w2 = llmc.constant dense<0.3> : tensor<6x8xf32>
+  %head = llmc.constant dense<0.4> : tensor<8x16xf32>
+  %g = llmc.matmul %x, %w1 : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x6xf32>) -> tensor<?x6xf32, #llmc.dims<sequence>>
+  %s = llmc.sigmoid %g : tensor<?x6xf32, #llmc.dims<sequence>>
+  %a = llmc.mul %g, %s : (tensor<?x6xf32, #llmc.dims<sequence>>, tensor<?x6xf32, #llmc.dims<sequence>>) -> tensor<?x6xf32, #llmc.dims<sequence>>
+  %u = llmc.matmul %x, %w3 : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x6xf32>) -> tensor<?x6xf32, #llmc.dims<sequence>>
+  %h = llmc.mul %a, %u : (tensor<?x6xf32, #llmc.dims<sequence>>, tensor<?x6xf32, #llmc.dims<sequence>>) -> tensor<?x6xf32, #llmc.dims<sequence>>
+  %d = llmc.matmul %h, %w2 : (tensor<?x6xf32, #llmc.dims<sequence>>, tensor<6x8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %logits = llmc.matmul %d, %head : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x16xf32>) -> tensor<?x16xf32, #llmc.dims<sequence>>
+  return %logits : tensor<?x16xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// GPT-2's projections: a bias added to the linear, exact GELU from Erf, and
+// the token embedding; a MatMul by a non-constant stays a matmul.
+// CHECK-LABEL: func.func @gelu_bias_embedding
+// CHECK: %[[E:.*]] = llmc.embedding %{{.*}}[%arg0]
+// CHECK: %[[L:.*]] = llmc.linear %[[E]], %{{.*}}, %{{.*}} : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x8xf32>, tensor<8xf32>)
+// CHECK: %[[G:.*]] = llmc.gelu %[[L]] : tensor<?x8xf32, #llmc.dims<sequence>>
+// CHECK: llmc.matmul %[[G]], %arg1
+func.func @gelu_bias_embedding(%ids: tensor<?xi64, #llmc.dims<sequence>>, %y: tensor<8x4xf32>) -> tensor<?x4xf32, #llmc.dims<sequence>> {
+  %table = llmc.constant dense<0.5> : tensor<32x8xf32>
+  %w = llmc.constant dense<0.1> : tensor<8x8xf32>
+  %b = llmc.constant dense<0.2> : tensor<8xf32>
+  %sqrt2 = llmc.constant dense<1.41421354> : tensor<f32>
+  %one = llmc.constant dense<1.0> : tensor<f32>
+  %half = llmc.constant dense<0.5> : tensor<f32>
+  %x = llmc.gather %table[%ids] axis 0 : (tensor<32x8xf32>, tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %m = llmc.matmul %x, %w : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %l = llmc.add %b, %m : (tensor<8xf32>, tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %d = llmc.div %l, %sqrt2 : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %e = llmc.erf %d : tensor<?x8xf32, #llmc.dims<sequence>>
+  %p = llmc.add %e, %one : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %xm = llmc.mul %l, %p : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %g = llmc.mul %xm, %half : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %r = llmc.matmul %g, %y : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x4xf32>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  return %r : tensor<?x4xf32, #llmc.dims<sequence>>
+}
