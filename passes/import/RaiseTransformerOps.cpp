@@ -31,6 +31,7 @@ struct RaiseTransformerOps
     llmc::populateRaiseNormalizationPatterns(set);
     llmc::populateRaiseProjectionPatterns(set);
     llmc::populateRaiseMlpPatterns(set);
+    llmc::populateRaiseAttentionPatterns(set);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }

@@ -332,9 +332,11 @@ static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
       dense && dense.isSplat())
     return dense.resizeSplat(resultType);
   std::optional<ArrayRef<char>> raw = rawElements(value);
-  auto inputType = cast<ShapedType>(cast<TypedAttr>(value).getType());
   unsigned bits = resultType.getElementTypeBitWidth();
-  if (!raw || bits % 8 != 0 || !inputType.hasStaticShape())
+  if (!raw || bits % 8 != 0)
+    return {};
+  auto inputType = cast<ShapedType>(cast<TypedAttr>(value).getType());
+  if (!inputType.hasStaticShape())
     return {};
   size_t elementBytes = bits / 8, count = inputType.getNumElements();
   if (raw->size() != count * elementBytes)

@@ -74,7 +74,8 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
             x = a;
       } else if (matchOnePlusErf(half)) {
         Value erfInput = matchOnePlusErf(half);
-        if (otherOperand(mul, erfInput) && isSplat(otherOperand(mul, erfInput), 0.5))
+        if (otherOperand(mul, erfInput) &&
+            isSplat(otherOperand(mul, erfInput), 0.5))
           x = erfInput;
       }
       if (!x || x.getType() != op.getType())

@@ -4,6 +4,8 @@
 
 #include "dialects/llmc/IR/LlmcOps.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 using namespace mlir;
 
 namespace llmc {
@@ -26,6 +28,35 @@ bool isSplat(Value value, double expected, double tolerance) {
   std::optional<double> splat = getSplatValue(value);
   return splat && std::abs(*splat - expected) <=
                       tolerance * std::max(1.0, std::abs(expected));
+}
+
+std::optional<std::vector<float>> getFloatElements(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant || !constant.getValue().getElementType().isF32())
+    return std::nullopt;
+  Attribute attr = constant.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
+      ArrayRef<char> data = blob->getData();
+      std::vector<float> floats(data.size() / sizeof(float));
+      std::memcpy(floats.data(), data.data(), floats.size() * sizeof(float));
+      return floats;
+    }
+  return std::nullopt;
+}
+
+Value skipPrefixSlices(Value value) {
+  while (auto slice = value.getDefiningOp<SliceOp>()) {
+    if (!llvm::all_of(slice.getOffsets(), [](int64_t o) { return o == 0; }) ||
+        !llvm::all_of(slice.getStrides(), [](int64_t s) { return s == 1; }))
+      break;
+    value = slice.getInput();
+  }
+  return value;
 }
 
 bool isConstant(Value value) {

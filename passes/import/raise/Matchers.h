@@ -6,6 +6,7 @@
 #include "mlir/IR/Value.h"
 
 #include <optional>
+#include <vector>
 
 namespace llmc {
 
@@ -16,6 +17,13 @@ std::optional<double> getSplatValue(mlir::Value value);
 /// Whether `value` is a splat constant equal to `expected` within a relative
 /// tolerance (exporters write 1/sqrt(2) or 0.5 in float32).
 bool isSplat(mlir::Value value, double expected, double tolerance = 1e-6);
+
+/// The elements of an f32 constant (dense literal or blob), row-major.
+std::optional<std::vector<float>> getFloatElements(mlir::Value value);
+
+/// Looks through slices that start at 0 with unit strides (exporters slice
+/// a max-size mask down to the sequence length, sometimes twice).
+mlir::Value skipPrefixSlices(mlir::Value value);
 
 /// Whether `value` is produced by an llmc.constant.
 bool isConstant(mlir::Value value);

@@ -1,4 +1,5 @@
-//===- Mlp.cpp - raise gated MLPs (SwiGLU, GeGLU) --------------------------===//
+//===- Mlp.cpp - raise gated MLPs (SwiGLU, GeGLU)
+//--------------------------===//
 //
 //   down(act(gate(x)) * up(x))  ->  llmc.gated_mlp act x, gate, up, down
 // with gate, up and down bias-free linears and act SiLU or GELU.
@@ -45,9 +46,8 @@ struct RaiseGatedMlp : OpRewritePattern<LinearOp> {
       Value x = gate.getInput();
       if (x.getType() != down.getType())
         continue;
-      rewriter.replaceOpWithNewOp<GatedMlpOp>(down, x, gate.getWeight(),
-                                              up.getWeight(), down.getWeight(),
-                                              kind);
+      rewriter.replaceOpWithNewOp<GatedMlpOp>(
+          down, x, gate.getWeight(), up.getWeight(), down.getWeight(), kind);
       return success();
     }
     return failure();

@@ -28,7 +28,8 @@ std::optional<double> matchMeanSquarePlusEps(Value value, Value x) {
     auto mean = meanValue.getDefiningOp<ReduceMeanOp>();
     std::optional<double> eps = getSplatValue(epsValue);
     if (!mean || !eps || !mean.getKeepDims() ||
-        mean.getAxes() != ArrayRef<int64_t>{mean.getInput().getType().getRank() - 1})
+        mean.getAxes() !=
+            ArrayRef<int64_t>{mean.getInput().getType().getRank() - 1})
       continue;
     Value squared = mean.getInput();
     bool isSquare = false;

@@ -42,8 +42,8 @@ struct RaiseLinear : OpRewritePattern<MatmulOp> {
           weight, rewriter.getDenseI64ArrayAttr({1, 0}));
     else
       return failure();
-    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(),
-                                          outIn, Value());
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(), outIn,
+                                          Value());
     return success();
   }
 };

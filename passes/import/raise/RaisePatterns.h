@@ -16,6 +16,7 @@ void populateRaiseActivationPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseProjectionPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseMlpPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace llmc
 

@@ -104,3 +104,76 @@ func.func @gelu_bias_embedding(%ids: tensor<?xi64, #llmc.dims<sequence>>, %y: te
   %r = llmc.matmul %g, %y : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x4xf32>) -> tensor<?x4xf32, #llmc.dims<sequence>>
   return %r : tensor<?x4xf32, #llmc.dims<sequence>>
 }
+
+// -----
+
+// Causal grouped-query attention as llama2.c exports it: k/v repeated from 2
+// to 4 heads, scores / sqrt(8) plus a sliced constant mask (-inf above the
+// diagonal). Raised to one attention op on the unrepeated k/v.
+// CHECK-LABEL: func.func @attention_gqa_additive_mask
+// CHECK: %[[A:.*]] = llmc.attention %arg0, %arg1, %arg2 causal scale 0.353553385 : (tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>
+// CHECK-NEXT: return %[[A]]
+func.func @attention_gqa_additive_mask(%q: tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, %k: tensor<?x?x2x8xf32, #llmc.dims<batch, sequence>>, %v: tensor<?x?x2x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>> {
+  %mask = llmc.constant dense<[[[[0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0]]]]> : tensor<1x1x3x3xf32>
+  %c = llmc.constant dense<2.82842708> : tensor<f32>
+  %k5 = llmc.reshape %k : tensor<?x?x2x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x1x8xf32, #llmc.dims<batch, sequence>>
+  %ke = llmc.expand %k5 : tensor<?x?x2x1x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x2x8xf32, #llmc.dims<batch, sequence>>
+  %kr = llmc.reshape %ke : tensor<?x?x2x2x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>
+  %v5 = llmc.reshape %v : tensor<?x?x2x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x1x8xf32, #llmc.dims<batch, sequence>>
+  %ve = llmc.expand %v5 : tensor<?x?x2x1x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x2x8xf32, #llmc.dims<batch, sequence>>
+  %vr = llmc.reshape %ve : tensor<?x?x2x2x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>
+  %qt = llmc.transpose %q [0, 2, 1, 3] : (tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>
+  %kt = llmc.transpose %kr [0, 2, 3, 1] : (tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x8x?xf32, #llmc.dims<batch, sequence>>
+  %vt = llmc.transpose %vr [0, 2, 1, 3] : (tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>
+  %s = llmc.matmul %qt, %kt : (tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>, tensor<?x4x8x?xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %sc = llmc.div %s, %c : (tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<f32>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %m = llmc.slice %mask offsets [0, 0, 0, 0] strides [1, 1, 1, 1] : tensor<1x1x3x3xf32> -> tensor<1x1x?x?xf32, #llmc.dims<sequence, sequence>>
+  %ms = llmc.add %sc, %m : (tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<1x1x?x?xf32, #llmc.dims<sequence, sequence>>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %p = llmc.softmax %ms axis 3 : tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %o = llmc.matmul %p, %vt : (tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>
+  %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>
+  return %r : tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>
+}
+
+// -----
+
+// nanoGPT's form: Where(tril == 0, -inf, scores * c). Same op, causal.
+// CHECK-LABEL: func.func @attention_where_mask
+// CHECK: llmc.attention %arg0, %arg1, %arg2 causal scale 0.176776692
+func.func @attention_where_mask(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>, %v: tensor<1x3x2x8xf32>) -> tensor<1x3x2x8xf32> {
+  %tril = llmc.constant dense<[[[[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]]]]> : tensor<1x1x3x3xf32>
+  %zero = llmc.constant dense<0.0> : tensor<f32>
+  %ninf = llmc.constant dense<0xFF800000> : tensor<f32>
+  %c = llmc.constant dense<0.176776692> : tensor<f32>
+  %qt = llmc.transpose %q [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
+  %kt = llmc.transpose %k [0, 2, 3, 1] : (tensor<1x3x2x8xf32>) -> tensor<1x2x8x3xf32>
+  %vt = llmc.transpose %v [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
+  %s = llmc.matmul %qt, %kt : (tensor<1x2x3x8xf32>, tensor<1x2x8x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc = llmc.mul %s, %c : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %is0 = llmc.compare eq, %tril, %zero : (tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xi1>
+  %ms = llmc.select %is0, %ninf, %sc : (tensor<1x1x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = llmc.softmax %ms axis 3 : tensor<1x2x3x3xf32>
+  %o = llmc.matmul %p, %vt : (tensor<1x2x3x3xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
+  %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<1x2x3x8xf32>) -> tensor<1x3x2x8xf32>
+  return %r : tensor<1x3x2x8xf32>
+}
+
+// -----
+
+// Must not fire: a mask that is not causal (it hides the diagonal too)
+// leaves the computation primitive.
+// CHECK-LABEL: func.func @attention_other_mask
+// CHECK-NOT: llmc.attention
+// CHECK: llmc.softmax
+func.func @attention_other_mask(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>, %v: tensor<1x3x2x8xf32>) -> tensor<1x3x2x8xf32> {
+  %mask = llmc.constant dense<[[[[0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000]]]]> : tensor<1x1x3x3xf32>
+  %qt = llmc.transpose %q [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
+  %kt = llmc.transpose %k [0, 2, 3, 1] : (tensor<1x3x2x8xf32>) -> tensor<1x2x8x3xf32>
+  %vt = llmc.transpose %v [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
+  %s = llmc.matmul %qt, %kt : (tensor<1x2x3x8xf32>, tensor<1x2x8x3xf32>) -> tensor<1x2x3x3xf32>
+  %ms = llmc.add %s, %mask : (tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = llmc.softmax %ms axis 3 : tensor<1x2x3x3xf32>
+  %o = llmc.matmul %p, %vt : (tensor<1x2x3x3xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
+  %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<1x2x3x8xf32>) -> tensor<1x3x2x8xf32>
+  return %r : tensor<1x3x2x8xf32>
+}
