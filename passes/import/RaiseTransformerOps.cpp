@@ -32,6 +32,7 @@ struct RaiseTransformerOps
     llmc::populateRaiseProjectionPatterns(set);
     llmc::populateRaiseMlpPatterns(set);
     llmc::populateRaiseAttentionPatterns(set);
+    llmc::populateRaiseRopePatterns(set);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }

@@ -17,6 +17,7 @@ void populateRaiseNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseProjectionPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseMlpPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace llmc
 

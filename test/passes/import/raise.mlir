@@ -177,3 +177,86 @@ func.func @attention_other_mask(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>
   %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<1x2x3x8xf32>) -> tensor<1x3x2x8xf32>
   return %r : tensor<1x3x2x8xf32>
 }
+
+// -----
+
+// Interleaved RoPE as llama2.c exports it (pairs (2i, 2i+1)).
+// The table multiplying re in re*C - im*S is the cosine: no swap.
+// CHECK-LABEL: func.func @rope_interleaved
+// CHECK-DAG: %[[COS:.*]] = llmc.constant dense<5.000000e-01> : tensor<16x2xf32>
+// CHECK-DAG: %[[SIN:.*]] = llmc.constant dense<2.500000e-01> : tensor<16x2xf32>
+// CHECK: %[[P:.*]] = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+// CHECK: %[[R:.*]] = llmc.rope interleaved %arg0, %[[COS]], %[[SIN]], %[[P]] : tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<16x2xf32>, tensor<?xi64, #llmc.dims<sequence>>
+// CHECK-NEXT: return %[[R]]
+func.func @rope_interleaved(%x: tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>> {
+  %cos_table = llmc.constant dense<0.5> : tensor<16x2xf32>
+  %sin_table = llmc.constant dense<0.25> : tensor<16x2xf32>
+  %cos_s = llmc.slice %cos_table offsets [0, 0] strides [1, 1] : tensor<16x2xf32> -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %sin_s = llmc.slice %sin_table offsets [0, 0] strides [1, 1] : tensor<16x2xf32> -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %c = llmc.reshape %cos_s : tensor<?x2xf32, #llmc.dims<sequence>> -> tensor<1x?x1x2xf32, #llmc.dims<sequence>>
+  %s = llmc.reshape %sin_s : tensor<?x2xf32, #llmc.dims<sequence>> -> tensor<1x?x1x2xf32, #llmc.dims<sequence>>
+  %pairs = llmc.reshape %x : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2x2xf32, #llmc.dims<sequence>>
+  %halves:2 = llmc.split %pairs axis 4 : tensor<1x?x2x2x2xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2x1xf32, #llmc.dims<sequence>>, tensor<1x?x2x2x1xf32, #llmc.dims<sequence>>
+  %re = llmc.reshape %halves#0 : tensor<1x?x2x2x1xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %im = llmc.reshape %halves#1 : tensor<1x?x2x2x1xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %rc = llmc.mul %re, %c : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x1x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %is = llmc.mul %im, %s : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x1x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %out_re = llmc.sub %rc, %is : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x2x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %rs = llmc.mul %re, %s : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x1x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %ic = llmc.mul %im, %c : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x1x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %out_im = llmc.add %rs, %ic : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x2x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %re1 = llmc.reshape %out_re : tensor<1x?x2x2xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2x1xf32, #llmc.dims<sequence>>
+  %im1 = llmc.reshape %out_im : tensor<1x?x2x2xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2x1xf32, #llmc.dims<sequence>>
+  %stacked = llmc.concat %re1, %im1 axis 4 : (tensor<1x?x2x2x1xf32, #llmc.dims<sequence>>, tensor<1x?x2x2x1xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x2x2xf32, #llmc.dims<sequence>>
+  %r = llmc.reshape %stacked : tensor<1x?x2x2x2xf32, #llmc.dims<sequence>> -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  return %r : tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// Half-rotation RoPE as Hugging Face exports it: x*cos + rotate_half(x)*sin
+// with the half tables concatenated to full width.
+// CHECK-LABEL: func.func @rope_half
+// CHECK-DAG: %[[COS:.*]] = llmc.constant dense<5.000000e-01> : tensor<16x2xf32>
+// CHECK-DAG: %[[SIN:.*]] = llmc.constant dense<2.500000e-01> : tensor<16x2xf32>
+// CHECK: %[[P:.*]] = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+// CHECK: %[[R:.*]] = llmc.rope half %arg0, %[[COS]], %[[SIN]], %[[P]] : tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<16x2xf32>, tensor<?xi64, #llmc.dims<sequence>>
+// CHECK-NEXT: return %[[R]]
+func.func @rope_half(%x: tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>> {
+  %cos_table = llmc.constant dense<0.5> : tensor<16x2xf32>
+  %sin_table = llmc.constant dense<0.25> : tensor<16x2xf32>
+  %cos_s = llmc.slice %cos_table offsets [0, 0] strides [1, 1] : tensor<16x2xf32> -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %sin_s = llmc.slice %sin_table offsets [0, 0] strides [1, 1] : tensor<16x2xf32> -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %cos_full = llmc.concat %cos_s, %cos_s axis 1 : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<?x2xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %sin_full = llmc.concat %sin_s, %sin_s axis 1 : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<?x2xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %c = llmc.reshape %cos_full : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<1x?x1x4xf32, #llmc.dims<sequence>>
+  %s = llmc.reshape %sin_full : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<1x?x1x4xf32, #llmc.dims<sequence>>
+  %x1 = llmc.slice %x offsets [0, 0, 0, 0] strides [1, 1, 1, 1] : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %x2 = llmc.slice %x offsets [0, 0, 0, 2] strides [1, 1, 1, 1] : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %n = llmc.neg %x2 : tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %rot = llmc.concat %n, %x1 axis 3 : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x2x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %xc = llmc.mul %x, %c : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %rs = llmc.mul %rot, %s : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %r = llmc.add %xc, %rs : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  return %r : tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// Must not fire: rotate_half with the halves in the wrong order (no negation
+// of the upper half) is not a rotation.
+// CHECK-LABEL: func.func @not_rope
+// CHECK-NOT: llmc.rope
+func.func @not_rope(%x: tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>> {
+  %cos_table = llmc.constant dense<0.5> : tensor<16x2xf32>
+  %cos_s = llmc.slice %cos_table offsets [0, 0] strides [1, 1] : tensor<16x2xf32> -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %cos_full = llmc.concat %cos_s, %cos_s axis 1 : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<?x2xf32, #llmc.dims<sequence>>) -> tensor<?x4xf32, #llmc.dims<sequence>>
+  %c = llmc.reshape %cos_full : tensor<?x4xf32, #llmc.dims<sequence>> -> tensor<1x?x1x4xf32, #llmc.dims<sequence>>
+  %x1 = llmc.slice %x offsets [0, 0, 0, 0] strides [1, 1, 1, 1] : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %x2 = llmc.slice %x offsets [0, 0, 0, 2] strides [1, 1, 1, 1] : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %rot = llmc.concat %x2, %x1 axis 3 : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x2x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %xc = llmc.mul %x, %c : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %rs = llmc.mul %rot, %c : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %r = llmc.add %xc, %rs : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  return %r : tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+}
