@@ -242,6 +242,41 @@ LogicalResult GatedMlpOp::verify() {
   return success();
 }
 
+LogicalResult MlpOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  Type elementType = input.getElementType();
+  std::optional<Location> loc = getLoc();
+  FailureOr<WeightShape> up =
+      getWeightShape(loc, getUp().getType(), elementType);
+  if (failed(up))
+    return failure();
+  FailureOr<WeightShape> down =
+      getWeightShape(loc, getDown().getType(), elementType);
+  if (failed(down))
+    return failure();
+  Dim dim = getDims(input).back();
+  if (!dimsAgree(up->in, dim) || !dimsAgree(down->out, dim) ||
+      !dimsAgree(down->in, up->out))
+    return emitOpError("expects up [hidden, dim] and down [dim, hidden] for "
+                       "input dim ")
+           << dim;
+  if (static_cast<bool>(getUpBias()) != static_cast<bool>(getDownBias()))
+    return emitOpError("takes both biases or neither");
+  if (getUpBias()) {
+    auto isVector = [&](Value bias, const Dim &length) {
+      auto type = cast<RankedTensorType>(bias.getType());
+      return type.getRank() == 1 && type.getElementType() == elementType &&
+             dimsAgree(getDims(type)[0], length);
+    };
+    if (!isVector(getUpBias(), up->out) || !isVector(getDownBias(), dim))
+      return emitOpError("biases must be [hidden] and [dim] of the input's "
+                         "element type");
+  }
+  return success();
+}
+
 LogicalResult QConstantOp::verify() {
   QWeightType type = getType();
   if (getData().getType() != type.getDataTensorType())

@@ -139,6 +139,28 @@ def Llmc_GatedMlpOp : Llmc_Op<"gated_mlp",
   let hasVerifier = 1;
 }
 
+def Llmc_MlpOp : Llmc_Op<"mlp",
+    [Pure, AllTypesMatch<["input", "result"]>, AttrSizedOperandSegments]> {
+  let summary = "down(act(up(x) + up_bias)) + down_bias: GPT-2's feed-forward";
+  let description = [{
+    `up` is [hidden, dim] and `down` [dim, hidden]; each may be quantized.
+    The biases, [hidden] and [dim], come together or not at all.
+  }];
+  let arguments = (ins Llmc_FloatTensor:$input, Llmc_Weight:$up,
+                       Llmc_Weight:$down,
+                       Optional<Llmc_FloatTensor>:$up_bias,
+                       Optional<Llmc_FloatTensor>:$down_bias,
+                       Llmc_Activation:$activation);
+  let results = (outs Llmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $activation $input `,` $up `,` $down
+    (`biases` `(` $up_bias^ `,` $down_bias `)`)? attr-dict `:`
+    type($input) `,` type($up) `,` type($down)
+    (`,` type($up_bias)^ `,` type($down_bias))?
+  }];
+  let hasVerifier = 1;
+}
+
 def Llmc_SiluOp : Llmc_UnaryOp<"silu"> {
   let summary = "x * sigmoid(x)";
 }

@@ -54,10 +54,36 @@ struct RaiseGatedMlp : OpRewritePattern<LinearOp> {
   }
 };
 
+/// down(act(up(x))), each linear with or without its bias (both or
+/// neither), and the activation used only there.
+struct RaiseMlp : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp down,
+                                PatternRewriter &rewriter) const override {
+    Operation *act = down.getInput().getDefiningOp();
+    if (!act || !act->hasOneUse() || !isa<SiluOp, GeluOp>(act))
+      return failure();
+    auto up = act->getOperand(0).getDefiningOp<LinearOp>();
+    if (!up || !up->hasOneUse() ||
+        static_cast<bool>(up.getBias()) != static_cast<bool>(down.getBias()) ||
+        up.getInput().getType() != down.getType())
+      return failure();
+    Activation kind = Activation::silu;
+    if (auto gelu = dyn_cast<GeluOp>(act))
+      kind = gelu.getTanh() ? Activation::gelu_tanh : Activation::gelu;
+    rewriter.replaceOpWithNewOp<MlpOp>(down, up.getInput(), up.getWeight(),
+                                       down.getWeight(), up.getBias(),
+                                       down.getBias(), kind);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateRaiseMlpPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseGatedMlp>(patterns.getContext());
+  // The gated form first: its down projection reads a product, not an
+  // activation, so the two never compete for the same ops.
+  patterns.add<RaiseGatedMlp, RaiseMlp>(patterns.getContext());
 }
 
 } // namespace llmc

@@ -2,7 +2,8 @@
 //
 // Interleaved pairs (llama2.c / Meta):
 //   re, im = Split(Reshape(x -> [.., h, d/2, 2]), last)
-//   out    = Reshape(Concat(re*C - im*S, re*S + im*C as [.., 1]), -> [.., h, d])
+//   out    = Reshape(Concat(re*C - im*S, re*S + im*C as [.., 1]), -> [.., h,
+//   d])
 // Half rotation (Hugging Face rotate_half):
 //   out    = x*C' + Concat(-x[.., d/2:], x[.., :d/2])*S'
 // where C and S are the cos/sin tables [positions, d/2] sliced to the
@@ -105,8 +106,7 @@ struct RaiseInterleavedRope : OpRewritePattern<ReshapeOp> {
         auto split = reSplit.getInput().getDefiningOp<SplitOp>();
         if (!split || split.getOutputs().size() != 2 ||
             reSplit.getInput() != split.getOutputs()[0] ||
-            imSplit.getInput() != split.getOutputs()[1] ||
-            split.getAxis() != 4)
+            imSplit.getInput() != split.getOutputs()[1] || split.getAxis() != 4)
           continue;
         auto pairs = split.getInput().getDefiningOp<ReshapeOp>();
         std::optional<Table> cos = matchTable(cosValue, false);
@@ -153,7 +153,8 @@ Value matchRotateHalf(Value value) {
     ArrayRef<int64_t> offsets = slice.getOffsets();
     return slice.getType().getDimSize(last) == half &&
            offsets[last] == offset &&
-           llvm::all_of(offsets.drop_back(), [](int64_t o) { return o == 0; }) &&
+           llvm::all_of(offsets.drop_back(),
+                        [](int64_t o) { return o == 0; }) &&
            llvm::all_of(slice.getStrides(), [](int64_t s) { return s == 1; });
   };
   if (!isHalf(upper, half) || !isHalf(lower, 0))

@@ -257,3 +257,19 @@ func.func @dequantize_integer(%w: !llmc.qweight<64x64xsi8, per_channel, scale f3
   %0 = llmc.dequantize %w : !llmc.qweight<64x64xsi8, per_channel, scale f32> -> tensor<64x64xi8>
   return
 }
+
+// -----
+
+func.func @mlp_shapes(%x: tensor<4x64xf32>, %w1: tensor<172x64xf32>) {
+  // expected-error @+1 {{'llmc.mlp' op expects up [hidden, dim] and down [dim, hidden] for input dim 64}}
+  %0 = llmc.mlp gelu %x, %w1, %w1 : tensor<4x64xf32>, tensor<172x64xf32>, tensor<172x64xf32>
+  return
+}
+
+// -----
+
+func.func @mlp_biases(%x: tensor<4x64xf32>, %w1: tensor<172x64xf32>, %w2: tensor<64x172xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{'llmc.mlp' op biases must be [hidden] and [dim] of the input's element type}}
+  %0 = llmc.mlp gelu %x, %w1, %w2 biases(%b, %b) : tensor<4x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>, tensor<64xf32>, tensor<64xf32>
+  return
+}

@@ -89,7 +89,7 @@ func.func @transformer(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>,
                        %past_k: tensor<?x?x4x8xf32, #llmc.dims<batch, past>>,
                        %past_v: tensor<?x?x4x8xf32, #llmc.dims<batch, past>>,
                        %w1: tensor<172x64xf32>, %w3: tensor<172x64xf32>,
-                       %w2: tensor<64x172xf32>)
+                       %w2: tensor<64x172xf32>, %b172: tensor<172xf32>)
     -> tensor<?x?x512xf32, #llmc.dims<batch, sequence>> {
   // CHECK: llmc.embedding %{{.*}}[%{{.*}}] : (tensor<512x64xf32>, tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   %x = llmc.embedding %table[%ids] : (tensor<512x64xf32>, tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
@@ -117,8 +117,12 @@ func.func @transformer(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>,
   %a3 = llmc.reshape %ap : tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.gated_mlp silu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>
   %f = llmc.gated_mlp silu %a3, %w1, %w3, %w2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>
+  // CHECK: llmc.mlp gelu %{{.*}}, %{{.*}}, %{{.*}} biases(%{{.*}}, %{{.*}}) : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<64x172xf32>, tensor<172xf32>, tensor<64xf32>
+  %fb = llmc.mlp gelu %f, %w1, %w2 biases(%b172, %bias) : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<64x172xf32>, tensor<172xf32>, tensor<64xf32>
+  // CHECK: llmc.mlp silu %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<64x172xf32>
+  %fm = llmc.mlp silu %fb, %w1, %w2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<64x172xf32>
   // CHECK: llmc.silu %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
-  %s = llmc.silu %f : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  %s = llmc.silu %fm : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.gelu %{{.*}} : tensor
   %g = llmc.gelu %s : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.gelu %{{.*}} tanh : tensor

@@ -80,7 +80,8 @@ func.func @swiglu_and_head(%x: tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<
 // -----
 
 // GPT-2's projections: a bias added to the linear, exact GELU from Erf, and
-// the token embedding; a MatMul by a non-constant stays a matmul.
+// the token embedding; a MatMul by a non-constant stays a matmul (so this
+// is no MLP).
 // CHECK-LABEL: func.func @gelu_bias_embedding
 // CHECK: %[[E:.*]] = llmc.embedding %{{.*}}[%arg0]
 // CHECK: %[[L:.*]] = llmc.linear %[[E]], %{{.*}}, %{{.*}} : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x8xf32>, tensor<8xf32>)
@@ -259,4 +260,24 @@ func.func @not_rope(%x: tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?
   %rs = llmc.mul %rot, %c : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
   %r = llmc.add %xc, %rs : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
   return %r : tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// GPT-2's MLP: up linear with bias, GELU, down linear with bias.
+// CHECK-LABEL: func.func @plain_mlp
+// CHECK: %[[M:.*]] = llmc.mlp gelu %arg0, %{{.*}}, %{{.*}} biases(%{{.*}}, %{{.*}}) : tensor<?x8xf32, #llmc.dims<sequence>>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<8xf32>
+// CHECK-NEXT: return %[[M]]
+func.func @plain_mlp(%x: tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>> {
+  %wu = llmc.constant dense<0.1> : tensor<8x16xf32>
+  %bu = llmc.constant dense<0.2> : tensor<16xf32>
+  %wd = llmc.constant dense<0.3> : tensor<16x8xf32>
+  %bd = llmc.constant dense<0.4> : tensor<8xf32>
+  %u = llmc.matmul %x, %wu : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8x16xf32>) -> tensor<?x16xf32, #llmc.dims<sequence>>
+  %ub = llmc.add %u, %bu : (tensor<?x16xf32, #llmc.dims<sequence>>, tensor<16xf32>) -> tensor<?x16xf32, #llmc.dims<sequence>>
+  %g = llmc.gelu %ub : tensor<?x16xf32, #llmc.dims<sequence>>
+  %d = llmc.matmul %g, %wd : (tensor<?x16xf32, #llmc.dims<sequence>>, tensor<16x8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %db = llmc.add %d, %bd : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %r = llmc.add %db, %x : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  return %db : tensor<?x8xf32, #llmc.dims<sequence>>
 }
