@@ -1,6 +1,6 @@
 //===- Passes.cpp - the llmc pass pipelines -------------------------------===//
 //
-// Pipelines are assembled here, in one place; llmc-opt and the llmc driver
+// Pipelines are assembled here, in one place; llmc-opt and the llmc tools
 // both use these.
 //
 //===----------------------------------------------------------------------===//
@@ -10,14 +10,29 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
-void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm) {
+namespace {
+struct ImportCleanupOptions : mlir::PassPipelineOptions<ImportCleanupOptions> {
+  Option<bool> raise{*this, "raise",
+                     llvm::cl::desc("Also raise to transformer ops"),
+                     llvm::cl::init(false)};
+};
+} // namespace
+
+void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise) {
   pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
+  pm.addPass(createCleanup());
+  if (!raise)
+    return;
+  pm.addNestedPass<mlir::func::FuncOp>(createRaiseTransformerOps());
   pm.addPass(createCleanup());
 }
 
 void llmc::registerLlmcPipelines() {
-  mlir::PassPipelineRegistration<>(
+  mlir::PassPipelineRegistration<ImportCleanupOptions>(
       "llmc-import-cleanup",
-      "After import: fold shape arithmetic into dimensions, then clean up",
-      buildImportCleanupPipeline);
+      "After import: fold shape arithmetic into dimensions, clean up, and "
+      "with raise=true raise to transformer ops",
+      [](mlir::OpPassManager &pm, const ImportCleanupOptions &options) {
+        buildImportCleanupPipeline(pm, options.raise);
+      });
 }

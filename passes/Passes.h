@@ -16,8 +16,9 @@ namespace llmc {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// llmc-fold-shapes on every function, then llmc-cleanup.
-void buildImportCleanupPipeline(mlir::OpPassManager &pm);
+/// llmc-fold-shapes on every function, then llmc-cleanup; with `raise`,
+/// llmc-raise and llmc-cleanup again.
+void buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise);
 
 /// Registers the pipelines above with the pass registry (llmc-opt).
 void registerLlmcPipelines();

@@ -275,6 +275,10 @@ static Results convertSlice(NodeImport &node) {
     return failure();
   if (std::optional<Value> result = staticSlice(node, *input))
     return SmallVector<Value>{*result};
+  if (std::optional<SmallVector<int64_t>> steps = node.constantInts(4);
+      steps && llvm::any_of(*steps, [](int64_t s) { return s < 1; }))
+    return node.error() << "steps below 1 (reversing slices) are not "
+                           "supported";
   auto vectorType = cast<RankedTensorType>(starts->getType());
   if (vectorType.getRank() != 1 || vectorType.isDynamicDim(0))
     return node.error() << "starts must be 1-D with a static length";

@@ -1,17 +1,21 @@
 //===- llmc-import.cpp - ONNX model to llmc IR ----------------------------===//
 //
-// llmc-import model.onnx [-o out.mlir] [--elide-weights]
-// Prints the imported module (to -o, written only when the import
+// llmc-import model.onnx [-o out.mlir] [--elide-weights] [--no-raise] [--raw]
+// Imports, folds shape arithmetic and raises to transformer ops (the import
+// clean-up pipeline), then prints the module (to -o, written only when all
 // succeeded) and a one-screen summary of the model on stderr.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/NodeImport.h"
 #include "compiler/import/OnnxImporter.h"
+#include "compiler/import/RaisedSummary.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -23,6 +27,12 @@ using namespace mlir;
 
 static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
                                             llvm::cl::desc("<model.onnx>"));
+static llvm::cl::opt<bool>
+    noRaise("no-raise", llvm::cl::desc("Fold shapes and clean up, but keep "
+                                       "the primitive ops (no raising)"));
+static llvm::cl::opt<bool>
+    raw("raw", llvm::cl::desc("Print the node-by-node translation, before "
+                              "any clean-up"));
 static llvm::cl::opt<bool>
     listOps("list-ops",
             llvm::cl::desc("Print the ONNX op types llmc imports and exit"));
@@ -102,6 +112,12 @@ int main(int argc, char **argv) {
       context, inputPath, llmc::OnnxImportOptions(), &summary);
   if (failed(module))
     return 1;
+  if (!raw) {
+    PassManager pm(&context);
+    llmc::buildImportCleanupPipeline(pm, /*raise=*/!noRaise);
+    if (failed(pm.run(**module)))
+      return 1;
+  }
 
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output =
@@ -121,5 +137,7 @@ int main(int argc, char **argv) {
   }
   output->keep();
   printSummary(summary);
+  if (!raw && !noRaise)
+    llmc::printRaisedSummary(**module, llvm::errs());
   return 0;
 }
