@@ -30,8 +30,8 @@ static std::string describe(Operation *op) {
         if (a.getCausal())
           text += ", causal";
         if (auto rope = a.getQuery().getDefiningOp<RopeOp>())
-          text += std::string(", rope ") +
-                  stringifyRopeMode(rope.getMode()).str();
+          text +=
+              std::string(", rope ") + stringifyRopeMode(rope.getMode()).str();
         return text + ")";
       })
       .Case([](RmsNormOp n) {
@@ -56,8 +56,12 @@ static std::string describe(Operation *op) {
       })
       .Case([](LinearOp) { return std::string("linear"); })
       .Case([](LmHeadOp h) {
-        return "lm_head (vocab " + dimString(h.getResult(), -1 +
-               cast<RankedTensorType>(h.getType()).getRank()) + ")";
+        bool tied = llvm::any_of(h.getWeight().getUsers(), [](Operation *u) {
+          return isa<EmbeddingOp>(u);
+        });
+        return "lm_head (vocab " +
+               dimString(h.getResult(), h.getType().getRank() - 1) +
+               (tied ? ", tied to the embedding)" : ")");
       })
       .Default([](Operation *) { return std::string(); });
 }
@@ -66,7 +70,8 @@ void printRaisedSummary(ModuleOp module, raw_ostream &os) {
   std::map<std::string, int64_t> raised, primitive;
   module.walk([&](Operation *op) {
     if (op->getDialect() == nullptr ||
-        op->getDialect()->getNamespace() != LlmcDialect::getDialectNamespace() ||
+        op->getDialect()->getNamespace() !=
+            LlmcDialect::getDialectNamespace() ||
         isa<ConstantOp, QConstantOp, IotaOp>(op))
       return;
     std::string description = describe(op);

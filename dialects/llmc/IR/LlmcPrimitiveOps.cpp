@@ -6,6 +6,8 @@
 
 #include "dialects/llmc/IR/LlmcOps.h"
 
+#include "dialects/llmc/IR/ConstantData.h"
+
 #include "mlir/Dialect/CommonFolders.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -310,20 +312,6 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// The bytes of a constant's elements in row-major order, if it has them
-/// (dense literals other than i1, and dense_resource blobs).
-static std::optional<ArrayRef<char>> rawElements(Attribute value) {
-  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value)) {
-    if (dense.getElementType().isInteger(1))
-      return std::nullopt;
-    return dense.getRawData();
-  }
-  if (auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(value))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
-}
-
 /// Transposes a constant at compile time (weights the exporter stored
 /// [in, out] become llmc's [out, in]); a blob stays a blob.
 static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
@@ -331,7 +319,7 @@ static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
       dense && dense.isSplat())
     return dense.resizeSplat(resultType);
-  std::optional<ArrayRef<char>> raw = rawElements(value);
+  std::optional<ArrayRef<char>> raw = getRawConstantData(value);
   unsigned bits = resultType.getElementTypeBitWidth();
   if (!raw || bits % 8 != 0)
     return {};

@@ -4,7 +4,7 @@
 
 #include "dialects/llmc/IR/LlmcOps.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
+#include "dialects/llmc/IR/ConstantData.h"
 
 using namespace mlir;
 
@@ -34,19 +34,27 @@ std::optional<std::vector<float>> getFloatElements(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant || !constant.getValue().getElementType().isF32())
     return std::nullopt;
-  Attribute attr = constant.getValue();
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
-      ArrayRef<char> data = blob->getData();
-      std::vector<float> floats(data.size() / sizeof(float));
-      std::memcpy(floats.data(), data.data(), floats.size() * sizeof(float));
-      return floats;
-    }
-  return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      dense && dense.isSplat())
+    return std::vector<float>(dense.getNumElements(),
+                              dense.getSplatValue<float>());
+  std::optional<ArrayRef<char>> data = getRawConstantData(constant.getValue());
+  if (!data)
+    return std::nullopt;
+  std::vector<float> floats(data->size() / sizeof(float));
+  std::memcpy(floats.data(), data->data(), floats.size() * sizeof(float));
+  return floats;
+}
+
+bool haveSameData(Value a, Value b) {
+  auto lhs = a.getDefiningOp<ConstantOp>(), rhs = b.getDefiningOp<ConstantOp>();
+  if (!lhs || !rhs || lhs.getType() != rhs.getType())
+    return false;
+  if (lhs.getValue() == rhs.getValue())
+    return true;
+  std::optional<ArrayRef<char>> x = getRawConstantData(lhs.getValue());
+  std::optional<ArrayRef<char>> y = getRawConstantData(rhs.getValue());
+  return x && y && *x == *y;
 }
 
 Value skipPrefixSlices(Value value) {

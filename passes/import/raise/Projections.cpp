@@ -3,7 +3,8 @@
 //   MatMul(x, W[in, out] constant)            -> linear(x, transpose(W))
 //   Add(linear(x, W), b[out] constant)        -> linear(x, W, b)
 //   Gather(table[vocab, dim] constant, ids)   -> embedding(table, ids)
-//   the linear whose result the graph returns -> lm_head
+//   the linear whose result the graph returns -> lm_head, sharing the
+//   embedding table when its weight holds the same data (tied weights)
 // llmc's linear weights are [out, in] (PyTorch's and GPTQ's layout); the
 // transposes of constant weights fold away in llmc-cleanup.
 //
@@ -96,11 +97,32 @@ struct RaiseLmHead : OpRewritePattern<LinearOp> {
   }
 };
 
+/// Ties the lm_head to the embedding table when the exporter stored the
+/// table twice (a transposed copy for the final MatMul): one weight, shared.
+struct TieLmHead : OpRewritePattern<LmHeadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LmHeadOp op,
+                                PatternRewriter &rewriter) const override {
+    auto function = op->getParentOfType<func::FuncOp>();
+    Value table;
+    function.walk([&](EmbeddingOp embedding) {
+      if (embedding.getTable() != op.getWeight() &&
+          haveSameData(embedding.getTable(), op.getWeight()))
+        table = embedding.getTable();
+    });
+    if (!table)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] { op.getWeightMutable().assign(table); });
+    return success();
+  }
+};
+
 } // namespace
 
 void populateRaiseProjectionPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseLinear, FoldLinearBias, RaiseEmbedding, RaiseLmHead>(
-      patterns.getContext());
+  patterns
+      .add<RaiseLinear, FoldLinearBias, RaiseEmbedding, RaiseLmHead, TieLmHead>(
+          patterns.getContext());
 }
 
 } // namespace llmc

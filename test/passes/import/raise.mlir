@@ -281,3 +281,34 @@ func.func @plain_mlp(%x: tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf3
   %r = llmc.add %db, %x : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
   return %db : tensor<?x8xf32, #llmc.dims<sequence>>
 }
+
+// -----
+
+// A tied lm_head: the exporter stored the embedding table a second time,
+// transposed, for the final MatMul. The head shares the table; a head with
+// other data keeps its own weight.
+// CHECK-LABEL: func.func @tied_head
+// CHECK: %[[TABLE:.*]] = llmc.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK: llmc.embedding %[[TABLE]][%arg0]
+// CHECK: llmc.lm_head %{{.*}}, %[[TABLE]]
+func.func @tied_head(%ids: tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>> {
+  %table = llmc.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %copy = llmc.constant dense<[[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]> : tensor<2x3xf32>
+  %x = llmc.gather %table[%ids] axis 0 : (tensor<3x2xf32>, tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %logits = llmc.matmul %x, %copy : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2x3xf32>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  return %logits : tensor<?x3xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @untied_head
+// CHECK-DAG: %[[TABLE:.*]] = llmc.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[HEAD:.*]] = llmc.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 7.000000e+00]]> : tensor<3x2xf32>
+// CHECK: llmc.lm_head %{{.*}}, %[[HEAD]]
+func.func @untied_head(%ids: tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>> {
+  %table = llmc.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %other = llmc.constant dense<[[1.0, 3.0, 5.0], [2.0, 4.0, 7.0]]> : tensor<2x3xf32>
+  %x = llmc.gather %table[%ids] axis 0 : (tensor<3x2xf32>, tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %logits = llmc.matmul %x, %other : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2x3xf32>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  return %logits : tensor<?x3xf32, #llmc.dims<sequence>>
+}

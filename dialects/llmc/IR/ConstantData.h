@@ -1,0 +1,23 @@
+//===- ConstantData.h - the bytes behind a tensor constant ----------------===//
+//
+// Weights are dense literals (small) or dense_resource blobs (large); folders
+// and raising patterns that read weights go through this one accessor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_DIALECTS_LLMC_IR_CONSTANTDATA_H
+#define LLMC_DIALECTS_LLMC_IR_CONSTANTDATA_H
+
+#include "mlir/IR/Attributes.h"
+
+#include <optional>
+
+namespace llmc {
+
+/// The elements of a dense literal (other than i1, which is bit-packed) or of
+/// a dense_resource blob, row-major; nothing for other attributes.
+std::optional<llvm::ArrayRef<char>> getRawConstantData(mlir::Attribute value);
+
+} // namespace llmc
+
+#endif // LLMC_DIALECTS_LLMC_IR_CONSTANTDATA_H
