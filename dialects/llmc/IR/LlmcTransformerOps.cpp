@@ -214,54 +214,47 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// Checks the weights of a feed-forward block: every input projection
+/// [hidden, dim], the down projection [dim, hidden]; returns hidden.
+static FailureOr<Dim> verifyFeedForwardWeights(Operation *op, Value input,
+                                               ValueRange projections,
+                                               Value down) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (inputType.getRank() < 1)
+    return op->emitOpError("input must have rank >= 1");
+  Type elementType = inputType.getElementType();
+  Dim dim = getDims(inputType).back();
+  FailureOr<WeightShape> downShape =
+      getWeightShape(op->getLoc(), down.getType(), elementType);
+  if (failed(downShape))
+    return failure();
+  bool fits = dimsAgree(downShape->out, dim);
+  for (Value projection : projections) {
+    FailureOr<WeightShape> shape =
+        getWeightShape(op->getLoc(), projection.getType(), elementType);
+    if (failed(shape))
+      return failure();
+    fits &= dimsAgree(shape->in, dim) && dimsAgree(shape->out, downShape->in);
+  }
+  if (!fits)
+    return op->emitOpError("expects ")
+           << (projections.size() == 2 ? "gate and up" : "up")
+           << " [hidden, dim] and down [dim, hidden] for input dim " << dim;
+  return downShape->in;
+}
+
 LogicalResult GatedMlpOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (input.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
-  Type elementType = input.getElementType();
-  std::optional<Location> loc = getLoc();
-  FailureOr<WeightShape> gate =
-      getWeightShape(loc, getGate().getType(), elementType);
-  if (failed(gate))
-    return failure();
-  FailureOr<WeightShape> up =
-      getWeightShape(loc, getUp().getType(), elementType);
-  if (failed(up))
-    return failure();
-  FailureOr<WeightShape> down =
-      getWeightShape(loc, getDown().getType(), elementType);
-  if (failed(down))
-    return failure();
-  Dim dim = getDims(input).back();
-  if (!dimsAgree(gate->in, dim) || !dimsAgree(up->in, dim) ||
-      !dimsAgree(down->out, dim) || !dimsAgree(gate->out, up->out) ||
-      !dimsAgree(down->in, gate->out))
-    return emitOpError("expects gate and up [hidden, dim] and down "
-                       "[dim, hidden] for input dim ")
-           << dim;
-  return success();
+  return verifyFeedForwardWeights(*this, getInput(), {getGate(), getUp()},
+                                  getDown());
 }
 
 LogicalResult MlpOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (input.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
-  Type elementType = input.getElementType();
-  std::optional<Location> loc = getLoc();
-  FailureOr<WeightShape> up =
-      getWeightShape(loc, getUp().getType(), elementType);
-  if (failed(up))
+  FailureOr<Dim> hidden =
+      verifyFeedForwardWeights(*this, getInput(), {getUp()}, getDown());
+  if (failed(hidden))
     return failure();
-  FailureOr<WeightShape> down =
-      getWeightShape(loc, getDown().getType(), elementType);
-  if (failed(down))
-    return failure();
-  Dim dim = getDims(input).back();
-  if (!dimsAgree(up->in, dim) || !dimsAgree(down->out, dim) ||
-      !dimsAgree(down->in, up->out))
-    return emitOpError("expects up [hidden, dim] and down [dim, hidden] for "
-                       "input dim ")
-           << dim;
+  Type elementType = getInput().getType().getElementType();
+  Dim dim = getDims(getInput().getType()).back();
   if (static_cast<bool>(getUpBias()) != static_cast<bool>(getDownBias()))
     return emitOpError("takes both biases or neither");
   if (getUpBias()) {
@@ -270,7 +263,7 @@ LogicalResult MlpOp::verify() {
       return type.getRank() == 1 && type.getElementType() == elementType &&
              dimsAgree(getDims(type)[0], length);
     };
-    if (!isVector(getUpBias(), up->out) || !isVector(getDownBias(), dim))
+    if (!isVector(getUpBias(), *hidden) || !isVector(getDownBias(), dim))
       return emitOpError("biases must be [hidden] and [dim] of the input's "
                          "element type");
   }
