@@ -99,3 +99,12 @@ os.makedirs(os.path.join(root, "ext-ok", "data"), exist_ok=True)
 with open(os.path.join(root, "ext-ok", "data", "w.bin"), "wb") as f:
     f.write(b"\0" * 4 + np.array([1, 2, 3, 4], np.float32).tobytes()
             + np.arange(100, dtype=np.float32).tobytes())
+
+# Past 2 GiB: a sparse 3 GiB external data file with the tensor beyond the
+# 32-bit offset range (the 64-bit offset path; the file takes no disk space).
+big = add_of(external("w", "huge.bin", offset=(1 << 31) + 4096, length=16))
+folder = save("ext-past-2gib", big)
+with open(os.path.join(folder, "huge.bin"), "wb") as f:
+    f.truncate(3 << 30)
+    f.seek((1 << 31) + 4096)
+    f.write(np.array([1.5, 2.5, 3.5, 4.5], np.float32).tobytes())
