@@ -136,7 +136,29 @@ static Results convertLayerNormalization(NodeImport &node) {
   return results;
 }
 
+/// onnxruntime's SimplifiedLayerNormalization (what its model builder and
+/// optimizer emit for RMSNorm): over the last axis only.
+static Results convertSimplifiedLayerNormalization(NodeImport &node) {
+  FailureOr<Value> input = node.input(0), scale = node.input(1);
+  if (failed(input) || failed(scale))
+    return failure();
+  int64_t rank = node.inputType(0).getRank();
+  FailureOr<int64_t> axis = node.normalizeAxis(node.intAttr("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  if (*axis != rank - 1)
+    return node.error() << "normalization over axis " << *axis
+                        << " (not the last) is not supported";
+  for (int i = 1; i < node.node.output_size(); ++i)
+    if (!node.node.output(i).empty())
+      return node.error() << "only the normalized output is supported";
+  return SmallVector<Value>{RmsNormOp::create(
+      node.builder, node.loc, *input, *scale,
+      node.builder.getF32FloatAttr(node.floatAttr("epsilon", 1e-5f)))};
+}
+
 void registerComputeConverters(ConverterMap &map) {
+  map["SimplifiedLayerNormalization"] = convertSimplifiedLayerNormalization;
   map["MatMul"] = convertMatMul;
   map["Softmax"] = convertSoftmax;
   map["ReduceMean"] = convertReduce<ReduceMeanOp>;

@@ -91,6 +91,22 @@ template <typename OpTy> static Results convertUnary(NodeImport &node) {
   return SmallVector<Value>{OpTy::create(node.builder, node.loc, *input)};
 }
 
+/// ONNX Gelu (opset 20): exact, or approximate = "tanh".
+static Results convertGelu(NodeImport &node) {
+  FailureOr<Value> input = node.input(0);
+  if (failed(input))
+    return failure();
+  std::string approximate = "none";
+  if (const onnx::AttributeProto *attr = node.attribute("approximate"))
+    approximate = attr->s();
+  if (approximate != "none" && approximate != "tanh")
+    return node.error() << "unknown approximate '" << approximate << "'";
+  if (!isa<FloatType>(node.inputType(0).getElementType()))
+    return node.error() << "llmc supports this op on float tensors only";
+  return SmallVector<Value>{
+      GeluOp::create(node.builder, node.loc, *input, approximate == "tanh")};
+}
+
 static Results convertIdentity(NodeImport &node) {
   FailureOr<Value> input = node.input(0);
   if (failed(input))
@@ -138,6 +154,7 @@ void registerElementwiseConverters(ConverterMap &map) {
   map["Tanh"] = convertUnary<TanhOp>;
   map["Erf"] = convertUnary<ErfOp>;
   map["Sigmoid"] = convertUnary<SigmoidOp>;
+  map["Gelu"] = convertGelu;
   map["Identity"] = convertIdentity;
   map["Cast"] = convertCast;
 }

@@ -1,10 +1,13 @@
-//===- Normalization.cpp - raise RMSNorm ----------------------------------===//
+//===- Normalization.cpp - raise RMSNorm and decomposed LayerNorm ---------===//
 //
 //   w * (x * 1/sqrt(mean(x^2) + eps))       llama2.c, Meta Llama
 //   w * (x * rsqrt(mean(x^2) + eps))        Hugging Face
 //   w * (x / sqrt(mean(x^2) + eps))
 // with x^2 as Pow(x, 2) or x * x, the mean over the last axis kept, and the
-// weight on either side  ->  llmc.rms_norm(x, w, eps).
+// weight on either side  ->  llmc.rms_norm(x, w, eps); and
+//   w * ((x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)) (+ b)
+//                          ->  llmc.layer_norm(x, w, b, eps)
+// (the same match: RMSNorm of x - mean(x), then the bias folded in).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +20,14 @@ using namespace mlir;
 
 namespace llmc {
 namespace {
+
+/// `value` is mean(input) over the last axis, kept.
+bool isLastAxisMean(Value value, Value input) {
+  auto mean = value.getDefiningOp<ReduceMeanOp>();
+  return mean && mean.getInput() == input && mean.getKeepDims() &&
+         mean.getAxes() ==
+             ArrayRef<int64_t>{mean.getInput().getType().getRank() - 1};
+}
 
 /// `value` is mean(x^2) + eps over the last axis of x; returns eps.
 std::optional<double> matchMeanSquarePlusEps(Value value, Value x) {
@@ -91,8 +102,34 @@ struct RaiseRmsNorm : OpRewritePattern<MulOp> {
           weightType.getElementType() != op.getType().getElementType() ||
           !dimsAgree(getDims(weightType)[0], getDims(op.getType()).back()))
         continue;
-      rewriter.replaceOpWithNewOp<RmsNormOp>(
-          op, x, weight, rewriter.getF32FloatAttr(static_cast<float>(eps)));
+      FloatAttr epsilon = rewriter.getF32FloatAttr(static_cast<float>(eps));
+      // RMSNorm of x - mean(x) is LayerNorm of x.
+      if (auto centered = x.getDefiningOp<SubOp>();
+          centered && isLastAxisMean(centered.getRhs(), centered.getLhs()))
+        rewriter.replaceOpWithNewOp<LayerNormOp>(op, centered.getLhs(), weight,
+                                                 Value(), epsilon);
+      else
+        rewriter.replaceOpWithNewOp<RmsNormOp>(op, x, weight, epsilon);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// A LayerNorm without bias, then the bias added: one op.
+struct FoldLayerNormBias : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [normalized, bias] : {std::pair(op.getLhs(), op.getRhs()),
+                                    std::pair(op.getRhs(), op.getLhs())}) {
+      auto norm = normalized.getDefiningOp<LayerNormOp>();
+      if (!norm || norm.getBias() || !norm->hasOneUse() || !isConstant(bias) ||
+          bias.getType() != norm.getWeight().getType() ||
+          op.getType() != norm.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<LayerNormOp>(
+          op, norm.getInput(), norm.getWeight(), bias, norm.getEpsilonAttr());
       return success();
     }
     return failure();
@@ -102,7 +139,7 @@ struct RaiseRmsNorm : OpRewritePattern<MulOp> {
 } // namespace
 
 void populateRaiseNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseRmsNorm>(patterns.getContext());
+  patterns.add<RaiseRmsNorm, FoldLayerNormBias>(patterns.getContext());
 }
 
 } // namespace llmc

@@ -312,3 +312,49 @@ func.func @untied_head(%ids: tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x3x
   %logits = llmc.matmul %x, %other : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2x3xf32>) -> tensor<?x3xf32, #llmc.dims<sequence>>
   return %logits : tensor<?x3xf32, #llmc.dims<sequence>>
 }
+
+// -----
+
+// GELU with the tanh approximation (Hugging Face's NewGELUActivation).
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK: %[[G:.*]] = llmc.gelu %arg0 tanh : tensor<4x8xf32>
+// CHECK-NEXT: return %[[G]]
+func.func @gelu_tanh(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %three = llmc.constant dense<3.0> : tensor<f32>
+  %k = llmc.constant dense<0.044715> : tensor<f32>
+  %c = llmc.constant dense<0.797884583> : tensor<f32>
+  %one = llmc.constant dense<1.0> : tensor<f32>
+  %half = llmc.constant dense<0.5> : tensor<f32>
+  %cube = llmc.pow %x, %three : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %kc = llmc.mul %k, %cube : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %sum = llmc.add %x, %kc : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %scaled = llmc.mul %c, %sum : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %t = llmc.tanh %scaled : tensor<4x8xf32>
+  %onet = llmc.add %one, %t : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %hx = llmc.mul %half, %x : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %g = llmc.mul %hx, %onet : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %g : tensor<4x8xf32>
+}
+
+// -----
+
+// LayerNorm written out: (x - mean) / sqrt(var + eps) * w + b.
+// CHECK-LABEL: func.func @layer_norm_decomposed
+// CHECK: %[[N:.*]] = llmc.layer_norm %arg0, %{{.*}}, %{{.*}} epsilon 9.99999974E-6 : tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8xf32>, tensor<8xf32>
+// CHECK-NEXT: return %[[N]]
+func.func @layer_norm_decomposed(%x: tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>> {
+  %w = llmc.constant dense<1.5> : tensor<8xf32>
+  %b = llmc.constant dense<0.5> : tensor<8xf32>
+  %two = llmc.constant dense<2.0> : tensor<f32>
+  %eps = llmc.constant dense<1.0e-5> : tensor<f32>
+  %mean = llmc.reduce_mean %x [1] keep_dims : (tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x1xf32, #llmc.dims<sequence>>
+  %d = llmc.sub %x, %mean : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<?x1xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %sq = llmc.pow %d, %two : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %var = llmc.reduce_mean %sq [1] keep_dims : (tensor<?x8xf32, #llmc.dims<sequence>>) -> tensor<?x1xf32, #llmc.dims<sequence>>
+  %s = llmc.add %var, %eps : (tensor<?x1xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x1xf32, #llmc.dims<sequence>>
+  %den = llmc.sqrt %s : tensor<?x1xf32, #llmc.dims<sequence>>
+  %n = llmc.div %d, %den : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<?x1xf32, #llmc.dims<sequence>>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %nw = llmc.mul %n, %w : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  %y = llmc.add %nw, %b : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
+  return %y : tensor<?x8xf32, #llmc.dims<sequence>>
+}
