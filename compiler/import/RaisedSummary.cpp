@@ -74,6 +74,10 @@ void printRaisedSummary(ModuleOp module, raw_ostream &os) {
             LlmcDialect::getDialectNamespace() ||
         isa<ConstantOp, QConstantOp, IotaOp>(op))
       return;
+    // Weight layout ([in, out] blobs read as [out, in]), not computation.
+    if (auto transpose = dyn_cast<TransposeOp>(op);
+        transpose && transpose.getInput().getDefiningOp<ConstantOp>())
+      return;
     std::string description = describe(op);
     if (description.empty())
       ++primitive[op->getName().stripDialect().str()];

@@ -23,6 +23,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+
 using namespace mlir;
 
 static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
@@ -107,11 +109,18 @@ int main(int argc, char **argv) {
     return success();
   });
 
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+  };
+  Clock::time_point start = Clock::now();
   llmc::OnnxImportSummary summary;
   FailureOr<OwningOpRef<ModuleOp>> module = llmc::importOnnxFile(
       context, inputPath, llmc::OnnxImportOptions(), &summary);
   if (failed(module))
     return 1;
+  double importSeconds = seconds(start);
+  start = Clock::now();
   if (!raw) {
     PassManager pm(&context);
     llmc::buildImportCleanupPipeline(pm, /*raise=*/!noRaise);
@@ -119,6 +128,8 @@ int main(int argc, char **argv) {
       return 1;
   }
 
+  double passSeconds = seconds(start);
+  start = Clock::now();
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputPath, &error);
@@ -137,6 +148,9 @@ int main(int argc, char **argv) {
   }
   output->keep();
   printSummary(summary);
+  llvm::errs() << llvm::format("  %.2f s import, %.2f s clean-up and raising, "
+                               "%.2f s printing\n",
+                               importSeconds, passSeconds, seconds(start));
   if (!raw && !noRaise)
     llmc::printRaisedSummary(**module, llvm::errs());
   return 0;

@@ -9,8 +9,6 @@
 #include "dialects/llmc/IR/ConstantData.h"
 
 #include "mlir/Dialect/CommonFolders.h"
-#include "mlir/IR/AsmState.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -312,24 +310,23 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// Transposes a constant at compile time (weights the exporter stored
-/// [in, out] become llmc's [out, in]); a blob stays a blob.
+/// Transposes a dense literal at compile time. Weight blobs (dense_resource)
+/// are left behind a transpose on purpose: copying them would double the
+/// compiler's memory, and the weight-packing step of lowering reads through
+/// the transpose while it writes the target layout anyway.
 static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
                                    RankedTensorType resultType) {
-  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
-      dense && dense.isSplat())
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
+  if (!dense)
+    return {};
+  if (dense.isSplat())
     return dense.resizeSplat(resultType);
-  std::optional<ArrayRef<char>> raw = getRawConstantData(value);
+  std::optional<ArrayRef<char>> raw = getRawConstantData(dense);
   unsigned bits = resultType.getElementTypeBitWidth();
   if (!raw || bits % 8 != 0)
     return {};
-  auto inputType = cast<ShapedType>(cast<TypedAttr>(value).getType());
-  if (!inputType.hasStaticShape())
-    return {};
-  size_t elementBytes = bits / 8, count = inputType.getNumElements();
-  if (raw->size() != count * elementBytes)
-    return {};
-  ArrayRef<int64_t> shape = inputType.getShape();
+  size_t elementBytes = bits / 8, count = dense.getNumElements();
+  ArrayRef<int64_t> shape = dense.getType().getShape();
   int64_t rank = shape.size();
   SmallVector<int64_t> strides(rank, 1);
   for (int64_t d = rank - 2; d >= 0; --d)
@@ -348,13 +345,7 @@ static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
       index[d] = 0;
     }
   }
-  if (isa<DenseElementsAttr>(value))
-    return DenseElementsAttr::getFromRawBuffer(resultType, out);
-  auto resource = cast<DenseResourceElementsAttr>(value);
-  return DenseResourceElementsAttr::get(
-      resultType, (resource.getRawHandle().getKey() + ".t").str(),
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(out, elementBytes,
-                                                    /*dataIsMutable=*/false));
+  return DenseElementsAttr::getFromRawBuffer(resultType, out);
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {

@@ -46,15 +46,37 @@ std::optional<std::vector<float>> getFloatElements(Value value) {
   return floats;
 }
 
-bool haveSameData(Value a, Value b) {
-  auto lhs = a.getDefiningOp<ConstantOp>(), rhs = b.getDefiningOp<ConstantOp>();
-  if (!lhs || !rhs || lhs.getType() != rhs.getType())
+bool holdSameWeight(Value weight, Value table) {
+  auto tableConstant = table.getDefiningOp<ConstantOp>();
+  if (!tableConstant || weight.getType() != table.getType())
     return false;
-  if (lhs.getValue() == rhs.getValue())
-    return true;
-  std::optional<ArrayRef<char>> x = getRawConstantData(lhs.getValue());
-  std::optional<ArrayRef<char>> y = getRawConstantData(rhs.getValue());
-  return x && y && *x == *y;
+  std::optional<ArrayRef<char>> expected =
+      getRawConstantData(tableConstant.getValue());
+  if (auto constant = weight.getDefiningOp<ConstantOp>()) {
+    std::optional<ArrayRef<char>> actual =
+        getRawConstantData(constant.getValue());
+    return constant.getValue() == tableConstant.getValue() ||
+           (expected && actual && *expected == *actual);
+  }
+  // A transposed copy: weight[i][j] = copy[j][i].
+  auto transpose = weight.getDefiningOp<TransposeOp>();
+  auto copy = transpose ? transpose.getInput().getDefiningOp<ConstantOp>()
+                        : ConstantOp();
+  if (!copy || transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
+    return false;
+  std::optional<ArrayRef<char>> actual = getRawConstantData(copy.getValue());
+  auto type = cast<RankedTensorType>(table.getType());
+  if (!expected || !actual || expected->size() != actual->size() ||
+      type.getElementTypeBitWidth() % 8 != 0)
+    return false;
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  size_t bytes = type.getElementTypeBitWidth() / 8;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      if (std::memcmp(expected->data() + (i * cols + j) * bytes,
+                      actual->data() + (j * rows + i) * bytes, bytes) != 0)
+        return false;
+  return true;
 }
 
 Value skipPrefixSlices(Value value) {

@@ -21,9 +21,9 @@ bool isSplat(mlir::Value value, double expected, double tolerance = 1e-6);
 /// The elements of an f32 constant (dense literal or blob), row-major.
 std::optional<std::vector<float>> getFloatElements(mlir::Value value);
 
-/// Whether two constants hold the same type and bytes (a tied weight the
-/// exporter stored twice).
-bool haveSameData(mlir::Value a, mlir::Value b);
+/// Whether `weight` holds the same data as the constant `table`: a copy of
+/// it, or a transposed copy (a tied weight the exporter stored twice).
+bool holdSameWeight(mlir::Value weight, mlir::Value table);
 
 /// Looks through slices that start at 0 with unit strides (exporters slice
 /// a max-size mask down to the sequence length, sometimes twice).

@@ -5,8 +5,9 @@
 //   Gather(table[vocab, dim] constant, ids)   -> embedding(table, ids)
 //   the linear whose result the graph returns -> lm_head, sharing the
 //   embedding table when its weight holds the same data (tied weights)
-// llmc's linear weights are [out, in] (PyTorch's and GPTQ's layout); the
-// transposes of constant weights fold away in llmc-cleanup.
+// llmc's linear weights are [out, in] (PyTorch's and GPTQ's layout); a
+// weight blob stored [in, out] stays behind a transpose (see TransposeOp's
+// folder), small literals fold.
 //
 //===----------------------------------------------------------------------===//
 
@@ -107,7 +108,7 @@ struct TieLmHead : OpRewritePattern<LmHeadOp> {
     Value table;
     function.walk([&](EmbeddingOp embedding) {
       if (embedding.getTable() != op.getWeight() &&
-          haveSameData(embedding.getTable(), op.getWeight()))
+          holdSameWeight(op.getWeight(), embedding.getTable()))
         table = embedding.getTable();
     });
     if (!table)
