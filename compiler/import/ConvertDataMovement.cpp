@@ -152,7 +152,12 @@ static Results convertReshape(NodeImport &node) {
   FailureOr<Value> input = node.input(0), shape = node.input(1);
   if (failed(input) || failed(shape))
     return failure();
-  RankedTensorType inputType = node.inputType(0);
+  RankedTensorType inputType = node.inputType(0), shapeType = node.inputType(1);
+  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
+    return node.error() << "shape must be 1-D with a static length, got "
+                        << shapeType;
+  bool allowZero = node.intAttr("allowzero", 0) != 0;
+  DimList dims(shapeType.getDimSize(0), Dim::unknown());
   // A constant shape that resolves fully gives a static reshape; otherwise
   // the shape stays an operand for llmc-fold-shapes (which may know more
   // names by then).
@@ -160,27 +165,17 @@ static Results convertReshape(NodeImport &node) {
     DimList entries;
     for (int64_t value : *target)
       entries.push_back(Dim::fixed(value));
-    FailureOr<DimList> dims =
-        resolveReshape(getDims(inputType), entries,
-                       node.intAttr("allowzero", 0) != 0, node.loc);
-    if (failed(dims))
+    FailureOr<DimList> resolved =
+        resolveReshape(getDims(inputType), entries, allowZero, node.loc);
+    if (failed(resolved))
       return failure();
-    if (llvm::none_of(*dims, [](const Dim &d) { return d.isUnknown(); }))
-      return SmallVector<Value>{createReshape(node, *input, *dims)};
-    Value result = DynamicReshapeOp::create(
-        node.builder, node.loc,
-        buildTensorType(*dims, inputType.getElementType()), *input, *shape,
-        node.intAttr("allowzero", 0) != 0);
-    return SmallVector<Value>{result};
+    dims = *resolved;
+    if (llvm::none_of(dims, [](const Dim &d) { return d.isUnknown(); }))
+      return SmallVector<Value>{createReshape(node, *input, dims)};
   }
-  RankedTensorType shapeType = node.inputType(1);
-  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
-    return node.error() << "shape must be 1-D with a static length, got "
-                        << shapeType;
-  DimList dims(shapeType.getDimSize(0), Dim::unknown());
   Value result = DynamicReshapeOp::create(
       node.builder, node.loc, buildTensorType(dims, inputType.getElementType()),
-      *input, *shape);
+      *input, *shape, allowZero);
   return SmallVector<Value>{result};
 }
 
