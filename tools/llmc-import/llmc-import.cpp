@@ -1,6 +1,7 @@
 //===- llmc-import.cpp - ONNX model to llmc IR ----------------------------===//
 //
-// llmc-import model.onnx [-o out.mlir] [--elide-weights] [--no-raise] [--raw]
+// llmc-import model.onnx [-o out.mlir | --check] [--elide-weights] [--no-raise]
+//             [--raw]
 // Imports, folds shape arithmetic and raises to transformer ops (the import
 // clean-up pipeline), then prints the module (to -o, written only when all
 // succeeded) and a one-screen summary of the model on stderr.
@@ -35,6 +36,9 @@ static llvm::cl::opt<bool>
 static llvm::cl::opt<bool>
     raw("raw", llvm::cl::desc("Print the node-by-node translation, before "
                               "any clean-up"));
+static llvm::cl::opt<bool>
+    check("check", llvm::cl::desc("Import, clean up and print the summary; "
+                                  "write no IR"));
 static llvm::cl::opt<bool>
     listOps("list-ops",
             llvm::cl::desc("Print the ONNX op types llmc imports and exit"));
@@ -130,6 +134,15 @@ int main(int argc, char **argv) {
 
   double passSeconds = seconds(start);
   start = Clock::now();
+  if (check) {
+    printSummary(summary);
+    llvm::errs() << llvm::format("  %.2f s import, %.2f s clean-up and "
+                                 "raising\n",
+                                 importSeconds, passSeconds);
+    if (!raw && !noRaise)
+      llmc::printRaisedSummary(**module, llvm::errs());
+    return 0;
+  }
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputPath, &error);
