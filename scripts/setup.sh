@@ -12,6 +12,8 @@ APT_PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   # tests
   libgtest-dev googletest
+  # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)
+  python3-torch python3-onnx libopenblas0-pthread
 )
 # Python module name -> pip package
 declare -A PIP_PACKAGES=(

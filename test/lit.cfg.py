@@ -12,7 +12,7 @@ config.test_exec_root = os.path.join(os.path.dirname(config.llmc_tools_dir),
                                      "test")
 # gtest sources and the examples live beside the lit tests but are not lit tests.
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in",
-                   "runtime", "kernels"]
+                   "runtime", "kernels", "models"]
 
 # Our tools first, then FileCheck, not, count, split-file from LLVM 22.
 path = os.pathsep.join([config.llmc_tools_dir, config.llvm_tools_dir,
@@ -31,3 +31,9 @@ config.substitutions.append(("%python", config.python_executable))
 # in CI); elsewhere lit reports them unsupported, never passed.
 if os.path.isdir(config.shared_models_dir):
     config.available_features.add("shared-models")
+
+# PyTorch-exported test models (test/models/make_test_models.py), generated
+# into the build tree when a Python with torch is present.
+config.substitutions.append(("%test_models", config.test_models_dir))
+if os.path.exists(os.path.join(config.test_models_dir, "stamp")):
+    config.available_features.add("test-models")

@@ -32,17 +32,28 @@ bool isSplat(Value value, double expected, double tolerance) {
 
 std::optional<std::vector<float>> getFloatElements(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant || !constant.getValue().getElementType().isF32())
+  if (!constant)
+    return std::nullopt;
+  auto floatType = dyn_cast<FloatType>(constant.getValue().getElementType());
+  if (!floatType)
     return std::nullopt;
   if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       dense && dense.isSplat())
     return std::vector<float>(dense.getNumElements(),
-                              dense.getSplatValue<float>());
+                              dense.getSplatValue<APFloat>().convertToFloat());
   std::optional<ArrayRef<char>> data = getRawConstantData(constant.getValue());
-  if (!data)
+  unsigned bytes = floatType.getWidth() / 8;
+  if (!data || floatType.getWidth() % 8 != 0 || floatType.getWidth() > 32)
     return std::nullopt;
-  std::vector<float> floats(data->size() / sizeof(float));
-  std::memcpy(floats.data(), data->data(), floats.size() * sizeof(float));
+  // f32 directly; f16/bf16 through APFloat (masks of fp16 exports).
+  std::vector<float> floats(data->size() / bytes);
+  for (size_t i = 0; i < floats.size(); ++i) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, data->data() + i * bytes, bytes);
+    APFloat value(floatType.getFloatSemantics(),
+                  APInt(floatType.getWidth(), bits));
+    floats[i] = value.convertToFloat();
+  }
   return floats;
 }
 

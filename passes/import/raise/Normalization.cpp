@@ -4,7 +4,8 @@
 //   w * (x * rsqrt(mean(x^2) + eps))        Hugging Face
 //   w * (x / sqrt(mean(x^2) + eps))
 // with x^2 as Pow(x, 2) or x * x, the mean over the last axis kept, and the
-// weight on either side  ->  llmc.rms_norm(x, w, eps); and
+// weight on either side, or none (a weight of ones the clean-up already
+// removed)  ->  llmc.rms_norm(x, w, eps); and
 //   w * ((x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)) (+ b)
 //                          ->  llmc.layer_norm(x, w, b, eps)
 // (the same match: RMSNorm of x - mean(x), then the bias folded in).
@@ -88,28 +89,51 @@ bool matchNormalized(Value value, Value &x, double &eps) {
   return false;
 }
 
-struct RaiseRmsNorm : OpRewritePattern<MulOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// The normalized value itself (x / rms(x), or (x - mean) / std) becomes a
+/// norm with a weight of ones; the weight multiply, if any, folds in after.
+template <typename RootOp> struct RaiseNorm : OpRewritePattern<RootOp> {
+  using OpRewritePattern<RootOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(RootOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x;
+    double eps;
+    RankedTensorType type = op.getType();
+    if (type.getRank() < 1 || type.isDynamicDim(type.getRank() - 1) ||
+        !matchNormalized(op.getResult(), x, eps) || x.getType() != type)
+      return failure();
+    auto weightType = RankedTensorType::get(
+        {type.getDimSize(type.getRank() - 1)}, type.getElementType());
+    Value ones = ConstantOp::create(
+        rewriter, op.getLoc(),
+        DenseElementsAttr::get(
+            weightType, rewriter.getFloatAttr(type.getElementType(), 1.0)));
+    FloatAttr epsilon = rewriter.getF32FloatAttr(static_cast<float>(eps));
+    // RMSNorm of x - mean(x) is LayerNorm of x.
+    if (auto centered = x.getDefiningOp<SubOp>();
+        centered && isLastAxisMean(centered.getRhs(), centered.getLhs()))
+      rewriter.replaceOpWithNewOp<LayerNormOp>(op, centered.getLhs(), ones,
+                                               Value(), epsilon);
+    else
+      rewriter.replaceOpWithNewOp<RmsNormOp>(op, x, ones, epsilon);
+    return success();
+  }
+};
+
+/// norm(x, ones) * w  ->  norm(x, w), for a per-feature w.
+template <typename NormOp> struct FoldNormWeight : OpRewritePattern<MulOp> {
+  using OpRewritePattern<MulOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp op,
                                 PatternRewriter &rewriter) const override {
     for (auto [normalized, weight] : {std::pair(op.getLhs(), op.getRhs()),
                                       std::pair(op.getRhs(), op.getLhs())}) {
-      auto weightType = dyn_cast<RankedTensorType>(weight.getType());
-      Value x;
-      double eps;
-      if (!weightType || weightType.getRank() != 1 ||
-          !matchNormalized(normalized, x, eps) || x.getType() != op.getType() ||
-          weightType.getElementType() != op.getType().getElementType() ||
-          !dimsAgree(getDims(weightType)[0], getDims(op.getType()).back()))
+      auto norm = normalized.template getDefiningOp<NormOp>();
+      if (!norm || !norm->hasOneUse() || !isSplat(norm.getWeight(), 1.0) ||
+          weight.getType() != norm.getWeight().getType() ||
+          op.getType() != norm.getType())
         continue;
-      FloatAttr epsilon = rewriter.getF32FloatAttr(static_cast<float>(eps));
-      // RMSNorm of x - mean(x) is LayerNorm of x.
-      if (auto centered = x.getDefiningOp<SubOp>();
-          centered && isLastAxisMean(centered.getRhs(), centered.getLhs()))
-        rewriter.replaceOpWithNewOp<LayerNormOp>(op, centered.getLhs(), weight,
-                                                 Value(), epsilon);
-      else
-        rewriter.replaceOpWithNewOp<RmsNormOp>(op, x, weight, epsilon);
+      rewriter.modifyOpInPlace(norm,
+                               [&] { norm.getWeightMutable().assign(weight); });
+      rewriter.replaceOp(op, norm.getResult());
       return success();
     }
     return failure();
@@ -139,7 +163,9 @@ struct FoldLayerNormBias : OpRewritePattern<AddOp> {
 } // namespace
 
 void populateRaiseNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseRmsNorm, FoldLayerNormBias>(patterns.getContext());
+  patterns.add<RaiseNorm<MulOp>, RaiseNorm<DivOp>, FoldNormWeight<RmsNormOp>,
+               FoldNormWeight<LayerNormOp>, FoldLayerNormBias>(
+      patterns.getContext());
 }
 
 } // namespace llmc

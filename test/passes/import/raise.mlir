@@ -358,3 +358,20 @@ func.func @layer_norm_decomposed(%x: tensor<?x8xf32, #llmc.dims<sequence>>) -> t
   %y = llmc.add %nw, %b : (tensor<?x8xf32, #llmc.dims<sequence>>, tensor<8xf32>) -> tensor<?x8xf32, #llmc.dims<sequence>>
   return %y : tensor<?x8xf32, #llmc.dims<sequence>>
 }
+
+// -----
+
+// A norm whose weight was all ones (the clean-up removed x * 1): the norm
+// gets an explicit weight of ones.
+// CHECK-LABEL: func.func @rms_norm_unit_weight
+// CHECK: %[[ONES:.*]] = llmc.constant dense<1.000000e+00> : tensor<64xf16>
+// CHECK: llmc.rms_norm %arg0, %[[ONES]] epsilon 1.00135803E-5 : tensor<4x64xf16>, tensor<64xf16>
+func.func @rms_norm_unit_weight(%x: tensor<4x64xf16>) -> tensor<4x64xf16> {
+  %eps = llmc.constant dense<1.0e-5> : tensor<f16>
+  %sq = llmc.mul %x, %x : (tensor<4x64xf16>, tensor<4x64xf16>) -> tensor<4x64xf16>
+  %mean = llmc.reduce_mean %sq [1] keep_dims : (tensor<4x64xf16>) -> tensor<4x1xf16>
+  %sum = llmc.add %mean, %eps : (tensor<4x1xf16>, tensor<f16>) -> tensor<4x1xf16>
+  %root = llmc.sqrt %sum : tensor<4x1xf16>
+  %n = llmc.div %x, %root : (tensor<4x64xf16>, tensor<4x1xf16>) -> tensor<4x64xf16>
+  return %n : tensor<4x64xf16>
+}
