@@ -81,19 +81,27 @@ static Results convertWhere(NodeImport &node) {
   return SmallVector<Value>{result};
 }
 
-template <typename OpTy> static Results convertUnary(NodeImport &node) {
+/// Input 0, which the float-only elementwise ops require to be float.
+static FailureOr<Value> floatInput(NodeImport &node) {
   FailureOr<Value> input = node.input(0);
   if (failed(input))
     return failure();
   if (!isa<FloatType>(node.inputType(0).getElementType()))
     return node.error() << "llmc supports this op on float tensors only, got "
                         << node.inputType(0);
+  return input;
+}
+
+template <typename OpTy> static Results convertUnary(NodeImport &node) {
+  FailureOr<Value> input = floatInput(node);
+  if (failed(input))
+    return failure();
   return SmallVector<Value>{OpTy::create(node.builder, node.loc, *input)};
 }
 
 /// ONNX Gelu (opset 20): exact, or approximate = "tanh".
 static Results convertGelu(NodeImport &node) {
-  FailureOr<Value> input = node.input(0);
+  FailureOr<Value> input = floatInput(node);
   if (failed(input))
     return failure();
   std::string approximate = "none";
@@ -101,8 +109,6 @@ static Results convertGelu(NodeImport &node) {
     approximate = attr->s();
   if (approximate != "none" && approximate != "tanh")
     return node.error() << "unknown approximate '" << approximate << "'";
-  if (!isa<FloatType>(node.inputType(0).getElementType()))
-    return node.error() << "llmc supports this op on float tensors only";
   return SmallVector<Value>{
       GeluOp::create(node.builder, node.loc, *input, approximate == "tanh")};
 }
