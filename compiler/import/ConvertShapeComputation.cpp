@@ -49,12 +49,25 @@ static Results convertShape(NodeImport &node) {
   FailureOr<Value> input = node.input(0);
   if (failed(input))
     return failure();
-  if (node.attribute("start") || node.attribute("end"))
-    return node.error() << "Shape with start/end is not supported";
   FailureOr<ShapeOfOp> shape = createInferred<ShapeOfOp>(node, {*input});
   if (failed(shape))
     return failure();
-  return SmallVector<Value>{shape->getResult()};
+  // Opset 15's start/end select a range of the dimensions, clamped.
+  int64_t rank = node.inputType(0).getRank();
+  auto clamp = [rank](int64_t i) {
+    return std::clamp(i < 0 ? i + rank : i, int64_t(0), rank);
+  };
+  int64_t start = clamp(node.intAttr("start", 0));
+  int64_t end = clamp(node.intAttr("end", rank));
+  if (start == 0 && end == rank)
+    return SmallVector<Value>{shape->getResult()};
+  Value sliced = SliceOp::create(
+      node.builder, node.loc,
+      RankedTensorType::get({std::max<int64_t>(end - start, 0)},
+                            node.builder.getI64Type()),
+      shape->getResult(), node.builder.getDenseI64ArrayAttr({start}),
+      node.builder.getDenseI64ArrayAttr({1}));
+  return SmallVector<Value>{sliced};
 }
 
 static Results convertConstantOfShape(NodeImport &node) {
