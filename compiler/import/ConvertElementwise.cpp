@@ -35,6 +35,17 @@ static Results createBroadcasting(NodeImport &node, ValueRange operands,
   return SmallVector<Value>{result};
 }
 
+/// Input 0, which the float-only elementwise ops require to be float.
+static FailureOr<Value> floatInput(NodeImport &node) {
+  FailureOr<Value> input = node.input(0);
+  if (failed(input))
+    return failure();
+  if (!isa<FloatType>(node.inputType(0).getElementType()))
+    return node.error() << "llmc supports this op on float tensors only, got "
+                        << node.inputType(0);
+  return input;
+}
+
 template <typename OpTy> static Results convertBinary(NodeImport &node) {
   FailureOr<Value> lhs = node.input(0), rhs = node.input(1);
   if (failed(lhs) || failed(rhs))
@@ -61,6 +72,33 @@ template <CompareKind kind> static Results convertCompare(NodeImport &node) {
           "kind", CompareKindAttr::get(node.builder.getContext(), kind))});
 }
 
+/// And, Or: boolean operands, broadcasting.
+template <typename OpTy> static Results convertLogical(NodeImport &node) {
+  FailureOr<Value> lhs = node.input(0), rhs = node.input(1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  return createBroadcasting<OpTy>(node, ValueRange{*lhs, *rhs}, Type());
+}
+
+static Results convertNot(NodeImport &node) {
+  FailureOr<Value> input = node.input(0);
+  if (failed(input))
+    return failure();
+  if (!node.inputType(0).getElementType().isInteger(1))
+    return node.error() << "expects a bool tensor, got " << node.inputType(0);
+  return SmallVector<Value>{NotOp::create(node.builder, node.loc, *input)};
+}
+
+static Results convertIsNaN(NodeImport &node) {
+  FailureOr<Value> input = floatInput(node);
+  if (failed(input))
+    return failure();
+  FailureOr<IsNanOp> op = createInferred<IsNanOp>(node, {*input});
+  if (failed(op))
+    return failure();
+  return SmallVector<Value>{op->getResult()};
+}
+
 static Results convertWhere(NodeImport &node) {
   FailureOr<Value> condition = node.input(0), onTrue = node.input(1),
                    onFalse = node.input(2);
@@ -79,17 +117,6 @@ static Results convertWhere(NodeImport &node) {
                        buildTensorType(*dims, valueType.getElementType()),
                        *condition, *onTrue, *onFalse);
   return SmallVector<Value>{result};
-}
-
-/// Input 0, which the float-only elementwise ops require to be float.
-static FailureOr<Value> floatInput(NodeImport &node) {
-  FailureOr<Value> input = node.input(0);
-  if (failed(input))
-    return failure();
-  if (!isa<FloatType>(node.inputType(0).getElementType()))
-    return node.error() << "llmc supports this op on float tensors only, got "
-                        << node.inputType(0);
-  return input;
 }
 
 template <typename OpTy> static Results convertUnary(NodeImport &node) {
@@ -151,6 +178,12 @@ void registerElementwiseConverters(ConverterMap &map) {
   map["Greater"] = convertCompare<CompareKind::gt>;
   map["GreaterOrEqual"] = convertCompare<CompareKind::ge>;
   map["Where"] = convertWhere;
+  map["And"] = convertLogical<AndOp>;
+  map["Or"] = convertLogical<OrOp>;
+  map["Not"] = convertNot;
+  map["IsNaN"] = convertIsNaN;
+  map["Cos"] = convertUnary<CosOp>;
+  map["Sin"] = convertUnary<SinOp>;
   map["Neg"] = convertUnary<NegOp>;
   map["Abs"] = convertUnary<AbsOp>;
   map["Exp"] = convertUnary<ExpOp>;

@@ -154,6 +154,15 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult IsNanOp::inferReturnTypes(MLIRContext *context,
+                                        std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(buildTensorType(getDims(tensorType(adaptor.getInput())),
+                                     IntegerType::get(context, 1)));
+  return success();
+}
+
 OpFoldResult NegOp::fold(FoldAdaptor) {
   if (auto inner = getInput().getDefiningOp<NegOp>())
     return inner.getInput();

@@ -87,6 +87,43 @@ def Llmc_TanhOp : Llmc_UnaryOp<"tanh">;
 def Llmc_ErfOp : Llmc_UnaryOp<"erf">;
 def Llmc_SigmoidOp : Llmc_UnaryOp<"sigmoid">;
 
+def Llmc_CosOp : Llmc_UnaryOp<"cos">;
+def Llmc_SinOp : Llmc_UnaryOp<"sin">;
+
+class Llmc_LogicalBinaryOp<string mnemonic>
+    : Llmc_InferredOp<mnemonic, [Commutative], [{
+      ::llvm::LogicalResult $cppClass::inferReturnTypes(
+          ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+          Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+        return ::llmc::inferElementwiseResult(location, adaptor.getOperands(),
+                                              inferred);
+      }
+    }]> {
+  let summary = "elementwise logical " # mnemonic # " with numpy broadcasting";
+  let arguments = (ins Llmc_BoolTensor:$lhs, Llmc_BoolTensor:$rhs);
+  let results = (outs Llmc_BoolTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Llmc_AndOp : Llmc_LogicalBinaryOp<"and">;
+def Llmc_OrOp : Llmc_LogicalBinaryOp<"or">;
+
+def Llmc_NotOp : Llmc_Op<"not", [Pure, SameOperandsAndResultType]> {
+  let summary = "elementwise logical negation";
+  let arguments = (ins Llmc_BoolTensor:$input);
+  let results = (outs Llmc_BoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Llmc_IsNanOp : Llmc_InferredOp<"is_nan"> {
+  let summary = "elementwise: is the value NaN";
+  let arguments = (ins Llmc_FloatTensor:$input);
+  let results = (outs Llmc_BoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def Llmc_CastOp : Llmc_Op<"cast", [Pure]> {
   let summary = "elementwise conversion to another element type";
   let arguments = (ins Llmc_Tensor:$input);

@@ -396,3 +396,53 @@ func.func @constant_of_shape_value(%s: tensor<2xi64>) {
   %0 = llmc.constant_of_shape %s, dense<0.0> : tensor<2xf32> : tensor<2xi64> -> tensor<?x?xf32>
   return
 }
+
+// -----
+
+func.func @cos_integer(%a: tensor<4xi32>) {
+  // expected-error @+1 {{must be ranked tensor of floating-point values}}
+  %0 = llmc.cos %a : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @sin_integer(%a: tensor<4xi32>) {
+  // expected-error @+1 {{must be ranked tensor of floating-point values}}
+  %0 = llmc.sin %a : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @and_float(%a: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = llmc.and %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @or_broadcast(%a: tensor<3xi1>, %b: tensor<4xi1>) {
+  // expected-error @+2 {{cannot broadcast dimension 3 against 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.or %a, %b : (tensor<3xi1>, tensor<4xi1>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @not_float(%a: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = llmc.not %a : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @is_nan_shape(%a: tensor<4xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<4xi1>' are incompatible}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.is_nan %a : (tensor<4xf32>) -> tensor<5xi1>
+  return
+}

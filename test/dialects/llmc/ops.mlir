@@ -49,6 +49,18 @@ func.func @primitive(%x: tensor<?x?x64xf32, #llmc.dims<batch, sequence>>,
   %16 = llmc.erf %15 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.sigmoid
   %17 = llmc.sigmoid %16 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.cos
+  %cs = llmc.cos %17 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.sin
+  %sn = llmc.sin %cs : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.is_nan %{{.*}} : (tensor<?x?x64xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
+  %nan = llmc.is_nan %sn : (tensor<?x?x64xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.not %{{.*}} : tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
+  %notnan = llmc.not %nan : tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.and %{{.*}}, %{{.*}} : (tensor<?x?x64xi1, #llmc.dims<batch, sequence>>, tensor<?x?x64xi1, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
+  %both = llmc.and %notnan, %c : (tensor<?x?x64xi1, #llmc.dims<batch, sequence>>, tensor<?x?x64xi1, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.or
+  %either = llmc.or %both, %nan : (tensor<?x?x64xi1, #llmc.dims<batch, sequence>>, tensor<?x?x64xi1, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xi1, #llmc.dims<batch, sequence>>
   // CHECK: llmc.cast %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x64xf16, #llmc.dims<batch, sequence>>
   %h = llmc.cast %17 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x64xf16, #llmc.dims<batch, sequence>>
   // CHECK: llmc.matmul
