@@ -157,7 +157,26 @@ static Results convertSimplifiedLayerNormalization(NodeImport &node) {
       node.builder.getF32FloatAttr(node.floatAttr("epsilon", 1e-5f)))};
 }
 
+static Results convertCumSum(NodeImport &node) {
+  FailureOr<Value> input = node.input(0);
+  if (failed(input))
+    return failure();
+  std::optional<SmallVector<int64_t>> axis = node.constantInts(1);
+  if (!axis || axis->size() != 1)
+    return node.error() << "axis must be a one-element constant";
+  FailureOr<int64_t> normalized =
+      node.normalizeAxis((*axis)[0], node.inputType(0).getRank());
+  if (failed(normalized))
+    return failure();
+  OpBuilder &b = node.builder;
+  return SmallVector<Value>{CumSumOp::create(
+      b, node.loc, *input, b.getI64IntegerAttr(*normalized),
+      node.intAttr("exclusive", 0) ? b.getUnitAttr() : UnitAttr(),
+      node.intAttr("reverse", 0) ? b.getUnitAttr() : UnitAttr())};
+}
+
 void registerComputeConverters(ConverterMap &map) {
+  map["CumSum"] = convertCumSum;
   map["SimplifiedLayerNormalization"] = convertSimplifiedLayerNormalization;
   map["MatMul"] = convertMatMul;
   map["Softmax"] = convertSoftmax;

@@ -40,6 +40,17 @@ static Results convertGather(NodeImport &node) {
   return single(createInferred<GatherOp>(node, {*data, *indices}, properties));
 }
 
+static Results convertGatherND(NodeImport &node) {
+  FailureOr<Value> data = node.input(0), indices = node.input(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  GatherNdOp::Properties properties;
+  properties.setBatchDims(
+      node.builder.getI64IntegerAttr(node.intAttr("batch_dims", 0)));
+  return single(
+      createInferred<GatherNdOp>(node, {*data, *indices}, properties));
+}
+
 static Results convertTranspose(NodeImport &node) {
   FailureOr<Value> input = node.input(0);
   if (failed(input))
@@ -343,6 +354,7 @@ static Results convertSplit(NodeImport &node) {
 
 void registerDataMovementConverters(ConverterMap &map) {
   map["Gather"] = convertGather;
+  map["GatherND"] = convertGatherND;
   map["Transpose"] = convertTranspose;
   map["Concat"] = convertConcat;
   map["Unsqueeze"] = convertUnsqueeze;

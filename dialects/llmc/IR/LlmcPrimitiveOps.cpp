@@ -254,6 +254,38 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  auto dataType = tensorType(adaptor.getData());
+  auto indicesType = tensorType(adaptor.getIndices());
+  int64_t batchDims = adaptor.getBatchDims();
+  if (indicesType.getRank() < 1 ||
+      indicesType.isDynamicDim(indicesType.getRank() - 1))
+    return emitOptionalError(loc, "indices need a static last dimension, got ",
+                             indicesType);
+  int64_t depth = indicesType.getDimSize(indicesType.getRank() - 1);
+  if (batchDims < 0 || batchDims >= indicesType.getRank() ||
+      batchDims + depth > dataType.getRank())
+    return emitOptionalError(loc, "batch_dims ", batchDims, " and index depth ",
+                             depth, " do not fit data of rank ",
+                             dataType.getRank());
+  DimList dims = getDims(indicesType);
+  dims.pop_back();
+  DimList data = getDims(dataType);
+  dims.append(data.begin() + batchDims + depth, data.end());
+  inferred.push_back(buildTensorType(dims, dataType.getElementType()));
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  if (getAxis() < 0 || getAxis() >= getType().getRank())
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << getType().getRank();
+  return success();
+}
+
 /// The static element count and the sorted names of a shape; false when an
 /// unknown dimension makes the size unknowable.
 static bool sizeOf(ArrayRef<Dim> dims, int64_t &product,

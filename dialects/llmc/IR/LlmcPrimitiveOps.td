@@ -196,6 +196,34 @@ def Llmc_GatherOp : Llmc_InferredOp<"gather"> {
   }];
 }
 
+def Llmc_GatherNdOp : Llmc_InferredOp<"gather_nd"> {
+  let summary = "ONNX GatherND: slices of `data` addressed by index tuples";
+  let description = [{
+    `indices` is [batch..., rest..., k]: each k-tuple addresses dims
+    batch_dims .. batch_dims + k of `data`; the result is
+    indices.shape[:-1] + data.shape[batch_dims + k:].
+  }];
+  let arguments = (ins Llmc_Tensor:$data, Llmc_IndexTensor:$indices,
+                       I64Attr:$batch_dims);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `batch_dims` $batch_dims attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Llmc_CumSumOp : Llmc_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "running sum along one axis (ONNX CumSum)";
+  let arguments = (ins Llmc_Tensor:$input, I64Attr:$axis, UnitAttr:$exclusive,
+                       UnitAttr:$reverse);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis (`exclusive` $exclusive^)? (`reverse` $reverse^)?
+    attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Llmc_ReshapeOp : Llmc_Op<"reshape", [Pure]> {
   let summary = "reinterpret a tensor with another shape of the same size";
   let description = [{

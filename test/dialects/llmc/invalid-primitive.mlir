@@ -446,3 +446,20 @@ func.func @is_nan_shape(%a: tensor<4xf32>) {
   %0 = llmc.is_nan %a : (tensor<4xf32>) -> tensor<5xi1>
   return
 }
+
+// -----
+
+func.func @gather_nd_depth(%d: tensor<4x4xf32>, %i: tensor<3x3xi64>) {
+  // expected-error @+2 {{batch_dims 0 and index depth 3 do not fit data of rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.gather_nd %d[%i] batch_dims 0 : (tensor<4x4xf32>, tensor<3x3xi64>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @cumsum_axis(%a: tensor<4x4xf32>) {
+  // expected-error @+1 {{'llmc.cumsum' op axis 2 is out of range for rank 2}}
+  %0 = llmc.cumsum %a axis 2 : tensor<4x4xf32>
+  return
+}

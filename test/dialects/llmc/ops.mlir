@@ -75,6 +75,13 @@ func.func @primitive(%x: tensor<?x?x64xf32, #llmc.dims<batch, sequence>>,
   %19 = llmc.softmax %18 axis 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.gather %{{.*}}[%{{.*}}] axis 0 : (tensor<64x64xf32>, tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   %g = llmc.gather %w[%ids] axis 0 : (tensor<64x64xf32>, tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.gather_nd %{{.*}}[%{{.*}}] batch_dims 0 : (tensor<64x64xf32>, tensor<?x2xi64>) -> tensor<?xf32>
+  %pairs = llmc.reshape %ids : tensor<?x?xi64, #llmc.dims<batch, sequence>> -> tensor<?x2xi64>
+  %gnd = llmc.gather_nd %w[%pairs] batch_dims 0 : (tensor<64x64xf32>, tensor<?x2xi64>) -> tensor<?xf32>
+  // CHECK: llmc.cumsum %{{.*}} axis 1 exclusive reverse : tensor<?x?xi64, #llmc.dims<batch, sequence>>
+  %cum = llmc.cumsum %ids axis 1 exclusive reverse : tensor<?x?xi64, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.cumsum %{{.*}} axis 0 : tensor<?x?xi64, #llmc.dims<batch, sequence>>
+  %cum0 = llmc.cumsum %cum axis 0 : tensor<?x?xi64, #llmc.dims<batch, sequence>>
   // CHECK: llmc.reshape %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
   %r = llmc.reshape %g : tensor<?x?x64xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.transpose %{{.*}} [0, 2, 1, 3] : ({{.*}}) -> tensor<?x8x?x8xf32, #llmc.dims<batch, sequence>>
