@@ -485,12 +485,37 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
-OpFoldResult SliceOp::fold(FoldAdaptor) {
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType() &&
       llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
       llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
     return getInput();
-  return {};
+  // A window of a dense literal (shape vectors, small tables) is a literal.
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!dense || !getType().hasStaticShape())
+    return {};
+  if (dense.isSplat())
+    return dense.resizeSplat(getType());
+  auto values = llvm::to_vector(dense.getValues<Attribute>());
+  ArrayRef<int64_t> shape = dense.getType().getShape();
+  int64_t rank = shape.size();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  SmallVector<Attribute> window;
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t i = 0, e = getType().getNumElements(); i < e; ++i) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      source += (getOffsets()[d] + index[d] * getStrides()[d]) * strides[d];
+    window.push_back(values[source]);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < getType().getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(getType(), window);
 }
 
 LogicalResult SplitOp::verify() {

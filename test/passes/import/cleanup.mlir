@@ -116,6 +116,21 @@ func.func @keep(%x: tensor<4xf32>, %w: tensor<4xf32>) -> (tensor<3x4xf32>, tenso
 
 // -----
 
+// A window of a dense literal folds to a literal (Shape with start/end,
+// small tables).
+// CHECK-LABEL: func.func @slice_constants
+// CHECK-DAG: llmc.constant dense<[4, 5]> : tensor<2xi64>
+// CHECK-DAG: llmc.constant dense<{{\[}}[2.000000e+00], [8.000000e+00]]> : tensor<2x1xf32>
+func.func @slice_constants() -> (tensor<2xi64>, tensor<2x1xf32>) {
+  %shape = llmc.constant dense<[3, 4, 5]> : tensor<3xi64>
+  %table = llmc.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]> : tensor<3x3xf32>
+  %tail = llmc.slice %shape offsets [1] strides [1] : tensor<3xi64> -> tensor<2xi64>
+  %col = llmc.slice %table offsets [0, 1] strides [2, 1] : tensor<3x3xf32> -> tensor<2x1xf32>
+  return %tail, %col : tensor<2xi64>, tensor<2x1xf32>
+}
+
+// -----
+
 // Transposes of dense literals fold at compile time; a weight blob stays
 // behind its transpose (no copy of the weights in the compiler; packing for
 // the target reads through it).
