@@ -6,8 +6,6 @@
 
 #include "dialects/llmc/IR/LlmcOps.h"
 
-#include "dialects/llmc/IR/ConstantData.h"
-
 #include "mlir/Dialect/CommonFolders.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -16,6 +14,14 @@ using namespace llmc;
 
 static RankedTensorType tensorType(Value value) {
   return cast<RankedTensorType>(value.getType());
+}
+
+/// The verifier check of an op's `axis` attribute.
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
+  return success();
 }
 
 static LogicalResult checkAxis(std::optional<Location> loc, int64_t axis,
@@ -228,10 +234,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult SoftmaxOp::verify() {
-  if (getAxis() < 0 || getAxis() >= getType().getRank())
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << getType().getRank();
-  return success();
+  return verifyAxis(*this, getAxis(), getType().getRank());
 }
 
 //===----------------------------------------------------------------------===//
@@ -280,10 +283,7 @@ LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult CumSumOp::verify() {
-  if (getAxis() < 0 || getAxis() >= getType().getRank())
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << getType().getRank();
-  return success();
+  return verifyAxis(*this, getAxis(), getType().getRank());
 }
 
 /// The static element count and the sorted names of a shape; false when an
@@ -351,52 +351,50 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// Transposes a dense literal at compile time. Weight blobs (dense_resource)
-/// are left behind a transpose on purpose: copying them would double the
-/// compiler's memory, and the weight-packing step of lowering reads through
-/// the transpose while it writes the target layout anyway.
-static Attribute transposeConstant(Attribute value, ArrayRef<int64_t> perm,
-                                   RankedTensorType resultType) {
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
-  if (!dense)
-    return {};
-  if (dense.isSplat())
-    return dense.resizeSplat(resultType);
-  std::optional<ArrayRef<char>> raw = getRawConstantData(dense);
-  unsigned bits = resultType.getElementTypeBitWidth();
-  if (!raw || bits % 8 != 0)
-    return {};
-  size_t elementBytes = bits / 8, count = dense.getNumElements();
-  ArrayRef<int64_t> shape = dense.getType().getShape();
-  int64_t rank = shape.size();
-  SmallVector<int64_t> strides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
+/// A dense literal of `resultType` whose element at each (row-major) index
+/// is the input's element at row-major offset `source(index, inputStrides)`:
+/// how the transpose and slice folders rearrange small constants.
+static Attribute rearrangeDense(
+    DenseElementsAttr input, RankedTensorType resultType,
+    function_ref<int64_t(ArrayRef<int64_t>, ArrayRef<int64_t>)> source) {
+  if (input.isSplat())
+    return input.resizeSplat(resultType);
+  auto values = llvm::to_vector(input.getValues<Attribute>());
+  ArrayRef<int64_t> shape = input.getType().getShape();
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
     strides[d] = strides[d + 1] * shape[d + 1];
-  std::vector<char> out(raw->size());
+  int64_t rank = resultType.getRank();
+  SmallVector<Attribute> result;
   SmallVector<int64_t> index(rank, 0);
-  for (size_t i = 0; i < count; ++i) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      source += index[d] * strides[perm[d]];
-    std::memcpy(&out[i * elementBytes], raw->data() + source * elementBytes,
-                elementBytes);
+  for (int64_t i = 0, e = resultType.getNumElements(); i < e; ++i) {
+    result.push_back(values[source(index, strides)]);
     for (int64_t d = rank - 1; d >= 0; --d) {
       if (++index[d] < resultType.getDimSize(d))
         break;
       index[d] = 0;
     }
   }
-  return DenseElementsAttr::getFromRawBuffer(resultType, out);
+  return DenseElementsAttr::get(resultType, result);
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> permutation = getPermutation();
   if (llvm::equal(permutation, llvm::seq<int64_t>(0, permutation.size())))
     return getInput();
-  if (getType().hasStaticShape())
-    if (Attribute folded =
-            transposeConstant(adaptor.getInput(), permutation, getType()))
-      return folded;
+  // Dense literals transpose at compile time. Weight blobs (dense_resource)
+  // stay behind the transpose on purpose: copying them would double the
+  // compiler's memory, and weight packing in lowering reads through it.
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+      dense && getType().hasStaticShape())
+    return rearrangeDense(
+        dense, getType(),
+        [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+          int64_t offset = 0;
+          for (auto [d, source] : llvm::enumerate(permutation))
+            offset += index[d] * strides[source];
+          return offset;
+        });
   // transpose(transpose(x, p), q) = transpose(x, p o q).
   if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
     SmallVector<int64_t> composed;
@@ -494,35 +492,20 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   if (!dense || !getType().hasStaticShape())
     return {};
-  if (dense.isSplat())
-    return dense.resizeSplat(getType());
-  auto values = llvm::to_vector(dense.getValues<Attribute>());
-  ArrayRef<int64_t> shape = dense.getType().getShape();
-  int64_t rank = shape.size();
-  SmallVector<int64_t> strides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  SmallVector<Attribute> window;
-  SmallVector<int64_t> index(rank, 0);
-  for (int64_t i = 0, e = getType().getNumElements(); i < e; ++i) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      source += (getOffsets()[d] + index[d] * getStrides()[d]) * strides[d];
-    window.push_back(values[source]);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < getType().getDimSize(d))
-        break;
-      index[d] = 0;
-    }
-  }
-  return DenseElementsAttr::get(getType(), window);
+  return rearrangeDense(
+      dense, getType(),
+      [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+        int64_t offset = 0;
+        for (size_t d = 0; d < index.size(); ++d)
+          offset += (getOffsets()[d] + index[d] * getStrides()[d]) * strides[d];
+        return offset;
+      });
 }
 
 LogicalResult SplitOp::verify() {
   RankedTensorType inputType = getInput().getType();
-  if (getAxis() < 0 || getAxis() >= inputType.getRank())
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << inputType.getRank();
+  if (failed(verifyAxis(*this, getAxis(), inputType.getRank())))
+    return failure();
   if (getOutputs().empty())
     return emitOpError("expected at least one output");
   DimList input = getDims(inputType);
