@@ -15,12 +15,22 @@ APT_PACKAGES=(
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)
   python3-torch python3-onnx libopenblas0-pthread
 )
-# Python module name -> pip package
+# Python module name -> pip requirement. lit, numpy, onnx and onnxruntime
+# serve every test; the rest only make the exported test models
+# (test/models/make_test_models.py): PyPI's torch wheel brings about 3 GB of
+# CUDA libraries, which the compiler and runtime never use. optimum-onnx pins
+# transformers below 4.58, and onnxruntime-genai 0.12 is the newest builder
+# that works with those transformers.
 declare -A PIP_PACKAGES=(
   [lit]=lit
   [numpy]=numpy
   [onnx]=onnx
   [onnxruntime]=onnxruntime
+  [torch]=torch
+  [onnxscript]=onnxscript
+  [transformers]="transformers<4.58"
+  [optimum.exporters.onnx]=optimum-onnx
+  [onnxruntime_genai]="onnxruntime-genai==0.12.2"
 )
 
 missing_apt=()
@@ -41,7 +51,12 @@ fi
 PYTHON=${PYTHON:-python3}
 missing_pip=$("$PYTHON" - "${!PIP_PACKAGES[@]}" <<'PY'
 import importlib.util, sys
-print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))
+def missing(module):
+    try:
+        return importlib.util.find_spec(module) is None
+    except ImportError:  # a dotted name whose parent package is absent
+        return True
+print(" ".join(m for m in sys.argv[1:] if missing(m)))
 PY
 )
 if [[ -n "$missing_pip" ]]; then

@@ -32,8 +32,11 @@ config.substitutions.append(("%python", config.python_executable))
 if os.path.isdir(config.shared_models_dir):
     config.available_features.add("shared-models")
 
-# PyTorch-exported test models (test/models/make_test_models.py), generated
-# into the build tree when a Python with torch is present.
+# Exported test models (test/models/make_test_models.py), generated into the
+# build tree; each family present becomes a feature `models-<family>`.
 config.substitutions.append(("%test_models", config.test_models_dir))
-if os.path.exists(os.path.join(config.test_models_dir, "stamp")):
-    config.available_features.add("test-models")
+families = os.path.join(config.test_models_dir, "families")
+if os.path.exists(families):
+    with open(families) as f:
+        for family in f.read().split():
+            config.available_features.add("models-" + family)
