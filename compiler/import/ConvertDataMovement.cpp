@@ -330,25 +330,25 @@ static Results convertSplit(NodeImport &node) {
     if (!sizes)
       return node.error() << "split sizes must be a constant";
   }
-  if (!sizes) {
-    if (!dims[*axis].isStatic())
-      return node.error() << "an even split needs a static extent";
-    int64_t extent = dims[*axis].getSize();
-    int64_t piece = (extent + outputs - 1) / outputs;
-    sizes.emplace();
-    for (int64_t i = 0; i < outputs; ++i)
-      sizes->push_back(std::min(piece, extent - i * piece));
+  bool even = !sizes;
+  if (even) {
+    // Pieces of an extent known only after shape folding stay unknown.
+    sizes = dims[*axis].isStatic()
+                ? evenSplitSizes(dims[*axis].getSize(), outputs)
+                : SmallVector<int64_t>(outputs, ShapedType::kDynamic);
   }
   if (static_cast<int64_t>(sizes->size()) != outputs)
     return node.error() << sizes->size() << " split sizes for " << outputs
                         << " outputs";
   SmallVector<Type> types;
   for (int64_t size : *sizes) {
-    dims[*axis] = Dim::fixed(size);
+    dims[*axis] =
+        ShapedType::isDynamic(size) ? Dim::unknown() : Dim::fixed(size);
     types.push_back(buildTensorType(dims, type.getElementType()));
   }
   auto split = SplitOp::create(node.builder, node.loc, types, *input,
-                               node.builder.getI64IntegerAttr(*axis));
+                               node.builder.getI64IntegerAttr(*axis),
+                               even ? node.builder.getUnitAttr() : UnitAttr());
   return SmallVector<Value>(split.getResults());
 }
 

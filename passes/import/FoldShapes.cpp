@@ -234,10 +234,15 @@ SmallVector<Type> knownResultTypes(Operation *op) {
   }
   if (auto split = dyn_cast<SplitOp>(op)) {
     DimList input = getDims(split.getInput().getType());
-    for (Value output : split.getOutputs()) {
+    int64_t axis = split.getAxis();
+    SmallVector<int64_t> pieces;
+    if (split.getEven() && input[axis].isStatic())
+      pieces = evenSplitSizes(input[axis].getSize(), split.getNumResults());
+    for (auto [i, output] : llvm::enumerate(split.getOutputs())) {
       DimList dims = input;
-      dims[split.getAxis()] =
-          getDims(cast<RankedTensorType>(output.getType()))[split.getAxis()];
+      dims[axis] = pieces.empty()
+                       ? getDims(cast<RankedTensorType>(output.getType()))[axis]
+                       : Dim::fixed(pieces[i]);
       types.push_back(refineType(output.getType(), dims));
     }
     return types;

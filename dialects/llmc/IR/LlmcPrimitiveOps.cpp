@@ -529,6 +529,16 @@ LogicalResult SplitOp::verify() {
     return emitOpError("outputs cover ")
            << total << " of " << input[axis].getSize() << " along axis "
            << axis;
+  if (getEven() && input[axis].isStatic()) {
+    SmallVector<int64_t> pieces =
+        evenSplitSizes(input[axis].getSize(), getOutputs().size());
+    for (auto [output, piece] : llvm::zip_equal(getOutputs(), pieces))
+      if (!dimsAgree(getDims(tensorType(output))[axis], Dim::fixed(piece)))
+        return emitOpError("an even split of ")
+               << input[axis].getSize() << " into " << pieces.size()
+               << " has pieces of " << pieces.front() << " (the last "
+               << pieces.back() << ")";
+  }
   return success();
 }
 

@@ -279,10 +279,16 @@ def Llmc_SliceOp : Llmc_Op<"slice", [Pure]> {
 
 def Llmc_SplitOp : Llmc_Op<"split", [Pure]> {
   let summary = "cut a tensor into consecutive pieces along one axis";
-  let arguments = (ins Llmc_Tensor:$input, I64Attr:$axis);
+  let description = [{
+    The output types give the pieces' extents. With `even`, the pieces are
+    ONNX's `num_outputs` split: each ceil(extent / outputs) long, the last
+    what remains; their extents may then be unknown until the input's is.
+  }];
+  let arguments = (ins Llmc_Tensor:$input, I64Attr:$axis, UnitAttr:$even);
   let results = (outs Variadic<Llmc_Tensor>:$outputs);
   let assemblyFormat = [{
-    $input `axis` $axis attr-dict `:` type($input) `->` type($outputs)
+    $input `axis` $axis (`even` $even^)? attr-dict `:` type($input) `->`
+    type($outputs)
   }];
   let hasVerifier = 1;
 }

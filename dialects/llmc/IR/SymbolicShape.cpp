@@ -218,4 +218,12 @@ LogicalResult inferReductionResult(std::optional<Location> loc, Value input,
   return success();
 }
 
+SmallVector<int64_t> evenSplitSizes(int64_t extent, int64_t outputs) {
+  int64_t piece = (extent + outputs - 1) / outputs;
+  SmallVector<int64_t> sizes;
+  for (int64_t i = 0; i < outputs; ++i)
+    sizes.push_back(std::max<int64_t>(0, std::min(piece, extent - i * piece)));
+  return sizes;
+}
+
 } // namespace llmc

@@ -100,6 +100,10 @@ inferReductionResult(std::optional<mlir::Location> loc, mlir::Value input,
                      llvm::ArrayRef<int64_t> axes, bool keepDims,
                      llvm::SmallVectorImpl<mlir::Type> &inferred);
 
+/// The extents of ONNX's even split (`num_outputs`) of `extent` into
+/// `outputs` pieces: ceil(extent / outputs) each, the last what remains.
+llvm::SmallVector<int64_t> evenSplitSizes(int64_t extent, int64_t outputs);
+
 } // namespace llmc
 
 #endif // LLMC_DIALECTS_LLMC_IR_SYMBOLICSHAPE_H

@@ -1,6 +1,7 @@
 //===- Normalization.cpp - raise RMSNorm and decomposed LayerNorm ---------===//
 //
 //   w * (x * 1/sqrt(mean(x^2) + eps))       llama2.c, Meta Llama
+//   w * (x * reciprocal(sqrt(...)))         PyTorch's dynamo exporter
 //   w * (x * rsqrt(mean(x^2) + eps))        Hugging Face
 //   w * (x / sqrt(mean(x^2) + eps))
 // with x^2 as Pow(x, 2) or x * x, the mean over the last axis kept, and the
@@ -58,11 +59,15 @@ std::optional<double> matchMeanSquarePlusEps(Value value, Value x) {
 /// `value` is x normalized by its root mean square; sets x and eps.
 bool matchNormalized(Value value, Value &x, double &eps) {
   auto scaleBy = [&](Value input, Value inverse) {
-    // inverse = 1 / sqrt(s) or rsqrt(s), s = mean(input^2) + eps.
+    // inverse = 1 / sqrt(s), reciprocal(sqrt(s)) or rsqrt(s),
+    // s = mean(input^2) + eps.
     Value sum;
     if (auto div = inverse.getDefiningOp<DivOp>();
         div && isSplat(div.getLhs(), 1.0))
       if (auto sqrt = div.getRhs().getDefiningOp<SqrtOp>())
+        sum = sqrt.getInput();
+    if (auto reciprocal = inverse.getDefiningOp<ReciprocalOp>())
+      if (auto sqrt = reciprocal.getInput().getDefiningOp<SqrtOp>())
         sum = sqrt.getInput();
     if (auto rsqrt = inverse.getDefiningOp<RsqrtOp>())
       sum = rsqrt.getInput();

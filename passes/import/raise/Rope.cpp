@@ -1,11 +1,13 @@
 //===- Rope.cpp - raise rotary position embeddings ------------------------===//
 //
 // Interleaved pairs (llama2.c / Meta):
-//   re, im = Split(Reshape(x -> [.., h, d/2, 2]), last)
+//   re, im = Split(Reshape(x -> [.., h, d/2, 2]), last)  (or the two
+//            one-wide Slices of the last axis, as the dynamo exporter writes)
 //   out    = Reshape(Concat(re*C - im*S, re*S + im*C as [.., 1]), -> [.., h,
 //   d])
 // Half rotation (Hugging Face rotate_half):
-//   out    = x*C' + Concat(-x[.., d/2:], x[.., :d/2])*S'
+//   out    = x*C' + Concat(-x[.., d/2:], x[.., :d/2])*S'  (halves by Slice or
+//            Split)
 // where C and S are the cos/sin tables [positions, d/2] sliced to the
 // sequence (C', S': the table concatenated with itself), broadcast as
 // [1, sequence, 1, d/2]. Raised to llmc.rope over the constant tables with
@@ -74,6 +76,38 @@ bool matchProduct(Value value, Value &a, Value &b) {
   return true;
 }
 
+/// re, im: the even and odd features of x, each [.., h, d/2]; returns the
+/// reshape of x into [.., h, d/2, 2] they come from.
+ReshapeOp matchPairHalves(Value re, Value im) {
+  auto reSqueeze = re.getDefiningOp<ReshapeOp>();
+  auto imSqueeze = im.getDefiningOp<ReshapeOp>();
+  if (!reSqueeze || !imSqueeze)
+    return ReshapeOp();
+  Value reHalf = reSqueeze.getInput(), imHalf = imSqueeze.getInput();
+  if (auto split = reHalf.getDefiningOp<SplitOp>()) {
+    if (split.getOutputs().size() != 2 || split.getAxis() != 4 ||
+        reHalf != split.getOutputs()[0] || imHalf != split.getOutputs()[1])
+      return ReshapeOp();
+    return split.getInput().getDefiningOp<ReshapeOp>();
+  }
+  auto reSlice = reHalf.getDefiningOp<SliceOp>();
+  auto imSlice = imHalf.getDefiningOp<SliceOp>();
+  if (!reSlice || !imSlice || reSlice.getInput() != imSlice.getInput() ||
+      reSlice.getType() != imSlice.getType() ||
+      reSlice.getInput().getType().getRank() != 5 ||
+      reSlice.getInput().getType().getDimSize(4) != 2 ||
+      reSlice.getType().getDimSize(4) != 1)
+    return ReshapeOp();
+  auto offsetsAre = [](SliceOp slice, int64_t last) {
+    ArrayRef<int64_t> offsets = slice.getOffsets();
+    return offsets.back() == last &&
+           llvm::all_of(offsets.drop_back(), [](int64_t o) { return o == 0; });
+  };
+  if (!offsetsAre(reSlice, 0) || !offsetsAre(imSlice, 1))
+    return ReshapeOp();
+  return reSlice.getInput().getDefiningOp<ReshapeOp>();
+}
+
 struct RaiseInterleavedRope : OpRewritePattern<ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ReshapeOp root,
@@ -98,17 +132,8 @@ struct RaiseInterleavedRope : OpRewritePattern<ReshapeOp> {
       return failure();
     for (auto [re, cosValue] : {std::pair(p0, p1), std::pair(p1, p0)}) {
       for (auto [im, sinValue] : {std::pair(q0, q1), std::pair(q1, q0)}) {
-        // re and im are the halves of one split of x into pairs.
-        auto reSplit = re.getDefiningOp<ReshapeOp>();
-        auto imSplit = im.getDefiningOp<ReshapeOp>();
-        if (!reSplit || !imSplit)
-          continue;
-        auto split = reSplit.getInput().getDefiningOp<SplitOp>();
-        if (!split || split.getOutputs().size() != 2 ||
-            reSplit.getInput() != split.getOutputs()[0] ||
-            imSplit.getInput() != split.getOutputs()[1] || split.getAxis() != 4)
-          continue;
-        auto pairs = split.getInput().getDefiningOp<ReshapeOp>();
+        // re and im are the halves of x reshaped into pairs.
+        auto pairs = matchPairHalves(re, im);
         std::optional<Table> cos = matchTable(cosValue, false);
         std::optional<Table> sin = matchTable(sinValue, false);
         if (!pairs || !cos || !sin || cos->length != sin->length)
@@ -134,12 +159,26 @@ struct RaiseInterleavedRope : OpRewritePattern<ReshapeOp> {
   }
 };
 
-/// Concat(-x[.., d/2:], x[.., :d/2]) along the last axis; returns x.
+/// Concat(-x[.., d/2:], x[.., :d/2]) along the last axis, the halves as
+/// two Slices or one Split; returns x.
 Value matchRotateHalf(Value value) {
   auto concat = value.getDefiningOp<ConcatOp>();
   if (!concat || concat.getInputs().size() != 2)
     return Value();
   auto neg = concat.getInputs()[0].getDefiningOp<NegOp>();
+  if (auto split = neg ? neg.getInput().getDefiningOp<SplitOp>() : SplitOp()) {
+    RankedTensorType type = split.getInput().getType();
+    int64_t last = type.getRank() - 1;
+    bool halves =
+        split.getNumResults() == 2 && split.getAxis() == last &&
+        concat.getAxis() == last && !type.isDynamicDim(last) &&
+        type.getDimSize(last) % 2 == 0 &&
+        split.getOutputs()[0].getType() == split.getOutputs()[1].getType();
+    if (halves && neg.getInput() == split.getOutputs()[1] &&
+        concat.getInputs()[1] == split.getOutputs()[0])
+      return split.getInput();
+    return Value();
+  }
   auto upper = neg ? neg.getInput().getDefiningOp<SliceOp>() : SliceOp();
   auto lower = concat.getInputs()[1].getDefiningOp<SliceOp>();
   if (!upper || !lower || upper.getInput() != lower.getInput())
