@@ -18,6 +18,59 @@ static Results convertMatMul(NodeImport &node) {
   return SmallVector<Value>{matmul->getResult()};
 }
 
+/// alpha * A' B' + beta * C, with A' and B' optionally transposed 2-D
+/// matrices: a matmul, then the scaling and the broadcast C as primitive ops.
+static Results convertGemm(NodeImport &node) {
+  FailureOr<Value> a = node.input(0), b = node.input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  if (node.inputType(0).getRank() != 2 || node.inputType(1).getRank() != 2)
+    return node.error() << "A and B must be 2-D, got " << node.inputType(0)
+                        << " and " << node.inputType(1);
+  auto transpose = [&](Value value) -> FailureOr<Value> {
+    TransposeOp::Properties properties;
+    properties.setPermutation(node.builder.getDenseI64ArrayAttr({1, 0}));
+    FailureOr<TransposeOp> op =
+        createInferred<TransposeOp>(node, {value}, properties);
+    return failed(op) ? FailureOr<Value>() : FailureOr<Value>(op->getResult());
+  };
+  if (node.intAttr("transA", 0) && failed(a = transpose(*a)))
+    return failure();
+  if (node.intAttr("transB", 0) && failed(b = transpose(*b)))
+    return failure();
+  FailureOr<MatmulOp> product = createInferred<MatmulOp>(node, {*a, *b});
+  if (failed(product))
+    return failure();
+  Value result = product->getResult();
+  Type elementType = node.inputType(0).getElementType();
+  auto scaled = [&](Value value, float factor) -> FailureOr<Value> {
+    if (factor == 1.0f)
+      return value;
+    Value constant = ConstantOp::create(
+        node.builder, node.loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, elementType),
+                               node.builder.getFloatAttr(elementType, factor)));
+    FailureOr<MulOp> mul = createInferred<MulOp>(node, {value, constant});
+    return failed(mul) ? FailureOr<Value>()
+                       : FailureOr<Value>(mul->getResult());
+  };
+  FailureOr<Value> scaledProduct =
+      scaled(result, node.floatAttr("alpha", 1.0f));
+  if (failed(scaledProduct))
+    return failure();
+  result = *scaledProduct;
+  if (node.hasInput(2)) {
+    FailureOr<Value> c = scaled(node.inputs[2], node.floatAttr("beta", 1.0f));
+    if (failed(c))
+      return failure();
+    FailureOr<AddOp> sum = createInferred<AddOp>(node, {result, *c});
+    if (failed(sum))
+      return failure();
+    result = sum->getResult();
+  }
+  return SmallVector<Value>{result};
+}
+
 static Results convertSoftmax(NodeImport &node) {
   FailureOr<Value> input = node.input(0);
   if (failed(input))
@@ -179,6 +232,7 @@ void registerComputeConverters(ConverterMap &map) {
   map["CumSum"] = convertCumSum;
   map["SimplifiedLayerNormalization"] = convertSimplifiedLayerNormalization;
   map["MatMul"] = convertMatMul;
+  map["Gemm"] = convertGemm;
   map["Softmax"] = convertSoftmax;
   map["ReduceMean"] = convertReduce<ReduceMeanOp>;
   map["ReduceSum"] = convertReduce<ReduceSumOp>;

@@ -159,6 +159,40 @@ static Results convertSqueeze(NodeImport &node) {
   return SmallVector<Value>{createReshape(node, *input, kept)};
 }
 
+/// The product of `dims`: static when all are, the one named dimension
+/// when the others are 1, unknown otherwise.
+static Dim productOf(ArrayRef<Dim> dims) {
+  int64_t product = 1;
+  std::optional<Dim> symbolic;
+  for (const Dim &dim : dims) {
+    if (dim.isStatic()) {
+      product *= dim.getSize();
+      continue;
+    }
+    if (symbolic)
+      return Dim::unknown();
+    symbolic = dim;
+  }
+  if (!symbolic)
+    return Dim::fixed(product);
+  return product == 1 ? *symbolic : Dim::unknown();
+}
+
+static Results convertFlatten(NodeImport &node) {
+  FailureOr<Value> input = node.input(0);
+  if (failed(input))
+    return failure();
+  DimList dims = getDims(node.inputType(0));
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.intAttr("axis", 1), dims.size() + 1);
+  if (failed(axis))
+    return failure();
+  ArrayRef<Dim> all(dims);
+  return SmallVector<Value>{createReshape(
+      node, *input,
+      {productOf(all.take_front(*axis)), productOf(all.drop_front(*axis))})};
+}
+
 static Results convertReshape(NodeImport &node) {
   FailureOr<Value> input = node.input(0), shape = node.input(1);
   if (failed(input) || failed(shape))
@@ -359,6 +393,7 @@ void registerDataMovementConverters(ConverterMap &map) {
   map["Concat"] = convertConcat;
   map["Unsqueeze"] = convertUnsqueeze;
   map["Squeeze"] = convertSqueeze;
+  map["Flatten"] = convertFlatten;
   map["Reshape"] = convertReshape;
   map["Expand"] = convertExpand;
   map["Slice"] = convertSlice;
