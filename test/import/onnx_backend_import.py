@@ -111,17 +111,18 @@ text = "\n".join(lines)
 
 status = 0
 if crashes:
-    print("llmc-import crashed on:\n" + "\n".join(crashes))
+    print("llmc-import crashed on:\n" + "\n".join(crashes), file=sys.stderr)
     status = 1
 if never:
-    print("supported ops that imported none of their backend cases: " + ", ".join(never))
+    print("supported ops that imported none of their backend cases: " + ", ".join(never),
+          file=sys.stderr)
     status = 1
 if mode == "--write-doc":
     with open(doc_path, "w") as f:
         f.write(text)
 elif open(doc_path).read() != text:
     print(f"{doc_path} is stale: regenerate with\n  {sys.argv[0]} {llmc_import} "
-          f"/tmp/onnx-backend --write-doc {doc_path}")
+          f"/tmp/onnx-backend --write-doc {doc_path}", file=sys.stderr)
     status = 1
 total = sum(len(v) for v in results.values())
 ok = sum(1 for v in results.values() for _, e in v if e is None)
