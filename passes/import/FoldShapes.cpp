@@ -13,6 +13,9 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <functional>
+#include <limits>
+
 namespace llmc {
 #define GEN_PASS_DEF_FOLDSHAPES
 #include "passes/Passes.h.inc"
@@ -207,6 +210,53 @@ struct FoldStaticShapeOf : OpRewritePattern<ShapeOfOp> {
   }
 };
 
+/// A reshape that only adds or removes extents of 1 (what Squeeze and
+/// Unsqueeze import as): the result dimensions on which every alignment of
+/// the input onto the result with the fewest added and dropped 1s agrees,
+/// or nothing when there is no alignment.
+std::optional<DimList> refineUnitReshape(ArrayRef<Dim> input,
+                                         ArrayRef<Dim> result) {
+  const Dim one = Dim::fixed(1);
+  std::optional<DimList> agreed;
+  int bestEdits = std::numeric_limits<int>::max();
+  DimList current(result.begin(), result.end());
+  // align(i, j): input[i..] onto result[j..]; each result extent either is
+  // the next input extent or an added 1, and an input 1 may be dropped.
+  std::function<void(size_t, size_t, int)> align = [&](size_t i, size_t j,
+                                                       int edits) {
+    if (edits > bestEdits)
+      return;
+    if (i == input.size() && j == result.size()) {
+      if (edits < bestEdits || !agreed) {
+        bestEdits = edits;
+        agreed = current;
+        return;
+      }
+      for (auto [kept, found] : llvm::zip_equal(*agreed, current))
+        if (kept != found)
+          kept = Dim::unknown();
+      return;
+    }
+    if (i < input.size() && j < result.size() &&
+        dimsAgree(result[j], input[i])) {
+      Dim saved = current[j];
+      current[j] = result[j].isUnknown() ? input[i] : result[j];
+      align(i + 1, j + 1, edits);
+      current[j] = saved;
+    }
+    if (i < input.size() && input[i] == one)
+      align(i + 1, j, edits + 1);
+    if (j < result.size() && dimsAgree(result[j], one)) {
+      Dim saved = current[j];
+      current[j] = one;
+      align(i, j + 1, edits + 1);
+      current[j] = saved;
+    }
+  };
+  align(0, 0, 0);
+  return agreed;
+}
+
 /// What the result types of `op` would be given its operands' current
 /// types, where llmc can tell; empty otherwise.
 SmallVector<Type> knownResultTypes(Operation *op) {
@@ -248,26 +298,11 @@ SmallVector<Type> knownResultTypes(Operation *op) {
     return types;
   }
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-    // Squeeze/Unsqueeze-like reshapes: the same extents with 1s added or
-    // removed; the result's unknown extents are the input's.
-    auto notOne = [](const Dim &d) { return d != Dim::fixed(1); };
-    DimList input = getDims(reshape.getInput().getType());
-    DimList result = getDims(reshape.getType());
-    DimList inputCore, refined = result;
-    llvm::copy_if(input, std::back_inserter(inputCore), notOne);
-    size_t next = 0;
-    for (Dim &dim : refined) {
-      if (!notOne(dim))
-        continue;
-      if (next >= inputCore.size() || !dimsAgree(dim, inputCore[next]))
-        return {};
-      if (dim.isUnknown())
-        dim = inputCore[next];
-      ++next;
-    }
-    if (next != inputCore.size())
-      return {};
-    return {refineType(reshape.getType(), refined)};
+    std::optional<DimList> refined = refineUnitReshape(
+        getDims(reshape.getInput().getType()), getDims(reshape.getType()));
+    if (refined)
+      return {refineType(reshape.getType(), *refined)};
+    return {};
   }
   return types;
 }

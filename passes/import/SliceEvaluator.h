@@ -1,0 +1,67 @@
+//===- SliceEvaluator.h - run a small subgraph at compile time ------------===//
+//
+// Exporters compute attention masks and RoPE angles at run time from the
+// sequence length, positions and constants: Range, comparisons, Where,
+// Gather, MatMul with the inverse frequencies, Cos/Sin. Raising patterns
+// recognize such a computation by what it computes, not by its many
+// spellings: this evaluator runs the backward slice of a value on concrete
+// extents for the symbolic dimensions (and concrete data for the function
+// arguments it reads) with a reference interpreter of the primitive ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
+#define LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
+
+#include "mlir/IR/Value.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <vector>
+
+namespace llmc {
+
+/// A row-major tensor of any element type, held as doubles (integers of up
+/// to 2^53 and booleans as 0/1 are exact).
+struct EvalTensor {
+  llvm::SmallVector<int64_t> shape;
+  std::vector<double> data;
+
+  int64_t numElements() const;
+  /// The element at a multi-index of `shape`'s rank.
+  double at(llvm::ArrayRef<int64_t> index) const;
+};
+
+class SliceEvaluator {
+public:
+  /// `extents` gives each symbolic dimension name its value; a name written
+  /// "a + b" (as optimum names concatenated caches) is the sum of its terms.
+  /// No intermediate tensor may exceed `maxElements`.
+  explicit SliceEvaluator(llvm::StringMap<int64_t> extents,
+                          int64_t maxElements = int64_t(1) << 22);
+
+  /// Gives `value` (typically a function argument) fixed contents.
+  void bind(mlir::Value value, EvalTensor tensor);
+
+  /// The contents of `value`, or failure when its slice reads an unbound
+  /// argument, an op the interpreter does not know, a dimension without an
+  /// extent, or grows beyond the limit. Results are memoized.
+  mlir::FailureOr<const EvalTensor *> evaluate(mlir::Value value);
+
+  /// The extents of `type` under the bindings (failure for `?`).
+  mlir::FailureOr<llvm::SmallVector<int64_t>> extentsOf(mlir::Type type) const;
+
+private:
+  mlir::FailureOr<EvalTensor> compute(mlir::Operation *op, unsigned result);
+  mlir::FailureOr<int64_t> extentOf(llvm::StringRef name) const;
+
+  llvm::StringMap<int64_t> extents;
+  int64_t maxElements;
+  llvm::DenseMap<mlir::Value, EvalTensor> values;
+};
+
+} // namespace llmc
+
+#endif // LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
