@@ -19,11 +19,19 @@ struct ImportCleanupOptions : mlir::PassPipelineOptions<ImportCleanupOptions> {
 } // namespace
 
 void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise) {
-  pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
-  pm.addPass(createCleanup());
-  if (!raise)
+  if (!raise) {
+    pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
+    pm.addPass(createCleanup());
     return;
+  }
+  // Exporters compute attention masks from the sequence length at run time;
+  // such shape reads fold only once raising has replaced the mask by
+  // `attention causal`, so the strict check comes after raising.
+  pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes({/*allowDynamic=*/true}));
+  pm.addPass(createCleanup());
   pm.addNestedPass<mlir::func::FuncOp>(createRaiseTransformerOps());
+  pm.addPass(createCleanup());
+  pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
   pm.addPass(createCleanup());
 }
 

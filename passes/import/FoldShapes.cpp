@@ -86,6 +86,18 @@ struct FoldDynamicReshape : OpRewritePattern<DynamicReshapeOp> {
     if (succeeded(
             replaceWithStatic<ReshapeOp>(rewriter, op, *dims, op.getInput())))
       return success();
+    // A -1 over extents that have no one name (batch * sequence): the
+    // element count still determines it, so no shape operand is needed.
+    auto unknown = [](const Dim &d) { return d.isUnknown(); };
+    auto declared = cast<RankedTensorType>(op.getType());
+    if (llvm::none_of(*entries, unknown) &&
+        llvm::none_of(getDims(op.getInput().getType()), unknown) &&
+        llvm::count_if(*dims, unknown) == 1 &&
+        onlyFillsIn(*dims, getDims(declared))) {
+      rewriter.replaceOpWithNewOp<ReshapeOp>(
+          op, buildTensorType(*dims, declared.getElementType()), op.getInput());
+      return success();
+    }
     // Partly known: name what can be named; a later round may finish.
     Type refined = refineType(op.getType(), *dims);
     if (refined == op.getType())
@@ -185,14 +197,27 @@ struct FoldConstantOfShape : OpRewritePattern<ConstantOfShapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConstantOfShapeOp op,
                                 PatternRewriter &rewriter) const override {
-    std::optional<SmallVector<int64_t>> shape =
-        evaluateStaticInts(op.getShape());
+    std::optional<DimList> shape = evaluateShapeValue(op.getShape());
     auto value = dyn_cast<DenseElementsAttr>(op.getValue());
-    if (!shape || !value)
+    if (!shape || !value || hasUnknown(*shape))
       return failure();
-    auto type = RankedTensorType::get(*shape, op.getType().getElementType());
-    rewriter.replaceOpWithNewOp<ConstantOp>(
-        op, DenseElementsAttr::get(type, value.getSplatValue<Attribute>()));
+    Type elementType = op.getType().getElementType();
+    auto scalar = [&](ArrayRef<int64_t> extents) {
+      return DenseElementsAttr::get(
+          RankedTensorType::get(extents, elementType),
+          value.getSplatValue<Attribute>());
+    };
+    Type type = buildTensorType(*shape, elementType);
+    if (cast<RankedTensorType>(type).hasStaticShape()) {
+      rewriter.replaceOpWithNewOp<ConstantOp>(
+          op, scalar(cast<RankedTensorType>(type).getShape()));
+      return success();
+    }
+    // Symbolic extents: the one value broadcast.
+    if (!onlyFillsIn(*shape, getDims(op.getType())))
+      return failure();
+    Value fill = ConstantOp::create(rewriter, op.getLoc(), scalar({}));
+    rewriter.replaceOpWithNewOp<ExpandOp>(op, type, fill);
     return success();
   }
 };

@@ -1,13 +1,19 @@
 //===- Attention.cpp - raise scaled dot-product attention -----------------===//
 //
-// What PyTorch exports for attention, in [batch, sequence, heads, head_dim]:
-//   scores = Transpose(q, 0213) @ Transpose(k, 0231)       (* c or / c)
-//   scores = scores + mask[:s, :s]                        (llama2.c)
-//          | Where(mask[:s, :s] == 0, -inf, scores)       (nanoGPT)
-//   out    = Transpose(Softmax(scores, -1) @ Transpose(v, 0213), 0213)
-// with grouped-query k/v repeated by Reshape/Expand/Reshape. The masks are
-// constants, checked to be causal before `causal` is set; the repeat is
-// dropped because llmc.attention reads kv heads directly.
+// What exporters write for attention, with q, k, v either [batch, sequence,
+// heads, head_dim] behind Transposes or already [batch, heads, sequence,
+// head_dim] (Hugging Face):
+//   scores = q @ k^T                 (* c or / c, or q * c1 @ k^T * c2)
+//   scores = scores + mask           (additive: 0 attends, <= -1e4 masks)
+//          | Where(attend, scores, -inf) | Where(masked, -inf, scores)
+//   probs  = Softmax(scores, -1)     (then Where(IsNaN(probs), 0, probs))
+//   out    = Transpose(probs @ v, 0213)
+// with grouped-query k/v repeated by Reshape/Expand/Reshape. Whatever
+// computes the mask (a sliced constant, Trilu, or comparisons of Range
+// positions), it is run by the SliceEvaluator on sample extents and must
+// be causal -- key j visible to query i exactly when j <= i + (keys -
+// queries) -- before `causal` is set. The repeat is dropped because
+// llmc.attention reads kv heads directly.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +21,9 @@
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/import/SliceEvaluator.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 
@@ -29,30 +38,36 @@ bool isTransposeOf(Value value, ArrayRef<int64_t> permutation, Value &input) {
   return true;
 }
 
-/// Undoes the grouped-query repeat: Reshape(Expand(Reshape(kv -> [b,s,g,1,d])
-/// -> [b,s,g,r,d]) -> [b,s,g*r,d]) is kv as [b,s,g,d] (reshaped to that when
-/// the exporter started from another shape).
-Value unrepeatKv(Value value, PatternRewriter &rewriter) {
+/// kv as the attention op reads it: the grouped-query repeat undone, in
+/// the layout it has (heads at `headAxis`: 2 in [b,s,h,d], 1 in [b,h,s,d]).
+/// The repeat is Reshape(Expand(Reshape(kv, a 1 inserted after the heads),
+/// the 1 repeated r times), heads * r); kv may need a reshape to its
+/// grouped shape when the exporter started from another one.
+struct KvSource {
+  Value value;
+  RankedTensorType type;
+
+  Value materialize(PatternRewriter &rewriter, Location loc) const {
+    if (value.getType() == type)
+      return value;
+    return ReshapeOp::create(rewriter, loc, type, value);
+  }
+};
+
+KvSource unrepeatKv(Value value, int64_t headAxis) {
+  KvSource same{value, cast<RankedTensorType>(value.getType())};
   auto merge = value.getDefiningOp<ReshapeOp>();
-  if (!merge)
-    return value;
-  auto expand = merge.getInput().getDefiningOp<ExpandOp>();
-  if (!expand)
-    return value;
-  auto split = expand.getInput().getDefiningOp<ReshapeOp>();
+  auto expand = merge ? merge.getInput().getDefiningOp<ExpandOp>() : ExpandOp();
+  auto split = expand ? expand.getInput().getDefiningOp<ReshapeOp>() : ReshapeOp();
   if (!split)
-    return value;
+    return same;
   RankedTensorType grouped = split.getType();
-  if (grouped.getRank() != 5 || grouped.getDimSize(3) != 1 ||
+  if (grouped.getRank() != 5 || grouped.getDimSize(headAxis + 1) != 1 ||
       expand.getType().getRank() != 5)
-    return value;
+    return same;
   DimList dims = getDims(grouped);
-  dims.erase(dims.begin() + 3);
-  Type kvType = buildTensorType(dims, grouped.getElementType());
-  Value kv = split.getInput();
-  if (kv.getType() == kvType)
-    return kv;
-  return ReshapeOp::create(rewriter, split.getLoc(), kvType, kv);
+  dims.erase(dims.begin() + headAxis + 1);
+  return {split.getInput(), buildTensorType(dims, grouped.getElementType())};
 }
 
 /// A square constant mask (possibly [1, 1, n, n]) whose element (i, j)
@@ -76,24 +91,126 @@ bool isCausalConstant(Value mask, llvm::function_ref<bool(float)> masked) {
   return true;
 }
 
+/// How a mask value says "attend".
+enum class MaskForm { Attend, Masked, Additive };
+
+bool attends(double value, MaskForm form) {
+  switch (form) {
+  case MaskForm::Attend:
+    return value != 0;
+  case MaskForm::Masked:
+    return value == 0;
+  case MaskForm::Additive:
+    return value == 0;
+  }
+  return false;
+}
+
+bool isMaskValue(double value, MaskForm form) {
+  return form != MaskForm::Additive || value == 0 || value <= -1e4;
+}
+
+/// Runs the computation of `mask` for sample extents of the function's
+/// symbolic dimensions (positions 0.., attention_mask all ones) and checks
+/// that it is causal over its last two axes, for every leading index.
+bool isComputedCausalMask(Value mask, MaskForm form) {
+  auto function = mask.getParentRegion()->getParentOfType<func::FuncOp>();
+  if (!function)
+    return false;
+  llvm::SetVector<StringAttr> names;
+  for (Type type : function.getArgumentTypes())
+    if (auto tensor = dyn_cast<RankedTensorType>(type))
+      for (const Dim &dim : getDims(tensor))
+        if (dim.isNamed())
+          names.insert(dim.getName());
+  // Two samples with different extents, so that no coincidence passes.
+  for (int64_t sample = 0; sample < 2; ++sample) {
+    llvm::StringMap<int64_t> extents;
+    for (auto [i, name] : llvm::enumerate(names))
+      extents[name.getValue()] = sample == 0 ? 2 + i : 7 - i % 4;
+    SliceEvaluator evaluator(std::move(extents));
+    // Conventional inputs (Hugging Face, optimum, onnxruntime-genai).
+    std::optional<int64_t> totalKeys;
+    for (BlockArgument arg : function.getArguments())
+      if (auto name = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                            "llmc.onnx_name");
+          name && name.getValue() == "attention_mask")
+        if (FailureOr<SmallVector<int64_t>> shape =
+                evaluator.extentsOf(arg.getType());
+            succeeded(shape) && shape->size() == 2) {
+          EvalTensor ones{*shape, {}};
+          ones.data.assign(ones.numElements(), 1.0);
+          evaluator.bind(arg, ones);
+          totalKeys = (*shape)[1];
+        }
+    for (BlockArgument arg : function.getArguments())
+      if (auto name = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                            "llmc.onnx_name");
+          name && name.getValue() == "position_ids")
+        if (FailureOr<SmallVector<int64_t>> shape =
+                evaluator.extentsOf(arg.getType());
+            succeeded(shape) && shape->size() == 2) {
+          int64_t past = totalKeys ? *totalKeys - (*shape)[1] : 0;
+          EvalTensor positions{*shape, {}};
+          for (int64_t b = 0; b < (*shape)[0]; ++b)
+            for (int64_t j = 0; j < (*shape)[1]; ++j)
+              positions.data.push_back(double(past + j));
+          evaluator.bind(arg, positions);
+        }
+    FailureOr<const EvalTensor *> result = evaluator.evaluate(mask);
+    if (failed(result))
+      return false;
+    const EvalTensor &m = **result;
+    int64_t rank = m.shape.size();
+    if (rank < 2)
+      return false;
+    int64_t queries = m.shape[rank - 2], keys = m.shape[rank - 1];
+    int64_t past = keys - queries;
+    if (past < 0 || queries < 2)
+      return false;
+    for (int64_t n = 0; n < m.numElements(); ++n) {
+      int64_t j = n % keys, i = (n / keys) % queries;
+      double value = m.data[n];
+      if (!isMaskValue(value, form) || attends(value, form) != (j <= i + past))
+        return false;
+    }
+  }
+  return true;
+}
+
 /// Peels the causal mask off the scores; sets `causal` when found.
 Value peelCausalMask(Value scores, bool &causal) {
   causal = false;
   if (auto add = scores.getDefiningOp<AddOp>())
     for (auto [x, mask] : {std::pair(add.getLhs(), add.getRhs()),
                            std::pair(add.getRhs(), add.getLhs())})
-      if (isCausalConstant(mask, [](float v) { return v < -1e4f; })) {
+      if (isCausalConstant(mask, [](float v) { return v < -1e4f; }) ||
+          isComputedCausalMask(mask, MaskForm::Additive)) {
         causal = true;
         return x;
       }
   if (auto select = scores.getDefiningOp<SelectOp>()) {
+    auto isFill = [](Value v) {
+      std::optional<double> fill = getSplatValue(v);
+      return fill && *fill <= -1e4;
+    };
+    // The constant form nanoGPT exports: Where(mask[:s, :s] == 0, -inf, x).
     auto compare = select.getCondition().getDefiningOp<CompareOp>();
-    std::optional<double> fill = getSplatValue(select.getOnTrue());
     if (compare && compare.getKind() == CompareKind::eq &&
-        isSplat(compare.getRhs(), 0.0) && fill && *fill < -1e4 &&
+        isSplat(compare.getRhs(), 0.0) && isFill(select.getOnTrue()) &&
         isCausalConstant(compare.getLhs(), [](float v) { return v == 0.0f; })) {
       causal = true;
       return select.getOnFalse();
+    }
+    if (isFill(select.getOnTrue()) &&
+        isComputedCausalMask(select.getCondition(), MaskForm::Masked)) {
+      causal = true;
+      return select.getOnFalse();
+    }
+    if (isFill(select.getOnFalse()) &&
+        isComputedCausalMask(select.getCondition(), MaskForm::Attend)) {
+      causal = true;
+      return select.getOnTrue();
     }
   }
   return scores;
@@ -118,39 +235,114 @@ Value peelScale(Value scores, std::optional<double> &scale) {
   return scores;
 }
 
+/// Looks through Where(IsNaN(p), 0, p): the guard PyTorch's attention
+/// decomposition puts after the softmax for rows with no visible key, which
+/// causal attention never has.
+Value skipNanGuard(Value probs) {
+  auto select = probs.getDefiningOp<SelectOp>();
+  if (!select || !isSplat(select.getOnTrue(), 0.0))
+    return probs;
+  auto isNan = select.getCondition().getDefiningOp<IsNanOp>();
+  if (!isNan || isNan.getInput() != select.getOnFalse())
+    return probs;
+  return select.getOnFalse();
+}
+
+/// Peels x * c off a q or k^T operand of the scores product.
+Value peelOperandScale(Value value, double &scale) {
+  if (auto mul = value.getDefiningOp<MulOp>())
+    for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                        std::pair(mul.getRhs(), mul.getLhs())})
+      if (std::optional<double> factor = getSplatValue(c)) {
+        scale *= *factor;
+        return x;
+      }
+  return value;
+}
+
+/// [b, h, s, d] dimensions as [b, s, h, d].
+DimList swapHeads(DimList dims) {
+  std::swap(dims[1], dims[2]);
+  return dims;
+}
+
+/// `value` ([b, h, s, d]) as [b, s, h, d]: the input of its Transpose when it
+/// is one, else a new Transpose (which folds with later ones).
+Value toSequenceMajor(Value value, PatternRewriter &rewriter, Location loc) {
+  static constexpr int64_t kSwapHeads[] = {0, 2, 1, 3};
+  Value input;
+  if (isTransposeOf(value, kSwapHeads, input))
+    return input;
+  auto type = cast<RankedTensorType>(value.getType());
+  return TransposeOp::create(
+      rewriter, loc,
+      buildTensorType(swapHeads(getDims(type)), type.getElementType()), value,
+      rewriter.getDenseI64ArrayAttr(kSwapHeads));
+}
+
 struct RaiseAttention : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(TransposeOp root,
                                 PatternRewriter &rewriter) const override {
     static constexpr int64_t kSwapHeads[] = {0, 2, 1, 3};
     static constexpr int64_t kKeysT[] = {0, 2, 3, 1};
+    static constexpr int64_t kSwapLast[] = {0, 1, 3, 2};
     if (root.getPermutation() != ArrayRef<int64_t>(kSwapHeads))
       return failure();
     auto weighted = root.getInput().getDefiningOp<MatmulOp>();
     if (!weighted)
       return failure();
-    auto softmax = weighted.getLhs().getDefiningOp<SoftmaxOp>();
-    Value v, q, k;
+    auto softmax = skipNanGuard(weighted.getLhs()).getDefiningOp<SoftmaxOp>();
+    Value vHeads = weighted.getRhs();
     if (!softmax || softmax.getAxis() != 3 ||
-        !isTransposeOf(weighted.getRhs(), kSwapHeads, v))
+        cast<RankedTensorType>(vHeads.getType()).getRank() != 4)
       return failure();
     bool causal;
     std::optional<double> scale;
     Value scores = peelScale(peelCausalMask(softmax.getInput(), causal), scale);
     auto product = scores.getDefiningOp<MatmulOp>();
-    if (!product || !isTransposeOf(product.getLhs(), kSwapHeads, q) ||
-        !isTransposeOf(product.getRhs(), kKeysT, k))
+    if (!product)
       return failure();
-    k = unrepeatKv(k, rewriter);
-    v = unrepeatKv(v, rewriter);
-    DimList qDims = getDims(cast<RankedTensorType>(q.getType()));
-    DimList kDims = getDims(cast<RankedTensorType>(k.getType()));
-    DimList vDims = getDims(cast<RankedTensorType>(v.getType()));
-    if (kDims[2] != vDims[2] || !qDims[2].isStatic() || !kDims[2].isStatic() ||
-        qDims[2].getSize() % kDims[2].getSize() != 0)
+    double factor = scale.value_or(1.0);
+    bool scaled = scale.has_value();
+    Value qHeads = peelOperandScale(product.getLhs(), factor);
+    Value kT = peelOperandScale(product.getRhs(), factor);
+    scaled |= qHeads != product.getLhs() || kT != product.getRhs();
+    // k^T: Transpose(k as [b,s,h,d], 0231) or Transpose(k as [b,h,s,d],
+    // 0132); v: Transpose(v as [b,s,h,d], 0213) or v as [b,h,s,d].
+    Value kIn, vIn;
+    bool kHeadsMajor = false, vHeadsMajor = false;
+    if (!isTransposeOf(kT, kKeysT, kIn)) {
+      if (!isTransposeOf(kT, kSwapLast, kIn))
+        return failure();
+      kHeadsMajor = true;
+    }
+    if (!isTransposeOf(vHeads, kSwapHeads, vIn)) {
+      vIn = vHeads;
+      vHeadsMajor = true;
+    }
+    KvSource kSource = unrepeatKv(kIn, kHeadsMajor ? 1 : 2);
+    KvSource vSource = unrepeatKv(vIn, vHeadsMajor ? 1 : 2);
+    DimList qDims = swapHeads(getDims(cast<RankedTensorType>(qHeads.getType())));
+    DimList kDims = getDims(kSource.type), vDims = getDims(vSource.type);
+    if (kHeadsMajor)
+      kDims = swapHeads(kDims);
+    if (vHeadsMajor)
+      vDims = swapHeads(vDims);
+    if (qDims.size() != 4 || kDims[2] != vDims[2] || !qDims[2].isStatic() ||
+        !kDims[2].isStatic() || qDims[2].getSize() % kDims[2].getSize() != 0)
       return failure();
-    FloatAttr scaleAttr =
-        rewriter.getF32FloatAttr(static_cast<float>(scale.value_or(1.0)));
+    // Matched: from here on, build.
+    Location loc = root.getLoc();
+    Value q = toSequenceMajor(qHeads, rewriter, loc);
+    Value k = kSource.materialize(rewriter, loc);
+    Value v = vSource.materialize(rewriter, loc);
+    if (kHeadsMajor)
+      k = toSequenceMajor(k, rewriter, loc);
+    if (vHeadsMajor)
+      v = toSequenceMajor(v, rewriter, loc);
+    FloatAttr scaleAttr = rewriter.getF32FloatAttr(
+        static_cast<float>(scaled ? factor : 1.0));
     rewriter.replaceOpWithNewOp<AttentionOp>(
         root, root.getType(), q, k, v, /*past_key=*/Value(),
         /*past_value=*/Value(), causal ? rewriter.getUnitAttr() : UnitAttr(),
