@@ -27,7 +27,8 @@ void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise) {
   // Exporters compute attention masks from the sequence length at run time;
   // such shape reads fold only once raising has replaced the mask by
   // `attention causal`, so the strict check comes after raising.
-  pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes({/*allowDynamic=*/true}));
+  pm.addNestedPass<mlir::func::FuncOp>(
+      createFoldShapes({/*allowDynamic=*/true}));
   pm.addPass(createCleanup());
   pm.addNestedPass<mlir::func::FuncOp>(createRaiseTransformerOps());
   pm.addPass(createCleanup());

@@ -60,7 +60,15 @@ def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
     `linear`; a constant-table Gather to `embedding`; the final projection to
     `lm_head`) and MLPs (`gated_mlp` from the SwiGLU/GeGLU linears). A node
     that matches no pattern stays a primitive op.
+
+    RoPE whose cos/sin the graph computes from positions (inverse
+    frequencies times positions, as Hugging Face models do) becomes
+    `llmc.rope` over tables computed here for `rope-positions` positions.
   }];
+  let options = [
+    Option<"ropePositions", "rope-positions", "int64_t", "4096",
+           "Positions in the cos/sin tables built for computed RoPE">,
+  ];
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 

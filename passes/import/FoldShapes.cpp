@@ -203,9 +203,8 @@ struct FoldConstantOfShape : OpRewritePattern<ConstantOfShapeOp> {
       return failure();
     Type elementType = op.getType().getElementType();
     auto scalar = [&](ArrayRef<int64_t> extents) {
-      return DenseElementsAttr::get(
-          RankedTensorType::get(extents, elementType),
-          value.getSplatValue<Attribute>());
+      return DenseElementsAttr::get(RankedTensorType::get(extents, elementType),
+                                    value.getSplatValue<Attribute>());
     };
     Type type = buildTensorType(*shape, elementType);
     if (cast<RankedTensorType>(type).hasStaticShape()) {

@@ -32,7 +32,7 @@ struct RaiseTransformerOps
     llmc::populateRaiseProjectionPatterns(set);
     llmc::populateRaiseMlpPatterns(set);
     llmc::populateRaiseAttentionPatterns(set);
-    llmc::populateRaiseRopePatterns(set);
+    llmc::populateRaiseRopePatterns(set, ropePositions);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }

@@ -61,7 +61,8 @@ int64_t broadcastOffset(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides,
   return offset;
 }
 
-FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<const EvalTensor *> in) {
+FailureOr<SmallVector<int64_t>>
+broadcastShapes(ArrayRef<const EvalTensor *> in) {
   size_t rank = 0;
   for (const EvalTensor *t : in)
     rank = std::max(rank, t->shape.size());
@@ -93,8 +94,7 @@ FailureOr<EvalTensor> elementwise(ArrayRef<const EvalTensor *> in, F f) {
   SmallVector<double, 3> args(in.size());
   forEachIndex(*shape, [&](ArrayRef<int64_t> index) {
     for (size_t i = 0; i < in.size(); ++i)
-      args[i] =
-          in[i]->data[broadcastOffset(in[i]->shape, strides[i], index)];
+      args[i] = in[i]->data[broadcastOffset(in[i]->shape, strides[i], index)];
     out.data.push_back(f(ArrayRef<double>(args)));
   });
   return out;
@@ -147,8 +147,9 @@ std::optional<EvalTensor> readConstant(ConstantOp op) {
     uint64_t bits = 0;
     std::memcpy(&bits, raw->data() + i, bytes);
     if (auto floatType = dyn_cast<FloatType>(element))
-      out.data.push_back(APFloat(floatType.getFloatSemantics(), APInt(width, bits))
-                             .convertToDouble());
+      out.data.push_back(
+          APFloat(floatType.getFloatSemantics(), APInt(width, bits))
+              .convertToDouble());
     else
       out.data.push_back(
           static_cast<double>(APInt(width, bits).getSExtValue()));
@@ -271,9 +272,8 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
   Type resultType = op->getResult(result).getType();
   bool integer = isIntegerTensor(resultType);
   auto unary = [&](auto f) {
-    return elementwise(in, [&](ArrayRef<double> a) {
-      return convertTo(resultType, f(a[0]));
-    });
+    return elementwise(
+        in, [&](ArrayRef<double> a) { return convertTo(resultType, f(a[0])); });
   };
   auto binary = [&](auto f) {
     return elementwise(in, [&](ArrayRef<double> a) {
@@ -347,70 +347,73 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         out.data.assign(out.numElements(), fill);
         return out;
       })
-      .Case<ReshapeOp, DynamicReshapeOp>([&](Operation *) -> FailureOr<EvalTensor> {
-        // The result type gives the shape; one unknown extent follows from
-        // the element count (so does a computed shape's -1).
-        auto type = cast<RankedTensorType>(resultType);
-        SmallVector<int64_t> shape;
-        int64_t known = 1, unknownAt = -1;
-        for (auto [d, dim] : llvm::enumerate(getDims(type))) {
-          int64_t extent = -1;
-          if (dim.isStatic())
-            extent = dim.getSize();
-          else if (dim.isNamed()) {
-            FailureOr<int64_t> e = extentOf(dim.getName().getValue());
-            if (succeeded(e))
-              extent = *e;
-          }
-          if (extent < 0 && isa<DynamicReshapeOp>(op)) {
-            double entry = in[1]->data[d];
-            extent = entry == 0 ? in[0]->shape[d] : int64_t(entry);
-          }
-          if (extent < 0) {
-            if (unknownAt >= 0)
+      .Case<ReshapeOp, DynamicReshapeOp>(
+          [&](Operation *) -> FailureOr<EvalTensor> {
+            // The result type gives the shape; one unknown extent follows from
+            // the element count (so does a computed shape's -1).
+            auto type = cast<RankedTensorType>(resultType);
+            SmallVector<int64_t> shape;
+            int64_t known = 1, unknownAt = -1;
+            for (auto [d, dim] : llvm::enumerate(getDims(type))) {
+              int64_t extent = -1;
+              if (dim.isStatic())
+                extent = dim.getSize();
+              else if (dim.isNamed()) {
+                FailureOr<int64_t> e = extentOf(dim.getName().getValue());
+                if (succeeded(e))
+                  extent = *e;
+              }
+              if (extent < 0 && isa<DynamicReshapeOp>(op)) {
+                double entry = in[1]->data[d];
+                extent = entry == 0 ? in[0]->shape[d] : int64_t(entry);
+              }
+              if (extent < 0) {
+                if (unknownAt >= 0)
+                  return failure();
+                unknownAt = d;
+                extent = 1;
+              }
+              shape.push_back(extent);
+              known *= extent;
+            }
+            if (unknownAt >= 0) {
+              if (known == 0 || in[0]->numElements() % known != 0)
+                return failure();
+              shape[unknownAt] = in[0]->numElements() / known;
+            }
+            EvalTensor out{shape, in[0]->data};
+            if (out.numElements() != in[0]->numElements())
               return failure();
-            unknownAt = d;
-            extent = 1;
-          }
-          shape.push_back(extent);
-          known *= extent;
-        }
-        if (unknownAt >= 0) {
-          if (known == 0 || in[0]->numElements() % known != 0)
-            return failure();
-          shape[unknownAt] = in[0]->numElements() / known;
-        }
-        EvalTensor out{shape, in[0]->data};
-        if (out.numElements() != in[0]->numElements())
-          return failure();
-        return out;
-      })
-      .Case<ExpandOp, DynamicExpandOp>([&](Operation *) -> FailureOr<EvalTensor> {
-        SmallVector<int64_t> target;
-        if (isa<DynamicExpandOp>(op)) {
-          for (double e : in[1]->data)
-            target.push_back(int64_t(e));
-        } else {
-          FailureOr<SmallVector<int64_t>> shape = shapeFromType();
-          if (failed(shape))
-            return failure();
-          target = *shape;
-        }
-        EvalTensor shape{target, std::vector<double>(1, 0.0)};
-        shape.data.assign(shape.numElements(), 0.0);
-        const EvalTensor *pair[] = {in[0], &shape};
-        return elementwise(pair, [](ArrayRef<double> a) { return a[0]; });
-      })
+            return out;
+          })
+      .Case<ExpandOp, DynamicExpandOp>(
+          [&](Operation *) -> FailureOr<EvalTensor> {
+            SmallVector<int64_t> target;
+            if (isa<DynamicExpandOp>(op)) {
+              for (double e : in[1]->data)
+                target.push_back(int64_t(e));
+            } else {
+              FailureOr<SmallVector<int64_t>> shape = shapeFromType();
+              if (failed(shape))
+                return failure();
+              target = *shape;
+            }
+            EvalTensor shape{target, std::vector<double>(1, 0.0)};
+            shape.data.assign(shape.numElements(), 0.0);
+            const EvalTensor *pair[] = {in[0], &shape};
+            return elementwise(pair, [](ArrayRef<double> a) { return a[0]; });
+          })
       .Case([&](TransposeOp t) -> FailureOr<EvalTensor> {
         ArrayRef<int64_t> perm = t.getPermutation();
         SmallVector<int64_t> shape;
         for (int64_t p : perm)
           shape.push_back(in[0]->shape[p]);
-        return rearrange(*in[0], shape,
-                         [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-                           for (size_t d = 0; d < perm.size(); ++d)
-                             from[perm[d]] = index[d];
-                         });
+        return rearrange(
+            *in[0], shape,
+            [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
+              for (size_t d = 0; d < perm.size(); ++d)
+                from[perm[d]] = index[d];
+            });
       })
       .Case([&](SliceOp s) -> FailureOr<EvalTensor> {
         FailureOr<SmallVector<int64_t>> shape = shapeFromType();
@@ -422,16 +425,16 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
               (offsets[d] + ((*shape)[d] - 1) * strides[d] >= in[0]->shape[d] ||
                offsets[d] + ((*shape)[d] - 1) * strides[d] < 0))
             return failure();
-        return rearrange(*in[0], *shape,
-                         [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-                           for (size_t d = 0; d < index.size(); ++d)
-                             from[d] = offsets[d] + index[d] * strides[d];
-                         });
+        return rearrange(
+            *in[0], *shape,
+            [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
+              for (size_t d = 0; d < index.size(); ++d)
+                from[d] = offsets[d] + index[d] * strides[d];
+            });
       })
       .Case([&](DynamicSliceOp) -> FailureOr<EvalTensor> {
         int64_t rank = in[0]->shape.size();
-        SmallVector<int64_t> start(rank, 0), step(rank, 1),
-            shape(in[0]->shape);
+        SmallVector<int64_t> start(rank, 0), step(rank, 1), shape(in[0]->shape);
         for (size_t i = 0; i < in[3]->data.size(); ++i) {
           int64_t axis = normalizeIndex(in[3]->data[i], rank);
           if (axis < 0 || axis >= rank)
@@ -449,11 +452,12 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           step[axis] = st;
           shape[axis] = count;
         }
-        return rearrange(*in[0], shape,
-                         [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-                           for (int64_t d = 0; d < rank; ++d)
-                             from[d] = start[d] + index[d] * step[d];
-                         });
+        return rearrange(
+            *in[0], shape,
+            [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
+              for (int64_t d = 0; d < rank; ++d)
+                from[d] = start[d] + index[d] * step[d];
+            });
       })
       .Case([&](ConcatOp c) -> FailureOr<EvalTensor> {
         int64_t axis = c.getAxis();
@@ -487,11 +491,12 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
             offset += (*piece)[axis];
           shape = *piece;
         }
-        return rearrange(*in[0], shape,
-                         [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-                           from.assign(index.begin(), index.end());
-                           from[axis] += offset;
-                         });
+        return rearrange(
+            *in[0], shape,
+            [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
+              from.assign(index.begin(), index.end());
+              from[axis] += offset;
+            });
       })
       .Case([&](GatherOp g) -> FailureOr<EvalTensor> {
         int64_t axis = g.getAxis(), extent = in[0]->shape[axis];
@@ -506,15 +511,16 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         });
         if (!inRange)
           return failure();
-        return rearrange(*in[0], shape,
-                         [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-                           for (int64_t d = 0; d < axis; ++d)
-                             from[d] = index[d];
-                           from[axis] = normalizeIndex(
-                               in[1]->at(index.slice(axis, indexRank)), extent);
-                           for (size_t d = axis + 1; d < from.size(); ++d)
-                             from[d] = index[d - 1 + indexRank];
-                         });
+        return rearrange(
+            *in[0], shape,
+            [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
+              for (int64_t d = 0; d < axis; ++d)
+                from[d] = index[d];
+              from[axis] = normalizeIndex(
+                  in[1]->at(index.slice(axis, indexRank)), extent);
+              for (size_t d = axis + 1; d < from.size(); ++d)
+                from[d] = index[d - 1 + indexRank];
+            });
       })
       .Case([&](GatherNdOp g) -> FailureOr<EvalTensor> {
         int64_t batch = g.getBatchDims();
@@ -525,25 +531,26 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         shape.append(data.shape.begin() + batch + k, data.shape.end());
         int64_t outer = indices.shape.size() - 1;
         bool failedIndex = false;
-        EvalTensor out = rearrange(
-            data, shape, [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-              for (int64_t d = 0; d < batch; ++d)
-                from[d] = index[d];
-              SmallVector<int64_t> tuple(index.take_front(outer));
-              tuple.push_back(0);
-              for (int64_t j = 0; j < k; ++j) {
-                tuple.back() = j;
-                int64_t extent = data.shape[batch + j];
-                int64_t i = normalizeIndex(indices.at(tuple), extent);
-                if (i < 0 || i >= extent) {
-                  failedIndex = true;
-                  i = 0;
-                }
-                from[batch + j] = i;
-              }
-              for (size_t d = batch + k; d < from.size(); ++d)
-                from[d] = index[outer + d - batch - k];
-            });
+        EvalTensor out =
+            rearrange(data, shape,
+                      [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
+                        for (int64_t d = 0; d < batch; ++d)
+                          from[d] = index[d];
+                        SmallVector<int64_t> tuple(index.take_front(outer));
+                        tuple.push_back(0);
+                        for (int64_t j = 0; j < k; ++j) {
+                          tuple.back() = j;
+                          int64_t extent = data.shape[batch + j];
+                          int64_t i = normalizeIndex(indices.at(tuple), extent);
+                          if (i < 0 || i >= extent) {
+                            failedIndex = true;
+                            i = 0;
+                          }
+                          from[batch + j] = i;
+                        }
+                        for (size_t d = batch + k; d < from.size(); ++d)
+                          from[d] = index[outer + d - batch - k];
+                      });
         if (failedIndex)
           return failure();
         return out;
@@ -578,8 +585,10 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         int64_t n = b.shape.back();
         if (b.shape[b.shape.size() - 2] != k)
           return failure();
-        EvalTensor aBatch{SmallVector<int64_t>(a.shape.begin(), a.shape.end() - 2), {}};
-        EvalTensor bBatch{SmallVector<int64_t>(b.shape.begin(), b.shape.end() - 2), {}};
+        EvalTensor aBatch{
+            SmallVector<int64_t>(a.shape.begin(), a.shape.end() - 2), {}};
+        EvalTensor bBatch{
+            SmallVector<int64_t>(b.shape.begin(), b.shape.end() - 2), {}};
         const EvalTensor *batches[] = {&aBatch, &bBatch};
         FailureOr<SmallVector<int64_t>> batch = broadcastShapes(batches);
         if (failed(batch))
@@ -593,10 +602,12 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         SmallVector<int64_t> aStrides = stridesOf(aBatch.shape),
                              bStrides = stridesOf(bBatch.shape);
         forEachIndex(*batch, [&](ArrayRef<int64_t> index) {
-          const double *pa = a.data.data() +
-                             broadcastOffset(aBatch.shape, aStrides, index) * m * k;
-          const double *pb = b.data.data() +
-                             broadcastOffset(bBatch.shape, bStrides, index) * k * n;
+          const double *pa =
+              a.data.data() +
+              broadcastOffset(aBatch.shape, aStrides, index) * m * k;
+          const double *pb =
+              b.data.data() +
+              broadcastOffset(bBatch.shape, bStrides, index) * k * n;
           for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
               double sum = 0;
@@ -611,29 +622,37 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         CompareKind kind = c.getKind();
         return elementwise(in, [&](ArrayRef<double> a) -> double {
           switch (kind) {
-          case CompareKind::eq: return a[0] == a[1];
-          case CompareKind::ne: return a[0] != a[1];
-          case CompareKind::lt: return a[0] < a[1];
-          case CompareKind::le: return a[0] <= a[1];
-          case CompareKind::gt: return a[0] > a[1];
-          case CompareKind::ge: return a[0] >= a[1];
+          case CompareKind::eq:
+            return a[0] == a[1];
+          case CompareKind::ne:
+            return a[0] != a[1];
+          case CompareKind::lt:
+            return a[0] < a[1];
+          case CompareKind::le:
+            return a[0] <= a[1];
+          case CompareKind::gt:
+            return a[0] > a[1];
+          case CompareKind::ge:
+            return a[0] >= a[1];
           }
           return 0.0;
         });
       })
       .Case([&](SelectOp) {
-        return elementwise(in, [](ArrayRef<double> a) {
-          return a[0] != 0 ? a[1] : a[2];
-        });
+        return elementwise(
+            in, [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; });
       })
       .Case([&](CastOp) { return unary([](double x) { return x; }); })
       .Case([&](AndOp) {
-        return binary([](double x, double y) { return double(x != 0 && y != 0); });
+        return binary(
+            [](double x, double y) { return double(x != 0 && y != 0); });
       })
       .Case([&](OrOp) {
-        return binary([](double x, double y) { return double(x != 0 || y != 0); });
+        return binary(
+            [](double x, double y) { return double(x != 0 || y != 0); });
       })
-      .Case([&](NotOp) { return unary([](double x) { return double(x == 0); }); })
+      .Case(
+          [&](NotOp) { return unary([](double x) { return double(x == 0); }); })
       .Case([&](IsNanOp) {
         return unary([](double x) { return double(std::isnan(x)); });
       })
@@ -647,14 +666,22 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           return integer ? std::trunc(x / y) : x / y;
         });
       })
-      .Case([&](PowOp) { return binary([](double x, double y) { return std::pow(x, y); }); })
-      .Case([&](MaxOp) { return binary([](double x, double y) { return std::max(x, y); }); })
-      .Case([&](MinOp) { return binary([](double x, double y) { return std::min(x, y); }); })
+      .Case([&](PowOp) {
+        return binary([](double x, double y) { return std::pow(x, y); });
+      })
+      .Case([&](MaxOp) {
+        return binary([](double x, double y) { return std::max(x, y); });
+      })
+      .Case([&](MinOp) {
+        return binary([](double x, double y) { return std::min(x, y); });
+      })
       .Case([&](NegOp) { return unary([](double x) { return -x; }); })
       .Case([&](AbsOp) { return unary([](double x) { return std::abs(x); }); })
       .Case([&](ExpOp) { return unary([](double x) { return std::exp(x); }); })
-      .Case([&](SqrtOp) { return unary([](double x) { return std::sqrt(x); }); })
-      .Case([&](ReciprocalOp) { return unary([](double x) { return 1.0 / x; }); })
+      .Case(
+          [&](SqrtOp) { return unary([](double x) { return std::sqrt(x); }); })
+      .Case(
+          [&](ReciprocalOp) { return unary([](double x) { return 1.0 / x; }); })
       .Case([&](CosOp) { return unary([](double x) { return std::cos(x); }); })
       .Case([&](SinOp) { return unary([](double x) { return std::sin(x); }); })
       .Default([](Operation *) { return failure(); });

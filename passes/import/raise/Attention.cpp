@@ -58,7 +58,8 @@ KvSource unrepeatKv(Value value, int64_t headAxis) {
   KvSource same{value, cast<RankedTensorType>(value.getType())};
   auto merge = value.getDefiningOp<ReshapeOp>();
   auto expand = merge ? merge.getInput().getDefiningOp<ExpandOp>() : ExpandOp();
-  auto split = expand ? expand.getInput().getDefiningOp<ReshapeOp>() : ReshapeOp();
+  auto split =
+      expand ? expand.getInput().getDefiningOp<ReshapeOp>() : ReshapeOp();
   if (!split)
     return same;
   RankedTensorType grouped = split.getType();
@@ -323,7 +324,8 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     }
     KvSource kSource = unrepeatKv(kIn, kHeadsMajor ? 1 : 2);
     KvSource vSource = unrepeatKv(vIn, vHeadsMajor ? 1 : 2);
-    DimList qDims = swapHeads(getDims(cast<RankedTensorType>(qHeads.getType())));
+    DimList qDims =
+        swapHeads(getDims(cast<RankedTensorType>(qHeads.getType())));
     DimList kDims = getDims(kSource.type), vDims = getDims(vSource.type);
     if (kHeadsMajor)
       kDims = swapHeads(kDims);
@@ -341,8 +343,8 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
       k = toSequenceMajor(k, rewriter, loc);
     if (vHeadsMajor)
       v = toSequenceMajor(v, rewriter, loc);
-    FloatAttr scaleAttr = rewriter.getF32FloatAttr(
-        static_cast<float>(scaled ? factor : 1.0));
+    FloatAttr scaleAttr =
+        rewriter.getF32FloatAttr(static_cast<float>(scaled ? factor : 1.0));
     rewriter.replaceOpWithNewOp<AttentionOp>(
         root, root.getType(), q, k, v, /*past_key=*/Value(),
         /*past_value=*/Value(), causal ? rewriter.getUnitAttr() : UnitAttr(),

@@ -17,7 +17,10 @@ void populateRaiseNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseProjectionPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseMlpPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
-void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
+/// `tablePositions`: rows of the cos/sin tables made for RoPE computed from
+/// positions at run time.
+void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns,
+                               int64_t tablePositions);
 
 } // namespace llmc
 

@@ -13,12 +13,25 @@
 // [1, sequence, 1, d/2]. Raised to llmc.rope over the constant tables with
 // positions 0..sequence-1.
 //
+// Hugging Face computes C' and S' at run time instead: cos/sin of the
+// inverse frequencies times the positions (Range over the sequence, or the
+// position_ids input), often with x in [b, h, s, d]. Whatever that
+// computation is, the SliceEvaluator runs it for positions 0..P-1, and the
+// half-rotation tables it yields become constants (P: the pass option
+// rope-positions).
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/import/raise/Matchers.h"
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/import/SliceEvaluator.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 
@@ -201,6 +214,180 @@ Value matchRotateHalf(Value value) {
   return upper.getInput();
 }
 
+/// cos or sin tables the graph computes from positions: the position
+/// source (an iota over a sequence dimension, or the position_ids input)
+/// and the table the computation yields, [positions, d/2].
+struct ComputedTable {
+  Value positions;
+  /// Which axis of the broadcast value is the sequence (1: x is [b, s, h,
+  /// d]; 2: [b, h, s, d]).
+  int64_t sequenceAxis = 0;
+  std::vector<float> table;
+};
+
+std::optional<ComputedTable> computeTable(Value value, int64_t positions,
+                                          int64_t headDim) {
+  auto function = value.getParentRegion()->getParentOfType<func::FuncOp>();
+  if (!function || headDim % 2 != 0)
+    return std::nullopt;
+  // The leaves of the computation: constants, and one position source.
+  Value source;
+  SmallVector<Value> worklist{value};
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  while (!worklist.empty()) {
+    Value next = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(next)) {
+      auto name = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                        "llmc.onnx_name");
+      if (!name || name.getValue() != "position_ids" ||
+          (source && source != next))
+        return std::nullopt;
+      source = next;
+      continue;
+    }
+    Operation *op = next.getDefiningOp();
+    if (!seen.insert(op).second)
+      continue;
+    if (auto iota = dyn_cast<IotaOp>(op)) {
+      if (source && source.getType() != iota.getType())
+        return std::nullopt;
+      source = iota;
+      continue;
+    }
+    if (isa<ShapeOfOp>(op))
+      continue;
+    llvm::append_range(worklist, op->getOperands());
+  }
+  if (!source)
+    return std::nullopt;
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  Dim sequence = getDims(sourceType).back();
+  if (!sequence.isNamed())
+    return std::nullopt;
+  // Every other symbolic extent 1, the sequence `positions` long.
+  llvm::StringMap<int64_t> extents;
+  for (Type type : function.getArgumentTypes())
+    if (auto tensor = dyn_cast<RankedTensorType>(type))
+      for (const Dim &dim : getDims(tensor))
+        if (dim.isNamed())
+          extents[dim.getName().getValue()] = 1;
+  extents[sequence.getName().getValue()] = positions;
+  SliceEvaluator evaluator(std::move(extents));
+  if (isa<BlockArgument>(source)) {
+    if (sourceType.getRank() != 2)
+      return std::nullopt;
+    EvalTensor ids{{1, positions}, {}};
+    for (int64_t p = 0; p < positions; ++p)
+      ids.data.push_back(double(p));
+    evaluator.bind(source, ids);
+  }
+  FailureOr<const EvalTensor *> result = evaluator.evaluate(value);
+  if (failed(result))
+    return std::nullopt;
+  const EvalTensor &t = **result;
+  ComputedTable computed;
+  if (t.shape.size() != 4 || t.shape[0] != 1 || t.shape[3] != headDim)
+    return std::nullopt;
+  if (t.shape[1] == positions && t.shape[2] == 1)
+    computed.sequenceAxis = 1;
+  else if (t.shape[2] == positions && t.shape[1] == 1)
+    computed.sequenceAxis = 2;
+  else
+    return std::nullopt;
+  // Half rotation: each row is its first half twice.
+  int64_t half = headDim / 2;
+  for (int64_t p = 0; p < positions; ++p)
+    for (int64_t i = 0; i < half; ++i) {
+      double a = t.data[p * headDim + i], b = t.data[p * headDim + half + i];
+      if (a != b)
+        return std::nullopt;
+      computed.table.push_back(static_cast<float>(a));
+    }
+  computed.positions = source;
+  return computed;
+}
+
+/// A [positions, d/2] table constant, held in a resource blob.
+Value createTable(PatternRewriter &rewriter, Location loc, StringRef name,
+                  ArrayRef<float> data, int64_t half, Type elementType) {
+  auto f32Type = RankedTensorType::get(
+      {static_cast<int64_t>(data.size()) / half, half}, rewriter.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()),
+                       data.size() * sizeof(float));
+  Value table =
+      ConstantOp::create(rewriter, loc,
+                         DenseResourceElementsAttr::get(
+                             f32Type, name,
+                             HeapAsmResourceBlob::allocateAndCopyWithAlign(
+                                 bytes, alignof(float))));
+  if (elementType == f32Type.getElementType())
+    return table;
+  return CastOp::create(rewriter, loc,
+                        RankedTensorType::get(f32Type.getShape(), elementType),
+                        table);
+}
+
+struct RaiseComputedHalfRope : OpRewritePattern<AddOp> {
+  RaiseComputedHalfRope(MLIRContext *context, int64_t positions)
+      : OpRewritePattern(context), positions(positions) {}
+
+  LogicalResult matchAndRewrite(AddOp root,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = root.getType();
+    if (type.getRank() != 4 || type.isDynamicDim(3))
+      return failure();
+    int64_t headDim = type.getDimSize(3);
+    for (auto [direct, rotated] : {std::pair(root.getLhs(), root.getRhs()),
+                                   std::pair(root.getRhs(), root.getLhs())}) {
+      Value d0, d1, r0, r1;
+      if (!matchProduct(direct, d0, d1) || !matchProduct(rotated, r0, r1))
+        continue;
+      for (auto [x, cosValue] : {std::pair(d0, d1), std::pair(d1, d0)}) {
+        for (auto [rot, sinValue] : {std::pair(r0, r1), std::pair(r1, r0)}) {
+          if (matchRotateHalf(rot) != x || x.getType() != type ||
+              isConstant(cosValue) || isConstant(sinValue))
+            continue;
+          std::optional<ComputedTable> cos =
+              computeTable(cosValue, positions, headDim);
+          std::optional<ComputedTable> sin =
+              cos ? computeTable(sinValue, positions, headDim) : std::nullopt;
+          if (!cos || !sin || cos->positions != sin->positions ||
+              cos->sequenceAxis != sin->sequenceAxis)
+            continue;
+          Location loc = root.getLoc();
+          Type elementType = type.getElementType();
+          Value cosTable = createTable(rewriter, loc, "rope_cos", cos->table,
+                                       headDim / 2, elementType);
+          Value sinTable = createTable(rewriter, loc, "rope_sin", sin->table,
+                                       headDim / 2, elementType);
+          // Positions: the position_ids input, or 0..sequence-1.
+          Value at = cos->positions;
+          if (at.getDefiningOp<IotaOp>())
+            at = IotaOp::create(rewriter, loc, at.getType());
+          static constexpr int64_t kSwap[] = {0, 2, 1, 3};
+          bool headsMajor = cos->sequenceAxis == 2;
+          auto swapped = [&](Value v) -> Value {
+            auto t = cast<RankedTensorType>(v.getType());
+            DimList dims = getDims(t);
+            std::swap(dims[1], dims[2]);
+            return TransposeOp::create(
+                rewriter, loc, buildTensorType(dims, t.getElementType()), v,
+                rewriter.getDenseI64ArrayAttr(kSwap));
+          };
+          Value input = headsMajor ? swapped(x) : x;
+          Value rope = RopeOp::create(rewriter, loc, input, cosTable, sinTable,
+                                      at, RopeMode::half);
+          rewriter.replaceOp(root, headsMajor ? swapped(rope) : rope);
+          return success();
+        }
+      }
+    }
+    return failure();
+  }
+
+  int64_t positions;
+};
+
 struct RaiseHalfRope : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp root,
@@ -232,8 +419,10 @@ struct RaiseHalfRope : OpRewritePattern<AddOp> {
 
 } // namespace
 
-void populateRaiseRopePatterns(RewritePatternSet &patterns) {
+void populateRaiseRopePatterns(RewritePatternSet &patterns,
+                               int64_t tablePositions) {
   patterns.add<RaiseInterleavedRope, RaiseHalfRope>(patterns.getContext());
+  patterns.add<RaiseComputedHalfRope>(patterns.getContext(), tablePositions);
 }
 
 } // namespace llmc
