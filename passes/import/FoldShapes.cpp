@@ -236,8 +236,9 @@ struct FoldStaticShapeOf : OpRewritePattern<ShapeOfOp> {
 
 /// A reshape that only adds or removes extents of 1 (what Squeeze and
 /// Unsqueeze import as): the result dimensions on which every alignment of
-/// the input onto the result with the fewest added and dropped 1s agrees,
-/// or nothing when there is no alignment.
+/// the input onto the result with the fewest added and dropped 1s (adding
+/// one at an unknown extent counting double) agrees, or nothing when there
+/// is no alignment.
 std::optional<DimList> refineUnitReshape(ArrayRef<Dim> input,
                                          ArrayRef<Dim> result) {
   const Dim one = Dim::fixed(1);
@@ -273,7 +274,9 @@ std::optional<DimList> refineUnitReshape(ArrayRef<Dim> input,
     if (j < result.size() && dimsAgree(result[j], one)) {
       Dim saved = current[j];
       current[j] = one;
-      align(i, j + 1, edits + 1);
+      // A 1 added where the result says 1 is likelier than where it is
+      // unknown (Unsqueeze of an input not yet known: [?, ?, 1, ?]).
+      align(i, j + 1, edits + (result[j] == one ? 1 : 2));
       current[j] = saved;
     }
   };
