@@ -7,6 +7,7 @@
 #include "dialects/llmc/IR/LlmcOps.h"
 
 #include "mlir/Dialect/CommonFolders.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -315,6 +316,73 @@ LogicalResult ReshapeOp::verify() {
     return emitOpError("changes the number of elements: ")
            << inputType << " to " << resultType;
   return success();
+}
+
+namespace {
+
+DimList withoutOnes(ArrayRef<Dim> dims) {
+  DimList kept;
+  for (const Dim &dim : dims)
+    if (dim != Dim::fixed(1))
+      kept.push_back(dim);
+  return kept;
+}
+
+/// Reshape(Transpose(Reshape(x, leading axes merged), perm keeping axis 0),
+/// leading axes restored) -> Transpose(x, perm on the trailing axes): how
+/// PyTorch's dynamo exporter writes k.transpose(-1, -2) of a 4-D k, through
+/// a 3-D batched transpose. The leading axes may come back regrouped by 1s
+/// ([b, 1, h] -> [b, h]); x is reshaped to that grouping first.
+struct UnmergeBatchedTranspose : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = op.getInput().getDefiningOp<TransposeOp>();
+    auto merge = transpose ? transpose.getInput().getDefiningOp<ReshapeOp>()
+                           : ReshapeOp();
+    if (!merge || transpose.getPermutation().front() != 0)
+      return failure();
+    DimList x = getDims(merge.getInput().getType());
+    DimList merged = getDims(merge.getType());
+    DimList permuted = getDims(transpose.getType());
+    DimList result = getDims(op.getType());
+    size_t trailing = merged.size() - 1;
+    if (trailing == 0 || x.size() <= trailing || result.size() <= trailing)
+      return failure();
+    auto known = [](ArrayRef<Dim> dims) {
+      return llvm::none_of(dims, [](const Dim &d) { return d.isUnknown(); });
+    };
+    ArrayRef<Dim> xLead = ArrayRef<Dim>(x).drop_back(trailing);
+    ArrayRef<Dim> resultLead = ArrayRef<Dim>(result).drop_back(trailing);
+    if (ArrayRef<Dim>(x).take_back(trailing) !=
+            ArrayRef<Dim>(merged).drop_front() ||
+        ArrayRef<Dim>(result).take_back(trailing) !=
+            ArrayRef<Dim>(permuted).drop_front() ||
+        !known(x) || !known(resultLead) ||
+        withoutOnes(xLead) != withoutOnes(resultLead))
+      return failure();
+    DimList grouped(resultLead.begin(), resultLead.end());
+    llvm::append_range(grouped, ArrayRef<Dim>(x).take_back(trailing));
+    Value input = merge.getInput();
+    Type elementType = op.getType().getElementType();
+    Type groupedType = buildTensorType(grouped, elementType);
+    if (input.getType() != groupedType)
+      input = ReshapeOp::create(rewriter, op.getLoc(), groupedType, input);
+    int64_t lead = resultLead.size();
+    auto permutation = llvm::to_vector(llvm::seq<int64_t>(0, lead));
+    for (int64_t axis : transpose.getPermutation().drop_front())
+      permutation.push_back(lead - 1 + axis);
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, op.getType(), input, rewriter.getDenseI64ArrayAttr(permutation));
+    return success();
+  }
+};
+
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                            MLIRContext *context) {
+  patterns.add<UnmergeBatchedTranspose>(context);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {

@@ -236,6 +236,7 @@ def Llmc_ReshapeOp : Llmc_Op<"reshape", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Llmc_TransposeOp : Llmc_InferredOp<"transpose"> {
