@@ -7,6 +7,7 @@
 
 #include "passes/Passes.h"
 
+#include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
@@ -33,6 +34,9 @@ struct RaiseTransformerOps
     llmc::populateRaiseMlpPatterns(set);
     llmc::populateRaiseAttentionPatterns(set);
     llmc::populateRaiseRopePatterns(set, ropePositions);
+    // Reshape canonicalizations undo exporter flattening around the ops
+    // raised here (a linear on [b*s, k]), which the next patterns read.
+    llmc::ReshapeOp::getCanonicalizationPatterns(set, context);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }

@@ -378,11 +378,56 @@ struct UnmergeBatchedTranspose : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// Reshape(Linear(Reshape(x, leading axes merged)), leading axes restored)
+/// -> Linear(x): a linear acts on the last axis alone, so the flattening
+/// PyTorch's exporter wraps around 2-D matrix products is not needed. When
+/// the flattening also merged x's trailing axes ([b, s, h, d] -> [b*s,
+/// h*d]), x is reshaped to [b, s, h*d] instead.
+struct UnflattenLinear : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto linear = op.getInput().getDefiningOp<LinearOp>();
+    auto flatten =
+        linear ? linear.getInput().getDefiningOp<ReshapeOp>() : ReshapeOp();
+    if (!flatten || !linear->hasOneUse())
+      return failure();
+    DimList x = getDims(flatten.getInput().getType());
+    DimList flat = getDims(flatten.getType());
+    DimList result = getDims(op.getType());
+    DimList product = getDims(linear.getType());
+    if (flat.empty() || result.empty() || result.size() > x.size() ||
+        result.back() != product.back() || !flat.back().isStatic() ||
+        llvm::any_of(x, [](const Dim &d) { return d.isUnknown(); }))
+      return failure();
+    ArrayRef<Dim> lead = ArrayRef<Dim>(result).drop_back();
+    if (ArrayRef<Dim>(x).take_front(lead.size()) != lead)
+      return failure();
+    int64_t features = 1;
+    for (const Dim &dim : ArrayRef<Dim>(x).drop_front(lead.size())) {
+      if (!dim.isStatic())
+        return failure();
+      features *= dim.getSize();
+    }
+    if (features != flat.back().getSize())
+      return failure();
+    Value input = flatten.getInput();
+    DimList rows(lead.begin(), lead.end());
+    rows.push_back(flat.back());
+    Type rowsType = buildTensorType(rows, op.getType().getElementType());
+    if (input.getType() != rowsType)
+      input = ReshapeOp::create(rewriter, op.getLoc(), rowsType, input);
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), input,
+                                          linear.getWeight(), linear.getBias());
+    return success();
+  }
+};
+
 } // namespace
 
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
-  patterns.add<UnmergeBatchedTranspose>(context);
+  patterns.add<UnmergeBatchedTranspose, UnflattenLinear>(context);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
