@@ -234,6 +234,33 @@ struct FoldStaticShapeOf : OpRewritePattern<ShapeOfOp> {
   }
 };
 
+/// An integer read of a shape (Gather or Slice of shape_of, ...) whose
+/// extents are static becomes a constant, also where it feeds data (such
+/// as the 1/sqrt(head_dim) a TorchScript export computes from Shape).
+struct FoldStaticShapeRead : RewritePattern {
+  FoldStaticShapeRead(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1 || isa<ConstantOp>(op) ||
+        llvm::none_of(op->getOperands(), [](Value operand) {
+          return static_cast<bool>(operand.getDefiningOp<ShapeOfOp>());
+        }))
+      return failure();
+    auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || !type.hasStaticShape() || type.getRank() > 1 ||
+        !type.getElementType().isInteger(64))
+      return failure();
+    std::optional<SmallVector<int64_t>> values =
+        evaluateStaticInts(op->getResult(0));
+    if (!values || int64_t(values->size()) != type.getNumElements())
+      return failure();
+    rewriter.replaceOpWithNewOp<ConstantOp>(
+        op, DenseElementsAttr::get(type, ArrayRef<int64_t>(*values)));
+    return success();
+  }
+};
+
 /// A reshape that only adds or removes extents of 1 (what Squeeze and
 /// Unsqueeze import as): the result dimensions on which every alignment of
 /// the input onto the result with the fewest added and dropped 1s (adding
@@ -367,7 +394,8 @@ struct FoldShapes : llmc::impl::FoldShapesBase<FoldShapes> {
   LogicalResult initialize(MLIRContext *context) override {
     RewritePatternSet set(context);
     set.add<FoldDynamicReshape, FoldDynamicExpand, FoldDynamicSlice, FoldRange,
-            FoldConstantOfShape, FoldStaticShapeOf>(context);
+            FoldConstantOfShape, FoldStaticShapeOf, FoldStaticShapeRead>(
+        context);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }

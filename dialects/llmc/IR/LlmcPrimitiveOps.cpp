@@ -194,9 +194,31 @@ LogicalResult CastOp::verify() {
   return success();
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
+  // A splat literal converts at compile time (shape arithmetic cast to
+  // float, such as 1/sqrt(head_dim)); bool targets are left to run time.
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  RankedTensorType type = getType();
+  Type to = type.getElementType();
+  if (!dense || !dense.isSplat() || !type.hasStaticShape() || to.isInteger(1))
+    return {};
+  Type from = dense.getElementType();
+  if (isa<FloatType>(to)) {
+    double value =
+        isa<FloatType>(from)
+            ? dense.getSplatValue<APFloat>().convertToDouble()
+            : static_cast<double>(dense.getSplatValue<APInt>().getSExtValue());
+    return DenseElementsAttr::get(type, FloatAttr::get(to, value));
+  }
+  if (auto intType = dyn_cast<IntegerType>(to)) {
+    if (isa<FloatType>(from))
+      return {};
+    int64_t value = dense.getSplatValue<APInt>().getSExtValue();
+    return DenseElementsAttr::get(
+        type, IntegerAttr::get(to, APInt(intType.getWidth(), value, true)));
+  }
   return {};
 }
 
