@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 
 using namespace mlir;
@@ -77,6 +78,23 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
   dims.push_back(getDims(tableType)[1]);
   inferred.push_back(buildTensorType(dims, tableType.getElementType()));
   return success();
+}
+
+OpFoldResult LinearOp::fold(FoldAdaptor adaptor) {
+  // A bias of zeros (what a freshly initialized model exports) is none.
+  if (!adaptor.getBias())
+    return {};
+  bool zero = false;
+  if (auto dense = dyn_cast<DenseElementsAttr>(adaptor.getBias());
+      dense && dense.isSplat() && isa<FloatType>(dense.getElementType()))
+    zero = dense.getSplatValue<APFloat>().isPosZero();
+  else if (std::optional<ArrayRef<char>> bytes =
+               getRawConstantData(adaptor.getBias()))
+    zero = llvm::all_of(*bytes, [](char byte) { return byte == 0; });
+  if (!zero)
+    return {};
+  getBiasMutable().clear();
+  return getResult();
 }
 
 LogicalResult LinearOp::inferReturnTypes(MLIRContext *,

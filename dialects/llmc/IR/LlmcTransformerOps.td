@@ -33,6 +33,7 @@ def Llmc_LinearOp : Llmc_InferredOp<"linear"> {
     $input `,` $weight (`,` $bias^)? attr-dict `:`
     functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 def Llmc_LmHeadOp : Llmc_InferredOp<"lm_head"> {

@@ -54,8 +54,9 @@ struct RaiseGatedMlp : OpRewritePattern<LinearOp> {
   }
 };
 
-/// down(act(up(x))), each linear with or without its bias (both or
-/// neither), and the activation used only there.
+/// down(act(up(x))), each linear with or without its bias (one missing,
+/// it becomes zeros; a zero bias folds away), and the activation used only
+/// there.
 struct RaiseMlp : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp down,
@@ -64,16 +65,28 @@ struct RaiseMlp : OpRewritePattern<LinearOp> {
     if (!act || !act->hasOneUse() || !isa<SiluOp, GeluOp>(act))
       return failure();
     auto up = act->getOperand(0).getDefiningOp<LinearOp>();
-    if (!up || !up->hasOneUse() ||
-        static_cast<bool>(up.getBias()) != static_cast<bool>(down.getBias()) ||
-        up.getInput().getType() != down.getType())
+    if (!up || !up->hasOneUse() || up.getInput().getType() != down.getType())
       return failure();
     Activation kind = Activation::silu;
     if (auto gelu = dyn_cast<GeluOp>(act))
       kind = gelu.getTanh() ? Activation::gelu_tanh : Activation::gelu;
+    Value upBias = up.getBias(), downBias = down.getBias();
+    auto zeros = [&](LinearOp linear) -> Value {
+      auto type = cast<RankedTensorType>(linear.getType());
+      auto biasType = RankedTensorType::get({type.getShape().back()},
+                                            type.getElementType());
+      return ConstantOp::create(
+          rewriter, linear.getLoc(),
+          DenseElementsAttr::get(
+              biasType, rewriter.getFloatAttr(type.getElementType(), 0.0)));
+    };
+    if (upBias && !downBias)
+      downBias = zeros(down);
+    if (downBias && !upBias)
+      upBias = zeros(up);
     rewriter.replaceOpWithNewOp<MlpOp>(down, up.getInput(), up.getWeight(),
-                                       down.getWeight(), up.getBias(),
-                                       down.getBias(), kind);
+                                       down.getWeight(), upBias, downBias,
+                                       kind);
     return success();
   }
 };
