@@ -73,9 +73,22 @@ def make_llama(python, prefix, variants):
 def tiny_model(arch):
     """A small random-weight Hugging Face model; the same for every run."""
     import torch
-    import transformers as tf
 
     torch.manual_seed(0)
+    model = build_tiny_model(arch)
+    # Random biases and norm weights too (fresh models have zeros and ones,
+    # which the importer folds away), so every parameter is exercised.
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() == 1:
+                base = 1.0 if "norm" in name or "ln_" in name else 0.0
+                param.copy_(base + 0.1 * torch.randn_like(param))
+    return model
+
+
+def build_tiny_model(arch):
+    import transformers as tf
+
     common = dict(vocab_size=256, hidden_size=64, intermediate_size=176, num_hidden_layers=2,
                   max_position_embeddings=128, bos_token_id=1, eos_token_id=2)
     if arch == "llama":
