@@ -32,6 +32,10 @@ static std::string describe(Operation *op) {
         if (auto rope = a.getQuery().getDefiningOp<RopeOp>())
           text +=
               std::string(", rope ") + stringifyRopeMode(rope.getMode()).str();
+        if (a.getPastKey())
+          text += ", kv cache input";
+        if (a.getKeyMask())
+          text += ", key mask";
         return text + ")";
       })
       .Case([](RmsNormOp n) {

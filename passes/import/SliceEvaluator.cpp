@@ -209,7 +209,7 @@ SliceEvaluator::SliceEvaluator(llvm::StringMap<int64_t> extents,
     : extents(std::move(extents)), maxElements(maxElements) {}
 
 void SliceEvaluator::bind(Value value, EvalTensor tensor) {
-  values[value] = std::move(tensor);
+  values[value] = std::make_unique<EvalTensor>(std::move(tensor));
 }
 
 FailureOr<int64_t> SliceEvaluator::extentOf(StringRef name) const {
@@ -247,7 +247,7 @@ FailureOr<SmallVector<int64_t>> SliceEvaluator::extentsOf(Type type) const {
 
 FailureOr<const EvalTensor *> SliceEvaluator::evaluate(Value value) {
   if (auto it = values.find(value); it != values.end())
-    return &it->second;
+    return it->second.get();
   auto result = dyn_cast<OpResult>(value);
   if (!result)
     return failure();
@@ -256,7 +256,9 @@ FailureOr<const EvalTensor *> SliceEvaluator::evaluate(Value value) {
   if (failed(computed) || computed->numElements() > maxElements ||
       int64_t(computed->data.size()) != computed->numElements())
     return failure();
-  return &(values[value] = std::move(*computed));
+  auto &slot = values[value];
+  slot = std::make_unique<EvalTensor>(std::move(*computed));
+  return slot.get();
 }
 
 FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
@@ -290,13 +292,20 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         return std::move(*t);
       })
       .Case([&](ShapeOfOp s) -> FailureOr<EvalTensor> {
+        // The type's extents where it names them all; otherwise the
+        // extents of the input's contents (for example a Range's).
         FailureOr<SmallVector<int64_t>> shape;
         if (auto it = values.find(s.getInput()); it != values.end())
-          shape = it->second.shape;
+          shape = it->second->shape;
         else
           shape = extentsOf(s.getInput().getType());
-        if (failed(shape))
-          return failure();
+        if (failed(shape) &&
+            !isa<FloatType>(s.getInput().getType().getElementType())) {
+          FailureOr<const EvalTensor *> input = evaluate(s.getInput());
+          if (failed(input))
+            return failure();
+          shape = (*input)->shape;
+        }
         EvalTensor out{{int64_t(shape->size())}, {}};
         for (int64_t e : *shape)
           out.data.push_back(e);

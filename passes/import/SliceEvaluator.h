@@ -19,6 +19,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <memory>
 #include <vector>
 
 namespace llmc {
@@ -59,7 +60,9 @@ private:
 
   llvm::StringMap<int64_t> extents;
   int64_t maxElements;
-  llvm::DenseMap<mlir::Value, EvalTensor> values;
+  /// Owned one by one: evaluating an operand may grow the map while the
+  /// contents of others are in use.
+  llvm::DenseMap<mlir::Value, std::unique_ptr<EvalTensor>> values;
 };
 
 } // namespace llmc

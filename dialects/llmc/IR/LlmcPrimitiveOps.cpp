@@ -562,9 +562,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     DimList other = getDims(type);
     for (int64_t d = 0; d < firstType.getRank(); ++d) {
       if (d == axis) {
-        dims[d] = dims[d].isStatic() && other[d].isStatic()
-                      ? Dim::fixed(dims[d].getSize() + other[d].getSize())
-                      : Dim::unknown();
+        dims[d] = addDims(dims[d], other[d]);
         continue;
       }
       if (!dimsAgree(dims[d], other[d])) {

@@ -219,6 +219,16 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
       (!dimsAgree(dims[3][1], dims[4][1]) || !dimsAgree(dims[3][3], key[3]) ||
        !dimsAgree(dims[4][3], value[3])))
     return mismatch("the past key/value shape");
+  if (Value mask = adaptor.getKeyMask()) {
+    auto maskType = cast<RankedTensorType>(mask.getType());
+    if (maskType.getRank() != 2 || !isa<IntegerType>(maskType.getElementType()))
+      return emitOptionalError(loc,
+                               "key_mask must be a 2-D [batch, keys] "
+                               "integer tensor, got ",
+                               maskType);
+    if (!dimsAgree(getDims(maskType)[0], query[0]))
+      return mismatch("batch");
+  }
   if (query[2].isStatic() && key[2].isStatic() &&
       query[2].getSize() % key[2].getSize() != 0)
     return emitOptionalError(loc, "query heads (", query[2].getSize(),

@@ -105,18 +105,22 @@ def Llmc_AttentionOp : Llmc_InferredOp<"attention", [AttrSizedOperandSegments]> 
     kv_heads (grouped-query attention: query head h reads kv head
     h / (q_heads / kv_heads)). With `past_key`/`past_value`
     ([batch, past, kv_heads, head_dim]) the keys are the past ones followed
-    by the new ones. `causal`: query i sees keys up to past + i. `scale`
-    defaults to 1/sqrt(head_dim).
+    by the new ones. `causal`: query i sees keys up to past + i. `key_mask`
+    ([batch, past + kv_sequence], integer or i1; the attention_mask input
+    of Hugging Face exports) hides the keys where it is 0 (padding).
+    `scale` defaults to 1/sqrt(head_dim).
   }];
   let arguments = (ins Llmc_FloatTensor:$query, Llmc_FloatTensor:$key,
                        Llmc_FloatTensor:$value,
                        Optional<Llmc_FloatTensor>:$past_key,
                        Optional<Llmc_FloatTensor>:$past_value,
+                       Optional<Llmc_Tensor>:$key_mask,
                        UnitAttr:$causal, OptionalAttr<F32Attr>:$scale);
   let results = (outs Llmc_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value
     (`past` `(` $past_key^ `,` $past_value `)`)?
+    (`key_mask` `(` $key_mask^ `)`)?
     (`causal` $causal^)? (`scale` $scale^)? attr-dict `:`
     functional-type(operands, results)
   }];

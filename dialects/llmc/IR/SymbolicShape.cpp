@@ -226,4 +226,18 @@ SmallVector<int64_t> evenSplitSizes(int64_t extent, int64_t outputs) {
   return sizes;
 }
 
+Dim addDims(const Dim &a, const Dim &b) {
+  if (a.isStatic() && b.isStatic())
+    return Dim::fixed(a.getSize() + b.getSize());
+  if (a == Dim::fixed(0))
+    return b;
+  if (b == Dim::fixed(0))
+    return a;
+  if (a.isNamed() && b.isNamed())
+    return Dim::named(mlir::StringAttr::get(a.getName().getContext(),
+                                            a.getName().getValue() + " + " +
+                                                b.getName().getValue()));
+  return Dim::unknown();
+}
+
 } // namespace llmc

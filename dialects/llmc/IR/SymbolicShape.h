@@ -50,6 +50,11 @@ inline bool dimsAgree(const Dim &a, const Dim &b) {
   return a == b || a.isUnknown() || b.isUnknown();
 }
 
+/// The extent of two concatenated extents: static sums add up, and named
+/// ones make the name "a + b" (optimum's name for a KV cache after
+/// appending: "past_sequence_length + sequence_length"); unknown otherwise.
+Dim addDims(const Dim &a, const Dim &b);
+
 /// The dimensions of `type`, with names taken from its #llmc.dims encoding.
 DimList getDims(mlir::RankedTensorType type);
 

@@ -111,83 +111,137 @@ bool isMaskValue(double value, MaskForm form) {
   return form != MaskForm::Additive || value == 0 || value <= -1e4;
 }
 
+/// What a computed mask was found to be.
+struct CausalMask {
+  /// The attention_mask input when the mask also hides its zeros.
+  Value keyMask;
+};
+
+/// The function argument exporters name `name`, if any.
+BlockArgument namedArgument(func::FuncOp function, StringRef name) {
+  for (BlockArgument arg : function.getArguments())
+    if (auto attr = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "llmc.onnx_name");
+        attr && attr.getValue() == name)
+      return arg;
+  return BlockArgument();
+}
+
 /// Runs the computation of `mask` for sample extents of the function's
-/// symbolic dimensions (positions 0.., attention_mask all ones) and checks
-/// that it is causal over its last two axes, for every leading index.
-bool isComputedCausalMask(Value mask, MaskForm form) {
+/// symbolic dimensions (positions past.., attention_mask all ones) and
+/// checks that it is causal over its last two axes for every leading index:
+/// key j visible to query i exactly when j <= i + (keys - queries). When
+/// the mask reads the attention_mask input, a second run with one padded
+/// key per batch row must hide exactly that key too; the input then becomes
+/// the attention's key_mask.
+std::optional<CausalMask> matchComputedCausalMask(Value mask, MaskForm form) {
   auto function = mask.getParentRegion()->getParentOfType<func::FuncOp>();
   if (!function)
-    return false;
+    return std::nullopt;
   llvm::SetVector<StringAttr> names;
   for (Type type : function.getArgumentTypes())
     if (auto tensor = dyn_cast<RankedTensorType>(type))
       for (const Dim &dim : getDims(tensor))
         if (dim.isNamed())
           names.insert(dim.getName());
-  // Two samples with different extents, so that no coincidence passes.
+  BlockArgument attentionMask = namedArgument(function, "attention_mask");
+  BlockArgument positionIds = namedArgument(function, "position_ids");
+  CausalMask found;
+  // Two samples with different extents, so that no coincidence passes,
+  // each run without and with padding.
   for (int64_t sample = 0; sample < 2; ++sample) {
-    llvm::StringMap<int64_t> extents;
-    for (auto [i, name] : llvm::enumerate(names))
-      extents[name.getValue()] = sample == 0 ? 2 + i : 7 - i % 4;
-    SliceEvaluator evaluator(std::move(extents));
-    // Conventional inputs (Hugging Face, optimum, onnxruntime-genai).
-    std::optional<int64_t> totalKeys;
-    for (BlockArgument arg : function.getArguments())
-      if (auto name = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                            "llmc.onnx_name");
-          name && name.getValue() == "attention_mask")
-        if (FailureOr<SmallVector<int64_t>> shape =
-                evaluator.extentsOf(arg.getType());
-            succeeded(shape) && shape->size() == 2) {
-          EvalTensor ones{*shape, {}};
-          ones.data.assign(ones.numElements(), 1.0);
-          evaluator.bind(arg, ones);
-          totalKeys = (*shape)[1];
-        }
-    for (BlockArgument arg : function.getArguments())
-      if (auto name = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                            "llmc.onnx_name");
-          name && name.getValue() == "position_ids")
-        if (FailureOr<SmallVector<int64_t>> shape =
-                evaluator.extentsOf(arg.getType());
-            succeeded(shape) && shape->size() == 2) {
-          int64_t past = totalKeys ? *totalKeys - (*shape)[1] : 0;
-          EvalTensor positions{*shape, {}};
-          for (int64_t b = 0; b < (*shape)[0]; ++b)
-            for (int64_t j = 0; j < (*shape)[1]; ++j)
-              positions.data.push_back(double(past + j));
-          evaluator.bind(arg, positions);
-        }
-    FailureOr<const EvalTensor *> result = evaluator.evaluate(mask);
-    if (failed(result))
-      return false;
-    const EvalTensor &m = **result;
-    int64_t rank = m.shape.size();
-    if (rank < 2)
-      return false;
-    int64_t queries = m.shape[rank - 2], keys = m.shape[rank - 1];
-    int64_t past = keys - queries;
-    if (past < 0 || queries < 2)
-      return false;
-    for (int64_t n = 0; n < m.numElements(); ++n) {
-      int64_t j = n % keys, i = (n / keys) % queries;
-      double value = m.data[n];
-      if (!isMaskValue(value, form) || attends(value, form) != (j <= i + past))
-        return false;
+    for (bool padded : {false, true}) {
+      if (padded && !attentionMask)
+        continue;
+      llvm::StringMap<int64_t> extents;
+      for (auto [i, name] : llvm::enumerate(names))
+        extents[name.getValue()] = sample == 0 ? 2 + i : 7 - i % 4;
+      SliceEvaluator evaluator(std::move(extents));
+      std::optional<int64_t> totalKeys;
+      FailureOr<SmallVector<int64_t>> maskShape =
+          attentionMask ? evaluator.extentsOf(attentionMask.getType())
+                        : FailureOr<SmallVector<int64_t>>(failure());
+      if (succeeded(maskShape) && maskShape->size() == 2) {
+        // Padded: the first key of every batch row but the last hidden.
+        EvalTensor keys{*maskShape, {}};
+        for (int64_t b = 0; b < (*maskShape)[0]; ++b)
+          for (int64_t j = 0; j < (*maskShape)[1]; ++j)
+            keys.data.push_back(
+                padded && j == 0 && b + 1 < (*maskShape)[0] ? 0.0 : 1.0);
+        evaluator.bind(attentionMask, keys);
+        totalKeys = (*maskShape)[1];
+      }
+      FailureOr<SmallVector<int64_t>> positionShape =
+          positionIds ? evaluator.extentsOf(positionIds.getType())
+                      : FailureOr<SmallVector<int64_t>>(failure());
+      if (succeeded(positionShape) && positionShape->size() == 2) {
+        int64_t past = totalKeys ? *totalKeys - (*positionShape)[1] : 0;
+        EvalTensor positions{*positionShape, {}};
+        for (int64_t b = 0; b < (*positionShape)[0]; ++b)
+          for (int64_t j = 0; j < (*positionShape)[1]; ++j)
+            positions.data.push_back(double(past + j));
+        evaluator.bind(positionIds, positions);
+      }
+      FailureOr<const EvalTensor *> result = evaluator.evaluate(mask);
+      if (failed(result))
+        return std::nullopt;
+      const EvalTensor &m = **result;
+      int64_t rank = m.shape.size();
+      if (rank < 2)
+        return std::nullopt;
+      int64_t queries = m.shape[rank - 2], keys = m.shape[rank - 1];
+      int64_t past = keys - queries;
+      if (past < 0 || queries < 2)
+        return std::nullopt;
+      // The batch row of element n, when the mask has a batch axis.
+      int64_t rows =
+          rank == 4 && succeeded(maskShape) && m.shape[0] == (*maskShape)[0]
+              ? m.shape[0]
+              : 1;
+      int64_t perRow = m.numElements() / rows;
+      bool readsPadding = false;
+      for (int64_t n = 0; n < m.numElements(); ++n) {
+        int64_t j = n % keys, i = (n / keys) % queries, b = n / perRow;
+        bool hidden = padded && j == 0 && b + 1 < rows;
+        double value = m.data[n];
+        if (!isMaskValue(value, form))
+          return std::nullopt;
+        bool visible = j <= i + past;
+        if (attends(value, form) == visible)
+          continue;
+        // Only the padded key may differ, and only by being hidden.
+        if (!(hidden && visible))
+          return std::nullopt;
+        readsPadding = true;
+      }
+      if (padded && readsPadding)
+        found.keyMask = attentionMask;
+      if (padded && !readsPadding && found.keyMask)
+        return std::nullopt;
     }
   }
-  return true;
+  return found;
 }
 
-/// Peels the causal mask off the scores; sets `causal` when found.
-Value peelCausalMask(Value scores, bool &causal) {
+/// Peels the causal mask off the scores; sets `causal` when found, and
+/// `keyMask` when it also hides padded keys.
+Value peelCausalMask(Value scores, bool &causal, Value &keyMask) {
   causal = false;
+  keyMask = Value();
+  auto accept = [&](std::optional<CausalMask> found) {
+    if (!found)
+      return false;
+    causal = true;
+    keyMask = found->keyMask;
+    return true;
+  };
   if (auto add = scores.getDefiningOp<AddOp>())
     for (auto [x, mask] : {std::pair(add.getLhs(), add.getRhs()),
                            std::pair(add.getRhs(), add.getLhs())})
-      if (isCausalConstant(mask, [](float v) { return v < -1e4f; }) ||
-          isComputedCausalMask(mask, MaskForm::Additive)) {
+      if (isCausalConstant(mask, [](float v) { return v < -1e4f; })) {
         causal = true;
+        return x;
+      } else if (accept(matchComputedCausalMask(mask, MaskForm::Additive))) {
         return x;
       }
   if (auto select = scores.getDefiningOp<SelectOp>()) {
@@ -204,15 +258,13 @@ Value peelCausalMask(Value scores, bool &causal) {
       return select.getOnFalse();
     }
     if (isFill(select.getOnTrue()) &&
-        isComputedCausalMask(select.getCondition(), MaskForm::Masked)) {
-      causal = true;
+        accept(
+            matchComputedCausalMask(select.getCondition(), MaskForm::Masked)))
       return select.getOnFalse();
-    }
     if (isFill(select.getOnFalse()) &&
-        isComputedCausalMask(select.getCondition(), MaskForm::Attend)) {
-      causal = true;
+        accept(
+            matchComputedCausalMask(select.getCondition(), MaskForm::Attend)))
       return select.getOnTrue();
-    }
   }
   return scores;
 }
@@ -261,6 +313,20 @@ Value peelOperandScale(Value value, double &scale) {
   return value;
 }
 
+/// Concat(past, new) along the sequence axis of kv (1 in [b,s,h,d], 2 in
+/// [b,h,s,d]): `source` becomes the new part and the past is returned; null
+/// (and `source` unchanged) otherwise.
+Value splitPast(KvSource &source, bool headsMajor) {
+  auto concat = source.value.getDefiningOp<ConcatOp>();
+  if (!concat || source.value.getType() != source.type ||
+      concat.getInputs().size() != 2 ||
+      concat.getAxis() != (headsMajor ? 2 : 1))
+    return Value();
+  Value added = concat.getInputs()[1];
+  source = {added, cast<RankedTensorType>(added.getType())};
+  return concat.getInputs()[0];
+}
+
 /// [b, h, s, d] dimensions as [b, s, h, d].
 DimList swapHeads(DimList dims) {
   std::swap(dims[1], dims[2]);
@@ -299,8 +365,10 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
         cast<RankedTensorType>(vHeads.getType()).getRank() != 4)
       return failure();
     bool causal;
+    Value keyMask;
     std::optional<double> scale;
-    Value scores = peelScale(peelCausalMask(softmax.getInput(), causal), scale);
+    Value scores =
+        peelScale(peelCausalMask(softmax.getInput(), causal, keyMask), scale);
     auto product = scores.getDefiningOp<MatmulOp>();
     if (!product)
       return failure();
@@ -334,21 +402,37 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     if (qDims.size() != 4 || kDims[2] != vDims[2] || !qDims[2].isStatic() ||
         !kDims[2].isStatic() || qDims[2].getSize() % kDims[2].getSize() != 0)
       return failure();
+    // A KV cache input: keys and values are Concat(past, new) along the
+    // sequence (optimum's past_key_values), both or neither.
+    Value pastKey = splitPast(kSource, kHeadsMajor);
+    Value pastValue = splitPast(vSource, vHeadsMajor);
+    if (static_cast<bool>(pastKey) != static_cast<bool>(pastValue))
+      return failure();
     // Matched: from here on, build.
     Location loc = root.getLoc();
     Value q = toSequenceMajor(qHeads, rewriter, loc);
     Value k = kSource.materialize(rewriter, loc);
     Value v = vSource.materialize(rewriter, loc);
-    if (kHeadsMajor)
+    if (kHeadsMajor) {
       k = toSequenceMajor(k, rewriter, loc);
-    if (vHeadsMajor)
+      if (pastKey)
+        pastKey = toSequenceMajor(pastKey, rewriter, loc);
+    }
+    if (vHeadsMajor) {
       v = toSequenceMajor(v, rewriter, loc);
+      if (pastValue)
+        pastValue = toSequenceMajor(pastValue, rewriter, loc);
+    }
     FloatAttr scaleAttr =
         rewriter.getF32FloatAttr(static_cast<float>(scaled ? factor : 1.0));
-    rewriter.replaceOpWithNewOp<AttentionOp>(
-        root, root.getType(), q, k, v, /*past_key=*/Value(),
-        /*past_value=*/Value(), causal ? rewriter.getUnitAttr() : UnitAttr(),
-        scaleAttr);
+    // The op's own type may name more than the exporter's graph did; a
+    // reshape keeps the old type for its users until fold-shapes refines it.
+    Value attention = AttentionOp::create(
+        rewriter, loc, q, k, v, pastKey, pastValue, keyMask,
+        causal ? rewriter.getUnitAttr() : UnitAttr(), scaleAttr);
+    if (attention.getType() != root.getType())
+      attention = ReshapeOp::create(rewriter, loc, root.getType(), attention);
+    rewriter.replaceOp(root, attention);
     return success();
   }
 };

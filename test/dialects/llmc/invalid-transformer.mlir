@@ -154,6 +154,15 @@ func.func @attention_rank(%q: tensor<4x8x8xf32>, %kv: tensor<1x4x4x8xf32>) {
 
 // -----
 
+func.func @attention_key_mask(%q: tensor<1x4x8x8xf32>, %kv: tensor<1x4x4x8xf32>, %m: tensor<1x4xf32>) {
+  // expected-error @+2 {{key_mask must be a 2-D [batch, keys] integer tensor, got 'tensor<1x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.attention %q, %kv, %kv key_mask(%m) : (tensor<1x4x8x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
 func.func @attention_past(%q: tensor<1x4x8x8xf32>, %kv: tensor<1x4x4x8xf32>, %pk: tensor<1x?x4x8xf32, #llmc.dims<past>>, %pv: tensor<1x?x2x8xf32, #llmc.dims<past>>) {
   // expected-error @+2 {{attention operands disagree on the number of key/value heads}}
   // expected-error @+1 {{failed to infer returned types}}

@@ -108,6 +108,7 @@ func.func @transformer(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>,
                        %bias: tensor<64xf32>,
                        %cos: tensor<512x4xf32>, %sin: tensor<512x4xf32>,
                        %past_k: tensor<?x?x4x8xf32, #llmc.dims<batch, past>>,
+                       %keys: tensor<?x?xi64, #llmc.dims<batch, "past + sequence">>,
                        %past_v: tensor<?x?x4x8xf32, #llmc.dims<batch, past>>,
                        %w1: tensor<172x64xf32>, %w3: tensor<172x64xf32>,
                        %w2: tensor<64x172xf32>, %b172: tensor<172xf32>)
@@ -135,6 +136,8 @@ func.func @transformer(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>,
   %a = llmc.attention %qr, %kr, %k4 causal : (tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.attention %{{.*}}, %{{.*}}, %{{.*}} past(%{{.*}}, %{{.*}}) causal scale 1.250000e-01 : ({{.*}}) -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
   %ap = llmc.attention %qr, %kr, %k4 past(%past_k, %past_v) causal scale 0.125 : (tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>) -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.attention %{{.*}}, %{{.*}}, %{{.*}} past(%{{.*}}, %{{.*}}) key_mask(%{{.*}}) causal : ({{.*}}) -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
+  %am = llmc.attention %qr, %kr, %k4 past(%past_k, %past_v) key_mask(%keys) causal : (tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?xi64, #llmc.dims<batch, "past + sequence">>) -> tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>>
   %a3 = llmc.reshape %ap : tensor<?x?x8x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
   // CHECK: llmc.gated_mlp silu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>
   %f = llmc.gated_mlp silu %a3, %w1, %w3, %w2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<172x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>
