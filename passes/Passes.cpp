@@ -26,12 +26,9 @@ void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise) {
   }
   // Exporters compute attention masks from the sequence length at run time;
   // such shape reads fold only once raising has replaced the mask by
-  // `attention causal`, so the strict check comes after raising.
-  pm.addNestedPass<mlir::func::FuncOp>(
-      createFoldShapes({/*allowDynamic=*/true}));
-  pm.addPass(createCleanup());
-  pm.addNestedPass<mlir::func::FuncOp>(createRaiseTransformerOps());
-  pm.addPass(createCleanup());
+  // `attention causal` (see llmc-fold-and-raise), so the strict check comes
+  // after raising.
+  pm.addPass(createFoldAndRaise());
   pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
   pm.addPass(createCleanup());
 }

@@ -72,4 +72,23 @@ def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 
+def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
+  let summary = "Alternate shape folding and raising until neither changes the IR";
+  let description = [{
+    Exporters compute attention masks from the sequence length at run time,
+    and the shapes after each attention of such a graph fold only once that
+    attention is raised (its mask gone), which in turn lets the next layer's
+    attention raise. This runs llmc-fold-shapes (allow-dynamic), llmc-cleanup,
+    llmc-raise and llmc-cleanup in rounds until a round leaves the IR as it
+    found it (at most max-rounds).
+  }];
+  let options = [
+    Option<"maxRounds", "max-rounds", "int64_t", "32",
+           "Give up (with an error) after this many rounds">,
+    Option<"ropePositions", "rope-positions", "int64_t", "4096",
+           "Passed to llmc-raise">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 #endif // LLMC_PASSES_TD

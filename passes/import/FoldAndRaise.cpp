@@ -1,0 +1,46 @@
+//===- FoldAndRaise.cpp - shape folding and raising to a fixed point ------===//
+//
+// Import clean-up (see Passes.td: llmc-fold-and-raise).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_FOLDANDRAISE
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+
+namespace {
+
+struct FoldAndRaise : llmc::impl::FoldAndRaiseBase<FoldAndRaise> {
+  using FoldAndRaiseBase::FoldAndRaiseBase;
+
+  void runOnOperation() override {
+    OpPassManager round(ModuleOp::getOperationName());
+    round.addNestedPass<func::FuncOp>(
+        llmc::createFoldShapes({/*allowDynamic=*/true}));
+    round.addPass(llmc::createCleanup());
+    round.addNestedPass<func::FuncOp>(
+        llmc::createRaiseTransformerOps({ropePositions}));
+    round.addPass(llmc::createCleanup());
+    ModuleOp module = getOperation();
+    for (int64_t i = 0; i < maxRounds; ++i) {
+      OperationFingerPrint before(module);
+      if (failed(runPipeline(round, module)))
+        return signalPassFailure();
+      if (OperationFingerPrint(module) == before)
+        return;
+    }
+    module.emitError() << "llmc-fold-and-raise: still changing after "
+                       << maxRounds << " rounds";
+    signalPassFailure();
+  }
+};
+
+} // namespace
