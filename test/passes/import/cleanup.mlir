@@ -153,3 +153,83 @@ func.func @transpose_constants() -> (tensor<3x2xf32>, tensor<3x2xf32>) {
     }
   }
 #-}
+
+// -----
+
+// PyTorch's dynamo exporter writes k.transpose(-1, -2) of a 4-D k through a
+// 3-D batched transpose; it becomes one 4-D transpose (the [b, 1, h]
+// grouping of the leading axes restored as [b, h]).
+// CHECK-LABEL: func.func @unmerge_batched_transpose
+// CHECK: %[[G:.*]] = llmc.reshape %arg0 : tensor<?x1x4x?x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>
+// CHECK: %[[T:.*]] = llmc.transpose %[[G]] [0, 1, 3, 2]
+// CHECK-NEXT: return %[[T]]
+func.func @unmerge_batched_transpose(%k: tensor<?x1x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>> {
+  %m = llmc.reshape %k : tensor<?x1x4x?x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x16xf32, #llmc.dims<?, sequence>>
+  %t = llmc.transpose %m [0, 2, 1] : (tensor<?x?x16xf32, #llmc.dims<?, sequence>>) -> tensor<?x16x?xf32, #llmc.dims<?, sequence>>
+  %r = llmc.reshape %t : tensor<?x16x?xf32, #llmc.dims<?, sequence>> -> tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>
+  return %r : tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>
+}
+
+// -----
+
+// A transpose that moves the leading axis is not a batched transpose.
+// CHECK-LABEL: func.func @keep_transpose_of_rows
+// CHECK: llmc.transpose %{{.*}} [1, 0, 2]
+func.func @keep_transpose_of_rows(%k: tensor<2x4x8x16xf32>) -> tensor<4x2x8x16xf32> {
+  %m = llmc.reshape %k : tensor<2x4x8x16xf32> -> tensor<8x8x16xf32>
+  %t = llmc.transpose %m [1, 0, 2] : (tensor<8x8x16xf32>) -> tensor<8x8x16xf32>
+  %r = llmc.reshape %t : tensor<8x8x16xf32> -> tensor<4x2x8x16xf32>
+  return %r : tensor<4x2x8x16xf32>
+}
+
+// -----
+
+// Flatten, linear on rows, unflatten: a linear on the last axis (of the
+// heads merged back into features).
+// CHECK-LABEL: func.func @unflatten_linear
+// CHECK: %[[X:.*]] = llmc.reshape %arg0 : tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+// CHECK: %[[Y:.*]] = llmc.linear %[[X]], %arg1, %arg2 : (tensor<?x?x64xf32, #llmc.dims<batch, sequence>>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x?x32xf32, #llmc.dims<batch, sequence>>
+// CHECK-NEXT: return %[[Y]]
+func.func @unflatten_linear(%x: tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<?x?x32xf32, #llmc.dims<batch, sequence>> {
+  %f = llmc.reshape %x : tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x64xf32>
+  %y = llmc.linear %f, %w, %b : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+  %r = llmc.reshape %y : tensor<?x32xf32> -> tensor<?x?x32xf32, #llmc.dims<batch, sequence>>
+  return %r : tensor<?x?x32xf32, #llmc.dims<batch, sequence>>
+}
+
+// -----
+
+// A zero bias (literal or blob) is no bias; a splat cast of a literal folds.
+// CHECK-LABEL: func.func @zero_bias_and_casts
+// CHECK-DAG: %[[F:.*]] = llmc.constant dense<1.600000e+01> : tensor<1xf32>
+// CHECK-DAG: %[[L:.*]] = llmc.linear %arg0, %arg1 : (tensor<4x8xf32>, tensor<2x8xf32>) -> tensor<4x2xf32>
+// CHECK: %[[L2:.*]] = llmc.linear %[[L]], %arg2 : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+// CHECK: return %[[L2]], %[[F]]
+func.func @zero_bias_and_casts(%x: tensor<4x8xf32>, %w: tensor<2x8xf32>, %w2: tensor<2x2xf32>) -> (tensor<4x2xf32>, tensor<1xf32>) {
+  %zero = llmc.constant dense<0.0> : tensor<2xf32>
+  %blob = llmc.constant dense_resource<zeros> : tensor<2xf32>
+  %y = llmc.linear %x, %w, %zero : (tensor<4x8xf32>, tensor<2x8xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %z = llmc.linear %y, %w2, %blob : (tensor<4x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %i = llmc.constant dense<16> : tensor<1xi64>
+  %f = llmc.cast %i : tensor<1xi64> -> tensor<1xf32>
+  return %z, %f : tensor<4x2xf32>, tensor<1xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      zeros: "0x040000000000000000000000"
+    }
+  }
+#-}
+
+// -----
+
+// A nonzero bias stays.
+// CHECK-LABEL: func.func @nonzero_bias
+// CHECK: llmc.linear %arg0, %arg1, %{{.*}} :
+func.func @nonzero_bias(%x: tensor<4x8xf32>, %w: tensor<2x8xf32>) -> tensor<4x2xf32> {
+  %b = llmc.constant dense<[0.0, 1.0]> : tensor<2xf32>
+  %y = llmc.linear %x, %w, %b : (tensor<4x8xf32>, tensor<2x8xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}

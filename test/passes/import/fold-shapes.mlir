@@ -102,6 +102,43 @@ func.func @unsqueeze_refined(%x: tensor<?x?xf32, #llmc.dims<batch, sequence>>) -
 
 // -----
 
+// Unsqueeze of an input not yet known when imported ([?, ?, ?] -> [?, 1, ?,
+// ?]): the 1 the result type names is the added one; the input's 1 is not
+// moved ([1, s, 16] -> [1, 1, s, 16], not [s, 1, 16, 1]).
+// CHECK-LABEL: func.func @unsqueeze_least_edits
+// CHECK: llmc.reshape %{{.*}} : tensor<1x?x16xf32, #llmc.dims<sequence>> -> tensor<1x1x?x16xf32, #llmc.dims<sequence>>
+func.func @unsqueeze_least_edits(%x: tensor<1x?x16xf32, #llmc.dims<sequence>>) -> tensor<?x1x?x?xf32> {
+  %u = llmc.reshape %x : tensor<1x?x16xf32, #llmc.dims<sequence>> -> tensor<?x1x?x?xf32>
+  return %u : tensor<?x1x?x?xf32>
+}
+
+// -----
+
+// An even split (ONNX num_outputs) learns its pieces once the extent is
+// known; a filled constant of symbolic shape is a broadcast scalar; a -1
+// over merged names is the one unknown extent; reads of static extents
+// become constants even where they feed data.
+// CHECK-LABEL: func.func @symbolic_forms
+// CHECK: llmc.split %{{.*}} axis 1 even : tensor<?x16xf32, #llmc.dims<sequence>> -> tensor<?x8xf32, #llmc.dims<sequence>>, tensor<?x8xf32, #llmc.dims<sequence>>
+// CHECK: %[[ZERO:.*]] = llmc.constant dense<0> : tensor<i64>
+// CHECK: llmc.expand %[[ZERO]] : tensor<i64> -> tensor<?x?xi64, #llmc.dims<batch, sequence>>
+// CHECK: llmc.reshape %{{.*}} : tensor<?x?x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x16xf32>
+// CHECK: %[[D:.*]] = llmc.constant dense<16> : tensor<1xi64>
+// CHECK: llmc.cast %[[D]]
+func.func @symbolic_forms(%x: tensor<?x16xf32, #llmc.dims<sequence>>, %ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %h: tensor<?x?x16xf32, #llmc.dims<batch, sequence>>) -> (tensor<?x?xf32>, tensor<?x?xi64>, tensor<?x?xf32>, tensor<1xf32>) {
+  %a:2 = llmc.split %x axis 1 even : tensor<?x16xf32, #llmc.dims<sequence>> -> tensor<?x?xf32>, tensor<?x?xf32>
+  %s = llmc.shape_of %ids : tensor<?x?xi64, #llmc.dims<batch, sequence>>
+  %z = llmc.constant_of_shape %s, dense<0> : tensor<1xi64> : tensor<2xi64> -> tensor<?x?xi64>
+  %flat = llmc.constant dense<[-1, 16]> : tensor<2xi64>
+  %r = llmc.dynamic_reshape %h(%flat) : (tensor<?x?x16xf32, #llmc.dims<batch, sequence>>, tensor<2xi64>) -> tensor<?x?xf32>
+  %hs = llmc.shape_of %h : tensor<?x?x16xf32, #llmc.dims<batch, sequence>>
+  %d = llmc.slice %hs offsets [2] strides [1] : tensor<3xi64> -> tensor<1xi64>
+  %f = llmc.cast %d : tensor<1xi64> -> tensor<1xf32>
+  return %a#0, %z, %r, %f : tensor<?x?xf32>, tensor<?x?xi64>, tensor<?x?xf32>, tensor<1xf32>
+}
+
+// -----
+
 // Must not fire: a shape that comes from outside cannot be known; the pass
 // names the op it could not fold, and allow-dynamic keeps it.
 // ALLOW-LABEL: func.func @unknowable

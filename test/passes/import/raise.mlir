@@ -375,3 +375,53 @@ func.func @rms_norm_unit_weight(%x: tensor<4x64xf16>) -> tensor<4x64xf16> {
   %n = llmc.div %x, %root : (tensor<4x64xf16>, tensor<4x1xf16>) -> tensor<4x64xf16>
   return %n : tensor<4x64xf16>
 }
+
+// -----
+
+// A mask computed at run time from positions (Hugging Face): the evaluator
+// runs it for sample extents and finds it causal; q, k, v come in
+// [b, h, s, d], with the scale split over q and k, and a NaN guard after
+// the softmax.
+// CHECK-LABEL: func.func @computed_causal_mask
+// CHECK: llmc.attention %{{.*}}, %{{.*}}, %{{.*}} causal scale 2.500000e-01
+// CHECK-NOT: llmc.softmax
+func.func @computed_causal_mask(%q: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, %k: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, %v: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>> {
+  %half = llmc.constant dense<0.5> : tensor<f32>
+  %zero = llmc.constant dense<0.0> : tensor<f32>
+  %ninf = llmc.constant dense<0xFF800000> : tensor<f32>
+  %pos = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+  %rows = llmc.reshape %pos : tensor<?xi64, #llmc.dims<sequence>> -> tensor<?x1xi64, #llmc.dims<sequence>>
+  %visible = llmc.compare le, %pos, %rows : (tensor<?xi64, #llmc.dims<sequence>>, tensor<?x1xi64, #llmc.dims<sequence>>) -> tensor<?x?xi1, #llmc.dims<sequence, sequence>>
+  %kt = llmc.transpose %k [0, 1, 3, 2] : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>
+  %qs = llmc.mul %q, %half : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, tensor<f32>) -> tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>
+  %ks = llmc.mul %kt, %half : (tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>, tensor<f32>) -> tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>
+  %s = llmc.matmul %qs, %ks : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %m = llmc.select %visible, %s, %ninf : (tensor<?x?xi1, #llmc.dims<sequence, sequence>>, tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<f32>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %p = llmc.softmax %m axis 3 : tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %nan = llmc.is_nan %p : (tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>) -> tensor<?x4x?x?xi1, #llmc.dims<batch, sequence, sequence>>
+  %g = llmc.select %nan, %zero, %p : (tensor<?x4x?x?xi1, #llmc.dims<batch, sequence, sequence>>, tensor<f32>, tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %o = llmc.matmul %g, %v : (tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>
+  %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>>
+  return %r : tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>>
+}
+
+// -----
+
+// Must not fire: the same computation with `ge` lets each query see the
+// keys after it, which is no causal mask.
+// CHECK-LABEL: func.func @computed_anticausal_mask
+// CHECK-NOT: llmc.attention
+// CHECK: llmc.softmax
+func.func @computed_anticausal_mask(%q: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, %k: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, %v: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>> {
+  %ninf = llmc.constant dense<0xFF800000> : tensor<f32>
+  %pos = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+  %rows = llmc.reshape %pos : tensor<?xi64, #llmc.dims<sequence>> -> tensor<?x1xi64, #llmc.dims<sequence>>
+  %visible = llmc.compare ge, %pos, %rows : (tensor<?xi64, #llmc.dims<sequence>>, tensor<?x1xi64, #llmc.dims<sequence>>) -> tensor<?x?xi1, #llmc.dims<sequence, sequence>>
+  %kt = llmc.transpose %k [0, 1, 3, 2] : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>
+  %s = llmc.matmul %q, %kt : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, tensor<?x4x16x?xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %m = llmc.select %visible, %s, %ninf : (tensor<?x?xi1, #llmc.dims<sequence, sequence>>, tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<f32>) -> tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %p = llmc.softmax %m axis 3 : tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>
+  %o = llmc.matmul %p, %v : (tensor<?x4x?x?xf32, #llmc.dims<batch, sequence, sequence>>, tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>
+  %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>>
+  return %r : tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>>
+}
