@@ -76,6 +76,7 @@ const ConverterMap &getConverters() {
     registerDataMovementConverters(map);
     registerShapeComputationConverters(map);
     registerComputeConverters(map);
+    registerContribConverters(map);
     return map;
   }();
   return converters;

@@ -85,13 +85,16 @@ using Converter =
     mlir::FailureOr<llvm::SmallVector<mlir::Value>> (*)(NodeImport &);
 using ConverterMap = llvm::StringMap<Converter>;
 
-/// Converters by ONNX op type (default domain).
+/// Converters by ONNX op type: the op type for the default domain,
+/// "domain.OpType" for others.
 const ConverterMap &getConverters();
 
 void registerElementwiseConverters(ConverterMap &map);
 void registerDataMovementConverters(ConverterMap &map);
 void registerShapeComputationConverters(ConverterMap &map);
 void registerComputeConverters(ConverterMap &map);
+/// onnxruntime's com.microsoft ops, keyed "com.microsoft.OpType".
+void registerContribConverters(ConverterMap &map);
 
 } // namespace llmc::onnx_import
 

@@ -106,12 +106,12 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     inputs.push_back(value);
   }
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  std::string key =
+      defaultDomain ? node.op_type() : node.domain() + "." + node.op_type();
   const ConverterMap &converters = getConverters();
-  auto converter = converters.find(node.op_type());
-  if (!defaultDomain || converter == converters.end())
-    return emitError(loc) << "unsupported op "
-                          << (defaultDomain ? "" : node.domain() + ".")
-                          << node.op_type();
+  auto converter = converters.find(key);
+  if (converter == converters.end())
+    return emitError(loc) << "unsupported op " << key;
   NodeImport import(node, loc, builder, std::move(inputs), opset, file,
                     options.inlineElementLimit);
   FailureOr<SmallVector<Value>> results = converter->second(import);

@@ -160,9 +160,9 @@ class Llmc_ReduceOp<string mnemonic> : Llmc_InferredOp<mnemonic, [], [{
       }
     }]> {
   let summary = mnemonic # " over the given axes";
-  let arguments = (ins Llmc_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+  let arguments = (ins Llmc_Tensor:$input, DenseI64ArrayAttr:$axes,
                        UnitAttr:$keep_dims);
-  let results = (outs Llmc_FloatTensor:$result);
+  let results = (outs Llmc_Tensor:$result);
   let assemblyFormat = [{
     $input $axes (`keep_dims` $keep_dims^)? attr-dict `:`
     functional-type(operands, results)
