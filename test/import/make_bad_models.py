@@ -66,6 +66,17 @@ save("unsupported", model([helper.make_node("FooBar", ["x"], ["y"], name="weird_
 save("custom-domain", model([helper.make_node("MatMulNBits", ["x"], ["y"], name="q_proj",
                                               domain="com.microsoft")],
                             [x_input()], [y_output()]))
+# GroupQueryAttention with a sliding window, which llmc does not import.
+gqa_inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in [
+    ("qkv", ["batch", "sequence", 128]), ("past_k", ["batch", 2, "past", 16]),
+    ("past_v", ["batch", 2, "past", 16])]] + [
+    helper.make_tensor_value_info("seqlens", TensorProto.INT32, ["batch"]),
+    helper.make_tensor_value_info("total", TensorProto.INT32, [])]
+save("gqa-window", model(
+    [helper.make_node("GroupQueryAttention", ["qkv", "", "", "past_k", "past_v", "seqlens", "total"],
+                      ["y"], name="windowed_attn", domain="com.microsoft", num_heads=4,
+                      kv_num_heads=2, local_window_size=8)],
+    gqa_inputs, [y_output()]))
 save("missing-input", model([helper.make_node("Add", ["x", "ghost"], ["y"], name="uses_ghost")],
                             [x_input()], [y_output()]))
 save("missing-output", model([helper.make_node("Neg", ["x"], ["z"], name="neg")],
