@@ -36,7 +36,8 @@ static Results convertSkipSimplifiedLayerNormalization(NodeImport &node) {
     return failure();
   Value total = sum->getResult();
   if (node.hasInput(3)) {
-    FailureOr<AddOp> biased = createInferred<AddOp>(node, {total, node.inputs[3]});
+    FailureOr<AddOp> biased =
+        createInferred<AddOp>(node, {total, node.inputs[3]});
     if (failed(biased))
       return failure();
     total = biased->getResult();
@@ -63,8 +64,7 @@ struct GqaBuilder {
     DimList dims = getDims(cast<RankedTensorType>(x.getType()));
     dims.back() = Dim::fixed(heads);
     dims.push_back(Dim::fixed(headDim));
-    return ReshapeOp::create(
-        b, loc, buildTensorType(dims, elementType(x)), x);
+    return ReshapeOp::create(b, loc, buildTensorType(dims, elementType(x)), x);
   }
 
   Value swapAxes12(Value x) {
@@ -72,8 +72,8 @@ struct GqaBuilder {
     DimList dims = getDims(type);
     std::swap(dims[1], dims[2]);
     return TransposeOp::create(b, loc,
-                               buildTensorType(dims, type.getElementType()),
-                               x, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+                               buildTensorType(dims, type.getElementType()), x,
+                               b.getDenseI64ArrayAttr({0, 2, 1, 3}));
   }
 
   static Type elementType(Value x) {
@@ -124,7 +124,8 @@ static Results convertGroupQueryAttention(NodeImport &node) {
                           << (heads + 2 * kvHeads) * headDim;
     DimList dims = getDims(queryType);
     SmallVector<Type> types;
-    for (int64_t width : {heads * headDim, kvHeads * headDim, kvHeads * headDim}) {
+    for (int64_t width :
+         {heads * headDim, kvHeads * headDim, kvHeads * headDim}) {
       dims.back() = Dim::fixed(width);
       types.push_back(buildTensorType(dims, queryType.getElementType()));
     }
@@ -153,12 +154,12 @@ static Results convertGroupQueryAttention(NodeImport &node) {
     return node.error() << "seqlens_k must be 1-D integers, got "
                         << seqlensType;
   DimList batch = getDims(seqlensType);
-  Value lengths = CastOp::create(b, node.loc, buildTensorType(batch, i64),
-                                 *seqlensK);
-  Value one = ConstantOp::create(
-      b, node.loc,
-      DenseElementsAttr::get(RankedTensorType::get({}, i64),
-                             b.getI64IntegerAttr(1)));
+  Value lengths =
+      CastOp::create(b, node.loc, buildTensorType(batch, i64), *seqlensK);
+  Value one =
+      ConstantOp::create(b, node.loc,
+                         DenseElementsAttr::get(RankedTensorType::get({}, i64),
+                                                b.getI64IntegerAttr(1)));
   FailureOr<AddOp> total = createInferred<AddOp>(node, {lengths, one});
   if (failed(total))
     return failure();
@@ -174,17 +175,18 @@ static Results convertGroupQueryAttention(NodeImport &node) {
     Value ones = ExpandOp::create(
         b, node.loc, buildTensorType({Dim::fixed(1), sequence}, i64), one);
     // s - i, as the reversed running count of ones.
-    Value remaining = CumSumOp::create(b, node.loc, ones, b.getI64IntegerAttr(1),
-                                       UnitAttr(), b.getUnitAttr());
+    Value remaining = CumSumOp::create(
+        b, node.loc, ones, b.getI64IntegerAttr(1), UnitAttr(), b.getUnitAttr());
     FailureOr<SubOp> positions =
         createInferred<SubOp>(node, {rowLength, remaining});
     if (failed(positions))
       return failure();
-    RopeMode mode = node.intAttr("rotary_interleaved", 0) ? RopeMode::interleaved
-                                                          : RopeMode::half;
+    RopeMode mode = node.intAttr("rotary_interleaved", 0)
+                        ? RopeMode::interleaved
+                        : RopeMode::half;
     auto rope = [&](Value x) -> Value {
-      return RopeOp::create(b, node.loc, x, *cos, *sin,
-                            positions->getResult(), mode);
+      return RopeOp::create(b, node.loc, x, *cos, *sin, positions->getResult(),
+                            mode);
     };
     q = rope(q);
     k = rope(k);
@@ -203,8 +205,8 @@ static Results convertGroupQueryAttention(NodeImport &node) {
   if (failed(keyMask))
     return failure();
   float scale = node.floatAttr("scale", 0.0f);
-  FloatAttr scaleAttr =
-      b.getF32FloatAttr(scale != 0.0f ? scale : 1.0f / std::sqrt(float(headDim)));
+  FloatAttr scaleAttr = b.getF32FloatAttr(
+      scale != 0.0f ? scale : 1.0f / std::sqrt(float(headDim)));
   FailureOr<AttentionOp> attention = createInferred<AttentionOp>(
       node, {q, k, v, pastK, pastV, keyMask->getResult()}, [&] {
         AttentionOp::Properties properties;

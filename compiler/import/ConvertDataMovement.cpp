@@ -386,7 +386,28 @@ static Results convertSplit(NodeImport &node) {
   return SmallVector<Value>(split.getResults());
 }
 
+static Results convertTrilu(NodeImport &node) {
+  FailureOr<Value> input = node.input(0);
+  if (failed(input))
+    return failure();
+  if (node.inputType(0).getRank() < 2)
+    return node.error() << "expects a tensor of rank >= 2, got "
+                        << node.inputType(0);
+  int64_t k = 0;
+  if (node.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> value = node.constantInts(1);
+    if (!value || value->size() != 1)
+      return node.error() << "k must be a one-element constant";
+    k = (*value)[0];
+  }
+  OpBuilder &b = node.builder;
+  return SmallVector<Value>{
+      TriluOp::create(b, node.loc, *input, b.getI64IntegerAttr(k),
+                      node.intAttr("upper", 1) ? b.getUnitAttr() : UnitAttr())};
+}
+
 void registerDataMovementConverters(ConverterMap &map) {
+  map["Trilu"] = convertTrilu;
   map["Gather"] = convertGather;
   map["GatherND"] = convertGatherND;
   map["Transpose"] = convertTranspose;

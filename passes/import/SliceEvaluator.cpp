@@ -564,6 +564,19 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           return failure();
         return out;
       })
+      .Case([&](TriluOp t) -> FailureOr<EvalTensor> {
+        EvalTensor out = *in[0];
+        int64_t rank = out.shape.size();
+        int64_t rows = out.shape[rank - 2], cols = out.shape[rank - 1];
+        int64_t k = t.getK();
+        for (int64_t n = 0; n < out.numElements(); ++n) {
+          int64_t j = n % cols, i = (n / cols) % rows;
+          bool keep = t.getUpper() ? j - i >= k : j - i <= k;
+          if (!keep)
+            out.data[n] = 0.0;
+        }
+        return out;
+      })
       .Case([&](CumSumOp c) -> FailureOr<EvalTensor> {
         EvalTensor out = *in[0];
         int64_t axis = c.getAxis(), extent = out.shape[axis];

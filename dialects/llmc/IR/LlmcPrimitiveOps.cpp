@@ -675,6 +675,13 @@ LogicalResult SplitOp::verify() {
   return success();
 }
 
+LogicalResult TriluOp::verify() {
+  if (getInput().getType().getRank() < 2)
+    return emitOpError("expects a tensor of rank >= 2, got ")
+           << getInput().getType();
+  return success();
+}
+
 LogicalResult ExpandOp::verify() {
   RankedTensorType inputType = getInput().getType(), resultType = getType();
   if (inputType.getElementType() != resultType.getElementType())

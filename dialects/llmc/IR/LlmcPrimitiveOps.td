@@ -303,6 +303,20 @@ def Llmc_ExpandOp : Llmc_Op<"expand", [Pure]> {
   let hasFolder = 1;
 }
 
+def Llmc_TriluOp : Llmc_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+  let summary = "zero all but a triangle of the last two axes (ONNX Trilu)";
+  let description = [{
+    Keeps x[..., i, j] where j - i >= k (`upper`) or j - i <= k (lower) and
+    zeroes the rest. Exporters build attention masks with it.
+  }];
+  let arguments = (ins Llmc_Tensor:$input, I64Attr:$k, UnitAttr:$upper);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`upper` $upper^)? `k` $k attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Llmc_IotaOp : Llmc_Op<"iota", [Pure]> {
   let summary = "0, 1, 2, ... along a 1-D result (ONNX Range from 0 by 1)";
   let results = (outs 1DTensorOf<[AnySignlessInteger]>:$result);

@@ -318,6 +318,14 @@ func.func @split_cover(%a: tensor<8x6xf32>) {
 
 // -----
 
+func.func @trilu_rank(%a: tensor<8xf32>) {
+  // expected-error @+1 {{'llmc.trilu' op expects a tensor of rank >= 2, got 'tensor<8xf32>'}}
+  %0 = llmc.trilu %a k 0 : tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @split_even(%a: tensor<8x7xf32>) {
   // expected-error @+1 {{'llmc.split' op an even split of 7 into 2 has pieces of 4 (the last 3)}}
   %0:2 = llmc.split %a axis 1 even : tensor<8x7xf32> -> tensor<8x3xf32>, tensor<8x4xf32>
