@@ -28,26 +28,40 @@
 
 using namespace mlir;
 
+// --help lists these; LLVM's and MLIR's own options stay usable (and show
+// under --help-hidden), --mlir-print-debuginfo among them.
+static llvm::cl::OptionCategory importOptions("llmc-import options");
+
 static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
-                                            llvm::cl::desc("<model.onnx>"));
+                                            llvm::cl::desc("<model.onnx>"),
+                                            llvm::cl::cat(importOptions));
 static llvm::cl::opt<bool>
-    noRaise("no-raise", llvm::cl::desc("Fold shapes and clean up, but keep "
-                                       "the primitive ops (no raising)"));
+    noRaise("no-raise",
+            llvm::cl::desc("Fold shapes and clean up, but keep "
+                           "the primitive ops (no raising)"),
+            llvm::cl::cat(importOptions));
 static llvm::cl::opt<bool>
-    raw("raw", llvm::cl::desc("Print the node-by-node translation, before "
-                              "any clean-up"));
+    raw("raw",
+        llvm::cl::desc("Print the node-by-node translation, before "
+                       "any clean-up"),
+        llvm::cl::cat(importOptions));
 static llvm::cl::opt<bool>
-    check("check", llvm::cl::desc("Import, clean up and print the summary; "
-                                  "write no IR"));
+    check("check",
+          llvm::cl::desc("Import, clean up and print the summary; "
+                         "write no IR"),
+          llvm::cl::cat(importOptions));
 static llvm::cl::opt<bool>
     listOps("list-ops",
-            llvm::cl::desc("Print the ONNX op types llmc imports and exit"));
+            llvm::cl::desc("Print the ONNX op types llmc imports and exit"),
+            llvm::cl::cat(importOptions));
 static llvm::cl::opt<std::string>
     outputPath("o", llvm::cl::desc("Write the module here (default: stdout)"),
-               llvm::cl::value_desc("file"), llvm::cl::init("-"));
+               llvm::cl::value_desc("file"), llvm::cl::init("-"),
+               llvm::cl::cat(importOptions));
 static llvm::cl::opt<bool>
     elideWeights("elide-weights",
-                 llvm::cl::desc("Leave weight blobs out of the printed IR"));
+                 llvm::cl::desc("Leave weight blobs out of the printed IR"),
+                 llvm::cl::cat(importOptions));
 
 /// "file: " or, for a diagnostic at a node, "file: node 'name': " (the
 /// importer locates node diagnostics with a NameLoc around the file).
@@ -81,6 +95,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // --mlir-print-debuginfo (node locations), --mlir-elide-elementsattrs-...
   registerAsmPrinterCLOptions();
+  llvm::cl::HideUnrelatedOptions(importOptions);
   llvm::cl::ParseCommandLineOptions(argc, argv, "llmc ONNX importer\n");
 
   if (listOps) {
