@@ -10,6 +10,8 @@ APT_PACKAGES=(
   cmake ninja-build g++ ccache git time clang-format python3 python3-pip
   # MLIR/LLVM 22 (bookworm-security); 22 and 19 cannot be installed together
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  # the runtime: artifact manifest schema and section checksums
+  flatbuffers-compiler libflatbuffers-dev libxxhash-dev
   # tests
   libgtest-dev googletest
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)

@@ -1,0 +1,311 @@
+//===- Artifact.cpp - writing and verifying .llmc files -------------------===//
+
+#include "runtime/format/Artifact.h"
+
+#include "runtime/format/artifact_generated.h"
+
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace llmc::runtime {
+
+namespace {
+
+// The header: fixed, little-endian, 64 bytes.
+//   0  magic "\x89LLMC\r\n\x1a" (binary, catches text-mode mangling)
+//   8  u32 format version        12  u32 header size (64)
+//   16 u64 manifest offset       24  u64 manifest size
+//   32 u64 manifest XXH3-64      40  u64 file size
+//   48 16 bytes reserved, zero
+constexpr char kMagic[8] = {'\x89', 'L', 'L', 'M', 'C', '\r', '\n', '\x1a'};
+constexpr size_t kHeaderSize = 64;
+
+struct Header {
+  uint32_t version = 0, headerSize = 0;
+  uint64_t manifestOffset = 0, manifestSize = 0, manifestHash = 0,
+           fileSize = 0;
+};
+
+void put(uint8_t *at, uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i)
+    at[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+uint64_t get(const uint8_t *at, int bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i)
+    value |= uint64_t(at[i]) << (8 * i);
+  return value;
+}
+
+std::vector<uint8_t> encodeHeader(const Header &h) {
+  std::vector<uint8_t> out(kHeaderSize, 0);
+  std::memcpy(out.data(), kMagic, sizeof(kMagic));
+  put(&out[8], h.version, 4);
+  put(&out[12], h.headerSize, 4);
+  put(&out[16], h.manifestOffset, 8);
+  put(&out[24], h.manifestSize, 8);
+  put(&out[32], h.manifestHash, 8);
+  put(&out[40], h.fileSize, 8);
+  return out;
+}
+
+uint64_t alignUp(uint64_t value) {
+  return (value + kArtifactAlignment - 1) / kArtifactAlignment *
+         kArtifactAlignment;
+}
+
+std::string errnoText() { return std::strerror(errno); }
+
+/// Writes all of `size` bytes or fails.
+Status writeAll(int fd, const void *data, size_t size) {
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return Status::error("write failed: " + errnoText());
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Writing
+//===----------------------------------------------------------------------===//
+
+ArtifactWriter::ArtifactWriter(std::string producer, std::string target,
+                               ModelInfo model)
+    : producer_(std::move(producer)), target_(std::move(target)),
+      model_(std::move(model)) {}
+
+Status ArtifactWriter::addSection(std::string name, const void *data,
+                                  size_t size) {
+  if (name.empty())
+    return Status::error("a section needs a name");
+  for (const PendingSection &section : sections_)
+    if (section.name == name)
+      return Status::error("section '" + name + "' is added twice");
+  sections_.push_back({std::move(name), data, size});
+  return Status::success();
+}
+
+Status ArtifactWriter::write(const std::string &path) const {
+  // Lay the sections out after the header, then the manifest.
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<format::Section>> entries;
+  std::vector<uint64_t> offsets;
+  uint64_t end = kHeaderSize;
+  for (const PendingSection &section : sections_) {
+    uint64_t offset = alignUp(end);
+    offsets.push_back(offset);
+    uint64_t hash = XXH3_64bits(section.data, section.size);
+    entries.push_back(format::CreateSection(
+        fbb, fbb.CreateString(section.name), offset, section.size, hash));
+    end = offset + section.size;
+  }
+  auto model = format::CreateModelInfo(
+      fbb, model_.vocabSize, model_.bosId, fbb.CreateVector(model_.eosIds),
+      model_.maxSeq);
+  auto manifest = format::CreateManifest(
+      fbb, fbb.CreateString(producer_), fbb.CreateString(target_), model,
+      fbb.CreateVector(entries));
+  format::FinishManifestBuffer(fbb, manifest);
+
+  Header header;
+  header.version = kArtifactFormatVersion;
+  header.headerSize = kHeaderSize;
+  header.manifestOffset = alignUp(end);
+  header.manifestSize = fbb.GetSize();
+  header.manifestHash = XXH3_64bits(fbb.GetBufferPointer(), fbb.GetSize());
+  header.fileSize = header.manifestOffset + header.manifestSize;
+
+  // A temporary name that is not the artifact's, renamed when complete.
+  std::string temporary = path + ".partial-" + std::to_string(::getpid());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0644);
+  if (fd < 0)
+    return Status::error("cannot create '" + temporary + "': " + errnoText());
+  auto fail = [&](Status status) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return status.withContext("writing '" + path + "'");
+  };
+  static const uint8_t zeros[kArtifactAlignment] = {};
+  std::vector<uint8_t> head = encodeHeader(header);
+  if (Status s = writeAll(fd, head.data(), head.size()); !s)
+    return fail(s);
+  uint64_t position = kHeaderSize;
+  auto padTo = [&](uint64_t offset) {
+    Status s = writeAll(fd, zeros, offset - position);
+    position = offset;
+    return s;
+  };
+  for (size_t i = 0; i < sections_.size(); ++i) {
+    if (Status s = padTo(offsets[i]); !s)
+      return fail(s);
+    if (Status s = writeAll(fd, sections_[i].data, sections_[i].size); !s)
+      return fail(s);
+    position += sections_[i].size;
+  }
+  if (Status s = padTo(header.manifestOffset); !s)
+    return fail(s);
+  if (Status s = writeAll(fd, fbb.GetBufferPointer(), fbb.GetSize()); !s)
+    return fail(s);
+  if (::fsync(fd) != 0)
+    return fail(Status::error("fsync failed: " + errnoText()));
+  if (::close(fd) != 0) {
+    ::unlink(temporary.c_str());
+    return Status::error("writing '" + path + "': close failed: " +
+                         errnoText());
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    Status s = Status::error("cannot rename '" + temporary + "' to '" + path +
+                             "': " + errnoText());
+    ::unlink(temporary.c_str());
+    return s;
+  }
+  return Status::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reading
+//===----------------------------------------------------------------------===//
+
+struct Artifact::Mapping {
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+  ~Mapping() {
+    if (data)
+      ::munmap(const_cast<uint8_t *>(data), size);
+  }
+};
+
+Artifact::Artifact(Artifact &&) noexcept = default;
+Artifact &Artifact::operator=(Artifact &&) noexcept = default;
+Artifact::~Artifact() = default;
+
+Expected<Artifact> Artifact::open(const std::string &path) {
+  auto error = [&](const std::string &message) {
+    return Status::error(path + ": " + message);
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error("cannot open: " + errnoText());
+  struct stat info;
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    return error("cannot stat: " + errnoText());
+  }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return error("not a regular file");
+  }
+  size_t size = static_cast<size_t>(info.st_size);
+  if (size < kHeaderSize) {
+    ::close(fd);
+    return error("is " + std::to_string(size) +
+                 " bytes, shorter than the 64-byte header: truncated, or not "
+                 "an llmc artifact");
+  }
+  void *mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED)
+    return error("cannot map: " + errnoText());
+  Artifact artifact;
+  artifact.mapping_ = std::make_unique<Mapping>();
+  artifact.mapping_->data = static_cast<const uint8_t *>(mapped);
+  artifact.mapping_->size = size;
+  const uint8_t *bytes = artifact.mapping_->data;
+
+  if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0)
+    return error("not an llmc artifact (bad magic)");
+  Header h;
+  h.version = static_cast<uint32_t>(get(bytes + 8, 4));
+  h.headerSize = static_cast<uint32_t>(get(bytes + 12, 4));
+  h.manifestOffset = get(bytes + 16, 8);
+  h.manifestSize = get(bytes + 24, 8);
+  h.manifestHash = get(bytes + 32, 8);
+  h.fileSize = get(bytes + 40, 8);
+  if (h.version == 0)
+    return error("format version 0 is invalid");
+  if (h.version > kArtifactFormatVersion)
+    return error("format version " + std::to_string(h.version) +
+                 " is newer than this llmc reads (" +
+                 std::to_string(kArtifactFormatVersion) +
+                 "): update llmc or recompile the model");
+  if (h.headerSize != kHeaderSize)
+    return error("header size " + std::to_string(h.headerSize) +
+                 " is not 64");
+  if (h.fileSize != size)
+    return error("truncated or extended: the header says " +
+                 std::to_string(h.fileSize) + " bytes, the file has " +
+                 std::to_string(size));
+  if (h.manifestOffset < kHeaderSize || h.manifestOffset > size ||
+      h.manifestSize > size - h.manifestOffset)
+    return error("manifest range [" + std::to_string(h.manifestOffset) +
+                 ", +" + std::to_string(h.manifestSize) +
+                 ") lies outside the file");
+  const uint8_t *manifestBytes = bytes + h.manifestOffset;
+  if (XXH3_64bits(manifestBytes, h.manifestSize) != h.manifestHash)
+    return error("manifest checksum mismatch: the file is corrupted");
+  flatbuffers::Verifier verifier(manifestBytes, h.manifestSize);
+  if (!format::VerifyManifestBuffer(verifier))
+    return error("the manifest is not a valid llmc manifest");
+  const format::Manifest *manifest = format::GetManifest(manifestBytes);
+
+  artifact.formatVersion_ = h.version;
+  artifact.producer_ = manifest->producer()->str();
+  artifact.target_ = manifest->target()->str();
+  if (const format::ModelInfo *model = manifest->model()) {
+    artifact.model_.vocabSize = model->vocab_size();
+    artifact.model_.bosId = model->bos_id();
+    if (model->eos_ids())
+      artifact.model_.eosIds.assign(model->eos_ids()->begin(),
+                                    model->eos_ids()->end());
+    artifact.model_.maxSeq = model->max_seq();
+  }
+  if (manifest->sections())
+    for (const format::Section *section : *manifest->sections()) {
+      std::string name = section->name()->str();
+      uint64_t offset = section->offset(), length = section->size();
+      if (offset % kArtifactAlignment != 0)
+        return error("section '" + name + "' at offset " +
+                     std::to_string(offset) + " is not 64-byte aligned");
+      if (offset < kHeaderSize || offset > h.manifestOffset ||
+          length > h.manifestOffset - offset)
+        return error("section '" + name + "' [" + std::to_string(offset) +
+                     ", +" + std::to_string(length) +
+                     ") lies outside the data area");
+      if (XXH3_64bits(bytes + offset, length) != section->xxh3())
+        return error("section '" + name +
+                     "' checksum mismatch: the file is corrupted");
+      for (const std::string &seen : artifact.names_)
+        if (seen == name)
+          return error("section '" + name + "' appears twice");
+      artifact.names_.push_back(name);
+      artifact.sections_.push_back({bytes + offset, length});
+    }
+  return artifact;
+}
+
+Expected<Bytes> Artifact::section(const std::string &name) const {
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (names_[i] == name)
+      return sections_[i];
+  return Status::error("the artifact has no section '" + name + "'");
+}
+
+} // namespace llmc::runtime

@@ -1,0 +1,97 @@
+//===- Artifact.h - the .llmc file: writing, and mapping it back ----------===//
+//
+// The artifact is the only contract between compiler and runtime
+// (docs/artifact-format.md): a 64-byte header (magic, format version, where
+// the manifest is), 64-byte aligned sections (weights, plan), and a
+// FlatBuffers manifest naming each section with its XXH3-64 checksum.
+// Writers go through a temporary file renamed into place, so a killed
+// compile leaves no artifact behind; readers mmap the file and check every
+// bound and checksum before handing out a byte.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_FORMAT_ARTIFACT_H
+#define LLMC_RUNTIME_FORMAT_ARTIFACT_H
+
+#include "runtime/support/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llmc::runtime {
+
+/// The newest format version this code reads and the one it writes.
+constexpr uint32_t kArtifactFormatVersion = 1;
+/// Sections start at multiples of this many bytes.
+constexpr uint64_t kArtifactAlignment = 64;
+
+struct ModelInfo {
+  int64_t vocabSize = 0;
+  int64_t bosId = -1;
+  std::vector<int64_t> eosIds;
+  int64_t maxSeq = 0;
+};
+
+/// A read-only view of a section's bytes (valid while its Artifact lives).
+struct Bytes {
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+};
+
+class ArtifactWriter {
+public:
+  ArtifactWriter(std::string producer, std::string target, ModelInfo model);
+
+  /// Adds a section whose bytes stay owned by the caller until write().
+  Status addSection(std::string name, const void *data, size_t size);
+
+  /// Writes the artifact to `path` through a temporary file in the same
+  /// folder, renamed into place once complete and synced.
+  Status write(const std::string &path) const;
+
+private:
+  struct PendingSection {
+    std::string name;
+    const void *data;
+    size_t size;
+  };
+  std::string producer_, target_;
+  ModelInfo model_;
+  std::vector<PendingSection> sections_;
+};
+
+class Artifact {
+public:
+  /// Maps `path` and verifies the header, the manifest and every section.
+  static Expected<Artifact> open(const std::string &path);
+
+  Artifact(Artifact &&) noexcept;
+  Artifact &operator=(Artifact &&) noexcept;
+  ~Artifact();
+
+  uint32_t formatVersion() const { return formatVersion_; }
+  const std::string &producer() const { return producer_; }
+  const std::string &target() const { return target_; }
+  const ModelInfo &model() const { return model_; }
+  const std::vector<std::string> &sectionNames() const { return names_; }
+
+  /// A section's bytes, or an error naming the missing section.
+  Expected<Bytes> section(const std::string &name) const;
+
+private:
+  Artifact() = default;
+  struct Mapping;
+  std::unique_ptr<Mapping> mapping_;
+  uint32_t formatVersion_ = 0;
+  std::string producer_, target_;
+  ModelInfo model_;
+  std::vector<std::string> names_;
+  std::vector<Bytes> sections_;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_FORMAT_ARTIFACT_H
