@@ -29,8 +29,7 @@ constexpr size_t kHeaderSize = 64;
 
 struct Header {
   uint32_t version = 0, headerSize = 0;
-  uint64_t manifestOffset = 0, manifestSize = 0, manifestHash = 0,
-           fileSize = 0;
+  uint64_t manifestOffset = 0, manifestSize = 0, manifestHash = 0, fileSize = 0;
 };
 
 void put(uint8_t *at, uint64_t value, int bytes) {
@@ -112,16 +111,16 @@ Status ArtifactWriter::write(const std::string &path) const {
     uint64_t offset = alignUp(end);
     offsets.push_back(offset);
     uint64_t hash = XXH3_64bits(section.data, section.size);
-    entries.push_back(format::CreateSection(
-        fbb, fbb.CreateString(section.name), offset, section.size, hash));
+    entries.push_back(format::CreateSection(fbb, fbb.CreateString(section.name),
+                                            offset, section.size, hash));
     end = offset + section.size;
   }
-  auto model = format::CreateModelInfo(
-      fbb, model_.vocabSize, model_.bosId, fbb.CreateVector(model_.eosIds),
-      model_.maxSeq);
-  auto manifest = format::CreateManifest(
-      fbb, fbb.CreateString(producer_), fbb.CreateString(target_), model,
-      fbb.CreateVector(entries));
+  auto model =
+      format::CreateModelInfo(fbb, model_.vocabSize, model_.bosId,
+                              fbb.CreateVector(model_.eosIds), model_.maxSeq);
+  auto manifest = format::CreateManifest(fbb, fbb.CreateString(producer_),
+                                         fbb.CreateString(target_), model,
+                                         fbb.CreateVector(entries));
   format::FinishManifestBuffer(fbb, manifest);
 
   Header header;
@@ -134,8 +133,8 @@ Status ArtifactWriter::write(const std::string &path) const {
 
   // A temporary name that is not the artifact's, renamed when complete.
   std::string temporary = path + ".partial-" + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0644);
+  int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return Status::error("cannot create '" + temporary + "': " + errnoText());
   auto fail = [&](Status status) {
@@ -168,8 +167,8 @@ Status ArtifactWriter::write(const std::string &path) const {
     return fail(Status::error("fsync failed: " + errnoText()));
   if (::close(fd) != 0) {
     ::unlink(temporary.c_str());
-    return Status::error("writing '" + path + "': close failed: " +
-                         errnoText());
+    return Status::error("writing '" + path +
+                         "': close failed: " + errnoText());
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     Status s = Status::error("cannot rename '" + temporary + "' to '" + path +
@@ -247,17 +246,15 @@ Expected<Artifact> Artifact::open(const std::string &path) {
                  std::to_string(kArtifactFormatVersion) +
                  "): update llmc or recompile the model");
   if (h.headerSize != kHeaderSize)
-    return error("header size " + std::to_string(h.headerSize) +
-                 " is not 64");
+    return error("header size " + std::to_string(h.headerSize) + " is not 64");
   if (h.fileSize != size)
     return error("truncated or extended: the header says " +
                  std::to_string(h.fileSize) + " bytes, the file has " +
                  std::to_string(size));
   if (h.manifestOffset < kHeaderSize || h.manifestOffset > size ||
       h.manifestSize > size - h.manifestOffset)
-    return error("manifest range [" + std::to_string(h.manifestOffset) +
-                 ", +" + std::to_string(h.manifestSize) +
-                 ") lies outside the file");
+    return error("manifest range [" + std::to_string(h.manifestOffset) + ", +" +
+                 std::to_string(h.manifestSize) + ") lies outside the file");
   const uint8_t *manifestBytes = bytes + h.manifestOffset;
   if (XXH3_64bits(manifestBytes, h.manifestSize) != h.manifestHash)
     return error("manifest checksum mismatch: the file is corrupted");

@@ -55,8 +55,8 @@ protected:
     model.eosIds = {2};
     model.maxSeq = 256;
     ArtifactWriter writer("llmc test", "cpu", model);
-    if (Status s = writer.addSection(
-            "weights", weights_.data(), weights_.size() * sizeof(float));
+    if (Status s = writer.addSection("weights", weights_.data(),
+                                     weights_.size() * sizeof(float));
         !s)
       return s;
     if (Status s = writer.addSection("plan", plan_.data(), plan_.size()); !s)

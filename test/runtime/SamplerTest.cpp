@@ -1,0 +1,134 @@
+//===- SamplerTest.cpp - sampling frequencies and determinism -------------===//
+
+#include "runtime/sampler/Sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+using namespace llmc::runtime;
+
+namespace {
+
+Sampler make(const SamplingParams &params) {
+  Expected<Sampler> sampler = Sampler::create(params);
+  EXPECT_TRUE(sampler.ok()) << sampler.status().message();
+  return std::move(sampler.value());
+}
+
+// Sorted by decreasing logit, so the intended distribution below is easy to
+// write down independently of the sampler's code.
+const std::vector<float> kLogits = {2.0f, 1.5f, 1.0f, 0.5f,
+                                    0.0f, -0.5f, -1.0f, -3.0f};
+
+/// softmax(logits / t) over the first k, then the shortest prefix whose
+/// mass reaches p, renormalized.
+std::vector<double> intended(double t, size_t k, double p) {
+  std::vector<double> probs(kLogits.size(), 0.0);
+  double total = 0.0;
+  for (size_t i = 0; i < k; ++i)
+    total += probs[i] = std::exp(kLogits[i] / t);
+  double running = 0.0;
+  size_t kept = 0;
+  while (kept < k && running < p)
+    running += probs[kept++] / total;
+  double keptTotal = 0.0;
+  for (size_t i = 0; i < probs.size(); ++i) {
+    if (i >= kept)
+      probs[i] = 0.0;
+    keptTotal += probs[i];
+  }
+  for (double &q : probs)
+    q /= keptTotal;
+  return probs;
+}
+
+/// Pearson's chi-square of `counts` against `probs` (cells with p > 0).
+double chiSquare(const std::vector<int> &counts,
+                 const std::vector<double> &probs, int draws, int &cells) {
+  double statistic = 0.0;
+  cells = 0;
+  for (size_t i = 0; i < probs.size(); ++i) {
+    if (probs[i] == 0.0)
+      continue;
+    double expected = probs[i] * draws;
+    statistic += (counts[i] - expected) * (counts[i] - expected) / expected;
+    ++cells;
+  }
+  return statistic;
+}
+
+// Upper 0.1% points of the chi-square distribution, by degrees of freedom.
+const double kCritical[] = {0, 10.83, 13.82, 16.27, 18.47, 20.52, 22.46};
+
+TEST(Sampler, GreedyTakesTheFirstMaximum) {
+  Sampler sampler = make({});
+  std::vector<float> logits = {0.1f, 3.0f, -1.0f, 3.0f};
+  EXPECT_EQ(sampler.sample(logits.data(), logits.size()), 1);
+}
+
+TEST(Sampler, FrequenciesMatchTemperatureTopKTopP) {
+  const double t = 0.8, p = 0.9;
+  const size_t k = 6;
+  Sampler sampler = make({float(t), int64_t(k), float(p), /*seed=*/1234});
+  const int draws = 50000;
+  std::vector<int> counts(kLogits.size(), 0);
+  for (int i = 0; i < draws; ++i)
+    ++counts[sampler.sample(kLogits.data(), kLogits.size())];
+  std::vector<double> probs = intended(t, k, p);
+  // Filtered-out tokens never come up.
+  for (size_t i = 0; i < probs.size(); ++i)
+    if (probs[i] == 0.0)
+      EXPECT_EQ(counts[i], 0) << "token " << i;
+  int cells;
+  double statistic = chiSquare(counts, probs, draws, cells);
+  ASSERT_GE(cells, 3);
+  ASSERT_LE(cells - 1, 6);
+  EXPECT_LT(statistic, kCritical[cells - 1]);
+  // The test has power: the same draws are far from what temperature 1
+  // without top-k/top-p would give.
+  int wrongCells;
+  double wrong =
+      chiSquare(counts, intended(1.0, kLogits.size(), 1.0), draws, wrongCells);
+  EXPECT_GT(wrong, 100 * kCritical[6]);
+}
+
+TEST(Sampler, SameSeedSameTokensOtherSeedOthers) {
+  SamplingParams params{1.0f, 0, 1.0f, 7};
+  Sampler a = make(params), b = make(params);
+  params.seed = 8;
+  Sampler c = make(params);
+  std::vector<int64_t> fromA, fromB, fromC;
+  for (int i = 0; i < 200; ++i) {
+    fromA.push_back(a.sample(kLogits.data(), kLogits.size()));
+    fromB.push_back(b.sample(kLogits.data(), kLogits.size()));
+    fromC.push_back(c.sample(kLogits.data(), kLogits.size()));
+  }
+  EXPECT_EQ(fromA, fromB);
+  EXPECT_NE(fromA, fromC);
+}
+
+TEST(Sampler, NarrowFiltersLeaveOneToken) {
+  Sampler topOne = make({1.0f, 1, 1.0f, 3});
+  Sampler tinyP = make({1.0f, 0, 0.01f, 3});
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(topOne.sample(kLogits.data(), kLogits.size()), 0);
+    EXPECT_EQ(tinyP.sample(kLogits.data(), kLogits.size()), 0);
+  }
+}
+
+TEST(Sampler, RejectsBadParameters) {
+  auto message = [](SamplingParams params) {
+    Expected<Sampler> sampler = Sampler::create(params);
+    return sampler.ok() ? std::string() : sampler.status().message();
+  };
+  EXPECT_EQ(message({-1.0f, 0, 1.0f, 0}),
+            "temperature must be a finite number >= 0, got -1.000000");
+  EXPECT_EQ(message({1.0f, -2, 1.0f, 0}),
+            "top-k must be >= 0 (0: off), got -2");
+  EXPECT_EQ(message({1.0f, 0, 0.0f, 0}), "top-p must be in (0, 1], got 0.000000");
+  EXPECT_EQ(message({1.0f, 0, 1.5f, 0}), "top-p must be in (0, 1], got 1.500000");
+}
+
+} // namespace
