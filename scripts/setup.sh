@@ -11,9 +11,9 @@ APT_PACKAGES=(
   # MLIR/LLVM 22 (bookworm-security); 22 and 19 cannot be installed together
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   # the runtime: artifact manifest schema and section checksums
-  flatbuffers-compiler libflatbuffers-dev libxxhash-dev
+  flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
   # tests
-  libgtest-dev googletest
+  libgtest-dev googletest nlohmann-json3-dev
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)
   python3-torch python3-onnx libopenblas0-pthread
 )

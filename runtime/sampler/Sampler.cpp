@@ -34,9 +34,8 @@ std::vector<double> Sampler::distribution(const float *logits,
   // Tokens by decreasing logit (ties: lower id first), then the kept prefix.
   std::vector<size_t> order(vocab);
   std::iota(order.begin(), order.end(), size_t(0));
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return logits[a] > logits[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return logits[a] > logits[b]; });
   size_t kept = vocab;
   if (params_.topK > 0)
     kept = std::min(kept, static_cast<size_t>(params_.topK));

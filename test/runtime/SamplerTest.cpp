@@ -19,7 +19,7 @@ Sampler make(const SamplingParams &params) {
 
 // Sorted by decreasing logit, so the intended distribution below is easy to
 // write down independently of the sampler's code.
-const std::vector<float> kLogits = {2.0f, 1.5f, 1.0f, 0.5f,
+const std::vector<float> kLogits = {2.0f, 1.5f,  1.0f,  0.5f,
                                     0.0f, -0.5f, -1.0f, -3.0f};
 
 /// softmax(logits / t) over the first k, then the shortest prefix whose
@@ -127,8 +127,10 @@ TEST(Sampler, RejectsBadParameters) {
             "temperature must be a finite number >= 0, got -1.000000");
   EXPECT_EQ(message({1.0f, -2, 1.0f, 0}),
             "top-k must be >= 0 (0: off), got -2");
-  EXPECT_EQ(message({1.0f, 0, 0.0f, 0}), "top-p must be in (0, 1], got 0.000000");
-  EXPECT_EQ(message({1.0f, 0, 1.5f, 0}), "top-p must be in (0, 1], got 1.500000");
+  EXPECT_EQ(message({1.0f, 0, 0.0f, 0}),
+            "top-p must be in (0, 1], got 0.000000");
+  EXPECT_EQ(message({1.0f, 0, 1.5f, 0}),
+            "top-p must be in (0, 1], got 1.500000");
 }
 
 } // namespace
