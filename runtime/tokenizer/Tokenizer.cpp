@@ -17,12 +17,13 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
   tokenizer.path_ = path;
   sentencepiece::util::Status status = tokenizer.processor_->Load(path);
   if (!status.ok())
-    return Status::error(path + ": not a SentencePiece model: " +
-                         status.ToString());
+    return Status::error(path +
+                         ": not a SentencePiece model: " + status.ToString());
   return tokenizer;
 }
 
-Expected<std::vector<int64_t>> Tokenizer::encode(const std::string &text) const {
+Expected<std::vector<int64_t>>
+Tokenizer::encode(const std::string &text) const {
   std::vector<int> ids;
   sentencepiece::util::Status status = processor_->Encode(text, &ids);
   if (!status.ok())

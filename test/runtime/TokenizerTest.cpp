@@ -87,9 +87,9 @@ TEST(Tokenizer, ReportsBadFilesAndIds) {
   Tokenizer tokenizer = load("fortunes3m.tokenizer.model");
   Expected<std::string> text = tokenizer.decode({5, 2048});
   ASSERT_FALSE(text.ok());
-  EXPECT_NE(text.status().message().find(
-                "token id 2048 is outside the vocabulary"),
-            std::string::npos);
+  EXPECT_NE(
+      text.status().message().find("token id 2048 is outside the vocabulary"),
+      std::string::npos);
 }
 
 } // namespace

@@ -1,0 +1,34 @@
+//===- Linear.h - y = x W^T + b on the CPU --------------------------------===//
+//
+// W is [n, k] row-major (llmc.linear's [out, in] layout: each output's
+// weights contiguous), x is [m, k], y is [m, n]. One entry point picks the
+// widest instruction set the CPU has (AVX2+FMA, else portable C++); decode
+// (m = 1) is a memory-bound sweep over W, prefill reuses each weight row
+// for four input rows at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_KERNELS_CPU_LINEAR_H
+#define LLMC_KERNELS_CPU_LINEAR_H
+
+#include <cstdint>
+
+namespace llmc::kernels {
+
+enum class CpuIsa { scalar, avx2 };
+
+/// The instruction set linear() uses on this CPU.
+CpuIsa selectedCpuIsa();
+
+/// y[m, n] = x[m, k] W[n, k]^T (+ bias[n] when not null).
+void linear(const float *x, const float *w, const float *bias, float *y,
+            int64_t m, int64_t n, int64_t k);
+
+/// The same with a chosen instruction set (tests compare the paths; the
+/// caller must know the CPU has it).
+void linearWith(CpuIsa isa, const float *x, const float *w, const float *bias,
+                float *y, int64_t m, int64_t n, int64_t k);
+
+} // namespace llmc::kernels
+
+#endif // LLMC_KERNELS_CPU_LINEAR_H

@@ -1,0 +1,116 @@
+//===- Transformer.cpp - norms, RoPE, activations, softmax, attention -----===//
+
+#include "kernels/cpu/Transformer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmc::kernels {
+
+void rmsNorm(const float *x, const float *w, float eps, float *y, int64_t rows,
+             int64_t dim) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *in = x + r * dim;
+    float *out = y + r * dim;
+    double squares = 0.0;
+    for (int64_t i = 0; i < dim; ++i)
+      squares += double(in[i]) * in[i];
+    float inverse = 1.0f / std::sqrt(float(squares / dim) + eps);
+    for (int64_t i = 0; i < dim; ++i)
+      out[i] = in[i] * inverse * w[i];
+  }
+}
+
+void layerNorm(const float *x, const float *w, const float *b, float eps,
+               float *y, int64_t rows, int64_t dim) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *in = x + r * dim;
+    float *out = y + r * dim;
+    double sum = 0.0;
+    for (int64_t i = 0; i < dim; ++i)
+      sum += in[i];
+    double mean = sum / dim, squares = 0.0;
+    for (int64_t i = 0; i < dim; ++i)
+      squares += (in[i] - mean) * (in[i] - mean);
+    float inverse = 1.0f / std::sqrt(float(squares / dim) + eps);
+    for (int64_t i = 0; i < dim; ++i)
+      out[i] = float(in[i] - mean) * inverse * w[i] + (b ? b[i] : 0.0f);
+  }
+}
+
+void rope(float *x, const float *cos, const float *sin,
+          const int64_t *positions, int64_t tokens, int64_t heads,
+          int64_t headDim, int64_t rotaryDim, RopePairs pairs) {
+  const int64_t half = rotaryDim / 2;
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float *c = cos + positions[t] * half, *s = sin + positions[t] * half;
+    for (int64_t h = 0; h < heads; ++h) {
+      float *v = x + (t * heads + h) * headDim;
+      for (int64_t i = 0; i < half; ++i) {
+        int64_t a = pairs == RopePairs::interleaved ? 2 * i : i;
+        int64_t b = pairs == RopePairs::interleaved ? 2 * i + 1 : i + half;
+        float re = v[a], im = v[b];
+        v[a] = re * c[i] - im * s[i];
+        v[b] = re * s[i] + im * c[i];
+      }
+    }
+  }
+}
+
+void silu(float *x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = x[i] / (1.0f + std::exp(-x[i]));
+}
+
+void gelu(float *x, int64_t n, bool tanhApproximation) {
+  if (tanhApproximation) {
+    const float c = std::sqrt(2.0f / float(M_PI));
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = 0.5f * x[i] *
+             (1.0f + std::tanh(c * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] / std::sqrt(2.0f)));
+}
+
+void softmax(float *x, int64_t rows, int64_t n) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = x + r * n;
+    float top = *std::max_element(row, row + n);
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n; ++i)
+      sum += row[i] = std::exp(row[i] - top);
+    for (int64_t i = 0; i < n; ++i)
+      row[i] /= sum;
+  }
+}
+
+void cachedAttention(const float *q, const float *keyCache,
+                     const float *valueCache, float *out, float *scores,
+                     int64_t queries, int64_t past, int64_t qHeads,
+                     int64_t kvHeads, int64_t headDim, int64_t capacity,
+                     float scale) {
+  const int64_t group = qHeads / kvHeads;
+  for (int64_t i = 0; i < queries; ++i)
+    for (int64_t h = 0; h < qHeads; ++h) {
+      const float *query = q + (i * qHeads + h) * headDim;
+      const float *keys = keyCache + (h / group) * capacity * headDim;
+      const float *values = valueCache + (h / group) * capacity * headDim;
+      const int64_t visible = past + i + 1;
+      for (int64_t j = 0; j < visible; ++j) {
+        float dot = 0.0f;
+        for (int64_t d = 0; d < headDim; ++d)
+          dot += query[d] * keys[j * headDim + d];
+        scores[j] = dot * scale;
+      }
+      softmax(scores, 1, visible);
+      float *o = out + (i * qHeads + h) * headDim;
+      std::fill(o, o + headDim, 0.0f);
+      for (int64_t j = 0; j < visible; ++j)
+        for (int64_t d = 0; d < headDim; ++d)
+          o[d] += scores[j] * values[j * headDim + d];
+    }
+}
+
+} // namespace llmc::kernels

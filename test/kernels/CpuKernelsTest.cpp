@@ -1,0 +1,204 @@
+//===- CpuKernelsTest.cpp - CPU kernels against their definitions ---------===//
+//
+// Each kernel is checked against the mathematical definition evaluated in
+// double precision here, and the AVX2 linear against the portable one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/cpu/CpuFeatures.h"
+#include "kernels/cpu/Linear.h"
+#include "kernels/cpu/Transformer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace llmc::kernels;
+
+namespace {
+
+std::vector<float> randomVector(size_t n, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = normal(engine);
+  return v;
+}
+
+TEST(CpuLinear, EveryPathMatchesTheDefinition) {
+  std::vector<CpuIsa> paths = {CpuIsa::scalar};
+  if (selectedCpuIsa() == CpuIsa::avx2)
+    paths.push_back(CpuIsa::avx2);
+  // Decode (m = 1), a partial block of rows, tails of k off the vector width.
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 37, 64},
+                         {3, 16, 13},
+                         {4, 8, 8},
+                         {7, 33, 171}}) {
+    std::vector<float> x = randomVector(m * k, 1), w = randomVector(n * k, 2),
+                       bias = randomVector(n, 3);
+    for (CpuIsa isa : paths) {
+      std::vector<float> y(m * n);
+      linearWith(isa, x.data(), w.data(), bias.data(), y.data(), m, n, k);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double expected = bias[j];
+          for (int64_t l = 0; l < k; ++l)
+            expected += double(x[i * k + l]) * w[j * k + l];
+          EXPECT_NEAR(y[i * n + j], expected, 1e-4 * (1 + std::abs(expected)))
+              << "isa " << int(isa) << " m=" << m << " n=" << n << " k=" << k;
+        }
+    }
+  }
+}
+
+TEST(CpuKernels, RmsNormAndLayerNorm) {
+  const int64_t rows = 3, dim = 10;
+  std::vector<float> x = randomVector(rows * dim, 4), w = randomVector(dim, 5),
+                     b = randomVector(dim, 6), y(rows * dim);
+  rmsNorm(x.data(), w.data(), 1e-5f, y.data(), rows, dim);
+  for (int64_t r = 0; r < rows; ++r) {
+    double squares = 0;
+    for (int64_t i = 0; i < dim; ++i)
+      squares += double(x[r * dim + i]) * x[r * dim + i];
+    double inverse = 1.0 / std::sqrt(squares / dim + 1e-5);
+    for (int64_t i = 0; i < dim; ++i)
+      EXPECT_NEAR(y[r * dim + i], x[r * dim + i] * inverse * w[i], 1e-5);
+  }
+  layerNorm(x.data(), w.data(), b.data(), 1e-5f, y.data(), rows, dim);
+  for (int64_t r = 0; r < rows; ++r) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < dim; ++i)
+      mean += x[r * dim + i] / double(dim);
+    for (int64_t i = 0; i < dim; ++i)
+      var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean) / dim;
+    for (int64_t i = 0; i < dim; ++i)
+      EXPECT_NEAR(y[r * dim + i],
+                  (x[r * dim + i] - mean) / std::sqrt(var + 1e-5) * w[i] + b[i],
+                  1e-5);
+  }
+}
+
+TEST(CpuKernels, RopeRotatesTheRightPairsAtEachPosition) {
+  const int64_t tokens = 2, heads = 2, headDim = 8, rotary = 6, half = 3,
+                positions = 10;
+  std::vector<float> cos(positions * half), sin(positions * half);
+  for (int64_t p = 0; p < positions; ++p)
+    for (int64_t i = 0; i < half; ++i) {
+      double angle = p * std::pow(10000.0, -2.0 * i / rotary);
+      cos[p * half + i] = std::cos(angle);
+      sin[p * half + i] = std::sin(angle);
+    }
+  std::vector<int64_t> at = {3, 7};
+  for (RopePairs pairs : {RopePairs::interleaved, RopePairs::half}) {
+    std::vector<float> x = randomVector(tokens * heads * headDim, 7), y = x;
+    rope(y.data(), cos.data(), sin.data(), at.data(), tokens, heads, headDim,
+         rotary, pairs);
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t h = 0; h < heads; ++h) {
+        const float *in = &x[(t * heads + h) * headDim];
+        const float *out = &y[(t * heads + h) * headDim];
+        for (int64_t i = 0; i < half; ++i) {
+          int64_t a = pairs == RopePairs::interleaved ? 2 * i : i;
+          int64_t b = pairs == RopePairs::interleaved ? 2 * i + 1 : i + half;
+          double angle = at[t] * std::pow(10000.0, -2.0 * i / rotary);
+          // (a + ib) * e^{i angle}
+          EXPECT_NEAR(out[a], in[a] * std::cos(angle) - in[b] * std::sin(angle),
+                      1e-5);
+          EXPECT_NEAR(out[b], in[a] * std::sin(angle) + in[b] * std::cos(angle),
+                      1e-5);
+        }
+        for (int64_t d = rotary; d < headDim; ++d)
+          EXPECT_EQ(out[d], in[d]); // beyond the rotary dimensions
+      }
+  }
+}
+
+TEST(CpuKernels, ActivationsAtKnownPoints) {
+  std::vector<float> x = {1.0f, -2.0f, 0.0f};
+  std::vector<float> s = x, exact = x, approx = x;
+  silu(s.data(), 3);
+  gelu(exact.data(), 3, false);
+  gelu(approx.data(), 3, true);
+  for (size_t i = 0; i < x.size(); ++i) {
+    double v = x[i];
+    EXPECT_NEAR(s[i], v / (1 + std::exp(-v)), 1e-6);
+    EXPECT_NEAR(exact[i], 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))), 1e-6);
+    EXPECT_NEAR(approx[i],
+                0.5 * v *
+                    (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                   (v + 0.044715 * v * v * v))),
+                1e-6);
+  }
+  EXPECT_NEAR(exact[0], 0.8413447, 1e-6); // Phi(1)
+}
+
+/// Attention by its definition, in double.
+std::vector<double> referenceAttention(const std::vector<float> &q,
+                                       const std::vector<float> &k,
+                                       const std::vector<float> &v,
+                                       int64_t queries, int64_t past,
+                                       int64_t qHeads, int64_t kvHeads,
+                                       int64_t d, int64_t capacity,
+                                       double scale) {
+  std::vector<double> out(queries * qHeads * d, 0.0);
+  for (int64_t i = 0; i < queries; ++i)
+    for (int64_t h = 0; h < qHeads; ++h) {
+      int64_t g = h / (qHeads / kvHeads);
+      std::vector<double> w;
+      double top = -INFINITY, sum = 0;
+      for (int64_t j = 0; j <= past + i; ++j) {
+        double dot = 0;
+        for (int64_t e = 0; e < d; ++e)
+          dot += double(q[(i * qHeads + h) * d + e]) *
+                 k[(g * capacity + j) * d + e];
+        w.push_back(dot * scale);
+        top = std::max(top, w.back());
+      }
+      for (double &x : w)
+        sum += x = std::exp(x - top);
+      for (int64_t j = 0; j <= past + i; ++j)
+        for (int64_t e = 0; e < d; ++e)
+          out[(i * qHeads + h) * d + e] +=
+              w[j] / sum * v[(g * capacity + j) * d + e];
+    }
+  return out;
+}
+
+TEST(CpuKernels, CachedAttentionIsCausalOverThePastWithGroupedHeads) {
+  const int64_t queries = 3, past = 4, qHeads = 4, kvHeads = 2, d = 8,
+                capacity = 16;
+  std::vector<float> q = randomVector(queries * qHeads * d, 8),
+                     k = randomVector(kvHeads * capacity * d, 9),
+                     v = randomVector(kvHeads * capacity * d, 10),
+                     out(queries * qHeads * d), scores(capacity);
+  const float scale = 1.0f / std::sqrt(float(d));
+  cachedAttention(q.data(), k.data(), v.data(), out.data(), scores.data(),
+                  queries, past, qHeads, kvHeads, d, capacity, scale);
+  std::vector<double> expected =
+      referenceAttention(q, k, v, queries, past, qHeads, kvHeads, d, capacity,
+                         scale);
+  for (size_t i = 0; i < out.size(); ++i)
+    EXPECT_NEAR(out[i], expected[i], 1e-5) << i;
+  // Keys after the last query's position never matter.
+  for (int64_t g = 0; g < kvHeads; ++g)
+    for (int64_t j = past + queries; j < capacity; ++j)
+      for (int64_t e = 0; e < d; ++e)
+        k[(g * capacity + j) * d + e] = v[(g * capacity + j) * d + e] = 1e6f;
+  std::vector<float> again(out.size());
+  cachedAttention(q.data(), k.data(), v.data(), again.data(), scores.data(),
+                  queries, past, qHeads, kvHeads, d, capacity, scale);
+  EXPECT_EQ(again, out);
+}
+
+TEST(CpuKernels, SoftmaxRowsSumToOne) {
+  std::vector<float> x = {1000.0f, 1001.0f, 999.0f, -5.0f, 0.0f, 5.0f};
+  softmax(x.data(), 2, 3);
+  EXPECT_NEAR(x[0] + x[1] + x[2], 1.0, 1e-6);
+  EXPECT_NEAR(x[1], 1.0 / (1.0 + std::exp(-1.0) + std::exp(-2.0)), 1e-6);
+  EXPECT_NEAR(x[5], 1.0 / (1.0 + std::exp(-5.0) + std::exp(-10.0)), 1e-6);
+}
+
+} // namespace
