@@ -126,23 +126,21 @@ TEST(CpuKernels, ActivationsAtKnownPoints) {
     double v = x[i];
     EXPECT_NEAR(s[i], v / (1 + std::exp(-v)), 1e-6);
     EXPECT_NEAR(exact[i], 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))), 1e-6);
-    EXPECT_NEAR(approx[i],
-                0.5 * v *
-                    (1 + std::tanh(std::sqrt(2 / M_PI) *
-                                   (v + 0.044715 * v * v * v))),
-                1e-6);
+    EXPECT_NEAR(
+        approx[i],
+        0.5 * v *
+            (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v))),
+        1e-6);
   }
   EXPECT_NEAR(exact[0], 0.8413447, 1e-6); // Phi(1)
 }
 
 /// Attention by its definition, in double.
-std::vector<double> referenceAttention(const std::vector<float> &q,
-                                       const std::vector<float> &k,
-                                       const std::vector<float> &v,
-                                       int64_t queries, int64_t past,
-                                       int64_t qHeads, int64_t kvHeads,
-                                       int64_t d, int64_t capacity,
-                                       double scale) {
+std::vector<double>
+referenceAttention(const std::vector<float> &q, const std::vector<float> &k,
+                   const std::vector<float> &v, int64_t queries, int64_t past,
+                   int64_t qHeads, int64_t kvHeads, int64_t d, int64_t capacity,
+                   double scale) {
   std::vector<double> out(queries * qHeads * d, 0.0);
   for (int64_t i = 0; i < queries; ++i)
     for (int64_t h = 0; h < qHeads; ++h) {
@@ -177,9 +175,8 @@ TEST(CpuKernels, CachedAttentionIsCausalOverThePastWithGroupedHeads) {
   const float scale = 1.0f / std::sqrt(float(d));
   cachedAttention(q.data(), k.data(), v.data(), out.data(), scores.data(),
                   queries, past, qHeads, kvHeads, d, capacity, scale);
-  std::vector<double> expected =
-      referenceAttention(q, k, v, queries, past, qHeads, kvHeads, d, capacity,
-                         scale);
+  std::vector<double> expected = referenceAttention(
+      q, k, v, queries, past, qHeads, kvHeads, d, capacity, scale);
   for (size_t i = 0; i < out.size(); ++i)
     EXPECT_NEAR(out[i], expected[i], 1e-5) << i;
   // Keys after the last query's position never matter.
