@@ -53,7 +53,8 @@ void ThreadPool::parallelFor(int64_t n,
                              int64_t grain) {
   if (n <= 0)
     return;
-  int64_t chunks = std::min<int64_t>(size(), (n + grain - 1) / std::max<int64_t>(grain, 1));
+  int64_t chunks =
+      std::min<int64_t>(size(), (n + grain - 1) / std::max<int64_t>(grain, 1));
   if (chunks <= 1 || workers_.empty()) {
     body(0, n);
     return;

@@ -33,8 +33,7 @@ public:
 
   /// Runs body over [0, n) in at most size() contiguous chunks of at least
   /// `grain` items. Not reentrant: body must not call parallelFor.
-  void parallelFor(int64_t n,
-                   const std::function<void(int64_t, int64_t)> &body,
+  void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)> &body,
                    int64_t grain = 1);
 
 private:

@@ -45,10 +45,13 @@ TEST(ThreadPool, UsesSeveralThreadsAndRespectsTheGrain) {
   EXPECT_EQ(chunks.size(), 4u);
   EXPECT_GE(ids.size(), 2u);
   chunks.clear();
-  pool.parallelFor(10, [&](int64_t begin, int64_t end) {
-    std::lock_guard<std::mutex> lock(mutex);
-    chunks.push_back({begin, end});
-  }, /*grain=*/8);
+  pool.parallelFor(
+      10,
+      [&](int64_t begin, int64_t end) {
+        std::lock_guard<std::mutex> lock(mutex);
+        chunks.push_back({begin, end});
+      },
+      /*grain=*/8);
   EXPECT_EQ(chunks.size(), 2u); // 10 items of grain 8: two chunks, not four
 }
 
