@@ -72,6 +72,28 @@ def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 
+def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
+  let summary = "Derive prefill and decode entry points over a KV cache";
+  let description = [{
+    From a full-sequence causal graph `@main(ids [batch, sequence]) ->
+    (logits, ...)` whose attention ops are raised (causal, no past), builds
+    `@decode(ids [batch, sequence], cache, position) -> (results..., cache)`
+    and `@prefill(ids, cache) -> (results..., cache)` (decode at position
+    0), and removes `@main`. The cache is one tensor [layers, 2, batch,
+    kv_heads, max_seq, head_dim]: before each attention, `kv_cache_read`
+    gives the layer's past as the attention's past operands and
+    `kv_cache_write` stores the new keys and values at the position; every
+    Range over the sequence (RoPE and position-embedding positions) is
+    offset by the position. The module records the layout in a
+    `llmc.kv_cache` attribute.
+  }];
+  let options = [
+    Option<"maxSeq", "max-seq", "int64_t", "2048",
+           "Positions the cache holds">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
   let summary = "Alternate shape folding and raising until neither changes the IR";
   let description = [{

@@ -282,3 +282,19 @@ func.func @mlp_biases(%x: tensor<4x64xf32>, %w1: tensor<172x64xf32>, %w2: tensor
   %0 = llmc.mlp gelu %x, %w1, %w2 biases(%b, %b) : tensor<4x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>, tensor<64xf32>, tensor<64xf32>
   return
 }
+
+// -----
+
+func.func @kv_cache_layer(%cache: tensor<2x2x1x4x64x8xf32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_read' op layer 2 is outside the cache's 2 layers}}
+  %k, %v = llmc.kv_cache_read %cache[2] before %pos : tensor<2x2x1x4x64x8xf32> -> tensor<1x?x4x8xf32>, tensor<1x?x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_cache_heads(%cache: tensor<2x2x1x4x64x8xf32>, %kv: tensor<1x3x2x8xf32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_write' op key 'tensor<1x3x2x8xf32>' does not fit the cache 'tensor<2x2x1x4x64x8xf32>'}}
+  %c = llmc.kv_cache_write %kv, %kv into %cache[0] at %pos : tensor<1x3x2x8xf32>, tensor<1x3x2x8xf32> -> tensor<2x2x1x4x64x8xf32>
+  return
+}

@@ -215,6 +215,15 @@ func.func @resource_weights(%x: tensor<?x2xf32, #llmc.dims<sequence>>) -> tensor
   return %1 : tensor<?x2xf32, #llmc.dims<sequence>>
 }
 
+// CHECK-LABEL: func.func @kv_cache
+// CHECK: %{{.*}}, %{{.*}} = llmc.kv_cache_read %arg0[1] before %arg2 : tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>> -> tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>
+// CHECK: llmc.kv_cache_write %arg1, %arg1 into %arg0[1] at %arg2 : tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>> -> tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>
+func.func @kv_cache(%cache: tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>, %kv: tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, %pos: tensor<i64>) -> (tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>) {
+  %k, %v = llmc.kv_cache_read %cache[1] before %pos : tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>> -> tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>
+  %c = llmc.kv_cache_write %kv, %kv into %cache[1] at %pos : tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>> -> tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>
+  return %k, %c : tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>
+}
+
 {-#
   dialect_resources: {
     builtin: {

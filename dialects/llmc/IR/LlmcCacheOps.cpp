@@ -1,0 +1,46 @@
+//===- LlmcCacheOps.cpp - verifiers of the KV-cache ops -------------------===//
+
+#include "dialects/llmc/IR/LlmcOps.h"
+
+using namespace mlir;
+using namespace llmc;
+
+/// Checks a [layers, 2, batch, kv_heads, max_seq, head_dim] cache, a layer
+/// in it, and a [batch, tokens, kv_heads, head_dim] tensor against it.
+static LogicalResult verifyCacheAccess(Operation *op, Value cache,
+                                       int64_t layer, Value tokens,
+                                       StringRef what) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  if (cacheType.getRank() != 6 || cacheType.getDimSize(1) != 2)
+    return op->emitOpError("expects a [layers, 2, batch, kv_heads, max_seq, "
+                           "head_dim] cache, got ")
+           << cacheType;
+  DimList cacheDims = getDims(cacheType);
+  if (cacheDims[0].isStatic() && (layer < 0 || layer >= cacheDims[0].getSize()))
+    return op->emitOpError("layer ")
+           << layer << " is outside the cache's " << cacheDims[0] << " layers";
+  auto type = cast<RankedTensorType>(tokens.getType());
+  if (type.getRank() != 4 ||
+      type.getElementType() != cacheType.getElementType())
+    return op->emitOpError() << what << " must be a 4-D [batch, tokens, "
+                             << "kv_heads, head_dim] tensor of "
+                             << cacheType.getElementType() << ", got " << type;
+  DimList dims = getDims(type);
+  if (!dimsAgree(dims[0], cacheDims[2]) || !dimsAgree(dims[2], cacheDims[3]) ||
+      !dimsAgree(dims[3], cacheDims[5]))
+    return op->emitOpError()
+           << what << " " << type << " does not fit the cache " << cacheType;
+  return success();
+}
+
+LogicalResult KvCacheReadOp::verify() {
+  if (getKeys().getType() != getValues().getType())
+    return emitOpError("keys and values must have one type");
+  return verifyCacheAccess(*this, getCache(), getLayer(), getKeys(), "keys");
+}
+
+LogicalResult KvCacheWriteOp::verify() {
+  if (getKey().getType() != getValue().getType())
+    return emitOpError("key and value must have one type");
+  return verifyCacheAccess(*this, getCache(), getLayer(), getKey(), "key");
+}

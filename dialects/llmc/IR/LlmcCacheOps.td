@@ -1,0 +1,53 @@
+//===- LlmcCacheOps.td - the KV cache the compiler introduces ---*- tablegen -*-===//
+//
+// llmc-kv-cache turns a full-sequence graph into prefill/decode entry points
+// over one preallocated cache tensor [layers, 2 (keys, values), batch,
+// kv_heads, max_seq, head_dim]; these ops read a layer's past from it and
+// write the new keys and values into it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_CACHE_OPS_TD
+#define LLMC_CACHE_OPS_TD
+
+// A position: a 0-D i64 tensor (printed without its type).
+def Llmc_Position : 0DTensorOf<[I64]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getI64Type())";
+}
+
+def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
+  let summary = "the keys and values of one layer at positions 0..position-1";
+  let description = [{
+    `keys` and `values` are [batch, position, kv_heads, head_dim]: the
+    attention's `past` operands.
+  }];
+  let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
+                       Llmc_Position:$position);
+  let results = (outs Llmc_FloatTensor:$keys, Llmc_FloatTensor:$values);
+  let assemblyFormat = [{
+    $cache `[` $layer `]` `before` $position attr-dict `:` type($cache) `->`
+    type($keys) `,` type($values)
+  }];
+  let hasVerifier = 1;
+}
+
+def Llmc_KvCacheWriteOp : Llmc_Op<"kv_cache_write",
+    [Pure, AllTypesMatch<["cache", "result"]>]> {
+  let summary = "store one layer's new keys and values from `position` on";
+  let description = [{
+    `key` and `value` are [batch, new, kv_heads, head_dim]; they land at
+    positions position..position+new-1 of layer `layer`. The result is the
+    updated cache.
+  }];
+  let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
+                       Llmc_Position:$position, Llmc_FloatTensor:$key,
+                       Llmc_FloatTensor:$value);
+  let results = (outs Llmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $key `,` $value `into` $cache `[` $layer `]` `at` $position attr-dict `:`
+    type($key) `,` type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // LLMC_CACHE_OPS_TD

@@ -1,0 +1,212 @@
+//===- KvCache.cpp - prefill and decode over a compiler-made KV cache -----===//
+//
+// See Passes.td: llmc-kv-cache.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_KVCACHE
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+using namespace llmc;
+
+namespace {
+
+struct CacheShape {
+  int64_t layers = 0, kvHeads = 0, headDim = 0;
+  Dim batch = Dim::unknown();
+  Type elementType;
+};
+
+/// The attention ops of `function` in program order, checked to be what the
+/// pass can give a cache: causal, no past or key mask, one kv shape.
+FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
+                                                  CacheShape &shape) {
+  SmallVector<AttentionOp> layers;
+  WalkResult walk = function.walk([&](AttentionOp op) {
+    if (!op.getCausal() || op.getPastKey() || op.getKeyMask()) {
+      op.emitError("llmc-kv-cache: expects causal attention without past or "
+                   "key mask (a graph that already carries a cache)");
+      return WalkResult::interrupt();
+    }
+    auto keyType = cast<RankedTensorType>(op.getKey().getType());
+    DimList dims = getDims(keyType);
+    if (!dims[2].isStatic() || !dims[3].isStatic()) {
+      op.emitError("llmc-kv-cache: kv heads and head_dim must be static");
+      return WalkResult::interrupt();
+    }
+    if (layers.empty()) {
+      shape.kvHeads = dims[2].getSize();
+      shape.headDim = dims[3].getSize();
+      shape.batch = dims[0];
+      shape.elementType = keyType.getElementType();
+    } else if (shape.kvHeads != dims[2].getSize() ||
+               shape.headDim != dims[3].getSize() ||
+               shape.elementType != keyType.getElementType()) {
+      op.emitError("llmc-kv-cache: layers differ in kv heads, head_dim or "
+                   "element type");
+      return WalkResult::interrupt();
+    }
+    layers.push_back(op);
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (layers.empty())
+    return function.emitError("llmc-kv-cache: no attention to give a cache");
+  shape.layers = layers.size();
+  return layers;
+}
+
+struct KvCache : llmc::impl::KvCacheBase<KvCache> {
+  using KvCacheBase::KvCacheBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      module.emitError("llmc-kv-cache: no @main function");
+      return signalPassFailure();
+    }
+    if (main.getNumArguments() < 1) {
+      main.emitError("llmc-kv-cache: @main takes no token ids");
+      return signalPassFailure();
+    }
+    auto ids = dyn_cast<RankedTensorType>(main.getArgument(0).getType());
+    if (!ids || ids.getRank() != 2 || !getDims(ids)[1].isNamed()) {
+      main.emitError("llmc-kv-cache: @main's first argument must be token "
+                     "ids [batch, sequence] with a named sequence extent");
+      return signalPassFailure();
+    }
+    CacheShape shape;
+    if (failed(collectLayers(main, shape)))
+      return signalPassFailure();
+    if (maxSeq < 1) {
+      module.emitError("llmc-kv-cache: max-seq must be positive");
+      return signalPassFailure();
+    }
+    Type cacheType =
+        buildTensorType({Dim::fixed(shape.layers), Dim::fixed(2), shape.batch,
+                         Dim::fixed(shape.kvHeads), Dim::fixed(maxSeq),
+                         Dim::fixed(shape.headDim)},
+                        shape.elementType);
+    func::FuncOp decode = buildDecode(main, cacheType, getDims(ids)[1]);
+    if (!decode)
+      return signalPassFailure();
+    buildPrefill(decode);
+    main.erase();
+    Builder b(module.getContext());
+    module->setAttr(
+        "llmc.kv_cache",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("layout",
+                            b.getStringAttr("layers, k/v, batch, kv_heads, "
+                                            "max_seq, head_dim")),
+             b.getNamedAttr("layers", b.getI64IntegerAttr(shape.layers)),
+             b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape.kvHeads)),
+             b.getNamedAttr("max_seq", b.getI64IntegerAttr(maxSeq)),
+             b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape.headDim))}));
+  }
+
+  /// @decode(ids, cache, position): @main with each attention reading its
+  /// past from the cache and writing its new keys and values into it.
+  func::FuncOp buildDecode(func::FuncOp main, Type cacheType, Dim sequence) {
+    OpBuilder b(main);
+    auto decode = cast<func::FuncOp>(b.clone(*main));
+    decode.setSymName("decode");
+    MLIRContext *context = main.getContext();
+    Type positionType = RankedTensorType::get({}, b.getI64Type());
+    unsigned cacheIndex = decode.getNumArguments();
+    if (failed(decode.insertArgument(
+            cacheIndex, cacheType,
+            b.getDictionaryAttr(
+                {b.getNamedAttr("llmc.name", b.getStringAttr("cache"))}),
+            decode.getLoc())) ||
+        failed(decode.insertArgument(
+            cacheIndex + 1, positionType,
+            b.getDictionaryAttr(
+                {b.getNamedAttr("llmc.name", b.getStringAttr("position"))}),
+            decode.getLoc())))
+      return func::FuncOp();
+    Value cache = decode.getArgument(cacheIndex);
+    Value position = decode.getArgument(cacheIndex + 1);
+
+    // Absolute positions: every Range over the sequence starts at position.
+    SmallVector<IotaOp> iotas;
+    decode.walk([&](IotaOp iota) {
+      DimList dims = getDims(iota.getType());
+      if (dims.size() == 1 && dims[0] == sequence)
+        iotas.push_back(iota);
+    });
+    for (IotaOp iota : iotas) {
+      b.setInsertionPointAfter(iota);
+      Value shifted = b.create<AddOp>(iota.getLoc(), iota.getType(),
+                                      iota.getResult(), position);
+      iota.getResult().replaceAllUsesExcept(shifted, shifted.getDefiningOp());
+    }
+
+    SmallVector<AttentionOp> layers;
+    decode.walk([&](AttentionOp op) { layers.push_back(op); });
+    StringAttr pastName = StringAttr::get(context, "past");
+    for (auto [layer, op] : llvm::enumerate(layers)) {
+      b.setInsertionPoint(op);
+      auto keyType = cast<RankedTensorType>(op.getKey().getType());
+      DimList pastDims = getDims(keyType);
+      pastDims[1] = Dim::named(pastName);
+      Type pastType = buildTensorType(pastDims, keyType.getElementType());
+      auto read = b.create<KvCacheReadOp>(op.getLoc(), pastType, pastType,
+                                          cache, int64_t(layer), position);
+      auto attention = b.create<AttentionOp>(
+          op.getLoc(), op.getType(), op.getQuery(), op.getKey(), op.getValue(),
+          read.getKeys(), read.getValues(), Value(), op.getCausalAttr(),
+          op.getScaleAttr());
+      cache = b.create<KvCacheWriteOp>(op.getLoc(), cacheType, cache,
+                                       int64_t(layer), position, op.getKey(),
+                                       op.getValue());
+      op.replaceAllUsesWith(attention.getResult());
+      op.erase();
+    }
+    // Return the cache too.
+    auto ret = cast<func::ReturnOp>(decode.getBody().back().getTerminator());
+    SmallVector<Value> results(ret.getOperands());
+    results.push_back(cache);
+    b.setInsertionPoint(ret);
+    b.create<func::ReturnOp>(ret.getLoc(), results);
+    ret.erase();
+    SmallVector<Type> resultTypes(decode.getResultTypes());
+    resultTypes.push_back(cacheType);
+    SmallVector<DictionaryAttr> resultAttrs;
+    decode.getAllResultAttrs(resultAttrs);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("llmc.name", b.getStringAttr("cache"))}));
+    decode.setType(
+        FunctionType::get(context, decode.getArgumentTypes(), resultTypes));
+    decode.setAllResultAttrs(resultAttrs);
+    return decode;
+  }
+
+  /// @prefill(ids, cache): @decode at position 0.
+  void buildPrefill(func::FuncOp decode) {
+    OpBuilder b(decode);
+    auto prefill = cast<func::FuncOp>(b.clone(*decode));
+    prefill.setSymName("prefill");
+    unsigned positionIndex = prefill.getNumArguments() - 1;
+    b.setInsertionPointToStart(&prefill.getBody().front());
+    Value zero = b.create<ConstantOp>(
+        prefill.getLoc(),
+        DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                               b.getI64IntegerAttr(0)));
+    prefill.getArgument(positionIndex).replaceAllUsesWith(zero);
+    (void)prefill.eraseArgument(positionIndex);
+  }
+};
+
+} // namespace
