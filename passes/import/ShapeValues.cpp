@@ -164,8 +164,11 @@ std::optional<DimList> evaluate(Value value, unsigned depth) {
           return std::nullopt;
         DimList dims;
         for (int64_t i = 0; i < slice.getType().getDimSize(0); ++i) {
-          int64_t index = slice.getOffsets()[0] + i * slice.getStrides()[0];
-          if (index >= int64_t(data->size()))
+          int64_t start = slice.getOffsets()[0];
+          if (start < 0)
+            start += int64_t(data->size());
+          int64_t index = start + i * slice.getStrides()[0];
+          if (index < 0 || index >= int64_t(data->size()))
             return std::nullopt;
           dims.push_back((*data)[index]);
         }

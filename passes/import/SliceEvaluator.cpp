@@ -428,7 +428,11 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         FailureOr<SmallVector<int64_t>> shape = shapeFromType();
         if (failed(shape))
           return failure();
-        ArrayRef<int64_t> offsets = s.getOffsets(), strides = s.getStrides();
+        SmallVector<int64_t> offsets(s.getOffsets());
+        ArrayRef<int64_t> strides = s.getStrides();
+        for (size_t d = 0; d < offsets.size(); ++d)
+          if (offsets[d] < 0)
+            offsets[d] += in[0]->shape[d];
         for (size_t d = 0; d < shape->size(); ++d)
           if ((*shape)[d] > 0 &&
               (offsets[d] + ((*shape)[d] - 1) * strides[d] >= in[0]->shape[d] ||

@@ -193,7 +193,9 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     return decode;
   }
 
-  /// @prefill(ids, cache): @decode at position 0.
+  /// @prefill(ids, cache): @decode at position 0, with the lm_head applied
+  /// to the last position only when the logits are returned as it makes
+  /// them.
   void buildPrefill(func::FuncOp decode) {
     OpBuilder b(decode);
     auto prefill = cast<func::FuncOp>(b.clone(*decode));
@@ -206,6 +208,33 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
                                b.getI64IntegerAttr(0)));
     prefill.getArgument(positionIndex).replaceAllUsesWith(zero);
     (void)prefill.eraseArgument(positionIndex);
+
+    SmallVector<LmHeadOp> heads;
+    prefill.walk([&](LmHeadOp head) { heads.push_back(head); });
+    auto ret = cast<func::ReturnOp>(prefill.getBody().back().getTerminator());
+    for (LmHeadOp head : heads) {
+      if (!head->hasOneUse() || *head->user_begin() != ret.getOperation())
+        continue;
+      auto hiddenType = cast<RankedTensorType>(head.getInput().getType());
+      int64_t rank = hiddenType.getRank();
+      if (rank < 2)
+        continue;
+      DimList dims = getDims(hiddenType);
+      dims[rank - 2] = Dim::fixed(1);
+      SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
+      offsets[rank - 2] = -1;
+      b.setInsertionPoint(head);
+      Value last = b.create<SliceOp>(
+          head.getLoc(), buildTensorType(dims, hiddenType.getElementType()),
+          head.getInput(), b.getDenseI64ArrayAttr(offsets),
+          b.getDenseI64ArrayAttr(strides));
+      auto lastHead = b.create<LmHeadOp>(head.getLoc(), last, head.getWeight());
+      head.replaceAllUsesWith(lastHead.getResult());
+      head.erase();
+    }
+    prefill.setType(FunctionType::get(prefill.getContext(),
+                                      prefill.getArgumentTypes(),
+                                      ret.getOperandTypes()));
   }
 };
 

@@ -597,9 +597,23 @@ LogicalResult SliceOp::verify() {
   DimList input = getDims(inputType), result = getDims(resultType);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t offset = getOffsets()[d], stride = getStrides()[d];
-    if (offset < 0 || stride < 1)
-      return emitOpError("dimension ")
-             << d << ": offset must be >= 0 and stride >= 1";
+    if (stride < 1)
+      return emitOpError("dimension ") << d << ": stride must be >= 1";
+    if (offset < 0) {
+      // From the end: the window must end before the extent does.
+      if (input[d].isStatic()) {
+        offset += input[d].getSize();
+        if (offset < 0)
+          return emitOpError("dimension ")
+                 << d << ": offset " << getOffsets()[d]
+                 << " is before the start of extent " << input[d].getSize();
+      } else if (result[d].isStatic() && result[d].getSize() > 0 &&
+                 offset + (result[d].getSize() - 1) * stride >= 0) {
+        return emitOpError("dimension ")
+               << d << " reads past its end: offset " << offset << ", size "
+               << result[d].getSize() << ", stride " << stride;
+      }
+    }
     if (input[d].isStatic() && result[d].isStatic() &&
         result[d].getSize() > 0 &&
         offset + (result[d].getSize() - 1) * stride >= input[d].getSize())
@@ -625,12 +639,17 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   if (!dense || !getType().hasStaticShape())
     return {};
+  ArrayRef<int64_t> extents = dense.getType().getShape();
   return rearrangeDense(
       dense, getType(),
       [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
         int64_t offset = 0;
-        for (size_t d = 0; d < index.size(); ++d)
-          offset += (getOffsets()[d] + index[d] * getStrides()[d]) * strides[d];
+        for (size_t d = 0; d < index.size(); ++d) {
+          int64_t start = getOffsets()[d];
+          if (start < 0)
+            start += extents[d];
+          offset += (start + index[d] * getStrides()[d]) * strides[d];
+        }
         return offset;
       });
 }

@@ -265,7 +265,9 @@ def Llmc_SliceOp : Llmc_Op<"slice", [Pure]> {
     Result element `i` along dimension `d` is input element
     `offsets[d] + i * strides[d]`. Sizes come from the result type, so a
     slice to a symbolic length (`mask[:sequence, :sequence]`) needs no
-    shape operand.
+    shape operand. A negative offset counts from the end of its dimension
+    (extent + offset): `offsets [0, -1, 0]` with a result extent of 1 is the
+    last position of a symbolic sequence.
   }];
   let arguments = (ins Llmc_Tensor:$input, DenseI64ArrayAttr:$offsets,
                        DenseI64ArrayAttr:$strides);

@@ -302,6 +302,22 @@ func.func @slice_bounds(%a: tensor<8x8xf32>) {
 
 // -----
 
+func.func @slice_from_end(%a: tensor<8x8xf32>, %b: tensor<?x8xf32, #llmc.dims<sequence>>) {
+  // expected-error @+1 {{'llmc.slice' op dimension 0: offset -9 is before the start of extent 8}}
+  %0 = llmc.slice %a offsets [-9, 0] strides [1, 1] : tensor<8x8xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_from_end_past(%b: tensor<?x8xf32, #llmc.dims<sequence>>) {
+  // expected-error @+1 {{'llmc.slice' op dimension 0 reads past its end: offset -1, size 2, stride 1}}
+  %0 = llmc.slice %b offsets [-1, 0] strides [1, 1] : tensor<?x8xf32, #llmc.dims<sequence>> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
 func.func @slice_attrs(%a: tensor<8x8xf32>) {
   // expected-error @+1 {{expected 2 offsets and strides}}
   %0 = llmc.slice %a offsets [0] strides [1, 1] : tensor<8x8xf32> -> tensor<8x4xf32>

@@ -92,6 +92,8 @@ func.func @primitive(%x: tensor<?x?x64xf32, #llmc.dims<batch, sequence>>,
   %causal = llmc.slice %mask offsets [0, 0] strides [1, 1] : tensor<256x256xf32> -> tensor<?x?xf32, #llmc.dims<sequence, sequence>>
   // CHECK: llmc.split %{{.*}} axis 2 : tensor<?x?x128xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x32xf32, #llmc.dims<batch, sequence>>, tensor<?x?x96xf32, #llmc.dims<batch, sequence>>
   %p:2 = llmc.split %cat axis 2 : tensor<?x?x128xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x32xf32, #llmc.dims<batch, sequence>>, tensor<?x?x96xf32, #llmc.dims<batch, sequence>>
+  // CHECK: llmc.slice %{{.*}} offsets [0, -1, 0] strides [1, 1, 1] : tensor<?x?x64xf32, #llmc.dims<batch, sequence>> -> tensor<?x1x64xf32, #llmc.dims<batch>>
+  %last = llmc.slice %x offsets [0, -1, 0] strides [1, 1, 1] : tensor<?x?x64xf32, #llmc.dims<batch, sequence>> -> tensor<?x1x64xf32, #llmc.dims<batch>>
   // CHECK: llmc.trilu %{{.*}} k 0 : tensor<256x256xf32>
   %tril = llmc.trilu %mask k 0 : tensor<256x256xf32>
   // CHECK: llmc.trilu %{{.*}} upper k 1 : tensor<256x256xf32>

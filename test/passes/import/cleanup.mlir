@@ -233,3 +233,15 @@ func.func @nonzero_bias(%x: tensor<4x8xf32>, %w: tensor<2x8xf32>) -> tensor<4x2x
   %y = llmc.linear %x, %w, %b : (tensor<4x8xf32>, tensor<2x8xf32>, tensor<2xf32>) -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
 }
+
+// -----
+
+// A slice from the end of a dense literal folds (the last two entries).
+// CHECK-LABEL: func.func @slice_from_end_folds
+// CHECK: %[[C:.*]] = llmc.constant dense<[3, 4]> : tensor<2xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @slice_from_end_folds() -> tensor<2xi64> {
+  %c = llmc.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  %s = llmc.slice %c offsets [-2] strides [1] : tensor<4xi64> -> tensor<2xi64>
+  return %s : tensor<2xi64>
+}
