@@ -86,6 +86,12 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     Range over the sequence (RoPE and position-embedding positions) is
     offset by the position. The module records the layout in a
     `llmc.kv_cache` attribute.
+
+    A graph that carries its own cache (optimum: past_key_values inputs,
+    present outputs, attention_mask, position_ids) is first made a
+    full-sequence graph: its attentions drop their past and key mask, the
+    presents leave the results, and position_ids become 0..s-1; these
+    entry points take no padding.
   }];
   let options = [
     Option<"maxSeq", "max-seq", "int64_t", "2048",

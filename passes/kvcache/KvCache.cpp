@@ -9,6 +9,8 @@
 #include "dialects/llmc/IR/LlmcOps.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_KVCACHE
@@ -66,6 +68,111 @@ FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
   return layers;
 }
 
+/// The function argument the exporter named `name`, if any.
+BlockArgument namedArgument(func::FuncOp function, StringRef name) {
+  for (BlockArgument arg : function.getArguments())
+    if (auto attr = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "llmc.onnx_name");
+        attr && attr.getValue() == name)
+      return arg;
+  return BlockArgument();
+}
+
+/// Looks through a [b, h, s, d] <-> [b, s, h, d] transpose.
+Value throughHeadSwap(Value value) {
+  if (auto transpose = value.getDefiningOp<TransposeOp>())
+    if (transpose.getPermutation() == ArrayRef<int64_t>{0, 2, 1, 3})
+      return transpose.getInput();
+  return value;
+}
+
+/// A graph that carries its own cache (optimum's past_key_values inputs and
+/// present outputs, attention_mask, position_ids) becomes a full-sequence
+/// graph: each attention drops its past and key mask, the presents
+/// (Concat(past, new)) leave the results, position_ids become 0..s-1, and
+/// the inputs nothing reads any more are removed. The compiler's cache then
+/// takes their place; padding (attention_mask zeros) is not supported by
+/// these entry points.
+LogicalResult absorbCacheInputs(func::FuncOp function) {
+  SmallVector<AttentionOp> withPast;
+  function.walk([&](AttentionOp op) {
+    if (op.getPastKey())
+      withPast.push_back(op);
+  });
+  if (withPast.empty())
+    return success();
+  OpBuilder b(function.getContext());
+  for (AttentionOp op : withPast) {
+    auto pastKey = dyn_cast<BlockArgument>(throughHeadSwap(op.getPastKey()));
+    auto pastValue =
+        dyn_cast<BlockArgument>(throughHeadSwap(op.getPastValue()));
+    if (!pastKey || !pastValue)
+      return op.emitError("llmc-kv-cache: the past keys and values must be "
+                          "inputs of the graph");
+    Value keyMask = op.getKeyMask();
+    if (keyMask && keyMask != namedArgument(function, "attention_mask"))
+      return op.emitError("llmc-kv-cache: the key mask must be the "
+                          "attention_mask input");
+    b.setInsertionPoint(op);
+    auto plain = b.create<AttentionOp>(
+        op.getLoc(), op.getType(), op.getQuery(), op.getKey(), op.getValue(),
+        Value(), Value(), Value(), op.getCausalAttr(), op.getScaleAttr());
+    op.replaceAllUsesWith(plain.getResult());
+    op.erase();
+  }
+  // Drop the presents: results that concatenate a past input with new ones.
+  auto ret = cast<func::ReturnOp>(function.getBody().back().getTerminator());
+  SmallVector<Value> kept;
+  SmallVector<Type> keptTypes;
+  SmallVector<DictionaryAttr> keptAttrs;
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    auto concat = value.getDefiningOp<ConcatOp>();
+    if (concat && concat.getInputs().size() == 2 &&
+        isa<BlockArgument>(concat.getInputs()[0]))
+      continue;
+    kept.push_back(value);
+    keptTypes.push_back(value.getType());
+    keptAttrs.push_back(function.getResultAttrDict(i));
+  }
+  b.setInsertionPoint(ret);
+  b.create<func::ReturnOp>(ret.getLoc(), kept);
+  ret.erase();
+  function.setType(FunctionType::get(function.getContext(),
+                                     function.getArgumentTypes(), keptTypes));
+  function.setAllResultAttrs(keptAttrs);
+  // Positions 0..s-1 (offset by the decode position later).
+  if (BlockArgument positions = namedArgument(function, "position_ids")) {
+    auto type = cast<RankedTensorType>(positions.getType());
+    DimList dims = getDims(type);
+    if (dims.size() != 2 || !dims[1].isNamed())
+      return function.emitError("llmc-kv-cache: position_ids must be "
+                                "[batch, sequence]");
+    b.setInsertionPointToStart(&function.getBody().front());
+    Type element = type.getElementType();
+    Value iota = b.create<IotaOp>(function.getLoc(),
+                                  buildTensorType({dims[1]}, element));
+    Value row = b.create<ReshapeOp>(
+        function.getLoc(), buildTensorType({Dim::fixed(1), dims[1]}, element),
+        iota);
+    Value all = b.create<ExpandOp>(function.getLoc(), type, row);
+    positions.replaceAllUsesWith(all);
+  }
+  // What fed only the presents and old masks is dead now.
+  for (Operation &op : llvm::make_early_inc_range(
+           llvm::reverse(function.getBody().front().getOperations())))
+    if (isOpTriviallyDead(&op))
+      op.erase();
+  // Inputs nothing reads any more: caches, attention_mask, position_ids.
+  for (int64_t i = int64_t(function.getNumArguments()) - 1; i > 0; --i) {
+    BlockArgument arg = function.getArgument(i);
+    if (!arg.use_empty())
+      return function.emitError("llmc-kv-cache: input ")
+             << i << " is still read after the cache inputs were replaced";
+    (void)function.eraseArgument(i);
+  }
+  return success();
+}
+
 struct KvCache : llmc::impl::KvCacheBase<KvCache> {
   using KvCacheBase::KvCacheBase;
 
@@ -76,6 +183,8 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       module.emitError("llmc-kv-cache: no @main function");
       return signalPassFailure();
     }
+    if (failed(absorbCacheInputs(main)))
+      return signalPassFailure();
     if (main.getNumArguments() < 1) {
       main.emitError("llmc-kv-cache: @main takes no token ids");
       return signalPassFailure();

@@ -25,6 +25,7 @@
 #include "passes/import/raise/Matchers.h"
 #include "passes/import/raise/RaisePatterns.h"
 
+#include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/import/SliceEvaluator.h"
 
@@ -307,19 +308,37 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
   return computed;
 }
 
-/// A [positions, d/2] table constant, held in a resource blob.
+/// A [positions, d/2] table constant, held in a resource blob at the start
+/// of the function; every layer computes the same angles, so an identical
+/// table made earlier is reused.
 Value createTable(PatternRewriter &rewriter, Location loc, StringRef name,
-                  ArrayRef<float> data, int64_t half, Type elementType) {
+                  ArrayRef<float> data, int64_t half, Type elementType,
+                  Block &entry) {
   auto f32Type = RankedTensorType::get(
       {static_cast<int64_t>(data.size()) / half, half}, rewriter.getF32Type());
   ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()),
                        data.size() * sizeof(float));
-  Value table =
-      ConstantOp::create(rewriter, loc,
-                         DenseResourceElementsAttr::get(
-                             f32Type, name,
-                             HeapAsmResourceBlob::allocateAndCopyWithAlign(
-                                 bytes, alignof(float))));
+  Value table;
+  for (auto constant : entry.getOps<ConstantOp>()) {
+    std::optional<ArrayRef<char>> existing =
+        getRawConstantData(constant.getValue());
+    if (constant.getType() == f32Type &&
+        isa<DenseResourceElementsAttr>(constant.getValue()) && existing &&
+        *existing == bytes) {
+      table = constant;
+      break;
+    }
+  }
+  if (!table) {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&entry);
+    table =
+        ConstantOp::create(rewriter, loc,
+                           DenseResourceElementsAttr::get(
+                               f32Type, name,
+                               HeapAsmResourceBlob::allocateAndCopyWithAlign(
+                                   bytes, alignof(float))));
+  }
   if (elementType == f32Type.getElementType())
     return table;
   return CastOp::create(rewriter, loc,
@@ -356,10 +375,11 @@ struct RaiseComputedHalfRope : OpRewritePattern<AddOp> {
             continue;
           Location loc = root.getLoc();
           Type elementType = type.getElementType();
+          Block &entry = root->getParentOfType<func::FuncOp>().front();
           Value cosTable = createTable(rewriter, loc, "rope_cos", cos->table,
-                                       headDim / 2, elementType);
+                                       headDim / 2, elementType, entry);
           Value sinTable = createTable(rewriter, loc, "rope_sin", sin->table,
-                                       headDim / 2, elementType);
+                                       headDim / 2, elementType, entry);
           // Positions: the position_ids input, or 0..sequence-1.
           Value at = cos->positions;
           if (at.getDefiningOp<IotaOp>())
