@@ -88,10 +88,12 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     `llmc.kv_cache` attribute.
 
     A graph that carries its own cache (optimum: past_key_values inputs,
-    present outputs, attention_mask, position_ids) is first made a
-    full-sequence graph: its attentions drop their past and key mask, the
-    presents leave the results, and position_ids become 0..s-1; these
-    entry points take no padding.
+    present outputs, attention_mask, position_ids; onnxruntime-genai: the
+    same with masks and RoPE positions computed from attention_mask) is
+    first made a full-sequence graph: its attentions drop their past and key
+    mask, the presents leave the results, and positions become 0..s-1
+    (those computed from attention_mask only after running them with a mask
+    of ones gives past + 0..s-1); these entry points take no padding.
   }];
   let options = [
     Option<"maxSeq", "max-seq", "int64_t", "2048",

@@ -568,6 +568,50 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           return failure();
         return out;
       })
+      .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(
+          [&](Operation *) -> FailureOr<EvalTensor> {
+            ArrayRef<int64_t> axes;
+            bool keep = false;
+            if (auto r = dyn_cast<ReduceSumOp>(op))
+              axes = r.getAxes(), keep = r.getKeepDims();
+            else if (auto r = dyn_cast<ReduceMeanOp>(op))
+              axes = r.getAxes(), keep = r.getKeepDims();
+            else if (auto r = dyn_cast<ReduceMaxOp>(op))
+              axes = r.getAxes(), keep = r.getKeepDims();
+            const EvalTensor &x = *in[0];
+            SmallVector<int64_t> kept(x.shape);
+            int64_t reduced = 1;
+            for (int64_t axis : axes) {
+              reduced *= x.shape[axis];
+              kept[axis] = 1;
+            }
+            EvalTensor out{kept, {}};
+            bool isMax = isa<ReduceMaxOp>(op);
+            out.data.assign(out.numElements(), isMax ? -INFINITY : 0.0);
+            SmallVector<int64_t> keptStrides = stridesOf(kept);
+            forEachIndex(x.shape, [&](ArrayRef<int64_t> index) {
+              int64_t target = 0;
+              for (size_t d = 0; d < index.size(); ++d)
+                if (kept[d] != 1 || x.shape[d] == 1)
+                  target += index[d] * keptStrides[d];
+              double v = x.at(index);
+              double &slot = out.data[target];
+              slot = isMax ? std::max(slot, v) : slot + v;
+            });
+            if (isa<ReduceMeanOp>(op))
+              for (double &v : out.data)
+                v /= double(reduced);
+            for (double &v : out.data)
+              v = convertTo(resultType, v);
+            if (!keep) {
+              SmallVector<int64_t> shape;
+              for (size_t d = 0; d < kept.size(); ++d)
+                if (!llvm::is_contained(axes, int64_t(d)))
+                  shape.push_back(kept[d]);
+              out.shape = shape;
+            }
+            return out;
+          })
       .Case([&](TriluOp t) -> FailureOr<EvalTensor> {
         EvalTensor out = *in[0];
         int64_t rank = out.shape.size();

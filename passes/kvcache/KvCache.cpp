@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/import/SliceEvaluator.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -86,6 +87,95 @@ Value throughHeadSwap(Value value) {
   return value;
 }
 
+/// Whether `value` is computed from constants, shapes and `input` alone.
+bool readsOnly(Value value, BlockArgument input) {
+  SmallVector<Value> worklist{value};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!worklist.empty()) {
+    Value next = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(next)) {
+      if (arg != input)
+        return false;
+      continue;
+    }
+    Operation *op = next.getDefiningOp();
+    if (!seen.insert(op).second || isa<ShapeOfOp>(op))
+      continue;
+    if (!isPure(op))
+      return false;
+    llvm::append_range(worklist, op->getOperands());
+  }
+  return true;
+}
+
+/// Rope positions that onnxruntime-genai computes from attention_mask
+/// (seqlens_k + 1 - s + i): with no padding they are past + i, which the
+/// decode entry point makes again from its position. Checked by running
+/// the computation with a mask of ones (total = past + sequence).
+LogicalResult replaceMaskDerivedPositions(func::FuncOp function,
+                                          BlockArgument attentionMask) {
+  SmallVector<RopeOp> ropes;
+  function.walk([&](RopeOp rope) {
+    if (readsOnly(rope.getPositions(), attentionMask) &&
+        !isa<BlockArgument>(rope.getPositions()))
+      ropes.push_back(rope);
+  });
+  if (ropes.empty())
+    return success();
+  auto maskType = cast<RankedTensorType>(attentionMask.getType());
+  OpBuilder b(function.getContext());
+  for (RopeOp rope : ropes) {
+    auto type = cast<RankedTensorType>(rope.getPositions().getType());
+    DimList dims = getDims(type);
+    if (!dims.back().isNamed())
+      return rope.emitError("llmc-kv-cache: rope positions need a named "
+                            "sequence extent");
+    // Sample extents: batch 2, sequence 3, past 4 (the mask's total 7).
+    llvm::StringMap<int64_t> extents;
+    for (Type argType : function.getArgumentTypes())
+      if (auto tensor = dyn_cast<RankedTensorType>(argType))
+        for (const Dim &dim : getDims(tensor))
+          if (dim.isNamed())
+            extents[dim.getName().getValue()] = 2;
+    const int64_t sequence = 3, past = 4;
+    extents[dims.back().getName().getValue()] = sequence;
+    DimList maskDims = getDims(maskType);
+    if (maskDims.size() != 2 || !maskDims[1].isNamed())
+      return rope.emitError("llmc-kv-cache: attention_mask must be [batch, "
+                            "total] with a named total");
+    extents[maskDims[1].getName().getValue()] = past + sequence;
+    SliceEvaluator evaluator(std::move(extents));
+    FailureOr<SmallVector<int64_t>> maskShape = evaluator.extentsOf(maskType);
+    if (failed(maskShape))
+      return rope.emitError("llmc-kv-cache: cannot size attention_mask");
+    EvalTensor ones{*maskShape, {}};
+    ones.data.assign(ones.numElements(), 1.0);
+    evaluator.bind(attentionMask, ones);
+    FailureOr<const EvalTensor *> result =
+        evaluator.evaluate(rope.getPositions());
+    bool matches = succeeded(result) && !(*result)->shape.empty() &&
+                   (*result)->shape.back() == sequence;
+    for (int64_t n = 0; matches && n < (*result)->numElements(); ++n)
+      matches = (*result)->data[n] == double(past + n % sequence);
+    if (!matches)
+      return rope.emitError("llmc-kv-cache: rope positions computed from "
+                            "attention_mask are not past + 0..s-1");
+    b.setInsertionPoint(rope);
+    Type element = type.getElementType();
+    Value iota = b.create<IotaOp>(rope.getLoc(),
+                                  buildTensorType({dims.back()}, element));
+    Value positions = iota;
+    if (type.getRank() == 2) {
+      Value row = b.create<ReshapeOp>(
+          rope.getLoc(), buildTensorType({Dim::fixed(1), dims.back()}, element),
+          iota);
+      positions = b.create<ExpandOp>(rope.getLoc(), type, row);
+    }
+    rope.getPositionsMutable().assign(positions);
+  }
+  return success();
+}
+
 /// A graph that carries its own cache (optimum's past_key_values inputs and
 /// present outputs, attention_mask, position_ids) becomes a full-sequence
 /// graph: each attention drops its past and key mask, the presents
@@ -110,9 +200,10 @@ LogicalResult absorbCacheInputs(func::FuncOp function) {
       return op.emitError("llmc-kv-cache: the past keys and values must be "
                           "inputs of the graph");
     Value keyMask = op.getKeyMask();
-    if (keyMask && keyMask != namedArgument(function, "attention_mask"))
-      return op.emitError("llmc-kv-cache: the key mask must be the "
-                          "attention_mask input");
+    BlockArgument attentionMask = namedArgument(function, "attention_mask");
+    if (keyMask && (!attentionMask || !readsOnly(keyMask, attentionMask)))
+      return op.emitError("llmc-kv-cache: the key mask must be computed from "
+                          "the attention_mask input alone");
     b.setInsertionPoint(op);
     auto plain = b.create<AttentionOp>(
         op.getLoc(), op.getType(), op.getQuery(), op.getKey(), op.getValue(),
@@ -140,6 +231,9 @@ LogicalResult absorbCacheInputs(func::FuncOp function) {
   function.setType(FunctionType::get(function.getContext(),
                                      function.getArgumentTypes(), keptTypes));
   function.setAllResultAttrs(keptAttrs);
+  if (BlockArgument mask = namedArgument(function, "attention_mask"))
+    if (failed(replaceMaskDerivedPositions(function, mask)))
+      return failure();
   // Positions 0..s-1 (offset by the decode position later).
   if (BlockArgument positions = namedArgument(function, "position_ids")) {
     auto type = cast<RankedTensorType>(positions.getType());
