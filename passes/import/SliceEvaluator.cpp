@@ -256,6 +256,20 @@ FailureOr<const EvalTensor *> SliceEvaluator::evaluate(Value value) {
   if (failed(computed) || computed->numElements() > maxElements ||
       int64_t(computed->data.size()) != computed->numElements())
     return failure();
+  // The contents must have the shape the type promises (rank, and every
+  // static or named extent), or later ops would index out of bounds.
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() != int64_t(computed->shape.size()))
+    return failure();
+  for (auto [dim, extent] : llvm::zip_equal(getDims(type), computed->shape)) {
+    if (dim.isStatic() && dim.getSize() != extent)
+      return failure();
+    if (dim.isNamed()) {
+      FailureOr<int64_t> expected = extentOf(dim.getName().getValue());
+      if (succeeded(expected) && *expected != extent)
+        return failure();
+    }
+  }
   auto &slot = values[value];
   slot = std::make_unique<EvalTensor>(std::move(*computed));
   return slot.get();
