@@ -320,6 +320,8 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
             return failure();
           shape = (*input)->shape;
         }
+        if (failed(shape))
+          return failure(); // a float tensor of unknown extents
         EvalTensor out{{int64_t(shape->size())}, {}};
         for (int64_t e : *shape)
           out.data.push_back(e);
