@@ -68,12 +68,7 @@ struct GqaBuilder {
   }
 
   Value swapAxes12(Value x) {
-    auto type = cast<RankedTensorType>(x.getType());
-    DimList dims = getDims(type);
-    std::swap(dims[1], dims[2]);
-    return TransposeOp::create(b, loc,
-                               buildTensorType(dims, type.getElementType()), x,
-                               b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+    return TransposeOp::create(b, loc, x, ArrayRef<int64_t>{0, 2, 1, 3});
   }
 
   static Type elementType(Value x) {

@@ -5,6 +5,7 @@
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -771,6 +772,25 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
       .Case([&](CosOp) { return unary([](double x) { return std::cos(x); }); })
       .Case([&](SinOp) { return unary([](double x) { return std::sin(x); }); })
       .Default([](Operation *) { return failure(); });
+}
+
+BlockArgument namedArgument(func::FuncOp function, StringRef name) {
+  for (BlockArgument arg : function.getArguments())
+    if (auto attr = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "llmc.onnx_name");
+        attr && attr.getValue() == name)
+      return arg;
+  return BlockArgument();
+}
+
+SmallVector<StringAttr> argumentDimNames(func::FuncOp function) {
+  llvm::SetVector<StringAttr> names;
+  for (Type type : function.getArgumentTypes())
+    if (auto tensor = dyn_cast<RankedTensorType>(type))
+      for (const Dim &dim : getDims(tensor))
+        if (dim.isNamed())
+          names.insert(dim.getName());
+  return names.takeVector();
 }
 
 } // namespace llmc

@@ -13,6 +13,7 @@
 #ifndef LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
 #define LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/DenseMap.h"
@@ -64,6 +65,19 @@ private:
   /// contents of others are in use.
   llvm::DenseMap<mlir::Value, std::unique_ptr<EvalTensor>> values;
 };
+
+// What to bind: evaluations give the function's inputs contents by the
+// names exporters use (input_ids, attention_mask, position_ids) and its
+// symbolic dimensions sample extents.
+
+/// The argument of `function` whose `llmc.onnx_name` is `name`, if any.
+mlir::BlockArgument namedArgument(mlir::func::FuncOp function,
+                                  llvm::StringRef name);
+
+/// The symbolic dimension names of `function`'s arguments, each once, in
+/// order of appearance.
+llvm::SmallVector<mlir::StringAttr>
+argumentDimNames(mlir::func::FuncOp function);
 
 } // namespace llmc
 

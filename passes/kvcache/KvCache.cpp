@@ -69,22 +69,25 @@ FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
   return layers;
 }
 
-/// The function argument the exporter named `name`, if any.
-BlockArgument namedArgument(func::FuncOp function, StringRef name) {
-  for (BlockArgument arg : function.getArguments())
-    if (auto attr = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                          "llmc.onnx_name");
-        attr && attr.getValue() == name)
-      return arg;
-  return BlockArgument();
-}
-
 /// Looks through a [b, h, s, d] <-> [b, s, h, d] transpose.
 Value throughHeadSwap(Value value) {
   if (auto transpose = value.getDefiningOp<TransposeOp>())
     if (transpose.getPermutation() == ArrayRef<int64_t>{0, 2, 1, 3})
       return transpose.getInput();
   return value;
+}
+
+/// Positions 0..s-1 of type `type` ([sequence] or [batch, sequence], the
+/// batch rows alike); the decode entry point later offsets the iota.
+Value sequencePositions(OpBuilder &b, Location loc, RankedTensorType type) {
+  DimList dims = getDims(type);
+  Type element = type.getElementType();
+  Value iota = b.create<IotaOp>(loc, buildTensorType({dims.back()}, element));
+  if (type.getRank() == 1)
+    return iota;
+  Value row = b.create<ReshapeOp>(
+      loc, buildTensorType({Dim::fixed(1), dims.back()}, element), iota);
+  return b.create<ExpandOp>(loc, type, row);
 }
 
 /// Whether `value` is computed from constants, shapes and `input` alone.
@@ -132,11 +135,8 @@ LogicalResult replaceMaskDerivedPositions(func::FuncOp function,
                             "sequence extent");
     // Sample extents: batch 2, sequence 3, past 4 (the mask's total 7).
     llvm::StringMap<int64_t> extents;
-    for (Type argType : function.getArgumentTypes())
-      if (auto tensor = dyn_cast<RankedTensorType>(argType))
-        for (const Dim &dim : getDims(tensor))
-          if (dim.isNamed())
-            extents[dim.getName().getValue()] = 2;
+    for (StringAttr name : argumentDimNames(function))
+      extents[name.getValue()] = 2;
     const int64_t sequence = 3, past = 4;
     extents[dims.back().getName().getValue()] = sequence;
     DimList maskDims = getDims(maskType);
@@ -161,17 +161,8 @@ LogicalResult replaceMaskDerivedPositions(func::FuncOp function,
       return rope.emitError("llmc-kv-cache: rope positions computed from "
                             "attention_mask are not past + 0..s-1");
     b.setInsertionPoint(rope);
-    Type element = type.getElementType();
-    Value iota = b.create<IotaOp>(rope.getLoc(),
-                                  buildTensorType({dims.back()}, element));
-    Value positions = iota;
-    if (type.getRank() == 2) {
-      Value row = b.create<ReshapeOp>(
-          rope.getLoc(), buildTensorType({Dim::fixed(1), dims.back()}, element),
-          iota);
-      positions = b.create<ExpandOp>(rope.getLoc(), type, row);
-    }
-    rope.getPositionsMutable().assign(positions);
+    rope.getPositionsMutable().assign(
+        sequencePositions(b, rope.getLoc(), type));
   }
   return success();
 }
@@ -242,14 +233,7 @@ LogicalResult absorbCacheInputs(func::FuncOp function) {
       return function.emitError("llmc-kv-cache: position_ids must be "
                                 "[batch, sequence]");
     b.setInsertionPointToStart(&function.getBody().front());
-    Type element = type.getElementType();
-    Value iota = b.create<IotaOp>(function.getLoc(),
-                                  buildTensorType({dims[1]}, element));
-    Value row = b.create<ReshapeOp>(
-        function.getLoc(), buildTensorType({Dim::fixed(1), dims[1]}, element),
-        iota);
-    Value all = b.create<ExpandOp>(function.getLoc(), type, row);
-    positions.replaceAllUsesWith(all);
+    positions.replaceAllUsesWith(sequencePositions(b, function.getLoc(), type));
   }
   // What fed only the presents and old masks is dead now.
   for (Operation &op : llvm::make_early_inc_range(

@@ -117,16 +117,6 @@ struct CausalMask {
   Value keyMask;
 };
 
-/// The function argument exporters name `name`, if any.
-BlockArgument namedArgument(func::FuncOp function, StringRef name) {
-  for (BlockArgument arg : function.getArguments())
-    if (auto attr = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                          "llmc.onnx_name");
-        attr && attr.getValue() == name)
-      return arg;
-  return BlockArgument();
-}
-
 /// Runs the computation of `mask` for sample extents of the function's
 /// symbolic dimensions (positions past.., attention_mask all ones) and
 /// checks that it is causal over its last two axes for every leading index:
@@ -138,12 +128,7 @@ std::optional<CausalMask> matchComputedCausalMask(Value mask, MaskForm form) {
   auto function = mask.getParentRegion()->getParentOfType<func::FuncOp>();
   if (!function)
     return std::nullopt;
-  llvm::SetVector<StringAttr> names;
-  for (Type type : function.getArgumentTypes())
-    if (auto tensor = dyn_cast<RankedTensorType>(type))
-      for (const Dim &dim : getDims(tensor))
-        if (dim.isNamed())
-          names.insert(dim.getName());
+  SmallVector<StringAttr> names = argumentDimNames(function);
   BlockArgument attentionMask = namedArgument(function, "attention_mask");
   BlockArgument positionIds = namedArgument(function, "position_ids");
   CausalMask found;
@@ -340,11 +325,7 @@ Value toSequenceMajor(Value value, PatternRewriter &rewriter, Location loc) {
   Value input;
   if (isTransposeOf(value, kSwapHeads, input))
     return input;
-  auto type = cast<RankedTensorType>(value.getType());
-  return TransposeOp::create(
-      rewriter, loc,
-      buildTensorType(swapHeads(getDims(type)), type.getElementType()), value,
-      rewriter.getDenseI64ArrayAttr(kSwapHeads));
+  return TransposeOp::create(rewriter, loc, value, kSwapHeads);
 }
 
 struct RaiseAttention : OpRewritePattern<TransposeOp> {

@@ -32,7 +32,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 
@@ -238,9 +237,7 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
   while (!worklist.empty()) {
     Value next = worklist.pop_back_val();
     if (auto arg = dyn_cast<BlockArgument>(next)) {
-      auto name = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                        "llmc.onnx_name");
-      if (!name || name.getValue() != "position_ids" ||
+      if (arg != namedArgument(function, "position_ids") ||
           (source && source != next))
         return std::nullopt;
       source = next;
@@ -267,11 +264,8 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
     return std::nullopt;
   // Every other symbolic extent 1, the sequence `positions` long.
   llvm::StringMap<int64_t> extents;
-  for (Type type : function.getArgumentTypes())
-    if (auto tensor = dyn_cast<RankedTensorType>(type))
-      for (const Dim &dim : getDims(tensor))
-        if (dim.isNamed())
-          extents[dim.getName().getValue()] = 1;
+  for (StringAttr name : argumentDimNames(function))
+    extents[name.getValue()] = 1;
   extents[sequence.getName().getValue()] = positions;
   SliceEvaluator evaluator(std::move(extents));
   if (isa<BlockArgument>(source)) {
@@ -346,16 +340,17 @@ Value createTable(PatternRewriter &rewriter, Location loc, StringRef name,
                         table);
 }
 
-struct RaiseComputedHalfRope : OpRewritePattern<AddOp> {
-  RaiseComputedHalfRope(MLIRContext *context, int64_t positions)
+/// x*C' + rotate_half(x)*S', with C' and S' sliced from constant tables or
+/// computed from positions (then evaluated into tables of `positions` rows).
+struct RaiseHalfRope : OpRewritePattern<AddOp> {
+  RaiseHalfRope(MLIRContext *context, int64_t positions)
       : OpRewritePattern(context), positions(positions) {}
 
   LogicalResult matchAndRewrite(AddOp root,
                                 PatternRewriter &rewriter) const override {
     RankedTensorType type = root.getType();
-    if (type.getRank() != 4 || type.isDynamicDim(3))
+    if (type.getRank() != 4)
       return failure();
-    int64_t headDim = type.getDimSize(3);
     for (auto [direct, rotated] : {std::pair(root.getLhs(), root.getRhs()),
                                    std::pair(root.getRhs(), root.getLhs())}) {
       Value d0, d1, r0, r1;
@@ -363,86 +358,70 @@ struct RaiseComputedHalfRope : OpRewritePattern<AddOp> {
         continue;
       for (auto [x, cosValue] : {std::pair(d0, d1), std::pair(d1, d0)}) {
         for (auto [rot, sinValue] : {std::pair(r0, r1), std::pair(r1, r0)}) {
-          if (matchRotateHalf(rot) != x || x.getType() != type ||
-              isConstant(cosValue) || isConstant(sinValue))
+          if (matchRotateHalf(rot) != x || x.getType() != type)
             continue;
-          std::optional<ComputedTable> cos =
-              computeTable(cosValue, positions, headDim);
-          std::optional<ComputedTable> sin =
-              cos ? computeTable(sinValue, positions, headDim) : std::nullopt;
-          if (!cos || !sin || cos->positions != sin->positions ||
-              cos->sequenceAxis != sin->sequenceAxis)
-            continue;
-          Location loc = root.getLoc();
-          Type elementType = type.getElementType();
-          Block &entry = root->getParentOfType<func::FuncOp>().front();
-          Value cosTable = createTable(rewriter, loc, "rope_cos", cos->table,
-                                       headDim / 2, elementType, entry);
-          Value sinTable = createTable(rewriter, loc, "rope_sin", sin->table,
-                                       headDim / 2, elementType, entry);
-          // Positions: the position_ids input, or 0..sequence-1.
-          Value at = cos->positions;
-          if (at.getDefiningOp<IotaOp>())
-            at = IotaOp::create(rewriter, loc, at.getType());
-          static constexpr int64_t kSwap[] = {0, 2, 1, 3};
-          bool headsMajor = cos->sequenceAxis == 2;
-          auto swapped = [&](Value v) -> Value {
-            auto t = cast<RankedTensorType>(v.getType());
-            DimList dims = getDims(t);
-            std::swap(dims[1], dims[2]);
-            return TransposeOp::create(
-                rewriter, loc, buildTensorType(dims, t.getElementType()), v,
-                rewriter.getDenseI64ArrayAttr(kSwap));
-          };
-          Value input = headsMajor ? swapped(x) : x;
-          Value rope = RopeOp::create(rewriter, loc, input, cosTable, sinTable,
-                                      at, RopeMode::half);
-          rewriter.replaceOp(root, headsMajor ? swapped(rope) : rope);
-          return success();
+          std::optional<Table> cos = matchTable(cosValue, true);
+          std::optional<Table> sin = matchTable(sinValue, true);
+          if (cos && sin && cos->length == sin->length) {
+            rewriter.replaceOp(root, createRope(rewriter, root.getLoc(), type,
+                                                x, *cos, *sin, RopeMode::half));
+            return success();
+          }
+          if (Value rope =
+                  computedRope(rewriter, root, x, cosValue, sinValue)) {
+            rewriter.replaceOp(root, rope);
+            return success();
+          }
         }
       }
     }
     return failure();
+  }
+
+  /// llmc.rope of x over tables evaluated from computed cos/sin; null when
+  /// they are not a computation of positions.
+  Value computedRope(PatternRewriter &rewriter, AddOp root, Value x,
+                     Value cosValue, Value sinValue) const {
+    RankedTensorType type = root.getType();
+    if (type.isDynamicDim(3) || isConstant(cosValue) || isConstant(sinValue))
+      return Value();
+    int64_t headDim = type.getDimSize(3);
+    std::optional<ComputedTable> cos =
+        computeTable(cosValue, positions, headDim);
+    std::optional<ComputedTable> sin =
+        cos ? computeTable(sinValue, positions, headDim) : std::nullopt;
+    if (!cos || !sin || cos->positions != sin->positions ||
+        cos->sequenceAxis != sin->sequenceAxis)
+      return Value();
+    Location loc = root.getLoc();
+    Type elementType = type.getElementType();
+    Block &entry = root->getParentOfType<func::FuncOp>().front();
+    Value cosTable = createTable(rewriter, loc, "rope_cos", cos->table,
+                                 headDim / 2, elementType, entry);
+    Value sinTable = createTable(rewriter, loc, "rope_sin", sin->table,
+                                 headDim / 2, elementType, entry);
+    // Positions: the position_ids input, or 0..sequence-1.
+    Value at = cos->positions;
+    if (at.getDefiningOp<IotaOp>())
+      at = IotaOp::create(rewriter, loc, at.getType());
+    // llmc.rope works on [b, s, h, d]; x may be [b, h, s, d].
+    static constexpr int64_t kSwap[] = {0, 2, 1, 3};
+    bool headsMajor = cos->sequenceAxis == 2;
+    Value input = headsMajor ? TransposeOp::create(rewriter, loc, x, kSwap) : x;
+    Value rope = RopeOp::create(rewriter, loc, input, cosTable, sinTable, at,
+                                RopeMode::half);
+    return headsMajor ? TransposeOp::create(rewriter, loc, rope, kSwap) : rope;
   }
 
   int64_t positions;
-};
-
-struct RaiseHalfRope : OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AddOp root,
-                                PatternRewriter &rewriter) const override {
-    if (root.getType().getRank() != 4)
-      return failure();
-    for (auto [direct, rotated] : {std::pair(root.getLhs(), root.getRhs()),
-                                   std::pair(root.getRhs(), root.getLhs())}) {
-      Value d0, d1, r0, r1;
-      if (!matchProduct(direct, d0, d1) || !matchProduct(rotated, r0, r1))
-        continue;
-      for (auto [x, cosValue] : {std::pair(d0, d1), std::pair(d1, d0)}) {
-        for (auto [rot, sinValue] : {std::pair(r0, r1), std::pair(r1, r0)}) {
-          std::optional<Table> cos = matchTable(cosValue, true);
-          std::optional<Table> sin = matchTable(sinValue, true);
-          if (!cos || !sin || cos->length != sin->length ||
-              matchRotateHalf(rot) != x || x.getType() != root.getType())
-            continue;
-          rewriter.replaceOp(root,
-                             createRope(rewriter, root.getLoc(), root.getType(),
-                                        x, *cos, *sin, RopeMode::half));
-          return success();
-        }
-      }
-    }
-    return failure();
-  }
 };
 
 } // namespace
 
 void populateRaiseRopePatterns(RewritePatternSet &patterns,
                                int64_t tablePositions) {
-  patterns.add<RaiseInterleavedRope, RaiseHalfRope>(patterns.getContext());
-  patterns.add<RaiseComputedHalfRope>(patterns.getContext(), tablePositions);
+  patterns.add<RaiseInterleavedRope>(patterns.getContext());
+  patterns.add<RaiseHalfRope>(patterns.getContext(), tablePositions);
 }
 
 } // namespace llmc
