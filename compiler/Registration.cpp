@@ -10,7 +10,8 @@
 #include "mlir/Transforms/Passes.h"
 
 void llmc::registerCompilerDialects(mlir::DialectRegistry &registry) {
-  registry.insert<llmc::LlmcDialect, mlir::func::FuncDialect>();
+  registry.insert<llmc::LlmcDialect, llmc::plan::PlanDialect,
+                  mlir::func::FuncDialect>();
 }
 
 void llmc::registerCompilerPasses() {

@@ -18,7 +18,8 @@ struct ImportCleanupOptions : mlir::PassPipelineOptions<ImportCleanupOptions> {
 };
 } // namespace
 
-void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise) {
+void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
+                                      int64_t ropePositions) {
   if (!raise) {
     pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
     pm.addPass(createCleanup());
@@ -28,7 +29,9 @@ void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise) {
   // such shape reads fold only once raising has replaced the mask by
   // `attention causal` (see llmc-fold-and-raise), so the strict check comes
   // after raising.
-  pm.addPass(createFoldAndRaise());
+  FoldAndRaiseOptions options;
+  options.ropePositions = ropePositions;
+  pm.addPass(createFoldAndRaise(options));
   pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
   pm.addPass(createCleanup());
 }

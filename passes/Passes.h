@@ -4,6 +4,7 @@
 #define LLMC_PASSES_PASSES_H
 
 #include "dialects/llmc/IR/LlmcDialect.h"
+#include "dialects/plan/IR/PlanOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
@@ -17,8 +18,9 @@ namespace llmc {
 #include "passes/Passes.h.inc"
 
 /// llmc-fold-shapes on every function, then llmc-cleanup; with `raise`,
-/// llmc-raise and llmc-cleanup again.
-void buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise);
+/// llmc-fold-and-raise first (computed RoPE tables get `ropePositions` rows).
+void buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
+                                int64_t ropePositions = 4096);
 
 /// Registers the pipelines above with the pass registry (llmc-opt).
 void registerLlmcPipelines();

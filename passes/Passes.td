@@ -96,8 +96,9 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     of ones gives past + 0..s-1); these entry points take no padding.
   }];
   let options = [
-    Option<"maxSeq", "max-seq", "int64_t", "2048",
-           "Positions the cache holds">,
+    Option<"maxSeq", "max-seq", "int64_t", "0",
+           "Positions the cache holds (0: the model's RoPE table or position "
+           "embedding rows, else 2048; more than those is an error)">,
   ];
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
@@ -119,6 +120,39 @@ def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
            "Passed to llmc-raise">,
   ];
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
+def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
+  let summary = "Lower llmc graph ops to plan kernel calls";
+  let description = [{
+    Turns each entry point into what a backend executes. Weights that feed a
+    transpose are stored transposed (pre-packed for the kernels' [out, in]
+    layout, one copy however many entry points read it); each layer's
+    `kv_cache_read` + `attention` + `kv_cache_write` becomes one
+    `cached_attention` call that appends to the cache in place; reshapes
+    become `plan.view`s; every other op a `plan.call` of the kernel of its
+    name, its attributes as parameters. Expects `llmc-kv-cache` to have run.
+  }];
+  let dependentDialects = ["llmc::plan::PlanDialect"];
+}
+
+def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
+  let summary = "Give every planned buffer an offset in one arena per entry point";
+  let description = [{
+    Sizes each call result for the largest batch and sequence (batch up to
+    `max-batch`; sequence and past up to the `llmc.kv_cache` max_seq, else
+    `max-seq`), computes its lifetime from definition to last use (through
+    views and in-place results; entry results live to the end) and places
+    the largest first at the lowest offset clear of the buffers alive with
+    it. Records `offsets` on each call and `plan.arena_bytes` on each entry
+    point: the peak activation memory.
+  }];
+  let options = [
+    Option<"maxBatch", "max-batch", "int64_t", "1",
+           "Sequences in one call">,
+    Option<"maxSeqOption", "max-seq", "int64_t", "2048",
+           "Tokens in one sequence when the module has no llmc.kv_cache">,
+  ];
 }
 
 #endif // LLMC_PASSES_TD

@@ -12,6 +12,8 @@ APT_PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   # the runtime: artifact manifest schema and section checksums
   flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
+  # the runtime CLI's command line
+  libcli11-dev
   # tests
   libgtest-dev googletest nlohmann-json3-dev
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)

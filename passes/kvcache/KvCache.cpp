@@ -29,6 +29,26 @@ struct CacheShape {
   Type elementType;
 };
 
+/// The positions the model knows: the rows of its RoPE tables and of
+/// embedding tables indexed by something other than the token ids (learned
+/// position embeddings), whichever is fewest; nothing when it has neither.
+std::optional<int64_t> contextLength(func::FuncOp function) {
+  std::optional<int64_t> length;
+  auto limit = [&](Value table) {
+    auto type = cast<RankedTensorType>(table.getType());
+    if (type.getRank() >= 1 && !type.isDynamicDim(0))
+      length = std::min(length.value_or(INT64_MAX), type.getDimSize(0));
+  };
+  function.walk([&](Operation *op) {
+    if (auto rope = dyn_cast<RopeOp>(op))
+      limit(rope.getCos());
+    else if (auto embedding = dyn_cast<EmbeddingOp>(op))
+      if (!isa<BlockArgument>(embedding.getIds()))
+        limit(embedding.getTable());
+  });
+  return length;
+}
+
 /// The attention ops of `function` in program order, checked to be what the
 /// pass can give a cache: causal, no past or key mask, one kv shape.
 FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
@@ -276,13 +296,23 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     CacheShape shape;
     if (failed(collectLayers(main, shape)))
       return signalPassFailure();
-    if (maxSeq < 1) {
+    std::optional<int64_t> context = contextLength(main);
+    int64_t positions = maxSeq;
+    if (positions == 0)
+      positions = context.value_or(2048);
+    if (positions < 1) {
       module.emitError("llmc-kv-cache: max-seq must be positive");
+      return signalPassFailure();
+    }
+    if (context && positions > *context) {
+      module.emitError("llmc-kv-cache: max-seq ")
+          << positions << " exceeds the model's " << *context
+          << " positions (its RoPE tables or position embeddings)";
       return signalPassFailure();
     }
     Type cacheType =
         buildTensorType({Dim::fixed(shape.layers), Dim::fixed(2), shape.batch,
-                         Dim::fixed(shape.kvHeads), Dim::fixed(maxSeq),
+                         Dim::fixed(shape.kvHeads), Dim::fixed(positions),
                          Dim::fixed(shape.headDim)},
                         shape.elementType);
     func::FuncOp decode = buildDecode(main, cacheType, getDims(ids)[1]);
@@ -299,7 +329,7 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
                                             "max_seq, head_dim")),
              b.getNamedAttr("layers", b.getI64IntegerAttr(shape.layers)),
              b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape.kvHeads)),
-             b.getNamedAttr("max_seq", b.getI64IntegerAttr(maxSeq)),
+             b.getNamedAttr("max_seq", b.getI64IntegerAttr(positions)),
              b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape.headDim))}));
   }
 

@@ -115,9 +115,13 @@ Status ArtifactWriter::write(const std::string &path) const {
                                             offset, section.size, hash));
     end = offset + section.size;
   }
-  auto model =
-      format::CreateModelInfo(fbb, model_.vocabSize, model_.bosId,
-                              fbb.CreateVector(model_.eosIds), model_.maxSeq);
+  auto cache = format::CreateCacheLayout(
+      fbb, fbb.CreateString(model_.cache.layout), model_.cache.layers,
+      model_.cache.kvHeads, model_.cache.headDim,
+      static_cast<format::DType>(model_.cache.dtype));
+  auto model = format::CreateModelInfo(fbb, model_.vocabSize, model_.bosId,
+                                       fbb.CreateVector(model_.eosIds),
+                                       model_.maxSeq, model_.maxBatch, cache);
   auto manifest = format::CreateManifest(fbb, fbb.CreateString(producer_),
                                          fbb.CreateString(target_), model,
                                          fbb.CreateVector(entries));
@@ -273,6 +277,15 @@ Expected<Artifact> Artifact::open(const std::string &path) {
       artifact.model_.eosIds.assign(model->eos_ids()->begin(),
                                     model->eos_ids()->end());
     artifact.model_.maxSeq = model->max_seq();
+    artifact.model_.maxBatch = model->max_batch();
+    if (const format::CacheLayout *cache = model->cache()) {
+      if (cache->layout())
+        artifact.model_.cache.layout = cache->layout()->str();
+      artifact.model_.cache.layers = cache->layers();
+      artifact.model_.cache.kvHeads = cache->kv_heads();
+      artifact.model_.cache.headDim = cache->head_dim();
+      artifact.model_.cache.dtype = static_cast<int32_t>(cache->dtype());
+    }
   }
   if (manifest->sections())
     for (const format::Section *section : *manifest->sections()) {

@@ -28,11 +28,21 @@ constexpr uint32_t kArtifactFormatVersion = 1;
 /// Sections start at multiples of this many bytes.
 constexpr uint64_t kArtifactAlignment = 64;
 
+/// The KV cache tensor [layers, 2, batch, kvHeads, maxSeq, headDim].
+struct CacheInfo {
+  std::string layout;
+  int64_t layers = 0, kvHeads = 0, headDim = 0;
+  /// A format::DType value.
+  int32_t dtype = 0;
+};
+
 struct ModelInfo {
   int64_t vocabSize = 0;
   int64_t bosId = -1;
   std::vector<int64_t> eosIds;
   int64_t maxSeq = 0;
+  int64_t maxBatch = 1;
+  CacheInfo cache;
 };
 
 /// A read-only view of a section's bytes (valid while its Artifact lives).

@@ -1,0 +1,346 @@
+//===- EmitArtifact.cpp - a planned module written as a .llmc artifact ----===//
+
+#include "compiler/artifact/EmitArtifact.h"
+
+#include "dialects/llmc/IR/ConstantData.h"
+#include "dialects/llmc/IR/LlmcOps.h"
+#include "dialects/plan/IR/PlanOps.h"
+#include "passes/lowering/EntrySymbols.h"
+#include "runtime/format/Artifact.h"
+#include "runtime/format/artifact_generated.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <deque>
+
+using namespace mlir;
+namespace fb = llmc::format;
+
+namespace llmc {
+namespace {
+
+FailureOr<fb::DType> dtypeOf(Type type, Location loc) {
+  if (type.isF32())
+    return fb::DType::f32;
+  if (type.isF16())
+    return fb::DType::f16;
+  if (type.isBF16())
+    return fb::DType::bf16;
+  if (type.isInteger(64))
+    return fb::DType::i64;
+  if (type.isInteger(32))
+    return fb::DType::i32;
+  if (type.isSignlessInteger(8) || type.isSignedInteger(8))
+    return fb::DType::i8;
+  if (type.isUnsignedInteger(8))
+    return fb::DType::u8;
+  if (type.isInteger(1))
+    return fb::DType::bool_;
+  return emitError(loc, "the CPU runtime has no element type ") << type;
+}
+
+std::string describeLocation(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      return describeLocation(fused.getLocations().front());
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().str() + ":" + std::to_string(file.getLine()));
+  return "";
+}
+
+class Emitter {
+public:
+  Emitter(const ArtifactOptions &options, ArtifactSummary &summary)
+      : options(options), summary(summary) {}
+
+  LogicalResult emit(ModuleOp module, const std::string &path) {
+    runtime::ModelInfo model;
+    model.bosId = options.bosId;
+    model.eosIds = options.eosIds;
+    model.maxBatch = options.maxBatch;
+    auto cache = module->getAttrOfType<DictionaryAttr>("llmc.kv_cache");
+    if (!cache)
+      return module.emitError("no llmc.kv_cache: run llmc-kv-cache before "
+                              "writing an artifact");
+    auto integer = [&](StringRef name) -> int64_t {
+      auto value = cache.getAs<IntegerAttr>(name);
+      return value ? value.getInt() : 0;
+    };
+    model.maxSeq = integer("max_seq");
+    model.cache.layers = integer("layers");
+    model.cache.kvHeads = integer("kv_heads");
+    model.cache.headDim = integer("head_dim");
+    if (auto layout = cache.getAs<StringAttr>("layout"))
+      model.cache.layout = layout.str();
+
+    std::vector<flatbuffers::Offset<fb::Entry>> entries;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      FailureOr<flatbuffers::Offset<fb::Entry>> entry =
+          emitEntry(function, model.maxSeq);
+      if (failed(entry))
+        return failure();
+      entries.push_back(*entry);
+      if (function.getName() == "decode") {
+        auto logits =
+            dyn_cast<RankedTensorType>(function.getFunctionType().getResult(0));
+        if (logits)
+          model.vocabSize = logits.getShape().back();
+        auto cacheType = cast<RankedTensorType>(
+            function.getFunctionType().getResults().back());
+        FailureOr<fb::DType> dtype =
+            dtypeOf(cacheType.getElementType(), function.getLoc());
+        if (failed(dtype))
+          return failure();
+        model.cache.dtype = static_cast<int32_t>(*dtype);
+        summary.cacheBytesPerSequence =
+            2 * model.cache.layers * model.cache.kvHeads * model.maxSeq *
+            model.cache.headDim * elementBytes(cacheType.getElementType());
+      }
+    }
+    std::vector<flatbuffers::Offset<flatbuffers::String>> names;
+    for (const Weight &weight : weights)
+      names.push_back(builder.CreateString(weight.section));
+    builder.Finish(fb::CreatePlan(builder, builder.CreateVector(entries),
+                                  builder.CreateVector(names)));
+
+    runtime::ArtifactWriter writer(options.producer, options.target, model);
+    if (runtime::Status status = writer.addSection(
+            "plan", builder.GetBufferPointer(), builder.GetSize());
+        !status)
+      return module.emitError(status.message());
+    for (const Weight &weight : weights)
+      if (runtime::Status status = writer.addSection(
+              weight.section, weight.data.data(), weight.data.size());
+          !status)
+        return module.emitError(status.message());
+    if (runtime::Status status = writer.write(path); !status)
+      return module.emitError(status.message());
+    return success();
+  }
+
+private:
+  struct Weight {
+    std::string section;
+    ArrayRef<char> data;
+  };
+
+  /// The index of the weight section holding `constant`'s data.
+  FailureOr<int32_t> weightIndex(ConstantOp constant) {
+    Attribute value = constant.getValue();
+    auto found = weightIndices.find(value);
+    if (found != weightIndices.end())
+      return found->second;
+    ArrayRef<char> data;
+    if (std::optional<ArrayRef<char>> raw = getRawConstantData(value)) {
+      data = *raw;
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      // Splats and booleans: materialize every element.
+      auto type = cast<RankedTensorType>(dense.getType());
+      int64_t width = elementBytes(type.getElementType());
+      std::vector<char> &bytes = owned.emplace_back(
+          static_cast<size_t>(type.getNumElements() * width));
+      if (type.getElementType().isInteger(1)) {
+        int64_t i = 0;
+        for (bool element : dense.getValues<bool>())
+          bytes[i++] = element ? 1 : 0;
+      } else {
+        ArrayRef<char> one = dense.getRawData();
+        for (int64_t i = 0; i < type.getNumElements(); ++i)
+          std::memcpy(bytes.data() + i * width, one.data(), width);
+      }
+      data = bytes;
+    } else {
+      return constant.emitError("a weight without data (an IR printed with "
+                                "--elide-weights?) cannot be written");
+    }
+    auto type = cast<RankedTensorType>(constant.getType());
+    int64_t expected =
+        type.getNumElements() * elementBytes(type.getElementType());
+    if (static_cast<int64_t>(data.size()) != expected)
+      return constant.emitError("weight holds ")
+             << data.size() << " bytes for " << type << " (" << expected
+             << " expected)";
+    std::string name = "weight " + std::to_string(weights.size());
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+      name += " " + resource.getRawHandle().getKey().str();
+    int32_t index = weights.size();
+    weights.push_back({name, data});
+    weightIndices[value] = index;
+    summary.weightBytes += data.size();
+    summary.weightTensors += 1;
+    summary.parameters += type.getNumElements();
+    return index;
+  }
+
+  flatbuffers::Offset<fb::Value> makeValue(Type type, fb::ValueKind kind,
+                                           uint64_t offset, uint64_t bytes,
+                                           int32_t source, fb::DType dtype) {
+    std::vector<flatbuffers::Offset<fb::Dim>> dims;
+    for (const Dim &dim : getDims(cast<RankedTensorType>(type))) {
+      if (dim.isStatic()) {
+        dims.push_back(fb::CreateDim(builder, dim.getSize()));
+        continue;
+      }
+      std::vector<flatbuffers::Offset<flatbuffers::String>> terms;
+      if (dim.isNamed())
+        for (StringRef term : symbolTerms(dim.getName().getValue()))
+          terms.push_back(builder.CreateString(term.str()));
+      dims.push_back(fb::CreateDim(builder, -1, builder.CreateVector(terms)));
+    }
+    return fb::CreateValue(builder, dtype, builder.CreateVector(dims), kind,
+                           offset, bytes, source);
+  }
+
+  FailureOr<flatbuffers::Offset<fb::Entry>> emitEntry(func::FuncOp function,
+                                                      int64_t maxSeq) {
+    SmallVector<SymbolBinding> symbols =
+        bindEntrySymbols(function, options.maxBatch, maxSeq);
+    auto arena = function->getAttrOfType<IntegerAttr>("plan.arena_bytes");
+    if (!arena)
+      return function.emitError("entry point @")
+             << function.getName() << " has no memory plan (run plan-memory)";
+    summary.peakActivationBytes =
+        std::max(summary.peakActivationBytes, arena.getInt());
+
+    DenseMap<Value, int32_t> ids;
+    std::vector<flatbuffers::Offset<fb::Value>> values;
+    auto add = [&](Value value, fb::ValueKind kind, uint64_t offset,
+                   uint64_t bytes, int32_t source) -> LogicalResult {
+      auto type = dyn_cast<RankedTensorType>(value.getType());
+      if (!type)
+        return emitError(value.getLoc(), "a plan value must be a ranked "
+                                         "tensor, not ")
+               << value.getType();
+      FailureOr<fb::DType> dtype =
+          dtypeOf(type.getElementType(), value.getLoc());
+      if (failed(dtype))
+        return failure();
+      ids[value] = values.size();
+      values.push_back(makeValue(type, kind, offset, bytes, source, *dtype));
+      return success();
+    };
+
+    std::vector<int32_t> arguments, results;
+    for (BlockArgument argument : function.getArguments()) {
+      arguments.push_back(values.size());
+      if (failed(add(argument, fb::ValueKind::argument, 0, 0,
+                     argument.getArgNumber())))
+        return failure();
+    }
+    std::vector<flatbuffers::Offset<fb::Step>> steps;
+    for (Operation &op : function.getBody().getOps()) {
+      if (auto constant = dyn_cast<ConstantOp>(op)) {
+        FailureOr<int32_t> index = weightIndex(constant);
+        if (failed(index) || failed(add(constant, fb::ValueKind::weight, 0,
+                                        weights[*index].data.size(), *index)))
+          return failure();
+        continue;
+      }
+      if (auto view = dyn_cast<plan::ViewOp>(op)) {
+        if (failed(add(view, fb::ValueKind::alias, 0, 0,
+                       ids.lookup(view.getSource()))))
+          return failure();
+        continue;
+      }
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (Value operand : ret.getOperands())
+          results.push_back(ids.lookup(operand));
+        continue;
+      }
+      auto call = dyn_cast<plan::CallOp>(op);
+      if (!call)
+        return op.emitError("cannot be written to an artifact: lower it "
+                            "to plan first");
+      std::optional<ArrayRef<int64_t>> offsets = call.getOffsets();
+      if (!offsets)
+        return call.emitError("has no planned offsets (run plan-memory)");
+      std::optional<ArrayRef<int64_t>> aliases = call.getAliases();
+      std::vector<int32_t> inputs, outputs;
+      ArrayRef<int64_t> absent;
+      if (call.getAbsent())
+        absent = *call.getAbsent();
+      unsigned next = 0;
+      for (int64_t position = 0, end = call.getNumOperands() + absent.size();
+           position < end; ++position)
+        inputs.push_back(llvm::is_contained(absent, position)
+                             ? -1
+                             : ids.lookup(call.getArgs()[next++]));
+      for (auto [index, result] : llvm::enumerate(call.getResults())) {
+        outputs.push_back(values.size());
+        LogicalResult added = success();
+        if (aliases && (*aliases)[index] >= 0) {
+          added = add(result, fb::ValueKind::alias, 0, 0,
+                      ids.lookup(call.getArgs()[(*aliases)[index]]));
+        } else {
+          FailureOr<int64_t> bytes =
+              boundBytes(result.getType(), symbols, call.getLoc());
+          if (failed(bytes))
+            return failure();
+          added =
+              add(result, fb::ValueKind::arena, (*offsets)[index], *bytes, -1);
+        }
+        if (failed(added))
+          return failure();
+      }
+      steps.push_back(fb::CreateStep(
+          builder, builder.CreateString(call.getKernel().str()),
+          builder.CreateVector(inputs), builder.CreateVector(outputs),
+          builder.CreateVector(params(call)),
+          builder.CreateString(describeLocation(call.getLoc()))));
+      summary.steps += 1;
+    }
+
+    std::vector<flatbuffers::Offset<fb::Symbol>> bindings;
+    for (const SymbolBinding &symbol : symbols)
+      bindings.push_back(
+          fb::CreateSymbol(builder, builder.CreateString(symbol.name),
+                           symbol.argument, symbol.axis, symbol.bound));
+    return fb::CreateEntry(
+        builder, builder.CreateString(function.getName().str()),
+        builder.CreateVector(bindings), builder.CreateVector(values),
+        builder.CreateVector(arguments), builder.CreateVector(results),
+        builder.CreateVector(steps), arena.getInt());
+  }
+
+  std::vector<flatbuffers::Offset<fb::Param>> params(plan::CallOp call) {
+    std::vector<flatbuffers::Offset<fb::Param>> out;
+    for (NamedAttribute param : call.getParams()) {
+      std::vector<int64_t> ints;
+      std::vector<double> floats;
+      Attribute value = param.getValue();
+      if (auto integer = dyn_cast<IntegerAttr>(value))
+        ints.push_back(integer.getValue().getSExtValue());
+      else if (isa<UnitAttr>(value))
+        ints.push_back(1);
+      else if (auto real = dyn_cast<FloatAttr>(value))
+        floats.push_back(real.getValueAsDouble());
+      else if (auto list = dyn_cast<DenseI64ArrayAttr>(value))
+        ints.assign(list.asArrayRef().begin(), list.asArrayRef().end());
+      out.push_back(fb::CreateParam(
+          builder, builder.CreateString(param.getName().str()),
+          builder.CreateVector(ints), builder.CreateVector(floats)));
+    }
+    return out;
+  }
+
+  const ArtifactOptions &options;
+  ArtifactSummary &summary;
+  flatbuffers::FlatBufferBuilder builder;
+  std::vector<Weight> weights;
+  DenseMap<Attribute, int32_t> weightIndices;
+  std::deque<std::vector<char>> owned;
+};
+
+} // namespace
+
+LogicalResult emitArtifact(ModuleOp module, const ArtifactOptions &options,
+                           const std::string &path, ArtifactSummary *summary) {
+  ArtifactSummary local;
+  Emitter emitter(options, summary ? *summary : local);
+  return emitter.emit(module, path);
+}
+
+} // namespace llmc

@@ -1,0 +1,43 @@
+//===- EmitArtifact.h - a planned module written as a .llmc artifact ------===//
+//
+// The last step of `llmc compile`: the entry points of a module lowered to
+// `plan` and memory-planned become the artifact's "plan" section, each
+// distinct weight its own checksummed section (docs/artifact-format.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_COMPILER_ARTIFACT_EMITARTIFACT_H
+#define LLMC_COMPILER_ARTIFACT_EMITARTIFACT_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmc {
+
+struct ArtifactOptions {
+  std::string producer;
+  std::string target = "cpu";
+  int64_t bosId = -1;
+  std::vector<int64_t> eosIds;
+  int64_t maxBatch = 1;
+};
+
+struct ArtifactSummary {
+  int64_t weightBytes = 0, weightTensors = 0, parameters = 0;
+  int64_t peakActivationBytes = 0, cacheBytesPerSequence = 0;
+  int64_t steps = 0;
+};
+
+/// Writes `module` (after llmc-lower-to-plan and plan-memory) to `path`
+/// through a temporary file; errors are reported as diagnostics.
+mlir::LogicalResult emitArtifact(mlir::ModuleOp module,
+                                 const ArtifactOptions &options,
+                                 const std::string &path,
+                                 ArtifactSummary *summary = nullptr);
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_ARTIFACT_EMITARTIFACT_H

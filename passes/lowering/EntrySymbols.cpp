@@ -1,0 +1,81 @@
+//===- EntrySymbols.cpp - how an entry point's symbolic extents are bound -===//
+
+#include "passes/lowering/EntrySymbols.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+
+namespace llmc {
+
+SmallVector<SymbolBinding> bindEntrySymbols(func::FuncOp entry,
+                                            int64_t maxBatch, int64_t maxSeq) {
+  SmallVector<SymbolBinding> symbols;
+  auto bound = [&](StringRef name) {
+    return llvm::any_of(symbols,
+                        [&](const SymbolBinding &s) { return s.name == name; });
+  };
+  for (auto [index, argument] : llvm::enumerate(entry.getArguments())) {
+    auto name = entry.getArgAttrOfType<StringAttr>(index, "llmc.name");
+    if (name && name.getValue() == "position") {
+      if (!bound("past"))
+        symbols.push_back({"past", static_cast<int64_t>(index), -1, maxSeq});
+      continue;
+    }
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type)
+      continue;
+    for (auto [axis, dim] : llvm::enumerate(getDims(type))) {
+      if (!dim.isNamed() || dim.getName().getValue().contains(" + ") ||
+          bound(dim.getName().getValue()))
+        continue;
+      symbols.push_back({dim.getName().str(), static_cast<int64_t>(index),
+                         static_cast<int64_t>(axis),
+                         axis == 0 ? maxBatch : maxSeq});
+    }
+  }
+  return symbols;
+}
+
+SmallVector<StringRef> symbolTerms(StringRef name) {
+  SmallVector<StringRef> terms;
+  llvm::SplitString(name, terms, " +");
+  return terms;
+}
+
+int64_t elementBytes(Type elementType) {
+  return std::max<int64_t>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
+}
+
+FailureOr<int64_t> boundBytes(Type type, ArrayRef<SymbolBinding> symbols,
+                              Location loc) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.getElementType().isIntOrFloat())
+    return emitError(loc, "a plan value must be a ranked tensor of integers "
+                          "or floats, not ")
+           << type;
+  int64_t bytes = elementBytes(tensor.getElementType());
+  for (const Dim &dim : getDims(tensor)) {
+    if (dim.isStatic()) {
+      bytes *= dim.getSize();
+      continue;
+    }
+    if (dim.isUnknown())
+      return emitError(loc, "an extent of ")
+             << type << " is unknown, so its buffer cannot be planned";
+    int64_t extent = 0;
+    for (StringRef term : symbolTerms(dim.getName().getValue())) {
+      const SymbolBinding *symbol = llvm::find_if(
+          symbols, [&](const SymbolBinding &s) { return s.name == term; });
+      if (symbol == symbols.end())
+        return emitError(loc, "extent '")
+               << term << "' of " << type
+               << " is bound by no argument of the entry point";
+      extent += symbol->bound;
+    }
+    bytes *= extent;
+  }
+  return bytes;
+}
+
+} // namespace llmc

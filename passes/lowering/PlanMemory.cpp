@@ -1,0 +1,142 @@
+//===- PlanMemory.cpp - one arena per entry point, reused by liveness -----===//
+//
+// See Passes.td: plan-memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/plan/IR/PlanOps.h"
+#include "passes/lowering/EntrySymbols.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_PLANMEMORY
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+using namespace llmc;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+struct Buffer {
+  plan::CallOp call;
+  unsigned result;
+  int64_t bytes, first, last, offset = -1;
+};
+
+struct PlanMemoryPass : llmc::impl::PlanMemoryBase<PlanMemoryPass> {
+  using PlanMemoryBase::PlanMemoryBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto cache = module->getAttrOfType<DictionaryAttr>("llmc.kv_cache");
+    int64_t maxSeq = maxSeqOption;
+    if (cache)
+      if (auto seq = cache.getAs<IntegerAttr>("max_seq"))
+        maxSeq = seq.getInt();
+    if (maxBatch < 1 || maxSeq < 1) {
+      module.emitError("plan-memory: max-batch and max-seq must be positive");
+      return signalPassFailure();
+    }
+    for (auto function : module.getOps<func::FuncOp>())
+      if (failed(plan(function, maxSeq)))
+        return signalPassFailure();
+  }
+
+  LogicalResult plan(func::FuncOp function, int64_t maxSeq) {
+    SmallVector<SymbolBinding> symbols =
+        bindEntrySymbols(function, maxBatch, maxSeq);
+    // Each value's storage: the buffer of a call result, or none (weights,
+    // arguments); views and in-place results share their source's.
+    DenseMap<Value, int64_t> storage;
+    SmallVector<Buffer> buffers;
+    int64_t index = 0;
+    for (Operation &op : function.getBody().getOps()) {
+      ++index;
+      for (Value operand : op.getOperands()) {
+        auto found = storage.find(operand);
+        if (found != storage.end())
+          buffers[found->second].last = index;
+      }
+      if (auto view = dyn_cast<plan::ViewOp>(op)) {
+        auto found = storage.find(view.getSource());
+        if (found != storage.end())
+          storage[view.getResult()] = found->second;
+        continue;
+      }
+      if (isa<func::ReturnOp>(op)) {
+        for (Value operand : op.getOperands()) {
+          auto found = storage.find(operand);
+          if (found != storage.end())
+            buffers[found->second].last = INT64_MAX;
+        }
+        continue;
+      }
+      auto call = dyn_cast<plan::CallOp>(op);
+      if (!call)
+        continue;
+      std::optional<ArrayRef<int64_t>> aliases = call.getAliases();
+      for (auto [result, value] : llvm::enumerate(call.getResults())) {
+        if (aliases && (*aliases)[result] >= 0) {
+          auto found = storage.find(call.getArgs()[(*aliases)[result]]);
+          if (found != storage.end())
+            storage[value] = found->second;
+          continue;
+        }
+        FailureOr<int64_t> bytes =
+            boundBytes(value.getType(), symbols, call.getLoc());
+        if (failed(bytes))
+          return failure();
+        storage[value] = buffers.size();
+        buffers.push_back(
+            {call, static_cast<unsigned>(result),
+             static_cast<int64_t>(llvm::alignTo(*bytes, kAlignment)), index,
+             index});
+      }
+    }
+
+    // Largest first, each at the lowest offset clear of the buffers already
+    // placed whose lifetimes overlap its own.
+    SmallVector<Buffer *> order;
+    for (Buffer &buffer : buffers)
+      order.push_back(&buffer);
+    llvm::stable_sort(order,
+                      [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    int64_t arena = 0;
+    SmallVector<Buffer *> placed;
+    for (Buffer *buffer : order) {
+      SmallVector<std::pair<int64_t, int64_t>> taken;
+      for (Buffer *other : placed)
+        if (other->first <= buffer->last && buffer->first <= other->last)
+          taken.push_back({other->offset, other->offset + other->bytes});
+      llvm::sort(taken);
+      int64_t offset = 0;
+      for (auto [begin, end] : taken) {
+        if (offset + buffer->bytes <= begin)
+          break;
+        offset = std::max(offset, end);
+      }
+      buffer->offset = offset;
+      arena = std::max(arena, offset + buffer->bytes);
+      placed.push_back(buffer);
+    }
+
+    Builder b(function.getContext());
+    function.walk([&](plan::CallOp call) {
+      call.setOffsetsAttr(b.getDenseI64ArrayAttr(
+          SmallVector<int64_t>(call.getNumResults(), -1)));
+    });
+    for (Buffer &buffer : buffers) {
+      SmallVector<int64_t> offsets(*buffer.call.getOffsets());
+      offsets[buffer.result] = buffer.offset;
+      buffer.call.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
+    }
+    function->setAttr("plan.arena_bytes", b.getI64IntegerAttr(arena));
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,314 @@
+//===- TransformerKernels.cpp - the plan's transformer kernels on the CPU -===//
+
+#include "runtime/cpu/CpuKernels.h"
+
+#include "kernels/cpu/Linear.h"
+#include "kernels/cpu/Transformer.h"
+#include "runtime/support/ThreadPool.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace llmc::runtime::cpu {
+
+namespace {
+
+const Tensor *optionalInput(KernelContext &c, size_t index) {
+  return index < c.inputs.size() ? c.inputs[index] : nullptr;
+}
+
+Status expectRank(const Tensor &t, int64_t rank, const char *what) {
+  if (t.rank() != rank)
+    return Status::error(std::string(what) + " must have rank " +
+                         std::to_string(rank) + ", has shape " +
+                         shapeString(t.shape));
+  return Status::success();
+}
+
+/// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool: by output
+/// features for one row (decode), by rows otherwise.
+void parallelLinear(ThreadPool &pool, const float *x, const float *w,
+                    const float *bias, float *y, int64_t m, int64_t n,
+                    int64_t k) {
+  if (m == 1) {
+    pool.parallelFor(
+        n,
+        [&](int64_t begin, int64_t end) {
+          kernels::linear(x, w + begin * k, bias ? bias + begin : nullptr,
+                          y + begin, 1, end - begin, k);
+        },
+        16);
+    return;
+  }
+  pool.parallelFor(m, [&](int64_t begin, int64_t end) {
+    kernels::linear(x + begin * k, w, bias, y + begin * n, end - begin, n, k);
+  });
+}
+
+/// A linear layer's weight [n, k] applied to x [..., k]: checks and sets
+/// the output [..., n].
+Status projection(KernelContext &c, bool withBias) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(w, 1, DType::f32);
+  LLMC_CHECK(expectRank(w, 2, "a linear weight"));
+  int64_t n = w.shape[0], k = w.shape[1];
+  if (x.rank() < 1 || x.shape.back() != k)
+    return Status::error("input " + shapeString(x.shape) +
+                         " does not end in the weight's " + std::to_string(k) +
+                         " input features");
+  const Tensor *bias = withBias ? optionalInput(c, 2) : nullptr;
+  if (bias && (bias->dtype != DType::f32 || bias->elements() != n))
+    return Status::error("the bias must be " + std::to_string(n) + " f32");
+  Shape shape = x.shape;
+  shape.back() = n;
+  LLMC_CHECK(c.setOutput(0, shape));
+  parallelLinear(c.pool, x.as<float>(), w.as<float>(),
+                 bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
+                 x.elements() / k, n, k);
+  return Status::success();
+}
+
+/// Scratch that lives as long as the thread: no allocation per token.
+float *scratch(std::vector<float> &buffer, size_t size) {
+  if (buffer.size() < size)
+    buffer.resize(size);
+  return buffer.data();
+}
+
+void activate(float *x, int64_t n, int64_t activation) {
+  switch (activation) {
+  case 0:
+    kernels::silu(x, n);
+    break;
+  case 1:
+    kernels::gelu(x, n, false);
+    break;
+  default:
+    kernels::gelu(x, n, true);
+    break;
+  }
+}
+
+} // namespace
+
+Status embedding(KernelContext &c) {
+  LLMC_INPUT(table, 0, DType::f32);
+  LLMC_CHECK(expectRank(table, 2, "an embedding table"));
+  const Tensor *ids = c.inputs.size() > 1 ? c.inputs[1] : nullptr;
+  if (!ids || (ids->dtype != DType::i64 && ids->dtype != DType::i32))
+    return Status::error("embedding ids must be i64 or i32");
+  int64_t vocab = table.shape[0], dim = table.shape[1];
+  Shape shape = ids->shape;
+  shape.push_back(dim);
+  LLMC_CHECK(c.setOutput(0, shape));
+  float *out = c.outputs[0]->as<float>();
+  for (int64_t i = 0, n = ids->elements(); i < n; ++i) {
+    int64_t id = ids->dtype == DType::i64 ? ids->as<int64_t>()[i]
+                                          : ids->as<int32_t>()[i];
+    if (id < 0 || id >= vocab)
+      return Status::error("token id " + std::to_string(id) +
+                           " is outside the vocabulary of " +
+                           std::to_string(vocab));
+    std::memcpy(out + i * dim, table.as<float>() + id * dim,
+                dim * sizeof(float));
+  }
+  return Status::success();
+}
+
+Status rmsNorm(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(w, 1, DType::f32);
+  int64_t dim = w.elements();
+  if (x.rank() < 1 || x.shape.back() != dim)
+    return Status::error("rms_norm weight of " + std::to_string(dim) +
+                         " for input " + shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  kernels::rmsNorm(x.as<float>(), w.as<float>(),
+                   static_cast<float>(c.params.real("epsilon", 1e-5)),
+                   c.outputs[0]->as<float>(), x.elements() / dim, dim);
+  return Status::success();
+}
+
+Status layerNorm(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(w, 1, DType::f32);
+  const Tensor *b = optionalInput(c, 2);
+  int64_t dim = w.elements();
+  if (x.rank() < 1 || x.shape.back() != dim ||
+      (b && (b->dtype != DType::f32 || b->elements() != dim)))
+    return Status::error("layer_norm weight/bias of " + std::to_string(dim) +
+                         " for input " + shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  kernels::layerNorm(x.as<float>(), w.as<float>(), b ? b->as<float>() : nullptr,
+                     static_cast<float>(c.params.real("epsilon", 1e-5)),
+                     c.outputs[0]->as<float>(), x.elements() / dim, dim);
+  return Status::success();
+}
+
+Status linear(KernelContext &c) { return projection(c, true); }
+
+Status lmHead(KernelContext &c) { return projection(c, false); }
+
+Status gatedMlp(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(gate, 1, DType::f32);
+  LLMC_INPUT(up, 2, DType::f32);
+  LLMC_INPUT(down, 3, DType::f32);
+  LLMC_CHECK(expectRank(gate, 2, "a gate weight"));
+  int64_t hidden = gate.shape[0], dim = gate.shape[1];
+  if (up.shape != gate.shape || down.shape != Shape{dim, hidden} ||
+      x.rank() < 1 || x.shape.back() != dim)
+    return Status::error("gated_mlp weights gate " + shapeString(gate.shape) +
+                         ", up " + shapeString(up.shape) + ", down " +
+                         shapeString(down.shape) + " do not fit input " +
+                         shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  int64_t rows = x.elements() / dim;
+  static thread_local std::vector<float> gateBuffer, upBuffer;
+  float *g = scratch(gateBuffer, rows * hidden);
+  float *u = scratch(upBuffer, rows * hidden);
+  parallelLinear(c.pool, x.as<float>(), gate.as<float>(), nullptr, g, rows,
+                 hidden, dim);
+  parallelLinear(c.pool, x.as<float>(), up.as<float>(), nullptr, u, rows,
+                 hidden, dim);
+  activate(g, rows * hidden, c.params.integer("activation", 0));
+  for (int64_t i = 0; i < rows * hidden; ++i)
+    g[i] *= u[i];
+  parallelLinear(c.pool, g, down.as<float>(), nullptr,
+                 c.outputs[0]->as<float>(), rows, dim, hidden);
+  return Status::success();
+}
+
+Status mlp(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(up, 1, DType::f32);
+  LLMC_INPUT(down, 2, DType::f32);
+  const Tensor *upBias = optionalInput(c, 3);
+  const Tensor *downBias = optionalInput(c, 4);
+  LLMC_CHECK(expectRank(up, 2, "an up weight"));
+  int64_t hidden = up.shape[0], dim = up.shape[1];
+  if (down.shape != Shape{dim, hidden} || x.rank() < 1 ||
+      x.shape.back() != dim || (upBias && upBias->elements() != hidden) ||
+      (downBias && downBias->elements() != dim))
+    return Status::error("mlp weights up " + shapeString(up.shape) + ", down " +
+                         shapeString(down.shape) + " do not fit input " +
+                         shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  int64_t rows = x.elements() / dim;
+  static thread_local std::vector<float> hiddenBuffer;
+  float *h = scratch(hiddenBuffer, rows * hidden);
+  parallelLinear(c.pool, x.as<float>(), up.as<float>(),
+                 upBias ? upBias->as<float>() : nullptr, h, rows, hidden, dim);
+  activate(h, rows * hidden, c.params.integer("activation", 1));
+  parallelLinear(c.pool, h, down.as<float>(),
+                 downBias ? downBias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), rows, dim, hidden);
+  return Status::success();
+}
+
+Status rope(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(cos, 1, DType::f32);
+  LLMC_INPUT(sin, 2, DType::f32);
+  LLMC_INPUT(positions, 3, DType::i64);
+  LLMC_CHECK(expectRank(x, 4, "rope's input [batch, sequence, heads, dim]"));
+  LLMC_CHECK(expectRank(cos, 2, "a cos table"));
+  int64_t batch = x.shape[0], tokens = x.shape[1], heads = x.shape[2],
+          headDim = x.shape[3], rotary = cos.shape[1] * 2;
+  if (sin.shape != cos.shape || rotary > headDim)
+    return Status::error("rope tables " + shapeString(cos.shape) +
+                         " do not fit head_dim " + std::to_string(headDim));
+  bool perBatch = positions.elements() == batch * tokens && batch > 1;
+  if (positions.elements() != tokens && !perBatch)
+    return Status::error("rope positions " + shapeString(positions.shape) +
+                         " for " + std::to_string(tokens) + " tokens");
+  for (int64_t i = 0; i < positions.elements(); ++i)
+    if (positions.as<int64_t>()[i] < 0 ||
+        positions.as<int64_t>()[i] >= cos.shape[0])
+      return Status::error("position " +
+                           std::to_string(positions.as<int64_t>()[i]) +
+                           " is beyond the " + std::to_string(cos.shape[0]) +
+                           " rows of the RoPE tables");
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  float *out = c.outputs[0]->as<float>();
+  if (out != x.as<float>())
+    std::memcpy(out, x.data, x.bytes());
+  auto pairs = c.params.integer("mode", 0) == 0
+                   ? kernels::RopePairs::interleaved
+                   : kernels::RopePairs::half;
+  int64_t stride = tokens * heads * headDim;
+  for (int64_t b = 0; b < batch; ++b)
+    kernels::rope(out + b * stride, cos.as<float>(), sin.as<float>(),
+                  positions.as<int64_t>() + (perBatch ? b * tokens : 0), tokens,
+                  heads, headDim, rotary, pairs);
+  return Status::success();
+}
+
+Status cachedAttention(KernelContext &c) {
+  LLMC_INPUT(q, 0, DType::f32);
+  LLMC_INPUT(k, 1, DType::f32);
+  LLMC_INPUT(v, 2, DType::f32);
+  LLMC_INPUT(cache, 3, DType::f32);
+  LLMC_INPUT(position, 4, DType::i64);
+  LLMC_CHECK(expectRank(q, 4, "the query [batch, sequence, heads, dim]"));
+  LLMC_CHECK(expectRank(cache, 6, "the KV cache"));
+  int64_t batch = q.shape[0], tokens = q.shape[1], qHeads = q.shape[2],
+          headDim = q.shape[3];
+  int64_t layers = cache.shape[0], kvHeads = cache.shape[3],
+          capacity = cache.shape[4];
+  int64_t layer = c.params.integer("layer", -1);
+  int64_t past = *position.as<int64_t>();
+  if (k.shape != Shape{batch, tokens, kvHeads, headDim} || v.shape != k.shape ||
+      cache.shape[1] != 2 || cache.shape[2] != batch ||
+      cache.shape[5] != headDim || qHeads % kvHeads != 0)
+    return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
+                         shapeString(k.shape) + ", cache " +
+                         shapeString(cache.shape) + " do not agree");
+  if (layer < 0 || layer >= layers)
+    return Status::error("layer " + std::to_string(layer) +
+                         " is not in the cache");
+  if (!c.params.has("causal"))
+    return Status::error("only causal attention over the cache is supported");
+  if (past < 0 || past + tokens > capacity)
+    return Status::error("positions " + std::to_string(past) + ".." +
+                         std::to_string(past + tokens - 1) +
+                         " do not fit the cache's " + std::to_string(capacity));
+  LLMC_CHECK(c.setOutput(0, q.shape));
+  LLMC_CHECK(c.setOutput(1, cache.shape));
+  float *store = c.outputs[1]->as<float>();
+  int64_t plane = kvHeads * capacity * headDim;
+  auto keys = [&](int64_t b) {
+    return store + ((layer * 2 + 0) * batch + b) * plane;
+  };
+  auto values = [&](int64_t b) {
+    return store + ((layer * 2 + 1) * batch + b) * plane;
+  };
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t h = 0; h < kvHeads; ++h) {
+        int64_t from = ((b * tokens + t) * kvHeads + h) * headDim;
+        int64_t to = (h * capacity + past + t) * headDim;
+        std::memcpy(keys(b) + to, k.as<float>() + from,
+                    headDim * sizeof(float));
+        std::memcpy(values(b) + to, v.as<float>() + from,
+                    headDim * sizeof(float));
+      }
+  float scale = static_cast<float>(c.params.real("scale", 0));
+  float *out = c.outputs[0]->as<float>();
+  int64_t qStride = tokens * qHeads * headDim;
+  c.pool.parallelFor(batch * tokens, [&](int64_t begin, int64_t end) {
+    static thread_local std::vector<float> scores;
+    float *s = scratch(scores, past + tokens);
+    for (int64_t i = begin; i < end; ++i) {
+      int64_t b = i / tokens, t = i % tokens;
+      // One query row at a time: it sees keys 0..past+t.
+      kernels::cachedAttention(
+          q.as<float>() + b * qStride + t * qHeads * headDim, keys(b),
+          values(b), out + b * qStride + t * qHeads * headDim, s, 1, past + t,
+          qHeads, kvHeads, headDim, capacity, scale);
+    }
+  });
+  return Status::success();
+}
+
+} // namespace llmc::runtime::cpu

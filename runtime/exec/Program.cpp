@@ -1,0 +1,211 @@
+//===- Program.cpp - decoding and checking the artifact's plan ------------===//
+
+#include "runtime/exec/Program.h"
+
+#include "runtime/format/artifact_generated.h"
+
+#include <algorithm>
+
+namespace llmc::runtime {
+namespace {
+
+namespace fb = llmc::format;
+
+class Loader {
+public:
+  explicit Loader(const Artifact &artifact) : artifact(artifact) {}
+
+  Status load(std::vector<EntrySpec> &entries) {
+    Expected<Bytes> bytes = artifact.section("plan");
+    if (!bytes)
+      return bytes.status();
+    flatbuffers::Verifier verifier(bytes->data, bytes->size);
+    if (!verifier.VerifyBuffer<fb::Plan>(nullptr))
+      return Status::error("the plan section is not a valid llmc plan");
+    const fb::Plan *plan = flatbuffers::GetRoot<fb::Plan>(bytes->data);
+    if (plan->weights())
+      for (const flatbuffers::String *name : *plan->weights()) {
+        Expected<Bytes> weight = artifact.section(name->str());
+        if (!weight)
+          return weight.status();
+        weights.push_back(*weight);
+      }
+    if (!plan->entries() || plan->entries()->size() == 0)
+      return Status::error("the plan has no entry points");
+    for (const fb::Entry *entry : *plan->entries()) {
+      EntrySpec spec;
+      if (Status status = loadEntry(*entry, spec); !status)
+        return status.withContext("entry point '" + entry->name()->str() + "'");
+      entries.push_back(std::move(spec));
+    }
+    return Status::success();
+  }
+
+private:
+  Status loadEntry(const fb::Entry &entry, EntrySpec &spec) {
+    spec.name = entry.name()->str();
+    spec.arenaBytes = entry.arena_bytes();
+    if (entry.symbols())
+      for (const fb::Symbol *symbol : *entry.symbols())
+        spec.symbols.push_back({symbol->name()->str(), symbol->argument(),
+                                symbol->axis(), symbol->bound()});
+    int32_t valueCount = entry.values() ? entry.values()->size() : 0;
+    auto validValue = [&](int32_t id) { return id >= 0 && id < valueCount; };
+    for (int32_t id = 0; id < valueCount; ++id) {
+      const fb::Value *value = entry.values()->Get(id);
+      ValueSpec v;
+      int dtype = static_cast<int>(value->dtype());
+      if (dtype < 0 || dtype > static_cast<int>(DType::boolean))
+        return Status::error("value " + std::to_string(id) +
+                             " has an unknown element type");
+      v.dtype = static_cast<DType>(dtype);
+      if (value->dims())
+        for (const fb::Dim *dim : *value->dims()) {
+          DimSpec d;
+          d.size = dim->size();
+          if (dim->symbols())
+            for (const flatbuffers::String *name : *dim->symbols()) {
+              auto found = std::find_if(
+                  spec.symbols.begin(), spec.symbols.end(),
+                  [&](const SymbolSpec &s) { return s.name == name->str(); });
+              if (found == spec.symbols.end())
+                return Status::error("value " + std::to_string(id) +
+                                     " has an extent '" + name->str() +
+                                     "' no argument binds");
+              d.symbols.push_back(found - spec.symbols.begin());
+            }
+          v.dims.push_back(d);
+        }
+      v.offset = value->offset();
+      v.bytes = value->bytes();
+      v.source = value->source();
+      switch (value->kind()) {
+      case fb::ValueKind::arena:
+        v.kind = ValueKind::arena;
+        if (v.offset % 64 != 0 || v.offset > spec.arenaBytes ||
+            v.bytes > spec.arenaBytes - v.offset)
+          return Status::error("value " + std::to_string(id) +
+                               " lies outside the arena");
+        break;
+      case fb::ValueKind::weight: {
+        v.kind = ValueKind::weight;
+        if (v.source < 0 || v.source >= static_cast<int32_t>(weights.size()))
+          return Status::error("value " + std::to_string(id) +
+                               " names a missing weight");
+        const Bytes &weight = weights[v.source];
+        int64_t expected = dtypeBytes(v.dtype);
+        for (const DimSpec &d : v.dims)
+          expected *= d.size;
+        if (expected < 0 || static_cast<uint64_t>(expected) != weight.size)
+          return Status::error("weight value " + std::to_string(id) +
+                               " holds " + std::to_string(weight.size) +
+                               " bytes, its shape needs " +
+                               std::to_string(expected));
+        v.weight = weight.data;
+        v.bytes = weight.size;
+        break;
+      }
+      case fb::ValueKind::argument:
+        v.kind = ValueKind::argument;
+        break;
+      case fb::ValueKind::alias:
+        v.kind = ValueKind::alias;
+        if (v.source < 0 || v.source >= id)
+          return Status::error("value " + std::to_string(id) +
+                               " aliases a value not defined before it");
+        break;
+      default:
+        return Status::error("value " + std::to_string(id) +
+                             " has an unknown kind");
+      }
+      spec.values.push_back(std::move(v));
+    }
+    for (const SymbolSpec &symbol : spec.symbols)
+      if (symbol.argument < 0 ||
+          symbol.argument >=
+              static_cast<int32_t>(entry.arguments() ? entry.arguments()->size()
+                                                     : 0))
+        return Status::error("symbol '" + symbol.name +
+                             "' is bound by a missing argument");
+    if (entry.arguments())
+      for (int32_t id : *entry.arguments()) {
+        if (!validValue(id) || spec.values[id].kind != ValueKind::argument)
+          return Status::error("an argument is not an argument value");
+        spec.arguments.push_back(id);
+      }
+    if (entry.results())
+      for (int32_t id : *entry.results()) {
+        if (!validValue(id))
+          return Status::error("a result names a missing value");
+        spec.results.push_back(id);
+      }
+    std::vector<bool> defined(valueCount, false);
+    for (int32_t id = 0; id < valueCount; ++id)
+      defined[id] = spec.values[id].kind == ValueKind::weight ||
+                    spec.values[id].kind == ValueKind::argument;
+    if (entry.steps())
+      for (const fb::Step *step : *entry.steps()) {
+        StepSpec s;
+        s.kernel = step->kernel()->str();
+        s.location = step->location() ? step->location()->str() : "";
+        s.run = findCpuKernel(s.kernel);
+        if (!s.run)
+          return Status::error("kernel '" + s.kernel +
+                               "' is not in this runtime (at " + s.location +
+                               ")");
+        if (step->inputs())
+          for (int32_t id : *step->inputs()) {
+            if (id != -1 && !validValue(id))
+              return Status::error("a step of '" + s.kernel +
+                                   "' reads a missing value");
+            s.inputs.push_back(id);
+          }
+        if (step->outputs())
+          for (int32_t id : *step->outputs()) {
+            if (!validValue(id) || defined[id])
+              return Status::error("a step of '" + s.kernel +
+                                   "' writes an invalid value");
+            s.outputs.push_back(id);
+          }
+        for (int32_t id : s.outputs)
+          defined[id] = true;
+        if (step->params())
+          for (const fb::Param *param : *step->params()) {
+            if (param->floats() && param->floats()->size())
+              s.params.addFloats(
+                  param->name()->str(),
+                  {param->floats()->begin(), param->floats()->end()});
+            else
+              s.params.addInts(
+                  param->name()->str(),
+                  param->ints() ? std::vector<int64_t>(param->ints()->begin(),
+                                                       param->ints()->end())
+                                : std::vector<int64_t>());
+          }
+        spec.steps.push_back(std::move(s));
+      }
+    return Status::success();
+  }
+
+  const Artifact &artifact;
+  std::vector<Bytes> weights;
+};
+
+} // namespace
+
+Expected<Program> Program::load(const Artifact &artifact) {
+  Program program;
+  Loader loader(artifact);
+  if (Status status = loader.load(program.entries_); !status)
+    return status;
+  return program;
+}
+
+const EntrySpec *Program::entry(const std::string &name) const {
+  for (const EntrySpec &entry : entries_)
+    if (entry.name == name)
+      return &entry;
+  return nullptr;
+}
+
+} // namespace llmc::runtime

@@ -1,0 +1,75 @@
+//===- Program.h - the artifact's plan, checked and ready to execute ------===//
+//
+// The "plan" section decoded into plain structs: for each entry point its
+// symbols, values (where each lives and its declared extents) and steps
+// (each bound to its kernel). Loading checks every index, every arena range
+// and every weight's size against the artifact, so the executor can trust
+// them; a plan naming a kernel this runtime lacks is refused here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_EXEC_PROGRAM_H
+#define LLMC_RUNTIME_EXEC_PROGRAM_H
+
+#include "runtime/exec/Kernel.h"
+#include "runtime/format/Artifact.h"
+
+namespace llmc::runtime {
+
+/// One extent: static (size >= 0), a sum of the entry's symbols, or
+/// unknown (size -1 and no symbols).
+struct DimSpec {
+  int64_t size = -1;
+  std::vector<int> symbols;
+};
+
+enum class ValueKind { arena, weight, argument, alias };
+
+struct ValueSpec {
+  DType dtype = DType::f32;
+  std::vector<DimSpec> dims;
+  ValueKind kind = ValueKind::arena;
+  uint64_t offset = 0, bytes = 0;
+  int32_t source = -1;
+  /// A weight's bytes (in the mapped artifact).
+  const uint8_t *weight = nullptr;
+};
+
+struct StepSpec {
+  std::string kernel, location;
+  KernelFn run = nullptr;
+  std::vector<int32_t> inputs, outputs;
+  Params params;
+};
+
+struct SymbolSpec {
+  std::string name;
+  int32_t argument = 0, axis = -1;
+  int64_t bound = 0;
+};
+
+struct EntrySpec {
+  std::string name;
+  std::vector<SymbolSpec> symbols;
+  std::vector<ValueSpec> values;
+  std::vector<int32_t> arguments, results;
+  std::vector<StepSpec> steps;
+  uint64_t arenaBytes = 0;
+};
+
+class Program {
+public:
+  /// Decodes and checks the plan of `artifact` (which must outlive it).
+  static Expected<Program> load(const Artifact &artifact);
+
+  /// The entry point called `name`, or null.
+  const EntrySpec *entry(const std::string &name) const;
+  const std::vector<EntrySpec> &entries() const { return entries_; }
+
+private:
+  std::vector<EntrySpec> entries_;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_EXEC_PROGRAM_H

@@ -1,0 +1,66 @@
+//===- Session.h - a loaded model and sequences running through it --------===//
+//
+// Model: an artifact mapped and its plan checked, with a thread pool and an
+// executor. Session: one batch of sequences with its own KV cache (the
+// layout the compiler chose, sized for the artifact's max_seq) and its
+// position; prefill() starts it, decode() appends tokens.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_GENERATE_SESSION_H
+#define LLMC_RUNTIME_GENERATE_SESSION_H
+
+#include "runtime/exec/Executor.h"
+
+#include <memory>
+
+namespace llmc::runtime {
+
+class Model {
+public:
+  /// Opens and checks `path`; `threads` 0 means one per hardware thread.
+  static Expected<std::unique_ptr<Model>> load(const std::string &path,
+                                               unsigned threads);
+
+  const ModelInfo &info() const { return artifact_.model(); }
+  const Artifact &artifact() const { return artifact_; }
+  Executor &executor() { return executor_; }
+  unsigned threads() const { return pool_.size(); }
+
+private:
+  Model(Artifact artifact, Program program, unsigned threads);
+
+  Artifact artifact_;
+  Program program_;
+  ThreadPool pool_;
+  Executor executor_;
+};
+
+class Session {
+public:
+  explicit Session(Model &model, int64_t batch = 1);
+
+  /// Runs `ids` ([batch x tokens], row-major) from position 0; returns the
+  /// last position's logits [batch, vocab].
+  Expected<Tensor> prefill(const std::vector<int64_t> &ids);
+  /// Appends `ids` ([batch x tokens]) at the current position; returns the
+  /// logits of every new position [batch, tokens, vocab].
+  Expected<Tensor> decode(const std::vector<int64_t> &ids);
+
+  int64_t position() const { return position_; }
+  void reset() { position_ = 0; }
+  uint64_t cacheBytes() const { return cache_.size() * sizeof(float); }
+
+private:
+  Status checkRoom(size_t ids) const;
+  Tensor cacheTensor();
+
+  Model &model_;
+  int64_t batch_;
+  std::vector<float> cache_;
+  int64_t position_ = 0;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_GENERATE_SESSION_H

@@ -1,0 +1,48 @@
+//===- Commands.h - the llmc-run subcommands ------------------------------===//
+
+#ifndef LLMC_TOOLS_LLMC_RUN_COMMANDS_H
+#define LLMC_TOOLS_LLMC_RUN_COMMANDS_H
+
+#include "runtime/sampler/Sampler.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmc::run {
+
+struct CommonOptions {
+  std::string artifact;
+  unsigned threads = 0;
+  bool json = false;
+};
+
+struct GenerateOptions {
+  std::vector<int64_t> promptIds;
+  std::string prompt, tokenizer;
+  int64_t maxTokens = 128;
+  runtime::SamplingParams sampling;
+  std::vector<int64_t> stopIds;
+  bool ignoreEos = false;
+};
+
+struct EvalOptions {
+  std::string textFile, tokenizer;
+};
+
+struct LogitsOptions {
+  std::vector<int64_t> promptIds;
+  bool incremental = false;
+};
+
+/// Each returns the process exit code, having printed any error.
+int generate(const CommonOptions &common, const GenerateOptions &options);
+int evaluate(const CommonOptions &common, const EvalOptions &options);
+int logits(const CommonOptions &common, const LogitsOptions &options);
+
+/// Peak resident set size of this process, in bytes.
+int64_t peakRssBytes();
+
+} // namespace llmc::run
+
+#endif // LLMC_TOOLS_LLMC_RUN_COMMANDS_H

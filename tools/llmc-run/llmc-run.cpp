@@ -1,0 +1,115 @@
+//===- llmc-run.cpp - run a compiled .llmc artifact -----------------------===//
+//
+// llmc-run model.llmc generate --prompt-ids 1,2,3 | --prompt TEXT
+//          --tokenizer tok.model [--max-tokens N] [--temperature T]
+//          [--top-k K] [--top-p P] [--seed S] [--stop-ids ...]
+//          [--ignore-eos] [--json] [--threads N]
+// llmc-run model.llmc eval --text FILE --tokenizer tok.model [--json]
+// llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/llmc-run/Commands.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char **argv) {
+  using namespace llmc::run;
+  CLI::App app{"llmc-run: run a model compiled by `llmc compile`"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  app.add_option("artifact", common.artifact, "The .llmc file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--threads", common.threads,
+                 "Worker threads (default: one per hardware thread)");
+  app.add_flag("--json", common.json,
+               "Print one JSON object with the results and timings");
+
+  GenerateOptions generateOptions;
+  CLI::App *generateCommand =
+      app.add_subcommand("generate", "Continue a prompt");
+  auto *ids = generateCommand
+                  ->add_option("--prompt-ids", generateOptions.promptIds,
+                               "Prompt token ids, comma-separated")
+                  ->delimiter(',');
+  auto *text = generateCommand->add_option("--prompt", generateOptions.prompt,
+                                           "Prompt text (needs --tokenizer)");
+  ids->excludes(text);
+  generateCommand
+      ->add_option("--tokenizer", generateOptions.tokenizer,
+                   "SentencePiece model: encodes --prompt, prints text, "
+                   "stops at its EOS")
+      ->check(CLI::ExistingFile);
+  generateCommand
+      ->add_option("--max-tokens", generateOptions.maxTokens,
+                   "Tokens to generate at most")
+      ->check(CLI::PositiveNumber);
+  generateCommand
+      ->add_option("--temperature", generateOptions.sampling.temperature,
+                   "0 is greedy")
+      ->check(CLI::NonNegativeNumber);
+  generateCommand->add_option("--top-k", generateOptions.sampling.topK,
+                              "Keep the k most likely tokens (0: all)");
+  generateCommand->add_option("--top-p", generateOptions.sampling.topP,
+                              "Nucleus sampling threshold");
+  generateCommand->add_option("--seed", generateOptions.sampling.seed,
+                              "Sampling seed");
+  generateCommand
+      ->add_option("--stop-ids", generateOptions.stopIds,
+                   "Stop after generating any of these ids")
+      ->delimiter(',');
+  generateCommand->add_flag("--ignore-eos", generateOptions.ignoreEos,
+                            "Do not stop at the tokenizer's or model's EOS");
+
+  EvalOptions evalOptions;
+  CLI::App *evalCommand = app.add_subcommand(
+      "eval", "Perplexity of a text: each passage (separated by a blank "
+              "line) as BOS + tokens + EOS");
+  evalCommand->add_option("--text", evalOptions.textFile, "The text file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  evalCommand
+      ->add_option("--tokenizer", evalOptions.tokenizer, "SentencePiece model")
+      ->required()
+      ->check(CLI::ExistingFile);
+
+  LogitsOptions logitsOptions;
+  CLI::App *logitsCommand = app.add_subcommand(
+      "logits", "Print the logits of every prompt position as JSON");
+  logitsCommand
+      ->add_option("--prompt-ids", logitsOptions.promptIds,
+                   "Prompt token ids, comma-separated")
+      ->delimiter(',')
+      ->required();
+  logitsCommand->add_flag("--incremental", logitsOptions.incremental,
+                          "Prefill the first token, then decode one token "
+                          "at a time through the KV cache");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &error) {
+    if (error.get_exit_code() != 0) {
+      std::cerr << "llmc-run: " << error.what() << "\n"
+                << "(see llmc-run --help)\n";
+      return 2;
+    }
+    return app.exit(error);
+  }
+  if (*generateCommand) {
+    if (generateOptions.promptIds.empty() && generateOptions.prompt.empty()) {
+      std::cerr << "llmc-run generate: give --prompt-ids or --prompt\n";
+      return 2;
+    }
+    if (!generateOptions.prompt.empty() && generateOptions.tokenizer.empty()) {
+      std::cerr << "llmc-run generate: --prompt needs --tokenizer\n";
+      return 2;
+    }
+    return generate(common, generateOptions);
+  }
+  if (*logitsCommand)
+    return logits(common, logitsOptions);
+  return evaluate(common, evalOptions);
+}

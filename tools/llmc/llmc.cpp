@@ -1,0 +1,246 @@
+//===- llmc.cpp - the compiler driver: ONNX model to .llmc artifact -------===//
+//
+// llmc compile model.onnx -o model.llmc [--max-seq N] [--max-batch B]
+//              [--bos ID] [--eos ID,...] [--print-plan FILE]
+// Runs import, clean-up and raising, the KV-cache pass, lowering to plan and
+// memory planning, then writes the artifact (through a temporary file: a
+// failed or killed compile leaves no output). One progress line per stage
+// on stderr, and a summary at the end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Registration.h"
+#include "compiler/artifact/EmitArtifact.h"
+#include "compiler/import/OnnxImporter.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+
+static llvm::cl::SubCommand compileCommand("compile",
+                                           "Compile an ONNX model to a .llmc "
+                                           "artifact");
+static llvm::cl::OptionCategory compileOptions("llmc compile options");
+
+static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
+                                            llvm::cl::desc("<model.onnx>"),
+                                            llvm::cl::sub(compileCommand),
+                                            llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string>
+    outputPath("o", llvm::cl::desc("The artifact to write"),
+               llvm::cl::value_desc("model.llmc"),
+               llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
+static llvm::cl::opt<int64_t>
+    maxSeq("max-seq",
+           llvm::cl::desc("Positions the KV cache holds (default: the "
+                          "model's context, else 2048)"),
+           llvm::cl::init(0), llvm::cl::sub(compileCommand),
+           llvm::cl::cat(compileOptions));
+static llvm::cl::opt<int64_t>
+    maxBatch("max-batch",
+             llvm::cl::desc("Sequences one call takes (memory is planned "
+                            "for this many)"),
+             llvm::cl::init(1), llvm::cl::sub(compileCommand),
+             llvm::cl::cat(compileOptions));
+static llvm::cl::opt<int64_t> bosId("bos",
+                                    llvm::cl::desc("Beginning-of-sequence "
+                                                   "token id to record"),
+                                    llvm::cl::init(-1),
+                                    llvm::cl::sub(compileCommand),
+                                    llvm::cl::cat(compileOptions));
+static llvm::cl::list<int64_t>
+    eosIds("eos", llvm::cl::desc("End-of-sequence token ids to record"),
+           llvm::cl::CommaSeparated, llvm::cl::sub(compileCommand),
+           llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string>
+    printPlan("print-plan",
+              llvm::cl::desc("Also write the planned IR to this file"),
+              llvm::cl::value_desc("file"), llvm::cl::sub(compileCommand),
+              llvm::cl::cat(compileOptions));
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// "file: " or "file: node 'name': " for a diagnostic's location.
+std::string describe(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return describe(name.getChildLoc()) + "node '" + name.getName().str() +
+           "': ";
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      return describe(fused.getLocations().front());
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return file.getFilename().str() + ": ";
+  return "llmc: ";
+}
+
+std::string bytes(int64_t count) {
+  if (count >= (1 << 30))
+    return llvm::formatv("{0:F2} GiB", count / double(1 << 30)).str();
+  if (count >= (1 << 20))
+    return llvm::formatv("{0:F2} MiB", count / double(1 << 20)).str();
+  return llvm::formatv("{0:F1} KiB", count / 1024.0).str();
+}
+
+class Stages {
+public:
+  LogicalResult run(StringRef name, llvm::function_ref<LogicalResult()> stage) {
+    Clock::time_point start = Clock::now();
+    if (failed(stage()))
+      return failure();
+    double seconds =
+        std::chrono::duration<double>(Clock::now() - start).count();
+    llvm::errs() << llvm::formatv("llmc: {0,-28} {1,6:F2} s\n", name, seconds);
+    names.push_back(name.str());
+    return success();
+  }
+  std::vector<std::string> names;
+};
+
+int compile() {
+  if (inputPath.empty() || outputPath.empty()) {
+    llvm::errs() << "llmc compile: usage: llmc compile model.onnx -o "
+                    "model.llmc [--max-seq N]\n";
+    return 2;
+  }
+  if (maxBatch < 1 || maxSeq < 0) {
+    llvm::errs() << "llmc compile: --max-batch must be at least 1 and "
+                    "--max-seq positive\n";
+    return 2;
+  }
+  DialectRegistry registry;
+  llmc::registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+    const char *severity =
+        diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
+        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+                                                            : "note";
+    std::string where = describe(diag.getLocation());
+    size_t file = where.find(": ") + 2;
+    llvm::errs() << where.substr(0, file) << severity << ": "
+                 << where.substr(file) << diag << "\n";
+    for (const Diagnostic &note : diag.getNotes())
+      llvm::errs() << "  note: " << note << "\n";
+    return success();
+  });
+
+  Stages stages;
+  OwningOpRef<ModuleOp> module;
+  auto runPasses = [&](auto build) -> LogicalResult {
+    PassManager pm(&context);
+    build(pm);
+    return pm.run(*module);
+  };
+  int64_t ropePositions = std::max<int64_t>(4096, maxSeq);
+  llmc::ArtifactSummary summary;
+  llmc::ArtifactOptions options;
+  options.producer = "llmc 0.1";
+  options.bosId = bosId;
+  options.eosIds.assign(eosIds.begin(), eosIds.end());
+  options.maxBatch = maxBatch;
+  if (failed(stages.run("import ONNX",
+                        [&]() -> LogicalResult {
+                          FailureOr<OwningOpRef<ModuleOp>> imported =
+                              llmc::importOnnxFile(context, inputPath,
+                                                   llmc::OnnxImportOptions());
+                          if (failed(imported))
+                            return failure();
+                          module = std::move(*imported);
+                          return success();
+                        })) ||
+      failed(stages.run("fold shapes, raise",
+                        [&] {
+                          return runPasses([&](PassManager &pm) {
+                            llmc::buildImportCleanupPipeline(pm, true,
+                                                             ropePositions);
+                          });
+                        })) ||
+      failed(stages.run("llmc-kv-cache",
+                        [&] {
+                          return runPasses([&](PassManager &pm) {
+                            llmc::KvCacheOptions kv;
+                            kv.maxSeq = maxSeq;
+                            pm.addPass(llmc::createKvCache(kv));
+                            pm.addPass(llmc::createCleanup());
+                          });
+                        })) ||
+      failed(stages.run("llmc-lower-to-plan",
+                        [&] {
+                          return runPasses([&](PassManager &pm) {
+                            pm.addPass(llmc::createLowerToPlan());
+                          });
+                        })) ||
+      failed(stages.run("plan-memory", [&] {
+        return runPasses([&](PassManager &pm) {
+          llmc::PlanMemoryOptions memory;
+          memory.maxBatch = maxBatch;
+          pm.addPass(llmc::createPlanMemory(memory));
+        });
+      })))
+    return 1;
+  if (!printPlan.empty()) {
+    std::string error;
+    auto file = openOutputFile(printPlan, &error);
+    if (!file) {
+      llvm::errs() << "llmc compile: " << error << "\n";
+      return 1;
+    }
+    OpPrintingFlags flags;
+    flags.elideLargeResourceString().elideLargeElementsAttrs();
+    module->print(file->os(), flags);
+    file->keep();
+  }
+  if (failed(stages.run("write artifact", [&] {
+        return llmc::emitArtifact(*module, options, outputPath, &summary);
+      })))
+    return 1;
+
+  int64_t maxSeqUsed = 0;
+  if (auto cache = (*module)->getAttrOfType<DictionaryAttr>("llmc.kv_cache"))
+    if (auto seq = cache.getAs<IntegerAttr>("max_seq"))
+      maxSeqUsed = seq.getInt();
+  llvm::raw_ostream &os = llvm::errs();
+  os << "llmc: wrote " << outputPath << "\n";
+  os << "  parameters        " << summary.parameters << " in "
+     << summary.weightTensors << " weight tensors, "
+     << bytes(summary.weightBytes) << "\n";
+  os << "  passes            ";
+  llvm::interleaveComma(stages.names, os);
+  os << "\n  plan              " << summary.steps
+     << " kernel calls (prefill and decode)\n";
+  os << "  peak activations  " << bytes(summary.peakActivationBytes)
+     << " (batch " << maxBatch << ", " << maxSeqUsed << " tokens)\n";
+  os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
+     << " per sequence of " << maxSeqUsed << " tokens\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llmc::registerCompilerPasses();
+  llvm::cl::HideUnrelatedOptions(compileOptions);
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "llmc: compile ONNX transformers for "
+                                    "inference\n");
+  if (compileCommand)
+    return compile();
+  llvm::errs() << "llmc: no command given (try: llmc compile model.onnx -o "
+                  "model.llmc; llmc --help)\n";
+  return 2;
+}
