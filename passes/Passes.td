@@ -122,6 +122,17 @@ def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
+def ComputeInF32 : Pass<"llmc-compute-in-f32", "mlir::ModuleOp"> {
+  let summary = "Compute an fp16/bf16 model in fp32 (the CPU target)";
+  let description = [{
+    The CPU kernels compute in fp32: every f16 and bf16 tensor becomes f32
+    (arguments, results, the KV cache included) and f16/bf16 weights are
+    converted once at compile time, so an fp16 export runs with fp32
+    arithmetic (its logits agree with an fp16 reference to within fp16's
+    own rounding). Casts that become f32 to f32 fold away in llmc-cleanup.
+  }];
+}
+
 def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
   let summary = "Lower llmc graph ops to plan kernel calls";
   let description = [{

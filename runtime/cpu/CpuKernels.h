@@ -37,6 +37,7 @@ Status cachedAttention(KernelContext &c);
 
 // Primitive ops (ElementwiseKernels.cpp, DataMovementKernels.cpp).
 Status binary(KernelContext &c, int op);
+Status expand(KernelContext &c);
 Status iota(KernelContext &c);
 Status slice(KernelContext &c);
 Status split(KernelContext &c);

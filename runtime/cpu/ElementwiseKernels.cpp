@@ -3,6 +3,7 @@
 #include "runtime/cpu/CpuKernels.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace llmc::runtime::cpu {
 namespace {
@@ -116,6 +117,37 @@ Status binary(KernelContext &c, int op) {
   default:
     return Status::error(std::string("no arithmetic on ") + dtypeName(a.dtype));
   }
+}
+
+Status expand(KernelContext &c) {
+  if (c.inputs.empty() || !c.inputs[0])
+    return Status::error("expand takes one operand");
+  const Tensor &in = *c.inputs[0];
+  const Shape &shape = c.declared[0];
+  for (int64_t extent : shape)
+    if (extent < 0)
+      return Status::error("expand needs a known result shape");
+  Expected<Shape> joined = broadcast(in.shape, shape);
+  if (!joined || *joined != shape)
+    return Status::error("cannot expand " + shapeString(in.shape) + " to " +
+                         shapeString(shape));
+  LLMC_CHECK(c.setOutput(0, shape));
+  std::vector<int64_t> strides = broadcastStrides(in.shape, shape);
+  int64_t width = dtypeBytes(in.dtype), n = elementCount(shape);
+  std::vector<int64_t> index(shape.size(), 0);
+  int64_t source = 0;
+  uint8_t *out = c.outputs[0]->data;
+  for (int64_t i = 0; i < n; ++i) {
+    std::memcpy(out + i * width, in.data + source * width, width);
+    for (size_t d = shape.size(); d-- > 0;) {
+      source += strides[d];
+      if (++index[d] < shape[d])
+        break;
+      source -= strides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return Status::success();
 }
 
 Status iota(KernelContext &c) {

@@ -178,6 +178,13 @@ int compile() {
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
+      failed(stages.run("llmc-compute-in-f32",
+                        [&] {
+                          return runPasses([&](PassManager &pm) {
+                            pm.addPass(llmc::createComputeInF32());
+                            pm.addPass(llmc::createCleanup());
+                          });
+                        })) ||
       failed(stages.run("llmc-lower-to-plan",
                         [&] {
                           return runPasses([&](PassManager &pm) {
