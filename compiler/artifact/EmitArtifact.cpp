@@ -107,15 +107,15 @@ public:
                                   builder.CreateVector(names)));
 
     runtime::ArtifactWriter writer(options.producer, options.target, model);
-    if (runtime::Status status = writer.addSection(
-            "plan", builder.GetBufferPointer(), builder.GetSize());
-        !status)
-      return module.emitError(status.message());
     for (const Weight &weight : weights)
       if (runtime::Status status = writer.addSection(
               weight.section, weight.data.data(), weight.data.size());
           !status)
         return module.emitError(status.message());
+    if (runtime::Status status = writer.addSection(
+            "plan", builder.GetBufferPointer(), builder.GetSize());
+        !status)
+      return module.emitError(status.message());
     if (runtime::Status status = writer.write(path); !status)
       return module.emitError(status.message());
     return success();

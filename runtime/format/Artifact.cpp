@@ -135,12 +135,25 @@ Status ArtifactWriter::write(const std::string &path) const {
   header.manifestHash = XXH3_64bits(fbb.GetBufferPointer(), fbb.GetSize());
   header.fileSize = header.manifestOffset + header.manifestSize;
 
-  // A temporary name that is not the artifact's, renamed when complete.
+  // The bytes go to an unnamed file in the artifact's folder (O_TMPFILE:
+  // a process killed mid-write leaves nothing behind), given a temporary
+  // name once complete and renamed into place. Where the file system has
+  // no unnamed files, a named temporary file stands in.
   std::string temporary = path + ".partial-" + std::to_string(::getpid());
-  int fd =
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  size_t slash = path.rfind('/');
+  std::string folder = slash == std::string::npos ? "."
+                       : slash == 0               ? "/"
+                                                  : path.substr(0, slash);
+  bool unnamed = true;
+  int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    unnamed = false;
+    fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                0644);
+  }
   if (fd < 0)
-    return Status::error("cannot create '" + temporary + "': " + errnoText());
+    return Status::error("cannot write '" + path + "' (in folder '" + folder +
+                         "'): " + errnoText());
   auto fail = [&](Status status) {
     ::close(fd);
     ::unlink(temporary.c_str());
@@ -169,6 +182,14 @@ Status ArtifactWriter::write(const std::string &path) const {
     return fail(s);
   if (::fsync(fd) != 0)
     return fail(Status::error("fsync failed: " + errnoText()));
+  if (unnamed) {
+    std::string self = "/proc/self/fd/" + std::to_string(fd);
+    ::unlink(temporary.c_str());
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(),
+                 AT_SYMLINK_FOLLOW) != 0)
+      return fail(Status::error("cannot name the finished file '" + temporary +
+                                "': " + errnoText()));
+  }
   if (::close(fd) != 0) {
     ::unlink(temporary.c_str());
     return Status::error("writing '" + path +

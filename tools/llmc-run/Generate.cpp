@@ -163,11 +163,16 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     return 0;
   }
   std::cout << "\n";
+  std::string why =
+      stopped ? " (stopped at EOS)"
+      : session.position() >= info.maxSeq &&
+              int64_t(generated.size()) < options.maxTokens
+          ? " (stopped at max_seq " + std::to_string(info.maxSeq) + ")"
+          : "";
   std::fprintf(stderr,
                "llmc-run: %zu prompt + %zu generated tokens%s; TTFT %.2f ms, "
                "TPOT %.3f ms (%.1f tokens/s), peak RSS %.1f MiB, %u threads\n",
-               prompt.size(), generated.size(),
-               stopped ? " (stopped at EOS)" : "", ttft, tpot,
+               prompt.size(), generated.size(), why.c_str(), ttft, tpot,
                tpot > 0 ? 1000.0 / tpot : 0.0, rss / 1048576.0,
                (*model)->threads());
   return 0;

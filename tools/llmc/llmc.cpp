@@ -124,6 +124,8 @@ int compile() {
   llmc::registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Errors name their node or op; the whole module is no help to a user.
+  context.printOpOnDiagnostic(false);
   ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
     const char *severity =
         diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
