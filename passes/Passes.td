@@ -147,6 +147,17 @@ def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::plan::PlanDialect"];
 }
 
+def FuseAddNorm : Pass<"plan-fuse-add-norm", "mlir::ModuleOp"> {
+  let summary = "Fuse a residual add into the normalization that reads it";
+  let description = [{
+    A transformer block ends `h = x + f(x)` and the next begins `norm(h)`:
+    two passes over the activations become one `add_rms_norm` /
+    `add_layer_norm` call that returns both the sum (still the residual
+    stream) and its normalization, each row normalized while its sum is in
+    cache. Only adds without broadcasting of f32 tensors fuse.
+  }];
+}
+
 def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
   let summary = "Give every planned buffer an offset in one arena per entry point";
   let description = [{

@@ -27,6 +27,10 @@ namespace llmc::runtime::cpu {
 // Transformer ops (TransformerKernels.cpp).
 Status embedding(KernelContext &c);
 Status rmsNorm(KernelContext &c);
+/// Residual add fused with the normalization of its sum (plan-fuse-add-norm):
+/// outputs the sum and its normalization.
+Status addRmsNorm(KernelContext &c);
+Status addLayerNorm(KernelContext &c);
 Status layerNorm(KernelContext &c);
 Status linear(KernelContext &c);
 Status lmHead(KernelContext &c);

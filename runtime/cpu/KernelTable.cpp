@@ -19,6 +19,8 @@ struct Entry {
 
 constexpr Entry kKernels[] = {
     {"add", binaryKernel<cpu::add>},
+    {"add_layer_norm", cpu::addLayerNorm},
+    {"add_rms_norm", cpu::addRmsNorm},
     {"cached_attention", cpu::cachedAttention},
     {"div", binaryKernel<cpu::div>},
     {"embedding", cpu::embedding},

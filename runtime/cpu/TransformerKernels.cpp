@@ -145,6 +145,39 @@ Status layerNorm(KernelContext &c) {
   return Status::success();
 }
 
+Status addNorm(KernelContext &c, bool layer) {
+  LLMC_INPUT(a, 0, DType::f32);
+  LLMC_INPUT(b, 1, DType::f32);
+  LLMC_INPUT(w, 2, DType::f32);
+  const Tensor *bias = layer ? optionalInput(c, 3) : nullptr;
+  int64_t dim = w.elements();
+  if (a.shape != b.shape || a.rank() < 1 || a.shape.back() != dim ||
+      (bias && (bias->dtype != DType::f32 || bias->elements() != dim)))
+    return Status::error("add and norm of " + shapeString(a.shape) + " and " +
+                         shapeString(b.shape) + " with a weight of " +
+                         std::to_string(dim));
+  LLMC_CHECK(c.setOutput(0, a.shape));
+  LLMC_CHECK(c.setOutput(1, a.shape));
+  float eps = static_cast<float>(c.params.real("epsilon", 1e-5));
+  float *sum = c.outputs[0]->as<float>(), *y = c.outputs[1]->as<float>();
+  const float *x = a.as<float>(), *r = b.as<float>();
+  for (int64_t row = 0, rows = a.elements() / dim; row < rows; ++row) {
+    float *s = sum + row * dim;
+    for (int64_t i = 0; i < dim; ++i)
+      s[i] = x[row * dim + i] + r[row * dim + i];
+    if (layer)
+      kernels::layerNorm(s, w.as<float>(), bias ? bias->as<float>() : nullptr,
+                         eps, y + row * dim, 1, dim);
+    else
+      kernels::rmsNorm(s, w.as<float>(), eps, y + row * dim, 1, dim);
+  }
+  return Status::success();
+}
+
+Status addRmsNorm(KernelContext &c) { return addNorm(c, false); }
+
+Status addLayerNorm(KernelContext &c) { return addNorm(c, true); }
+
 Status linear(KernelContext &c) { return projection(c, true); }
 
 Status lmHead(KernelContext &c) { return projection(c, false); }

@@ -4,7 +4,8 @@ usage: kill_compile.py MODEL.onnx WORK_DIR
 
 Starts compiles of MODEL into an empty folder and SIGKILLs each after a
 growing delay, until at least 3 were killed while writing the artifact (its
-progress shows the stage before "write artifact" done but not that one).
+progress shows "memory plan", the stage before "write artifact", done but
+not that one).
 After every kill the folder must be empty: no artifact, no partial file.
 A compile that finished before its kill must have left a complete artifact
 (which llmc-run must open). Exits 1 on the first violation.
@@ -33,7 +34,7 @@ for attempt in range(400):
     left = sorted(os.listdir(work))
     if process.returncode == -signal.SIGKILL:
         killed += 1
-        if "plan-memory" in stderr and "write artifact" not in stderr:
+        if "llmc: memory plan" in stderr and "write artifact" not in stderr:
             during_write += 1
         if left:
             print(f"FAIL: killed after {delay:.3f} s, left {left}")

@@ -16,6 +16,7 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -94,6 +95,20 @@ std::string bytes(int64_t count) {
   return llvm::formatv("{0:F1} KiB", count / 1024.0).str();
 }
 
+/// Records each pass's name once, in the order they first run.
+class PassRecorder : public PassInstrumentation {
+public:
+  explicit PassRecorder(std::vector<std::string> &names) : names(names) {}
+  void runBeforePass(Pass *pass, Operation *) override {
+    std::string name = pass->getArgument().str();
+    if (!name.empty() && llvm::find(names, name) == names.end())
+      names.push_back(name);
+  }
+
+private:
+  std::vector<std::string> &names;
+};
+
 class Stages {
 public:
   LogicalResult run(StringRef name, llvm::function_ref<LogicalResult()> stage) {
@@ -103,10 +118,8 @@ public:
     double seconds =
         std::chrono::duration<double>(Clock::now() - start).count();
     llvm::errs() << llvm::formatv("llmc: {0,-28} {1,6:F2} s\n", name, seconds);
-    names.push_back(name.str());
     return success();
   }
-  std::vector<std::string> names;
 };
 
 int compile() {
@@ -142,9 +155,11 @@ int compile() {
 
   Stages stages;
   OwningOpRef<ModuleOp> module;
+  std::vector<std::string> passesRun;
   auto runPasses = [&](auto build) -> LogicalResult {
     PassManager pm(&context);
     build(pm);
+    pm.addInstrumentation(std::make_unique<PassRecorder>(passesRun));
     return pm.run(*module);
   };
   int64_t ropePositions = std::max<int64_t>(4096, maxSeq);
@@ -164,14 +179,14 @@ int compile() {
                           module = std::move(*imported);
                           return success();
                         })) ||
-      failed(stages.run("fold shapes, raise",
+      failed(stages.run("fold shapes, raise ops",
                         [&] {
                           return runPasses([&](PassManager &pm) {
                             llmc::buildImportCleanupPipeline(pm, true,
                                                              ropePositions);
                           });
                         })) ||
-      failed(stages.run("llmc-kv-cache",
+      failed(stages.run("KV cache",
                         [&] {
                           return runPasses([&](PassManager &pm) {
                             llmc::KvCacheOptions kv;
@@ -180,20 +195,21 @@ int compile() {
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
-      failed(stages.run("llmc-compute-in-f32",
+      failed(stages.run("fp32 compute",
                         [&] {
                           return runPasses([&](PassManager &pm) {
                             pm.addPass(llmc::createComputeInF32());
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
-      failed(stages.run("llmc-lower-to-plan",
+      failed(stages.run("lower to plan, fuse",
                         [&] {
                           return runPasses([&](PassManager &pm) {
                             pm.addPass(llmc::createLowerToPlan());
+                            pm.addPass(llmc::createFuseAddNorm());
                           });
                         })) ||
-      failed(stages.run("plan-memory", [&] {
+      failed(stages.run("memory plan", [&] {
         return runPasses([&](PassManager &pm) {
           llmc::PlanMemoryOptions memory;
           memory.maxBatch = maxBatch;
@@ -228,7 +244,7 @@ int compile() {
      << summary.weightTensors << " weight tensors, "
      << bytes(summary.weightBytes) << "\n";
   os << "  passes            ";
-  llvm::interleaveComma(stages.names, os);
+  llvm::interleaveComma(passesRun, os);
   os << "\n  plan              " << summary.steps
      << " kernel calls (prefill and decode)\n";
   os << "  peak activations  " << bytes(summary.peakActivationBytes)

@@ -1,0 +1,23 @@
+// RUN: llmc-opt %s --llmc-compute-in-f32 --llmc-cleanup | FileCheck %s
+
+// Arguments, results, constants and every op result of f16/bf16 become
+// f32; the weights' values are converted (1.5 and -2 in f16: 0x3E00,
+// 0xC000; in bf16: 0x3FC0, 0xC000); a cast to f16 becomes an identity and
+// folds away.
+// CHECK-LABEL: func.func @narrow
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2xf32, #llmc.dims<sequence>>, %{{.*}}: tensor<2xf32>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+// CHECK: %[[H:.*]] = llmc.constant dense_resource<f32> : tensor<2xf32>
+// CHECK: %[[B:.*]] = llmc.constant dense_resource<f32_1> : tensor<2xf32>
+// CHECK: %[[S:.*]] = llmc.add %[[X]], %[[H]] : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2xf32>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+// CHECK: llmc.mul %[[S]], %[[B]]
+// CHECK-NOT: llmc.cast
+// CHECK: f32: "0x400000000000C03F000000C0"
+// CHECK: f32_1: "0x400000000000C03F000000C0"
+func.func @narrow(%x: tensor<?x2xf16, #llmc.dims<sequence>>, %unused: tensor<2xbf16>) -> tensor<?x2xf16, #llmc.dims<sequence>> {
+  %h = llmc.constant dense<[1.5, -2.0]> : tensor<2xf16>
+  %b = llmc.constant dense<[1.5, -2.0]> : tensor<2xbf16>
+  %s = llmc.add %x, %h : (tensor<?x2xf16, #llmc.dims<sequence>>, tensor<2xf16>) -> tensor<?x2xf16, #llmc.dims<sequence>>
+  %c = llmc.cast %b : tensor<2xbf16> -> tensor<2xf16>
+  %m = llmc.mul %s, %c : (tensor<?x2xf16, #llmc.dims<sequence>>, tensor<2xf16>) -> tensor<?x2xf16, #llmc.dims<sequence>>
+  return %m : tensor<?x2xf16, #llmc.dims<sequence>>
+}

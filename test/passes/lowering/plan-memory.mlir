@@ -1,0 +1,42 @@
+// RUN: llmc-opt %s --llmc-lower-to-plan --plan-memory=max-batch=2 --split-input-file -verify-diagnostics | FileCheck %s
+
+// A chain a -> b -> c of 256-byte buffers: c reuses a's bytes once a is dead,
+// b (alive with both) gets its own; the arena is their peak, 512 bytes.
+// CHECK-LABEL: func.func @chain
+// CHECK-SAME: attributes {plan.arena_bytes = 512 : i64}
+// CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 0>}
+// CHECK: plan.call "exp"(%{{.*}}) {offsets = array<i64: 256>}
+// CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 0>}
+func.func @chain(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %a = llmc.neg %x : tensor<4x16xf32>
+  %b = llmc.exp %a : tensor<4x16xf32>
+  %c = llmc.neg %b : tensor<4x16xf32>
+  return %c : tensor<4x16xf32>
+}
+
+// -----
+
+// Symbolic extents are sized for their bound: batch (a leading extent) up
+// to max-batch 2, the others up to max-seq (2048 without a KV cache): 2 x
+// 2048 x 8 x 4 bytes. A view shares its source's buffer, so the source
+// lives as long as the view is read: the neg of the view cannot reuse it.
+// CHECK-LABEL: func.func @symbolic
+// CHECK-SAME: attributes {plan.arena_bytes = 262144 : i64}
+// CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 0>}
+// CHECK: plan.view
+// CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 131072>}
+func.func @symbolic(%x: tensor<?x?x8xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>> {
+  %a = llmc.neg %x : tensor<?x?x8xf32, #llmc.dims<batch, sequence>>
+  %v = llmc.reshape %a : tensor<?x?x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
+  %b = llmc.neg %v : tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
+  return %b : tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
+}
+
+// -----
+
+// An extent no argument binds cannot be sized.
+func.func @unbound(%x: tensor<4xf32>) -> tensor<?xi64, #llmc.dims<n>> {
+  // expected-error @+1 {{extent 'n' of 'tensor<?xi64, #llmc.dims<n>>' is bound by no argument of the entry point}}
+  %i = llmc.iota : tensor<?xi64, #llmc.dims<n>>
+  return %i : tensor<?xi64, #llmc.dims<n>>
+}
