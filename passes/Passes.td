@@ -129,7 +129,9 @@ def ComputeInF32 : Pass<"llmc-compute-in-f32", "mlir::ModuleOp"> {
     (arguments, results, the KV cache included) and f16/bf16 weights are
     converted once at compile time, so an fp16 export runs with fp32
     arithmetic (its logits agree with an fp16 reference to within fp16's
-    own rounding). Casts that become f32 to f32 fold away in llmc-cleanup.
+    own rounding). Casts that become f32 to f32 fold away in llmc-cleanup;
+    an explicit cast to f16/bf16 keeps its rounding (a cast to the narrow
+    type and back to f32).
   }];
 }
 
@@ -166,8 +168,9 @@ def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
     `max-seq`), computes its lifetime from definition to last use (through
     views and in-place results; entry results live to the end) and places
     the largest first at the lowest offset clear of the buffers alive with
-    it. Records `offsets` on each call and `plan.arena_bytes` on each entry
-    point: the peak activation memory.
+    it. Records `offsets` on each call and, on each entry point,
+    `plan.arena_bytes` (the peak activation memory) and the bounds assumed,
+    `plan.max_batch` and `plan.max_seq`.
   }];
   let options = [
     Option<"maxBatch", "max-batch", "int64_t", "1",

@@ -24,6 +24,7 @@ for tool in ["FileCheck", "not", "count", "split-file"]:
                          "run scripts/setup.sh")
 
 config.substitutions.append(("%llmc_src", config.llmc_source_dir))
+config.substitutions.append(("%llmc_bin", config.llmc_tools_dir))
 config.substitutions.append(("%models", config.shared_models_dir))
 config.substitutions.append(("%python", config.python_executable))
 

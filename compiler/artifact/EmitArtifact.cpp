@@ -61,25 +61,25 @@ public:
     model.bosId = options.bosId;
     model.eosIds = options.eosIds;
     model.maxBatch = options.maxBatch;
+    // Without a KV cache (a graph with no attention) the entry point is
+    // @main and memory was planned for plan-memory's default sequence.
     auto cache = module->getAttrOfType<DictionaryAttr>("llmc.kv_cache");
-    if (!cache)
-      return module.emitError("no llmc.kv_cache: run llmc-kv-cache before "
-                              "writing an artifact");
     auto integer = [&](StringRef name) -> int64_t {
-      auto value = cache.getAs<IntegerAttr>(name);
+      auto value = cache ? cache.getAs<IntegerAttr>(name) : IntegerAttr();
       return value ? value.getInt() : 0;
     };
     model.maxSeq = integer("max_seq");
     model.cache.layers = integer("layers");
     model.cache.kvHeads = integer("kv_heads");
     model.cache.headDim = integer("head_dim");
-    if (auto layout = cache.getAs<StringAttr>("layout"))
+    if (auto layout = cache ? cache.getAs<StringAttr>("layout") : nullptr)
       model.cache.layout = layout.str();
 
     std::vector<flatbuffers::Offset<fb::Entry>> entries;
     for (auto function : module.getOps<func::FuncOp>()) {
-      FailureOr<flatbuffers::Offset<fb::Entry>> entry =
-          emitEntry(function, model.maxSeq);
+      summary.entries +=
+          (summary.entries.empty() ? "@" : ", @") + function.getName().str();
+      FailureOr<flatbuffers::Offset<fb::Entry>> entry = emitEntry(function);
       if (failed(entry))
         return failure();
       entries.push_back(*entry);
@@ -194,14 +194,15 @@ private:
                            offset, bytes, source);
   }
 
-  FailureOr<flatbuffers::Offset<fb::Entry>> emitEntry(func::FuncOp function,
-                                                      int64_t maxSeq) {
-    SmallVector<SymbolBinding> symbols =
-        bindEntrySymbols(function, options.maxBatch, maxSeq);
+  FailureOr<flatbuffers::Offset<fb::Entry>> emitEntry(func::FuncOp function) {
     auto arena = function->getAttrOfType<IntegerAttr>("plan.arena_bytes");
-    if (!arena)
+    auto maxBatch = function->getAttrOfType<IntegerAttr>("plan.max_batch");
+    auto maxSeq = function->getAttrOfType<IntegerAttr>("plan.max_seq");
+    if (!arena || !maxBatch || !maxSeq)
       return function.emitError("entry point @")
              << function.getName() << " has no memory plan (run plan-memory)";
+    SmallVector<SymbolBinding> symbols =
+        bindEntrySymbols(function, maxBatch.getInt(), maxSeq.getInt());
     summary.peakActivationBytes =
         std::max(summary.peakActivationBytes, arena.getInt());
 

@@ -29,6 +29,8 @@ struct ArtifactSummary {
   int64_t weightBytes = 0, weightTensors = 0, parameters = 0;
   int64_t peakActivationBytes = 0, cacheBytesPerSequence = 0;
   int64_t steps = 0;
+  /// "prefill and decode", or the entry points' names.
+  std::string entries;
 };
 
 /// Writes `module` (after llmc-lower-to-plan and plan-memory) to `path`

@@ -183,8 +183,11 @@ static Results convertFlatten(NodeImport &node) {
   if (failed(input))
     return failure();
   DimList dims = getDims(node.inputType(0));
+  // Flatten's axis is in [-rank, rank]: a negative one counts from the end
+  // of the dims (not of the rank + 1 cut points).
+  int64_t rank = dims.size(), given = node.intAttr("axis", 1);
   FailureOr<int64_t> axis =
-      node.normalizeAxis(node.intAttr("axis", 1), dims.size() + 1);
+      node.normalizeAxis(given < 0 ? given + rank : given, rank + 1);
   if (failed(axis))
     return failure();
   ArrayRef<Dim> all(dims);

@@ -103,6 +103,7 @@ struct ComputeInF32Pass : llmc::impl::ComputeInF32Base<ComputeInF32Pass> {
     ModuleOp module = getOperation();
     // One f32 copy of a weight, however many entry points use it.
     DenseMap<Attribute, ElementsAttr> widened;
+    SmallVector<CastOp> rounding;
     WalkResult walk = module.walk([&](Operation *op) -> WalkResult {
       if (auto function = dyn_cast<func::FuncOp>(op)) {
         FunctionType type = function.getFunctionType();
@@ -139,12 +140,26 @@ struct ComputeInF32Pass : llmc::impl::ComputeInF32Base<ComputeInF32Pass> {
                 << attr.getName().getValue() << "' is " << typed.getType();
             return WalkResult::interrupt();
           }
+      // An explicit cast to f16/bf16 keeps its rounding: it stays a cast to
+      // the narrow type, followed by a cast back to f32 (below).
+      if (auto cast = dyn_cast<CastOp>(op);
+          cast && isNarrowFloat(cast.getType().getElementType())) {
+        rounding.push_back(cast);
+        return WalkResult::advance();
+      }
       for (OpResult result : op->getResults())
         result.setType(widen(result.getType()));
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
-      signalPassFailure();
+      return signalPassFailure();
+    for (CastOp cast : rounding) {
+      OpBuilder b(cast->getContext());
+      b.setInsertionPointAfter(cast);
+      auto back = CastOp::create(b, cast.getLoc(), widen(cast.getType()),
+                                 cast.getResult());
+      cast.getResult().replaceAllUsesExcept(back.getResult(), back);
+    }
   }
 };
 

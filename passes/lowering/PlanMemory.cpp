@@ -135,6 +135,9 @@ struct PlanMemoryPass : llmc::impl::PlanMemoryBase<PlanMemoryPass> {
       buffer.call.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
     }
     function->setAttr("plan.arena_bytes", b.getI64IntegerAttr(arena));
+    // The bounds the sizes assume, for whoever binds the symbols later.
+    function->setAttr("plan.max_batch", b.getI64IntegerAttr(maxBatch));
+    function->setAttr("plan.max_seq", b.getI64IntegerAttr(maxSeq));
     return success();
   }
 };

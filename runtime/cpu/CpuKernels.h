@@ -39,15 +39,83 @@ Status mlp(KernelContext &c);
 Status rope(KernelContext &c);
 Status cachedAttention(KernelContext &c);
 
-// Primitive ops (ElementwiseKernels.cpp, DataMovementKernels.cpp).
+// Primitive ops (ElementwiseKernels.cpp, ReductionKernels.cpp,
+// DataMovementKernels.cpp).
 Status binary(KernelContext &c, int op);
+Status unary(KernelContext &c, int op);
+Status compare(KernelContext &c);
+Status select(KernelContext &c);
+Status cast(KernelContext &c);
 Status expand(KernelContext &c);
 Status iota(KernelContext &c);
+Status range(KernelContext &c);
+Status matmul(KernelContext &c);
+Status reduce(KernelContext &c, int op);
+Status softmax(KernelContext &c);
+Status cumsum(KernelContext &c);
 Status slice(KernelContext &c);
 Status split(KernelContext &c);
+Status concat(KernelContext &c);
+Status transpose(KernelContext &c);
+Status gather(KernelContext &c);
+Status gatherNd(KernelContext &c);
+Status trilu(KernelContext &c);
+Status shapeOf(KernelContext &c);
 
-/// The binary ops `binary` computes.
-enum BinaryOp { add, sub, mul, div, pow, max, min };
+/// The binary ops `binary` computes (and, or on booleans).
+enum BinaryOp { add, sub, mul, div, pow, max, min, logicalAnd, logicalOr };
+/// The unary ops `unary` computes (not on booleans, the rest on floats).
+enum UnaryOp {
+  neg,
+  abs,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  reciprocal,
+  tanh,
+  erf,
+  sigmoid,
+  cos,
+  sin,
+  silu,
+  gelu,
+  logicalNot,
+  isNan
+};
+/// The reductions `reduce` computes.
+enum ReduceOp { sum, mean, maximum };
+
+/// Calls body(T{}) with T the C++ type of `dtype` (bool as uint8_t); f16
+/// and bf16 (which the CPU target computes in f32) are an error.
+template <typename Body> Status dispatch(DType dtype, Body &&body) {
+  switch (dtype) {
+  case DType::f32:
+    return body(float{});
+  case DType::i64:
+    return body(int64_t{});
+  case DType::i32:
+    return body(int32_t{});
+  case DType::i8:
+    return body(int8_t{});
+  case DType::u8:
+  case DType::boolean:
+    return body(uint8_t{});
+  default:
+    return Status::error(std::string("no CPU kernel for ") + dtypeName(dtype));
+  }
+}
+
+/// The value of integer tensor `t` at `i` (i64 or i32).
+inline int64_t indexAt(const Tensor &t, int64_t i) {
+  return t.dtype == DType::i64 ? t.as<int64_t>()[i] : t.as<int32_t>()[i];
+}
+
+/// Numpy broadcasting of two shapes, or an error.
+Expected<Shape> broadcastShapes(const Shape &a, const Shape &b);
+/// Element strides of `shape` read as the broadcast `out` (0 along
+/// broadcast axes).
+std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
 
 } // namespace llmc::runtime::cpu
 

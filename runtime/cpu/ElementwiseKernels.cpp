@@ -2,14 +2,14 @@
 
 #include "runtime/cpu/CpuKernels.h"
 
+#include "kernels/cpu/Transformer.h"
+
 #include <cmath>
 #include <cstring>
 
 namespace llmc::runtime::cpu {
-namespace {
 
-/// Numpy broadcasting of two shapes, or an error.
-Expected<Shape> broadcast(const Shape &a, const Shape &b) {
+Expected<Shape> broadcastShapes(const Shape &a, const Shape &b) {
   size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -23,7 +23,6 @@ Expected<Shape> broadcast(const Shape &a, const Shape &b) {
   return out;
 }
 
-/// Element strides of `shape` read as `out` (0 along broadcast axes).
 std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
   std::vector<int64_t> strides(out.size(), 0);
   int64_t stride = 1;
@@ -34,6 +33,8 @@ std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
   }
   return strides;
 }
+
+namespace {
 
 template <typename T> T apply(int op, T x, T y) {
   switch (op) {
@@ -49,6 +50,10 @@ template <typename T> T apply(int op, T x, T y) {
     return static_cast<T>(std::pow(x, y));
   case max:
     return x > y ? x : y;
+  case logicalAnd:
+    return x && y;
+  case logicalOr:
+    return x || y;
   default:
     return x < y ? x : y;
   }
@@ -56,7 +61,7 @@ template <typename T> T apply(int op, T x, T y) {
 
 template <typename T>
 Status binaryOf(KernelContext &c, int op, const Tensor &a, const Tensor &b) {
-  Expected<Shape> shape = broadcast(a.shape, b.shape);
+  Expected<Shape> shape = broadcastShapes(a.shape, b.shape);
   if (!shape)
     return shape.status();
   if (Status status = c.setOutput(0, *shape); !status)
@@ -107,16 +112,18 @@ Status binary(KernelContext &c, int op) {
   if (a.dtype != b.dtype || a.dtype != c.outputs[0]->dtype)
     return Status::error(std::string("operands ") + dtypeName(a.dtype) +
                          " and " + dtypeName(b.dtype) + " differ");
-  switch (a.dtype) {
-  case DType::f32:
+  bool logical = op == logicalAnd || op == logicalOr;
+  if (logical != (a.dtype == DType::boolean))
+    return Status::error(std::string("no such op on ") + dtypeName(a.dtype));
+  if (a.dtype == DType::f32)
     return binaryOf<float>(c, op, a, b);
-  case DType::i64:
-    return binaryOf<int64_t>(c, op, a, b);
-  case DType::i32:
-    return binaryOf<int32_t>(c, op, a, b);
-  default:
-    return Status::error(std::string("no arithmetic on ") + dtypeName(a.dtype));
-  }
+  return dispatch(a.dtype, [&](auto zero) -> Status {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>)
+      return binaryOf<float>(c, op, a, b);
+    else
+      return binaryOf<T>(c, op, a, b);
+  });
 }
 
 Status expand(KernelContext &c) {
@@ -127,7 +134,7 @@ Status expand(KernelContext &c) {
   for (int64_t extent : shape)
     if (extent < 0)
       return Status::error("expand needs a known result shape");
-  Expected<Shape> joined = broadcast(in.shape, shape);
+  Expected<Shape> joined = broadcastShapes(in.shape, shape);
   if (!joined || *joined != shape)
     return Status::error("cannot expand " + shapeString(in.shape) + " to " +
                          shapeString(shape));
@@ -163,6 +170,280 @@ Status iota(KernelContext &c) {
       out.as<int32_t>()[i] = static_cast<int32_t>(i);
     else
       return Status::error("iota yields integers");
+  }
+  return Status::success();
+}
+
+namespace {
+
+float applyUnary(int op, float x) {
+  switch (op) {
+  case neg:
+    return -x;
+  case abs:
+    return std::fabs(x);
+  case exp:
+    return std::exp(x);
+  case log:
+    return std::log(x);
+  case sqrt:
+    return std::sqrt(x);
+  case rsqrt:
+    return 1.0f / std::sqrt(x);
+  case reciprocal:
+    return 1.0f / x;
+  case tanh:
+    return std::tanh(x);
+  case erf:
+    return std::erf(x);
+  case sigmoid:
+    return 1.0f / (1.0f + std::exp(-x));
+  case cos:
+    return std::cos(x);
+  case sin:
+    return std::sin(x);
+  case silu:
+    return x / (1.0f + std::exp(-x));
+  default:
+    return x;
+  }
+}
+
+} // namespace
+
+Status unary(KernelContext &c, int op) {
+  if (c.inputs.empty() || !c.inputs[0])
+    return Status::error("a unary op takes one operand");
+  const Tensor &x = *c.inputs[0];
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  int64_t n = x.elements();
+  if (op == logicalNot) {
+    if (x.dtype != DType::boolean)
+      return Status::error("not takes booleans");
+    for (int64_t i = 0; i < n; ++i)
+      c.outputs[0]->as<uint8_t>()[i] = !x.as<uint8_t>()[i];
+    return Status::success();
+  }
+  if (x.dtype != DType::f32)
+    return Status::error(std::string("no such op on ") + dtypeName(x.dtype));
+  const float *in = x.as<float>();
+  if (op == isNan) {
+    for (int64_t i = 0; i < n; ++i)
+      c.outputs[0]->as<uint8_t>()[i] = std::isnan(in[i]);
+    return Status::success();
+  }
+  float *out = c.outputs[0]->as<float>();
+  if (op == gelu) {
+    if (out != in)
+      std::memcpy(out, in, x.bytes());
+    kernels::gelu(out, n, c.params.has("tanh"));
+    return Status::success();
+  }
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = applyUnary(op, in[i]);
+  return Status::success();
+}
+
+Status compare(KernelContext &c) {
+  if (c.inputs.size() != 2 || !c.inputs[0] || !c.inputs[1] ||
+      c.inputs[0]->dtype != c.inputs[1]->dtype)
+    return Status::error("compare takes two operands of one type");
+  const Tensor &a = *c.inputs[0], &b = *c.inputs[1];
+  Expected<Shape> shape = broadcastShapes(a.shape, b.shape);
+  if (!shape)
+    return shape.status();
+  LLMC_CHECK(c.setOutput(0, *shape));
+  int64_t kind = c.params.integer("kind", 0);
+  std::vector<int64_t> sa = broadcastStrides(a.shape, *shape),
+                       sb = broadcastStrides(b.shape, *shape);
+  return dispatch(a.dtype, [&](auto zero) -> Status {
+    using T = decltype(zero);
+    const T *x = a.as<T>(), *y = b.as<T>();
+    uint8_t *out = c.outputs[0]->as<uint8_t>();
+    std::vector<int64_t> index(shape->size(), 0);
+    int64_t ia = 0, ib = 0;
+    for (int64_t i = 0, n = elementCount(*shape); i < n; ++i) {
+      T l = x[ia], r = y[ib];
+      bool result = kind == 0   ? l == r
+                    : kind == 1 ? l != r
+                    : kind == 2 ? l < r
+                    : kind == 3 ? l <= r
+                    : kind == 4 ? l > r
+                                : l >= r;
+      out[i] = result;
+      for (size_t d = shape->size(); d-- > 0;) {
+        ia += sa[d];
+        ib += sb[d];
+        if (++index[d] < (*shape)[d])
+          break;
+        ia -= sa[d] * (*shape)[d];
+        ib -= sb[d] * (*shape)[d];
+        index[d] = 0;
+      }
+    }
+    return Status::success();
+  });
+}
+
+Status select(KernelContext &c) {
+  if (c.inputs.size() != 3 || !c.inputs[0] || !c.inputs[1] || !c.inputs[2])
+    return Status::error("select takes a condition and two values");
+  const Tensor &cond = *c.inputs[0], &a = *c.inputs[1], &b = *c.inputs[2];
+  if (cond.dtype != DType::boolean || a.dtype != b.dtype)
+    return Status::error("select takes a boolean condition and two values "
+                         "of one type");
+  Expected<Shape> ab = broadcastShapes(a.shape, b.shape);
+  if (!ab)
+    return ab.status();
+  Expected<Shape> shape = broadcastShapes(cond.shape, *ab);
+  if (!shape)
+    return shape.status();
+  LLMC_CHECK(c.setOutput(0, *shape));
+  std::vector<int64_t> strides[3] = {broadcastStrides(cond.shape, *shape),
+                                     broadcastStrides(a.shape, *shape),
+                                     broadcastStrides(b.shape, *shape)};
+  int64_t width = dtypeBytes(a.dtype);
+  uint8_t *out = c.outputs[0]->data;
+  std::vector<int64_t> index(shape->size(), 0);
+  int64_t at[3] = {0, 0, 0};
+  for (int64_t i = 0, n = elementCount(*shape); i < n; ++i) {
+    const uint8_t *from =
+        cond.data[at[0]] ? a.data + at[1] * width : b.data + at[2] * width;
+    std::memcpy(out + i * width, from, width);
+    for (size_t d = shape->size(); d-- > 0;) {
+      for (int k = 0; k < 3; ++k)
+        at[k] += strides[k][d];
+      if (++index[d] < (*shape)[d])
+        break;
+      for (int k = 0; k < 3; ++k)
+        at[k] -= strides[k][d] * (*shape)[d];
+      index[d] = 0;
+    }
+  }
+  return Status::success();
+}
+
+namespace {
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000 | (mantissa << 13);
+  } else if (exponent) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (!mantissa) {
+    bits = sign;
+  } else {
+    int shift = 0;
+    while (!(mantissa & 0x400)) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    bits = sign | ((113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
+  }
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+/// Round to nearest even, with overflow to infinity and subnormals.
+uint16_t floatToHalf(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  uint16_t sign = (bits >> 16) & 0x8000;
+  uint32_t magnitude = bits & 0x7fffffff;
+  if (magnitude >= 0x7f800000) // inf or nan
+    return sign | 0x7c00 | (magnitude > 0x7f800000 ? 0x200 : 0);
+  if (magnitude >= 0x477ff000) // rounds past the largest half
+    return sign | 0x7c00;
+  if (magnitude < 0x38800000) {                    // subnormal half (or zero)
+    float scaled = std::fabs(value) * 16777216.0f; // 2^24: units of 2^-24
+    return sign | static_cast<uint16_t>(std::nearbyint(scaled));
+  }
+  uint32_t rounded = magnitude + 0xfff + ((magnitude >> 13) & 1);
+  return sign | static_cast<uint16_t>((rounded - 0x38000000) >> 13);
+}
+
+float bfloatToFloat(uint16_t b) {
+  uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+uint16_t floatToBfloat(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if ((bits & 0x7fffffff) > 0x7f800000)
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+}
+
+bool isNarrow(DType dtype) {
+  return dtype == DType::f16 || dtype == DType::bf16;
+}
+
+} // namespace
+
+Status cast(KernelContext &c) {
+  if (c.inputs.empty() || !c.inputs[0])
+    return Status::error("cast takes one operand");
+  const Tensor &x = *c.inputs[0];
+  Tensor &out = *c.outputs[0];
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  int64_t n = x.elements();
+  // f16 and bf16 go through f32.
+  std::vector<float> wide;
+  Tensor from = x;
+  if (isNarrow(x.dtype)) {
+    wide.resize(n);
+    const uint16_t *in = x.as<uint16_t>();
+    for (int64_t i = 0; i < n; ++i)
+      wide[i] =
+          x.dtype == DType::f16 ? halfToFloat(in[i]) : bfloatToFloat(in[i]);
+    from = {DType::f32, x.shape, reinterpret_cast<uint8_t *>(wide.data())};
+  }
+  if (isNarrow(out.dtype)) {
+    if (from.dtype != DType::f32)
+      return Status::error(std::string("no cast from ") +
+                           dtypeName(from.dtype) + " to " +
+                           dtypeName(out.dtype));
+    uint16_t *result = out.as<uint16_t>();
+    for (int64_t i = 0; i < n; ++i)
+      result[i] = out.dtype == DType::f16 ? floatToHalf(from.as<float>()[i])
+                                          : floatToBfloat(from.as<float>()[i]);
+    return Status::success();
+  }
+  bool toBool = out.dtype == DType::boolean;
+  return dispatch(from.dtype, [&](auto source) -> Status {
+    using From = decltype(source);
+    return dispatch(out.dtype, [&](auto target) -> Status {
+      using To = decltype(target);
+      const From *in = from.as<From>();
+      To *result = out.as<To>();
+      for (int64_t i = 0; i < n; ++i)
+        result[i] = toBool ? To(in[i] != From(0)) : static_cast<To>(in[i]);
+      return Status::success();
+    });
+  });
+}
+
+Status range(KernelContext &c) {
+  if (c.inputs.size() != 3 || !c.inputs[0] || !c.inputs[1] || !c.inputs[2])
+    return Status::error("range takes start, limit and delta");
+  int64_t start = indexAt(*c.inputs[0], 0), limit = indexAt(*c.inputs[1], 0),
+          delta = indexAt(*c.inputs[2], 0);
+  if (delta == 0)
+    return Status::error("range with a zero step");
+  int64_t count = std::max<int64_t>(
+      0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
+  LLMC_CHECK(c.setOutput(0, {count}));
+  for (int64_t i = 0; i < count; ++i) {
+    if (c.outputs[0]->dtype == DType::i64)
+      c.outputs[0]->as<int64_t>()[i] = start + i * delta;
+    else
+      c.outputs[0]->as<int32_t>()[i] = static_cast<int32_t>(start + i * delta);
   }
   return Status::success();
 }

@@ -12,34 +12,80 @@ template <int Op> Status binaryKernel(KernelContext &c) {
   return cpu::binary(c, Op);
 }
 
+template <int Op> Status unaryKernel(KernelContext &c) {
+  return cpu::unary(c, Op);
+}
+
+template <int Op> Status reduceKernel(KernelContext &c) {
+  return cpu::reduce(c, Op);
+}
+
 struct Entry {
   const char *name;
   KernelFn run;
 };
 
 constexpr Entry kKernels[] = {
-    {"add", binaryKernel<cpu::add>},
+    // Transformer ops.
     {"add_layer_norm", cpu::addLayerNorm},
     {"add_rms_norm", cpu::addRmsNorm},
     {"cached_attention", cpu::cachedAttention},
-    {"div", binaryKernel<cpu::div>},
     {"embedding", cpu::embedding},
-    {"expand", cpu::expand},
     {"gated_mlp", cpu::gatedMlp},
-    {"iota", cpu::iota},
     {"layer_norm", cpu::layerNorm},
     {"linear", cpu::linear},
     {"lm_head", cpu::lmHead},
-    {"max", binaryKernel<cpu::max>},
-    {"min", binaryKernel<cpu::min>},
     {"mlp", cpu::mlp},
-    {"mul", binaryKernel<cpu::mul>},
-    {"pow", binaryKernel<cpu::pow>},
     {"rms_norm", cpu::rmsNorm},
     {"rope", cpu::rope},
+    // Elementwise.
+    {"abs", unaryKernel<cpu::abs>},
+    {"add", binaryKernel<cpu::add>},
+    {"and", binaryKernel<cpu::logicalAnd>},
+    {"cast", cpu::cast},
+    {"compare", cpu::compare},
+    {"cos", unaryKernel<cpu::cos>},
+    {"div", binaryKernel<cpu::div>},
+    {"erf", unaryKernel<cpu::erf>},
+    {"exp", unaryKernel<cpu::exp>},
+    {"gelu", unaryKernel<cpu::gelu>},
+    {"is_nan", unaryKernel<cpu::isNan>},
+    {"log", unaryKernel<cpu::log>},
+    {"max", binaryKernel<cpu::max>},
+    {"min", binaryKernel<cpu::min>},
+    {"mul", binaryKernel<cpu::mul>},
+    {"neg", unaryKernel<cpu::neg>},
+    {"not", unaryKernel<cpu::logicalNot>},
+    {"or", binaryKernel<cpu::logicalOr>},
+    {"pow", binaryKernel<cpu::pow>},
+    {"reciprocal", unaryKernel<cpu::reciprocal>},
+    {"rsqrt", unaryKernel<cpu::rsqrt>},
+    {"select", cpu::select},
+    {"sigmoid", unaryKernel<cpu::sigmoid>},
+    {"silu", unaryKernel<cpu::silu>},
+    {"sin", unaryKernel<cpu::sin>},
+    {"sqrt", unaryKernel<cpu::sqrt>},
+    {"sub", binaryKernel<cpu::sub>},
+    {"tanh", unaryKernel<cpu::tanh>},
+    // Contractions and reductions.
+    {"cumsum", cpu::cumsum},
+    {"matmul", cpu::matmul},
+    {"reduce_max", reduceKernel<cpu::maximum>},
+    {"reduce_mean", reduceKernel<cpu::mean>},
+    {"reduce_sum", reduceKernel<cpu::sum>},
+    {"softmax", cpu::softmax},
+    // Data movement and shapes.
+    {"concat", cpu::concat},
+    {"expand", cpu::expand},
+    {"gather", cpu::gather},
+    {"gather_nd", cpu::gatherNd},
+    {"iota", cpu::iota},
+    {"range", cpu::range},
+    {"shape_of", cpu::shapeOf},
     {"slice", cpu::slice},
     {"split", cpu::split},
-    {"sub", binaryKernel<cpu::sub>},
+    {"transpose", cpu::transpose},
+    {"trilu", cpu::trilu},
 };
 
 } // namespace

@@ -13,17 +13,23 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
     return Status::error(path + ": the artifact targets '" +
                          artifact->target() +
                          "'; this runtime runs 'cpu' artifacts");
-  if (artifact->model().cache.dtype != static_cast<int32_t>(DType::f32))
+  if (artifact->model().cache.layers > 0 &&
+      artifact->model().cache.dtype != static_cast<int32_t>(DType::f32))
     return Status::error(path + ": only an f32 KV cache is supported");
   Expected<Program> program = Program::load(*artifact);
   if (!program)
     return program.status().withContext(path);
-  for (const char *entry : {"prefill", "decode"})
-    if (!program->entry(entry))
-      return Status::error(path + ": the plan has no '" + std::string(entry) +
-                           "' entry point");
   return std::unique_ptr<Model>(
       new Model(std::move(*artifact), std::move(*program), threads));
+}
+
+Status Model::checkGenerative() const {
+  if (program_.entry("prefill") && program_.entry("decode") &&
+      info().cache.layers > 0)
+    return Status::success();
+  return Status::error("this artifact has no KV cache (the compiler found no "
+                       "attention in the model): `llmc-run ... run` executes "
+                       "its @main");
 }
 
 Model::Model(Artifact artifact, Program program, unsigned threads)

@@ -23,6 +23,9 @@ public:
                                                unsigned threads);
 
   const ModelInfo &info() const { return artifact_.model(); }
+  /// Success when the artifact has prefill and decode over a KV cache.
+  Status checkGenerative() const;
+  const Program &program() const { return program_; }
   const Artifact &artifact() const { return artifact_; }
   Executor &executor() { return executor_; }
   unsigned threads() const { return pool_.size(); }
@@ -38,6 +41,7 @@ private:
 
 class Session {
 public:
+  /// `model` must pass checkGenerative().
   explicit Session(Model &model, int64_t batch = 1);
 
   /// Runs `ids` ([batch x tokens], row-major) from position 0; returns the

@@ -35,10 +35,17 @@ struct LogitsOptions {
   bool incremental = false;
 };
 
+struct RunOptions {
+  std::string entry = "main";
+  std::vector<std::string> inputs;
+  std::string outputDir = ".";
+};
+
 /// Each returns the process exit code, having printed any error.
 int generate(const CommonOptions &common, const GenerateOptions &options);
 int evaluate(const CommonOptions &common, const EvalOptions &options);
 int logits(const CommonOptions &common, const LogitsOptions &options);
+int runEntry(const CommonOptions &common, const RunOptions &options);
 
 /// Peak resident set size of this process, in bytes.
 int64_t peakRssBytes();

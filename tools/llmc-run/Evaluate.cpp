@@ -57,6 +57,8 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
   if (!model)
     return fail(model.status().message());
   const runtime::ModelInfo &info = (*model)->info();
+  if (runtime::Status status = (*model)->checkGenerative(); !status)
+    return fail(status.message());
   Expected<runtime::Tokenizer> tokenizer =
       runtime::Tokenizer::load(options.tokenizer);
   if (!tokenizer)

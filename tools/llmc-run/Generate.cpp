@@ -46,6 +46,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
   if (!model)
     return fail(model.status().message());
   const runtime::ModelInfo &info = (*model)->info();
+  if (runtime::Status status = (*model)->checkGenerative(); !status)
+    return fail(status.message());
 
   std::optional<runtime::Tokenizer> tokenizer;
   if (!options.tokenizer.empty()) {

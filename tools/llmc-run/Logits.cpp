@@ -27,6 +27,8 @@ int logits(const CommonOptions &common, const LogitsOptions &options) {
   if (!model)
     return fail(model.status().message());
   int64_t vocab = (*model)->info().vocabSize;
+  if (runtime::Status status = (*model)->checkGenerative(); !status)
+    return fail(status.message());
   runtime::Session session(**model);
   std::vector<std::vector<float>> rows;
   auto keep = [&](const runtime::Tensor &logits) {

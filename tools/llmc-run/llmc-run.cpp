@@ -6,6 +6,7 @@
 //          [--ignore-eos] [--json] [--threads N]
 // llmc-run model.llmc eval --text FILE --tokenizer tok.model [--json]
 // llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
+// llmc-run model.llmc run [--entry main] --input a.npy ... [--output-dir D]
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,6 +89,20 @@ int main(int argc, char **argv) {
                           "Prefill the first token, then decode one token "
                           "at a time through the KV cache");
 
+  RunOptions runOptions;
+  CLI::App *runCommand = app.add_subcommand(
+      "run", "Run an entry point on .npy inputs, writing .npy results");
+  runCommand->add_option("--entry", runOptions.entry,
+                         "The entry point (default: main)");
+  runCommand
+      ->add_option("--input", runOptions.inputs,
+                   "An argument, in order (repeat the option)")
+      ->check(CLI::ExistingFile);
+  runCommand
+      ->add_option("--output-dir", runOptions.outputDir,
+                   "Where result_<i>.npy go (default: .)")
+      ->check(CLI::ExistingDirectory);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {
@@ -111,5 +126,7 @@ int main(int argc, char **argv) {
   }
   if (*logitsCommand)
     return logits(common, logitsOptions);
+  if (*runCommand)
+    return runEntry(common, runOptions);
   return evaluate(common, evalOptions);
 }

@@ -12,6 +12,7 @@
 #include "compiler/Registration.h"
 #include "compiler/artifact/EmitArtifact.h"
 #include "compiler/import/OnnxImporter.h"
+#include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -162,6 +163,11 @@ int compile() {
     pm.addInstrumentation(std::make_unique<PassRecorder>(passesRun));
     return pm.run(*module);
   };
+  auto hasAttention = [&] {
+    bool found = false;
+    module->walk([&](llmc::AttentionOp) { found = true; });
+    return found;
+  };
   int64_t ropePositions = std::max<int64_t>(4096, maxSeq);
   llmc::ArtifactSummary summary;
   llmc::ArtifactOptions options;
@@ -186,8 +192,13 @@ int compile() {
                                                              ropePositions);
                           });
                         })) ||
-      failed(stages.run("KV cache",
-                        [&] {
+      failed(stages.run(hasAttention() ? "KV cache"
+                                       : "KV cache: none (no attention)",
+                        [&]() -> LogicalResult {
+                          // A graph without attention runs as it is, with
+                          // its own entry point @main.
+                          if (!hasAttention())
+                            return success();
                           return runPasses([&](PassManager &pm) {
                             llmc::KvCacheOptions kv;
                             kv.maxSeq = maxSeq;
@@ -245,12 +256,15 @@ int compile() {
      << bytes(summary.weightBytes) << "\n";
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
-  os << "\n  plan              " << summary.steps
-     << " kernel calls (prefill and decode)\n";
-  os << "  peak activations  " << bytes(summary.peakActivationBytes)
-     << " (batch " << maxBatch << ", " << maxSeqUsed << " tokens)\n";
-  os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
-     << " per sequence of " << maxSeqUsed << " tokens\n";
+  os << "\n  plan              " << summary.steps << " kernel calls in "
+     << summary.entries << "\n";
+  os << "  peak activations  " << bytes(summary.peakActivationBytes);
+  if (maxSeqUsed)
+    os << " (batch " << maxBatch << ", " << maxSeqUsed << " tokens)";
+  os << "\n";
+  if (maxSeqUsed)
+    os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
+       << " per sequence of " << maxSeqUsed << " tokens\n";
   return 0;
 }
 

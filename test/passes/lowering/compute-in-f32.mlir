@@ -2,15 +2,16 @@
 
 // Arguments, results, constants and every op result of f16/bf16 become
 // f32; the weights' values are converted (1.5 and -2 in f16: 0x3E00,
-// 0xC000; in bf16: 0x3FC0, 0xC000); a cast to f16 becomes an identity and
-// folds away.
+// 0xC000; in bf16: 0x3FC0, 0xC000); an explicit cast to f16 keeps its
+// rounding: a cast to f16 and back.
 // CHECK-LABEL: func.func @narrow
 // CHECK-SAME: (%[[X:.*]]: tensor<?x2xf32, #llmc.dims<sequence>>, %{{.*}}: tensor<2xf32>) -> tensor<?x2xf32, #llmc.dims<sequence>>
 // CHECK: %[[H:.*]] = llmc.constant dense_resource<f32> : tensor<2xf32>
 // CHECK: %[[B:.*]] = llmc.constant dense_resource<f32_1> : tensor<2xf32>
 // CHECK: %[[S:.*]] = llmc.add %[[X]], %[[H]] : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2xf32>) -> tensor<?x2xf32, #llmc.dims<sequence>>
-// CHECK: llmc.mul %[[S]], %[[B]]
-// CHECK-NOT: llmc.cast
+// CHECK: %[[R:.*]] = llmc.cast %[[B]] : tensor<2xf32> -> tensor<2xf16>
+// CHECK: %[[W:.*]] = llmc.cast %[[R]] : tensor<2xf16> -> tensor<2xf32>
+// CHECK: llmc.mul %[[S]], %[[W]]
 // CHECK: f32: "0x400000000000C03F000000C0"
 // CHECK: f32_1: "0x400000000000C03F000000C0"
 func.func @narrow(%x: tensor<?x2xf16, #llmc.dims<sequence>>, %unused: tensor<2xbf16>) -> tensor<?x2xf16, #llmc.dims<sequence>> {

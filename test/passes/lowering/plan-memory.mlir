@@ -3,7 +3,7 @@
 // A chain a -> b -> c of 256-byte buffers: c reuses a's bytes once a is dead,
 // b (alive with both) gets its own; the arena is their peak, 512 bytes.
 // CHECK-LABEL: func.func @chain
-// CHECK-SAME: attributes {plan.arena_bytes = 512 : i64}
+// CHECK-SAME: attributes {plan.arena_bytes = 512 : i64, plan.max_batch = 2 : i64, plan.max_seq = 2048 : i64}
 // CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 0>}
 // CHECK: plan.call "exp"(%{{.*}}) {offsets = array<i64: 256>}
 // CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 0>}
@@ -21,7 +21,7 @@ func.func @chain(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
 // 2048 x 8 x 4 bytes. A view shares its source's buffer, so the source
 // lives as long as the view is read: the neg of the view cannot reuse it.
 // CHECK-LABEL: func.func @symbolic
-// CHECK-SAME: attributes {plan.arena_bytes = 262144 : i64}
+// CHECK-SAME: attributes {plan.arena_bytes = 262144 : i64, plan.max_batch = 2 : i64, plan.max_seq = 2048 : i64}
 // CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 0>}
 // CHECK: plan.view
 // CHECK: plan.call "neg"(%{{.*}}) {offsets = array<i64: 131072>}
