@@ -2,7 +2,8 @@
 //
 // W is [n, k] row-major (llmc.linear's [out, in] layout: each output's
 // weights contiguous), x is [m, k], y is [m, n]. One entry point picks the
-// widest instruction set the CPU has (AVX2+FMA, else portable C++); decode
+// widest instruction set the CPU has (AVX-512, AVX2+FMA, else portable
+// C++); decode
 // (m = 1) is a memory-bound sweep over W, prefill reuses each weight row
 // for four input rows at a time.
 //
@@ -15,10 +16,12 @@
 
 namespace llmc::kernels {
 
-enum class CpuIsa { scalar, avx2 };
+enum class CpuIsa { scalar, avx2, avx512 };
 
-/// The instruction set linear() uses on this CPU.
+/// The widest instruction set linear() uses on this CPU.
 CpuIsa selectedCpuIsa();
+/// Whether this CPU runs `isa`'s path.
+bool cpuHas(CpuIsa isa);
 
 /// y[m, n] = x[m, k] W[n, k]^T (+ bias[n] when not null).
 void linear(const float *x, const float *w, const float *bias, float *y,

@@ -28,30 +28,45 @@ std::vector<float> randomVector(size_t n, unsigned seed) {
   return v;
 }
 
-TEST(CpuLinear, EveryPathMatchesTheDefinition) {
-  std::vector<CpuIsa> paths = {CpuIsa::scalar};
-  if (selectedCpuIsa() == CpuIsa::avx2)
-    paths.push_back(CpuIsa::avx2);
+/// linear() on `isa` against the definition in double precision.
+void checkLinearPath(CpuIsa isa) {
   // Decode (m = 1), a partial block of rows, tails of k off the vector width.
   for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 37, 64},
                          {3, 16, 13},
                          {4, 8, 8},
-                         {7, 33, 171}}) {
+                         {7, 33, 171},
+                         {5, 3, 1},
+                         {1, 1, 16},
+                         {2, 19, 47}}) {
     std::vector<float> x = randomVector(m * k, 1), w = randomVector(n * k, 2),
                        bias = randomVector(n, 3);
-    for (CpuIsa isa : paths) {
-      std::vector<float> y(m * n);
-      linearWith(isa, x.data(), w.data(), bias.data(), y.data(), m, n, k);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double expected = bias[j];
-          for (int64_t l = 0; l < k; ++l)
-            expected += double(x[i * k + l]) * w[j * k + l];
-          EXPECT_NEAR(y[i * n + j], expected, 1e-4 * (1 + std::abs(expected)))
-              << "isa " << int(isa) << " m=" << m << " n=" << n << " k=" << k;
-        }
-    }
+    std::vector<float> y(m * n);
+    linearWith(isa, x.data(), w.data(), bias.data(), y.data(), m, n, k);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double expected = bias[j];
+        for (int64_t l = 0; l < k; ++l)
+          expected += double(x[i * k + l]) * w[j * k + l];
+        EXPECT_NEAR(y[i * n + j], expected, 1e-4 * (1 + std::abs(expected)))
+            << "isa " << int(isa) << " m=" << m << " n=" << n << " k=" << k;
+      }
   }
+}
+
+TEST(CpuLinear, ScalarPathMatchesTheDefinition) {
+  checkLinearPath(CpuIsa::scalar);
+}
+
+TEST(CpuLinear, Avx2PathMatchesTheDefinition) {
+  if (!cpuHas(CpuIsa::avx2))
+    GTEST_SKIP() << "this CPU has no AVX2+FMA";
+  checkLinearPath(CpuIsa::avx2);
+}
+
+TEST(CpuLinear, Avx512PathMatchesTheDefinition) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  checkLinearPath(CpuIsa::avx512);
 }
 
 TEST(CpuKernels, RmsNormAndLayerNorm) {
