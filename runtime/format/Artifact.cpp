@@ -183,7 +183,19 @@ Status ArtifactWriter::write(const std::string &path) const {
   if (::fsync(fd) != 0)
     return fail(Status::error("fsync failed: " + errnoText()));
   if (unnamed) {
+    // Named straight as the artifact when none exists (atomic, and nothing
+    // to clean up); an existing one is replaced through a temporary name.
     std::string self = "/proc/self/fd/" + std::to_string(fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(),
+                 AT_SYMLINK_FOLLOW) == 0) {
+      if (::close(fd) != 0)
+        return Status::error("writing '" + path +
+                             "': close failed: " + errnoText());
+      return Status::success();
+    }
+    if (errno != EEXIST)
+      return fail(Status::error("cannot name the finished file '" + path +
+                                "': " + errnoText()));
     ::unlink(temporary.c_str());
     if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(),
                  AT_SYMLINK_FOLLOW) != 0)

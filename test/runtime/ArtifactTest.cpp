@@ -170,6 +170,18 @@ TEST_F(ArtifactTest, ReportsAMissingFile) {
             dir_ + "/nowhere.llmc: cannot open: No such file or directory");
 }
 
+TEST_F(ArtifactTest, ReplacesAnExistingArtifactWholly) {
+  {
+    std::ofstream old(path_, std::ios::binary);
+    old << "an older, longer file that must disappear entirely";
+  }
+  ASSERT_TRUE(writeSample(path_).ok());
+  EXPECT_EQ(files(), std::vector<std::string>{"model.llmc"});
+  Expected<Artifact> artifact = Artifact::open(path_);
+  ASSERT_TRUE(artifact.ok()) << artifact.status().message();
+  EXPECT_EQ(artifact->model().vocabSize, 512);
+}
+
 TEST_F(ArtifactTest, FailedWriteLeavesNoFileBehind) {
   std::string unwritable = dir_ + "/no-such-folder/model.llmc";
   Status status = writeSample(unwritable);
