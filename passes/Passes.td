@@ -160,6 +160,18 @@ def FuseAddNorm : Pass<"plan-fuse-add-norm", "mlir::ModuleOp"> {
   }];
 }
 
+def FuseElementwise : Pass<"plan-fuse-elementwise", "mlir::ModuleOp"> {
+  let summary = "Fuse chains of f32 elementwise calls into one kernel";
+  let description = [{
+    A call of an f32 elementwise kernel (add, mul, exp, tanh, ...) whose
+    result only feeds another such call of the same shape is folded into it:
+    the pair becomes one `fused_elementwise` call whose `program` parameter
+    (runtime/format/ElementwiseProgram.h) the runtime interprets block by
+    block, so the intermediate never goes to memory. Operands must have the
+    result's shape or be single elements; results read twice stay apart.
+  }];
+}
+
 def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
   let summary = "Give every planned buffer an offset in one arena per entry point";
   let description = [{

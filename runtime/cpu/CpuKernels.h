@@ -46,6 +46,8 @@ Status unary(KernelContext &c, int op);
 Status compare(KernelContext &c);
 Status select(KernelContext &c);
 Status cast(KernelContext &c);
+/// A program of f32 elementwise ops (plan-fuse-elementwise).
+Status fusedElementwise(KernelContext &c);
 Status expand(KernelContext &c);
 Status iota(KernelContext &c);
 Status range(KernelContext &c);

@@ -3,6 +3,8 @@
 #include "runtime/cpu/CpuKernels.h"
 
 #include "kernels/cpu/Transformer.h"
+#include "runtime/format/ElementwiseProgram.h"
+#include "runtime/support/ThreadPool.h"
 
 #include <cmath>
 #include <cstring>
@@ -445,6 +447,133 @@ Status range(KernelContext &c) {
     else
       c.outputs[0]->as<int32_t>()[i] = static_cast<int32_t>(start + i * delta);
   }
+  return Status::success();
+}
+
+namespace {
+
+/// The BinaryOp (or -1) and UnaryOp of a fused_elementwise opcode.
+std::pair<int, int> kernelOps(int64_t opcode) {
+  using format::ElementwiseOpcode;
+  switch (static_cast<ElementwiseOpcode>(opcode)) {
+  case ElementwiseOpcode::add:
+    return {add, 0};
+  case ElementwiseOpcode::sub:
+    return {sub, 0};
+  case ElementwiseOpcode::mul:
+    return {mul, 0};
+  case ElementwiseOpcode::div:
+    return {div, 0};
+  case ElementwiseOpcode::pow:
+    return {pow, 0};
+  case ElementwiseOpcode::max:
+    return {max, 0};
+  case ElementwiseOpcode::min:
+    return {min, 0};
+  case ElementwiseOpcode::neg:
+    return {-1, neg};
+  case ElementwiseOpcode::abs:
+    return {-1, abs};
+  case ElementwiseOpcode::exp:
+    return {-1, exp};
+  case ElementwiseOpcode::log:
+    return {-1, log};
+  case ElementwiseOpcode::sqrt:
+    return {-1, sqrt};
+  case ElementwiseOpcode::rsqrt:
+    return {-1, rsqrt};
+  case ElementwiseOpcode::reciprocal:
+    return {-1, reciprocal};
+  case ElementwiseOpcode::tanh:
+    return {-1, tanh};
+  case ElementwiseOpcode::erf:
+    return {-1, erf};
+  case ElementwiseOpcode::sigmoid:
+    return {-1, sigmoid};
+  case ElementwiseOpcode::cos:
+    return {-1, cos};
+  case ElementwiseOpcode::sin:
+    return {-1, sin};
+  case ElementwiseOpcode::silu:
+    return {-1, silu};
+  }
+  return {-1, -1};
+}
+
+} // namespace
+
+Status fusedElementwise(KernelContext &c) {
+  const std::vector<int64_t> &program = c.params.ints("program");
+  int64_t steps = static_cast<int64_t>(program.size()) / 3;
+  if (steps == 0 || program.size() % 3 != 0)
+    return Status::error("fused_elementwise has no program");
+  const Tensor *full = nullptr;
+  for (const Tensor *input : c.inputs) {
+    if (!input || input->dtype != DType::f32)
+      return Status::error("fused_elementwise takes f32 operands");
+    if (input->elements() != 1 && !full)
+      full = input;
+  }
+  Shape shape = full ? full->shape : c.declared[0];
+  for (int64_t &extent : shape)
+    if (extent < 0)
+      extent = 1; // all operands single elements: so is the result
+  for (const Tensor *input : c.inputs)
+    if (input->elements() != 1 && input->shape != shape)
+      return Status::error("fused_elementwise operands " +
+                           shapeString(input->shape) + " and " +
+                           shapeString(shape) + " differ");
+  // Check the program once, before running it on every block.
+  for (int64_t s = 0; s < steps; ++s) {
+    const format::ElementwiseOpInfo *info =
+        format::findElementwiseOp(program[3 * s]);
+    if (!info)
+      return Status::error("fused_elementwise: unknown opcode " +
+                           std::to_string(program[3 * s]));
+    for (int k = 1; k <= info->arity; ++k) {
+      int64_t operand = program[3 * s + k];
+      if (operand >= static_cast<int64_t>(c.inputs.size()) ||
+          (operand < 0 && -operand - 1 >= s))
+        return Status::error("fused_elementwise: step " + std::to_string(s) +
+                             " reads operand " + std::to_string(operand) +
+                             ", not defined before it");
+    }
+  }
+  LLMC_CHECK(c.setOutput(0, shape));
+  int64_t n = elementCount(shape);
+  constexpr int64_t kBlock = 256;
+  float *out = c.outputs[0]->as<float>();
+  c.pool.parallelFor(
+      (n + kBlock - 1) / kBlock,
+      [&](int64_t first, int64_t last) {
+        std::vector<float> registers(static_cast<size_t>(steps * kBlock));
+        for (int64_t block = first; block < last; ++block) {
+          int64_t begin = block * kBlock, count = std::min(kBlock, n - begin);
+          // The values of an operand for this block: an input's, or a
+          // register's.
+          auto operand = [&](int64_t code, int64_t i) {
+            if (code < 0)
+              return registers[(-code - 1) * kBlock + i];
+            const Tensor &input = *c.inputs[code];
+            return input.elements() == 1 ? input.as<float>()[0]
+                                         : input.as<float>()[begin + i];
+          };
+          for (int64_t s = 0; s < steps; ++s) {
+            auto [binaryOp, unaryOp] = kernelOps(program[3 * s]);
+            float *result = registers.data() + s * kBlock;
+            for (int64_t i = 0; i < count; ++i) {
+              float a = operand(program[3 * s + 1], i);
+              result[i] = binaryOp >= 0
+                              ? apply<float>(binaryOp, a,
+                                             operand(program[3 * s + 2], i))
+                              : applyUnary(unaryOp, a);
+            }
+          }
+          std::memcpy(out + begin, registers.data() + (steps - 1) * kBlock,
+                      count * sizeof(float));
+        }
+      },
+      1);
   return Status::success();
 }
 

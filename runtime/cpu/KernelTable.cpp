@@ -48,6 +48,7 @@ constexpr Entry kKernels[] = {
     {"div", binaryKernel<cpu::div>},
     {"erf", unaryKernel<cpu::erf>},
     {"exp", unaryKernel<cpu::exp>},
+    {"fused_elementwise", cpu::fusedElementwise},
     {"gelu", unaryKernel<cpu::gelu>},
     {"is_nan", unaryKernel<cpu::isNan>},
     {"log", unaryKernel<cpu::log>},

@@ -218,6 +218,7 @@ int compile() {
                           return runPasses([&](PassManager &pm) {
                             pm.addPass(llmc::createLowerToPlan());
                             pm.addPass(llmc::createFuseAddNorm());
+                            pm.addPass(llmc::createFuseElementwise());
                           });
                         })) ||
       failed(stages.run("memory plan", [&] {
