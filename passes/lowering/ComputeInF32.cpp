@@ -8,6 +8,7 @@
 
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "runtime/format/Float16.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -22,37 +23,6 @@ using namespace mlir;
 using namespace llmc;
 
 namespace {
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0x1f) {
-    bits = sign | 0x7f800000 | (mantissa << 13);
-  } else if (exponent != 0) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (mantissa == 0) {
-    bits = sign;
-  } else {
-    // Subnormal: normalize.
-    int shift = 0;
-    while (!(mantissa & 0x400)) {
-      mantissa <<= 1;
-      ++shift;
-    }
-    bits = sign | ((113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
-  }
-  float value;
-  std::memcpy(&value, &bits, sizeof(value));
-  return value;
-}
-
-float bfloatToFloat(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float value;
-  std::memcpy(&value, &bits, sizeof(value));
-  return value;
-}
 
 bool isNarrowFloat(Type type) { return type.isF16() || type.isBF16(); }
 
@@ -72,7 +42,7 @@ ElementsAttr widenConstant(ElementsAttr value) {
   auto wide = cast<RankedTensorType>(widen(type));
   bool bf16 = type.getElementType().isBF16();
   auto convert = [&](uint16_t bits) {
-    return bf16 ? bfloatToFloat(bits) : halfToFloat(bits);
+    return bf16 ? format::bfloat16ToFloat(bits) : format::halfToFloat(bits);
   };
   if (auto dense = dyn_cast<DenseElementsAttr>(value);
       dense && dense.isSplat()) {

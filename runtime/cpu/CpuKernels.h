@@ -10,6 +10,9 @@
 #define LLMC_RUNTIME_CPU_CPUKERNELS_H
 
 #include "runtime/exec/Kernel.h"
+#include "runtime/format/ElementwiseProgram.h"
+
+#include <array>
 
 // `name` = input `index` of `dtype`, or return its error.
 #define LLMC_INPUT(name, index, dtype)                                         \
@@ -41,8 +44,8 @@ Status cachedAttention(KernelContext &c);
 
 // Primitive ops (ElementwiseKernels.cpp, ReductionKernels.cpp,
 // DataMovementKernels.cpp).
-Status binary(KernelContext &c, int op);
-Status unary(KernelContext &c, int op);
+Status binary(KernelContext &c, format::ElementwiseOpcode op);
+Status unary(KernelContext &c, format::ElementwiseOpcode op);
 Status compare(KernelContext &c);
 Status select(KernelContext &c);
 Status cast(KernelContext &c);
@@ -64,27 +67,6 @@ Status gatherNd(KernelContext &c);
 Status trilu(KernelContext &c);
 Status shapeOf(KernelContext &c);
 
-/// The binary ops `binary` computes (and, or on booleans).
-enum BinaryOp { add, sub, mul, div, pow, max, min, logicalAnd, logicalOr };
-/// The unary ops `unary` computes (not on booleans, the rest on floats).
-enum UnaryOp {
-  neg,
-  abs,
-  exp,
-  log,
-  sqrt,
-  rsqrt,
-  reciprocal,
-  tanh,
-  erf,
-  sigmoid,
-  cos,
-  sin,
-  silu,
-  gelu,
-  logicalNot,
-  isNan
-};
 /// The reductions `reduce` computes.
 enum ReduceOp { sum, mean, maximum };
 
@@ -118,6 +100,30 @@ Expected<Shape> broadcastShapes(const Shape &a, const Shape &b);
 /// Element strides of `shape` read as the broadcast `out` (0 along
 /// broadcast axes).
 std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
+
+/// Calls body(i, at) for every element i of `shape` in row-major order,
+/// where at[k] is the element offset in operand k, which advances by
+/// strides[k][d] along axis d (0 where it is broadcast).
+template <size_t N, typename Body>
+void forEachElement(const Shape &shape,
+                    const std::array<std::vector<int64_t>, N> &strides,
+                    Body &&body) {
+  int64_t n = elementCount(shape);
+  std::vector<int64_t> index(shape.size(), 0);
+  std::array<int64_t, N> at{};
+  for (int64_t i = 0; i < n; ++i) {
+    body(i, at);
+    for (size_t d = shape.size(); d-- > 0;) {
+      for (size_t k = 0; k < N; ++k)
+        at[k] += strides[k][d];
+      if (++index[d] < shape[d])
+        break;
+      for (size_t k = 0; k < N; ++k)
+        at[k] -= strides[k][d] * shape[d];
+      index[d] = 0;
+    }
+  }
+}
 
 } // namespace llmc::runtime::cpu
 

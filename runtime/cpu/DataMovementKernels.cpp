@@ -13,22 +13,18 @@ void copyWindow(const Tensor &in, const std::vector<int64_t> &offsets,
                 const std::vector<int64_t> &strides, const Shape &shape,
                 uint8_t *out) {
   int64_t rank = in.rank(), width = dtypeBytes(in.dtype);
-  std::vector<int64_t> inStrides(rank, 1);
+  std::vector<int64_t> inStrides(rank, 1), step(rank);
   for (int64_t d = rank - 2; d >= 0; --d)
     inStrides[d] = inStrides[d + 1] * in.shape[d + 1];
-  int64_t n = elementCount(shape);
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      source += (offsets[d] + index[d] * strides[d]) * inStrides[d];
-    std::memcpy(out + i * width, in.data + source * width, width);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+  int64_t base = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    base += offsets[d] * inStrides[d];
+    step[d] = strides[d] * inStrides[d];
   }
+  forEachElement<1>(
+      shape, {step}, [&](int64_t i, const std::array<int64_t, 1> &at) {
+        std::memcpy(out + i * width, in.data + (base + at[0]) * width, width);
+      });
 }
 
 } // namespace
@@ -147,20 +143,12 @@ Status transpose(KernelContext &c) {
     strides[d] = inStrides[permutation[d]];
   }
   LLMC_CHECK(c.setOutput(0, shape));
-  int64_t width = dtypeBytes(in.dtype), n = in.elements();
-  std::vector<int64_t> index(in.rank(), 0);
-  int64_t source = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    std::memcpy(c.outputs[0]->data + i * width, in.data + source * width,
-                width);
-    for (int64_t d = in.rank(); d-- > 0;) {
-      source += strides[d];
-      if (++index[d] < shape[d])
-        break;
-      source -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  int64_t width = dtypeBytes(in.dtype);
+  uint8_t *out = c.outputs[0]->data;
+  forEachElement<1>(
+      shape, {strides}, [&](int64_t i, const std::array<int64_t, 1> &at) {
+        std::memcpy(out + i * width, in.data + at[0] * width, width);
+      });
   return Status::success();
 }
 

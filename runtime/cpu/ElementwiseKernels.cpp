@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/Transformer.h"
 #include "runtime/format/ElementwiseProgram.h"
+#include "runtime/format/Float16.h"
 #include "runtime/support/ThreadPool.h"
 
 #include <cmath>
@@ -38,23 +39,25 @@ std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
 
 namespace {
 
-template <typename T> T apply(int op, T x, T y) {
+using Op = format::ElementwiseOpcode;
+
+template <typename T> T apply(Op op, T x, T y) {
   switch (op) {
-  case add:
+  case Op::add:
     return x + y;
-  case sub:
+  case Op::sub:
     return x - y;
-  case mul:
+  case Op::mul:
     return x * y;
-  case div:
+  case Op::div:
     return x / y;
-  case pow:
+  case Op::pow:
     return static_cast<T>(std::pow(x, y));
-  case max:
+  case Op::max:
     return x > y ? x : y;
-  case logicalAnd:
+  case Op::logicalAnd:
     return x && y;
-  case logicalOr:
+  case Op::logicalOr:
     return x || y;
   default:
     return x < y ? x : y;
@@ -62,7 +65,7 @@ template <typename T> T apply(int op, T x, T y) {
 }
 
 template <typename T>
-Status binaryOf(KernelContext &c, int op, const Tensor &a, const Tensor &b) {
+Status binaryOf(KernelContext &c, Op op, const Tensor &a, const Tensor &b) {
   Expected<Shape> shape = broadcastShapes(a.shape, b.shape);
   if (!shape)
     return shape.status();
@@ -72,7 +75,7 @@ Status binaryOf(KernelContext &c, int op, const Tensor &a, const Tensor &b) {
   T *out = c.outputs[0]->as<T>();
   int64_t n = elementCount(*shape);
   if constexpr (std::is_integral_v<T>)
-    if (op == div)
+    if (op == Op::div)
       for (int64_t i = 0, m = b.elements(); i < m; ++i)
         if (y[i] == 0)
           return Status::error("integer division by zero");
@@ -86,35 +89,25 @@ Status binaryOf(KernelContext &c, int op, const Tensor &a, const Tensor &b) {
       out[i] = apply<T>(op, x[i], y[0]);
     return Status::success();
   }
-  std::vector<int64_t> sa = broadcastStrides(a.shape, *shape),
-                       sb = broadcastStrides(b.shape, *shape);
-  std::vector<int64_t> index(shape->size(), 0);
-  int64_t ia = 0, ib = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    out[i] = apply<T>(op, x[ia], y[ib]);
-    for (size_t d = shape->size(); d-- > 0;) {
-      ia += sa[d];
-      ib += sb[d];
-      if (++index[d] < (*shape)[d])
-        break;
-      ia -= sa[d] * (*shape)[d];
-      ib -= sb[d] * (*shape)[d];
-      index[d] = 0;
-    }
-  }
+  forEachElement<2>(
+      *shape,
+      {broadcastStrides(a.shape, *shape), broadcastStrides(b.shape, *shape)},
+      [&](int64_t i, const std::array<int64_t, 2> &at) {
+        out[i] = apply<T>(op, x[at[0]], y[at[1]]);
+      });
   return Status::success();
 }
 
 } // namespace
 
-Status binary(KernelContext &c, int op) {
+Status binary(KernelContext &c, Op op) {
   if (c.inputs.size() != 2 || !c.inputs[0] || !c.inputs[1])
     return Status::error("a binary op takes two operands");
   const Tensor &a = *c.inputs[0], &b = *c.inputs[1];
   if (a.dtype != b.dtype || a.dtype != c.outputs[0]->dtype)
     return Status::error(std::string("operands ") + dtypeName(a.dtype) +
                          " and " + dtypeName(b.dtype) + " differ");
-  bool logical = op == logicalAnd || op == logicalOr;
+  bool logical = op == Op::logicalAnd || op == Op::logicalOr;
   if (logical != (a.dtype == DType::boolean))
     return Status::error(std::string("no such op on ") + dtypeName(a.dtype));
   if (a.dtype == DType::f32)
@@ -141,21 +134,13 @@ Status expand(KernelContext &c) {
     return Status::error("cannot expand " + shapeString(in.shape) + " to " +
                          shapeString(shape));
   LLMC_CHECK(c.setOutput(0, shape));
-  std::vector<int64_t> strides = broadcastStrides(in.shape, shape);
-  int64_t width = dtypeBytes(in.dtype), n = elementCount(shape);
-  std::vector<int64_t> index(shape.size(), 0);
-  int64_t source = 0;
+  int64_t width = dtypeBytes(in.dtype);
   uint8_t *out = c.outputs[0]->data;
-  for (int64_t i = 0; i < n; ++i) {
-    std::memcpy(out + i * width, in.data + source * width, width);
-    for (size_t d = shape.size(); d-- > 0;) {
-      source += strides[d];
-      if (++index[d] < shape[d])
-        break;
-      source -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  forEachElement<1>(shape, {broadcastStrides(in.shape, shape)},
+                    [&](int64_t i, const std::array<int64_t, 1> &at) {
+                      std::memcpy(out + i * width, in.data + at[0] * width,
+                                  width);
+                    });
   return Status::success();
 }
 
@@ -178,33 +163,33 @@ Status iota(KernelContext &c) {
 
 namespace {
 
-float applyUnary(int op, float x) {
+float applyUnary(Op op, float x) {
   switch (op) {
-  case neg:
+  case Op::neg:
     return -x;
-  case abs:
+  case Op::abs:
     return std::fabs(x);
-  case exp:
+  case Op::exp:
     return std::exp(x);
-  case log:
+  case Op::log:
     return std::log(x);
-  case sqrt:
+  case Op::sqrt:
     return std::sqrt(x);
-  case rsqrt:
+  case Op::rsqrt:
     return 1.0f / std::sqrt(x);
-  case reciprocal:
+  case Op::reciprocal:
     return 1.0f / x;
-  case tanh:
+  case Op::tanh:
     return std::tanh(x);
-  case erf:
+  case Op::erf:
     return std::erf(x);
-  case sigmoid:
+  case Op::sigmoid:
     return 1.0f / (1.0f + std::exp(-x));
-  case cos:
+  case Op::cos:
     return std::cos(x);
-  case sin:
+  case Op::sin:
     return std::sin(x);
-  case silu:
+  case Op::silu:
     return x / (1.0f + std::exp(-x));
   default:
     return x;
@@ -213,13 +198,13 @@ float applyUnary(int op, float x) {
 
 } // namespace
 
-Status unary(KernelContext &c, int op) {
+Status unary(KernelContext &c, Op op) {
   if (c.inputs.empty() || !c.inputs[0])
     return Status::error("a unary op takes one operand");
   const Tensor &x = *c.inputs[0];
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t n = x.elements();
-  if (op == logicalNot) {
+  if (op == Op::logicalNot) {
     if (x.dtype != DType::boolean)
       return Status::error("not takes booleans");
     for (int64_t i = 0; i < n; ++i)
@@ -229,13 +214,13 @@ Status unary(KernelContext &c, int op) {
   if (x.dtype != DType::f32)
     return Status::error(std::string("no such op on ") + dtypeName(x.dtype));
   const float *in = x.as<float>();
-  if (op == isNan) {
+  if (op == Op::isNan) {
     for (int64_t i = 0; i < n; ++i)
       c.outputs[0]->as<uint8_t>()[i] = std::isnan(in[i]);
     return Status::success();
   }
   float *out = c.outputs[0]->as<float>();
-  if (op == gelu) {
+  if (op == Op::gelu) {
     if (out != in)
       std::memcpy(out, in, x.bytes());
     kernels::gelu(out, n, c.params.has("tanh"));
@@ -256,33 +241,22 @@ Status compare(KernelContext &c) {
     return shape.status();
   LLMC_CHECK(c.setOutput(0, *shape));
   int64_t kind = c.params.integer("kind", 0);
-  std::vector<int64_t> sa = broadcastStrides(a.shape, *shape),
-                       sb = broadcastStrides(b.shape, *shape);
   return dispatch(a.dtype, [&](auto zero) -> Status {
     using T = decltype(zero);
     const T *x = a.as<T>(), *y = b.as<T>();
     uint8_t *out = c.outputs[0]->as<uint8_t>();
-    std::vector<int64_t> index(shape->size(), 0);
-    int64_t ia = 0, ib = 0;
-    for (int64_t i = 0, n = elementCount(*shape); i < n; ++i) {
-      T l = x[ia], r = y[ib];
-      bool result = kind == 0   ? l == r
-                    : kind == 1 ? l != r
-                    : kind == 2 ? l < r
-                    : kind == 3 ? l <= r
-                    : kind == 4 ? l > r
-                                : l >= r;
-      out[i] = result;
-      for (size_t d = shape->size(); d-- > 0;) {
-        ia += sa[d];
-        ib += sb[d];
-        if (++index[d] < (*shape)[d])
-          break;
-        ia -= sa[d] * (*shape)[d];
-        ib -= sb[d] * (*shape)[d];
-        index[d] = 0;
-      }
-    }
+    forEachElement<2>(
+        *shape,
+        {broadcastStrides(a.shape, *shape), broadcastStrides(b.shape, *shape)},
+        [&](int64_t i, const std::array<int64_t, 2> &at) {
+          T l = x[at[0]], r = y[at[1]];
+          out[i] = kind == 0   ? l == r
+                   : kind == 1 ? l != r
+                   : kind == 2 ? l < r
+                   : kind == 3 ? l <= r
+                   : kind == 4 ? l > r
+                               : l >= r;
+        });
     return Status::success();
   });
 }
@@ -301,86 +275,21 @@ Status select(KernelContext &c) {
   if (!shape)
     return shape.status();
   LLMC_CHECK(c.setOutput(0, *shape));
-  std::vector<int64_t> strides[3] = {broadcastStrides(cond.shape, *shape),
-                                     broadcastStrides(a.shape, *shape),
-                                     broadcastStrides(b.shape, *shape)};
   int64_t width = dtypeBytes(a.dtype);
   uint8_t *out = c.outputs[0]->data;
-  std::vector<int64_t> index(shape->size(), 0);
-  int64_t at[3] = {0, 0, 0};
-  for (int64_t i = 0, n = elementCount(*shape); i < n; ++i) {
-    const uint8_t *from =
-        cond.data[at[0]] ? a.data + at[1] * width : b.data + at[2] * width;
-    std::memcpy(out + i * width, from, width);
-    for (size_t d = shape->size(); d-- > 0;) {
-      for (int k = 0; k < 3; ++k)
-        at[k] += strides[k][d];
-      if (++index[d] < (*shape)[d])
-        break;
-      for (int k = 0; k < 3; ++k)
-        at[k] -= strides[k][d] * (*shape)[d];
-      index[d] = 0;
-    }
-  }
+  forEachElement<3>(
+      *shape,
+      {broadcastStrides(cond.shape, *shape), broadcastStrides(a.shape, *shape),
+       broadcastStrides(b.shape, *shape)},
+      [&](int64_t i, const std::array<int64_t, 3> &at) {
+        const uint8_t *from =
+            cond.data[at[0]] ? a.data + at[1] * width : b.data + at[2] * width;
+        std::memcpy(out + i * width, from, width);
+      });
   return Status::success();
 }
 
 namespace {
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
-  if (exponent == 0x1f) {
-    bits = sign | 0x7f800000 | (mantissa << 13);
-  } else if (exponent) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (!mantissa) {
-    bits = sign;
-  } else {
-    int shift = 0;
-    while (!(mantissa & 0x400)) {
-      mantissa <<= 1;
-      ++shift;
-    }
-    bits = sign | ((113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
-  }
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
-
-/// Round to nearest even, with overflow to infinity and subnormals.
-uint16_t floatToHalf(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  uint16_t sign = (bits >> 16) & 0x8000;
-  uint32_t magnitude = bits & 0x7fffffff;
-  if (magnitude >= 0x7f800000) // inf or nan
-    return sign | 0x7c00 | (magnitude > 0x7f800000 ? 0x200 : 0);
-  if (magnitude >= 0x477ff000) // rounds past the largest half
-    return sign | 0x7c00;
-  if (magnitude < 0x38800000) {                    // subnormal half (or zero)
-    float scaled = std::fabs(value) * 16777216.0f; // 2^24: units of 2^-24
-    return sign | static_cast<uint16_t>(std::nearbyint(scaled));
-  }
-  uint32_t rounded = magnitude + 0xfff + ((magnitude >> 13) & 1);
-  return sign | static_cast<uint16_t>((rounded - 0x38000000) >> 13);
-}
-
-float bfloatToFloat(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
-
-uint16_t floatToBfloat(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  if ((bits & 0x7fffffff) > 0x7f800000)
-    return static_cast<uint16_t>((bits >> 16) | 0x40);
-  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
-}
 
 bool isNarrow(DType dtype) {
   return dtype == DType::f16 || dtype == DType::bf16;
@@ -402,8 +311,8 @@ Status cast(KernelContext &c) {
     wide.resize(n);
     const uint16_t *in = x.as<uint16_t>();
     for (int64_t i = 0; i < n; ++i)
-      wide[i] =
-          x.dtype == DType::f16 ? halfToFloat(in[i]) : bfloatToFloat(in[i]);
+      wide[i] = x.dtype == DType::f16 ? format::halfToFloat(in[i])
+                                      : format::bfloat16ToFloat(in[i]);
     from = {DType::f32, x.shape, reinterpret_cast<uint8_t *>(wide.data())};
   }
   if (isNarrow(out.dtype)) {
@@ -413,8 +322,9 @@ Status cast(KernelContext &c) {
                            dtypeName(out.dtype));
     uint16_t *result = out.as<uint16_t>();
     for (int64_t i = 0; i < n; ++i)
-      result[i] = out.dtype == DType::f16 ? floatToHalf(from.as<float>()[i])
-                                          : floatToBfloat(from.as<float>()[i]);
+      result[i] = out.dtype == DType::f16
+                      ? format::floatToHalf(from.as<float>()[i])
+                      : format::floatToBfloat16(from.as<float>()[i]);
     return Status::success();
   }
   bool toBool = out.dtype == DType::boolean;
@@ -449,58 +359,6 @@ Status range(KernelContext &c) {
   }
   return Status::success();
 }
-
-namespace {
-
-/// The BinaryOp (or -1) and UnaryOp of a fused_elementwise opcode.
-std::pair<int, int> kernelOps(int64_t opcode) {
-  using format::ElementwiseOpcode;
-  switch (static_cast<ElementwiseOpcode>(opcode)) {
-  case ElementwiseOpcode::add:
-    return {add, 0};
-  case ElementwiseOpcode::sub:
-    return {sub, 0};
-  case ElementwiseOpcode::mul:
-    return {mul, 0};
-  case ElementwiseOpcode::div:
-    return {div, 0};
-  case ElementwiseOpcode::pow:
-    return {pow, 0};
-  case ElementwiseOpcode::max:
-    return {max, 0};
-  case ElementwiseOpcode::min:
-    return {min, 0};
-  case ElementwiseOpcode::neg:
-    return {-1, neg};
-  case ElementwiseOpcode::abs:
-    return {-1, abs};
-  case ElementwiseOpcode::exp:
-    return {-1, exp};
-  case ElementwiseOpcode::log:
-    return {-1, log};
-  case ElementwiseOpcode::sqrt:
-    return {-1, sqrt};
-  case ElementwiseOpcode::rsqrt:
-    return {-1, rsqrt};
-  case ElementwiseOpcode::reciprocal:
-    return {-1, reciprocal};
-  case ElementwiseOpcode::tanh:
-    return {-1, tanh};
-  case ElementwiseOpcode::erf:
-    return {-1, erf};
-  case ElementwiseOpcode::sigmoid:
-    return {-1, sigmoid};
-  case ElementwiseOpcode::cos:
-    return {-1, cos};
-  case ElementwiseOpcode::sin:
-    return {-1, sin};
-  case ElementwiseOpcode::silu:
-    return {-1, silu};
-  }
-  return {-1, -1};
-}
-
-} // namespace
 
 Status fusedElementwise(KernelContext &c) {
   const std::vector<int64_t> &program = c.params.ints("program");
@@ -559,14 +417,14 @@ Status fusedElementwise(KernelContext &c) {
                                          : input.as<float>()[begin + i];
           };
           for (int64_t s = 0; s < steps; ++s) {
-            auto [binaryOp, unaryOp] = kernelOps(program[3 * s]);
+            Op op = static_cast<Op>(program[3 * s]);
+            bool binary = format::findElementwiseOp(program[3 * s])->arity == 2;
             float *result = registers.data() + s * kBlock;
             for (int64_t i = 0; i < count; ++i) {
               float a = operand(program[3 * s + 1], i);
-              result[i] = binaryOp >= 0
-                              ? apply<float>(binaryOp, a,
-                                             operand(program[3 * s + 2], i))
-                              : applyUnary(unaryOp, a);
+              result[i] =
+                  binary ? apply<float>(op, a, operand(program[3 * s + 2], i))
+                         : applyUnary(op, a);
             }
           }
           std::memcpy(out + begin, registers.data() + (steps - 1) * kBlock,

@@ -8,12 +8,14 @@ namespace llmc::runtime {
 
 namespace {
 
-template <int Op> Status binaryKernel(KernelContext &c) {
-  return cpu::binary(c, Op);
+using Op = format::ElementwiseOpcode;
+
+template <Op op> Status binaryKernel(KernelContext &c) {
+  return cpu::binary(c, op);
 }
 
-template <int Op> Status unaryKernel(KernelContext &c) {
-  return cpu::unary(c, Op);
+template <Op op> Status unaryKernel(KernelContext &c) {
+  return cpu::unary(c, op);
 }
 
 template <int Op> Status reduceKernel(KernelContext &c) {
@@ -39,35 +41,35 @@ constexpr Entry kKernels[] = {
     {"rms_norm", cpu::rmsNorm},
     {"rope", cpu::rope},
     // Elementwise.
-    {"abs", unaryKernel<cpu::abs>},
-    {"add", binaryKernel<cpu::add>},
-    {"and", binaryKernel<cpu::logicalAnd>},
+    {"abs", unaryKernel<Op::abs>},
+    {"add", binaryKernel<Op::add>},
+    {"and", binaryKernel<Op::logicalAnd>},
     {"cast", cpu::cast},
     {"compare", cpu::compare},
-    {"cos", unaryKernel<cpu::cos>},
-    {"div", binaryKernel<cpu::div>},
-    {"erf", unaryKernel<cpu::erf>},
-    {"exp", unaryKernel<cpu::exp>},
+    {"cos", unaryKernel<Op::cos>},
+    {"div", binaryKernel<Op::div>},
+    {"erf", unaryKernel<Op::erf>},
+    {"exp", unaryKernel<Op::exp>},
     {"fused_elementwise", cpu::fusedElementwise},
-    {"gelu", unaryKernel<cpu::gelu>},
-    {"is_nan", unaryKernel<cpu::isNan>},
-    {"log", unaryKernel<cpu::log>},
-    {"max", binaryKernel<cpu::max>},
-    {"min", binaryKernel<cpu::min>},
-    {"mul", binaryKernel<cpu::mul>},
-    {"neg", unaryKernel<cpu::neg>},
-    {"not", unaryKernel<cpu::logicalNot>},
-    {"or", binaryKernel<cpu::logicalOr>},
-    {"pow", binaryKernel<cpu::pow>},
-    {"reciprocal", unaryKernel<cpu::reciprocal>},
-    {"rsqrt", unaryKernel<cpu::rsqrt>},
+    {"gelu", unaryKernel<Op::gelu>},
+    {"is_nan", unaryKernel<Op::isNan>},
+    {"log", unaryKernel<Op::log>},
+    {"max", binaryKernel<Op::max>},
+    {"min", binaryKernel<Op::min>},
+    {"mul", binaryKernel<Op::mul>},
+    {"neg", unaryKernel<Op::neg>},
+    {"not", unaryKernel<Op::logicalNot>},
+    {"or", binaryKernel<Op::logicalOr>},
+    {"pow", binaryKernel<Op::pow>},
+    {"reciprocal", unaryKernel<Op::reciprocal>},
+    {"rsqrt", unaryKernel<Op::rsqrt>},
     {"select", cpu::select},
-    {"sigmoid", unaryKernel<cpu::sigmoid>},
-    {"silu", unaryKernel<cpu::silu>},
-    {"sin", unaryKernel<cpu::sin>},
-    {"sqrt", unaryKernel<cpu::sqrt>},
-    {"sub", binaryKernel<cpu::sub>},
-    {"tanh", unaryKernel<cpu::tanh>},
+    {"sigmoid", unaryKernel<Op::sigmoid>},
+    {"silu", unaryKernel<Op::silu>},
+    {"sin", unaryKernel<Op::sin>},
+    {"sqrt", unaryKernel<Op::sqrt>},
+    {"sub", binaryKernel<Op::sub>},
+    {"tanh", unaryKernel<Op::tanh>},
     // Contractions and reductions.
     {"cumsum", cpu::cumsum},
     {"matmul", cpu::matmul},

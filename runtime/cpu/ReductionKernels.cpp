@@ -49,37 +49,26 @@ Status matmul(KernelContext &c) {
   Expected<Shape> batch = broadcastShapes(batchA, batchB);
   if (!batch)
     return batch.status();
-  Shape out = *batch;
+  Shape shape = *batch;
   if (a.rank() > 1)
-    out.push_back(m);
+    shape.push_back(m);
   if (b.rank() > 1)
-    out.push_back(n);
-  LLMC_CHECK(c.setOutput(0, out));
-  std::vector<int64_t> strideA = broadcastStrides(batchA, *batch),
-                       strideB = broadcastStrides(batchB, *batch);
+    shape.push_back(n);
+  LLMC_CHECK(c.setOutput(0, shape));
   // kernels::linear wants the right operand as [n, k]: transpose it once.
   std::vector<float> bt(static_cast<size_t>(k * n));
-  int64_t batches = elementCount(*batch);
-  std::vector<int64_t> index(batch->size(), 0);
-  int64_t ia = 0, ib = 0;
-  for (int64_t i = 0; i < batches; ++i) {
-    const float *lhs = a.as<float>() + ia * m * k;
-    const float *rhs = b.as<float>() + ib * k * n;
-    for (int64_t r = 0; r < k; ++r)
-      for (int64_t col = 0; col < n; ++col)
-        bt[col * k + r] = rhs[r * n + col];
-    kernels::linear(lhs, bt.data(), nullptr,
-                    c.outputs[0]->as<float>() + i * m * n, m, n, k);
-    for (size_t d = batch->size(); d-- > 0;) {
-      ia += strideA[d];
-      ib += strideB[d];
-      if (++index[d] < (*batch)[d])
-        break;
-      ia -= strideA[d] * (*batch)[d];
-      ib -= strideB[d] * (*batch)[d];
-      index[d] = 0;
-    }
-  }
+  float *out = c.outputs[0]->as<float>();
+  forEachElement<2>(
+      *batch,
+      {broadcastStrides(batchA, *batch), broadcastStrides(batchB, *batch)},
+      [&](int64_t i, const std::array<int64_t, 2> &at) {
+        const float *lhs = a.as<float>() + at[0] * m * k;
+        const float *rhs = b.as<float>() + at[1] * k * n;
+        for (int64_t r = 0; r < k; ++r)
+          for (int64_t col = 0; col < n; ++col)
+            bt[col * k + r] = rhs[r * n + col];
+        kernels::linear(lhs, bt.data(), nullptr, out + i * m * n, m, n, k);
+      });
   return Status::success();
 }
 
@@ -119,20 +108,12 @@ Status reduce(KernelContext &c, int op) {
     if (op == maximum && std::is_floating_point_v<T>)
       std::fill(acc.begin(), acc.end(), -INFINITY);
     const T *in = x.as<T>();
-    std::vector<int64_t> index(x.rank(), 0);
-    int64_t target = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      Acc value = static_cast<Acc>(in[i]);
-      acc[target] =
-          op == maximum ? std::max(acc[target], value) : acc[target] + value;
-      for (int64_t d = x.rank(); d-- > 0;) {
-        target += strides[d];
-        if (++index[d] < x.shape[d])
-          break;
-        target -= strides[d] * x.shape[d];
-        index[d] = 0;
-      }
-    }
+    forEachElement<1>(
+        x.shape, {strides}, [&](int64_t i, const std::array<int64_t, 1> &at) {
+          Acc value = static_cast<Acc>(in[i]);
+          Acc &into = acc[at[0]];
+          into = op == maximum ? std::max(into, value) : into + value;
+        });
     T *result = c.outputs[0]->as<T>();
     for (int64_t i = 0; i < count; ++i)
       result[i] =

@@ -19,6 +19,8 @@
 
 namespace llmc::format {
 
+/// Opcodes of the elementwise ops; those after `silu` have CPU kernels of
+/// their own but do not fuse (booleans, and gelu with its parameter).
 enum class ElementwiseOpcode : int64_t {
   add = 0,
   sub,
@@ -40,6 +42,11 @@ enum class ElementwiseOpcode : int64_t {
   cos,
   sin,
   silu,
+  logicalAnd,
+  logicalOr,
+  logicalNot,
+  isNan,
+  gelu,
 };
 
 struct ElementwiseOpInfo {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/ToolDiagnostics.h"
 #include "compiler/import/NodeImport.h"
 #include "compiler/import/OnnxImporter.h"
 #include "compiler/import/RaisedSummary.h"
@@ -63,18 +64,6 @@ static llvm::cl::opt<bool>
                  llvm::cl::desc("Leave weight blobs out of the printed IR"),
                  llvm::cl::cat(importOptions));
 
-/// "file: " or, for a diagnostic at a node, "file: node 'name': " (the
-/// importer locates node diagnostics with a NameLoc around the file).
-static std::string describe(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc)) {
-    std::string child = describe(name.getChildLoc());
-    return child + "node '" + name.getName().str() + "': ";
-  }
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return file.getFilename().str() + ": ";
-  return "llmc-import: ";
-}
-
 static void printSummary(const llmc::OnnxImportSummary &summary) {
   llvm::raw_ostream &os = llvm::errs();
   os << inputPath << ": ONNX IR " << summary.irVersion << ", opset "
@@ -114,19 +103,7 @@ int main(int argc, char **argv) {
   }
 
   MLIRContext context;
-  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
-    const char *severity =
-        diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
-        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
-                                                            : "note";
-    std::string where = describe(diag.getLocation());
-    size_t file = where.find(": ") + 2;
-    llvm::errs() << where.substr(0, file) << severity << ": "
-                 << where.substr(file) << diag << "\n";
-    for (const Diagnostic &note : diag.getNotes())
-      llvm::errs() << "  note: " << note << "\n";
-    return success();
-  });
+  auto diagnostics = llmc::printToolDiagnostics(context, "llmc-import");
 
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point since) {

@@ -3,9 +3,11 @@
 #ifndef LLMC_TOOLS_LLMC_RUN_COMMANDS_H
 #define LLMC_TOOLS_LLMC_RUN_COMMANDS_H
 
+#include "runtime/generate/Session.h"
 #include "runtime/sampler/Sampler.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,14 @@ int runEntry(const CommonOptions &common, const RunOptions &options);
 
 /// Peak resident set size of this process, in bytes.
 int64_t peakRssBytes();
+
+/// Prints "llmc-run: error: <message>" and returns 1 (the exit code).
+int fail(const std::string &message);
+
+/// The artifact of `common`, loaded; with `generative`, one that has prefill
+/// and decode over a KV cache. Null (the error printed) when it is not.
+std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
+                                          bool generative);
 
 } // namespace llmc::run
 

@@ -26,11 +26,6 @@ using runtime::Expected;
 
 namespace {
 
-int fail(const std::string &message) {
-  std::cerr << "llmc-run: error: " << message << "\n";
-  return 1;
-}
-
 /// The passages of `text`: the pieces between "\n\n" separators, as they
 /// are (the last keeps the file's final newline), skipping blank ones.
 std::vector<std::string> passages(const std::string &text) {
@@ -52,13 +47,10 @@ std::vector<std::string> passages(const std::string &text) {
 } // namespace
 
 int evaluate(const CommonOptions &common, const EvalOptions &options) {
-  Expected<std::unique_ptr<runtime::Model>> model =
-      runtime::Model::load(common.artifact, common.threads);
+  std::unique_ptr<runtime::Model> model = loadModel(common, true);
   if (!model)
-    return fail(model.status().message());
-  const runtime::ModelInfo &info = (*model)->info();
-  if (runtime::Status status = (*model)->checkGenerative(); !status)
-    return fail(status.message());
+    return 1;
+  const runtime::ModelInfo &info = model->info();
   Expected<runtime::Tokenizer> tokenizer =
       runtime::Tokenizer::load(options.tokenizer);
   if (!tokenizer)
@@ -71,7 +63,7 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
   if (!file)
     return fail("cannot read " + options.textFile);
 
-  runtime::Session session(**model);
+  runtime::Session session(*model);
   double nll = 0;
   int64_t scored = 0, count = 0;
   for (const std::string &passage : passages(buffer.str())) {

@@ -33,21 +33,13 @@ double millisSince(Clock::time_point start) {
       .count();
 }
 
-int fail(const std::string &message) {
-  std::cerr << "llmc-run: error: " << message << "\n";
-  return 1;
-}
-
 } // namespace
 
 int generate(const CommonOptions &common, const GenerateOptions &options) {
-  Expected<std::unique_ptr<runtime::Model>> model =
-      runtime::Model::load(common.artifact, common.threads);
+  std::unique_ptr<runtime::Model> model = loadModel(common, true);
   if (!model)
-    return fail(model.status().message());
-  const runtime::ModelInfo &info = (*model)->info();
-  if (runtime::Status status = (*model)->checkGenerative(); !status)
-    return fail(status.message());
+    return 1;
+  const runtime::ModelInfo &info = model->info();
 
   std::optional<runtime::Tokenizer> tokenizer;
   if (!options.tokenizer.empty()) {
@@ -88,7 +80,7 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
   if (!sampler)
     return fail(sampler.status().message());
 
-  runtime::Session session(**model);
+  runtime::Session session(*model);
   std::vector<int64_t> generated;
   std::string printed;
   bool stopped = false;
@@ -160,7 +152,7 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     out["tpot_ms"] = tpot;
     out["decode_tokens_per_s"] = tpot > 0 ? 1000.0 / tpot : 0.0;
     out["peak_rss_bytes"] = rss;
-    out["threads"] = (*model)->threads();
+    out["threads"] = model->threads();
     std::cout << out.dump() << "\n";
     return 0;
   }
@@ -176,7 +168,7 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
                "TPOT %.3f ms (%.1f tokens/s), peak RSS %.1f MiB, %u threads\n",
                prompt.size(), generated.size(), why.c_str(), ttft, tpot,
                tpot > 0 ? 1000.0 / tpot : 0.0, rss / 1048576.0,
-               (*model)->threads());
+               model->threads());
   return 0;
 }
 

@@ -18,18 +18,11 @@
 namespace llmc::run {
 
 int logits(const CommonOptions &common, const LogitsOptions &options) {
-  auto fail = [](const std::string &message) {
-    std::cerr << "llmc-run: error: " << message << "\n";
-    return 1;
-  };
-  runtime::Expected<std::unique_ptr<runtime::Model>> model =
-      runtime::Model::load(common.artifact, common.threads);
+  std::unique_ptr<runtime::Model> model = loadModel(common, true);
   if (!model)
-    return fail(model.status().message());
-  int64_t vocab = (*model)->info().vocabSize;
-  if (runtime::Status status = (*model)->checkGenerative(); !status)
-    return fail(status.message());
-  runtime::Session session(**model);
+    return 1;
+  int64_t vocab = model->info().vocabSize;
+  runtime::Session session(*model);
   std::vector<std::vector<float>> rows;
   auto keep = [&](const runtime::Tensor &logits) {
     for (int64_t r = 0, n = logits.elements() / vocab; r < n; ++r)

@@ -16,14 +16,9 @@
 namespace llmc::run {
 
 int runEntry(const CommonOptions &common, const RunOptions &options) {
-  auto fail = [](const std::string &message) {
-    std::cerr << "llmc-run: error: " << message << "\n";
-    return 1;
-  };
-  runtime::Expected<std::unique_ptr<runtime::Model>> model =
-      runtime::Model::load(common.artifact, common.threads);
+  std::unique_ptr<runtime::Model> model = loadModel(common, false);
   if (!model)
-    return fail(model.status().message());
+    return 1;
   std::vector<runtime::NpyArray> arrays;
   for (const std::string &path : options.inputs) {
     runtime::Expected<runtime::NpyArray> array = runtime::readNpy(path);
@@ -35,7 +30,7 @@ int runEntry(const CommonOptions &common, const RunOptions &options) {
   for (runtime::NpyArray &array : arrays)
     arguments.push_back(array.tensor());
   runtime::Expected<std::vector<runtime::Tensor>> results =
-      (*model)->executor().run(options.entry, arguments);
+      model->executor().run(options.entry, arguments);
   if (!results)
     return fail(results.status().message());
   for (size_t i = 0; i < results->size(); ++i) {

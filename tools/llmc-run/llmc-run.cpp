@@ -16,6 +16,31 @@
 
 #include <iostream>
 
+namespace llmc::run {
+
+int fail(const std::string &message) {
+  std::cerr << "llmc-run: error: " << message << "\n";
+  return 1;
+}
+
+std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
+                                          bool generative) {
+  runtime::Expected<std::unique_ptr<runtime::Model>> model =
+      runtime::Model::load(common.artifact, common.threads);
+  if (!model) {
+    fail(model.status().message());
+    return nullptr;
+  }
+  if (generative)
+    if (runtime::Status status = (*model)->checkGenerative(); !status) {
+      fail(common.artifact + ": " + status.message());
+      return nullptr;
+    }
+  return std::move(*model);
+}
+
+} // namespace llmc::run
+
 int main(int argc, char **argv) {
   using namespace llmc::run;
   CLI::App app{"llmc-run: run a model compiled by `llmc compile`"};

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Registration.h"
+#include "compiler/ToolDiagnostics.h"
 #include "compiler/artifact/EmitArtifact.h"
 #include "compiler/import/OnnxImporter.h"
 #include "dialects/llmc/IR/LlmcOps.h"
@@ -75,19 +76,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// "file: " or "file: node 'name': " for a diagnostic's location.
-std::string describe(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return describe(name.getChildLoc()) + "node '" + name.getName().str() +
-           "': ";
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    if (!fused.getLocations().empty())
-      return describe(fused.getLocations().front());
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return file.getFilename().str() + ": ";
-  return "llmc: ";
-}
-
 std::string bytes(int64_t count) {
   if (count >= (1 << 30))
     return llvm::formatv("{0:F2} GiB", count / double(1 << 30)).str();
@@ -140,19 +128,7 @@ int compile() {
   context.loadAllAvailableDialects();
   // Errors name their node or op; the whole module is no help to a user.
   context.printOpOnDiagnostic(false);
-  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
-    const char *severity =
-        diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
-        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
-                                                            : "note";
-    std::string where = describe(diag.getLocation());
-    size_t file = where.find(": ") + 2;
-    llvm::errs() << where.substr(0, file) << severity << ": "
-                 << where.substr(file) << diag << "\n";
-    for (const Diagnostic &note : diag.getNotes())
-      llvm::errs() << "  note: " << note << "\n";
-    return success();
-  });
+  auto diagnostics = llmc::printToolDiagnostics(context, "llmc");
 
   Stages stages;
   OwningOpRef<ModuleOp> module;
