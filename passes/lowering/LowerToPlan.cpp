@@ -11,6 +11,7 @@
 #include "dialects/plan/IR/PlanOps.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_LOWERTOPLAN
@@ -86,160 +87,220 @@ FailureOr<ConstantOp> prepackTranspose(OpBuilder &b, TransposeOp transpose,
   return ConstantOp::create(b, transpose.getLoc(), packed);
 }
 
+/// The cache read and write around `attention`, or failure (an error at
+/// the attention with `report`).
+LogicalResult matchCache(AttentionOp attention, KvCacheReadOp &read,
+                         KvCacheWriteOp &write, bool report = false) {
+  read = attention.getPastKey()
+             ? attention.getPastKey().getDefiningOp<KvCacheReadOp>()
+             : KvCacheReadOp();
+  if (!read || attention.getPastValue() != read.getValues())
+    return report ? attention.emitError(
+                        "llmc-lower-to-plan: attention must read its past "
+                        "from llmc.kv_cache_read (run llmc-kv-cache first)")
+                  : failure();
+  if (attention.getKeyMask())
+    return report ? attention.emitError("llmc-lower-to-plan: a key mask over "
+                                        "a compiler-made cache is not "
+                                        "supported")
+                  : failure();
+  write = KvCacheWriteOp();
+  for (Operation *user : attention.getKey().getUsers())
+    if (auto candidate = dyn_cast<KvCacheWriteOp>(user))
+      if (candidate.getValue() == attention.getValue() &&
+          candidate.getLayer() == read.getLayer())
+        write = candidate;
+  if (!write || write.getCache() != read.getCache() ||
+      write.getPosition() != read.getPosition())
+    return report ? attention.emitError(
+                        "llmc-lower-to-plan: the attention's new keys and "
+                        "values are not written to the cache it reads at the "
+                        "same position")
+                  : failure();
+  return success();
+}
+
+/// `op`'s attributes as kernel parameters, and the positions of its absent
+/// optional operands; failure (an error with `report`) for an attribute
+/// with no parameter form.
+LogicalResult callParams(Operation *op, Builder &b,
+                         SmallVector<NamedAttribute> &params,
+                         SmallVector<int64_t> &absent, bool report = false) {
+  for (NamedAttribute attr : op->getAttrs()) {
+    if (attr.getName() == "operandSegmentSizes") {
+      int64_t position = 0;
+      for (int32_t size :
+           cast<DenseI32ArrayAttr>(attr.getValue()).asArrayRef()) {
+        if (size == 0)
+          absent.push_back(position);
+        position += std::max(size, 1);
+      }
+      continue;
+    }
+    std::optional<Attribute> param = asParam(b, attr.getValue());
+    if (!param)
+      return report ? op->emitError("llmc-lower-to-plan: attribute '")
+                          << attr.getName().getValue() << "' of "
+                          << op->getName().getStringRef()
+                          << " has no kernel parameter form"
+                    : failure();
+    params.push_back(b.getNamedAttr(attr.getName(), *param));
+  }
+  return success();
+}
+
+/// A transposed weight stored transposed, once per (weight, permutation)
+/// however many entry points read it.
+struct PrepackTranspose : OpRewritePattern<TransposeOp> {
+  PrepackTranspose(MLIRContext *context,
+                   DenseMap<std::pair<Attribute, Attribute>, Attribute> &packed)
+      : OpRewritePattern(context, /*benefit=*/2), packed(packed) {}
+
+  LogicalResult matchAndRewrite(TransposeOp transpose,
+                                PatternRewriter &rewriter) const override {
+    auto constant = transpose.getInput().getDefiningOp<ConstantOp>();
+    if (!constant)
+      return failure();
+    auto key = std::make_pair(constant.getValue(),
+                              Attribute(transpose.getPermutationAttr()));
+    if (Attribute done = packed.lookup(key)) {
+      rewriter.replaceOpWithNewOp<ConstantOp>(transpose,
+                                              cast<ElementsAttr>(done));
+    } else {
+      FailureOr<ConstantOp> made =
+          prepackTranspose(rewriter, transpose, constant);
+      if (failed(made))
+        return failure(); // transposed at run time instead
+      packed[key] = made->getValue();
+      rewriter.replaceOp(transpose, made->getResult());
+    }
+    if (constant->use_empty())
+      rewriter.eraseOp(constant);
+    return success();
+  }
+
+  DenseMap<std::pair<Attribute, Attribute>, Attribute> &packed;
+};
+
+/// kv_cache_read + attention + kv_cache_write of one layer become one
+/// "cached_attention" call that appends the new keys and values to the
+/// cache in place and attends over the cached prefix.
+struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp attention,
+                                PatternRewriter &rewriter) const override {
+    KvCacheReadOp read;
+    KvCacheWriteOp write;
+    if (failed(matchCache(attention, read, write)))
+      return failure();
+    SmallVector<NamedAttribute> params = {rewriter.getNamedAttr(
+        "layer", rewriter.getI64IntegerAttr(read.getLayer()))};
+    if (attention.getCausal())
+      params.push_back(rewriter.getNamedAttr("causal", rewriter.getUnitAttr()));
+    int64_t headDim = cast<RankedTensorType>(attention.getQuery().getType())
+                          .getShape()
+                          .back();
+    float scale = attention.getScale()
+                      ? attention.getScale()->convertToFloat()
+                      : 1.0f / std::sqrt(static_cast<float>(headDim));
+    params.push_back(
+        rewriter.getNamedAttr("scale", rewriter.getF32FloatAttr(scale)));
+    auto call = plan::CallOp::create(
+        rewriter, attention.getLoc(),
+        TypeRange{attention.getType(), write.getType()},
+        rewriter.getStringAttr("cached_attention"),
+        ValueRange{attention.getQuery(), attention.getKey(),
+                   attention.getValue(), read.getCache(), read.getPosition()},
+        rewriter.getDictionaryAttr(params),
+        rewriter.getDenseI64ArrayAttr({-1, 3}), DenseI64ArrayAttr(),
+        DenseI64ArrayAttr());
+    rewriter.replaceOp(attention, call.getResult(0));
+    rewriter.replaceOp(write, call.getResult(1));
+    rewriter.eraseOp(read);
+    return success();
+  }
+};
+
+struct LowerReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReshapeOp reshape,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<plan::ViewOp>(reshape, reshape.getType(),
+                                              reshape.getInput());
+    return success();
+  }
+};
+
+/// Any other graph op: a call of the kernel of its name, its attributes as
+/// parameters.
+struct LowerToCall : RewritePattern {
+  explicit LowerToCall(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!op->getDialect() || !isa<LlmcDialect>(op->getDialect()) ||
+        isa<ConstantOp, AttentionOp, KvCacheReadOp, KvCacheWriteOp>(op))
+      return failure();
+    SmallVector<NamedAttribute> params;
+    SmallVector<int64_t> absent;
+    if (failed(callParams(op, rewriter, params, absent)))
+      return failure();
+    auto call = plan::CallOp::create(
+        rewriter, op->getLoc(), op->getResultTypes(),
+        rewriter.getStringAttr(op->getName().stripDialect()), op->getOperands(),
+        rewriter.getDictionaryAttr(params), DenseI64ArrayAttr(),
+        absent.empty() ? DenseI64ArrayAttr()
+                       : rewriter.getDenseI64ArrayAttr(absent),
+        DenseI64ArrayAttr());
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
 struct LowerToPlanPass : llmc::impl::LowerToPlanBase<LowerToPlanPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // One packed copy of a weight, however many entry points use it.
     DenseMap<std::pair<Attribute, Attribute>, Attribute> packed;
-    for (auto function : module.getOps<func::FuncOp>())
-      if (failed(prepack(function, packed)) || failed(lowerCaches(function)) ||
-          failed(lowerRest(function)))
-        return signalPassFailure();
-  }
-
-  LogicalResult
-  prepack(func::FuncOp function,
-          DenseMap<std::pair<Attribute, Attribute>, Attribute> &packed) {
-    SmallVector<TransposeOp> transposes;
-    function.walk([&](TransposeOp op) {
-      if (op.getInput().getDefiningOp<ConstantOp>())
-        transposes.push_back(op);
+    RewritePatternSet patterns(&getContext());
+    patterns.add<PrepackTranspose>(&getContext(), packed);
+    patterns.add<LowerCachedAttention, LowerReshape, LowerToCall>(
+        &getContext());
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
+      return signalPassFailure();
+    // What is left could not be lowered: say why.
+    WalkResult left = module.walk([&](Operation *op) {
+      if (!op->getDialect() || !isa<LlmcDialect>(op->getDialect()) ||
+          isa<ConstantOp>(op))
+        return WalkResult::advance();
+      reportUnlowered(op);
+      return WalkResult::interrupt();
     });
-    for (TransposeOp transpose : transposes) {
-      auto constant = transpose.getInput().getDefiningOp<ConstantOp>();
-      OpBuilder b(transpose);
-      auto key = std::make_pair(constant.getValue(),
-                                Attribute(transpose.getPermutationAttr()));
-      Value replacement;
-      if (Attribute done = packed.lookup(key)) {
-        replacement =
-            ConstantOp::create(b, transpose.getLoc(), cast<ElementsAttr>(done));
-      } else {
-        FailureOr<ConstantOp> made = prepackTranspose(b, transpose, constant);
-        if (failed(made))
-          continue; // transposed at run time instead
-        packed[key] = made->getValue();
-        replacement = *made;
-      }
-      transpose.replaceAllUsesWith(replacement);
-      transpose.erase();
-      if (constant->use_empty())
-        constant.erase();
-    }
-    return success();
+    if (left.wasInterrupted())
+      signalPassFailure();
   }
 
-  /// kv_cache_read + attention + kv_cache_write of one layer become one
-  /// "cached_attention" call that appends the new keys and values to the
-  /// cache in place and attends over the cached prefix.
-  LogicalResult lowerCaches(func::FuncOp function) {
-    SmallVector<AttentionOp> attentions;
-    function.walk([&](AttentionOp op) { attentions.push_back(op); });
-    for (AttentionOp attention : attentions) {
-      auto read = attention.getPastKey()
-                      ? attention.getPastKey().getDefiningOp<KvCacheReadOp>()
-                      : KvCacheReadOp();
-      if (!read || attention.getPastValue() != read.getValues())
-        return attention.emitError(
-            "llmc-lower-to-plan: attention must read its past from "
-            "llmc.kv_cache_read (run llmc-kv-cache first)");
-      if (attention.getKeyMask())
-        return attention.emitError(
-            "llmc-lower-to-plan: a key mask over a compiler-made cache is "
-            "not supported");
+  void reportUnlowered(Operation *op) {
+    if (auto attention = dyn_cast<AttentionOp>(op)) {
+      KvCacheReadOp read;
       KvCacheWriteOp write;
-      for (Operation *user : attention.getKey().getUsers())
-        if (auto candidate = dyn_cast<KvCacheWriteOp>(user))
-          if (candidate.getValue() == attention.getValue() &&
-              candidate.getLayer() == read.getLayer())
-            write = candidate;
-      if (!write || write.getCache() != read.getCache() ||
-          write.getPosition() != read.getPosition())
-        return attention.emitError(
-            "llmc-lower-to-plan: the attention's new keys and values are not "
-            "written to the cache it reads at the same position");
-      OpBuilder b(attention);
-      SmallVector<NamedAttribute> params = {
-          b.getNamedAttr("layer", b.getI64IntegerAttr(read.getLayer()))};
-      if (attention.getCausal())
-        params.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
-      float scale =
-          attention.getScale()
-              ? attention.getScale()->convertToFloat()
-              : 1.0f /
-                    std::sqrt(static_cast<float>(
-                        cast<RankedTensorType>(attention.getQuery().getType())
-                            .getShape()
-                            .back()));
-      params.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(scale)));
-      auto call = plan::CallOp::create(
-          b, attention.getLoc(),
-          TypeRange{attention.getType(), write.getType()},
-          b.getStringAttr("cached_attention"),
-          ValueRange{attention.getQuery(), attention.getKey(),
-                     attention.getValue(), read.getCache(), read.getPosition()},
-          b.getDictionaryAttr(params), b.getDenseI64ArrayAttr({-1, 3}),
-          DenseI64ArrayAttr(), DenseI64ArrayAttr());
-      attention.replaceAllUsesWith(call.getResult(0));
-      write.replaceAllUsesWith(call.getResult(1));
-      attention.erase();
-      write.erase();
-      read.erase();
+      (void)matchCache(attention, read, write, /*report=*/true);
+      return;
     }
-    return success();
-  }
-
-  /// Reshapes become views; every other graph op a call of the kernel of
-  /// its name with its attributes as parameters.
-  LogicalResult lowerRest(func::FuncOp function) {
-    SmallVector<Operation *> ops;
-    for (Operation &op : function.getBody().getOps())
-      if (op.getDialect() && isa<LlmcDialect>(op.getDialect()) &&
-          !isa<ConstantOp>(op))
-        ops.push_back(&op);
-    for (Operation *op : ops) {
-      OpBuilder b(op);
-      if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-        auto view = plan::ViewOp::create(b, op->getLoc(), reshape.getType(),
-                                         reshape.getInput());
-        reshape.replaceAllUsesWith(view.getResult());
-        reshape.erase();
-        continue;
-      }
-      if (isa<KvCacheReadOp, KvCacheWriteOp>(op))
-        return op->emitError("llmc-lower-to-plan: a KV-cache access outside "
-                             "an attention layer");
-      SmallVector<NamedAttribute> params;
-      SmallVector<int64_t> absent;
-      for (NamedAttribute attr : op->getAttrs()) {
-        if (attr.getName() == "operandSegmentSizes") {
-          int64_t position = 0;
-          for (int32_t size :
-               cast<DenseI32ArrayAttr>(attr.getValue()).asArrayRef()) {
-            if (size == 0)
-              absent.push_back(position);
-            position += std::max(size, 1);
-          }
-          continue;
-        }
-        std::optional<Attribute> param = asParam(b, attr.getValue());
-        if (!param)
-          return op->emitError("llmc-lower-to-plan: attribute '")
-                 << attr.getName().getValue() << "' of "
-                 << op->getName().getStringRef()
-                 << " has no kernel parameter form";
-        params.push_back(b.getNamedAttr(attr.getName(), *param));
-      }
-      StringRef kernel = op->getName().stripDialect();
-      auto call = plan::CallOp::create(
-          b, op->getLoc(), op->getResultTypes(), b.getStringAttr(kernel),
-          op->getOperands(), b.getDictionaryAttr(params), DenseI64ArrayAttr(),
-          absent.empty() ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(absent),
-          DenseI64ArrayAttr());
-      op->replaceAllUsesWith(call.getResults());
-      op->erase();
+    if (isa<KvCacheReadOp, KvCacheWriteOp>(op)) {
+      op->emitError("llmc-lower-to-plan: a KV-cache access outside an "
+                    "attention layer");
+      return;
     }
-    return success();
+    Builder b(op->getContext());
+    SmallVector<NamedAttribute> params;
+    SmallVector<int64_t> absent;
+    if (succeeded(callParams(op, b, params, absent, /*report=*/true)))
+      op->emitError("llmc-lower-to-plan: cannot lower this op");
   }
 };
 

@@ -49,3 +49,21 @@ func.func @uncached(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
   %a = llmc.attention %q, %q, %q causal : (tensor<1x4x2x4xf32>, tensor<1x4x2x4xf32>, tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32>
   return %a : tensor<1x4x2x4xf32>
 }
+
+// -----
+
+// An attribute with no kernel parameter form (a tensor value) is refused.
+func.func @tensor_attribute(%s: tensor<2xi64>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{llmc-lower-to-plan: attribute 'value' of llmc.constant_of_shape has no kernel parameter form}}
+  %0 = llmc.constant_of_shape %s, dense<0.0> : tensor<1xf32> : tensor<2xi64> -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// A cache read no attention consumes cannot be lowered on its own.
+func.func @stray_read(%cache: tensor<1x2x1x2x16x4xf32>, %pos: tensor<i64>) -> tensor<1x?x2x4xf32, #llmc.dims<past>> {
+  // expected-error @+1 {{llmc-lower-to-plan: a KV-cache access outside an attention layer}}
+  %k, %v = llmc.kv_cache_read %cache[0] before %pos : tensor<1x2x1x2x16x4xf32> -> tensor<1x?x2x4xf32, #llmc.dims<past>>, tensor<1x?x2x4xf32, #llmc.dims<past>>
+  return %k : tensor<1x?x2x4xf32, #llmc.dims<past>>
+}
