@@ -156,7 +156,7 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::cout << "\n";
+  std::cout << std::endl; // before the statistics on stderr
   std::string why =
       stopped ? " (stopped at EOS)"
       : session.position() >= info.maxSeq &&
