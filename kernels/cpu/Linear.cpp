@@ -30,11 +30,54 @@ __attribute__((target("avx2,fma"))) float horizontalSum(__m256 v) {
   return _mm_cvtss_f32(sum);
 }
 
+/// Decode (one input row): four weight rows at a time, so each load of x
+/// feeds four independent FMA chains and four weight streams are in flight.
+__attribute__((target("avx2,fma"))) void gemvAvx2(const float *x,
+                                                  const float *w,
+                                                  const float *bias, float *y,
+                                                  int64_t n, int64_t k) {
+  const int64_t vectorEnd = k / 8 * 8;
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *r0 = w + j * k, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(),
+           a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    for (int64_t l = 0; l < vectorEnd; l += 8) {
+      __m256 xv = _mm256_loadu_ps(x + l);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + l), xv, a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + l), xv, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + l), xv, a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + l), xv, a3);
+    }
+    float sums[4] = {horizontalSum(a0), horizontalSum(a1), horizontalSum(a2),
+                     horizontalSum(a3)};
+    const float *rows[4] = {r0, r1, r2, r3};
+    for (int r = 0; r < 4; ++r) {
+      for (int64_t l = vectorEnd; l < k; ++l)
+        sums[r] += x[l] * rows[r][l];
+      y[j + r] = sums[r] + (bias ? bias[j + r] : 0.0f);
+    }
+  }
+  for (; j < n; ++j) {
+    const float *row = w + j * k;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t l = 0; l < vectorEnd; l += 8)
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(row + l), _mm256_loadu_ps(x + l),
+                            acc);
+    float sum = horizontalSum(acc);
+    for (int64_t l = vectorEnd; l < k; ++l)
+      sum += x[l] * row[l];
+    y[j] = sum + (bias ? bias[j] : 0.0f);
+  }
+}
+
 /// Up to four input rows against one weight row at a time: each weight
 /// load feeds four FMAs.
 __attribute__((target("avx2,fma"))) void
 linearAvx2(const float *x, const float *w, const float *bias, float *y,
            int64_t m, int64_t n, int64_t k) {
+  if (m == 1)
+    return gemvAvx2(x, w, bias, y, n, k);
   const int64_t vectorEnd = k / 8 * 8;
   for (int64_t i0 = 0; i0 < m; i0 += 4) {
     const int64_t rows = m - i0 < 4 ? m - i0 : 4;

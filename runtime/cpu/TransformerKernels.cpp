@@ -329,16 +329,21 @@ Status cachedAttention(KernelContext &c) {
   float scale = static_cast<float>(c.params.real("scale", 0));
   float *out = c.outputs[0]->as<float>();
   int64_t qStride = tokens * qHeads * headDim;
-  c.pool.parallelFor(batch * tokens, [&](int64_t begin, int64_t end) {
+  // One task per (query row, kv head): the row sees keys 0..past+t, and the
+  // kv head's group of query heads is contiguous in it. Decode has one row,
+  // so its heads are what spreads over the threads.
+  int64_t group = qHeads / kvHeads;
+  c.pool.parallelFor(batch * tokens * kvHeads, [&](int64_t begin, int64_t end) {
     static thread_local std::vector<float> scores;
     float *s = scratch(scores, past + tokens);
     for (int64_t i = begin; i < end; ++i) {
-      int64_t b = i / tokens, t = i % tokens;
-      // One query row at a time: it sees keys 0..past+t.
-      kernels::cachedAttention(
-          q.as<float>() + b * qStride + t * qHeads * headDim, keys(b),
-          values(b), out + b * qStride + t * qHeads * headDim, s, 1, past + t,
-          qHeads, kvHeads, headDim, capacity, scale);
+      int64_t row = i / kvHeads, head = i % kvHeads;
+      int64_t b = row / tokens, t = row % tokens;
+      int64_t at = b * qStride + (t * qHeads + head * group) * headDim;
+      int64_t cacheAt = head * capacity * headDim;
+      kernels::cachedAttention(q.as<float>() + at, keys(b) + cacheAt,
+                               values(b) + cacheAt, out + at, s, 1, past + t,
+                               group, 1, headDim, capacity, scale);
     }
   });
   return Status::success();

@@ -2,6 +2,7 @@
 
 #include "runtime/exec/Executor.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -181,8 +182,18 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
       context.outputs.push_back(&out);
       context.declared.push_back(frame.resolve(value));
     }
+    std::chrono::steady_clock::time_point start;
+    if (profiling_)
+      start = std::chrono::steady_clock::now();
     if (Status status = step.run(context); !status)
       return status.withContext(where());
+    if (profiling_) {
+      KernelTime &time = profile_[step.kernel];
+      time.calls += 1;
+      time.seconds += std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    }
     for (size_t o = 0; o < step.outputs.size(); ++o) {
       int32_t id = step.outputs[o];
       if (frame.tensors[id].shape.size() != entry->values[id].dims.size())

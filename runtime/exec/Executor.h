@@ -29,6 +29,15 @@ public:
   /// Bytes of the arenas allocated so far.
   uint64_t arenaBytes() const;
 
+  /// Time spent per kernel name while profiling is on.
+  struct KernelTime {
+    int64_t calls = 0;
+    double seconds = 0;
+  };
+  void setProfiling(bool on) { profiling_ = on; }
+  const std::map<std::string, KernelTime> &profile() const { return profile_; }
+  void clearProfile() { profile_.clear(); }
+
 private:
   struct FreeDeleter {
     void operator()(uint8_t *p) const;
@@ -38,6 +47,8 @@ private:
   const Program &program_;
   ThreadPool &pool_;
   std::map<std::string, std::pair<Arena, uint64_t>> arenas_;
+  bool profiling_ = false;
+  std::map<std::string, KernelTime> profile_;
 };
 
 } // namespace llmc::runtime

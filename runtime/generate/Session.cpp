@@ -23,6 +23,15 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
       new Model(std::move(*artifact), std::move(*program), threads));
 }
 
+uint64_t Model::weightBytes() const {
+  uint64_t total = 0;
+  for (const std::string &name : artifact_.sectionNames())
+    if (name.rfind("weight ", 0) == 0)
+      if (Expected<Bytes> bytes = artifact_.section(name))
+        total += bytes->size;
+  return total;
+}
+
 Status Model::checkGenerative() const {
   if (program_.entry("prefill") && program_.entry("decode") &&
       info().cache.layers > 0)

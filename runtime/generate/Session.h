@@ -29,6 +29,8 @@ public:
   const Artifact &artifact() const { return artifact_; }
   Executor &executor() { return executor_; }
   unsigned threads() const { return pool_.size(); }
+  /// Bytes of all weight sections: what one decode step reads at most.
+  uint64_t weightBytes() const;
 
 private:
   Model(Artifact artifact, Program program, unsigned threads);

@@ -16,21 +16,42 @@ ThreadPool::ThreadPool(unsigned threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   wake_.notify_all();
   for (std::thread &worker : workers_)
     worker.join();
 }
 
+namespace {
+
+/// How long a worker (or the caller waiting for workers) spins before it
+/// sleeps: long enough to bridge the gap between the kernels of one decode
+/// step, short enough not to burn a core between steps.
+constexpr int kSpins = 20000;
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+} // namespace
+
 void ThreadPool::work(unsigned index) {
   uint64_t seen = 0;
   while (true) {
+    for (int spin = 0;
+         spin < kSpins && generation_.load(std::memory_order_acquire) == seen &&
+         !stopping_.load(std::memory_order_acquire);
+         ++spin)
+      relax();
     const std::function<void(int64_t, int64_t)> *body;
     int64_t begin, end;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      wake_.wait(
+          lock, [&] { return stopping_.load() || generation_.load() != seen; });
       if (stopping_)
         return;
       seen = generation_;
@@ -40,10 +61,9 @@ void ThreadPool::work(unsigned index) {
     }
     if (begin < end)
       (*body)(begin, end);
-    {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0)
-        done_.notify_one();
+      done_.notify_one();
     }
   }
 }
@@ -64,13 +84,16 @@ void ThreadPool::parallelFor(int64_t n,
     body_ = &body;
     total_ = n;
     chunk_ = (n + chunks - 1) / chunks;
-    pending_ = unsigned(workers_.size());
-    ++generation_;
+    pending_.store(unsigned(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   body(0, std::min(n, chunk_)); // the caller takes the first chunk
+  for (int spin = 0;
+       spin < kSpins && pending_.load(std::memory_order_acquire) != 0; ++spin)
+    relax();
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  done_.wait(lock, [&] { return pending_.load() == 0; });
   body_ = nullptr;
 }
 

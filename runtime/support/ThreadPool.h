@@ -11,6 +11,7 @@
 #ifndef LLMC_RUNTIME_SUPPORT_THREADPOOL_H
 #define LLMC_RUNTIME_SUPPORT_THREADPOOL_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,9 +45,10 @@ private:
   std::condition_variable wake_, done_;
   const std::function<void(int64_t, int64_t)> *body_ = nullptr;
   int64_t total_ = 0, chunk_ = 0;
-  uint64_t generation_ = 0;
-  unsigned pending_ = 0;
-  bool stopping_ = false;
+  // Workers spin on these briefly before sleeping on wake_/done_.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<unsigned> pending_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 } // namespace llmc::runtime

@@ -34,6 +34,7 @@ struct EvalOptions {
 
 struct LogitsOptions {
   std::vector<int64_t> promptIds;
+  int64_t batch = 1;
   bool incremental = false;
 };
 
@@ -43,11 +44,21 @@ struct RunOptions {
   std::string outputDir = ".";
 };
 
+struct BenchOptions {
+  std::vector<int64_t> promptLengths = {128};
+  std::vector<int64_t> batches = {1};
+  int64_t gen = 128;
+  int64_t repeat = 3;
+  std::string jsonPath;
+  bool profile = false;
+};
+
 /// Each returns the process exit code, having printed any error.
 int generate(const CommonOptions &common, const GenerateOptions &options);
 int evaluate(const CommonOptions &common, const EvalOptions &options);
 int logits(const CommonOptions &common, const LogitsOptions &options);
 int runEntry(const CommonOptions &common, const RunOptions &options);
+int bench(const CommonOptions &common, const BenchOptions &options);
 
 /// Peak resident set size of this process, in bytes.
 int64_t peakRssBytes();

@@ -7,6 +7,8 @@
 // llmc-run model.llmc eval --text FILE --tokenizer tok.model [--json]
 // llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
 // llmc-run model.llmc run [--entry main] --input a.npy ... [--output-dir D]
+// llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
+//          [--repeat 3] [--json out.json]
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,6 +112,9 @@ int main(int argc, char **argv) {
                    "Prompt token ids, comma-separated")
       ->delimiter(',')
       ->required();
+  logitsCommand->add_option("--batch", logitsOptions.batch,
+                            "Run the ids as this many sequences of one "
+                            "length, in one batch");
   logitsCommand->add_flag("--incremental", logitsOptions.incremental,
                           "Prefill the first token, then decode one token "
                           "at a time through the KV cache");
@@ -127,6 +132,32 @@ int main(int argc, char **argv) {
       ->add_option("--output-dir", runOptions.outputDir,
                    "Where result_<i>.npy go (default: .)")
       ->check(CLI::ExistingDirectory);
+
+  BenchOptions benchOptions;
+  CLI::App *benchCommand = app.add_subcommand(
+      "bench", "Measure prefill and decode speed (a table, and --json)");
+  benchCommand
+      ->add_option("--prompt-len", benchOptions.promptLengths,
+                   "Prompt lengths, comma-separated (default 128)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  benchCommand
+      ->add_option("--batch", benchOptions.batches,
+                   "Batch sizes, comma-separated (default 1)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  benchCommand
+      ->add_option("--gen", benchOptions.gen,
+                   "Decode steps per run (default 128)")
+      ->check(CLI::NonNegativeNumber);
+  benchCommand
+      ->add_option("--repeat", benchOptions.repeat,
+                   "Measured runs per configuration (default 3)")
+      ->check(CLI::PositiveNumber);
+  benchCommand->add_option("--json", benchOptions.jsonPath,
+                           "Also write the figures to this file");
+  benchCommand->add_flag("--profile", benchOptions.profile,
+                         "Also print the time spent in each kernel");
 
   try {
     app.parse(argc, argv);
@@ -153,5 +184,7 @@ int main(int argc, char **argv) {
     return logits(common, logitsOptions);
   if (*runCommand)
     return runEntry(common, runOptions);
+  if (*benchCommand)
+    return bench(common, benchOptions);
   return evaluate(common, evalOptions);
 }
