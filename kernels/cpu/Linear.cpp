@@ -11,14 +11,14 @@ namespace llmc::kernels {
 namespace {
 
 void linearScalar(const float *x, const float *w, const float *bias, float *y,
-                  int64_t m, int64_t n, int64_t k) {
+                  int64_t m, int64_t n, int64_t k, int64_t ldy) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       const float *row = w + j * k, *in = x + i * k;
       float sum = 0.0f;
       for (int64_t l = 0; l < k; ++l)
         sum += in[l] * row[l];
-      y[i * n + j] = sum + (bias ? bias[j] : 0.0f);
+      y[i * ldy + j] = sum + (bias ? bias[j] : 0.0f);
     }
 }
 
@@ -71,31 +71,39 @@ __attribute__((target("avx2,fma"))) void gemvAvx2(const float *x,
   }
 }
 
+/// Weight rows this many at a time stay in cache while every block of input
+/// rows passes over them (64 rows of a 768-wide layer: 192 KiB), so a
+/// prefill reads the weights from memory once.
+constexpr int64_t kWeightBlock = 64;
+
 /// Up to four input rows against one weight row at a time: each weight
 /// load feeds four FMAs.
 __attribute__((target("avx2,fma"))) void
 linearAvx2(const float *x, const float *w, const float *bias, float *y,
-           int64_t m, int64_t n, int64_t k) {
+           int64_t m, int64_t n, int64_t k, int64_t ldy) {
   if (m == 1)
     return gemvAvx2(x, w, bias, y, n, k);
   const int64_t vectorEnd = k / 8 * 8;
-  for (int64_t i0 = 0; i0 < m; i0 += 4) {
-    const int64_t rows = m - i0 < 4 ? m - i0 : 4;
-    for (int64_t j = 0; j < n; ++j) {
-      const float *row = w + j * k;
-      __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(),
-                       _mm256_setzero_ps(), _mm256_setzero_ps()};
-      for (int64_t l = 0; l < vectorEnd; l += 8) {
-        __m256 wv = _mm256_loadu_ps(row + l);
-        for (int64_t r = 0; r < rows; ++r)
-          acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + (i0 + r) * k + l), wv,
-                                   acc[r]);
-      }
-      for (int64_t r = 0; r < rows; ++r) {
-        float sum = horizontalSum(acc[r]);
-        for (int64_t l = vectorEnd; l < k; ++l)
-          sum += x[(i0 + r) * k + l] * row[l];
-        y[(i0 + r) * n + j] = sum + (bias ? bias[j] : 0.0f);
+  for (int64_t j0 = 0; j0 < n; j0 += kWeightBlock) {
+    const int64_t j1 = j0 + kWeightBlock < n ? j0 + kWeightBlock : n;
+    for (int64_t i0 = 0; i0 < m; i0 += 4) {
+      const int64_t rows = m - i0 < 4 ? m - i0 : 4;
+      for (int64_t j = j0; j < j1; ++j) {
+        const float *row = w + j * k;
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(),
+                         _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int64_t l = 0; l < vectorEnd; l += 8) {
+          __m256 wv = _mm256_loadu_ps(row + l);
+          for (int64_t r = 0; r < rows; ++r)
+            acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + (i0 + r) * k + l), wv,
+                                     acc[r]);
+        }
+        for (int64_t r = 0; r < rows; ++r) {
+          float sum = horizontalSum(acc[r]);
+          for (int64_t l = vectorEnd; l < k; ++l)
+            sum += x[(i0 + r) * k + l] * row[l];
+          y[(i0 + r) * ldy + j] = sum + (bias ? bias[j] : 0.0f);
+        }
       }
     }
   }
@@ -105,31 +113,34 @@ linearAvx2(const float *x, const float *w, const float *bias, float *y,
 /// masked instead of finished in scalar code.
 __attribute__((target("avx512f"))) void
 linearAvx512(const float *x, const float *w, const float *bias, float *y,
-             int64_t m, int64_t n, int64_t k) {
+             int64_t m, int64_t n, int64_t k, int64_t ldy) {
   const int64_t vectorEnd = k / 16 * 16;
   const __mmask16 tail = static_cast<__mmask16>((1u << (k - vectorEnd)) - 1);
-  for (int64_t i0 = 0; i0 < m; i0 += 4) {
-    const int64_t rows = m - i0 < 4 ? m - i0 : 4;
-    for (int64_t j = 0; j < n; ++j) {
-      const float *row = w + j * k;
-      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(),
-                       _mm512_setzero_ps(), _mm512_setzero_ps()};
-      for (int64_t l = 0; l < vectorEnd; l += 16) {
-        __m512 wv = _mm512_loadu_ps(row + l);
+  for (int64_t j0 = 0; j0 < n; j0 += kWeightBlock) {
+    const int64_t j1 = j0 + kWeightBlock < n ? j0 + kWeightBlock : n;
+    for (int64_t i0 = 0; i0 < m; i0 += 4) {
+      const int64_t rows = m - i0 < 4 ? m - i0 : 4;
+      for (int64_t j = j0; j < j1; ++j) {
+        const float *row = w + j * k;
+        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(),
+                         _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (int64_t l = 0; l < vectorEnd; l += 16) {
+          __m512 wv = _mm512_loadu_ps(row + l);
+          for (int64_t r = 0; r < rows; ++r)
+            acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (i0 + r) * k + l), wv,
+                                     acc[r]);
+        }
+        if (tail) {
+          __m512 wv = _mm512_maskz_loadu_ps(tail, row + vectorEnd);
+          for (int64_t r = 0; r < rows; ++r)
+            acc[r] = _mm512_fmadd_ps(
+                _mm512_maskz_loadu_ps(tail, x + (i0 + r) * k + vectorEnd), wv,
+                acc[r]);
+        }
         for (int64_t r = 0; r < rows; ++r)
-          acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (i0 + r) * k + l), wv,
-                                   acc[r]);
+          y[(i0 + r) * ldy + j] =
+              _mm512_reduce_add_ps(acc[r]) + (bias ? bias[j] : 0.0f);
       }
-      if (tail) {
-        __m512 wv = _mm512_maskz_loadu_ps(tail, row + vectorEnd);
-        for (int64_t r = 0; r < rows; ++r)
-          acc[r] = _mm512_fmadd_ps(
-              _mm512_maskz_loadu_ps(tail, x + (i0 + r) * k + vectorEnd), wv,
-              acc[r]);
-      }
-      for (int64_t r = 0; r < rows; ++r)
-        y[(i0 + r) * n + j] =
-            _mm512_reduce_add_ps(acc[r]) + (bias ? bias[j] : 0.0f);
     }
   }
 }
@@ -156,24 +167,26 @@ CpuIsa selectedCpuIsa() {
 }
 
 void linearWith(CpuIsa isa, const float *x, const float *w, const float *bias,
-                float *y, int64_t m, int64_t n, int64_t k) {
+                float *y, int64_t m, int64_t n, int64_t k, int64_t ldy) {
+  if (ldy == 0)
+    ldy = n;
   switch (isa) {
   case CpuIsa::avx512:
-    linearAvx512(x, w, bias, y, m, n, k);
+    linearAvx512(x, w, bias, y, m, n, k, ldy);
     break;
   case CpuIsa::avx2:
-    linearAvx2(x, w, bias, y, m, n, k);
+    linearAvx2(x, w, bias, y, m, n, k, ldy);
     break;
   case CpuIsa::scalar:
-    linearScalar(x, w, bias, y, m, n, k);
+    linearScalar(x, w, bias, y, m, n, k, ldy);
     break;
   }
 }
 
 void linear(const float *x, const float *w, const float *bias, float *y,
-            int64_t m, int64_t n, int64_t k) {
+            int64_t m, int64_t n, int64_t k, int64_t ldy) {
   static const CpuIsa isa = selectedCpuIsa();
-  linearWith(isa, x, w, bias, y, m, n, k);
+  linearWith(isa, x, w, bias, y, m, n, k, ldy);
 }
 
 } // namespace llmc::kernels

@@ -23,14 +23,16 @@ CpuIsa selectedCpuIsa();
 /// Whether this CPU runs `isa`'s path.
 bool cpuHas(CpuIsa isa);
 
-/// y[m, n] = x[m, k] W[n, k]^T (+ bias[n] when not null).
+/// y[m, n] = x[m, k] W[n, k]^T (+ bias[n] when not null); y's rows are
+/// `ldy` apart (0: n), so a caller can compute a slice of the output
+/// features of every row.
 void linear(const float *x, const float *w, const float *bias, float *y,
-            int64_t m, int64_t n, int64_t k);
+            int64_t m, int64_t n, int64_t k, int64_t ldy = 0);
 
 /// The same with a chosen instruction set (tests compare the paths; the
 /// caller must know the CPU has it).
 void linearWith(CpuIsa isa, const float *x, const float *w, const float *bias,
-                float *y, int64_t m, int64_t n, int64_t k);
+                float *y, int64_t m, int64_t n, int64_t k, int64_t ldy = 0);
 
 } // namespace llmc::kernels
 

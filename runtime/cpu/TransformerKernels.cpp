@@ -25,24 +25,19 @@ Status expectRank(const Tensor &t, int64_t rank, const char *what) {
   return Status::success();
 }
 
-/// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool: by output
-/// features for one row (decode), by rows otherwise.
+/// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool by output
+/// features: each thread streams its own slice of the weights once, for
+/// every row.
 void parallelLinear(ThreadPool &pool, const float *x, const float *w,
                     const float *bias, float *y, int64_t m, int64_t n,
                     int64_t k) {
-  if (m == 1) {
-    pool.parallelFor(
-        n,
-        [&](int64_t begin, int64_t end) {
-          kernels::linear(x, w + begin * k, bias ? bias + begin : nullptr,
-                          y + begin, 1, end - begin, k);
-        },
-        16);
-    return;
-  }
-  pool.parallelFor(m, [&](int64_t begin, int64_t end) {
-    kernels::linear(x + begin * k, w, bias, y + begin * n, end - begin, n, k);
-  });
+  pool.parallelFor(
+      n,
+      [&](int64_t begin, int64_t end) {
+        kernels::linear(x, w + begin * k, bias ? bias + begin : nullptr,
+                        y + begin, m, end - begin, k, n);
+      },
+      16);
 }
 
 /// A linear layer's weight [n, k] applied to x [..., k]: checks and sets

@@ -37,19 +37,26 @@ void checkLinearPath(CpuIsa isa) {
                          {7, 33, 171},
                          {5, 3, 1},
                          {1, 1, 16},
-                         {2, 19, 47}}) {
+                         {2, 19, 47},
+                         {9, 130, 20}}) {
     std::vector<float> x = randomVector(m * k, 1), w = randomVector(n * k, 2),
                        bias = randomVector(n, 3);
-    std::vector<float> y(m * n);
-    linearWith(isa, x.data(), w.data(), bias.data(), y.data(), m, n, k);
-    for (int64_t i = 0; i < m; ++i)
+    // Rows of y 3 floats apart beyond n (a slice of wider outputs): the
+    // gaps must stay untouched.
+    const int64_t ldy = n + 3;
+    std::vector<float> y(m * ldy, -7.0f);
+    linearWith(isa, x.data(), w.data(), bias.data(), y.data(), m, n, k, ldy);
+    for (int64_t i = 0; i < m; ++i) {
       for (int64_t j = 0; j < n; ++j) {
         double expected = bias[j];
         for (int64_t l = 0; l < k; ++l)
           expected += double(x[i * k + l]) * w[j * k + l];
-        EXPECT_NEAR(y[i * n + j], expected, 1e-4 * (1 + std::abs(expected)))
+        EXPECT_NEAR(y[i * ldy + j], expected, 1e-4 * (1 + std::abs(expected)))
             << "isa " << int(isa) << " m=" << m << " n=" << n << " k=" << k;
       }
+      for (int64_t j = n; j < ldy; ++j)
+        EXPECT_EQ(y[i * ldy + j], -7.0f) << "wrote past row " << i;
+    }
   }
 }
 
