@@ -6,6 +6,8 @@
 
 #include <immintrin.h>
 
+#include <vector>
+
 namespace llmc::kernels {
 
 namespace {
@@ -71,43 +73,97 @@ __attribute__((target("avx2,fma"))) void gemvAvx2(const float *x,
   }
 }
 
-/// Weight rows this many at a time stay in cache while every block of input
-/// rows passes over them (64 rows of a 768-wide layer: 192 KiB), so a
-/// prefill reads the weights from memory once.
-constexpr int64_t kWeightBlock = 64;
+/// Prefill GEMM: weights are packed 16 output features at a time into a
+/// [k][16] panel, and a register tile of up to 6 input rows x 16 outputs
+/// (12 accumulators) walks the panel k in blocks of kDepth, so the panel
+/// block stays in L1 while every tile of rows passes over it.
+constexpr int64_t kPanel = 16;
+constexpr int64_t kDepth = 256;
 
-/// Up to four input rows against one weight row at a time: each weight
-/// load feeds four FMAs.
+/// C[Rows][16] (+)= x[Rows][kc] P[kc][16]: two panel loads and Rows
+/// broadcasts feed 2 x Rows independent FMAs per step of k.
+template <int Rows>
+__attribute__((target("avx2,fma"))) void
+panelTileAvx2(const float *x, int64_t k, int64_t kc, const float *panel,
+              float *c, int64_t ldc, bool first) {
+  __m256 acc[6][2];
+  for (int r = 0; r < Rows; ++r) {
+    acc[r][0] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + r * ldc);
+    acc[r][1] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + r * ldc + 8);
+  }
+  for (int64_t l = 0; l < kc; ++l) {
+    const __m256 b0 = _mm256_loadu_ps(panel + l * kPanel);
+    const __m256 b1 = _mm256_loadu_ps(panel + l * kPanel + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < Rows; ++r) {
+      const __m256 a = _mm256_broadcast_ss(x + r * k + l);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm256_storeu_ps(c + r * ldc, acc[r][0]);
+    _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);
+  }
+}
+
 __attribute__((target("avx2,fma"))) void
 linearAvx2(const float *x, const float *w, const float *bias, float *y,
            int64_t m, int64_t n, int64_t k, int64_t ldy) {
   if (m == 1)
     return gemvAvx2(x, w, bias, y, n, k);
-  const int64_t vectorEnd = k / 8 * 8;
-  for (int64_t j0 = 0; j0 < n; j0 += kWeightBlock) {
-    const int64_t j1 = j0 + kWeightBlock < n ? j0 + kWeightBlock : n;
-    for (int64_t i0 = 0; i0 < m; i0 += 4) {
-      const int64_t rows = m - i0 < 4 ? m - i0 : 4;
-      for (int64_t j = j0; j < j1; ++j) {
-        const float *row = w + j * k;
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(),
-                         _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (int64_t l = 0; l < vectorEnd; l += 8) {
-          __m256 wv = _mm256_loadu_ps(row + l);
-          for (int64_t r = 0; r < rows; ++r)
-            acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + (i0 + r) * k + l), wv,
-                                     acc[r]);
-        }
-        for (int64_t r = 0; r < rows; ++r) {
-          float sum = horizontalSum(acc[r]);
-          for (int64_t l = vectorEnd; l < k; ++l)
-            sum += x[(i0 + r) * k + l] * row[l];
-          y[(i0 + r) * ldy + j] = sum + (bias ? bias[j] : 0.0f);
-        }
+  static thread_local std::vector<float> panel, tile;
+  panel.resize(static_cast<size_t>(k * kPanel));
+  tile.resize(static_cast<size_t>(m * kPanel));
+  for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
+    const int64_t width = n - j0 < kPanel ? n - j0 : kPanel;
+    for (int64_t l = 0; l < k; ++l)
+      for (int64_t j = 0; j < kPanel; ++j)
+        panel[l * kPanel + j] = j < width ? w[(j0 + j) * k + l] : 0.0f;
+    // A full panel accumulates in y itself; the last, partial one in a
+    // 16-wide tile copied out after.
+    float *c = width == kPanel ? y + j0 : tile.data();
+    const int64_t ldc = width == kPanel ? ldy : kPanel;
+    for (int64_t l0 = 0; l0 < k; l0 += kDepth) {
+      const int64_t kc = k - l0 < kDepth ? k - l0 : kDepth;
+      const float *block = panel.data() + l0 * kPanel;
+      const bool first = l0 == 0;
+      int64_t i = 0;
+      for (; i + 6 <= m; i += 6)
+        panelTileAvx2<6>(x + i * k + l0, k, kc, block, c + i * ldc, ldc, first);
+      const float *rest = x + i * k + l0;
+      float *out = c + i * ldc;
+      switch (m - i) {
+      case 5:
+        panelTileAvx2<5>(rest, k, kc, block, out, ldc, first);
+        break;
+      case 4:
+        panelTileAvx2<4>(rest, k, kc, block, out, ldc, first);
+        break;
+      case 3:
+        panelTileAvx2<3>(rest, k, kc, block, out, ldc, first);
+        break;
+      case 2:
+        panelTileAvx2<2>(rest, k, kc, block, out, ldc, first);
+        break;
+      case 1:
+        panelTileAvx2<1>(rest, k, kc, block, out, ldc, first);
+        break;
+      default:
+        break;
       }
     }
+    if (c == y + j0 && !bias)
+      continue;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < width; ++j)
+        y[i * ldy + j0 + j] = c[i * ldc + j] + (bias ? bias[j0 + j] : 0.0f);
   }
 }
+
+/// Weight rows this many at a time stay in cache while every block of input
+/// rows passes over them, so a prefill reads the weights from memory once.
+constexpr int64_t kWeightBlock = 64;
 
 /// The AVX2 scheme 16 floats wide; the tail of k under one vector is
 /// masked instead of finished in scalar code.

@@ -99,9 +99,18 @@ void cachedAttention(const float *q, const float *keyCache,
       const float *values = valueCache + (h / group) * capacity * headDim;
       const int64_t visible = past + i + 1;
       for (int64_t j = 0; j < visible; ++j) {
-        float dot = 0.0f;
-        for (int64_t d = 0; d < headDim; ++d)
-          dot += query[d] * keys[j * headDim + d];
+        // Eight partial sums: independent chains the compiler vectorizes
+        // (one running sum is a chain of dependent adds).
+        const float *key = keys + j * headDim;
+        float partial[8] = {};
+        int64_t d = 0;
+        for (; d + 8 <= headDim; d += 8)
+          for (int t = 0; t < 8; ++t)
+            partial[t] += query[d + t] * key[d + t];
+        float dot = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
+                    ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+        for (; d < headDim; ++d)
+          dot += query[d] * key[d];
         scores[j] = dot * scale;
       }
       softmax(scores, 1, visible);
