@@ -107,11 +107,56 @@ panelTileAvx2(const float *x, int64_t k, int64_t kc, const float *panel,
   }
 }
 
+/// Rows (up to 4) of x against two weight rows at a time, straight from
+/// the weights: a few sequences decoding together read each weight once
+/// for all of them, with no packing (8 accumulators, 2 + Rows loads per
+/// 2 x Rows FMAs).
+template <int Rows>
+__attribute__((target("avx2,fma"))) void
+fewRowsAvx2(const float *x, const float *w, const float *bias, float *y,
+            int64_t n, int64_t k, int64_t ldy) {
+  const int64_t vectorEnd = k / 8 * 8;
+  for (int64_t j = 0; j < n; j += 2) {
+    const int64_t pair = n - j < 2 ? 1 : 2;
+    const float *r0 = w + j * k, *r1 = pair == 2 ? r0 + k : r0;
+    __m256 acc[4][2];
+    for (int r = 0; r < Rows; ++r)
+      acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int64_t l = 0; l < vectorEnd; l += 8) {
+      const __m256 w0 = _mm256_loadu_ps(r0 + l), w1 = _mm256_loadu_ps(r1 + l);
+#pragma GCC unroll 4
+      for (int r = 0; r < Rows; ++r) {
+        const __m256 xv = _mm256_loadu_ps(x + r * k + l);
+        acc[r][0] = _mm256_fmadd_ps(xv, w0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(xv, w1, acc[r][1]);
+      }
+    }
+    for (int r = 0; r < Rows; ++r)
+      for (int64_t p = 0; p < pair; ++p) {
+        const float *row = p ? r1 : r0;
+        float sum = horizontalSum(acc[r][p]);
+        for (int64_t l = vectorEnd; l < k; ++l)
+          sum += x[r * k + l] * row[l];
+        y[r * ldy + j + p] = sum + (bias ? bias[j + p] : 0.0f);
+      }
+  }
+}
+
 __attribute__((target("avx2,fma"))) void
 linearAvx2(const float *x, const float *w, const float *bias, float *y,
            int64_t m, int64_t n, int64_t k, int64_t ldy) {
-  if (m == 1)
+  switch (m) {
+  case 1:
     return gemvAvx2(x, w, bias, y, n, k);
+  case 2:
+    return fewRowsAvx2<2>(x, w, bias, y, n, k, ldy);
+  case 3:
+    return fewRowsAvx2<3>(x, w, bias, y, n, k, ldy);
+  case 4:
+    return fewRowsAvx2<4>(x, w, bias, y, n, k, ldy);
+  default:
+    break;
+  }
   static thread_local std::vector<float> panel, tile;
   panel.resize(static_cast<size_t>(k * kPanel));
   tile.resize(static_cast<size_t>(m * kPanel));

@@ -38,7 +38,10 @@ void checkLinearPath(CpuIsa isa) {
                          {5, 3, 1},
                          {1, 1, 16},
                          {2, 19, 47},
-                         {9, 130, 20}}) {
+                         {9, 130, 20},
+                         {2, 5, 9},
+                         {4, 17, 40},
+                         {3, 1, 8}}) {
     std::vector<float> x = randomVector(m * k, 1), w = randomVector(n * k, 2),
                        bias = randomVector(n, 3);
     // Rows of y 3 floats apart beyond n (a slice of wider outputs): the
