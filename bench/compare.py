@@ -1,10 +1,13 @@
 """llmc and onnxruntime, each with a KV cache, on the same ONNX file.
 
-usage: compare.py FOLDER... [--threads 2] [--context 128,1024] [--gen 64]
+usage: compare.py FOLDER|MODEL.onnx... [--threads 2] [--context 128,1024] [--gen 64]
                   [--repeat 3] [--out bench/results]
 
-Each FOLDER holds a model.onnx with past-KV inputs (export_llama_past.py).
-For each context length (the prompt) it measures, with the same threads:
+Each FOLDER holds a model.onnx, best with past-KV inputs
+(export_llama_past.py); make_llama_onnx.py's files have none, and then
+onnxruntime has no cache: its TPOT is one single-token forward, the floor of
+what a cached step could cost it (marked "no cache" in the table). For each
+context length (the prompt) it measures, with the same threads:
 - llmc: `llmc compile` then `llmc-run bench --json` (TTFT and TPOT, median
   of --repeat runs after a warm-up);
 - onnxruntime (CPUExecutionProvider): the prompt with an empty past (TTFT),
@@ -60,9 +63,17 @@ def bandwidth(threads):
 
 
 def onnxruntime_run(session, prompt, gen):
-    """(TTFT ms, TPOT ms) of one greedy generation with onnxruntime's cache."""
+    """(TTFT ms, TPOT ms) of one greedy generation with onnxruntime's cache
+    (without past-KV inputs: the prompt, then single-token forwards)."""
     inputs = {i.name: i for i in session.get_inputs()}
     pasts = [n for n in inputs if n.startswith("past_key_values")]
+    if not pasts:
+        def forward(tokens):
+            start = time.perf_counter()
+            session.run(None, {"input_ids": np.array([tokens], np.int64)})
+            return (time.perf_counter() - start) * 1000
+        return forward(prompt), statistics.median(
+            forward(prompt[:1]) for _ in range(gen))
     kv_heads, head_dim = inputs[pasts[0]].shape[1], inputs[pasts[0]].shape[3]
     feeds = {"input_ids": np.array([prompt], dtype=np.int64),
              "attention_mask": np.ones((1, len(prompt)), dtype=np.int64)}
@@ -104,8 +115,10 @@ def main():
     read = bandwidth(args.threads)
     rows = []
     for folder in args.folders:
-        path = os.path.join(folder, "model.onnx")
-        name = os.path.basename(os.path.normpath(folder))
+        path = folder if folder.endswith(".onnx") else os.path.join(
+            folder, "model.onnx")
+        name = os.path.basename(os.path.normpath(folder)).removesuffix(
+            ".onnx")
         total, per_token = bytes_read_per_token(path)
         bound_ms = per_token / read * 1000
         options = ort.SessionOptions()
@@ -136,8 +149,11 @@ def main():
                     for _ in range(args.repeat)]
             theirs_ttft = statistics.median(r[0] for r in runs)
             theirs_tpot = statistics.median(r[1] for r in runs)
+            cached = any(i.name.startswith("past_key_values")
+                         for i in session.get_inputs())
             rows.append({
-                "model": name, "weight_bytes": total,
+                "model": name, "onnxruntime_cache": cached,
+                "weight_bytes": total,
                 "bytes_read_per_token": per_token, "context": context,
                 "gen": args.gen, "threads": args.threads,
                 "read_bandwidth": read, "bound_tokens_per_s": 1000 / bound_ms,
@@ -161,7 +177,9 @@ def main():
         lines.append(
             f"| {r['model']} | {r['context']} | {bound:.1f} | {mine:.1f} "
             f"({100 * mine / bound:.0f} %) | {theirs:.1f} "
-            f"({100 * theirs / bound:.0f} %) | {mine / theirs:.2f}x | "
+            f"({100 * theirs / bound:.0f} %)"
+            f"{'' if r['onnxruntime_cache'] else ' no cache'} | "
+            f"{mine / theirs:.2f}x | "
             f"{r['context'] / r['llmc']['ttft_ms'] * 1000:.0f} | "
             f"{r['context'] / r['onnxruntime']['ttft_ms'] * 1000:.0f} |")
     table = "\n".join(lines)
