@@ -110,14 +110,8 @@ Status binary(KernelContext &c, Op op) {
   bool logical = op == Op::logicalAnd || op == Op::logicalOr;
   if (logical != (a.dtype == DType::boolean))
     return Status::error(std::string("no such op on ") + dtypeName(a.dtype));
-  if (a.dtype == DType::f32)
-    return binaryOf<float>(c, op, a, b);
-  return dispatch(a.dtype, [&](auto zero) -> Status {
-    using T = decltype(zero);
-    if constexpr (std::is_floating_point_v<T>)
-      return binaryOf<float>(c, op, a, b);
-    else
-      return binaryOf<T>(c, op, a, b);
+  return dispatch(a.dtype, [&](auto zero) {
+    return binaryOf<decltype(zero)>(c, op, a, b);
   });
 }
 

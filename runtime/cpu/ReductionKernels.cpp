@@ -102,11 +102,12 @@ Status reduce(KernelContext &c, int op) {
     using T = decltype(zero);
     using Acc =
         std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+    // A maximum starts below every value: -inf for floats.
+    const Acc lowest = std::numeric_limits<Acc>::has_infinity
+                           ? -std::numeric_limits<Acc>::infinity()
+                           : std::numeric_limits<Acc>::lowest();
     std::vector<Acc> acc(static_cast<size_t>(count),
-                         op == maximum ? std::numeric_limits<Acc>::lowest()
-                                       : Acc(0));
-    if (op == maximum && std::is_floating_point_v<T>)
-      std::fill(acc.begin(), acc.end(), -INFINITY);
+                         op == maximum ? lowest : Acc(0));
     const T *in = x.as<T>();
     forEachElement<1>(
         x.shape, {strides}, [&](int64_t i, const std::array<int64_t, 1> &at) {

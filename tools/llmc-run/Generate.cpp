@@ -7,10 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -18,22 +15,6 @@
 namespace llmc::run {
 
 using runtime::Expected;
-using Clock = std::chrono::steady_clock;
-
-int64_t peakRssBytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
-}
-
-namespace {
-
-double millisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start)
-      .count();
-}
-
-} // namespace
 
 int generate(const CommonOptions &common, const GenerateOptions &options) {
   std::unique_ptr<runtime::Model> model = loadModel(common, true);

@@ -18,7 +18,15 @@
 
 #include <iostream>
 
+#include <sys/resource.h>
+
 namespace llmc::run {
+
+int64_t peakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
 
 int fail(const std::string &message) {
   std::cerr << "llmc-run: error: " << message << "\n";
