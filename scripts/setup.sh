@@ -10,6 +10,8 @@ APT_PACKAGES=(
   cmake ninja-build g++ ccache git time clang-format python3 python3-pip
   # MLIR/LLVM 22 (bookworm-security); 22 and 19 cannot be installed together
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  # the importer: ONNX's protobuf schema and C++ library
+  libonnx-dev libprotobuf-dev protobuf-compiler
   # the runtime: artifact manifest schema and section checksums
   flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
   # the runtime CLI's command line
@@ -21,7 +23,8 @@ APT_PACKAGES=(
 )
 # Python module name -> pip requirement. lit, numpy, onnx and onnxruntime
 # serve every test; the rest only make the exported test models
-# (test/models/make_test_models.py): PyPI's torch wheel brings about 3 GB of
+# (test/models/make_test_models.py), and matplotlib draws bench/compare.py's
+# plot: PyPI's torch wheel brings about 3 GB of
 # CUDA libraries, which the compiler and runtime never use. optimum-onnx pins
 # transformers below 4.58, and onnxruntime-genai 0.12 is the newest builder
 # that works with those transformers.
@@ -35,6 +38,7 @@ declare -A PIP_PACKAGES=(
   [transformers]="transformers<4.58"
   [optimum.exporters.onnx]=optimum-onnx
   [onnxruntime_genai]="onnxruntime-genai==0.12.2"
+  [matplotlib]=matplotlib
 )
 
 missing_apt=()
