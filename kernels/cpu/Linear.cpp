@@ -206,43 +206,151 @@ linearAvx2(const float *x, const float *w, const float *bias, float *y,
   }
 }
 
-/// Weight rows this many at a time stay in cache while every block of input
-/// rows passes over them, so a prefill reads the weights from memory once.
-constexpr int64_t kWeightBlock = 64;
+/// Rows (up to 4) of x against one weight row at a time, straight from the
+/// weights (decode, and a few sequences decoding together): each weight row
+/// is one sequential stream (which the hardware prefetcher follows best:
+/// measured 12 % faster than four rows side by side), read 64 floats a
+/// step into four partial sums per input row, so each weight vector loaded
+/// feeds Rows FMAs. Every output sums over k in the same order whatever
+/// Rows is, so a sequence gets the same bits alone and in a batch. The tail
+/// of k under one vector is masked, not finished in scalar code.
+template <int Rows>
+__attribute__((target("avx512f"))) void
+dotRowsAvx512(const float *x, const float *w, const float *bias, float *y,
+              int64_t n, int64_t k, int64_t ldy) {
+  constexpr int kUnroll = 4;
+  const int64_t unrolledEnd = k / (16 * kUnroll) * (16 * kUnroll);
+  const int64_t vectorEnd = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - vectorEnd)) - 1);
+  for (int64_t j = 0; j < n; ++j) {
+    const float *row = w + j * k;
+    __m512 acc[Rows][kUnroll];
+    for (int r = 0; r < Rows; ++r)
+      for (int u = 0; u < kUnroll; ++u)
+        acc[r][u] = _mm512_setzero_ps();
+    for (int64_t l = 0; l < unrolledEnd; l += 16 * kUnroll) {
+      __m512 wv[kUnroll];
+      for (int u = 0; u < kUnroll; ++u)
+        wv[u] = _mm512_loadu_ps(row + l + 16 * u);
+      for (int r = 0; r < Rows; ++r)
+        for (int u = 0; u < kUnroll; ++u)
+          acc[r][u] = _mm512_fmadd_ps(_mm512_loadu_ps(x + r * k + l + 16 * u),
+                                      wv[u], acc[r][u]);
+    }
+    for (int64_t l = unrolledEnd; l < vectorEnd; l += 16) {
+      const __m512 wv = _mm512_loadu_ps(row + l);
+      for (int r = 0; r < Rows; ++r)
+        acc[r][0] =
+            _mm512_fmadd_ps(_mm512_loadu_ps(x + r * k + l), wv, acc[r][0]);
+    }
+    if (tail) {
+      const __m512 wv = _mm512_maskz_loadu_ps(tail, row + vectorEnd);
+      for (int r = 0; r < Rows; ++r)
+        acc[r][1] = _mm512_fmadd_ps(
+            _mm512_maskz_loadu_ps(tail, x + r * k + vectorEnd), wv, acc[r][1]);
+    }
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]),
+                                       _mm512_add_ps(acc[r][2], acc[r][3]));
+      y[r * ldy + j] = _mm512_reduce_add_ps(sum) + (bias ? bias[j] : 0.0f);
+    }
+  }
+}
 
-/// The AVX2 scheme 16 floats wide; the tail of k under one vector is
-/// masked instead of finished in scalar code.
+/// The prefill GEMM 16 floats wide: panels of 32 output features, a
+/// register tile of up to 12 input rows x 32 outputs (24 accumulators),
+/// the panel walked in blocks of kDepth512 so a block (16 KiB) stays in L1.
+constexpr int64_t kPanel512 = 32;
+constexpr int64_t kDepth512 = 128;
+
+template <int Rows>
+__attribute__((target("avx512f"))) void
+panelTileAvx512(const float *x, int64_t k, int64_t kc, const float *panel,
+                float *c, int64_t ldc, bool first) {
+  __m512 acc[Rows][2];
+  for (int r = 0; r < Rows; ++r) {
+    acc[r][0] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc);
+    acc[r][1] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc + 16);
+  }
+  for (int64_t l = 0; l < kc; ++l) {
+    const __m512 b0 = _mm512_loadu_ps(panel + l * kPanel512);
+    const __m512 b1 = _mm512_loadu_ps(panel + l * kPanel512 + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 a = _mm512_set1_ps(x[r * k + l]);
+      acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm512_storeu_ps(c + r * ldc, acc[r][0]);
+    _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
+  }
+}
+
+using PanelTile512 = void (*)(const float *, int64_t, int64_t, const float *,
+                              float *, int64_t, bool);
+
+/// The tiles for the last rows of x, fewer than a full 12 (index: rows).
+constexpr PanelTile512 kLastRows512[12] = {nullptr,
+                                           panelTileAvx512<1>,
+                                           panelTileAvx512<2>,
+                                           panelTileAvx512<3>,
+                                           panelTileAvx512<4>,
+                                           panelTileAvx512<5>,
+                                           panelTileAvx512<6>,
+                                           panelTileAvx512<7>,
+                                           panelTileAvx512<8>,
+                                           panelTileAvx512<9>,
+                                           panelTileAvx512<10>,
+                                           panelTileAvx512<11>};
+
 __attribute__((target("avx512f"))) void
 linearAvx512(const float *x, const float *w, const float *bias, float *y,
              int64_t m, int64_t n, int64_t k, int64_t ldy) {
-  const int64_t vectorEnd = k / 16 * 16;
-  const __mmask16 tail = static_cast<__mmask16>((1u << (k - vectorEnd)) - 1);
-  for (int64_t j0 = 0; j0 < n; j0 += kWeightBlock) {
-    const int64_t j1 = j0 + kWeightBlock < n ? j0 + kWeightBlock : n;
-    for (int64_t i0 = 0; i0 < m; i0 += 4) {
-      const int64_t rows = m - i0 < 4 ? m - i0 : 4;
-      for (int64_t j = j0; j < j1; ++j) {
-        const float *row = w + j * k;
-        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(),
-                         _mm512_setzero_ps(), _mm512_setzero_ps()};
-        for (int64_t l = 0; l < vectorEnd; l += 16) {
-          __m512 wv = _mm512_loadu_ps(row + l);
-          for (int64_t r = 0; r < rows; ++r)
-            acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (i0 + r) * k + l), wv,
-                                     acc[r]);
-        }
-        if (tail) {
-          __m512 wv = _mm512_maskz_loadu_ps(tail, row + vectorEnd);
-          for (int64_t r = 0; r < rows; ++r)
-            acc[r] = _mm512_fmadd_ps(
-                _mm512_maskz_loadu_ps(tail, x + (i0 + r) * k + vectorEnd), wv,
-                acc[r]);
-        }
-        for (int64_t r = 0; r < rows; ++r)
-          y[(i0 + r) * ldy + j] =
-              _mm512_reduce_add_ps(acc[r]) + (bias ? bias[j] : 0.0f);
-      }
+  switch (m) {
+  case 1:
+    return dotRowsAvx512<1>(x, w, bias, y, n, k, ldy);
+  case 2:
+    return dotRowsAvx512<2>(x, w, bias, y, n, k, ldy);
+  case 3:
+    return dotRowsAvx512<3>(x, w, bias, y, n, k, ldy);
+  case 4:
+    return dotRowsAvx512<4>(x, w, bias, y, n, k, ldy);
+  default:
+    break;
+  }
+  static thread_local std::vector<float> panel, tile;
+  panel.resize(static_cast<size_t>(k * kPanel512));
+  tile.resize(static_cast<size_t>(m * kPanel512));
+  for (int64_t j0 = 0; j0 < n; j0 += kPanel512) {
+    const int64_t width = n - j0 < kPanel512 ? n - j0 : kPanel512;
+    for (int64_t j = 0; j < kPanel512; ++j) {
+      const float *row = j < width ? w + (j0 + j) * k : nullptr;
+      for (int64_t l = 0; l < k; ++l)
+        panel[l * kPanel512 + j] = row ? row[l] : 0.0f;
     }
+    // A full panel accumulates in y itself; the last, partial one in a
+    // 32-wide tile copied out after.
+    float *c = width == kPanel512 ? y + j0 : tile.data();
+    const int64_t ldc = width == kPanel512 ? ldy : kPanel512;
+    for (int64_t l0 = 0; l0 < k; l0 += kDepth512) {
+      const int64_t kc = k - l0 < kDepth512 ? k - l0 : kDepth512;
+      const float *block = panel.data() + l0 * kPanel512;
+      const bool first = l0 == 0;
+      int64_t i = 0;
+      for (; i + 12 <= m; i += 12)
+        panelTileAvx512<12>(x + i * k + l0, k, kc, block, c + i * ldc, ldc,
+                            first);
+      if (i < m)
+        kLastRows512[m - i](x + i * k + l0, k, kc, block, c + i * ldc, ldc,
+                            first);
+    }
+    if (c == y + j0 && !bias)
+      continue;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < width; ++j)
+        y[i * ldy + j0 + j] = c[i * ldc + j] + (bias ? bias[j0 + j] : 0.0f);
   }
 }
 

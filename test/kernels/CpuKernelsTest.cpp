@@ -41,7 +41,13 @@ void checkLinearPath(CpuIsa isa) {
                          {9, 130, 20},
                          {2, 5, 9},
                          {4, 17, 40},
-                         {3, 1, 8}}) {
+                         {3, 1, 8},
+                         // packed GEMM: full and partial 12-row tiles, a
+                         // partial 32-wide panel, k over several blocks
+                         {13, 70, 300},
+                         {25, 33, 257},
+                         {12, 32, 128},
+                         {4, 5, 33}}) {
     std::vector<float> x = randomVector(m * k, 1), w = randomVector(n * k, 2),
                        bias = randomVector(n, 3);
     // Rows of y 3 floats apart beyond n (a slice of wider outputs): the
