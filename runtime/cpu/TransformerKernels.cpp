@@ -2,6 +2,7 @@
 
 #include "runtime/cpu/CpuKernels.h"
 
+#include "kernels/cpu/Attention.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/support/ThreadPool.h"
@@ -323,22 +324,30 @@ Status cachedAttention(KernelContext &c) {
       }
   float scale = static_cast<float>(c.params.real("scale", 0));
   float *out = c.outputs[0]->as<float>();
-  int64_t qStride = tokens * qHeads * headDim;
-  // One task per (query row, kv head): the row sees keys 0..past+t, and the
-  // kv head's group of query heads is contiguous in it. Decode has one row,
-  // so its heads are what spreads over the threads.
+  // One task per (block of query tokens, kv head, slice of its query
+  // heads): the block's rows read each key and value once. Decode has one
+  // token, so its kv heads are what spreads over the threads.
   int64_t group = qHeads / kvHeads;
-  c.pool.parallelFor(batch * tokens * kvHeads, [&](int64_t begin, int64_t end) {
+  int64_t heads = std::min(group, kernels::kMaxAttentionRows);
+  int64_t slices = (group + heads - 1) / heads;
+  int64_t block = std::max<int64_t>(1, kernels::kMaxAttentionRows / heads);
+  int64_t blocks = (tokens + block - 1) / block;
+  int64_t rowStride = qHeads * headDim;
+  c.pool.parallelFor(batch * blocks * kvHeads * slices, [&](int64_t begin,
+                                                            int64_t end) {
     static thread_local std::vector<float> scores;
-    float *s = scratch(scores, past + tokens);
+    float *s = scratch(scores, kernels::kMaxAttentionRows * (past + tokens));
     for (int64_t i = begin; i < end; ++i) {
-      int64_t row = i / kvHeads, head = i % kvHeads;
-      int64_t b = row / tokens, t = row % tokens;
-      int64_t at = b * qStride + (t * qHeads + head * group) * headDim;
+      int64_t slice = i % slices, head = i / slices % kvHeads,
+              t0 = i / slices / kvHeads % blocks * block,
+              b = i / slices / kvHeads / blocks;
+      int64_t first = head * group + slice * heads;
+      int64_t at = (b * tokens + t0) * rowStride + first * headDim;
       int64_t cacheAt = head * capacity * headDim;
-      kernels::cachedAttention(q.as<float>() + at, keys(b) + cacheAt,
-                               values(b) + cacheAt, out + at, s, 1, past + t,
-                               group, 1, headDim, capacity, scale);
+      kernels::attendKvHead(
+          q.as<float>() + at, out + at, rowStride, std::min(block, tokens - t0),
+          std::min(heads, group - slice * heads), past + t0 + 1,
+          keys(b) + cacheAt, values(b) + cacheAt, headDim, scale, s);
     }
   });
   return Status::success();

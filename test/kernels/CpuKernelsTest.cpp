@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kernels/cpu/Attention.h"
 #include "kernels/cpu/CpuFeatures.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/Transformer.h"
@@ -219,6 +220,52 @@ TEST(CpuKernels, CachedAttentionIsCausalOverThePastWithGroupedHeads) {
   cachedAttention(q.data(), k.data(), v.data(), again.data(), scores.data(),
                   queries, past, qHeads, kvHeads, d, capacity, scale);
   EXPECT_EQ(again, out);
+}
+
+TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP()
+        << "this CPU has no AVX-512: attendKvHead is the portable path";
+  // head_dim off the vector width falls back (80 is vectorized, 40 not);
+  // blocks of one and several tokens, groups up to the row limit, spans
+  // that are not multiples of 16.
+  for (int64_t d : {16, 40, 64, 80})
+    for (int64_t group : {1, 2, 3, 8})
+      for (int64_t tokens : {int64_t(1), kMaxAttentionRows / group})
+        for (int64_t firstVisible : {1, 5, 17, 40}) {
+          const int64_t span = firstVisible + tokens - 1;
+          // Each token's row holds one query head more than the group: the
+          // kernel must leave it alone.
+          const int64_t rowStride = (group + 1) * d;
+          std::vector<float> q = randomVector(tokens * rowStride, 11),
+                             k = randomVector(span * d, 12),
+                             v = randomVector(span * d, 13),
+                             scores(kMaxAttentionRows * span);
+          std::vector<float> fast(tokens * rowStride, -7.0f), portable = fast;
+          const float scale = 1.0f / std::sqrt(float(d));
+          attendKvHead(q.data(), fast.data(), rowStride, tokens, group,
+                       firstVisible, k.data(), v.data(), d, scale,
+                       scores.data());
+          attendKvHeadPortable(q.data(), portable.data(), rowStride, tokens,
+                               group, firstVisible, k.data(), v.data(), d,
+                               scale, scores.data());
+          for (size_t i = 0; i < fast.size(); ++i)
+            ASSERT_NEAR(fast[i], portable[i],
+                        2e-6 * (1 + std::abs(portable[i])))
+                << "d=" << d << " group=" << group << " tokens=" << tokens
+                << " firstVisible=" << firstVisible << " at " << i;
+          for (int64_t t = 0; t < tokens; ++t)
+            for (int64_t e = group * d; e < rowStride; ++e)
+              ASSERT_EQ(fast[t * rowStride + e], -7.0f);
+          // A token's result does not depend on the block it is in: the
+          // last token alone gives the same bits.
+          std::vector<float> alone(rowStride, -7.0f);
+          attendKvHead(q.data() + (tokens - 1) * rowStride, alone.data(),
+                       rowStride, 1, group, span, k.data(), v.data(), d, scale,
+                       scores.data());
+          for (int64_t e = 0; e < group * d; ++e)
+            ASSERT_EQ(alone[e], fast[(tokens - 1) * rowStride + e]);
+        }
 }
 
 TEST(CpuKernels, SoftmaxRowsSumToOne) {

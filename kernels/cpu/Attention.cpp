@@ -1,0 +1,154 @@
+//===- Attention.cpp - attention on one kv head: AVX-512 and portable -----===//
+
+#include "kernels/cpu/Attention.h"
+
+#include "kernels/cpu/Linear.h"
+#include "kernels/cpu/Transformer.h"
+
+#include <immintrin.h>
+
+#include <limits>
+
+namespace llmc::kernels {
+
+namespace {
+
+/// e^x for x <= 0 (softmax's shifted scores): x = n ln2 + r with |r| <=
+/// ln2 / 2, e^r by its Taylor polynomial to degree 6 (relative error under
+/// 2e-7), scaled by 2^n with scalef (which gives 0 far below the range).
+__attribute__((target("avx512f"))) __m512 expAvx512(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
+  const __m512 n = _mm512_roundscale_ps(
+      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 720);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+__attribute__((target("avx512f"))) void
+attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
+             int64_t group, int64_t firstVisible, const float *keys,
+             const float *values, int64_t headDim, float scale, float *scores) {
+  const int64_t rows = tokens * group;
+  const int64_t span = firstVisible + tokens - 1; // keys the last row sees
+  const int64_t chunks = headDim / 16;
+  const float *query[kMaxAttentionRows];
+  float *target[kMaxAttentionRows];
+  int64_t visible[kMaxAttentionRows];
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t t = r / group, g = r % group;
+    query[r] = q + t * rowStride + g * headDim;
+    target[r] = out + t * rowStride + g * headDim;
+    visible[r] = firstVisible + t;
+  }
+  // Scores: each key's vectors loaded once for every row; a row's sum runs
+  // over the chunks of head_dim in order, whatever the block.
+  for (int64_t j = 0; j < span; ++j) {
+    const float *key = keys + j * headDim;
+    __m512 acc[kMaxAttentionRows];
+    for (int64_t r = 0; r < rows; ++r)
+      acc[r] = _mm512_setzero_ps();
+    for (int64_t c = 0; c < chunks; ++c) {
+      const __m512 kv = _mm512_loadu_ps(key + 16 * c);
+      for (int64_t r = 0; r < rows; ++r)
+        acc[r] =
+            _mm512_fmadd_ps(_mm512_loadu_ps(query[r] + 16 * c), kv, acc[r]);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      scores[r * span + j] = j < visible[r]
+                                 ? _mm512_reduce_add_ps(acc[r]) * scale
+                                 : -std::numeric_limits<float>::infinity();
+  }
+  // Softmax numerators in place (0 past a row's last key) and their sums.
+  float inverseSum[kMaxAttentionRows];
+  for (int64_t r = 0; r < rows; ++r) {
+    float *s = scores + r * span;
+    const int64_t n = visible[r];
+    __m512 top = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+      top = _mm512_max_ps(top, _mm512_loadu_ps(s + j));
+    const __mmask16 rest = static_cast<__mmask16>((1u << (n - j)) - 1);
+    top =
+        _mm512_mask_max_ps(top, rest, top, _mm512_maskz_loadu_ps(rest, s + j));
+    const __m512 shift = _mm512_set1_ps(_mm512_reduce_max_ps(top));
+    __m512 sum = _mm512_setzero_ps();
+    for (j = 0; j + 16 <= n; j += 16) {
+      const __m512 e = expAvx512(_mm512_sub_ps(_mm512_loadu_ps(s + j), shift));
+      _mm512_storeu_ps(s + j, e);
+      sum = _mm512_add_ps(sum, e);
+    }
+    const __m512 e = _mm512_maskz_mov_ps(
+        rest,
+        expAvx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(rest, s + j), shift)));
+    _mm512_mask_storeu_ps(s + j, rest, e);
+    sum = _mm512_add_ps(sum, e);
+    for (j = n; j < span; ++j)
+      s[j] = 0.0f;
+    inverseSum[r] = 1.0f / _mm512_reduce_add_ps(sum);
+  }
+  // out = sum_j p_j v_j / sum, 16 features at a time, even and odd keys in
+  // two accumulators per row.
+  for (int64_t c = 0; c < chunks; ++c) {
+    __m512 even[kMaxAttentionRows], odd[kMaxAttentionRows];
+    for (int64_t r = 0; r < rows; ++r)
+      even[r] = odd[r] = _mm512_setzero_ps();
+    int64_t j = 0;
+    for (; j + 2 <= span; j += 2) {
+      const __m512 v0 = _mm512_loadu_ps(values + j * headDim + 16 * c);
+      const __m512 v1 = _mm512_loadu_ps(values + (j + 1) * headDim + 16 * c);
+      for (int64_t r = 0; r < rows; ++r) {
+        even[r] =
+            _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v0, even[r]);
+        odd[r] = _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j + 1]), v1,
+                                 odd[r]);
+      }
+    }
+    if (j < span) {
+      const __m512 v0 = _mm512_loadu_ps(values + j * headDim + 16 * c);
+      for (int64_t r = 0; r < rows; ++r)
+        even[r] =
+            _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v0, even[r]);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      _mm512_storeu_ps(target[r] + 16 * c,
+                       _mm512_mul_ps(_mm512_add_ps(even[r], odd[r]),
+                                     _mm512_set1_ps(inverseSum[r])));
+  }
+}
+
+} // namespace
+
+void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
+                          int64_t tokens, int64_t group, int64_t firstVisible,
+                          const float *keys, const float *values,
+                          int64_t headDim, float scale, float *scores) {
+  // cachedAttention with one query token and the group as its heads; the
+  // capacity only spaces kv heads, of which there is one here.
+  for (int64_t t = 0; t < tokens; ++t)
+    cachedAttention(q + t * rowStride, keys, values, out + t * rowStride,
+                    scores, 1, firstVisible + t - 1, group, 1, headDim,
+                    firstVisible + tokens, scale);
+}
+
+void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
+                  int64_t group, int64_t firstVisible, const float *keys,
+                  const float *values, int64_t headDim, float scale,
+                  float *scores) {
+  static const bool avx512 = cpuHas(CpuIsa::avx512);
+  if (avx512 && headDim % 16 == 0 && tokens * group <= kMaxAttentionRows)
+    return attendAvx512(q, out, rowStride, tokens, group, firstVisible, keys,
+                        values, headDim, scale, scores);
+  attendKvHeadPortable(q, out, rowStride, tokens, group, firstVisible, keys,
+                       values, headDim, scale, scores);
+}
+
+} // namespace llmc::kernels
