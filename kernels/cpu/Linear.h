@@ -3,9 +3,10 @@
 // W is [n, k] row-major (llmc.linear's [out, in] layout: each output's
 // weights contiguous), x is [m, k], y is [m, n]. One entry point picks the
 // widest instruction set the CPU has (AVX-512, AVX2+FMA, else portable
-// C++); decode
-// (m = 1) is a memory-bound sweep over W, prefill reuses each weight row
-// for four input rows at a time.
+// C++). Up to 4 rows of x (decode, and a few sequences decoding together)
+// stream W once straight from memory; more rows (prefill) run a GEMM over
+// W packed into panels of 16 (AVX2) or 32 (AVX-512) outputs with register
+// tiles of 6 or 12 rows.
 //
 //===----------------------------------------------------------------------===//
 
