@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/Transformer.h"
+#include "kernels/cpu/VectorMath.h"
 
 #include <immintrin.h>
 
@@ -12,26 +13,6 @@
 namespace llmc::kernels {
 
 namespace {
-
-/// e^x for x <= 0 (softmax's shifted scores): x = n ln2 + r with |r| <=
-/// ln2 / 2, e^r by its Taylor polynomial to degree 6 (relative error under
-/// 2e-7), scaled by 2^n with scalef (which gives 0 far below the range).
-__attribute__((target("avx512f"))) __m512 expAvx512(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
-  const __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 __attribute__((target("avx512f"))) void
 attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,

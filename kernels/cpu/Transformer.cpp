@@ -2,6 +2,9 @@
 
 #include "kernels/cpu/Transformer.h"
 
+#include "kernels/cpu/Linear.h"
+#include "kernels/cpu/VectorMath.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -57,9 +60,32 @@ void rope(float *x, const float *cos, const float *sin,
   }
 }
 
-void silu(float *x, int64_t n) {
+namespace {
+
+__attribute__((target("avx512f"))) void siluAvx512(float *x, int64_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 lanes =
+        n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(lanes, x + i);
+    const __m512 e = expAvx512(_mm512_sub_ps(_mm512_setzero_ps(), v));
+    _mm512_mask_storeu_ps(x + i, lanes,
+                          _mm512_div_ps(v, _mm512_add_ps(one, e)));
+  }
+}
+
+} // namespace
+
+void siluPortable(float *x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     x[i] = x[i] / (1.0f + std::exp(-x[i]));
+}
+
+void silu(float *x, int64_t n) {
+  static const bool avx512 = cpuHas(CpuIsa::avx512);
+  if (avx512)
+    return siluAvx512(x, n);
+  siluPortable(x, n);
 }
 
 void gelu(float *x, int64_t n, bool tanhApproximation) {

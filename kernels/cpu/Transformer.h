@@ -32,7 +32,10 @@ void rope(float *x, const float *cos, const float *sin,
           const int64_t *positions, int64_t tokens, int64_t heads,
           int64_t headDim, int64_t rotaryDim, RopePairs pairs);
 
+/// x * sigmoid(x) in place (AVX-512 where the CPU has it).
 void silu(float *x, int64_t n);
+/// The same with std::exp only (tests compare the paths).
+void siluPortable(float *x, int64_t n);
 /// Exact (erf) GELU, or the tanh approximation.
 void gelu(float *x, int64_t n, bool tanhApproximation);
 

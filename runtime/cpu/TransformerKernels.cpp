@@ -200,9 +200,15 @@ Status gatedMlp(KernelContext &c) {
                  hidden, dim);
   parallelLinear(c.pool, x.as<float>(), up.as<float>(), nullptr, u, rows,
                  hidden, dim);
-  activate(g, rows * hidden, c.params.integer("activation", 0));
-  for (int64_t i = 0; i < rows * hidden; ++i)
-    g[i] *= u[i];
+  int64_t activation = c.params.integer("activation", 0);
+  c.pool.parallelFor(
+      rows * hidden,
+      [&](int64_t begin, int64_t end) {
+        activate(g + begin, end - begin, activation);
+        for (int64_t i = begin; i < end; ++i)
+          g[i] *= u[i];
+      },
+      4096);
   parallelLinear(c.pool, g, down.as<float>(), nullptr,
                  c.outputs[0]->as<float>(), rows, dim, hidden);
   return Status::success();
@@ -228,7 +234,13 @@ Status mlp(KernelContext &c) {
   float *h = scratch(hiddenBuffer, rows * hidden);
   parallelLinear(c.pool, x.as<float>(), up.as<float>(),
                  upBias ? upBias->as<float>() : nullptr, h, rows, hidden, dim);
-  activate(h, rows * hidden, c.params.integer("activation", 1));
+  int64_t activation = c.params.integer("activation", 1);
+  c.pool.parallelFor(
+      rows * hidden,
+      [&](int64_t begin, int64_t end) {
+        activate(h + begin, end - begin, activation);
+      },
+      4096);
   parallelLinear(c.pool, h, down.as<float>(),
                  downBias ? downBias->as<float>() : nullptr,
                  c.outputs[0]->as<float>(), rows, dim, hidden);

@@ -222,6 +222,25 @@ TEST(CpuKernels, CachedAttentionIsCausalOverThePastWithGroupedHeads) {
   EXPECT_EQ(again, out);
 }
 
+TEST(CpuKernels, SiluMatchesTheDefinitionAcrossItsRange) {
+  // A sweep from far negative (exp overflows there without the clamp) to
+  // far positive, in a length that is not a multiple of 16.
+  std::vector<float> x;
+  for (float v = -120.0f; v <= 120.0f; v += 0.37f)
+    x.push_back(v);
+  x.push_back(0.0f);
+  std::vector<float> fast = x, portable = x;
+  silu(fast.data(), int64_t(fast.size()));
+  siluPortable(portable.data(), int64_t(portable.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    double expected = double(x[i]) / (1.0 + std::exp(-double(x[i])));
+    EXPECT_NEAR(fast[i], expected, 1e-6 * (1e-30 + std::abs(expected)))
+        << "silu(" << x[i] << ")";
+    EXPECT_NEAR(portable[i], expected, 1e-6 * (1e-30 + std::abs(expected)))
+        << "silu(" << x[i] << ")";
+  }
+}
+
 TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
   if (!cpuHas(CpuIsa::avx512))
     GTEST_SKIP()

@@ -1,0 +1,39 @@
+//===- VectorMath.h - AVX-512 elementary functions for the CPU kernels ----===//
+//
+// Inline, for the kernels' AVX-512 paths (callers are compiled with
+// target("avx512f") and chosen at run time).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_KERNELS_CPU_VECTORMATH_H
+#define LLMC_KERNELS_CPU_VECTORMATH_H
+
+#include <immintrin.h>
+
+namespace llmc::kernels {
+
+/// e^x, 16 lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor
+/// polynomial to degree 6 (relative error under 2e-7), scaled by 2^n with
+/// scalef. x is clamped to [-104, 88.7]: 0 (or a denormal) below, the
+/// largest float's neighbourhood above.
+__attribute__((target("avx512f"))) inline __m512 expAvx512(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)),
+                    _mm512_set1_ps(88.7f));
+  const __m512 n = _mm512_roundscale_ps(
+      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 720);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+} // namespace llmc::kernels
+
+#endif // LLMC_KERNELS_CPU_VECTORMATH_H
