@@ -14,6 +14,33 @@ namespace llmc::kernels {
 
 namespace {
 
+/// out_r = sum_j p_rj v_j * inverseSum_r with every feature of every row in
+/// registers, so the values stream once, key after key (decode: a few rows,
+/// head_dim 64 or 128).
+template <int Rows, int Chunks>
+__attribute__((target("avx512f"))) void
+weighValuesByKey(const float *values, int64_t span, const float *scores,
+                 const float *inverseSum, float *const *target) {
+  __m512 acc[Rows][Chunks];
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Chunks; ++c)
+      acc[r][c] = _mm512_setzero_ps();
+  for (int64_t j = 0; j < span; ++j) {
+    __m512 v[Chunks];
+    for (int c = 0; c < Chunks; ++c)
+      v[c] = _mm512_loadu_ps(values + j * 16 * Chunks + 16 * c);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 p = _mm512_set1_ps(scores[r * span + j]);
+      for (int c = 0; c < Chunks; ++c)
+        acc[r][c] = _mm512_fmadd_ps(p, v[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Chunks; ++c)
+      _mm512_storeu_ps(target[r] + 16 * c,
+                       _mm512_mul_ps(acc[r][c], _mm512_set1_ps(inverseSum[r])));
+}
+
 __attribute__((target("avx512f"))) void
 attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
              int64_t group, int64_t firstVisible, const float *keys,
@@ -76,33 +103,37 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
       s[j] = 0.0f;
     inverseSum[r] = 1.0f / _mm512_reduce_add_ps(sum);
   }
-  // out = sum_j p_j v_j / sum, 16 features at a time, even and odd keys in
-  // two accumulators per row.
+  // out = sum_j p_j v_j / sum. Every row sums over the keys in order, in
+  // one accumulator per 16 features, on either path.
+  switch (rows * 100 + chunks) {
+  case 104:
+    return weighValuesByKey<1, 4>(values, span, scores, inverseSum, target);
+  case 204:
+    return weighValuesByKey<2, 4>(values, span, scores, inverseSum, target);
+  case 404:
+    return weighValuesByKey<4, 4>(values, span, scores, inverseSum, target);
+  case 108:
+    return weighValuesByKey<1, 8>(values, span, scores, inverseSum, target);
+  case 208:
+    return weighValuesByKey<2, 8>(values, span, scores, inverseSum, target);
+  default:
+    break;
+  }
+  // More rows than registers for all their features: 16 features at a
+  // time, over all keys.
   for (int64_t c = 0; c < chunks; ++c) {
-    __m512 even[kMaxAttentionRows], odd[kMaxAttentionRows];
+    __m512 acc[kMaxAttentionRows];
     for (int64_t r = 0; r < rows; ++r)
-      even[r] = odd[r] = _mm512_setzero_ps();
-    int64_t j = 0;
-    for (; j + 2 <= span; j += 2) {
-      const __m512 v0 = _mm512_loadu_ps(values + j * headDim + 16 * c);
-      const __m512 v1 = _mm512_loadu_ps(values + (j + 1) * headDim + 16 * c);
-      for (int64_t r = 0; r < rows; ++r) {
-        even[r] =
-            _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v0, even[r]);
-        odd[r] = _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j + 1]), v1,
-                                 odd[r]);
-      }
-    }
-    if (j < span) {
-      const __m512 v0 = _mm512_loadu_ps(values + j * headDim + 16 * c);
+      acc[r] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < span; ++j) {
+      const __m512 v = _mm512_loadu_ps(values + j * headDim + 16 * c);
       for (int64_t r = 0; r < rows; ++r)
-        even[r] =
-            _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v0, even[r]);
+        acc[r] =
+            _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v, acc[r]);
     }
     for (int64_t r = 0; r < rows; ++r)
       _mm512_storeu_ps(target[r] + 16 * c,
-                       _mm512_mul_ps(_mm512_add_ps(even[r], odd[r]),
-                                     _mm512_set1_ps(inverseSum[r])));
+                       _mm512_mul_ps(acc[r], _mm512_set1_ps(inverseSum[r])));
   }
 }
 

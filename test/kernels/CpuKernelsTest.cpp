@@ -248,7 +248,7 @@ TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
   // head_dim off the vector width falls back (80 is vectorized, 40 not);
   // blocks of one and several tokens, groups up to the row limit, spans
   // that are not multiples of 16.
-  for (int64_t d : {16, 40, 64, 80})
+  for (int64_t d : {16, 40, 64, 80, 128})
     for (int64_t group : {1, 2, 3, 8})
       for (int64_t tokens : {int64_t(1), kMaxAttentionRows / group})
         for (int64_t firstVisible : {1, 5, 17, 40}) {
