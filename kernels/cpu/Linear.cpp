@@ -288,6 +288,62 @@ panelTileAvx512(const float *x, int64_t k, int64_t kc, const float *panel,
   }
 }
 
+/// dst[l][0..16) = src[0..16)[l] for l < 16: rows 16 floats long, `stride`
+/// apart, into dst's rows `dstStride` apart (a 16x16 transpose in
+/// registers: 64 shuffles for 256 floats).
+__attribute__((target("avx512f"))) void transpose16x16(const float *src,
+                                                       int64_t stride,
+                                                       float *dst,
+                                                       int64_t dstStride) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i)
+    r[i] = _mm512_loadu_ps(src + i * stride);
+  // Pairs of rows interleaved, then groups of four: u[4i + e] holds, in
+  // each 128-bit lane L, rows 4i..4i+3 at column 4L + e.
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  // Column 4L + e gathers lane L of r[e], r[4 + e], r[8 + e], r[12 + e].
+  for (int e = 0; e < 4; ++e) {
+    const __m512 p0 = _mm512_shuffle_f32x4(r[e], r[4 + e], 0x44);
+    const __m512 p1 = _mm512_shuffle_f32x4(r[e], r[4 + e], 0xEE);
+    const __m512 p2 = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0x44);
+    const __m512 p3 = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0xEE);
+    _mm512_storeu_ps(dst + (0 + e) * dstStride,
+                     _mm512_shuffle_f32x4(p0, p2, 0x88));
+    _mm512_storeu_ps(dst + (4 + e) * dstStride,
+                     _mm512_shuffle_f32x4(p0, p2, 0xDD));
+    _mm512_storeu_ps(dst + (8 + e) * dstStride,
+                     _mm512_shuffle_f32x4(p1, p3, 0x88));
+    _mm512_storeu_ps(dst + (12 + e) * dstStride,
+                     _mm512_shuffle_f32x4(p1, p3, 0xDD));
+  }
+}
+
+/// panel[l][j] = w[j][l] for the `width` (<= 32) weight rows at w, zeros
+/// beyond: full 16x16 blocks by transposes in registers, the rest one
+/// float at a time.
+__attribute__((target("avx512f"))) void
+packPanelAvx512(const float *w, int64_t k, int64_t width, float *panel) {
+  const int64_t blockEnd = k / 16 * 16;
+  int64_t j = 0;
+  for (; j + 16 <= width; j += 16)
+    for (int64_t l = 0; l < blockEnd; l += 16)
+      transpose16x16(w + j * k + l, k, panel + l * kPanel512 + j, kPanel512);
+  for (int64_t jj = 0; jj < kPanel512; ++jj) {
+    const float *row = jj < width ? w + jj * k : nullptr;
+    for (int64_t l = jj < j ? blockEnd : 0; l < k; ++l)
+      panel[l * kPanel512 + jj] = row ? row[l] : 0.0f;
+  }
+}
+
 using PanelTile512 = void (*)(const float *, int64_t, int64_t, const float *,
                               float *, int64_t, bool);
 
@@ -325,11 +381,7 @@ linearAvx512(const float *x, const float *w, const float *bias, float *y,
   tile.resize(static_cast<size_t>(m * kPanel512));
   for (int64_t j0 = 0; j0 < n; j0 += kPanel512) {
     const int64_t width = n - j0 < kPanel512 ? n - j0 : kPanel512;
-    for (int64_t j = 0; j < kPanel512; ++j) {
-      const float *row = j < width ? w + (j0 + j) * k : nullptr;
-      for (int64_t l = 0; l < k; ++l)
-        panel[l * kPanel512 + j] = row ? row[l] : 0.0f;
-    }
+    packPanelAvx512(w + j0 * k, k, width, panel.data());
     // A full panel accumulates in y itself; the last, partial one in a
     // 32-wide tile copied out after.
     float *c = width == kPanel512 ? y + j0 : tile.data();

@@ -48,7 +48,12 @@ void checkLinearPath(CpuIsa isa) {
                          {13, 70, 300},
                          {25, 33, 257},
                          {12, 32, 128},
-                         {4, 5, 33}}) {
+                         {4, 5, 33},
+                         // long rows, with and without a tail
+                         {1, 5, 1024},
+                         {1, 3, 1025},
+                         {4, 7, 2100},
+                         {3, 2, 3000}}) {
     std::vector<float> x = randomVector(m * k, 1), w = randomVector(n * k, 2),
                        bias = randomVector(n, 3);
     // Rows of y 3 floats apart beyond n (a slice of wider outputs): the
