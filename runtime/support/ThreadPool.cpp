@@ -4,13 +4,46 @@
 
 #include <algorithm>
 
+#include <pthread.h>
+#include <sched.h>
+
 namespace llmc::runtime {
+
+namespace {
+
+/// The CPUs this process may run on, in order.
+std::vector<int> allowedCpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set))
+        cpus.push_back(cpu);
+  return cpus;
+}
+
+} // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 1; i < threads; ++i)
+  // With no more threads than CPUs, worker i stays on the i-th allowed CPU
+  // (the caller, thread 0, keeps the first to itself): a worker's slice of
+  // the weights is then read by the same core every step, and the
+  // scheduler never stacks two workers on one core.
+  const std::vector<int> cpus = allowedCpus();
+  const bool pin = threads <= cpus.size();
+  for (unsigned i = 1; i < threads; ++i) {
     workers_.emplace_back([this, i] { work(i); });
+    if (pin) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpus[i], &one);
+      pthread_setaffinity_np(workers_.back().native_handle(), sizeof(one),
+                             &one); // advice: a refusal leaves it unpinned
+    }
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -4,7 +4,8 @@
 // calling thread: parallelFor(n, body) calls body(begin, end) on disjoint
 // chunks covering [0, n) and returns when all are done. The executor runs
 // each kernel through it (a linear layer's output features, attention's
-// heads); the kernels themselves stay single-threaded.
+// heads); the kernels themselves stay single-threaded. Workers are pinned
+// one per CPU when there are no more threads than CPUs.
 //
 //===----------------------------------------------------------------------===//
 
