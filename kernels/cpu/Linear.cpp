@@ -6,6 +6,8 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include <vector>
 
 namespace llmc::kernels {
@@ -142,9 +144,70 @@ fewRowsAvx2(const float *x, const float *w, const float *bias, float *y,
   }
 }
 
-__attribute__((target("avx2,fma"))) void
-linearAvx2(const float *x, const float *w, const float *bias, float *y,
-           int64_t m, int64_t n, int64_t k, int64_t ldy) {
+/// One ISA's pieces of the prefill GEMM: weights packed `panel` outputs at
+/// a time ([k][panel], zeros past the last row), walked in k blocks of
+/// `depth`, by register tiles of up to `tileRows` rows of x.
+struct PanelGemm {
+  int64_t panel, depth, tileRows;
+  void (*pack)(const float *w, int64_t k, int64_t width, float *panel);
+  /// C[rows][panel] (+)= x[rows][kc] P[kc][panel] (`first`: = instead).
+  void (*tile)(int64_t rows, const float *x, int64_t k, int64_t kc,
+               const float *panel, float *c, int64_t ldc, bool first);
+};
+
+/// y[m, n] = x W^T (+ bias) through `gemm`: a full panel accumulates in y
+/// itself, the last, partial one in a panel-wide tile copied out after.
+void panelGemm(const PanelGemm &gemm, const float *x, const float *w,
+               const float *bias, float *y, int64_t m, int64_t n, int64_t k,
+               int64_t ldy) {
+  static thread_local std::vector<float> panel, tile;
+  panel.resize(static_cast<size_t>(k * gemm.panel));
+  tile.resize(static_cast<size_t>(m * gemm.panel));
+  for (int64_t j0 = 0; j0 < n; j0 += gemm.panel) {
+    const int64_t width = std::min(n - j0, gemm.panel);
+    gemm.pack(w + j0 * k, k, width, panel.data());
+    float *c = width == gemm.panel ? y + j0 : tile.data();
+    const int64_t ldc = width == gemm.panel ? ldy : gemm.panel;
+    for (int64_t l0 = 0; l0 < k; l0 += gemm.depth)
+      for (int64_t i = 0; i < m; i += gemm.tileRows)
+        gemm.tile(std::min(m - i, gemm.tileRows), x + i * k + l0, k,
+                  std::min(k - l0, gemm.depth), panel.data() + l0 * gemm.panel,
+                  c + i * ldc, ldc, l0 == 0);
+    if (c == y + j0 && !bias)
+      continue;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < width; ++j)
+        y[i * ldy + j0 + j] = c[i * ldc + j] + (bias ? bias[j0 + j] : 0.0f);
+  }
+}
+
+/// The portable packing (AVX2's 16-wide panels).
+void packPanelAvx2(const float *w, int64_t k, int64_t width, float *panel) {
+  for (int64_t l = 0; l < k; ++l)
+    for (int64_t j = 0; j < kPanel; ++j)
+      panel[l * kPanel + j] = j < width ? w[j * k + l] : 0.0f;
+}
+
+void tileAvx2(int64_t rows, const float *x, int64_t k, int64_t kc,
+              const float *panel, float *c, int64_t ldc, bool first) {
+  switch (rows) {
+  case 6:
+    return panelTileAvx2<6>(x, k, kc, panel, c, ldc, first);
+  case 5:
+    return panelTileAvx2<5>(x, k, kc, panel, c, ldc, first);
+  case 4:
+    return panelTileAvx2<4>(x, k, kc, panel, c, ldc, first);
+  case 3:
+    return panelTileAvx2<3>(x, k, kc, panel, c, ldc, first);
+  case 2:
+    return panelTileAvx2<2>(x, k, kc, panel, c, ldc, first);
+  default:
+    return panelTileAvx2<1>(x, k, kc, panel, c, ldc, first);
+  }
+}
+
+void linearAvx2(const float *x, const float *w, const float *bias, float *y,
+                int64_t m, int64_t n, int64_t k, int64_t ldy) {
   switch (m) {
   case 1:
     return gemvAvx2(x, w, bias, y, n, k);
@@ -155,54 +218,8 @@ linearAvx2(const float *x, const float *w, const float *bias, float *y,
   case 4:
     return fewRowsAvx2<4>(x, w, bias, y, n, k, ldy);
   default:
-    break;
-  }
-  static thread_local std::vector<float> panel, tile;
-  panel.resize(static_cast<size_t>(k * kPanel));
-  tile.resize(static_cast<size_t>(m * kPanel));
-  for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
-    const int64_t width = n - j0 < kPanel ? n - j0 : kPanel;
-    for (int64_t l = 0; l < k; ++l)
-      for (int64_t j = 0; j < kPanel; ++j)
-        panel[l * kPanel + j] = j < width ? w[(j0 + j) * k + l] : 0.0f;
-    // A full panel accumulates in y itself; the last, partial one in a
-    // 16-wide tile copied out after.
-    float *c = width == kPanel ? y + j0 : tile.data();
-    const int64_t ldc = width == kPanel ? ldy : kPanel;
-    for (int64_t l0 = 0; l0 < k; l0 += kDepth) {
-      const int64_t kc = k - l0 < kDepth ? k - l0 : kDepth;
-      const float *block = panel.data() + l0 * kPanel;
-      const bool first = l0 == 0;
-      int64_t i = 0;
-      for (; i + 6 <= m; i += 6)
-        panelTileAvx2<6>(x + i * k + l0, k, kc, block, c + i * ldc, ldc, first);
-      const float *rest = x + i * k + l0;
-      float *out = c + i * ldc;
-      switch (m - i) {
-      case 5:
-        panelTileAvx2<5>(rest, k, kc, block, out, ldc, first);
-        break;
-      case 4:
-        panelTileAvx2<4>(rest, k, kc, block, out, ldc, first);
-        break;
-      case 3:
-        panelTileAvx2<3>(rest, k, kc, block, out, ldc, first);
-        break;
-      case 2:
-        panelTileAvx2<2>(rest, k, kc, block, out, ldc, first);
-        break;
-      case 1:
-        panelTileAvx2<1>(rest, k, kc, block, out, ldc, first);
-        break;
-      default:
-        break;
-      }
-    }
-    if (c == y + j0 && !bias)
-      continue;
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < width; ++j)
-        y[i * ldy + j0 + j] = c[i * ldc + j] + (bias ? bias[j0 + j] : 0.0f);
+    return panelGemm({kPanel, kDepth, 6, packPanelAvx2, tileAvx2}, x, w, bias,
+                     y, m, n, k, ldy);
   }
 }
 
@@ -347,23 +364,28 @@ packPanelAvx512(const float *w, int64_t k, int64_t width, float *panel) {
 using PanelTile512 = void (*)(const float *, int64_t, int64_t, const float *,
                               float *, int64_t, bool);
 
-/// The tiles for the last rows of x, fewer than a full 12 (index: rows).
-constexpr PanelTile512 kLastRows512[12] = {nullptr,
-                                           panelTileAvx512<1>,
-                                           panelTileAvx512<2>,
-                                           panelTileAvx512<3>,
-                                           panelTileAvx512<4>,
-                                           panelTileAvx512<5>,
-                                           panelTileAvx512<6>,
-                                           panelTileAvx512<7>,
-                                           panelTileAvx512<8>,
-                                           panelTileAvx512<9>,
-                                           panelTileAvx512<10>,
-                                           panelTileAvx512<11>};
+/// The tiles by rows of x (index: rows, 1..12).
+constexpr PanelTile512 kTiles512[13] = {nullptr,
+                                        panelTileAvx512<1>,
+                                        panelTileAvx512<2>,
+                                        panelTileAvx512<3>,
+                                        panelTileAvx512<4>,
+                                        panelTileAvx512<5>,
+                                        panelTileAvx512<6>,
+                                        panelTileAvx512<7>,
+                                        panelTileAvx512<8>,
+                                        panelTileAvx512<9>,
+                                        panelTileAvx512<10>,
+                                        panelTileAvx512<11>,
+                                        panelTileAvx512<12>};
 
-__attribute__((target("avx512f"))) void
-linearAvx512(const float *x, const float *w, const float *bias, float *y,
-             int64_t m, int64_t n, int64_t k, int64_t ldy) {
+void tileAvx512(int64_t rows, const float *x, int64_t k, int64_t kc,
+                const float *panel, float *c, int64_t ldc, bool first) {
+  kTiles512[rows](x, k, kc, panel, c, ldc, first);
+}
+
+void linearAvx512(const float *x, const float *w, const float *bias, float *y,
+                  int64_t m, int64_t n, int64_t k, int64_t ldy) {
   switch (m) {
   case 1:
     return dotRowsAvx512<1>(x, w, bias, y, n, k, ldy);
@@ -374,35 +396,8 @@ linearAvx512(const float *x, const float *w, const float *bias, float *y,
   case 4:
     return dotRowsAvx512<4>(x, w, bias, y, n, k, ldy);
   default:
-    break;
-  }
-  static thread_local std::vector<float> panel, tile;
-  panel.resize(static_cast<size_t>(k * kPanel512));
-  tile.resize(static_cast<size_t>(m * kPanel512));
-  for (int64_t j0 = 0; j0 < n; j0 += kPanel512) {
-    const int64_t width = n - j0 < kPanel512 ? n - j0 : kPanel512;
-    packPanelAvx512(w + j0 * k, k, width, panel.data());
-    // A full panel accumulates in y itself; the last, partial one in a
-    // 32-wide tile copied out after.
-    float *c = width == kPanel512 ? y + j0 : tile.data();
-    const int64_t ldc = width == kPanel512 ? ldy : kPanel512;
-    for (int64_t l0 = 0; l0 < k; l0 += kDepth512) {
-      const int64_t kc = k - l0 < kDepth512 ? k - l0 : kDepth512;
-      const float *block = panel.data() + l0 * kPanel512;
-      const bool first = l0 == 0;
-      int64_t i = 0;
-      for (; i + 12 <= m; i += 12)
-        panelTileAvx512<12>(x + i * k + l0, k, kc, block, c + i * ldc, ldc,
-                            first);
-      if (i < m)
-        kLastRows512[m - i](x + i * k + l0, k, kc, block, c + i * ldc, ldc,
-                            first);
-    }
-    if (c == y + j0 && !bias)
-      continue;
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < width; ++j)
-        y[i * ldy + j0 + j] = c[i * ldc + j] + (bias ? bias[j0 + j] : 0.0f);
+    return panelGemm({kPanel512, kDepth512, 12, packPanelAvx512, tileAvx512}, x,
+                     w, bias, y, m, n, k, ldy);
   }
 }
 
