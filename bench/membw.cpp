@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
     for (int64_t i = begin; i < end; ++i)
       buffer[i] = float(i & 1023) * 1e-3f; // touch: pages exist before timing
   });
-  const bool avx512 = llmc::kernels::hostCpuFeatures().avx512f;
+  const bool avx512 = llmc::kernels::cpuHas(llmc::kernels::CpuIsa::avx512);
   std::vector<double> partial(pool.size() * 16, 0.0); // padded per chunk
   double best = 0.0, checksum = 0.0;
   for (long pass = 0; pass < passes; ++pass) {

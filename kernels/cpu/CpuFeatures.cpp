@@ -46,4 +46,23 @@ std::string describe(const CpuFeatures &features) {
   return result;
 }
 
+bool cpuHas(CpuIsa isa) {
+  const CpuFeatures &cpu = hostCpuFeatures();
+  switch (isa) {
+  case CpuIsa::scalar:
+    return true;
+  case CpuIsa::avx2:
+    return cpu.avx2 && cpu.fma;
+  case CpuIsa::avx512:
+    return cpu.avx512f;
+  }
+  return false;
+}
+
+CpuIsa selectedCpuIsa() {
+  if (cpuHas(CpuIsa::avx512))
+    return CpuIsa::avx512;
+  return cpuHas(CpuIsa::avx2) ? CpuIsa::avx2 : CpuIsa::scalar;
+}
+
 } // namespace llmc::kernels

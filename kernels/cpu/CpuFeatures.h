@@ -26,6 +26,14 @@ struct CpuFeatures {
 /// What this CPU and OS support, detected once.
 const CpuFeatures &hostCpuFeatures();
 
+/// The instruction sets the kernels have paths for, each chosen at run time.
+enum class CpuIsa { scalar, avx2, avx512 };
+
+/// Whether this CPU runs `isa`'s paths (AVX2 counts with FMA).
+bool cpuHas(CpuIsa isa);
+/// The widest of them this CPU runs.
+CpuIsa selectedCpuIsa();
+
 /// The supported features as space-separated lower-case names, as
 /// /proc/cpuinfo spells them ("avx2 fma f16c ...").
 std::string describe(const CpuFeatures &features);

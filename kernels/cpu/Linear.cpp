@@ -415,25 +415,6 @@ void linearAvx512(const float *x, const float *w, const float *bias, float *y,
 
 } // namespace
 
-bool cpuHas(CpuIsa isa) {
-  const CpuFeatures &cpu = hostCpuFeatures();
-  switch (isa) {
-  case CpuIsa::scalar:
-    return true;
-  case CpuIsa::avx2:
-    return cpu.avx2 && cpu.fma;
-  case CpuIsa::avx512:
-    return cpu.avx512f;
-  }
-  return false;
-}
-
-CpuIsa selectedCpuIsa() {
-  if (cpuHas(CpuIsa::avx512))
-    return CpuIsa::avx512;
-  return cpuHas(CpuIsa::avx2) ? CpuIsa::avx2 : CpuIsa::scalar;
-}
-
 void linearWith(CpuIsa isa, const float *x, const float *w, const float *bias,
                 float *y, int64_t m, int64_t n, int64_t k, int64_t ldy) {
   if (ldy == 0)

@@ -13,16 +13,11 @@
 #ifndef LLMC_KERNELS_CPU_LINEAR_H
 #define LLMC_KERNELS_CPU_LINEAR_H
 
+#include "kernels/cpu/CpuFeatures.h"
+
 #include <cstdint>
 
 namespace llmc::kernels {
-
-enum class CpuIsa { scalar, avx2, avx512 };
-
-/// The widest instruction set linear() uses on this CPU.
-CpuIsa selectedCpuIsa();
-/// Whether this CPU runs `isa`'s path.
-bool cpuHas(CpuIsa isa);
 
 /// y[m, n] = x[m, k] W[n, k]^T (+ bias[n] when not null); y's rows are
 /// `ldy` apart (0: n), so a caller can compute a slice of the output

@@ -2,7 +2,7 @@
 
 #include "kernels/cpu/Transformer.h"
 
-#include "kernels/cpu/Linear.h"
+#include "kernels/cpu/CpuFeatures.h"
 #include "kernels/cpu/VectorMath.h"
 
 #include <algorithm>
