@@ -1,5 +1,4 @@
-//===- Attention.h - causal attention of a block of queries on one kv head
-//-===//
+//===- Attention.h - causal attention of a query block on one kv head ----===//
 //
 // The kernel behind the plan's cached_attention: a block of consecutive
 // query tokens times the query heads of one GQA group, all reading the same

@@ -144,15 +144,20 @@ fewRowsAvx2(const float *x, const float *w, const float *bias, float *y,
   }
 }
 
+/// C[rows][panel] (+)= x[rows][kc] P[kc][panel] (`first`: = instead), for
+/// one row count.
+using PanelTile = void (*)(const float *x, int64_t k, int64_t kc,
+                           const float *panel, float *c, int64_t ldc,
+                           bool first);
+
 /// One ISA's pieces of the prefill GEMM: weights packed `panel` outputs at
 /// a time ([k][panel], zeros past the last row), walked in k blocks of
-/// `depth`, by register tiles of up to `tileRows` rows of x.
+/// `depth`, by register tiles of up to `tileRows` rows of x (`tiles[r]`
+/// takes r rows).
 struct PanelGemm {
   int64_t panel, depth, tileRows;
   void (*pack)(const float *w, int64_t k, int64_t width, float *panel);
-  /// C[rows][panel] (+)= x[rows][kc] P[kc][panel] (`first`: = instead).
-  void (*tile)(int64_t rows, const float *x, int64_t k, int64_t kc,
-               const float *panel, float *c, int64_t ldc, bool first);
+  const PanelTile *tiles;
 };
 
 /// y[m, n] = x W^T (+ bias) through `gemm`: a full panel accumulates in y
@@ -170,9 +175,9 @@ void panelGemm(const PanelGemm &gemm, const float *x, const float *w,
     const int64_t ldc = width == gemm.panel ? ldy : gemm.panel;
     for (int64_t l0 = 0; l0 < k; l0 += gemm.depth)
       for (int64_t i = 0; i < m; i += gemm.tileRows)
-        gemm.tile(std::min(m - i, gemm.tileRows), x + i * k + l0, k,
-                  std::min(k - l0, gemm.depth), panel.data() + l0 * gemm.panel,
-                  c + i * ldc, ldc, l0 == 0);
+        gemm.tiles[std::min(m - i, gemm.tileRows)](
+            x + i * k + l0, k, std::min(k - l0, gemm.depth),
+            panel.data() + l0 * gemm.panel, c + i * ldc, ldc, l0 == 0);
     if (c == y + j0 && !bias)
       continue;
     for (int64_t i = 0; i < m; ++i)
@@ -188,23 +193,9 @@ void packPanelAvx2(const float *w, int64_t k, int64_t width, float *panel) {
       panel[l * kPanel + j] = j < width ? w[j * k + l] : 0.0f;
 }
 
-void tileAvx2(int64_t rows, const float *x, int64_t k, int64_t kc,
-              const float *panel, float *c, int64_t ldc, bool first) {
-  switch (rows) {
-  case 6:
-    return panelTileAvx2<6>(x, k, kc, panel, c, ldc, first);
-  case 5:
-    return panelTileAvx2<5>(x, k, kc, panel, c, ldc, first);
-  case 4:
-    return panelTileAvx2<4>(x, k, kc, panel, c, ldc, first);
-  case 3:
-    return panelTileAvx2<3>(x, k, kc, panel, c, ldc, first);
-  case 2:
-    return panelTileAvx2<2>(x, k, kc, panel, c, ldc, first);
-  default:
-    return panelTileAvx2<1>(x, k, kc, panel, c, ldc, first);
-  }
-}
+constexpr PanelTile kTilesAvx2[7] = {
+    nullptr,          panelTileAvx2<1>, panelTileAvx2<2>, panelTileAvx2<3>,
+    panelTileAvx2<4>, panelTileAvx2<5>, panelTileAvx2<6>};
 
 void linearAvx2(const float *x, const float *w, const float *bias, float *y,
                 int64_t m, int64_t n, int64_t k, int64_t ldy) {
@@ -218,10 +209,17 @@ void linearAvx2(const float *x, const float *w, const float *bias, float *y,
   case 4:
     return fewRowsAvx2<4>(x, w, bias, y, n, k, ldy);
   default:
-    return panelGemm({kPanel, kDepth, 6, packPanelAvx2, tileAvx2}, x, w, bias,
+    return panelGemm({kPanel, kDepth, 6, packPanelAvx2, kTilesAvx2}, x, w, bias,
                      y, m, n, k, ldy);
   }
 }
+
+/// How far ahead (floats) the few-rows path prefetches its weight row when
+/// it has more than one row of x: the FMAs and x loads then fill the
+/// out-of-order window and the hardware prefetcher alone falls behind
+/// (llama-1b batch-4 decode step 247 -> 230 ms; 2 KiB and 8 KiB did no
+/// better).
+constexpr int64_t kPrefetchAhead = 1024;
 
 /// Rows (up to 4) of x against one weight row at a time, straight from the
 /// weights (decode, and a few sequences decoding together): each weight row
@@ -231,13 +229,6 @@ void linearAvx2(const float *x, const float *w, const float *bias, float *y,
 /// feeds Rows FMAs. Every output sums over k in the same order whatever
 /// Rows is, so a sequence gets the same bits alone and in a batch. The tail
 /// of k under one vector is masked, not finished in scalar code.
-/// How far ahead (floats) the few-rows path prefetches its weight row when
-/// it has more than one row of x: the FMAs and x loads then fill the
-/// out-of-order window and the hardware prefetcher alone falls behind
-/// (llama-1b batch-4 decode step 247 -> 230 ms; 2 KiB and 8 KiB did no
-/// better).
-constexpr int64_t kPrefetchAhead = 1024;
-
 template <int Rows>
 __attribute__((target("avx512f"))) void
 dotRowsAvx512(const float *x, const float *w, const float *bias, float *y,
@@ -373,28 +364,20 @@ packPanelAvx512(const float *w, int64_t k, int64_t width, float *panel) {
   }
 }
 
-using PanelTile512 = void (*)(const float *, int64_t, int64_t, const float *,
-                              float *, int64_t, bool);
-
 /// The tiles by rows of x (index: rows, 1..12).
-constexpr PanelTile512 kTiles512[13] = {nullptr,
-                                        panelTileAvx512<1>,
-                                        panelTileAvx512<2>,
-                                        panelTileAvx512<3>,
-                                        panelTileAvx512<4>,
-                                        panelTileAvx512<5>,
-                                        panelTileAvx512<6>,
-                                        panelTileAvx512<7>,
-                                        panelTileAvx512<8>,
-                                        panelTileAvx512<9>,
-                                        panelTileAvx512<10>,
-                                        panelTileAvx512<11>,
-                                        panelTileAvx512<12>};
-
-void tileAvx512(int64_t rows, const float *x, int64_t k, int64_t kc,
-                const float *panel, float *c, int64_t ldc, bool first) {
-  kTiles512[rows](x, k, kc, panel, c, ldc, first);
-}
+constexpr PanelTile kTiles512[13] = {nullptr,
+                                     panelTileAvx512<1>,
+                                     panelTileAvx512<2>,
+                                     panelTileAvx512<3>,
+                                     panelTileAvx512<4>,
+                                     panelTileAvx512<5>,
+                                     panelTileAvx512<6>,
+                                     panelTileAvx512<7>,
+                                     panelTileAvx512<8>,
+                                     panelTileAvx512<9>,
+                                     panelTileAvx512<10>,
+                                     panelTileAvx512<11>,
+                                     panelTileAvx512<12>};
 
 void linearAvx512(const float *x, const float *w, const float *bias, float *y,
                   int64_t m, int64_t n, int64_t k, int64_t ldy) {
@@ -408,7 +391,7 @@ void linearAvx512(const float *x, const float *w, const float *bias, float *y,
   case 4:
     return dotRowsAvx512<4>(x, w, bias, y, n, k, ldy);
   default:
-    return panelGemm({kPanel512, kDepth512, 12, packPanelAvx512, tileAvx512}, x,
+    return panelGemm({kPanel512, kDepth512, 12, packPanelAvx512, kTiles512}, x,
                      w, bias, y, m, n, k, ldy);
   }
 }

@@ -29,9 +29,9 @@ ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   // With no more threads than CPUs, worker i stays on the i-th allowed CPU
-  // (the caller, thread 0, keeps the first to itself): a worker's slice of
-  // the weights is then read by the same core every step, and the
-  // scheduler never stacks two workers on one core.
+  // (no worker takes the first, which is left to the caller): a worker's slice
+  // of the weights is then read by the same core every step, and the scheduler
+  // never stacks two workers on one core.
   const std::vector<int> cpus = allowedCpus();
   const bool pin = threads <= cpus.size();
   for (unsigned i = 1; i < threads; ++i) {
