@@ -135,6 +135,63 @@ def ComputeInF32 : Pass<"llmc-compute-in-f32", "mlir::ModuleOp"> {
   }];
 }
 
+def QuantizeInt8 : Pass<"llmc-quantize-int8", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights to int8, per output channel";
+  let description = [{
+    Weight-only INT8: every weight of `linear`, `lm_head`, `gated_mlp` and
+    `mlp` (a constant, or the transpose of one) becomes an
+    `!llmc.qweight<N x K x si8, per_channel, scale f32>`: each output row's
+    scale is its largest magnitude over 127 and its codes round to nearest
+    (symmetric, no zero point). Weights named by `skip` stay as they are;
+    a weight that is already quantized is an error.
+
+    Layer names, which `skip` entries match as substrings: `lm_head` for
+    the final projection, else the op's ONNX node name, with ` gate`,
+    ` up` or ` down` after it for a feed-forward op's weights.
+  }];
+  let options = [
+    ListOption<"skip", "skip", "std::string",
+               "Layers to leave unquantized (substrings of their names)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
+def QuantizeFp8 : Pass<"llmc-quantize-fp8", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights to fp8 E4M3, per output channel";
+  let description = [{
+    Each output row of a weight (the same weights and names as
+    llmc-quantize-int8) is scaled so that its largest magnitude is E4M3's
+    largest finite value, 448, and rounded to the nearest E4M3 number:
+    `!llmc.qweight<N x K x f8E4M3FN, per_channel, scale f32>`.
+  }];
+  let options = [
+    ListOption<"skip", "skip", "std::string",
+               "Layers to leave unquantized (substrings of their names)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
+def QuantizeRtn : Pass<"llmc-quantize-rtn", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights to 4 bits by rounding to nearest";
+  let description = [{
+    The round-to-nearest baseline of GPTQ and AWQ: every `group-size`
+    consecutive inputs of an output row share an f16 scale and, with
+    `zero-point`, a 4-bit zero point (asymmetric: the group's [min, max]
+    maps onto 0..15: `ui4` codes); without, the scale maps the group's
+    largest magnitude onto 7.5 (`si4` codes, -8..7). A group size that
+    does not divide a weight's input features is an error naming it.
+  }];
+  let options = [
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Inputs sharing one scale (a multiple of 32)">,
+    Option<"zeroPoint", "zero-point", "bool", "true",
+           "Asymmetric groups with zero points">,
+    ListOption<"skip", "skip", "std::string",
+               "Layers to leave unquantized (substrings of their names)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
 def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
   let summary = "Lower llmc graph ops to plan kernel calls";
   let description = [{

@@ -2,6 +2,8 @@
 
 #include "compiler/artifact/EmitArtifact.h"
 
+#include "compiler/artifact/PackQuantWeight.h"
+
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "dialects/plan/IR/PlanOps.h"
@@ -175,6 +177,33 @@ private:
     return index;
   }
 
+  /// The index of the weight section holding `op`'s packed weight, and
+  /// its description.
+  FailureOr<std::pair<int32_t, flatbuffers::Offset<fb::Quant>>>
+  quantWeightIndex(QConstantOp op) {
+    auto found = quantIndices.find(op.getData());
+    if (found == quantIndices.end()) {
+      FailureOr<PackedQuantWeight> packed = packQuantWeight(op);
+      if (failed(packed))
+        return failure();
+      std::vector<char> &bytes = owned.emplace_back(std::move(packed->bytes));
+      std::string name = "weight " + std::to_string(weights.size());
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getData()))
+        name += " " + resource.getRawHandle().getKey().str();
+      int32_t index = weights.size();
+      weights.push_back({name, bytes});
+      summary.weightBytes += bytes.size();
+      summary.weightTensors += 1;
+      summary.parameters += packed->n * packed->k;
+      found = quantIndices.insert({op.getData(), {index, *packed}}).first;
+    }
+    const auto &[index, packed] = found->second;
+    auto quant =
+        fb::CreateQuant(builder, static_cast<fb::QuantFormat>(packed.codes),
+                        packed.group, packed.halfScales, packed.zeros);
+    return std::make_pair(index, quant);
+  }
+
   flatbuffers::Offset<fb::Value> makeValue(Type type, fb::ValueKind kind,
                                            uint64_t offset, uint64_t bytes,
                                            int32_t source, fb::DType dtype) {
@@ -238,6 +267,21 @@ private:
         if (failed(index) || failed(add(constant, fb::ValueKind::weight, 0,
                                         weights[*index].data.size(), *index)))
           return failure();
+        continue;
+      }
+      if (auto qconstant = dyn_cast<QConstantOp>(op)) {
+        auto found = quantWeightIndex(qconstant);
+        if (failed(found))
+          return failure();
+        QWeightType type = qconstant.getType();
+        std::vector<flatbuffers::Offset<fb::Dim>> dims = {
+            fb::CreateDim(builder, type.getOutFeatures()),
+            fb::CreateDim(builder, type.getInFeatures())};
+        ids[qconstant] = values.size();
+        values.push_back(fb::CreateValue(
+            builder, fb::DType::u8, builder.CreateVector(dims),
+            fb::ValueKind::weight, 0, weights[found->first].data.size(),
+            found->first, found->second));
         continue;
       }
       if (auto view = dyn_cast<plan::ViewOp>(op)) {
@@ -332,6 +376,8 @@ private:
   flatbuffers::FlatBufferBuilder builder;
   std::vector<Weight> weights;
   DenseMap<Attribute, int32_t> weightIndices;
+  /// Quantized weights by their codes: section index and layout.
+  DenseMap<Attribute, std::pair<int32_t, PackedQuantWeight>> quantIndices;
   std::deque<std::vector<char>> owned;
 };
 

@@ -242,7 +242,8 @@ struct LowerToCall : RewritePattern {
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
     if (!op->getDialect() || !isa<LlmcDialect>(op->getDialect()) ||
-        isa<ConstantOp, AttentionOp, KvCacheReadOp, KvCacheWriteOp>(op))
+        isa<ConstantOp, QConstantOp, AttentionOp, KvCacheReadOp,
+            KvCacheWriteOp>(op))
       return failure();
     SmallVector<NamedAttribute> params;
     SmallVector<int64_t> absent;
@@ -275,7 +276,7 @@ struct LowerToPlanPass : llmc::impl::LowerToPlanBase<LowerToPlanPass> {
     // What is left could not be lowered: say why.
     WalkResult left = module.walk([&](Operation *op) {
       if (!op->getDialect() || !isa<LlmcDialect>(op->getDialect()) ||
-          isa<ConstantOp>(op))
+          isa<ConstantOp, QConstantOp>(op))
         return WalkResult::advance();
       reportUnlowered(op);
       return WalkResult::interrupt();

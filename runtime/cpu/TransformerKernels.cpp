@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/Attention.h"
 #include "kernels/cpu/Linear.h"
+#include "kernels/cpu/QuantLinear.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/support/ThreadPool.h"
 
@@ -26,17 +27,37 @@ Status expectRank(const Tensor &t, int64_t rank, const char *what) {
   return Status::success();
 }
 
+/// A linear weight [n, k]: f32, or quantized (u8 codes with a layout).
+Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
+                                     const char *what) {
+  const Tensor *w = optionalInput(c, index);
+  if (!w || (w->dtype != DType::f32 && !w->quant) || w->rank() != 2)
+    return Status::error(std::string(what) +
+                         " must be a 2-D f32 or quantized weight");
+  return w;
+}
+
+#define LLMC_WEIGHT(name, index, what)                                         \
+  auto name##OrError = weightInput(c, index, what);                            \
+  if (!name##OrError)                                                          \
+    return name##OrError.status();                                             \
+  const Tensor &name = **name##OrError;
+
 /// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool by output
 /// features: each thread streams its own slice of the weights once, for
 /// every row.
-void parallelLinear(ThreadPool &pool, const float *x, const float *w,
-                    const float *bias, float *y, int64_t m, int64_t n,
-                    int64_t k) {
+void parallelLinear(ThreadPool &pool, const float *x, const Tensor &w,
+                    const float *bias, float *y, int64_t m) {
+  int64_t n = w.shape[0], k = w.shape[1];
   pool.parallelFor(
       n,
       [&](int64_t begin, int64_t end) {
-        kernels::linear(x, w + begin * k, bias ? bias + begin : nullptr,
-                        y + begin, m, end - begin, k, n);
+        if (w.quant)
+          kernels::quantLinear(x, *w.quant, begin, end, bias, y + begin, m, n);
+        else
+          kernels::linear(x, w.as<float>() + begin * k,
+                          bias ? bias + begin : nullptr, y + begin, m,
+                          end - begin, k, n);
       },
       16);
 }
@@ -45,8 +66,7 @@ void parallelLinear(ThreadPool &pool, const float *x, const float *w,
 /// the output [..., n].
 Status projection(KernelContext &c, bool withBias) {
   LLMC_INPUT(x, 0, DType::f32);
-  LLMC_INPUT(w, 1, DType::f32);
-  LLMC_CHECK(expectRank(w, 2, "a linear weight"));
+  LLMC_WEIGHT(w, 1, "a linear weight");
   int64_t n = w.shape[0], k = w.shape[1];
   if (x.rank() < 1 || x.shape.back() != k)
     return Status::error("input " + shapeString(x.shape) +
@@ -58,9 +78,8 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  parallelLinear(c.pool, x.as<float>(), w.as<float>(),
-                 bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
-                 x.elements() / k, n, k);
+  parallelLinear(c.pool, x.as<float>(), w, bias ? bias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), x.elements() / k);
   return Status::success();
 }
 
@@ -180,10 +199,9 @@ Status lmHead(KernelContext &c) { return projection(c, false); }
 
 Status gatedMlp(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
-  LLMC_INPUT(gate, 1, DType::f32);
-  LLMC_INPUT(up, 2, DType::f32);
-  LLMC_INPUT(down, 3, DType::f32);
-  LLMC_CHECK(expectRank(gate, 2, "a gate weight"));
+  LLMC_WEIGHT(gate, 1, "a gate weight");
+  LLMC_WEIGHT(up, 2, "an up weight");
+  LLMC_WEIGHT(down, 3, "a down weight");
   int64_t hidden = gate.shape[0], dim = gate.shape[1];
   if (up.shape != gate.shape || down.shape != Shape{dim, hidden} ||
       x.rank() < 1 || x.shape.back() != dim)
@@ -196,10 +214,8 @@ Status gatedMlp(KernelContext &c) {
   static thread_local std::vector<float> gateBuffer, upBuffer;
   float *g = scratch(gateBuffer, rows * hidden);
   float *u = scratch(upBuffer, rows * hidden);
-  parallelLinear(c.pool, x.as<float>(), gate.as<float>(), nullptr, g, rows,
-                 hidden, dim);
-  parallelLinear(c.pool, x.as<float>(), up.as<float>(), nullptr, u, rows,
-                 hidden, dim);
+  parallelLinear(c.pool, x.as<float>(), gate, nullptr, g, rows);
+  parallelLinear(c.pool, x.as<float>(), up, nullptr, u, rows);
   int64_t activation = c.params.integer("activation", 0);
   c.pool.parallelFor(
       rows * hidden,
@@ -209,18 +225,16 @@ Status gatedMlp(KernelContext &c) {
           g[i] *= u[i];
       },
       4096);
-  parallelLinear(c.pool, g, down.as<float>(), nullptr,
-                 c.outputs[0]->as<float>(), rows, dim, hidden);
+  parallelLinear(c.pool, g, down, nullptr, c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 
 Status mlp(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
-  LLMC_INPUT(up, 1, DType::f32);
-  LLMC_INPUT(down, 2, DType::f32);
+  LLMC_WEIGHT(up, 1, "an up weight");
+  LLMC_WEIGHT(down, 2, "a down weight");
   const Tensor *upBias = optionalInput(c, 3);
   const Tensor *downBias = optionalInput(c, 4);
-  LLMC_CHECK(expectRank(up, 2, "an up weight"));
   int64_t hidden = up.shape[0], dim = up.shape[1];
   if (down.shape != Shape{dim, hidden} || x.rank() < 1 ||
       x.shape.back() != dim || (upBias && upBias->elements() != hidden) ||
@@ -232,8 +246,8 @@ Status mlp(KernelContext &c) {
   int64_t rows = x.elements() / dim;
   static thread_local std::vector<float> hiddenBuffer;
   float *h = scratch(hiddenBuffer, rows * hidden);
-  parallelLinear(c.pool, x.as<float>(), up.as<float>(),
-                 upBias ? upBias->as<float>() : nullptr, h, rows, hidden, dim);
+  parallelLinear(c.pool, x.as<float>(), up,
+                 upBias ? upBias->as<float>() : nullptr, h, rows);
   int64_t activation = c.params.integer("activation", 1);
   c.pool.parallelFor(
       rows * hidden,
@@ -241,9 +255,8 @@ Status mlp(KernelContext &c) {
         activate(h + begin, end - begin, activation);
       },
       4096);
-  parallelLinear(c.pool, h, down.as<float>(),
-                 downBias ? downBias->as<float>() : nullptr,
-                 c.outputs[0]->as<float>(), rows, dim, hidden);
+  parallelLinear(c.pool, h, down, downBias ? downBias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 

@@ -135,7 +135,8 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
     if (value.kind != ValueKind::weight)
       continue;
     frame.tensors[id] = {value.dtype, frame.resolve(value),
-                         const_cast<uint8_t *>(value.weight)};
+                         const_cast<uint8_t *>(value.weight),
+                         value.quant ? &*value.quant : nullptr};
     frame.ready[id] = true;
   }
 

@@ -96,6 +96,13 @@ private:
         int64_t expected = dtypeBytes(v.dtype);
         for (const DimSpec &d : v.dims)
           expected *= d.size;
+        if (value->quant()) {
+          Expected<int64_t> bytes = loadQuant(*value->quant(), weight, v);
+          if (!bytes)
+            return bytes.status().withContext("weight value " +
+                                              std::to_string(id));
+          expected = *bytes;
+        }
         if (expected < 0 || static_cast<uint64_t>(expected) != weight.size)
           return Status::error("weight value " + std::to_string(id) +
                                " holds " + std::to_string(weight.size) +
@@ -185,6 +192,46 @@ private:
         spec.steps.push_back(std::move(s));
       }
     return Status::success();
+  }
+
+  /// Checks a quantized weight's description against its dims and sets
+  /// `v.quant`; returns the bytes its section must hold.
+  Expected<int64_t> loadQuant(const fb::Quant &quant, const Bytes &weight,
+                              ValueSpec &v) {
+    if (v.dims.size() != 2 || v.dims[0].size <= 0 || v.dims[1].size <= 0 ||
+        v.dtype != DType::u8)
+      return Status::error("a quantized weight must be u8 [n, k] with "
+                           "static extents");
+    int format = static_cast<int>(quant.format());
+    if (format < 0 || format > static_cast<int>(format::QuantCodes::fp8e5m2))
+      return Status::error("unknown quantized format " +
+                           std::to_string(format));
+    kernels::QuantWeight w;
+    w.codes = static_cast<format::QuantCodes>(format);
+    w.n = v.dims[0].size;
+    w.k = v.dims[1].size;
+    w.group = quant.group_size();
+    w.halfScales = quant.half_scales();
+    bool fp8 = w.codes == format::QuantCodes::fp8e4m3 ||
+               w.codes == format::QuantCodes::fp8e5m2;
+    bool uint4 = w.codes == format::QuantCodes::uint4;
+    if (w.group <= 0 || w.k % w.group != 0 ||
+        (uint4 && w.group % format::kUint4Block != 0))
+      return Status::error("group size " + std::to_string(w.group) +
+                           " does not fit " + std::to_string(w.k) +
+                           " input features");
+    if ((fp8 && quant.zero_points()) || (uint4 && !quant.zero_points()))
+      return Status::error("zero points do not fit the format");
+    format::QuantSectionLayout layout = format::quantSectionLayout(
+        w.codes, w.n, w.k, w.group, w.halfScales, quant.zero_points());
+    if (static_cast<uint64_t>(layout.totalBytes) == weight.size) {
+      w.data = weight.data;
+      w.scales = weight.data + layout.scalesOffset;
+      w.zeros =
+          quant.zero_points() ? weight.data + layout.zerosOffset : nullptr;
+      v.quant = w;
+    }
+    return layout.totalBytes;
   }
 
   const Artifact &artifact;

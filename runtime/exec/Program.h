@@ -11,8 +11,11 @@
 #ifndef LLMC_RUNTIME_EXEC_PROGRAM_H
 #define LLMC_RUNTIME_EXEC_PROGRAM_H
 
+#include "kernels/cpu/QuantLinear.h"
 #include "runtime/exec/Kernel.h"
 #include "runtime/format/Artifact.h"
+
+#include <optional>
 
 namespace llmc::runtime {
 
@@ -33,6 +36,8 @@ struct ValueSpec {
   int32_t source = -1;
   /// A weight's bytes (in the mapped artifact).
   const uint8_t *weight = nullptr;
+  /// A quantized weight's codes, scales and zero points in those bytes.
+  std::optional<kernels::QuantWeight> quant;
 };
 
 struct StepSpec {

@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace llmc::kernels {
+struct QuantWeight;
+} // namespace llmc::kernels
+
 namespace llmc::runtime {
 
 /// The element types of the artifact (format::DType, same numbering).
@@ -31,6 +35,8 @@ struct Tensor {
   DType dtype = DType::f32;
   Shape shape;
   uint8_t *data = nullptr;
+  /// Set on a quantized weight (dtype u8, shape [n, k]): how to read it.
+  const kernels::QuantWeight *quant = nullptr;
 
   int64_t elements() const { return elementCount(shape); }
   int64_t bytes() const { return elements() * dtypeBytes(dtype); }

@@ -30,7 +30,10 @@ struct GenerateOptions {
 };
 
 struct EvalOptions {
-  std::string textFile, tokenizer;
+  /// A text and its tokenizer, or a token-id file.
+  std::string textFile, tokenizer, idsFile;
+  /// An artifact to compare the next-token distributions with.
+  std::string reference;
 };
 
 struct LogitsOptions {

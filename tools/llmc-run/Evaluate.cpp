@@ -1,15 +1,20 @@
-//===- Evaluate.cpp - llmc-run eval: perplexity of a text -----------------===//
+//===- Evaluate.cpp - llmc-run eval: perplexity, and agreement with a ref -===//
 //
-// Each passage of the file (the text between "\n\n" separators) is
-// scored as BOS + its tokens + EOS, cut to the artifact's max_seq: the mean
-// negative log-likelihood of every token after the first, given the ones
-// before it, over all passages; perplexity is its exponential.
+// The sequences are either the passages of a text (each between "\n\n"
+// separators, scored as BOS + its tokens + EOS) or the lines of a token-id
+// file, each cut to the artifact's max_seq. Perplexity is the exponential
+// of the mean negative log-likelihood of every token after the first,
+// given the ones before it. With a reference artifact (--ref, typically the
+// fp32 model of a quantized one), the same positions also give the mean
+// KL divergence KL(reference || model) of the next-token distributions and
+// how often their most likely tokens agree.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/llmc-run/Commands.h"
 
 #include "runtime/generate/Session.h"
+#include "runtime/support/TokenFile.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -26,22 +31,52 @@ using runtime::Expected;
 
 namespace {
 
-/// The passages of `text`: the pieces between "\n\n" separators, as they
-/// are (the last keeps the file's final newline), skipping blank ones.
-std::vector<std::string> passages(const std::string &text) {
-  std::vector<std::string> out;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    size_t end = text.find("\n\n", begin);
-    std::string piece =
-        text.substr(begin, end == std::string::npos ? end : end - begin);
-    if (piece.find_first_not_of(" \t\r\n") != std::string::npos)
-      out.push_back(piece);
-    if (end == std::string::npos)
-      break;
-    begin = end + 2;
+/// The sequences to score, as the options describe them.
+Expected<runtime::TokenSequences>
+evaluationSequences(const EvalOptions &options) {
+  if (!options.idsFile.empty())
+    return runtime::readTokenFile(options.idsFile);
+  Expected<runtime::Tokenizer> tokenizer =
+      runtime::Tokenizer::load(options.tokenizer);
+  if (!tokenizer)
+    return tokenizer.status();
+  if (tokenizer->bosId() < 0 || tokenizer->eosId() < 0)
+    return runtime::Status::error(options.tokenizer +
+                                  ": the tokenizer defines no BOS or EOS");
+  std::ifstream file(options.textFile, std::ios::binary);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  if (!file)
+    return runtime::Status::error("cannot read " + options.textFile);
+  runtime::TokenSequences sequences;
+  for (const std::string &passage : runtime::textPassages(buffer.str())) {
+    Expected<std::vector<int64_t>> encoded = tokenizer->encode(passage);
+    if (!encoded)
+      return encoded.status();
+    std::vector<int64_t> ids = {tokenizer->bosId()};
+    ids.insert(ids.end(), encoded->begin(), encoded->end());
+    ids.push_back(tokenizer->eosId());
+    sequences.push_back(std::move(ids));
   }
-  return out;
+  return sequences;
+}
+
+/// log-softmax of one row of logits.
+void logSoftmax(const float *row, int64_t vocab, std::vector<double> &out) {
+  out.resize(vocab);
+  double peak = row[0];
+  for (int64_t v = 1; v < vocab; ++v)
+    peak = std::max<double>(peak, row[v]);
+  double sum = 0;
+  for (int64_t v = 0; v < vocab; ++v)
+    sum += std::exp(row[v] - peak);
+  double shift = peak + std::log(sum);
+  for (int64_t v = 0; v < vocab; ++v)
+    out[v] = row[v] - shift;
+}
+
+int64_t argmax(const std::vector<double> &values) {
+  return std::max_element(values.begin(), values.end()) - values.begin();
 }
 
 } // namespace
@@ -50,51 +85,72 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
   std::unique_ptr<runtime::Model> model = loadModel(common, true);
   if (!model)
     return 1;
+  std::unique_ptr<runtime::Model> reference;
+  if (!options.reference.empty()) {
+    CommonOptions referenceOptions = common;
+    referenceOptions.artifact = options.reference;
+    reference = loadModel(referenceOptions, true);
+    if (!reference)
+      return 1;
+    if (reference->info().vocabSize != model->info().vocabSize)
+      return fail("the reference " + options.reference +
+                  " has a vocabulary of " +
+                  std::to_string(reference->info().vocabSize) + ", the model " +
+                  std::to_string(model->info().vocabSize));
+  }
   const runtime::ModelInfo &info = model->info();
-  Expected<runtime::Tokenizer> tokenizer =
-      runtime::Tokenizer::load(options.tokenizer);
-  if (!tokenizer)
-    return fail(tokenizer.status().message());
-  if (tokenizer->bosId() < 0 || tokenizer->eosId() < 0)
-    return fail(options.tokenizer + ": the tokenizer defines no BOS or EOS");
-  std::ifstream file(options.textFile, std::ios::binary);
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  if (!file)
-    return fail("cannot read " + options.textFile);
+  Expected<runtime::TokenSequences> sequences = evaluationSequences(options);
+  if (!sequences)
+    return fail(sequences.status().message());
 
   runtime::Session session(*model);
-  double nll = 0;
-  int64_t scored = 0, count = 0;
-  for (const std::string &passage : passages(buffer.str())) {
-    Expected<std::vector<int64_t>> encoded = tokenizer->encode(passage);
-    if (!encoded)
-      return fail(encoded.status().message());
-    std::vector<int64_t> ids = {tokenizer->bosId()};
-    ids.insert(ids.end(), encoded->begin(), encoded->end());
-    ids.push_back(tokenizer->eosId());
+  std::unique_ptr<runtime::Session> referenceSession;
+  if (reference)
+    referenceSession = std::make_unique<runtime::Session>(*reference);
+  const int64_t vocab = info.vocabSize;
+  double nll = 0, kl = 0;
+  int64_t scored = 0, count = 0, agree = 0;
+  std::vector<double> logProbs, referenceLogProbs;
+  for (std::vector<int64_t> &ids : *sequences) {
+    for (int64_t id : ids)
+      if (id >= vocab)
+        return fail("token id " + std::to_string(id) +
+                    " is outside the vocabulary of " + std::to_string(vocab));
     if (static_cast<int64_t>(ids.size()) > info.maxSeq)
       ids.resize(info.maxSeq);
+    if (ids.size() < 2)
+      continue;
     session.reset();
     Expected<runtime::Tensor> logits = session.decode(ids);
     if (!logits)
       return fail(logits.status().message());
-    int64_t vocab = info.vocabSize;
+    Expected<runtime::Tensor> referenceLogits = runtime::Tensor();
+    if (referenceSession) {
+      referenceSession->reset();
+      referenceLogits = referenceSession->decode(ids);
+      if (!referenceLogits)
+        return fail(options.reference + ": " +
+                    referenceLogits.status().message());
+    }
     for (size_t t = 0; t + 1 < ids.size(); ++t) {
-      const float *row = logits->as<float>() + t * vocab;
-      double peak = row[0];
-      for (int64_t v = 1; v < vocab; ++v)
-        peak = std::max<double>(peak, row[v]);
-      double sum = 0;
-      for (int64_t v = 0; v < vocab; ++v)
-        sum += std::exp(row[v] - peak);
-      nll += std::log(sum) + peak - row[ids[t + 1]];
+      logSoftmax(logits->as<float>() + t * vocab, vocab, logProbs);
+      nll -= logProbs[ids[t + 1]];
       ++scored;
+      if (!referenceSession)
+        continue;
+      logSoftmax(referenceLogits->as<float>() + t * vocab, vocab,
+                 referenceLogProbs);
+      double divergence = 0;
+      for (int64_t v = 0; v < vocab; ++v)
+        divergence += std::exp(referenceLogProbs[v]) *
+                      (referenceLogProbs[v] - logProbs[v]);
+      kl += divergence;
+      agree += argmax(logProbs) == argmax(referenceLogProbs);
     }
     ++count;
   }
   if (scored == 0)
-    return fail(options.textFile + " has no passage to score");
+    return fail("no sequence of two or more tokens to score");
   double perplexity = std::exp(nll / scored);
   if (common.json) {
     nlohmann::json out;
@@ -102,6 +158,11 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
     out["tokens_scored"] = scored;
     out["mean_nll"] = nll / scored;
     out["perplexity"] = perplexity;
+    if (reference) {
+      out["reference"] = options.reference;
+      out["mean_kl"] = kl / scored;
+      out["top1_agreement"] = double(agree) / scored;
+    }
     out["peak_rss_bytes"] = peakRssBytes();
     std::cout << out.dump() << "\n";
     return 0;
@@ -110,6 +171,11 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
               "%.5f)\n",
               perplexity, static_cast<long long>(scored),
               static_cast<long long>(count), nll / scored);
+  if (reference)
+    std::printf("against %s: mean KL %.6f, top-1 agreement %.2f %% (%lld of "
+                "%lld)\n",
+                options.reference.c_str(), kl / scored, 100.0 * agree / scored,
+                static_cast<long long>(agree), static_cast<long long>(scored));
   return 0;
 }
 

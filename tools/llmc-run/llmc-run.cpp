@@ -4,7 +4,8 @@
 //          --tokenizer tok.model [--max-tokens N] [--temperature T]
 //          [--top-k K] [--top-p P] [--seed S] [--stop-ids ...]
 //          [--ignore-eos] [--json] [--threads N]
-// llmc-run model.llmc eval --text FILE --tokenizer tok.model [--json]
+// llmc-run model.llmc eval --text FILE --tokenizer tok.model | --ids FILE
+//                            [--ref fp32.llmc] [--json]
 // llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
 // llmc-run model.llmc run [--entry main] --input a.npy ... [--output-dir D]
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
@@ -102,14 +103,27 @@ int main(int argc, char **argv) {
 
   EvalOptions evalOptions;
   CLI::App *evalCommand = app.add_subcommand(
-      "eval", "Perplexity of a text: each passage (separated by a blank "
-              "line) as BOS + tokens + EOS");
-  evalCommand->add_option("--text", evalOptions.textFile, "The text file")
-      ->required()
-      ->check(CLI::ExistingFile);
+      "eval", "Perplexity of a text (each passage, separated by a blank "
+              "line, as BOS + tokens + EOS) or of token-id sequences, and "
+              "with --ref the KL divergence from and top-1 agreement with "
+              "another artifact");
+  CLI::Option *textOption =
+      evalCommand->add_option("--text", evalOptions.textFile, "The text file")
+          ->check(CLI::ExistingFile);
   evalCommand
       ->add_option("--tokenizer", evalOptions.tokenizer, "SentencePiece model")
-      ->required()
+      ->check(CLI::ExistingFile)
+      ->needs(textOption);
+  textOption->needs("--tokenizer");
+  evalCommand
+      ->add_option("--ids", evalOptions.idsFile,
+                   "Token-id sequences, one per line")
+      ->check(CLI::ExistingFile)
+      ->excludes(textOption);
+  evalCommand
+      ->add_option("--ref", evalOptions.reference,
+                   "Reference artifact (e.g. the fp32 model) for KL "
+                   "divergence and top-1 agreement")
       ->check(CLI::ExistingFile);
 
   LogitsOptions logitsOptions;
@@ -194,5 +208,9 @@ int main(int argc, char **argv) {
     return runEntry(common, runOptions);
   if (*benchCommand)
     return bench(common, benchOptions);
+  if (evalOptions.textFile.empty() && evalOptions.idsFile.empty()) {
+    std::cerr << "llmc-run eval: give --text with --tokenizer, or --ids\n";
+    return 2;
+  }
   return evaluate(common, evalOptions);
 }

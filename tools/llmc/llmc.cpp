@@ -2,10 +2,12 @@
 //
 // llmc compile model.onnx -o model.llmc [--max-seq N] [--max-batch B]
 //              [--bos ID] [--eos ID,...] [--print-plan FILE]
-// Runs import, clean-up and raising, the KV-cache pass, lowering to plan and
-// memory planning, then writes the artifact (through a temporary file: a
-// failed or killed compile leaves no output). One progress line per stage
-// on stderr, and a summary at the end.
+//              [--quant int8|fp8|rtn-int4 [--group-size G] [--zero-point]
+//               [--skip lm_head,...]]
+// Runs import, clean-up and raising, the KV-cache pass, quantization,
+// lowering to plan and memory planning, then writes the artifact (through a
+// temporary file: a failed or killed compile leaves no output). One progress
+// line per stage on stderr, and a summary at the end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,7 +74,90 @@ static llvm::cl::opt<std::string>
               llvm::cl::value_desc("file"), llvm::cl::sub(compileCommand),
               llvm::cl::cat(compileOptions));
 
+enum class QuantMethod { none, int8, fp8, rtnInt4 };
+
+static llvm::cl::opt<QuantMethod> quantMethod(
+    "quant", llvm::cl::desc("Quantize the weights of linear layers"),
+    llvm::cl::values(
+        clEnumValN(QuantMethod::int8, "int8",
+                   "int8 weights, one scale per output channel"),
+        clEnumValN(QuantMethod::fp8, "fp8",
+                   "fp8 E4M3 weights, one scale per output channel"),
+        clEnumValN(QuantMethod::rtnInt4, "rtn-int4",
+                   "4-bit weights in groups, rounded to nearest")),
+    llvm::cl::init(QuantMethod::none), llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
+static llvm::cl::opt<int64_t>
+    groupSize("group-size",
+              llvm::cl::desc("Inputs sharing a 4-bit scale (32, 64, 128, ...; "
+                             "default 128)"),
+              llvm::cl::init(128), llvm::cl::sub(compileCommand),
+              llvm::cl::cat(compileOptions));
+static llvm::cl::opt<bool> zeroPoint(
+    "zero-point",
+    llvm::cl::desc("4-bit groups with zero points (asymmetric; default on, "
+                   "--zero-point=false for symmetric)"),
+    llvm::cl::init(true), llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
+static llvm::cl::list<std::string> skipLayers(
+    "skip",
+    llvm::cl::desc("Layers to leave unquantized: lm_head, or any part of a "
+                   "layer's ONNX node name (comma-separated)"),
+    llvm::cl::CommaSeparated, llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
+
 namespace {
+
+/// The quantization pass --quant asks for, or null; "" for its name when
+/// none. Errors in the options are printed and yield failure.
+FailureOr<std::unique_ptr<Pass>> quantizationPass(std::string &name) {
+  llvm::SmallVector<std::string> skip(skipLayers.begin(), skipLayers.end());
+  bool fourBit = quantMethod == QuantMethod::rtnInt4;
+  if (!fourBit &&
+      (groupSize.getNumOccurrences() || zeroPoint.getNumOccurrences())) {
+    llvm::errs() << "llmc compile: --group-size and --zero-point apply to "
+                    "4-bit methods (--quant rtn-int4); int8 and fp8 scale "
+                    "each output channel\n";
+    return failure();
+  }
+  if (quantMethod == QuantMethod::none && !skip.empty()) {
+    llvm::errs() << "llmc compile: --skip needs --quant\n";
+    return failure();
+  }
+  if (fourBit && (groupSize < 32 || groupSize % 32 != 0)) {
+    llvm::errs() << "llmc compile: --group-size " << groupSize
+                 << " is not supported: use a multiple of 32 (32, 64, 128, "
+                    "...)\n";
+    return failure();
+  }
+  switch (quantMethod) {
+  case QuantMethod::none:
+    return std::unique_ptr<Pass>();
+  case QuantMethod::int8: {
+    name = "int8 (per channel)";
+    llmc::QuantizeInt8Options options;
+    options.skip = skip;
+    return llmc::createQuantizeInt8(options);
+  }
+  case QuantMethod::fp8: {
+    name = "fp8 E4M3 (per channel)";
+    llmc::QuantizeFp8Options options;
+    options.skip = skip;
+    return llmc::createQuantizeFp8(options);
+  }
+  case QuantMethod::rtnInt4: {
+    name = llvm::formatv("rtn-int4 (group {0}, {1})", groupSize.getValue(),
+                         zeroPoint ? "zero points" : "symmetric")
+               .str();
+    llmc::QuantizeRtnOptions options;
+    options.groupSize = groupSize;
+    options.zeroPoint = zeroPoint;
+    options.skip = skip;
+    return llmc::createQuantizeRtn(options);
+  }
+  }
+  return failure();
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -100,7 +185,8 @@ private:
 
 class Stages {
 public:
-  LogicalResult run(StringRef name, llvm::function_ref<LogicalResult()> stage) {
+  LogicalResult run(const std::string &name,
+                    llvm::function_ref<LogicalResult()> stage) {
     Clock::time_point start = Clock::now();
     if (failed(stage()))
       return failure();
@@ -122,6 +208,10 @@ int compile() {
                     "--max-seq positive\n";
     return 2;
   }
+  std::string quantName;
+  FailureOr<std::unique_ptr<Pass>> quantize = quantizationPass(quantName);
+  if (failed(quantize))
+    return 2;
   DialectRegistry registry;
   llmc::registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -189,6 +279,16 @@ int compile() {
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
+      failed(stages.run(quantName.empty() ? "quantize: none"
+                                          : "quantize " + quantName,
+                        [&]() -> LogicalResult {
+                          if (!*quantize)
+                            return success();
+                          return runPasses([&](PassManager &pm) {
+                            pm.addPass(std::move(*quantize));
+                            pm.addPass(llmc::createCleanup());
+                          });
+                        })) ||
       failed(stages.run("lower to plan, fuse",
                         [&] {
                           return runPasses([&](PassManager &pm) {
@@ -231,6 +331,8 @@ int compile() {
   os << "  parameters        " << summary.parameters << " in "
      << summary.weightTensors << " weight tensors, "
      << bytes(summary.weightBytes) << "\n";
+  if (!quantName.empty())
+    os << "  quantized         " << quantName << "\n";
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
   os << "\n  plan              " << summary.steps << " kernel calls in "

@@ -1,0 +1,367 @@
+//===- QuantLinear.cpp - int8/uint4/fp8 GEMV and GEMM on the CPU ----------===//
+
+#include "kernels/cpu/QuantLinear.h"
+
+#include "kernels/cpu/Linear.h"
+#include "runtime/format/Float16.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace llmc::kernels {
+
+float QuantWeight::scale(int64_t row, int64_t g) const {
+  int64_t at = row * groups() + g;
+  if (halfScales)
+    return format::halfToFloat(static_cast<const uint16_t *>(scales)[at]);
+  return static_cast<const float *>(scales)[at];
+}
+
+int32_t QuantWeight::zero(int64_t row, int64_t g) const {
+  if (!zeros)
+    return 0;
+  int64_t at = row * groups() + g;
+  return codes == QuantCodes::int8 ? static_cast<int8_t>(zeros[at]) : zeros[at];
+}
+
+namespace {
+
+/// Code l of a row as an integer (int8, uint4) or a real (fp8).
+float codeValue(const QuantWeight &w, const uint8_t *row, int64_t l) {
+  switch (w.codes) {
+  case QuantCodes::int8:
+    return static_cast<int8_t>(row[l]);
+  case QuantCodes::uint4:
+    return format::getUint4(row, l);
+  case QuantCodes::fp8e4m3:
+    return format::fp8ToFloat(row[l], true);
+  case QuantCodes::fp8e5m2:
+    return format::fp8ToFloat(row[l], false);
+  }
+  return 0;
+}
+
+/// Thread-local scratch, grown on demand.
+float *scratch(size_t size) {
+  static thread_local std::vector<float> buffer;
+  if (buffer.size() < size)
+    buffer.resize(size);
+  return buffer.data();
+}
+
+/// The definition, one weight row at a time: dequantize, then dot.
+void quantLinearScalar(const float *x, const QuantWeight &w, int64_t begin,
+                       int64_t end, const float *bias, float *y, int64_t m,
+                       int64_t ldy) {
+  float *row = scratch(w.k);
+  for (int64_t r = begin; r < end; ++r) {
+    dequantizeRows(w, r, r + 1, row);
+    for (int64_t i = 0; i < m; ++i) {
+      float sum = 0.0f;
+      for (int64_t l = 0; l < w.k; ++l)
+        sum += x[i * w.k + l] * row[l];
+      y[i * ldy + (r - begin)] = sum + (bias ? bias[r] : 0.0f);
+    }
+  }
+}
+
+/// Prefill: blocks of weight rows dequantized to f32 (about 256 KiB, so the
+/// block stays in L2 while the GEMM packs it) and handed to the fp32 GEMM.
+void quantGemm(CpuIsa isa, const float *x, const QuantWeight &w, int64_t begin,
+               int64_t end, const float *bias, float *y, int64_t m,
+               int64_t ldy) {
+  int64_t block = std::clamp<int64_t>((1 << 16) / w.k / 16 * 16, 16, 256);
+  float *rows = scratch(block * w.k);
+  for (int64_t r = begin; r < end; r += block) {
+    int64_t count = std::min(block, end - r);
+    dequantizeRows(w, r, r + count, rows);
+    linearWith(isa, x, rows, bias ? bias + r : nullptr, y + (r - begin), m,
+               count, w.k, ldy);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// AVX-512
+//===----------------------------------------------------------------------===//
+
+/// 16 codes from `codes` widened to f32 lanes (int8 and fp8; the zero
+/// point subtracted from int8). fp8 E4M3 comes out as value * 2^-8: its
+/// bits placed in an f16 (sign, then exponent and mantissa shifted by 7)
+/// read as the same number scaled by 2^(7-15) subnormals included; the
+/// caller's scale carries the 2^8.
+template <QuantCodes Codes>
+__attribute__((target("avx512f,avx2"))) __m512
+widen16Avx512(const uint8_t *codes, __m512i zero) {
+  __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes));
+  if constexpr (Codes == QuantCodes::int8) {
+    return _mm512_cvtepi32_ps(
+        _mm512_sub_epi32(_mm512_cvtepi8_epi32(bytes), zero));
+  } else {
+    __m256i wide = _mm256_cvtepu8_epi16(bytes);
+    __m256i half;
+    if constexpr (Codes == QuantCodes::fp8e4m3)
+      half = _mm256_or_si256(
+          _mm256_slli_epi16(_mm256_and_si256(wide, _mm256_set1_epi16(0x80)), 8),
+          _mm256_slli_epi16(_mm256_and_si256(wide, _mm256_set1_epi16(0x7f)),
+                            7));
+    else
+      half = _mm256_slli_epi16(wide, 8);
+    return _mm512_cvtph_ps(half);
+  }
+}
+
+/// Decode for up to 4 input rows: each weight row's codes stream once, and
+/// each group's products sum in `Rows` accumulators scaled once per group.
+template <QuantCodes Codes, int Rows>
+__attribute__((target("avx512f,avx2"))) void
+gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
+           const float *bias, float *y, int64_t ldy) {
+  const int64_t k = w.k, group = w.group, groups = w.groups();
+  const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t *row = w.data + r * w.rowBytes();
+    __m512 total[Rows];
+    float tail[Rows];
+    for (int i = 0; i < Rows; ++i) {
+      total[i] = _mm512_setzero_ps();
+      tail[i] = 0.0f;
+    }
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t first = g * group, last = first + group;
+      const int32_t zero = w.zero(r, g);
+      const __m512i zeroVector = _mm512_set1_epi32(zero);
+      __m512 acc[Rows];
+      for (int i = 0; i < Rows; ++i)
+        acc[i] = _mm512_setzero_ps();
+      int64_t l = first;
+      if constexpr (Codes == QuantCodes::uint4) {
+        const __m512i low = _mm512_set1_epi32(0x0f);
+        for (; l < last; l += 32) {
+          __m512i bytes = _mm512_cvtepu8_epi32(
+              _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + l / 2)));
+          __m512 lo = _mm512_cvtepi32_ps(
+              _mm512_sub_epi32(_mm512_and_si512(bytes, low), zeroVector));
+          __m512 hi = _mm512_cvtepi32_ps(
+              _mm512_sub_epi32(_mm512_srli_epi32(bytes, 4), zeroVector));
+          for (int i = 0; i < Rows; ++i) {
+            acc[i] =
+                _mm512_fmadd_ps(lo, _mm512_loadu_ps(x + i * k + l), acc[i]);
+            acc[i] = _mm512_fmadd_ps(hi, _mm512_loadu_ps(x + i * k + l + 16),
+                                     acc[i]);
+          }
+        }
+      } else {
+        for (; l + 16 <= last; l += 16) {
+          __m512 values = widen16Avx512<Codes>(row + l, zeroVector);
+          for (int i = 0; i < Rows; ++i)
+            acc[i] =
+                _mm512_fmadd_ps(values, _mm512_loadu_ps(x + i * k + l), acc[i]);
+        }
+      }
+      const float scale = w.scale(r, g) * unit;
+      const __m512 scaleVector = _mm512_set1_ps(scale);
+      for (int i = 0; i < Rows; ++i)
+        total[i] = _mm512_fmadd_ps(acc[i], scaleVector, total[i]);
+      // An 8-bit group's last (group % 16) weights, one at a time.
+      for (; l < last; ++l) {
+        float value = (codeValue(w, row, l) - zero) * w.scale(r, g);
+        for (int i = 0; i < Rows; ++i)
+          tail[i] += value * x[i * k + l];
+      }
+    }
+    for (int i = 0; i < Rows; ++i)
+      y[i * ldy + (r - begin)] =
+          _mm512_reduce_add_ps(total[i]) + tail[i] + (bias ? bias[r] : 0.0f);
+  }
+}
+
+template <QuantCodes Codes>
+void quantLinearAvx512(const float *x, const QuantWeight &w, int64_t begin,
+                       int64_t end, const float *bias, float *y, int64_t m,
+                       int64_t ldy) {
+  switch (m) {
+  case 1:
+    return gemvAvx512<Codes, 1>(x, w, begin, end, bias, y, ldy);
+  case 2:
+    return gemvAvx512<Codes, 2>(x, w, begin, end, bias, y, ldy);
+  case 3:
+    return gemvAvx512<Codes, 3>(x, w, begin, end, bias, y, ldy);
+  default:
+    return gemvAvx512<Codes, 4>(x, w, begin, end, bias, y, ldy);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// AVX2
+//===----------------------------------------------------------------------===//
+
+/// 8 codes widened to f32 lanes, as widen16Avx512 does.
+template <QuantCodes Codes>
+__attribute__((target("avx2,fma,f16c"))) __m256 widen8Avx2(const uint8_t *codes,
+                                                           __m256i zero) {
+  __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(codes));
+  if constexpr (Codes == QuantCodes::int8) {
+    return _mm256_cvtepi32_ps(
+        _mm256_sub_epi32(_mm256_cvtepi8_epi32(bytes), zero));
+  } else {
+    __m128i wide = _mm_cvtepu8_epi16(bytes);
+    __m128i half;
+    if constexpr (Codes == QuantCodes::fp8e4m3)
+      half = _mm_or_si128(
+          _mm_slli_epi16(_mm_and_si128(wide, _mm_set1_epi16(0x80)), 8),
+          _mm_slli_epi16(_mm_and_si128(wide, _mm_set1_epi16(0x7f)), 7));
+    else
+      half = _mm_slli_epi16(wide, 8);
+    return _mm256_cvtph_ps(half);
+  }
+}
+
+__attribute__((target("avx2,fma"))) float sumAvx2(__m256 v) {
+  __m128 sum =
+      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_shuffle_ps(sum, sum, 1));
+  return _mm_cvtss_f32(sum);
+}
+
+template <QuantCodes Codes, int Rows>
+__attribute__((target("avx2,fma,f16c"))) void
+gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
+         const float *bias, float *y, int64_t ldy) {
+  const int64_t k = w.k, group = w.group, groups = w.groups();
+  const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t *row = w.data + r * w.rowBytes();
+    __m256 total[Rows];
+    float tail[Rows];
+    for (int i = 0; i < Rows; ++i) {
+      total[i] = _mm256_setzero_ps();
+      tail[i] = 0.0f;
+    }
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t first = g * group, last = first + group;
+      const int32_t zero = w.zero(r, g);
+      const __m256i zeroVector = _mm256_set1_epi32(zero);
+      __m256 acc[Rows];
+      for (int i = 0; i < Rows; ++i)
+        acc[i] = _mm256_setzero_ps();
+      int64_t l = first;
+      if constexpr (Codes == QuantCodes::uint4) {
+        const __m256i low = _mm256_set1_epi32(0x0f);
+        for (; l < last; l += 32) {
+          __m128i bytes =
+              _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + l / 2));
+          __m256i first8 = _mm256_cvtepu8_epi32(bytes);
+          __m256i second8 = _mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8));
+          __m256 parts[4] = {
+              _mm256_cvtepi32_ps(
+                  _mm256_sub_epi32(_mm256_and_si256(first8, low), zeroVector)),
+              _mm256_cvtepi32_ps(
+                  _mm256_sub_epi32(_mm256_and_si256(second8, low), zeroVector)),
+              _mm256_cvtepi32_ps(
+                  _mm256_sub_epi32(_mm256_srli_epi32(first8, 4), zeroVector)),
+              _mm256_cvtepi32_ps(
+                  _mm256_sub_epi32(_mm256_srli_epi32(second8, 4), zeroVector))};
+          for (int i = 0; i < Rows; ++i)
+            for (int p = 0; p < 4; ++p)
+              acc[i] = _mm256_fmadd_ps(
+                  parts[p], _mm256_loadu_ps(x + i * k + l + 8 * p), acc[i]);
+        }
+      } else {
+        for (; l + 8 <= last; l += 8) {
+          __m256 values = widen8Avx2<Codes>(row + l, zeroVector);
+          for (int i = 0; i < Rows; ++i)
+            acc[i] =
+                _mm256_fmadd_ps(values, _mm256_loadu_ps(x + i * k + l), acc[i]);
+        }
+      }
+      const __m256 scaleVector = _mm256_set1_ps(w.scale(r, g) * unit);
+      for (int i = 0; i < Rows; ++i)
+        total[i] = _mm256_fmadd_ps(acc[i], scaleVector, total[i]);
+      for (; l < last; ++l) {
+        float value = (codeValue(w, row, l) - zero) * w.scale(r, g);
+        for (int i = 0; i < Rows; ++i)
+          tail[i] += value * x[i * k + l];
+      }
+    }
+    for (int i = 0; i < Rows; ++i)
+      y[i * ldy + (r - begin)] =
+          sumAvx2(total[i]) + tail[i] + (bias ? bias[r] : 0.0f);
+  }
+}
+
+template <QuantCodes Codes>
+void quantLinearAvx2(const float *x, const QuantWeight &w, int64_t begin,
+                     int64_t end, const float *bias, float *y, int64_t m,
+                     int64_t ldy) {
+  switch (m) {
+  case 1:
+    return gemvAvx2<Codes, 1>(x, w, begin, end, bias, y, ldy);
+  case 2:
+    return gemvAvx2<Codes, 2>(x, w, begin, end, bias, y, ldy);
+  case 3:
+    return gemvAvx2<Codes, 3>(x, w, begin, end, bias, y, ldy);
+  default:
+    return gemvAvx2<Codes, 4>(x, w, begin, end, bias, y, ldy);
+  }
+}
+
+using GemvFn = void (*)(const float *, const QuantWeight &, int64_t, int64_t,
+                        const float *, float *, int64_t, int64_t);
+
+GemvFn gemvFor(CpuIsa isa, QuantCodes codes) {
+  switch (codes) {
+  case QuantCodes::int8:
+    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::int8>
+                                 : quantLinearAvx2<QuantCodes::int8>;
+  case QuantCodes::uint4:
+    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::uint4>
+                                 : quantLinearAvx2<QuantCodes::uint4>;
+  case QuantCodes::fp8e4m3:
+    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::fp8e4m3>
+                                 : quantLinearAvx2<QuantCodes::fp8e4m3>;
+  case QuantCodes::fp8e5m2:
+    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::fp8e5m2>
+                                 : quantLinearAvx2<QuantCodes::fp8e5m2>;
+  }
+  return quantLinearScalar;
+}
+
+} // namespace
+
+void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
+                    float *out) {
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t *row = w.data + r * w.rowBytes();
+    float *to = out + (r - begin) * w.k;
+    for (int64_t g = 0; g < w.groups(); ++g) {
+      float scale = w.scale(r, g);
+      int32_t zero = w.zero(r, g);
+      for (int64_t l = g * w.group, last = l + w.group; l < last; ++l)
+        to[l] = (codeValue(w, row, l) - zero) * scale;
+    }
+  }
+}
+
+void quantLinearWith(CpuIsa isa, const float *x, const QuantWeight &w,
+                     int64_t begin, int64_t end, const float *bias, float *y,
+                     int64_t m, int64_t ldy) {
+  if (isa == CpuIsa::avx2 && !hostCpuFeatures().f16c)
+    isa = CpuIsa::scalar;
+  if (m > 4)
+    return quantGemm(isa, x, w, begin, end, bias, y, m, ldy);
+  if (isa == CpuIsa::scalar)
+    return quantLinearScalar(x, w, begin, end, bias, y, m, ldy);
+  gemvFor(isa, w.codes)(x, w, begin, end, bias, y, m, ldy);
+}
+
+void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
+                 int64_t end, const float *bias, float *y, int64_t m,
+                 int64_t ldy) {
+  static const CpuIsa isa = selectedCpuIsa();
+  quantLinearWith(isa, x, w, begin, end, bias, y, m, ldy);
+}
+
+} // namespace llmc::kernels

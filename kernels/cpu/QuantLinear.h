@@ -1,0 +1,59 @@
+//===- QuantLinear.h - y = x W^T + b with W quantized, on the CPU ---------===//
+//
+// W is an int8, uint4 or fp8 [n, k] weight in runtime/format/QuantLayout.h's
+// layout. Up to 4 rows of x (decode) stream the codes once and dequantize
+// them in registers: codes widen to 32-bit lanes, the zero point is
+// subtracted as an integer, the products with x sum per group, and each
+// group's sum is scaled once. More rows (prefill) dequantize a block of
+// weight rows to f32 and run the fp32 GEMM over it. AVX-512 and AVX2 paths,
+// chosen at run time, and a portable one that is also the tests' reference.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_KERNELS_CPU_QUANTLINEAR_H
+#define LLMC_KERNELS_CPU_QUANTLINEAR_H
+
+#include "kernels/cpu/CpuFeatures.h"
+#include "runtime/format/QuantLayout.h"
+
+#include <cstdint>
+
+namespace llmc::kernels {
+
+using format::QuantCodes;
+
+/// A quantized weight as the kernels read it (pointers into its section).
+struct QuantWeight {
+  QuantCodes codes = QuantCodes::int8;
+  int64_t n = 0, k = 0, group = 0;
+  const uint8_t *data = nullptr;
+  /// [n, k / group], f16 when halfScales.
+  const void *scales = nullptr;
+  bool halfScales = false;
+  /// [n, k / group]: uint8 (uint4) or int8 (int8); null when none.
+  const uint8_t *zeros = nullptr;
+
+  int64_t groups() const { return k / group; }
+  int64_t rowBytes() const { return format::quantRowBytes(codes, k); }
+  float scale(int64_t row, int64_t g) const;
+  int32_t zero(int64_t row, int64_t g) const;
+};
+
+/// y[m, r - begin] = x[m, k] . dequant(W)[r, :] (+ bias[r]) for the weight
+/// rows r in [begin, end); y's rows are `ldy` apart.
+void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
+                 int64_t end, const float *bias, float *y, int64_t m,
+                 int64_t ldy);
+
+/// The same with a chosen instruction set (the CPU must have it).
+void quantLinearWith(CpuIsa isa, const float *x, const QuantWeight &w,
+                     int64_t begin, int64_t end, const float *bias, float *y,
+                     int64_t m, int64_t ldy);
+
+/// Weight rows [begin, end) as f32, row after row.
+void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
+                    float *out);
+
+} // namespace llmc::kernels
+
+#endif // LLMC_KERNELS_CPU_QUANTLINEAR_H

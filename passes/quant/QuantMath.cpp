@@ -1,0 +1,125 @@
+//===- QuantMath.cpp - rounding real weights to codes ---------------------===//
+
+#include "passes/quant/QuantMath.h"
+
+#include "runtime/format/Float16.h"
+#include "runtime/format/QuantLayout.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace llmc::quant {
+
+float roundToHalf(float value) {
+  return format::halfToFloat(format::floatToHalf(value));
+}
+
+GroupParams int4Params(float low, float high, bool zeroPoint) {
+  GroupParams params;
+  if (zeroPoint) {
+    low = std::min(low, 0.0f);
+    high = std::max(high, 0.0f);
+    float scale = roundToHalf((high - low) / kInt4Max);
+    if (!(scale > 0.0f))
+      return {1.0f, 0};
+    params.scale = scale;
+    params.zero = std::clamp<int32_t>(
+        static_cast<int32_t>(std::nearbyint(-low / scale)), 0, kInt4Max);
+    return params;
+  }
+  float magnitude = std::max(std::fabs(low), std::fabs(high));
+  float scale = roundToHalf(magnitude / 7.5f);
+  params.scale = scale > 0.0f ? scale : 1.0f;
+  params.zero = 8;
+  return params;
+}
+
+int32_t quantizeCode(float w, const GroupParams &params, int32_t maxCode) {
+  int32_t code =
+      static_cast<int32_t>(std::nearbyint(w / params.scale)) + params.zero;
+  return std::clamp<int32_t>(code, 0, maxCode);
+}
+
+Int4Matrix quantizeInt4Rtn(const float *w, int64_t n, int64_t k, int64_t group,
+                           bool zeroPoint) {
+  Int4Matrix out;
+  out.codes.resize(n * k);
+  int64_t groups = k / group;
+  out.scales.resize(n * groups);
+  out.zeros.resize(n * groups);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t g = 0; g < groups; ++g) {
+      const float *values = w + r * k + g * group;
+      auto [low, high] = std::minmax_element(values, values + group);
+      GroupParams params = int4Params(*low, *high, zeroPoint);
+      out.scales[r * groups + g] = params.scale;
+      out.zeros[r * groups + g] = params.zero;
+      for (int64_t l = 0; l < group; ++l)
+        out.codes[r * k + g * group + l] =
+            static_cast<uint8_t>(quantizeCode(values[l], params, kInt4Max));
+    }
+  return out;
+}
+
+void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
+                      std::vector<int8_t> &codes, std::vector<float> &scales) {
+  codes.resize(n * k);
+  scales.resize(n);
+  for (int64_t r = 0; r < n; ++r) {
+    float magnitude = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      magnitude = std::max(magnitude, std::fabs(w[r * k + l]));
+    float scale = magnitude > 0.0f ? magnitude / 127.0f : 1.0f;
+    scales[r] = scale;
+    for (int64_t l = 0; l < k; ++l)
+      codes[r * k + l] = static_cast<int8_t>(
+          std::clamp(std::nearbyint(w[r * k + l] / scale), -127.0f, 127.0f));
+  }
+}
+
+namespace {
+/// The 127 finite non-negative E4M3FN values, ascending (code = index).
+const std::array<float, 127> &e4m3Values() {
+  static const std::array<float, 127> values = [] {
+    std::array<float, 127> v{};
+    for (int code = 0; code < 127; ++code)
+      v[code] = format::fp8ToFloat(static_cast<uint8_t>(code), true);
+    return v;
+  }();
+  return values;
+}
+} // namespace
+
+uint8_t floatToE4m3(float value) {
+  const std::array<float, 127> &values = e4m3Values();
+  float magnitude = std::min(std::fabs(value), values.back());
+  // The first value not below the magnitude, and the one before it.
+  int above = static_cast<int>(
+      std::lower_bound(values.begin(), values.end(), magnitude) -
+      values.begin());
+  int code = above;
+  if (above > 0) {
+    float up = values[above] - magnitude, down = magnitude - values[above - 1];
+    if (down < up || (down == up && (above - 1) % 2 == 0))
+      code = above - 1;
+  }
+  return static_cast<uint8_t>(code | (std::signbit(value) ? 0x80 : 0));
+}
+
+void quantizeFp8Rows(const float *w, int64_t n, int64_t k,
+                     std::vector<uint8_t> &codes, std::vector<float> &scales) {
+  codes.resize(n * k);
+  scales.resize(n);
+  for (int64_t r = 0; r < n; ++r) {
+    float magnitude = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      magnitude = std::max(magnitude, std::fabs(w[r * k + l]));
+    float scale = magnitude > 0.0f ? magnitude / 448.0f : 1.0f;
+    scales[r] = scale;
+    for (int64_t l = 0; l < k; ++l)
+      codes[r * k + l] = floatToE4m3(w[r * k + l] / scale);
+  }
+}
+
+} // namespace llmc::quant

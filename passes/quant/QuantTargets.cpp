@@ -1,0 +1,262 @@
+//===- QuantTargets.cpp - the weights a quantization pass rewrites --------===//
+
+#include "passes/quant/QuantTargets.h"
+
+#include "dialects/llmc/IR/ConstantData.h"
+#include "runtime/format/Float16.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace llmc::quant {
+namespace {
+
+std::string locationName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (std::string name = locationName(part); !name.empty())
+        return name;
+  return "";
+}
+
+/// `op`'s name for skip lists and errors.
+std::string opName(Operation *op) {
+  std::string name = locationName(op->getLoc());
+  return name.empty() ? op->getName().getStringRef().str() : name;
+}
+
+/// A blob of `bytes` named after `source`, as the elements of `type`.
+DenseResourceElementsAttr makeBlob(ShapedType type, const std::string &name,
+                                   ArrayRef<char> bytes) {
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint64_t));
+  return DenseResourceElementsAttr::get(type, name, std::move(blob));
+}
+
+/// The attributes of a qconstant holding `weight`.
+struct QAttrs {
+  ElementsAttr data, scales, zeros;
+};
+
+QAttrs makeAttrs(const QuantizedWeight &weight, const std::string &source) {
+  QWeightType type = weight.type;
+  std::string base = source + ".q";
+  QAttrs attrs;
+  attrs.data = makeBlob(type.getDataTensorType(), base + ".codes",
+                        {reinterpret_cast<const char *>(weight.codes.data()),
+                         weight.codes.size()});
+  std::vector<char> scales;
+  if (type.getScaleType().isF16()) {
+    for (float scale : weight.scales) {
+      uint16_t half = format::floatToHalf(scale);
+      scales.insert(scales.end(), reinterpret_cast<char *>(&half),
+                    reinterpret_cast<char *>(&half) + 2);
+    }
+  } else {
+    scales.assign(reinterpret_cast<const char *>(weight.scales.data()),
+                  reinterpret_cast<const char *>(weight.scales.data() +
+                                                 weight.scales.size()));
+  }
+  attrs.scales = makeBlob(type.getScalesTensorType(), base + ".scales", scales);
+  if (type.hasZeroPoints()) {
+    std::vector<char> zeros;
+    for (int32_t zero : weight.zeros)
+      zeros.push_back(static_cast<char>(zero));
+    attrs.zeros = makeBlob(type.getZerosTensorType(), base + ".zeros", zeros);
+  }
+  return attrs;
+}
+
+} // namespace
+
+InFlightDiagnostic emitWeightError(const WeightUse &use, StringRef pass) {
+  return use.op->emitError() << pass << ": layer '" << use.name << "': ";
+}
+
+std::vector<WeightUse> collectWeightUses(ModuleOp module,
+                                         ArrayRef<std::string> skip) {
+  std::vector<WeightUse> uses;
+  auto add = [&](Operation *op, Value weight, std::string name) {
+    for (const std::string &entry : skip)
+      if (!entry.empty() && name.find(entry) != std::string::npos)
+        return;
+    for (OpOperand &operand : op->getOpOperands())
+      if (operand.get() == weight) {
+        uses.push_back({op, operand.getOperandNumber(), std::move(name)});
+        return;
+      }
+  };
+  module.walk([&](Operation *op) {
+    if (auto linear = dyn_cast<LinearOp>(op)) {
+      add(op, linear.getWeight(), opName(op));
+    } else if (auto head = dyn_cast<LmHeadOp>(op)) {
+      add(op, head.getWeight(), "lm_head");
+    } else if (auto gated = dyn_cast<GatedMlpOp>(op)) {
+      add(op, gated.getGate(), opName(op) + " gate");
+      add(op, gated.getUp(), opName(op) + " up");
+      add(op, gated.getDown(), opName(op) + " down");
+    } else if (auto mlp = dyn_cast<MlpOp>(op)) {
+      add(op, mlp.getUp(), opName(op) + " up");
+      add(op, mlp.getDown(), opName(op) + " down");
+    }
+  });
+  return uses;
+}
+
+/// The constant behind a weight operand and whether it is read transposed.
+static FailureOr<std::pair<ConstantOp, bool>> weightSource(const WeightUse &use,
+                                                           StringRef pass) {
+  Value weight = use.op->getOperand(use.operand);
+  if (isa<QWeightType>(weight.getType()))
+    return emitWeightError(use, pass)
+           << "is already quantized (" << weight.getType() << ")";
+  if (auto constant = weight.getDefiningOp<ConstantOp>())
+    return std::make_pair(constant, false);
+  if (auto transpose = weight.getDefiningOp<TransposeOp>())
+    if (auto constant = transpose.getInput().getDefiningOp<ConstantOp>())
+      if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0})
+        return std::make_pair(constant, true);
+  return emitWeightError(use, pass)
+         << "the weight is not a constant, so it cannot be quantized";
+}
+
+FailureOr<WeightMatrix> readWeight(const WeightUse &use, StringRef pass) {
+  FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
+  if (failed(source))
+    return failure();
+  auto [constant, transposed] = *source;
+  auto type = cast<RankedTensorType>(constant.getType());
+  if (!type.getElementType().isF32() || type.getRank() != 2)
+    return emitWeightError(use, pass)
+           << "only 2-D f32 weights are quantized (run llmc-compute-in-f32 "
+              "first), got "
+           << type;
+  std::vector<float> splat;
+  const float *data = nullptr;
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
+      dense && dense.isSplat()) {
+    splat.assign(type.getNumElements(), dense.getSplatValue<float>());
+    data = splat.data();
+  } else if (std::optional<ArrayRef<char>> raw =
+                 getRawConstantData(constant.getValue());
+             raw &&
+             static_cast<int64_t>(raw->size()) ==
+                 type.getNumElements() * static_cast<int64_t>(sizeof(float))) {
+    data = reinterpret_cast<const float *>(raw->data());
+  } else {
+    return emitWeightError(use, pass) << "the weight's data is not available";
+  }
+  WeightMatrix matrix;
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  matrix.n = transposed ? cols : rows;
+  matrix.k = transposed ? rows : cols;
+  matrix.values.resize(rows * cols);
+  if (transposed) {
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        matrix.values[j * rows + i] = data[i * cols + j];
+  } else {
+    matrix.values.assign(data, data + rows * cols);
+  }
+  matrix.source = "weight";
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    matrix.source = resource.getRawHandle().getKey().str();
+  return matrix;
+}
+
+LogicalResult
+rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
+               const std::function<FailureOr<QuantizedWeight>(
+                   const WeightUse &, const WeightMatrix &)> &quantize) {
+  // One quantized weight per (source data, transposed).
+  std::map<std::pair<const void *, bool>, std::pair<QWeightType, QAttrs>> done;
+  std::vector<Operation *> replaced;
+  for (const WeightUse &use : uses) {
+    FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
+    if (failed(source))
+      return failure();
+    auto key = std::make_pair(source->first.getValue().getAsOpaquePointer(),
+                              source->second);
+    auto found = done.find(key);
+    if (found == done.end()) {
+      FailureOr<WeightMatrix> matrix = readWeight(use, pass);
+      if (failed(matrix))
+        return failure();
+      FailureOr<QuantizedWeight> weight = quantize(use, *matrix);
+      if (failed(weight))
+        return failure();
+      found =
+          done.emplace(key, std::make_pair(weight->type,
+                                           makeAttrs(*weight, matrix->source)))
+              .first;
+    }
+    auto &[type, attrs] = found->second;
+    OpBuilder builder(use.op);
+    Value old = use.op->getOperand(use.operand);
+    auto qconstant = QConstantOp::create(builder, old.getLoc(), type,
+                                         attrs.data, attrs.scales, attrs.zeros);
+    use.op->setOperand(use.operand, qconstant);
+    replaced.push_back(old.getDefiningOp());
+  }
+  // The transposes and constants nothing reads any more.
+  for (size_t i = 0; i < replaced.size(); ++i) {
+    Operation *op = replaced[i];
+    if (!op || !op->use_empty())
+      continue;
+    if (auto transpose = dyn_cast<TransposeOp>(op))
+      replaced.push_back(transpose.getInput().getDefiningOp());
+    replaced[i] = nullptr;
+    for (size_t j = i + 1; j < replaced.size(); ++j)
+      if (replaced[j] == op)
+        replaced[j] = nullptr;
+    op->erase();
+  }
+  return success();
+}
+
+QWeightType int4Type(MLIRContext *context, int64_t n, int64_t k, int64_t group,
+                     bool zeroPoint) {
+  Builder b(context);
+  Type storage = IntegerType::get(
+      context, 4, zeroPoint ? IntegerType::Unsigned : IntegerType::Signed);
+  return QWeightType::get(context, {n, k}, storage, QuantGranularity::group,
+                          group, b.getF16Type(), zeroPoint ? storage : Type());
+}
+
+QuantizedWeight packInt4(MLIRContext *context, const WeightMatrix &weight,
+                         int64_t group, bool zeroPoint, Int4Matrix q) {
+  QuantizedWeight out;
+  out.type = int4Type(context, weight.n, weight.k, group, zeroPoint);
+  out.codes = std::move(q.codes);
+  if (zeroPoint)
+    out.zeros = std::move(q.zeros);
+  else
+    for (uint8_t &code : out.codes)
+      code = static_cast<uint8_t>((code - 8) & 0x0f);
+  out.scales = std::move(q.scales);
+  return out;
+}
+
+LogicalResult checkGroupSize(const WeightUse &use, const WeightMatrix &weight,
+                             int64_t group, StringRef pass) {
+  if (group <= 0 || group % 32 != 0)
+    return emitWeightError(use, pass)
+           << "group size " << group
+           << " is not supported (use a positive multiple of 32: 32, 64, "
+              "128, ...)";
+  if (weight.k % group != 0)
+    return emitWeightError(use, pass)
+           << "group size " << group << " does not divide its " << weight.k
+           << " input features (choose another --group-size, or --skip "
+              "this layer)";
+  return success();
+}
+
+} // namespace llmc::quant

@@ -1,0 +1,47 @@
+//===- QuantizeInt8.cpp - weight-only int8, per output channel ------------===//
+//
+// See Passes.td: llmc-quantize-int8.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/quant/QuantMath.h"
+#include "passes/quant/QuantTargets.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_QUANTIZEINT8
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+using namespace llmc;
+
+namespace {
+
+struct QuantizeInt8Pass : llmc::impl::QuantizeInt8Base<QuantizeInt8Pass> {
+  using QuantizeInt8Base::QuantizeInt8Base;
+
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    auto quantize = [&](const quant::WeightUse &,
+                        const quant::WeightMatrix &weight)
+        -> FailureOr<quant::QuantizedWeight> {
+      quant::QuantizedWeight out;
+      std::vector<int8_t> codes;
+      quant::quantizeInt8Rows(weight.values.data(), weight.n, weight.k, codes,
+                              out.scales);
+      out.codes.assign(codes.begin(), codes.end());
+      out.type = QWeightType::get(
+          context, {weight.n, weight.k},
+          IntegerType::get(context, 8, IntegerType::Signed),
+          QuantGranularity::per_channel, 0, Float32Type::get(context), Type());
+      return out;
+    };
+    if (failed(quant::rewriteWeights(
+            quant::collectWeightUses(getOperation(), skip), getArgument(),
+            quantize)))
+      signalPassFailure();
+  }
+};
+
+} // namespace

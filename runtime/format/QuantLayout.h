@@ -1,0 +1,109 @@
+//===- QuantLayout.h - how a quantized weight's section is laid out -------===//
+//
+// A quantized [n, k] weight (`!llmc.qweight` in the compiler) is one section
+// of the artifact: the codes of every row, then the scales, then the zero
+// points, each part starting 64-byte aligned. Row r's weight l is
+// w = (code - zero) * scale, the scale and zero of its group l / group.
+//
+// - int8: one signed byte per weight; zeros (optional) signed bytes.
+// - uint4: two weights per byte; each run of 32 weights of a row is 16
+//   bytes, byte j holding weight j in its low nibble and weight j + 16 in
+//   its high nibble (one 16-byte load widens to two vectors of 16); k and
+//   the group are multiples of 32; zeros are always present, one byte
+//   (0..15) per group.
+// - fp8 E4M3FN / E5M2: one byte per weight, no zeros.
+//
+// Scales are f32 or f16 ([n, k / group] row-major); zeros the same shape.
+// The compiler packs with these helpers and the CPU kernels read with them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_FORMAT_QUANTLAYOUT_H
+#define LLMC_RUNTIME_FORMAT_QUANTLAYOUT_H
+
+#include <cstdint>
+#include <cstring>
+
+namespace llmc::format {
+
+/// Same numbering as the artifact schema's QuantFormat.
+enum class QuantCodes : int8_t { int8 = 0, uint4, fp8e4m3, fp8e5m2 };
+
+constexpr int64_t kUint4Block = 32;
+
+inline int64_t quantRowBytes(QuantCodes codes, int64_t k) {
+  return codes == QuantCodes::uint4 ? k / 2 : k;
+}
+
+inline int64_t alignTo64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/// Where the parts of a quantized weight's section lie.
+struct QuantSectionLayout {
+  int64_t scalesOffset = 0, zerosOffset = 0, totalBytes = 0;
+};
+
+inline QuantSectionLayout quantSectionLayout(QuantCodes codes, int64_t n,
+                                             int64_t k, int64_t group,
+                                             bool halfScales, bool zeros) {
+  QuantSectionLayout layout;
+  int64_t groups = n * (k / group);
+  layout.scalesOffset = alignTo64(n * quantRowBytes(codes, k));
+  int64_t scaleBytes = groups * (halfScales ? 2 : 4);
+  layout.zerosOffset = alignTo64(layout.scalesOffset + scaleBytes);
+  layout.totalBytes =
+      zeros ? layout.zerosOffset + groups : layout.scalesOffset + scaleBytes;
+  return layout;
+}
+
+/// Stores weight `l` (0..15) of a uint4 row.
+inline void setUint4(uint8_t *row, int64_t l, uint8_t code) {
+  int64_t block = l / kUint4Block, within = l % kUint4Block;
+  uint8_t &byte = row[block * 16 + within % 16];
+  if (within < 16)
+    byte = static_cast<uint8_t>((byte & 0xf0) | (code & 0x0f));
+  else
+    byte = static_cast<uint8_t>((byte & 0x0f) | (code << 4));
+}
+
+inline uint8_t getUint4(const uint8_t *row, int64_t l) {
+  int64_t block = l / kUint4Block, within = l % kUint4Block;
+  uint8_t byte = row[block * 16 + within % 16];
+  return within < 16 ? byte & 0x0f : byte >> 4;
+}
+
+/// The value of an fp8 code (no NaNs or infinities are produced by the
+/// compiler; E4M3FN's 0x7f/0xff and E5M2's specials still decode).
+inline float fp8ToFloat(uint8_t code, bool e4m3) {
+  // Both are the top bits of a wider float: E5M2 of an f16, E4M3 of one
+  // with a 4-bit exponent. Rebuild an f32 from sign, exponent, mantissa.
+  int exponentBits = e4m3 ? 4 : 5, mantissaBits = e4m3 ? 3 : 2;
+  int bias = e4m3 ? 7 : 15;
+  uint32_t sign = (code >> 7) & 1;
+  uint32_t exponent = (code >> mantissaBits) & ((1u << exponentBits) - 1);
+  uint32_t mantissa = code & ((1u << mantissaBits) - 1);
+  float value;
+  if (e4m3 && exponent == 15 && mantissa == 7) {
+    uint32_t nan = 0x7fc00000;
+    std::memcpy(&value, &nan, 4);
+    return value;
+  }
+  if (!e4m3 && exponent == 31) {
+    uint32_t bits = mantissa ? 0x7fc00000 : 0x7f800000 | (sign << 31);
+    std::memcpy(&value, &bits, 4);
+    return value;
+  }
+  if (exponent == 0) {
+    value = static_cast<float>(mantissa) /
+            static_cast<float>(1 << mantissaBits) *
+            static_cast<float>(1.0 / (1ll << (bias - 1)));
+  } else {
+    uint32_t bits =
+        ((exponent - bias + 127) << 23) | (mantissa << (23 - mantissaBits));
+    std::memcpy(&value, &bits, 4);
+  }
+  return sign ? -value : value;
+}
+
+} // namespace llmc::format
+
+#endif // LLMC_RUNTIME_FORMAT_QUANTLAYOUT_H

@@ -1,0 +1,198 @@
+//===- QuantLinearTest.cpp - quantized linear kernels vs the definition ---===//
+//
+// Random codes, scales and zero points in each format, on odd shapes; every
+// path (portable, AVX2, AVX-512; decode rows and the prefill GEMM) against
+// w = (code - zero) * scale evaluated in double precision here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/cpu/QuantLinear.h"
+#include "runtime/format/Float16.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace llmc::kernels;
+using llmc::format::QuantCodes;
+
+namespace {
+
+struct Case {
+  QuantCodes codes;
+  int64_t m, n, k, group;
+  bool halfScales, zeros;
+};
+
+/// A weight in `c`'s format with random contents, and its values.
+struct RandomWeight {
+  std::vector<uint8_t> data, zeros;
+  std::vector<float> scales;
+  std::vector<uint16_t> halfScales;
+  std::vector<double> values; // [n, k], the definition
+  QuantWeight view;
+
+  RandomWeight(const Case &c, unsigned seed) {
+    std::mt19937 engine(seed);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> positive(0.01f, 0.2f);
+    int64_t groups = c.k / c.group;
+    view.codes = c.codes;
+    view.n = c.n;
+    view.k = c.k;
+    view.group = c.group;
+    data.resize(c.n * llmc::format::quantRowBytes(c.codes, c.k));
+    for (uint8_t &b : data) {
+      b = static_cast<uint8_t>(byte(engine));
+      // No NaN codes: the compiler never writes them.
+      if (c.codes == QuantCodes::fp8e4m3 && (b & 0x7f) == 0x7f)
+        b = 0x7e;
+      if (c.codes == QuantCodes::fp8e5m2 && (b & 0x7c) == 0x7c)
+        b &= 0xfb;
+    }
+    for (int64_t i = 0; i < c.n * groups; ++i) {
+      float scale = positive(engine);
+      if (c.halfScales) {
+        halfScales.push_back(llmc::format::floatToHalf(scale));
+        scales.push_back(llmc::format::halfToFloat(halfScales.back()));
+      } else {
+        scales.push_back(scale);
+      }
+      if (c.zeros)
+        zeros.push_back(static_cast<uint8_t>(
+            c.codes == QuantCodes::uint4 ? byte(engine) % 16 : byte(engine)));
+    }
+    view.data = data.data();
+    view.halfScales = c.halfScales;
+    view.scales = c.halfScales ? static_cast<const void *>(halfScales.data())
+                               : scales.data();
+    view.zeros = c.zeros ? zeros.data() : nullptr;
+    values.resize(c.n * c.k);
+    int64_t rowBytes = llmc::format::quantRowBytes(c.codes, c.k);
+    for (int64_t r = 0; r < c.n; ++r)
+      for (int64_t l = 0; l < c.k; ++l) {
+        const uint8_t *row = data.data() + r * rowBytes;
+        int64_t g = r * groups + l / c.group;
+        double code, zero = 0;
+        switch (c.codes) {
+        case QuantCodes::int8:
+          code = static_cast<int8_t>(row[l]);
+          if (c.zeros)
+            zero = static_cast<int8_t>(zeros[g]);
+          break;
+        case QuantCodes::uint4: {
+          // Runs of 32: byte j holds weight j (low) and j + 16 (high).
+          uint8_t b = row[l / 32 * 16 + l % 16];
+          code = l % 32 < 16 ? (b & 15) : (b >> 4);
+          zero = zeros[g];
+          break;
+        }
+        case QuantCodes::fp8e4m3:
+        case QuantCodes::fp8e5m2: {
+          bool e4m3 = c.codes == QuantCodes::fp8e4m3;
+          int mantissaBits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
+          int exponent = (row[l] & 0x7f) >> mantissaBits;
+          int mantissa = row[l] & ((1 << mantissaBits) - 1);
+          code = exponent
+                     ? std::ldexp(1.0 + std::ldexp(mantissa, -mantissaBits),
+                                  exponent - bias)
+                     : std::ldexp(mantissa, 1 - bias - mantissaBits);
+          if (row[l] & 0x80)
+            code = -code;
+          break;
+        }
+        }
+        values[r * c.k + l] = (code - zero) * scales[g];
+      }
+  }
+};
+
+std::vector<float> randomInput(size_t n, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = normal(engine);
+  return v;
+}
+
+void checkPath(CpuIsa isa) {
+  const Case cases[] = {
+      // int8 per channel (group = k) with a tail off the vector width,
+      // grouped with zero points, f16 scales.
+      {QuantCodes::int8, 1, 37, 172, 172, false, false},
+      {QuantCodes::int8, 3, 16, 48, 16, false, true},
+      {QuantCodes::int8, 4, 9, 100, 20, true, false},
+      {QuantCodes::int8, 2, 5, 7, 7, false, true},
+      {QuantCodes::int8, 13, 70, 300, 300, false, false},
+      // uint4: groups 32, 64, 128; decode rows and the prefill GEMM.
+      {QuantCodes::uint4, 1, 33, 192, 32, true, true},
+      {QuantCodes::uint4, 2, 17, 256, 64, true, true},
+      {QuantCodes::uint4, 4, 8, 384, 128, false, true},
+      {QuantCodes::uint4, 3, 3, 32, 32, true, true},
+      {QuantCodes::uint4, 9, 130, 512, 64, true, true},
+      // fp8 per channel (subnormals included: codes are random bytes).
+      {QuantCodes::fp8e4m3, 1, 19, 192, 192, false, false},
+      {QuantCodes::fp8e4m3, 4, 6, 171, 171, false, false},
+      {QuantCodes::fp8e5m2, 2, 11, 64, 32, false, false},
+      {QuantCodes::fp8e4m3, 7, 40, 96, 96, false, false},
+  };
+  for (const Case &c : cases) {
+    RandomWeight w(c, 7);
+    std::vector<float> x = randomInput(c.m * c.k, 8),
+                       bias = randomInput(c.n, 9);
+    // A slice of the rows [begin, n), into rows of y wider than it.
+    const int64_t begin = c.n > 4 ? 2 : 0, width = c.n - begin, ldy = width + 3;
+    std::vector<float> y(c.m * ldy, -7.0f);
+    quantLinearWith(isa, x.data(), w.view, begin, c.n, bias.data(), y.data(),
+                    c.m, ldy);
+    for (int64_t i = 0; i < c.m; ++i) {
+      for (int64_t j = 0; j < width; ++j) {
+        double expected = bias[begin + j], magnitude = std::abs(expected);
+        for (int64_t l = 0; l < c.k; ++l) {
+          double term =
+              double(x[i * c.k + l]) * w.values[(begin + j) * c.k + l];
+          expected += term;
+          magnitude += std::abs(term);
+        }
+        EXPECT_NEAR(y[i * ldy + j], expected, 1e-5 * (1 + magnitude))
+            << "isa " << int(isa) << " codes " << int(c.codes) << " m=" << c.m
+            << " n=" << c.n << " k=" << c.k << " group=" << c.group << " row "
+            << i << " output " << j;
+      }
+      for (int64_t j = width; j < ldy; ++j)
+        EXPECT_EQ(y[i * ldy + j], -7.0f) << "wrote past row " << i;
+    }
+  }
+}
+
+TEST(QuantLinear, Fp8CodesDecodeToTheirValues) {
+  using llmc::format::fp8ToFloat;
+  EXPECT_EQ(fp8ToFloat(0x38, true), 1.0f);
+  EXPECT_EQ(fp8ToFloat(0x7e, true), 448.0f);
+  EXPECT_EQ(fp8ToFloat(0x01, true), std::ldexp(1.0f, -9));
+  EXPECT_EQ(fp8ToFloat(0xc4, true), -3.0f);
+  EXPECT_TRUE(std::isnan(fp8ToFloat(0x7f, true)));
+  EXPECT_EQ(fp8ToFloat(0x3c, false), 1.0f);
+  EXPECT_EQ(fp8ToFloat(0x7b, false), 57344.0f);
+  EXPECT_EQ(fp8ToFloat(0x01, false), std::ldexp(1.0f, -16));
+  EXPECT_TRUE(std::isinf(fp8ToFloat(0x7c, false)));
+}
+
+TEST(QuantLinear, ScalarPathMatchesTheDefinition) { checkPath(CpuIsa::scalar); }
+
+TEST(QuantLinear, Avx2PathMatchesTheDefinition) {
+  if (!cpuHas(CpuIsa::avx2) || !hostCpuFeatures().f16c)
+    GTEST_SKIP() << "this CPU has no AVX2+FMA+F16C";
+  checkPath(CpuIsa::avx2);
+}
+
+TEST(QuantLinear, Avx512PathMatchesTheDefinition) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  checkPath(CpuIsa::avx512);
+}
+
+} // namespace
