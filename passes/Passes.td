@@ -192,6 +192,36 @@ def QuantizeRtn : Pass<"llmc-quantize-rtn", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 
+def QuantizeGptq : Pass<"llmc-quantize-gptq", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights to 4 bits with GPTQ";
+  let description = [{
+    GPTQ (Frantar et al. 2022; passes/quant/Gptq.h): each weight's columns
+    are rounded one at a time in groups as llmc-quantize-rtn rounds them,
+    and each column's error is compensated on the columns not yet rounded
+    through the inverse Hessian of the layer's calibration inputs. The
+    inputs' statistics come from `llmc compile --calib` (the compiler runs
+    the model on llmc's CPU runtime); from llmc-opt, `synthetic-calibration`
+    gives each weight that many rows of random normal inputs instead (for
+    tests). Types, names, `skip` and errors are those of llmc-quantize-rtn.
+  }];
+  let options = [
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Inputs sharing one scale (a multiple of 32)">,
+    Option<"zeroPoint", "zero-point", "bool", "true",
+           "Asymmetric groups with zero points">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "Round columns in order of decreasing Hessian diagonal">,
+    Option<"damp", "damp", "double", "0.01",
+           "Fraction of the mean Hessian diagonal added to it">,
+    ListOption<"skip", "skip", "std::string",
+               "Layers to leave unquantized (substrings of their names)">,
+    Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
+           "Tests only: this many random normal input rows per weight "
+           "when no calibration data was given">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
 def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
   let summary = "Lower llmc graph ops to plan kernel calls";
   let description = [{

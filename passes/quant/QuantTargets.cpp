@@ -127,6 +127,16 @@ static FailureOr<std::pair<ConstantOp, bool>> weightSource(const WeightUse &use,
          << "the weight is not a constant, so it cannot be quantized";
 }
 
+std::optional<WeightKey> weightKey(Value weight) {
+  if (auto constant = weight.getDefiningOp<ConstantOp>())
+    return WeightKey(constant.getValue().getAsOpaquePointer(), false);
+  if (auto transpose = weight.getDefiningOp<TransposeOp>())
+    if (auto constant = transpose.getInput().getDefiningOp<ConstantOp>())
+      if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0})
+        return WeightKey(constant.getValue().getAsOpaquePointer(), true);
+  return std::nullopt;
+}
+
 FailureOr<WeightMatrix> readWeight(const WeightUse &use, StringRef pass) {
   FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
   if (failed(source))
@@ -176,14 +186,14 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
                const std::function<FailureOr<QuantizedWeight>(
                    const WeightUse &, const WeightMatrix &)> &quantize) {
   // One quantized weight per (source data, transposed).
-  std::map<std::pair<const void *, bool>, std::pair<QWeightType, QAttrs>> done;
+  std::map<WeightKey, std::pair<QWeightType, QAttrs>> done;
   std::vector<Operation *> replaced;
   for (const WeightUse &use : uses) {
     FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
     if (failed(source))
       return failure();
-    auto key = std::make_pair(source->first.getValue().getAsOpaquePointer(),
-                              source->second);
+    WeightKey key(source->first.getValue().getAsOpaquePointer(),
+                  source->second);
     auto found = done.find(key);
     if (found == done.end()) {
       FailureOr<WeightMatrix> matrix = readWeight(use, pass);
@@ -219,6 +229,40 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
     op->erase();
   }
   return success();
+}
+
+FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
+                                                const WeightMatrix &weight,
+                                                StringRef pass) {
+  if (data) {
+    std::optional<WeightKey> key = weightKey(use.op->getOperand(use.operand));
+    const InputStats *stats = key ? data->find(*key) : nullptr;
+    if (!stats || stats->width() != weight.k || stats->tokens() == 0)
+      return emitWeightError(use, pass)
+             << "calibration saw no inputs of this weight";
+    return stats;
+  }
+  if (synthetic <= 0)
+    return emitWeightError(use, pass)
+           << "needs calibration data (llmc compile --calib FILE)";
+  std::shared_ptr<InputStats> &stats = made[weight.k];
+  if (!stats)
+    stats = syntheticStats(weight.k, synthetic);
+  return stats.get();
+}
+
+void recordOutputError(const WeightUse &use, const InputStats &stats,
+                       const WeightMatrix &weight,
+                       const std::vector<float> &quantized) {
+  double error = relativeOutputError(stats, weight.values.data(),
+                                     quantized.data(), weight.n, weight.k);
+  auto module = use.op->getParentOfType<ModuleOp>();
+  NamedAttrList errors;
+  if (auto old = module->getAttrOfType<DictionaryAttr>("llmc.quant_errors"))
+    errors.append(old.getValue());
+  Builder b(module.getContext());
+  errors.set(use.name, b.getF64FloatAttr(error));
+  module->setAttr("llmc.quant_errors", errors.getDictionary(b.getContext()));
 }
 
 QWeightType int4Type(MLIRContext *context, int64_t n, int64_t k, int64_t group,

@@ -12,11 +12,14 @@
 #define LLMC_PASSES_QUANT_QUANTTARGETS_H
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/quant/Calibration.h"
 #include "passes/quant/QuantMath.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +56,10 @@ struct QuantizedWeight {
 std::vector<WeightUse> collectWeightUses(mlir::ModuleOp module,
                                          llvm::ArrayRef<std::string> skip);
 
+/// The calibration key of a weight operand (a constant or the [1, 0]
+/// transpose of one); none for anything else.
+std::optional<WeightKey> weightKey(mlir::Value weight);
+
 /// The real [out, in] values of a weight operand: a constant, or [1, 0]
 /// transpose of one. Errors name `use` and say why when it is neither, is
 /// already quantized, or is not f32.
@@ -69,6 +76,30 @@ rewriteWeights(llvm::ArrayRef<WeightUse> uses, llvm::StringRef pass,
 /// An error at the use's op: "<pass>: layer '<name>': <message>".
 mlir::InFlightDiagnostic emitWeightError(const WeightUse &use,
                                          llvm::StringRef pass);
+
+/// Where a pass finds calibration statistics: the compiler's data, or
+/// synthetic rows (tests) when `synthetic` > 0.
+class StatsSource {
+public:
+  StatsSource(const CalibrationData *data, int64_t synthetic)
+      : data(data), synthetic(synthetic) {}
+  bool available() const { return data || synthetic > 0; }
+  /// The statistics of `use`'s weight input; an error naming the layer
+  /// when there are none.
+  mlir::FailureOr<const InputStats *>
+  find(const WeightUse &use, const WeightMatrix &weight, llvm::StringRef pass);
+
+private:
+  const CalibrationData *data;
+  int64_t synthetic;
+  std::map<int64_t, std::shared_ptr<InputStats>> made;
+};
+
+/// Records `quantized`'s output error against `weight` on `stats` in the
+/// module attribute llmc.quant_errors, under the use's name.
+void recordOutputError(const WeightUse &use, const InputStats &stats,
+                       const WeightMatrix &weight,
+                       const std::vector<float> &quantized);
 
 /// The 4-bit type of an [n, k] weight in groups: ui4 with ui4 zero points,
 /// or si4 without; f16 scales.

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
-#include "passes/quant/QuantMath.h"
+#include "passes/quant/Gptq.h"
+#include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
 
 namespace llmc {
@@ -20,8 +20,12 @@ namespace {
 
 struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
   using QuantizeRtnBase::QuantizeRtnBase;
+  QuantizeRtnPass(const QuantizeRtnOptions &options,
+                  std::shared_ptr<const quant::CalibrationData> data)
+      : QuantizeRtnBase(options), data(std::move(data)) {}
 
   void runOnOperation() override {
+    quant::StatsSource stats(data.get(), 0);
     auto quantize = [&](const quant::WeightUse &use,
                         const quant::WeightMatrix &weight)
         -> FailureOr<quant::QuantizedWeight> {
@@ -29,6 +33,17 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
         return failure();
       quant::Int4Matrix q = quant::quantizeInt4Rtn(
           weight.values.data(), weight.n, weight.k, groupSize, zeroPoint);
+      // With calibration data, the error is worth reporting beside GPTQ's
+      // and AWQ's.
+      if (stats.available()) {
+        FailureOr<const quant::InputStats *> inputs =
+            stats.find(use, weight, getArgument());
+        if (failed(inputs))
+          return failure();
+        quant::recordOutputError(
+            use, **inputs, weight,
+            quant::dequantizeInt4(q, weight.n, weight.k, groupSize));
+      }
       return quant::packInt4(&getContext(), weight, groupSize, zeroPoint,
                              std::move(q));
     };
@@ -37,6 +52,14 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
             quantize)))
       signalPassFailure();
   }
+
+  std::shared_ptr<const quant::CalibrationData> data;
 };
 
 } // namespace
+
+std::unique_ptr<Pass>
+llmc::createQuantizeRtn(const QuantizeRtnOptions &options,
+                        std::shared_ptr<const quant::CalibrationData> data) {
+  return std::make_unique<QuantizeRtnPass>(options, std::move(data));
+}

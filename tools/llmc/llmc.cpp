@@ -2,8 +2,7 @@
 //
 // llmc compile model.onnx -o model.llmc [--max-seq N] [--max-batch B]
 //              [--bos ID] [--eos ID,...] [--print-plan FILE]
-//              [--quant int8|fp8|rtn-int4 [--group-size G] [--zero-point]
-//               [--skip lm_head,...]]
+//              [--quant int8|fp8|rtn-int4|gptq-int4 ... (Quantization.h)]
 // Runs import, clean-up and raising, the KV-cache pass, quantization,
 // lowering to plan and memory planning, then writes the artifact (through a
 // temporary file: a failed or killed compile leaves no output). One progress
@@ -17,6 +16,7 @@
 #include "compiler/import/OnnxImporter.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/Passes.h"
+#include "tools/llmc/Quantization.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -74,90 +74,7 @@ static llvm::cl::opt<std::string>
               llvm::cl::value_desc("file"), llvm::cl::sub(compileCommand),
               llvm::cl::cat(compileOptions));
 
-enum class QuantMethod { none, int8, fp8, rtnInt4 };
-
-static llvm::cl::opt<QuantMethod> quantMethod(
-    "quant", llvm::cl::desc("Quantize the weights of linear layers"),
-    llvm::cl::values(
-        clEnumValN(QuantMethod::int8, "int8",
-                   "int8 weights, one scale per output channel"),
-        clEnumValN(QuantMethod::fp8, "fp8",
-                   "fp8 E4M3 weights, one scale per output channel"),
-        clEnumValN(QuantMethod::rtnInt4, "rtn-int4",
-                   "4-bit weights in groups, rounded to nearest")),
-    llvm::cl::init(QuantMethod::none), llvm::cl::sub(compileCommand),
-    llvm::cl::cat(compileOptions));
-static llvm::cl::opt<int64_t>
-    groupSize("group-size",
-              llvm::cl::desc("Inputs sharing a 4-bit scale (32, 64, 128, ...; "
-                             "default 128)"),
-              llvm::cl::init(128), llvm::cl::sub(compileCommand),
-              llvm::cl::cat(compileOptions));
-static llvm::cl::opt<bool> zeroPoint(
-    "zero-point",
-    llvm::cl::desc("4-bit groups with zero points (asymmetric; default on, "
-                   "--zero-point=false for symmetric)"),
-    llvm::cl::init(true), llvm::cl::sub(compileCommand),
-    llvm::cl::cat(compileOptions));
-static llvm::cl::list<std::string> skipLayers(
-    "skip",
-    llvm::cl::desc("Layers to leave unquantized: lm_head, or any part of a "
-                   "layer's ONNX node name (comma-separated)"),
-    llvm::cl::CommaSeparated, llvm::cl::sub(compileCommand),
-    llvm::cl::cat(compileOptions));
-
 namespace {
-
-/// The quantization pass --quant asks for, or null; "" for its name when
-/// none. Errors in the options are printed and yield failure.
-FailureOr<std::unique_ptr<Pass>> quantizationPass(std::string &name) {
-  llvm::SmallVector<std::string> skip(skipLayers.begin(), skipLayers.end());
-  bool fourBit = quantMethod == QuantMethod::rtnInt4;
-  if (!fourBit &&
-      (groupSize.getNumOccurrences() || zeroPoint.getNumOccurrences())) {
-    llvm::errs() << "llmc compile: --group-size and --zero-point apply to "
-                    "4-bit methods (--quant rtn-int4); int8 and fp8 scale "
-                    "each output channel\n";
-    return failure();
-  }
-  if (quantMethod == QuantMethod::none && !skip.empty()) {
-    llvm::errs() << "llmc compile: --skip needs --quant\n";
-    return failure();
-  }
-  if (fourBit && (groupSize < 32 || groupSize % 32 != 0)) {
-    llvm::errs() << "llmc compile: --group-size " << groupSize
-                 << " is not supported: use a multiple of 32 (32, 64, 128, "
-                    "...)\n";
-    return failure();
-  }
-  switch (quantMethod) {
-  case QuantMethod::none:
-    return std::unique_ptr<Pass>();
-  case QuantMethod::int8: {
-    name = "int8 (per channel)";
-    llmc::QuantizeInt8Options options;
-    options.skip = skip;
-    return llmc::createQuantizeInt8(options);
-  }
-  case QuantMethod::fp8: {
-    name = "fp8 E4M3 (per channel)";
-    llmc::QuantizeFp8Options options;
-    options.skip = skip;
-    return llmc::createQuantizeFp8(options);
-  }
-  case QuantMethod::rtnInt4: {
-    name = llvm::formatv("rtn-int4 (group {0}, {1})", groupSize.getValue(),
-                         zeroPoint ? "zero points" : "symmetric")
-               .str();
-    llmc::QuantizeRtnOptions options;
-    options.groupSize = groupSize;
-    options.zeroPoint = zeroPoint;
-    options.skip = skip;
-    return llmc::createQuantizeRtn(options);
-  }
-  }
-  return failure();
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -197,7 +114,7 @@ public:
   }
 };
 
-int compile() {
+int compile(const char *argv0) {
   if (inputPath.empty() || outputPath.empty()) {
     llvm::errs() << "llmc compile: usage: llmc compile model.onnx -o "
                     "model.llmc [--max-seq N]\n";
@@ -208,10 +125,10 @@ int compile() {
                     "--max-seq positive\n";
     return 2;
   }
-  std::string quantName;
-  FailureOr<std::unique_ptr<Pass>> quantize = quantizationPass(quantName);
-  if (failed(quantize))
+  if (failed(llmc::tool::checkQuantizationOptions()))
     return 2;
+  std::string quantName = llmc::tool::quantizationSummary();
+  std::shared_ptr<llmc::quant::CalibrationData> calibration;
   DialectRegistry registry;
   llmc::registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -279,16 +196,34 @@ int compile() {
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
+      failed(stages.run(
+          llmc::tool::wantsCalibration()
+              ? "calibrate on " + llmc::tool::calibrationOptions(argv0).path
+              : "calibrate: none",
+          [&]() -> LogicalResult {
+            if (!llmc::tool::wantsCalibration())
+              return success();
+            auto data =
+                llmc::calibrate(*module, llmc::tool::calibrationOptions(argv0));
+            if (failed(data))
+              return failure();
+            calibration = *data;
+            return success();
+          })) ||
       failed(stages.run(quantName.empty() ? "quantize: none"
                                           : "quantize " + quantName,
                         [&]() -> LogicalResult {
-                          if (!*quantize)
+                          std::unique_ptr<Pass> pass =
+                              llmc::tool::quantizationPass(calibration);
+                          if (!pass)
                             return success();
                           return runPasses([&](PassManager &pm) {
-                            pm.addPass(std::move(*quantize));
+                            pm.addPass(std::move(pass));
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
+      failed(llmc::tool::writeQuantizationReport(
+          *module, calibration ? calibration->tokens : 0)) ||
       failed(stages.run("lower to plan, fuse",
                         [&] {
                           return runPasses([&](PassManager &pm) {
@@ -352,12 +287,13 @@ int compile() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llmc::registerCompilerPasses();
+  llmc::tool::registerQuantizationOptions(compileCommand, compileOptions);
   llvm::cl::HideUnrelatedOptions(compileOptions);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "llmc: compile ONNX transformers for "
                                     "inference\n");
   if (compileCommand)
-    return compile();
+    return compile(argv[0]);
   llvm::errs() << "llmc: no command given (try: llmc compile model.onnx -o "
                   "model.llmc; llmc --help)\n";
   return 2;

@@ -1,0 +1,216 @@
+//===- Calibrate.cpp - run the model on calibration data ------------------===//
+
+#include "compiler/calibration/Calibrate.h"
+
+#include "compiler/artifact/EmitArtifact.h"
+#include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/Passes.h"
+#include "passes/quant/QuantTargets.h"
+#include "runtime/generate/Session.h"
+#include "runtime/support/TokenFile.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+/// gated_mlp and mlp as linears and activations, so that every weight's
+/// input is a value of the function.
+void spellOutFeedForward(func::FuncOp function) {
+  auto activate = [](OpBuilder &b, Location loc, Value x,
+                     Activation activation) -> Value {
+    switch (activation) {
+    case Activation::silu:
+      return SiluOp::create(b, loc, x);
+    case Activation::gelu:
+      return GeluOp::create(b, loc, x, /*tanh=*/false);
+    case Activation::gelu_tanh:
+      return GeluOp::create(b, loc, x, /*tanh=*/true);
+    }
+    return x;
+  };
+  function.walk([&](Operation *op) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    if (auto gated = dyn_cast<GatedMlpOp>(op)) {
+      Value x = gated.getInput();
+      Value g = LinearOp::create(b, loc, x, gated.getGate(), Value());
+      Value u = LinearOp::create(b, loc, x, gated.getUp(), Value());
+      Value h =
+          MulOp::create(b, loc, activate(b, loc, g, gated.getActivation()), u);
+      gated.replaceAllUsesWith(
+          LinearOp::create(b, loc, h, gated.getDown(), Value()).getResult());
+      gated.erase();
+    } else if (auto mlp = dyn_cast<MlpOp>(op)) {
+      Value h = LinearOp::create(b, loc, mlp.getInput(), mlp.getUp(),
+                                 mlp.getUpBias());
+      h = activate(b, loc, h, mlp.getActivation());
+      mlp.replaceAllUsesWith(
+          LinearOp::create(b, loc, h, mlp.getDown(), mlp.getDownBias())
+              .getResult());
+      mlp.erase();
+    }
+  });
+}
+
+/// Makes @decode of `module` also return the input of each weight; fills
+/// `taps` with, for each extra result in order, the weights it feeds.
+LogicalResult addTaps(ModuleOp module,
+                      std::vector<std::vector<quant::WeightKey>> &taps) {
+  auto decode = module.lookupSymbol<func::FuncOp>("decode");
+  if (!decode)
+    return module.emitError("calibration needs the KV-cache entry point "
+                            "@decode (a model with attention)");
+  for (auto function :
+       llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    if (function != decode)
+      function.erase();
+  spellOutFeedForward(decode);
+  llvm::MapVector<Value, std::vector<quant::WeightKey>> inputs;
+  for (const quant::WeightUse &use : quant::collectWeightUses(module, {})) {
+    std::optional<quant::WeightKey> key =
+        quant::weightKey(use.op->getOperand(use.operand));
+    if (key)
+      inputs[use.op->getOperand(0)].push_back(*key);
+  }
+  auto ret = cast<func::ReturnOp>(decode.getBody().front().getTerminator());
+  SmallVector<Value> results(ret.getOperands());
+  Value cache = results.pop_back_val();
+  for (auto &[value, keys] : inputs) {
+    results.push_back(value);
+    taps.push_back(keys);
+  }
+  results.push_back(cache);
+  OpBuilder b(ret);
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  decode.setType(FunctionType::get(module.getContext(),
+                                   decode.getArgumentTypes(),
+                                   ValueRange(results).getTypes()));
+  return success();
+}
+
+FailureOr<runtime::TokenSequences> readSequences(ModuleOp module,
+                                                 const CalibrationOptions &o) {
+  auto failWith = [&](const std::string &message) {
+    return module.emitError("calibration: ") << message;
+  };
+  std::string path = o.path;
+  SmallString<128> tokenized;
+  if (!o.tokenizer.empty()) {
+    // SentencePiece cannot share this process with ONNX's protobuf: the
+    // text is tokenized by llmc-tokenize, into a temporary token file.
+    if (std::error_code error = llvm::sys::fs::createTemporaryFile(
+            "llmc-calibration", "ids", tokenized))
+      return failWith("cannot create a temporary file: " + error.message());
+    std::string message;
+    int status =
+        llvm::sys::ExecuteAndWait(o.tokenizeTool,
+                                  {o.tokenizeTool, o.path, "--tokenizer",
+                                   o.tokenizer, "-o", tokenized.str()},
+                                  std::nullopt, {}, 0, 0, &message);
+    if (status != 0) {
+      llvm::sys::fs::remove(tokenized);
+      return failWith("tokenizing " + o.path + " with " + o.tokenizeTool +
+                      " failed" + (message.empty() ? "" : ": " + message));
+    }
+    path = tokenized.str().str();
+  }
+  runtime::Expected<runtime::TokenSequences> sequences =
+      runtime::readTokenFile(path);
+  if (!tokenized.empty())
+    llvm::sys::fs::remove(tokenized);
+  if (!sequences)
+    return failWith(sequences.status().message());
+  return *sequences;
+}
+
+} // namespace
+
+FailureOr<std::shared_ptr<quant::CalibrationData>>
+calibrate(ModuleOp module, const CalibrationOptions &options) {
+  FailureOr<runtime::TokenSequences> sequences = readSequences(module, options);
+  if (failed(sequences))
+    return failure();
+
+  OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
+  std::vector<std::vector<quant::WeightKey>> taps;
+  if (failed(addTaps(*copy, taps)))
+    return failure();
+  PassManager pm(module.getContext());
+  pm.addPass(createCleanup());
+  pm.addPass(createLowerToPlan());
+  pm.addPass(createFuseAddNorm());
+  pm.addPass(createFuseElementwise());
+  pm.addPass(createPlanMemory());
+  if (failed(pm.run(*copy)))
+    return failure();
+  SmallString<128> path;
+  if (std::error_code error =
+          llvm::sys::fs::createTemporaryFile("llmc-calibration", "llmc", path))
+    return module.emitError("calibration: cannot create a temporary file: ")
+           << error.message();
+  ArtifactOptions artifactOptions;
+  artifactOptions.producer = "llmc calibration";
+  LogicalResult written =
+      emitArtifact(*copy, artifactOptions, path.str().str());
+  runtime::Expected<std::unique_ptr<runtime::Model>> model =
+      succeeded(written)
+          ? runtime::Model::load(path.str().str(), options.threads)
+          : runtime::Status::error("not written");
+  llvm::sys::fs::remove(path);
+  if (failed(written))
+    return failure();
+  if (!model)
+    return module.emitError("calibration: ") << model.status().message();
+
+  auto data = std::make_shared<quant::CalibrationData>();
+  std::vector<std::shared_ptr<quant::InputStats>> stats(taps.size());
+  const runtime::ModelInfo &info = (*model)->info();
+  std::vector<float> cache(info.cache.layers * 2 * info.cache.kvHeads *
+                           info.maxSeq * info.cache.headDim);
+  for (std::vector<int64_t> &ids : *sequences) {
+    if (static_cast<int64_t>(ids.size()) > info.maxSeq)
+      ids.resize(info.maxSeq);
+    for (int64_t id : ids)
+      if (id >= info.vocabSize)
+        return module.emitError("calibration: token id ")
+               << id << " is outside the vocabulary of " << info.vocabSize;
+    int64_t tokens = ids.size(), position = 0;
+    runtime::Tensor input{runtime::DType::i64,
+                          {1, tokens},
+                          reinterpret_cast<uint8_t *>(ids.data())};
+    runtime::Tensor cacheTensor{runtime::DType::f32,
+                                {info.cache.layers, 2, 1, info.cache.kvHeads,
+                                 info.maxSeq, info.cache.headDim},
+                                reinterpret_cast<uint8_t *>(cache.data())};
+    runtime::Tensor at{
+        runtime::DType::i64, {}, reinterpret_cast<uint8_t *>(&position)};
+    runtime::Expected<std::vector<runtime::Tensor>> results =
+        (*model)->executor().run("decode", {input, cacheTensor, at});
+    if (!results)
+      return module.emitError("calibration: ") << results.status().message();
+    for (size_t t = 0; t < taps.size(); ++t) {
+      const runtime::Tensor &value = (*results)[1 + t];
+      int64_t k = value.shape.back();
+      if (!stats[t])
+        stats[t] =
+            std::make_shared<quant::InputStats>(k, options.samplesPerInput);
+      stats[t]->add(value.as<float>(), value.elements() / k);
+    }
+    data->sequences += 1;
+    data->tokens += tokens;
+  }
+  for (size_t t = 0; t < taps.size(); ++t)
+    for (const quant::WeightKey &key : taps[t])
+      data->byWeight[key] = stats[t];
+  return data;
+}
+
+} // namespace llmc

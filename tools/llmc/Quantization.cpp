@@ -1,0 +1,227 @@
+//===- Quantization.cpp - llmc compile's quantization options -------------===//
+
+#include "tools/llmc/Quantization.h"
+
+#include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/quant/QuantPasses.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace llmc::tool {
+namespace {
+
+enum class Method { none, int8, fp8, rtnInt4, gptqInt4 };
+
+struct Options {
+  Options(cl::SubCommand &command, cl::OptionCategory &category)
+      : method("quant", cl::desc("Quantize the weights of linear layers"),
+               cl::values(clEnumValN(Method::int8, "int8",
+                                     "int8 weights, one scale per output "
+                                     "channel"),
+                          clEnumValN(Method::fp8, "fp8",
+                                     "fp8 E4M3 weights, one scale per output "
+                                     "channel"),
+                          clEnumValN(Method::rtnInt4, "rtn-int4",
+                                     "4-bit weights in groups, rounded to "
+                                     "nearest"),
+                          clEnumValN(Method::gptqInt4, "gptq-int4",
+                                     "4-bit weights in groups by GPTQ (needs "
+                                     "--calib)")),
+               cl::init(Method::none), cl::sub(command), cl::cat(category)),
+        groupSize("group-size",
+                  cl::desc("Inputs sharing a 4-bit scale (32, 64, 128, ...; "
+                           "default 128)"),
+                  cl::init(128), cl::sub(command), cl::cat(category)),
+        zeroPoint("zero-point",
+                  cl::desc("4-bit groups with zero points (asymmetric; "
+                           "default on, --zero-point=false for symmetric)"),
+                  cl::init(true), cl::sub(command), cl::cat(category)),
+        actOrder("act-order",
+                 cl::desc("GPTQ: round columns in order of decreasing "
+                          "Hessian diagonal"),
+                 cl::init(false), cl::sub(command), cl::cat(category)),
+        skip("skip",
+             cl::desc("Layers to leave unquantized: lm_head, or any part of "
+                      "a layer's ONNX node name (comma-separated)"),
+             cl::CommaSeparated, cl::sub(command), cl::cat(category)),
+        calib("calib",
+              cl::desc("Calibration data: token-id sequences, one per line "
+                       "(or a text, with --calib-tokenizer)"),
+              cl::value_desc("file"), cl::sub(command), cl::cat(category)),
+        calibTokenizer("calib-tokenizer",
+                       cl::desc("Read --calib as text (passages separated by "
+                                "blank lines) with this SentencePiece model"),
+                       cl::value_desc("tok.model"), cl::sub(command),
+                       cl::cat(category)),
+        report("quant-report",
+               cl::desc("Write each layer's output error on the calibration "
+                        "inputs as JSON (needs --calib)"),
+               cl::value_desc("file.json"), cl::sub(command),
+               cl::cat(category)) {}
+
+  cl::opt<Method> method;
+  cl::opt<int64_t> groupSize;
+  cl::opt<bool> zeroPoint, actOrder;
+  cl::list<std::string> skip;
+  cl::opt<std::string> calib, calibTokenizer, report;
+};
+
+std::unique_ptr<Options> options;
+
+bool fourBit() {
+  return options->method == Method::rtnInt4 ||
+         options->method == Method::gptqInt4;
+}
+
+LogicalResult fail(const llvm::Twine &message) {
+  llvm::errs() << "llmc compile: " << message << "\n";
+  return failure();
+}
+
+} // namespace
+
+void registerQuantizationOptions(cl::SubCommand &command,
+                                 cl::OptionCategory &category) {
+  options = std::make_unique<Options>(command, category);
+}
+
+LogicalResult checkQuantizationOptions() {
+  Options &o = *options;
+  bool quantizing = o.method != Method::none;
+  if (!fourBit() &&
+      (o.groupSize.getNumOccurrences() || o.zeroPoint.getNumOccurrences()))
+    return fail("--group-size and --zero-point apply to 4-bit methods "
+                "(rtn-int4, gptq-int4); int8 and fp8 scale each output "
+                "channel");
+  if (o.actOrder && o.method != Method::gptqInt4)
+    return fail("--act-order applies to --quant gptq-int4");
+  if (!quantizing && (!o.skip.empty() || !o.calib.empty()))
+    return fail("--skip and --calib need --quant");
+  if (fourBit() && (o.groupSize < 32 || o.groupSize % 32 != 0))
+    return fail(llvm::formatv("--group-size {0} is not supported: use a "
+                              "multiple of 32 (32, 64, 128, ...)",
+                              o.groupSize.getValue()));
+  if (o.method == Method::gptqInt4 && o.calib.empty())
+    return fail("--quant gptq-int4 needs calibration data: --calib FILE "
+                "(token-id sequences, or a text with --calib-tokenizer)");
+  if (!o.calibTokenizer.empty() && o.calib.empty())
+    return fail("--calib-tokenizer needs --calib");
+  if (!o.report.empty() && o.calib.empty())
+    return fail("--quant-report needs --calib (the errors are measured on "
+                "the calibration inputs)");
+  if (!o.calib.empty() && (o.method == Method::int8 || o.method == Method::fp8))
+    return fail("--calib applies to the 4-bit methods");
+  return success();
+}
+
+std::string quantizationSummary() {
+  Options &o = *options;
+  switch (o.method) {
+  case Method::none:
+    return "";
+  case Method::int8:
+    return "int8 (per channel)";
+  case Method::fp8:
+    return "fp8 E4M3 (per channel)";
+  case Method::rtnInt4:
+  case Method::gptqInt4:
+    return llvm::formatv("{0} (group {1}, {2}{3})",
+                         o.method == Method::rtnInt4 ? "rtn-int4" : "gptq-int4",
+                         o.groupSize.getValue(),
+                         o.zeroPoint ? "zero points" : "symmetric",
+                         o.actOrder ? ", act-order" : "")
+        .str();
+  }
+  return "";
+}
+
+bool wantsCalibration() { return !options->calib.empty(); }
+
+CalibrationOptions calibrationOptions(const char *argv0) {
+  CalibrationOptions calibration;
+  calibration.path = options->calib;
+  calibration.tokenizer = options->calibTokenizer;
+  // llmc-tokenize lives beside llmc.
+  static int anchor;
+  SmallString<256> tool(llvm::sys::path::parent_path(
+      llvm::sys::fs::getMainExecutable(argv0, &anchor)));
+  llvm::sys::path::append(tool, "llmc-tokenize");
+  calibration.tokenizeTool = tool.str().str();
+  return calibration;
+}
+
+std::unique_ptr<Pass>
+quantizationPass(std::shared_ptr<const quant::CalibrationData> data) {
+  Options &o = *options;
+  llvm::SmallVector<std::string> skip(o.skip.begin(), o.skip.end());
+  switch (o.method) {
+  case Method::none:
+    return nullptr;
+  case Method::int8: {
+    QuantizeInt8Options pass;
+    pass.skip = skip;
+    return createQuantizeInt8(pass);
+  }
+  case Method::fp8: {
+    QuantizeFp8Options pass;
+    pass.skip = skip;
+    return createQuantizeFp8(pass);
+  }
+  case Method::rtnInt4: {
+    QuantizeRtnOptions pass;
+    pass.groupSize = o.groupSize;
+    pass.zeroPoint = o.zeroPoint;
+    pass.skip = skip;
+    return createQuantizeRtn(pass, std::move(data));
+  }
+  case Method::gptqInt4: {
+    QuantizeGptqOptions pass;
+    pass.groupSize = o.groupSize;
+    pass.zeroPoint = o.zeroPoint;
+    pass.actOrder = o.actOrder;
+    pass.skip = skip;
+    return createQuantizeGptq(pass, std::move(data));
+  }
+  }
+  return nullptr;
+}
+
+LogicalResult writeQuantizationReport(ModuleOp module,
+                                      int64_t calibrationTokens) {
+  if (options->report.empty())
+    return success();
+  llvm::json::Object layers;
+  double total = 0;
+  int64_t count = 0;
+  if (auto errors = module->getAttrOfType<DictionaryAttr>("llmc.quant_errors"))
+    for (NamedAttribute error : errors) {
+      double value = cast<FloatAttr>(error.getValue()).getValueAsDouble();
+      layers[error.getName().getValue()] = value;
+      total += value;
+      ++count;
+    }
+  llvm::json::Object out{
+      {"method", quantizationSummary()},
+      {"calibration_tokens", calibrationTokens},
+      {"mean_relative_output_error", count ? total / count : 0.0},
+      {"layers", std::move(layers)}};
+  std::string error;
+  auto file = openOutputFile(options->report, &error);
+  if (!file)
+    return fail(error);
+  file->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(out)))
+             << "\n";
+  file->keep();
+  return success();
+}
+
+} // namespace llmc::tool
