@@ -222,6 +222,34 @@ def QuantizeGptq : Pass<"llmc-quantize-gptq", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 
+def QuantizeAwq : Pass<"llmc-quantize-awq", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights to 4 bits with AWQ";
+  let description = [{
+    AWQ (Lin et al. 2023; passes/quant/Awq.h). Weights that share an input
+    made by a normalization (q/k/v after the attention norm, gate/up after
+    the MLP norm, the lm_head after the final norm) get per-input-channel
+    scales from the calibration inputs, and the normalization's weight (and
+    bias) is divided by them; a gated MLP's down projection gets its own,
+    divided out of the up projection's rows. Groups whose input also
+    reaches an op that is not quantized keep scale 1. Every weight is then
+    clipped group by group and rounded as llmc-quantize-rtn rounds. The
+    output errors recorded in llmc.quant_errors are measured on the scaled
+    inputs against the scaled weights. Calibration as llmc-quantize-gptq.
+  }];
+  let options = [
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Inputs sharing one scale (a multiple of 32)">,
+    Option<"zeroPoint", "zero-point", "bool", "true",
+           "Asymmetric groups with zero points">,
+    ListOption<"skip", "skip", "std::string",
+               "Layers to leave unquantized (substrings of their names)">,
+    Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
+           "Tests only: this many random normal input rows per weight "
+           "when no calibration data was given">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect"];
+}
+
 def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
   let summary = "Lower llmc graph ops to plan kernel calls";
   let description = [{

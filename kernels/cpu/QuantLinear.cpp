@@ -112,6 +112,52 @@ widen16Avx512(const uint8_t *codes, __m512i zero) {
   }
 }
 
+/// What the rows of one GEMV call share: each x row's sum over each group
+/// (zero points enter as -scale * zero * that sum, so the inner loops need
+/// no integer subtraction), and a row's scales as f32.
+struct GemvScratch {
+  std::vector<float> groupSums, scales;
+
+  GemvScratch(const float *x, int64_t m, const QuantWeight &w) {
+    scales.resize(w.groups() + 16);
+    if (!w.zeros)
+      return;
+    groupSums.resize(m * w.groups());
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t g = 0; g < w.groups(); ++g) {
+        float sum = 0.0f;
+        for (int64_t l = g * w.group; l < (g + 1) * w.group; ++l)
+          sum += x[i * w.k + l];
+        groupSums[i * w.groups() + g] = sum;
+      }
+  }
+};
+
+/// Row r's scales as f32 (f16 ones converted 16 at a time), times `unit`.
+__attribute__((target("avx512f"))) const float *
+rowScalesAvx512(const QuantWeight &w, int64_t r, float unit, float *buffer) {
+  const int64_t groups = w.groups();
+  if (!w.halfScales) {
+    const float *scales = static_cast<const float *>(w.scales) + r * groups;
+    if (unit == 1.0f)
+      return scales;
+    for (int64_t g = 0; g < groups; ++g)
+      buffer[g] = scales[g] * unit;
+    return buffer;
+  }
+  const uint16_t *half = static_cast<const uint16_t *>(w.scales) + r * groups;
+  int64_t g = 0;
+  for (; g + 16 <= groups; g += 16)
+    _mm512_storeu_ps(
+        buffer + g,
+        _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256(
+                          reinterpret_cast<const __m256i *>(half + g))),
+                      _mm512_set1_ps(unit)));
+  for (; g < groups; ++g)
+    buffer[g] = format::halfToFloat(half[g]) * unit;
+  return buffer;
+}
+
 /// Decode for up to 4 input rows: each weight row's codes stream once, and
 /// each group's products sum in `Rows` accumulators scaled once per group.
 template <QuantCodes Codes, int Rows>
@@ -120,8 +166,11 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
            const float *bias, float *y, int64_t ldy) {
   const int64_t k = w.k, group = w.group, groups = w.groups();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
+  GemvScratch scratch(x, Rows, w);
+  const __m512i noZero = _mm512_setzero_si512();
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * w.rowBytes();
+    const float *scales = rowScalesAvx512(w, r, unit, scratch.scales.data());
     __m512 total[Rows];
     float tail[Rows];
     for (int i = 0; i < Rows; ++i) {
@@ -130,8 +179,6 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
     }
     for (int64_t g = 0; g < groups; ++g) {
       const int64_t first = g * group, last = first + group;
-      const int32_t zero = w.zero(r, g);
-      const __m512i zeroVector = _mm512_set1_epi32(zero);
       __m512 acc[Rows];
       for (int i = 0; i < Rows; ++i)
         acc[i] = _mm512_setzero_ps();
@@ -141,10 +188,8 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
         for (; l < last; l += 32) {
           __m512i bytes = _mm512_cvtepu8_epi32(
               _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + l / 2)));
-          __m512 lo = _mm512_cvtepi32_ps(
-              _mm512_sub_epi32(_mm512_and_si512(bytes, low), zeroVector));
-          __m512 hi = _mm512_cvtepi32_ps(
-              _mm512_sub_epi32(_mm512_srli_epi32(bytes, 4), zeroVector));
+          __m512 lo = _mm512_cvtepi32_ps(_mm512_and_si512(bytes, low));
+          __m512 hi = _mm512_cvtepi32_ps(_mm512_srli_epi32(bytes, 4));
           for (int i = 0; i < Rows; ++i) {
             acc[i] =
                 _mm512_fmadd_ps(lo, _mm512_loadu_ps(x + i * k + l), acc[i]);
@@ -154,21 +199,26 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
         }
       } else {
         for (; l + 16 <= last; l += 16) {
-          __m512 values = widen16Avx512<Codes>(row + l, zeroVector);
+          __m512 values = widen16Avx512<Codes>(row + l, noZero);
           for (int i = 0; i < Rows; ++i)
             acc[i] =
                 _mm512_fmadd_ps(values, _mm512_loadu_ps(x + i * k + l), acc[i]);
         }
       }
-      const float scale = w.scale(r, g) * unit;
+      const float scale = scales[g];
       const __m512 scaleVector = _mm512_set1_ps(scale);
       for (int i = 0; i < Rows; ++i)
         total[i] = _mm512_fmadd_ps(acc[i], scaleVector, total[i]);
       // An 8-bit group's last (group % 16) weights, one at a time.
       for (; l < last; ++l) {
-        float value = (codeValue(w, row, l) - zero) * w.scale(r, g);
+        float value = codeValue(w, row, l) * scale / unit;
         for (int i = 0; i < Rows; ++i)
           tail[i] += value * x[i * k + l];
+      }
+      if (w.zeros) {
+        float zero = static_cast<float>(w.zero(r, g)) * scale / unit;
+        for (int i = 0; i < Rows; ++i)
+          tail[i] -= zero * scratch.groupSums[i * groups + g] * unit;
       }
     }
     for (int i = 0; i < Rows; ++i)

@@ -50,10 +50,11 @@ std::vector<float> InputStats::meanMagnitude() const {
   return out;
 }
 
-double relativeOutputError(const InputStats &stats, const float *w,
-                           const float *q, int64_t n, int64_t k) {
+double relativeOutputError(const std::vector<double> &gramMatrix,
+                           const float *w, const float *q, int64_t n,
+                           int64_t k) {
   // sum_r d_r G d_r^T for d = q - w and for d = w, G as f32 for the GEMM.
-  std::vector<float> gram(stats.gram().begin(), stats.gram().end());
+  std::vector<float> gram(gramMatrix.begin(), gramMatrix.end());
   std::vector<float> diff(n * k), product(n * k);
   auto quadratic = [&](const float *d) {
     kernels::linear(d, gram.data(), nullptr, product.data(), n, k, k);

@@ -62,8 +62,9 @@ struct CalibrationData {
 };
 
 /// ||X (q - w)^T||^2 / ||X w^T||^2 over every row X saw, for a weight
-/// `w` [n, k] and its quantized values `q` (through the Gram matrix).
-double relativeOutputError(const InputStats &stats, const float *w,
+/// `w` [n, k] and its quantized values `q`, through the rows' Gram matrix
+/// `gram` [k, k].
+double relativeOutputError(const std::vector<double> &gram, const float *w,
                            const float *q, int64_t n, int64_t k);
 
 /// `rows` rows of independent standard normal inputs of width `k` (fixed

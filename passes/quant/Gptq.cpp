@@ -67,18 +67,6 @@ std::vector<double> choleskyInverse(const std::vector<double> &l, int64_t k) {
 
 } // namespace
 
-std::vector<float> dequantizeInt4(const Int4Matrix &q, int64_t n, int64_t k,
-                                  int64_t group) {
-  std::vector<float> out(n * k);
-  int64_t groups = k / group;
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t l = 0; l < k; ++l) {
-      int64_t g = r * groups + l / group;
-      out[r * k + l] = (q.codes[r * k + l] - q.zeros[g]) * q.scales[g];
-    }
-  return out;
-}
-
 std::optional<Int4Matrix> quantizeInt4Gptq(const float *w, int64_t n, int64_t k,
                                            const std::vector<double> &gram,
                                            const GptqSettings &settings,

@@ -40,10 +40,6 @@ std::optional<Int4Matrix> quantizeInt4Gptq(const float *w, int64_t n, int64_t k,
                                            const GptqSettings &settings,
                                            std::string &error);
 
-/// Codes, scales and zeros back to real weights [n, k].
-std::vector<float> dequantizeInt4(const Int4Matrix &q, int64_t n, int64_t k,
-                                  int64_t group);
-
 } // namespace llmc::quant
 
 #endif // LLMC_PASSES_QUANT_GPTQ_H

@@ -62,6 +62,18 @@ Int4Matrix quantizeInt4Rtn(const float *w, int64_t n, int64_t k, int64_t group,
   return out;
 }
 
+std::vector<float> dequantizeInt4(const Int4Matrix &q, int64_t n, int64_t k,
+                                  int64_t group) {
+  std::vector<float> out(n * k);
+  int64_t groups = k / group;
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t l = 0; l < k; ++l) {
+      int64_t g = r * groups + l / group;
+      out[r * k + l] = (q.codes[r * k + l] - q.zeros[g]) * q.scales[g];
+    }
+  return out;
+}
+
 void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
                       std::vector<int8_t> &codes, std::vector<float> &scales) {
   codes.resize(n * k);

@@ -47,6 +47,10 @@ struct Int4Matrix {
 Int4Matrix quantizeInt4Rtn(const float *w, int64_t n, int64_t k, int64_t group,
                            bool zeroPoint);
 
+/// Codes, scales and zeros back to real weights [n, k].
+std::vector<float> dequantizeInt4(const Int4Matrix &q, int64_t n, int64_t k,
+                                  int64_t group);
+
 /// Per output row: int8 codes (symmetric, scale = max |w| / 127).
 void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
                       std::vector<int8_t> &codes, std::vector<float> &scales);

@@ -25,6 +25,10 @@ std::unique_ptr<mlir::Pass>
 createQuantizeGptq(const QuantizeGptqOptions &options,
                    std::shared_ptr<const quant::CalibrationData> data);
 
+std::unique_ptr<mlir::Pass>
+createQuantizeAwq(const QuantizeAwqOptions &options,
+                  std::shared_ptr<const quant::CalibrationData> data);
+
 } // namespace llmc
 
 #endif // LLMC_PASSES_QUANT_QUANTPASSES_H

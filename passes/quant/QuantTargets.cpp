@@ -137,6 +137,22 @@ std::optional<WeightKey> weightKey(Value weight) {
   return std::nullopt;
 }
 
+std::optional<std::vector<float>> readF32Constant(ConstantOp constant) {
+  auto type = cast<RankedTensorType>(constant.getType());
+  if (!type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  int64_t count = type.getNumElements();
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
+      dense && dense.isSplat())
+    return std::vector<float>(count, dense.getSplatValue<float>());
+  std::optional<ArrayRef<char>> raw = getRawConstantData(constant.getValue());
+  if (!raw || static_cast<int64_t>(raw->size()) !=
+                  count * static_cast<int64_t>(sizeof(float)))
+    return std::nullopt;
+  const float *begin = reinterpret_cast<const float *>(raw->data());
+  return std::vector<float>(begin, begin + count);
+}
+
 FailureOr<WeightMatrix> readWeight(const WeightUse &use, StringRef pass) {
   FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
   if (failed(source))
@@ -148,21 +164,10 @@ FailureOr<WeightMatrix> readWeight(const WeightUse &use, StringRef pass) {
            << "only 2-D f32 weights are quantized (run llmc-compute-in-f32 "
               "first), got "
            << type;
-  std::vector<float> splat;
-  const float *data = nullptr;
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
-      dense && dense.isSplat()) {
-    splat.assign(type.getNumElements(), dense.getSplatValue<float>());
-    data = splat.data();
-  } else if (std::optional<ArrayRef<char>> raw =
-                 getRawConstantData(constant.getValue());
-             raw &&
-             static_cast<int64_t>(raw->size()) ==
-                 type.getNumElements() * static_cast<int64_t>(sizeof(float))) {
-    data = reinterpret_cast<const float *>(raw->data());
-  } else {
+  std::optional<std::vector<float>> values = readF32Constant(constant);
+  if (!values)
     return emitWeightError(use, pass) << "the weight's data is not available";
-  }
+  const float *data = values->data();
   WeightMatrix matrix;
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
   matrix.n = transposed ? cols : rows;
@@ -251,11 +256,12 @@ FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
   return stats.get();
 }
 
-void recordOutputError(const WeightUse &use, const InputStats &stats,
-                       const WeightMatrix &weight,
-                       const std::vector<float> &quantized) {
-  double error = relativeOutputError(stats, weight.values.data(),
-                                     quantized.data(), weight.n, weight.k);
+void recordOutputError(const WeightUse &use, const std::vector<double> &gram,
+                       const std::vector<float> &weight,
+                       const std::vector<float> &quantized, int64_t n,
+                       int64_t k) {
+  double error =
+      relativeOutputError(gram, weight.data(), quantized.data(), n, k);
   auto module = use.op->getParentOfType<ModuleOp>();
   NamedAttrList errors;
   if (auto old = module->getAttrOfType<DictionaryAttr>("llmc.quant_errors"))

@@ -60,6 +60,9 @@ std::vector<WeightUse> collectWeightUses(mlir::ModuleOp module,
 /// transpose of one); none for anything else.
 std::optional<WeightKey> weightKey(mlir::Value weight);
 
+/// The values of an f32 constant (dense, splat or resource), or none.
+std::optional<std::vector<float>> readF32Constant(ConstantOp constant);
+
 /// The real [out, in] values of a weight operand: a constant, or [1, 0]
 /// transpose of one. Errors name `use` and say why when it is neither, is
 /// already quantized, or is not f32.
@@ -95,11 +98,13 @@ private:
   std::map<int64_t, std::shared_ptr<InputStats>> made;
 };
 
-/// Records `quantized`'s output error against `weight` on `stats` in the
-/// module attribute llmc.quant_errors, under the use's name.
-void recordOutputError(const WeightUse &use, const InputStats &stats,
-                       const WeightMatrix &weight,
-                       const std::vector<float> &quantized);
+/// Records the output error of `quantized` against `weight` (both [n, k])
+/// on inputs of Gram matrix `gram` in the module attribute
+/// llmc.quant_errors, under the use's name.
+void recordOutputError(const WeightUse &use, const std::vector<double> &gram,
+                       const std::vector<float> &weight,
+                       const std::vector<float> &quantized, int64_t n,
+                       int64_t k);
 
 /// The 4-bit type of an [n, k] weight in groups: ui4 with ui4 zero points,
 /// or si4 without; f16 scales.

@@ -47,8 +47,9 @@ struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
       if (!q)
         return quant::emitWeightError(use, getArgument()) << error;
       quant::recordOutputError(
-          use, **inputs, weight,
-          quant::dequantizeInt4(*q, weight.n, weight.k, groupSize));
+          use, (*inputs)->gram(), weight.values,
+          quant::dequantizeInt4(*q, weight.n, weight.k, groupSize), weight.n,
+          weight.k);
       return quant::packInt4(&getContext(), weight, groupSize, zeroPoint,
                              std::move(*q));
     };

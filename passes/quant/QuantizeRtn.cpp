@@ -4,7 +4,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/quant/Gptq.h"
 #include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
 
@@ -41,8 +40,9 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
         if (failed(inputs))
           return failure();
         quant::recordOutputError(
-            use, **inputs, weight,
-            quant::dequantizeInt4(q, weight.n, weight.k, groupSize));
+            use, (*inputs)->gram(), weight.values,
+            quant::dequantizeInt4(q, weight.n, weight.k, groupSize), weight.n,
+            weight.k);
       }
       return quant::packInt4(&getContext(), weight, groupSize, zeroPoint,
                              std::move(q));

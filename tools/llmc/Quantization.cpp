@@ -19,7 +19,7 @@ namespace cl = llvm::cl;
 namespace llmc::tool {
 namespace {
 
-enum class Method { none, int8, fp8, rtnInt4, gptqInt4 };
+enum class Method { none, int8, fp8, rtnInt4, gptqInt4, awqInt4 };
 
 struct Options {
   Options(cl::SubCommand &command, cl::OptionCategory &category)
@@ -35,6 +35,9 @@ struct Options {
                                      "nearest"),
                           clEnumValN(Method::gptqInt4, "gptq-int4",
                                      "4-bit weights in groups by GPTQ (needs "
+                                     "--calib)"),
+                          clEnumValN(Method::awqInt4, "awq-int4",
+                                     "4-bit weights in groups by AWQ (needs "
                                      "--calib)")),
                cl::init(Method::none), cl::sub(command), cl::cat(category)),
         groupSize("group-size",
@@ -79,7 +82,8 @@ std::unique_ptr<Options> options;
 
 bool fourBit() {
   return options->method == Method::rtnInt4 ||
-         options->method == Method::gptqInt4;
+         options->method == Method::gptqInt4 ||
+         options->method == Method::awqInt4;
 }
 
 LogicalResult fail(const llvm::Twine &message) {
@@ -100,7 +104,8 @@ LogicalResult checkQuantizationOptions() {
   if (!fourBit() &&
       (o.groupSize.getNumOccurrences() || o.zeroPoint.getNumOccurrences()))
     return fail("--group-size and --zero-point apply to 4-bit methods "
-                "(rtn-int4, gptq-int4); int8 and fp8 scale each output "
+                "(rtn-int4, gptq-int4, awq-int4); int8 and fp8 scale each "
+                "output "
                 "channel");
   if (o.actOrder && o.method != Method::gptqInt4)
     return fail("--act-order applies to --quant gptq-int4");
@@ -110,9 +115,13 @@ LogicalResult checkQuantizationOptions() {
     return fail(llvm::formatv("--group-size {0} is not supported: use a "
                               "multiple of 32 (32, 64, 128, ...)",
                               o.groupSize.getValue()));
-  if (o.method == Method::gptqInt4 && o.calib.empty())
-    return fail("--quant gptq-int4 needs calibration data: --calib FILE "
-                "(token-id sequences, or a text with --calib-tokenizer)");
+  if ((o.method == Method::gptqInt4 || o.method == Method::awqInt4) &&
+      o.calib.empty())
+    return fail(
+        "--quant " +
+        std::string(o.method == Method::gptqInt4 ? "gptq-int4" : "awq-int4") +
+        " needs calibration data: --calib FILE (token-id sequences, "
+        "or a text with --calib-tokenizer)");
   if (!o.calibTokenizer.empty() && o.calib.empty())
     return fail("--calib-tokenizer needs --calib");
   if (!o.report.empty() && o.calib.empty())
@@ -134,8 +143,11 @@ std::string quantizationSummary() {
     return "fp8 E4M3 (per channel)";
   case Method::rtnInt4:
   case Method::gptqInt4:
+  case Method::awqInt4:
     return llvm::formatv("{0} (group {1}, {2}{3})",
-                         o.method == Method::rtnInt4 ? "rtn-int4" : "gptq-int4",
+                         o.method == Method::rtnInt4    ? "rtn-int4"
+                         : o.method == Method::gptqInt4 ? "gptq-int4"
+                                                        : "awq-int4",
                          o.groupSize.getValue(),
                          o.zeroPoint ? "zero points" : "symmetric",
                          o.actOrder ? ", act-order" : "")
@@ -190,6 +202,13 @@ quantizationPass(std::shared_ptr<const quant::CalibrationData> data) {
     pass.actOrder = o.actOrder;
     pass.skip = skip;
     return createQuantizeGptq(pass, std::move(data));
+  }
+  case Method::awqInt4: {
+    QuantizeAwqOptions pass;
+    pass.groupSize = o.groupSize;
+    pass.zeroPoint = o.zeroPoint;
+    pass.skip = skip;
+    return createQuantizeAwq(pass, std::move(data));
   }
   }
   return nullptr;
