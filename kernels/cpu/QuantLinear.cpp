@@ -3,6 +3,7 @@
 #include "kernels/cpu/QuantLinear.h"
 
 #include "kernels/cpu/Linear.h"
+#include "kernels/cpu/QuantGemvVnni.h"
 #include "runtime/format/Float16.h"
 
 #include <immintrin.h>
@@ -395,13 +396,15 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
   }
 }
 
-void quantLinearWith(CpuIsa isa, const float *x, const QuantWeight &w,
-                     int64_t begin, int64_t end, const float *bias, float *y,
-                     int64_t m, int64_t ldy) {
+void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
+                     const QuantWeight &w, int64_t begin, int64_t end,
+                     const float *bias, float *y, int64_t m, int64_t ldy) {
   if (isa == CpuIsa::avx2 && !hostCpuFeatures().f16c)
     isa = CpuIsa::scalar;
   if (m > 4)
     return quantGemm(isa, x, w, begin, end, bias, y, m, ldy);
+  if (int8Activations && isa == CpuIsa::avx512 && vnniGemvApplies(w))
+    return quantGemvVnni(x, w, begin, end, bias, y, m, ldy);
   if (isa == CpuIsa::scalar)
     return quantLinearScalar(x, w, begin, end, bias, y, m, ldy);
   gemvFor(isa, w.codes)(x, w, begin, end, bias, y, m, ldy);
@@ -411,7 +414,7 @@ void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
                  int64_t ldy) {
   static const CpuIsa isa = selectedCpuIsa();
-  quantLinearWith(isa, x, w, begin, end, bias, y, m, ldy);
+  quantLinearWith(isa, true, x, w, begin, end, bias, y, m, ldy);
 }
 
 } // namespace llmc::kernels

@@ -7,6 +7,9 @@
 // group's sum is scaled once. More rows (prefill) dequantize a block of
 // weight rows to f32 and run the fp32 GEMM over it. AVX-512 and AVX2 paths,
 // chosen at run time, and a portable one that is also the tests' reference.
+// On CPUs with AVX-512 VNNI, decode rows of int8 and uint4 weights instead
+// round x to int8 and multiply in integers (QuantGemvVnni.h): the same
+// weights, x within half an int8 step of its block's scale.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,10 +48,12 @@ void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
                  int64_t ldy);
 
-/// The same with a chosen instruction set (the CPU must have it).
-void quantLinearWith(CpuIsa isa, const float *x, const QuantWeight &w,
-                     int64_t begin, int64_t end, const float *bias, float *y,
-                     int64_t m, int64_t ldy);
+/// The same with a chosen instruction set (the CPU must have it); with
+/// `int8Activations`, decode rows of int8/uint4 weights take the VNNI path
+/// (QuantGemvVnni.h) where it applies, as quantLinear does.
+void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
+                     const QuantWeight &w, int64_t begin, int64_t end,
+                     const float *bias, float *y, int64_t m, int64_t ldy);
 
 /// Weight rows [begin, end) as f32, row after row.
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/QuantLinear.h"
+#include "kernels/cpu/QuantGemvVnni.h"
 #include "runtime/format/Float16.h"
 
 #include <gtest/gtest.h>
@@ -146,8 +147,8 @@ void checkPath(CpuIsa isa) {
     // A slice of the rows [begin, n), into rows of y wider than it.
     const int64_t begin = c.n > 4 ? 2 : 0, width = c.n - begin, ldy = width + 3;
     std::vector<float> y(c.m * ldy, -7.0f);
-    quantLinearWith(isa, x.data(), w.view, begin, c.n, bias.data(), y.data(),
-                    c.m, ldy);
+    quantLinearWith(isa, false, x.data(), w.view, begin, c.n, bias.data(),
+                    y.data(), c.m, ldy);
     for (int64_t i = 0; i < c.m; ++i) {
       for (int64_t j = 0; j < width; ++j) {
         double expected = bias[begin + j], magnitude = std::abs(expected);
@@ -193,6 +194,73 @@ TEST(QuantLinear, Avx512PathMatchesTheDefinition) {
   if (!cpuHas(CpuIsa::avx512))
     GTEST_SKIP() << "this CPU has no AVX-512";
   checkPath(CpuIsa::avx512);
+}
+
+/// x rounded as the VNNI path rounds it: blocks of 32, scale = the block's
+/// largest magnitude / 127, codes to nearest (ties to even).
+std::vector<double> roundActivations(const std::vector<float> &x) {
+  std::vector<double> out(x.size());
+  for (size_t b = 0; b < x.size(); b += 32) {
+    float largest = 0.0f;
+    for (size_t j = b; j < b + 32; ++j)
+      largest = std::max(largest, std::fabs(x[j]));
+    float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+    float inverse = 1.0f / scale;
+    for (size_t j = b; j < b + 32; ++j)
+      out[j] = std::nearbyint(x[j] * inverse) * double(scale);
+  }
+  return out;
+}
+
+TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
+  const Case cases[] = {
+      // int8 per channel (one group per row, over several 64-weight
+      // chunks and a partial one), grouped with zero points.
+      {QuantCodes::int8, 1, 37, 192, 192, false, false},
+      {QuantCodes::int8, 3, 16, 96, 32, true, true},
+      {QuantCodes::int8, 4, 9, 768, 768, false, false},
+      // uint4: groups of whole chunks (128, 256) and narrower (32, 64);
+      // a partial last chunk.
+      {QuantCodes::uint4, 1, 33, 256, 128, true, true},
+      {QuantCodes::uint4, 2, 17, 512, 256, false, true},
+      {QuantCodes::uint4, 4, 8, 192, 32, true, true},
+      {QuantCodes::uint4, 3, 5, 160, 32, true, true},
+      {QuantCodes::uint4, 1, 70, 384, 64, true, true},
+  };
+  bool ran = false;
+  for (const Case &c : cases) {
+    RandomWeight w(c, 11);
+    if (!vnniGemvApplies(w.view))
+      continue;
+    ran = true;
+    std::vector<float> x = randomInput(c.m * c.k, 12),
+                       bias = randomInput(c.n, 13);
+    std::vector<double> rounded = roundActivations(x);
+    const int64_t ldy = c.n + 2;
+    std::vector<float> y(c.m * ldy, -7.0f);
+    quantLinearWith(CpuIsa::avx512, true, x.data(), w.view, 0, c.n, bias.data(),
+                    y.data(), c.m, ldy);
+    for (int64_t i = 0; i < c.m; ++i) {
+      for (int64_t j = 0; j < c.n; ++j) {
+        double expected = bias[j], exact = bias[j], magnitude = 1.0;
+        for (int64_t l = 0; l < c.k; ++l) {
+          double weight = w.values[j * c.k + l];
+          expected += rounded[i * c.k + l] * weight;
+          exact += double(x[i * c.k + l]) * weight;
+          magnitude += std::abs(x[i * c.k + l] * weight);
+        }
+        EXPECT_NEAR(y[i * ldy + j], expected, 1e-5 * magnitude)
+            << "codes " << int(c.codes) << " m=" << c.m << " k=" << c.k
+            << " group=" << c.group << " row " << i << " output " << j;
+        // Rounding x to int8 moves each product by at most 1/254 of it.
+        EXPECT_NEAR(y[i * ldy + j], exact, magnitude / 254.0);
+      }
+      for (int64_t j = c.n; j < ldy; ++j)
+        EXPECT_EQ(y[i * ldy + j], -7.0f) << "wrote past row " << i;
+    }
+  }
+  if (!ran)
+    GTEST_SKIP() << "this CPU has no AVX-512 VNNI (with BW and VL)";
 }
 
 } // namespace

@@ -34,6 +34,8 @@ struct EvalOptions {
   std::string textFile, tokenizer, idsFile;
   /// An artifact to compare the next-token distributions with.
   std::string reference;
+  /// Score token by token through decode steps.
+  bool incremental = false;
 };
 
 struct LogitsOptions {

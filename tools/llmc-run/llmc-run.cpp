@@ -5,7 +5,7 @@
 //          [--top-k K] [--top-p P] [--seed S] [--stop-ids ...]
 //          [--ignore-eos] [--json] [--threads N]
 // llmc-run model.llmc eval --text FILE --tokenizer tok.model | --ids FILE
-//                            [--ref fp32.llmc] [--json]
+//                            [--ref fp32.llmc] [--incremental] [--json]
 // llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
 // llmc-run model.llmc run [--entry main] --input a.npy ... [--output-dir D]
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
@@ -125,6 +125,8 @@ int main(int argc, char **argv) {
                    "Reference artifact (e.g. the fp32 model) for KL "
                    "divergence and top-1 agreement")
       ->check(CLI::ExistingFile);
+  evalCommand->add_flag("--incremental", evalOptions.incremental,
+                        "One decode step per token, as generation runs");
 
   LogitsOptions logitsOptions;
   CLI::App *logitsCommand = app.add_subcommand(

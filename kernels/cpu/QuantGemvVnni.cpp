@@ -1,0 +1,247 @@
+//===- QuantGemvVnni.cpp - int8/uint4 decode GEMV with int8 activations ---===//
+
+#include "kernels/cpu/QuantGemvVnni.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace llmc::kernels {
+namespace {
+
+constexpr int64_t kBlock = 32;
+
+/// The input rows as int8 codes, laid out the way the weight bytes are
+/// read: uint4 chunks of 128 weights are 64 low-nibble bytes (the first 16
+/// weights of each block of 32) then 64 high-nibble bytes; int8 chunks are
+/// 64 weights as they are. Per chunk, 16 lane scales: the scale of the
+/// activation block each VPDPBUSD lane sums. Per group, the sum over its
+/// blocks of (activation scale x sum of activation codes).
+struct Activations {
+  int64_t chunks = 0, chunkBytes = 0;
+  std::vector<int8_t> codes;
+  std::vector<float> laneScales, groupTerms;
+};
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
+                    Activations &a) {
+  const bool uint4 = w.codes == QuantCodes::uint4;
+  const int64_t k = w.k, blocks = k / kBlock, groups = w.groups();
+  const int64_t weightsPerChunk = uint4 ? 128 : 64;
+  const int64_t blocksPerChunk = weightsPerChunk / kBlock;
+  a.chunks = (k + weightsPerChunk - 1) / weightsPerChunk;
+  a.chunkBytes = uint4 ? 128 : 64;
+  a.codes.assign(m * a.chunks * a.chunkBytes, 0);
+  a.laneScales.assign(m * a.chunks * 16, 0.0f);
+  a.groupTerms.assign(m * groups, 0.0f);
+  const int64_t lanesPerBlock = 16 / blocksPerChunk;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float *in = x + i * k + b * kBlock;
+      __m512 first = _mm512_loadu_ps(in), second = _mm512_loadu_ps(in + 16);
+      float largest = _mm512_reduce_max_ps(
+          _mm512_max_ps(_mm512_abs_ps(first), _mm512_abs_ps(second)));
+      float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+      __m512 inverse = _mm512_set1_ps(1.0f / scale);
+      __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(first, inverse));
+      __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(second, inverse));
+      int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+      __m128i bytes0 = _mm512_cvtsepi32_epi8(q0),
+              bytes1 = _mm512_cvtsepi32_epi8(q1);
+      int64_t c = b / blocksPerChunk, within = b % blocksPerChunk;
+      int8_t *chunk = a.codes.data() + (i * a.chunks + c) * a.chunkBytes;
+      if (uint4) {
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(chunk + 16 * within),
+                         bytes0);
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(chunk + 64 + 16 * within),
+                         bytes1);
+      } else {
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(chunk + 32 * within),
+                         bytes0);
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(chunk + 32 * within + 16),
+                         bytes1);
+      }
+      float *lanes = a.laneScales.data() + (i * a.chunks + c) * 16;
+      for (int64_t l = 0; l < lanesPerBlock; ++l)
+        lanes[within * lanesPerBlock + l] = scale;
+      a.groupTerms[i * groups + b * kBlock / w.group] += scale * sum;
+    }
+}
+
+/// Row r's group scales as f32 into `groupScales` (room for groups + 16),
+/// 16 at a time.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void
+rowScales(const QuantWeight &w, int64_t r, float *groupScales) {
+  const int64_t groups = w.groups();
+  for (int64_t g = 0; g < groups; g += 16) {
+    __mmask16 mask = groups - g >= 16 ? __mmask16(0xffff)
+                                      : __mmask16((1u << (groups - g)) - 1);
+    __m512 scales;
+    if (w.halfScales)
+      scales = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
+          mask, static_cast<const uint16_t *>(w.scales) + r * groups + g));
+    else
+      scales = _mm512_maskz_loadu_ps(
+          mask, static_cast<const float *>(w.scales) + r * groups + g);
+    _mm512_storeu_ps(groupScales + g, scales);
+  }
+}
+
+/// Lanes summing to sum over groups of scale * (zero + offset) * term: the
+/// share of the zero points (and of int8's offset of 128) in a row's
+/// result.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) __m512
+zeroShare(const QuantWeight &w, int64_t r, const float *scales,
+          const float *terms, int32_t offset) {
+  const int64_t groups = w.groups();
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t g = 0; g < groups; g += 16) {
+    __mmask16 mask = groups - g >= 16 ? __mmask16(0xffff)
+                                      : __mmask16((1u << (groups - g)) - 1);
+    __m512i zero = _mm512_set1_epi32(offset);
+    if (w.zeros) {
+      __m128i bytes = _mm_maskz_loadu_epi8(mask, w.zeros + r * groups + g);
+      zero = _mm512_add_epi32(zero, w.codes == QuantCodes::int8
+                                        ? _mm512_cvtepi8_epi32(bytes)
+                                        : _mm512_cvtepu8_epi32(bytes));
+    }
+    sum = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, scales + g),
+                                        _mm512_cvtepi32_ps(zero)),
+                          _mm512_maskz_loadu_ps(mask, terms + g), sum);
+  }
+  return sum;
+}
+
+template <bool Uint4, bool GroupsOfChunks, int Rows>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
+         const float *bias, float *y, int64_t ldy) {
+  constexpr bool uint4 = Uint4;
+  const int64_t rowBytes = w.rowBytes(), chunks = a.chunks;
+  const int64_t weightsPerChunk = uint4 ? 128 : 64;
+  // int8 codes are read as unsigned (code + 128): the offset is a zero
+  // point of 128 on top of the weight's own.
+  const int32_t offset = uint4 ? 0 : 128;
+  const int64_t chunksPerGroup = w.group / weightsPerChunk;
+  const int64_t lastBytes = rowBytes - (chunks - 1) * 64;
+  const __mmask64 lastMask =
+      lastBytes >= 64 ? ~__mmask64(0) : (__mmask64(1) << lastBytes) - 1;
+  const __m512i nibble = _mm512_set1_epi8(0x0f), flip = _mm512_set1_epi8(-128);
+  // Lane i of a chunk's 16 sums belongs to block i / 4 (uint4) or i / 8.
+  const __m512i spread =
+      uint4 ? _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0)
+            : _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  const int64_t blocks = w.k / kBlock, blocksPerGroup = w.group / kBlock;
+  static thread_local std::vector<float> groupBuffer, blockBuffer;
+  groupBuffer.resize(w.groups() + 16);
+  blockBuffer.resize(blocks + 4);
+  float *groupScales = groupBuffer.data(), *blockScales = blockBuffer.data();
+  const int8_t *codes = a.codes.data();
+  const float *laneScales = a.laneScales.data();
+  const int64_t chunkBytes = a.chunkBytes;
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t *row = w.data + r * rowBytes;
+    rowScales(w, r, groupScales);
+    if (!GroupsOfChunks)
+      for (int64_t b = 0; b < blocks; ++b)
+        blockScales[b] = groupScales[b / blocksPerGroup];
+    __m512 total[Rows], partial[Rows];
+    for (int i = 0; i < Rows; ++i)
+      total[i] = partial[i] = _mm512_setzero_ps();
+    int64_t group = 0, inGroup = 0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      __m512i bytes = c + 1 < chunks
+                          ? _mm512_loadu_si512(row + c * 64)
+                          : _mm512_maskz_loadu_epi8(lastMask, row + c * 64);
+      __m512i sums[Rows];
+      if constexpr (uint4) {
+        __m512i lo = _mm512_and_si512(bytes, nibble);
+        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(bytes, 4), nibble);
+        for (int i = 0; i < Rows; ++i) {
+          const int8_t *xq = codes + (i * chunks + c) * chunkBytes;
+          sums[i] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo,
+                                        _mm512_loadu_si512(xq));
+          sums[i] =
+              _mm512_dpbusd_epi32(sums[i], hi, _mm512_loadu_si512(xq + 64));
+        }
+      } else {
+        __m512i unsignedBytes = _mm512_xor_si512(bytes, flip);
+        for (int i = 0; i < Rows; ++i)
+          sums[i] = _mm512_dpbusd_epi32(
+              _mm512_setzero_si512(), unsignedBytes,
+              _mm512_loadu_si512(codes + (i * chunks + c) * chunkBytes));
+      }
+      if constexpr (GroupsOfChunks) {
+        // Whole chunks in one group: activation scales per chunk, the
+        // weight's once the group ends.
+        for (int i = 0; i < Rows; ++i)
+          partial[i] = _mm512_fmadd_ps(
+              _mm512_cvtepi32_ps(sums[i]),
+              _mm512_loadu_ps(laneScales + (i * chunks + c) * 16), partial[i]);
+        if (++inGroup == chunksPerGroup) {
+          __m512 scale = _mm512_set1_ps(groupScales[group++]);
+          for (int i = 0; i < Rows; ++i) {
+            total[i] = _mm512_fmadd_ps(partial[i], scale, total[i]);
+            partial[i] = _mm512_setzero_ps();
+          }
+          inGroup = 0;
+        }
+      } else {
+        __m512 weightLanes = _mm512_permutexvar_ps(
+            spread, _mm512_castps128_ps512(_mm_loadu_ps(
+                        blockScales + c * (weightsPerChunk / kBlock))));
+        for (int i = 0; i < Rows; ++i)
+          total[i] = _mm512_fmadd_ps(
+              _mm512_cvtepi32_ps(sums[i]),
+              _mm512_mul_ps(
+                  weightLanes,
+                  _mm512_loadu_ps(laneScales + (i * chunks + c) * 16)),
+              total[i]);
+      }
+    }
+    for (int i = 0; i < Rows; ++i)
+      y[i * ldy + (r - begin)] =
+          _mm512_reduce_add_ps(_mm512_sub_ps(
+              total[i],
+              zeroShare(w, r, groupScales, a.groupTerms.data() + i * w.groups(),
+                        offset))) +
+          (bias ? bias[r] : 0.0f);
+  }
+}
+
+} // namespace
+
+bool vnniGemvApplies(const QuantWeight &w) {
+  const CpuFeatures &cpu = hostCpuFeatures();
+  return cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni &&
+         (w.codes == QuantCodes::int8 || w.codes == QuantCodes::uint4) &&
+         w.k % kBlock == 0 && w.group % kBlock == 0;
+}
+
+void quantGemvVnni(const float *x, const QuantWeight &w, int64_t begin,
+                   int64_t end, const float *bias, float *y, int64_t m,
+                   int64_t ldy) {
+  static thread_local Activations activations;
+  quantizeActivations(x, m, w, activations);
+  const bool uint4 = w.codes == QuantCodes::uint4;
+  const bool groupsOfChunks = w.group % (uint4 ? 128 : 64) == 0;
+  using Gemv = void (*)(const Activations &, const QuantWeight &, int64_t,
+                        int64_t, const float *, float *, int64_t);
+  // [uint4][groups of whole chunks][rows - 1]
+  static constexpr Gemv table[2][2][4] = {
+      {{gemvRows<false, false, 1>, gemvRows<false, false, 2>,
+        gemvRows<false, false, 3>, gemvRows<false, false, 4>},
+       {gemvRows<false, true, 1>, gemvRows<false, true, 2>,
+        gemvRows<false, true, 3>, gemvRows<false, true, 4>}},
+      {{gemvRows<true, false, 1>, gemvRows<true, false, 2>,
+        gemvRows<true, false, 3>, gemvRows<true, false, 4>},
+       {gemvRows<true, true, 1>, gemvRows<true, true, 2>,
+        gemvRows<true, true, 3>, gemvRows<true, true, 4>}}};
+  table[uint4][groupsOfChunks][std::min<int64_t>(m, 4) - 1](
+      activations, w, begin, end, bias, y, ldy);
+}
+
+} // namespace llmc::kernels
