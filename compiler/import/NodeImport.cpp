@@ -77,6 +77,7 @@ const ConverterMap &getConverters() {
     registerShapeComputationConverters(map);
     registerComputeConverters(map);
     registerContribConverters(map);
+    registerQuantConverters(map);
     return map;
   }();
   return converters;

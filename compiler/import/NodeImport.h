@@ -95,6 +95,7 @@ void registerShapeComputationConverters(ConverterMap &map);
 void registerComputeConverters(ConverterMap &map);
 /// onnxruntime's com.microsoft ops, keyed "com.microsoft.OpType".
 void registerContribConverters(ConverterMap &map);
+void registerQuantConverters(ConverterMap &map);
 
 } // namespace llmc::onnx_import
 

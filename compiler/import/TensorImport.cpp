@@ -28,6 +28,10 @@ FailureOr<Type> importElementType(int32_t dataType, MLIRContext *context,
     return Type(b.getI32Type());
   case onnx::TensorProto::BOOL:
     return Type(b.getI1Type());
+  case onnx::TensorProto::UINT8: // packed 4-bit weights, zero points
+    return Type(IntegerType::get(context, 8, IntegerType::Unsigned));
+  case onnx::TensorProto::INT8:
+    return Type(b.getIntegerType(8));
   default:
     break;
   }
@@ -35,8 +39,8 @@ FailureOr<Type> importElementType(int32_t dataType, MLIRContext *context,
       static_cast<onnx::TensorProto::DataType>(dataType));
   emitError(loc) << what << ": unsupported ONNX element type "
                  << (name.empty() ? "<unknown>" : name) << " (" << dataType
-                 << "); llmc imports FLOAT, FLOAT16, BFLOAT16, INT64, INT32 "
-                    "and BOOL";
+                 << "); llmc imports FLOAT, FLOAT16, BFLOAT16, INT64, INT32, "
+                    "INT8, UINT8 and BOOL";
   return failure();
 }
 
@@ -68,6 +72,9 @@ static std::vector<char> typedFieldBytes(const onnx::TensorProto &tensor,
   else if (elementType.isInteger(1))
     for (int32_t value : tensor.int32_data())
       append(static_cast<uint8_t>(value != 0));
+  else if (elementType.isInteger(8))
+    for (int32_t value : tensor.int32_data())
+      append(static_cast<uint8_t>(value));
   else // f16 and bf16 bit patterns are stored in int32_data.
     for (int32_t value : tensor.int32_data())
       append(static_cast<uint16_t>(value));

@@ -76,6 +76,14 @@ QAttrs makeAttrs(const QuantizedWeight &weight, const std::string &source) {
 
 } // namespace
 
+QConstantOp createQConstant(OpBuilder &builder, Location loc,
+                            const QuantizedWeight &weight,
+                            const std::string &source) {
+  QAttrs attrs = makeAttrs(weight, source);
+  return QConstantOp::create(builder, loc, weight.type, attrs.data,
+                             attrs.scales, attrs.zeros);
+}
+
 InFlightDiagnostic emitWeightError(const WeightUse &use, StringRef pass) {
   return use.op->emitError() << pass << ": layer '" << use.name << "': ";
 }

@@ -51,6 +51,11 @@ struct QuantizedWeight {
   std::vector<int32_t> zeros;
 };
 
+/// An `llmc.qconstant` holding `weight`, its blobs named after `source`.
+QConstantOp createQConstant(mlir::OpBuilder &builder, mlir::Location loc,
+                            const QuantizedWeight &weight,
+                            const std::string &source);
+
 /// Every weight use of `module` in walk order, without those whose name
 /// contains an entry of `skip`.
 std::vector<WeightUse> collectWeightUses(mlir::ModuleOp module,

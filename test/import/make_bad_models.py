@@ -63,9 +63,23 @@ save("truncated", good_bytes[: len(good_bytes) // 2])
 save("not-onnx", b"this is a text file, not a protobuf\n")
 save("unsupported", model([helper.make_node("FooBar", ["x"], ["y"], name="weird_node")],
                           [x_input()], [y_output()]))
-save("custom-domain", model([helper.make_node("MatMulNBits", ["x"], ["y"], name="q_proj",
+save("custom-domain", model([helper.make_node("QuickGelu", ["x"], ["y"], name="act",
                                               domain="com.microsoft")],
                             [x_input()], [y_output()]))
+# MatMulNBits with 3-bit weights, and with 4-bit ones whose scales are a
+# graph input instead of an initializer.
+nbits_b = helper.make_tensor("b", TensorProto.UINT8, [2, 1, 8], [17] * 16)
+nbits_scales = helper.make_tensor("scales", TensorProto.FLOAT, [2], [0.5, 0.25])
+save("nbits-3bit", model([helper.make_node("MatMulNBits", ["x", "b", "scales"], ["y"], name="q3",
+                                           domain="com.microsoft", K=4, N=2, bits=3,
+                                           block_size=16)],
+                         [x_input()], [y_output()], [nbits_b, nbits_scales]))
+save("nbits-input-scales", model([helper.make_node("MatMulNBits", ["x", "b", "s"], ["y"], name="q4",
+                                                   domain="com.microsoft", K=4, N=2, bits=4,
+                                                   block_size=16)],
+                                 [x_input(), helper.make_tensor_value_info("s", TensorProto.FLOAT,
+                                                                           [2])],
+                                 [y_output()], [nbits_b]))
 # GroupQueryAttention with a sliding window, which llmc does not import.
 gqa_inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in [
     ("qkv", ["batch", "sequence", 128]), ("past_k", ["batch", 2, "past", 16]),

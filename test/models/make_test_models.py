@@ -13,6 +13,7 @@ packages are absent is left out, and lit reports its tests unsupported):
   optimum-*        the same models through optimum's exporter
                    (past_key_values inputs, present outputs)
   genai-llama      onnxruntime-genai's model builder, fp32 for CPU
+  genai-llama-int4 the same, -p int4 (MatMulNBits, block 32, symmetric)
 
 Writes each model once (to a temporary name, then renamed), so a rebuild
 reuses them; `families` lists the families present when it finishes.
@@ -193,6 +194,9 @@ def main():
                 produce(os.path.join(OUT, "genai-llama"), lambda tmp: run_quietly([
                     sys.executable, "-m", "onnxruntime_genai.models.builder", "-i",
                     os.path.join(OUT, "saved-llama"), "-o", tmp, "-p", "fp32", "-e", "cpu"]))
+                produce(os.path.join(OUT, "genai-llama-int4"), lambda tmp: run_quietly([
+                    sys.executable, "-m", "onnxruntime_genai.models.builder", "-i",
+                    os.path.join(OUT, "saved-llama"), "-o", tmp, "-p", "int4", "-e", "cpu"]))
                 families.append("genai")
     with open(os.path.join(OUT, "families"), "w") as f:
         f.write("\n".join(families) + "\n")
