@@ -163,10 +163,25 @@ def QuantizeFp8 : Pass<"llmc-quantize-fp8", "mlir::ModuleOp"> {
     llmc-quantize-int8) is scaled so that its largest magnitude is E4M3's
     largest finite value, 448, and rounded to the nearest E4M3 number:
     `!llmc.qweight<N x K x f8E4M3FN, per_channel, scale f32>`.
+
+    With `activations`, the inputs of those weights are rounded to E4M3
+    too, with one scale per tensor, as an fp8 GEMM on the GPU rounds them:
+    `static` takes each input's largest magnitude over the calibration data
+    / 448 (`llmc compile --calib`; `synthetic-calibration` in tests),
+    `dynamic` the largest of each call's. The ops carry it as attributes the
+    kernels read: `llmc.fp8_act_scale` (f32) or `llmc.fp8_act_dynamic`, and
+    for a feed-forward op's down projection `llmc.fp8_hidden_act_scale` or
+    `llmc.fp8_hidden_act_dynamic`. The CPU kernels emulate the rounding
+    (the products stay f32).
   }];
   let options = [
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
+    Option<"activations", "activations", "std::string", "\"none\"",
+           "Round activations to E4M3 too: none, static or dynamic">,
+    Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
+           "Tests only: this many random normal input rows per weight "
+           "when no calibration data was given (activations=static)">,
   ];
   let dependentDialects = ["llmc::LlmcDialect"];
 }

@@ -3,6 +3,7 @@
 #include "kernels/cpu/Linear.h"
 
 #include "kernels/cpu/CpuFeatures.h"
+#include "kernels/cpu/VectorMath.h"
 
 #include <immintrin.h>
 
@@ -24,14 +25,6 @@ void linearScalar(const float *x, const float *w, const float *bias, float *y,
         sum += in[l] * row[l];
       y[i * ldy + j] = sum + (bias ? bias[j] : 0.0f);
     }
-}
-
-__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v) {
-  __m128 sum =
-      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-  sum = _mm_add_ss(sum, _mm_shuffle_ps(sum, sum, 1));
-  return _mm_cvtss_f32(sum);
 }
 
 /// Decode (one input row): four weight rows at a time, so each load of x

@@ -74,8 +74,7 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
 /// Row r's group scales as f32 into `groupScales` (room for groups + 16),
 /// 16 at a time.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void
-rowScales(const QuantWeight &w, int64_t r, float *groupScales) {
-  const int64_t groups = w.groups();
+rowScales(const QuantWeight &w, int64_t r, int64_t groups, float *groupScales) {
   for (int64_t g = 0; g < groups; g += 16) {
     __mmask16 mask = groups - g >= 16 ? __mmask16(0xffff)
                                       : __mmask16((1u << (groups - g)) - 1);
@@ -94,9 +93,8 @@ rowScales(const QuantWeight &w, int64_t r, float *groupScales) {
 /// share of the zero points (and of int8's offset of 128) in a row's
 /// result.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) __m512
-zeroShare(const QuantWeight &w, int64_t r, const float *scales,
+zeroShare(const QuantWeight &w, int64_t r, int64_t groups, const float *scales,
           const float *terms, int32_t offset) {
-  const int64_t groups = w.groups();
   __m512 sum = _mm512_setzero_ps();
   for (int64_t g = 0; g < groups; g += 16) {
     __mmask16 mask = groups - g >= 16 ? __mmask16(0xffff)
@@ -134,7 +132,8 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
   const __m512i spread =
       uint4 ? _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0)
             : _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  const int64_t blocks = w.k / kBlock, blocksPerGroup = w.group / kBlock;
+  const int64_t blocks = w.k / kBlock, blocksPerGroup = w.group / kBlock,
+                groups = w.groups();
   static thread_local std::vector<float> groupBuffer, blockBuffer;
   groupBuffer.resize(w.groups() + 16);
   blockBuffer.resize(blocks + 4);
@@ -144,7 +143,7 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
   const int64_t chunkBytes = a.chunkBytes;
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * rowBytes;
-    rowScales(w, r, groupScales);
+    rowScales(w, r, groups, groupScales);
     if (!GroupsOfChunks)
       for (int64_t b = 0; b < blocks; ++b)
         blockScales[b] = groupScales[b / blocksPerGroup];
@@ -205,9 +204,8 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
     for (int i = 0; i < Rows; ++i)
       y[i * ldy + (r - begin)] =
           _mm512_reduce_add_ps(_mm512_sub_ps(
-              total[i],
-              zeroShare(w, r, groupScales, a.groupTerms.data() + i * w.groups(),
-                        offset))) +
+              total[i], zeroShare(w, r, groups, groupScales,
+                                  a.groupTerms.data() + i * groups, offset))) +
           (bias ? bias[r] : 0.0f);
   }
 }

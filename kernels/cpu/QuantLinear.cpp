@@ -4,11 +4,13 @@
 
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/QuantGemvVnni.h"
+#include "kernels/cpu/VectorMath.h"
 #include "runtime/format/Float16.h"
 
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace llmc::kernels {
@@ -269,14 +271,6 @@ __attribute__((target("avx2,fma,f16c"))) __m256 widen8Avx2(const uint8_t *codes,
   }
 }
 
-__attribute__((target("avx2,fma"))) float sumAvx2(__m256 v) {
-  __m128 sum =
-      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-  sum = _mm_add_ss(sum, _mm_shuffle_ps(sum, sum, 1));
-  return _mm_cvtss_f32(sum);
-}
-
 template <QuantCodes Codes, int Rows>
 __attribute__((target("avx2,fma,f16c"))) void
 gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
@@ -339,7 +333,7 @@ gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
     }
     for (int i = 0; i < Rows; ++i)
       y[i * ldy + (r - begin)] =
-          sumAvx2(total[i]) + tail[i] + (bias ? bias[r] : 0.0f);
+          horizontalSum(total[i]) + tail[i] + (bias ? bias[r] : 0.0f);
   }
 }
 
@@ -381,6 +375,25 @@ GemvFn gemvFor(CpuIsa isa, QuantCodes codes) {
 }
 
 } // namespace
+
+void roundToE4m3(const float *x, int64_t n, float scale, float *out) {
+  const float inverse = 1.0f / scale;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = std::fabs(x[i] * inverse);
+    float rounded;
+    if (v >= 448.0f) {
+      rounded = 448.0f;
+    } else {
+      // Steps of 2^(e - 3) in the binade [2^e, 2^(e+1)); subnormals below
+      // 2^-6 in steps of 2^-9.
+      int exponent;
+      std::frexp(v, &exponent); // v = f * 2^exponent, f in [0.5, 1)
+      float step = std::ldexp(1.0f, std::max(exponent - 1, -6) - 3);
+      rounded = std::nearbyint(v / step) * step;
+    }
+    out[i] = std::copysign(rounded, x[i]) * scale;
+  }
+}
 
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
                     float *out) {

@@ -55,6 +55,11 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy);
 
+/// out = e4m3(x / scale) * scale: x rounded to fp8 E4M3 (nearest, ties to
+/// even, saturating at 448) with a per-tensor scale, as an fp8 GEMM takes
+/// its input. `out` may be `x`.
+void roundToE4m3(const float *x, int64_t n, float scale, float *out);
+
 /// Weight rows [begin, end) as f32, row after row.
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
                     float *out);

@@ -1,7 +1,7 @@
-//===- VectorMath.h - AVX-512 elementary functions for the CPU kernels ----===//
+//===- VectorMath.h - vector helpers shared by the CPU kernels ------------===//
 //
-// Inline, for the kernels' AVX-512 paths (callers are compiled with
-// target("avx512f") and chosen at run time).
+// Inline, for the kernels' AVX2 and AVX-512 paths (callers are compiled
+// with the matching target attribute and chosen at run time).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +11,15 @@
 #include <immintrin.h>
 
 namespace llmc::kernels {
+
+/// The sum of 8 lanes.
+__attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
+  __m128 sum =
+      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_shuffle_ps(sum, sum, 1));
+  return _mm_cvtss_f32(sum);
+}
 
 /// e^x, 16 lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor
 /// polynomial to degree 6 (relative error under 2e-7), scaled by 2^n with

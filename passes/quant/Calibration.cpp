@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/Linear.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace llmc::quant {
@@ -25,8 +26,10 @@ void InputStats::add(const float *rows, int64_t count) {
     gram_[i] += block[i];
   for (int64_t r = 0; r < count; ++r) {
     const float *row = rows + r * k_;
-    for (int64_t c = 0; c < k_; ++c)
+    for (int64_t c = 0; c < k_; ++c) {
       magnitude_[c] += std::fabs(row[c]);
+      max_ = std::max(max_, std::fabs(row[c]));
+    }
     // Reservoir sampling keeps a uniform sample of every row seen.
     int64_t seen = tokens_ + r;
     int64_t slot = seen;

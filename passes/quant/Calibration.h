@@ -39,12 +39,15 @@ public:
   const std::vector<double> &gram() const { return gram_; }
   /// mean over rows of |x|, [k].
   std::vector<float> meanMagnitude() const;
+  /// The largest |x| seen.
+  float maxMagnitude() const { return max_; }
   /// A uniform sample of the rows (reservoir, fixed seed): [rows, k].
   const std::vector<float> &samples() const { return samples_; }
   int64_t sampleRows() const { return sampleRows_; }
 
 private:
   int64_t k_, maxSamples_, tokens_ = 0, sampleRows_ = 0;
+  float max_ = 0.0f;
   std::vector<double> gram_, magnitude_;
   std::vector<float> samples_;
   std::mt19937_64 engine_{0};

@@ -74,16 +74,27 @@ std::vector<float> dequantizeInt4(const Int4Matrix &q, int64_t n, int64_t k,
   return out;
 }
 
-void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
-                      std::vector<int8_t> &codes, std::vector<float> &scales) {
-  codes.resize(n * k);
-  scales.resize(n);
+namespace {
+/// Each row's largest magnitude over `limit` (1 for an all-zero row).
+std::vector<float> rowScales(const float *w, int64_t n, int64_t k,
+                             float limit) {
+  std::vector<float> scales(n);
   for (int64_t r = 0; r < n; ++r) {
     float magnitude = 0.0f;
     for (int64_t l = 0; l < k; ++l)
       magnitude = std::max(magnitude, std::fabs(w[r * k + l]));
-    float scale = magnitude > 0.0f ? magnitude / 127.0f : 1.0f;
-    scales[r] = scale;
+    scales[r] = magnitude > 0.0f ? magnitude / limit : 1.0f;
+  }
+  return scales;
+}
+} // namespace
+
+void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
+                      std::vector<int8_t> &codes, std::vector<float> &scales) {
+  codes.resize(n * k);
+  scales = rowScales(w, n, k, 127.0f);
+  for (int64_t r = 0; r < n; ++r) {
+    float scale = scales[r];
     for (int64_t l = 0; l < k; ++l)
       codes[r * k + l] = static_cast<int8_t>(
           std::clamp(std::nearbyint(w[r * k + l] / scale), -127.0f, 127.0f));
@@ -122,16 +133,10 @@ uint8_t floatToE4m3(float value) {
 void quantizeFp8Rows(const float *w, int64_t n, int64_t k,
                      std::vector<uint8_t> &codes, std::vector<float> &scales) {
   codes.resize(n * k);
-  scales.resize(n);
-  for (int64_t r = 0; r < n; ++r) {
-    float magnitude = 0.0f;
+  scales = rowScales(w, n, k, 448.0f);
+  for (int64_t r = 0; r < n; ++r)
     for (int64_t l = 0; l < k; ++l)
-      magnitude = std::max(magnitude, std::fabs(w[r * k + l]));
-    float scale = magnitude > 0.0f ? magnitude / 448.0f : 1.0f;
-    scales[r] = scale;
-    for (int64_t l = 0; l < k; ++l)
-      codes[r * k + l] = floatToE4m3(w[r * k + l] / scale);
-  }
+      codes[r * k + l] = floatToE4m3(w[r * k + l] / scales[r]);
 }
 
 } // namespace llmc::quant

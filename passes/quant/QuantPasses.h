@@ -19,6 +19,9 @@
 namespace llmc {
 
 std::unique_ptr<mlir::Pass>
+createQuantizeFp8(const QuantizeFp8Options &options,
+                  std::shared_ptr<const quant::CalibrationData> data);
+std::unique_ptr<mlir::Pass>
 createQuantizeRtn(const QuantizeRtnOptions &options,
                   std::shared_ptr<const quant::CalibrationData> data);
 std::unique_ptr<mlir::Pass>

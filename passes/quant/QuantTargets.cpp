@@ -302,6 +302,16 @@ QuantizedWeight packInt4(MLIRContext *context, const WeightMatrix &weight,
   return out;
 }
 
+QuantizedWeight finishInt4(MLIRContext *context, const WeightUse &use,
+                           const InputStats *stats, const WeightMatrix &weight,
+                           int64_t group, bool zeroPoint, Int4Matrix q) {
+  if (stats)
+    recordOutputError(use, stats->gram(), weight.values,
+                      dequantizeInt4(q, weight.n, weight.k, group), weight.n,
+                      weight.k);
+  return packInt4(context, weight, group, zeroPoint, std::move(q));
+}
+
 LogicalResult checkGroupSize(const WeightUse &use, const WeightMatrix &weight,
                              int64_t group, StringRef pass) {
   if (group <= 0 || group % 32 != 0)

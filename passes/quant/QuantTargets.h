@@ -121,6 +121,12 @@ QWeightType int4Type(mlir::MLIRContext *context, int64_t n, int64_t k,
 QuantizedWeight packInt4(mlir::MLIRContext *context, const WeightMatrix &weight,
                          int64_t group, bool zeroPoint, Int4Matrix q);
 
+/// packInt4 of `q`, having recorded its output error on `stats` when
+/// there are statistics (recordOutputError).
+QuantizedWeight finishInt4(mlir::MLIRContext *context, const WeightUse &use,
+                           const InputStats *stats, const WeightMatrix &weight,
+                           int64_t group, bool zeroPoint, Int4Matrix q);
+
 /// Checks `group` against a weight (multiple of 32, divides k).
 mlir::LogicalResult checkGroupSize(const WeightUse &use,
                                    const WeightMatrix &weight, int64_t group,

@@ -1,12 +1,14 @@
-//===- QuantizeFp8.cpp - fp8 E4M3 weights, per output channel -------------===//
+//===- QuantizeFp8.cpp - fp8 E4M3 weights (and activations) ---------------===//
 //
 // See Passes.td: llmc-quantize-fp8.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "passes/quant/QuantMath.h"
+#include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
+
+#include "mlir/IR/Builders.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_QUANTIZEFP8
@@ -20,9 +22,23 @@ namespace {
 
 struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
   using QuantizeFp8Base::QuantizeFp8Base;
+  QuantizeFp8Pass(const QuantizeFp8Options &options,
+                  std::shared_ptr<const quant::CalibrationData> data)
+      : QuantizeFp8Base(options), data(std::move(data)) {}
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    if (activations != "none" && activations != "static" &&
+        activations != "dynamic") {
+      getOperation().emitError("llmc-quantize-fp8: activations must be none, "
+                               "static or dynamic, got '")
+          << activations << "'";
+      return signalPassFailure();
+    }
+    std::vector<quant::WeightUse> uses =
+        quant::collectWeightUses(getOperation(), skip);
+    if (activations != "none" && failed(markActivations(uses)))
+      return signalPassFailure();
     auto quantize = [&](const quant::WeightUse &,
                         const quant::WeightMatrix &weight)
         -> FailureOr<quant::QuantizedWeight> {
@@ -34,11 +50,51 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
           QuantGranularity::per_channel, 0, Float32Type::get(context), Type());
       return out;
     };
-    if (failed(quant::rewriteWeights(
-            quant::collectWeightUses(getOperation(), skip), getArgument(),
-            quantize)))
+    if (failed(quant::rewriteWeights(uses, getArgument(), quantize)))
       signalPassFailure();
   }
+
+  /// Sets the activation attributes on the ops whose weights are rounded:
+  /// a feed-forward op's input counts when its gate/up weights are, its
+  /// hidden activations when its down weight is.
+  LogicalResult markActivations(ArrayRef<quant::WeightUse> uses) {
+    quant::StatsSource stats(data.get(), syntheticCalibration);
+    Builder b(&getContext());
+    bool dynamic = activations == "dynamic";
+    for (const quant::WeightUse &use : uses) {
+      bool hidden = false;
+      if (auto gated = dyn_cast<GatedMlpOp>(use.op))
+        hidden = use.operand == gated.getDownMutable().getOperandNumber();
+      if (auto mlp = dyn_cast<MlpOp>(use.op))
+        hidden = use.operand == mlp.getDownMutable().getOperandNumber();
+      std::string prefix = hidden ? "llmc.fp8_hidden_act_" : "llmc.fp8_act_";
+      if (dynamic) {
+        use.op->setAttr(prefix + "dynamic", b.getUnitAttr());
+        continue;
+      }
+      FailureOr<quant::WeightMatrix> weight =
+          quant::readWeight(use, getArgument());
+      if (failed(weight))
+        return failure();
+      FailureOr<const quant::InputStats *> inputs =
+          stats.find(use, *weight, getArgument());
+      if (failed(inputs))
+        return failure();
+      float largest = (*inputs)->maxMagnitude();
+      use.op->setAttr(
+          prefix + "scale",
+          b.getF32FloatAttr(largest > 0.0f ? largest / 448.0f : 1.0f));
+    }
+    return success();
+  }
+
+  std::shared_ptr<const quant::CalibrationData> data;
 };
 
 } // namespace
+
+std::unique_ptr<Pass>
+llmc::createQuantizeFp8(const QuantizeFp8Options &options,
+                        std::shared_ptr<const quant::CalibrationData> data) {
+  return std::make_unique<QuantizeFp8Pass>(options, std::move(data));
+}

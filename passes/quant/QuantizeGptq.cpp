@@ -46,12 +46,8 @@ struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
                                   (*inputs)->gram(), settings, error);
       if (!q)
         return quant::emitWeightError(use, getArgument()) << error;
-      quant::recordOutputError(
-          use, (*inputs)->gram(), weight.values,
-          quant::dequantizeInt4(*q, weight.n, weight.k, groupSize), weight.n,
-          weight.k);
-      return quant::packInt4(&getContext(), weight, groupSize, zeroPoint,
-                             std::move(*q));
+      return quant::finishInt4(&getContext(), use, *inputs, weight, groupSize,
+                               zeroPoint, std::move(*q));
     };
     if (failed(quant::rewriteWeights(
             quant::collectWeightUses(getOperation(), skip), getArgument(),

@@ -34,18 +34,16 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
           weight.values.data(), weight.n, weight.k, groupSize, zeroPoint);
       // With calibration data, the error is worth reporting beside GPTQ's
       // and AWQ's.
+      const quant::InputStats *inputs = nullptr;
       if (stats.available()) {
-        FailureOr<const quant::InputStats *> inputs =
+        FailureOr<const quant::InputStats *> found =
             stats.find(use, weight, getArgument());
-        if (failed(inputs))
+        if (failed(found))
           return failure();
-        quant::recordOutputError(
-            use, (*inputs)->gram(), weight.values,
-            quant::dequantizeInt4(q, weight.n, weight.k, groupSize), weight.n,
-            weight.k);
+        inputs = *found;
       }
-      return quant::packInt4(&getContext(), weight, groupSize, zeroPoint,
-                             std::move(q));
+      return quant::finishInt4(&getContext(), use, inputs, weight, groupSize,
+                               zeroPoint, std::move(q));
     };
     if (failed(quant::rewriteWeights(
             quant::collectWeightUses(getOperation(), skip), getArgument(),

@@ -9,6 +9,7 @@
 #include "runtime/support/ThreadPool.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace llmc::runtime::cpu {
@@ -42,6 +43,26 @@ Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
   if (!name##OrError)                                                          \
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
+
+/// `x` rounded to fp8 E4M3 as an fp8 GEMM would take it, when the op asks
+/// (params `<prefix>scale`, or `<prefix>dynamic`: the largest magnitude of
+/// this call / 448; see llmc-quantize-fp8); else `x` itself.
+const float *fp8Activations(KernelContext &c, const std::string &prefix,
+                            const float *x, int64_t count,
+                            std::vector<float> &buffer) {
+  float scale = static_cast<float>(c.params.real(prefix + "scale", 0.0));
+  if (c.params.has(prefix + "dynamic")) {
+    float largest = 0.0f;
+    for (int64_t i = 0; i < count; ++i)
+      largest = std::max(largest, std::fabs(x[i]));
+    scale = largest > 0.0f ? largest / 448.0f : 1.0f;
+  }
+  if (scale <= 0.0f)
+    return x;
+  buffer.resize(count);
+  kernels::roundToE4m3(x, count, scale, buffer.data());
+  return buffer.data();
+}
 
 /// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool by output
 /// features: each thread streams its own slice of the weights once, for
@@ -78,8 +99,12 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  parallelLinear(c.pool, x.as<float>(), w, bias ? bias->as<float>() : nullptr,
-                 c.outputs[0]->as<float>(), x.elements() / k);
+  static thread_local std::vector<float> rounded;
+  parallelLinear(
+      c.pool,
+      fp8Activations(c, "llmc.fp8_act_", x.as<float>(), x.elements(), rounded),
+      w, bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
+      x.elements() / k);
   return Status::success();
 }
 
@@ -214,8 +239,11 @@ Status gatedMlp(KernelContext &c) {
   static thread_local std::vector<float> gateBuffer, upBuffer;
   float *g = scratch(gateBuffer, rows * hidden);
   float *u = scratch(upBuffer, rows * hidden);
-  parallelLinear(c.pool, x.as<float>(), gate, nullptr, g, rows);
-  parallelLinear(c.pool, x.as<float>(), up, nullptr, u, rows);
+  static thread_local std::vector<float> rounded;
+  const float *in =
+      fp8Activations(c, "llmc.fp8_act_", x.as<float>(), x.elements(), rounded);
+  parallelLinear(c.pool, in, gate, nullptr, g, rows);
+  parallelLinear(c.pool, in, up, nullptr, u, rows);
   int64_t activation = c.params.integer("activation", 0);
   c.pool.parallelFor(
       rows * hidden,
@@ -225,7 +253,10 @@ Status gatedMlp(KernelContext &c) {
           g[i] *= u[i];
       },
       4096);
-  parallelLinear(c.pool, g, down, nullptr, c.outputs[0]->as<float>(), rows);
+  parallelLinear(
+      c.pool,
+      fp8Activations(c, "llmc.fp8_hidden_act_", g, rows * hidden, rounded),
+      down, nullptr, c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 
@@ -246,8 +277,11 @@ Status mlp(KernelContext &c) {
   int64_t rows = x.elements() / dim;
   static thread_local std::vector<float> hiddenBuffer;
   float *h = scratch(hiddenBuffer, rows * hidden);
-  parallelLinear(c.pool, x.as<float>(), up,
-                 upBias ? upBias->as<float>() : nullptr, h, rows);
+  static thread_local std::vector<float> rounded;
+  parallelLinear(
+      c.pool,
+      fp8Activations(c, "llmc.fp8_act_", x.as<float>(), x.elements(), rounded),
+      up, upBias ? upBias->as<float>() : nullptr, h, rows);
   int64_t activation = c.params.integer("activation", 1);
   c.pool.parallelFor(
       rows * hidden,
@@ -255,8 +289,11 @@ Status mlp(KernelContext &c) {
         activate(h + begin, end - begin, activation);
       },
       4096);
-  parallelLinear(c.pool, h, down, downBias ? downBias->as<float>() : nullptr,
-                 c.outputs[0]->as<float>(), rows);
+  parallelLinear(
+      c.pool,
+      fp8Activations(c, "llmc.fp8_hidden_act_", h, rows * hidden, rounded),
+      down, downBias ? downBias->as<float>() : nullptr,
+      c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 

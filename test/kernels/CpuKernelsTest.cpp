@@ -9,6 +9,7 @@
 #include "kernels/cpu/CpuFeatures.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/Transformer.h"
+#include "test/kernels/RandomData.h"
 
 #include <gtest/gtest.h>
 
@@ -17,17 +18,9 @@
 #include <vector>
 
 using namespace llmc::kernels;
+using llmc::test::randomVector;
 
 namespace {
-
-std::vector<float> randomVector(size_t n, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = normal(engine);
-  return v;
-}
 
 /// linear() on `isa` against the definition in double precision.
 void checkLinearPath(CpuIsa isa) {

@@ -9,6 +9,7 @@
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cpu/QuantGemvVnni.h"
 #include "runtime/format/Float16.h"
+#include "test/kernels/RandomData.h"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@
 
 using namespace llmc::kernels;
 using llmc::format::QuantCodes;
+using llmc::test::randomVector;
 
 namespace {
 
@@ -110,15 +112,6 @@ struct RandomWeight {
   }
 };
 
-std::vector<float> randomInput(size_t n, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = normal(engine);
-  return v;
-}
-
 void checkPath(CpuIsa isa) {
   const Case cases[] = {
       // int8 per channel (group = k) with a tail off the vector width,
@@ -142,8 +135,8 @@ void checkPath(CpuIsa isa) {
   };
   for (const Case &c : cases) {
     RandomWeight w(c, 7);
-    std::vector<float> x = randomInput(c.m * c.k, 8),
-                       bias = randomInput(c.n, 9);
+    std::vector<float> x = randomVector(c.m * c.k, 8),
+                       bias = randomVector(c.n, 9);
     // A slice of the rows [begin, n), into rows of y wider than it.
     const int64_t begin = c.n > 4 ? 2 : 0, width = c.n - begin, ldy = width + 3;
     std::vector<float> y(c.m * ldy, -7.0f);
@@ -180,6 +173,30 @@ TEST(QuantLinear, Fp8CodesDecodeToTheirValues) {
   EXPECT_EQ(fp8ToFloat(0x7b, false), 57344.0f);
   EXPECT_EQ(fp8ToFloat(0x01, false), std::ldexp(1.0f, -16));
   EXPECT_TRUE(std::isinf(fp8ToFloat(0x7c, false)));
+}
+
+TEST(QuantLinear, ActivationsRoundToTheNearestE4m3Value) {
+  // Every E4M3 value (times the scale), the targets of the rounding.
+  const float scale = 0.37f;
+  std::vector<double> values;
+  for (int code = 0; code < 256; ++code)
+    if ((code & 0x7f) != 0x7f)
+      values.push_back(double(llmc::format::fp8ToFloat(code, true)) * scale);
+  std::vector<float> x = randomVector(4000, 21);
+  for (float &v : x)
+    v *= 40.0f; // out to past 448 * scale: saturation too
+  x.push_back(0.0f);
+  x.push_back(1000.0f);
+  std::vector<float> out(x.size());
+  roundToE4m3(x.data(), x.size(), scale, out.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    double best = 1e30;
+    for (double v : values)
+      best = std::min(best, std::abs(double(x[i]) - v));
+    EXPECT_NEAR(std::abs(double(x[i]) - out[i]), best, 1e-6 * std::abs(x[i]))
+        << "x = " << x[i] << " rounded to " << out[i];
+    EXPECT_LE(std::abs(out[i]), 448.0f * scale * (1 + 1e-6f));
+  }
 }
 
 TEST(QuantLinear, ScalarPathMatchesTheDefinition) { checkPath(CpuIsa::scalar); }
@@ -233,8 +250,8 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
     if (!vnniGemvApplies(w.view))
       continue;
     ran = true;
-    std::vector<float> x = randomInput(c.m * c.k, 12),
-                       bias = randomInput(c.n, 13);
+    std::vector<float> x = randomVector(c.m * c.k, 12),
+                       bias = randomVector(c.n, 13);
     std::vector<double> rounded = roundActivations(x);
     const int64_t ldy = c.n + 2;
     std::vector<float> y(c.m * ldy, -7.0f);

@@ -65,6 +65,12 @@ struct Options {
                                 "blank lines) with this SentencePiece model"),
                        cl::value_desc("tok.model"), cl::sub(command),
                        cl::cat(category)),
+        fp8Activations(
+            "fp8-activations",
+            cl::desc("--quant fp8: also round activations to E4M3 with a "
+                     "per-tensor scale, from calibration (static, needs "
+                     "--calib) or per call (dynamic); default none"),
+            cl::init("none"), cl::sub(command), cl::cat(category)),
         report("quant-report",
                cl::desc("Write each layer's output error on the calibration "
                         "inputs as JSON (needs --calib)"),
@@ -75,12 +81,12 @@ struct Options {
   cl::opt<int64_t> groupSize;
   cl::opt<bool> zeroPoint, actOrder;
   cl::list<std::string> skip;
-  cl::opt<std::string> calib, calibTokenizer, report;
+  cl::opt<std::string> calib, calibTokenizer, fp8Activations, report;
 };
 
 std::unique_ptr<Options> options;
 
-bool fourBit() {
+bool fourBitMethod() {
   return options->method == Method::rtnInt4 ||
          options->method == Method::gptqInt4 ||
          options->method == Method::awqInt4;
@@ -101,7 +107,7 @@ void registerQuantizationOptions(cl::SubCommand &command,
 LogicalResult checkQuantizationOptions() {
   Options &o = *options;
   bool quantizing = o.method != Method::none;
-  if (!fourBit() &&
+  if (!fourBitMethod() &&
       (o.groupSize.getNumOccurrences() || o.zeroPoint.getNumOccurrences()))
     return fail("--group-size and --zero-point apply to 4-bit methods "
                 "(rtn-int4, gptq-int4, awq-int4); int8 and fp8 scale each "
@@ -111,7 +117,7 @@ LogicalResult checkQuantizationOptions() {
     return fail("--act-order applies to --quant gptq-int4");
   if (!quantizing && (!o.skip.empty() || !o.calib.empty()))
     return fail("--skip and --calib need --quant");
-  if (fourBit() && (o.groupSize < 32 || o.groupSize % 32 != 0))
+  if (fourBitMethod() && (o.groupSize < 32 || o.groupSize % 32 != 0))
     return fail(llvm::formatv("--group-size {0} is not supported: use a "
                               "multiple of 32 (32, 64, 128, ...)",
                               o.groupSize.getValue()));
@@ -127,8 +133,20 @@ LogicalResult checkQuantizationOptions() {
   if (!o.report.empty() && o.calib.empty())
     return fail("--quant-report needs --calib (the errors are measured on "
                 "the calibration inputs)");
-  if (!o.calib.empty() && (o.method == Method::int8 || o.method == Method::fp8))
-    return fail("--calib applies to the 4-bit methods");
+  if (o.fp8Activations.getNumOccurrences() && o.method != Method::fp8)
+    return fail("--fp8-activations applies to --quant fp8");
+  if (o.fp8Activations != "none" && o.fp8Activations != "static" &&
+      o.fp8Activations != "dynamic")
+    return fail("--fp8-activations must be none, static or dynamic, not '" +
+                o.fp8Activations + "'");
+  bool staticFp8 = o.method == Method::fp8 && o.fp8Activations == "static";
+  if (staticFp8 && o.calib.empty())
+    return fail("--fp8-activations static needs calibration data: --calib "
+                "FILE");
+  if (!o.calib.empty() &&
+      (o.method == Method::int8 || (o.method == Method::fp8 && !staticFp8)))
+    return fail("--calib applies to the 4-bit methods and to fp8 with "
+                "--fp8-activations static");
   return success();
 }
 
@@ -140,7 +158,10 @@ std::string quantizationSummary() {
   case Method::int8:
     return "int8 (per channel)";
   case Method::fp8:
-    return "fp8 E4M3 (per channel)";
+    return o.fp8Activations == "none"
+               ? "fp8 E4M3 (per channel)"
+               : "fp8 E4M3 (per channel; activations per tensor, " +
+                     o.fp8Activations + ")";
   case Method::rtnInt4:
   case Method::gptqInt4:
   case Method::awqInt4:
@@ -171,6 +192,16 @@ CalibrationOptions calibrationOptions(const char *argv0) {
   return calibration;
 }
 
+/// The options every 4-bit method's pass shares.
+template <typename PassOptions>
+PassOptions fourBit(const llvm::SmallVector<std::string> &skip) {
+  PassOptions pass;
+  pass.groupSize = options->groupSize;
+  pass.zeroPoint = options->zeroPoint;
+  pass.skip = skip;
+  return pass;
+}
+
 std::unique_ptr<Pass>
 quantizationPass(std::shared_ptr<const quant::CalibrationData> data) {
   Options &o = *options;
@@ -186,30 +217,20 @@ quantizationPass(std::shared_ptr<const quant::CalibrationData> data) {
   case Method::fp8: {
     QuantizeFp8Options pass;
     pass.skip = skip;
-    return createQuantizeFp8(pass);
+    pass.activations = o.fp8Activations;
+    return createQuantizeFp8(pass, std::move(data));
   }
-  case Method::rtnInt4: {
-    QuantizeRtnOptions pass;
-    pass.groupSize = o.groupSize;
-    pass.zeroPoint = o.zeroPoint;
-    pass.skip = skip;
-    return createQuantizeRtn(pass, std::move(data));
-  }
+  case Method::rtnInt4:
+    return createQuantizeRtn(fourBit<QuantizeRtnOptions>(skip),
+                             std::move(data));
   case Method::gptqInt4: {
-    QuantizeGptqOptions pass;
-    pass.groupSize = o.groupSize;
-    pass.zeroPoint = o.zeroPoint;
+    auto pass = fourBit<QuantizeGptqOptions>(skip);
     pass.actOrder = o.actOrder;
-    pass.skip = skip;
     return createQuantizeGptq(pass, std::move(data));
   }
-  case Method::awqInt4: {
-    QuantizeAwqOptions pass;
-    pass.groupSize = o.groupSize;
-    pass.zeroPoint = o.zeroPoint;
-    pass.skip = skip;
-    return createQuantizeAwq(pass, std::move(data));
-  }
+  case Method::awqInt4:
+    return createQuantizeAwq(fourBit<QuantizeAwqOptions>(skip),
+                             std::move(data));
   }
   return nullptr;
 }

@@ -14,3 +14,15 @@ func.func @fp8(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %y = llmc.linear %x, %w : (tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// RUN: llmc-opt %s "--llmc-quantize-fp8=activations=static synthetic-calibration=64" | FileCheck %s --check-prefix=STATIC
+// RUN: llmc-opt %s "--llmc-quantize-fp8=activations=dynamic" | FileCheck %s --check-prefix=DYNAMIC
+// RUN: not llmc-opt %s "--llmc-quantize-fp8=activations=static" 2>&1 | FileCheck %s --check-prefix=NODATA
+// RUN: not llmc-opt %s "--llmc-quantize-fp8=activations=sometimes" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// With activations, each quantized op says how its input is rounded: a
+// per-tensor scale from calibration (the largest input / 448), or per call.
+// STATIC: llmc.linear {{.*}} {llmc.fp8_act_scale = {{[0-9.eE+-]+}} : f32}
+// DYNAMIC: llmc.linear {{.*}} {llmc.fp8_act_dynamic}
+// NODATA: llmc-quantize-fp8: layer 'llmc.linear': needs calibration data (llmc compile --calib FILE)
+// BAD: llmc-quantize-fp8: activations must be none, static or dynamic, got 'sometimes'
