@@ -12,8 +12,12 @@ using namespace mlir;
 
 namespace llmc::onnx_import {
 
+// ONNX 1.16's 4-bit element types (Debian's onnx.proto predates them).
+constexpr int32_t kOnnxUint4 = 21, kOnnxInt4 = 22;
+
 FailureOr<Type> importElementType(int32_t dataType, MLIRContext *context,
-                                  Location loc, StringRef what) {
+                                  Location loc, StringRef what,
+                                  bool initializer) {
   Builder b(context);
   switch (dataType) {
   case onnx::TensorProto::FLOAT:
@@ -32,21 +36,30 @@ FailureOr<Type> importElementType(int32_t dataType, MLIRContext *context,
     return Type(IntegerType::get(context, 8, IntegerType::Unsigned));
   case onnx::TensorProto::INT8:
     return Type(b.getIntegerType(8));
+  case kOnnxUint4: // blocked weights of DequantizeLinear
+    if (initializer)
+      return Type(IntegerType::get(context, 4, IntegerType::Unsigned));
+    break;
+  case kOnnxInt4:
+    if (initializer)
+      return Type(IntegerType::get(context, 4, IntegerType::Signed));
+    break;
   default:
     break;
   }
-  const std::string &name = onnx::TensorProto::DataType_Name(
+  std::string name = onnx::TensorProto::DataType_Name(
       static_cast<onnx::TensorProto::DataType>(dataType));
   emitError(loc) << what << ": unsupported ONNX element type "
                  << (name.empty() ? "<unknown>" : name) << " (" << dataType
                  << "); llmc imports FLOAT, FLOAT16, BFLOAT16, INT64, INT32, "
-                    "INT8, UINT8 and BOOL";
+                    "INT8, UINT8 and BOOL (and INT4, UINT4 weights)";
   return failure();
 }
 
-/// Bytes per element as ONNX stores them in raw_data.
+/// Bytes per element as ONNX stores them in raw_data (4-bit elements are
+/// packed two per byte and unpacked on import: see importTensor).
 static int64_t storageBytes(Type elementType) {
-  return elementType.isInteger(1)
+  return elementType.isInteger(1) || elementType.isInteger(4)
              ? 1
              : static_cast<int64_t>(elementType.getIntOrFloatBitWidth() / 8);
 }
@@ -72,8 +85,8 @@ static std::vector<char> typedFieldBytes(const onnx::TensorProto &tensor,
   else if (elementType.isInteger(1))
     for (int32_t value : tensor.int32_data())
       append(static_cast<uint8_t>(value != 0));
-  else if (elementType.isInteger(8))
-    for (int32_t value : tensor.int32_data())
+  else if (elementType.isInteger(8) || elementType.isInteger(4))
+    for (int32_t value : tensor.int32_data()) // 4-bit: two per entry
       append(static_cast<uint8_t>(value));
   else // f16 and bf16 bit patterns are stored in int32_data.
     for (int32_t value : tensor.int32_data())
@@ -87,7 +100,8 @@ FailureOr<ElementsAttr> importTensor(const std::shared_ptr<OnnxModelFile> &file,
                                      int64_t inlineElementLimit) {
   std::string what = "tensor '" + tensor.name() + "'";
   FailureOr<Type> elementType =
-      importElementType(tensor.data_type(), context, loc, what);
+      importElementType(tensor.data_type(), context, loc, what,
+                        /*initializer=*/true);
   if (failed(elementType))
     return failure();
   SmallVector<int64_t> shape;
@@ -121,6 +135,25 @@ FailureOr<ElementsAttr> importTensor(const std::shared_ptr<OnnxModelFile> &file,
     bytes = ArrayRef<char>(tensor.raw_data().data(), tensor.raw_data().size());
   } else {
     copied = typedFieldBytes(tensor, *elementType);
+    bytes = copied;
+  }
+  if (elementType->isInteger(4)) {
+    // Two per byte, the first in the low nibble: one per byte in MLIR's
+    // storage, sign-extended for INT4.
+    int64_t packed = (count + 1) / 2;
+    if (static_cast<int64_t>(bytes.size()) != packed) {
+      emitError(loc) << what << ": holds " << bytes.size() << " bytes, but "
+                     << type << " needs " << packed << " (two per byte)";
+      return failure();
+    }
+    std::vector<char> unpacked(count);
+    bool isSigned = elementType->isSignedInteger();
+    for (int64_t i = 0; i < count; ++i) {
+      int nibble = (static_cast<uint8_t>(bytes[i / 2]) >> (4 * (i % 2))) & 0xf;
+      unpacked[i] =
+          static_cast<char>(isSigned && nibble >= 8 ? nibble - 16 : nibble);
+    }
+    copied = std::move(unpacked);
     bytes = copied;
   }
   if (static_cast<int64_t>(bytes.size()) != byteSize) {

@@ -11,11 +11,13 @@
 namespace llmc::onnx_import {
 
 /// The MLIR element type of an ONNX TensorProto.DataType; reports at `loc`
-/// (naming `what`) for types llmc does not support.
+/// (naming `what`) for types llmc does not support. INT4 and UINT4 are
+/// only for initializers (`initializer`): quantized weights.
 mlir::FailureOr<mlir::Type> importElementType(int32_t dataType,
                                               mlir::MLIRContext *context,
                                               mlir::Location loc,
-                                              llvm::StringRef what);
+                                              llvm::StringRef what,
+                                              bool initializer = false);
 
 /// The value of an initializer or Constant tensor. Tensors of at most
 /// `inlineElementLimit` elements (shape constants, scalars) become dense

@@ -66,6 +66,11 @@ save("unsupported", model([helper.make_node("FooBar", ["x"], ["y"], name="weird_
 save("custom-domain", model([helper.make_node("QuickGelu", ["x"], ["y"], name="act",
                                               domain="com.microsoft")],
                             [x_input()], [y_output()]))
+# DequantizeLinear of an activation whose per-axis scales do not fit.
+save("dequantize-activation", model(
+    [helper.make_node("DequantizeLinear", ["q", "qs"], ["y"], name="dq", axis=1)],
+    [helper.make_tensor_value_info("q", TensorProto.INT8, ["sequence", 4])],
+    [y_output()], [helper.make_tensor("qs", TensorProto.FLOAT, [3], [0.5, 0.5, 0.5])]))
 # MatMulNBits with 3-bit weights, and with 4-bit ones whose scales are a
 # graph input instead of an initializer.
 nbits_b = helper.make_tensor("b", TensorProto.UINT8, [2, 1, 8], [17] * 16)

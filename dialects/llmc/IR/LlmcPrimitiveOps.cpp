@@ -205,17 +205,22 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (!dense || !dense.isSplat() || !type.hasStaticShape() || to.isInteger(1))
     return {};
   Type from = dense.getElementType();
+  // Integers widen by their signedness (ui8 128 is 128, not -128).
+  auto integer = [&]() -> int64_t {
+    APInt value = dense.getSplatValue<APInt>();
+    return from.isUnsignedInteger() ? static_cast<int64_t>(value.getZExtValue())
+                                    : value.getSExtValue();
+  };
   if (isa<FloatType>(to)) {
-    double value =
-        isa<FloatType>(from)
-            ? dense.getSplatValue<APFloat>().convertToDouble()
-            : static_cast<double>(dense.getSplatValue<APInt>().getSExtValue());
+    double value = isa<FloatType>(from)
+                       ? dense.getSplatValue<APFloat>().convertToDouble()
+                       : static_cast<double>(integer());
     return DenseElementsAttr::get(type, FloatAttr::get(to, value));
   }
   if (auto intType = dyn_cast<IntegerType>(to)) {
     if (isa<FloatType>(from))
       return {};
-    int64_t value = dense.getSplatValue<APInt>().getSExtValue();
+    int64_t value = integer();
     return DenseElementsAttr::get(
         type, IntegerAttr::get(to, APInt(intType.getWidth(), value, true)));
   }

@@ -1,6 +1,7 @@
 //===- Projections.cpp - raise linears, embeddings and the lm_head --------===//
 //
 //   MatMul(x, W[in, out] constant)            -> linear(x, transpose(W))
+//   MatMul(x, transpose(dequantize(q)))       -> linear(x, q)
 //   Add(linear(x, W), b[out] constant)        -> linear(x, W, b)
 //   Gather(table[vocab, dim] constant, ids)   -> embedding(table, ids)
 //   the linear whose result the graph returns -> lm_head, sharing the
@@ -31,11 +32,17 @@ struct RaiseLinear : OpRewritePattern<MatmulOp> {
     RankedTensorType type = cast<RankedTensorType>(weight.getType());
     if (type.getRank() != 2 || !type.hasStaticShape())
       return failure();
-    // Weight [out, in]: the constant the exporter transposed, if it did.
+    // Weight [out, in]: the constant the exporter transposed, if it did, or
+    // the quantized weight a DequantizeLinear made.
     Value outIn;
-    if (auto transpose = weight.getDefiningOp<TransposeOp>();
-        transpose && isConstant(transpose.getInput()))
+    auto transpose = weight.getDefiningOp<TransposeOp>();
+    auto dequantize = transpose
+                          ? transpose.getInput().getDefiningOp<DequantizeOp>()
+                          : DequantizeOp();
+    if (transpose && isConstant(transpose.getInput()))
       outIn = transpose.getInput();
+    else if (dequantize && dequantize.getInput().getDefiningOp<QConstantOp>())
+      outIn = dequantize.getInput();
     else if (isConstant(weight))
       outIn = TransposeOp::create(
           rewriter, op.getLoc(),
