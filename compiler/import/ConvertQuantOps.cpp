@@ -24,7 +24,6 @@
 #include "runtime/format/Float16.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 
@@ -134,12 +133,9 @@ Results convertMatMulNBits(NodeImport &node) {
     auto type = RankedTensorType::get({n, k}, node.builder.getF32Type());
     ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
                          values.size() * sizeof(float));
-    weight =
-        ConstantOp::create(node.builder, node.loc,
-                           DenseResourceElementsAttr::get(
-                               type, source + ".dequantized",
-                               HeapAsmResourceBlob::allocateAndCopyWithAlign(
-                                   bytes, alignof(float))));
+    weight = ConstantOp::create(
+        node.builder, node.loc,
+        makeResourceAttr(type, source + ".dequantized", bytes));
   } else {
     quant::QuantizedWeight q;
     MLIRContext *context = node.builder.getContext();

@@ -71,24 +71,6 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
     }
 }
 
-/// Row r's group scales as f32 into `groupScales` (room for groups + 16),
-/// 16 at a time.
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void
-rowScales(const QuantWeight &w, int64_t r, int64_t groups, float *groupScales) {
-  for (int64_t g = 0; g < groups; g += 16) {
-    __mmask16 mask = groups - g >= 16 ? __mmask16(0xffff)
-                                      : __mmask16((1u << (groups - g)) - 1);
-    __m512 scales;
-    if (w.halfScales)
-      scales = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
-          mask, static_cast<const uint16_t *>(w.scales) + r * groups + g));
-    else
-      scales = _mm512_maskz_loadu_ps(
-          mask, static_cast<const float *>(w.scales) + r * groups + g);
-    _mm512_storeu_ps(groupScales + g, scales);
-  }
-}
-
 /// Lanes summing to sum over groups of scale * (zero + offset) * term: the
 /// share of the zero points (and of int8's offset of 128) in a row's
 /// result.
@@ -135,15 +117,15 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
   const int64_t blocks = w.k / kBlock, blocksPerGroup = w.group / kBlock,
                 groups = w.groups();
   static thread_local std::vector<float> groupBuffer, blockBuffer;
-  groupBuffer.resize(w.groups() + 16);
+  groupBuffer.resize(groups + 16);
   blockBuffer.resize(blocks + 4);
-  float *groupScales = groupBuffer.data(), *blockScales = blockBuffer.data();
+  float *blockScales = blockBuffer.data();
   const int8_t *codes = a.codes.data();
   const float *laneScales = a.laneScales.data();
   const int64_t chunkBytes = a.chunkBytes;
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * rowBytes;
-    rowScales(w, r, groups, groupScales);
+    const float *groupScales = w.rowScalesAvx512(r, groupBuffer.data());
     if (!GroupsOfChunks)
       for (int64_t b = 0; b < blocks; ++b)
         blockScales[b] = groupScales[b / blocksPerGroup];

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace llmc::kernels {
@@ -20,6 +21,26 @@ float QuantWeight::scale(int64_t row, int64_t g) const {
   if (halfScales)
     return format::halfToFloat(static_cast<const uint16_t *>(scales)[at]);
   return static_cast<const float *>(scales)[at];
+}
+
+__attribute__((target("avx512f"))) const float *
+QuantWeight::rowScalesAvx512(int64_t row, float *buffer) const {
+  const int64_t count = groups();
+  if (!halfScales)
+    return static_cast<const float *>(scales) + row * count;
+  const uint16_t *half = static_cast<const uint16_t *>(scales) + row * count;
+  for (int64_t g = 0; g < count; g += 16) {
+    // The last partial 16 from a zero-padded copy: no read past the row.
+    uint16_t padded[16] = {};
+    const uint16_t *from = half + g;
+    if (count - g < 16) {
+      std::memcpy(padded, from, (count - g) * sizeof(uint16_t));
+      from = padded;
+    }
+    _mm512_storeu_ps(buffer + g, _mm512_cvtph_ps(_mm256_loadu_si256(
+                                     reinterpret_cast<const __m256i *>(from))));
+  }
+  return buffer;
 }
 
 int32_t QuantWeight::zero(int64_t row, int64_t g) const {
@@ -89,18 +110,16 @@ void quantGemm(CpuIsa isa, const float *x, const QuantWeight &w, int64_t begin,
 // AVX-512
 //===----------------------------------------------------------------------===//
 
-/// 16 codes from `codes` widened to f32 lanes (int8 and fp8; the zero
-/// point subtracted from int8). fp8 E4M3 comes out as value * 2^-8: its
-/// bits placed in an f16 (sign, then exponent and mantissa shifted by 7)
-/// read as the same number scaled by 2^(7-15) subnormals included; the
-/// caller's scale carries the 2^8.
+/// 16 codes from `codes` widened to f32 lanes (int8 and fp8). fp8 E4M3
+/// comes out as value * 2^-8: its bits placed in an f16 (sign, then
+/// exponent and mantissa shifted by 7) read as the same number scaled by
+/// 2^(7-15) subnormals included; the caller's scale carries the 2^8.
 template <QuantCodes Codes>
 __attribute__((target("avx512f,avx2"))) __m512
-widen16Avx512(const uint8_t *codes, __m512i zero) {
+widen16Avx512(const uint8_t *codes) {
   __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes));
   if constexpr (Codes == QuantCodes::int8) {
-    return _mm512_cvtepi32_ps(
-        _mm512_sub_epi32(_mm512_cvtepi8_epi32(bytes), zero));
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
   } else {
     __m256i wide = _mm256_cvtepu8_epi16(bytes);
     __m256i half;
@@ -115,50 +134,17 @@ widen16Avx512(const uint8_t *codes, __m512i zero) {
   }
 }
 
-/// What the rows of one GEMV call share: each x row's sum over each group
-/// (zero points enter as -scale * zero * that sum, so the inner loops need
-/// no integer subtraction), and a row's scales as f32.
-struct GemvScratch {
-  std::vector<float> groupSums, scales;
-
-  GemvScratch(const float *x, int64_t m, const QuantWeight &w) {
-    scales.resize(w.groups() + 16);
-    if (!w.zeros)
-      return;
-    groupSums.resize(m * w.groups());
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t g = 0; g < w.groups(); ++g) {
-        float sum = 0.0f;
-        for (int64_t l = g * w.group; l < (g + 1) * w.group; ++l)
-          sum += x[i * w.k + l];
-        groupSums[i * w.groups() + g] = sum;
-      }
-  }
-};
-
-/// Row r's scales as f32 (f16 ones converted 16 at a time), times `unit`.
-__attribute__((target("avx512f"))) const float *
-rowScalesAvx512(const QuantWeight &w, int64_t r, float unit, float *buffer) {
-  const int64_t groups = w.groups();
-  if (!w.halfScales) {
-    const float *scales = static_cast<const float *>(w.scales) + r * groups;
-    if (unit == 1.0f)
-      return scales;
-    for (int64_t g = 0; g < groups; ++g)
-      buffer[g] = scales[g] * unit;
-    return buffer;
-  }
-  const uint16_t *half = static_cast<const uint16_t *>(w.scales) + r * groups;
-  int64_t g = 0;
-  for (; g + 16 <= groups; g += 16)
-    _mm512_storeu_ps(
-        buffer + g,
-        _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256(
-                          reinterpret_cast<const __m256i *>(half + g))),
-                      _mm512_set1_ps(unit)));
-  for (; g < groups; ++g)
-    buffer[g] = format::halfToFloat(half[g]) * unit;
-  return buffer;
+/// Each x row's sum over each group, [m, groups]: zero points enter as
+/// -scale * zero * that sum, so the inner loops need no integer
+/// subtraction.
+void groupSums(const float *x, int64_t m, const QuantWeight &w, float *out) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t g = 0; g < w.groups(); ++g) {
+      float sum = 0.0f;
+      for (int64_t l = g * w.group; l < (g + 1) * w.group; ++l)
+        sum += x[i * w.k + l];
+      out[i * w.groups() + g] = sum;
+    }
 }
 
 /// Decode for up to 4 input rows: each weight row's codes stream once, and
@@ -169,11 +155,16 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
            const float *bias, float *y, int64_t ldy) {
   const int64_t k = w.k, group = w.group, groups = w.groups();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
-  GemvScratch scratch(x, Rows, w);
-  const __m512i noZero = _mm512_setzero_si512();
+  // Per thread, grown once: no allocation per call.
+  static thread_local std::vector<float> sums, buffer;
+  buffer.resize(groups + 16);
+  if (w.zeros) {
+    sums.resize(Rows * groups);
+    groupSums(x, Rows, w, sums.data());
+  }
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * w.rowBytes();
-    const float *scales = rowScalesAvx512(w, r, unit, scratch.scales.data());
+    const float *scales = w.rowScalesAvx512(r, buffer.data());
     __m512 total[Rows];
     float tail[Rows];
     for (int i = 0; i < Rows; ++i) {
@@ -202,26 +193,27 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
         }
       } else {
         for (; l + 16 <= last; l += 16) {
-          __m512 values = widen16Avx512<Codes>(row + l, noZero);
+          __m512 values = widen16Avx512<Codes>(row + l);
           for (int i = 0; i < Rows; ++i)
             acc[i] =
                 _mm512_fmadd_ps(values, _mm512_loadu_ps(x + i * k + l), acc[i]);
         }
       }
       const float scale = scales[g];
-      const __m512 scaleVector = _mm512_set1_ps(scale);
+      const __m512 scaleVector = _mm512_set1_ps(scale * unit);
       for (int i = 0; i < Rows; ++i)
         total[i] = _mm512_fmadd_ps(acc[i], scaleVector, total[i]);
       // An 8-bit group's last (group % 16) weights, one at a time.
       for (; l < last; ++l) {
-        float value = codeValue(w, row, l) * scale / unit;
+        float value = codeValue(w, row, l) * scale;
         for (int i = 0; i < Rows; ++i)
           tail[i] += value * x[i * k + l];
       }
+      // Zero points (int8 and uint4 only: unit is 1 there).
       if (w.zeros) {
-        float zero = static_cast<float>(w.zero(r, g)) * scale / unit;
+        float zero = static_cast<float>(w.zero(r, g)) * scale;
         for (int i = 0; i < Rows; ++i)
-          tail[i] -= zero * scratch.groupSums[i * groups + g] * unit;
+          tail[i] -= zero * sums[i * groups + g];
       }
     }
     for (int i = 0; i < Rows; ++i)

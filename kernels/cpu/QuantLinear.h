@@ -39,6 +39,10 @@ struct QuantWeight {
   int64_t groups() const { return k / group; }
   int64_t rowBytes() const { return format::quantRowBytes(codes, k); }
   float scale(int64_t row, int64_t g) const;
+  /// Row `row`'s scales as f32: the stored row itself when they are f32,
+  /// else `buffer` (room for groups() + 16) converted 16 at a time. For
+  /// callers on AVX-512 paths only.
+  const float *rowScalesAvx512(int64_t row, float *buffer) const;
   int32_t zero(int64_t row, int64_t g) const;
 };
 

@@ -131,11 +131,8 @@ void clipAwq(Matrix &w, const std::vector<float> &samples, int64_t rows,
       float shrink = 1.0f - float(c) / settings.grid;
       for (int64_t r = 0; r < n; ++r) {
         const float *values = original.data() + r * group;
-        auto [low, high] = std::minmax_element(values, values + group);
-        float top = *high * shrink, bottom = *low * shrink;
-        if (!settings.zeroPoint)
-          top = std::max(std::fabs(*low), std::fabs(*high)) * shrink,
-          bottom = -top;
+        auto [low, high] = int4Range(values, group, settings.zeroPoint);
+        float bottom = low * shrink, top = high * shrink;
         GroupParams params = int4Params(bottom, top, settings.zeroPoint);
         for (int64_t l = 0; l < group; ++l) {
           float v = std::clamp(values[l], bottom, top);
@@ -159,13 +156,10 @@ void clipAwq(Matrix &w, const std::vector<float> &samples, int64_t rows,
     }
     for (int64_t r = 0; r < n; ++r) {
       float *values = w.values.data() + r * k + g * group;
-      auto [low, high] = std::minmax_element(values, values + group);
-      float top = *high * bestShrink[r], bottom = *low * bestShrink[r];
-      if (!settings.zeroPoint)
-        top = std::max(std::fabs(*low), std::fabs(*high)) * bestShrink[r],
-        bottom = -top;
+      auto [low, high] = int4Range(values, group, settings.zeroPoint);
       for (int64_t l = 0; l < group; ++l)
-        values[l] = std::clamp(values[l], bottom, top);
+        values[l] =
+            std::clamp(values[l], low * bestShrink[r], high * bestShrink[r]);
     }
   }
 }

@@ -90,8 +90,8 @@ std::optional<Int4Matrix> quantizeInt4Gptq(const float *w, int64_t n, int64_t k,
     // `source` points at the group's first column in a row-major [n, k].
     for (int64_t r = 0; r < n; ++r) {
       const float *values = source + r * k;
-      auto [low, high] = std::minmax_element(values, values + group);
-      GroupParams params = int4Params(*low, *high, settings.zeroPoint);
+      auto [low, high] = int4Range(values, group, settings.zeroPoint);
+      GroupParams params = int4Params(low, high, settings.zeroPoint);
       out.scales[r * groups + g] = params.scale;
       out.zeros[r * groups + g] = params.zero;
     }

@@ -35,6 +35,15 @@ GroupParams int4Params(float low, float high, bool zeroPoint) {
   return params;
 }
 
+std::pair<float, float> int4Range(const float *values, int64_t count,
+                                  bool zeroPoint) {
+  auto [low, high] = std::minmax_element(values, values + count);
+  if (zeroPoint)
+    return {*low, *high};
+  float magnitude = std::max(std::fabs(*low), std::fabs(*high));
+  return {-magnitude, magnitude};
+}
+
 int32_t quantizeCode(float w, const GroupParams &params, int32_t maxCode) {
   int32_t code =
       static_cast<int32_t>(std::nearbyint(w / params.scale)) + params.zero;
@@ -51,8 +60,8 @@ Int4Matrix quantizeInt4Rtn(const float *w, int64_t n, int64_t k, int64_t group,
   for (int64_t r = 0; r < n; ++r)
     for (int64_t g = 0; g < groups; ++g) {
       const float *values = w + r * k + g * group;
-      auto [low, high] = std::minmax_element(values, values + group);
-      GroupParams params = int4Params(*low, *high, zeroPoint);
+      auto [low, high] = int4Range(values, group, zeroPoint);
+      GroupParams params = int4Params(low, high, zeroPoint);
       out.scales[r * groups + g] = params.scale;
       out.zeros[r * groups + g] = params.zero;
       for (int64_t l = 0; l < group; ++l)

@@ -12,6 +12,7 @@
 #define LLMC_PASSES_QUANT_QUANTMATH_H
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace llmc::quant {
@@ -31,6 +32,11 @@ float roundToHalf(float value);
 /// the largest magnitude maps onto 7.5 around z = 8. The scale is an f16
 /// value, never 0.
 GroupParams int4Params(float low, float high, bool zeroPoint);
+
+/// The range a group's 4-bit parameters cover: [min, max] of its weights
+/// with a zero point, +- their largest magnitude without.
+std::pair<float, float> int4Range(const float *values, int64_t count,
+                                  bool zeroPoint);
 
 /// clamp(round(w / s) + z, 0, maxCode).
 int32_t quantizeCode(float w, const GroupParams &params, int32_t maxCode);

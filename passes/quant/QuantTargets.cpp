@@ -8,6 +8,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <map>
 
@@ -32,14 +33,6 @@ std::string opName(Operation *op) {
   return name.empty() ? op->getName().getStringRef().str() : name;
 }
 
-/// A blob of `bytes` named after `source`, as the elements of `type`.
-DenseResourceElementsAttr makeBlob(ShapedType type, const std::string &name,
-                                   ArrayRef<char> bytes) {
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint64_t));
-  return DenseResourceElementsAttr::get(type, name, std::move(blob));
-}
-
 /// The attributes of a qconstant holding `weight`.
 struct QAttrs {
   ElementsAttr data, scales, zeros;
@@ -48,10 +41,14 @@ struct QAttrs {
 QAttrs makeAttrs(const QuantizedWeight &weight, const std::string &source) {
   QWeightType type = weight.type;
   std::string base = source + ".q";
+  // The blobs are 8-byte aligned, whatever their element type.
+  const size_t alignment = alignof(uint64_t);
   QAttrs attrs;
-  attrs.data = makeBlob(type.getDataTensorType(), base + ".codes",
-                        {reinterpret_cast<const char *>(weight.codes.data()),
-                         weight.codes.size()});
+  attrs.data =
+      makeResourceAttr(type.getDataTensorType(), base + ".codes",
+                       {reinterpret_cast<const char *>(weight.codes.data()),
+                        weight.codes.size()},
+                       alignment);
   std::vector<char> scales;
   if (type.getScaleType().isF16()) {
     for (float scale : weight.scales) {
@@ -64,12 +61,14 @@ QAttrs makeAttrs(const QuantizedWeight &weight, const std::string &source) {
                   reinterpret_cast<const char *>(weight.scales.data() +
                                                  weight.scales.size()));
   }
-  attrs.scales = makeBlob(type.getScalesTensorType(), base + ".scales", scales);
+  attrs.scales = makeResourceAttr(type.getScalesTensorType(), base + ".scales",
+                                  scales, alignment);
   if (type.hasZeroPoints()) {
     std::vector<char> zeros;
     for (int32_t zero : weight.zeros)
       zeros.push_back(static_cast<char>(zero));
-    attrs.zeros = makeBlob(type.getZerosTensorType(), base + ".zeros", zeros);
+    attrs.zeros = makeResourceAttr(type.getZerosTensorType(), base + ".zeros",
+                                   zeros, alignment);
   }
   return attrs;
 }
@@ -118,31 +117,38 @@ std::vector<WeightUse> collectWeightUses(ModuleOp module,
   return uses;
 }
 
-/// The constant behind a weight operand and whether it is read transposed.
-static FailureOr<std::pair<ConstantOp, bool>> weightSource(const WeightUse &use,
-                                                           StringRef pass) {
-  Value weight = use.op->getOperand(use.operand);
-  if (isa<QWeightType>(weight.getType()))
-    return emitWeightError(use, pass)
-           << "is already quantized (" << weight.getType() << ")";
+/// The constant behind a weight operand (itself, or the input of a [1, 0]
+/// transpose) and whether it is read transposed.
+static std::optional<std::pair<ConstantOp, bool>> constantBehind(Value weight) {
   if (auto constant = weight.getDefiningOp<ConstantOp>())
     return std::make_pair(constant, false);
   if (auto transpose = weight.getDefiningOp<TransposeOp>())
     if (auto constant = transpose.getInput().getDefiningOp<ConstantOp>())
       if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0})
         return std::make_pair(constant, true);
+  return std::nullopt;
+}
+
+/// constantBehind, or an error naming the use when there is none.
+static FailureOr<std::pair<ConstantOp, bool>> weightSource(const WeightUse &use,
+                                                           StringRef pass) {
+  Value weight = use.op->getOperand(use.operand);
+  if (isa<QWeightType>(weight.getType()))
+    return emitWeightError(use, pass)
+           << "is already quantized (" << weight.getType() << ")";
+  if (std::optional<std::pair<ConstantOp, bool>> source =
+          constantBehind(weight))
+    return *source;
   return emitWeightError(use, pass)
          << "the weight is not a constant, so it cannot be quantized";
 }
 
 std::optional<WeightKey> weightKey(Value weight) {
-  if (auto constant = weight.getDefiningOp<ConstantOp>())
-    return WeightKey(constant.getValue().getAsOpaquePointer(), false);
-  if (auto transpose = weight.getDefiningOp<TransposeOp>())
-    if (auto constant = transpose.getInput().getDefiningOp<ConstantOp>())
-      if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0})
-        return WeightKey(constant.getValue().getAsOpaquePointer(), true);
-  return std::nullopt;
+  std::optional<std::pair<ConstantOp, bool>> source = constantBehind(weight);
+  if (!source)
+    return std::nullopt;
+  return WeightKey(source->first.getValue().getAsOpaquePointer(),
+                   source->second);
 }
 
 std::optional<std::vector<float>> readF32Constant(ConstantOp constant) {
@@ -200,7 +206,7 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
                    const WeightUse &, const WeightMatrix &)> &quantize) {
   // One quantized weight per (source data, transposed).
   std::map<WeightKey, std::pair<QWeightType, QAttrs>> done;
-  std::vector<Operation *> replaced;
+  llvm::SetVector<Operation *> replaced;
   for (const WeightUse &use : uses) {
     FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
     if (failed(source))
@@ -226,31 +232,34 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
     auto qconstant = QConstantOp::create(builder, old.getLoc(), type,
                                          attrs.data, attrs.scales, attrs.zeros);
     use.op->setOperand(use.operand, qconstant);
-    replaced.push_back(old.getDefiningOp());
+    replaced.insert(old.getDefiningOp());
   }
-  // The transposes and constants nothing reads any more.
-  for (size_t i = 0; i < replaced.size(); ++i) {
-    Operation *op = replaced[i];
-    if (!op || !op->use_empty())
+  // The transposes and constants nothing reads any more (a constant comes
+  // back once the last transpose of it goes).
+  while (!replaced.empty()) {
+    Operation *op = replaced.pop_back_val();
+    if (!op->use_empty())
       continue;
     if (auto transpose = dyn_cast<TransposeOp>(op))
-      replaced.push_back(transpose.getInput().getDefiningOp());
-    replaced[i] = nullptr;
-    for (size_t j = i + 1; j < replaced.size(); ++j)
-      if (replaced[j] == op)
-        replaced[j] = nullptr;
+      replaced.insert(transpose.getInput().getDefiningOp());
     op->erase();
   }
   return success();
 }
 
+int64_t inputWidth(const WeightUse &use) {
+  Type type = use.op->getOperand(use.operand).getType();
+  if (auto quantized = dyn_cast<QWeightType>(type))
+    return quantized.getInFeatures();
+  return cast<RankedTensorType>(type).getDimSize(1);
+}
+
 FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
-                                                const WeightMatrix &weight,
-                                                StringRef pass) {
+                                                int64_t width, StringRef pass) {
   if (data) {
     std::optional<WeightKey> key = weightKey(use.op->getOperand(use.operand));
     const InputStats *stats = key ? data->find(*key) : nullptr;
-    if (!stats || stats->width() != weight.k || stats->tokens() == 0)
+    if (!stats || stats->width() != width || stats->tokens() == 0)
       return emitWeightError(use, pass)
              << "calibration saw no inputs of this weight";
     return stats;
@@ -258,9 +267,9 @@ FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
   if (synthetic <= 0)
     return emitWeightError(use, pass)
            << "needs calibration data (llmc compile --calib FILE)";
-  std::shared_ptr<InputStats> &stats = made[weight.k];
+  std::shared_ptr<InputStats> &stats = made[width];
   if (!stats)
-    stats = syntheticStats(weight.k, synthetic);
+    stats = syntheticStats(width, synthetic);
   return stats.get();
 }
 

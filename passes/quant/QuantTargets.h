@@ -68,6 +68,9 @@ std::optional<WeightKey> weightKey(mlir::Value weight);
 /// The values of an f32 constant (dense, splat or resource), or none.
 std::optional<std::vector<float>> readF32Constant(ConstantOp constant);
 
+/// The input features of `use`'s weight ([out, in], real or quantized).
+int64_t inputWidth(const WeightUse &use);
+
 /// The real [out, in] values of a weight operand: a constant, or [1, 0]
 /// transpose of one. Errors name `use` and say why when it is neither, is
 /// already quantized, or is not f32.
@@ -92,10 +95,10 @@ public:
   StatsSource(const CalibrationData *data, int64_t synthetic)
       : data(data), synthetic(synthetic) {}
   bool available() const { return data || synthetic > 0; }
-  /// The statistics of `use`'s weight input; an error naming the layer
-  /// when there are none.
-  mlir::FailureOr<const InputStats *>
-  find(const WeightUse &use, const WeightMatrix &weight, llvm::StringRef pass);
+  /// The statistics of `use`'s weight input (`width` features); an error
+  /// naming the layer when there are none.
+  mlir::FailureOr<const InputStats *> find(const WeightUse &use, int64_t width,
+                                           llvm::StringRef pass);
 
 private:
   const CalibrationData *data;

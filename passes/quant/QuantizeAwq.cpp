@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/llmc/IR/ConstantData.h"
 #include "passes/quant/Awq.h"
 #include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
@@ -43,10 +44,9 @@ Value makeConstant(OpBuilder &b, ConstantOp old, ArrayRef<float> values) {
     name = resource.getRawHandle().getKey().str() + ".awq";
   ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
                        values.size() * sizeof(float));
-  auto attr = DenseResourceElementsAttr::get(
-      cast<ShapedType>(old.getType()), name,
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(float)));
-  return ConstantOp::create(b, old.getLoc(), attr);
+  return ConstantOp::create(
+      b, old.getLoc(),
+      makeResourceAttr(cast<ShapedType>(old.getType()), name, bytes));
 }
 
 /// The f32 values of a 1-D constant, or none.
@@ -81,7 +81,7 @@ struct QuantizeAwqPass : llmc::impl::QuantizeAwqBase<QuantizeAwqPass> {
           failed(quant::checkGroupSize(use, *weight, groupSize, getArgument())))
         return signalPassFailure();
       FailureOr<const quant::InputStats *> inputs =
-          stats.find(use, *weight, getArgument());
+          stats.find(use, weight->k, getArgument());
       if (failed(inputs))
         return signalPassFailure();
       Prepared &p = prepared[*key];

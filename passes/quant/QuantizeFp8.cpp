@@ -72,12 +72,8 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
         use.op->setAttr(prefix + "dynamic", b.getUnitAttr());
         continue;
       }
-      FailureOr<quant::WeightMatrix> weight =
-          quant::readWeight(use, getArgument());
-      if (failed(weight))
-        return failure();
       FailureOr<const quant::InputStats *> inputs =
-          stats.find(use, *weight, getArgument());
+          stats.find(use, quant::inputWidth(use), getArgument());
       if (failed(inputs))
         return failure();
       float largest = (*inputs)->maxMagnitude();

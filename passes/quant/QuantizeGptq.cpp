@@ -37,7 +37,7 @@ struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
       if (failed(quant::checkGroupSize(use, weight, groupSize, getArgument())))
         return failure();
       FailureOr<const quant::InputStats *> inputs =
-          stats.find(use, weight, getArgument());
+          stats.find(use, weight.k, getArgument());
       if (failed(inputs))
         return failure();
       std::string error;

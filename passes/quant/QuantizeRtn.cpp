@@ -37,7 +37,7 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
       const quant::InputStats *inputs = nullptr;
       if (stats.available()) {
         FailureOr<const quant::InputStats *> found =
-            stats.find(use, weight, getArgument());
+            stats.find(use, weight.k, getArgument());
         if (failed(found))
           return failure();
         inputs = *found;

@@ -44,14 +44,25 @@ Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
 
+/// The parameters that ask for fp8 activations (see llmc-quantize-fp8):
+/// a static scale, or a scale per call.
+struct Fp8ActivationParams {
+  std::string scale, dynamic;
+};
+// Built once: every linear call looks them up.
+const Fp8ActivationParams kInputFp8{"llmc.fp8_act_scale",
+                                    "llmc.fp8_act_dynamic"};
+const Fp8ActivationParams kHiddenFp8{"llmc.fp8_hidden_act_scale",
+                                     "llmc.fp8_hidden_act_dynamic"};
+
 /// `x` rounded to fp8 E4M3 as an fp8 GEMM would take it, when the op asks
-/// (params `<prefix>scale`, or `<prefix>dynamic`: the largest magnitude of
-/// this call / 448; see llmc-quantize-fp8); else `x` itself.
-const float *fp8Activations(KernelContext &c, const std::string &prefix,
+/// (a static scale, or `dynamic`: this call's largest magnitude / 448);
+/// else `x` itself.
+const float *fp8Activations(KernelContext &c, const Fp8ActivationParams &names,
                             const float *x, int64_t count,
                             std::vector<float> &buffer) {
-  float scale = static_cast<float>(c.params.real(prefix + "scale", 0.0));
-  if (c.params.has(prefix + "dynamic")) {
+  float scale = static_cast<float>(c.params.real(names.scale, 0.0));
+  if (c.params.has(names.dynamic)) {
     float largest = 0.0f;
     for (int64_t i = 0; i < count; ++i)
       largest = std::max(largest, std::fabs(x[i]));
@@ -102,8 +113,8 @@ Status projection(KernelContext &c, bool withBias) {
   static thread_local std::vector<float> rounded;
   parallelLinear(
       c.pool,
-      fp8Activations(c, "llmc.fp8_act_", x.as<float>(), x.elements(), rounded),
-      w, bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
+      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded), w,
+      bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
       x.elements() / k);
   return Status::success();
 }
@@ -241,7 +252,7 @@ Status gatedMlp(KernelContext &c) {
   float *u = scratch(upBuffer, rows * hidden);
   static thread_local std::vector<float> rounded;
   const float *in =
-      fp8Activations(c, "llmc.fp8_act_", x.as<float>(), x.elements(), rounded);
+      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded);
   parallelLinear(c.pool, in, gate, nullptr, g, rows);
   parallelLinear(c.pool, in, up, nullptr, u, rows);
   int64_t activation = c.params.integer("activation", 0);
@@ -253,10 +264,9 @@ Status gatedMlp(KernelContext &c) {
           g[i] *= u[i];
       },
       4096);
-  parallelLinear(
-      c.pool,
-      fp8Activations(c, "llmc.fp8_hidden_act_", g, rows * hidden, rounded),
-      down, nullptr, c.outputs[0]->as<float>(), rows);
+  parallelLinear(c.pool,
+                 fp8Activations(c, kHiddenFp8, g, rows * hidden, rounded), down,
+                 nullptr, c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 
@@ -280,8 +290,8 @@ Status mlp(KernelContext &c) {
   static thread_local std::vector<float> rounded;
   parallelLinear(
       c.pool,
-      fp8Activations(c, "llmc.fp8_act_", x.as<float>(), x.elements(), rounded),
-      up, upBias ? upBias->as<float>() : nullptr, h, rows);
+      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded), up,
+      upBias ? upBias->as<float>() : nullptr, h, rows);
   int64_t activation = c.params.integer("activation", 1);
   c.pool.parallelFor(
       rows * hidden,
@@ -289,11 +299,10 @@ Status mlp(KernelContext &c) {
         activate(h + begin, end - begin, activation);
       },
       4096);
-  parallelLinear(
-      c.pool,
-      fp8Activations(c, "llmc.fp8_hidden_act_", h, rows * hidden, rounded),
-      down, downBias ? downBias->as<float>() : nullptr,
-      c.outputs[0]->as<float>(), rows);
+  parallelLinear(c.pool,
+                 fp8Activations(c, kHiddenFp8, h, rows * hidden, rounded), down,
+                 downBias ? downBias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 

@@ -18,3 +18,12 @@ std::optional<ArrayRef<char>> llmc::getRawConstantData(Attribute value) {
       return blob->getData();
   return std::nullopt;
 }
+
+DenseResourceElementsAttr llmc::makeResourceAttr(ShapedType type,
+                                                 StringRef name,
+                                                 ArrayRef<char> bytes,
+                                                 size_t alignment) {
+  return DenseResourceElementsAttr::get(
+      type, name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignment));
+}

@@ -8,7 +8,7 @@
 #ifndef LLMC_DIALECTS_LLMC_IR_CONSTANTDATA_H
 #define LLMC_DIALECTS_LLMC_IR_CONSTANTDATA_H
 
-#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
 
 #include <optional>
 
@@ -17,6 +17,13 @@ namespace llmc {
 /// The elements of a dense literal (other than i1, which is bit-packed) or of
 /// a dense_resource blob, row-major; nothing for other attributes.
 std::optional<llvm::ArrayRef<char>> getRawConstantData(mlir::Attribute value);
+
+/// A dense_resource attribute of `type` named `name` (made unique by MLIR
+/// if taken) that holds a copy of `bytes`, the elements' storage, aligned
+/// to `alignment`.
+mlir::DenseResourceElementsAttr
+makeResourceAttr(mlir::ShapedType type, llvm::StringRef name,
+                 llvm::ArrayRef<char> bytes, size_t alignment = alignof(float));
 
 } // namespace llmc
 

@@ -31,7 +31,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 
@@ -326,12 +325,8 @@ Value createTable(PatternRewriter &rewriter, Location loc, StringRef name,
   if (!table) {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(&entry);
-    table =
-        ConstantOp::create(rewriter, loc,
-                           DenseResourceElementsAttr::get(
-                               f32Type, name,
-                               HeapAsmResourceBlob::allocateAndCopyWithAlign(
-                                   bytes, alignof(float))));
+    table = ConstantOp::create(rewriter, loc,
+                               makeResourceAttr(f32Type, name, bytes));
   }
   if (elementType == f32Type.getElementType())
     return table;
