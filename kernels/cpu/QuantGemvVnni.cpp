@@ -71,30 +71,59 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
     }
 }
 
-/// Lanes summing to sum over groups of scale * (zero + offset) * term: the
-/// share of the zero points (and of int8's offset of 128) in a row's
-/// result.
-__attribute__((target("avx512f,avx512bw,avx512vl"))) __m512
-zeroShare(const QuantWeight &w, int64_t r, int64_t groups, const float *scales,
-          const float *terms, int32_t offset) {
-  __m512 sum = _mm512_setzero_ps();
-  for (int64_t g = 0; g < groups; g += 16) {
-    __mmask16 mask = groups - g >= 16 ? __mmask16(0xffff)
-                                      : __mmask16((1u << (groups - g)) - 1);
+constexpr int64_t kTile = 8;
+
+/// The scales of weight rows [first, first + rows) as f32, row after row
+/// (`buffer` has room for kTile * groups + 16), and `shares`: per group,
+/// scale * (zero + offset), the part of a group's sum that the activation
+/// codes' sums take back out.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) const float *
+tileScales(const QuantWeight &w, int64_t first, int64_t rows, int32_t offset,
+           float *buffer, float *shares) {
+  const int64_t count = rows * w.groups(), at = first * w.groups();
+  const float *scales = static_cast<const float *>(w.scales) + at;
+  for (int64_t g = 0; g < count; g += 16) {
+    const __mmask16 mask = count - g >= 16 ? __mmask16(0xffff)
+                                           : __mmask16((1u << (count - g)) - 1);
+    __m512 scale;
+    if (w.halfScales) {
+      scale = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
+          mask, static_cast<const uint16_t *>(w.scales) + at + g));
+      _mm512_mask_storeu_ps(buffer + g, mask, scale);
+    } else {
+      scale = _mm512_maskz_loadu_ps(mask, scales + g);
+    }
     __m512i zero = _mm512_set1_epi32(offset);
     if (w.zeros) {
-      __m128i bytes = _mm_maskz_loadu_epi8(mask, w.zeros + r * groups + g);
+      __m128i bytes = _mm_maskz_loadu_epi8(mask, w.zeros + at + g);
       zero = _mm512_add_epi32(zero, w.codes == QuantCodes::int8
                                         ? _mm512_cvtepi8_epi32(bytes)
                                         : _mm512_cvtepu8_epi32(bytes));
     }
-    sum = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, scales + g),
-                                        _mm512_cvtepi32_ps(zero)),
-                          _mm512_maskz_loadu_ps(mask, terms + g), sum);
+    _mm512_mask_storeu_ps(shares + g, mask,
+                          _mm512_mul_ps(scale, _mm512_cvtepi32_ps(zero)));
   }
-  return sum;
+  return w.halfScales ? buffer : scales;
 }
 
+/// The sums of 8 rows' 8 lanes each, in one vector.
+__attribute__((target("avx512f,avx512vl"))) __m256
+sumRows8(const float (*lanes)[8]) {
+  __m256 r[8];
+  for (int t = 0; t < 8; ++t)
+    r[t] = _mm256_load_ps(lanes[t]);
+  __m256 low =
+      _mm256_hadd_ps(_mm256_hadd_ps(r[0], r[1]), _mm256_hadd_ps(r[2], r[3]));
+  __m256 high =
+      _mm256_hadd_ps(_mm256_hadd_ps(r[4], r[5]), _mm256_hadd_ps(r[6], r[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(low, high, 0x20),
+                       _mm256_permute2f128_ps(low, high, 0x31));
+}
+
+/// Weight rows [begin, end) against `Rows` quantized input rows, kTile
+/// weight rows at a time: their scales convert together, and their results
+/// reduce together, so that a short row (k = 768 is 6 chunks of uint4)
+/// spends its time in the chunk loop.
 template <bool Uint4, bool GroupsOfChunks, int Rows>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
 gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
@@ -110,85 +139,115 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
   const __mmask64 lastMask =
       lastBytes >= 64 ? ~__mmask64(0) : (__mmask64(1) << lastBytes) - 1;
   const __m512i nibble = _mm512_set1_epi8(0x0f), flip = _mm512_set1_epi8(-128);
-  // Lane i of a chunk's 16 sums belongs to block i / 4 (uint4) or i / 8.
-  const __m512i spread =
-      uint4 ? _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0)
-            : _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  const int64_t blocks = w.k / kBlock, blocksPerGroup = w.group / kBlock,
-                groups = w.groups();
-  static thread_local std::vector<float> groupBuffer, blockBuffer;
-  groupBuffer.resize(groups + 16);
-  blockBuffer.resize(blocks + 4);
-  float *blockScales = blockBuffer.data();
+  const int64_t groups = w.groups();
+  // Smaller groups: lane i of a chunk's 16 sums belongs to block i / 4
+  // (uint4) or i / 8, and so to the chunk's group (block * 32) / group.
+  const int64_t blocksPerGroup = w.group / kBlock,
+                groupsPerChunk = GroupsOfChunks ? 1 : weightsPerChunk / w.group;
+  alignas(64) int32_t spreadLanes[16];
+  for (int l = 0; l < 16; ++l)
+    spreadLanes[l] = int32_t((uint4 ? l / 4 : l / 8) / blocksPerGroup);
+  const __m512i spread = _mm512_load_si512(spreadLanes);
+  // The last chunk may hold fewer groups (k = 160 is a chunk and 32).
+  const __mmask8 chunkGroups = __mmask8((1u << groupsPerChunk) - 1),
+                 lastGroups = __mmask8(
+                     (1u << std::min(groupsPerChunk,
+                                     groups - (chunks - 1) * groupsPerChunk)) -
+                     1);
+  static thread_local std::vector<float> scaleBuffer, shareBuffer;
+  scaleBuffer.resize(kTile * groups + 16);
+  shareBuffer.resize(kTile * groups + 16);
   const int8_t *codes = a.codes.data();
-  const float *laneScales = a.laneScales.data();
+  const float *laneScales = a.laneScales.data(), *terms = a.groupTerms.data();
   const int64_t chunkBytes = a.chunkBytes;
-  for (int64_t r = begin; r < end; ++r) {
-    const uint8_t *row = w.data + r * rowBytes;
-    const float *groupScales = w.rowScalesAvx512(r, groupBuffer.data());
-    if (!GroupsOfChunks)
-      for (int64_t b = 0; b < blocks; ++b)
-        blockScales[b] = groupScales[b / blocksPerGroup];
-    __m512 total[Rows], partial[Rows];
-    for (int i = 0; i < Rows; ++i)
-      total[i] = partial[i] = _mm512_setzero_ps();
-    int64_t group = 0, inGroup = 0;
-    for (int64_t c = 0; c < chunks; ++c) {
-      __m512i bytes = c + 1 < chunks
-                          ? _mm512_loadu_si512(row + c * 64)
-                          : _mm512_maskz_loadu_epi8(lastMask, row + c * 64);
-      __m512i sums[Rows];
-      if constexpr (uint4) {
-        __m512i lo = _mm512_and_si512(bytes, nibble);
-        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(bytes, 4), nibble);
-        for (int i = 0; i < Rows; ++i) {
-          const int8_t *xq = codes + (i * chunks + c) * chunkBytes;
-          sums[i] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo,
-                                        _mm512_loadu_si512(xq));
-          sums[i] =
-              _mm512_dpbusd_epi32(sums[i], hi, _mm512_loadu_si512(xq + 64));
-        }
-      } else {
-        __m512i unsignedBytes = _mm512_xor_si512(bytes, flip);
-        for (int i = 0; i < Rows; ++i)
-          sums[i] = _mm512_dpbusd_epi32(
-              _mm512_setzero_si512(), unsignedBytes,
-              _mm512_loadu_si512(codes + (i * chunks + c) * chunkBytes));
-      }
-      if constexpr (GroupsOfChunks) {
-        // Whole chunks in one group: activation scales per chunk, the
-        // weight's once the group ends.
-        for (int i = 0; i < Rows; ++i)
-          partial[i] = _mm512_fmadd_ps(
-              _mm512_cvtepi32_ps(sums[i]),
-              _mm512_loadu_ps(laneScales + (i * chunks + c) * 16), partial[i]);
-        if (++inGroup == chunksPerGroup) {
-          __m512 scale = _mm512_set1_ps(groupScales[group++]);
+  alignas(32) float lanes[Rows][kTile][8] = {};
+  for (int64_t first = begin; first < end; first += kTile) {
+    const int64_t rows = std::min(kTile, end - first);
+    const float *shares = shareBuffer.data();
+    const float *tile = tileScales(w, first, rows, offset, scaleBuffer.data(),
+                                   shareBuffer.data());
+    for (int64_t t = 0; t < rows; ++t) {
+      const uint8_t *row = w.data + (first + t) * rowBytes;
+      const float *groupScales = tile + t * groups;
+      __m512 total[Rows], partial[Rows];
+      for (int i = 0; i < Rows; ++i)
+        total[i] = partial[i] = _mm512_setzero_ps();
+      int64_t group = 0, inGroup = 0;
+      for (int64_t c = 0; c < chunks; ++c) {
+        __m512i bytes = c + 1 < chunks
+                            ? _mm512_loadu_si512(row + c * 64)
+                            : _mm512_maskz_loadu_epi8(lastMask, row + c * 64);
+        __m512i sums[Rows];
+        if constexpr (uint4) {
+          __m512i lo = _mm512_and_si512(bytes, nibble);
+          __m512i hi = _mm512_and_si512(_mm512_srli_epi16(bytes, 4), nibble);
           for (int i = 0; i < Rows; ++i) {
-            total[i] = _mm512_fmadd_ps(partial[i], scale, total[i]);
-            partial[i] = _mm512_setzero_ps();
+            const int8_t *xq = codes + (i * chunks + c) * chunkBytes;
+            sums[i] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo,
+                                          _mm512_loadu_si512(xq));
+            sums[i] =
+                _mm512_dpbusd_epi32(sums[i], hi, _mm512_loadu_si512(xq + 64));
           }
-          inGroup = 0;
+        } else {
+          __m512i unsignedBytes = _mm512_xor_si512(bytes, flip);
+          for (int i = 0; i < Rows; ++i)
+            sums[i] = _mm512_dpbusd_epi32(
+                _mm512_setzero_si512(), unsignedBytes,
+                _mm512_loadu_si512(codes + (i * chunks + c) * chunkBytes));
         }
-      } else {
-        __m512 weightLanes = _mm512_permutexvar_ps(
-            spread, _mm512_castps128_ps512(_mm_loadu_ps(
-                        blockScales + c * (weightsPerChunk / kBlock))));
-        for (int i = 0; i < Rows; ++i)
-          total[i] = _mm512_fmadd_ps(
-              _mm512_cvtepi32_ps(sums[i]),
-              _mm512_mul_ps(
-                  weightLanes,
-                  _mm512_loadu_ps(laneScales + (i * chunks + c) * 16)),
-              total[i]);
+        if constexpr (GroupsOfChunks) {
+          // Whole chunks in one group: activation scales per chunk, the
+          // weight's once the group ends.
+          for (int i = 0; i < Rows; ++i)
+            partial[i] = _mm512_fmadd_ps(
+                _mm512_cvtepi32_ps(sums[i]),
+                _mm512_loadu_ps(laneScales + (i * chunks + c) * 16),
+                partial[i]);
+          if (++inGroup == chunksPerGroup) {
+            __m512 scale = _mm512_set1_ps(groupScales[group++]);
+            for (int i = 0; i < Rows; ++i) {
+              total[i] = _mm512_fmadd_ps(partial[i], scale, total[i]);
+              partial[i] = _mm512_setzero_ps();
+            }
+            inGroup = 0;
+          }
+        } else {
+          __m512 weightLanes = _mm512_permutexvar_ps(
+              spread, _mm512_castps128_ps512(_mm_maskz_loadu_ps(
+                          c + 1 < chunks ? chunkGroups : lastGroups,
+                          groupScales + c * groupsPerChunk)));
+          for (int i = 0; i < Rows; ++i)
+            total[i] = _mm512_fmadd_ps(
+                _mm512_cvtepi32_ps(sums[i]),
+                _mm512_mul_ps(
+                    weightLanes,
+                    _mm512_loadu_ps(laneScales + (i * chunks + c) * 16)),
+                total[i]);
+        }
+      }
+      // Take out the zero points: scale * (zero + offset) * the group's
+      // activation term, 16 groups per lane set.
+      for (int i = 0; i < Rows; ++i) {
+        for (int64_t g = 0; g < groups; g += 16) {
+          const __mmask16 mask = groups - g >= 16
+                                     ? __mmask16(0xffff)
+                                     : __mmask16((1u << (groups - g)) - 1);
+          total[i] = _mm512_fnmadd_ps(
+              _mm512_maskz_loadu_ps(mask, shares + t * groups + g),
+              _mm512_maskz_loadu_ps(mask, terms + i * groups + g), total[i]);
+        }
+        _mm256_store_ps(lanes[i][t],
+                        _mm256_add_ps(_mm512_castps512_ps256(total[i]),
+                                      _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                          _mm512_castps_pd(total[i]), 1))));
       }
     }
+    const __mmask8 tileMask = __mmask8((1u << rows) - 1);
+    const __m256 biases = bias ? _mm256_maskz_loadu_ps(tileMask, bias + first)
+                               : _mm256_setzero_ps();
     for (int i = 0; i < Rows; ++i)
-      y[i * ldy + (r - begin)] =
-          _mm512_reduce_add_ps(_mm512_sub_ps(
-              total[i], zeroShare(w, r, groups, groupScales,
-                                  a.groupTerms.data() + i * groups, offset))) +
-          (bias ? bias[r] : 0.0f);
+      _mm256_mask_storeu_ps(y + i * ldy + (first - begin), tileMask,
+                            _mm256_add_ps(sumRows8(lanes[i]), biases));
   }
 }
 

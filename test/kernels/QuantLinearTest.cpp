@@ -243,6 +243,10 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
       {QuantCodes::uint4, 4, 8, 192, 32, true, true},
       {QuantCodes::uint4, 3, 5, 160, 32, true, true},
       {QuantCodes::uint4, 1, 70, 384, 64, true, true},
+      // More than 16 groups per row, f32 scales; rows in tiles of 8 and a
+      // partial tile.
+      {QuantCodes::uint4, 2, 29, 768, 32, false, true},
+      {QuantCodes::uint4, 1, 45, 768, 128, true, true},
   };
   bool ran = false;
   for (const Case &c : cases) {
@@ -255,8 +259,13 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
     std::vector<double> rounded = roundActivations(x);
     const int64_t ldy = c.n + 2;
     std::vector<float> y(c.m * ldy, -7.0f);
-    quantLinearWith(CpuIsa::avx512, true, x.data(), w.view, 0, c.n, bias.data(),
-                    y.data(), c.m, ldy);
+    // In two calls, as two threads split the rows: the second starts
+    // inside a tile of 8.
+    const int64_t split = c.n / 3;
+    quantLinearWith(CpuIsa::avx512, true, x.data(), w.view, 0, split,
+                    bias.data(), y.data(), c.m, ldy);
+    quantLinearWith(CpuIsa::avx512, true, x.data(), w.view, split, c.n,
+                    bias.data(), y.data() + split, c.m, ldy);
     for (int64_t i = 0; i < c.m; ++i) {
       for (int64_t j = 0; j < c.n; ++j) {
         double expected = bias[j], exact = bias[j], magnitude = 1.0;
