@@ -229,6 +229,37 @@ struct Artifact::Mapping {
   }
 };
 
+namespace {
+
+/// The file's `size` bytes in memory: read into anonymous memory with
+/// transparent huge pages, or else (no memory for a copy, a read error)
+/// the file mapped. Decode streams every weight each step; 2 MiB pages
+/// spare it a TLB miss every 4 KiB (about 5 % faster int4 and int8 decode
+/// of llama-110m on a 2-core EPYC).
+void *loadFile(int fd, size_t size) {
+  void *memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory != MAP_FAILED) {
+    ::madvise(memory, size, MADV_HUGEPAGE); // advice: a refusal costs speed
+    size_t done = 0;
+    while (done < size) {
+      ssize_t got = ::pread(fd, static_cast<uint8_t *>(memory) + done,
+                            size - done, static_cast<off_t>(done));
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        break;
+      done += static_cast<size_t>(got);
+    }
+    if (done == size && ::mprotect(memory, size, PROT_READ) == 0)
+      return memory;
+    ::munmap(memory, size);
+  }
+  return ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+}
+
+} // namespace
+
 Artifact::Artifact(Artifact &&) noexcept = default;
 Artifact &Artifact::operator=(Artifact &&) noexcept = default;
 Artifact::~Artifact() = default;
@@ -256,18 +287,23 @@ Expected<Artifact> Artifact::open(const std::string &path) {
                  " bytes, shorter than the 64-byte header: truncated, or not "
                  "an llmc artifact");
   }
-  void *mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // The magic before reading everything: a foreign file is refused at once.
+  uint8_t magic[sizeof(kMagic)];
+  if (::pread(fd, magic, sizeof(magic), 0) != ssize_t(sizeof(magic)) ||
+      std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
+    ::close(fd);
+    return error("not an llmc artifact (bad magic)");
+  }
+  void *mapped = loadFile(fd, size);
   ::close(fd);
   if (mapped == MAP_FAILED)
-    return error("cannot map: " + errnoText());
+    return error("cannot read or map: " + errnoText());
   Artifact artifact;
   artifact.mapping_ = std::make_unique<Mapping>();
   artifact.mapping_->data = static_cast<const uint8_t *>(mapped);
   artifact.mapping_->size = size;
   const uint8_t *bytes = artifact.mapping_->data;
 
-  if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0)
-    return error("not an llmc artifact (bad magic)");
   Header h;
   h.version = static_cast<uint32_t>(get(bytes + 8, 4));
   h.headerSize = static_cast<uint32_t>(get(bytes + 12, 4));

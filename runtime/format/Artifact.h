@@ -5,8 +5,9 @@
 // the manifest is), 64-byte aligned sections (weights, plan), and a
 // FlatBuffers manifest naming each section with its XXH3-64 checksum.
 // Writers go through a temporary file renamed into place, so a killed
-// compile leaves no artifact behind; readers mmap the file and check every
-// bound and checksum before handing out a byte.
+// compile leaves no artifact behind; readers load the file (into huge
+// pages where they can, else mapped) and check every bound and checksum
+// before handing out a byte.
 //
 //===----------------------------------------------------------------------===//
 
