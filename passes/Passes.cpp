@@ -36,6 +36,12 @@ void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
   pm.addPass(createCleanup());
 }
 
+void llmc::addPlanFusionPasses(mlir::OpPassManager &pm) {
+  pm.addPass(createFuseAddNorm());
+  pm.addPass(createFuseSiblingLinears());
+  pm.addPass(createFuseElementwise());
+}
+
 void llmc::registerLlmcPipelines() {
   mlir::PassPipelineRegistration<ImportCleanupOptions>(
       "llmc-import-cleanup",

@@ -22,6 +22,10 @@ namespace llmc {
 void buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
                                 int64_t ropePositions = 4096);
 
+/// The plan's fusions, in order: plan-fuse-add-norm,
+/// plan-fuse-sibling-linears, plan-fuse-elementwise.
+void addPlanFusionPasses(mlir::OpPassManager &pm);
+
 /// Registers the pipelines above with the pass registry (llmc-opt).
 void registerLlmcPipelines();
 

@@ -290,6 +290,19 @@ def FuseAddNorm : Pass<"plan-fuse-add-norm", "mlir::ModuleOp"> {
   }];
 }
 
+def FuseSiblingLinears : Pass<"plan-fuse-sibling-linears", "mlir::ModuleOp"> {
+  let summary = "Fuse the linears that read one input into one kernel call";
+  let description = [{
+    Attention's q, k and v projections all read the normalized hidden state:
+    `linear` calls with the same input, the same parameters and all with or
+    all without a bias become one `linears` call (operands: the input, the
+    weights, then the biases; one result per linear). The runtime splits
+    their output features together over its threads, one dispatch instead
+    of three, each thread reading its rows of every weight. Results are
+    those of the separate calls, bit for bit.
+  }];
+}
+
 def FuseElementwise : Pass<"plan-fuse-elementwise", "mlir::ModuleOp"> {
   let summary = "Fuse chains of f32 elementwise calls into one kernel";
   let description = [{

@@ -146,8 +146,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   PassManager pm(module.getContext());
   pm.addPass(createCleanup());
   pm.addPass(createLowerToPlan());
-  pm.addPass(createFuseAddNorm());
-  pm.addPass(createFuseElementwise());
+  addPlanFusionPasses(pm);
   pm.addPass(createPlanMemory());
   if (failed(pm.run(*copy)))
     return failure();

@@ -37,6 +37,10 @@ Status addLayerNorm(KernelContext &c);
 Status layerNorm(KernelContext &c);
 Status linear(KernelContext &c);
 Status lmHead(KernelContext &c);
+/// Linears of one input (plan-fuse-sibling-linears): the input, n weights,
+/// optionally n biases; n results, their features split over the pool
+/// together.
+Status linears(KernelContext &c);
 Status gatedMlp(KernelContext &c);
 Status mlp(KernelContext &c);
 Status rope(KernelContext &c);

@@ -36,6 +36,7 @@ constexpr Entry kKernels[] = {
     {"gated_mlp", cpu::gatedMlp},
     {"layer_norm", cpu::layerNorm},
     {"linear", cpu::linear},
+    {"linears", cpu::linears},
     {"lm_head", cpu::lmHead},
     {"mlp", cpu::mlp},
     {"rms_norm", cpu::rmsNorm},

@@ -75,21 +75,27 @@ const float *fp8Activations(KernelContext &c, const Fp8ActivationParams &names,
   return buffer.data();
 }
 
+/// y[m, begin..end) = x[m, k] W[begin..end, k]^T (+ b): one thread's slice
+/// of the output features; y's rows are n apart.
+void linearSlice(const float *x, const Tensor &w, int64_t begin, int64_t end,
+                 const float *bias, float *y, int64_t m) {
+  int64_t n = w.shape[0], k = w.shape[1];
+  if (w.quant)
+    kernels::quantLinear(x, *w.quant, begin, end, bias, y + begin, m, n);
+  else
+    kernels::linear(x, w.as<float>() + begin * k, bias ? bias + begin : nullptr,
+                    y + begin, m, end - begin, k, n);
+}
+
 /// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool by output
 /// features: each thread streams its own slice of the weights once, for
 /// every row.
 void parallelLinear(ThreadPool &pool, const float *x, const Tensor &w,
                     const float *bias, float *y, int64_t m) {
-  int64_t n = w.shape[0], k = w.shape[1];
   pool.parallelFor(
-      n,
+      w.shape[0],
       [&](int64_t begin, int64_t end) {
-        if (w.quant)
-          kernels::quantLinear(x, *w.quant, begin, end, bias, y + begin, m, n);
-        else
-          kernels::linear(x, w.as<float>() + begin * k,
-                          bias ? bias + begin : nullptr, y + begin, m,
-                          end - begin, k, n);
+        linearSlice(x, w, begin, end, bias, y, m);
       },
       16);
 }
@@ -233,6 +239,65 @@ Status linear(KernelContext &c) { return projection(c, true); }
 
 Status lmHead(KernelContext &c) { return projection(c, false); }
 
+Status linears(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  const size_t count = c.outputs.size();
+  const bool biased = c.inputs.size() == 1 + 2 * count;
+  if (count == 0 || (c.inputs.size() != 1 + count && !biased))
+    return Status::error("linears takes an input, one weight per result (" +
+                         std::to_string(count) +
+                         ") and optionally as many biases, not " +
+                         std::to_string(c.inputs.size()) + " operands");
+  if (x.rank() < 1)
+    return Status::error("the input must have rank 1 or more");
+  const int64_t k = x.shape.back(),
+                rows = x.elements() / std::max<int64_t>(k, 1);
+  std::vector<const Tensor *> weights(count);
+  std::vector<const float *> biases(count, nullptr);
+  std::vector<float *> outputs(count);
+  std::vector<int64_t> first(count + 1, 0); // of each weight's features
+  for (size_t i = 0; i < count; ++i) {
+    auto w = weightInput(c, 1 + i, "each linears weight");
+    if (!w)
+      return w.status();
+    weights[i] = *w;
+    const int64_t n = weights[i]->shape[0];
+    if (weights[i]->shape[1] != k)
+      return Status::error(
+          "weight " + std::to_string(i) + " " + shapeString(weights[i]->shape) +
+          " does not take the input's " + std::to_string(k) + " features");
+    if (biased) {
+      const Tensor *bias = c.inputs[1 + count + i];
+      if (!bias || bias->dtype != DType::f32 || bias->elements() != n)
+        return Status::error("bias " + std::to_string(i) + " must be " +
+                             std::to_string(n) + " f32");
+      biases[i] = bias->as<float>();
+    }
+    Shape shape = x.shape;
+    shape.back() = n;
+    LLMC_CHECK(c.setOutput(i, shape));
+    outputs[i] = c.outputs[i]->as<float>();
+    first[i + 1] = first[i] + n;
+  }
+  static thread_local std::vector<float> rounded;
+  const float *in =
+      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded);
+  // The features of all weights, one after another, split over the pool.
+  c.pool.parallelFor(
+      first[count],
+      [&](int64_t begin, int64_t end) {
+        for (size_t i = 0; i < count; ++i) {
+          const int64_t from = std::max(begin, first[i]),
+                        to = std::min(end, first[i + 1]);
+          if (from < to)
+            linearSlice(in, *weights[i], from - first[i], to - first[i],
+                        biases[i], outputs[i], rows);
+        }
+      },
+      16);
+  return Status::success();
+}
+
 Status gatedMlp(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
   LLMC_WEIGHT(gate, 1, "a gate weight");
@@ -253,17 +318,22 @@ Status gatedMlp(KernelContext &c) {
   static thread_local std::vector<float> rounded;
   const float *in =
       fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded);
-  parallelLinear(c.pool, in, gate, nullptr, g, rows);
-  parallelLinear(c.pool, in, up, nullptr, u, rows);
   int64_t activation = c.params.integer("activation", 0);
+  // Gate, up and their product in one pass over the pool: a thread's
+  // features of both, then act(gate) * up on them.
   c.pool.parallelFor(
-      rows * hidden,
+      hidden,
       [&](int64_t begin, int64_t end) {
-        activate(g + begin, end - begin, activation);
-        for (int64_t i = begin; i < end; ++i)
-          g[i] *= u[i];
+        linearSlice(in, gate, begin, end, nullptr, g, rows);
+        linearSlice(in, up, begin, end, nullptr, u, rows);
+        for (int64_t r = 0; r < rows; ++r) {
+          float *gr = g + r * hidden, *ur = u + r * hidden;
+          activate(gr + begin, end - begin, activation);
+          for (int64_t i = begin; i < end; ++i)
+            gr[i] *= ur[i];
+        }
       },
-      4096);
+      16);
   parallelLinear(c.pool,
                  fp8Activations(c, kHiddenFp8, g, rows * hidden, rounded), down,
                  nullptr, c.outputs[0]->as<float>(), rows);

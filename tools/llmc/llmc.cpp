@@ -228,8 +228,7 @@ int compile(const char *argv0) {
                         [&] {
                           return runPasses([&](PassManager &pm) {
                             pm.addPass(llmc::createLowerToPlan());
-                            pm.addPass(llmc::createFuseAddNorm());
-                            pm.addPass(llmc::createFuseElementwise());
+                            llmc::addPlanFusionPasses(pm);
                           });
                         })) ||
       failed(stages.run("memory plan", [&] {
