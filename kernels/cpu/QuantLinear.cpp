@@ -100,7 +100,7 @@ void quantGemm(CpuIsa isa, const float *x, const QuantWeight &w, int64_t begin,
   float *rows = scratch(block * w.k);
   for (int64_t r = begin; r < end; r += block) {
     int64_t count = std::min(block, end - r);
-    dequantizeRows(w, r, r + count, rows);
+    dequantizeRowsWith(isa, w, r, r + count, rows);
     linearWith(isa, x, rows, bias ? bias + r : nullptr, y + (r - begin), m,
                count, w.k, ldy);
   }
@@ -219,6 +219,54 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
     for (int i = 0; i < Rows; ++i)
       y[i * ldy + (r - begin)] =
           _mm512_reduce_add_ps(total[i]) + tail[i] + (bias ? bias[r] : 0.0f);
+  }
+}
+
+/// dequantizeRows on AVX-512, bit for bit: (code - zero) * scale with the
+/// same float operations, 16 or 32 weights at a time.
+template <QuantCodes Codes>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2"))) void
+dequantizeRowsAvx512(const QuantWeight &w, int64_t begin, int64_t end,
+                     float *out) {
+  const int64_t k = w.k, groups = w.groups(), rowBytes = w.rowBytes();
+  static thread_local std::vector<float> buffer;
+  buffer.resize(groups + 16);
+  // widen16Avx512 gives E4M3 codes as value * 2^-8: the scale carries 2^8
+  // (exact, so the product is the same number).
+  const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t *row = w.data + r * rowBytes;
+    float *to = out + (r - begin) * k;
+    const float *scales = w.rowScalesAvx512(r, buffer.data());
+    for (int64_t g = 0; g < groups; ++g) {
+      const __m512 scale = _mm512_set1_ps(scales[g] * unit),
+                   zero = _mm512_set1_ps(float(w.zero(r, g)));
+      int64_t l = g * w.group;
+      const int64_t last = l + w.group;
+      if constexpr (Codes == QuantCodes::uint4) {
+        // 32 weights in 16 bytes: low nibbles first, then high (k and the
+        // group are multiples of 32).
+        for (; l < last; l += 32) {
+          const __m512i bytes = _mm512_cvtepu8_epi32(
+              _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + l / 2)));
+          const __m512 lo = _mm512_cvtepi32_ps(
+              _mm512_and_si512(bytes, _mm512_set1_epi32(0x0f)));
+          const __m512 hi = _mm512_cvtepi32_ps(_mm512_srli_epi32(bytes, 4));
+          _mm512_storeu_ps(to + l,
+                           _mm512_mul_ps(_mm512_sub_ps(lo, zero), scale));
+          _mm512_storeu_ps(to + l + 16,
+                           _mm512_mul_ps(_mm512_sub_ps(hi, zero), scale));
+        }
+      } else {
+        for (; l + 16 <= last; l += 16)
+          _mm512_storeu_ps(
+              to + l,
+              _mm512_mul_ps(_mm512_sub_ps(widen16Avx512<Codes>(row + l), zero),
+                            scale));
+        for (; l < last; ++l)
+          to[l] = (codeValue(w, row, l) - float(w.zero(r, g))) * scales[g];
+      }
+    }
   }
 }
 
@@ -398,6 +446,22 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
       for (int64_t l = g * w.group, last = l + w.group; l < last; ++l)
         to[l] = (codeValue(w, row, l) - zero) * scale;
     }
+  }
+}
+
+void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
+                        int64_t end, float *out) {
+  if (isa != CpuIsa::avx512)
+    return dequantizeRows(w, begin, end, out);
+  switch (w.codes) {
+  case QuantCodes::int8:
+    return dequantizeRowsAvx512<QuantCodes::int8>(w, begin, end, out);
+  case QuantCodes::uint4:
+    return dequantizeRowsAvx512<QuantCodes::uint4>(w, begin, end, out);
+  case QuantCodes::fp8e4m3:
+    return dequantizeRowsAvx512<QuantCodes::fp8e4m3>(w, begin, end, out);
+  case QuantCodes::fp8e5m2:
+    return dequantizeRowsAvx512<QuantCodes::fp8e5m2>(w, begin, end, out);
   }
 }
 

@@ -64,9 +64,15 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
 /// its input. `out` may be `x`.
 void roundToE4m3(const float *x, int64_t n, float scale, float *out);
 
-/// Weight rows [begin, end) as f32, row after row.
+/// Weight rows [begin, end) as f32, row after row: the portable
+/// definition.
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
                     float *out);
+
+/// The same with a chosen instruction set, bit for bit (AVX-512 has its
+/// own; the prefill GEMM dequantizes through this).
+void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
+                        int64_t end, float *out);
 
 } // namespace llmc::kernels
 

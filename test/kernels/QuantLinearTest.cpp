@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -211,6 +212,32 @@ TEST(QuantLinear, Avx512PathMatchesTheDefinition) {
   if (!cpuHas(CpuIsa::avx512))
     GTEST_SKIP() << "this CPU has no AVX-512";
   checkPath(CpuIsa::avx512);
+}
+
+TEST(QuantLinear, Avx512DequantizationIsTheDefinitionBitForBit) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  const Case cases[] = {
+      {QuantCodes::int8, 1, 7, 172, 172, false, false},
+      {QuantCodes::int8, 1, 5, 100, 20, true, true},
+      {QuantCodes::uint4, 1, 9, 384, 128, true, true},
+      {QuantCodes::uint4, 1, 6, 160, 32, false, true},
+      {QuantCodes::fp8e4m3, 1, 19, 192, 192, false, false},
+      {QuantCodes::fp8e4m3, 1, 4, 171, 171, true, false},
+      {QuantCodes::fp8e5m2, 1, 11, 64, 32, false, false},
+  };
+  for (const Case &c : cases) {
+    RandomWeight w(c, 5);
+    const int64_t begin = 1;
+    std::vector<float> fast((c.n - begin) * c.k, -1.0f),
+        definition((c.n - begin) * c.k, -2.0f);
+    dequantizeRowsWith(CpuIsa::avx512, w.view, begin, c.n, fast.data());
+    dequantizeRows(w.view, begin, c.n, definition.data());
+    for (size_t i = 0; i < fast.size(); ++i)
+      ASSERT_EQ(std::memcmp(&fast[i], &definition[i], sizeof(float)), 0)
+          << "codes " << int(c.codes) << " k=" << c.k << " group=" << c.group
+          << " element " << i << ": " << fast[i] << " vs " << definition[i];
+  }
 }
 
 /// x rounded as the VNNI path rounds it: blocks of 32, scale = the block's
