@@ -72,6 +72,7 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
 }
 
 constexpr int64_t kTile = 8;
+constexpr int64_t kAhead = 16384;
 
 /// The scales of weight rows [first, first + rows) as f32, row after row
 /// (`buffer` has room for kTile * groups + 16), and `shares`: per group,
@@ -174,6 +175,11 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
         total[i] = partial[i] = _mm512_setzero_ps();
       int64_t group = 0, inGroup = 0;
       for (int64_t c = 0; c < chunks; ++c) {
+        // The hardware prefetcher alone keeps too few lines in flight for
+        // a loop this busy: fetch into L2 16 KiB ahead (about 5 tiles of
+        // 768-wide uint4 rows). Past the end it fetches nothing harmful.
+        _mm_prefetch(reinterpret_cast<const char *>(row + c * 64 + kAhead),
+                     _MM_HINT_T1);
         __m512i bytes = c + 1 < chunks
                             ? _mm512_loadu_si512(row + c * 64)
                             : _mm512_maskz_loadu_epi8(lastMask, row + c * 64);
