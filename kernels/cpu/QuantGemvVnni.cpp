@@ -71,7 +71,9 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
     }
 }
 
+/// Weight rows per tile (one hadd tree reduces 8 rows).
 constexpr int64_t kTile = 8;
+/// How far ahead (bytes) the codes are prefetched into L2.
 constexpr int64_t kAhead = 16384;
 
 /// The scales of weight rows [first, first + rows) as f32, row after row
