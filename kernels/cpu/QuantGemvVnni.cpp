@@ -77,25 +77,17 @@ constexpr int64_t kTile = 8;
 constexpr int64_t kAhead = 16384;
 
 /// The scales of weight rows [first, first + rows) as f32, row after row
-/// (`buffer` has room for kTile * groups + 16), and `shares`: per group,
-/// scale * (zero + offset), the part of a group's sum that the activation
-/// codes' sums take back out.
+/// (QuantWeight::scalesAvx512; `buffer` has room for kTile * groups + 16),
+/// and `shares`: per group, scale * (zero + offset), the part of a group's
+/// sum that the activation codes' sums take back out.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) const float *
 tileScales(const QuantWeight &w, int64_t first, int64_t rows, int32_t offset,
            float *buffer, float *shares) {
+  const float *scales = w.scalesAvx512(first, rows, buffer);
   const int64_t count = rows * w.groups(), at = first * w.groups();
-  const float *scales = static_cast<const float *>(w.scales) + at;
   for (int64_t g = 0; g < count; g += 16) {
     const __mmask16 mask = count - g >= 16 ? __mmask16(0xffff)
                                            : __mmask16((1u << (count - g)) - 1);
-    __m512 scale;
-    if (w.halfScales) {
-      scale = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
-          mask, static_cast<const uint16_t *>(w.scales) + at + g));
-      _mm512_mask_storeu_ps(buffer + g, mask, scale);
-    } else {
-      scale = _mm512_maskz_loadu_ps(mask, scales + g);
-    }
     __m512i zero = _mm512_set1_epi32(offset);
     if (w.zeros) {
       __m128i bytes = _mm_maskz_loadu_epi8(mask, w.zeros + at + g);
@@ -104,9 +96,10 @@ tileScales(const QuantWeight &w, int64_t first, int64_t rows, int32_t offset,
                                         : _mm512_cvtepu8_epi32(bytes));
     }
     _mm512_mask_storeu_ps(shares + g, mask,
-                          _mm512_mul_ps(scale, _mm512_cvtepi32_ps(zero)));
+                          _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, scales + g),
+                                        _mm512_cvtepi32_ps(zero)));
   }
-  return w.halfScales ? buffer : scales;
+  return scales;
 }
 
 /// The sums of 8 rows' 8 lanes each, in one vector.

@@ -24,13 +24,14 @@ float QuantWeight::scale(int64_t row, int64_t g) const {
 }
 
 __attribute__((target("avx512f"))) const float *
-QuantWeight::rowScalesAvx512(int64_t row, float *buffer) const {
-  const int64_t count = groups();
+QuantWeight::scalesAvx512(int64_t first, int64_t rows, float *buffer) const {
+  const int64_t count = rows * groups();
   if (!halfScales)
-    return static_cast<const float *>(scales) + row * count;
-  const uint16_t *half = static_cast<const uint16_t *>(scales) + row * count;
+    return static_cast<const float *>(scales) + first * groups();
+  const uint16_t *half =
+      static_cast<const uint16_t *>(scales) + first * groups();
   for (int64_t g = 0; g < count; g += 16) {
-    // The last partial 16 from a zero-padded copy: no read past the row.
+    // The last partial 16 from a zero-padded copy: no read past the rows.
     uint16_t padded[16] = {};
     const uint16_t *from = half + g;
     if (count - g < 16) {
@@ -164,7 +165,7 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
   }
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * w.rowBytes();
-    const float *scales = w.rowScalesAvx512(r, buffer.data());
+    const float *scales = w.scalesAvx512(r, 1, buffer.data());
     __m512 total[Rows];
     float tail[Rows];
     for (int i = 0; i < Rows; ++i) {
@@ -237,7 +238,7 @@ dequantizeRowsAvx512(const QuantWeight &w, int64_t begin, int64_t end,
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * rowBytes;
     float *to = out + (r - begin) * k;
-    const float *scales = w.rowScalesAvx512(r, buffer.data());
+    const float *scales = w.scalesAvx512(r, 1, buffer.data());
     for (int64_t g = 0; g < groups; ++g) {
       const __m512 scale = _mm512_set1_ps(scales[g] * unit),
                    zero = _mm512_set1_ps(float(w.zero(r, g)));

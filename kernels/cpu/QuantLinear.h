@@ -39,10 +39,11 @@ struct QuantWeight {
   int64_t groups() const { return k / group; }
   int64_t rowBytes() const { return format::quantRowBytes(codes, k); }
   float scale(int64_t row, int64_t g) const;
-  /// Row `row`'s scales as f32: the stored row itself when they are f32,
-  /// else `buffer` (room for groups() + 16) converted 16 at a time. For
-  /// callers on AVX-512 paths only.
-  const float *rowScalesAvx512(int64_t row, float *buffer) const;
+  /// The scales of rows [first, first + rows) as f32, row after row: the
+  /// stored ones themselves when they are f32, else `buffer` (room for
+  /// rows * groups() + 16) converted 16 at a time. For callers on AVX-512
+  /// paths only.
+  const float *scalesAvx512(int64_t first, int64_t rows, float *buffer) const;
   int32_t zero(int64_t row, int64_t g) const;
 };
 
