@@ -315,6 +315,18 @@ def FuseElementwise : Pass<"plan-fuse-elementwise", "mlir::ModuleOp"> {
   }];
 }
 
+def OutlineCudaKernels : Pass<"plan-outline-cuda-kernels", "mlir::ModuleOp"> {
+  let summary = "Number the fused kernels the CUDA code generator writes";
+  let description = [{
+    For the CUDA target: every `fused_elementwise` call gets the parameter
+    `cuda_kernel`, the index of the generated CUDA function that computes
+    it (`llmc_fused_<index>` in the artifact's fatbin). Calls with the same
+    program, element types and single-element operands share one function.
+    The code generator (compiler/codegen/cuda, `llmc-translate
+    --plan-to-cuda`) writes one function per index.
+  }];
+}
+
 def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
   let summary = "Give every planned buffer an offset in one arena per entry point";
   let description = [{

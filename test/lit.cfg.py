@@ -1,6 +1,8 @@
 # lit configuration for llmc: FileCheck-based tests of the dialect, passes and
 # tools. Run through ctest (test name `lit`) or `lit -v build/test`.
 import os
+import shutil
+import subprocess
 
 import lit.formats
 
@@ -41,3 +43,13 @@ if os.path.exists(families):
     with open(families) as f:
         for family in f.read().split():
             config.available_features.add("models-" + family)
+
+# nvcc compiles the generated CUDA C++ with or without a GPU; a usable GPU
+# (nvidia-smi lists one) is what the CUDA runtime tests need.
+nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"
+if os.access(nvcc, os.X_OK):
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))
+smi = shutil.which("nvidia-smi")
+if smi and subprocess.run([smi, "-L"], capture_output=True).returncode == 0:
+    config.available_features.add("cuda-device")

@@ -118,6 +118,11 @@ public:
             "plan", builder.GetBufferPointer(), builder.GetSize());
         !status)
       return module.emitError(status.message());
+    for (const auto &[name, bytes] : options.sections)
+      if (runtime::Status status =
+              writer.addSection(name, bytes.data(), bytes.size());
+          !status)
+        return module.emitError(status.message());
     if (runtime::Status status = writer.write(path); !status)
       return module.emitError(status.message());
     return success();

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llmc {
@@ -23,6 +24,9 @@ struct ArtifactOptions {
   int64_t bosId = -1;
   std::vector<int64_t> eosIds;
   int64_t maxBatch = 1;
+  /// Further sections written as they are, by name (the CUDA target's
+  /// "cuda fatbin" and "cuda source").
+  std::vector<std::pair<std::string, std::string>> sections;
 };
 
 struct ArtifactSummary {

@@ -15,8 +15,14 @@ int countDevices(std::string *why) {
   int count = 0;
   cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
-    if (why)
+    if (why) {
       *why = describeError("cudaGetDeviceCount", status);
+      if (status == cudaErrorInsufficientDriver)
+        *why = "no NVIDIA driver is loaded, or it is older than CUDA " +
+               std::to_string(CUDART_VERSION / 1000) + "." +
+               std::to_string(CUDART_VERSION % 1000 / 10) + " needs (" + *why +
+               ")";
+    }
     return 0;
   }
   if (count == 0 && why)

@@ -2,6 +2,7 @@
 
 #include "runtime/cpu/CpuKernels.h"
 
+#include "kernels/common/ElementwiseMath.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/format/ElementwiseProgram.h"
 #include "runtime/format/Float16.h"
@@ -41,6 +42,7 @@ namespace {
 
 using Op = format::ElementwiseOpcode;
 
+/// Integer and boolean binary ops; f32 takes the shared definitions below.
 template <typename T> T apply(Op op, T x, T y) {
   switch (op) {
   case Op::add:
@@ -61,6 +63,27 @@ template <typename T> T apply(Op op, T x, T y) {
     return x || y;
   default:
     return x < y ? x : y;
+  }
+}
+
+/// f32 binary ops as the generated CUDA kernels compute them
+/// (kernels/common/ElementwiseMath.h).
+template <> float apply<float>(Op op, float x, float y) {
+  switch (op) {
+  case Op::add:
+    return math::add(x, y);
+  case Op::sub:
+    return math::sub(x, y);
+  case Op::mul:
+    return math::mul(x, y);
+  case Op::div:
+    return math::div(x, y);
+  case Op::pow:
+    return math::pow(x, y);
+  case Op::max:
+    return math::max(x, y);
+  default:
+    return math::min(x, y);
   }
 }
 
@@ -160,31 +183,31 @@ namespace {
 float applyUnary(Op op, float x) {
   switch (op) {
   case Op::neg:
-    return -x;
+    return math::neg(x);
   case Op::abs:
-    return std::fabs(x);
+    return math::abs(x);
   case Op::exp:
-    return std::exp(x);
+    return math::exp(x);
   case Op::log:
-    return std::log(x);
+    return math::log(x);
   case Op::sqrt:
-    return std::sqrt(x);
+    return math::sqrt(x);
   case Op::rsqrt:
-    return 1.0f / std::sqrt(x);
+    return math::rsqrt(x);
   case Op::reciprocal:
-    return 1.0f / x;
+    return math::reciprocal(x);
   case Op::tanh:
-    return std::tanh(x);
+    return math::tanh(x);
   case Op::erf:
-    return std::erf(x);
+    return math::erf(x);
   case Op::sigmoid:
-    return 1.0f / (1.0f + std::exp(-x));
+    return math::sigmoid(x);
   case Op::cos:
-    return std::cos(x);
+    return math::cos(x);
   case Op::sin:
-    return std::sin(x);
+    return math::sin(x);
   case Op::silu:
-    return x / (1.0f + std::exp(-x));
+    return math::silu(x);
   default:
     return x;
   }

@@ -2,6 +2,8 @@
 
 #include "runtime/generate/Session.h"
 
+#include "runtime/cuda/TargetDevice.h"
+
 namespace llmc::runtime {
 
 Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
@@ -9,10 +11,17 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   Expected<Artifact> artifact = Artifact::open(path);
   if (!artifact)
     return artifact.status();
-  if (artifact->target() != "cpu")
-    return Status::error(path + ": the artifact targets '" +
-                         artifact->target() +
-                         "'; this runtime runs 'cpu' artifacts");
+  Expected<Target> target = parseTarget(artifact->target());
+  if (!target)
+    return target.status().withContext(path);
+  if (target->kind == Target::Kind::cuda) {
+    Expected<int> device = selectCudaDevice(*target);
+    if (!device)
+      return device.status().withContext(path);
+    return Status::error(path + ": the artifact targets " + target->str() +
+                         "; this llmc-run executes cpu artifacts only (its "
+                         "CUDA executor is not written yet)");
+  }
   if (artifact->model().cache.layers > 0 &&
       artifact->model().cache.dtype != static_cast<int32_t>(DType::f32))
     return Status::error(path + ": only an f32 KV cache is supported");

@@ -1,13 +1,17 @@
 """A chain of elementwise ops compiled into one fused_elementwise kernel
 computes what onnxruntime computes.
 
-usage: fused_elementwise.py WORK_DIR
+usage: fused_elementwise.py WORK_DIR [--target cuda:sm_XY,...]
 
 Builds y = exp(-(x * x)) * 0.5 + tanh(x) / 3 - x as an ONNX graph over
 x [5, 300] (1500 elements: several blocks of the kernel and a partial
 one), compiles it with llmc (printing the plan), runs it with llmc-run and
 compares with onnxruntime. Prints the fused calls of the plan and the
 largest difference; exits 1 above 1e-6.
+
+With --target cuda:..., the compile also writes the generated CUDA C++
+(WORK_DIR/chain.cu) and prints llmc's summary; when llmc-run refuses the
+artifact (no usable GPU here) it prints llmc-run's error and stops.
 """
 import os
 import subprocess
@@ -19,6 +23,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 work = sys.argv[1]
+target = sys.argv[3] if len(sys.argv) == 4 and sys.argv[2] == "--target" else "cpu"
 os.makedirs(work, exist_ok=True)
 scalar = lambda name, value: numpy_helper.from_array(
     np.array(value, dtype=np.float32), name)
@@ -43,17 +48,25 @@ onnx.save(model, path)
 
 artifact = os.path.join(work, "chain.llmc")
 plan = os.path.join(work, "chain.plan.mlir")
-subprocess.run(["llmc", "compile", path, "-o", artifact, "--print-plan", plan],
-               check=True, capture_output=True)
+command = ["llmc", "compile", path, "-o", artifact, "--print-plan", plan,
+           "--target", target]
+if target != "cpu":
+    command += ["--emit-cuda", os.path.join(work, "chain.cu")]
+compiled = subprocess.run(command, check=True, capture_output=True, text=True)
 for line in open(plan):
     if "plan.call" in line:
-        print(line.split(" : ")[0].strip())
+        print(line.split(" : (")[0].strip())
+if target != "cpu":
+    print(compiled.stderr)
 
 x = np.random.default_rng(3).normal(size=(5, 300)).astype(np.float32)
 np.save(os.path.join(work, "x.npy"), x)
-subprocess.run(["llmc-run", artifact, "run", "--input",
-                os.path.join(work, "x.npy"), "--output-dir", work],
-               check=True, capture_output=True)
+ran = subprocess.run(["llmc-run", artifact, "run", "--input",
+                      os.path.join(work, "x.npy"), "--output-dir", work],
+                     capture_output=True, text=True)
+if ran.returncode != 0:
+    print(f"llmc-run exit {ran.returncode}: {ran.stderr.strip()}")
+    sys.exit(0 if target != "cpu" else 1)
 got = np.load(os.path.join(work, "result_0.npy"))
 want = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
     None, {"x": x})[0]

@@ -3,8 +3,10 @@
 // llmc compile model.onnx -o model.llmc [--max-seq N] [--max-batch B]
 //              [--bos ID] [--eos ID,...] [--print-plan FILE]
 //              [--quant int8|fp8|rtn-int4|gptq-int4 ... (Quantization.h)]
+//              [--target cpu|cuda:sm_80,sm_90 [--nvcc PATH] [--emit-cuda F]]
 // Runs import, clean-up and raising, the KV-cache pass, quantization,
-// lowering to plan and memory planning, then writes the artifact (through a
+// lowering to plan and memory planning, for CUDA the generated kernels
+// (compiler/codegen/cuda), then writes the artifact (through a
 // temporary file: a failed or killed compile leaves no output). One progress
 // line per stage on stderr, and a summary at the end.
 //
@@ -13,9 +15,12 @@
 #include "compiler/Registration.h"
 #include "compiler/ToolDiagnostics.h"
 #include "compiler/artifact/EmitArtifact.h"
+#include "compiler/codegen/cuda/CompileFatbin.h"
+#include "compiler/codegen/cuda/EmitCudaSource.h"
 #include "compiler/import/OnnxImporter.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/Passes.h"
+#include "runtime/format/Target.h"
 #include "tools/llmc/Quantization.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -74,6 +79,25 @@ static llvm::cl::opt<std::string>
               llvm::cl::value_desc("file"), llvm::cl::sub(compileCommand),
               llvm::cl::cat(compileOptions));
 
+static llvm::cl::opt<std::string>
+    targetName("target",
+               llvm::cl::desc("What to generate code for: cpu, or cuda: and "
+                              "the GPU architectures (cuda:sm_80,sm_90)"),
+               llvm::cl::init("cpu"), llvm::cl::sub(compileCommand),
+               llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string>
+    nvccPath("nvcc",
+             llvm::cl::desc("The nvcc that compiles the CUDA target's "
+                            "generated kernels (default: nvcc on the PATH, "
+                            "else /usr/local/cuda/bin/nvcc)"),
+             llvm::cl::value_desc("path"), llvm::cl::sub(compileCommand),
+             llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string>
+    emitCuda("emit-cuda",
+             llvm::cl::desc("Also write the generated CUDA C++ to this file"),
+             llvm::cl::value_desc("file.cu"), llvm::cl::sub(compileCommand),
+             llvm::cl::cat(compileOptions));
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -114,6 +138,46 @@ public:
   }
 };
 
+/// The CUDA target's own step: numbers the fused calls, writes their CUDA
+/// C++ (also to --emit-cuda) and compiles it with nvcc into the
+/// artifact's "cuda fatbin" section, the source beside it.
+template <typename RunPasses>
+LogicalResult generateCudaKernels(ModuleOp module,
+                                  const llmc::runtime::Target &target,
+                                  llmc::ArtifactOptions &options,
+                                  int64_t &generated, RunPasses runPasses) {
+  namespace cuda = llmc::codegen::cuda;
+  if (failed(runPasses([](PassManager &pm) {
+        pm.addPass(llmc::createOutlineCudaKernels());
+      })))
+    return failure();
+  std::string source;
+  llvm::raw_string_ostream os(source);
+  if (failed(cuda::emitCudaSource(module, os)))
+    return failure();
+  if (!emitCuda.empty()) {
+    std::string error;
+    auto file = openOutputFile(emitCuda, &error);
+    if (!file)
+      return module.emitError(error);
+    file->os() << source;
+    file->keep();
+  }
+  generated = cuda::countGeneratedKernels(module);
+  if (generated == 0)
+    return success();
+  FailureOr<std::string> nvcc = cuda::findNvcc(nvccPath, module.getLoc());
+  if (failed(nvcc))
+    return failure();
+  FailureOr<std::string> fatbin =
+      cuda::compileFatbin(source, target.cudaArchs, *nvcc, module.getLoc());
+  if (failed(fatbin))
+    return failure();
+  options.sections.emplace_back("cuda fatbin", std::move(*fatbin));
+  options.sections.emplace_back("cuda source", std::move(source));
+  return success();
+}
+
 int compile(const char *argv0) {
   if (inputPath.empty() || outputPath.empty()) {
     llvm::errs() << "llmc compile: usage: llmc compile model.onnx -o "
@@ -127,6 +191,19 @@ int compile(const char *argv0) {
   }
   if (failed(llmc::tool::checkQuantizationOptions()))
     return 2;
+  llmc::runtime::Expected<llmc::runtime::Target> target =
+      llmc::runtime::parseTarget(targetName);
+  if (!target) {
+    llvm::errs() << "llmc compile: --target: " << target.status().message()
+                 << "\n";
+    return 2;
+  }
+  bool cuda = target->kind == llmc::runtime::Target::Kind::cuda;
+  if (!cuda && (!nvccPath.empty() || !emitCuda.empty())) {
+    llvm::errs() << "llmc compile: --nvcc and --emit-cuda need --target "
+                    "cuda:...\n";
+    return 2;
+  }
   std::string quantName = llmc::tool::quantizationSummary();
   std::shared_ptr<llmc::quant::CalibrationData> calibration;
   DialectRegistry registry;
@@ -158,6 +235,8 @@ int compile(const char *argv0) {
   options.bosId = bosId;
   options.eosIds.assign(eosIds.begin(), eosIds.end());
   options.maxBatch = maxBatch;
+  options.target = target->str();
+  int64_t generatedKernels = 0;
   if (failed(stages.run("import ONNX",
                         [&]() -> LogicalResult {
                           FailureOr<OwningOpRef<ModuleOp>> imported =
@@ -231,13 +310,23 @@ int compile(const char *argv0) {
                             llmc::addPlanFusionPasses(pm);
                           });
                         })) ||
-      failed(stages.run("memory plan", [&] {
-        return runPasses([&](PassManager &pm) {
-          llmc::PlanMemoryOptions memory;
-          memory.maxBatch = maxBatch;
-          pm.addPass(llmc::createPlanMemory(memory));
-        });
-      })))
+      failed(stages.run("memory plan",
+                        [&] {
+                          return runPasses([&](PassManager &pm) {
+                            llmc::PlanMemoryOptions memory;
+                            memory.maxBatch = maxBatch;
+                            pm.addPass(llmc::createPlanMemory(memory));
+                          });
+                        })) ||
+      failed(stages.run(cuda ? "CUDA kernels for " + target->archList()
+                             : "CUDA kernels: none (target cpu)",
+                        [&]() -> LogicalResult {
+                          if (!cuda)
+                            return success();
+                          return generateCudaKernels(
+                              *module, *target, options, generatedKernels,
+                              [&](auto build) { return runPasses(build); });
+                        })))
     return 1;
   if (!printPlan.empty()) {
     std::string error;
@@ -269,6 +358,9 @@ int compile(const char *argv0) {
     os << "  quantized         " << quantName << "\n";
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
+  if (cuda)
+    os << "\n  target            " << options.target << ": " << generatedKernels
+       << " generated kernel" << (generatedKernels == 1 ? "" : "s");
   os << "\n  plan              " << summary.steps << " kernel calls in "
      << summary.entries << "\n";
   os << "  peak activations  " << bytes(summary.peakActivationBytes);

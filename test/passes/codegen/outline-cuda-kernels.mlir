@@ -1,0 +1,23 @@
+// RUN: llmc-opt %s --plan-outline-cuda-kernels | FileCheck %s
+
+// Calls with one program and the same operand types share a generated
+// kernel; another program, another element type, or a single element where
+// the other call has a full tensor each get their own. Other kernels are
+// left alone.
+// CHECK-LABEL: func.func @numbering
+// CHECK: plan.call "fused_elementwise"(%arg0, %arg1) {params = {cuda_kernel = 0 : i64, program = array<i64: 0, 0, 1, 19, -1, -1>}}
+// CHECK: plan.call "fused_elementwise"(%arg1, %arg0) {params = {cuda_kernel = 0 : i64, program = array<i64: 0, 0, 1, 19, -1, -1>}}
+// CHECK: plan.call "fused_elementwise"(%arg0, %arg1) {params = {cuda_kernel = 1 : i64, program = array<i64: 2, 0, 1, 19, -1, -1>}}
+// CHECK: plan.call "fused_elementwise"(%arg2, %arg2) {params = {cuda_kernel = 2 : i64, program = array<i64: 0, 0, 1, 19, -1, -1>}}
+// CHECK: plan.call "fused_elementwise"(%arg0, %arg3) {params = {cuda_kernel = 3 : i64, program = array<i64: 0, 0, 1, 19, -1, -1>}}
+// CHECK: plan.call "rms_norm"(%arg0, %arg1) {params = {epsilon = 9.99999974E-6 : f32}}
+func.func @numbering(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>, %h: tensor<4x8xf16>, %s: tensor<f32>)
+    -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf16>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %0 = plan.call "fused_elementwise"(%a, %b) {params = {program = array<i64: 0, 0, 1, 19, -1, -1>}} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %1 = plan.call "fused_elementwise"(%b, %a) {params = {program = array<i64: 0, 0, 1, 19, -1, -1>}} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %2 = plan.call "fused_elementwise"(%a, %b) {params = {program = array<i64: 2, 0, 1, 19, -1, -1>}} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %3 = plan.call "fused_elementwise"(%h, %h) {params = {program = array<i64: 0, 0, 1, 19, -1, -1>}} : (tensor<4x8xf16>, tensor<4x8xf16>) -> tensor<4x8xf16>
+  %4 = plan.call "fused_elementwise"(%a, %s) {params = {program = array<i64: 0, 0, 1, 19, -1, -1>}} : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %5 = plan.call "rms_norm"(%a, %b) {params = {epsilon = 1.0e-05 : f32}} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf16>, tensor<4x8xf32>, tensor<4x8xf32>
+}
