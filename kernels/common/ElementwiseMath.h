@@ -47,6 +47,15 @@ LLMC_HOST_DEVICE float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 LLMC_HOST_DEVICE float cos(float x) { return cosf(x); }
 LLMC_HOST_DEVICE float sin(float x) { return sinf(x); }
 LLMC_HOST_DEVICE float silu(float x) { return x / (1.0f + expf(-x)); }
+/// GELU, exact (erf) and with the tanh approximation; the activations of
+/// the mlp kernels (not fusable ops: no opcode).
+LLMC_HOST_DEVICE float gelu(float x) {
+  return 0.5f * x * (1.0f + erff(x / sqrtf(2.0f)));
+}
+LLMC_HOST_DEVICE float geluTanh(float x) {
+  const float c = 0.7978845608028654f; // sqrt(2 / pi)
+  return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
+}
 
 } // namespace llmc::math
 

@@ -2,6 +2,8 @@
 
 #include "kernels/cpu/Transformer.h"
 
+#include "kernels/common/ElementwiseMath.h"
+
 #include "kernels/cpu/CpuFeatures.h"
 #include "kernels/cpu/VectorMath.h"
 
@@ -78,7 +80,7 @@ __attribute__((target("avx512f"))) void siluAvx512(float *x, int64_t n) {
 
 void siluPortable(float *x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
-    x[i] = x[i] / (1.0f + std::exp(-x[i]));
+    x[i] = math::silu(x[i]);
 }
 
 void silu(float *x, int64_t n) {
@@ -89,15 +91,8 @@ void silu(float *x, int64_t n) {
 }
 
 void gelu(float *x, int64_t n, bool tanhApproximation) {
-  if (tanhApproximation) {
-    const float c = std::sqrt(2.0f / float(M_PI));
-    for (int64_t i = 0; i < n; ++i)
-      x[i] = 0.5f * x[i] *
-             (1.0f + std::tanh(c * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
-    return;
-  }
   for (int64_t i = 0; i < n; ++i)
-    x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] / std::sqrt(2.0f)));
+    x[i] = tanhApproximation ? math::geluTanh(x[i]) : math::gelu(x[i]);
 }
 
 void softmax(float *x, int64_t rows, int64_t n) {

@@ -14,17 +14,6 @@
 
 #include <array>
 
-// `name` = input `index` of `dtype`, or return its error.
-#define LLMC_INPUT(name, index, dtype)                                         \
-  auto name##OrError = c.input(index, dtype);                                  \
-  if (!name##OrError)                                                          \
-    return name##OrError.status();                                             \
-  const Tensor &name = **name##OrError;
-
-#define LLMC_CHECK(status)                                                     \
-  if (Status llmcStatus = (status); !llmcStatus)                               \
-    return llmcStatus;
-
 namespace llmc::runtime::cpu {
 
 // Transformer ops (TransformerKernels.cpp).

@@ -2,6 +2,8 @@
 
 #include "runtime/cpu/CpuKernels.h"
 
+#include "runtime/exec/Window.h"
+
 #include <cstring>
 
 namespace llmc::runtime::cpu {
@@ -33,26 +35,12 @@ Status slice(KernelContext &c) {
   if (c.inputs.empty() || !c.inputs[0])
     return Status::error("slice takes one operand");
   const Tensor &in = *c.inputs[0];
-  std::vector<int64_t> offsets = c.params.ints("offsets"),
-                       strides = c.params.ints("strides");
-  const Shape &shape = c.declared[0];
-  if (offsets.size() != static_cast<size_t>(in.rank()) ||
-      strides.size() != offsets.size() || shape.size() != offsets.size())
-    return Status::error("slice offsets/strides do not match rank " +
-                         std::to_string(in.rank()));
-  for (size_t d = 0; d < offsets.size(); ++d) {
-    if (shape[d] < 0)
-      return Status::error("slice needs a known result extent");
-    if (offsets[d] < 0)
-      offsets[d] += in.shape[d];
-    int64_t last = offsets[d] + (shape[d] - 1) * strides[d];
-    if (shape[d] > 0 && (offsets[d] < 0 || offsets[d] >= in.shape[d] ||
-                         last < 0 || last >= in.shape[d]))
-      return Status::error("slice window leaves axis " + std::to_string(d) +
-                           " of " + shapeString(in.shape));
-  }
-  LLMC_CHECK(c.setOutput(0, shape));
-  copyWindow(in, offsets, strides, shape, c.outputs[0]->data);
+  Expected<Window> window = sliceWindow(c, in);
+  if (!window)
+    return window.status();
+  LLMC_CHECK(c.setOutput(0, window->shape));
+  copyWindow(in, window->offsets, window->strides, window->shape,
+             c.outputs[0]->data);
   return Status::success();
 }
 
@@ -60,31 +48,15 @@ Status split(KernelContext &c) {
   if (c.inputs.empty() || !c.inputs[0])
     return Status::error("split takes one operand");
   const Tensor &in = *c.inputs[0];
-  int64_t axis = c.params.integer("axis", 0);
-  if (axis < 0)
-    axis += in.rank();
-  if (axis < 0 || axis >= in.rank())
-    return Status::error("split axis out of range");
-  int64_t pieces = static_cast<int64_t>(c.outputs.size());
-  int64_t extent = in.shape[axis], even = (extent + pieces - 1) / pieces;
-  std::vector<int64_t> offsets(in.rank(), 0), strides(in.rank(), 1);
-  for (int64_t i = 0; i < pieces; ++i) {
-    Shape shape = in.shape;
-    int64_t declared = c.declared[i][axis];
-    shape[axis] =
-        declared >= 0
-            ? declared
-            : std::max<int64_t>(0, std::min(even, extent - offsets[axis]));
-    if (offsets[axis] + shape[axis] > extent)
-      return Status::error("split pieces exceed axis extent " +
-                           std::to_string(extent));
-    LLMC_CHECK(c.setOutput(i, shape));
-    copyWindow(in, offsets, strides, shape, c.outputs[i]->data);
-    offsets[axis] += shape[axis];
+  Expected<std::vector<Window>> windows = splitWindows(c, in);
+  if (!windows)
+    return windows.status();
+  for (size_t i = 0; i < windows->size(); ++i) {
+    const Window &window = (*windows)[i];
+    LLMC_CHECK(c.setOutput(i, window.shape));
+    copyWindow(in, window.offsets, window.strides, window.shape,
+               c.outputs[i]->data);
   }
-  if (offsets[axis] != extent)
-    return Status::error("split pieces cover " + std::to_string(offsets[axis]) +
-                         " of " + std::to_string(extent));
   return Status::success();
 }
 

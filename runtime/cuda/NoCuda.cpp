@@ -1,10 +1,11 @@
-//===- NoCuda.cpp - selectCudaDevice in a runtime built without CUDA ------===//
+//===- NoCuda.cpp - openCudaDevice in a runtime built without CUDA --------===//
 
-#include "runtime/cuda/TargetDevice.h"
+#include "runtime/cuda/CudaDevice.h"
 
 namespace llmc::runtime {
 
-Expected<int> selectCudaDevice(const Target &target) {
+Expected<std::unique_ptr<Device>> openCudaDevice(const Target &target,
+                                                 const Artifact &) {
   return Status::error("the artifact targets " + target.str() +
                        ", and this llmc-run was built without CUDA (the "
                        "CUDA toolkit was not found when it was configured)");

@@ -1,14 +1,37 @@
-//===- Executor.cpp - runs an entry point of a program on the CPU ---------===//
+//===- Executor.cpp - runs an entry point of a program on a device --------===//
 
 #include "runtime/exec/Executor.h"
 
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 
 namespace llmc::runtime {
 
-void Executor::FreeDeleter::operator()(uint8_t *p) const { std::free(p); }
+Expected<uint8_t *> Executor::buffer(const std::string &slot, uint64_t bytes) {
+  auto &[memory, size] = arenas_[slot];
+  if (!memory || size < bytes) {
+    memory.reset();
+    Expected<Device::Memory> allocated = device_.allocate(bytes);
+    if (!allocated)
+      return allocated.status().withContext(slot);
+    memory = *allocated;
+    size = bytes;
+  }
+  return memory.get();
+}
+
+Expected<Tensor> Executor::hostView(const Tensor &tensor,
+                                    std::vector<uint8_t> &storage) {
+  if (device_.hostVisible())
+    return tensor;
+  storage.resize(static_cast<size_t>(tensor.bytes()));
+  if (Status status = device_.toHost(storage.data(), tensor.data,
+                                     static_cast<uint64_t>(tensor.bytes()));
+      !status)
+    return status;
+  Tensor copy = tensor;
+  copy.data = storage.data();
+  return copy;
+}
 
 uint64_t Executor::arenaBytes() const {
   uint64_t total = 0;
@@ -128,6 +151,17 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
           dtypeName(argument.dtype) + " " + shapeString(argument.shape) +
           ", expected " + dtypeName(value.dtype) + " " + shapeString(declared));
     frame.tensors[id] = argument;
+    if (argument.data && !device_.owns(argument.data)) {
+      Expected<uint8_t *> copy =
+          buffer(name + " argument " + std::to_string(i), argument.bytes());
+      if (!copy)
+        return copy.status();
+      if (Status status =
+              device_.toDevice(*copy, argument.data, argument.bytes());
+          !status)
+        return status.withContext("argument " + std::to_string(i));
+      frame.tensors[id].data = *copy;
+    }
     frame.ready[id] = true;
   }
   for (size_t id = 0; id < entry->values.size(); ++id) {
@@ -140,16 +174,9 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
     frame.ready[id] = true;
   }
 
-  auto &[arena, arenaSize] = arenas_[name];
-  if (!arena && entry->arenaBytes > 0) {
-    void *memory = std::aligned_alloc(64, (entry->arenaBytes + 63) / 64 * 64);
-    if (!memory)
-      return Status::error("cannot allocate the " +
-                           std::to_string(entry->arenaBytes) +
-                           "-byte arena of '" + name + "'");
-    arena.reset(static_cast<uint8_t *>(memory));
-    arenaSize = entry->arenaBytes;
-  }
+  Expected<uint8_t *> arena = buffer(name + " arena", entry->arenaBytes);
+  if (!arena)
+    return arena.status();
 
   for (size_t index = 0; index < entry->steps.size(); ++index) {
     const StepSpec &step = entry->steps[index];
@@ -158,6 +185,7 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
              (step.location.empty() ? "" : " at " + step.location) + ")";
     };
     KernelContext context{step.params, {}, {}, {}, {}, pool_};
+    device_.prepare(context);
     for (int32_t id : step.inputs) {
       if (id < 0) {
         context.inputs.push_back(nullptr);
@@ -177,7 +205,7 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
         out.data = frame.tensors[value.source].data;
         context.capacity.push_back(frame.tensors[value.source].bytes());
       } else {
-        out.data = arena.get() + value.offset;
+        out.data = *arena + value.offset;
         context.capacity.push_back(value.bytes);
       }
       context.outputs.push_back(&out);
@@ -189,6 +217,9 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
     if (Status status = step.run(context); !status)
       return status.withContext(where());
     if (profiling_) {
+      // A device's kernels run asynchronously: a step's time is its wait.
+      if (Status status = device_.synchronize(); !status)
+        return status.withContext(where());
       KernelTime &time = profile_[step.kernel];
       time.calls += 1;
       time.seconds += std::chrono::duration<double>(
@@ -204,6 +235,8 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
     }
   }
 
+  if (Status status = device_.synchronize(); !status)
+    return status.withContext("'" + name + "'");
   std::vector<Tensor> results;
   for (int32_t id : entry->results) {
     if (Status status = frame.materialize(id); !status)

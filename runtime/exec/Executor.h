@@ -1,15 +1,18 @@
-//===- Executor.h - runs an entry point of a program on the CPU -----------===//
+//===- Executor.h - runs an entry point of a program on a device ----------===//
 //
 // Binds the entry's symbols from its arguments, points every value at its
 // storage (the entry's arena, a weight section, an argument, or the value it
-// aliases) and calls the steps in order. Results are views into the arena
-// or the arguments, valid until the entry runs again.
+// aliases) and calls the steps in order on the device (Device.h). Arguments
+// in host memory are copied to the device first (on the CPU they are used
+// in place). Results are views into the arena or the arguments, in device
+// memory, valid until the entry runs again; hostView reads one.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LLMC_RUNTIME_EXEC_EXECUTOR_H
 #define LLMC_RUNTIME_EXEC_EXECUTOR_H
 
+#include "runtime/exec/Device.h"
 #include "runtime/exec/Program.h"
 #include "runtime/support/ThreadPool.h"
 
@@ -20,11 +23,18 @@ namespace llmc::runtime {
 
 class Executor {
 public:
-  Executor(const Program &program, ThreadPool &pool)
-      : program_(program), pool_(pool) {}
+  Executor(const Program &program, Device &device, ThreadPool &pool)
+      : program_(program), device_(device), pool_(pool) {}
 
   Expected<std::vector<Tensor>> run(const std::string &entry,
                                     const std::vector<Tensor> &arguments);
+
+  /// `tensor` (a result) readable by the host: itself on the CPU, else a
+  /// copy into `storage`.
+  Expected<Tensor> hostView(const Tensor &tensor,
+                            std::vector<uint8_t> &storage);
+
+  Device &device() { return device_; }
 
   /// Bytes of the arenas allocated so far.
   uint64_t arenaBytes() const;
@@ -39,14 +49,13 @@ public:
   void clearProfile() { profile_.clear(); }
 
 private:
-  struct FreeDeleter {
-    void operator()(uint8_t *p) const;
-  };
-  using Arena = std::unique_ptr<uint8_t, FreeDeleter>;
+  /// Device memory of `bytes` or more for `slot`, kept between runs.
+  Expected<uint8_t *> buffer(const std::string &slot, uint64_t bytes);
 
   const Program &program_;
+  Device &device_;
   ThreadPool &pool_;
-  std::map<std::string, std::pair<Arena, uint64_t>> arenas_;
+  std::map<std::string, std::pair<Device::Memory, uint64_t>> arenas_;
   bool profiling_ = false;
   std::map<std::string, KernelTime> profile_;
 };

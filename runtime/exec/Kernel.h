@@ -21,6 +21,8 @@
 namespace llmc::runtime {
 
 class ThreadPool;
+/// What CUDA kernels are given (runtime/cuda/CudaContext.h).
+struct CudaContext;
 
 /// A kernel's named parameters: integer lists (flags are 1) or floats.
 class Params {
@@ -54,6 +56,8 @@ struct KernelContext {
   /// Bytes each output may take.
   std::vector<uint64_t> capacity;
   ThreadPool &pool;
+  /// Set on a CUDA device: its stream, handles and generated kernels.
+  CudaContext *cuda = nullptr;
 
   /// Sets output `index`'s shape, checked against what was declared and
   /// planned.
@@ -64,7 +68,19 @@ struct KernelContext {
 
 using KernelFn = Status (*)(KernelContext &);
 
-/// The CPU kernel called `name`, or null.
+// In a kernel taking `KernelContext &c`: `name` = input `index` of `dtype`,
+// or return its error.
+#define LLMC_INPUT(name, index, dtype)                                         \
+  auto name##OrError = c.input(index, dtype);                                  \
+  if (!name##OrError)                                                          \
+    return name##OrError.status();                                             \
+  const Tensor &name = **name##OrError;
+
+#define LLMC_CHECK(status)                                                     \
+  if (Status llmcStatus = (status); !llmcStatus)                               \
+    return llmcStatus;
+
+/// The CPU kernel called `name`, or null (runtime/cpu/KernelTable.cpp).
 KernelFn findCpuKernel(const std::string &name);
 
 } // namespace llmc::runtime

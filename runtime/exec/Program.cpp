@@ -13,7 +13,8 @@ namespace fb = llmc::format;
 
 class Loader {
 public:
-  explicit Loader(const Artifact &artifact) : artifact(artifact) {}
+  Loader(const Artifact &artifact, Device &device)
+      : artifact(artifact), device(device) {}
 
   Status load(std::vector<EntrySpec> &entries) {
     Expected<Bytes> bytes = artifact.section("plan");
@@ -28,7 +29,11 @@ public:
         Expected<Bytes> weight = artifact.section(name->str());
         if (!weight)
           return weight.status();
-        weights.push_back(*weight);
+        Expected<const uint8_t *> placed =
+            device.weight(weight->data, weight->size);
+        if (!placed)
+          return placed.status().withContext(name->str());
+        weights.push_back({*placed, weight->size});
       }
     if (!plan->entries() || plan->entries()->size() == 0)
       return Status::error("the plan has no entry points");
@@ -155,11 +160,11 @@ private:
         StepSpec s;
         s.kernel = step->kernel()->str();
         s.location = step->location() ? step->location()->str() : "";
-        s.run = findCpuKernel(s.kernel);
+        s.run = device.kernel(s.kernel);
         if (!s.run)
-          return Status::error("kernel '" + s.kernel +
-                               "' is not in this runtime (at " + s.location +
-                               ")");
+          return Status::error("kernel '" + s.kernel + "' is not in this " +
+                               "runtime's " + device.name() + " kernels (at " +
+                               s.location + ")");
         if (step->inputs())
           for (int32_t id : *step->inputs()) {
             if (id != -1 && !validValue(id))
@@ -235,14 +240,16 @@ private:
   }
 
   const Artifact &artifact;
+  Device &device;
+  /// Each weight section where the device's kernels read it.
   std::vector<Bytes> weights;
 };
 
 } // namespace
 
-Expected<Program> Program::load(const Artifact &artifact) {
+Expected<Program> Program::load(const Artifact &artifact, Device &device) {
   Program program;
-  Loader loader(artifact);
+  Loader loader(artifact, device);
   if (Status status = loader.load(program.entries_); !status)
     return status;
   return program;

@@ -12,6 +12,7 @@
 #define LLMC_RUNTIME_EXEC_PROGRAM_H
 
 #include "kernels/cpu/QuantLinear.h"
+#include "runtime/exec/Device.h"
 #include "runtime/exec/Kernel.h"
 #include "runtime/format/Artifact.h"
 
@@ -34,7 +35,7 @@ struct ValueSpec {
   ValueKind kind = ValueKind::arena;
   uint64_t offset = 0, bytes = 0;
   int32_t source = -1;
-  /// A weight's bytes (in the mapped artifact).
+  /// A weight's bytes where the device's kernels read them.
   const uint8_t *weight = nullptr;
   /// A quantized weight's codes, scales and zero points in those bytes.
   std::optional<kernels::QuantWeight> quant;
@@ -64,8 +65,10 @@ struct EntrySpec {
 
 class Program {
 public:
-  /// Decodes and checks the plan of `artifact` (which must outlive it).
-  static Expected<Program> load(const Artifact &artifact);
+  /// Decodes and checks the plan of `artifact` (which must outlive it),
+  /// binding each step to `device`'s kernel and each weight to its bytes
+  /// on `device` (Device::weight).
+  static Expected<Program> load(const Artifact &artifact, Device &device);
 
   /// The entry point called `name`, or null.
   const EntrySpec *entry(const std::string &name) const;

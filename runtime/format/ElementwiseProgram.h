@@ -78,6 +78,12 @@ inline constexpr ElementwiseOpInfo kElementwiseOps[] = {
     {"silu", ElementwiseOpcode::silu, 1},
 };
 
+/// For the CUDA target, a fused_elementwise call's `cuda_kernel` N names
+/// the generated function llmc_fused_N of the artifact's "cuda fatbin"
+/// (calling convention: compiler/codegen/cuda/EmitCudaSource.h), launched
+/// in blocks of this many threads.
+inline constexpr int kCudaFusedBlockSize = 256;
+
 /// The entry of the plan kernel `name`, or null when it does not fuse.
 inline const ElementwiseOpInfo *findElementwiseOp(const char *name) {
   for (const ElementwiseOpInfo &info : kElementwiseOps)

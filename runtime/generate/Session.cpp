@@ -2,7 +2,8 @@
 
 #include "runtime/generate/Session.h"
 
-#include "runtime/cuda/TargetDevice.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/cuda/CudaDevice.h"
 
 namespace llmc::runtime {
 
@@ -14,22 +15,23 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   Expected<Target> target = parseTarget(artifact->target());
   if (!target)
     return target.status().withContext(path);
+  std::unique_ptr<Device> device;
   if (target->kind == Target::Kind::cuda) {
-    Expected<int> device = selectCudaDevice(*target);
-    if (!device)
-      return device.status().withContext(path);
-    return Status::error(path + ": the artifact targets " + target->str() +
-                         "; this llmc-run executes cpu artifacts only (its "
-                         "CUDA executor is not written yet)");
+    Expected<std::unique_ptr<Device>> gpu = openCudaDevice(*target, *artifact);
+    if (!gpu)
+      return gpu.status().withContext(path);
+    device = std::move(*gpu);
+  } else {
+    device = std::make_unique<CpuDevice>();
   }
   if (artifact->model().cache.layers > 0 &&
       artifact->model().cache.dtype != static_cast<int32_t>(DType::f32))
     return Status::error(path + ": only an f32 KV cache is supported");
-  Expected<Program> program = Program::load(*artifact);
+  Expected<Program> program = Program::load(*artifact, *device);
   if (!program)
     return program.status().withContext(path);
-  return std::unique_ptr<Model>(
-      new Model(std::move(*artifact), std::move(*program), threads));
+  return std::unique_ptr<Model>(new Model(
+      std::move(*artifact), std::move(device), std::move(*program), threads));
 }
 
 uint64_t Model::weightBytes() const {
@@ -50,16 +52,29 @@ Status Model::checkGenerative() const {
                        "its @main");
 }
 
-Model::Model(Artifact artifact, Program program, unsigned threads)
-    : artifact_(std::move(artifact)), program_(std::move(program)),
-      pool_(threads), executor_(program_, pool_) {}
+Model::Model(Artifact artifact, std::unique_ptr<Device> device, Program program,
+             unsigned threads)
+    : artifact_(std::move(artifact)), device_(std::move(device)),
+      program_(std::move(program)), pool_(threads),
+      executor_(program_, *device_, pool_) {}
 
-Session::Session(Model &model, int64_t batch) : model_(model), batch_(batch) {
+Expected<std::unique_ptr<Session>> Session::create(Model &model,
+                                                   int64_t batch) {
+  std::unique_ptr<Session> session(new Session(model, batch));
   const ModelInfo &info = model.info();
-  cache_.assign(static_cast<size_t>(info.cache.layers * 2 * batch *
-                                    info.cache.kvHeads * info.maxSeq *
-                                    info.cache.headDim),
-                0.0f);
+  session->cacheBytes_ = static_cast<uint64_t>(
+      info.cache.layers * 2 * batch * info.cache.kvHeads * info.maxSeq *
+      info.cache.headDim * static_cast<int64_t>(sizeof(float)));
+  Expected<Device::Memory> cache =
+      model.device().allocate(session->cacheBytes_);
+  if (!cache)
+    return cache.status().withContext("the KV cache");
+  session->cache_ = *cache;
+  if (Status status =
+          model.device().fill(session->cache_.get(), 0, session->cacheBytes_);
+      !status)
+    return status.withContext("the KV cache");
+  return session;
 }
 
 Tensor Session::cacheTensor() {
@@ -67,7 +82,11 @@ Tensor Session::cacheTensor() {
   return {DType::f32,
           {info.cache.layers, 2, batch_, info.cache.kvHeads, info.maxSeq,
            info.cache.headDim},
-          reinterpret_cast<uint8_t *>(cache_.data())};
+          cache_.get()};
+}
+
+Expected<Tensor> Session::logits(const Tensor &result) {
+  return model_.executor().hostView(result, logits_);
 }
 
 Status Session::checkRoom(size_t ids) const {
@@ -96,9 +115,11 @@ Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
   if (!results)
     return results.status();
   position_ = tokens;
-  Tensor logits = results->front();
-  logits.shape = {batch_, logits.shape.back()};
-  return logits;
+  Expected<Tensor> last = logits(results->front());
+  if (!last)
+    return last.status();
+  last->shape = {batch_, last->shape.back()};
+  return last;
 }
 
 Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {
@@ -115,7 +136,7 @@ Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {
   if (!results)
     return results.status();
   position_ += tokens;
-  return results->front();
+  return logits(results->front());
 }
 
 } // namespace llmc::runtime

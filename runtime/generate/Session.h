@@ -1,9 +1,11 @@
 //===- Session.h - a loaded model and sequences running through it --------===//
 //
-// Model: an artifact mapped and its plan checked, with a thread pool and an
-// executor. Session: one batch of sequences with its own KV cache (the
-// layout the compiler chose, sized for the artifact's max_seq) and its
-// position; prefill() starts it, decode() appends tokens.
+// Model: an artifact mapped, the device its target names (the CPU, or a
+// GPU for a cuda artifact), its plan checked against that device's
+// kernels, a thread pool and an executor. Session: one batch of sequences
+// with its own KV cache in device memory (the layout the compiler chose,
+// sized for the artifact's max_seq) and its position; prefill() starts it,
+// decode() appends tokens. Logits come back in host memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,14 +30,17 @@ public:
   const Program &program() const { return program_; }
   const Artifact &artifact() const { return artifact_; }
   Executor &executor() { return executor_; }
+  Device &device() { return *device_; }
   unsigned threads() const { return pool_.size(); }
   /// Bytes of all weight sections: what one decode step reads at most.
   uint64_t weightBytes() const;
 
 private:
-  Model(Artifact artifact, Program program, unsigned threads);
+  Model(Artifact artifact, std::unique_ptr<Device> device, Program program,
+        unsigned threads);
 
   Artifact artifact_;
+  std::unique_ptr<Device> device_;
   Program program_;
   ThreadPool pool_;
   Executor executor_;
@@ -43,8 +48,10 @@ private:
 
 class Session {
 public:
-  /// `model` must pass checkGenerative().
-  explicit Session(Model &model, int64_t batch = 1);
+  /// `model` must pass checkGenerative(); fails when the device has no
+  /// room for the cache.
+  static Expected<std::unique_ptr<Session>> create(Model &model,
+                                                   int64_t batch = 1);
 
   /// Runs `ids` ([batch x tokens], row-major) from position 0; returns the
   /// last position's logits [batch, vocab].
@@ -55,15 +62,20 @@ public:
 
   int64_t position() const { return position_; }
   void reset() { position_ = 0; }
-  uint64_t cacheBytes() const { return cache_.size() * sizeof(float); }
+  uint64_t cacheBytes() const { return cacheBytes_; }
 
 private:
+  Session(Model &model, int64_t batch) : model_(model), batch_(batch) {}
   Status checkRoom(size_t ids) const;
   Tensor cacheTensor();
+  /// The logits result, in host memory.
+  Expected<Tensor> logits(const Tensor &result);
 
   Model &model_;
   int64_t batch_;
-  std::vector<float> cache_;
+  Device::Memory cache_;
+  uint64_t cacheBytes_ = 0;
+  std::vector<uint8_t> logits_;
   int64_t position_ = 0;
 };
 

@@ -58,7 +58,11 @@ runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
   std::vector<int64_t> prompt(batch * promptLength);
   for (int64_t &id : prompt)
     id = token(engine);
-  runtime::Session session(model, batch);
+  runtime::Expected<std::unique_ptr<runtime::Session>> created =
+      runtime::Session::create(model, batch);
+  if (!created)
+    return created.status();
+  runtime::Session &session = **created;
   Clock::time_point start = Clock::now();
   runtime::Expected<runtime::Tensor> logits = session.prefill(prompt);
   if (!logits)

@@ -127,10 +127,19 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
   if (!sequences)
     return fail(sequences.status().message());
 
-  runtime::Session session(*model);
+  Expected<std::unique_ptr<runtime::Session>> created =
+      runtime::Session::create(*model);
+  if (!created)
+    return fail(created.status().message());
+  runtime::Session &session = **created;
   std::unique_ptr<runtime::Session> referenceSession;
-  if (reference)
-    referenceSession = std::make_unique<runtime::Session>(*reference);
+  if (reference) {
+    Expected<std::unique_ptr<runtime::Session>> other =
+        runtime::Session::create(*reference);
+    if (!other)
+      return fail(other.status().message());
+    referenceSession = std::move(*other);
+  }
   const int64_t vocab = info.vocabSize;
   double nll = 0, kl = 0;
   int64_t scored = 0, count = 0, agree = 0;

@@ -61,7 +61,11 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
   if (!sampler)
     return fail(sampler.status().message());
 
-  runtime::Session session(*model);
+  Expected<std::unique_ptr<runtime::Session>> created =
+      runtime::Session::create(*model);
+  if (!created)
+    return fail(created.status().message());
+  runtime::Session &session = **created;
   std::vector<int64_t> generated;
   std::string printed;
   bool stopped = false;

@@ -31,7 +31,11 @@ int logits(const CommonOptions &common, const LogitsOptions &options) {
                 " exceeds the artifact's max_batch of " +
                 std::to_string(model->info().maxBatch));
   int64_t length = static_cast<int64_t>(ids.size()) / batch;
-  runtime::Session session(*model, batch);
+  runtime::Expected<std::unique_ptr<runtime::Session>> created =
+      runtime::Session::create(*model, batch);
+  if (!created)
+    return fail(created.status().message());
+  runtime::Session &session = **created;
   // rows[b][t]: the logits of sequence b after its token t.
   std::vector<std::vector<std::vector<float>>> rows(batch);
   auto keep = [&](const runtime::Tensor &logits) {

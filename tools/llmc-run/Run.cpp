@@ -33,8 +33,13 @@ int runEntry(const CommonOptions &common, const RunOptions &options) {
       model->executor().run(options.entry, arguments);
   if (!results)
     return fail(results.status().message());
+  std::vector<uint8_t> storage;
   for (size_t i = 0; i < results->size(); ++i) {
-    const runtime::Tensor &result = (*results)[i];
+    runtime::Expected<runtime::Tensor> host =
+        model->executor().hostView((*results)[i], storage);
+    if (!host)
+      return fail(host.status().message());
+    const runtime::Tensor &result = *host;
     std::string path =
         options.outputDir + "/result_" + std::to_string(i) + ".npy";
     if (runtime::Status status = runtime::writeNpy(path, result); !status)

@@ -88,8 +88,8 @@ LogicalResult emitKernel(plan::CallOp call, int64_t index,
   llvm::raw_string_ostream locationStream(location);
   call.getLoc().print(locationStream);
   os << "\n// " << location << "\n";
-  os << "extern \"C\" __global__ void __launch_bounds__(" << kFusedBlockSize
-     << ")\nllmc_fused_" << index << "(";
+  os << "extern \"C\" __global__ void __launch_bounds__("
+     << format::kCudaFusedBlockSize << ")\nllmc_fused_" << index << "(";
   for (int64_t i = 0; i < inputs; ++i) {
     const char *type = storageType(call.getOperand(i).getType());
     if (!type)

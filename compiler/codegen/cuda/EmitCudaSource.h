@@ -15,7 +15,8 @@
 // one pointer per operand of the call in order (a single-element operand
 // is read at [0], the others at [i]), then the result and its element
 // count. Any one-dimensional grid works: each thread strides over the
-// elements; blocks of kFusedBlockSize threads are what it is tuned for.
+// elements; blocks of format::kCudaFusedBlockSize threads are what it is
+// tuned for (runtime/format/ElementwiseProgram.h).
 // Arithmetic is f32 (kernels/common/ElementwiseMath.h) whatever the
 // storage type (f32, f16, bf16).
 //
@@ -28,8 +29,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace llmc::codegen::cuda {
-
-inline constexpr int kFusedBlockSize = 256;
 
 /// The number of generated kernels `module` calls (distinct cuda_kernel
 /// indices of its fused_elementwise calls).

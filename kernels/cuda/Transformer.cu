@@ -1,0 +1,397 @@
+//===- Transformer.cu - the transformer kernels of the plan on a GPU ------===//
+
+#include "kernels/cuda/Transformer.h"
+
+#include "kernels/common/ElementwiseMath.h"
+
+#include <cfloat>
+
+namespace llmc::kernels::cuda {
+
+namespace {
+
+constexpr int kWarp = 32;
+
+/// Blocks of `threads` covering `count` items, capped (the kernels stride).
+dim3 gridFor(int64_t count, int threads) {
+  int64_t blocks = (count + threads - 1) / threads;
+  return dim3(static_cast<unsigned>(
+      blocks < 1 ? 1 : (blocks > 65535 * 16 ? 65535 * 16 : blocks)));
+}
+
+__device__ __forceinline__ float warpSum(float v) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+/// The sum of `v` over the block (blockDim.x a multiple of 32, at most
+/// 1024), returned to every thread.
+__device__ float blockSum(float v) {
+  __shared__ float partial[kWarp];
+  int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  v = warpSum(v);
+  __syncthreads(); // partial may still be read by a previous call
+  if (lane == 0)
+    partial[warp] = v;
+  __syncthreads();
+  int warps = blockDim.x / kWarp;
+  v = lane < warps ? partial[lane] : 0.0f;
+  return warpSum(v);
+}
+
+__global__ void embeddingKernel(const float *table, const int64_t *ids,
+                                int64_t count, int64_t vocab, int64_t dim,
+                                float *out, unsigned *errors) {
+  for (int64_t row = blockIdx.x; row < count; row += gridDim.x) {
+    int64_t id = ids[row];
+    bool valid = id >= 0 && id < vocab;
+    if (!valid && threadIdx.x == 0)
+      atomicOr(errors, kTokenOutOfRange);
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x)
+      out[row * dim + i] = valid ? table[id * dim + i] : 0.0f;
+  }
+}
+
+/// One block per row: the row (plus the residual) is read, reduced, then
+/// normalized; `Layer` subtracts the mean and adds a bias.
+template <bool Layer>
+__global__ void normKernel(const float *x, const float *residual,
+                           const float *w, const float *b, float eps,
+                           float *sum, float *y, int64_t dim) {
+  int64_t row = blockIdx.x;
+  const float *in = x + row * dim;
+  const float *res = residual ? residual + row * dim : nullptr;
+  float *total = sum ? sum + row * dim : nullptr;
+  float local = 0.0f;
+  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+    float v = in[i] + (res ? res[i] : 0.0f);
+    if (total)
+      total[i] = v;
+    local += Layer ? v : v * v;
+  }
+  float mean = 0.0f;
+  if (Layer) {
+    mean = blockSum(local) / static_cast<float>(dim);
+    local = 0.0f;
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+      float v = in[i] + (res ? res[i] : 0.0f) - mean;
+      local += v * v;
+    }
+  }
+  float inverse = 1.0f / sqrtf(blockSum(local) / static_cast<float>(dim) + eps);
+  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+    float v = in[i] + (res ? res[i] : 0.0f) - mean;
+    y[row * dim + i] = v * inverse * w[i] + (b ? b[i] : 0.0f);
+  }
+}
+
+int normThreads(int64_t dim) {
+  return dim >= 4096 ? 1024 : dim >= 1024 ? 512 : dim >= 256 ? 256 : 64;
+}
+
+__global__ void ropeKernel(float *x, const float *cos, const float *sin,
+                           const int64_t *positions, bool perBatch,
+                           int64_t batch, int64_t tokens, int64_t heads,
+                           int64_t headDim, int64_t rotary,
+                           int64_t tablePositions, bool interleaved,
+                           unsigned *errors) {
+  int64_t half = rotary / 2;
+  int64_t count = batch * tokens * heads * half;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t pair = i % half, head = i / half % heads, t = i / half / heads;
+    int64_t b = t / tokens, token = t % tokens;
+    int64_t position = positions[perBatch ? b * tokens + token : token];
+    if (position < 0 || position >= tablePositions) {
+      atomicOr(errors, kPositionOutOfRange);
+      continue;
+    }
+    float *v = x + (t * heads + head) * headDim;
+    int64_t first = interleaved ? 2 * pair : pair;
+    int64_t second = interleaved ? 2 * pair + 1 : pair + half;
+    float c = cos[position * half + pair], s = sin[position * half + pair];
+    float re = v[first], im = v[second];
+    v[first] = re * c - im * s;
+    v[second] = re * s + im * c;
+  }
+}
+
+__global__ void writeCacheKernel(const float *k, const float *v, float *cache,
+                                 const int64_t *position, AttentionShape shape,
+                                 unsigned *errors) {
+  int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
+  int64_t past = *position;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t d = i % shape.headDim, h = i / shape.headDim % shape.kvHeads,
+            t = i / shape.headDim / shape.kvHeads % shape.tokens,
+            b = i / shape.headDim / shape.kvHeads / shape.tokens;
+    int64_t at = past + t;
+    if (past < 0 || at >= shape.capacity) {
+      atomicOr(errors, kPositionOutOfRange);
+      continue;
+    }
+    int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
+    int64_t offset = (h * shape.capacity + at) * shape.headDim + d;
+    cache[((shape.layer * 2 + 0) * shape.batch + b) * plane + offset] = k[i];
+    cache[((shape.layer * 2 + 1) * shape.batch + b) * plane + offset] = v[i];
+  }
+}
+
+/// One block per (query head, token, sequence); its warps take every
+/// warps-th key, each lane PerLane features of the head, with an online
+/// softmax; the warps' partial results are merged at the end.
+template <int PerLane>
+__global__ void attentionKernel(const float *q, const float *cache,
+                                const int64_t *position, float *out,
+                                AttentionShape shape) {
+  constexpr int kMaxWarps = 8;
+  __shared__ float warpMax[kMaxWarps], warpSumOf[kMaxWarps];
+  __shared__ float warpOut[kMaxWarps][PerLane * kWarp];
+  int64_t head = blockIdx.x, t = blockIdx.y, b = blockIdx.z;
+  int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  int warps = blockDim.x / kWarp;
+  int64_t past = *position;
+  if (past < 0 || past + t >= shape.capacity)
+    return; // reported by writeCacheKernel
+  int64_t span = past + t + 1;
+  int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
+  int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
+  const float *keys = cache +
+                      ((shape.layer * 2 + 0) * shape.batch + b) * plane +
+                      kvHead * shape.capacity * shape.headDim;
+  const float *values = keys + shape.batch * plane;
+  const float *query =
+      q + ((b * shape.tokens + t) * shape.qHeads + head) * shape.headDim;
+  float qv[PerLane], acc[PerLane];
+  for (int i = 0; i < PerLane; ++i) {
+    int64_t d = lane + kWarp * i;
+    qv[i] = d < shape.headDim ? query[d] : 0.0f;
+    acc[i] = 0.0f;
+  }
+  float best = -FLT_MAX, total = 0.0f;
+  for (int64_t j = warp; j < span; j += warps) {
+    const float *key = keys + j * shape.headDim;
+    float dot = 0.0f;
+    for (int i = 0; i < PerLane; ++i) {
+      int64_t d = lane + kWarp * i;
+      if (d < shape.headDim)
+        dot += qv[i] * key[d];
+    }
+    float score = warpSum(dot) * shape.scale;
+    float next = fmaxf(best, score);
+    float rescale = expf(best - next), p = expf(score - next);
+    total = total * rescale + p;
+    const float *value = values + j * shape.headDim;
+    for (int i = 0; i < PerLane; ++i) {
+      int64_t d = lane + kWarp * i;
+      acc[i] = acc[i] * rescale + (d < shape.headDim ? p * value[d] : 0.0f);
+    }
+    best = next;
+  }
+  if (lane == 0) {
+    warpMax[warp] = best;
+    warpSumOf[warp] = total;
+  }
+  for (int i = 0; i < PerLane; ++i)
+    warpOut[warp][lane + kWarp * i] = acc[i];
+  __syncthreads();
+  if (warp != 0)
+    return;
+  float overall = -FLT_MAX;
+  for (int w = 0; w < warps; ++w)
+    overall = fmaxf(overall, warpMax[w]);
+  float denominator = 0.0f;
+  float result[PerLane] = {};
+  for (int w = 0; w < warps; ++w) {
+    float weight = warpSumOf[w] > 0.0f ? expf(warpMax[w] - overall) : 0.0f;
+    denominator += warpSumOf[w] * weight;
+    for (int i = 0; i < PerLane; ++i)
+      result[i] += warpOut[w][lane + kWarp * i] * weight;
+  }
+  float *target =
+      out + ((b * shape.tokens + t) * shape.qHeads + head) * shape.headDim;
+  for (int i = 0; i < PerLane; ++i) {
+    int64_t d = lane + kWarp * i;
+    if (d < shape.headDim)
+      target[d] = result[i] / denominator;
+  }
+}
+
+__device__ __forceinline__ float activation(float x, int kind) {
+  return kind == 0   ? llmc::math::silu(x)
+         : kind == 1 ? llmc::math::gelu(x)
+                     : llmc::math::geluTanh(x);
+}
+
+__global__ void activateKernel(float *gate, const float *up, int64_t rows,
+                               int64_t width, int64_t stride, int kind) {
+  int64_t count = rows * width;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t at = i / width * stride + i % width;
+    float a = activation(gate[at], kind);
+    gate[at] = up ? a * up[at] : a;
+  }
+}
+
+__global__ void iotaKernel(int64_t *out, int64_t count, int64_t first) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = first + i;
+}
+
+__global__ void addIntegersKernel(const int64_t *a, const int64_t *b,
+                                  bool bScalar, int64_t *out, int64_t count) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = a[i] + b[bScalar ? 0 : i];
+}
+
+template <typename T>
+__global__ void stridedCopyKernel(const T *x, T *out, StridedCopy copy,
+                                  int64_t count) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t rest = i, from = copy.offset;
+    for (int d = copy.rank - 1; d >= 0; --d) {
+      from += rest % copy.extents[d] * copy.strides[d];
+      rest /= copy.extents[d];
+    }
+    out[i] = x[from];
+  }
+}
+
+} // namespace
+
+cudaError_t embedding(const float *table, const int64_t *ids, int64_t count,
+                      int64_t vocab, int64_t dim, float *out, unsigned *errors,
+                      cudaStream_t stream) {
+  if (count > 0)
+    embeddingKernel<<<gridFor(count, 1), 128, 0, stream>>>(
+        table, ids, count, vocab, dim, out, errors);
+  return cudaGetLastError();
+}
+
+cudaError_t rmsNorm(const float *x, const float *residual, const float *w,
+                    float eps, float *sum, float *y, int64_t rows, int64_t dim,
+                    cudaStream_t stream) {
+  if (rows > 0)
+    normKernel<false><<<rows, normThreads(dim), 0, stream>>>(
+        x, residual, w, nullptr, eps, sum, y, dim);
+  return cudaGetLastError();
+}
+
+cudaError_t layerNorm(const float *x, const float *residual, const float *w,
+                      const float *b, float eps, float *sum, float *y,
+                      int64_t rows, int64_t dim, cudaStream_t stream) {
+  if (rows > 0)
+    normKernel<true><<<rows, normThreads(dim), 0, stream>>>(x, residual, w, b,
+                                                            eps, sum, y, dim);
+  return cudaGetLastError();
+}
+
+cudaError_t rope(float *x, const float *cos, const float *sin,
+                 const int64_t *positions, bool perBatch, int64_t batch,
+                 int64_t tokens, int64_t heads, int64_t headDim, int64_t rotary,
+                 int64_t tablePositions, bool interleaved, unsigned *errors,
+                 cudaStream_t stream) {
+  int64_t count = batch * tokens * heads * (rotary / 2);
+  if (count > 0)
+    ropeKernel<<<gridFor(count, 256), 256, 0, stream>>>(
+        x, cos, sin, positions, perBatch, batch, tokens, heads, headDim, rotary,
+        tablePositions, interleaved, errors);
+  return cudaGetLastError();
+}
+
+cudaError_t cachedAttention(const float *q, const float *k, const float *v,
+                            float *cache, const int64_t *position, float *out,
+                            const AttentionShape &shape, unsigned *errors,
+                            cudaStream_t stream) {
+  int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
+  if (count == 0)
+    return cudaSuccess;
+  writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
+      k, v, cache, position, shape, errors);
+  dim3 grid(static_cast<unsigned>(shape.qHeads),
+            static_cast<unsigned>(shape.tokens),
+            static_cast<unsigned>(shape.batch));
+  const int threads = 4 * kWarp;
+  if (shape.headDim <= 32)
+    attentionKernel<1>
+        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
+  else if (shape.headDim <= 64)
+    attentionKernel<2>
+        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
+  else if (shape.headDim <= 128)
+    attentionKernel<4>
+        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
+  else if (shape.headDim <= 256)
+    attentionKernel<8>
+        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
+  else
+    return cudaErrorInvalidValue;
+  return cudaGetLastError();
+}
+
+cudaError_t activate(float *gate, const float *up, int64_t rows, int64_t width,
+                     int64_t stride, int activation, cudaStream_t stream) {
+  int64_t count = rows * width;
+  if (count > 0)
+    activateKernel<<<gridFor(count, 256), 256, 0, stream>>>(
+        gate, up, rows, width, stride, activation);
+  return cudaGetLastError();
+}
+
+cudaError_t iota(int64_t *out, int64_t count, int64_t first,
+                 cudaStream_t stream) {
+  if (count > 0)
+    iotaKernel<<<gridFor(count, 256), 256, 0, stream>>>(out, count, first);
+  return cudaGetLastError();
+}
+
+cudaError_t addIntegers(const int64_t *a, const int64_t *b, bool bScalar,
+                        int64_t *out, int64_t count, cudaStream_t stream) {
+  if (count > 0)
+    addIntegersKernel<<<gridFor(count, 256), 256, 0, stream>>>(a, b, bScalar,
+                                                               out, count);
+  return cudaGetLastError();
+}
+
+cudaError_t stridedCopy(const void *x, void *out, int64_t elementBytes,
+                        const StridedCopy &copy, cudaStream_t stream) {
+  int64_t count = 1;
+  for (int d = 0; d < copy.rank; ++d)
+    count *= copy.extents[d];
+  if (count == 0)
+    return cudaSuccess;
+  dim3 grid = gridFor(count, 256);
+  switch (elementBytes) {
+  case 1:
+    stridedCopyKernel<<<grid, 256, 0, stream>>>(static_cast<const uint8_t *>(x),
+                                                static_cast<uint8_t *>(out),
+                                                copy, count);
+    break;
+  case 2:
+    stridedCopyKernel<<<grid, 256, 0, stream>>>(
+        static_cast<const uint16_t *>(x), static_cast<uint16_t *>(out), copy,
+        count);
+    break;
+  case 4:
+    stridedCopyKernel<<<grid, 256, 0, stream>>>(
+        static_cast<const uint32_t *>(x), static_cast<uint32_t *>(out), copy,
+        count);
+    break;
+  case 8:
+    stridedCopyKernel<<<grid, 256, 0, stream>>>(
+        static_cast<const uint64_t *>(x), static_cast<uint64_t *>(out), copy,
+        count);
+    break;
+  default:
+    return cudaErrorInvalidValue;
+  }
+  return cudaGetLastError();
+}
+
+} // namespace llmc::kernels::cuda

@@ -1,0 +1,50 @@
+//===- CudaContext.h - what the CUDA kernels of the plan are given --------===//
+//
+// The device half of a kernel's context on a GPU (KernelContext::cuda):
+// the stream every step is enqueued on, cuBLASLt for the GEMMs, the
+// artifact's generated kernels, the device-side error word, and scratch
+// memory for kernels that need intermediates (the MLPs' hidden layer).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_CUDA_CUDACONTEXT_H
+#define LLMC_RUNTIME_CUDA_CUDACONTEXT_H
+
+#include "runtime/cuda/Gemm.h"
+#include "runtime/support/Status.h"
+
+#include <cuda_runtime_api.h>
+
+#include <string>
+
+namespace llmc::runtime {
+
+struct CudaContext {
+  cudaStream_t stream = nullptr;
+  int ordinal = 0;
+  int multiprocessors = 0;
+  Gemm *gemm = nullptr;
+  /// kernels/cuda/Transformer.h ErrorFlag bits, in device memory.
+  unsigned *errors = nullptr;
+
+  /// The artifact's generated kernel `llmc_fused_<index>`.
+  Expected<cudaKernel_t> generatedKernel(int64_t index);
+  /// Device memory of at least `bytes` for `slot` (a kernel's
+  /// intermediates), kept for later calls.
+  Expected<void *> scratch(int slot, uint64_t bytes);
+
+  // Owned by CudaDevice.
+  cudaLibrary_t generated = nullptr;
+  struct Scratch {
+    void *memory = nullptr;
+    uint64_t bytes = 0;
+  };
+  Scratch scratchSlots[4];
+};
+
+/// "what: cudaErrorX (its description)", or success.
+Status cudaStatus(cudaError_t error, const std::string &what);
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_CUDA_CUDACONTEXT_H

@@ -1,0 +1,337 @@
+//===- CudaDevice.cpp - a GPU as the device a cuda artifact runs on -------===//
+
+#include "runtime/cuda/CudaDevice.h"
+
+#include "kernels/cuda/DeviceProbe.h"
+#include "kernels/cuda/Transformer.h"
+#include "runtime/cuda/CudaContext.h"
+#include "runtime/cuda/CudaKernels.h"
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+namespace llmc::runtime {
+
+namespace kc = llmc::kernels::cuda;
+
+Status cudaStatus(cudaError_t error, const std::string &what) {
+  if (error == cudaSuccess)
+    return Status::success();
+  return Status::error(what + ": " + cudaGetErrorName(error) + " (" +
+                       cudaGetErrorString(error) + ")");
+}
+
+Expected<cudaKernel_t> CudaContext::generatedKernel(int64_t index) {
+  if (!generated)
+    return Status::error("the artifact has no \"cuda fatbin\" section with "
+                         "its generated kernels");
+  std::string name = "llmc_fused_" + std::to_string(index);
+  cudaKernel_t kernel = nullptr;
+  if (Status status =
+          cudaStatus(cudaLibraryGetKernel(&kernel, generated, name.c_str()),
+                     "the generated kernel " + name);
+      !status)
+    return status;
+  return kernel;
+}
+
+Expected<void *> CudaContext::scratch(int slot, uint64_t bytes) {
+  Scratch &s = scratchSlots[slot];
+  if (s.bytes < bytes) {
+    // The old buffer may still be read by work in flight.
+    if (Status status =
+            cudaStatus(cudaStreamSynchronize(stream), "scratch memory");
+        !status)
+      return status;
+    cudaFree(s.memory);
+    s = {};
+    if (Status status =
+            cudaStatus(cudaMalloc(&s.memory, bytes),
+                       "scratch memory of " + std::to_string(bytes) + " bytes");
+        !status)
+      return status;
+    s.bytes = bytes;
+  }
+  return s.memory;
+}
+
+namespace {
+
+/// The ordinal of the GPU to use, or why there is none.
+Expected<int> selectDevice(const Target &target) {
+  std::string needs = "the artifact targets " + target.str() +
+                      " and needs an NVIDIA GPU of architecture " +
+                      target.archList() + " or newer";
+  std::string why;
+  int count = kc::countDevices(&why);
+  if (count == 0)
+    return Status::error(needs + "; none is usable here: " + why);
+  std::string found;
+  int firstArch = 0;
+  for (int ordinal = 0; ordinal < count; ++ordinal) {
+    kc::DeviceInfo info;
+    std::string error;
+    if (!kc::queryDevice(ordinal, info, error))
+      return Status::error(needs + "; device " + std::to_string(ordinal) +
+                           ": " + error);
+    int arch = info.computeMajor * 10 + info.computeMinor;
+    std::string name = "device " + std::to_string(ordinal) + " (" + info.name +
+                       ", sm_" + std::to_string(arch) + ")";
+    if (!target.runsOn(arch)) {
+      found += (found.empty() ? "" : ", ") + name;
+      if (!firstArch)
+        firstArch = arch;
+      continue;
+    }
+    if (!kc::probeKernelLaunch(ordinal, error))
+      return Status::error(name +
+                           " cannot run the kernels built into this "
+                           "llmc-run (rebuild it with "
+                           "CMAKE_CUDA_ARCHITECTURES including " +
+                           std::to_string(arch) + "): " + error);
+    return ordinal;
+  }
+  return Status::error(needs + "; found " + found +
+                       ": compile the model again with --target cuda:sm_" +
+                       std::to_string(firstArch));
+}
+
+constexpr uint64_t kStagingBytes = 16u << 20;
+
+class CudaDevice final : public Device {
+public:
+  static Expected<std::unique_ptr<Device>> open(int ordinal,
+                                                const Artifact &artifact);
+  ~CudaDevice() override;
+
+  std::string name() const override { return name_; }
+  bool hostVisible() const override { return false; }
+  KernelFn kernel(const std::string &name) const override {
+    return findCudaKernel(name);
+  }
+  Expected<Memory> allocate(uint64_t bytes) override;
+  bool owns(const void *data) const override;
+  Status toDevice(uint8_t *device, const void *host, uint64_t bytes) override;
+  Status toHost(void *host, const uint8_t *device, uint64_t bytes) override;
+  Status fill(uint8_t *device, uint8_t value, uint64_t bytes) override;
+  Expected<const uint8_t *> weight(const uint8_t *host,
+                                   uint64_t bytes) override;
+  void prepare(KernelContext &context) override { context.cuda = &context_; }
+  Status synchronize() override;
+
+private:
+  CudaDevice() = default;
+
+  std::string name_;
+  CudaContext context_;
+  std::unique_ptr<Gemm> gemm_;
+  /// Live allocations by start address, for owns().
+  std::map<uintptr_t, uint64_t> allocations_;
+  mutable std::mutex mutex_;
+  std::vector<Memory> weights_;
+  /// Two pinned buffers the weights are staged through, with the event
+  /// that says when each is free again.
+  void *staging_[2] = {nullptr, nullptr};
+  cudaEvent_t stagingFree_[2] = {nullptr, nullptr};
+  int nextStaging_ = 0;
+};
+
+Expected<std::unique_ptr<Device>> CudaDevice::open(int ordinal,
+                                                   const Artifact &artifact) {
+  std::unique_ptr<CudaDevice> device(new CudaDevice());
+  CudaContext &c = device->context_;
+  c.ordinal = ordinal;
+  kc::DeviceInfo info;
+  std::string error;
+  if (!kc::queryDevice(ordinal, info, error))
+    return Status::error(error);
+  device->name_ = "cuda:" + std::to_string(ordinal) + " (" + info.name + ")";
+  c.multiprocessors = info.multiprocessors;
+  if (Status status = cudaStatus(cudaSetDevice(ordinal), "cudaSetDevice");
+      !status)
+    return status;
+  if (Status status = cudaStatus(
+          cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking),
+          "creating a stream");
+      !status)
+    return status;
+  void *errors = nullptr;
+  if (Status status =
+          cudaStatus(cudaMalloc(&errors, sizeof(unsigned)), "the error word");
+      !status)
+    return status;
+  c.errors = static_cast<unsigned *>(errors);
+  if (Status status = cudaStatus(cudaMemset(c.errors, 0, sizeof(unsigned)),
+                                 "the error word");
+      !status)
+    return status;
+  Expected<std::unique_ptr<Gemm>> gemm = Gemm::open();
+  if (!gemm)
+    return gemm.status();
+  device->gemm_ = std::move(*gemm);
+  c.gemm = device->gemm_.get();
+  for (const std::string &section : artifact.sectionNames())
+    if (section == "cuda fatbin") {
+      Expected<Bytes> fatbin = artifact.section(section);
+      if (!fatbin)
+        return fatbin.status();
+      if (Status status = cudaStatus(
+              cudaLibraryLoadData(&c.generated, fatbin->data, nullptr, nullptr,
+                                  0, nullptr, nullptr, 0),
+              "loading the artifact's generated kernels (\"cuda fatbin\")");
+          !status)
+        return status;
+    }
+  for (int i = 0; i < 2; ++i) {
+    if (Status status =
+            cudaStatus(cudaMallocHost(&device->staging_[i], kStagingBytes),
+                       "pinned staging memory");
+        !status)
+      return status;
+    if (Status status =
+            cudaStatus(cudaEventCreateWithFlags(&device->stagingFree_[i],
+                                                cudaEventDisableTiming),
+                       "an event");
+        !status)
+      return status;
+  }
+  return std::unique_ptr<Device>(std::move(device));
+}
+
+CudaDevice::~CudaDevice() {
+  if (context_.stream)
+    cudaStreamSynchronize(context_.stream);
+  weights_.clear();
+  gemm_.reset();
+  for (CudaContext::Scratch &s : context_.scratchSlots)
+    cudaFree(s.memory);
+  for (int i = 0; i < 2; ++i) {
+    if (stagingFree_[i])
+      cudaEventDestroy(stagingFree_[i]);
+    cudaFreeHost(staging_[i]);
+  }
+  if (context_.generated)
+    cudaLibraryUnload(context_.generated);
+  cudaFree(context_.errors);
+  if (context_.stream)
+    cudaStreamDestroy(context_.stream);
+}
+
+Expected<Device::Memory> CudaDevice::allocate(uint64_t bytes) {
+  if (bytes == 0)
+    return Memory();
+  void *memory = nullptr;
+  if (Status status = cudaStatus(cudaMalloc(&memory, bytes),
+                                 "allocating " + std::to_string(bytes) +
+                                     " bytes on " + name_);
+      !status)
+    return status;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    allocations_[reinterpret_cast<uintptr_t>(memory)] = bytes;
+  }
+  return Memory(static_cast<uint8_t *>(memory), [this](uint8_t *p) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      allocations_.erase(reinterpret_cast<uintptr_t>(p));
+    }
+    cudaFree(p);
+  });
+}
+
+bool CudaDevice::owns(const void *data) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto address = reinterpret_cast<uintptr_t>(data);
+  auto after = allocations_.upper_bound(address);
+  if (after == allocations_.begin())
+    return false;
+  --after;
+  return address < after->first + after->second;
+}
+
+Status CudaDevice::toDevice(uint8_t *device, const void *host, uint64_t bytes) {
+  return cudaStatus(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice,
+                                    context_.stream),
+                    "copying to " + name_);
+}
+
+Status CudaDevice::toHost(void *host, const uint8_t *device, uint64_t bytes) {
+  if (Status status =
+          cudaStatus(cudaMemcpyAsync(host, device, bytes,
+                                     cudaMemcpyDeviceToHost, context_.stream),
+                     "copying from " + name_);
+      !status)
+    return status;
+  return synchronize();
+}
+
+Status CudaDevice::fill(uint8_t *device, uint8_t value, uint64_t bytes) {
+  return cudaStatus(cudaMemsetAsync(device, value, bytes, context_.stream),
+                    "filling memory on " + name_);
+}
+
+Expected<const uint8_t *> CudaDevice::weight(const uint8_t *host,
+                                             uint64_t bytes) {
+  Expected<Memory> memory = allocate(bytes);
+  if (!memory)
+    return memory.status().withContext("a weight");
+  for (uint64_t done = 0; done < bytes; done += kStagingBytes) {
+    uint64_t chunk = std::min(kStagingBytes, bytes - done);
+    int i = nextStaging_;
+    nextStaging_ ^= 1;
+    if (Status status = cudaStatus(cudaEventSynchronize(stagingFree_[i]),
+                                   "uploading a weight");
+        !status)
+      return status;
+    std::memcpy(staging_[i], host + done, chunk);
+    if (Status status =
+            cudaStatus(cudaMemcpyAsync(memory->get() + done, staging_[i], chunk,
+                                       cudaMemcpyHostToDevice, context_.stream),
+                       "uploading a weight");
+        !status)
+      return status;
+    if (Status status = cudaStatus(
+            cudaEventRecord(stagingFree_[i], context_.stream), "an event");
+        !status)
+      return status;
+  }
+  weights_.push_back(*memory);
+  return static_cast<const uint8_t *>(memory->get());
+}
+
+Status CudaDevice::synchronize() {
+  if (Status status = cudaStatus(cudaStreamSynchronize(context_.stream),
+                                 "running on " + name_);
+      !status)
+    return status;
+  unsigned flags = 0;
+  if (Status status =
+          cudaStatus(cudaMemcpy(&flags, context_.errors, sizeof(flags),
+                                cudaMemcpyDeviceToHost),
+                     "reading the error word");
+      !status)
+    return status;
+  if (flags == 0)
+    return Status::success();
+  cudaMemset(context_.errors, 0, sizeof(unsigned));
+  std::string what;
+  if (flags & kc::kTokenOutOfRange)
+    what = "a token id is outside the vocabulary";
+  if (flags & kc::kPositionOutOfRange)
+    what += std::string(what.empty() ? "" : "; ") +
+            "a position is beyond the RoPE tables or the KV cache";
+  return Status::error(what);
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Device>> openCudaDevice(const Target &target,
+                                                 const Artifact &artifact) {
+  Expected<int> ordinal = selectDevice(target);
+  if (!ordinal)
+    return ordinal.status();
+  return CudaDevice::open(*ordinal, artifact);
+}
+
+} // namespace llmc::runtime

@@ -1,0 +1,214 @@
+//===- Gemm.cpp - the plan's GEMMs through cuBLASLt -----------------------===//
+
+#include "runtime/cuda/Gemm.h"
+
+#include <cublasLt.h>
+#include <dlfcn.h>
+
+namespace llmc::runtime {
+
+/// The cuBLASLt entry points llmc uses, looked up in the loaded library.
+struct Gemm::Library {
+  void *module = nullptr;
+#define LLMC_CUBLASLT_FUNCTIONS(X)                                             \
+  X(cublasLtCreate)                                                            \
+  X(cublasLtDestroy)                                                           \
+  X(cublasLtMatmulDescCreate)                                                  \
+  X(cublasLtMatmulDescDestroy)                                                 \
+  X(cublasLtMatmulDescSetAttribute)                                            \
+  X(cublasLtMatrixLayoutCreate)                                                \
+  X(cublasLtMatrixLayoutDestroy)                                               \
+  X(cublasLtMatmulPreferenceCreate)                                            \
+  X(cublasLtMatmulPreferenceDestroy)                                           \
+  X(cublasLtMatmulPreferenceSetAttribute)                                      \
+  X(cublasLtMatmulAlgoGetHeuristic)                                            \
+  X(cublasLtMatmul)                                                            \
+  X(cublasLtGetStatusName)
+#define LLMC_DECLARE(name) decltype(&::name) name = nullptr;
+  LLMC_CUBLASLT_FUNCTIONS(LLMC_DECLARE)
+#undef LLMC_DECLARE
+
+  ~Library() {
+    if (module)
+      dlclose(module);
+  }
+};
+
+struct Gemm::Plan {
+  Library *lib = nullptr;
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo;
+  ~Plan() {
+    if (d)
+      lib->cublasLtMatrixLayoutDestroy(d);
+    if (b)
+      lib->cublasLtMatrixLayoutDestroy(b);
+    if (a)
+      lib->cublasLtMatrixLayoutDestroy(a);
+    if (desc)
+      lib->cublasLtMatmulDescDestroy(desc);
+  }
+};
+
+namespace {
+
+constexpr uint64_t kWorkspaceBytes = 32u << 20;
+
+/// `lib` is the Library (any type with cublasLtGetStatusName).
+template <typename Lib>
+Status blasStatus(Lib *lib, cublasStatus_t status, const char *what) {
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return Status::success();
+  return Status::error(std::string("cuBLASLt ") + what + ": " +
+                       (lib && lib->cublasLtGetStatusName
+                            ? std::string(lib->cublasLtGetStatusName(status))
+                            : std::to_string(static_cast<int>(status))));
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Gemm>> Gemm::open() {
+  std::unique_ptr<Gemm> gemm(new Gemm());
+  gemm->lib_ = std::make_unique<Library>();
+  Library &lib = *gemm->lib_;
+  std::string name = "libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR);
+  lib.module = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib.module)
+    return Status::error(
+        "cannot load " + name + " (cuBLASLt of CUDA " +
+        std::to_string(CUBLAS_VER_MAJOR) +
+        ", which the CUDA runtime's GEMMs need): " + dlerror());
+#define LLMC_RESOLVE(function)                                                 \
+  lib.function =                                                               \
+      reinterpret_cast<decltype(lib.function)>(dlsym(lib.module, #function));  \
+  if (!lib.function)                                                           \
+    return Status::error(name + " has no " #function);
+  LLMC_CUBLASLT_FUNCTIONS(LLMC_RESOLVE)
+#undef LLMC_RESOLVE
+  cublasLtHandle_t handle = nullptr;
+  if (Status status = blasStatus(&lib, lib.cublasLtCreate(&handle), "create");
+      !status)
+    return status;
+  gemm->handle_ = handle;
+  if (cudaError_t error = cudaMalloc(&gemm->workspace_, kWorkspaceBytes);
+      error != cudaSuccess)
+    return Status::error(std::string("cuBLASLt workspace: ") +
+                         cudaGetErrorName(error));
+  gemm->workspaceBytes_ = kWorkspaceBytes;
+  return gemm;
+}
+
+Gemm::~Gemm() {
+  plans_.clear();
+  if (workspace_)
+    cudaFree(workspace_);
+  if (handle_)
+    lib_->cublasLtDestroy(static_cast<cublasLtHandle_t>(handle_));
+}
+
+Expected<Gemm::Plan *> Gemm::plan(int64_t m, int64_t n, int64_t k, bool bias) {
+  auto key = std::make_tuple(m, n, k, bias);
+  if (auto found = plans_.find(key); found != plans_.end())
+    return found->second.get();
+  Library *lib = lib_.get();
+  auto plan = std::make_unique<Plan>();
+  plan->lib = lib;
+  // Column-major view: D (n x m) = W^T' ... W is k x n column-major (the
+  // row-major [n, k] weight), transposed; x is k x m; y is n x m.
+  cublasOperation_t transposed = CUBLAS_OP_T, plain = CUBLAS_OP_N;
+  cublasLtEpilogue_t epilogue =
+      bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+  Status status = blasStatus(lib,
+                             lib->cublasLtMatmulDescCreate(
+                                 &plan->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+                             "matmul descriptor");
+  if (status)
+    status = blasStatus(lib,
+                        lib->cublasLtMatmulDescSetAttribute(
+                            plan->desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                            &transposed, sizeof(transposed)),
+                        "transa");
+  if (status)
+    status = blasStatus(
+        lib,
+        lib->cublasLtMatmulDescSetAttribute(
+            plan->desc, CUBLASLT_MATMUL_DESC_TRANSB, &plain, sizeof(plain)),
+        "transb");
+  if (status)
+    status = blasStatus(lib,
+                        lib->cublasLtMatmulDescSetAttribute(
+                            plan->desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                            &epilogue, sizeof(epilogue)),
+                        "epilogue");
+  if (status)
+    status = blasStatus(
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->a, CUDA_R_32F, k, n, k),
+        "layout of w");
+  if (status)
+    status = blasStatus(
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->b, CUDA_R_32F, k, m, k),
+        "layout of x");
+  if (status)
+    status = blasStatus(
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->d, CUDA_R_32F, n, m, n),
+        "layout of y");
+  if (!status)
+    return status;
+  cublasLtMatmulPreference_t preference = nullptr;
+  status = blasStatus(lib, lib->cublasLtMatmulPreferenceCreate(&preference),
+                      "preference");
+  if (!status)
+    return status;
+  uint64_t workspace = workspaceBytes_;
+  lib->cublasLtMatmulPreferenceSetAttribute(
+      preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+      sizeof(workspace));
+  cublasLtMatmulHeuristicResult_t result = {};
+  int found = 0;
+  status = blasStatus(lib,
+                      lib->cublasLtMatmulAlgoGetHeuristic(
+                          static_cast<cublasLtHandle_t>(handle_), plan->desc,
+                          plan->a, plan->b, plan->d, plan->d, preference, 1,
+                          &result, &found),
+                      "heuristic");
+  lib->cublasLtMatmulPreferenceDestroy(preference);
+  if (!status)
+    return status;
+  if (found == 0)
+    return Status::error("cuBLASLt has no f32 algorithm for " +
+                         std::to_string(m) + " x " + std::to_string(k) +
+                         " by " + std::to_string(n));
+  plan->algo = result.algo;
+  Plan *raw = plan.get();
+  plans_.emplace(key, std::move(plan));
+  return raw;
+}
+
+Status Gemm::linear(const float *x, const float *w, const float *bias, float *y,
+                    int64_t m, int64_t n, int64_t k, cudaStream_t stream) {
+  if (m == 0 || n == 0)
+    return Status::success();
+  Expected<Plan *> found = plan(m, n, k, bias != nullptr);
+  if (!found)
+    return found.status();
+  Plan &p = **found;
+  Library *lib = lib_.get();
+  if (bias)
+    if (Status status = blasStatus(
+            lib,
+            lib->cublasLtMatmulDescSetAttribute(
+                p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)),
+            "bias");
+        !status)
+      return status;
+  const float one = 1.0f, zero = 0.0f;
+  return blasStatus(lib,
+                    lib->cublasLtMatmul(static_cast<cublasLtHandle_t>(handle_),
+                                        p.desc, &one, w, p.a, x, p.b, &zero, y,
+                                        p.d, y, p.d, &p.algo, workspace_,
+                                        workspaceBytes_, stream),
+                    "matmul");
+}
+
+} // namespace llmc::runtime

@@ -1,0 +1,334 @@
+//===- TransformerKernels.cpp - the plan's transformer kernels on a GPU ---===//
+
+#include "runtime/cuda/CudaKernels.h"
+
+#include "kernels/cuda/Transformer.h"
+#include "runtime/cuda/CudaContext.h"
+
+namespace llmc::runtime::cuda {
+
+namespace kc = llmc::kernels::cuda;
+
+namespace {
+
+const Tensor *optionalInput(KernelContext &c, size_t index) {
+  return index < c.inputs.size() ? c.inputs[index] : nullptr;
+}
+
+/// Whether the call asks for fp8 activations, which the CUDA kernels do not
+/// compute yet.
+Status noFp8Activations(KernelContext &c) {
+  for (const char *name :
+       {"llmc.fp8_act_scale", "llmc.fp8_act_dynamic",
+        "llmc.fp8_hidden_act_scale", "llmc.fp8_hidden_act_dynamic"})
+    if (c.params.has(name))
+      return Status::error("fp8 activations are not supported on CUDA yet");
+  return Status::success();
+}
+
+/// A linear weight [n, k] the GEMM reads: f32 (quantized weights are not
+/// supported on CUDA yet).
+Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
+                                     const char *what) {
+  const Tensor *w = optionalInput(c, index);
+  if (w && w->quant)
+    return Status::error(std::string(what) +
+                         " is quantized; quantized weights are not supported "
+                         "on CUDA yet");
+  if (!w || w->dtype != DType::f32 || w->rank() != 2)
+    return Status::error(std::string(what) + " must be a 2-D f32 weight");
+  return w;
+}
+
+#define LLMC_WEIGHT(name, index, what)                                         \
+  auto name##OrError = weightInput(c, index, what);                            \
+  if (!name##OrError)                                                          \
+    return name##OrError.status();                                             \
+  const Tensor &name = **name##OrError;
+
+Status launched(cudaError_t error, const char *kernel) {
+  return cudaStatus(error, std::string("launching ") + kernel);
+}
+
+/// An optional f32 bias of n, or null.
+Expected<const float *> biasInput(KernelContext &c, size_t index, int64_t n) {
+  const Tensor *bias = optionalInput(c, index);
+  if (!bias)
+    return static_cast<const float *>(nullptr);
+  if (bias->dtype != DType::f32 || bias->elements() != n)
+    return Status::error("the bias must be " + std::to_string(n) + " f32");
+  return bias->as<const float>();
+}
+
+Status projection(KernelContext &c, bool withBias) {
+  LLMC_CHECK(noFp8Activations(c));
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_WEIGHT(w, 1, "a linear weight");
+  int64_t n = w.shape[0], k = w.shape[1];
+  if (x.rank() < 1 || x.shape.back() != k)
+    return Status::error("input " + shapeString(x.shape) +
+                         " does not end in the weight's " + std::to_string(k) +
+                         " input features");
+  Expected<const float *> bias =
+      withBias ? biasInput(c, 2, n) : static_cast<const float *>(nullptr);
+  if (!bias)
+    return bias.status();
+  Shape shape = x.shape;
+  shape.back() = n;
+  LLMC_CHECK(c.setOutput(0, shape));
+  return c.cuda->gemm->linear(x.as<float>(), w.as<float>(), *bias,
+                              c.outputs[0]->as<float>(), x.elements() / k, n, k,
+                              c.cuda->stream);
+}
+
+Status norm(KernelContext &c, bool layer, bool add) {
+  size_t first = add ? 1 : 0;
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(w, first + 1, DType::f32);
+  const Tensor *residual = nullptr;
+  if (add) {
+    LLMC_INPUT(r, 1, DType::f32);
+    if (r.shape != x.shape)
+      return Status::error("add and norm of " + shapeString(x.shape) + " and " +
+                           shapeString(r.shape));
+    residual = &r;
+  }
+  int64_t dim = w.elements();
+  Expected<const float *> bias = layer ? biasInput(c, first + 2, dim)
+                                       : static_cast<const float *>(nullptr);
+  if (!bias)
+    return bias.status();
+  if (x.rank() < 1 || x.shape.back() != dim)
+    return Status::error("a norm weight of " + std::to_string(dim) +
+                         " for input " + shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  if (add)
+    LLMC_CHECK(c.setOutput(1, x.shape));
+  float eps = static_cast<float>(c.params.real("epsilon", 1e-5));
+  float *sum = add ? c.outputs[0]->as<float>() : nullptr;
+  float *y = c.outputs[add ? 1 : 0]->as<float>();
+  const float *r = residual ? residual->as<const float>() : nullptr;
+  int64_t rows = x.elements() / dim;
+  cudaError_t error =
+      layer ? kc::layerNorm(x.as<float>(), r, w.as<float>(), *bias, eps, sum, y,
+                            rows, dim, c.cuda->stream)
+            : kc::rmsNorm(x.as<float>(), r, w.as<float>(), eps, sum, y, rows,
+                          dim, c.cuda->stream);
+  return launched(error, layer ? "layer_norm" : "rms_norm");
+}
+
+} // namespace
+
+Status embedding(KernelContext &c) {
+  LLMC_INPUT(table, 0, DType::f32);
+  LLMC_INPUT(ids, 1, DType::i64);
+  if (table.rank() != 2)
+    return Status::error("an embedding table must have rank 2, has shape " +
+                         shapeString(table.shape));
+  Shape shape = ids.shape;
+  shape.push_back(table.shape[1]);
+  LLMC_CHECK(c.setOutput(0, shape));
+  return launched(kc::embedding(table.as<float>(), ids.as<int64_t>(),
+                                ids.elements(), table.shape[0], table.shape[1],
+                                c.outputs[0]->as<float>(), c.cuda->errors,
+                                c.cuda->stream),
+                  "embedding");
+}
+
+Status rmsNorm(KernelContext &c) { return norm(c, false, false); }
+Status layerNorm(KernelContext &c) { return norm(c, true, false); }
+Status addRmsNorm(KernelContext &c) { return norm(c, false, true); }
+Status addLayerNorm(KernelContext &c) { return norm(c, true, true); }
+
+Status linear(KernelContext &c) { return projection(c, true); }
+Status lmHead(KernelContext &c) { return projection(c, false); }
+
+Status linears(KernelContext &c) {
+  LLMC_CHECK(noFp8Activations(c));
+  LLMC_INPUT(x, 0, DType::f32);
+  const size_t count = c.outputs.size();
+  const bool biased = c.inputs.size() == 1 + 2 * count;
+  if (count == 0 || (c.inputs.size() != 1 + count && !biased))
+    return Status::error("linears takes an input, one weight per result (" +
+                         std::to_string(count) +
+                         ") and optionally as many biases, not " +
+                         std::to_string(c.inputs.size()) + " operands");
+  if (x.rank() < 1)
+    return Status::error("the input must have rank 1 or more");
+  const int64_t k = x.shape.back();
+  for (size_t i = 0; i < count; ++i) {
+    LLMC_WEIGHT(w, 1 + i, "each linears weight");
+    const int64_t n = w.shape[0];
+    if (w.shape[1] != k)
+      return Status::error(
+          "weight " + std::to_string(i) + " " + shapeString(w.shape) +
+          " does not take the input's " + std::to_string(k) + " features");
+    Expected<const float *> bias = biased ? biasInput(c, 1 + count + i, n)
+                                          : static_cast<const float *>(nullptr);
+    if (!bias)
+      return bias.status();
+    Shape shape = x.shape;
+    shape.back() = n;
+    LLMC_CHECK(c.setOutput(i, shape));
+    LLMC_CHECK(c.cuda->gemm->linear(
+        x.as<float>(), w.as<float>(), *bias, c.outputs[i]->as<float>(),
+        x.elements() / std::max<int64_t>(k, 1), n, k, c.cuda->stream));
+  }
+  return Status::success();
+}
+
+Status gatedMlp(KernelContext &c) {
+  LLMC_CHECK(noFp8Activations(c));
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_WEIGHT(gate, 1, "a gate weight");
+  LLMC_WEIGHT(up, 2, "an up weight");
+  LLMC_WEIGHT(down, 3, "a down weight");
+  int64_t hidden = gate.shape[0], dim = gate.shape[1];
+  if (up.shape != gate.shape || down.shape != Shape{dim, hidden} ||
+      x.rank() < 1 || x.shape.back() != dim)
+    return Status::error("gated_mlp weights gate " + shapeString(gate.shape) +
+                         ", up " + shapeString(up.shape) + ", down " +
+                         shapeString(down.shape) + " do not fit input " +
+                         shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  int64_t rows = x.elements() / dim;
+  Expected<void *> scratch =
+      c.cuda->scratch(0, 2 * rows * hidden * sizeof(float));
+  if (!scratch)
+    return scratch.status();
+  float *g = static_cast<float *>(*scratch), *u = g + rows * hidden;
+  Gemm &gemm = *c.cuda->gemm;
+  LLMC_CHECK(gemm.linear(x.as<float>(), gate.as<float>(), nullptr, g, rows,
+                         hidden, dim, c.cuda->stream));
+  LLMC_CHECK(gemm.linear(x.as<float>(), up.as<float>(), nullptr, u, rows,
+                         hidden, dim, c.cuda->stream));
+  LLMC_CHECK(
+      launched(kc::activate(g, u, rows, hidden, hidden,
+                            static_cast<int>(c.params.integer("activation", 0)),
+                            c.cuda->stream),
+               "gated_mlp's activation"));
+  return gemm.linear(g, down.as<float>(), nullptr, c.outputs[0]->as<float>(),
+                     rows, dim, hidden, c.cuda->stream);
+}
+
+Status mlp(KernelContext &c) {
+  LLMC_CHECK(noFp8Activations(c));
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_WEIGHT(up, 1, "an up weight");
+  LLMC_WEIGHT(down, 2, "a down weight");
+  int64_t hidden = up.shape[0], dim = up.shape[1];
+  Expected<const float *> upBias = biasInput(c, 3, hidden);
+  if (!upBias)
+    return upBias.status();
+  Expected<const float *> downBias = biasInput(c, 4, dim);
+  if (!downBias)
+    return downBias.status();
+  if (down.shape != Shape{dim, hidden} || x.rank() < 1 || x.shape.back() != dim)
+    return Status::error("mlp weights up " + shapeString(up.shape) + ", down " +
+                         shapeString(down.shape) + " do not fit input " +
+                         shapeString(x.shape));
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  int64_t rows = x.elements() / dim;
+  Expected<void *> scratch = c.cuda->scratch(0, rows * hidden * sizeof(float));
+  if (!scratch)
+    return scratch.status();
+  float *h = static_cast<float *>(*scratch);
+  Gemm &gemm = *c.cuda->gemm;
+  LLMC_CHECK(gemm.linear(x.as<float>(), up.as<float>(), *upBias, h, rows,
+                         hidden, dim, c.cuda->stream));
+  LLMC_CHECK(
+      launched(kc::activate(h, nullptr, rows, hidden, hidden,
+                            static_cast<int>(c.params.integer("activation", 1)),
+                            c.cuda->stream),
+               "mlp's activation"));
+  return gemm.linear(h, down.as<float>(), *downBias, c.outputs[0]->as<float>(),
+                     rows, dim, hidden, c.cuda->stream);
+}
+
+Status rope(KernelContext &c) {
+  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_INPUT(cos, 1, DType::f32);
+  LLMC_INPUT(sin, 2, DType::f32);
+  LLMC_INPUT(positions, 3, DType::i64);
+  if (x.rank() != 4 || cos.rank() != 2)
+    return Status::error("rope takes x [batch, sequence, heads, dim] and "
+                         "2-D tables, not " +
+                         shapeString(x.shape) + " and " +
+                         shapeString(cos.shape));
+  int64_t batch = x.shape[0], tokens = x.shape[1], heads = x.shape[2],
+          headDim = x.shape[3], rotary = cos.shape[1] * 2;
+  if (sin.shape != cos.shape || rotary > headDim)
+    return Status::error("rope tables " + shapeString(cos.shape) +
+                         " do not fit head_dim " + std::to_string(headDim));
+  bool perBatch = positions.elements() == batch * tokens && batch > 1;
+  if (positions.elements() != tokens && !perBatch)
+    return Status::error("rope positions " + shapeString(positions.shape) +
+                         " for " + std::to_string(tokens) + " tokens");
+  LLMC_CHECK(c.setOutput(0, x.shape));
+  float *out = c.outputs[0]->as<float>();
+  if (out != x.as<float>())
+    LLMC_CHECK(
+        cudaStatus(cudaMemcpyAsync(out, x.data, x.bytes(),
+                                   cudaMemcpyDeviceToDevice, c.cuda->stream),
+                   "copying rope's input"));
+  return launched(kc::rope(out, cos.as<float>(), sin.as<float>(),
+                           positions.as<int64_t>(), perBatch, batch, tokens,
+                           heads, headDim, rotary, cos.shape[0],
+                           c.params.integer("mode", 0) == 0, c.cuda->errors,
+                           c.cuda->stream),
+                  "rope");
+}
+
+Status cachedAttention(KernelContext &c) {
+  LLMC_INPUT(q, 0, DType::f32);
+  LLMC_INPUT(k, 1, DType::f32);
+  LLMC_INPUT(v, 2, DType::f32);
+  LLMC_INPUT(cache, 3, DType::f32);
+  LLMC_INPUT(position, 4, DType::i64);
+  if (q.rank() != 4 || cache.rank() != 6 || position.elements() != 1)
+    return Status::error("attention takes q [batch, sequence, heads, dim], a "
+                         "6-D cache and one position, not " +
+                         shapeString(q.shape) + ", " +
+                         shapeString(cache.shape) + ", " +
+                         shapeString(position.shape));
+  kc::AttentionShape shape;
+  shape.batch = q.shape[0];
+  shape.tokens = q.shape[1];
+  shape.qHeads = q.shape[2];
+  shape.headDim = q.shape[3];
+  shape.layers = cache.shape[0];
+  shape.kvHeads = cache.shape[3];
+  shape.capacity = cache.shape[4];
+  shape.layer = c.params.integer("layer", -1);
+  shape.scale = static_cast<float>(c.params.real("scale", 0));
+  if (k.shape !=
+          Shape{shape.batch, shape.tokens, shape.kvHeads, shape.headDim} ||
+      v.shape != k.shape || cache.shape[1] != 2 ||
+      cache.shape[2] != shape.batch || cache.shape[5] != shape.headDim ||
+      shape.qHeads % shape.kvHeads != 0)
+    return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
+                         shapeString(k.shape) + ", cache " +
+                         shapeString(cache.shape) + " do not agree");
+  if (shape.layer < 0 || shape.layer >= shape.layers)
+    return Status::error("layer " + std::to_string(shape.layer) +
+                         " is not in the cache");
+  if (!c.params.has("causal"))
+    return Status::error("only causal attention over the cache is supported");
+  if (shape.tokens > shape.capacity)
+    return Status::error(std::to_string(shape.tokens) +
+                         " tokens do not fit the cache's " +
+                         std::to_string(shape.capacity));
+  if (shape.headDim > 256)
+    return Status::error("head_dim " + std::to_string(shape.headDim) +
+                         " is above the CUDA attention kernel's 256");
+  LLMC_CHECK(c.setOutput(0, q.shape));
+  LLMC_CHECK(c.setOutput(1, cache.shape));
+  return launched(kc::cachedAttention(q.as<float>(), k.as<float>(),
+                                      v.as<float>(), c.outputs[1]->as<float>(),
+                                      position.as<int64_t>(),
+                                      c.outputs[0]->as<float>(), shape,
+                                      c.cuda->errors, c.cuda->stream),
+                  "cached_attention");
+}
+
+} // namespace llmc::runtime::cuda

@@ -1,0 +1,60 @@
+//===- Device.h - where an executor's bytes live and its steps run --------===//
+//
+// The executor walks a plan the same way on every device; what differs is
+// here: which kernel implements a plan kernel, where arenas, caches and
+// weights live, how bytes cross between the host and the device, and what
+// a kernel is given besides its tensors. runtime/cpu/CpuDevice is the host
+// itself; runtime/cuda/CudaDevice a GPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_EXEC_DEVICE_H
+#define LLMC_RUNTIME_EXEC_DEVICE_H
+
+#include "runtime/exec/Kernel.h"
+
+#include <memory>
+
+namespace llmc::runtime {
+
+class Device {
+public:
+  virtual ~Device() = default;
+
+  /// "cpu", or "cuda:0 (NVIDIA H200)".
+  virtual std::string name() const = 0;
+  /// Whether tensors in this device's memory can be read by the host
+  /// directly (the CPU); otherwise results are copied out with toHost.
+  virtual bool hostVisible() const = 0;
+
+  /// The implementation of plan kernel `name` on this device, or null.
+  virtual KernelFn kernel(const std::string &name) const = 0;
+
+  /// `bytes` of device memory, 256-byte aligned, freed with the returned
+  /// handle; zero bytes give an empty handle.
+  using Memory = std::shared_ptr<uint8_t>;
+  virtual Expected<Memory> allocate(uint64_t bytes) = 0;
+  /// Whether `data` lies in memory this device allocated (else it is host
+  /// memory an argument must be copied in from).
+  virtual bool owns(const void *data) const = 0;
+
+  virtual Status toDevice(uint8_t *device, const void *host,
+                          uint64_t bytes) = 0;
+  virtual Status toHost(void *host, const uint8_t *device, uint64_t bytes) = 0;
+  virtual Status fill(uint8_t *device, uint8_t value, uint64_t bytes) = 0;
+
+  /// The bytes of a weight section as this device's kernels read them
+  /// (the CPU: the mapped artifact itself; a GPU: its copy, made once).
+  virtual Expected<const uint8_t *> weight(const uint8_t *host,
+                                           uint64_t bytes) = 0;
+
+  /// Fills in the device's part of a kernel's context before it runs.
+  virtual void prepare(KernelContext &context) = 0;
+  /// Waits for all work issued so far; reports a failure that happened
+  /// asynchronously.
+  virtual Status synchronize() = 0;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_EXEC_DEVICE_H

@@ -1,0 +1,245 @@
+//===- TransformerTest.cpp - kernels/cuda against their CPU references ----===//
+//
+// Label `gpu`: each CUDA kernel runs on random data with awkward shapes and
+// is compared with the kernels/cpu function of the same name. Without a
+// device every test is skipped, never passed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/cpu/Transformer.h"
+#include "kernels/common/ElementwiseMath.h"
+#include "kernels/cuda/DeviceProbe.h"
+#include "kernels/cuda/Transformer.h"
+#include "test/kernels/RandomData.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace kc = llmc::kernels::cuda;
+namespace cpu = llmc::kernels;
+using llmc::test::randomVector;
+
+namespace {
+
+/// A device copy of a host vector.
+template <typename T> class DeviceVector {
+public:
+  explicit DeviceVector(const std::vector<T> &host) : size_(host.size()) {
+    EXPECT_EQ(cudaMalloc(reinterpret_cast<void **>(&data_), bytes()),
+              cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(data_, host.data(), bytes(), cudaMemcpyHostToDevice),
+              cudaSuccess);
+  }
+  explicit DeviceVector(size_t size) : DeviceVector(std::vector<T>(size)) {}
+  ~DeviceVector() { cudaFree(data_); }
+  T *get() const { return data_; }
+  std::vector<T> host() const {
+    std::vector<T> out(size_);
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(out.data(), data_, bytes(), cudaMemcpyDeviceToHost),
+              cudaSuccess);
+    return out;
+  }
+
+private:
+  size_t bytes() const { return size_ * sizeof(T); }
+  T *data_ = nullptr;
+  size_t size_;
+};
+
+float maxDifference(const std::vector<float> &a, const std::vector<float> &b) {
+  EXPECT_EQ(a.size(), b.size());
+  float worst = 0.0f;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    worst = std::max(worst, std::fabs(a[i] - b[i]));
+  return worst;
+}
+
+class CudaKernels : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string why;
+    if (kc::countDevices(&why) == 0)
+      GTEST_SKIP() << "no usable CUDA device: " << why;
+    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+    errors = std::make_unique<DeviceVector<unsigned>>(1);
+  }
+  unsigned errorWord() { return errors->host()[0]; }
+  std::unique_ptr<DeviceVector<unsigned>> errors;
+};
+
+TEST_F(CudaKernels, EmbeddingGathersRowsAndFlagsBadIds) {
+  const int64_t vocab = 50, dim = 300;
+  std::vector<float> table = randomVector(vocab * dim, 1);
+  std::vector<int64_t> ids = {3, 0, 49, 17, 3};
+  DeviceVector<float> t(table), out(ids.size() * dim);
+  DeviceVector<int64_t> i(ids);
+  ASSERT_EQ(kc::embedding(t.get(), i.get(), ids.size(), vocab, dim, out.get(),
+                          errors->get(), nullptr),
+            cudaSuccess);
+  std::vector<float> got = out.host(), want;
+  for (int64_t id : ids)
+    want.insert(want.end(), table.begin() + id * dim,
+                table.begin() + (id + 1) * dim);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(errorWord(), 0u);
+
+  DeviceVector<int64_t> bad(std::vector<int64_t>{2, 50});
+  ASSERT_EQ(kc::embedding(t.get(), bad.get(), 2, vocab, dim, out.get(),
+                          errors->get(), nullptr),
+            cudaSuccess);
+  EXPECT_EQ(errorWord(), unsigned(kc::kTokenOutOfRange));
+}
+
+TEST_F(CudaKernels, NormsMatchTheCpuWithAndWithoutResidual) {
+  for (int64_t dim : {64, 1000, 4096}) {
+    const int64_t rows = 7;
+    std::vector<float> x = randomVector(rows * dim, 2),
+                       r = randomVector(rows * dim, 3),
+                       w = randomVector(dim, 4), b = randomVector(dim, 5);
+    std::vector<float> sum(rows * dim);
+    for (size_t i = 0; i < sum.size(); ++i)
+      sum[i] = x[i] + r[i];
+    DeviceVector<float> dx(x), dr(r), dw(w), db(b), dsum(rows * dim),
+        dy(rows * dim);
+    std::vector<float> want(rows * dim);
+
+    ASSERT_EQ(kc::rmsNorm(dx.get(), nullptr, dw.get(), 1e-5f, nullptr, dy.get(),
+                          rows, dim, nullptr),
+              cudaSuccess);
+    cpu::rmsNorm(x.data(), w.data(), 1e-5f, want.data(), rows, dim);
+    EXPECT_LT(maxDifference(dy.host(), want), 2e-5f) << "rms, dim " << dim;
+
+    ASSERT_EQ(kc::rmsNorm(dx.get(), dr.get(), dw.get(), 1e-5f, dsum.get(),
+                          dy.get(), rows, dim, nullptr),
+              cudaSuccess);
+    cpu::rmsNorm(sum.data(), w.data(), 1e-5f, want.data(), rows, dim);
+    EXPECT_EQ(dsum.host(), sum);
+    EXPECT_LT(maxDifference(dy.host(), want), 2e-5f) << "add rms, dim " << dim;
+
+    ASSERT_EQ(kc::layerNorm(dx.get(), dr.get(), dw.get(), db.get(), 1e-5f,
+                            dsum.get(), dy.get(), rows, dim, nullptr),
+              cudaSuccess);
+    cpu::layerNorm(sum.data(), w.data(), b.data(), 1e-5f, want.data(), rows,
+                   dim);
+    EXPECT_LT(maxDifference(dy.host(), want), 2e-5f) << "layer, dim " << dim;
+  }
+}
+
+TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
+  const int64_t batch = 2, tokens = 3, heads = 4, headDim = 64, rotary = 48,
+                positions = 32;
+  std::vector<float> x = randomVector(batch * tokens * heads * headDim, 6);
+  std::vector<float> cos = randomVector(positions * rotary / 2, 7),
+                     sin = randomVector(positions * rotary / 2, 8);
+  std::vector<int64_t> at = {5, 6, 7, 20, 21, 31}; // per sequence
+  for (bool interleaved : {true, false}) {
+    DeviceVector<float> dx(x), dcos(cos), dsin(sin);
+    DeviceVector<int64_t> dat(at);
+    ASSERT_EQ(kc::rope(dx.get(), dcos.get(), dsin.get(), dat.get(), true, batch,
+                       tokens, heads, headDim, rotary, positions, interleaved,
+                       errors->get(), nullptr),
+              cudaSuccess);
+    std::vector<float> want = x;
+    int64_t stride = tokens * heads * headDim;
+    for (int64_t b = 0; b < batch; ++b)
+      cpu::rope(want.data() + b * stride, cos.data(), sin.data(),
+                at.data() + b * tokens, tokens, heads, headDim, rotary,
+                interleaved ? cpu::RopePairs::interleaved
+                            : cpu::RopePairs::half);
+    EXPECT_LT(maxDifference(dx.host(), want), 1e-6f)
+        << (interleaved ? "interleaved" : "half");
+  }
+  EXPECT_EQ(errorWord(), 0u);
+  DeviceVector<float> dx(x), dcos(cos), dsin(sin);
+  DeviceVector<int64_t> beyond(std::vector<int64_t>{0, 1, positions});
+  ASSERT_EQ(kc::rope(dx.get(), dcos.get(), dsin.get(), beyond.get(), false, 1,
+                     tokens, heads, headDim, rotary, positions, true,
+                     errors->get(), nullptr),
+            cudaSuccess);
+  EXPECT_EQ(errorWord(), unsigned(kc::kPositionOutOfRange));
+}
+
+TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
+  for (int64_t headDim : {8, 64, 128, 256}) {
+    kc::AttentionShape shape{2, 3, 8, 2, headDim, 2, 40, 1, 0.0f};
+    shape.scale = 1.0f / std::sqrt(float(headDim));
+    const int64_t past = 21;
+    const int64_t plane = shape.kvHeads * shape.capacity * headDim;
+    std::vector<float> cache =
+        randomVector(shape.layers * 2 * shape.batch * plane, 9);
+    std::vector<float> q =
+        randomVector(shape.batch * shape.tokens * shape.qHeads * headDim, 10);
+    std::vector<float> k =
+        randomVector(shape.batch * shape.tokens * shape.kvHeads * headDim, 11);
+    std::vector<float> v = randomVector(k.size(), 12);
+    DeviceVector<float> dcache(cache), dq(q), dk(k), dv(v), dout(q.size());
+    DeviceVector<int64_t> position(std::vector<int64_t>{past});
+    ASSERT_EQ(kc::cachedAttention(dq.get(), dk.get(), dv.get(), dcache.get(),
+                                  position.get(), dout.get(), shape,
+                                  errors->get(), nullptr),
+              cudaSuccess);
+    // The CPU: the same cache writes, then attention per sequence.
+    std::vector<float> want(q.size());
+    for (int64_t b = 0; b < shape.batch; ++b) {
+      float *keys =
+          cache.data() + ((shape.layer * 2) * shape.batch + b) * plane;
+      float *values = keys + shape.batch * plane;
+      for (int64_t t = 0; t < shape.tokens; ++t)
+        for (int64_t h = 0; h < shape.kvHeads; ++h)
+          for (int64_t d = 0; d < headDim; ++d) {
+            int64_t from =
+                ((b * shape.tokens + t) * shape.kvHeads + h) * headDim + d;
+            int64_t to = (h * shape.capacity + past + t) * headDim + d;
+            keys[to] = k[from];
+            values[to] = v[from];
+          }
+      std::vector<float> scores(past + shape.tokens);
+      int64_t rows = shape.tokens * shape.qHeads * headDim;
+      cpu::cachedAttention(q.data() + b * rows, keys, values,
+                           want.data() + b * rows, scores.data(), shape.tokens,
+                           past, shape.qHeads, shape.kvHeads, headDim,
+                           shape.capacity, shape.scale);
+    }
+    EXPECT_EQ(dcache.host(), cache) << "head_dim " << headDim;
+    EXPECT_LT(maxDifference(dout.host(), want), 2e-5f)
+        << "head_dim " << headDim;
+  }
+  EXPECT_EQ(errorWord(), 0u);
+}
+
+TEST_F(CudaKernels, ActivationsAreTheSharedMath) {
+  const int64_t rows = 3, width = 500, stride = 512;
+  std::vector<float> gate = randomVector(rows * stride, 13),
+                     up = randomVector(rows * stride, 14);
+  for (int kind : {0, 1, 2}) {
+    DeviceVector<float> dg(gate), du(up);
+    ASSERT_EQ(
+        kc::activate(dg.get(), du.get(), rows, width, stride, kind, nullptr),
+        cudaSuccess);
+    std::vector<float> got = dg.host(), want = gate;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < width; ++i) {
+        float g = gate[r * stride + i];
+        float a = kind == 0   ? llmc::math::silu(g)
+                  : kind == 1 ? llmc::math::gelu(g)
+                              : llmc::math::geluTanh(g);
+        want[r * stride + i] = a * up[r * stride + i];
+      }
+    EXPECT_LT(maxDifference(got, want), 1e-5f) << "activation " << kind;
+  }
+}
+
+TEST_F(CudaKernels, StridedCopyTakesTheLastToken) {
+  // [2, 5, 3] -> [2, 1, 3] at token 4, as the prefill's last-logits slice.
+  std::vector<float> x = randomVector(30, 15);
+  DeviceVector<float> dx(x), out(6);
+  kc::StridedCopy copy = {3, {2, 1, 3}, {15, 3, 1}, 12};
+  ASSERT_EQ(kc::stridedCopy(dx.get(), out.get(), 4, copy, nullptr),
+            cudaSuccess);
+  std::vector<float> want = {x[12], x[13], x[14], x[27], x[28], x[29]};
+  EXPECT_EQ(out.host(), want);
+}
+
+} // namespace
