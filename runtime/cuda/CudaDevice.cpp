@@ -107,6 +107,7 @@ public:
 
   std::string name() const override { return name_; }
   bool hostVisible() const override { return false; }
+  double peakBandwidth() const override { return peakBandwidth_; }
   KernelFn kernel(const std::string &name) const override {
     return findCudaKernel(name);
   }
@@ -124,6 +125,7 @@ private:
   CudaDevice() = default;
 
   std::string name_;
+  double peakBandwidth_ = 0;
   CudaContext context_;
   std::unique_ptr<Gemm> gemm_;
   /// Live allocations by start address, for owns().
@@ -151,6 +153,13 @@ Expected<std::unique_ptr<Device>> CudaDevice::open(int ordinal,
   if (Status status = cudaStatus(cudaSetDevice(ordinal), "cudaSetDevice");
       !status)
     return status;
+  // Double data rate: two transfers per memory clock across the bus.
+  int clockKhz = 0, busBits = 0;
+  if (cudaDeviceGetAttribute(&clockKhz, cudaDevAttrMemoryClockRate, ordinal) ==
+          cudaSuccess &&
+      cudaDeviceGetAttribute(&busBits, cudaDevAttrGlobalMemoryBusWidth,
+                             ordinal) == cudaSuccess)
+    device->peakBandwidth_ = 2.0 * clockKhz * 1e3 * busBits / 8;
   if (Status status = cudaStatus(
           cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking),
           "creating a stream");

@@ -23,6 +23,9 @@ public:
 
   /// "cpu", or "cuda:0 (NVIDIA H200)".
   virtual std::string name() const = 0;
+  /// The device memory's peak bandwidth in bytes/s as the device reports
+  /// it, or 0 where it does not (the CPU: bench/ measures it instead).
+  virtual double peakBandwidth() const { return 0; }
   /// Whether tensors in this device's memory can be read by the host
   /// directly (the CPU); otherwise results are copied out with toHost.
   virtual bool hostVisible() const = 0;

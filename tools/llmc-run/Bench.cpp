@@ -90,14 +90,20 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
   const runtime::ModelInfo &info = model->info();
   double weights = static_cast<double>(model->weightBytes());
   nlohmann::json results = nlohmann::json::array();
-  std::printf("%s: %.1f MB of weights, %u threads, max_seq %lld, max_batch "
-              "%lld\n\n",
-              common.artifact.c_str(), weights / 1e6, model->threads(),
-              static_cast<long long>(info.maxSeq),
+  runtime::Device &device = model->device();
+  double peak = device.peakBandwidth();
+  std::printf("%s: %.1f MB of weights on %s, %u threads, max_seq %lld, "
+              "max_batch %lld\n",
+              common.artifact.c_str(), weights / 1e6, device.name().c_str(),
+              model->threads(), static_cast<long long>(info.maxSeq),
               static_cast<long long>(info.maxBatch));
-  std::printf("| batch | prompt | gen | TTFT ms | prefill tok/s | TPOT ms | "
-              "decode tok/s | weights GB/s |\n"
-              "|---|---|---|---|---|---|---|---|\n");
+  if (peak > 0)
+    std::printf("device memory peak %.1f GB/s (reported by the device)\n",
+                peak / 1e9);
+  std::printf("\n| batch | prompt | gen | TTFT ms | prefill tok/s | TPOT ms | "
+              "decode tok/s | weights GB/s |%s\n"
+              "|---|---|---|---|---|---|---|---|%s\n",
+              peak > 0 ? " % of peak |" : "", peak > 0 ? "---|" : "");
   for (int64_t batch : options.batches)
     for (int64_t promptLength : options.promptLengths) {
       if (batch > info.maxBatch)
@@ -133,12 +139,15 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       double decodeRate = step.median > 0 ? batch / step.median * 1000 : 0;
       double bandwidth = step.median > 0 ? weights / step.median / 1e6 : 0;
       std::printf("| %lld | %lld | %lld | %.2f (%.2f..%.2f) | %.1f | %.3f "
-                  "(%.3f..%.3f) | %.1f | %.2f |\n",
+                  "(%.3f..%.3f) | %.1f | %.2f |",
                   static_cast<long long>(batch),
                   static_cast<long long>(promptLength),
                   static_cast<long long>(options.gen), first.median, first.low,
                   first.high, prefillRate, step.median, step.low, step.high,
                   decodeRate, bandwidth);
+      if (peak > 0)
+        std::printf(" %.1f %% |", 100 * bandwidth * 1e9 / peak);
+      std::printf("\n");
       std::fflush(stdout);
       results.push_back({{"batch", batch},
                          {"prompt_len", promptLength},
@@ -173,6 +182,8 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
   }
   if (!options.jsonPath.empty()) {
     nlohmann::json out = {{"artifact", common.artifact},
+                          {"device", device.name()},
+                          {"device_peak_bytes_per_s", peak},
                           {"threads", model->threads()},
                           {"weight_bytes", model->weightBytes()},
                           {"repeat", options.repeat},
