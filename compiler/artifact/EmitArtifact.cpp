@@ -109,9 +109,14 @@ public:
                                   builder.CreateVector(names)));
 
     runtime::ArtifactWriter writer(options.producer, options.target, model);
+    if (options.dummyWeights)
+      writer.markDummyWeights();
     for (const Weight &weight : weights)
-      if (runtime::Status status = writer.addSection(
-              weight.section, weight.data.data(), weight.data.size());
+      if (runtime::Status status =
+              weight.dummy
+                  ? runtime::Status::success()
+                  : writer.addSection(weight.section, weight.data.data(),
+                                      weight.data.size());
           !status)
         return module.emitError(status.message());
     if (runtime::Status status = writer.addSection(
@@ -132,6 +137,8 @@ private:
   struct Weight {
     std::string section;
     ArrayRef<char> data;
+    /// Left out (--dummy-weights): the runtime fills it.
+    bool dummy = false;
   };
 
   /// The index of the weight section holding `constant`'s data.
@@ -174,7 +181,9 @@ private:
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
       name += " " + resource.getRawHandle().getKey().str();
     int32_t index = weights.size();
-    weights.push_back({name, data});
+    weights.push_back(
+        {name, data,
+         options.dummyWeights && isa<FloatType>(type.getElementType())});
     weightIndices[value] = index;
     summary.weightBytes += data.size();
     summary.weightTensors += 1;
@@ -196,7 +205,7 @@ private:
       if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getData()))
         name += " " + resource.getRawHandle().getKey().str();
       int32_t index = weights.size();
-      weights.push_back({name, bytes});
+      weights.push_back({name, bytes, options.dummyWeights});
       summary.weightBytes += bytes.size();
       summary.weightTensors += 1;
       summary.parameters += packed->n * packed->k;

@@ -24,6 +24,9 @@ struct ArtifactOptions {
   int64_t bosId = -1;
   std::vector<int64_t> eosIds;
   int64_t maxBatch = 1;
+  /// Leave the float and quantized weights out: a shape-only artifact the
+  /// runtime fills with deterministic pseudo-random weights at load.
+  bool dummyWeights = false;
   /// Further sections written as they are, by name (the CUDA target's
   /// "cuda fatbin" and "cuda source").
   std::vector<std::pair<std::string, std::string>> sections;

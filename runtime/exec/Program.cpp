@@ -4,6 +4,8 @@
 
 #include "runtime/format/artifact_generated.h"
 
+#include "runtime/exec/DummyWeights.h"
+
 #include <algorithm>
 
 namespace llmc::runtime {
@@ -13,8 +15,9 @@ namespace fb = llmc::format;
 
 class Loader {
 public:
-  Loader(const Artifact &artifact, Device &device)
-      : artifact(artifact), device(device) {}
+  Loader(const Artifact &artifact, Device &device,
+         std::deque<std::vector<uint8_t>> &filled)
+      : artifact(artifact), device(device), filled(filled) {}
 
   Status load(std::vector<EntrySpec> &entries) {
     Expected<Bytes> bytes = artifact.section("plan");
@@ -27,6 +30,10 @@ public:
     if (plan->weights())
       for (const flatbuffers::String *name : *plan->weights()) {
         Expected<Bytes> weight = artifact.section(name->str());
+        if (!weight && artifact.dummyWeights()) {
+          weights.push_back({}); // filled when a value gives its size
+          continue;
+        }
         if (!weight)
           return weight.status();
         Expected<const uint8_t *> placed =
@@ -97,10 +104,16 @@ private:
         if (v.source < 0 || v.source >= static_cast<int32_t>(weights.size()))
           return Status::error("value " + std::to_string(id) +
                                " names a missing weight");
-        const Bytes &weight = weights[v.source];
+        Bytes &weight = weights[v.source];
         int64_t expected = dtypeBytes(v.dtype);
         for (const DimSpec &d : v.dims)
           expected *= d.size;
+        if (!weight.data) {
+          // A --dummy-weights artifact: this weight's size is known now.
+          if (Status status = fillDummy(v, *value, v.source, expected, weight);
+              !status)
+            return status.withContext("weight value " + std::to_string(id));
+        }
         if (value->quant()) {
           Expected<int64_t> bytes = loadQuant(*value->quant(), weight, v);
           if (!bytes)
@@ -239,17 +252,52 @@ private:
     return layout.totalBytes;
   }
 
+  /// Deterministic pseudo-random contents for weight `index` (of a
+  /// --dummy-weights artifact), sized for `v`, placed on the device.
+  Status fillDummy(const ValueSpec &v, const fb::Value &value, int32_t index,
+                   int64_t elementsBytes, Bytes &weight) {
+    std::vector<uint8_t> &bytes = filled.emplace_back();
+    if (value.quant()) {
+      const fb::Quant &quant = *value.quant();
+      if (v.dims.size() != 2)
+        return Status::error("a quantized weight must be [n, k]");
+      auto codes = static_cast<format::QuantCodes>(quant.format());
+      format::QuantSectionLayout layout = format::quantSectionLayout(
+          codes, v.dims[0].size, v.dims[1].size, quant.group_size(),
+          quant.half_scales(), quant.zero_points());
+      if (layout.totalBytes <= 0)
+        return Status::error("a quantized weight of no size");
+      bytes.resize(static_cast<size_t>(layout.totalBytes));
+      fillDummyQuant(layout, codes, quant.half_scales(), index, bytes);
+    } else {
+      if (elementsBytes < 0)
+        return Status::error("a weight of unknown size");
+      bytes.resize(static_cast<size_t>(elementsBytes));
+      if (!fillDummyFloats(v.dtype, index, bytes))
+        return Status::error(std::string("no dummy values for ") +
+                             dtypeName(v.dtype) + " weights");
+    }
+    Expected<const uint8_t *> placed =
+        device.weight(bytes.data(), bytes.size());
+    if (!placed)
+      return placed.status();
+    weight = {*placed, bytes.size()};
+    return Status::success();
+  }
+
   const Artifact &artifact;
   Device &device;
   /// Each weight section where the device's kernels read it.
   std::vector<Bytes> weights;
+  /// The host bytes of filled dummy weights (the CPU reads them in place).
+  std::deque<std::vector<uint8_t>> &filled;
 };
 
 } // namespace
 
 Expected<Program> Program::load(const Artifact &artifact, Device &device) {
   Program program;
-  Loader loader(artifact, device);
+  Loader loader(artifact, device, program.dummyWeights_);
   if (Status status = loader.load(program.entries_); !status)
     return status;
   return program;

@@ -16,6 +16,7 @@
 #include "runtime/exec/Kernel.h"
 #include "runtime/format/Artifact.h"
 
+#include <deque>
 #include <optional>
 
 namespace llmc::runtime {
@@ -76,6 +77,8 @@ public:
 
 private:
   std::vector<EntrySpec> entries_;
+  /// The weights of a --dummy-weights artifact, filled at load.
+  std::deque<std::vector<uint8_t>> dummyWeights_;
 };
 
 } // namespace llmc::runtime

@@ -122,9 +122,9 @@ Status ArtifactWriter::write(const std::string &path) const {
   auto model = format::CreateModelInfo(fbb, model_.vocabSize, model_.bosId,
                                        fbb.CreateVector(model_.eosIds),
                                        model_.maxSeq, model_.maxBatch, cache);
-  auto manifest = format::CreateManifest(fbb, fbb.CreateString(producer_),
-                                         fbb.CreateString(target_), model,
-                                         fbb.CreateVector(entries));
+  auto manifest = format::CreateManifest(
+      fbb, fbb.CreateString(producer_), fbb.CreateString(target_), model,
+      fbb.CreateVector(entries), dummyWeights_);
   format::FinishManifestBuffer(fbb, manifest);
 
   Header header;
@@ -357,6 +357,7 @@ Expected<Artifact> Artifact::open(const std::string &path) {
   artifact.formatVersion_ = h.version;
   artifact.producer_ = manifest->producer()->str();
   artifact.target_ = manifest->target()->str();
+  artifact.dummyWeights_ = manifest->dummy_weights();
   if (const format::ModelInfo *model = manifest->model()) {
     artifact.model_.vocabSize = model->vocab_size();
     artifact.model_.bosId = model->bos_id();

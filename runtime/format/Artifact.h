@@ -56,6 +56,10 @@ class ArtifactWriter {
 public:
   ArtifactWriter(std::string producer, std::string target, ModelInfo model);
 
+  /// Records that the plan's float and quantized weights were left out
+  /// (`llmc compile --dummy-weights`).
+  void markDummyWeights() { dummyWeights_ = true; }
+
   /// Adds a section whose bytes stay owned by the caller until write().
   Status addSection(std::string name, const void *data, size_t size);
 
@@ -72,6 +76,7 @@ private:
   std::string producer_, target_;
   ModelInfo model_;
   std::vector<PendingSection> sections_;
+  bool dummyWeights_ = false;
 };
 
 class Artifact {
@@ -88,6 +93,9 @@ public:
   const std::string &target() const { return target_; }
   const ModelInfo &model() const { return model_; }
   const std::vector<std::string> &sectionNames() const { return names_; }
+  /// Whether the weights were left out at compile time (Program::load
+  /// fills them).
+  bool dummyWeights() const { return dummyWeights_; }
 
   /// A section's bytes, or an error naming the missing section.
   Expected<Bytes> section(const std::string &name) const;
@@ -101,6 +109,7 @@ private:
   ModelInfo model_;
   std::vector<std::string> names_;
   std::vector<Bytes> sections_;
+  bool dummyWeights_ = false;
 };
 
 } // namespace llmc::runtime

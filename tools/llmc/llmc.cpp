@@ -98,6 +98,13 @@ static llvm::cl::opt<std::string>
              llvm::cl::value_desc("file.cu"), llvm::cl::sub(compileCommand),
              llvm::cl::cat(compileOptions));
 
+static llvm::cl::opt<bool> dummyWeights(
+    "dummy-weights",
+    llvm::cl::desc("Leave the float and quantized weights out of the "
+                   "artifact; llmc-run fills them with deterministic "
+                   "pseudo-random values (for benchmarks of large shapes)"),
+    llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -235,6 +242,7 @@ int compile(const char *argv0) {
   options.bosId = bosId;
   options.eosIds.assign(eosIds.begin(), eosIds.end());
   options.maxBatch = maxBatch;
+  options.dummyWeights = dummyWeights;
   options.target = target->str();
   int64_t generatedKernels = 0;
   if (failed(stages.run("import ONNX",
@@ -356,6 +364,9 @@ int compile(const char *argv0) {
      << bytes(summary.weightBytes) << "\n";
   if (!quantName.empty())
     os << "  quantized         " << quantName << "\n";
+  if (dummyWeights)
+    os << "  weights           left out (--dummy-weights): llmc-run fills "
+          "them with pseudo-random values\n";
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
   if (cuda)
