@@ -122,17 +122,24 @@ def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
-def ComputeInF32 : Pass<"llmc-compute-in-f32", "mlir::ModuleOp"> {
-  let summary = "Compute an fp16/bf16 model in fp32 (the CPU target)";
+def ComputeType : Pass<"llmc-compute-type", "mlir::ModuleOp"> {
+  let summary = "Compute every float tensor in one element type";
   let description = [{
-    The CPU kernels compute in fp32: every f16 and bf16 tensor becomes f32
-    (arguments, results, the KV cache included) and f16/bf16 weights are
-    converted once at compile time, so an fp16 export runs with fp32
+    Every floating-point tensor becomes `element-type` (arguments, results,
+    the KV cache included) and float weights are converted once at compile
+    time. The CPU target computes in f32, so an fp16 export runs with fp32
     arithmetic (its logits agree with an fp16 reference to within fp16's
-    own rounding). Casts that become f32 to f32 fold away in llmc-cleanup;
-    an explicit cast to f16/bf16 keeps its rounding (a cast to the narrow
-    type and back to f32).
+    own rounding); the CUDA target computes in f16 or bf16 (after
+    quantization, which works on f32) or f32 (`llmc compile --dtype`).
+    Casts that become no-ops fold away in llmc-cleanup; an explicit cast to
+    a type with fewer mantissa bits than `element-type` keeps its rounding
+    (a cast to that type and back). Scalar attributes (epsilon, scales)
+    stay as they are.
   }];
+  let options = [
+    Option<"elementType", "element-type", "std::string", "\"f32\"",
+           "f32, f16 or bf16">,
+  ];
 }
 
 def QuantizeInt8 : Pass<"llmc-quantize-int8", "mlir::ModuleOp"> {
@@ -304,10 +311,11 @@ def FuseSiblingLinears : Pass<"plan-fuse-sibling-linears", "mlir::ModuleOp"> {
 }
 
 def FuseElementwise : Pass<"plan-fuse-elementwise", "mlir::ModuleOp"> {
-  let summary = "Fuse chains of f32 elementwise calls into one kernel";
+  let summary = "Fuse chains of float elementwise calls into one kernel";
   let description = [{
-    A call of an f32 elementwise kernel (add, mul, exp, tanh, ...) whose
-    result only feeds another such call of the same shape is folded into it:
+    A call of an elementwise kernel (add, mul, exp, tanh, ...) on float
+    tensors of one element type whose result only feeds another such call of
+    the same shape is folded into it:
     the pair becomes one `fused_elementwise` call whose `program` parameter
     (runtime/format/ElementwiseProgram.h) the runtime interprets block by
     block, so the intermediate never goes to memory. Operands must have the
@@ -318,7 +326,10 @@ def FuseElementwise : Pass<"plan-fuse-elementwise", "mlir::ModuleOp"> {
 def OutlineCudaKernels : Pass<"plan-outline-cuda-kernels", "mlir::ModuleOp"> {
   let summary = "Number the fused kernels the CUDA code generator writes";
   let description = [{
-    For the CUDA target: every `fused_elementwise` call gets the parameter
+    For the CUDA target, which has no kernel of its own for each elementwise
+    op: a lone float elementwise call (one plan-fuse-elementwise could not
+    chain) first becomes a one-instruction `fused_elementwise`. Then every
+    `fused_elementwise` call gets the parameter
     `cuda_kernel`, the index of the generated CUDA function that computes
     it (`llmc_fused_<index>` in the artifact's fatbin). Calls with the same
     program, element types and single-element operands share one function.

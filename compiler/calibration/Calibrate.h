@@ -1,7 +1,7 @@
 //===- Calibrate.h - run the model on calibration data, gather statistics -===//
 //
 // The compiler calibrates on llmc's own CPU runtime, with no PyTorch: a copy
-// of the module (after llmc-kv-cache and llmc-compute-in-f32, before
+// of the module (after llmc-kv-cache and llmc-compute-type, before
 // quantization) keeps only @decode, has its feed-forward ops spelled out
 // as linears (so the down projection's input is a value), returns the
 // input of every quantizable weight besides its logits, and is lowered and

@@ -4,6 +4,9 @@
 
 #include "kernels/common/ElementwiseMath.h"
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
 #include <cfloat>
 
 namespace llmc::kernels::cuda {
@@ -11,6 +14,34 @@ namespace llmc::kernels::cuda {
 namespace {
 
 constexpr int kWarp = 32;
+
+__device__ __forceinline__ float load(float v) { return v; }
+__device__ __forceinline__ float load(__half v) { return __half2float(v); }
+__device__ __forceinline__ float load(__nv_bfloat16 v) {
+  return __bfloat162float(v);
+}
+template <typename T> __device__ __forceinline__ T store(float v);
+template <> __device__ __forceinline__ float store<float>(float v) { return v; }
+template <> __device__ __forceinline__ __half store<__half>(float v) {
+  return __float2half_rn(v);
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 store<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
+
+/// Calls body(T{}) with T the CUDA type of `type`.
+template <typename Body> cudaError_t dispatch(Storage type, Body &&body) {
+  switch (type) {
+  case Storage::f32:
+    return body(float{});
+  case Storage::f16:
+    return body(__half{});
+  case Storage::bf16:
+    return body(__nv_bfloat16{});
+  }
+  return cudaErrorInvalidValue;
+}
 
 /// Blocks of `threads` covering `count` items, capped (the kernels stride).
 dim3 gridFor(int64_t count, int threads) {
@@ -40,34 +71,40 @@ __device__ float blockSum(float v) {
   return warpSum(v);
 }
 
-__global__ void embeddingKernel(const float *table, const int64_t *ids,
+template <typename T>
+__global__ void embeddingKernel(const T *table, const int64_t *ids,
                                 int64_t count, int64_t vocab, int64_t dim,
-                                float *out, unsigned *errors) {
+                                T *out, unsigned *errors) {
   for (int64_t row = blockIdx.x; row < count; row += gridDim.x) {
     int64_t id = ids[row];
     bool valid = id >= 0 && id < vocab;
     if (!valid && threadIdx.x == 0)
       atomicOr(errors, kTokenOutOfRange);
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x)
-      out[row * dim + i] = valid ? table[id * dim + i] : 0.0f;
+      out[row * dim + i] = valid ? table[id * dim + i] : store<T>(0.0f);
   }
 }
 
 /// One block per row: the row (plus the residual) is read, reduced, then
 /// normalized; `Layer` subtracts the mean and adds a bias.
-template <bool Layer>
-__global__ void normKernel(const float *x, const float *residual,
-                           const float *w, const float *b, float eps,
-                           float *sum, float *y, int64_t dim) {
+template <typename T, bool Layer>
+__global__ void normKernel(const T *x, const T *residual, const T *w,
+                           const T *b, float eps, T *sum, T *y, int64_t dim) {
   int64_t row = blockIdx.x;
-  const float *in = x + row * dim;
-  const float *res = residual ? residual + row * dim : nullptr;
-  float *total = sum ? sum + row * dim : nullptr;
+  const T *in = x + row * dim;
+  const T *res = residual ? residual + row * dim : nullptr;
+  T *total = sum ? sum + row * dim : nullptr;
+  // The sum is stored in T and normalized as stored, as the CPU
+  // normalizes the f32 sum it wrote.
+  auto value = [&](int64_t i) {
+    float v = load(in[i]) + (res ? load(res[i]) : 0.0f);
+    return res ? load(store<T>(v)) : v;
+  };
   float local = 0.0f;
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-    float v = in[i] + (res ? res[i] : 0.0f);
+    float v = value(i);
     if (total)
-      total[i] = v;
+      total[i] = store<T>(v);
     local += Layer ? v : v * v;
   }
   float mean = 0.0f;
@@ -75,14 +112,15 @@ __global__ void normKernel(const float *x, const float *residual,
     mean = blockSum(local) / static_cast<float>(dim);
     local = 0.0f;
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-      float v = in[i] + (res ? res[i] : 0.0f) - mean;
+      float v = value(i) - mean;
       local += v * v;
     }
   }
   float inverse = 1.0f / sqrtf(blockSum(local) / static_cast<float>(dim) + eps);
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-    float v = in[i] + (res ? res[i] : 0.0f) - mean;
-    y[row * dim + i] = v * inverse * w[i] + (b ? b[i] : 0.0f);
+    float v = value(i) - mean;
+    y[row * dim + i] =
+        store<T>(v * inverse * load(w[i]) + (b ? load(b[i]) : 0.0f));
   }
 }
 
@@ -90,12 +128,12 @@ int normThreads(int64_t dim) {
   return dim >= 4096 ? 1024 : dim >= 1024 ? 512 : dim >= 256 ? 256 : 64;
 }
 
-__global__ void ropeKernel(float *x, const float *cos, const float *sin,
-                           const int64_t *positions, bool perBatch,
-                           int64_t batch, int64_t tokens, int64_t heads,
-                           int64_t headDim, int64_t rotary,
-                           int64_t tablePositions, bool interleaved,
-                           unsigned *errors) {
+template <typename T>
+__global__ void
+ropeKernel(T *x, const T *cos, const T *sin, const int64_t *positions,
+           bool perBatch, int64_t batch, int64_t tokens, int64_t heads,
+           int64_t headDim, int64_t rotary, int64_t tablePositions,
+           bool interleaved, unsigned *errors) {
   int64_t half = rotary / 2;
   int64_t count = batch * tokens * heads * half;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
@@ -107,17 +145,19 @@ __global__ void ropeKernel(float *x, const float *cos, const float *sin,
       atomicOr(errors, kPositionOutOfRange);
       continue;
     }
-    float *v = x + (t * heads + head) * headDim;
+    T *v = x + (t * heads + head) * headDim;
     int64_t first = interleaved ? 2 * pair : pair;
     int64_t second = interleaved ? 2 * pair + 1 : pair + half;
-    float c = cos[position * half + pair], s = sin[position * half + pair];
-    float re = v[first], im = v[second];
-    v[first] = re * c - im * s;
-    v[second] = re * s + im * c;
+    float c = load(cos[position * half + pair]),
+          s = load(sin[position * half + pair]);
+    float re = load(v[first]), im = load(v[second]);
+    v[first] = store<T>(re * c - im * s);
+    v[second] = store<T>(re * s + im * c);
   }
 }
 
-__global__ void writeCacheKernel(const float *k, const float *v, float *cache,
+template <typename T>
+__global__ void writeCacheKernel(const T *k, const T *v, T *cache,
                                  const int64_t *position, AttentionShape shape,
                                  unsigned *errors) {
   int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
@@ -142,9 +182,9 @@ __global__ void writeCacheKernel(const float *k, const float *v, float *cache,
 /// One block per (query head, token, sequence); its warps take every
 /// warps-th key, each lane PerLane features of the head, with an online
 /// softmax; the warps' partial results are merged at the end.
-template <int PerLane>
-__global__ void attentionKernel(const float *q, const float *cache,
-                                const int64_t *position, float *out,
+template <typename T, int PerLane>
+__global__ void attentionKernel(const T *q, const T *cache,
+                                const int64_t *position, T *out,
                                 AttentionShape shape) {
   constexpr int kMaxWarps = 8;
   __shared__ float warpMax[kMaxWarps], warpSumOf[kMaxWarps];
@@ -158,35 +198,35 @@ __global__ void attentionKernel(const float *q, const float *cache,
   int64_t span = past + t + 1;
   int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
   int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
-  const float *keys = cache +
-                      ((shape.layer * 2 + 0) * shape.batch + b) * plane +
-                      kvHead * shape.capacity * shape.headDim;
-  const float *values = keys + shape.batch * plane;
-  const float *query =
+  const T *keys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
+                  kvHead * shape.capacity * shape.headDim;
+  const T *values = keys + shape.batch * plane;
+  const T *query =
       q + ((b * shape.tokens + t) * shape.qHeads + head) * shape.headDim;
   float qv[PerLane], acc[PerLane];
   for (int i = 0; i < PerLane; ++i) {
     int64_t d = lane + kWarp * i;
-    qv[i] = d < shape.headDim ? query[d] : 0.0f;
+    qv[i] = d < shape.headDim ? load(query[d]) : 0.0f;
     acc[i] = 0.0f;
   }
   float best = -FLT_MAX, total = 0.0f;
   for (int64_t j = warp; j < span; j += warps) {
-    const float *key = keys + j * shape.headDim;
+    const T *key = keys + j * shape.headDim;
     float dot = 0.0f;
     for (int i = 0; i < PerLane; ++i) {
       int64_t d = lane + kWarp * i;
       if (d < shape.headDim)
-        dot += qv[i] * key[d];
+        dot += qv[i] * load(key[d]);
     }
     float score = warpSum(dot) * shape.scale;
     float next = fmaxf(best, score);
     float rescale = expf(best - next), p = expf(score - next);
     total = total * rescale + p;
-    const float *value = values + j * shape.headDim;
+    const T *value = values + j * shape.headDim;
     for (int i = 0; i < PerLane; ++i) {
       int64_t d = lane + kWarp * i;
-      acc[i] = acc[i] * rescale + (d < shape.headDim ? p * value[d] : 0.0f);
+      acc[i] =
+          acc[i] * rescale + (d < shape.headDim ? p * load(value[d]) : 0.0f);
     }
     best = next;
   }
@@ -210,12 +250,12 @@ __global__ void attentionKernel(const float *q, const float *cache,
     for (int i = 0; i < PerLane; ++i)
       result[i] += warpOut[w][lane + kWarp * i] * weight;
   }
-  float *target =
+  T *target =
       out + ((b * shape.tokens + t) * shape.qHeads + head) * shape.headDim;
   for (int i = 0; i < PerLane; ++i) {
     int64_t d = lane + kWarp * i;
     if (d < shape.headDim)
-      target[d] = result[i] / denominator;
+      target[d] = store<T>(result[i] / denominator);
   }
 }
 
@@ -225,14 +265,15 @@ __device__ __forceinline__ float activation(float x, int kind) {
                      : llmc::math::geluTanh(x);
 }
 
-__global__ void activateKernel(float *gate, const float *up, int64_t rows,
+template <typename T>
+__global__ void activateKernel(T *gate, const T *up, int64_t rows,
                                int64_t width, int64_t stride, int kind) {
   int64_t count = rows * width;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x) {
     int64_t at = i / width * stride + i % width;
-    float a = activation(gate[at], kind);
-    gate[at] = up ? a * up[at] : a;
+    float a = activation(load(gate[at]), kind);
+    gate[at] = store<T>(up ? a * load(up[at]) : a);
   }
 }
 
@@ -265,83 +306,124 @@ __global__ void stridedCopyKernel(const T *x, T *out, StridedCopy copy,
 
 } // namespace
 
-cudaError_t embedding(const float *table, const int64_t *ids, int64_t count,
-                      int64_t vocab, int64_t dim, float *out, unsigned *errors,
-                      cudaStream_t stream) {
-  if (count > 0)
+cudaError_t embedding(Storage type, const void *table, const int64_t *ids,
+                      int64_t count, int64_t vocab, int64_t dim, void *out,
+                      unsigned *errors, cudaStream_t stream) {
+  if (count == 0)
+    return cudaSuccess;
+  return dispatch(type, [&](auto zero) {
+    using T = decltype(zero);
     embeddingKernel<<<gridFor(count, 1), 128, 0, stream>>>(
-        table, ids, count, vocab, dim, out, errors);
-  return cudaGetLastError();
+        static_cast<const T *>(table), ids, count, vocab, dim,
+        static_cast<T *>(out), errors);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t rmsNorm(const float *x, const float *residual, const float *w,
-                    float eps, float *sum, float *y, int64_t rows, int64_t dim,
-                    cudaStream_t stream) {
-  if (rows > 0)
-    normKernel<false><<<rows, normThreads(dim), 0, stream>>>(
-        x, residual, w, nullptr, eps, sum, y, dim);
-  return cudaGetLastError();
+namespace {
+
+cudaError_t norm(bool layer, Storage type, const void *x, const void *residual,
+                 const void *w, const void *b, float eps, void *sum, void *y,
+                 int64_t rows, int64_t dim, cudaStream_t stream) {
+  if (rows == 0)
+    return cudaSuccess;
+  return dispatch(type, [&](auto zero) {
+    using T = decltype(zero);
+    auto launch = [&](auto kernel) {
+      kernel<<<rows, normThreads(dim), 0, stream>>>(
+          static_cast<const T *>(x), static_cast<const T *>(residual),
+          static_cast<const T *>(w), static_cast<const T *>(b), eps,
+          static_cast<T *>(sum), static_cast<T *>(y), dim);
+    };
+    if (layer)
+      launch(normKernel<T, true>);
+    else
+      launch(normKernel<T, false>);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t layerNorm(const float *x, const float *residual, const float *w,
-                      const float *b, float eps, float *sum, float *y,
-                      int64_t rows, int64_t dim, cudaStream_t stream) {
-  if (rows > 0)
-    normKernel<true><<<rows, normThreads(dim), 0, stream>>>(x, residual, w, b,
-                                                            eps, sum, y, dim);
-  return cudaGetLastError();
+} // namespace
+
+cudaError_t rmsNorm(Storage type, const void *x, const void *residual,
+                    const void *w, float eps, void *sum, void *y, int64_t rows,
+                    int64_t dim, cudaStream_t stream) {
+  return norm(false, type, x, residual, w, nullptr, eps, sum, y, rows, dim,
+              stream);
 }
 
-cudaError_t rope(float *x, const float *cos, const float *sin,
+cudaError_t layerNorm(Storage type, const void *x, const void *residual,
+                      const void *w, const void *b, float eps, void *sum,
+                      void *y, int64_t rows, int64_t dim, cudaStream_t stream) {
+  return norm(true, type, x, residual, w, b, eps, sum, y, rows, dim, stream);
+}
+
+cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
                  const int64_t *positions, bool perBatch, int64_t batch,
                  int64_t tokens, int64_t heads, int64_t headDim, int64_t rotary,
                  int64_t tablePositions, bool interleaved, unsigned *errors,
                  cudaStream_t stream) {
   int64_t count = batch * tokens * heads * (rotary / 2);
-  if (count > 0)
+  if (count == 0)
+    return cudaSuccess;
+  return dispatch(type, [&](auto zero) {
+    using T = decltype(zero);
     ropeKernel<<<gridFor(count, 256), 256, 0, stream>>>(
-        x, cos, sin, positions, perBatch, batch, tokens, heads, headDim, rotary,
-        tablePositions, interleaved, errors);
-  return cudaGetLastError();
+        static_cast<T *>(x), static_cast<const T *>(cos),
+        static_cast<const T *>(sin), positions, perBatch, batch, tokens, heads,
+        headDim, rotary, tablePositions, interleaved, errors);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t cachedAttention(const float *q, const float *k, const float *v,
-                            float *cache, const int64_t *position, float *out,
-                            const AttentionShape &shape, unsigned *errors,
-                            cudaStream_t stream) {
+cudaError_t cachedAttention(Storage type, const void *q, const void *k,
+                            const void *v, void *cache, const int64_t *position,
+                            void *out, const AttentionShape &shape,
+                            unsigned *errors, cudaStream_t stream) {
   int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
   if (count == 0)
     return cudaSuccess;
-  writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
-      k, v, cache, position, shape, errors);
-  dim3 grid(static_cast<unsigned>(shape.qHeads),
-            static_cast<unsigned>(shape.tokens),
-            static_cast<unsigned>(shape.batch));
-  const int threads = 4 * kWarp;
-  if (shape.headDim <= 32)
-    attentionKernel<1>
-        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
-  else if (shape.headDim <= 64)
-    attentionKernel<2>
-        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
-  else if (shape.headDim <= 128)
-    attentionKernel<4>
-        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
-  else if (shape.headDim <= 256)
-    attentionKernel<8>
-        <<<grid, threads, 0, stream>>>(q, cache, position, out, shape);
-  else
+  if (shape.headDim > 256)
     return cudaErrorInvalidValue;
-  return cudaGetLastError();
+  return dispatch(type, [&](auto zero) {
+    using T = decltype(zero);
+    writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
+        static_cast<const T *>(k), static_cast<const T *>(v),
+        static_cast<T *>(cache), position, shape, errors);
+    dim3 grid(static_cast<unsigned>(shape.qHeads),
+              static_cast<unsigned>(shape.tokens),
+              static_cast<unsigned>(shape.batch));
+    const int threads = 4 * kWarp;
+    auto launch = [&](auto kernel) {
+      kernel<<<grid, threads, 0, stream>>>(
+          static_cast<const T *>(q), static_cast<const T *>(cache), position,
+          static_cast<T *>(out), shape);
+    };
+    if (shape.headDim <= 32)
+      launch(attentionKernel<T, 1>);
+    else if (shape.headDim <= 64)
+      launch(attentionKernel<T, 2>);
+    else if (shape.headDim <= 128)
+      launch(attentionKernel<T, 4>);
+    else
+      launch(attentionKernel<T, 8>);
+    return cudaGetLastError();
+  });
 }
 
-cudaError_t activate(float *gate, const float *up, int64_t rows, int64_t width,
-                     int64_t stride, int activation, cudaStream_t stream) {
+cudaError_t activate(Storage type, void *gate, const void *up, int64_t rows,
+                     int64_t width, int64_t stride, int activation,
+                     cudaStream_t stream) {
   int64_t count = rows * width;
-  if (count > 0)
+  if (count == 0)
+    return cudaSuccess;
+  return dispatch(type, [&](auto zero) {
+    using T = decltype(zero);
     activateKernel<<<gridFor(count, 256), 256, 0, stream>>>(
-        gate, up, rows, width, stride, activation);
-  return cudaGetLastError();
+        static_cast<T *>(gate), static_cast<const T *>(up), rows, width, stride,
+        activation);
+    return cudaGetLastError();
+  });
 }
 
 cudaError_t iota(int64_t *out, int64_t count, int64_t first,

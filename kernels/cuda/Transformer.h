@@ -1,7 +1,8 @@
 //===- Transformer.h - the transformer kernels of the plan on a GPU -------===//
 //
 // Launchers of the CUDA kernels the runtime's cuda kernel table calls
-// (runtime/cuda/TransformerKernels.cpp), f32 storage and arithmetic. Each
+// (runtime/cuda/TransformerKernels.cpp). Tensors are stored as f32, f16 or
+// bf16 (`Storage`, one type per call) and computed in f32. Each
 // enqueues its work on `stream` and returns the launch error; shapes are
 // checked by the caller. Values the host does not know without a copy
 // (token ids, positions) are read on the device; one out of range is
@@ -21,6 +22,9 @@
 
 namespace llmc::kernels::cuda {
 
+/// The element type of a call's float tensors.
+enum class Storage { f32, f16, bf16 };
+
 /// Bits of the device-side error word.
 enum ErrorFlag : unsigned {
   kTokenOutOfRange = 1,
@@ -28,27 +32,27 @@ enum ErrorFlag : unsigned {
 };
 
 /// out[i, :] = table[ids[i], :].
-cudaError_t embedding(const float *table, const int64_t *ids, int64_t count,
-                      int64_t vocab, int64_t dim, float *out, unsigned *errors,
-                      cudaStream_t stream);
+cudaError_t embedding(Storage type, const void *table, const int64_t *ids,
+                      int64_t count, int64_t vocab, int64_t dim, void *out,
+                      unsigned *errors, cudaStream_t stream);
 
 /// y = rms_norm(x (+ residual)) * w per row of `dim`; with `residual`,
 /// x + residual is also written to `sum`.
-cudaError_t rmsNorm(const float *x, const float *residual, const float *w,
-                    float eps, float *sum, float *y, int64_t rows, int64_t dim,
-                    cudaStream_t stream);
+cudaError_t rmsNorm(Storage type, const void *x, const void *residual,
+                    const void *w, float eps, void *sum, void *y, int64_t rows,
+                    int64_t dim, cudaStream_t stream);
 
 /// y = layer_norm(x (+ residual)) * w (+ b); `sum` as for rmsNorm.
-cudaError_t layerNorm(const float *x, const float *residual, const float *w,
-                      const float *b, float eps, float *sum, float *y,
-                      int64_t rows, int64_t dim, cudaStream_t stream);
+cudaError_t layerNorm(Storage type, const void *x, const void *residual,
+                      const void *w, const void *b, float eps, void *sum,
+                      void *y, int64_t rows, int64_t dim, cudaStream_t stream);
 
 /// Rotates x [batch, tokens, heads, headDim] in place: the first `rotary`
 /// features of each head in pairs (interleaved: 2i, 2i+1; else i,
 /// i + rotary/2) by the angle of the token's position (positions[tokens],
 /// or [batch, tokens] when `perBatch`), whose cos/sin rows have rotary/2
 /// entries; `tablePositions` rows exist.
-cudaError_t rope(float *x, const float *cos, const float *sin,
+cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
                  const int64_t *positions, bool perBatch, int64_t batch,
                  int64_t tokens, int64_t heads, int64_t headDim, int64_t rotary,
                  int64_t tablePositions, bool interleaved, unsigned *errors,
@@ -62,16 +66,17 @@ struct AttentionShape {
   int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
   float scale;
 };
-cudaError_t cachedAttention(const float *q, const float *k, const float *v,
-                            float *cache, const int64_t *position, float *out,
-                            const AttentionShape &shape, unsigned *errors,
-                            cudaStream_t stream);
+cudaError_t cachedAttention(Storage type, const void *q, const void *k,
+                            const void *v, void *cache, const int64_t *position,
+                            void *out, const AttentionShape &shape,
+                            unsigned *errors, cudaStream_t stream);
 
 /// Activations: 0 silu, 1 gelu (erf), 2 gelu (tanh).
 /// gate[i] = act(gate[i]) * up[i] (up may be null: act alone), rows of
 /// `width` values `stride` apart.
-cudaError_t activate(float *gate, const float *up, int64_t rows, int64_t width,
-                     int64_t stride, int activation, cudaStream_t stream);
+cudaError_t activate(Storage type, void *gate, const void *up, int64_t rows,
+                     int64_t width, int64_t stride, int activation,
+                     cudaStream_t stream);
 
 /// out[i] = first + i.
 cudaError_t iota(int64_t *out, int64_t count, int64_t first,

@@ -6,6 +6,8 @@
 
 #include "passes/Passes.h"
 
+#include "passes/fusion/ElementwiseCall.h"
+
 #include "llvm/ADT/MapVector.h"
 
 namespace llmc {
@@ -39,6 +41,24 @@ Attribute signatureOf(plan::CallOp call) {
 struct OutlineCudaKernelsPass
     : llmc::impl::OutlineCudaKernelsBase<OutlineCudaKernelsPass> {
   void runOnOperation() override {
+    // Lone elementwise calls become programs of one instruction.
+    SmallVector<plan::CallOp> lone;
+    getOperation().walk([&](plan::CallOp call) {
+      if (call.getKernel() != "fused_elementwise" && asElementwiseCall(call))
+        lone.push_back(call);
+    });
+    for (plan::CallOp call : lone) {
+      std::optional<ElementwiseCall> program = asElementwiseCall(call);
+      OpBuilder b(call);
+      auto params = b.getDictionaryAttr(
+          b.getNamedAttr("program", b.getDenseI64ArrayAttr(program->code)));
+      auto fused = plan::CallOp::create(
+          b, call.getLoc(), call.getResultTypes(),
+          b.getStringAttr("fused_elementwise"), program->inputs, params,
+          DenseI64ArrayAttr(), DenseI64ArrayAttr(), call.getOffsetsAttr());
+      call.replaceAllUsesWith(fused.getResults());
+      call.erase();
+    }
     llvm::MapVector<Attribute, int64_t> indices;
     getOperation().walk([&](plan::CallOp call) {
       if (call.getKernel() != "fused_elementwise")

@@ -19,7 +19,7 @@ using namespace llmc;
 namespace {
 
 /// %s = add(%a, %b); %y = rms_norm|layer_norm(%s, ...) with %a, %b and %s of
-/// one f32 type -> %s, %y = add_rms_norm|add_layer_norm(%a, %b, ...).
+/// one float type -> %s, %y = add_rms_norm|add_layer_norm(%a, %b, ...).
 struct FuseAddNormPattern : OpRewritePattern<plan::CallOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -35,7 +35,7 @@ struct FuseAddNormPattern : OpRewritePattern<plan::CallOp> {
       return failure();
     Type type = add.getResult(0).getType();
     auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || !tensor.getElementType().isF32() ||
+    if (!tensor || !isa<FloatType>(tensor.getElementType()) ||
         add.getArgs()[0].getType() != type ||
         add.getArgs()[1].getType() != type)
       return failure();

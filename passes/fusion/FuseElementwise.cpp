@@ -1,10 +1,12 @@
-//===- FuseElementwise.cpp - chains of f32 elementwise calls in one pass --===//
+//===- FuseElementwise.cpp - chains of elementwise calls in one pass ------===//
 //
 // See Passes.td: plan-fuse-elementwise.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+
+#include "passes/fusion/ElementwiseCall.h"
 
 #include "runtime/format/ElementwiseProgram.h"
 
@@ -22,50 +24,6 @@ namespace {
 
 constexpr StringLiteral kFused = "fused_elementwise";
 
-/// A call seen as a program over its inputs (see ElementwiseProgram.h).
-struct Program {
-  SmallVector<Value> inputs;
-  SmallVector<int64_t> code;
-};
-
-bool isScalar(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.hasStaticShape() && tensor.getNumElements() == 1;
-}
-
-/// `call` as a program, when it is an f32 elementwise call whose operands
-/// all have its result's type or are single elements.
-std::optional<Program> asProgram(plan::CallOp call) {
-  if (call.getNumResults() != 1 || call.getAliases() || call.getAbsent())
-    return std::nullopt;
-  auto type = dyn_cast<RankedTensorType>(call.getResult(0).getType());
-  if (!type || !type.getElementType().isF32())
-    return std::nullopt;
-  for (Value operand : call.getArgs()) {
-    auto operandType = dyn_cast<RankedTensorType>(operand.getType());
-    if (!operandType || !operandType.getElementType().isF32() ||
-        (operandType != type && !isScalar(operandType)))
-      return std::nullopt;
-  }
-  Program program;
-  program.inputs.assign(call.getArgs().begin(), call.getArgs().end());
-  if (call.getKernel() == kFused) {
-    auto code = call.getParams().getAs<DenseI64ArrayAttr>("program");
-    if (!code)
-      return std::nullopt;
-    program.code.assign(code.asArrayRef().begin(), code.asArrayRef().end());
-    return program;
-  }
-  const format::ElementwiseOpInfo *info =
-      format::findElementwiseOp(call.getKernel().str().c_str());
-  if (!info || !call.getParams().empty() ||
-      static_cast<int>(call.getNumOperands()) != info->arity)
-    return std::nullopt;
-  program.code = {static_cast<int64_t>(info->opcode), 0,
-                  info->arity == 2 ? 1 : 0};
-  return program;
-}
-
 /// The index of `value` among `inputs`, added when new.
 int64_t inputIndex(SmallVector<Value> &inputs, Value value) {
   auto found = llvm::find(inputs, value);
@@ -77,7 +35,7 @@ int64_t inputIndex(SmallVector<Value> &inputs, Value value) {
 
 /// Unary instructions read their one operand twice (b = a), so every
 /// operand of a program is defined.
-void canonicalizeUnary(Program &program) {
+void canonicalizeUnary(ElementwiseCall &program) {
   for (size_t i = 0; i < program.code.size(); i += 3) {
     const format::ElementwiseOpInfo *info =
         format::findElementwiseOp(program.code[i]);
@@ -87,8 +45,9 @@ void canonicalizeUnary(Program &program) {
 }
 
 /// `consumer` with its input `fed` computed by `producer` in place.
-Program compose(const Program &consumer, Value fed, const Program &producer) {
-  Program merged;
+ElementwiseCall compose(const ElementwiseCall &consumer, Value fed,
+                        const ElementwiseCall &producer) {
+  ElementwiseCall merged;
   int64_t produced = static_cast<int64_t>(producer.code.size()) / 3;
   for (size_t i = 0; i < producer.code.size(); i += 3) {
     merged.code.push_back(producer.code[i]);
@@ -119,7 +78,7 @@ struct FuseProducer : OpRewritePattern<plan::CallOp> {
 
   LogicalResult matchAndRewrite(plan::CallOp consumer,
                                 PatternRewriter &rewriter) const override {
-    std::optional<Program> program = asProgram(consumer);
+    std::optional<ElementwiseCall> program = asElementwiseCall(consumer);
     if (!program)
       return failure();
     Type type = consumer.getResult(0).getType();
@@ -127,10 +86,10 @@ struct FuseProducer : OpRewritePattern<plan::CallOp> {
       auto producer = operand.getDefiningOp<plan::CallOp>();
       if (!producer || operand.getType() != type || !operand.hasOneUse())
         continue;
-      std::optional<Program> inner = asProgram(producer);
+      std::optional<ElementwiseCall> inner = asElementwiseCall(producer);
       if (!inner)
         continue;
-      Program merged = compose(*program, operand, *inner);
+      ElementwiseCall merged = compose(*program, operand, *inner);
       auto fused = plan::CallOp::create(
           rewriter,
           rewriter.getFusedLoc({producer.getLoc(), consumer.getLoc()}),

@@ -18,14 +18,14 @@ using namespace llmc;
 
 namespace {
 
-/// Whether `call` is a `linear` that may join others: f32 result, weight
+/// Whether `call` is a `linear` that may join others: float result, weight
 /// and optional bias, nothing absent or planned yet.
 bool fusible(plan::CallOp call) {
   if (call.getKernel() != "linear" || call.getNumResults() != 1 ||
       call.getAbsent() || call.getAliases() || call.getOffsets())
     return false;
   auto result = dyn_cast<RankedTensorType>(call.getResult(0).getType());
-  return result && result.getElementType().isF32() &&
+  return result && isa<FloatType>(result.getElementType()) &&
          (call.getArgs().size() == 2 || call.getArgs().size() == 3);
 }
 

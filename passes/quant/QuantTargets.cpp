@@ -175,7 +175,7 @@ FailureOr<WeightMatrix> readWeight(const WeightUse &use, StringRef pass) {
   auto type = cast<RankedTensorType>(constant.getType());
   if (!type.getElementType().isF32() || type.getRank() != 2)
     return emitWeightError(use, pass)
-           << "only 2-D f32 weights are quantized (run llmc-compute-in-f32 "
+           << "only 2-D f32 weights are quantized (run llmc-compute-type "
               "first), got "
            << type;
   std::optional<std::vector<float>> values = readF32Constant(constant);

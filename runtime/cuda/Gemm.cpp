@@ -107,8 +107,12 @@ Gemm::~Gemm() {
     lib_->cublasLtDestroy(static_cast<cublasLtHandle_t>(handle_));
 }
 
-Expected<Gemm::Plan *> Gemm::plan(int64_t m, int64_t n, int64_t k, bool bias) {
-  auto key = std::make_tuple(m, n, k, bias);
+Expected<Gemm::Plan *> Gemm::plan(Storage type, int64_t m, int64_t n, int64_t k,
+                                  bool bias) {
+  auto key = std::make_tuple(type, m, n, k, bias);
+  cudaDataType_t data = type == Storage::f16    ? CUDA_R_16F
+                        : type == Storage::bf16 ? CUDA_R_16BF
+                                                : CUDA_R_32F;
   if (auto found = plans_.find(key); found != plans_.end())
     return found->second.get();
   Library *lib = lib_.get();
@@ -143,15 +147,15 @@ Expected<Gemm::Plan *> Gemm::plan(int64_t m, int64_t n, int64_t k, bool bias) {
                         "epilogue");
   if (status)
     status = blasStatus(
-        lib, lib->cublasLtMatrixLayoutCreate(&plan->a, CUDA_R_32F, k, n, k),
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->a, data, k, n, k),
         "layout of w");
   if (status)
     status = blasStatus(
-        lib, lib->cublasLtMatrixLayoutCreate(&plan->b, CUDA_R_32F, k, m, k),
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->b, data, k, m, k),
         "layout of x");
   if (status)
     status = blasStatus(
-        lib, lib->cublasLtMatrixLayoutCreate(&plan->d, CUDA_R_32F, n, m, n),
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->d, data, n, m, n),
         "layout of y");
   if (!status)
     return status;
@@ -176,20 +180,21 @@ Expected<Gemm::Plan *> Gemm::plan(int64_t m, int64_t n, int64_t k, bool bias) {
   if (!status)
     return status;
   if (found == 0)
-    return Status::error("cuBLASLt has no f32 algorithm for " +
-                         std::to_string(m) + " x " + std::to_string(k) +
-                         " by " + std::to_string(n));
+    return Status::error("cuBLASLt has no algorithm for " + std::to_string(m) +
+                         " x " + std::to_string(k) + " by " +
+                         std::to_string(n));
   plan->algo = result.algo;
   Plan *raw = plan.get();
   plans_.emplace(key, std::move(plan));
   return raw;
 }
 
-Status Gemm::linear(const float *x, const float *w, const float *bias, float *y,
-                    int64_t m, int64_t n, int64_t k, cudaStream_t stream) {
+Status Gemm::linear(Storage type, const void *x, const void *w,
+                    const void *bias, void *y, int64_t m, int64_t n, int64_t k,
+                    cudaStream_t stream) {
   if (m == 0 || n == 0)
     return Status::success();
-  Expected<Plan *> found = plan(m, n, k, bias != nullptr);
+  Expected<Plan *> found = plan(type, m, n, k, bias != nullptr);
   if (!found)
     return found.status();
   Plan &p = **found;

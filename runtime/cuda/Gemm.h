@@ -1,7 +1,8 @@
 //===- Gemm.h - the plan's GEMMs through cuBLASLt -------------------------===//
 //
-// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]), row-major f32 with f32
-// accumulation (no TF32: results stay within f32 rounding of the CPU's).
+// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]), row-major, all of one storage
+// type (f32, f16 or bf16) with f32 accumulation (no TF32: f32 results stay
+// within f32 rounding of the CPU's).
 // cuBLASLt is loaded when the first CUDA device opens (dlopen of
 // libcublasLt.so.<CUDA major>), so llmc-run starts, and says what is
 // missing, where the library is not installed. Matmul descriptors and the
@@ -12,6 +13,7 @@
 #ifndef LLMC_RUNTIME_CUDA_GEMM_H
 #define LLMC_RUNTIME_CUDA_GEMM_H
 
+#include "kernels/cuda/Transformer.h"
 #include "runtime/support/Status.h"
 
 #include <cuda_runtime_api.h>
@@ -30,20 +32,23 @@ public:
   static Expected<std::unique_ptr<Gemm>> open();
   ~Gemm();
 
-  Status linear(const float *x, const float *w, const float *bias, float *y,
-                int64_t m, int64_t n, int64_t k, cudaStream_t stream);
+  using Storage = kernels::cuda::Storage;
+  Status linear(Storage type, const void *x, const void *w, const void *bias,
+                void *y, int64_t m, int64_t n, int64_t k, cudaStream_t stream);
 
 private:
   struct Library;
   struct Plan;
   Gemm() = default;
-  Expected<Plan *> plan(int64_t m, int64_t n, int64_t k, bool bias);
+  Expected<Plan *> plan(Storage type, int64_t m, int64_t n, int64_t k,
+                        bool bias);
 
   std::unique_ptr<Library> lib_;
   void *handle_ = nullptr;
   void *workspace_ = nullptr;
   uint64_t workspaceBytes_ = 0;
-  std::map<std::tuple<int64_t, int64_t, int64_t, bool>, std::unique_ptr<Plan>>
+  std::map<std::tuple<Storage, int64_t, int64_t, int64_t, bool>,
+           std::unique_ptr<Plan>>
       plans_;
 };
 

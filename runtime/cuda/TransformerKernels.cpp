@@ -26,22 +26,49 @@ Status noFp8Activations(KernelContext &c) {
   return Status::success();
 }
 
-/// A linear weight [n, k] the GEMM reads: f32 (quantized weights are not
-/// supported on CUDA yet).
+/// The storage type of a float tensor's elements.
+Expected<kc::Storage> storageOf(const Tensor &t) {
+  switch (t.dtype) {
+  case DType::f32:
+    return kc::Storage::f32;
+  case DType::f16:
+    return kc::Storage::f16;
+  case DType::bf16:
+    return kc::Storage::bf16;
+  default:
+    return Status::error(
+        std::string("CUDA kernels take f32, f16 or bf16, not ") +
+        dtypeName(t.dtype));
+  }
+}
+
+// The call's first input `name` (a float tensor) and its storage `type`.
+#define LLMC_FLOAT_INPUT(name)                                                 \
+  LLMC_INPUT(name, 0,                                                          \
+             c.inputs.empty() || !c.inputs[0] ? DType::f32                     \
+                                              : c.inputs[0]->dtype);           \
+  auto name##Storage = storageOf(name);                                        \
+  if (!name##Storage)                                                          \
+    return name##Storage.status();                                             \
+  const kc::Storage type = *name##Storage;
+
+/// A linear weight [n, k] of `dtype` the GEMM reads (quantized weights are
+/// not supported on CUDA yet).
 Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
-                                     const char *what) {
+                                     DType dtype, const char *what) {
   const Tensor *w = optionalInput(c, index);
   if (w && w->quant)
     return Status::error(std::string(what) +
                          " is quantized; quantized weights are not supported "
                          "on CUDA yet");
-  if (!w || w->dtype != DType::f32 || w->rank() != 2)
-    return Status::error(std::string(what) + " must be a 2-D f32 weight");
+  if (!w || w->dtype != dtype || w->rank() != 2)
+    return Status::error(std::string(what) + " must be a 2-D " +
+                         dtypeName(dtype) + " weight");
   return w;
 }
 
 #define LLMC_WEIGHT(name, index, what)                                         \
-  auto name##OrError = weightInput(c, index, what);                            \
+  auto name##OrError = weightInput(c, index, c.inputs[0]->dtype, what);        \
   if (!name##OrError)                                                          \
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
@@ -50,52 +77,52 @@ Status launched(cudaError_t error, const char *kernel) {
   return cudaStatus(error, std::string("launching ") + kernel);
 }
 
-/// An optional f32 bias of n, or null.
-Expected<const float *> biasInput(KernelContext &c, size_t index, int64_t n) {
+/// An optional bias of n of the call's type, or null.
+Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
   const Tensor *bias = optionalInput(c, index);
   if (!bias)
-    return static_cast<const float *>(nullptr);
-  if (bias->dtype != DType::f32 || bias->elements() != n)
-    return Status::error("the bias must be " + std::to_string(n) + " f32");
-  return bias->as<const float>();
+    return static_cast<const void *>(nullptr);
+  if (bias->dtype != c.inputs[0]->dtype || bias->elements() != n)
+    return Status::error("the bias must be " + std::to_string(n) + " " +
+                         dtypeName(c.inputs[0]->dtype));
+  return static_cast<const void *>(bias->data);
 }
 
 Status projection(KernelContext &c, bool withBias) {
   LLMC_CHECK(noFp8Activations(c));
-  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_FLOAT_INPUT(x);
   LLMC_WEIGHT(w, 1, "a linear weight");
   int64_t n = w.shape[0], k = w.shape[1];
   if (x.rank() < 1 || x.shape.back() != k)
     return Status::error("input " + shapeString(x.shape) +
                          " does not end in the weight's " + std::to_string(k) +
                          " input features");
-  Expected<const float *> bias =
-      withBias ? biasInput(c, 2, n) : static_cast<const float *>(nullptr);
+  Expected<const void *> bias =
+      withBias ? biasInput(c, 2, n) : static_cast<const void *>(nullptr);
   if (!bias)
     return bias.status();
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  return c.cuda->gemm->linear(x.as<float>(), w.as<float>(), *bias,
-                              c.outputs[0]->as<float>(), x.elements() / k, n, k,
-                              c.cuda->stream);
+  return c.cuda->gemm->linear(type, x.data, w.data, *bias, c.outputs[0]->data,
+                              x.elements() / k, n, k, c.cuda->stream);
 }
 
 Status norm(KernelContext &c, bool layer, bool add) {
   size_t first = add ? 1 : 0;
-  LLMC_INPUT(x, 0, DType::f32);
-  LLMC_INPUT(w, first + 1, DType::f32);
+  LLMC_FLOAT_INPUT(x);
+  LLMC_INPUT(w, first + 1, x.dtype);
   const Tensor *residual = nullptr;
   if (add) {
-    LLMC_INPUT(r, 1, DType::f32);
+    LLMC_INPUT(r, 1, x.dtype);
     if (r.shape != x.shape)
       return Status::error("add and norm of " + shapeString(x.shape) + " and " +
                            shapeString(r.shape));
     residual = &r;
   }
   int64_t dim = w.elements();
-  Expected<const float *> bias = layer ? biasInput(c, first + 2, dim)
-                                       : static_cast<const float *>(nullptr);
+  Expected<const void *> bias =
+      layer ? biasInput(c, first + 2, dim) : static_cast<const void *>(nullptr);
   if (!bias)
     return bias.status();
   if (x.rank() < 1 || x.shape.back() != dim)
@@ -105,22 +132,21 @@ Status norm(KernelContext &c, bool layer, bool add) {
   if (add)
     LLMC_CHECK(c.setOutput(1, x.shape));
   float eps = static_cast<float>(c.params.real("epsilon", 1e-5));
-  float *sum = add ? c.outputs[0]->as<float>() : nullptr;
-  float *y = c.outputs[add ? 1 : 0]->as<float>();
-  const float *r = residual ? residual->as<const float>() : nullptr;
+  void *sum = add ? c.outputs[0]->data : nullptr;
+  void *y = c.outputs[add ? 1 : 0]->data;
+  const void *r = residual ? residual->data : nullptr;
   int64_t rows = x.elements() / dim;
-  cudaError_t error =
-      layer ? kc::layerNorm(x.as<float>(), r, w.as<float>(), *bias, eps, sum, y,
-                            rows, dim, c.cuda->stream)
-            : kc::rmsNorm(x.as<float>(), r, w.as<float>(), eps, sum, y, rows,
-                          dim, c.cuda->stream);
+  cudaError_t error = layer ? kc::layerNorm(type, x.data, r, w.data, *bias, eps,
+                                            sum, y, rows, dim, c.cuda->stream)
+                            : kc::rmsNorm(type, x.data, r, w.data, eps, sum, y,
+                                          rows, dim, c.cuda->stream);
   return launched(error, layer ? "layer_norm" : "rms_norm");
 }
 
 } // namespace
 
 Status embedding(KernelContext &c) {
-  LLMC_INPUT(table, 0, DType::f32);
+  LLMC_FLOAT_INPUT(table);
   LLMC_INPUT(ids, 1, DType::i64);
   if (table.rank() != 2)
     return Status::error("an embedding table must have rank 2, has shape " +
@@ -128,9 +154,9 @@ Status embedding(KernelContext &c) {
   Shape shape = ids.shape;
   shape.push_back(table.shape[1]);
   LLMC_CHECK(c.setOutput(0, shape));
-  return launched(kc::embedding(table.as<float>(), ids.as<int64_t>(),
+  return launched(kc::embedding(type, table.data, ids.as<int64_t>(),
                                 ids.elements(), table.shape[0], table.shape[1],
-                                c.outputs[0]->as<float>(), c.cuda->errors,
+                                c.outputs[0]->data, c.cuda->errors,
                                 c.cuda->stream),
                   "embedding");
 }
@@ -145,7 +171,7 @@ Status lmHead(KernelContext &c) { return projection(c, false); }
 
 Status linears(KernelContext &c) {
   LLMC_CHECK(noFp8Activations(c));
-  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_FLOAT_INPUT(x);
   const size_t count = c.outputs.size();
   const bool biased = c.inputs.size() == 1 + 2 * count;
   if (count == 0 || (c.inputs.size() != 1 + count && !biased))
@@ -163,15 +189,15 @@ Status linears(KernelContext &c) {
       return Status::error(
           "weight " + std::to_string(i) + " " + shapeString(w.shape) +
           " does not take the input's " + std::to_string(k) + " features");
-    Expected<const float *> bias = biased ? biasInput(c, 1 + count + i, n)
-                                          : static_cast<const float *>(nullptr);
+    Expected<const void *> bias = biased ? biasInput(c, 1 + count + i, n)
+                                         : static_cast<const void *>(nullptr);
     if (!bias)
       return bias.status();
     Shape shape = x.shape;
     shape.back() = n;
     LLMC_CHECK(c.setOutput(i, shape));
     LLMC_CHECK(c.cuda->gemm->linear(
-        x.as<float>(), w.as<float>(), *bias, c.outputs[i]->as<float>(),
+        type, x.data, w.data, *bias, c.outputs[i]->data,
         x.elements() / std::max<int64_t>(k, 1), n, k, c.cuda->stream));
   }
   return Status::success();
@@ -179,7 +205,7 @@ Status linears(KernelContext &c) {
 
 Status gatedMlp(KernelContext &c) {
   LLMC_CHECK(noFp8Activations(c));
-  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_FLOAT_INPUT(x);
   LLMC_WEIGHT(gate, 1, "a gate weight");
   LLMC_WEIGHT(up, 2, "an up weight");
   LLMC_WEIGHT(down, 3, "a down weight");
@@ -192,35 +218,35 @@ Status gatedMlp(KernelContext &c) {
                          shapeString(x.shape));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
-  Expected<void *> scratch =
-      c.cuda->scratch(0, 2 * rows * hidden * sizeof(float));
+  int64_t width = dtypeBytes(x.dtype);
+  Expected<void *> scratch = c.cuda->scratch(0, 2 * rows * hidden * width);
   if (!scratch)
     return scratch.status();
-  float *g = static_cast<float *>(*scratch), *u = g + rows * hidden;
+  uint8_t *g = static_cast<uint8_t *>(*scratch), *u = g + rows * hidden * width;
   Gemm &gemm = *c.cuda->gemm;
-  LLMC_CHECK(gemm.linear(x.as<float>(), gate.as<float>(), nullptr, g, rows,
-                         hidden, dim, c.cuda->stream));
-  LLMC_CHECK(gemm.linear(x.as<float>(), up.as<float>(), nullptr, u, rows,
-                         hidden, dim, c.cuda->stream));
+  LLMC_CHECK(gemm.linear(type, x.data, gate.data, nullptr, g, rows, hidden, dim,
+                         c.cuda->stream));
+  LLMC_CHECK(gemm.linear(type, x.data, up.data, nullptr, u, rows, hidden, dim,
+                         c.cuda->stream));
   LLMC_CHECK(
-      launched(kc::activate(g, u, rows, hidden, hidden,
+      launched(kc::activate(type, g, u, rows, hidden, hidden,
                             static_cast<int>(c.params.integer("activation", 0)),
                             c.cuda->stream),
                "gated_mlp's activation"));
-  return gemm.linear(g, down.as<float>(), nullptr, c.outputs[0]->as<float>(),
-                     rows, dim, hidden, c.cuda->stream);
+  return gemm.linear(type, g, down.data, nullptr, c.outputs[0]->data, rows, dim,
+                     hidden, c.cuda->stream);
 }
 
 Status mlp(KernelContext &c) {
   LLMC_CHECK(noFp8Activations(c));
-  LLMC_INPUT(x, 0, DType::f32);
+  LLMC_FLOAT_INPUT(x);
   LLMC_WEIGHT(up, 1, "an up weight");
   LLMC_WEIGHT(down, 2, "a down weight");
   int64_t hidden = up.shape[0], dim = up.shape[1];
-  Expected<const float *> upBias = biasInput(c, 3, hidden);
+  Expected<const void *> upBias = biasInput(c, 3, hidden);
   if (!upBias)
     return upBias.status();
-  Expected<const float *> downBias = biasInput(c, 4, dim);
+  Expected<const void *> downBias = biasInput(c, 4, dim);
   if (!downBias)
     return downBias.status();
   if (down.shape != Shape{dim, hidden} || x.rank() < 1 || x.shape.back() != dim)
@@ -229,26 +255,27 @@ Status mlp(KernelContext &c) {
                          shapeString(x.shape));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
-  Expected<void *> scratch = c.cuda->scratch(0, rows * hidden * sizeof(float));
+  Expected<void *> scratch =
+      c.cuda->scratch(0, rows * hidden * dtypeBytes(x.dtype));
   if (!scratch)
     return scratch.status();
-  float *h = static_cast<float *>(*scratch);
+  void *h = *scratch;
   Gemm &gemm = *c.cuda->gemm;
-  LLMC_CHECK(gemm.linear(x.as<float>(), up.as<float>(), *upBias, h, rows,
-                         hidden, dim, c.cuda->stream));
+  LLMC_CHECK(gemm.linear(type, x.data, up.data, *upBias, h, rows, hidden, dim,
+                         c.cuda->stream));
   LLMC_CHECK(
-      launched(kc::activate(h, nullptr, rows, hidden, hidden,
+      launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
                             static_cast<int>(c.params.integer("activation", 1)),
                             c.cuda->stream),
                "mlp's activation"));
-  return gemm.linear(h, down.as<float>(), *downBias, c.outputs[0]->as<float>(),
-                     rows, dim, hidden, c.cuda->stream);
+  return gemm.linear(type, h, down.data, *downBias, c.outputs[0]->data, rows,
+                     dim, hidden, c.cuda->stream);
 }
 
 Status rope(KernelContext &c) {
-  LLMC_INPUT(x, 0, DType::f32);
-  LLMC_INPUT(cos, 1, DType::f32);
-  LLMC_INPUT(sin, 2, DType::f32);
+  LLMC_FLOAT_INPUT(x);
+  LLMC_INPUT(cos, 1, x.dtype);
+  LLMC_INPUT(sin, 2, x.dtype);
   LLMC_INPUT(positions, 3, DType::i64);
   if (x.rank() != 4 || cos.rank() != 2)
     return Status::error("rope takes x [batch, sequence, heads, dim] and "
@@ -265,13 +292,13 @@ Status rope(KernelContext &c) {
     return Status::error("rope positions " + shapeString(positions.shape) +
                          " for " + std::to_string(tokens) + " tokens");
   LLMC_CHECK(c.setOutput(0, x.shape));
-  float *out = c.outputs[0]->as<float>();
-  if (out != x.as<float>())
+  uint8_t *out = c.outputs[0]->data;
+  if (out != x.data)
     LLMC_CHECK(
         cudaStatus(cudaMemcpyAsync(out, x.data, x.bytes(),
                                    cudaMemcpyDeviceToDevice, c.cuda->stream),
                    "copying rope's input"));
-  return launched(kc::rope(out, cos.as<float>(), sin.as<float>(),
+  return launched(kc::rope(type, out, cos.data, sin.data,
                            positions.as<int64_t>(), perBatch, batch, tokens,
                            heads, headDim, rotary, cos.shape[0],
                            c.params.integer("mode", 0) == 0, c.cuda->errors,
@@ -280,10 +307,10 @@ Status rope(KernelContext &c) {
 }
 
 Status cachedAttention(KernelContext &c) {
-  LLMC_INPUT(q, 0, DType::f32);
-  LLMC_INPUT(k, 1, DType::f32);
-  LLMC_INPUT(v, 2, DType::f32);
-  LLMC_INPUT(cache, 3, DType::f32);
+  LLMC_FLOAT_INPUT(q);
+  LLMC_INPUT(k, 1, q.dtype);
+  LLMC_INPUT(v, 2, q.dtype);
+  LLMC_INPUT(cache, 3, q.dtype);
   LLMC_INPUT(position, 4, DType::i64);
   if (q.rank() != 4 || cache.rank() != 6 || position.elements() != 1)
     return Status::error("attention takes q [batch, sequence, heads, dim], a "
@@ -323,12 +350,11 @@ Status cachedAttention(KernelContext &c) {
                          " is above the CUDA attention kernel's 256");
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
-  return launched(kc::cachedAttention(q.as<float>(), k.as<float>(),
-                                      v.as<float>(), c.outputs[1]->as<float>(),
-                                      position.as<int64_t>(),
-                                      c.outputs[0]->as<float>(), shape,
-                                      c.cuda->errors, c.cuda->stream),
-                  "cached_attention");
+  return launched(
+      kc::cachedAttention(type, q.data, k.data, v.data, c.outputs[1]->data,
+                          position.as<int64_t>(), c.outputs[0]->data, shape,
+                          c.cuda->errors, c.cuda->stream),
+      "cached_attention");
 }
 
 } // namespace llmc::runtime::cuda

@@ -1,7 +1,7 @@
 //===- Float16.h - IEEE half and bfloat16 to and from float ---------------===//
 //
 // The artifact stores f16 and bf16 elements as their 16-bit patterns; the
-// compiler widens such weights to f32 (llmc-compute-in-f32) and the CPU
+// compiler widens such weights to f32 (llmc-compute-type) and the CPU
 // runtime's cast kernel converts at run time, both with these functions.
 // Narrowing rounds to nearest even; overflow gives infinity; NaN stays NaN.
 //

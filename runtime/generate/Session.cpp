@@ -4,6 +4,7 @@
 
 #include "runtime/cpu/CpuDevice.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/format/Float16.h"
 
 namespace llmc::runtime {
 
@@ -24,9 +25,17 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   } else {
     device = std::make_unique<CpuDevice>();
   }
-  if (artifact->model().cache.layers > 0 &&
-      artifact->model().cache.dtype != static_cast<int32_t>(DType::f32))
-    return Status::error(path + ": only an f32 KV cache is supported");
+  const CacheInfo &cache = artifact->model().cache;
+  bool halfCache = cache.dtype == static_cast<int32_t>(DType::f16) ||
+                   cache.dtype == static_cast<int32_t>(DType::bf16);
+  if (cache.layers > 0 && cache.dtype != static_cast<int32_t>(DType::f32) &&
+      !(halfCache && target->kind == Target::Kind::cuda))
+    return Status::error(
+        path + ": a KV cache of " +
+        (cache.dtype >= 0 && cache.dtype <= static_cast<int32_t>(DType::boolean)
+             ? std::string(dtypeName(static_cast<DType>(cache.dtype)))
+             : "element type " + std::to_string(cache.dtype)) +
+        " is not supported on " + target->str());
   Expected<Program> program = Program::load(*artifact, *device);
   if (!program)
     return program.status().withContext(path);
@@ -64,7 +73,7 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
   const ModelInfo &info = model.info();
   session->cacheBytes_ = static_cast<uint64_t>(
       info.cache.layers * 2 * batch * info.cache.kvHeads * info.maxSeq *
-      info.cache.headDim * static_cast<int64_t>(sizeof(float)));
+      info.cache.headDim * dtypeBytes(static_cast<DType>(info.cache.dtype)));
   Expected<Device::Memory> cache =
       model.device().allocate(session->cacheBytes_);
   if (!cache)
@@ -79,14 +88,25 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
 
 Tensor Session::cacheTensor() {
   const ModelInfo &info = model_.info();
-  return {DType::f32,
+  return {static_cast<DType>(info.cache.dtype),
           {info.cache.layers, 2, batch_, info.cache.kvHeads, info.maxSeq,
            info.cache.headDim},
           cache_.get()};
 }
 
 Expected<Tensor> Session::logits(const Tensor &result) {
-  return model_.executor().hostView(result, logits_);
+  Expected<Tensor> host = model_.executor().hostView(result, logits_);
+  if (!host || host->dtype == DType::f32)
+    return host;
+  // f16/bf16 logits (a CUDA artifact) become f32 for sampling.
+  const uint16_t *bits = host->as<uint16_t>();
+  logitsF32_.resize(static_cast<size_t>(host->elements()));
+  for (size_t i = 0; i < logitsF32_.size(); ++i)
+    logitsF32_[i] = host->dtype == DType::f16
+                        ? format::halfToFloat(bits[i])
+                        : format::bfloat16ToFloat(bits[i]);
+  return Tensor{DType::f32, host->shape,
+                reinterpret_cast<uint8_t *>(logitsF32_.data())};
 }
 
 Status Session::checkRoom(size_t ids) const {

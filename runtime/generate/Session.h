@@ -68,7 +68,7 @@ private:
   Session(Model &model, int64_t batch) : model_(model), batch_(batch) {}
   Status checkRoom(size_t ids) const;
   Tensor cacheTensor();
-  /// The logits result, in host memory.
+  /// The logits result, in host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);
 
   Model &model_;
@@ -76,6 +76,7 @@ private:
   Device::Memory cache_;
   uint64_t cacheBytes_ = 0;
   std::vector<uint8_t> logits_;
+  std::vector<float> logitsF32_;
   int64_t position_ = 0;
 };
 

@@ -9,7 +9,8 @@ one), compiles it with llmc (printing the plan), runs it with llmc-run and
 compares with onnxruntime. Prints the fused calls of the plan and the
 largest difference; exits 1 above 1e-6.
 
-With --target cuda:..., the compile also writes the generated CUDA C++
+With --target cuda:... (and --dtype f32), the compile also writes the
+generated CUDA C++
 (WORK_DIR/chain.cu) and prints llmc's summary; when llmc-run refuses the
 artifact (no usable GPU here) it prints llmc-run's error and stops.
 """
@@ -51,7 +52,8 @@ plan = os.path.join(work, "chain.plan.mlir")
 command = ["llmc", "compile", path, "-o", artifact, "--print-plan", plan,
            "--target", target]
 if target != "cpu":
-    command += ["--emit-cuda", os.path.join(work, "chain.cu")]
+    # f32 on the GPU too, so that its result compares with onnxruntime's.
+    command += ["--dtype", "f32", "--emit-cuda", os.path.join(work, "chain.cu")]
 compiled = subprocess.run(command, check=True, capture_output=True, text=True)
 for line in open(plan):
     if "plan.call" in line:

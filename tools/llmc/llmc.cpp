@@ -98,6 +98,13 @@ static llvm::cl::opt<std::string>
              llvm::cl::value_desc("file.cu"), llvm::cl::sub(compileCommand),
              llvm::cl::cat(compileOptions));
 
+static llvm::cl::opt<std::string>
+    computeType("dtype",
+                llvm::cl::desc("Element type of weights and activations: f32 "
+                               "(the CPU target), f16 (the default for "
+                               "CUDA), bf16 or f32 (CUDA)"),
+                llvm::cl::value_desc("type"), llvm::cl::sub(compileCommand),
+                llvm::cl::cat(compileOptions));
 static llvm::cl::opt<bool> dummyWeights(
     "dummy-weights",
     llvm::cl::desc("Leave the float and quantized weights out of the "
@@ -206,6 +213,18 @@ int compile(const char *argv0) {
     return 2;
   }
   bool cuda = target->kind == llmc::runtime::Target::Kind::cuda;
+  std::string dtype =
+      computeType.empty() ? (cuda ? "f16" : "f32") : computeType.getValue();
+  if (dtype != "f32" && dtype != "f16" && dtype != "bf16") {
+    llvm::errs() << "llmc compile: --dtype must be f32, f16 or bf16, not '"
+                 << dtype << "'\n";
+    return 2;
+  }
+  if (!cuda && dtype != "f32") {
+    llvm::errs() << "llmc compile: the cpu target computes in f32 (--dtype "
+                 << dtype << " needs --target cuda:...)\n";
+    return 2;
+  }
   if (!cuda && (!nvccPath.empty() || !emitCuda.empty())) {
     llvm::errs() << "llmc compile: --nvcc and --emit-cuda need --target "
                     "cuda:...\n";
@@ -279,7 +298,7 @@ int compile(const char *argv0) {
       failed(stages.run("fp32 compute",
                         [&] {
                           return runPasses([&](PassManager &pm) {
-                            pm.addPass(llmc::createComputeInF32());
+                            pm.addPass(llmc::createComputeType());
                             pm.addPass(llmc::createCleanup());
                           });
                         })) ||
@@ -311,6 +330,18 @@ int compile(const char *argv0) {
                         })) ||
       failed(llmc::tool::writeQuantizationReport(
           *module, calibration ? calibration->tokens : 0)) ||
+      failed(stages.run(dtype == "f32" ? "compute type: f32 (above)"
+                                       : dtype + " compute",
+                        [&]() -> LogicalResult {
+                          if (dtype == "f32")
+                            return success();
+                          return runPasses([&](PassManager &pm) {
+                            llmc::ComputeTypeOptions type;
+                            type.elementType = dtype;
+                            pm.addPass(llmc::createComputeType(type));
+                            pm.addPass(llmc::createCleanup());
+                          });
+                        })) ||
       failed(stages.run("lower to plan, fuse",
                         [&] {
                           return runPasses([&](PassManager &pm) {
@@ -370,8 +401,9 @@ int compile(const char *argv0) {
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
   if (cuda)
-    os << "\n  target            " << options.target << ": " << generatedKernels
-       << " generated kernel" << (generatedKernels == 1 ? "" : "s");
+    os << "\n  target            " << options.target << ", " << dtype << ": "
+       << generatedKernels << " generated kernel"
+       << (generatedKernels == 1 ? "" : "s");
   os << "\n  plan              " << summary.steps << " kernel calls in "
      << summary.entries << "\n";
   os << "  peak activations  " << bytes(summary.peakActivationBytes);

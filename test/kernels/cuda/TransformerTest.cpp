@@ -10,6 +10,7 @@
 #include "kernels/common/ElementwiseMath.h"
 #include "kernels/cuda/DeviceProbe.h"
 #include "kernels/cuda/Transformer.h"
+#include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
 
 #include <gtest/gtest.h>
@@ -75,8 +76,8 @@ TEST_F(CudaKernels, EmbeddingGathersRowsAndFlagsBadIds) {
   std::vector<int64_t> ids = {3, 0, 49, 17, 3};
   DeviceVector<float> t(table), out(ids.size() * dim);
   DeviceVector<int64_t> i(ids);
-  ASSERT_EQ(kc::embedding(t.get(), i.get(), ids.size(), vocab, dim, out.get(),
-                          errors->get(), nullptr),
+  ASSERT_EQ(kc::embedding(kc::Storage::f32, t.get(), i.get(), ids.size(), vocab,
+                          dim, out.get(), errors->get(), nullptr),
             cudaSuccess);
   std::vector<float> got = out.host(), want;
   for (int64_t id : ids)
@@ -86,8 +87,8 @@ TEST_F(CudaKernels, EmbeddingGathersRowsAndFlagsBadIds) {
   EXPECT_EQ(errorWord(), 0u);
 
   DeviceVector<int64_t> bad(std::vector<int64_t>{2, 50});
-  ASSERT_EQ(kc::embedding(t.get(), bad.get(), 2, vocab, dim, out.get(),
-                          errors->get(), nullptr),
+  ASSERT_EQ(kc::embedding(kc::Storage::f32, t.get(), bad.get(), 2, vocab, dim,
+                          out.get(), errors->get(), nullptr),
             cudaSuccess);
   EXPECT_EQ(errorWord(), unsigned(kc::kTokenOutOfRange));
 }
@@ -105,21 +106,22 @@ TEST_F(CudaKernels, NormsMatchTheCpuWithAndWithoutResidual) {
         dy(rows * dim);
     std::vector<float> want(rows * dim);
 
-    ASSERT_EQ(kc::rmsNorm(dx.get(), nullptr, dw.get(), 1e-5f, nullptr, dy.get(),
-                          rows, dim, nullptr),
+    ASSERT_EQ(kc::rmsNorm(kc::Storage::f32, dx.get(), nullptr, dw.get(), 1e-5f,
+                          nullptr, dy.get(), rows, dim, nullptr),
               cudaSuccess);
     cpu::rmsNorm(x.data(), w.data(), 1e-5f, want.data(), rows, dim);
     EXPECT_LT(maxDifference(dy.host(), want), 2e-5f) << "rms, dim " << dim;
 
-    ASSERT_EQ(kc::rmsNorm(dx.get(), dr.get(), dw.get(), 1e-5f, dsum.get(),
-                          dy.get(), rows, dim, nullptr),
+    ASSERT_EQ(kc::rmsNorm(kc::Storage::f32, dx.get(), dr.get(), dw.get(), 1e-5f,
+                          dsum.get(), dy.get(), rows, dim, nullptr),
               cudaSuccess);
     cpu::rmsNorm(sum.data(), w.data(), 1e-5f, want.data(), rows, dim);
     EXPECT_EQ(dsum.host(), sum);
     EXPECT_LT(maxDifference(dy.host(), want), 2e-5f) << "add rms, dim " << dim;
 
-    ASSERT_EQ(kc::layerNorm(dx.get(), dr.get(), dw.get(), db.get(), 1e-5f,
-                            dsum.get(), dy.get(), rows, dim, nullptr),
+    ASSERT_EQ(kc::layerNorm(kc::Storage::f32, dx.get(), dr.get(), dw.get(),
+                            db.get(), 1e-5f, dsum.get(), dy.get(), rows, dim,
+                            nullptr),
               cudaSuccess);
     cpu::layerNorm(sum.data(), w.data(), b.data(), 1e-5f, want.data(), rows,
                    dim);
@@ -137,9 +139,9 @@ TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
   for (bool interleaved : {true, false}) {
     DeviceVector<float> dx(x), dcos(cos), dsin(sin);
     DeviceVector<int64_t> dat(at);
-    ASSERT_EQ(kc::rope(dx.get(), dcos.get(), dsin.get(), dat.get(), true, batch,
-                       tokens, heads, headDim, rotary, positions, interleaved,
-                       errors->get(), nullptr),
+    ASSERT_EQ(kc::rope(kc::Storage::f32, dx.get(), dcos.get(), dsin.get(),
+                       dat.get(), true, batch, tokens, heads, headDim, rotary,
+                       positions, interleaved, errors->get(), nullptr),
               cudaSuccess);
     std::vector<float> want = x;
     int64_t stride = tokens * heads * headDim;
@@ -154,9 +156,9 @@ TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
   EXPECT_EQ(errorWord(), 0u);
   DeviceVector<float> dx(x), dcos(cos), dsin(sin);
   DeviceVector<int64_t> beyond(std::vector<int64_t>{0, 1, positions});
-  ASSERT_EQ(kc::rope(dx.get(), dcos.get(), dsin.get(), beyond.get(), false, 1,
-                     tokens, heads, headDim, rotary, positions, true,
-                     errors->get(), nullptr),
+  ASSERT_EQ(kc::rope(kc::Storage::f32, dx.get(), dcos.get(), dsin.get(),
+                     beyond.get(), false, 1, tokens, heads, headDim, rotary,
+                     positions, true, errors->get(), nullptr),
             cudaSuccess);
   EXPECT_EQ(errorWord(), unsigned(kc::kPositionOutOfRange));
 }
@@ -176,9 +178,9 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
     std::vector<float> v = randomVector(k.size(), 12);
     DeviceVector<float> dcache(cache), dq(q), dk(k), dv(v), dout(q.size());
     DeviceVector<int64_t> position(std::vector<int64_t>{past});
-    ASSERT_EQ(kc::cachedAttention(dq.get(), dk.get(), dv.get(), dcache.get(),
-                                  position.get(), dout.get(), shape,
-                                  errors->get(), nullptr),
+    ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(),
+                                  dv.get(), dcache.get(), position.get(),
+                                  dout.get(), shape, errors->get(), nullptr),
               cudaSuccess);
     // The CPU: the same cache writes, then attention per sequence.
     std::vector<float> want(q.size());
@@ -215,9 +217,9 @@ TEST_F(CudaKernels, ActivationsAreTheSharedMath) {
                      up = randomVector(rows * stride, 14);
   for (int kind : {0, 1, 2}) {
     DeviceVector<float> dg(gate), du(up);
-    ASSERT_EQ(
-        kc::activate(dg.get(), du.get(), rows, width, stride, kind, nullptr),
-        cudaSuccess);
+    ASSERT_EQ(kc::activate(kc::Storage::f32, dg.get(), du.get(), rows, width,
+                           stride, kind, nullptr),
+              cudaSuccess);
     std::vector<float> got = dg.host(), want = gate;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t i = 0; i < width; ++i) {
@@ -240,6 +242,69 @@ TEST_F(CudaKernels, StridedCopyTakesTheLastToken) {
             cudaSuccess);
   std::vector<float> want = {x[12], x[13], x[14], x[27], x[28], x[29]};
   EXPECT_EQ(out.host(), want);
+}
+
+} // namespace
+
+namespace {
+
+std::vector<uint16_t> toHalf(const std::vector<float> &values) {
+  std::vector<uint16_t> out;
+  for (float v : values)
+    out.push_back(llmc::format::floatToHalf(v));
+  return out;
+}
+
+std::vector<float> fromHalf(const std::vector<uint16_t> &values) {
+  std::vector<float> out;
+  for (uint16_t v : values)
+    out.push_back(llmc::format::halfToFloat(v));
+  return out;
+}
+
+/// f16 storage, f32 arithmetic: the CPU's f32 results on the same
+/// (f16-rounded) inputs, to f16's precision.
+TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
+  const int64_t rows = 4, dim = 2048;
+  std::vector<float> x = fromHalf(toHalf(randomVector(rows * dim, 20))),
+                     w = fromHalf(toHalf(randomVector(dim, 21)));
+  DeviceVector<uint16_t> dx(toHalf(x)), dw(toHalf(w)), dy(rows * dim);
+  ASSERT_EQ(kc::rmsNorm(kc::Storage::f16, dx.get(), nullptr, dw.get(), 1e-5f,
+                        nullptr, dy.get(), rows, dim, nullptr),
+            cudaSuccess);
+  std::vector<float> want(rows * dim);
+  cpu::rmsNorm(x.data(), w.data(), 1e-5f, want.data(), rows, dim);
+  float worst = 0.0f;
+  std::vector<float> got = fromHalf(dy.host());
+  for (size_t i = 0; i < got.size(); ++i)
+    worst = std::max(worst, std::fabs(got[i] - want[i]) /
+                                std::max(1.0f, std::fabs(want[i])));
+  EXPECT_LT(worst, 2e-3f);
+
+  kc::AttentionShape shape{1, 1, 32, 8, 128, 1, 300, 0, 0.0f};
+  shape.scale = 1.0f / std::sqrt(128.0f);
+  const int64_t past = 257, plane = shape.kvHeads * shape.capacity * 128;
+  std::vector<float> cache = fromHalf(toHalf(randomVector(2 * plane, 22)));
+  std::vector<float> q = fromHalf(toHalf(randomVector(32 * 128, 23))),
+                     k = fromHalf(toHalf(randomVector(8 * 128, 24))),
+                     v = fromHalf(toHalf(randomVector(8 * 128, 25)));
+  DeviceVector<uint16_t> dcache(toHalf(cache)), dq(toHalf(q)), dk(toHalf(k)),
+      dv(toHalf(v)), dout(q.size());
+  DeviceVector<int64_t> position(std::vector<int64_t>{past});
+  ASSERT_EQ(kc::cachedAttention(kc::Storage::f16, dq.get(), dk.get(), dv.get(),
+                                dcache.get(), position.get(), dout.get(), shape,
+                                errors->get(), nullptr),
+            cudaSuccess);
+  for (int64_t h = 0; h < 8; ++h)
+    for (int64_t d = 0; d < 128; ++d) {
+      cache[(h * shape.capacity + past) * 128 + d] = k[h * 128 + d];
+      cache[plane + (h * shape.capacity + past) * 128 + d] = v[h * 128 + d];
+    }
+  std::vector<float> scores(past + 1), expected(q.size());
+  cpu::cachedAttention(q.data(), cache.data(), cache.data() + plane,
+                       expected.data(), scores.data(), 1, past, 32, 8, 128,
+                       shape.capacity, shape.scale);
+  EXPECT_LT(maxDifference(fromHalf(dout.host()), expected), 2e-3f);
 }
 
 } // namespace

@@ -1,4 +1,5 @@
-// RUN: llmc-opt %s --llmc-compute-in-f32 --llmc-cleanup | FileCheck %s
+// RUN: llmc-opt %s --llmc-compute-type --llmc-cleanup | FileCheck %s
+// RUN: llmc-opt %s --llmc-compute-type=element-type=f16 --llmc-cleanup | FileCheck %s --check-prefix=F16
 
 // Arguments, results, constants and every op result of f16/bf16 become
 // f32; the weights' values are converted (1.5 and -2 in f16: 0x3E00,
@@ -21,4 +22,23 @@ func.func @narrow(%x: tensor<?x2xf16, #llmc.dims<sequence>>, %unused: tensor<2xb
   %c = llmc.cast %b : tensor<2xbf16> -> tensor<2xf16>
   %m = llmc.mul %s, %c : (tensor<?x2xf16, #llmc.dims<sequence>>, tensor<2xf16>) -> tensor<?x2xf16, #llmc.dims<sequence>>
   return %m : tensor<?x2xf16, #llmc.dims<sequence>>
+}
+
+// For the CUDA target, after quantization: f32 becomes f16. 0.1 rounds to
+// f16 0x2E66 (0.0999756); a cast to bf16 (8 mantissa bits, fewer than f16's 11) keeps
+// its rounding; a cast to f32 is a no-op in f16 and folds away.
+// F16-LABEL: func.func @wide
+// F16-SAME: (%[[X:.*]]: tensor<4xf16>) -> (tensor<4xf16>, tensor<4xf16>)
+// F16: %[[C:.*]] = llmc.constant dense<9.997550e-02> : tensor<4xf16>
+// F16: %[[S:.*]] = llmc.add %[[X]], %[[C]] : (tensor<4xf16>, tensor<4xf16>) -> tensor<4xf16>
+// F16: %[[R:.*]] = llmc.cast %[[S]] : tensor<4xf16> -> tensor<4xbf16>
+// F16: %[[B:.*]] = llmc.cast %[[R]] : tensor<4xbf16> -> tensor<4xf16>
+// F16: return %[[B]], %[[S]] : tensor<4xf16>, tensor<4xf16>
+func.func @wide(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %c = llmc.constant dense<0.1> : tensor<4xf32>
+  %s = llmc.add %x, %c : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %r = llmc.cast %s : tensor<4xf32> -> tensor<4xbf16>
+  %b = llmc.cast %r : tensor<4xbf16> -> tensor<4xf32>
+  %u = llmc.cast %s : tensor<4xf32> -> tensor<4xf32>
+  return %b, %u : tensor<4xf32>, tensor<4xf32>
 }
