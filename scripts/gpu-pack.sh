@@ -5,11 +5,21 @@
 # here, with the two libraries it needs beyond glibc, libstdc++ and CUDA,
 # and the models travel as cuda artifacts compiled here.
 #
-# usage: scripts/gpu-pack.sh [BUILD_DIR]    writes .gpu/ (ignored by git)
+# Models too large to travel (bench/export_llama_past.py folders, e.g.
+# llama-110m and llama-1b) go as --dummy-weights artifacts: NAME.cpu.llmc
+# (f32, for the logits check on the device's CPU), NAME.cuda.llmc (f16)
+# and their config.json for the PyTorch peer (bench/gpu_peer.py).
+#
+# usage: scripts/gpu-pack.sh [--build DIR] [EXPORT_FOLDER ...]
+#        writes .gpu/ (ignored by git)
 # then:  device run, carry [".gpu"], command "bash scripts/gpu-check.sh .gpu"
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
+build=$root/build
+if [ "${1:-}" = --build ]; then
+  build=$2
+  shift 2
+fi
 models=$root/../shared/models
 pack=$root/.gpu
 target=cuda:sm_80,sm_90
@@ -24,8 +34,18 @@ for lib in $(ldd "$build/bin/llmc-run" | awk '/=> \// {print $3}' |
 done
 cp "$models"/*.golden.json "$models"/*.tokenizer.model \
    "$models"/fortunes3m.eval.txt "$pack/models/"
+# The goldens are fp32 greedy tokens: these compile in f32.
 for model in stories260K fortunes3m gpt2-tiny-random; do
   "$build/bin/llmc" compile "$models/$model.onnx" --target "$target" \
-    -o "$pack/artifacts/$model.cuda.llmc" 2>/dev/null
+    --dtype f32 -o "$pack/artifacts/$model.cuda.llmc" 2>/dev/null
+done
+mkdir -p "$pack/large"
+for folder in "$@"; do
+  name=$(basename "$folder")
+  "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
+    -o "$pack/large/$name.cpu.llmc" 2>/dev/null
+  "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
+    --target "$target" -o "$pack/large/$name.cuda.llmc" 2>/dev/null
+  cp "$folder/config.json" "$pack/large/$name.config.json"
 done
 du -sh "$pack"
