@@ -107,9 +107,9 @@ Gemm::~Gemm() {
     lib_->cublasLtDestroy(static_cast<cublasLtHandle_t>(handle_));
 }
 
-Expected<Gemm::Plan *> Gemm::plan(Storage type, int64_t m, int64_t n, int64_t k,
-                                  bool bias) {
-  auto key = std::make_tuple(type, m, n, k, bias);
+Expected<Gemm::Plan *> Gemm::plan(Storage type, Epilogue epilogue, int64_t m,
+                                  int64_t n, int64_t k) {
+  auto key = std::make_tuple(type, epilogue, m, n, k);
   cudaDataType_t data = type == Storage::f16    ? CUDA_R_16F
                         : type == Storage::bf16 ? CUDA_R_16BF
                                                 : CUDA_R_32F;
@@ -118,11 +118,15 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, int64_t m, int64_t n, int64_t k,
   Library *lib = lib_.get();
   auto plan = std::make_unique<Plan>();
   plan->lib = lib;
-  // Column-major view: D (n x m) = W^T' ... W is k x n column-major (the
-  // row-major [n, k] weight), transposed; x is k x m; y is n x m.
+  // cuBLASLt is column-major: the row-major weight [n, k] is a k x n
+  // matrix, taken transposed; x [m, k] is k x m; y [m, n] is n x m. So
+  // y (n x m) = w^T (n x k) x (k x m), and a bias of n adds per row of y.
   cublasOperation_t transposed = CUBLAS_OP_T, plain = CUBLAS_OP_N;
-  cublasLtEpilogue_t epilogue =
-      bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+  cublasLtEpilogue_t applied =
+      epilogue == Epilogue::bias       ? CUBLASLT_EPILOGUE_BIAS
+      : epilogue == Epilogue::gelu     ? CUBLASLT_EPILOGUE_GELU
+      : epilogue == Epilogue::geluBias ? CUBLASLT_EPILOGUE_GELU_BIAS
+                                       : CUBLASLT_EPILOGUE_DEFAULT;
   Status status = blasStatus(lib,
                              lib->cublasLtMatmulDescCreate(
                                  &plan->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
@@ -142,8 +146,8 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, int64_t m, int64_t n, int64_t k,
   if (status)
     status = blasStatus(lib,
                         lib->cublasLtMatmulDescSetAttribute(
-                            plan->desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
-                            &epilogue, sizeof(epilogue)),
+                            plan->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &applied,
+                            sizeof(applied)),
                         "epilogue");
   if (status)
     status = blasStatus(
@@ -189,12 +193,18 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, int64_t m, int64_t n, int64_t k,
   return raw;
 }
 
-Status Gemm::linear(Storage type, const void *x, const void *w,
-                    const void *bias, void *y, int64_t m, int64_t n, int64_t k,
-                    cudaStream_t stream) {
+Status Gemm::linear(Storage type, Epilogue epilogue, const void *x,
+                    const void *w, const void *bias, void *y, int64_t m,
+                    int64_t n, int64_t k, cudaStream_t stream) {
+  bool biased = epilogue == Epilogue::bias || epilogue == Epilogue::geluBias;
+  if (biased != (bias != nullptr))
+    return Status::error(biased ? "the GEMM's epilogue adds a bias the call "
+                                  "does not have"
+                                : "the call has a bias its GEMM's epilogue "
+                                  "does not add");
   if (m == 0 || n == 0)
     return Status::success();
-  Expected<Plan *> found = plan(type, m, n, k, bias != nullptr);
+  Expected<Plan *> found = plan(type, epilogue, m, n, k);
   if (!found)
     return found.status();
   Plan &p = **found;

@@ -1,6 +1,6 @@
 //===- Gemm.h - the plan's GEMMs through cuBLASLt -------------------------===//
 //
-// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]), row-major, all of one storage
+// y[m, n] = epilogue(x[m, k] w[n, k]^T, bias[n]), row-major, all of one storage
 // type (f32, f16 or bf16) with f32 accumulation (no TF32: f32 results stay
 // within f32 rounding of the CPU's).
 // cuBLASLt is loaded when the first CUDA device opens (dlopen of
@@ -14,6 +14,7 @@
 #define LLMC_RUNTIME_CUDA_GEMM_H
 
 #include "kernels/cuda/Transformer.h"
+#include "runtime/format/GemmPlan.h"
 #include "runtime/support/Status.h"
 
 #include <cuda_runtime_api.h>
@@ -33,21 +34,24 @@ public:
   ~Gemm();
 
   using Storage = kernels::cuda::Storage;
-  Status linear(Storage type, const void *x, const void *w, const void *bias,
-                void *y, int64_t m, int64_t n, int64_t k, cudaStream_t stream);
+  using Epilogue = format::GemmEpilogue;
+  /// `bias` is read by the bias epilogues and must be null otherwise.
+  Status linear(Storage type, Epilogue epilogue, const void *x, const void *w,
+                const void *bias, void *y, int64_t m, int64_t n, int64_t k,
+                cudaStream_t stream);
 
 private:
   struct Library;
   struct Plan;
   Gemm() = default;
-  Expected<Plan *> plan(Storage type, int64_t m, int64_t n, int64_t k,
-                        bool bias);
+  Expected<Plan *> plan(Storage type, Epilogue epilogue, int64_t m, int64_t n,
+                        int64_t k);
 
   std::unique_ptr<Library> lib_;
   void *handle_ = nullptr;
   void *workspace_ = nullptr;
   uint64_t workspaceBytes_ = 0;
-  std::map<std::tuple<Storage, int64_t, int64_t, int64_t, bool>,
+  std::map<std::tuple<Storage, Epilogue, int64_t, int64_t, int64_t>,
            std::unique_ptr<Plan>>
       plans_;
 };

@@ -88,6 +88,31 @@ Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
   return static_cast<const void *>(bias->data);
 }
 
+using Epilogue = format::GemmEpilogue;
+
+/// The cuBLASLt epilogues plan-cuda-gemms chose for the call's `count`
+/// GEMMs.
+Expected<std::vector<Epilogue>> gemmEpilogues(KernelContext &c, size_t count) {
+  const std::vector<int64_t> &codes = c.params.ints(format::kGemmEpilogues);
+  if (codes.size() != count)
+    return Status::error("the call has no cuBLASLt plan for its " +
+                         std::to_string(count) +
+                         " GEMMs (plan-cuda-gemms did not run)");
+  std::vector<Epilogue> epilogues;
+  for (int64_t code : codes) {
+    if (code < 0 || code > static_cast<int64_t>(Epilogue::geluBias))
+      return Status::error("unknown cuBLASLt epilogue " + std::to_string(code));
+    epilogues.push_back(static_cast<Epilogue>(code));
+  }
+  return epilogues;
+}
+
+#define LLMC_EPILOGUES(name, count)                                            \
+  auto name##OrError = gemmEpilogues(c, count);                                \
+  if (!name##OrError)                                                          \
+    return name##OrError.status();                                             \
+  const std::vector<Epilogue> &name = *name##OrError;
+
 Status projection(KernelContext &c, bool withBias) {
   LLMC_CHECK(noFp8Activations(c));
   LLMC_FLOAT_INPUT(x);
@@ -104,8 +129,10 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  return c.cuda->gemm->linear(type, x.data, w.data, *bias, c.outputs[0]->data,
-                              x.elements() / k, n, k, c.cuda->stream);
+  LLMC_EPILOGUES(epilogues, 1);
+  return c.cuda->gemm->linear(type, epilogues[0], x.data, w.data, *bias,
+                              c.outputs[0]->data, x.elements() / k, n, k,
+                              c.cuda->stream);
 }
 
 Status norm(KernelContext &c, bool layer, bool add) {
@@ -182,6 +209,7 @@ Status linears(KernelContext &c) {
   if (x.rank() < 1)
     return Status::error("the input must have rank 1 or more");
   const int64_t k = x.shape.back();
+  LLMC_EPILOGUES(epilogues, count);
   for (size_t i = 0; i < count; ++i) {
     LLMC_WEIGHT(w, 1 + i, "each linears weight");
     const int64_t n = w.shape[0];
@@ -197,7 +225,7 @@ Status linears(KernelContext &c) {
     shape.back() = n;
     LLMC_CHECK(c.setOutput(i, shape));
     LLMC_CHECK(c.cuda->gemm->linear(
-        type, x.data, w.data, *bias, c.outputs[i]->data,
+        type, epilogues[i], x.data, w.data, *bias, c.outputs[i]->data,
         x.elements() / std::max<int64_t>(k, 1), n, k, c.cuda->stream));
   }
   return Status::success();
@@ -224,17 +252,18 @@ Status gatedMlp(KernelContext &c) {
     return scratch.status();
   uint8_t *g = static_cast<uint8_t *>(*scratch), *u = g + rows * hidden * width;
   Gemm &gemm = *c.cuda->gemm;
-  LLMC_CHECK(gemm.linear(type, x.data, gate.data, nullptr, g, rows, hidden, dim,
-                         c.cuda->stream));
-  LLMC_CHECK(gemm.linear(type, x.data, up.data, nullptr, u, rows, hidden, dim,
-                         c.cuda->stream));
+  LLMC_EPILOGUES(epilogues, 3);
+  LLMC_CHECK(gemm.linear(type, epilogues[0], x.data, gate.data, nullptr, g,
+                         rows, hidden, dim, c.cuda->stream));
+  LLMC_CHECK(gemm.linear(type, epilogues[1], x.data, up.data, nullptr, u, rows,
+                         hidden, dim, c.cuda->stream));
   LLMC_CHECK(
       launched(kc::activate(type, g, u, rows, hidden, hidden,
                             static_cast<int>(c.params.integer("activation", 0)),
                             c.cuda->stream),
                "gated_mlp's activation"));
-  return gemm.linear(type, g, down.data, nullptr, c.outputs[0]->data, rows, dim,
-                     hidden, c.cuda->stream);
+  return gemm.linear(type, epilogues[2], g, down.data, nullptr,
+                     c.outputs[0]->data, rows, dim, hidden, c.cuda->stream);
 }
 
 Status mlp(KernelContext &c) {
@@ -261,15 +290,24 @@ Status mlp(KernelContext &c) {
     return scratch.status();
   void *h = *scratch;
   Gemm &gemm = *c.cuda->gemm;
-  LLMC_CHECK(gemm.linear(type, x.data, up.data, *upBias, h, rows, hidden, dim,
-                         c.cuda->stream));
-  LLMC_CHECK(
-      launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
-                            static_cast<int>(c.params.integer("activation", 1)),
-                            c.cuda->stream),
-               "mlp's activation"));
-  return gemm.linear(type, h, down.data, *downBias, c.outputs[0]->data, rows,
-                     dim, hidden, c.cuda->stream);
+  LLMC_EPILOGUES(epilogues, 2);
+  int64_t activation = c.params.integer("activation", 1);
+  // cuBLASLt's GELU is the tanh approximation: activation 2 only.
+  bool geluEpilogue =
+      epilogues[0] == Epilogue::gelu || epilogues[0] == Epilogue::geluBias;
+  if (geluEpilogue && activation != 2)
+    return Status::error("the up projection's GELU epilogue is the tanh "
+                         "approximation, the mlp's activation is " +
+                         std::to_string(activation));
+  LLMC_CHECK(gemm.linear(type, epilogues[0], x.data, up.data, *upBias, h, rows,
+                         hidden, dim, c.cuda->stream));
+  if (!geluEpilogue)
+    LLMC_CHECK(
+        launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
+                              static_cast<int>(activation), c.cuda->stream),
+                 "mlp's activation"));
+  return gemm.linear(type, epilogues[1], h, down.data, *downBias,
+                     c.outputs[0]->data, rows, dim, hidden, c.cuda->stream);
 }
 
 Status rope(KernelContext &c) {

@@ -152,9 +152,10 @@ public:
   }
 };
 
-/// The CUDA target's own step: numbers the fused calls, writes their CUDA
-/// C++ (also to --emit-cuda) and compiles it with nvcc into the
-/// artifact's "cuda fatbin" section, the source beside it.
+/// The CUDA target's own step: numbers the fused calls and plans the
+/// cuBLASLt calls, writes the fused kernels' CUDA C++ (also to
+/// --emit-cuda) and compiles it with nvcc into the artifact's "cuda
+/// fatbin" section, the source beside it.
 template <typename RunPasses>
 LogicalResult generateCudaKernels(ModuleOp module,
                                   const llmc::runtime::Target &target,
@@ -163,6 +164,7 @@ LogicalResult generateCudaKernels(ModuleOp module,
   namespace cuda = llmc::codegen::cuda;
   if (failed(runPasses([](PassManager &pm) {
         pm.addPass(llmc::createOutlineCudaKernels());
+        pm.addPass(llmc::createPlanCudaGemms());
       })))
     return failure();
   std::string source;
