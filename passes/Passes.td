@@ -341,15 +341,17 @@ def OutlineCudaKernels : Pass<"plan-outline-cuda-kernels", "mlir::ModuleOp"> {
 def PlanCudaGemms : Pass<"plan-cuda-gemms", "mlir::ModuleOp"> {
   let summary = "Decide the cuBLASLt call of each GEMM of a CUDA plan";
   let description = [{
-    For the CUDA target: every call holding GEMMs over float weights
-    (`linear`, `linears`, `lm_head`, `gated_mlp`, `mlp`) gets
+    For the CUDA target: every call holding GEMMs (`linear`, `linears`,
+    `lm_head`, `gated_mlp`, `mlp`) gets
     `cublaslt_epilogues`, one entry per GEMM in the order the kernel runs
     them (runtime/format/GemmPlan.h: 0 none, 1 bias, 2 gelu, 3 gelu and
     bias), and `cublaslt_compute` (0: f32 accumulation). A bias becomes
     the epilogue of its GEMM; an mlp whose activation is gelu_tanh (2) gets
     it from the up projection's epilogue, cuBLASLt's GELU being the tanh
-    approximation, so no separate activation kernel runs. Calls with
-    quantized weights are left alone (the weight-only kernels take them).
+    approximation, so no separate activation kernel runs. A quantized
+    weight's entry is unused: the weight-only kernels take it, bias and
+    all (and an mlp with a quantized up projection keeps its activation
+    kernel).
   }];
 }
 

@@ -30,16 +30,20 @@ python3 test/e2e/check_goldens.py "$pack/models" \
   "$pack/artifacts/fortunes3m.cuda.llmc" \
   "$pack/artifacts/gpt2-tiny-random.cuda.llmc" 2>&1 |
   tee "$out/goldens.log" || status=1
-for artifact in "$pack"/large/*.cuda.llmc; do
+for artifact in "$pack"/large/*.cpu.llmc; do
   [ -e "$artifact" ] || continue
-  name=$(basename "$artifact" .cuda.llmc)
+  name=$(basename "$artifact" .cpu.llmc)
+  artifact="$pack/large/$name.cuda.llmc"
   echo "== $name: f16 on the GPU against f32 on the CPU"
   python3 test/e2e/compare_logits.py "$pack/large/$name.cpu.llmc" "$artifact" \
     --prompt-ids 1,15043,29892,590,1024,338,17374,29889 2>&1 |
     tee -a "$out/logits.log" || status=1
-  echo "== $name: bench, llmc f16 and PyTorch f16"
+  echo "== $name: bench, llmc f16 and int4, and PyTorch f16"
   llmc-run "$artifact" bench --prompt-len 16,128 --gen 64 --repeat 5 \
     --json "$out/bench-$name.json" 2>&1 | tee -a "$out/bench.log" || status=1
+  llmc-run "$pack/large/$name.int4.cuda.llmc" bench --prompt-len 16,128 \
+    --gen 64 --repeat 5 --json "$out/bench-$name-int4.json" 2>&1 |
+    tee -a "$out/bench.log" || status=1
   for prompt in 16 128; do
     python3 bench/gpu_peer.py "$pack/large/$name.config.json" \
       --prompt-len "$prompt" --gen 64 --json "$out/peer-$name-$prompt.json" \

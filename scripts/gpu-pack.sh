@@ -7,8 +7,9 @@
 #
 # Models too large to travel (bench/export_llama_past.py folders, e.g.
 # llama-110m and llama-1b) go as --dummy-weights artifacts: NAME.cpu.llmc
-# (f32, for the logits check on the device's CPU), NAME.cuda.llmc (f16)
-# and their config.json for the PyTorch peer (bench/gpu_peer.py).
+# (f32, for the logits check on the device's CPU), NAME.cuda.llmc (f16),
+# NAME.int4.cuda.llmc (f16 with RTN int4 weights, group 128) and their
+# config.json for the PyTorch peer (bench/gpu_peer.py).
 #
 # usage: scripts/gpu-pack.sh [--build DIR] [EXPORT_FOLDER ...]
 #        writes .gpu/ (ignored by git)
@@ -46,6 +47,9 @@ for folder in "$@"; do
     -o "$pack/large/$name.cpu.llmc" 2>/dev/null
   "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
     --target "$target" -o "$pack/large/$name.cuda.llmc" 2>/dev/null
+  "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
+    --target "$target" --quant rtn-int4 --group-size 128 \
+    -o "$pack/large/$name.int4.cuda.llmc" 2>/dev/null
   cp "$folder/config.json" "$pack/large/$name.config.json"
 done
 du -sh "$pack"

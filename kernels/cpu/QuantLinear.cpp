@@ -55,17 +55,7 @@ namespace {
 
 /// Code l of a row as an integer (int8, uint4) or a real (fp8).
 float codeValue(const QuantWeight &w, const uint8_t *row, int64_t l) {
-  switch (w.codes) {
-  case QuantCodes::int8:
-    return static_cast<int8_t>(row[l]);
-  case QuantCodes::uint4:
-    return format::getUint4(row, l);
-  case QuantCodes::fp8e4m3:
-    return format::fp8ToFloat(row[l], true);
-  case QuantCodes::fp8e5m2:
-    return format::fp8ToFloat(row[l], false);
-  }
-  return 0;
+  return format::codeValue(w.codes, row, l);
 }
 
 /// Thread-local scratch, grown on demand.

@@ -3,9 +3,7 @@
 #include "kernels/cuda/Transformer.h"
 
 #include "kernels/common/ElementwiseMath.h"
-
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
+#include "kernels/cuda/Storage.cuh"
 
 #include <cfloat>
 
@@ -14,41 +12,6 @@ namespace llmc::kernels::cuda {
 namespace {
 
 constexpr int kWarp = 32;
-
-__device__ __forceinline__ float load(float v) { return v; }
-__device__ __forceinline__ float load(__half v) { return __half2float(v); }
-__device__ __forceinline__ float load(__nv_bfloat16 v) {
-  return __bfloat162float(v);
-}
-template <typename T> __device__ __forceinline__ T store(float v);
-template <> __device__ __forceinline__ float store<float>(float v) { return v; }
-template <> __device__ __forceinline__ __half store<__half>(float v) {
-  return __float2half_rn(v);
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 store<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
-
-/// Calls body(T{}) with T the CUDA type of `type`.
-template <typename Body> cudaError_t dispatch(Storage type, Body &&body) {
-  switch (type) {
-  case Storage::f32:
-    return body(float{});
-  case Storage::f16:
-    return body(__half{});
-  case Storage::bf16:
-    return body(__nv_bfloat16{});
-  }
-  return cudaErrorInvalidValue;
-}
-
-/// Blocks of `threads` covering `count` items, capped (the kernels stride).
-dim3 gridFor(int64_t count, int threads) {
-  int64_t blocks = (count + threads - 1) / threads;
-  return dim3(static_cast<unsigned>(
-      blocks < 1 ? 1 : (blocks > 65535 * 16 ? 65535 * 16 : blocks)));
-}
 
 __device__ __forceinline__ float warpSum(float v) {
   for (int offset = kWarp / 2; offset > 0; offset /= 2)

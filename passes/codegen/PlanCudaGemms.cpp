@@ -33,7 +33,8 @@ bool present(plan::CallOp call, int64_t position) {
 Epilogue biasIf(bool bias) { return bias ? Epilogue::bias : Epilogue::none; }
 
 /// The epilogue of each GEMM of `call`, in the order its kernel runs
-/// them; empty when it holds none on float weights.
+/// them; empty when it holds none. A quantized weight's entry is unused
+/// (the weight-only kernels add its bias themselves).
 SmallVector<Epilogue> epilogues(plan::CallOp call) {
   StringRef kernel = call.getKernel();
   auto floatWeight = [&](unsigned index) {
@@ -43,27 +44,20 @@ SmallVector<Epilogue> epilogues(plan::CallOp call) {
             : RankedTensorType();
     return type && isa<FloatType>(type.getElementType());
   };
-  if (kernel == "linear" && floatWeight(1))
+  if (kernel == "linear")
     return {biasIf(present(call, 2))};
-  if (kernel == "lm_head" && floatWeight(1))
+  if (kernel == "lm_head")
     return {Epilogue::none};
   if (kernel == "linears") {
     unsigned count = call.getNumResults();
     bool biased = call.getNumOperands() == 1 + 2 * count;
-    SmallVector<Epilogue> list;
-    for (unsigned i = 0; i < count; ++i) {
-      if (!floatWeight(1 + i))
-        return {};
-      list.push_back(biasIf(biased));
-    }
-    return list;
+    return SmallVector<Epilogue>(count, biasIf(biased));
   }
-  if (kernel == "gated_mlp" && floatWeight(1) && floatWeight(2) &&
-      floatWeight(3))
+  if (kernel == "gated_mlp")
     return {Epilogue::none, Epilogue::none, Epilogue::none};
-  if (kernel == "mlp" && floatWeight(1) && floatWeight(2)) {
+  if (kernel == "mlp") {
     auto activation = call.getParams().getAs<IntegerAttr>("activation");
-    bool tanhGelu = activation && activation.getInt() == 2;
+    bool tanhGelu = activation && activation.getInt() == 2 && floatWeight(1);
     bool upBias = present(call, 3);
     Epilogue up = tanhGelu ? (upBias ? Epilogue::geluBias : Epilogue::gelu)
                            : biasIf(upBias);

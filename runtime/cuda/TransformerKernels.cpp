@@ -2,6 +2,8 @@
 
 #include "runtime/cuda/CudaKernels.h"
 
+#include "kernels/cpu/QuantLinear.h"
+#include "kernels/cuda/QuantLinear.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
 
@@ -52,18 +54,14 @@ Expected<kc::Storage> storageOf(const Tensor &t) {
     return name##Storage.status();                                             \
   const kc::Storage type = *name##Storage;
 
-/// A linear weight [n, k] of `dtype` the GEMM reads (quantized weights are
-/// not supported on CUDA yet).
+/// A linear weight [n, k]: of the call's float type, or quantized (u8
+/// codes with a layout).
 Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
                                      DType dtype, const char *what) {
   const Tensor *w = optionalInput(c, index);
-  if (w && w->quant)
-    return Status::error(std::string(what) +
-                         " is quantized; quantized weights are not supported "
-                         "on CUDA yet");
-  if (!w || w->dtype != dtype || w->rank() != 2)
+  if (!w || (w->dtype != dtype && !w->quant) || w->rank() != 2)
     return Status::error(std::string(what) + " must be a 2-D " +
-                         dtypeName(dtype) + " weight");
+                         dtypeName(dtype) + " or quantized weight");
   return w;
 }
 
@@ -90,28 +88,51 @@ Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
 
 using Epilogue = format::GemmEpilogue;
 
-/// The cuBLASLt epilogues plan-cuda-gemms chose for the call's `count`
-/// GEMMs.
-Expected<std::vector<Epilogue>> gemmEpilogues(KernelContext &c, size_t count) {
+/// The cuBLASLt epilogue plan-cuda-gemms chose for GEMM `index` of the
+/// call.
+Expected<Epilogue> plannedEpilogue(KernelContext &c, size_t index) {
   const std::vector<int64_t> &codes = c.params.ints(format::kGemmEpilogues);
-  if (codes.size() != count)
-    return Status::error("the call has no cuBLASLt plan for its " +
-                         std::to_string(count) +
-                         " GEMMs (plan-cuda-gemms did not run)");
-  std::vector<Epilogue> epilogues;
-  for (int64_t code : codes) {
-    if (code < 0 || code > static_cast<int64_t>(Epilogue::geluBias))
-      return Status::error("unknown cuBLASLt epilogue " + std::to_string(code));
-    epilogues.push_back(static_cast<Epilogue>(code));
-  }
-  return epilogues;
+  if (index >= codes.size())
+    return Status::error("GEMM " + std::to_string(index) +
+                         " of the call has no cuBLASLt plan (plan-cuda-gemms "
+                         "did not run)");
+  if (codes[index] < 0 ||
+      codes[index] > static_cast<int64_t>(Epilogue::geluBias))
+    return Status::error("unknown cuBLASLt epilogue " +
+                         std::to_string(codes[index]));
+  return static_cast<Epilogue>(codes[index]);
 }
 
-#define LLMC_EPILOGUES(name, count)                                            \
-  auto name##OrError = gemmEpilogues(c, count);                                \
-  if (!name##OrError)                                                          \
-    return name##OrError.status();                                             \
-  const std::vector<Epilogue> &name = *name##OrError;
+/// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for GEMM `index` of the call: a
+/// float weight through cuBLASLt with its planned epilogue; a quantized one
+/// through the weight-only GEMV (decode) or dequantized into scratch and
+/// multiplied by cuBLASLt (longer inputs).
+Status matmul(KernelContext &c, kc::Storage type, size_t index, const Tensor &w,
+              const void *x, const void *bias, void *y, int64_t m) {
+  int64_t n = w.shape[0], k = w.shape[1];
+  Gemm &gemm = *c.cuda->gemm;
+  if (!w.quant) {
+    Expected<Epilogue> epilogue = plannedEpilogue(c, index);
+    if (!epilogue)
+      return epilogue.status();
+    return gemm.linear(type, *epilogue, x, w.data, bias, y, m, n, k,
+                       c.cuda->stream);
+  }
+  const kernels::QuantWeight &q = *w.quant;
+  kc::QuantMatrix matrix{q.codes, q.n,      q.k,          q.group,
+                         q.data,  q.scales, q.halfScales, q.zeros};
+  if (m <= kc::kMaxGemvRows)
+    return launched(kc::quantGemv(type, matrix, x, bias, y, m, c.cuda->stream),
+                    "a quantized GEMV");
+  int64_t width = type == kc::Storage::f32 ? 4 : 2;
+  Expected<void *> dense = c.cuda->scratch(1, n * k * width);
+  if (!dense)
+    return dense.status();
+  LLMC_CHECK(launched(kc::dequantize(type, matrix, *dense, c.cuda->stream),
+                      "dequantization"));
+  return gemm.linear(type, bias ? Epilogue::bias : Epilogue::none, x, *dense,
+                     bias, y, m, n, k, c.cuda->stream);
+}
 
 Status projection(KernelContext &c, bool withBias) {
   LLMC_CHECK(noFp8Activations(c));
@@ -129,10 +150,8 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  LLMC_EPILOGUES(epilogues, 1);
-  return c.cuda->gemm->linear(type, epilogues[0], x.data, w.data, *bias,
-                              c.outputs[0]->data, x.elements() / k, n, k,
-                              c.cuda->stream);
+  return matmul(c, type, 0, w, x.data, *bias, c.outputs[0]->data,
+                x.elements() / k);
 }
 
 Status norm(KernelContext &c, bool layer, bool add) {
@@ -209,7 +228,6 @@ Status linears(KernelContext &c) {
   if (x.rank() < 1)
     return Status::error("the input must have rank 1 or more");
   const int64_t k = x.shape.back();
-  LLMC_EPILOGUES(epilogues, count);
   for (size_t i = 0; i < count; ++i) {
     LLMC_WEIGHT(w, 1 + i, "each linears weight");
     const int64_t n = w.shape[0];
@@ -224,9 +242,8 @@ Status linears(KernelContext &c) {
     Shape shape = x.shape;
     shape.back() = n;
     LLMC_CHECK(c.setOutput(i, shape));
-    LLMC_CHECK(c.cuda->gemm->linear(
-        type, epilogues[i], x.data, w.data, *bias, c.outputs[i]->data,
-        x.elements() / std::max<int64_t>(k, 1), n, k, c.cuda->stream));
+    LLMC_CHECK(matmul(c, type, i, w, x.data, *bias, c.outputs[i]->data,
+                      x.elements() / std::max<int64_t>(k, 1)));
   }
   return Status::success();
 }
@@ -251,19 +268,14 @@ Status gatedMlp(KernelContext &c) {
   if (!scratch)
     return scratch.status();
   uint8_t *g = static_cast<uint8_t *>(*scratch), *u = g + rows * hidden * width;
-  Gemm &gemm = *c.cuda->gemm;
-  LLMC_EPILOGUES(epilogues, 3);
-  LLMC_CHECK(gemm.linear(type, epilogues[0], x.data, gate.data, nullptr, g,
-                         rows, hidden, dim, c.cuda->stream));
-  LLMC_CHECK(gemm.linear(type, epilogues[1], x.data, up.data, nullptr, u, rows,
-                         hidden, dim, c.cuda->stream));
+  LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows));
+  LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows));
   LLMC_CHECK(
       launched(kc::activate(type, g, u, rows, hidden, hidden,
                             static_cast<int>(c.params.integer("activation", 0)),
                             c.cuda->stream),
                "gated_mlp's activation"));
-  return gemm.linear(type, epilogues[2], g, down.data, nullptr,
-                     c.outputs[0]->data, rows, dim, hidden, c.cuda->stream);
+  return matmul(c, type, 2, down, g, nullptr, c.outputs[0]->data, rows);
 }
 
 Status mlp(KernelContext &c) {
@@ -289,25 +301,28 @@ Status mlp(KernelContext &c) {
   if (!scratch)
     return scratch.status();
   void *h = *scratch;
-  Gemm &gemm = *c.cuda->gemm;
-  LLMC_EPILOGUES(epilogues, 2);
   int64_t activation = c.params.integer("activation", 1);
-  // cuBLASLt's GELU is the tanh approximation: activation 2 only.
-  bool geluEpilogue =
-      epilogues[0] == Epilogue::gelu || epilogues[0] == Epilogue::geluBias;
-  if (geluEpilogue && activation != 2)
-    return Status::error("the up projection's GELU epilogue is the tanh "
-                         "approximation, the mlp's activation is " +
-                         std::to_string(activation));
-  LLMC_CHECK(gemm.linear(type, epilogues[0], x.data, up.data, *upBias, h, rows,
-                         hidden, dim, c.cuda->stream));
+  // cuBLASLt's GELU is the tanh approximation, planned for activation 2
+  // on float weights only.
+  bool geluEpilogue = false;
+  if (!up.quant) {
+    Expected<Epilogue> epilogue = plannedEpilogue(c, 0);
+    if (!epilogue)
+      return epilogue.status();
+    geluEpilogue =
+        *epilogue == Epilogue::gelu || *epilogue == Epilogue::geluBias;
+    if (geluEpilogue && activation != 2)
+      return Status::error("the up projection's GELU epilogue is the tanh "
+                           "approximation, the mlp's activation is " +
+                           std::to_string(activation));
+  }
+  LLMC_CHECK(matmul(c, type, 0, up, x.data, *upBias, h, rows));
   if (!geluEpilogue)
     LLMC_CHECK(
         launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
                               static_cast<int>(activation), c.cuda->stream),
                  "mlp's activation"));
-  return gemm.linear(type, epilogues[1], h, down.data, *downBias,
-                     c.outputs[0]->data, rows, dim, hidden, c.cuda->stream);
+  return matmul(c, type, 1, down, h, *downBias, c.outputs[0]->data, rows);
 }
 
 Status rope(KernelContext &c) {

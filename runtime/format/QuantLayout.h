@@ -14,7 +14,8 @@
 // - fp8 E4M3FN / E5M2: one byte per weight, no zeros.
 //
 // Scales are f32 or f16 ([n, k / group] row-major); zeros the same shape.
-// The compiler packs with these helpers and the CPU kernels read with them.
+// The compiler packs with these helpers; the CPU and CUDA kernels read
+// with them (the readers compile for the GPU too).
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,12 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__CUDACC__)
+#define LLMC_FORMAT_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define LLMC_FORMAT_HOST_DEVICE inline
+#endif
+
 namespace llmc::format {
 
 /// Same numbering as the artifact schema's QuantFormat.
@@ -31,7 +38,7 @@ enum class QuantCodes : int8_t { int8 = 0, uint4, fp8e4m3, fp8e5m2 };
 
 constexpr int64_t kUint4Block = 32;
 
-inline int64_t quantRowBytes(QuantCodes codes, int64_t k) {
+LLMC_FORMAT_HOST_DEVICE int64_t quantRowBytes(QuantCodes codes, int64_t k) {
   return codes == QuantCodes::uint4 ? k / 2 : k;
 }
 
@@ -65,15 +72,26 @@ inline void setUint4(uint8_t *row, int64_t l, uint8_t code) {
     byte = static_cast<uint8_t>((byte & 0x0f) | (code << 4));
 }
 
-inline uint8_t getUint4(const uint8_t *row, int64_t l) {
+LLMC_FORMAT_HOST_DEVICE uint8_t getUint4(const uint8_t *row, int64_t l) {
   int64_t block = l / kUint4Block, within = l % kUint4Block;
   uint8_t byte = row[block * 16 + within % 16];
   return within < 16 ? byte & 0x0f : byte >> 4;
 }
 
+/// The float with IEEE bits `bits`.
+LLMC_FORMAT_HOST_DEVICE float floatFromBits(uint32_t bits) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(bits);
+#else
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+#endif
+}
+
 /// The value of an fp8 code (no NaNs or infinities are produced by the
 /// compiler; E4M3FN's 0x7f/0xff and E5M2's specials still decode).
-inline float fp8ToFloat(uint8_t code, bool e4m3) {
+LLMC_FORMAT_HOST_DEVICE float fp8ToFloat(uint8_t code, bool e4m3) {
   // Both are the top bits of a wider float: E5M2 of an f16, E4M3 of one
   // with a 4-bit exponent. Rebuild an f32 from sign, exponent, mantissa.
   int exponentBits = e4m3 ? 4 : 5, mantissaBits = e4m3 ? 3 : 2;
@@ -81,27 +99,37 @@ inline float fp8ToFloat(uint8_t code, bool e4m3) {
   uint32_t sign = (code >> 7) & 1;
   uint32_t exponent = (code >> mantissaBits) & ((1u << exponentBits) - 1);
   uint32_t mantissa = code & ((1u << mantissaBits) - 1);
+  if (e4m3 && exponent == 15 && mantissa == 7)
+    return floatFromBits(0x7fc00000);
+  if (!e4m3 && exponent == 31)
+    return floatFromBits(mantissa ? 0x7fc00000 : 0x7f800000 | (sign << 31));
   float value;
-  if (e4m3 && exponent == 15 && mantissa == 7) {
-    uint32_t nan = 0x7fc00000;
-    std::memcpy(&value, &nan, 4);
-    return value;
-  }
-  if (!e4m3 && exponent == 31) {
-    uint32_t bits = mantissa ? 0x7fc00000 : 0x7f800000 | (sign << 31);
-    std::memcpy(&value, &bits, 4);
-    return value;
-  }
   if (exponent == 0) {
     value = static_cast<float>(mantissa) /
             static_cast<float>(1 << mantissaBits) *
             static_cast<float>(1.0 / (1ll << (bias - 1)));
   } else {
-    uint32_t bits =
-        ((exponent - bias + 127) << 23) | (mantissa << (23 - mantissaBits));
-    std::memcpy(&value, &bits, 4);
+    value = floatFromBits(((exponent - bias + 127) << 23) |
+                          (mantissa << (23 - mantissaBits)));
   }
   return sign ? -value : value;
+}
+
+/// Code `l` of a row as a number: int8 and uint4 as integers, fp8 as
+/// its value. A weight is (this - zero) * scale.
+LLMC_FORMAT_HOST_DEVICE float codeValue(QuantCodes codes, const uint8_t *row,
+                                        int64_t l) {
+  switch (codes) {
+  case QuantCodes::int8:
+    return static_cast<int8_t>(row[l]);
+  case QuantCodes::uint4:
+    return getUint4(row, l);
+  case QuantCodes::fp8e4m3:
+    return fp8ToFloat(row[l], true);
+  case QuantCodes::fp8e5m2:
+    return fp8ToFloat(row[l], false);
+  }
+  return 0;
 }
 
 } // namespace llmc::format

@@ -1,0 +1,120 @@
+//===- QuantLinearTest.cpp - kernels/cuda quantized linears vs the CPU ----===//
+//
+// Label `gpu`: the weight-only GEMV and the dequantization on random
+// weights of every code format, against kernels/cpu's dequantizeRows and
+// a plain product. Skipped without a device.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/cpu/QuantLinear.h"
+#include "kernels/cuda/DeviceProbe.h"
+#include "kernels/cuda/QuantLinear.h"
+#include "runtime/format/Float16.h"
+#include "test/kernels/RandomData.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace kc = llmc::kernels::cuda;
+using llmc::format::QuantCodes;
+
+namespace {
+
+struct DeviceBytes {
+  explicit DeviceBytes(const void *host, size_t size) {
+    EXPECT_EQ(cudaMalloc(&data, size), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(data, host, size, cudaMemcpyHostToDevice),
+              cudaSuccess);
+  }
+  ~DeviceBytes() { cudaFree(data); }
+  void *data = nullptr;
+};
+
+std::vector<float> download(const void *device, size_t count) {
+  std::vector<float> out(count);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(out.data(), device, count * 4, cudaMemcpyDeviceToHost),
+            cudaSuccess);
+  return out;
+}
+
+class CudaQuantLinear : public ::testing::TestWithParam<QuantCodes> {
+protected:
+  void SetUp() override {
+    std::string why;
+    if (kc::countDevices(&why) == 0)
+      GTEST_SKIP() << "no usable CUDA device: " << why;
+    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+  }
+};
+
+TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
+  const QuantCodes codes = GetParam();
+  const int64_t n = 100, k = 256, group = 64, groups = k / group;
+  const bool zeros = codes == QuantCodes::int8 || codes == QuantCodes::uint4;
+  llmc::format::QuantSectionLayout layout =
+      llmc::format::quantSectionLayout(codes, n, k, group, true, zeros);
+  std::vector<uint8_t> section(layout.totalBytes);
+  std::mt19937 engine(7);
+  for (int64_t i = 0; i < layout.scalesOffset; ++i)
+    section[i] = static_cast<uint8_t>(engine() & 0x77); // no fp8 NaNs
+  for (int64_t g = 0; g < n * groups; ++g) {
+    uint16_t scale = llmc::format::floatToHalf(0.01f + 0.001f * (g % 7));
+    std::memcpy(section.data() + layout.scalesOffset + 2 * g, &scale, 2);
+    if (zeros)
+      section[layout.zerosOffset + g] = static_cast<uint8_t>(g % 9);
+  }
+  llmc::kernels::QuantWeight cpu;
+  cpu.codes = codes;
+  cpu.n = n;
+  cpu.k = k;
+  cpu.group = group;
+  cpu.data = section.data();
+  cpu.scales = section.data() + layout.scalesOffset;
+  cpu.halfScales = true;
+  cpu.zeros = zeros ? section.data() + layout.zerosOffset : nullptr;
+  std::vector<float> dense(n * k);
+  llmc::kernels::dequantizeRows(cpu, 0, n, dense.data());
+
+  DeviceBytes device(section.data(), section.size());
+  auto *base = static_cast<const uint8_t *>(device.data);
+  kc::QuantMatrix gpu{codes, n,
+                      k,     group,
+                      base,  base + layout.scalesOffset,
+                      true,  zeros ? base + layout.zerosOffset : nullptr};
+  DeviceBytes deq(dense.data(), dense.size() * 4);
+  ASSERT_EQ(kc::dequantize(kc::Storage::f32, gpu, deq.data, nullptr),
+            cudaSuccess);
+  EXPECT_EQ(download(deq.data, dense.size()), dense);
+
+  for (int64_t m : {int64_t(1), int64_t(3), kc::kMaxGemvRows}) {
+    std::vector<float> x = llmc::test::randomVector(m * k, 8),
+                       bias = llmc::test::randomVector(n, 9);
+    std::vector<float> want(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t r = 0; r < n; ++r) {
+        double sum = bias[r];
+        for (int64_t l = 0; l < k; ++l)
+          sum += double(x[i * k + l]) * dense[r * k + l];
+        want[i * n + r] = static_cast<float>(sum);
+      }
+    DeviceBytes dx(x.data(), x.size() * 4), db(bias.data(), bias.size() * 4),
+        dy(want.data(), want.size() * 4);
+    ASSERT_EQ(kc::quantGemv(kc::Storage::f32, gpu, dx.data, db.data, dy.data, m,
+                            nullptr),
+              cudaSuccess);
+    std::vector<float> got = download(dy.data, want.size());
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
+          << "m " << m << " at " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Codes, CudaQuantLinear,
+                         ::testing::Values(QuantCodes::int8, QuantCodes::uint4,
+                                           QuantCodes::fp8e4m3,
+                                           QuantCodes::fp8e5m2));
+
+} // namespace
