@@ -38,9 +38,12 @@ for artifact in "$pack"/large/*.cpu.llmc; do
   python3 test/e2e/compare_logits.py "$pack/large/$name.cpu.llmc" "$artifact" \
     --prompt-ids 1,15043,29892,590,1024,338,17374,29889 2>&1 |
     tee -a "$out/logits.log" || status=1
-  echo "== $name: bench, llmc f16 and int4, and PyTorch f16"
+  echo "== $name: bench, llmc f16 (CUDA graphs on, off) and int4, PyTorch f16"
   llmc-run "$artifact" bench --prompt-len 16,128 --gen 64 --repeat 5 \
     --json "$out/bench-$name.json" 2>&1 | tee -a "$out/bench.log" || status=1
+  llmc-run "$artifact" --no-cuda-graphs bench --prompt-len 16,128 --gen 64 \
+    --repeat 5 --json "$out/bench-$name-nographs.json" 2>&1 |
+    tee -a "$out/bench.log" || status=1
   llmc-run "$pack/large/$name.int4.cuda.llmc" bench --prompt-len 16,128 \
     --gen 64 --repeat 5 --json "$out/bench-$name-int4.json" 2>&1 |
     tee -a "$out/bench.log" || status=1

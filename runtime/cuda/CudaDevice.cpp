@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace llmc::runtime {
 
@@ -118,6 +119,10 @@ public:
   Status fill(uint8_t *device, uint8_t value, uint64_t bytes) override;
   Expected<const uint8_t *> weight(const uint8_t *host,
                                    uint64_t bytes) override;
+  void setRecording(bool on) override { recording_ = on; }
+  bool recording() const override { return recording_; }
+  Expected<bool> replay(const std::string &key,
+                        const std::function<Status()> &steps) override;
   void prepare(KernelContext &context) override { context.cuda = &context_; }
   Status synchronize() override;
 
@@ -132,6 +137,11 @@ private:
   std::map<uintptr_t, uint64_t> allocations_;
   mutable std::mutex mutex_;
   std::vector<Memory> weights_;
+  /// CUDA graphs: keys run once (the warm-up that sizes scratch memory and
+  /// plans the GEMMs), then recorded; the recordings by key.
+  bool recording_ = true;
+  std::set<std::string> warmed_;
+  std::map<std::string, cudaGraphExec_t> graphs_;
   /// Two pinned buffers the weights are staged through, with the event
   /// that says when each is free again.
   void *staging_[2] = {nullptr, nullptr};
@@ -211,6 +221,8 @@ Expected<std::unique_ptr<Device>> CudaDevice::open(int ordinal,
 CudaDevice::~CudaDevice() {
   if (context_.stream)
     cudaStreamSynchronize(context_.stream);
+  for (auto &[key, graph] : graphs_)
+    cudaGraphExecDestroy(graph);
   weights_.clear();
   gemm_.reset();
   for (CudaContext::Scratch &s : context_.scratchSlots)
@@ -307,6 +319,51 @@ Expected<const uint8_t *> CudaDevice::weight(const uint8_t *host,
   }
   weights_.push_back(*memory);
   return static_cast<const uint8_t *>(memory->get());
+}
+
+Expected<bool> CudaDevice::replay(const std::string &key,
+                                  const std::function<Status()> &steps) {
+  if (!recording_ || warmed_.insert(key).second) {
+    if (Status status = steps(); !status)
+      return status;
+    return true;
+  }
+  if (auto found = graphs_.find(key); found != graphs_.end()) {
+    if (Status status =
+            cudaStatus(cudaGraphLaunch(found->second, context_.stream),
+                       "replaying a CUDA graph");
+        !status)
+      return status;
+    return false;
+  }
+  // The second call with this key: record what the steps enqueue (the host
+  // side runs as usual), then launch the recording.
+  if (Status status = cudaStatus(
+          cudaStreamBeginCapture(context_.stream, cudaStreamCaptureModeRelaxed),
+          "starting a CUDA graph capture");
+      !status)
+    return status;
+  Status stepsStatus = steps();
+  cudaGraph_t graph = nullptr;
+  cudaError_t captured = cudaStreamEndCapture(context_.stream, &graph);
+  if (!stepsStatus || captured != cudaSuccess) {
+    if (graph)
+      cudaGraphDestroy(graph);
+    if (!stepsStatus)
+      return stepsStatus;
+    return cudaStatus(captured, "capturing a CUDA graph");
+  }
+  cudaGraphExec_t exec = nullptr;
+  cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  if (Status status = cudaStatus(made, "instantiating a CUDA graph"); !status)
+    return status;
+  graphs_[key] = exec;
+  if (Status status = cudaStatus(cudaGraphLaunch(exec, context_.stream),
+                                 "launching a CUDA graph");
+      !status)
+    return status;
+  return true;
 }
 
 Status CudaDevice::synchronize() {

@@ -13,6 +13,7 @@
 
 #include "runtime/exec/Kernel.h"
 
+#include <functional>
 #include <memory>
 
 namespace llmc::runtime {
@@ -50,6 +51,23 @@ public:
   /// (the CPU: the mapped artifact itself; a GPU: its copy, made once).
   virtual Expected<const uint8_t *> weight(const uint8_t *host,
                                            uint64_t bytes) = 0;
+
+  /// Whether replay() records and replays (a CUDA device: on by default);
+  /// off, it always runs the steps.
+  virtual void setRecording(bool on) { (void)on; }
+  virtual bool recording() const { return false; }
+
+  /// Runs `steps` (the kernel calls of one entry point), or replays what
+  /// they enqueued when called before with the same `key` (CUDA graphs).
+  /// True when `steps` ran on the host (its outputs' shapes are set),
+  /// false when a recording was replayed. The CPU just runs them.
+  virtual Expected<bool> replay(const std::string &key,
+                                const std::function<Status()> &steps) {
+    (void)key;
+    if (Status status = steps(); !status)
+      return status;
+    return true;
+  }
 
   /// Fills in the device's part of a kernel's context before it runs.
   virtual void prepare(KernelContext &context) = 0;

@@ -178,71 +178,98 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
   if (!arena)
     return arena.status();
 
-  for (size_t index = 0; index < entry->steps.size(); ++index) {
-    const StepSpec &step = entry->steps[index];
-    auto where = [&] {
-      return "step " + std::to_string(index) + " (" + step.kernel +
-             (step.location.empty() ? "" : " at " + step.location) + ")";
-    };
-    KernelContext context{step.params, {}, {}, {}, {}, pool_};
-    device_.prepare(context);
-    for (int32_t id : step.inputs) {
-      if (id < 0) {
-        context.inputs.push_back(nullptr);
-        continue;
-      }
-      if (Status status = frame.materialize(id); !status)
-        return status.withContext(where());
-      context.inputs.push_back(&frame.tensors[id]);
-    }
-    for (int32_t id : step.outputs) {
-      const ValueSpec &value = entry->values[id];
-      Tensor &out = frame.tensors[id];
-      out.dtype = value.dtype;
-      if (value.kind == ValueKind::alias) {
-        if (Status status = frame.materialize(value.source); !status)
+  auto steps = [&]() -> Status {
+    for (size_t index = 0; index < entry->steps.size(); ++index) {
+      const StepSpec &step = entry->steps[index];
+      auto where = [&] {
+        return "step " + std::to_string(index) + " (" + step.kernel +
+               (step.location.empty() ? "" : " at " + step.location) + ")";
+      };
+      KernelContext context{step.params, {}, {}, {}, {}, pool_};
+      device_.prepare(context);
+      for (int32_t id : step.inputs) {
+        if (id < 0) {
+          context.inputs.push_back(nullptr);
+          continue;
+        }
+        if (Status status = frame.materialize(id); !status)
           return status.withContext(where());
-        out.data = frame.tensors[value.source].data;
-        context.capacity.push_back(frame.tensors[value.source].bytes());
-      } else {
-        out.data = *arena + value.offset;
-        context.capacity.push_back(value.bytes);
+        context.inputs.push_back(&frame.tensors[id]);
       }
-      context.outputs.push_back(&out);
-      context.declared.push_back(frame.resolve(value));
-    }
-    std::chrono::steady_clock::time_point start;
-    if (profiling_)
-      start = std::chrono::steady_clock::now();
-    if (Status status = step.run(context); !status)
-      return status.withContext(where());
-    if (profiling_) {
-      // A device's kernels run asynchronously: a step's time is its wait.
-      if (Status status = device_.synchronize(); !status)
+      for (int32_t id : step.outputs) {
+        const ValueSpec &value = entry->values[id];
+        Tensor &out = frame.tensors[id];
+        out.dtype = value.dtype;
+        if (value.kind == ValueKind::alias) {
+          if (Status status = frame.materialize(value.source); !status)
+            return status.withContext(where());
+          out.data = frame.tensors[value.source].data;
+          context.capacity.push_back(frame.tensors[value.source].bytes());
+        } else {
+          out.data = *arena + value.offset;
+          context.capacity.push_back(value.bytes);
+        }
+        context.outputs.push_back(&out);
+        context.declared.push_back(frame.resolve(value));
+      }
+      std::chrono::steady_clock::time_point start;
+      if (profiling_)
+        start = std::chrono::steady_clock::now();
+      if (Status status = step.run(context); !status)
         return status.withContext(where());
-      KernelTime &time = profile_[step.kernel];
-      time.calls += 1;
-      time.seconds += std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+      if (profiling_) {
+        // A device's kernels run asynchronously: a step's time is its wait.
+        if (Status status = device_.synchronize(); !status)
+          return status.withContext(where());
+        KernelTime &time = profile_[step.kernel];
+        time.calls += 1;
+        time.seconds += std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+      }
+      for (size_t o = 0; o < step.outputs.size(); ++o) {
+        int32_t id = step.outputs[o];
+        if (frame.tensors[id].shape.size() != entry->values[id].dims.size())
+          return Status::error(where() + ": output " + std::to_string(o) +
+                               " was not given a shape");
+        frame.ready[id] = true;
+      }
     }
-    for (size_t o = 0; o < step.outputs.size(); ++o) {
-      int32_t id = step.outputs[o];
-      if (frame.tensors[id].shape.size() != entry->values[id].dims.size())
-        return Status::error(where() + ": output " + std::to_string(o) +
-                             " was not given a shape");
-      frame.ready[id] = true;
-    }
+    return Status::success();
+  };
+  // A recording is valid for the shapes it was made with: the key holds
+  // the symbols that size values and where the arguments lie.
+  std::string key;
+  bool recordable = name == "decode" && !profiling_;
+  if (recordable) {
+    key = name;
+    for (size_t s = 0; s < entry->symbols.size(); ++s)
+      if (entry->symbols[s].sizes)
+        key += " " + std::to_string(frame.symbols[s]);
+    for (int32_t id : entry->arguments)
+      key += " " + std::to_string(
+                       reinterpret_cast<uintptr_t>(frame.tensors[id].data));
+    key += " " + std::to_string(reinterpret_cast<uintptr_t>(*arena));
   }
-
+  Expected<bool> ran =
+      recordable ? device_.replay(key, steps) : Expected<bool>(true);
+  if (!recordable)
+    if (Status status = steps(); !status)
+      return status;
+  if (!ran)
+    return ran.status();
   if (Status status = device_.synchronize(); !status)
     return status.withContext("'" + name + "'");
+  if (!*ran)
+    return replayed_[key];
   std::vector<Tensor> results;
   for (int32_t id : entry->results) {
     if (Status status = frame.materialize(id); !status)
       return status.withContext("result of '" + name + "'");
     results.push_back(frame.tensors[id]);
   }
+  if (recordable)
+    replayed_[key] = results;
   return results;
 }
 

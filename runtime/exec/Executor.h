@@ -5,7 +5,9 @@
 // aliases) and calls the steps in order on the device (Device.h). Arguments
 // in host memory are copied to the device first (on the CPU they are used
 // in place). Results are views into the arena or the arguments, in device
-// memory, valid until the entry runs again; hostView reads one.
+// memory, valid until the entry runs again; hostView reads one. The steps
+// of "decode" go through Device::replay (a CUDA device records them once
+// per batch shape and replays the recording), unless profiling.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,6 +58,8 @@ private:
   Device &device_;
   ThreadPool &pool_;
   std::map<std::string, std::pair<Device::Memory, uint64_t>> arenas_;
+  /// The results of each replayed recording (Device::replay's key).
+  std::map<std::string, std::vector<Tensor>> replayed_;
   bool profiling_ = false;
   std::map<std::string, KernelTime> profile_;
 };

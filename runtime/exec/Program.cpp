@@ -85,6 +85,7 @@ private:
                                      " has an extent '" + name->str() +
                                      "' no argument binds");
               d.symbols.push_back(found - spec.symbols.begin());
+              found->sizes = true;
             }
           v.dims.push_back(d);
         }

@@ -53,6 +53,9 @@ struct SymbolSpec {
   std::string name;
   int32_t argument = 0, axis = -1;
   int64_t bound = 0;
+  /// Whether some value's extent depends on it (else only kernels read it,
+  /// on the device: a recording stays valid when it changes).
+  bool sizes = false;
 };
 
 struct EntrySpec {

@@ -98,8 +98,9 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
               model->threads(), static_cast<long long>(info.maxSeq),
               static_cast<long long>(info.maxBatch));
   if (peak > 0)
-    std::printf("device memory peak %.1f GB/s (reported by the device)\n",
-                peak / 1e9);
+    std::printf("device memory peak %.1f GB/s (reported by the device); "
+                "decode CUDA graphs %s\n",
+                peak / 1e9, device.recording() ? "on" : "off");
   std::printf("\n| batch | prompt | gen | TTFT ms | prefill tok/s | TPOT ms | "
               "decode tok/s | weights GB/s |%s\n"
               "|---|---|---|---|---|---|---|---|%s\n",
@@ -184,6 +185,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
     nlohmann::json out = {{"artifact", common.artifact},
                           {"device", device.name()},
                           {"device_peak_bytes_per_s", peak},
+                          {"cuda_graphs", device.recording()},
                           {"threads", model->threads()},
                           {"weight_bytes", model->weightBytes()},
                           {"repeat", options.repeat},

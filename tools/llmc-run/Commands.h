@@ -18,6 +18,8 @@ struct CommonOptions {
   std::string artifact;
   unsigned threads = 0;
   bool json = false;
+  /// Run every decode step's kernels instead of replaying CUDA graphs.
+  bool noCudaGraphs = false;
 };
 
 struct GenerateOptions {

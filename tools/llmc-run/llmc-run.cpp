@@ -47,6 +47,7 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
       fail(common.artifact + ": " + status.message());
       return nullptr;
     }
+  (*model)->device().setRecording(!common.noCudaGraphs);
   return std::move(*model);
 }
 
@@ -64,6 +65,9 @@ int main(int argc, char **argv) {
                  "Worker threads (default: one per hardware thread)");
   app.add_flag("--json", common.json,
                "Print one JSON object with the results and timings");
+  app.add_flag("--no-cuda-graphs", common.noCudaGraphs,
+               "On a GPU, launch every decode step's kernels instead of "
+               "replaying the step recorded as a CUDA graph");
 
   GenerateOptions generateOptions;
   CLI::App *generateCommand =
