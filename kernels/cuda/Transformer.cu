@@ -142,30 +142,47 @@ __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
   }
 }
 
-/// One block per (query head, token, sequence); its warps take every
-/// warps-th key, each lane PerLane features of the head, with an online
-/// softmax; the warps' partial results are merged at the end.
+/// Keys per block when decode splits them (flash-decoding).
+constexpr int64_t kKeysPerSplit = 256;
+
+/// How many blocks share one query's keys: several for decode with few
+/// (sequence, head) pairs to spread over the GPU, else one.
+int64_t splitsOf(const AttentionShape &shape) {
+  if (shape.tokens != 1 || shape.batch * shape.qHeads >= 256)
+    return 1;
+  return (shape.capacity + kKeysPerSplit - 1) / kKeysPerSplit;
+}
+
+/// One block per (query head, split of the keys, token, sequence) -- the
+/// split and the token share blockIdx.y. Its warps take every warps-th key
+/// of the block's range, each lane PerLane features of the head, with an
+/// online softmax, and merge at the end. With one split the block writes
+/// the output; with several, its partial (max, sum, unnormalized output)
+/// for combineKernel.
 template <typename T, int PerLane>
 __global__ void attentionKernel(const T *q, const T *cache,
-                                const int64_t *position, T *out,
-                                AttentionShape shape) {
+                                const int64_t *position, T *out, float *partial,
+                                int64_t splits, AttentionShape shape) {
   constexpr int kMaxWarps = 8;
   __shared__ float warpMax[kMaxWarps], warpSumOf[kMaxWarps];
   __shared__ float warpOut[kMaxWarps][PerLane * kWarp];
-  int64_t head = blockIdx.x, t = blockIdx.y, b = blockIdx.z;
+  int64_t head = blockIdx.x, split = blockIdx.y % splits,
+          t = blockIdx.y / splits, b = blockIdx.z;
   int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   int warps = blockDim.x / kWarp;
   int64_t past = *position;
   if (past < 0 || past + t >= shape.capacity)
     return; // reported by writeCacheKernel
   int64_t span = past + t + 1;
+  int64_t chunk = splits == 1 ? span : kKeysPerSplit;
+  int64_t first = split * chunk, last = min(span, first + chunk);
   int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
   int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
   const T *keys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
                   kvHead * shape.capacity * shape.headDim;
   const T *values = keys + shape.batch * plane;
-  const T *query =
-      q + ((b * shape.tokens + t) * shape.qHeads + head) * shape.headDim;
+  int64_t row = (b * shape.tokens + t) * shape.qHeads + head;
+  const T *query = q + row * shape.headDim;
   float qv[PerLane], acc[PerLane];
   for (int i = 0; i < PerLane; ++i) {
     int64_t d = lane + kWarp * i;
@@ -173,7 +190,7 @@ __global__ void attentionKernel(const T *q, const T *cache,
     acc[i] = 0.0f;
   }
   float best = -FLT_MAX, total = 0.0f;
-  for (int64_t j = warp; j < span; j += warps) {
+  for (int64_t j = first + warp; j < last; j += warps) {
     const T *key = keys + j * shape.headDim;
     float dot = 0.0f;
     for (int i = 0; i < PerLane; ++i) {
@@ -204,7 +221,8 @@ __global__ void attentionKernel(const T *q, const T *cache,
     return;
   float overall = -FLT_MAX;
   for (int w = 0; w < warps; ++w)
-    overall = fmaxf(overall, warpMax[w]);
+    if (warpSumOf[w] > 0.0f)
+      overall = fmaxf(overall, warpMax[w]);
   float denominator = 0.0f;
   float result[PerLane] = {};
   for (int w = 0; w < warps; ++w) {
@@ -213,12 +231,51 @@ __global__ void attentionKernel(const T *q, const T *cache,
     for (int i = 0; i < PerLane; ++i)
       result[i] += warpOut[w][lane + kWarp * i] * weight;
   }
-  T *target =
-      out + ((b * shape.tokens + t) * shape.qHeads + head) * shape.headDim;
+  if (splits > 1) {
+    float *record = partial + (row * splits + split) * (shape.headDim + 2);
+    if (lane == 0) {
+      record[0] = overall;
+      record[1] = denominator;
+    }
+    for (int i = 0; i < PerLane; ++i) {
+      int64_t d = lane + kWarp * i;
+      if (d < shape.headDim)
+        record[2 + d] = result[i];
+    }
+    return;
+  }
+  T *target = out + row * shape.headDim;
   for (int i = 0; i < PerLane; ++i) {
     int64_t d = lane + kWarp * i;
     if (d < shape.headDim)
       target[d] = store<T>(result[i] / denominator);
+  }
+}
+
+/// Merges the splits' partial results of each query row: one block per
+/// row, a thread per feature.
+template <typename T>
+__global__ void combineKernel(const float *partial, const int64_t *position,
+                              T *out, int64_t splits, AttentionShape shape) {
+  int64_t row = blockIdx.x;
+  if (*position < 0 || *position >= shape.capacity)
+    return;
+  const float *records = partial + row * splits * (shape.headDim + 2);
+  float overall = -FLT_MAX;
+  for (int64_t s = 0; s < splits; ++s)
+    if (records[s * (shape.headDim + 2) + 1] > 0.0f)
+      overall = fmaxf(overall, records[s * (shape.headDim + 2)]);
+  for (int64_t d = threadIdx.x; d < shape.headDim; d += blockDim.x) {
+    float denominator = 0.0f, sum = 0.0f;
+    for (int64_t s = 0; s < splits; ++s) {
+      const float *record = records + s * (shape.headDim + 2);
+      if (record[1] <= 0.0f)
+        continue;
+      float weight = expf(record[0] - overall);
+      denominator += record[1] * weight;
+      sum += record[2 + d] * weight;
+    }
+    out[row * shape.headDim + d] = store<T>(sum / denominator);
   }
 }
 
@@ -339,14 +396,23 @@ cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
   });
 }
 
+int64_t attentionScratchFloats(const AttentionShape &shape) {
+  int64_t splits = splitsOf(shape);
+  return splits == 1 ? 0
+                     : shape.batch * shape.tokens * shape.qHeads * splits *
+                           (shape.headDim + 2);
+}
+
 cudaError_t cachedAttention(Storage type, const void *q, const void *k,
                             const void *v, void *cache, const int64_t *position,
                             void *out, const AttentionShape &shape,
-                            unsigned *errors, cudaStream_t stream) {
+                            float *scratch, unsigned *errors,
+                            cudaStream_t stream) {
   int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
   if (count == 0)
     return cudaSuccess;
-  if (shape.headDim > 256)
+  int64_t splits = splitsOf(shape);
+  if (shape.headDim > 256 || (splits > 1 && !scratch))
     return cudaErrorInvalidValue;
   return dispatch(type, [&](auto zero) {
     using T = decltype(zero);
@@ -354,13 +420,13 @@ cudaError_t cachedAttention(Storage type, const void *q, const void *k,
         static_cast<const T *>(k), static_cast<const T *>(v),
         static_cast<T *>(cache), position, shape, errors);
     dim3 grid(static_cast<unsigned>(shape.qHeads),
-              static_cast<unsigned>(shape.tokens),
+              static_cast<unsigned>(shape.tokens * splits),
               static_cast<unsigned>(shape.batch));
     const int threads = 4 * kWarp;
     auto launch = [&](auto kernel) {
       kernel<<<grid, threads, 0, stream>>>(
           static_cast<const T *>(q), static_cast<const T *>(cache), position,
-          static_cast<T *>(out), shape);
+          static_cast<T *>(out), scratch, splits, shape);
     };
     if (shape.headDim <= 32)
       launch(attentionKernel<T, 1>);
@@ -370,6 +436,11 @@ cudaError_t cachedAttention(Storage type, const void *q, const void *k,
       launch(attentionKernel<T, 4>);
     else
       launch(attentionKernel<T, 8>);
+    if (splits > 1)
+      combineKernel<<<static_cast<unsigned>(shape.batch * shape.tokens *
+                                            shape.qHeads),
+                      128, 0, stream>>>(scratch, position,
+                                        static_cast<T *>(out), splits, shape);
     return cudaGetLastError();
   });
 }

@@ -66,10 +66,15 @@ struct AttentionShape {
   int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
   float scale;
 };
+/// Decode with few (sequence, head) pairs splits the keys over blocks
+/// (flash-decoding) and merges their partial results: the f32 scratch
+/// that takes, 0 when it does not split.
+int64_t attentionScratchFloats(const AttentionShape &shape);
 cudaError_t cachedAttention(Storage type, const void *q, const void *k,
                             const void *v, void *cache, const int64_t *position,
                             void *out, const AttentionShape &shape,
-                            unsigned *errors, cudaStream_t stream);
+                            float *scratch, unsigned *errors,
+                            cudaStream_t stream);
 
 /// Activations: 0 silu, 1 gelu (erf), 2 gelu (tanh).
 /// gate[i] = act(gate[i]) * up[i] (up may be null: act alone), rows of

@@ -403,10 +403,17 @@ Status cachedAttention(KernelContext &c) {
                          " is above the CUDA attention kernel's 256");
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
+  float *partial = nullptr;
+  if (int64_t floats = kc::attentionScratchFloats(shape); floats > 0) {
+    Expected<void *> scratch = c.cuda->scratch(2, floats * sizeof(float));
+    if (!scratch)
+      return scratch.status();
+    partial = static_cast<float *>(*scratch);
+  }
   return launched(
       kc::cachedAttention(type, q.data, k.data, v.data, c.outputs[1]->data,
                           position.as<int64_t>(), c.outputs[0]->data, shape,
-                          c.cuda->errors, c.cuda->stream),
+                          partial, c.cuda->errors, c.cuda->stream),
       "cached_attention");
 }
 

@@ -163,51 +163,64 @@ TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
   EXPECT_EQ(errorWord(), unsigned(kc::kPositionOutOfRange));
 }
 
+/// Prefill-like (3 tokens, one block per query) and decode (one token,
+/// keys split over blocks and merged) against the CPU.
+struct AttentionCase {
+  int64_t tokens, capacity, past;
+};
+
 TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
-  for (int64_t headDim : {8, 64, 128, 256}) {
-    kc::AttentionShape shape{2, 3, 8, 2, headDim, 2, 40, 1, 0.0f};
-    shape.scale = 1.0f / std::sqrt(float(headDim));
-    const int64_t past = 21;
-    const int64_t plane = shape.kvHeads * shape.capacity * headDim;
-    std::vector<float> cache =
-        randomVector(shape.layers * 2 * shape.batch * plane, 9);
-    std::vector<float> q =
-        randomVector(shape.batch * shape.tokens * shape.qHeads * headDim, 10);
-    std::vector<float> k =
-        randomVector(shape.batch * shape.tokens * shape.kvHeads * headDim, 11);
-    std::vector<float> v = randomVector(k.size(), 12);
-    DeviceVector<float> dcache(cache), dq(q), dk(k), dv(v), dout(q.size());
-    DeviceVector<int64_t> position(std::vector<int64_t>{past});
-    ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(),
-                                  dv.get(), dcache.get(), position.get(),
-                                  dout.get(), shape, errors->get(), nullptr),
-              cudaSuccess);
-    // The CPU: the same cache writes, then attention per sequence.
-    std::vector<float> want(q.size());
-    for (int64_t b = 0; b < shape.batch; ++b) {
-      float *keys =
-          cache.data() + ((shape.layer * 2) * shape.batch + b) * plane;
-      float *values = keys + shape.batch * plane;
-      for (int64_t t = 0; t < shape.tokens; ++t)
-        for (int64_t h = 0; h < shape.kvHeads; ++h)
-          for (int64_t d = 0; d < headDim; ++d) {
-            int64_t from =
-                ((b * shape.tokens + t) * shape.kvHeads + h) * headDim + d;
-            int64_t to = (h * shape.capacity + past + t) * headDim + d;
-            keys[to] = k[from];
-            values[to] = v[from];
-          }
-      std::vector<float> scores(past + shape.tokens);
-      int64_t rows = shape.tokens * shape.qHeads * headDim;
-      cpu::cachedAttention(q.data() + b * rows, keys, values,
-                           want.data() + b * rows, scores.data(), shape.tokens,
-                           past, shape.qHeads, shape.kvHeads, headDim,
-                           shape.capacity, shape.scale);
+  for (AttentionCase at :
+       {AttentionCase{3, 40, 21}, AttentionCase{1, 600, 517}})
+    for (int64_t headDim : {8, 64, 128, 256}) {
+      kc::AttentionShape shape{2, at.tokens,   8, 2,   headDim,
+                               2, at.capacity, 1, 0.0f};
+      shape.scale = 1.0f / std::sqrt(float(headDim));
+      const int64_t past = at.past;
+      int64_t scratchFloats = kc::attentionScratchFloats(shape);
+      EXPECT_EQ(scratchFloats > 0, at.tokens == 1);
+      DeviceVector<float> scratch(std::max<int64_t>(scratchFloats, 1));
+      const int64_t plane = shape.kvHeads * shape.capacity * headDim;
+      std::vector<float> cache =
+          randomVector(shape.layers * 2 * shape.batch * plane, 9);
+      std::vector<float> q =
+          randomVector(shape.batch * shape.tokens * shape.qHeads * headDim, 10);
+      std::vector<float> k = randomVector(
+          shape.batch * shape.tokens * shape.kvHeads * headDim, 11);
+      std::vector<float> v = randomVector(k.size(), 12);
+      DeviceVector<float> dcache(cache), dq(q), dk(k), dv(v), dout(q.size());
+      DeviceVector<int64_t> position(std::vector<int64_t>{past});
+      ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(),
+                                    dv.get(), dcache.get(), position.get(),
+                                    dout.get(), shape, scratch.get(),
+                                    errors->get(), nullptr),
+                cudaSuccess);
+      // The CPU: the same cache writes, then attention per sequence.
+      std::vector<float> want(q.size());
+      for (int64_t b = 0; b < shape.batch; ++b) {
+        float *keys =
+            cache.data() + ((shape.layer * 2) * shape.batch + b) * plane;
+        float *values = keys + shape.batch * plane;
+        for (int64_t t = 0; t < shape.tokens; ++t)
+          for (int64_t h = 0; h < shape.kvHeads; ++h)
+            for (int64_t d = 0; d < headDim; ++d) {
+              int64_t from =
+                  ((b * shape.tokens + t) * shape.kvHeads + h) * headDim + d;
+              int64_t to = (h * shape.capacity + past + t) * headDim + d;
+              keys[to] = k[from];
+              values[to] = v[from];
+            }
+        std::vector<float> scores(past + shape.tokens);
+        int64_t rows = shape.tokens * shape.qHeads * headDim;
+        cpu::cachedAttention(q.data() + b * rows, keys, values,
+                             want.data() + b * rows, scores.data(),
+                             shape.tokens, past, shape.qHeads, shape.kvHeads,
+                             headDim, shape.capacity, shape.scale);
+      }
+      EXPECT_EQ(dcache.host(), cache) << "head_dim " << headDim;
+      EXPECT_LT(maxDifference(dout.host(), want), 2e-5f)
+          << "head_dim " << headDim;
     }
-    EXPECT_EQ(dcache.host(), cache) << "head_dim " << headDim;
-    EXPECT_LT(maxDifference(dout.host(), want), 2e-5f)
-        << "head_dim " << headDim;
-  }
   EXPECT_EQ(errorWord(), 0u);
 }
 
@@ -291,9 +304,10 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
   DeviceVector<uint16_t> dcache(toHalf(cache)), dq(toHalf(q)), dk(toHalf(k)),
       dv(toHalf(v)), dout(q.size());
   DeviceVector<int64_t> position(std::vector<int64_t>{past});
+  DeviceVector<float> scratch(kc::attentionScratchFloats(shape));
   ASSERT_EQ(kc::cachedAttention(kc::Storage::f16, dq.get(), dk.get(), dv.get(),
                                 dcache.get(), position.get(), dout.get(), shape,
-                                errors->get(), nullptr),
+                                scratch.get(), errors->get(), nullptr),
             cudaSuccess);
   for (int64_t h = 0; h < 8; ++h)
     for (int64_t d = 0; d < 128; ++d) {
