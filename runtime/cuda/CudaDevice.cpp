@@ -121,6 +121,7 @@ public:
                                    uint64_t bytes) override;
   void setRecording(bool on) override { recording_ = on; }
   bool recording() const override { return recording_; }
+  int64_t replays() const override { return replays_; }
   Expected<bool> replay(const std::string &key,
                         const std::function<Status()> &steps) override;
   void prepare(KernelContext &context) override { context.cuda = &context_; }
@@ -140,6 +141,7 @@ private:
   /// CUDA graphs: keys run once (the warm-up that sizes scratch memory and
   /// plans the GEMMs), then recorded; the recordings by key.
   bool recording_ = true;
+  int64_t replays_ = 0;
   std::set<std::string> warmed_;
   std::map<std::string, cudaGraphExec_t> graphs_;
   /// Two pinned buffers the weights are staged through, with the event
@@ -334,6 +336,7 @@ Expected<bool> CudaDevice::replay(const std::string &key,
                        "replaying a CUDA graph");
         !status)
       return status;
+    ++replays_;
     return false;
   }
   // The second call with this key: record what the steps enqueue (the host

@@ -56,6 +56,8 @@ public:
   /// off, it always runs the steps.
   virtual void setRecording(bool on) { (void)on; }
   virtual bool recording() const { return false; }
+  /// How many calls replayed a recording so far.
+  virtual int64_t replays() const { return 0; }
 
   /// Runs `steps` (the kernel calls of one entry point), or replays what
   /// they enqueued when called before with the same `key` (CUDA graphs).

@@ -3,13 +3,14 @@
 #include "runtime/generate/Session.h"
 
 #include "runtime/cpu/CpuDevice.h"
+#include "runtime/cpu/StagedDevice.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/format/Float16.h"
 
 namespace llmc::runtime {
 
 Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
-                                             unsigned threads) {
+                                             unsigned threads, bool staged) {
   Expected<Artifact> artifact = Artifact::open(path);
   if (!artifact)
     return artifact.status();
@@ -17,7 +18,14 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   if (!target)
     return target.status().withContext(path);
   std::unique_ptr<Device> device;
-  if (target->kind == Target::Kind::cuda) {
+  if (staged && target->kind != Target::Kind::cpu)
+    return Status::error(path +
+                         ": the cpu-staged device runs cpu artifacts, "
+                         "not " +
+                         target->str());
+  if (staged) {
+    device = std::make_unique<StagedDevice>();
+  } else if (target->kind == Target::Kind::cuda) {
     Expected<std::unique_ptr<Device>> gpu = openCudaDevice(*target, *artifact);
     if (!gpu)
       return gpu.status().withContext(path);

@@ -21,8 +21,10 @@ namespace llmc::runtime {
 class Model {
 public:
   /// Opens and checks `path`; `threads` 0 means one per hardware thread.
-  static Expected<std::unique_ptr<Model>> load(const std::string &path,
-                                               unsigned threads);
+  /// The device is the one the artifact's target names, or with `staged`
+  /// (a cpu artifact) runtime/cpu/StagedDevice, for tests.
+  static Expected<std::unique_ptr<Model>>
+  load(const std::string &path, unsigned threads, bool staged = false);
 
   const ModelInfo &info() const { return artifact_.model(); }
   /// Success when the artifact has prefill and decode over a KV cache.

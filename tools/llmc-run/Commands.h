@@ -20,6 +20,8 @@ struct CommonOptions {
   bool json = false;
   /// Run every decode step's kernels instead of replaying CUDA graphs.
   bool noCudaGraphs = false;
+  /// "auto" (the artifact's target) or "cpu-staged".
+  std::string device = "auto";
 };
 
 struct GenerateOptions {

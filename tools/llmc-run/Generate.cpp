@@ -138,6 +138,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     out["decode_tokens_per_s"] = tpot > 0 ? 1000.0 / tpot : 0.0;
     out["peak_rss_bytes"] = rss;
     out["threads"] = model->threads();
+    out["device"] = model->device().name();
+    out["replayed_steps"] = model->device().replays();
     std::cout << out.dump() << "\n";
     return 0;
   }

@@ -37,7 +37,8 @@ int fail(const std::string &message) {
 std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
                                           bool generative) {
   runtime::Expected<std::unique_ptr<runtime::Model>> model =
-      runtime::Model::load(common.artifact, common.threads);
+      runtime::Model::load(common.artifact, common.threads,
+                           common.device == "cpu-staged");
   if (!model) {
     fail(model.status().message());
     return nullptr;
@@ -65,6 +66,11 @@ int main(int argc, char **argv) {
                  "Worker threads (default: one per hardware thread)");
   app.add_flag("--json", common.json,
                "Print one JSON object with the results and timings");
+  app.add_option("--device", common.device,
+                 "auto (what the artifact targets), or cpu-staged: a cpu "
+                 "artifact through the GPU's device path (copies, recorded "
+                 "decode steps checked launch by launch), for tests")
+      ->check(CLI::IsMember({"auto", "cpu-staged"}));
   app.add_flag("--no-cuda-graphs", common.noCudaGraphs,
                "On a GPU, launch every decode step's kernels instead of "
                "replaying the step recorded as a CUDA graph");

@@ -1,0 +1,114 @@
+//===- StagedDevice.cpp - the CPU behind the GPU's device path, for tests -===//
+
+#include "runtime/cpu/StagedDevice.h"
+
+#include <cstring>
+
+namespace llmc::runtime {
+
+Expected<Device::Memory> StagedDevice::allocate(uint64_t bytes) {
+  Expected<Memory> memory = cpu_.allocate(bytes);
+  if (!memory || bytes == 0)
+    return memory;
+  uintptr_t start = reinterpret_cast<uintptr_t>(memory->get());
+  allocations_[start] = bytes;
+  // Forget the range with the memory.
+  Memory inner = *memory;
+  return Memory(inner.get(), [this, inner, start](uint8_t *) mutable {
+    allocations_.erase(start);
+    inner.reset();
+  });
+}
+
+bool StagedDevice::owns(const void *data) const {
+  auto address = reinterpret_cast<uintptr_t>(data);
+  auto after = allocations_.upper_bound(address);
+  if (after == allocations_.begin())
+    return false;
+  --after;
+  return address < after->first + after->second;
+}
+
+Status StagedDevice::toDevice(uint8_t *device, const void *host,
+                              uint64_t bytes) {
+  if (!owns(device))
+    return Status::error("cpu-staged: a copy to memory it does not own");
+  std::memcpy(device, host, bytes);
+  return Status::success();
+}
+
+Status StagedDevice::toHost(void *host, const uint8_t *device, uint64_t bytes) {
+  if (!owns(device))
+    return Status::error("cpu-staged: a copy from memory it does not own");
+  std::memcpy(host, device, bytes);
+  return Status::success();
+}
+
+Status StagedDevice::fill(uint8_t *device, uint8_t value, uint64_t bytes) {
+  if (!owns(device))
+    return Status::error("cpu-staged: a fill of memory it does not own");
+  std::memset(device, value, bytes);
+  return Status::success();
+}
+
+Expected<const uint8_t *> StagedDevice::weight(const uint8_t *host,
+                                               uint64_t bytes) {
+  Expected<Memory> memory = allocate(bytes);
+  if (!memory)
+    return memory.status();
+  std::memcpy(memory->get(), host, bytes);
+  weights_.push_back(*memory);
+  return static_cast<const uint8_t *>(memory->get());
+}
+
+void StagedDevice::prepare(KernelContext &context) {
+  if (!launches_)
+    return;
+  // What a recorded launch fixes: parameters, and where and how large
+  // every operand is.
+  std::string launch =
+      std::to_string(reinterpret_cast<uintptr_t>(&context.params));
+  for (const Tensor *input : context.inputs) {
+    launch +=
+        input ? " in " +
+                    std::to_string(reinterpret_cast<uintptr_t>(input->data)) +
+                    shapeString(input->shape)
+              : " absent";
+  }
+  for (size_t o = 0; o < context.outputs.size(); ++o)
+    launch +=
+        " out " +
+        std::to_string(reinterpret_cast<uintptr_t>(context.outputs[o]->data)) +
+        shapeString(context.declared[o]);
+  launches_->push_back(launch);
+}
+
+Expected<bool> StagedDevice::replay(const std::string &key,
+                                    const std::function<Status()> &steps) {
+  if (!recording_ || warmed_.insert(key).second) {
+    if (Status status = steps(); !status)
+      return status;
+    return true;
+  }
+  auto found = recorded_.find(key);
+  std::vector<std::string> launches;
+  launches_ = &launches;
+  Status status = steps();
+  launches_ = nullptr;
+  if (!status)
+    return status;
+  if (found == recorded_.end()) {
+    recorded_[key] = std::move(launches);
+    return true;
+  }
+  ++replays_;
+  const std::vector<std::string> &want = found->second;
+  for (size_t i = 0; i < std::max(want.size(), launches.size()); ++i)
+    if (i >= want.size() || i >= launches.size() || want[i] != launches[i])
+      return Status::error("cpu-staged: step " + std::to_string(i) +
+                           " differs from the recording of '" + key +
+                           "' (a CUDA graph would replay the wrong launch)");
+  return true;
+}
+
+} // namespace llmc::runtime

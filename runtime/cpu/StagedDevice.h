@@ -1,0 +1,66 @@
+//===- StagedDevice.h - the CPU behind the GPU's device path, for tests ---===//
+//
+// `llmc-run --device cpu-staged` runs a cpu artifact's plan with the CPU
+// kernels but through everything the GPU path does around them, so it is
+// tested where there is no GPU:
+// - its memory is not the host's: arguments are copied in (host memory is
+//   recognized by owns()), results copied out through hostView;
+// - decode steps go through replay(), and a key's second call records a
+//   fingerprint of every launch (each step's parameters and its inputs' and
+//   outputs' addresses and extents) that later calls must reproduce, as a
+//   CUDA graph replays them. A key that would replay the wrong launches is
+//   an error naming the step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_CPU_STAGEDDEVICE_H
+#define LLMC_RUNTIME_CPU_STAGEDDEVICE_H
+
+#include "runtime/cpu/CpuDevice.h"
+
+#include <map>
+#include <set>
+
+namespace llmc::runtime {
+
+class StagedDevice final : public Device {
+public:
+  std::string name() const override { return "cpu-staged"; }
+  bool hostVisible() const override { return false; }
+  KernelFn kernel(const std::string &name) const override {
+    return cpu_.kernel(name);
+  }
+  Expected<Memory> allocate(uint64_t bytes) override;
+  bool owns(const void *data) const override;
+  Status toDevice(uint8_t *device, const void *host, uint64_t bytes) override;
+  Status toHost(void *host, const uint8_t *device, uint64_t bytes) override;
+  Status fill(uint8_t *device, uint8_t value, uint64_t bytes) override;
+  Expected<const uint8_t *> weight(const uint8_t *host,
+                                   uint64_t bytes) override;
+  void setRecording(bool on) override { recording_ = on; }
+  bool recording() const override { return recording_; }
+  Expected<bool> replay(const std::string &key,
+                        const std::function<Status()> &steps) override;
+  void prepare(KernelContext &context) override;
+  Status synchronize() override { return Status::success(); }
+
+  /// Calls that checked their launches against a recording (the calls a
+  /// GPU would have replayed).
+  int64_t replays() const override { return replays_; }
+
+private:
+  CpuDevice cpu_;
+  std::map<uintptr_t, uint64_t> allocations_;
+  std::vector<Memory> weights_;
+  bool recording_ = true;
+  std::set<std::string> warmed_;
+  /// Per key, the launches of the recorded call; the launches of the call
+  /// in progress.
+  std::map<std::string, std::vector<std::string>> recorded_;
+  std::vector<std::string> *launches_ = nullptr;
+  int64_t replays_ = 0;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_CPU_STAGEDDEVICE_H
