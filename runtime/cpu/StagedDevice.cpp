@@ -10,23 +10,17 @@ Expected<Device::Memory> StagedDevice::allocate(uint64_t bytes) {
   Expected<Memory> memory = cpu_.allocate(bytes);
   if (!memory || bytes == 0)
     return memory;
-  uintptr_t start = reinterpret_cast<uintptr_t>(memory->get());
-  allocations_[start] = bytes;
+  allocations_.add(memory->get(), bytes);
   // Forget the range with the memory.
   Memory inner = *memory;
-  return Memory(inner.get(), [this, inner, start](uint8_t *) mutable {
-    allocations_.erase(start);
+  return Memory(inner.get(), [this, inner](uint8_t *start) mutable {
+    allocations_.remove(start);
     inner.reset();
   });
 }
 
 bool StagedDevice::owns(const void *data) const {
-  auto address = reinterpret_cast<uintptr_t>(data);
-  auto after = allocations_.upper_bound(address);
-  if (after == allocations_.begin())
-    return false;
-  --after;
-  return address < after->first + after->second;
+  return allocations_.contains(data);
 }
 
 Status StagedDevice::toDevice(uint8_t *device, const void *host,

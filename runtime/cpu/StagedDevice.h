@@ -17,6 +17,7 @@
 #define LLMC_RUNTIME_CPU_STAGEDDEVICE_H
 
 #include "runtime/cpu/CpuDevice.h"
+#include "runtime/exec/AllocationMap.h"
 
 #include <map>
 #include <set>
@@ -50,7 +51,7 @@ public:
 
 private:
   CpuDevice cpu_;
-  std::map<uintptr_t, uint64_t> allocations_;
+  AllocationMap allocations_;
   std::vector<Memory> weights_;
   bool recording_ = true;
   std::set<std::string> warmed_;

@@ -6,6 +6,7 @@
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cpu/Transformer.h"
+#include "runtime/exec/TransformerShapes.h"
 #include "runtime/support/ThreadPool.h"
 
 #include <algorithm>
@@ -242,14 +243,10 @@ Status lmHead(KernelContext &c) { return projection(c, false); }
 Status linears(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
   const size_t count = c.outputs.size();
-  const bool biased = c.inputs.size() == 1 + 2 * count;
-  if (count == 0 || (c.inputs.size() != 1 + count && !biased))
-    return Status::error("linears takes an input, one weight per result (" +
-                         std::to_string(count) +
-                         ") and optionally as many biases, not " +
-                         std::to_string(c.inputs.size()) + " operands");
-  if (x.rank() < 1)
-    return Status::error("the input must have rank 1 or more");
+  Expected<bool> biasedOrError = linearsBiased(c, x);
+  if (!biasedOrError)
+    return biasedOrError.status();
+  const bool biased = *biasedOrError;
   const int64_t k = x.shape.back(),
                 rows = x.elements() / std::max<int64_t>(k, 1);
   std::vector<const Tensor *> weights(count);
@@ -303,13 +300,8 @@ Status gatedMlp(KernelContext &c) {
   LLMC_WEIGHT(gate, 1, "a gate weight");
   LLMC_WEIGHT(up, 2, "an up weight");
   LLMC_WEIGHT(down, 3, "a down weight");
+  LLMC_CHECK(checkGatedMlp(x, gate, up, down));
   int64_t hidden = gate.shape[0], dim = gate.shape[1];
-  if (up.shape != gate.shape || down.shape != Shape{dim, hidden} ||
-      x.rank() < 1 || x.shape.back() != dim)
-    return Status::error("gated_mlp weights gate " + shapeString(gate.shape) +
-                         ", up " + shapeString(up.shape) + ", down " +
-                         shapeString(down.shape) + " do not fit input " +
-                         shapeString(x.shape));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
   static thread_local std::vector<float> gateBuffer, upBuffer;
@@ -346,13 +338,8 @@ Status mlp(KernelContext &c) {
   LLMC_WEIGHT(down, 2, "a down weight");
   const Tensor *upBias = optionalInput(c, 3);
   const Tensor *downBias = optionalInput(c, 4);
+  LLMC_CHECK(checkMlp(x, up, down, upBias, downBias));
   int64_t hidden = up.shape[0], dim = up.shape[1];
-  if (down.shape != Shape{dim, hidden} || x.rank() < 1 ||
-      x.shape.back() != dim || (upBias && upBias->elements() != hidden) ||
-      (downBias && downBias->elements() != dim))
-    return Status::error("mlp weights up " + shapeString(up.shape) + ", down " +
-                         shapeString(down.shape) + " do not fit input " +
-                         shapeString(x.shape));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
   static thread_local std::vector<float> hiddenBuffer;
@@ -381,17 +368,13 @@ Status rope(KernelContext &c) {
   LLMC_INPUT(cos, 1, DType::f32);
   LLMC_INPUT(sin, 2, DType::f32);
   LLMC_INPUT(positions, 3, DType::i64);
-  LLMC_CHECK(expectRank(x, 4, "rope's input [batch, sequence, heads, dim]"));
-  LLMC_CHECK(expectRank(cos, 2, "a cos table"));
-  int64_t batch = x.shape[0], tokens = x.shape[1], heads = x.shape[2],
-          headDim = x.shape[3], rotary = cos.shape[1] * 2;
-  if (sin.shape != cos.shape || rotary > headDim)
-    return Status::error("rope tables " + shapeString(cos.shape) +
-                         " do not fit head_dim " + std::to_string(headDim));
-  bool perBatch = positions.elements() == batch * tokens && batch > 1;
-  if (positions.elements() != tokens && !perBatch)
-    return Status::error("rope positions " + shapeString(positions.shape) +
-                         " for " + std::to_string(tokens) + " tokens");
+  Expected<RopeShape> shape = ropeShape(x, cos, sin, positions);
+  if (!shape)
+    return shape.status();
+  const int64_t batch = shape->batch, tokens = shape->tokens,
+                heads = shape->heads, headDim = shape->headDim,
+                rotary = shape->rotary;
+  const bool perBatch = shape->perBatch;
   for (int64_t i = 0; i < positions.elements(); ++i)
     if (positions.as<int64_t>()[i] < 0 ||
         positions.as<int64_t>()[i] >= cos.shape[0])
@@ -420,25 +403,14 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, DType::f32);
   LLMC_INPUT(cache, 3, DType::f32);
   LLMC_INPUT(position, 4, DType::i64);
-  LLMC_CHECK(expectRank(q, 4, "the query [batch, sequence, heads, dim]"));
-  LLMC_CHECK(expectRank(cache, 6, "the KV cache"));
-  int64_t batch = q.shape[0], tokens = q.shape[1], qHeads = q.shape[2],
-          headDim = q.shape[3];
-  int64_t layers = cache.shape[0], kvHeads = cache.shape[3],
-          capacity = cache.shape[4];
-  int64_t layer = c.params.integer("layer", -1);
+  Expected<AttentionShape> shape = attentionShape(c, q, k, v, cache);
+  if (!shape)
+    return shape.status();
+  const int64_t batch = shape->batch, tokens = shape->tokens,
+                qHeads = shape->qHeads, headDim = shape->headDim,
+                kvHeads = shape->kvHeads, capacity = shape->capacity,
+                layer = shape->layer;
   int64_t past = *position.as<int64_t>();
-  if (k.shape != Shape{batch, tokens, kvHeads, headDim} || v.shape != k.shape ||
-      cache.shape[1] != 2 || cache.shape[2] != batch ||
-      cache.shape[5] != headDim || qHeads % kvHeads != 0)
-    return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
-                         shapeString(k.shape) + ", cache " +
-                         shapeString(cache.shape) + " do not agree");
-  if (layer < 0 || layer >= layers)
-    return Status::error("layer " + std::to_string(layer) +
-                         " is not in the cache");
-  if (!c.params.has("causal"))
-    return Status::error("only causal attention over the cache is supported");
   if (past < 0 || past + tokens > capacity)
     return Status::error("positions " + std::to_string(past) + ".." +
                          std::to_string(past + tokens - 1) +
@@ -463,7 +435,7 @@ Status cachedAttention(KernelContext &c) {
         std::memcpy(values(b) + to, v.as<float>() + from,
                     headDim * sizeof(float));
       }
-  float scale = static_cast<float>(c.params.real("scale", 0));
+  float scale = shape->scale;
   float *out = c.outputs[0]->as<float>();
   // One task per (block of query tokens, kv head, slice of its query
   // heads): the block's rows read each key and value once. Decode has one

@@ -6,6 +6,7 @@
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
 #include "runtime/cuda/CudaKernels.h"
+#include "runtime/exec/AllocationMap.h"
 
 #include <cstring>
 #include <map>
@@ -134,9 +135,8 @@ private:
   double peakBandwidth_ = 0;
   CudaContext context_;
   std::unique_ptr<Gemm> gemm_;
-  /// Live allocations by start address, for owns().
-  std::map<uintptr_t, uint64_t> allocations_;
-  mutable std::mutex mutex_;
+  /// Live allocations, for owns().
+  AllocationMap allocations_;
   std::vector<Memory> weights_;
   /// CUDA graphs: keys run once (the warm-up that sizes scratch memory and
   /// plans the GEMMs), then recorded; the recordings by key.
@@ -250,27 +250,15 @@ Expected<Device::Memory> CudaDevice::allocate(uint64_t bytes) {
                                      " bytes on " + name_);
       !status)
     return status;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    allocations_[reinterpret_cast<uintptr_t>(memory)] = bytes;
-  }
+  allocations_.add(memory, bytes);
   return Memory(static_cast<uint8_t *>(memory), [this](uint8_t *p) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      allocations_.erase(reinterpret_cast<uintptr_t>(p));
-    }
+    allocations_.remove(p);
     cudaFree(p);
   });
 }
 
 bool CudaDevice::owns(const void *data) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto address = reinterpret_cast<uintptr_t>(data);
-  auto after = allocations_.upper_bound(address);
-  if (after == allocations_.begin())
-    return false;
-  --after;
-  return address < after->first + after->second;
+  return allocations_.contains(data);
 }
 
 Status CudaDevice::toDevice(uint8_t *device, const void *host, uint64_t bytes) {

@@ -6,6 +6,7 @@
 #include "kernels/cuda/QuantLinear.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
+#include "runtime/exec/TransformerShapes.h"
 
 namespace llmc::runtime::cuda {
 
@@ -219,14 +220,10 @@ Status linears(KernelContext &c) {
   LLMC_CHECK(noFp8Activations(c));
   LLMC_FLOAT_INPUT(x);
   const size_t count = c.outputs.size();
-  const bool biased = c.inputs.size() == 1 + 2 * count;
-  if (count == 0 || (c.inputs.size() != 1 + count && !biased))
-    return Status::error("linears takes an input, one weight per result (" +
-                         std::to_string(count) +
-                         ") and optionally as many biases, not " +
-                         std::to_string(c.inputs.size()) + " operands");
-  if (x.rank() < 1)
-    return Status::error("the input must have rank 1 or more");
+  Expected<bool> biasedOrError = linearsBiased(c, x);
+  if (!biasedOrError)
+    return biasedOrError.status();
+  const bool biased = *biasedOrError;
   const int64_t k = x.shape.back();
   for (size_t i = 0; i < count; ++i) {
     LLMC_WEIGHT(w, 1 + i, "each linears weight");
@@ -254,13 +251,8 @@ Status gatedMlp(KernelContext &c) {
   LLMC_WEIGHT(gate, 1, "a gate weight");
   LLMC_WEIGHT(up, 2, "an up weight");
   LLMC_WEIGHT(down, 3, "a down weight");
+  LLMC_CHECK(checkGatedMlp(x, gate, up, down));
   int64_t hidden = gate.shape[0], dim = gate.shape[1];
-  if (up.shape != gate.shape || down.shape != Shape{dim, hidden} ||
-      x.rank() < 1 || x.shape.back() != dim)
-    return Status::error("gated_mlp weights gate " + shapeString(gate.shape) +
-                         ", up " + shapeString(up.shape) + ", down " +
-                         shapeString(down.shape) + " do not fit input " +
-                         shapeString(x.shape));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
   int64_t width = dtypeBytes(x.dtype);
@@ -290,10 +282,7 @@ Status mlp(KernelContext &c) {
   Expected<const void *> downBias = biasInput(c, 4, dim);
   if (!downBias)
     return downBias.status();
-  if (down.shape != Shape{dim, hidden} || x.rank() < 1 || x.shape.back() != dim)
-    return Status::error("mlp weights up " + shapeString(up.shape) + ", down " +
-                         shapeString(down.shape) + " do not fit input " +
-                         shapeString(x.shape));
+  LLMC_CHECK(checkMlp(x, up, down, optionalInput(c, 3), optionalInput(c, 4)));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
   Expected<void *> scratch =
@@ -330,20 +319,9 @@ Status rope(KernelContext &c) {
   LLMC_INPUT(cos, 1, x.dtype);
   LLMC_INPUT(sin, 2, x.dtype);
   LLMC_INPUT(positions, 3, DType::i64);
-  if (x.rank() != 4 || cos.rank() != 2)
-    return Status::error("rope takes x [batch, sequence, heads, dim] and "
-                         "2-D tables, not " +
-                         shapeString(x.shape) + " and " +
-                         shapeString(cos.shape));
-  int64_t batch = x.shape[0], tokens = x.shape[1], heads = x.shape[2],
-          headDim = x.shape[3], rotary = cos.shape[1] * 2;
-  if (sin.shape != cos.shape || rotary > headDim)
-    return Status::error("rope tables " + shapeString(cos.shape) +
-                         " do not fit head_dim " + std::to_string(headDim));
-  bool perBatch = positions.elements() == batch * tokens && batch > 1;
-  if (positions.elements() != tokens && !perBatch)
-    return Status::error("rope positions " + shapeString(positions.shape) +
-                         " for " + std::to_string(tokens) + " tokens");
+  Expected<RopeShape> shape = ropeShape(x, cos, sin, positions);
+  if (!shape)
+    return shape.status();
   LLMC_CHECK(c.setOutput(0, x.shape));
   uint8_t *out = c.outputs[0]->data;
   if (out != x.data)
@@ -352,8 +330,9 @@ Status rope(KernelContext &c) {
                                    cudaMemcpyDeviceToDevice, c.cuda->stream),
                    "copying rope's input"));
   return launched(kc::rope(type, out, cos.data, sin.data,
-                           positions.as<int64_t>(), perBatch, batch, tokens,
-                           heads, headDim, rotary, cos.shape[0],
+                           positions.as<int64_t>(), shape->perBatch,
+                           shape->batch, shape->tokens, shape->heads,
+                           shape->headDim, shape->rotary, shape->tablePositions,
                            c.params.integer("mode", 0) == 0, c.cuda->errors,
                            c.cuda->stream),
                   "rope");
@@ -365,39 +344,16 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, q.dtype);
   LLMC_INPUT(cache, 3, q.dtype);
   LLMC_INPUT(position, 4, DType::i64);
-  if (q.rank() != 4 || cache.rank() != 6 || position.elements() != 1)
-    return Status::error("attention takes q [batch, sequence, heads, dim], a "
-                         "6-D cache and one position, not " +
-                         shapeString(q.shape) + ", " +
-                         shapeString(cache.shape) + ", " +
+  if (position.elements() != 1)
+    return Status::error("attention takes one position, not " +
                          shapeString(position.shape));
-  kc::AttentionShape shape;
-  shape.batch = q.shape[0];
-  shape.tokens = q.shape[1];
-  shape.qHeads = q.shape[2];
-  shape.headDim = q.shape[3];
-  shape.layers = cache.shape[0];
-  shape.kvHeads = cache.shape[3];
-  shape.capacity = cache.shape[4];
-  shape.layer = c.params.integer("layer", -1);
-  shape.scale = static_cast<float>(c.params.real("scale", 0));
-  if (k.shape !=
-          Shape{shape.batch, shape.tokens, shape.kvHeads, shape.headDim} ||
-      v.shape != k.shape || cache.shape[1] != 2 ||
-      cache.shape[2] != shape.batch || cache.shape[5] != shape.headDim ||
-      shape.qHeads % shape.kvHeads != 0)
-    return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
-                         shapeString(k.shape) + ", cache " +
-                         shapeString(cache.shape) + " do not agree");
-  if (shape.layer < 0 || shape.layer >= shape.layers)
-    return Status::error("layer " + std::to_string(shape.layer) +
-                         " is not in the cache");
-  if (!c.params.has("causal"))
-    return Status::error("only causal attention over the cache is supported");
-  if (shape.tokens > shape.capacity)
-    return Status::error(std::to_string(shape.tokens) +
-                         " tokens do not fit the cache's " +
-                         std::to_string(shape.capacity));
+  Expected<AttentionShape> checked = attentionShape(c, q, k, v, cache);
+  if (!checked)
+    return checked.status();
+  const kc::AttentionShape shape{
+      checked->batch,    checked->tokens,  checked->qHeads,
+      checked->kvHeads,  checked->headDim, checked->layers,
+      checked->capacity, checked->layer,   checked->scale};
   if (shape.headDim > 256)
     return Status::error("head_dim " + std::to_string(shape.headDim) +
                          " is above the CUDA attention kernel's 256");

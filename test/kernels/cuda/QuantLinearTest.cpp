@@ -112,9 +112,24 @@ TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
   }
 }
 
+std::string codesName(const ::testing::TestParamInfo<QuantCodes> &info) {
+  switch (info.param) {
+  case QuantCodes::int8:
+    return "int8";
+  case QuantCodes::uint4:
+    return "uint4";
+  case QuantCodes::fp8e4m3:
+    return "fp8e4m3";
+  case QuantCodes::fp8e5m2:
+    return "fp8e5m2";
+  }
+  return "unknown";
+}
+
 INSTANTIATE_TEST_SUITE_P(Codes, CudaQuantLinear,
                          ::testing::Values(QuantCodes::int8, QuantCodes::uint4,
                                            QuantCodes::fp8e4m3,
-                                           QuantCodes::fp8e5m2));
+                                           QuantCodes::fp8e5m2),
+                         codesName);
 
 } // namespace

@@ -1,0 +1,103 @@
+//===- TransformerShapes.cpp - the operand checks of transformer kernels --===//
+
+#include "runtime/exec/TransformerShapes.h"
+
+namespace llmc::runtime {
+
+Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
+                              const Tensor &sin, const Tensor &positions) {
+  if (x.rank() != 4)
+    return Status::error("rope's input [batch, sequence, heads, dim] must "
+                         "have rank 4, has shape " +
+                         shapeString(x.shape));
+  if (cos.rank() != 2)
+    return Status::error("a cos table must have rank 2, has shape " +
+                         shapeString(cos.shape));
+  RopeShape s{x.shape[0],       x.shape[1],   x.shape[2], x.shape[3],
+              cos.shape[1] * 2, cos.shape[0], false};
+  if (sin.shape != cos.shape || s.rotary > s.headDim)
+    return Status::error("rope tables " + shapeString(cos.shape) +
+                         " do not fit head_dim " + std::to_string(s.headDim));
+  s.perBatch = positions.elements() == s.batch * s.tokens && s.batch > 1;
+  if (positions.elements() != s.tokens && !s.perBatch)
+    return Status::error("rope positions " + shapeString(positions.shape) +
+                         " for " + std::to_string(s.tokens) + " tokens");
+  return s;
+}
+
+Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
+                                        const Tensor &k, const Tensor &v,
+                                        const Tensor &cache) {
+  if (q.rank() != 4)
+    return Status::error("the query [batch, sequence, heads, dim] must have "
+                         "rank 4, has shape " +
+                         shapeString(q.shape));
+  if (cache.rank() != 6)
+    return Status::error("the KV cache must have rank 6, has shape " +
+                         shapeString(cache.shape));
+  AttentionShape s{q.shape[0],
+                   q.shape[1],
+                   q.shape[2],
+                   cache.shape[3],
+                   q.shape[3],
+                   cache.shape[0],
+                   cache.shape[4],
+                   c.params.integer("layer", -1),
+                   static_cast<float>(c.params.real("scale", 0))};
+  if (k.shape != Shape{s.batch, s.tokens, s.kvHeads, s.headDim} ||
+      v.shape != k.shape || cache.shape[1] != 2 || cache.shape[2] != s.batch ||
+      cache.shape[5] != s.headDim || s.kvHeads <= 0 ||
+      s.qHeads % s.kvHeads != 0)
+    return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
+                         shapeString(k.shape) + ", cache " +
+                         shapeString(cache.shape) + " do not agree");
+  if (s.layer < 0 || s.layer >= s.layers)
+    return Status::error("layer " + std::to_string(s.layer) +
+                         " is not in the cache");
+  if (!c.params.has("causal"))
+    return Status::error("only causal attention over the cache is supported");
+  if (s.tokens > s.capacity)
+    return Status::error(std::to_string(s.tokens) +
+                         " tokens do not fit the cache's " +
+                         std::to_string(s.capacity));
+  return s;
+}
+
+Expected<bool> linearsBiased(const KernelContext &c, const Tensor &x) {
+  const size_t count = c.outputs.size();
+  const bool biased = c.inputs.size() == 1 + 2 * count;
+  if (count == 0 || (c.inputs.size() != 1 + count && !biased))
+    return Status::error("linears takes an input, one weight per result (" +
+                         std::to_string(count) +
+                         ") and optionally as many biases, not " +
+                         std::to_string(c.inputs.size()) + " operands");
+  if (x.rank() < 1)
+    return Status::error("the input must have rank 1 or more");
+  return biased;
+}
+
+Status checkGatedMlp(const Tensor &x, const Tensor &gate, const Tensor &up,
+                     const Tensor &down) {
+  int64_t hidden = gate.shape[0], dim = gate.shape[1];
+  if (up.shape != gate.shape || down.shape != Shape{dim, hidden} ||
+      x.rank() < 1 || x.shape.back() != dim)
+    return Status::error("gated_mlp weights gate " + shapeString(gate.shape) +
+                         ", up " + shapeString(up.shape) + ", down " +
+                         shapeString(down.shape) + " do not fit input " +
+                         shapeString(x.shape));
+  return Status::success();
+}
+
+Status checkMlp(const Tensor &x, const Tensor &up, const Tensor &down,
+                const Tensor *upBias, const Tensor *downBias) {
+  int64_t hidden = up.shape[0], dim = up.shape[1];
+  if (down.shape != Shape{dim, hidden} || x.rank() < 1 ||
+      x.shape.back() != dim || (upBias && upBias->elements() != hidden) ||
+      (downBias && downBias->elements() != dim))
+    return Status::error("mlp weights up " + shapeString(up.shape) + ", down " +
+                         shapeString(down.shape) + " do not fit input " +
+                         shapeString(x.shape));
+  return Status::success();
+}
+
+} // namespace llmc::runtime

@@ -1,0 +1,53 @@
+//===- TransformerShapes.h - the operand checks of transformer kernels ----===//
+//
+// Which extents a rope, cached_attention, gated_mlp or mlp call takes, and
+// whether its operands agree, is the same question on every device,
+// answered here once; the devices' kernels (runtime/cpu, runtime/cuda)
+// then compute.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_EXEC_TRANSFORMERSHAPES_H
+#define LLMC_RUNTIME_EXEC_TRANSFORMERSHAPES_H
+
+#include "runtime/exec/Kernel.h"
+
+namespace llmc::runtime {
+
+/// rope: x [batch, tokens, heads, headDim], cos and sin [tablePositions,
+/// rotary / 2], positions [tokens] (or [batch, tokens]: perBatch).
+struct RopeShape {
+  int64_t batch, tokens, heads, headDim, rotary, tablePositions;
+  bool perBatch;
+};
+Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
+                              const Tensor &sin, const Tensor &positions);
+
+/// cached_attention: q [batch, tokens, qHeads, headDim], k and v [batch,
+/// tokens, kvHeads, headDim], the cache [layers, 2, batch, kvHeads,
+/// capacity, headDim]; params `layer`, `scale`, `causal` (required). The
+/// position's value is the kernel's to check (a GPU reads it on the device).
+struct AttentionShape {
+  int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
+  float scale;
+};
+Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
+                                        const Tensor &k, const Tensor &v,
+                                        const Tensor &cache);
+
+/// linears: x [..., k], one weight per result, then as many biases or
+/// none; whether there are biases.
+Expected<bool> linearsBiased(const KernelContext &c, const Tensor &x);
+
+/// gated_mlp: gate and up [hidden, dim], down [dim, hidden], x [..., dim].
+Status checkGatedMlp(const Tensor &x, const Tensor &gate, const Tensor &up,
+                     const Tensor &down);
+
+/// mlp: up [hidden, dim], down [dim, hidden], x [..., dim], biases of
+/// hidden and dim elements when present.
+Status checkMlp(const Tensor &x, const Tensor &up, const Tensor &down,
+                const Tensor *upBias, const Tensor *downBias);
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_EXEC_TRANSFORMERSHAPES_H
