@@ -2,14 +2,19 @@
 # The GPU checks (docs/gpu.md) in one run on the device machine, from the
 # pack scripts/gpu-pack.sh made: the gpu-labelled gtests, the shipped
 # models' goldens on the GPU, and for each large model the f16 logits
-# against the f32 CPU's, `llmc-run bench` and the PyTorch peer.
-# Logs and JSON go to $OUT (the device tool's folder), else PACK/out.
+# against the f32 CPU's, `llmc-run bench` and the PyTorch peer. Two files
+# come back in $OUT (the device tool's folder, which returns at most 8),
+# else in PACK/out: gpu-check.log (everything printed) and
+# gpu-check.tar.gz (the logs and JSON of every step).
 #
 # usage: bash scripts/gpu-check.sh [PACK=.gpu]
 set -uo pipefail
 pack=${1:-.gpu}
 out=${OUT:-$pack/out}
 mkdir -p "$out"
+work=$(mktemp -d)
+exec > >(tee "$out/gpu-check.log") 2>&1
+trap 'tar -czf "$out/gpu-check.tar.gz" -C "$work" .' EXIT
 export PATH="$PWD/$pack/bin:$PATH"
 # cuBLASLt (dlopen'ed by llmc-run): the toolkit's, else PyTorch's wheel's.
 libs="$PWD/$pack/lib"
@@ -21,36 +26,40 @@ done
 export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 status=0
-nvidia-smi -L | tee "$out/device.txt"
+# Each step has a time limit, so that a hung kernel costs one step, not
+# the whole device call; logs are written as they go.
+nvidia-smi -L | tee "$work/device.txt"
+ldd "$pack/bin/llmc-run" | tee -a "$work/device.txt"
 echo "== gtests (label gpu)"
-llmc-cuda-tests 2>&1 | tee "$out/gtests.log" || status=1
+timeout 180 llmc-cuda-tests 2>&1 | tee "$work/gtests.log" || status=1
 echo "== goldens"
-python3 test/e2e/check_goldens.py "$pack/models" \
+timeout 300 python3 test/e2e/check_goldens.py "$pack/models" \
   "$pack/artifacts/stories260K.cuda.llmc" \
   "$pack/artifacts/fortunes3m.cuda.llmc" \
   "$pack/artifacts/gpt2-tiny-random.cuda.llmc" 2>&1 |
-  tee "$out/goldens.log" || status=1
+  tee "$work/goldens.log" || status=1
 for artifact in "$pack"/large/*.cpu.llmc; do
   [ -e "$artifact" ] || continue
   name=$(basename "$artifact" .cpu.llmc)
   artifact="$pack/large/$name.cuda.llmc"
   echo "== $name: f16 on the GPU against f32 on the CPU"
-  python3 test/e2e/compare_logits.py "$pack/large/$name.cpu.llmc" "$artifact" \
+  timeout 180 python3 test/e2e/compare_logits.py \
+    "$pack/large/$name.cpu.llmc" "$artifact" \
     --prompt-ids 1,15043,29892,590,1024,338,17374,29889 2>&1 |
-    tee -a "$out/logits.log" || status=1
+    tee -a "$work/logits.log" || status=1
   echo "== $name: bench, llmc f16 (CUDA graphs on, off) and int4, PyTorch f16"
-  llmc-run "$artifact" bench --prompt-len 16,128 --gen 64 --repeat 5 \
-    --json "$out/bench-$name.json" 2>&1 | tee -a "$out/bench.log" || status=1
-  llmc-run "$artifact" --no-cuda-graphs bench --prompt-len 16,128 --gen 64 \
-    --repeat 5 --json "$out/bench-$name-nographs.json" 2>&1 |
-    tee -a "$out/bench.log" || status=1
-  llmc-run "$pack/large/$name.int4.cuda.llmc" bench --prompt-len 16,128 \
-    --gen 64 --repeat 5 --json "$out/bench-$name-int4.json" 2>&1 |
-    tee -a "$out/bench.log" || status=1
+  timeout 180 llmc-run "$artifact" bench --prompt-len 16,128 --gen 64 \
+    --repeat 5 --json "$work/bench-$name.json" 2>&1 | tee -a "$work/bench.log" || status=1
+  timeout 180 llmc-run "$artifact" --no-cuda-graphs bench --prompt-len 16,128 \
+    --gen 64 --repeat 5 --json "$work/bench-$name-nographs.json" 2>&1 |
+    tee -a "$work/bench.log" || status=1
+  timeout 180 llmc-run "$pack/large/$name.int4.cuda.llmc" bench \
+    --prompt-len 16,128 --gen 64 --repeat 5 --json "$work/bench-$name-int4.json" 2>&1 |
+    tee -a "$work/bench.log" || status=1
   for prompt in 16 128; do
-    python3 bench/gpu_peer.py "$pack/large/$name.config.json" \
-      --prompt-len "$prompt" --gen 64 --json "$out/peer-$name-$prompt.json" \
-      2>&1 | tee -a "$out/bench.log" || status=1
+    timeout 180 python3 bench/gpu_peer.py "$pack/large/$name.config.json" \
+      --prompt-len "$prompt" --gen 64 --json "$work/peer-$name-$prompt.json" \
+      2>&1 | tee -a "$work/bench.log" || status=1
   done
 done
 exit $status
