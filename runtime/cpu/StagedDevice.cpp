@@ -2,7 +2,9 @@
 
 #include "runtime/cpu/StagedDevice.h"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 namespace llmc::runtime {
 
@@ -53,6 +55,32 @@ Expected<const uint8_t *> StagedDevice::weight(const uint8_t *host,
   std::memcpy(memory->get(), host, bytes);
   weights_.push_back(*memory);
   return static_cast<const uint8_t *>(memory->get());
+}
+
+Expected<std::optional<Device::Candidates>>
+StagedDevice::candidates(const Tensor &logits, int64_t k) {
+  if (logits.dtype != DType::f32 || logits.shape.empty())
+    return std::optional<Candidates>();
+  int64_t vocab = logits.shape.back(), rows = logits.elements() / vocab;
+  if (k < 1 || k > vocab)
+    return std::optional<Candidates>();
+  Candidates result;
+  result.offsets.push_back(0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = logits.as<float>() + r * vocab;
+    std::vector<float> sorted(row, row + vocab);
+    std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(),
+                     std::greater<float>());
+    float threshold = sorted[k - 1];
+    // Highest id first: the order is the sampler's to fix.
+    for (int64_t i = vocab; i-- > 0;)
+      if (row[i] >= threshold) {
+        result.logits.push_back(row[i]);
+        result.ids.push_back(i);
+      }
+    result.offsets.push_back(result.ids.size());
+  }
+  return std::optional<Candidates>(std::move(result));
 }
 
 void StagedDevice::prepare(KernelContext &context) {

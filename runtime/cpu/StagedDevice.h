@@ -5,6 +5,9 @@
 // tested where there is no GPU:
 // - its memory is not the host's: arguments are copied in (host memory is
 //   recognized by owns()), results copied out through hostView;
+// - the sampler's candidates are selected on the "device" (candidates(),
+//   as a GPU does), so sampling from them is checked against sampling from
+//   whole rows;
 // - decode steps go through replay(), and a key's second call records a
 //   fingerprint of every launch (each step's parameters and its inputs' and
 //   outputs' addresses and extents) that later calls must reproduce, as a
@@ -42,6 +45,8 @@ public:
   bool recording() const override { return recording_; }
   Expected<bool> replay(const std::string &key,
                         const std::function<Status()> &steps) override;
+  Expected<std::optional<Candidates>> candidates(const Tensor &logits,
+                                                 int64_t k) override;
   void prepare(KernelContext &context) override;
   Status synchronize() override { return Status::success(); }
 

@@ -3,6 +3,7 @@
 #include "runtime/cuda/CudaDevice.h"
 
 #include "kernels/cuda/DeviceProbe.h"
+#include "kernels/cuda/Sampling.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
 #include "runtime/cuda/CudaKernels.h"
@@ -125,6 +126,8 @@ public:
   int64_t replays() const override { return replays_; }
   Expected<bool> replay(const std::string &key,
                         const std::function<Status()> &steps) override;
+  Expected<std::optional<Candidates>> candidates(const Tensor &logits,
+                                                 int64_t k) override;
   void prepare(KernelContext &context) override { context.cuda = &context_; }
   Status synchronize() override;
 
@@ -355,6 +358,70 @@ Expected<bool> CudaDevice::replay(const std::string &key,
       !status)
     return status;
   return true;
+}
+
+Expected<std::optional<Device::Candidates>>
+CudaDevice::candidates(const Tensor &logits, int64_t k) {
+  kc::Storage type;
+  if (logits.dtype == DType::f32)
+    type = kc::Storage::f32;
+  else if (logits.dtype == DType::f16)
+    type = kc::Storage::f16;
+  else if (logits.dtype == DType::bf16)
+    type = kc::Storage::bf16;
+  else
+    return std::optional<Candidates>();
+  int64_t vocab = logits.shape.empty() ? 0 : logits.shape.back();
+  if (vocab <= 0 || k < 1 || k > vocab)
+    return std::optional<Candidates>();
+  int64_t rows = logits.elements() / vocab;
+  // Room for ties at the k-th value; more falls back to the whole rows.
+  int64_t capacity = std::max<int64_t>(2 * k, 256);
+  uint64_t bytes = rows * capacity * (sizeof(float) + sizeof(int64_t)) +
+                   rows * sizeof(int64_t);
+  Expected<void *> scratch = context_.scratch(3, bytes);
+  if (!scratch)
+    return scratch.status();
+  auto *values = static_cast<float *>(*scratch);
+  auto *ids = reinterpret_cast<int64_t *>(values + rows * capacity);
+  int64_t *counts = ids + rows * capacity;
+  if (Status status = cudaStatus(
+          kc::topCandidates(type, logits.data, rows, vocab, k, capacity, values,
+                            ids, counts, context_.stream),
+          "launching the sampling candidates' kernel");
+      !status)
+    return status;
+  std::vector<int64_t> found(rows);
+  std::vector<float> allValues(rows * capacity);
+  std::vector<int64_t> allIds(rows * capacity);
+  if (Status status =
+          toHost(found.data(), reinterpret_cast<const uint8_t *>(counts),
+                 rows * sizeof(int64_t));
+      !status)
+    return status;
+  for (int64_t count : found)
+    if (count > capacity)
+      return std::optional<Candidates>();
+  if (Status status =
+          toHost(allValues.data(), reinterpret_cast<const uint8_t *>(values),
+                 allValues.size() * sizeof(float));
+      !status)
+    return status;
+  if (Status status =
+          toHost(allIds.data(), reinterpret_cast<const uint8_t *>(ids),
+                 allIds.size() * sizeof(int64_t));
+      !status)
+    return status;
+  Candidates result;
+  result.offsets.push_back(0);
+  for (int64_t r = 0; r < rows; ++r) {
+    result.logits.insert(result.logits.end(), allValues.begin() + r * capacity,
+                         allValues.begin() + r * capacity + found[r]);
+    result.ids.insert(result.ids.end(), allIds.begin() + r * capacity,
+                      allIds.begin() + r * capacity + found[r]);
+    result.offsets.push_back(result.ids.size());
+  }
+  return std::optional<Candidates>(std::move(result));
 }
 
 Status CudaDevice::synchronize() {

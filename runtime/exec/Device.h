@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace llmc::runtime {
 
@@ -69,6 +70,24 @@ public:
     if (Status status = steps(); !status)
       return status;
     return true;
+  }
+
+  /// For a sampler that needs each row's `k` most likely tokens
+  /// (Sampler::candidatesNeeded): per row of `logits` (rows of its last
+  /// extent), every token whose logit is at least the row's k-th largest,
+  /// as f32 logits and ids; row r's are [offsets[r], offsets[r + 1]).
+  /// Nothing when the device does not select them (the host then reads
+  /// the whole rows).
+  struct Candidates {
+    std::vector<float> logits;
+    std::vector<int64_t> ids;
+    std::vector<size_t> offsets;
+  };
+  virtual Expected<std::optional<Candidates>> candidates(const Tensor &logits,
+                                                         int64_t k) {
+    (void)logits;
+    (void)k;
+    return std::optional<Candidates>();
   }
 
   /// Fills in the device's part of a kernel's context before it runs.

@@ -130,7 +130,7 @@ Status Session::checkRoom(size_t ids) const {
   return Status::success();
 }
 
-Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
+Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
   position_ = 0;
   if (Status status = checkRoom(ids.size()); !status)
     return status;
@@ -143,14 +143,10 @@ Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
   if (!results)
     return results.status();
   position_ = tokens;
-  Expected<Tensor> last = logits(results->front());
-  if (!last)
-    return last.status();
-  last->shape = {batch_, last->shape.back()};
-  return last;
+  return results->front();
 }
 
-Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {
+Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
   if (Status status = checkRoom(ids.size()); !status)
     return status;
   int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
@@ -164,7 +160,72 @@ Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {
   if (!results)
     return results.status();
   position_ += tokens;
-  return logits(results->front());
+  return results->front();
+}
+
+Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
+  Expected<Tensor> result = runPrefill(ids);
+  if (!result)
+    return result.status();
+  Expected<Tensor> last = logits(*result);
+  if (!last)
+    return last.status();
+  last->shape = {batch_, last->shape.back()};
+  return last;
+}
+
+Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {
+  Expected<Tensor> result = runDecode(ids);
+  if (!result)
+    return result.status();
+  return logits(*result);
+}
+
+Expected<std::vector<int64_t>> Session::sampleLast(const Tensor &result,
+                                                   Sampler &sampler) {
+  const int64_t vocab = result.shape.back();
+  const int64_t perSequence = result.elements() / vocab / batch_;
+  std::vector<int64_t> next;
+  if (int64_t k = sampler.candidatesNeeded(); k > 0) {
+    Expected<std::optional<Device::Candidates>> found =
+        model_.device().candidates(result, k);
+    if (!found)
+      return found.status();
+    if (*found) {
+      const Device::Candidates &c = **found;
+      for (int64_t b = 0; b < batch_; ++b) {
+        size_t row = static_cast<size_t>((b + 1) * perSequence - 1);
+        size_t first = c.offsets[row], count = c.offsets[row + 1] - first;
+        next.push_back(sampler.sampleCandidates(c.logits.data() + first,
+                                                c.ids.data() + first, count));
+      }
+      return next;
+    }
+  }
+  Expected<Tensor> host = logits(result);
+  if (!host)
+    return host.status();
+  for (int64_t b = 0; b < batch_; ++b)
+    next.push_back(
+        sampler.sample(host->as<float>() + ((b + 1) * perSequence - 1) * vocab,
+                       static_cast<size_t>(vocab)));
+  return next;
+}
+
+Expected<std::vector<int64_t>>
+Session::prefillAndSample(const std::vector<int64_t> &ids, Sampler &sampler) {
+  Expected<Tensor> result = runPrefill(ids);
+  if (!result)
+    return result.status();
+  return sampleLast(*result, sampler);
+}
+
+Expected<std::vector<int64_t>>
+Session::decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler) {
+  Expected<Tensor> result = runDecode(ids);
+  if (!result)
+    return result.status();
+  return sampleLast(*result, sampler);
 }
 
 } // namespace llmc::runtime

@@ -13,6 +13,7 @@
 #define LLMC_RUNTIME_GENERATE_SESSION_H
 
 #include "runtime/exec/Executor.h"
+#include "runtime/sampler/Sampler.h"
 
 #include <memory>
 
@@ -62,6 +63,15 @@ public:
   /// logits of every new position [batch, tokens, vocab].
   Expected<Tensor> decode(const std::vector<int64_t> &ids);
 
+  /// prefill() and decode() followed by the next token of each sequence,
+  /// drawn by `sampler` from its last position's logits: from candidates
+  /// the device selects when it can (a GPU; Device::candidates), else from
+  /// the logits read back. The same tokens either way.
+  Expected<std::vector<int64_t>>
+  prefillAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
+  Expected<std::vector<int64_t>>
+  decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
+
   int64_t position() const { return position_; }
   void reset() { position_ = 0; }
   uint64_t cacheBytes() const { return cacheBytes_; }
@@ -69,6 +79,11 @@ public:
 private:
   Session(Model &model, int64_t batch) : model_(model), batch_(batch) {}
   Status checkRoom(size_t ids) const;
+  /// The entry points' logits results, in device memory.
+  Expected<Tensor> runPrefill(const std::vector<int64_t> &ids);
+  Expected<Tensor> runDecode(const std::vector<int64_t> &ids);
+  Expected<std::vector<int64_t>> sampleLast(const Tensor &logits,
+                                            Sampler &sampler);
   Tensor cacheTensor();
   /// The logits result, in host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);

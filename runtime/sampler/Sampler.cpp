@@ -22,6 +22,55 @@ Expected<Sampler> Sampler::create(const SamplingParams &params) {
   return Sampler(params);
 }
 
+std::vector<double>
+Sampler::keptProbabilities(const float *logits,
+                           std::vector<size_t> &order) const {
+  size_t kept = order.size();
+  if (params_.topK > 0)
+    kept = std::min(kept, static_cast<size_t>(params_.topK));
+  std::vector<double> probs(kept);
+  double top = logits[order[0]] / double(params_.temperature);
+  double total = 0.0;
+  for (size_t i = 0; i < kept; ++i) {
+    probs[i] = std::exp(logits[order[i]] / double(params_.temperature) - top);
+    total += probs[i];
+  }
+  // Top-p over the top-k renormalized: the shortest prefix reaching p.
+  if (params_.topP < 1.0f) {
+    double running = 0.0;
+    size_t nucleus = 0;
+    while (nucleus < kept) {
+      running += probs[nucleus] / total;
+      ++nucleus;
+      if (running >= params_.topP)
+        break;
+    }
+    kept = nucleus;
+    total = 0.0;
+    for (size_t i = 0; i < kept; ++i)
+      total += probs[i];
+  }
+  probs.resize(kept);
+  order.resize(kept);
+  for (double &p : probs)
+    p /= total;
+  return probs;
+}
+
+/// Positions 0..count-1 of `logits` by decreasing logit, ties by lower
+/// `id` (the position itself when ids is null).
+static std::vector<size_t> byLogit(const float *logits, const int64_t *ids,
+                                   size_t count) {
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (logits[a] != logits[b])
+      return logits[a] > logits[b];
+    return ids && ids[a] < ids[b];
+  });
+  return order;
+}
+
 std::vector<double> Sampler::distribution(const float *logits,
                                           size_t vocab) const {
   std::vector<double> probs(vocab, 0.0);
@@ -31,49 +80,49 @@ std::vector<double> Sampler::distribution(const float *logits,
     probs[std::max_element(logits, logits + vocab) - logits] = 1.0;
     return probs;
   }
-  // Tokens by decreasing logit (ties: lower id first), then the kept prefix.
-  std::vector<size_t> order(vocab);
-  std::iota(order.begin(), order.end(), size_t(0));
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return logits[a] > logits[b]; });
-  size_t kept = vocab;
-  if (params_.topK > 0)
-    kept = std::min(kept, static_cast<size_t>(params_.topK));
-  double top = logits[order[0]] / double(params_.temperature);
-  double total = 0.0;
-  for (size_t i = 0; i < kept; ++i) {
-    double p = std::exp(logits[order[i]] / double(params_.temperature) - top);
-    probs[order[i]] = p;
-    total += p;
-  }
-  // Top-p over the top-k renormalized: the shortest prefix reaching p.
-  if (params_.topP < 1.0f) {
-    double running = 0.0;
-    size_t nucleus = 0;
-    while (nucleus < kept) {
-      running += probs[order[nucleus]] / total;
-      ++nucleus;
-      if (running >= params_.topP)
-        break;
-    }
-    for (size_t i = nucleus; i < kept; ++i)
-      probs[order[i]] = 0.0;
-    kept = nucleus;
-    total = 0.0;
-    for (size_t i = 0; i < kept; ++i)
-      total += probs[order[i]];
-  }
-  for (size_t i = 0; i < kept; ++i)
-    probs[order[i]] /= total;
+  std::vector<size_t> order = byLogit(logits, nullptr, vocab);
+  std::vector<double> kept = keptProbabilities(logits, order);
+  for (size_t i = 0; i < kept.size(); ++i)
+    probs[order[i]] = kept[i];
   return probs;
+}
+
+int64_t Sampler::candidatesNeeded() const {
+  if (params_.temperature == 0.0f)
+    return 1;
+  return params_.topK;
+}
+
+int64_t Sampler::sampleCandidates(const float *logits, const int64_t *ids,
+                                  size_t count) {
+  std::vector<size_t> order = byLogit(logits, ids, count);
+  if (params_.temperature == 0.0f)
+    return ids[order[0]];
+  std::vector<double> kept = keptProbabilities(logits, order);
+  // sample() walks the tokens by id: the kept ones in increasing id.
+  std::vector<size_t> byId(kept.size());
+  std::iota(byId.begin(), byId.end(), size_t(0));
+  std::sort(byId.begin(), byId.end(),
+            [&](size_t a, size_t b) { return ids[order[a]] < ids[order[b]]; });
+  double u = uniform();
+  double running = 0.0;
+  int64_t last = 0;
+  for (size_t i : byId) {
+    if (kept[i] == 0.0)
+      continue;
+    running += kept[i];
+    last = ids[order[i]];
+    if (u < running)
+      return last;
+  }
+  return last;
 }
 
 int64_t Sampler::sample(const float *logits, size_t vocab) {
   std::vector<double> probs = distribution(logits, vocab);
   if (params_.temperature == 0.0f)
     return std::max_element(probs.begin(), probs.end()) - probs.begin();
-  // A uniform variate in [0, 1) from the top 53 bits of one draw.
-  double u = double(engine_() >> 11) * 0x1.0p-53;
+  double u = uniform();
   double running = 0.0;
   int64_t last = 0;
   for (size_t i = 0; i < vocab; ++i) {

@@ -41,12 +41,30 @@ public:
   /// The next token for `logits` (one per vocabulary entry).
   int64_t sample(const float *logits, size_t vocab);
 
+  /// How many of a row's most likely tokens sample() depends on: 1 for
+  /// greedy, top-k when set; 0 when it needs them all (top-p alone, or
+  /// plain sampling).
+  int64_t candidatesNeeded() const;
+
+  /// What sample() returns for the row, from candidates alone: every token
+  /// whose logit is at least the row's candidatesNeeded()-th largest (and
+  /// any number below it), in any order. A GPU selects them and copies back
+  /// these instead of the whole row. Draws the same variate sample() would.
+  int64_t sampleCandidates(const float *logits, const int64_t *ids,
+                           size_t count);
+
   /// The probabilities sample() draws from (one-hot for greedy).
   std::vector<double> distribution(const float *logits, size_t vocab) const;
 
 private:
   explicit Sampler(const SamplingParams &params)
       : params_(params), engine_(params.seed) {}
+  /// The kept tokens' probabilities, `order` (positions in `logits`, by
+  /// decreasing logit, ties by lower id) limited to the kept prefix.
+  std::vector<double> keptProbabilities(const float *logits,
+                                        std::vector<size_t> &order) const;
+  /// A uniform variate in [0, 1) from the top 53 bits of one draw.
+  double uniform() { return double(engine_() >> 11) * 0x1.0p-53; }
   SamplingParams params_;
   std::mt19937_64 engine_;
 };

@@ -134,3 +134,42 @@ TEST(Sampler, RejectsBadParameters) {
 }
 
 } // namespace
+
+// What a GPU copies back instead of the whole row: every token whose logit
+// is at least the row's k-th largest, in any order. From those alone the
+// sampler draws exactly what it draws from the full row, variate for
+// variate, whatever the parameters; ties at the boundary included.
+TEST(Sampler, CandidatesGiveTheTokensTheFullRowGives) {
+  std::mt19937 engine(11);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  std::vector<float> logits(1000);
+  for (float &l : logits)
+    l = std::round(normal(engine) * 4) / 4; // many ties
+  for (SamplingParams params :
+       {SamplingParams{0.0f, 0, 1.0f, 1}, SamplingParams{1.0f, 1, 1.0f, 2},
+        SamplingParams{0.7f, 5, 1.0f, 3}, SamplingParams{1.0f, 40, 0.9f, 4},
+        SamplingParams{1.3f, 200, 0.5f, 5}}) {
+    Sampler full = *Sampler::create(params), fromCandidates = full;
+    int64_t k = full.candidatesNeeded();
+    ASSERT_GT(k, 0);
+    std::vector<float> sorted = logits;
+    std::sort(sorted.rbegin(), sorted.rend());
+    float threshold = sorted[k - 1];
+    std::vector<float> values;
+    std::vector<int64_t> ids;
+    for (size_t i = logits.size(); i-- > 0;) // any order: reversed
+      if (logits[i] >= threshold) {
+        values.push_back(logits[i]);
+        ids.push_back(static_cast<int64_t>(i));
+      }
+    for (int draw = 0; draw < 200; ++draw)
+      ASSERT_EQ(fromCandidates.sampleCandidates(values.data(), ids.data(),
+                                                values.size()),
+                full.sample(logits.data(), logits.size()))
+          << "temperature " << params.temperature << " top-k " << params.topK
+          << " top-p " << params.topP << ", draw " << draw;
+  }
+  // Top-p alone, and plain sampling, need the whole row.
+  EXPECT_EQ(Sampler::create({1.0f, 0, 0.9f, 1})->candidatesNeeded(), 0);
+  EXPECT_EQ(Sampler::create({1.0f, 0, 1.0f, 1})->candidatesNeeded(), 0);
+}

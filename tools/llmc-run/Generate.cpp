@@ -90,15 +90,15 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
   };
 
   Clock::time_point start = Clock::now();
-  Expected<runtime::Tensor> logits = session.prefill(prompt);
-  if (!logits)
-    return fail(logits.status().message());
+  // The device samples where it can (Session::prefillAndSample).
+  Expected<std::vector<int64_t>> sampled =
+      session.prefillAndSample(prompt, *sampler);
+  if (!sampled)
+    return fail(sampled.status().message());
   double ttft = 0;
   Clock::time_point decodeStart;
   while (true) {
-    const float *row =
-        logits->as<float>() + logits->elements() - info.vocabSize;
-    int64_t next = sampler->sample(row, info.vocabSize);
+    int64_t next = sampled->front();
     if (generated.empty()) {
       ttft = millisSince(start);
       decodeStart = Clock::now();
@@ -113,9 +113,9 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     if (static_cast<int64_t>(generated.size()) >= options.maxTokens ||
         session.position() >= info.maxSeq)
       break;
-    logits = session.decode({next});
-    if (!logits)
-      return fail(logits.status().message());
+    sampled = session.decodeAndSample({next}, *sampler);
+    if (!sampled)
+      return fail(sampled.status().message());
   }
   double decodeMs = generated.empty() ? 0 : millisSince(decodeStart);
   int64_t decoded = std::max<int64_t>(0, int64_t(generated.size()) - 1);

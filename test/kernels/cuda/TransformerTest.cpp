@@ -9,6 +9,7 @@
 #include "kernels/cpu/Transformer.h"
 #include "kernels/common/ElementwiseMath.h"
 #include "kernels/cuda/DeviceProbe.h"
+#include "kernels/cuda/Sampling.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
@@ -319,6 +320,50 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
                        expected.data(), scores.data(), 1, past, 32, 8, 128,
                        shape.capacity, shape.scale);
   EXPECT_LT(maxDifference(fromHalf(dout.host()), expected), 2e-3f);
+}
+
+} // namespace
+
+namespace {
+
+/// The sampler's candidates: per row, exactly the tokens whose logit is at
+/// least the row's k-th largest (ties included), with their logits.
+TEST_F(CudaKernels, TopCandidatesAreTheTokensAtOrAboveTheKthLogit) {
+  const int64_t rows = 3, vocab = 5000, capacity = 256;
+  std::vector<float> logits = randomVector(rows * vocab, 30);
+  for (float &l : logits)
+    l = std::round(l * 8) / 8; // ties
+  DeviceVector<float> dl(logits), values(rows * capacity);
+  DeviceVector<int64_t> ids(rows * capacity), counts(rows);
+  for (int64_t k : {int64_t(1), int64_t(7), int64_t(40)}) {
+    ASSERT_EQ(kc::topCandidates(kc::Storage::f32, dl.get(), rows, vocab, k,
+                                capacity, values.get(), ids.get(), counts.get(),
+                                nullptr),
+              cudaSuccess);
+    std::vector<int64_t> found = counts.host(), gotIds = ids.host();
+    std::vector<float> gotValues = values.host();
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = logits.data() + r * vocab;
+      std::vector<float> sorted(row, row + vocab);
+      std::sort(sorted.rbegin(), sorted.rend());
+      std::vector<int64_t> want;
+      for (int64_t i = 0; i < vocab; ++i)
+        if (row[i] >= sorted[k - 1])
+          want.push_back(i);
+      ASSERT_LE(found[r], capacity);
+      std::vector<int64_t> got(gotIds.begin() + r * capacity,
+                               gotIds.begin() + r * capacity + found[r]);
+      for (int64_t i = 0; i < found[r]; ++i)
+        EXPECT_EQ(gotValues[r * capacity + i], row[got[i]]);
+      std::sort(got.begin(), got.end());
+      // The bisection may stop just below the k-th value: a superset of
+      // the exact set, every member at least the k-th value's neighbour.
+      EXPECT_TRUE(
+          std::includes(got.begin(), got.end(), want.begin(), want.end()))
+          << "k " << k << " row " << r;
+      EXPECT_GE(static_cast<int64_t>(got.size()), k);
+    }
+  }
 }
 
 } // namespace
