@@ -31,7 +31,7 @@ __device__ __forceinline__ float weight(const QuantMatrix &w, int64_t r,
 }
 
 /// One warp per weight row: its lanes walk the row, each dequantizing a
-/// weight once for all m inputs.
+/// weight once for all m inputs (int8, fp8; uint4 has its own below).
 template <typename T>
 __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
                            int64_t m) {
@@ -44,6 +44,46 @@ __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
     float value = weight(w, r, l);
     for (int64_t i = 0; i < m; ++i)
       acc[i] += value * load(x[i * w.k + l]);
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    float sum = acc[i];
+    for (int offset = 16; offset > 0; offset /= 2)
+      sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+    if (lane == 0)
+      y[i * w.n + r] = store<T>(sum + (bias ? load(bias[r]) : 0.0f));
+  }
+}
+
+/// uint4 (its k and group are multiples of 32): each lane loads a whole
+/// 16-byte block of 32 codes, which lie in one group, and dequantizes them
+/// with one scale and zero point.
+template <typename T>
+__global__ void gemvUint4Kernel(QuantMatrix w, const T *x, const T *bias, T *y,
+                                int64_t m) {
+  int lane = threadIdx.x % 32;
+  int64_t r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
+  if (r >= w.n)
+    return;
+  const uint4 *blocks = reinterpret_cast<const uint4 *>(w.data + r * (w.k / 2));
+  const int64_t count = w.k / format::kUint4Block, groups = w.k / w.group;
+  float acc[kMaxGemvRows] = {};
+  for (int64_t b = lane; b < count; b += 32) {
+    uint4 packed = blocks[b];
+    const uint8_t *bytes = reinterpret_cast<const uint8_t *>(&packed);
+    int64_t at = r * groups + b * format::kUint4Block / w.group;
+    float scale = groupScale(w, at), zero = groupZero(w, at);
+    float weights[32];
+    for (int j = 0; j < 16; ++j) {
+      weights[j] = (static_cast<float>(bytes[j] & 0x0f) - zero) * scale;
+      weights[16 + j] = (static_cast<float>(bytes[j] >> 4) - zero) * scale;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      const T *xs = x + i * w.k + b * format::kUint4Block;
+      float sum = 0.0f;
+      for (int j = 0; j < 32; ++j)
+        sum += weights[j] * load(xs[j]);
+      acc[i] += sum;
+    }
   }
   for (int64_t i = 0; i < m; ++i) {
     float sum = acc[i];
@@ -74,9 +114,16 @@ cudaError_t quantGemv(Storage type, const QuantMatrix &w, const void *x,
   unsigned blocks = static_cast<unsigned>((w.n + kWarps - 1) / kWarps);
   return dispatch(type, [&](auto zero) {
     using T = decltype(zero);
-    gemvKernel<<<blocks, kWarps * 32, 0, stream>>>(w, static_cast<const T *>(x),
-                                                   static_cast<const T *>(bias),
-                                                   static_cast<T *>(y), m);
+    auto launch = [&](auto kernel) {
+      kernel<<<blocks, kWarps * 32, 0, stream>>>(w, static_cast<const T *>(x),
+                                                 static_cast<const T *>(bias),
+                                                 static_cast<T *>(y), m);
+    };
+    // uint4's k and group are multiples of 32 (QuantLayout.h).
+    if (w.codes == format::QuantCodes::uint4)
+      launch(gemvUint4Kernel<T>);
+    else
+      launch(gemvKernel<T>);
     return cudaGetLastError();
   });
 }

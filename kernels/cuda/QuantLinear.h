@@ -4,9 +4,11 @@
 // out as runtime/format/QuantLayout.h says (int8, uint4 with zero points,
 // fp8; f16 or f32 group scales), with x, bias and y of one storage type.
 // Decode (m up to kMaxGemvRows) reads the codes once in a GEMV, one warp
-// per weight row; longer inputs dequantize the weight into `scratch` and
-// the caller runs the GEMM. The per-weight math, (code - zero) * scale with
-// format::codeValue, is the CPU kernels' (kernels/cpu/QuantLinear.cpp).
+// per weight row (uint4: each lane a 16-byte block of 32 codes at a time);
+// longer inputs dequantize the weight into `scratch` and the caller runs
+// the GEMM. The per-weight math, (code - zero) * scale, is the CPU
+// kernels' (kernels/cpu/QuantLinear.cpp): codes decoded by
+// format::codeValue, or, in the uint4 GEMV, unpacked from whole blocks.
 //
 //===----------------------------------------------------------------------===//
 
