@@ -17,10 +17,6 @@ namespace llmc::runtime::cpu {
 
 namespace {
 
-const Tensor *optionalInput(KernelContext &c, size_t index) {
-  return index < c.inputs.size() ? c.inputs[index] : nullptr;
-}
-
 Status expectRank(const Tensor &t, int64_t rank, const char *what) {
   if (t.rank() != rank)
     return Status::error(std::string(what) + " must have rank " +
@@ -32,7 +28,7 @@ Status expectRank(const Tensor &t, int64_t rank, const char *what) {
 /// A linear weight [n, k]: f32, or quantized (u8 codes with a layout).
 Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
                                      const char *what) {
-  const Tensor *w = optionalInput(c, index);
+  const Tensor *w = c.optionalInput(index);
   if (!w || (w->dtype != DType::f32 && !w->quant) || w->rank() != 2)
     return Status::error(std::string(what) +
                          " must be a 2-D f32 or quantized weight");
@@ -111,7 +107,7 @@ Status projection(KernelContext &c, bool withBias) {
     return Status::error("input " + shapeString(x.shape) +
                          " does not end in the weight's " + std::to_string(k) +
                          " input features");
-  const Tensor *bias = withBias ? optionalInput(c, 2) : nullptr;
+  const Tensor *bias = withBias ? c.optionalInput(2) : nullptr;
   if (bias && (bias->dtype != DType::f32 || bias->elements() != n))
     return Status::error("the bias must be " + std::to_string(n) + " f32");
   Shape shape = x.shape;
@@ -190,7 +186,7 @@ Status rmsNorm(KernelContext &c) {
 Status layerNorm(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
   LLMC_INPUT(w, 1, DType::f32);
-  const Tensor *b = optionalInput(c, 2);
+  const Tensor *b = c.optionalInput(2);
   int64_t dim = w.elements();
   if (x.rank() < 1 || x.shape.back() != dim ||
       (b && (b->dtype != DType::f32 || b->elements() != dim)))
@@ -207,7 +203,7 @@ Status addNorm(KernelContext &c, bool layer) {
   LLMC_INPUT(a, 0, DType::f32);
   LLMC_INPUT(b, 1, DType::f32);
   LLMC_INPUT(w, 2, DType::f32);
-  const Tensor *bias = layer ? optionalInput(c, 3) : nullptr;
+  const Tensor *bias = layer ? c.optionalInput(3) : nullptr;
   int64_t dim = w.elements();
   if (a.shape != b.shape || a.rank() < 1 || a.shape.back() != dim ||
       (bias && (bias->dtype != DType::f32 || bias->elements() != dim)))
@@ -336,8 +332,8 @@ Status mlp(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
   LLMC_WEIGHT(up, 1, "an up weight");
   LLMC_WEIGHT(down, 2, "a down weight");
-  const Tensor *upBias = optionalInput(c, 3);
-  const Tensor *downBias = optionalInput(c, 4);
+  const Tensor *upBias = c.optionalInput(3);
+  const Tensor *downBias = c.optionalInput(4);
   LLMC_CHECK(checkMlp(x, up, down, upBias, downBias));
   int64_t hidden = up.shape[0], dim = up.shape[1];
   LLMC_CHECK(c.setOutput(0, x.shape));

@@ -10,11 +10,14 @@
 #ifndef LLMC_RUNTIME_CUDA_CUDACONTEXT_H
 #define LLMC_RUNTIME_CUDA_CUDACONTEXT_H
 
+#include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/Gemm.h"
+#include "runtime/exec/Tensor.h"
 #include "runtime/support/Status.h"
 
 #include <cuda_runtime_api.h>
 
+#include <map>
 #include <string>
 
 namespace llmc::runtime {
@@ -27,7 +30,8 @@ struct CudaContext {
   /// kernels/cuda/Transformer.h ErrorFlag bits, in device memory.
   unsigned *errors = nullptr;
 
-  /// The artifact's generated kernel `llmc_fused_<index>`.
+  /// The artifact's generated kernel `llmc_fused_<index>` (looked up
+  /// once, then kept).
   Expected<cudaKernel_t> generatedKernel(int64_t index);
   /// Device memory of at least `bytes` for `slot` (a kernel's
   /// intermediates), kept for later calls.
@@ -35,6 +39,7 @@ struct CudaContext {
 
   // Owned by CudaDevice.
   cudaLibrary_t generated = nullptr;
+  std::map<int64_t, cudaKernel_t> generatedKernels;
   struct Scratch {
     void *memory = nullptr;
     uint64_t bytes = 0;
@@ -44,6 +49,13 @@ struct CudaContext {
 
 /// "what: cudaErrorX (its description)", or success.
 Status cudaStatus(cudaError_t error, const std::string &what);
+
+/// The status of launching `kernel` (cudaStatus of the launch's error).
+Status launched(cudaError_t error, const char *kernel);
+
+/// The storage type of float elements (f32, f16, bf16); an error naming
+/// any other.
+Expected<kernels::cuda::Storage> storageOf(DType dtype);
 
 } // namespace llmc::runtime
 

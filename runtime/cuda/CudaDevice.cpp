@@ -25,7 +25,29 @@ Status cudaStatus(cudaError_t error, const std::string &what) {
                        cudaGetErrorString(error) + ")");
 }
 
+Status launched(cudaError_t error, const char *kernel) {
+  return cudaStatus(error, std::string("launching ") + kernel);
+}
+
+Expected<kc::Storage> storageOf(DType dtype) {
+  switch (dtype) {
+  case DType::f32:
+    return kc::Storage::f32;
+  case DType::f16:
+    return kc::Storage::f16;
+  case DType::bf16:
+    return kc::Storage::bf16;
+  default:
+    return Status::error(
+        std::string("CUDA kernels take f32, f16 or bf16, not ") +
+        dtypeName(dtype));
+  }
+}
+
 Expected<cudaKernel_t> CudaContext::generatedKernel(int64_t index) {
+  if (auto found = generatedKernels.find(index);
+      found != generatedKernels.end())
+    return found->second;
   if (!generated)
     return Status::error("the artifact has no \"cuda fatbin\" section with "
                          "its generated kernels");
@@ -36,6 +58,7 @@ Expected<cudaKernel_t> CudaContext::generatedKernel(int64_t index) {
                      "the generated kernel " + name);
       !status)
     return status;
+  generatedKernels[index] = kernel;
   return kernel;
 }
 
@@ -362,14 +385,8 @@ Expected<bool> CudaDevice::replay(const std::string &key,
 
 Expected<std::optional<Device::Candidates>>
 CudaDevice::candidates(const Tensor &logits, int64_t k) {
-  kc::Storage type;
-  if (logits.dtype == DType::f32)
-    type = kc::Storage::f32;
-  else if (logits.dtype == DType::f16)
-    type = kc::Storage::f16;
-  else if (logits.dtype == DType::bf16)
-    type = kc::Storage::bf16;
-  else
+  Expected<kc::Storage> type = storageOf(logits.dtype);
+  if (!type)
     return std::optional<Candidates>();
   int64_t vocab = logits.shape.empty() ? 0 : logits.shape.back();
   if (vocab <= 0 || k < 1 || k > vocab)
@@ -386,8 +403,8 @@ CudaDevice::candidates(const Tensor &logits, int64_t k) {
   auto *ids = reinterpret_cast<int64_t *>(values + rows * capacity);
   int64_t *counts = ids + rows * capacity;
   if (Status status = cudaStatus(
-          kc::topCandidates(type, logits.data, rows, vocab, k, capacity, values,
-                            ids, counts, context_.stream),
+          kc::topCandidates(*type, logits.data, rows, vocab, k, capacity,
+                            values, ids, counts, context_.stream),
           "launching the sampling candidates' kernel");
       !status)
     return status;

@@ -16,10 +16,6 @@ namespace kc = llmc::kernels::cuda;
 
 namespace {
 
-Status launched(cudaError_t error, const char *kernel) {
-  return cudaStatus(error, std::string("launching ") + kernel);
-}
-
 /// Copies `window` of `in` into `out` (contiguous).
 Status copyWindow(KernelContext &c, const Tensor &in, const Window &window,
                   uint8_t *out) {

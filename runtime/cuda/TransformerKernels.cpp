@@ -14,10 +14,6 @@ namespace kc = llmc::kernels::cuda;
 
 namespace {
 
-const Tensor *optionalInput(KernelContext &c, size_t index) {
-  return index < c.inputs.size() ? c.inputs[index] : nullptr;
-}
-
 /// Whether the call asks for fp8 activations, which the CUDA kernels do not
 /// compute yet.
 Status noFp8Activations(KernelContext &c) {
@@ -29,28 +25,12 @@ Status noFp8Activations(KernelContext &c) {
   return Status::success();
 }
 
-/// The storage type of a float tensor's elements.
-Expected<kc::Storage> storageOf(const Tensor &t) {
-  switch (t.dtype) {
-  case DType::f32:
-    return kc::Storage::f32;
-  case DType::f16:
-    return kc::Storage::f16;
-  case DType::bf16:
-    return kc::Storage::bf16;
-  default:
-    return Status::error(
-        std::string("CUDA kernels take f32, f16 or bf16, not ") +
-        dtypeName(t.dtype));
-  }
-}
-
 // The call's first input `name` (a float tensor) and its storage `type`.
 #define LLMC_FLOAT_INPUT(name)                                                 \
   LLMC_INPUT(name, 0,                                                          \
              c.inputs.empty() || !c.inputs[0] ? DType::f32                     \
                                               : c.inputs[0]->dtype);           \
-  auto name##Storage = storageOf(name);                                        \
+  auto name##Storage = storageOf(name.dtype);                                  \
   if (!name##Storage)                                                          \
     return name##Storage.status();                                             \
   const kc::Storage type = *name##Storage;
@@ -59,7 +39,7 @@ Expected<kc::Storage> storageOf(const Tensor &t) {
 /// codes with a layout).
 Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
                                      DType dtype, const char *what) {
-  const Tensor *w = optionalInput(c, index);
+  const Tensor *w = c.optionalInput(index);
   if (!w || (w->dtype != dtype && !w->quant) || w->rank() != 2)
     return Status::error(std::string(what) + " must be a 2-D " +
                          dtypeName(dtype) + " or quantized weight");
@@ -72,13 +52,9 @@ Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
 
-Status launched(cudaError_t error, const char *kernel) {
-  return cudaStatus(error, std::string("launching ") + kernel);
-}
-
 /// An optional bias of n of the call's type, or null.
 Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
-  const Tensor *bias = optionalInput(c, index);
+  const Tensor *bias = c.optionalInput(index);
   if (!bias)
     return static_cast<const void *>(nullptr);
   if (bias->dtype != c.inputs[0]->dtype || bias->elements() != n)
@@ -282,7 +258,7 @@ Status mlp(KernelContext &c) {
   Expected<const void *> downBias = biasInput(c, 4, dim);
   if (!downBias)
     return downBias.status();
-  LLMC_CHECK(checkMlp(x, up, down, optionalInput(c, 3), optionalInput(c, 4)));
+  LLMC_CHECK(checkMlp(x, up, down, c.optionalInput(3), c.optionalInput(4)));
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
   Expected<void *> scratch =

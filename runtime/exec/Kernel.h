@@ -62,6 +62,10 @@ struct KernelContext {
   /// Sets output `index`'s shape, checked against what was declared and
   /// planned.
   Status setOutput(size_t index, Shape shape);
+  /// Input `index`, or null when it is absent or beyond the inputs.
+  const Tensor *optionalInput(size_t index) const {
+    return index < inputs.size() ? inputs[index] : nullptr;
+  }
   /// Input `index`, checked present and of `dtype`.
   Expected<const Tensor *> input(size_t index, DType dtype) const;
 };
