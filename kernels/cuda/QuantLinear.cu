@@ -30,6 +30,17 @@ __device__ __forceinline__ float weight(const QuantMatrix &w, int64_t r,
          groupScale(w, at);
 }
 
+/// The GEMVs' end: y[i, r] = the warp's sum of acc[i] (+ bias[r]).
+template <typename T>
+__device__ void storeRows(const float (&acc)[kMaxGemvRows], int64_t m, int lane,
+                          int64_t r, int64_t n, const T *bias, T *y) {
+  for (int64_t i = 0; i < m; ++i) {
+    float sum = warpSum(acc[i]);
+    if (lane == 0)
+      y[i * n + r] = store<T>(sum + (bias ? load(bias[r]) : 0.0f));
+  }
+}
+
 /// One warp per weight row: its lanes walk the row, each dequantizing a
 /// weight once for all m inputs (int8, fp8; uint4 has its own below).
 template <typename T>
@@ -45,13 +56,7 @@ __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
     for (int64_t i = 0; i < m; ++i)
       acc[i] += value * load(x[i * w.k + l]);
   }
-  for (int64_t i = 0; i < m; ++i) {
-    float sum = acc[i];
-    for (int offset = 16; offset > 0; offset /= 2)
-      sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-    if (lane == 0)
-      y[i * w.n + r] = store<T>(sum + (bias ? load(bias[r]) : 0.0f));
-  }
+  storeRows(acc, m, lane, r, w.n, bias, y);
 }
 
 /// uint4 (its k and group are multiples of 32): each lane loads a whole
@@ -85,13 +90,7 @@ __global__ void gemvUint4Kernel(QuantMatrix w, const T *x, const T *bias, T *y,
       acc[i] += sum;
     }
   }
-  for (int64_t i = 0; i < m; ++i) {
-    float sum = acc[i];
-    for (int offset = 16; offset > 0; offset /= 2)
-      sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-    if (lane == 0)
-      y[i * w.n + r] = store<T>(sum + (bias ? load(bias[r]) : 0.0f));
-  }
+  storeRows(acc, m, lane, r, w.n, bias, y);
 }
 
 template <typename T> __global__ void dequantizeKernel(QuantMatrix w, T *out) {

@@ -12,21 +12,6 @@ namespace {
 
 constexpr int kThreads = 1024;
 
-/// `v` reduced over the block with `op`; every thread gets the result.
-template <typename Op> __device__ float blockReduce(float v, Op op) {
-  __shared__ float partial[32];
-  for (int offset = 16; offset > 0; offset /= 2)
-    v = op(v, __shfl_xor_sync(0xffffffffu, v, offset));
-  __syncthreads(); // partial may still be read by a previous call
-  if (threadIdx.x % 32 == 0)
-    partial[threadIdx.x / 32] = v;
-  __syncthreads();
-  v = partial[0];
-  for (int w = 1; w < blockDim.x / 32; ++w)
-    v = op(v, partial[w]);
-  return v;
-}
-
 template <typename T>
 __global__ void candidatesKernel(const T *logits, int64_t vocab, int64_t k,
                                  int64_t capacity, float *values, int64_t *ids,
@@ -50,7 +35,7 @@ __global__ void candidatesKernel(const T *logits, int64_t vocab, int64_t k,
     float count = 0.0f;
     for (int64_t i = threadIdx.x; i < vocab; i += blockDim.x)
       count += load(row[i]) >= middle ? 1.0f : 0.0f;
-    count = blockReduce(count, [](float a, float b) { return a + b; });
+    count = blockReduce(count, Plus());
     if (count >= static_cast<float>(k))
       low = middle;
     else

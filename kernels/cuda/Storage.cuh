@@ -2,7 +2,8 @@
 //
 // What the kernels of kernels/cuda share: loading an element of any
 // storage type as f32, storing f32 back, calling a template with the CUDA
-// type of a Storage, and the grid of a grid-stride loop.
+// type of a Storage, the grid of a grid-stride loop, and reductions over a
+// warp and over a block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,39 @@ template <typename Body> cudaError_t dispatch(Storage type, Body &&body) {
     return body(__nv_bfloat16{});
   }
   return cudaErrorInvalidValue;
+}
+
+constexpr int kWarp = 32;
+
+/// `v` combined with `op` over the warp; every lane gets the result.
+template <typename Op>
+__device__ __forceinline__ float warpReduce(float v, Op op) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    v = op(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+struct Plus {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+
+__device__ __forceinline__ float warpSum(float v) {
+  return warpReduce(v, Plus());
+}
+
+/// `v` combined with `op` over the block (blockDim.x a multiple of 32, at
+/// most 1024); every thread gets the result. Every thread must call it.
+template <typename Op> __device__ float blockReduce(float v, Op op) {
+  __shared__ float partial[kWarp];
+  v = warpReduce(v, op);
+  __syncthreads(); // partial may still be read by a previous call
+  if (threadIdx.x % kWarp == 0)
+    partial[threadIdx.x / kWarp] = v;
+  __syncthreads();
+  v = partial[0];
+  for (int w = 1; w < static_cast<int>(blockDim.x) / kWarp; ++w)
+    v = op(v, partial[w]);
+  return v;
 }
 
 /// Blocks of `threads` covering `count` items, capped (the kernels stride).

@@ -11,29 +11,6 @@ namespace llmc::kernels::cuda {
 
 namespace {
 
-constexpr int kWarp = 32;
-
-__device__ __forceinline__ float warpSum(float v) {
-  for (int offset = kWarp / 2; offset > 0; offset /= 2)
-    v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
-
-/// The sum of `v` over the block (blockDim.x a multiple of 32, at most
-/// 1024), returned to every thread.
-__device__ float blockSum(float v) {
-  __shared__ float partial[kWarp];
-  int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
-  v = warpSum(v);
-  __syncthreads(); // partial may still be read by a previous call
-  if (lane == 0)
-    partial[warp] = v;
-  __syncthreads();
-  int warps = blockDim.x / kWarp;
-  v = lane < warps ? partial[lane] : 0.0f;
-  return warpSum(v);
-}
-
 template <typename T>
 __global__ void embeddingKernel(const T *table, const int64_t *ids,
                                 int64_t count, int64_t vocab, int64_t dim,
@@ -72,14 +49,15 @@ __global__ void normKernel(const T *x, const T *residual, const T *w,
   }
   float mean = 0.0f;
   if (Layer) {
-    mean = blockSum(local) / static_cast<float>(dim);
+    mean = blockReduce(local, Plus()) / static_cast<float>(dim);
     local = 0.0f;
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
       float v = value(i) - mean;
       local += v * v;
     }
   }
-  float inverse = 1.0f / sqrtf(blockSum(local) / static_cast<float>(dim) + eps);
+  float inverse =
+      1.0f / sqrtf(blockReduce(local, Plus()) / static_cast<float>(dim) + eps);
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
     float v = value(i) - mean;
     y[row * dim + i] =
