@@ -251,11 +251,12 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
                        reinterpret_cast<uintptr_t>(frame.tensors[id].data));
     key += " " + std::to_string(reinterpret_cast<uintptr_t>(*arena));
   }
-  Expected<bool> ran =
-      recordable ? device_.replay(key, steps) : Expected<bool>(true);
-  if (!recordable)
-    if (Status status = steps(); !status)
-      return status;
+  // ran: the steps ran on the host (false: a recording was replayed).
+  Expected<bool> ran = true;
+  if (recordable)
+    ran = device_.replay(key, steps);
+  else if (Status status = steps(); !status)
+    return status;
   if (!ran)
     return ran.status();
   if (Status status = device_.synchronize(); !status)
