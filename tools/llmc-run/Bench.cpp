@@ -1,7 +1,8 @@
 //===- Bench.cpp - llmc-run bench: prefill and decode speed ---------------===//
 //
 // For each batch size and prompt length: one warm-up, then --repeat runs of
-// a prefill of pseudo-random prompts followed by --gen greedy decode steps.
+// a prefill of pseudo-random prompts followed by --gen greedy decode steps
+// (sampled as `generate` samples: on the device where it can).
 // Prints a table (median, and min..max over the runs) of TTFT, prefill
 // tokens/s, TPOT, decode tokens/s and the weight bandwidth decode achieves
 // (weight bytes per step / TPOT), and with --json writes the same figures.
@@ -37,18 +38,6 @@ Spread spread(std::vector<double> values) {
   return {median, values.front(), values.back()};
 }
 
-/// The greedy next token of each sequence: the last row of its logits.
-std::vector<int64_t> argmaxRows(const runtime::Tensor &logits, int64_t batch,
-                                int64_t vocab) {
-  std::vector<int64_t> next(batch);
-  int64_t rows = logits.elements() / vocab, perSequence = rows / batch;
-  for (int64_t b = 0; b < batch; ++b) {
-    const float *row = logits.as<float>() + ((b + 1) * perSequence - 1) * vocab;
-    next[b] = std::max_element(row, row + vocab) - row;
-  }
-  return next;
-}
-
 runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
                                int64_t promptLength, int64_t gen,
                                uint64_t seed) {
@@ -63,19 +52,20 @@ runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
   if (!created)
     return created.status();
   runtime::Session &session = **created;
+  // Greedy, as a user's generation samples (on the device where it can).
+  runtime::Sampler greedy = *runtime::Sampler::create({});
   Clock::time_point start = Clock::now();
-  runtime::Expected<runtime::Tensor> logits = session.prefill(prompt);
-  if (!logits)
-    return logits.status();
-  std::vector<int64_t> next = argmaxRows(*logits, batch, info.vocabSize);
+  runtime::Expected<std::vector<int64_t>> next =
+      session.prefillAndSample(prompt, greedy);
+  if (!next)
+    return next.status();
   Run run;
   run.ttftMs = millisSince(start);
   start = Clock::now();
   for (int64_t step = 0; step < gen; ++step) {
-    logits = session.decode(next);
-    if (!logits)
-      return logits.status();
-    next = argmaxRows(*logits, batch, info.vocabSize);
+    next = session.decodeAndSample(*next, greedy);
+    if (!next)
+      return next.status();
   }
   run.tpotMs = gen ? millisSince(start) / gen : 0;
   return run;
