@@ -11,6 +11,7 @@
 #include "kernels/cuda/QuantLinear.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
+#include "test/kernels/cuda/DeviceVector.h"
 
 #include <gtest/gtest.h>
 
@@ -19,26 +20,9 @@
 
 namespace kc = llmc::kernels::cuda;
 using llmc::format::QuantCodes;
+using llmc::test::DeviceVector;
 
 namespace {
-
-struct DeviceBytes {
-  explicit DeviceBytes(const void *host, size_t size) {
-    EXPECT_EQ(cudaMalloc(&data, size), cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(data, host, size, cudaMemcpyHostToDevice),
-              cudaSuccess);
-  }
-  ~DeviceBytes() { cudaFree(data); }
-  void *data = nullptr;
-};
-
-std::vector<float> download(const void *device, size_t count) {
-  std::vector<float> out(count);
-  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  EXPECT_EQ(cudaMemcpy(out.data(), device, count * 4, cudaMemcpyDeviceToHost),
-            cudaSuccess);
-  return out;
-}
 
 class CudaQuantLinear : public ::testing::TestWithParam<QuantCodes> {
 protected:
@@ -78,16 +62,17 @@ TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
   std::vector<float> dense(n * k);
   llmc::kernels::dequantizeRows(cpu, 0, n, dense.data());
 
-  DeviceBytes device(section.data(), section.size());
-  auto *base = static_cast<const uint8_t *>(device.data);
+  DeviceVector<uint8_t> device(section);
+  const uint8_t *base = device.get();
   kc::QuantMatrix gpu{codes, n,
                       k,     group,
                       base,  base + layout.scalesOffset,
                       true,  zeros ? base + layout.zerosOffset : nullptr};
-  DeviceBytes deq(dense.data(), dense.size() * 4);
-  ASSERT_EQ(kc::dequantize(kc::Storage::f32, gpu, deq.data, nullptr),
+  // Outputs start as NaN: a kernel that writes nothing fails.
+  DeviceVector<float> deq(std::vector<float>(dense.size(), NAN));
+  ASSERT_EQ(kc::dequantize(kc::Storage::f32, gpu, deq.get(), nullptr),
             cudaSuccess);
-  EXPECT_EQ(download(deq.data, dense.size()), dense);
+  EXPECT_EQ(deq.host(), dense);
 
   for (int64_t m : {int64_t(1), int64_t(3), kc::kMaxGemvRows}) {
     std::vector<float> x = llmc::test::randomVector(m * k, 8),
@@ -100,12 +85,12 @@ TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
           sum += double(x[i * k + l]) * dense[r * k + l];
         want[i * n + r] = static_cast<float>(sum);
       }
-    DeviceBytes dx(x.data(), x.size() * 4), db(bias.data(), bias.size() * 4),
-        dy(want.data(), want.size() * 4);
-    ASSERT_EQ(kc::quantGemv(kc::Storage::f32, gpu, dx.data, db.data, dy.data, m,
-                            nullptr),
+    DeviceVector<float> dx(x), db(bias),
+        dy(std::vector<float>(want.size(), NAN));
+    ASSERT_EQ(kc::quantGemv(kc::Storage::f32, gpu, dx.get(), db.get(), dy.get(),
+                            m, nullptr),
               cudaSuccess);
-    std::vector<float> got = download(dy.data, want.size());
+    std::vector<float> got = dy.host();
     for (size_t i = 0; i < got.size(); ++i)
       EXPECT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
           << "m " << m << " at " << i;

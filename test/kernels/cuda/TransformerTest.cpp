@@ -13,6 +13,7 @@
 #include "kernels/cuda/Transformer.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
+#include "test/kernels/cuda/DeviceVector.h"
 
 #include <gtest/gtest.h>
 
@@ -20,35 +21,10 @@
 
 namespace kc = llmc::kernels::cuda;
 namespace cpu = llmc::kernels;
+using llmc::test::DeviceVector;
 using llmc::test::randomVector;
 
 namespace {
-
-/// A device copy of a host vector.
-template <typename T> class DeviceVector {
-public:
-  explicit DeviceVector(const std::vector<T> &host) : size_(host.size()) {
-    EXPECT_EQ(cudaMalloc(reinterpret_cast<void **>(&data_), bytes()),
-              cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(data_, host.data(), bytes(), cudaMemcpyHostToDevice),
-              cudaSuccess);
-  }
-  explicit DeviceVector(size_t size) : DeviceVector(std::vector<T>(size)) {}
-  ~DeviceVector() { cudaFree(data_); }
-  T *get() const { return data_; }
-  std::vector<T> host() const {
-    std::vector<T> out(size_);
-    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(out.data(), data_, bytes(), cudaMemcpyDeviceToHost),
-              cudaSuccess);
-    return out;
-  }
-
-private:
-  size_t bytes() const { return size_ * sizeof(T); }
-  T *data_ = nullptr;
-  size_t size_;
-};
 
 float maxDifference(const std::vector<float> &a, const std::vector<float> &b) {
   EXPECT_EQ(a.size(), b.size());
