@@ -8,6 +8,7 @@
 
 #include "passes/fusion/ElementwiseCall.h"
 
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace llmc {
@@ -38,27 +39,36 @@ Attribute signatureOf(plan::CallOp call) {
   return b.getArrayAttr(parts);
 }
 
+/// A lone elementwise call as a fused_elementwise program of one
+/// instruction.
+struct WrapLoneElementwise : OpRewritePattern<plan::CallOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(plan::CallOp call,
+                                PatternRewriter &rewriter) const override {
+    if (call.getKernel() == "fused_elementwise")
+      return failure();
+    std::optional<ElementwiseCall> program = asElementwiseCall(call);
+    if (!program)
+      return failure();
+    auto params = rewriter.getDictionaryAttr(rewriter.getNamedAttr(
+        "program", rewriter.getDenseI64ArrayAttr(program->code)));
+    rewriter.replaceOpWithNewOp<plan::CallOp>(
+        call, call.getResultTypes(),
+        rewriter.getStringAttr("fused_elementwise"), program->inputs, params,
+        DenseI64ArrayAttr(), DenseI64ArrayAttr(), call.getOffsetsAttr());
+    return success();
+  }
+};
+
 struct OutlineCudaKernelsPass
     : llmc::impl::OutlineCudaKernelsBase<OutlineCudaKernelsPass> {
   void runOnOperation() override {
-    // Lone elementwise calls become programs of one instruction.
-    SmallVector<plan::CallOp> lone;
-    getOperation().walk([&](plan::CallOp call) {
-      if (call.getKernel() != "fused_elementwise" && asElementwiseCall(call))
-        lone.push_back(call);
-    });
-    for (plan::CallOp call : lone) {
-      std::optional<ElementwiseCall> program = asElementwiseCall(call);
-      OpBuilder b(call);
-      auto params = b.getDictionaryAttr(
-          b.getNamedAttr("program", b.getDenseI64ArrayAttr(program->code)));
-      auto fused = plan::CallOp::create(
-          b, call.getLoc(), call.getResultTypes(),
-          b.getStringAttr("fused_elementwise"), program->inputs, params,
-          DenseI64ArrayAttr(), DenseI64ArrayAttr(), call.getOffsetsAttr());
-      call.replaceAllUsesWith(fused.getResults());
-      call.erase();
-    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<WrapLoneElementwise>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Then the numbering (an annotation, made in one walk).
     llvm::MapVector<Attribute, int64_t> indices;
     getOperation().walk([&](plan::CallOp call) {
       if (call.getKernel() != "fused_elementwise")

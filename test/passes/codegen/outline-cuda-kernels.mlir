@@ -1,4 +1,4 @@
-// RUN: llmc-opt %s --plan-outline-cuda-kernels | FileCheck %s
+// RUN: llmc-opt %s --plan-outline-cuda-kernels --split-input-file | FileCheck %s
 
 // Calls with one program and the same operand types share a generated
 // kernel; another program, another element type, or a single element where
@@ -20,4 +20,18 @@ func.func @numbering(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>, %h: tensor<4x8xf1
   %4 = plan.call "fused_elementwise"(%a, %s) {params = {program = array<i64: 0, 0, 1, 19, -1, -1>}} : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
   %5 = plan.call "rms_norm"(%a, %b) {params = {epsilon = 1.0e-05 : f32}} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %0, %1, %2, %3, %4, %5 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf16>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A lone float elementwise call (one plan-fuse-elementwise had nothing to
+// chain with) becomes a one-step program; an integer add stays (it has a
+// kernel of its own).
+// CHECK-LABEL: func.func @lone
+// CHECK: plan.call "fused_elementwise"(%arg0) {params = {cuda_kernel = 0 : i64, program = array<i64: 19, 0, 0>}} : (tensor<4x8xf16>) -> tensor<4x8xf16>
+// CHECK: plan.call "add"(%arg1, %arg1) : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+func.func @lone(%a: tensor<4x8xf16>, %i: tensor<4xi64>) -> (tensor<4x8xf16>, tensor<4xi64>) {
+  %0 = plan.call "silu"(%a) : (tensor<4x8xf16>) -> tensor<4x8xf16>
+  %1 = plan.call "add"(%i, %i) : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  return %0, %1 : tensor<4x8xf16>, tensor<4xi64>
 }
