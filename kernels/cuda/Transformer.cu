@@ -3,6 +3,7 @@
 #include "kernels/cuda/Transformer.h"
 
 #include "kernels/common/ElementwiseMath.h"
+#include "kernels/cuda/PrefillAttention.h"
 #include "kernels/cuda/Storage.cuh"
 
 #include <cfloat>
@@ -397,6 +398,8 @@ cudaError_t cachedAttention(Storage type, const void *q, const void *k,
     writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
         static_cast<const T *>(k), static_cast<const T *>(v),
         static_cast<T *>(cache), position, shape, errors);
+    if (prefillAttentionTakes(shape))
+      return prefillAttention(type, q, cache, position, out, shape, stream);
     dim3 grid(static_cast<unsigned>(shape.qHeads),
               static_cast<unsigned>(shape.tokens * splits),
               static_cast<unsigned>(shape.batch));

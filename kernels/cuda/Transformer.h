@@ -66,9 +66,12 @@ struct AttentionShape {
   int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
   float scale;
 };
-/// Decode with few (sequence, head) pairs splits the keys over blocks
-/// (flash-decoding) and merges their partial results: the f32 scratch
-/// that takes, 0 when it does not split.
+/// Prefill (kPrefillRows tokens or more) runs the tiled kernel of
+/// PrefillAttention.h. Shorter inputs give each query row a block whose
+/// warps share its keys; decode with few (sequence, head) pairs splits the
+/// keys over blocks (flash-decoding) and merges their partial results:
+/// attentionScratchFloats is the f32 scratch that takes, 0 when it does not
+/// split.
 int64_t attentionScratchFloats(const AttentionShape &shape);
 cudaError_t cachedAttention(Storage type, const void *q, const void *k,
                             const void *v, void *cache, const int64_t *position,

@@ -140,15 +140,18 @@ TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
   EXPECT_EQ(errorWord(), unsigned(kc::kPositionOutOfRange));
 }
 
-/// Prefill-like (3 tokens, one block per query) and decode (one token,
-/// keys split over blocks and merged) against the CPU.
+/// Short inputs (3 tokens, one block per query), prefill (the tiled
+/// kernel: a partial last tile of 37 tokens after 21 cached ones; 64 from
+/// an empty cache filling it) and decode (one token, keys split over
+/// blocks and merged) against the CPU.
 struct AttentionCase {
   int64_t tokens, capacity, past;
 };
 
 TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
   for (AttentionCase at :
-       {AttentionCase{3, 40, 21}, AttentionCase{1, 600, 517}})
+       {AttentionCase{3, 40, 21}, AttentionCase{37, 80, 21},
+        AttentionCase{64, 64, 0}, AttentionCase{1, 600, 517}})
     for (int64_t headDim : {8, 64, 128, 256}) {
       kc::AttentionShape shape{2, at.tokens,   8, 2,   headDim,
                                2, at.capacity, 1, 0.0f};
@@ -194,9 +197,10 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
                              shape.tokens, past, shape.qHeads, shape.kvHeads,
                              headDim, shape.capacity, shape.scale);
       }
-      EXPECT_EQ(dcache.host(), cache) << "head_dim " << headDim;
+      EXPECT_EQ(dcache.host(), cache)
+          << at.tokens << " tokens, head_dim " << headDim;
       EXPECT_LT(maxDifference(dout.host(), want), 2e-5f)
-          << "head_dim " << headDim;
+          << at.tokens << " tokens, head_dim " << headDim;
     }
   EXPECT_EQ(errorWord(), 0u);
 }
