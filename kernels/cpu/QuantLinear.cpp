@@ -409,21 +409,9 @@ GemvFn gemvFor(CpuIsa isa, QuantCodes codes) {
 
 void roundToE4m3(const float *x, int64_t n, float scale, float *out) {
   const float inverse = 1.0f / scale;
-  for (int64_t i = 0; i < n; ++i) {
-    float v = std::fabs(x[i] * inverse);
-    float rounded;
-    if (v >= 448.0f) {
-      rounded = 448.0f;
-    } else {
-      // Steps of 2^(e - 3) in the binade [2^e, 2^(e+1)); subnormals below
-      // 2^-6 in steps of 2^-9.
-      int exponent;
-      std::frexp(v, &exponent); // v = f * 2^exponent, f in [0.5, 1)
-      float step = std::ldexp(1.0f, std::max(exponent - 1, -6) - 3);
-      rounded = std::nearbyint(v / step) * step;
-    }
-    out[i] = std::copysign(rounded, x[i]) * scale;
-  }
+  for (int64_t i = 0; i < n; ++i)
+    out[i] =
+        format::fp8ToFloat(format::floatToE4m3(x[i] * inverse), true) * scale;
 }
 
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,

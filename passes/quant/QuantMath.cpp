@@ -6,7 +6,6 @@
 #include "runtime/format/QuantLayout.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 namespace llmc::quant {
@@ -110,42 +109,13 @@ void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
   }
 }
 
-namespace {
-/// The 127 finite non-negative E4M3FN values, ascending (code = index).
-const std::array<float, 127> &e4m3Values() {
-  static const std::array<float, 127> values = [] {
-    std::array<float, 127> v{};
-    for (int code = 0; code < 127; ++code)
-      v[code] = format::fp8ToFloat(static_cast<uint8_t>(code), true);
-    return v;
-  }();
-  return values;
-}
-} // namespace
-
-uint8_t floatToE4m3(float value) {
-  const std::array<float, 127> &values = e4m3Values();
-  float magnitude = std::min(std::fabs(value), values.back());
-  // The first value not below the magnitude, and the one before it.
-  int above = static_cast<int>(
-      std::lower_bound(values.begin(), values.end(), magnitude) -
-      values.begin());
-  int code = above;
-  if (above > 0) {
-    float up = values[above] - magnitude, down = magnitude - values[above - 1];
-    if (down < up || (down == up && (above - 1) % 2 == 0))
-      code = above - 1;
-  }
-  return static_cast<uint8_t>(code | (std::signbit(value) ? 0x80 : 0));
-}
-
 void quantizeFp8Rows(const float *w, int64_t n, int64_t k,
                      std::vector<uint8_t> &codes, std::vector<float> &scales) {
   codes.resize(n * k);
   scales = rowScales(w, n, k, 448.0f);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t l = 0; l < k; ++l)
-      codes[r * k + l] = floatToE4m3(w[r * k + l] / scales[r]);
+      codes[r * k + l] = format::floatToE4m3(w[r * k + l] / scales[r]);
 }
 
 } // namespace llmc::quant

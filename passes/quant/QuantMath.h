@@ -61,10 +61,8 @@ std::vector<float> dequantizeInt4(const Int4Matrix &q, int64_t n, int64_t k,
 void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
                       std::vector<int8_t> &codes, std::vector<float> &scales);
 
-/// The E4M3FN code nearest `value` (ties to even; beyond 448 saturates).
-uint8_t floatToE4m3(float value);
-
-/// Per output row: E4M3 codes with scale = max |w| / 448.
+/// Per output row: E4M3 codes (format::floatToE4m3) with scale = max |w| /
+/// 448.
 void quantizeFp8Rows(const float *w, int64_t n, int64_t k,
                      std::vector<uint8_t> &codes, std::vector<float> &scales);
 

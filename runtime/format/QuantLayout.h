@@ -22,6 +22,7 @@
 #ifndef LLMC_RUNTIME_FORMAT_QUANTLAYOUT_H
 #define LLMC_RUNTIME_FORMAT_QUANTLAYOUT_H
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -87,6 +88,41 @@ LLMC_FORMAT_HOST_DEVICE float floatFromBits(uint32_t bits) {
   std::memcpy(&value, &bits, 4);
   return value;
 #endif
+}
+
+/// The IEEE bits of `value`.
+LLMC_FORMAT_HOST_DEVICE uint32_t floatBits(float value) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(value);
+#else
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  return bits;
+#endif
+}
+
+/// The E4M3FN code nearest `value`: ties go to the even code; magnitudes
+/// of 448 and above (and NaN) saturate to +-448. The compiler rounds fp8
+/// weights with it, the CPU and CUDA kernels fp8 activations.
+LLMC_FORMAT_HOST_DEVICE uint8_t floatToE4m3(float value) {
+  uint32_t bits = floatBits(value);
+  uint8_t sign = static_cast<uint8_t>((bits >> 24) & 0x80);
+  uint32_t magnitude = bits & 0x7fffffffu;
+  if (!(floatFromBits(magnitude) < 448.0f))
+    return sign | 0x7e;
+  if (magnitude < 0x3c800000u) { // below 2^-6: subnormal steps of 2^-9
+    float steps = floatFromBits(magnitude) * 512.0f;
+#if defined(__CUDA_ARCH__)
+    steps = rintf(steps);
+#else
+    steps = std::nearbyint(steps);
+#endif
+    return sign | static_cast<uint8_t>(steps);
+  }
+  // Keep three mantissa bits, rounding half to even; a carry moves into
+  // the exponent. f32's exponent bias is 127, E4M3's 7.
+  uint32_t kept = (magnitude + 0x7ffffu + ((magnitude >> 20) & 1u)) >> 20;
+  return sign | static_cast<uint8_t>(kept - ((127u - 7u) << 3));
 }
 
 /// The value of an fp8 code (no NaNs or infinities are produced by the

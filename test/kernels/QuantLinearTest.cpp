@@ -176,6 +176,30 @@ TEST(QuantLinear, Fp8CodesDecodeToTheirValues) {
   EXPECT_TRUE(std::isinf(fp8ToFloat(0x7c, false)));
 }
 
+/// format::floatToE4m3 against the code table itself: each finite value
+/// is its own code, a midpoint goes to the even code of its two
+/// neighbours, anything just off it to the nearer one, and 448 and beyond
+/// saturate.
+TEST(QuantLinear, E4m3EncodingIsNearestTiesToEven) {
+  using llmc::format::floatToE4m3;
+  using llmc::format::fp8ToFloat;
+  for (int code = 0; code < 0x7f; ++code) {
+    float value = fp8ToFloat(code, true);
+    EXPECT_EQ(floatToE4m3(value), code) << value;
+    EXPECT_EQ(floatToE4m3(-value), code | 0x80) << -value;
+    if (code == 0x7e)
+      continue;
+    float next = fp8ToFloat(code + 1, true);
+    float middle = (value + next) / 2; // exact: 3 significant bits apart
+    EXPECT_EQ(floatToE4m3(middle), code % 2 == 0 ? code : code + 1) << middle;
+    EXPECT_EQ(floatToE4m3(std::nextafter(middle, 0.0f)), code) << middle;
+    EXPECT_EQ(floatToE4m3(std::nextafter(middle, 1e9f)), code + 1) << middle;
+  }
+  for (float big : {448.0f, 464.0f, 480.0f, 1e30f, INFINITY})
+    EXPECT_EQ(floatToE4m3(big), 0x7e) << big;
+  EXPECT_EQ(floatToE4m3(-1e30f), 0xfe);
+}
+
 TEST(QuantLinear, ActivationsRoundToTheNearestE4m3Value) {
   // Every E4M3 value (times the scale), the targets of the rounding.
   const float scale = 0.37f;
