@@ -147,6 +147,10 @@ struct ComputeTypePass : llmc::impl::ComputeTypeBase<ComputeTypePass> {
         constant.getResult().setType(cast<RankedTensorType>(copy.getType()));
         return WalkResult::advance();
       }
+      // A quantized weight's codes and scales are its storage format,
+      // which the kernels decode whatever the compute type.
+      if (isa<QConstantOp>(op))
+        return WalkResult::advance();
       for (NamedAttribute attr : op->getAttrs())
         if (auto typed = dyn_cast<ElementsAttr>(attr.getValue()))
           if (auto element = dyn_cast<FloatType>(typed.getElementType());

@@ -25,6 +25,8 @@ namespace llmc::runtime {
 struct CudaContext {
   cudaStream_t stream = nullptr;
   int ordinal = 0;
+  /// Compute capability, major * 10 + minor.
+  int arch = 0;
   int multiprocessors = 0;
   Gemm *gemm = nullptr;
   /// kernels/cuda/Transformer.h ErrorFlag bits, in device memory.
@@ -34,7 +36,9 @@ struct CudaContext {
   /// once, then kept).
   Expected<cudaKernel_t> generatedKernel(int64_t index);
   /// Device memory of at least `bytes` for `slot` (a kernel's
-  /// intermediates), kept for later calls.
+  /// intermediates), kept for later calls. The slots: 0 an MLP's hidden
+  /// layer, 1 a dequantized weight, 2 attention's partial results, 3 the
+  /// sampling candidates, 4 fp8 activations, 5 an fp8 GEMM's product.
   Expected<void *> scratch(int slot, uint64_t bytes);
 
   // Owned by CudaDevice.
@@ -44,7 +48,7 @@ struct CudaContext {
     void *memory = nullptr;
     uint64_t bytes = 0;
   };
-  Scratch scratchSlots[4];
+  Scratch scratchSlots[6];
 };
 
 /// "what: cudaErrorX (its description)", or success.

@@ -187,6 +187,7 @@ Expected<std::unique_ptr<Device>> CudaDevice::open(int ordinal,
   if (!kc::queryDevice(ordinal, info, error))
     return Status::error(error);
   device->name_ = "cuda:" + std::to_string(ordinal) + " (" + info.name + ")";
+  c.arch = info.computeMajor * 10 + info.computeMinor;
   c.multiprocessors = info.multiprocessors;
   if (Status status = cudaStatus(cudaSetDevice(ordinal), "cudaSetDevice");
       !status)

@@ -107,14 +107,16 @@ Gemm::~Gemm() {
     lib_->cublasLtDestroy(static_cast<cublasLtHandle_t>(handle_));
 }
 
-Expected<Gemm::Plan *> Gemm::plan(Storage type, Epilogue epilogue, int64_t m,
-                                  int64_t n, int64_t k) {
-  auto key = std::make_tuple(type, epilogue, m, n, k);
-  cudaDataType_t data = type == Storage::f16    ? CUDA_R_16F
-                        : type == Storage::bf16 ? CUDA_R_16BF
-                                                : CUDA_R_32F;
+Expected<Gemm::Plan *> Gemm::plan(Storage type, bool fp8, Epilogue epilogue,
+                                  int64_t m, int64_t n, int64_t k) {
+  auto key = std::make_tuple(type, fp8, epilogue, m, n, k);
   if (auto found = plans_.find(key); found != plans_.end())
     return found->second.get();
+  cudaDataType_t data = fp8                     ? CUDA_R_8F_E4M3
+                        : type == Storage::f16  ? CUDA_R_16F
+                        : type == Storage::bf16 ? CUDA_R_16BF
+                                                : CUDA_R_32F;
+  cudaDataType_t product = fp8 ? CUDA_R_32F : data;
   Library *lib = lib_.get();
   auto plan = std::make_unique<Plan>();
   plan->lib = lib;
@@ -159,7 +161,7 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, Epilogue epilogue, int64_t m,
         "layout of x");
   if (status)
     status = blasStatus(
-        lib, lib->cublasLtMatrixLayoutCreate(&plan->d, data, n, m, n),
+        lib, lib->cublasLtMatrixLayoutCreate(&plan->d, product, n, m, n),
         "layout of y");
   if (!status)
     return status;
@@ -184,9 +186,9 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, Epilogue epilogue, int64_t m,
   if (!status)
     return status;
   if (found == 0)
-    return Status::error("cuBLASLt has no algorithm for " + std::to_string(m) +
-                         " x " + std::to_string(k) + " by " +
-                         std::to_string(n));
+    return Status::error(std::string("cuBLASLt has no ") + (fp8 ? "fp8 " : "") +
+                         "algorithm for " + std::to_string(m) + " x " +
+                         std::to_string(k) + " by " + std::to_string(n));
   plan->algo = result.algo;
   Plan *raw = plan.get();
   plans_.emplace(key, std::move(plan));
@@ -204,25 +206,54 @@ Status Gemm::linear(Storage type, Epilogue epilogue, const void *x,
                                   "does not add");
   if (m == 0 || n == 0)
     return Status::success();
-  Expected<Plan *> found = plan(type, epilogue, m, n, k);
+  Expected<Plan *> found = plan(type, false, epilogue, m, n, k);
   if (!found)
     return found.status();
   Plan &p = **found;
-  Library *lib = lib_.get();
   if (bias)
     if (Status status = blasStatus(
-            lib,
-            lib->cublasLtMatmulDescSetAttribute(
+            lib_.get(),
+            lib_->cublasLtMatmulDescSetAttribute(
                 p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)),
             "bias");
         !status)
       return status;
+  return run(p, w, x, y, stream);
+}
+
+bool Gemm::fp8Fits(int arch, int64_t n, int64_t k) {
+  return arch >= 89 && n % 16 == 0 && k % 16 == 0;
+}
+
+Status Gemm::fp8Product(const uint8_t *x, const float *xScale, const uint8_t *w,
+                        float *product, int64_t m, int64_t n, int64_t k,
+                        cudaStream_t stream) {
+  if (m == 0 || n == 0)
+    return Status::success();
+  Expected<Plan *> found = plan(Storage::f32, true, Epilogue::none, m, n, k);
+  if (!found)
+    return found.status();
+  Plan &p = **found;
+  // cuBLASLt's b is x.
+  if (Status status =
+          blasStatus(lib_.get(),
+                     lib_->cublasLtMatmulDescSetAttribute(
+                         p.desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &xScale,
+                         sizeof(xScale)),
+                     "fp8 input scale");
+      !status)
+    return status;
+  return run(p, w, x, product, stream);
+}
+
+Status Gemm::run(Plan &p, const void *a, const void *b, void *d,
+                 cudaStream_t stream) {
   const float one = 1.0f, zero = 0.0f;
-  return blasStatus(lib,
-                    lib->cublasLtMatmul(static_cast<cublasLtHandle_t>(handle_),
-                                        p.desc, &one, w, p.a, x, p.b, &zero, y,
-                                        p.d, y, p.d, &p.algo, workspace_,
-                                        workspaceBytes_, stream),
+  return blasStatus(lib_.get(),
+                    lib_->cublasLtMatmul(static_cast<cublasLtHandle_t>(handle_),
+                                         p.desc, &one, a, p.a, b, p.b, &zero, d,
+                                         p.d, d, p.d, &p.algo, workspace_,
+                                         workspaceBytes_, stream),
                     "matmul");
 }
 

@@ -2,7 +2,8 @@
 //
 // y[m, n] = epilogue(x[m, k] w[n, k]^T, bias[n]), row-major, all of one storage
 // type (f32, f16 or bf16) with f32 accumulation (no TF32: f32 results stay
-// within f32 rounding of the CPU's).
+// within f32 rounding of the CPU's); and, for fp8 weights with fp8
+// activations on sm_89 and newer, the f32 product of E4M3 codes.
 // cuBLASLt is loaded when the first CUDA device opens (dlopen of
 // libcublasLt.so.<CUDA major>), so llmc-run starts, and says what is
 // missing, where the library is not installed. Matmul descriptors and the
@@ -40,18 +41,33 @@ public:
                 const void *bias, void *y, int64_t m, int64_t n, int64_t k,
                 cudaStream_t stream);
 
+  /// Whether cuBLASLt's fp8 GEMM takes an [n, k] weight on a device of
+  /// architecture `arch` (major * 10 + minor): sm_89 and newer, with n and
+  /// k multiples of 16.
+  static bool fp8Fits(int arch, int64_t n, int64_t k);
+  /// product[m, n] (f32) = (*xScale * x[m, k]) w[n, k]^T of E4M3 codes,
+  /// *xScale in device memory; the weight's scales are the caller's
+  /// (kernels/cuda/Fp8Activations.h scaleFp8Product). Requires fp8Fits.
+  Status fp8Product(const uint8_t *x, const float *xScale, const uint8_t *w,
+                    float *product, int64_t m, int64_t n, int64_t k,
+                    cudaStream_t stream);
+
 private:
   struct Library;
   struct Plan;
   Gemm() = default;
-  Expected<Plan *> plan(Storage type, Epilogue epilogue, int64_t m, int64_t n,
-                        int64_t k);
+  /// The plan of a GEMM with operands of `type` throughout, or (fp8) E4M3
+  /// inputs and an f32 product.
+  Expected<Plan *> plan(Storage type, bool fp8, Epilogue epilogue, int64_t m,
+                        int64_t n, int64_t k);
+  Status run(Plan &plan, const void *a, const void *b, void *d,
+             cudaStream_t stream);
 
   std::unique_ptr<Library> lib_;
   void *handle_ = nullptr;
   void *workspace_ = nullptr;
   uint64_t workspaceBytes_ = 0;
-  std::map<std::tuple<Storage, Epilogue, int64_t, int64_t, int64_t>,
+  std::map<std::tuple<Storage, bool, Epilogue, int64_t, int64_t, int64_t>,
            std::unique_ptr<Plan>>
       plans_;
 };

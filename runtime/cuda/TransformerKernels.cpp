@@ -3,27 +3,19 @@
 #include "runtime/cuda/CudaKernels.h"
 
 #include "kernels/cpu/QuantLinear.h"
+#include "kernels/cuda/Fp8Activations.h"
 #include "kernels/cuda/QuantLinear.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
 #include "runtime/exec/TransformerShapes.h"
+
+#include <optional>
 
 namespace llmc::runtime::cuda {
 
 namespace kc = llmc::kernels::cuda;
 
 namespace {
-
-/// Whether the call asks for fp8 activations, which the CUDA kernels do not
-/// compute yet.
-Status noFp8Activations(KernelContext &c) {
-  for (const char *name :
-       {"llmc.fp8_act_scale", "llmc.fp8_act_dynamic",
-        "llmc.fp8_hidden_act_scale", "llmc.fp8_hidden_act_dynamic"})
-    if (c.params.has(name))
-      return Status::error("fp8 activations are not supported on CUDA yet");
-  return Status::success();
-}
 
 // The call's first input `name` (a float tensor) and its storage `type`.
 #define LLMC_FLOAT_INPUT(name)                                                 \
@@ -65,6 +57,104 @@ Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
 
 using Epilogue = format::GemmEpilogue;
 
+/// The parameters by which llmc-quantize-fp8 asks for an input of fp8
+/// GEMMs: a static scale, or a scale per call.
+struct Fp8Names {
+  const char *scale, *dynamic;
+};
+constexpr Fp8Names kInputFp8{"llmc.fp8_act_scale", "llmc.fp8_act_dynamic"};
+constexpr Fp8Names kHiddenFp8{"llmc.fp8_hidden_act_scale",
+                              "llmc.fp8_hidden_act_dynamic"};
+
+/// An input of fp8 GEMMs (kernels/cuda/Fp8Activations.h): its scale, put
+/// in device memory when it is made; its E4M3 codes (cuBLASLt's fp8 GEMM)
+/// and its rounded values (every other path, as the CPU computes) when
+/// first asked for. In scratch slot 4: the scale, the codes, the values.
+class Fp8Input {
+public:
+  /// None when the call does not ask for it (or gives a static scale of
+  /// 0, which the CPU takes as no rounding).
+  static Expected<std::optional<Fp8Input>> of(KernelContext &c,
+                                              const Fp8Names &names,
+                                              kc::Storage type, const void *x,
+                                              int64_t count) {
+    bool dynamic = c.params.has(names.dynamic);
+    float fixed =
+        dynamic ? 0.0f : static_cast<float>(c.params.real(names.scale, 0.0));
+    if (!dynamic && !(fixed > 0.0f))
+      return std::optional<Fp8Input>();
+    constexpr uint64_t kAlign = 256;
+    uint64_t codeBytes = (count + kAlign - 1) / kAlign * kAlign;
+    uint64_t width = type == kc::Storage::f32 ? 4 : 2;
+    Expected<void *> memory =
+        c.cuda->scratch(4, kAlign + codeBytes + count * width);
+    if (!memory)
+      return memory.status();
+    Fp8Input input(c, type, x, count);
+    auto *bytes = static_cast<uint8_t *>(*memory);
+    input.scale_ = reinterpret_cast<float *>(bytes);
+    input.codes_ = bytes + kAlign;
+    input.rounded_ = bytes + kAlign + codeBytes;
+    if (Status status =
+            launched(kc::fp8ActivationScale(type, x, count, fixed, input.scale_,
+                                            c.cuda->stream),
+                     "the fp8 activations' scale");
+        !status)
+      return status;
+    return std::optional<Fp8Input>(std::move(input));
+  }
+
+  const float *scale() const { return scale_; }
+  Expected<const uint8_t *> codes() {
+    if (!haveCodes_)
+      LLMC_CHECK(round(codes_, nullptr));
+    haveCodes_ = true;
+    return static_cast<const uint8_t *>(codes_);
+  }
+  Expected<const void *> rounded() {
+    if (!haveRounded_)
+      LLMC_CHECK(round(nullptr, rounded_));
+    haveRounded_ = true;
+    return static_cast<const void *>(rounded_);
+  }
+
+private:
+  Fp8Input(KernelContext &c, kc::Storage type, const void *x, int64_t count)
+      : c_(&c), type_(type), x_(x), count_(count) {}
+  Status round(uint8_t *codes, void *rounded) {
+    return launched(kc::roundToE4m3(type_, x_, count_, scale_, codes, rounded,
+                                    c_->cuda->stream),
+                    "rounding activations to fp8");
+  }
+  KernelContext *c_;
+  kc::Storage type_;
+  const void *x_;
+  int64_t count_;
+  float *scale_ = nullptr;
+  uint8_t *codes_ = nullptr;
+  void *rounded_ = nullptr;
+  bool haveCodes_ = false, haveRounded_ = false;
+};
+
+// `name`: the Fp8Input of `count` elements at `data` for the parameters
+// `names`, or null.
+#define LLMC_FP8_INPUT(name, names, data, count)                               \
+  auto name##OrError = Fp8Input::of(c, names, type, data, count);              \
+  if (!name##OrError)                                                          \
+    return name##OrError.status();                                             \
+  std::optional<Fp8Input> name##Held = std::move(*name##OrError);              \
+  Fp8Input *name = name##Held ? &*name##Held : nullptr;
+
+/// Whether cuBLASLt's fp8 GEMM computes y = x w^T for an input of m rows:
+/// an E4M3 weight with one f32 scale per row on sm_89 or newer, for more
+/// rows than the GEMV takes.
+bool fp8GemmTakes(KernelContext &c, const Tensor &w, int64_t m) {
+  const kernels::QuantWeight *q = w.quant;
+  return q && q->codes == format::QuantCodes::fp8e4m3 && q->group == q->k &&
+         !q->halfScales && !q->zeros && m > kc::kMaxGemvRows &&
+         Gemm::fp8Fits(c.cuda->arch, q->n, q->k);
+}
+
 /// The cuBLASLt epilogue plan-cuda-gemms chose for GEMM `index` of the
 /// call.
 Expected<Epilogue> plannedEpilogue(KernelContext &c, size_t index) {
@@ -83,11 +173,35 @@ Expected<Epilogue> plannedEpilogue(KernelContext &c, size_t index) {
 /// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for GEMM `index` of the call: a
 /// float weight through cuBLASLt with its planned epilogue; a quantized one
 /// through the weight-only GEMV (decode) or dequantized into scratch and
-/// multiplied by cuBLASLt (longer inputs).
+/// multiplied by cuBLASLt (longer inputs). With fp8 activations (`fp8`,
+/// the Fp8Input of x): cuBLASLt's fp8 GEMM where fp8GemmTakes, else x
+/// rounded to E4M3 on any of those paths.
 Status matmul(KernelContext &c, kc::Storage type, size_t index, const Tensor &w,
-              const void *x, const void *bias, void *y, int64_t m) {
+              const void *x, const void *bias, void *y, int64_t m,
+              Fp8Input *fp8) {
   int64_t n = w.shape[0], k = w.shape[1];
   Gemm &gemm = *c.cuda->gemm;
+  if (fp8 && fp8GemmTakes(c, w, m)) {
+    Expected<const uint8_t *> codes = fp8->codes();
+    if (!codes)
+      return codes.status();
+    Expected<void *> product = c.cuda->scratch(5, m * n * sizeof(float));
+    if (!product)
+      return product.status();
+    auto *p = static_cast<float *>(*product);
+    LLMC_CHECK(gemm.fp8Product(*codes, fp8->scale(), w.quant->data, p, m, n, k,
+                               c.cuda->stream));
+    return launched(kc::scaleFp8Product(
+                        type, p, static_cast<const float *>(w.quant->scales),
+                        bias, y, m, n, c.cuda->stream),
+                    "the fp8 GEMM's weight scales");
+  }
+  if (fp8) {
+    Expected<const void *> rounded = fp8->rounded();
+    if (!rounded)
+      return rounded.status();
+    x = *rounded;
+  }
   if (!w.quant) {
     Expected<Epilogue> epilogue = plannedEpilogue(c, index);
     if (!epilogue)
@@ -112,7 +226,6 @@ Status matmul(KernelContext &c, kc::Storage type, size_t index, const Tensor &w,
 }
 
 Status projection(KernelContext &c, bool withBias) {
-  LLMC_CHECK(noFp8Activations(c));
   LLMC_FLOAT_INPUT(x);
   LLMC_WEIGHT(w, 1, "a linear weight");
   int64_t n = w.shape[0], k = w.shape[1];
@@ -127,8 +240,9 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
+  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
   return matmul(c, type, 0, w, x.data, *bias, c.outputs[0]->data,
-                x.elements() / k);
+                x.elements() / k, fp8);
 }
 
 Status norm(KernelContext &c, bool layer, bool add) {
@@ -193,7 +307,6 @@ Status linear(KernelContext &c) { return projection(c, true); }
 Status lmHead(KernelContext &c) { return projection(c, false); }
 
 Status linears(KernelContext &c) {
-  LLMC_CHECK(noFp8Activations(c));
   LLMC_FLOAT_INPUT(x);
   const size_t count = c.outputs.size();
   Expected<bool> biasedOrError = linearsBiased(c, x);
@@ -201,6 +314,7 @@ Status linears(KernelContext &c) {
     return biasedOrError.status();
   const bool biased = *biasedOrError;
   const int64_t k = x.shape.back();
+  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
   for (size_t i = 0; i < count; ++i) {
     LLMC_WEIGHT(w, 1 + i, "each linears weight");
     const int64_t n = w.shape[0];
@@ -216,13 +330,12 @@ Status linears(KernelContext &c) {
     shape.back() = n;
     LLMC_CHECK(c.setOutput(i, shape));
     LLMC_CHECK(matmul(c, type, i, w, x.data, *bias, c.outputs[i]->data,
-                      x.elements() / std::max<int64_t>(k, 1)));
+                      x.elements() / std::max<int64_t>(k, 1), fp8));
   }
   return Status::success();
 }
 
 Status gatedMlp(KernelContext &c) {
-  LLMC_CHECK(noFp8Activations(c));
   LLMC_FLOAT_INPUT(x);
   LLMC_WEIGHT(gate, 1, "a gate weight");
   LLMC_WEIGHT(up, 2, "an up weight");
@@ -236,18 +349,20 @@ Status gatedMlp(KernelContext &c) {
   if (!scratch)
     return scratch.status();
   uint8_t *g = static_cast<uint8_t *>(*scratch), *u = g + rows * hidden * width;
-  LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows));
-  LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows));
+  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
+  LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows, fp8));
+  LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows, fp8));
   LLMC_CHECK(
       launched(kc::activate(type, g, u, rows, hidden, hidden,
                             static_cast<int>(c.params.integer("activation", 0)),
                             c.cuda->stream),
                "gated_mlp's activation"));
-  return matmul(c, type, 2, down, g, nullptr, c.outputs[0]->data, rows);
+  LLMC_FP8_INPUT(hiddenFp8, kHiddenFp8, g, rows * hidden);
+  return matmul(c, type, 2, down, g, nullptr, c.outputs[0]->data, rows,
+                hiddenFp8);
 }
 
 Status mlp(KernelContext &c) {
-  LLMC_CHECK(noFp8Activations(c));
   LLMC_FLOAT_INPUT(x);
   LLMC_WEIGHT(up, 1, "an up weight");
   LLMC_WEIGHT(down, 2, "a down weight");
@@ -281,13 +396,16 @@ Status mlp(KernelContext &c) {
                            "approximation, the mlp's activation is " +
                            std::to_string(activation));
   }
-  LLMC_CHECK(matmul(c, type, 0, up, x.data, *upBias, h, rows));
+  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
+  LLMC_CHECK(matmul(c, type, 0, up, x.data, *upBias, h, rows, fp8));
   if (!geluEpilogue)
     LLMC_CHECK(
         launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
                               static_cast<int>(activation), c.cuda->stream),
                  "mlp's activation"));
-  return matmul(c, type, 1, down, h, *downBias, c.outputs[0]->data, rows);
+  LLMC_FP8_INPUT(hiddenFp8, kHiddenFp8, h, rows * hidden);
+  return matmul(c, type, 1, down, h, *downBias, c.outputs[0]->data, rows,
+                hiddenFp8);
 }
 
 Status rope(KernelContext &c) {

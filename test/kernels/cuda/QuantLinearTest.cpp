@@ -2,12 +2,14 @@
 //
 // Label `gpu`: the weight-only GEMV and the dequantization on random
 // weights of every code format, against kernels/cpu's dequantizeRows and
-// a plain product. Skipped without a device.
+// a plain product; the fp8 activations' kernels against the CPU's
+// rounding. Skipped without a device.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cuda/DeviceProbe.h"
+#include "kernels/cuda/Fp8Activations.h"
 #include "kernels/cuda/QuantLinear.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
@@ -21,10 +23,11 @@
 namespace kc = llmc::kernels::cuda;
 using llmc::format::QuantCodes;
 using llmc::test::DeviceVector;
+using llmc::test::randomVector;
 
 namespace {
 
-class CudaQuantLinear : public ::testing::TestWithParam<QuantCodes> {
+class CudaFp8 : public ::testing::Test {
 protected:
   void SetUp() override {
     std::string why;
@@ -33,6 +36,9 @@ protected:
     ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
   }
 };
+
+class CudaQuantLinear : public CudaFp8,
+                        public ::testing::WithParamInterface<QuantCodes> {};
 
 TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
   const QuantCodes codes = GetParam();
@@ -109,6 +115,55 @@ std::string codesName(const ::testing::TestParamInfo<QuantCodes> &info) {
     return "fp8e5m2";
   }
   return "unknown";
+}
+
+/// fp8 activations: the scale (static, or the largest magnitude / 448),
+/// the E4M3 codes and the rounded values are the CPU's exactly; the fp8
+/// GEMM's epilogue applies the weight's row scales and the bias.
+TEST_F(CudaFp8, ActivationsRoundAsTheCpuDoes) {
+  std::vector<float> x = randomVector(3000, 31);
+  for (float &v : x)
+    v *= 5.0f;
+  x[1234] = -17.5f; // the largest magnitude
+  DeviceVector<float> dx(x), scale(1), rounded(x.size());
+  DeviceVector<uint8_t> codes(x.size());
+  for (float fixed : {0.0f, 0.02f}) {
+    ASSERT_EQ(kc::fp8ActivationScale(kc::Storage::f32, dx.get(), x.size(),
+                                     fixed, scale.get(), nullptr),
+              cudaSuccess);
+    float want = fixed > 0.0f ? fixed : 17.5f / 448.0f;
+    EXPECT_EQ(scale.host()[0], want);
+    ASSERT_EQ(kc::roundToE4m3(kc::Storage::f32, dx.get(), x.size(), scale.get(),
+                              codes.get(), rounded.get(), nullptr),
+              cudaSuccess);
+    std::vector<float> expected(x.size());
+    llmc::kernels::roundToE4m3(x.data(), x.size(), want, expected.data());
+    EXPECT_EQ(rounded.host(), expected) << "scale " << want;
+    std::vector<uint8_t> got = codes.host();
+    for (size_t i = 0; i < x.size(); ++i)
+      ASSERT_EQ(got[i], llmc::format::floatToE4m3(x[i] * (1.0f / want))) << i;
+  }
+  DeviceVector<float> zeros(std::vector<float>(64, 0.0f));
+  ASSERT_EQ(kc::fp8ActivationScale(kc::Storage::f32, zeros.get(), 64, 0.0f,
+                                   scale.get(), nullptr),
+            cudaSuccess);
+  EXPECT_EQ(scale.host()[0], 1.0f);
+
+  const int64_t m = 3, n = 40;
+  std::vector<float> product = randomVector(m * n, 32),
+                     rowScales = randomVector(n, 33),
+                     bias = randomVector(n, 34);
+  DeviceVector<float> dproduct(product), drowScales(rowScales), dbias(bias),
+      y(m * n);
+  ASSERT_EQ(kc::scaleFp8Product(kc::Storage::f32, dproduct.get(),
+                                drowScales.get(), dbias.get(), y.get(), m, n,
+                                nullptr),
+            cudaSuccess);
+  std::vector<float> got = y.host();
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t r = 0; r < n; ++r)
+      EXPECT_FLOAT_EQ(got[i * n + r],
+                      product[i * n + r] * rowScales[r] + bias[r]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Codes, CudaQuantLinear,

@@ -42,3 +42,15 @@ func.func @wide(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %u = llmc.cast %s : tensor<4xf32> -> tensor<4xf32>
   return %b, %u : tensor<4xf32>, tensor<4xf32>
 }
+
+// A quantized weight keeps its storage format (fp8 codes, f32 scales): the
+// kernels decode it whatever the compute type; the linear's float operands
+// and result take the compute type.
+// F16-LABEL: func.func @quantized
+// F16: %[[Q:.*]] = llmc.qconstant dense<1.000000e+00> : tensor<2x4xf8E4M3FN> scales dense<5.000000e-01> : tensor<2x1xf32> : <2x4xf8E4M3FN, per_channel, scale f32>
+// F16: llmc.linear %{{.*}}, %[[Q]] : (tensor<3x4xf16>, !llmc.qweight<2x4xf8E4M3FN, per_channel, scale f32>) -> tensor<3x2xf16>
+func.func @quantized(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %q = llmc.qconstant dense<1.0> : tensor<2x4xf8E4M3FN> scales dense<0.5> : tensor<2x1xf32> : <2x4xf8E4M3FN, per_channel, scale f32>
+  %y = llmc.linear %x, %q : (tensor<3x4xf32>, !llmc.qweight<2x4xf8E4M3FN, per_channel, scale f32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
