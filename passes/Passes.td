@@ -155,10 +155,20 @@ def QuantizeInt8 : Pass<"llmc-quantize-int8", "mlir::ModuleOp"> {
     Layer names, which `skip` entries match as substrings: `lm_head` for
     the final projection, else the op's ONNX node name, with ` gate`,
     ` up` or ` down` after it for a feed-forward op's weights.
+
+    With `activations=dynamic` (W8A8), the inputs of those weights are
+    rounded to int8 too, each row (token) with its own scale, its largest
+    magnitude / 127, as an int8 GEMM on the GPU takes them: the ops carry
+    `llmc.int8_act_dynamic`, or for a feed-forward op's down projection
+    `llmc.int8_hidden_act_dynamic`. The CPU kernels emulate the rounding
+    (the products stay f32); the CUDA runtime multiplies the codes in
+    int32 with cuBLASLt.
   }];
   let options = [
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
+    Option<"activations", "activations", "std::string", "\"none\"",
+           "Round activations to int8 too: none or dynamic (per token)">,
   ];
   let dependentDialects = ["llmc::LlmcDialect"];
 }

@@ -414,6 +414,19 @@ void roundToE4m3(const float *x, int64_t n, float scale, float *out) {
         format::fp8ToFloat(format::floatToE4m3(x[i] * inverse), true) * scale;
 }
 
+void roundToInt8Rows(const float *x, int64_t rows, int64_t k, float *out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = x + r * k;
+    float largest = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      largest = std::max(largest, std::fabs(row[l]));
+    const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+    const float inverse = 1.0f / scale;
+    for (int64_t l = 0; l < k; ++l)
+      out[r * k + l] = format::floatToInt8(row[l] * inverse) * scale;
+  }
+}
+
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
                     float *out) {
   for (int64_t r = begin; r < end; ++r) {

@@ -65,6 +65,12 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
 /// its input. `out` may be `x`.
 void roundToE4m3(const float *x, int64_t n, float scale, float *out);
 
+/// x [rows, k] rounded to int8 row by row, as an int8 GEMM with per-token
+/// scales takes its input: out = int8(x / s) * s, s = the row's largest
+/// magnitude / 127 (1 for a row of zeros), codes by format::floatToInt8.
+/// `out` may be `x`.
+void roundToInt8Rows(const float *x, int64_t rows, int64_t k, float *out);
+
 /// Weight rows [begin, end) as f32, row after row: the portable
 /// definition.
 void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,

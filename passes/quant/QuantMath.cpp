@@ -104,8 +104,7 @@ void quantizeInt8Rows(const float *w, int64_t n, int64_t k,
   for (int64_t r = 0; r < n; ++r) {
     float scale = scales[r];
     for (int64_t l = 0; l < k; ++l)
-      codes[r * k + l] = static_cast<int8_t>(
-          std::clamp(std::nearbyint(w[r * k + l] / scale), -127.0f, 127.0f));
+      codes[r * k + l] = format::floatToInt8(w[r * k + l] / scale);
   }
 }
 

@@ -254,6 +254,14 @@ int64_t inputWidth(const WeightUse &use) {
   return cast<RankedTensorType>(type).getDimSize(1);
 }
 
+bool readsHidden(const WeightUse &use) {
+  if (auto gated = dyn_cast<GatedMlpOp>(use.op))
+    return use.operand == gated.getDownMutable().getOperandNumber();
+  if (auto mlp = dyn_cast<MlpOp>(use.op))
+    return use.operand == mlp.getDownMutable().getOperandNumber();
+  return false;
+}
+
 FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
                                                 int64_t width, StringRef pass) {
   if (data) {

@@ -71,6 +71,10 @@ std::optional<std::vector<float>> readF32Constant(ConstantOp constant);
 /// The input features of `use`'s weight ([out, in], real or quantized).
 int64_t inputWidth(const WeightUse &use);
 
+/// Whether `use` is a feed-forward op's down weight, whose input is the
+/// op's hidden activations rather than the op's input.
+bool readsHidden(const WeightUse &use);
+
 /// The real [out, in] values of a weight operand: a constant, or [1, 0]
 /// transpose of one. Errors name `use` and say why when it is neither, is
 /// already quantized, or is not f32.

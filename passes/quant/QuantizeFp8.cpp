@@ -62,12 +62,8 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
     Builder b(&getContext());
     bool dynamic = activations == "dynamic";
     for (const quant::WeightUse &use : uses) {
-      bool hidden = false;
-      if (auto gated = dyn_cast<GatedMlpOp>(use.op))
-        hidden = use.operand == gated.getDownMutable().getOperandNumber();
-      if (auto mlp = dyn_cast<MlpOp>(use.op))
-        hidden = use.operand == mlp.getDownMutable().getOperandNumber();
-      std::string prefix = hidden ? "llmc.fp8_hidden_act_" : "llmc.fp8_act_";
+      std::string prefix =
+          quant::readsHidden(use) ? "llmc.fp8_hidden_act_" : "llmc.fp8_act_";
       if (dynamic) {
         use.op->setAttr(prefix + "dynamic", b.getUnitAttr());
         continue;

@@ -23,6 +23,20 @@ struct QuantizeInt8Pass : llmc::impl::QuantizeInt8Base<QuantizeInt8Pass> {
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    if (activations != "none" && activations != "dynamic") {
+      getOperation().emitError("llmc-quantize-int8: activations must be none "
+                               "or dynamic, got '")
+          << activations << "'";
+      return signalPassFailure();
+    }
+    std::vector<quant::WeightUse> uses =
+        quant::collectWeightUses(getOperation(), skip);
+    // Per-token scales: the ops say which of their inputs are rounded.
+    if (activations == "dynamic")
+      for (const quant::WeightUse &use : uses)
+        use.op->setAttr(quant::readsHidden(use) ? "llmc.int8_hidden_act_dynamic"
+                                                : "llmc.int8_act_dynamic",
+                        UnitAttr::get(context));
     auto quantize = [&](const quant::WeightUse &,
                         const quant::WeightMatrix &weight)
         -> FailureOr<quant::QuantizedWeight> {
@@ -37,9 +51,7 @@ struct QuantizeInt8Pass : llmc::impl::QuantizeInt8Base<QuantizeInt8Pass> {
           QuantGranularity::per_channel, 0, Float32Type::get(context), Type());
       return out;
     };
-    if (failed(quant::rewriteWeights(
-            quant::collectWeightUses(getOperation(), skip), getArgument(),
-            quantize)))
+    if (failed(quant::rewriteWeights(uses, getArgument(), quantize)))
       signalPassFailure();
   }
 };

@@ -41,25 +41,33 @@ Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
 
-/// The parameters that ask for fp8 activations (see llmc-quantize-fp8):
-/// a static scale, or a scale per call.
-struct Fp8ActivationParams {
-  std::string scale, dynamic;
+/// The parameters that ask for an input of quantized weights to be
+/// rounded as the GPU's GEMMs take it: fp8 (llmc-quantize-fp8: a static
+/// scale, or a scale per call) or int8 (llmc-quantize-int8: a scale per
+/// row).
+struct ActivationParams {
+  std::string fp8Scale, fp8Dynamic, int8Dynamic;
 };
 // Built once: every linear call looks them up.
-const Fp8ActivationParams kInputFp8{"llmc.fp8_act_scale",
-                                    "llmc.fp8_act_dynamic"};
-const Fp8ActivationParams kHiddenFp8{"llmc.fp8_hidden_act_scale",
-                                     "llmc.fp8_hidden_act_dynamic"};
+const ActivationParams kInputActs{"llmc.fp8_act_scale", "llmc.fp8_act_dynamic",
+                                  "llmc.int8_act_dynamic"};
+const ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
+                                   "llmc.fp8_hidden_act_dynamic",
+                                   "llmc.int8_hidden_act_dynamic"};
 
-/// `x` rounded to fp8 E4M3 as an fp8 GEMM would take it, when the op asks
-/// (a static scale, or `dynamic`: this call's largest magnitude / 448);
-/// else `x` itself.
-const float *fp8Activations(KernelContext &c, const Fp8ActivationParams &names,
-                            const float *x, int64_t count,
-                            std::vector<float> &buffer) {
-  float scale = static_cast<float>(c.params.real(names.scale, 0.0));
-  if (c.params.has(names.dynamic)) {
+/// `x` ([count / k, k]) rounded as the op asks: to fp8 E4M3 (a static
+/// scale, or `dynamic`: this call's largest magnitude / 448) or to int8
+/// per row; else `x` itself.
+const float *roundedActivations(KernelContext &c, const ActivationParams &names,
+                                const float *x, int64_t count, int64_t k,
+                                std::vector<float> &buffer) {
+  if (c.params.has(names.int8Dynamic)) {
+    buffer.resize(count);
+    kernels::roundToInt8Rows(x, count / k, k, buffer.data());
+    return buffer.data();
+  }
+  float scale = static_cast<float>(c.params.real(names.fp8Scale, 0.0));
+  if (c.params.has(names.fp8Dynamic)) {
     float largest = 0.0f;
     for (int64_t i = 0; i < count; ++i)
       largest = std::max(largest, std::fabs(x[i]));
@@ -114,11 +122,11 @@ Status projection(KernelContext &c, bool withBias) {
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
   static thread_local std::vector<float> rounded;
-  parallelLinear(
-      c.pool,
-      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded), w,
-      bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
-      x.elements() / k);
+  parallelLinear(c.pool,
+                 roundedActivations(c, kInputActs, x.as<float>(), x.elements(),
+                                    k, rounded),
+                 w, bias ? bias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), x.elements() / k);
   return Status::success();
 }
 
@@ -273,8 +281,8 @@ Status linears(KernelContext &c) {
     first[i + 1] = first[i] + n;
   }
   static thread_local std::vector<float> rounded;
-  const float *in =
-      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded);
+  const float *in = roundedActivations(c, kInputActs, x.as<float>(),
+                                       x.elements(), k, rounded);
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
       first[count],
@@ -304,8 +312,8 @@ Status gatedMlp(KernelContext &c) {
   float *g = scratch(gateBuffer, rows * hidden);
   float *u = scratch(upBuffer, rows * hidden);
   static thread_local std::vector<float> rounded;
-  const float *in =
-      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded);
+  const float *in = roundedActivations(c, kInputActs, x.as<float>(),
+                                       x.elements(), dim, rounded);
   int64_t activation = c.params.integer("activation", 0);
   // Gate, up and their product in one pass over the pool: a thread's
   // features of both, then act(gate) * up on them.
@@ -322,9 +330,10 @@ Status gatedMlp(KernelContext &c) {
         }
       },
       16);
-  parallelLinear(c.pool,
-                 fp8Activations(c, kHiddenFp8, g, rows * hidden, rounded), down,
-                 nullptr, c.outputs[0]->as<float>(), rows);
+  parallelLinear(
+      c.pool,
+      roundedActivations(c, kHiddenActs, g, rows * hidden, hidden, rounded),
+      down, nullptr, c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 
@@ -341,10 +350,10 @@ Status mlp(KernelContext &c) {
   static thread_local std::vector<float> hiddenBuffer;
   float *h = scratch(hiddenBuffer, rows * hidden);
   static thread_local std::vector<float> rounded;
-  parallelLinear(
-      c.pool,
-      fp8Activations(c, kInputFp8, x.as<float>(), x.elements(), rounded), up,
-      upBias ? upBias->as<float>() : nullptr, h, rows);
+  parallelLinear(c.pool,
+                 roundedActivations(c, kInputActs, x.as<float>(), x.elements(),
+                                    dim, rounded),
+                 up, upBias ? upBias->as<float>() : nullptr, h, rows);
   int64_t activation = c.params.integer("activation", 1);
   c.pool.parallelFor(
       rows * hidden,
@@ -352,10 +361,11 @@ Status mlp(KernelContext &c) {
         activate(h + begin, end - begin, activation);
       },
       4096);
-  parallelLinear(c.pool,
-                 fp8Activations(c, kHiddenFp8, h, rows * hidden, rounded), down,
-                 downBias ? downBias->as<float>() : nullptr,
-                 c.outputs[0]->as<float>(), rows);
+  parallelLinear(
+      c.pool,
+      roundedActivations(c, kHiddenActs, h, rows * hidden, hidden, rounded),
+      down, downBias ? downBias->as<float>() : nullptr,
+      c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 

@@ -125,6 +125,19 @@ LLMC_FORMAT_HOST_DEVICE uint8_t floatToE4m3(float value) {
   return sign | static_cast<uint8_t>(kept - ((127u - 7u) << 3));
 }
 
+/// The symmetric int8 code of `scaled` (a value over its scale): nearest,
+/// ties to even, clamped to -127..127. The compiler's int8 weights and the
+/// kernels' int8 activations both round with it.
+LLMC_FORMAT_HOST_DEVICE int8_t floatToInt8(float scaled) {
+#if defined(__CUDA_ARCH__)
+  float code = rintf(scaled);
+#else
+  float code = std::nearbyint(scaled);
+#endif
+  code = code < -127.0f ? -127.0f : code > 127.0f ? 127.0f : code;
+  return static_cast<int8_t>(code);
+}
+
 /// The value of an fp8 code (no NaNs or infinities are produced by the
 /// compiler; E4M3FN's 0x7f/0xff and E5M2's specials still decode).
 LLMC_FORMAT_HOST_DEVICE float fp8ToFloat(uint8_t code, bool e4m3) {

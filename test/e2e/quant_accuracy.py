@@ -5,14 +5,16 @@ usage: quant_accuracy.py MODELS_DIR WORK_DIR [--json FILE]
 For fortunes3m (real held-out text; calibrated on the GPL-3 and Apache-2.0
 license texts of Debian's base-files, never the evaluation text) and
 stories260K (token sequences sampled from its fp32 model: seeds 1..32 for
-calibration, 1000..1031 for evaluation), compiles fp32, int8, fp8
-(weights only, and with static or dynamic per-tensor fp8 activations), and
+calibration, 1000..1031 for evaluation), compiles fp32, int8 (weights
+only, and with dynamic per-token int8 activations), fp8 (weights only, and
+with static or dynamic per-tensor fp8 activations), and
 rtn/gptq/awq int4 in groups of 32 and 64 (stories260K: 32, its down
 projections (172 inputs) left in fp32), evaluates each against the fp32
 artifact (`llmc-run eval --ref`) and prints one line per variant. Then
 checks, exiting 1 at the first failure:
   - fortunes3m's fp32 perplexity is its golden one (within 0.1 %);
-  - int8 and the three fp8 have lower KL and perplexity than rtn-int4;
+  - the two int8 and the three fp8 have lower KL and perplexity than
+    rtn-int4;
   - gptq-int4 and awq-int4 have lower perplexity and lower mean per-layer
     output error (on the calibration inputs) than rtn-int4, group by group;
   - fortunes3m int4 group 64: gptq and awq within 3 % of fp32 perplexity.
@@ -53,6 +55,8 @@ class Model:
     def variants(self):
         yield "fp32", []
         yield "int8", ["--quant", "int8"]
+        yield "int8 dynamic", ["--quant", "int8", "--int8-activations",
+                               "dynamic"]
         yield "fp8", ["--quant", "fp8"]
         yield "fp8 static", ["--quant", "fp8", "--fp8-activations",
                              "static"] + self.calib_args
@@ -147,7 +151,8 @@ def check_order(results, models_dir):
     for model, groups in [("fortunes3m", [32, 64]), ("stories260K", [32])]:
         for group in groups:
             rtn = by[(model, f"rtn-int4 g{group}")]
-            for eight in ["int8", "fp8", "fp8 static", "fp8 dynamic"]:
+            for eight in ["int8", "int8 dynamic", "fp8", "fp8 static",
+                          "fp8 dynamic"]:
                 r = by[(model, eight)]
                 check(r["kl"] < rtn["kl"] and
                       r["perplexity"] < rtn["perplexity"],

@@ -200,6 +200,46 @@ TEST(QuantLinear, E4m3EncodingIsNearestTiesToEven) {
   EXPECT_EQ(floatToE4m3(-1e30f), 0xfe);
 }
 
+/// int8 activations per row (W8A8): each row's scale is its largest
+/// magnitude / 127, every value goes to the nearest multiple of it (ties
+/// to even, as format::floatToInt8 rounds weights), the largest to +-127
+/// steps; a row of zeros stays zero.
+TEST(QuantLinear, Int8ActivationsRoundPerRow) {
+  using llmc::format::floatToInt8;
+  EXPECT_EQ(floatToInt8(2.5f), 2);
+  EXPECT_EQ(floatToInt8(-63.5f), -64);
+  EXPECT_EQ(floatToInt8(126.6f), 127);
+  EXPECT_EQ(floatToInt8(300.0f), 127);
+  EXPECT_EQ(floatToInt8(-300.0f), -127);
+  const int64_t rows = 5, k = 300;
+  std::vector<float> x = randomVector(rows * k, 22);
+  for (int64_t l = 0; l < k; ++l)
+    x[3 * k + l] = 0.0f;
+  x[k + 7] = -9.0f; // row 1's largest magnitude
+  std::vector<float> out(x.size());
+  roundToInt8Rows(x.data(), rows, k, out.data());
+  for (int64_t r = 0; r < rows; ++r) {
+    float largest = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      largest = std::max(largest, std::fabs(x[r * k + l]));
+    if (largest == 0.0f) {
+      for (int64_t l = 0; l < k; ++l)
+        EXPECT_EQ(out[r * k + l], 0.0f);
+      continue;
+    }
+    const double step = largest / 127.0;
+    for (int64_t l = 0; l < k; ++l) {
+      double value = x[r * k + l], rounded = out[r * k + l];
+      double steps = rounded / step;
+      EXPECT_NEAR(steps, std::round(steps), 1e-3) << r << ", " << l;
+      EXPECT_LE(std::fabs(steps), 127.0 + 1e-3);
+      EXPECT_LE(std::fabs(value - rounded), step / 2 * (1 + 1e-4))
+          << r << ", " << l;
+    }
+  }
+  EXPECT_NEAR(out[k + 7], -9.0f, 1e-5f);
+}
+
 TEST(QuantLinear, ActivationsRoundToTheNearestE4m3Value) {
   // Every E4M3 value (times the scale), the targets of the rounding.
   const float scale = 0.37f;

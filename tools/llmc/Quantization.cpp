@@ -71,6 +71,12 @@ struct Options {
                      "per-tensor scale, from calibration (static, needs "
                      "--calib) or per call (dynamic); default none"),
             cl::init("none"), cl::sub(command), cl::cat(category)),
+        int8Activations(
+            "int8-activations",
+            cl::desc("--quant int8: also round activations to int8 with a "
+                     "scale per token (dynamic: W8A8, int8 GEMMs on the "
+                     "GPU); default none"),
+            cl::init("none"), cl::sub(command), cl::cat(category)),
         report("quant-report",
                cl::desc("Write each layer's output error on the calibration "
                         "inputs as JSON (needs --calib)"),
@@ -81,7 +87,8 @@ struct Options {
   cl::opt<int64_t> groupSize;
   cl::opt<bool> zeroPoint, actOrder;
   cl::list<std::string> skip;
-  cl::opt<std::string> calib, calibTokenizer, fp8Activations, report;
+  cl::opt<std::string> calib, calibTokenizer, fp8Activations, int8Activations,
+      report;
 };
 
 std::unique_ptr<Options> options;
@@ -139,6 +146,11 @@ LogicalResult checkQuantizationOptions() {
       o.fp8Activations != "dynamic")
     return fail("--fp8-activations must be none, static or dynamic, not '" +
                 o.fp8Activations + "'");
+  if (o.int8Activations.getNumOccurrences() && o.method != Method::int8)
+    return fail("--int8-activations applies to --quant int8");
+  if (o.int8Activations != "none" && o.int8Activations != "dynamic")
+    return fail("--int8-activations must be none or dynamic, not '" +
+                o.int8Activations + "'");
   bool staticFp8 = o.method == Method::fp8 && o.fp8Activations == "static";
   if (staticFp8 && o.calib.empty())
     return fail("--fp8-activations static needs calibration data: --calib "
@@ -156,7 +168,10 @@ std::string quantizationSummary() {
   case Method::none:
     return "";
   case Method::int8:
-    return "int8 (per channel)";
+    return o.int8Activations == "none"
+               ? "int8 (per channel)"
+               : "int8 (per channel; activations per token, " +
+                     o.int8Activations + ")";
   case Method::fp8:
     return o.fp8Activations == "none"
                ? "fp8 E4M3 (per channel)"
@@ -212,6 +227,7 @@ quantizationPass(std::shared_ptr<const quant::CalibrationData> data) {
   case Method::int8: {
     QuantizeInt8Options pass;
     pass.skip = skip;
+    pass.activations = o.int8Activations;
     return createQuantizeInt8(pass);
   }
   case Method::fp8: {

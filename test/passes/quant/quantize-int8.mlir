@@ -24,6 +24,20 @@
 // SKIP: llmc.linear {{.*}} !llmc.qweight<2x4xsi8
 // SKIP: llmc.gated_mlp {{.*}} : tensor<3x4xf32>, tensor<8x4xf32>, tensor<8x4xf32>, tensor<4x8xf32>
 // SKIP: llmc.lm_head {{.*}} : (tensor<3x4xf32>, tensor<6x4xf32>)
+// RUN: llmc-opt %s "--llmc-quantize-int8=activations=dynamic skip=lm_head" | FileCheck %s --check-prefix=ACTS
+// RUN: not llmc-opt %s "--llmc-quantize-int8=activations=static" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// With dynamic activations (W8A8), each quantized op says which inputs are
+// rounded per token: a linear's input; a feed-forward op's input (gate,
+// up) and its hidden activations (down); not an unquantized lm_head's.
+// ACTS-LABEL: func.func @layers
+// ACTS: llmc.linear {{.*}} {llmc.int8_act_dynamic} : {{.*}}!llmc.qweight<2x4xsi8
+// ACTS: llmc.linear {{.*}} {llmc.int8_act_dynamic} : {{.*}}!llmc.qweight<2x4xsi8
+// ACTS: llmc.gated_mlp {{.*}} {llmc.int8_act_dynamic, llmc.int8_hidden_act_dynamic}
+// ACTS: llmc.lm_head
+// ACTS-NOT: int8_act
+// ACTS-SAME: tensor<6x4xf32>
+// BAD: llmc-quantize-int8: activations must be none or dynamic, got 'static'
 func.func @layers(%x: tensor<3x4xf32>) -> tensor<3x6xf32> {
   %w = llmc.constant dense<[[1.0, -2.0, 0.5, 4.0], [0.0, 0.0, 0.0, 0.0]]> : tensor<2x4xf32>
   %y = llmc.linear %x, %w : (tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<3x2xf32> loc("/attn/q_proj/MatMul")
