@@ -3,7 +3,7 @@
 # pack scripts/gpu-pack.sh made: the gpu-labelled gtests, the shipped
 # models' goldens on the GPU, fp8 activations against the CPU's, and for
 # each large model the f16 logits against the f32 CPU's, `llmc-run bench`
-# (f16, int4, fp8) and the PyTorch peer. Two files
+# (f16, int4, fp8, w8a8) and the PyTorch peer. Two files
 # come back in $OUT (the device tool's folder, which returns at most 8),
 # else in PACK/out: gpu-check.log (everything printed) and
 # gpu-check.tar.gz (the logs and JSON of every step).
@@ -39,28 +39,33 @@ timeout 300 python3 test/e2e/check_goldens.py "$pack/models" \
   "$pack/artifacts/fortunes3m.cuda.llmc" \
   "$pack/artifacts/gpt2-tiny-random.cuda.llmc" 2>&1 |
   tee "$work/goldens.log" || status=1
-# fp8 activations: more prompt tokens than the GEMV's 8 rows, so that
-# cuBLASLt's fp8 GEMM runs (sm_89 and newer).
+# Quantized activations: more prompt tokens than the GEMV's 8 rows, so
+# that cuBLASLt's GEMMs of codes run (fp8: sm_89 and newer).
 long=1,403,407,261,135,471,275,291,260,146,11,310,29,54,7,400
-echo "== stories260K fp8 weights and activations: GPU against CPU"
-timeout 120 python3 test/e2e/compare_logits.py \
-  "$pack/artifacts/stories260K.fp8.cpu.llmc" \
-  "$pack/artifacts/stories260K.fp8.cuda.llmc" --prompt-ids "$long" \
-  --tolerance 0.01 2>&1 | tee "$work/fp8.log" || status=1
+for variant in fp8 w8a8; do
+  echo "== stories260K $variant weights and activations: GPU against CPU"
+  timeout 120 python3 test/e2e/compare_logits.py \
+    "$pack/artifacts/stories260K.$variant.cpu.llmc" \
+    "$pack/artifacts/stories260K.$variant.cuda.llmc" --prompt-ids "$long" \
+    --tolerance 0.01 2>&1 | tee -a "$work/quant-acts.log" || status=1
+done
 for artifact in "$pack"/large/*.cpu.llmc; do
   [ -e "$artifact" ] || continue
   name=$(basename "$artifact" .cpu.llmc)
-  case $name in *.fp8) continue ;; esac
+  case $name in *.fp8 | *.w8a8) continue ;; esac
   artifact="$pack/large/$name.cuda.llmc"
   echo "== $name: f16 on the GPU against f32 on the CPU"
   timeout 180 python3 test/e2e/compare_logits.py \
     "$pack/large/$name.cpu.llmc" "$artifact" \
     --prompt-ids 1,15043,29892,590,1024,338,17374,29889 2>&1 |
     tee -a "$work/logits.log" || status=1
-  echo "== $name: fp8 weights and activations, f16 GPU against f32 CPU"
-  timeout 180 python3 test/e2e/compare_logits.py \
-    "$pack/large/$name.fp8.cpu.llmc" "$pack/large/$name.fp8.cuda.llmc" \
-    --prompt-ids "$long" 2>&1 | tee -a "$work/fp8.log" || status=1
+  for variant in fp8 w8a8; do
+    echo "== $name: $variant weights and activations, f16 GPU against f32 CPU"
+    timeout 180 python3 test/e2e/compare_logits.py \
+      "$pack/large/$name.$variant.cpu.llmc" \
+      "$pack/large/$name.$variant.cuda.llmc" --prompt-ids "$long" 2>&1 |
+      tee -a "$work/quant-acts.log" || status=1
+  done
   echo "== $name: bench, llmc f16 (CUDA graphs on, off) and int4, PyTorch f16"
   timeout 180 llmc-run "$artifact" bench --prompt-len 16,128 --gen 64 \
     --repeat 5 --json "$work/bench-$name.json" 2>&1 | tee -a "$work/bench.log" || status=1
@@ -70,9 +75,12 @@ for artifact in "$pack"/large/*.cpu.llmc; do
   timeout 180 llmc-run "$pack/large/$name.int4.cuda.llmc" bench \
     --prompt-len 16,128 --gen 64 --repeat 5 --json "$work/bench-$name-int4.json" 2>&1 |
     tee -a "$work/bench.log" || status=1
-  timeout 180 llmc-run "$pack/large/$name.fp8.cuda.llmc" bench \
-    --prompt-len 16,128 --gen 64 --repeat 5 --json "$work/bench-$name-fp8.json" 2>&1 |
-    tee -a "$work/bench.log" || status=1
+  for variant in fp8 w8a8; do
+    timeout 180 llmc-run "$pack/large/$name.$variant.cuda.llmc" bench \
+      --prompt-len 16,128 --gen 64 --repeat 5 \
+      --json "$work/bench-$name-$variant.json" 2>&1 |
+      tee -a "$work/bench.log" || status=1
+  done
   for prompt in 16 128; do
     timeout 180 python3 bench/gpu_peer.py "$pack/large/$name.config.json" \
       --prompt-len "$prompt" --gen 64 --json "$work/peer-$name-$prompt.json" \

@@ -9,10 +9,11 @@
 # llama-110m and llama-1b) go as --dummy-weights artifacts: NAME.cpu.llmc
 # (f32, for the logits check on the device's CPU), NAME.cuda.llmc (f16),
 # NAME.int4.cuda.llmc (f16 with RTN int4 weights, group 128),
-# NAME.fp8.cpu.llmc and NAME.fp8.cuda.llmc (fp8 weights and dynamic fp8
-# activations: f32 on the CPU, f16 on the GPU) and their config.json for
-# the PyTorch peer (bench/gpu_peer.py). stories260K also goes with fp8
-# weights and activations, in f32 for both.
+# NAME.fp8.{cpu,cuda}.llmc (fp8 weights and dynamic fp8 activations) and
+# NAME.w8a8.{cpu,cuda}.llmc (int8 weights and dynamic per-token int8
+# activations), f32 on the CPU and f16 on the GPU, and their config.json
+# for the PyTorch peer (bench/gpu_peer.py). stories260K also goes with
+# both quantized activations, in f32 for both.
 #
 # usage: scripts/gpu-pack.sh [--build DIR] [EXPORT_FOLDER ...]
 #        writes .gpu/ (ignored by git)
@@ -44,11 +45,15 @@ for model in stories260K fortunes3m gpt2-tiny-random; do
     --dtype f32 -o "$pack/artifacts/$model.cuda.llmc" 2>/dev/null
 done
 fp8=(--quant fp8 --fp8-activations dynamic)
-"$build/bin/llmc" compile "$models/stories260K.onnx" "${fp8[@]}" \
-  -o "$pack/artifacts/stories260K.fp8.cpu.llmc" 2>/dev/null
-"$build/bin/llmc" compile "$models/stories260K.onnx" "${fp8[@]}" \
-  --target "$target" --dtype f32 \
-  -o "$pack/artifacts/stories260K.fp8.cuda.llmc" 2>/dev/null
+w8a8=(--quant int8 --int8-activations dynamic)
+for variant in fp8 w8a8; do
+  declare -n flags=$variant
+  "$build/bin/llmc" compile "$models/stories260K.onnx" "${flags[@]}" \
+    -o "$pack/artifacts/stories260K.$variant.cpu.llmc" 2>/dev/null
+  "$build/bin/llmc" compile "$models/stories260K.onnx" "${flags[@]}" \
+    --target "$target" --dtype f32 \
+    -o "$pack/artifacts/stories260K.$variant.cuda.llmc" 2>/dev/null
+done
 mkdir -p "$pack/large"
 for folder in "$@"; do
   name=$(basename "$folder")
@@ -59,10 +64,14 @@ for folder in "$@"; do
   "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
     --target "$target" --quant rtn-int4 --group-size 128 \
     -o "$pack/large/$name.int4.cuda.llmc" 2>/dev/null
-  "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights "${fp8[@]}" \
-    -o "$pack/large/$name.fp8.cpu.llmc" 2>/dev/null
-  "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights "${fp8[@]}" \
-    --target "$target" -o "$pack/large/$name.fp8.cuda.llmc" 2>/dev/null
+  for variant in fp8 w8a8; do
+    declare -n flags=$variant
+    "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
+      "${flags[@]}" -o "$pack/large/$name.$variant.cpu.llmc" 2>/dev/null
+    "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
+      "${flags[@]}" --target "$target" \
+      -o "$pack/large/$name.$variant.cuda.llmc" 2>/dev/null
+  done
   cp "$folder/config.json" "$pack/large/$name.config.json"
 done
 du -sh "$pack"

@@ -39,6 +39,8 @@ struct Gemm::Plan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
   cublasLtMatmulAlgo_t algo;
+  /// int32 scale type (int8 codes): alpha and beta are int32.
+  bool integer = false;
   ~Plan() {
     if (d)
       lib->cublasLtMatrixLayoutDestroy(d);
@@ -107,19 +109,25 @@ Gemm::~Gemm() {
     lib_->cublasLtDestroy(static_cast<cublasLtHandle_t>(handle_));
 }
 
-Expected<Gemm::Plan *> Gemm::plan(Storage type, bool fp8, Epilogue epilogue,
-                                  int64_t m, int64_t n, int64_t k) {
-  auto key = std::make_tuple(type, fp8, epilogue, m, n, k);
+Expected<Gemm::Plan *> Gemm::plan(Operands operands, Storage type,
+                                  Epilogue epilogue, int64_t m, int64_t n,
+                                  int64_t k) {
+  auto key = std::make_tuple(operands, type, epilogue, m, n, k);
   if (auto found = plans_.find(key); found != plans_.end())
     return found->second.get();
-  cudaDataType_t data = fp8                     ? CUDA_R_8F_E4M3
-                        : type == Storage::f16  ? CUDA_R_16F
-                        : type == Storage::bf16 ? CUDA_R_16BF
-                                                : CUDA_R_32F;
-  cudaDataType_t product = fp8 ? CUDA_R_32F : data;
+  const bool int8 = operands == Operands::int8;
+  cudaDataType_t data = operands == Operands::fp8 ? CUDA_R_8F_E4M3
+                        : int8                    ? CUDA_R_8I
+                        : type == Storage::f16    ? CUDA_R_16F
+                        : type == Storage::bf16   ? CUDA_R_16BF
+                                                  : CUDA_R_32F;
+  cudaDataType_t product = operands == Operands::fp8 ? CUDA_R_32F
+                           : int8                    ? CUDA_R_32I
+                                                     : data;
   Library *lib = lib_.get();
   auto plan = std::make_unique<Plan>();
   plan->lib = lib;
+  plan->integer = int8;
   // cuBLASLt is column-major: the row-major weight [n, k] is a k x n
   // matrix, taken transposed; x [m, k] is k x m; y [m, n] is n x m. So
   // y (n x m) = w^T (n x k) x (k x m), and a bias of n adds per row of y.
@@ -131,7 +139,9 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, bool fp8, Epilogue epilogue,
                                        : CUBLASLT_EPILOGUE_DEFAULT;
   Status status = blasStatus(lib,
                              lib->cublasLtMatmulDescCreate(
-                                 &plan->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+                                 &plan->desc,
+                                 int8 ? CUBLAS_COMPUTE_32I : CUBLAS_COMPUTE_32F,
+                                 int8 ? CUDA_R_32I : CUDA_R_32F),
                              "matmul descriptor");
   if (status)
     status = blasStatus(lib,
@@ -186,7 +196,10 @@ Expected<Gemm::Plan *> Gemm::plan(Storage type, bool fp8, Epilogue epilogue,
   if (!status)
     return status;
   if (found == 0)
-    return Status::error(std::string("cuBLASLt has no ") + (fp8 ? "fp8 " : "") +
+    return Status::error(std::string("cuBLASLt has no ") +
+                         (operands == Operands::fp8    ? "fp8 "
+                          : operands == Operands::int8 ? "int8 "
+                                                       : "") +
                          "algorithm for " + std::to_string(m) + " x " +
                          std::to_string(k) + " by " + std::to_string(n));
   plan->algo = result.algo;
@@ -206,7 +219,7 @@ Status Gemm::linear(Storage type, Epilogue epilogue, const void *x,
                                   "does not add");
   if (m == 0 || n == 0)
     return Status::success();
-  Expected<Plan *> found = plan(type, false, epilogue, m, n, k);
+  Expected<Plan *> found = plan(Operands::floats, type, epilogue, m, n, k);
   if (!found)
     return found.status();
   Plan &p = **found;
@@ -221,8 +234,8 @@ Status Gemm::linear(Storage type, Epilogue epilogue, const void *x,
   return run(p, w, x, y, stream);
 }
 
-bool Gemm::fp8Fits(int arch, int64_t n, int64_t k) {
-  return arch >= 89 && n % 16 == 0 && k % 16 == 0;
+bool Gemm::codesFit(Codes codes, int arch, int64_t n, int64_t k) {
+  return arch >= (codes == Codes::fp8 ? 89 : 75) && n % 16 == 0 && k % 16 == 0;
 }
 
 Status Gemm::fp8Product(const uint8_t *x, const float *xScale, const uint8_t *w,
@@ -230,7 +243,8 @@ Status Gemm::fp8Product(const uint8_t *x, const float *xScale, const uint8_t *w,
                         cudaStream_t stream) {
   if (m == 0 || n == 0)
     return Status::success();
-  Expected<Plan *> found = plan(Storage::f32, true, Epilogue::none, m, n, k);
+  Expected<Plan *> found =
+      plan(Operands::fp8, Storage::f32, Epilogue::none, m, n, k);
   if (!found)
     return found.status();
   Plan &p = **found;
@@ -246,15 +260,30 @@ Status Gemm::fp8Product(const uint8_t *x, const float *xScale, const uint8_t *w,
   return run(p, w, x, product, stream);
 }
 
+Status Gemm::int8Product(const int8_t *x, const int8_t *w, int32_t *product,
+                         int64_t m, int64_t n, int64_t k, cudaStream_t stream) {
+  if (m == 0 || n == 0)
+    return Status::success();
+  Expected<Plan *> found =
+      plan(Operands::int8, Storage::f32, Epilogue::none, m, n, k);
+  if (!found)
+    return found.status();
+  return run(**found, w, x, product, stream);
+}
+
 Status Gemm::run(Plan &p, const void *a, const void *b, void *d,
                  cudaStream_t stream) {
+  // alpha and beta are of the descriptor's scale type: int32 for int8.
   const float one = 1.0f, zero = 0.0f;
-  return blasStatus(lib_.get(),
-                    lib_->cublasLtMatmul(static_cast<cublasLtHandle_t>(handle_),
-                                         p.desc, &one, a, p.a, b, p.b, &zero, d,
-                                         p.d, d, p.d, &p.algo, workspace_,
-                                         workspaceBytes_, stream),
-                    "matmul");
+  const int32_t intOne = 1, intZero = 0;
+  return blasStatus(
+      lib_.get(),
+      lib_->cublasLtMatmul(
+          static_cast<cublasLtHandle_t>(handle_), p.desc,
+          p.integer ? static_cast<const void *>(&intOne) : &one, a, p.a, b, p.b,
+          p.integer ? static_cast<const void *>(&intZero) : &zero, d, p.d, d,
+          p.d, &p.algo, workspace_, workspaceBytes_, stream),
+      "matmul");
 }
 
 } // namespace llmc::runtime

@@ -2,8 +2,9 @@
 //
 // y[m, n] = epilogue(x[m, k] w[n, k]^T, bias[n]), row-major, all of one storage
 // type (f32, f16 or bf16) with f32 accumulation (no TF32: f32 results stay
-// within f32 rounding of the CPU's); and, for fp8 weights with fp8
-// activations on sm_89 and newer, the f32 product of E4M3 codes.
+// within f32 rounding of the CPU's); and, for weights and activations both
+// quantized, the product of their codes: E4M3 (sm_89 and newer; f32
+// product) or int8 (int32 product, exact).
 // cuBLASLt is loaded when the first CUDA device opens (dlopen of
 // libcublasLt.so.<CUDA major>), so llmc-run starts, and says what is
 // missing, where the library is not installed. Matmul descriptors and the
@@ -41,25 +42,33 @@ public:
                 const void *bias, void *y, int64_t m, int64_t n, int64_t k,
                 cudaStream_t stream);
 
-  /// Whether cuBLASLt's fp8 GEMM takes an [n, k] weight on a device of
-  /// architecture `arch` (major * 10 + minor): sm_89 and newer, with n and
-  /// k multiples of 16.
-  static bool fp8Fits(int arch, int64_t n, int64_t k);
+  /// Codes of quantized weights and activations.
+  enum class Codes { fp8, int8 };
+  /// Whether cuBLASLt multiplies `codes` of an [n, k] weight on a device
+  /// of architecture `arch` (major * 10 + minor): fp8 from sm_89, int8
+  /// from sm_75, with n and k multiples of 16.
+  static bool codesFit(Codes codes, int arch, int64_t n, int64_t k);
   /// product[m, n] (f32) = (*xScale * x[m, k]) w[n, k]^T of E4M3 codes,
   /// *xScale in device memory; the weight's scales are the caller's
-  /// (kernels/cuda/Fp8Activations.h scaleFp8Product). Requires fp8Fits.
+  /// (kernels/cuda/QuantActivations.h scaleFp8Product). Requires codesFit.
   Status fp8Product(const uint8_t *x, const float *xScale, const uint8_t *w,
                     float *product, int64_t m, int64_t n, int64_t k,
                     cudaStream_t stream);
+  /// product[m, n] (int32) = x[m, k] w[n, k]^T of int8 codes; both scales
+  /// are the caller's (scaleInt8Product). Requires codesFit.
+  Status int8Product(const int8_t *x, const int8_t *w, int32_t *product,
+                     int64_t m, int64_t n, int64_t k, cudaStream_t stream);
 
 private:
   struct Library;
   struct Plan;
   Gemm() = default;
-  /// The plan of a GEMM with operands of `type` throughout, or (fp8) E4M3
-  /// inputs and an f32 product.
-  Expected<Plan *> plan(Storage type, bool fp8, Epilogue epilogue, int64_t m,
-                        int64_t n, int64_t k);
+  /// What a GEMM multiplies: floats of a storage type throughout, or
+  /// codes (Codes) with an f32 or int32 product.
+  enum class Operands { floats, fp8, int8 };
+  /// The plan of a GEMM (`type` for floats).
+  Expected<Plan *> plan(Operands operands, Storage type, Epilogue epilogue,
+                        int64_t m, int64_t n, int64_t k);
   Status run(Plan &plan, const void *a, const void *b, void *d,
              cudaStream_t stream);
 
@@ -67,7 +76,7 @@ private:
   void *handle_ = nullptr;
   void *workspace_ = nullptr;
   uint64_t workspaceBytes_ = 0;
-  std::map<std::tuple<Storage, bool, Epilogue, int64_t, int64_t, int64_t>,
+  std::map<std::tuple<Operands, Storage, Epilogue, int64_t, int64_t, int64_t>,
            std::unique_ptr<Plan>>
       plans_;
 };

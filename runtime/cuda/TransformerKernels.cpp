@@ -3,7 +3,7 @@
 #include "runtime/cuda/CudaKernels.h"
 
 #include "kernels/cpu/QuantLinear.h"
-#include "kernels/cuda/Fp8Activations.h"
+#include "kernels/cuda/QuantActivations.h"
 #include "kernels/cuda/QuantLinear.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
@@ -57,59 +57,73 @@ Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
 
 using Epilogue = format::GemmEpilogue;
 
-/// The parameters by which llmc-quantize-fp8 asks for an input of fp8
-/// GEMMs: a static scale, or a scale per call.
-struct Fp8Names {
-  const char *scale, *dynamic;
+/// The parameters by which the quantization passes ask for an input of
+/// quantized weights to be rounded as a GEMM of codes takes it: fp8
+/// (llmc-quantize-fp8: a static scale, or one per call) or int8
+/// (llmc-quantize-int8: one per row).
+struct ActivationParams {
+  const char *fp8Scale, *fp8Dynamic, *int8Dynamic;
 };
-constexpr Fp8Names kInputFp8{"llmc.fp8_act_scale", "llmc.fp8_act_dynamic"};
-constexpr Fp8Names kHiddenFp8{"llmc.fp8_hidden_act_scale",
-                              "llmc.fp8_hidden_act_dynamic"};
+constexpr ActivationParams kInputActs{
+    "llmc.fp8_act_scale", "llmc.fp8_act_dynamic", "llmc.int8_act_dynamic"};
+constexpr ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
+                                       "llmc.fp8_hidden_act_dynamic",
+                                       "llmc.int8_hidden_act_dynamic"};
 
-/// An input of fp8 GEMMs (kernels/cuda/Fp8Activations.h): its scale, put
-/// in device memory when it is made; its E4M3 codes (cuBLASLt's fp8 GEMM)
-/// and its rounded values (every other path, as the CPU computes) when
-/// first asked for. In scratch slot 4: the scale, the codes, the values.
-class Fp8Input {
+/// An input x [rows, k] of GEMMs of codes (kernels/cuda/QuantActivations.h):
+/// its scales, put in device memory when it is made (fp8: one; int8: one
+/// per row); its codes (cuBLASLt's GEMM) and its rounded values (every
+/// other path, as the CPU computes) when first asked for. In scratch slot
+/// 4: the scales, the codes, the values.
+class QuantInput {
 public:
-  /// None when the call does not ask for it (or gives a static scale of
-  /// 0, which the CPU takes as no rounding).
-  static Expected<std::optional<Fp8Input>> of(KernelContext &c,
-                                              const Fp8Names &names,
-                                              kc::Storage type, const void *x,
-                                              int64_t count) {
-    bool dynamic = c.params.has(names.dynamic);
-    float fixed =
-        dynamic ? 0.0f : static_cast<float>(c.params.real(names.scale, 0.0));
-    if (!dynamic && !(fixed > 0.0f))
-      return std::optional<Fp8Input>();
+  using Codes = Gemm::Codes;
+  /// None when the call does not ask for it (or gives a static fp8 scale
+  /// of 0, which the CPU takes as no rounding).
+  static Expected<std::optional<QuantInput>> of(KernelContext &c,
+                                                const ActivationParams &names,
+                                                kc::Storage type, const void *x,
+                                                int64_t count, int64_t k) {
+    bool int8 = c.params.has(names.int8Dynamic);
+    bool dynamic = c.params.has(names.fp8Dynamic);
+    float fixed = int8 || dynamic
+                      ? 0.0f
+                      : static_cast<float>(c.params.real(names.fp8Scale, 0.0));
+    if (!int8 && !dynamic && !(fixed > 0.0f))
+      return std::optional<QuantInput>();
     constexpr uint64_t kAlign = 256;
-    uint64_t codeBytes = (count + kAlign - 1) / kAlign * kAlign;
+    auto aligned = [](uint64_t bytes) {
+      return (bytes + kAlign - 1) / kAlign * kAlign;
+    };
+    const int64_t rows = count / std::max<int64_t>(k, 1);
+    uint64_t scaleBytes = aligned((int8 ? rows : 1) * sizeof(float));
+    uint64_t codeBytes = aligned(count);
     uint64_t width = type == kc::Storage::f32 ? 4 : 2;
     Expected<void *> memory =
-        c.cuda->scratch(4, kAlign + codeBytes + count * width);
+        c.cuda->scratch(4, scaleBytes + codeBytes + count * width);
     if (!memory)
       return memory.status();
-    Fp8Input input(c, type, x, count);
+    QuantInput input(c, int8 ? Codes::int8 : Codes::fp8, type, x, rows, k);
     auto *bytes = static_cast<uint8_t *>(*memory);
-    input.scale_ = reinterpret_cast<float *>(bytes);
-    input.codes_ = bytes + kAlign;
-    input.rounded_ = bytes + kAlign + codeBytes;
-    if (Status status =
-            launched(kc::fp8ActivationScale(type, x, count, fixed, input.scale_,
-                                            c.cuda->stream),
-                     "the fp8 activations' scale");
-        !status)
-      return status;
-    return std::optional<Fp8Input>(std::move(input));
+    input.scales_ = reinterpret_cast<float *>(bytes);
+    input.codes_ = bytes + scaleBytes;
+    input.rounded_ = bytes + scaleBytes + codeBytes;
+    cudaError_t error =
+        int8
+            ? kc::int8RowScales(type, x, rows, k, input.scales_, c.cuda->stream)
+            : kc::fp8ActivationScale(type, x, count, fixed, input.scales_,
+                                     c.cuda->stream);
+    LLMC_CHECK(launched(error, "the activations' scales"));
+    return std::optional<QuantInput>(std::move(input));
   }
 
-  const float *scale() const { return scale_; }
-  Expected<const uint8_t *> codes() {
+  Codes codes() const { return kind_; }
+  const float *scales() const { return scales_; }
+  Expected<const void *> codeData() {
     if (!haveCodes_)
       LLMC_CHECK(round(codes_, nullptr));
     haveCodes_ = true;
-    return static_cast<const uint8_t *>(codes_);
+    return static_cast<const void *>(codes_);
   }
   Expected<const void *> rounded() {
     if (!haveRounded_)
@@ -119,40 +133,84 @@ public:
   }
 
 private:
-  Fp8Input(KernelContext &c, kc::Storage type, const void *x, int64_t count)
-      : c_(&c), type_(type), x_(x), count_(count) {}
+  QuantInput(KernelContext &c, Codes codes, kc::Storage type, const void *x,
+             int64_t rows, int64_t k)
+      : c_(&c), kind_(codes), type_(type), x_(x), rows_(rows), k_(k) {}
   Status round(uint8_t *codes, void *rounded) {
-    return launched(kc::roundToE4m3(type_, x_, count_, scale_, codes, rounded,
-                                    c_->cuda->stream),
-                    "rounding activations to fp8");
+    cudaError_t error =
+        kind_ == Codes::int8
+            ? kc::roundToInt8Rows(type_, x_, rows_, k_, scales_,
+                                  reinterpret_cast<int8_t *>(codes), rounded,
+                                  c_->cuda->stream)
+            : kc::roundToE4m3(type_, x_, rows_ * k_, scales_, codes, rounded,
+                              c_->cuda->stream);
+    return launched(error, "rounding activations");
   }
   KernelContext *c_;
+  Codes kind_;
   kc::Storage type_;
   const void *x_;
-  int64_t count_;
-  float *scale_ = nullptr;
+  int64_t rows_, k_;
+  float *scales_ = nullptr;
   uint8_t *codes_ = nullptr;
   void *rounded_ = nullptr;
   bool haveCodes_ = false, haveRounded_ = false;
 };
 
-// `name`: the Fp8Input of `count` elements at `data` for the parameters
-// `names`, or null.
-#define LLMC_FP8_INPUT(name, names, data, count)                               \
-  auto name##OrError = Fp8Input::of(c, names, type, data, count);              \
+// `name`: the QuantInput of `count` elements ([count / k, k]) at `data`
+// for the parameters `names`, or null.
+#define LLMC_QUANT_INPUT(name, names, data, count, k)                          \
+  auto name##OrError = QuantInput::of(c, names, type, data, count, k);         \
   if (!name##OrError)                                                          \
     return name##OrError.status();                                             \
-  std::optional<Fp8Input> name##Held = std::move(*name##OrError);              \
-  Fp8Input *name = name##Held ? &*name##Held : nullptr;
+  std::optional<QuantInput> name##Held = std::move(*name##OrError);            \
+  QuantInput *name = name##Held ? &*name##Held : nullptr;
 
-/// Whether cuBLASLt's fp8 GEMM computes y = x w^T for an input of m rows:
-/// an E4M3 weight with one f32 scale per row on sm_89 or newer, for more
-/// rows than the GEMV takes.
-bool fp8GemmTakes(KernelContext &c, const Tensor &w, int64_t m) {
+/// Whether cuBLASLt multiplies the codes of `in` and of weight `w` for an
+/// input of m rows: the weight's codes are of the same kind (E4M3 or
+/// int8) with one f32 scale per row, the device runs such GEMMs, and there
+/// are more rows than the GEMV takes.
+bool codesGemmTakes(KernelContext &c, const QuantInput &in, const Tensor &w,
+                    int64_t m) {
   const kernels::QuantWeight *q = w.quant;
-  return q && q->codes == format::QuantCodes::fp8e4m3 && q->group == q->k &&
-         !q->halfScales && !q->zeros && m > kc::kMaxGemvRows &&
-         Gemm::fp8Fits(c.cuda->arch, q->n, q->k);
+  format::QuantCodes wanted = in.codes() == Gemm::Codes::fp8
+                                  ? format::QuantCodes::fp8e4m3
+                                  : format::QuantCodes::int8;
+  return q && q->codes == wanted && q->group == q->k && !q->halfScales &&
+         !q->zeros && m > kc::kMaxGemvRows &&
+         Gemm::codesFit(in.codes(), c.cuda->arch, q->n, q->k);
+}
+
+/// y = x w^T (+ bias) as a GEMM of codes (codesGemmTakes), then the
+/// scales.
+Status codesMatmul(KernelContext &c, kc::Storage type, QuantInput &in,
+                   const Tensor &w, const void *bias, void *y, int64_t m) {
+  const int64_t n = w.shape[0], k = w.shape[1];
+  Expected<const void *> codes = in.codeData();
+  if (!codes)
+    return codes.status();
+  // f32 (fp8) or int32 (int8): 4 bytes either way.
+  Expected<void *> product = c.cuda->scratch(5, m * n * 4);
+  if (!product)
+    return product.status();
+  const auto *rowScales = static_cast<const float *>(w.quant->scales);
+  Gemm &gemm = *c.cuda->gemm;
+  if (in.codes() == Gemm::Codes::fp8) {
+    auto *p = static_cast<float *>(*product);
+    LLMC_CHECK(gemm.fp8Product(static_cast<const uint8_t *>(*codes),
+                               in.scales(), w.quant->data, p, m, n, k,
+                               c.cuda->stream));
+    return launched(
+        kc::scaleFp8Product(type, p, rowScales, bias, y, m, n, c.cuda->stream),
+        "the fp8 GEMM's scales");
+  }
+  auto *p = static_cast<int32_t *>(*product);
+  LLMC_CHECK(gemm.int8Product(static_cast<const int8_t *>(*codes),
+                              reinterpret_cast<const int8_t *>(w.quant->data),
+                              p, m, n, k, c.cuda->stream));
+  return launched(kc::scaleInt8Product(type, p, in.scales(), rowScales, bias, y,
+                                       m, n, c.cuda->stream),
+                  "the int8 GEMM's scales");
 }
 
 /// The cuBLASLt epilogue plan-cuda-gemms chose for GEMM `index` of the
@@ -173,31 +231,18 @@ Expected<Epilogue> plannedEpilogue(KernelContext &c, size_t index) {
 /// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for GEMM `index` of the call: a
 /// float weight through cuBLASLt with its planned epilogue; a quantized one
 /// through the weight-only GEMV (decode) or dequantized into scratch and
-/// multiplied by cuBLASLt (longer inputs). With fp8 activations (`fp8`,
-/// the Fp8Input of x): cuBLASLt's fp8 GEMM where fp8GemmTakes, else x
-/// rounded to E4M3 on any of those paths.
+/// multiplied by cuBLASLt (longer inputs). With quantized activations
+/// (`in`, the QuantInput of x): cuBLASLt's GEMM of codes where
+/// codesGemmTakes, else x rounded on any of those paths.
 Status matmul(KernelContext &c, kc::Storage type, size_t index, const Tensor &w,
               const void *x, const void *bias, void *y, int64_t m,
-              Fp8Input *fp8) {
+              QuantInput *in) {
   int64_t n = w.shape[0], k = w.shape[1];
   Gemm &gemm = *c.cuda->gemm;
-  if (fp8 && fp8GemmTakes(c, w, m)) {
-    Expected<const uint8_t *> codes = fp8->codes();
-    if (!codes)
-      return codes.status();
-    Expected<void *> product = c.cuda->scratch(5, m * n * sizeof(float));
-    if (!product)
-      return product.status();
-    auto *p = static_cast<float *>(*product);
-    LLMC_CHECK(gemm.fp8Product(*codes, fp8->scale(), w.quant->data, p, m, n, k,
-                               c.cuda->stream));
-    return launched(kc::scaleFp8Product(
-                        type, p, static_cast<const float *>(w.quant->scales),
-                        bias, y, m, n, c.cuda->stream),
-                    "the fp8 GEMM's weight scales");
-  }
-  if (fp8) {
-    Expected<const void *> rounded = fp8->rounded();
+  if (in && codesGemmTakes(c, *in, w, m))
+    return codesMatmul(c, type, *in, w, bias, y, m);
+  if (in) {
+    Expected<const void *> rounded = in->rounded();
     if (!rounded)
       return rounded.status();
     x = *rounded;
@@ -240,9 +285,9 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
+  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), k);
   return matmul(c, type, 0, w, x.data, *bias, c.outputs[0]->data,
-                x.elements() / k, fp8);
+                x.elements() / k, in);
 }
 
 Status norm(KernelContext &c, bool layer, bool add) {
@@ -314,7 +359,7 @@ Status linears(KernelContext &c) {
     return biasedOrError.status();
   const bool biased = *biasedOrError;
   const int64_t k = x.shape.back();
-  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
+  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), k);
   for (size_t i = 0; i < count; ++i) {
     LLMC_WEIGHT(w, 1 + i, "each linears weight");
     const int64_t n = w.shape[0];
@@ -330,7 +375,7 @@ Status linears(KernelContext &c) {
     shape.back() = n;
     LLMC_CHECK(c.setOutput(i, shape));
     LLMC_CHECK(matmul(c, type, i, w, x.data, *bias, c.outputs[i]->data,
-                      x.elements() / std::max<int64_t>(k, 1), fp8));
+                      x.elements() / std::max<int64_t>(k, 1), in));
   }
   return Status::success();
 }
@@ -349,17 +394,17 @@ Status gatedMlp(KernelContext &c) {
   if (!scratch)
     return scratch.status();
   uint8_t *g = static_cast<uint8_t *>(*scratch), *u = g + rows * hidden * width;
-  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
-  LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows, fp8));
-  LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows, fp8));
+  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), dim);
+  LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows, in));
+  LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows, in));
   LLMC_CHECK(
       launched(kc::activate(type, g, u, rows, hidden, hidden,
                             static_cast<int>(c.params.integer("activation", 0)),
                             c.cuda->stream),
                "gated_mlp's activation"));
-  LLMC_FP8_INPUT(hiddenFp8, kHiddenFp8, g, rows * hidden);
+  LLMC_QUANT_INPUT(hiddenIn, kHiddenActs, g, rows * hidden, hidden);
   return matmul(c, type, 2, down, g, nullptr, c.outputs[0]->data, rows,
-                hiddenFp8);
+                hiddenIn);
 }
 
 Status mlp(KernelContext &c) {
@@ -396,16 +441,16 @@ Status mlp(KernelContext &c) {
                            "approximation, the mlp's activation is " +
                            std::to_string(activation));
   }
-  LLMC_FP8_INPUT(fp8, kInputFp8, x.data, x.elements());
-  LLMC_CHECK(matmul(c, type, 0, up, x.data, *upBias, h, rows, fp8));
+  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), dim);
+  LLMC_CHECK(matmul(c, type, 0, up, x.data, *upBias, h, rows, in));
   if (!geluEpilogue)
     LLMC_CHECK(
         launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
                               static_cast<int>(activation), c.cuda->stream),
                  "mlp's activation"));
-  LLMC_FP8_INPUT(hiddenFp8, kHiddenFp8, h, rows * hidden);
+  LLMC_QUANT_INPUT(hiddenIn, kHiddenActs, h, rows * hidden, hidden);
   return matmul(c, type, 1, down, h, *downBias, c.outputs[0]->data, rows,
-                hiddenFp8);
+                hiddenIn);
 }
 
 Status rope(KernelContext &c) {

@@ -2,14 +2,14 @@
 //
 // Label `gpu`: the weight-only GEMV and the dequantization on random
 // weights of every code format, against kernels/cpu's dequantizeRows and
-// a plain product; the fp8 activations' kernels against the CPU's
-// rounding. Skipped without a device.
+// a plain product; the fp8 and int8 activations' kernels against the
+// CPU's rounding. Skipped without a device.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cuda/DeviceProbe.h"
-#include "kernels/cuda/Fp8Activations.h"
+#include "kernels/cuda/QuantActivations.h"
 #include "kernels/cuda/QuantLinear.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
@@ -27,7 +27,7 @@ using llmc::test::randomVector;
 
 namespace {
 
-class CudaFp8 : public ::testing::Test {
+class CudaQuantActivations : public ::testing::Test {
 protected:
   void SetUp() override {
     std::string why;
@@ -37,7 +37,7 @@ protected:
   }
 };
 
-class CudaQuantLinear : public CudaFp8,
+class CudaQuantLinear : public CudaQuantActivations,
                         public ::testing::WithParamInterface<QuantCodes> {};
 
 TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
@@ -120,7 +120,7 @@ std::string codesName(const ::testing::TestParamInfo<QuantCodes> &info) {
 /// fp8 activations: the scale (static, or the largest magnitude / 448),
 /// the E4M3 codes and the rounded values are the CPU's exactly; the fp8
 /// GEMM's epilogue applies the weight's row scales and the bias.
-TEST_F(CudaFp8, ActivationsRoundAsTheCpuDoes) {
+TEST_F(CudaQuantActivations, Fp8ActivationsRoundAsTheCpuDoes) {
   std::vector<float> x = randomVector(3000, 31);
   for (float &v : x)
     v *= 5.0f;
@@ -164,6 +164,61 @@ TEST_F(CudaFp8, ActivationsRoundAsTheCpuDoes) {
     for (int64_t r = 0; r < n; ++r)
       EXPECT_FLOAT_EQ(got[i * n + r],
                       product[i * n + r] * rowScales[r] + bias[r]);
+}
+
+/// int8 activations (W8A8): per-row scales, codes and rounded values are
+/// the CPU's exactly; the int8 GEMM's epilogue applies both scales.
+TEST_F(CudaQuantActivations, Int8ActivationsRoundAsTheCpuDoes) {
+  const int64_t rows = 6, k = 700;
+  std::vector<float> x = randomVector(rows * k, 35);
+  for (int64_t l = 0; l < k; ++l)
+    x[2 * k + l] = 0.0f; // a row of zeros: scale 1
+  DeviceVector<float> dx(x), scales(rows), rounded(x.size());
+  DeviceVector<int8_t> codes(x.size());
+  ASSERT_EQ(kc::int8RowScales(kc::Storage::f32, dx.get(), rows, k, scales.get(),
+                              nullptr),
+            cudaSuccess);
+  ASSERT_EQ(kc::roundToInt8Rows(kc::Storage::f32, dx.get(), rows, k,
+                                scales.get(), codes.get(), rounded.get(),
+                                nullptr),
+            cudaSuccess);
+  std::vector<float> expected(x.size());
+  llmc::kernels::roundToInt8Rows(x.data(), rows, k, expected.data());
+  EXPECT_EQ(rounded.host(), expected);
+  std::vector<float> gotScales = scales.host();
+  std::vector<int8_t> gotCodes = codes.host();
+  for (int64_t r = 0; r < rows; ++r) {
+    float largest = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      largest = std::max(largest, std::fabs(x[r * k + l]));
+    float want = largest > 0.0f ? largest / 127.0f : 1.0f;
+    ASSERT_EQ(gotScales[r], want) << "row " << r;
+    for (int64_t l = 0; l < k; ++l)
+      ASSERT_EQ(gotCodes[r * k + l],
+                llmc::format::floatToInt8(x[r * k + l] * (1.0f / want)))
+          << r << ", " << l;
+  }
+
+  const int64_t m = 3, n = 40;
+  std::vector<int32_t> product(m * n);
+  for (size_t i = 0; i < product.size(); ++i)
+    product[i] = static_cast<int32_t>(i * 977 % 40000) - 20000;
+  std::vector<float> xScales = {0.5f, 0.25f, 2.0f},
+                     rowScales = randomVector(n, 36),
+                     bias = randomVector(n, 37);
+  DeviceVector<int32_t> dproduct(product);
+  DeviceVector<float> dxScales(xScales), drowScales(rowScales), dbias(bias),
+      y(m * n);
+  ASSERT_EQ(kc::scaleInt8Product(kc::Storage::f32, dproduct.get(),
+                                 dxScales.get(), drowScales.get(), dbias.get(),
+                                 y.get(), m, n, nullptr),
+            cudaSuccess);
+  std::vector<float> got = y.host();
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t r = 0; r < n; ++r)
+      EXPECT_FLOAT_EQ(got[i * n + r],
+                      float(product[i * n + r]) * xScales[i] * rowScales[r] +
+                          bias[r]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Codes, CudaQuantLinear,
