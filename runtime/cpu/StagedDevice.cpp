@@ -58,26 +58,18 @@ Expected<const uint8_t *> StagedDevice::weight(const uint8_t *host,
 }
 
 Expected<std::optional<Device::Candidates>>
-StagedDevice::candidates(const Tensor &logits, int64_t k) {
-  if (logits.dtype != DType::f32 || logits.shape.empty())
+StagedDevice::candidates(const Tensor &logits, const CandidateQuery &query) {
+  if (logits.dtype != DType::f32 || logits.shape.empty() || !query.any())
     return std::optional<Candidates>();
   int64_t vocab = logits.shape.back(), rows = logits.elements() / vocab;
-  if (k < 1 || k > vocab)
+  if (query.k > vocab)
     return std::optional<Candidates>();
   Candidates result;
   result.offsets.push_back(0);
   for (int64_t r = 0; r < rows; ++r) {
-    const float *row = logits.as<float>() + r * vocab;
-    std::vector<float> sorted(row, row + vocab);
-    std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(),
-                     std::greater<float>());
-    float threshold = sorted[k - 1];
-    // Highest id first: the order is the sampler's to fix.
-    for (int64_t i = vocab; i-- > 0;)
-      if (row[i] >= threshold) {
-        result.logits.push_back(row[i]);
-        result.ids.push_back(i);
-      }
+    result.rest.push_back(selectCandidates(logits.as<float>() + r * vocab,
+                                           vocab, query, result.logits,
+                                           result.ids));
     result.offsets.push_back(result.ids.size());
   }
   return std::optional<Candidates>(std::move(result));

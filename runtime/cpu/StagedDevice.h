@@ -45,8 +45,8 @@ public:
   bool recording() const override { return recording_; }
   Expected<bool> replay(const std::string &key,
                         const std::function<Status()> &steps) override;
-  Expected<std::optional<Candidates>> candidates(const Tensor &logits,
-                                                 int64_t k) override;
+  Expected<std::optional<Candidates>>
+  candidates(const Tensor &logits, const CandidateQuery &query) override;
   void prepare(KernelContext &context) override;
   Status synchronize() override { return Status::success(); }
 

@@ -149,8 +149,8 @@ public:
   int64_t replays() const override { return replays_; }
   Expected<bool> replay(const std::string &key,
                         const std::function<Status()> &steps) override;
-  Expected<std::optional<Candidates>> candidates(const Tensor &logits,
-                                                 int64_t k) override;
+  Expected<std::optional<Candidates>>
+  candidates(const Tensor &logits, const CandidateQuery &query) override;
   void prepare(KernelContext &context) override { context.cuda = &context_; }
   Status synchronize() override;
 
@@ -385,28 +385,38 @@ Expected<bool> CudaDevice::replay(const std::string &key,
 }
 
 Expected<std::optional<Device::Candidates>>
-CudaDevice::candidates(const Tensor &logits, int64_t k) {
+CudaDevice::candidates(const Tensor &logits, const CandidateQuery &query) {
   Expected<kc::Storage> type = storageOf(logits.dtype);
-  if (!type)
+  if (!type || !query.any())
     return std::optional<Candidates>();
   int64_t vocab = logits.shape.empty() ? 0 : logits.shape.back();
-  if (vocab <= 0 || k < 1 || k > vocab)
+  if (vocab <= 0 || query.k > vocab)
     return std::optional<Candidates>();
   int64_t rows = logits.elements() / vocab;
-  // Room for ties at the k-th value; more falls back to the whole rows.
-  int64_t capacity = std::max<int64_t>(2 * k, 256);
+  // Room for ties at the k-th value, or for a flat nucleus; more falls
+  // back to the whole rows.
+  int64_t capacity = query.k > 0 ? std::max<int64_t>(2 * query.k, 256) : 4096;
   uint64_t bytes = rows * capacity * (sizeof(float) + sizeof(int64_t)) +
-                   rows * sizeof(int64_t);
+                   rows * (sizeof(int64_t) + sizeof(float));
   Expected<void *> scratch = context_.scratch(3, bytes);
   if (!scratch)
     return scratch.status();
   auto *values = static_cast<float *>(*scratch);
   auto *ids = reinterpret_cast<int64_t *>(values + rows * capacity);
   int64_t *counts = ids + rows * capacity;
-  if (Status status = cudaStatus(
-          kc::topCandidates(*type, logits.data, rows, vocab, k, capacity,
-                            values, ids, counts, context_.stream),
-          "launching the sampling candidates' kernel");
+  auto *rests = reinterpret_cast<float *>(counts + rows);
+  kc::CandidateRequest request{query.k, query.mass, query.temperature};
+  if (Status status =
+          cudaStatus(kc::selectCandidates(*type, logits.data, rows, vocab,
+                                          request, capacity, values, ids,
+                                          counts, rests, context_.stream),
+                     "launching the sampling candidates' kernel");
+      !status)
+    return status;
+  std::vector<float> rest(rows);
+  if (Status status =
+          toHost(rest.data(), reinterpret_cast<const uint8_t *>(rests),
+                 rows * sizeof(float));
       !status)
     return status;
   std::vector<int64_t> found(rows);
@@ -437,6 +447,7 @@ CudaDevice::candidates(const Tensor &logits, int64_t k) {
                          allValues.begin() + r * capacity + found[r]);
     result.ids.insert(result.ids.end(), allIds.begin() + r * capacity,
                       allIds.begin() + r * capacity + found[r]);
+    result.rest.push_back(rest[r]);
     result.offsets.push_back(result.ids.size());
   }
   return std::optional<Candidates>(std::move(result));

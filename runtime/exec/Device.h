@@ -12,6 +12,7 @@
 #define LLMC_RUNTIME_EXEC_DEVICE_H
 
 #include "runtime/exec/Kernel.h"
+#include "runtime/sampler/Candidates.h"
 
 #include <functional>
 #include <memory>
@@ -72,21 +73,22 @@ public:
     return true;
   }
 
-  /// For a sampler that needs each row's `k` most likely tokens
-  /// (Sampler::candidatesNeeded): per row of `logits` (rows of its last
-  /// extent), every token whose logit is at least the row's k-th largest,
-  /// as f32 logits and ids; row r's are [offsets[r], offsets[r + 1]).
-  /// Nothing when the device does not select them (the host then reads
-  /// the whole rows).
+  /// For a sampler that needs part of each row (Sampler::candidateQuery,
+  /// runtime/sampler/Candidates.h): per row of `logits` (rows of its last
+  /// extent), the candidates as f32 logits and ids, row r's at
+  /// [offsets[r], offsets[r + 1]), and the rest's softmax weight. Nothing
+  /// when the device does not select them (the host then reads the whole
+  /// rows).
   struct Candidates {
     std::vector<float> logits;
     std::vector<int64_t> ids;
     std::vector<size_t> offsets;
+    std::vector<double> rest;
   };
-  virtual Expected<std::optional<Candidates>> candidates(const Tensor &logits,
-                                                         int64_t k) {
+  virtual Expected<std::optional<Candidates>>
+  candidates(const Tensor &logits, const CandidateQuery &query) {
     (void)logits;
-    (void)k;
+    (void)query;
     return std::optional<Candidates>();
   }
 

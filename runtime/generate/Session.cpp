@@ -186,9 +186,9 @@ Expected<std::vector<int64_t>> Session::sampleLast(const Tensor &result,
   const int64_t vocab = result.shape.back();
   const int64_t perSequence = result.elements() / vocab / batch_;
   std::vector<int64_t> next;
-  if (int64_t k = sampler.candidatesNeeded(); k > 0) {
+  if (CandidateQuery query = sampler.candidateQuery(); query.any()) {
     Expected<std::optional<Device::Candidates>> found =
-        model_.device().candidates(result, k);
+        model_.device().candidates(result, query);
     if (!found)
       return found.status();
     if (*found) {
@@ -196,8 +196,8 @@ Expected<std::vector<int64_t>> Session::sampleLast(const Tensor &result,
       for (int64_t b = 0; b < batch_; ++b) {
         size_t row = static_cast<size_t>((b + 1) * perSequence - 1);
         size_t first = c.offsets[row], count = c.offsets[row + 1] - first;
-        next.push_back(sampler.sampleCandidates(c.logits.data() + first,
-                                                c.ids.data() + first, count));
+        next.push_back(sampler.sampleCandidates(
+            c.logits.data() + first, c.ids.data() + first, count, c.rest[row]));
       }
       return next;
     }

@@ -22,15 +22,15 @@ Expected<Sampler> Sampler::create(const SamplingParams &params) {
   return Sampler(params);
 }
 
-std::vector<double>
-Sampler::keptProbabilities(const float *logits,
-                           std::vector<size_t> &order) const {
+std::vector<double> Sampler::keptProbabilities(const float *logits,
+                                               std::vector<size_t> &order,
+                                               double outside) const {
   size_t kept = order.size();
   if (params_.topK > 0)
     kept = std::min(kept, static_cast<size_t>(params_.topK));
   std::vector<double> probs(kept);
   double top = logits[order[0]] / double(params_.temperature);
-  double total = 0.0;
+  double total = outside;
   for (size_t i = 0; i < kept; ++i) {
     probs[i] = std::exp(logits[order[i]] / double(params_.temperature) - top);
     total += probs[i];
@@ -87,18 +87,24 @@ std::vector<double> Sampler::distribution(const float *logits,
   return probs;
 }
 
-int64_t Sampler::candidatesNeeded() const {
+CandidateQuery Sampler::candidateQuery() const {
+  CandidateQuery query;
   if (params_.temperature == 0.0f)
-    return 1;
-  return params_.topK;
+    query.k = 1;
+  else if (params_.topK > 0)
+    query.k = params_.topK;
+  else if (params_.topP + kMassMargin < 1.0f)
+    query.mass = params_.topP + kMassMargin;
+  query.temperature = params_.temperature;
+  return query;
 }
 
 int64_t Sampler::sampleCandidates(const float *logits, const int64_t *ids,
-                                  size_t count) {
+                                  size_t count, double rest) {
   std::vector<size_t> order = byLogit(logits, ids, count);
   if (params_.temperature == 0.0f)
     return ids[order[0]];
-  std::vector<double> kept = keptProbabilities(logits, order);
+  std::vector<double> kept = keptProbabilities(logits, order, rest);
   // sample() walks the tokens by id: the kept ones in increasing id.
   std::vector<size_t> byId(kept.size());
   std::iota(byId.begin(), byId.end(), size_t(0));

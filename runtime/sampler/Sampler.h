@@ -13,6 +13,7 @@
 #ifndef LLMC_RUNTIME_SAMPLER_SAMPLER_H
 #define LLMC_RUNTIME_SAMPLER_SAMPLER_H
 
+#include "runtime/sampler/Candidates.h"
 #include "runtime/support/Status.h"
 
 #include <cstddef>
@@ -41,17 +42,20 @@ public:
   /// The next token for `logits` (one per vocabulary entry).
   int64_t sample(const float *logits, size_t vocab);
 
-  /// How many of a row's most likely tokens sample() depends on: 1 for
-  /// greedy, top-k when set; 0 when it needs them all (top-p alone, or
-  /// plain sampling).
-  int64_t candidatesNeeded() const;
+  /// The part of a row sample() depends on (Candidates.h): the top 1 for
+  /// greedy, the top k when top-k is set; for top-p alone, the tokens
+  /// holding a little more than p of the softmax (p + kMassMargin, so that
+  /// the device's f32 sums cannot cut the nucleus short); nothing (the
+  /// whole row) for plain sampling or a p within the margin of 1.
+  CandidateQuery candidateQuery() const;
+  static constexpr float kMassMargin = 1e-3f;
 
-  /// What sample() returns for the row, from candidates alone: every token
-  /// whose logit is at least the row's candidatesNeeded()-th largest (and
-  /// any number below it), in any order. A GPU selects them and copies back
-  /// these instead of the whole row. Draws the same variate sample() would.
+  /// What sample() returns for the row, from the candidates of
+  /// candidateQuery() (in any order) and, for a mass query, `rest`: the
+  /// softmax weight exp((l - max) / temperature) of the tokens left out.
+  /// Draws the same variate sample() would.
   int64_t sampleCandidates(const float *logits, const int64_t *ids,
-                           size_t count);
+                           size_t count, double rest = 0.0);
 
   /// The probabilities sample() draws from (one-hot for greedy).
   std::vector<double> distribution(const float *logits, size_t vocab) const;
@@ -60,9 +64,12 @@ private:
   explicit Sampler(const SamplingParams &params)
       : params_(params), engine_(params.seed) {}
   /// The kept tokens' probabilities, `order` (positions in `logits`, by
-  /// decreasing logit, ties by lower id) limited to the kept prefix.
+  /// decreasing logit, ties by lower id) limited to the kept prefix;
+  /// `outside` is the weight of tokens not in `order` (top-p alone from
+  /// candidates).
   std::vector<double> keptProbabilities(const float *logits,
-                                        std::vector<size_t> &order) const;
+                                        std::vector<size_t> &order,
+                                        double outside = 0.0) const;
   /// A uniform variate in [0, 1) from the top 53 bits of one draw.
   double uniform() { return double(engine_() >> 11) * 0x1.0p-53; }
   SamplingParams params_;

@@ -148,28 +148,52 @@ TEST(Sampler, CandidatesGiveTheTokensTheFullRowGives) {
   for (SamplingParams params :
        {SamplingParams{0.0f, 0, 1.0f, 1}, SamplingParams{1.0f, 1, 1.0f, 2},
         SamplingParams{0.7f, 5, 1.0f, 3}, SamplingParams{1.0f, 40, 0.9f, 4},
-        SamplingParams{1.3f, 200, 0.5f, 5}}) {
+        SamplingParams{1.3f, 200, 0.5f, 5}, SamplingParams{1.0f, 0, 0.9f, 6},
+        SamplingParams{0.6f, 0, 0.3f, 7}, SamplingParams{2.0f, 0, 0.95f, 8}}) {
     Sampler full = *Sampler::create(params), fromCandidates = full;
-    int64_t k = full.candidatesNeeded();
-    ASSERT_GT(k, 0);
-    std::vector<float> sorted = logits;
-    std::sort(sorted.rbegin(), sorted.rend());
-    float threshold = sorted[k - 1];
+    CandidateQuery query = full.candidateQuery();
+    ASSERT_TRUE(query.any());
     std::vector<float> values;
     std::vector<int64_t> ids;
-    for (size_t i = logits.size(); i-- > 0;) // any order: reversed
-      if (logits[i] >= threshold) {
-        values.push_back(logits[i]);
-        ids.push_back(static_cast<int64_t>(i));
-      }
+    double rest =
+        selectCandidates(logits.data(), logits.size(), query, values, ids);
+    // Fewer than the whole row: what the device saves.
+    EXPECT_LT(values.size(), logits.size())
+        << "temperature " << params.temperature << " top-p " << params.topP;
     for (int draw = 0; draw < 200; ++draw)
       ASSERT_EQ(fromCandidates.sampleCandidates(values.data(), ids.data(),
-                                                values.size()),
+                                                values.size(), rest),
                 full.sample(logits.data(), logits.size()))
           << "temperature " << params.temperature << " top-k " << params.topK
           << " top-p " << params.topP << ", draw " << draw;
   }
-  // Top-p alone, and plain sampling, need the whole row.
-  EXPECT_EQ(Sampler::create({1.0f, 0, 0.9f, 1})->candidatesNeeded(), 0);
-  EXPECT_EQ(Sampler::create({1.0f, 0, 1.0f, 1})->candidatesNeeded(), 0);
+  // Plain sampling, and a top-p within the margin of 1, need the whole row.
+  EXPECT_FALSE(Sampler::create({1.0f, 0, 1.0f, 1})->candidateQuery().any());
+  EXPECT_FALSE(Sampler::create({1.0f, 0, 0.9995f, 1})->candidateQuery().any());
+}
+
+/// The selection itself: the k-th largest with its ties, or the smallest
+/// set of the most likely tokens holding the mass, and the weight of the
+/// rest.
+TEST(Sampler, CandidateSelection) {
+  const std::vector<float> row = {1.0f, 3.0f, 2.0f, 3.0f, 0.0f};
+  std::vector<float> values;
+  std::vector<int64_t> ids;
+  EXPECT_EQ(
+      selectCandidates(row.data(), row.size(), {2, 0.0f, 1.0f}, values, ids),
+      0.0);
+  EXPECT_EQ(ids, (std::vector<int64_t>{3, 1})); // highest id first
+  EXPECT_EQ(values, (std::vector<float>{3.0f, 3.0f}));
+  values.clear();
+  ids.clear();
+  // Weights e^(l - 3): 1, 1, e^-1, e^-2, e^-3 (total 2.553): the two 3s
+  // hold 78.3 %, with the 2 92.8 %.
+  double rest =
+      selectCandidates(row.data(), row.size(), {0, 0.85f, 1.0f}, values, ids);
+  EXPECT_EQ(ids, (std::vector<int64_t>{3, 2, 1}));
+  EXPECT_NEAR(rest, std::exp(-2.0) + std::exp(-3.0), 1e-12);
+  values.clear();
+  ids.clear();
+  selectCandidates(row.data(), row.size(), {0, 0.75f, 1.0f}, values, ids);
+  EXPECT_EQ(ids, (std::vector<int64_t>{3, 1}));
 }

@@ -12,6 +12,7 @@
 #include "kernels/cuda/Sampling.h"
 #include "kernels/cuda/Transformer.h"
 #include "runtime/format/Float16.h"
+#include "runtime/sampler/Candidates.h"
 #include "test/kernels/RandomData.h"
 #include "test/kernels/cuda/DeviceVector.h"
 
@@ -306,42 +307,47 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
 
 namespace {
 
-/// The sampler's candidates: per row, exactly the tokens whose logit is at
-/// least the row's k-th largest (ties included), with their logits.
-TEST_F(CudaKernels, TopCandidatesAreTheTokensAtOrAboveTheKthLogit) {
-  const int64_t rows = 3, vocab = 5000, capacity = 256;
+/// The sampler's candidates (runtime/sampler/Candidates.h): per row,
+/// exactly the tokens selectCandidates selects -- at or above the k-th
+/// largest logit (ties included), or the most likely tokens holding a
+/// mass of the softmax -- with their logits, and for a mass the weight of
+/// the rest.
+TEST_F(CudaKernels, CandidatesAreTheHostSelection) {
+  const int64_t rows = 3, vocab = 5000, capacity = vocab;
   std::vector<float> logits = randomVector(rows * vocab, 30);
   for (float &l : logits)
-    l = std::round(l * 8) / 8; // ties
-  DeviceVector<float> dl(logits), values(rows * capacity);
+    l = std::round(l * 32) / 8; // ties
+  DeviceVector<float> dl(logits), values(rows * capacity), rests(rows);
   DeviceVector<int64_t> ids(rows * capacity), counts(rows);
-  for (int64_t k : {int64_t(1), int64_t(7), int64_t(40)}) {
-    ASSERT_EQ(kc::topCandidates(kc::Storage::f32, dl.get(), rows, vocab, k,
-                                capacity, values.get(), ids.get(), counts.get(),
-                                nullptr),
+  using llmc::runtime::CandidateQuery;
+  for (CandidateQuery query :
+       {CandidateQuery{1}, CandidateQuery{7}, CandidateQuery{40},
+        CandidateQuery{0, 0.5f, 1.0f}, CandidateQuery{0, 0.9f, 0.7f},
+        CandidateQuery{0, 0.95f, 2.0f}}) {
+    kc::CandidateRequest request{query.k, query.mass, query.temperature};
+    ASSERT_EQ(kc::selectCandidates(kc::Storage::f32, dl.get(), rows, vocab,
+                                   request, capacity, values.get(), ids.get(),
+                                   counts.get(), rests.get(), nullptr),
               cudaSuccess);
     std::vector<int64_t> found = counts.host(), gotIds = ids.host();
-    std::vector<float> gotValues = values.host();
+    std::vector<float> gotValues = values.host(), gotRests = rests.host();
     for (int64_t r = 0; r < rows; ++r) {
       const float *row = logits.data() + r * vocab;
-      std::vector<float> sorted(row, row + vocab);
-      std::sort(sorted.rbegin(), sorted.rend());
+      std::vector<float> wantValues;
       std::vector<int64_t> want;
-      for (int64_t i = 0; i < vocab; ++i)
-        if (row[i] >= sorted[k - 1])
-          want.push_back(i);
+      double rest =
+          llmc::runtime::selectCandidates(row, vocab, query, wantValues, want);
+      std::sort(want.begin(), want.end());
       ASSERT_LE(found[r], capacity);
       std::vector<int64_t> got(gotIds.begin() + r * capacity,
                                gotIds.begin() + r * capacity + found[r]);
       for (int64_t i = 0; i < found[r]; ++i)
         EXPECT_EQ(gotValues[r * capacity + i], row[got[i]]);
       std::sort(got.begin(), got.end());
-      // The bisection may stop just below the k-th value: a superset of
-      // the exact set, every member at least the k-th value's neighbour.
-      EXPECT_TRUE(
-          std::includes(got.begin(), got.end(), want.begin(), want.end()))
-          << "k " << k << " row " << r;
-      EXPECT_GE(static_cast<int64_t>(got.size()), k);
+      EXPECT_EQ(got, want) << "k " << query.k << " mass " << query.mass
+                           << " row " << r;
+      EXPECT_NEAR(gotRests[r], rest, 1e-4 * std::max(1.0, rest))
+          << "k " << query.k << " mass " << query.mass << " row " << r;
     }
   }
 }
