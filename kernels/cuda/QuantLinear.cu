@@ -42,7 +42,8 @@ __device__ void storeRows(const float (&acc)[kMaxGemvRows], int64_t m, int lane,
 }
 
 /// One warp per weight row: its lanes walk the row, each dequantizing a
-/// weight once for all m inputs (int8, fp8; uint4 has its own below).
+/// weight once for all m inputs (int8 and fp8 of any k; the blocked
+/// kernels below take the aligned ones).
 template <typename T>
 __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
                            int64_t m) {
@@ -55,6 +56,39 @@ __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
     float value = weight(w, r, l);
     for (int64_t i = 0; i < m; ++i)
       acc[i] += value * load(x[i * w.k + l]);
+  }
+  storeRows(acc, m, lane, r, w.n, bias, y);
+}
+
+/// int8 and fp8 with k and the group multiples of 16: each lane loads a
+/// 16-byte block of codes, which lie in one group, and decodes them with
+/// one scale and zero point (the warp reads 512 contiguous bytes per
+/// step).
+template <typename T>
+__global__ void gemvBytesKernel(QuantMatrix w, const T *x, const T *bias, T *y,
+                                int64_t m) {
+  int lane = threadIdx.x % 32;
+  int64_t r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
+  if (r >= w.n)
+    return;
+  const uint4 *blocks = reinterpret_cast<const uint4 *>(w.data + r * w.k);
+  const int64_t count = w.k / 16, groups = w.k / w.group;
+  float acc[kMaxGemvRows] = {};
+  for (int64_t b = lane; b < count; b += 32) {
+    uint4 packed = blocks[b];
+    const uint8_t *bytes = reinterpret_cast<const uint8_t *>(&packed);
+    int64_t at = r * groups + b * 16 / w.group;
+    float scale = groupScale(w, at), zero = groupZero(w, at);
+    float weights[16];
+    for (int j = 0; j < 16; ++j)
+      weights[j] = (format::codeValue(w.codes, bytes, j) - zero) * scale;
+    for (int64_t i = 0; i < m; ++i) {
+      const T *xs = x + i * w.k + b * 16;
+      float sum = 0.0f;
+      for (int j = 0; j < 16; ++j)
+        sum += weights[j] * load(xs[j]);
+      acc[i] += sum;
+    }
   }
   storeRows(acc, m, lane, r, w.n, bias, y);
 }
@@ -118,9 +152,14 @@ cudaError_t quantGemv(Storage type, const QuantMatrix &w, const void *x,
                                                  static_cast<const T *>(bias),
                                                  static_cast<T *>(y), m);
     };
-    // uint4's k and group are multiples of 32 (QuantLayout.h).
+    // uint4's k and group are multiples of 32 (QuantLayout.h); sections
+    // start 64-byte aligned.
+    bool blocksOf16 = w.k % 16 == 0 && w.group % 16 == 0 &&
+                      reinterpret_cast<uintptr_t>(w.data) % 16 == 0;
     if (w.codes == format::QuantCodes::uint4)
       launch(gemvUint4Kernel<T>);
+    else if (blocksOf16)
+      launch(gemvBytesKernel<T>);
     else
       launch(gemvKernel<T>);
     return cudaGetLastError();

@@ -4,7 +4,8 @@
 // out as runtime/format/QuantLayout.h says (int8, uint4 with zero points,
 // fp8; f16 or f32 group scales), with x, bias and y of one storage type.
 // Decode (m up to kMaxGemvRows) reads the codes once in a GEMV, one warp
-// per weight row (uint4: each lane a 16-byte block of 32 codes at a time);
+// per weight row, each lane a 16-byte block at a time (32 uint4 codes, or
+// 16 int8/fp8 ones when k and the group are multiples of 16);
 // longer inputs dequantize the weight into `scratch` and the caller runs
 // the GEMM. The per-weight math, (code - zero) * scale, is the CPU
 // kernels' (kernels/cpu/QuantLinear.cpp): codes decoded by

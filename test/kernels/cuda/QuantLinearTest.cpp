@@ -40,9 +40,11 @@ protected:
 class CudaQuantLinear : public CudaQuantActivations,
                         public ::testing::WithParamInterface<QuantCodes> {};
 
-TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
-  const QuantCodes codes = GetParam();
-  const int64_t n = 100, k = 256, group = 64, groups = k / group;
+/// The dequantization and the GEMV of a random [100, k] weight against the
+/// CPU's dequantization and a plain product.
+void checkAgainstTheCpu(QuantCodes codes, int64_t k, int64_t group) {
+  SCOPED_TRACE("k " + std::to_string(k) + ", group " + std::to_string(group));
+  const int64_t n = 100, groups = k / group;
   const bool zeros = codes == QuantCodes::int8 || codes == QuantCodes::uint4;
   llmc::format::QuantSectionLayout layout =
       llmc::format::quantSectionLayout(codes, n, k, group, true, zeros);
@@ -101,6 +103,14 @@ TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
       EXPECT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
           << "m " << m << " at " << i;
   }
+}
+
+/// 16-byte blocks of codes (k and the group multiples of 16); and for the
+/// byte codes a k that is not, read byte by byte.
+TEST_P(CudaQuantLinear, GemvAndDequantizationMatchTheCpu) {
+  checkAgainstTheCpu(GetParam(), 256, 64);
+  if (GetParam() != QuantCodes::uint4)
+    checkAgainstTheCpu(GetParam(), 200, 200);
 }
 
 std::string codesName(const ::testing::TestParamInfo<QuantCodes> &info) {
