@@ -41,15 +41,23 @@ __device__ void storeRows(const float (&acc)[kMaxGemvRows], int64_t m, int lane,
   }
 }
 
-/// One warp per weight row: its lanes walk the row, each dequantizing a
-/// weight once for all m inputs (int8 and fp8 of any k; the blocked
-/// kernels below take the aligned ones).
+/// The calling warp's weight row and lane (one warp per row); false past
+/// the last row.
+__device__ __forceinline__ bool warpRow(const QuantMatrix &w, int &lane,
+                                        int64_t &r) {
+  lane = threadIdx.x % 32;
+  r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
+  return r < w.n;
+}
+
+/// Byte codes (int8, fp8) of any k: the lanes walk the row a code at a
+/// time, each dequantizing a weight once for all m inputs.
 template <typename T>
 __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
                            int64_t m) {
-  int lane = threadIdx.x % 32;
-  int64_t r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
-  if (r >= w.n)
+  int lane;
+  int64_t r;
+  if (!warpRow(w, lane, r))
     return;
   float acc[kMaxGemvRows] = {};
   for (int64_t l = lane; l < w.k; l += 32) {
@@ -60,66 +68,41 @@ __global__ void gemvKernel(QuantMatrix w, const T *x, const T *bias, T *y,
   storeRows(acc, m, lane, r, w.n, bias, y);
 }
 
-/// int8 and fp8 with k and the group multiples of 16: each lane loads a
-/// 16-byte block of codes, which lie in one group, and decodes them with
-/// one scale and zero point (the warp reads 512 contiguous bytes per
-/// step).
-template <typename T>
-__global__ void gemvBytesKernel(QuantMatrix w, const T *x, const T *bias, T *y,
-                                int64_t m) {
-  int lane = threadIdx.x % 32;
-  int64_t r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
-  if (r >= w.n)
+/// 16-byte blocks of codes, each within one group: uint4 (32 codes, whose
+/// k and group are multiples of 32) or, where k and the group are
+/// multiples of 16, byte codes (16). Each lane loads a whole block and
+/// dequantizes it with one scale and zero point; the warp reads 512
+/// contiguous bytes per step.
+template <typename T, bool Nibbles>
+__global__ void gemvBlocksKernel(QuantMatrix w, const T *x, const T *bias, T *y,
+                                 int64_t m) {
+  constexpr int kCodes = Nibbles ? 32 : 16;
+  int lane;
+  int64_t r;
+  if (!warpRow(w, lane, r))
     return;
-  const uint4 *blocks = reinterpret_cast<const uint4 *>(w.data + r * w.k);
-  const int64_t count = w.k / 16, groups = w.k / w.group;
+  const uint4 *blocks = reinterpret_cast<const uint4 *>(
+      w.data + r * format::quantRowBytes(w.codes, w.k));
+  const int64_t count = w.k / kCodes, groups = w.k / w.group;
   float acc[kMaxGemvRows] = {};
   for (int64_t b = lane; b < count; b += 32) {
     uint4 packed = blocks[b];
     const uint8_t *bytes = reinterpret_cast<const uint8_t *>(&packed);
-    int64_t at = r * groups + b * 16 / w.group;
+    int64_t at = r * groups + b * kCodes / w.group;
     float scale = groupScale(w, at), zero = groupZero(w, at);
-    float weights[16];
-    for (int j = 0; j < 16; ++j)
-      weights[j] = (format::codeValue(w.codes, bytes, j) - zero) * scale;
-    for (int64_t i = 0; i < m; ++i) {
-      const T *xs = x + i * w.k + b * 16;
-      float sum = 0.0f;
-      for (int j = 0; j < 16; ++j)
-        sum += weights[j] * load(xs[j]);
-      acc[i] += sum;
-    }
-  }
-  storeRows(acc, m, lane, r, w.n, bias, y);
-}
-
-/// uint4 (its k and group are multiples of 32): each lane loads a whole
-/// 16-byte block of 32 codes, which lie in one group, and dequantizes them
-/// with one scale and zero point.
-template <typename T>
-__global__ void gemvUint4Kernel(QuantMatrix w, const T *x, const T *bias, T *y,
-                                int64_t m) {
-  int lane = threadIdx.x % 32;
-  int64_t r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
-  if (r >= w.n)
-    return;
-  const uint4 *blocks = reinterpret_cast<const uint4 *>(w.data + r * (w.k / 2));
-  const int64_t count = w.k / format::kUint4Block, groups = w.k / w.group;
-  float acc[kMaxGemvRows] = {};
-  for (int64_t b = lane; b < count; b += 32) {
-    uint4 packed = blocks[b];
-    const uint8_t *bytes = reinterpret_cast<const uint8_t *>(&packed);
-    int64_t at = r * groups + b * format::kUint4Block / w.group;
-    float scale = groupScale(w, at), zero = groupZero(w, at);
-    float weights[32];
+    float weights[kCodes];
     for (int j = 0; j < 16; ++j) {
-      weights[j] = (static_cast<float>(bytes[j] & 0x0f) - zero) * scale;
-      weights[16 + j] = (static_cast<float>(bytes[j] >> 4) - zero) * scale;
+      if constexpr (Nibbles) {
+        weights[j] = (static_cast<float>(bytes[j] & 0x0f) - zero) * scale;
+        weights[16 + j] = (static_cast<float>(bytes[j] >> 4) - zero) * scale;
+      } else {
+        weights[j] = (format::codeValue(w.codes, bytes, j) - zero) * scale;
+      }
     }
     for (int64_t i = 0; i < m; ++i) {
-      const T *xs = x + i * w.k + b * format::kUint4Block;
+      const T *xs = x + i * w.k + b * kCodes;
       float sum = 0.0f;
-      for (int j = 0; j < 32; ++j)
+      for (int j = 0; j < kCodes; ++j)
         sum += weights[j] * load(xs[j]);
       acc[i] += sum;
     }
@@ -157,9 +140,9 @@ cudaError_t quantGemv(Storage type, const QuantMatrix &w, const void *x,
     bool blocksOf16 = w.k % 16 == 0 && w.group % 16 == 0 &&
                       reinterpret_cast<uintptr_t>(w.data) % 16 == 0;
     if (w.codes == format::QuantCodes::uint4)
-      launch(gemvUint4Kernel<T>);
+      launch(gemvBlocksKernel<T, true>);
     else if (blocksOf16)
-      launch(gemvBytesKernel<T>);
+      launch(gemvBlocksKernel<T, false>);
     else
       launch(gemvKernel<T>);
     return cudaGetLastError();
