@@ -473,9 +473,9 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
 
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
-                 int64_t ldy) {
+                 int64_t ldy, bool exactInput) {
   static const CpuIsa isa = selectedCpuIsa();
-  quantLinearWith(isa, true, x, w, begin, end, bias, y, m, ldy);
+  quantLinearWith(isa, !exactInput, x, w, begin, end, bias, y, m, ldy);
 }
 
 } // namespace llmc::kernels

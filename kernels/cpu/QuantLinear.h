@@ -48,10 +48,12 @@ struct QuantWeight {
 };
 
 /// y[m, r - begin] = x[m, k] . dequant(W)[r, :] (+ bias[r]) for the weight
-/// rows r in [begin, end); y's rows are `ldy` apart.
+/// rows r in [begin, end); y's rows are `ldy` apart. `exactInput` keeps x
+/// as given (it is already rounded as a GEMM of codes takes it): decode
+/// then skips the VNNI path, which rounds x to int8 blocks of its own.
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
-                 int64_t ldy);
+                 int64_t ldy, bool exactInput = false);
 
 /// The same with a chosen instruction set (the CPU must have it); with
 /// `int8Activations`, decode rows of int8/uint4 weights take the VNNI path

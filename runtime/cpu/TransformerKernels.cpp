@@ -55,16 +55,23 @@ const ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
                                    "llmc.fp8_hidden_act_dynamic",
                                    "llmc.int8_hidden_act_dynamic"};
 
+/// The input of a linear: its values, and whether they are rounded as a
+/// GEMM of codes takes them (then the kernels multiply them as given).
+struct LinearInput {
+  const float *x;
+  bool rounded = false;
+};
+
 /// `x` ([count / k, k]) rounded as the op asks: to fp8 E4M3 (a static
 /// scale, or `dynamic`: this call's largest magnitude / 448) or to int8
 /// per row; else `x` itself.
-const float *roundedActivations(KernelContext &c, const ActivationParams &names,
-                                const float *x, int64_t count, int64_t k,
-                                std::vector<float> &buffer) {
+LinearInput roundedActivations(KernelContext &c, const ActivationParams &names,
+                               const float *x, int64_t count, int64_t k,
+                               std::vector<float> &buffer) {
   if (c.params.has(names.int8Dynamic)) {
     buffer.resize(count);
     kernels::roundToInt8Rows(x, count / k, k, buffer.data());
-    return buffer.data();
+    return {buffer.data(), true};
   }
   float scale = static_cast<float>(c.params.real(names.fp8Scale, 0.0));
   if (c.params.has(names.fp8Dynamic)) {
@@ -74,33 +81,35 @@ const float *roundedActivations(KernelContext &c, const ActivationParams &names,
     scale = largest > 0.0f ? largest / 448.0f : 1.0f;
   }
   if (scale <= 0.0f)
-    return x;
+    return {x};
   buffer.resize(count);
   kernels::roundToE4m3(x, count, scale, buffer.data());
-  return buffer.data();
+  return {buffer.data(), true};
 }
 
 /// y[m, begin..end) = x[m, k] W[begin..end, k]^T (+ b): one thread's slice
 /// of the output features; y's rows are n apart.
-void linearSlice(const float *x, const Tensor &w, int64_t begin, int64_t end,
+void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
                  const float *bias, float *y, int64_t m) {
   int64_t n = w.shape[0], k = w.shape[1];
   if (w.quant)
-    kernels::quantLinear(x, *w.quant, begin, end, bias, y + begin, m, n);
+    kernels::quantLinear(in.x, *w.quant, begin, end, bias, y + begin, m, n,
+                         in.rounded);
   else
-    kernels::linear(x, w.as<float>() + begin * k, bias ? bias + begin : nullptr,
-                    y + begin, m, end - begin, k, n);
+    kernels::linear(in.x, w.as<float>() + begin * k,
+                    bias ? bias + begin : nullptr, y + begin, m, end - begin, k,
+                    n);
 }
 
 /// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool by output
 /// features: each thread streams its own slice of the weights once, for
 /// every row.
-void parallelLinear(ThreadPool &pool, const float *x, const Tensor &w,
+void parallelLinear(ThreadPool &pool, LinearInput in, const Tensor &w,
                     const float *bias, float *y, int64_t m) {
   pool.parallelFor(
       w.shape[0],
       [&](int64_t begin, int64_t end) {
-        linearSlice(x, w, begin, end, bias, y, m);
+        linearSlice(in, w, begin, end, bias, y, m);
       },
       16);
 }
@@ -281,8 +290,8 @@ Status linears(KernelContext &c) {
     first[i + 1] = first[i] + n;
   }
   static thread_local std::vector<float> rounded;
-  const float *in = roundedActivations(c, kInputActs, x.as<float>(),
-                                       x.elements(), k, rounded);
+  const LinearInput in = roundedActivations(c, kInputActs, x.as<float>(),
+                                            x.elements(), k, rounded);
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
       first[count],
@@ -312,8 +321,8 @@ Status gatedMlp(KernelContext &c) {
   float *g = scratch(gateBuffer, rows * hidden);
   float *u = scratch(upBuffer, rows * hidden);
   static thread_local std::vector<float> rounded;
-  const float *in = roundedActivations(c, kInputActs, x.as<float>(),
-                                       x.elements(), dim, rounded);
+  const LinearInput in = roundedActivations(c, kInputActs, x.as<float>(),
+                                            x.elements(), dim, rounded);
   int64_t activation = c.params.integer("activation", 0);
   // Gate, up and their product in one pass over the pool: a thread's
   // features of both, then act(gate) * up on them.
