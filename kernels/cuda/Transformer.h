@@ -16,6 +16,8 @@
 #ifndef LLMC_KERNELS_CUDA_TRANSFORMER_H
 #define LLMC_KERNELS_CUDA_TRANSFORMER_H
 
+#include "kernels/common/AttentionShape.h"
+
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -62,10 +64,7 @@ cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
 /// keys and values [batch, tokens, kvHeads, headDim] of `layer` at
 /// *position.., then out[b, t, h] = softmax(scale q k^T) v over positions
 /// 0..*position + t of kv head h / (qHeads / kvHeads).
-struct AttentionShape {
-  int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
-  float scale;
-};
+using kernels::AttentionShape;
 /// Prefill (kPrefillRows tokens or more) runs the tiled kernel of
 /// PrefillAttention.h. Shorter inputs give each query row a block whose
 /// warps share its keys; decode with few (sequence, head) pairs splits the

@@ -489,10 +489,7 @@ Status cachedAttention(KernelContext &c) {
   Expected<AttentionShape> checked = attentionShape(c, q, k, v, cache);
   if (!checked)
     return checked.status();
-  const kc::AttentionShape shape{
-      checked->batch,    checked->tokens,  checked->qHeads,
-      checked->kvHeads,  checked->headDim, checked->layers,
-      checked->capacity, checked->layer,   checked->scale};
+  const AttentionShape &shape = *checked;
   if (shape.headDim > 256)
     return Status::error("head_dim " + std::to_string(shape.headDim) +
                          " is above the CUDA attention kernel's 256");

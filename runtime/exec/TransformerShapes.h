@@ -10,6 +10,7 @@
 #ifndef LLMC_RUNTIME_EXEC_TRANSFORMERSHAPES_H
 #define LLMC_RUNTIME_EXEC_TRANSFORMERSHAPES_H
 
+#include "kernels/common/AttentionShape.h"
 #include "runtime/exec/Kernel.h"
 
 namespace llmc::runtime {
@@ -27,10 +28,7 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 /// tokens, kvHeads, headDim], the cache [layers, 2, batch, kvHeads,
 /// capacity, headDim]; params `layer`, `scale`, `causal` (required). The
 /// position's value is the kernel's to check (a GPU reads it on the device).
-struct AttentionShape {
-  int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
-  float scale;
-};
+using AttentionShape = kernels::AttentionShape;
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
                                         const Tensor &cache);
