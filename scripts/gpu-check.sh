@@ -66,7 +66,7 @@ for artifact in "$pack"/large/*.cpu.llmc; do
       "$pack/large/$name.$variant.cuda.llmc" --prompt-ids "$long" 2>&1 |
       tee -a "$work/quant-acts.log" || status=1
   done
-  echo "== $name: bench, llmc f16 (CUDA graphs on, off) and int4, PyTorch f16"
+  echo "== $name: bench, llmc f16 (CUDA graphs on, off), int4, fp8 and w8a8; PyTorch f16"
   timeout 180 llmc-run "$artifact" bench --prompt-len 16,128 --gen 64 \
     --repeat 5 --json "$work/bench-$name.json" 2>&1 | tee -a "$work/bench.log" || status=1
   timeout 180 llmc-run "$artifact" --no-cuda-graphs bench --prompt-len 16,128 \
