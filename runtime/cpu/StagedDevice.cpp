@@ -97,26 +97,30 @@ void StagedDevice::prepare(KernelContext &context) {
   launches_->push_back(launch);
 }
 
-Expected<bool> StagedDevice::replay(const std::string &key,
-                                    const std::function<Status()> &steps) {
-  if (!recording_ || warmed_.insert(key).second) {
-    if (Status status = steps(); !status)
-      return status;
-    return true;
-  }
-  auto found = recorded_.find(key);
-  std::vector<std::string> launches;
+Status StagedDevice::runNoting(const std::function<Status()> &steps,
+                               std::vector<std::string> &launches) {
   launches_ = &launches;
   Status status = steps();
   launches_ = nullptr;
-  if (!status)
+  return status;
+}
+
+Expected<bool> StagedDevice::record(const std::string &key,
+                                    const std::function<Status()> &steps) {
+  std::vector<std::string> launches;
+  if (Status status = runNoting(steps, launches); !status)
     return status;
-  if (found == recorded_.end()) {
-    recorded_[key] = std::move(launches);
-    return true;
-  }
-  ++replays_;
-  const std::vector<std::string> &want = found->second;
+  recorded_[key] = std::move(launches);
+  return true;
+}
+
+Expected<bool>
+StagedDevice::replayRecording(const std::string &key,
+                              const std::function<Status()> &steps) {
+  std::vector<std::string> launches;
+  if (Status status = runNoting(steps, launches); !status)
+    return status;
+  const std::vector<std::string> &want = recorded_.at(key);
   for (size_t i = 0; i < std::max(want.size(), launches.size()); ++i)
     if (i >= want.size() || i >= launches.size() || want[i] != launches[i])
       return Status::error("cpu-staged: step " + std::to_string(i) +

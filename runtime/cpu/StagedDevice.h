@@ -21,13 +21,13 @@
 
 #include "runtime/cpu/CpuDevice.h"
 #include "runtime/exec/AllocationMap.h"
+#include "runtime/exec/RecordingDevice.h"
 
 #include <map>
-#include <set>
 
 namespace llmc::runtime {
 
-class StagedDevice final : public Device {
+class StagedDevice final : public RecordingDevice {
 public:
   std::string name() const override { return "cpu-staged"; }
   bool hostVisible() const override { return false; }
@@ -41,30 +41,32 @@ public:
   Status fill(uint8_t *device, uint8_t value, uint64_t bytes) override;
   Expected<const uint8_t *> weight(const uint8_t *host,
                                    uint64_t bytes) override;
-  void setRecording(bool on) override { recording_ = on; }
-  bool recording() const override { return recording_; }
-  Expected<bool> replay(const std::string &key,
-                        const std::function<Status()> &steps) override;
   Expected<std::optional<Candidates>>
   candidates(const Tensor &logits, const CandidateQuery &query) override;
   void prepare(KernelContext &context) override;
   Status synchronize() override { return Status::success(); }
 
-  /// Calls that checked their launches against a recording (the calls a
-  /// GPU would have replayed).
-  int64_t replays() const override { return replays_; }
-
 private:
+  // A replay runs the steps and checks their launches against the
+  // recording (replays() counts the calls a GPU would have replayed).
+  bool hasRecording(const std::string &key) const override {
+    return recorded_.count(key) != 0;
+  }
+  Expected<bool> record(const std::string &key,
+                        const std::function<Status()> &steps) override;
+  Expected<bool> replayRecording(const std::string &key,
+                                 const std::function<Status()> &steps) override;
+  /// Runs `steps`, noting their launches.
+  Status runNoting(const std::function<Status()> &steps,
+                   std::vector<std::string> &launches);
+
   CpuDevice cpu_;
   AllocationMap allocations_;
   std::vector<Memory> weights_;
-  bool recording_ = true;
-  std::set<std::string> warmed_;
   /// Per key, the launches of the recorded call; the launches of the call
   /// in progress.
   std::map<std::string, std::vector<std::string>> recorded_;
   std::vector<std::string> *launches_ = nullptr;
-  int64_t replays_ = 0;
 };
 
 } // namespace llmc::runtime

@@ -8,11 +8,11 @@
 #include "runtime/cuda/CudaContext.h"
 #include "runtime/cuda/CudaKernels.h"
 #include "runtime/exec/AllocationMap.h"
+#include "runtime/exec/RecordingDevice.h"
 
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <set>
 
 namespace llmc::runtime {
 
@@ -125,7 +125,7 @@ Expected<int> selectDevice(const Target &target) {
 
 constexpr uint64_t kStagingBytes = 16u << 20;
 
-class CudaDevice final : public Device {
+class CudaDevice final : public RecordingDevice {
 public:
   static Expected<std::unique_ptr<Device>> open(int ordinal,
                                                 const Artifact &artifact);
@@ -144,11 +144,6 @@ public:
   Status fill(uint8_t *device, uint8_t value, uint64_t bytes) override;
   Expected<const uint8_t *> weight(const uint8_t *host,
                                    uint64_t bytes) override;
-  void setRecording(bool on) override { recording_ = on; }
-  bool recording() const override { return recording_; }
-  int64_t replays() const override { return replays_; }
-  Expected<bool> replay(const std::string &key,
-                        const std::function<Status()> &steps) override;
   Expected<std::optional<Candidates>>
   candidates(const Tensor &logits, const CandidateQuery &query) override;
   void prepare(KernelContext &context) override { context.cuda = &context_; }
@@ -156,6 +151,14 @@ public:
 
 private:
   CudaDevice() = default;
+  // CUDA graphs, one per key.
+  bool hasRecording(const std::string &key) const override {
+    return graphs_.count(key) != 0;
+  }
+  Expected<bool> record(const std::string &key,
+                        const std::function<Status()> &steps) override;
+  Expected<bool> replayRecording(const std::string &key,
+                                 const std::function<Status()> &steps) override;
 
   std::string name_;
   double peakBandwidth_ = 0;
@@ -164,11 +167,6 @@ private:
   /// Live allocations, for owns().
   AllocationMap allocations_;
   std::vector<Memory> weights_;
-  /// CUDA graphs: keys run once (the warm-up that sizes scratch memory and
-  /// plans the GEMMs), then recorded; the recordings by key.
-  bool recording_ = true;
-  int64_t replays_ = 0;
-  std::set<std::string> warmed_;
   std::map<std::string, cudaGraphExec_t> graphs_;
   /// Two pinned buffers the weights are staged through, with the event
   /// that says when each is free again.
@@ -338,24 +336,22 @@ Expected<const uint8_t *> CudaDevice::weight(const uint8_t *host,
   return static_cast<const uint8_t *>(memory->get());
 }
 
-Expected<bool> CudaDevice::replay(const std::string &key,
+Expected<bool>
+CudaDevice::replayRecording(const std::string &key,
+                            const std::function<Status()> &steps) {
+  (void)steps;
+  if (Status status =
+          cudaStatus(cudaGraphLaunch(graphs_.at(key), context_.stream),
+                     "replaying a CUDA graph");
+      !status)
+    return status;
+  return false;
+}
+
+Expected<bool> CudaDevice::record(const std::string &key,
                                   const std::function<Status()> &steps) {
-  if (!recording_ || warmed_.insert(key).second) {
-    if (Status status = steps(); !status)
-      return status;
-    return true;
-  }
-  if (auto found = graphs_.find(key); found != graphs_.end()) {
-    if (Status status =
-            cudaStatus(cudaGraphLaunch(found->second, context_.stream),
-                       "replaying a CUDA graph");
-        !status)
-      return status;
-    ++replays_;
-    return false;
-  }
-  // The second call with this key: record what the steps enqueue (the host
-  // side runs as usual), then launch the recording.
+  // Record what the steps enqueue (the host side runs as usual), then
+  // launch the recording.
   if (Status status = cudaStatus(
           cudaStreamBeginCapture(context_.stream, cudaStreamCaptureModeRelaxed),
           "starting a CUDA graph capture");
