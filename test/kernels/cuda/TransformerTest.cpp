@@ -276,31 +276,40 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
                                 std::max(1.0f, std::fabs(want[i])));
   EXPECT_LT(worst, 2e-3f);
 
-  kc::AttentionShape shape{1, 1, 32, 8, 128, 1, 300, 0, 0.0f};
-  shape.scale = 1.0f / std::sqrt(128.0f);
-  const int64_t past = 257, plane = shape.kvHeads * shape.capacity * 128;
-  std::vector<float> cache = fromHalf(toHalf(randomVector(2 * plane, 22)));
-  std::vector<float> q = fromHalf(toHalf(randomVector(32 * 128, 23))),
-                     k = fromHalf(toHalf(randomVector(8 * 128, 24))),
-                     v = fromHalf(toHalf(randomVector(8 * 128, 25)));
-  DeviceVector<uint16_t> dcache(toHalf(cache)), dq(toHalf(q)), dk(toHalf(k)),
-      dv(toHalf(v)), dout(q.size());
-  DeviceVector<int64_t> position(std::vector<int64_t>{past});
-  DeviceVector<float> scratch(kc::attentionScratchFloats(shape));
-  ASSERT_EQ(kc::cachedAttention(kc::Storage::f16, dq.get(), dk.get(), dv.get(),
-                                dcache.get(), position.get(), dout.get(), shape,
-                                scratch.get(), errors->get(), nullptr),
-            cudaSuccess);
-  for (int64_t h = 0; h < 8; ++h)
-    for (int64_t d = 0; d < 128; ++d) {
-      cache[(h * shape.capacity + past) * 128 + d] = k[h * 128 + d];
-      cache[plane + (h * shape.capacity + past) * 128 + d] = v[h * 128 + d];
-    }
-  std::vector<float> scores(past + 1), expected(q.size());
-  cpu::cachedAttention(q.data(), cache.data(), cache.data() + plane,
-                       expected.data(), scores.data(), 1, past, 32, 8, 128,
-                       shape.capacity, shape.scale);
-  EXPECT_LT(maxDifference(fromHalf(dout.host()), expected), 2e-3f);
+  // Attention: decode (split keys) and prefill (the tiled kernel).
+  for (auto [tokens, past] : {std::pair<int64_t, int64_t>{1, 257}, {24, 100}}) {
+    kc::AttentionShape shape{1, tokens, 32, 8, 128, 1, 300, 0, 0.0f};
+    shape.scale = 1.0f / std::sqrt(128.0f);
+    const int64_t plane = shape.kvHeads * shape.capacity * 128;
+    std::vector<float> cache = fromHalf(toHalf(randomVector(2 * plane, 22)));
+    std::vector<float> q = fromHalf(
+                           toHalf(randomVector(tokens * 32 * 128, 23))),
+                       k = fromHalf(toHalf(randomVector(tokens * 8 * 128, 24))),
+                       v = fromHalf(toHalf(randomVector(tokens * 8 * 128, 25)));
+    DeviceVector<uint16_t> dcache(toHalf(cache)), dq(toHalf(q)), dk(toHalf(k)),
+        dv(toHalf(v)), dout(q.size());
+    DeviceVector<int64_t> position(std::vector<int64_t>{past});
+    DeviceVector<float> scratch(
+        std::max<int64_t>(kc::attentionScratchFloats(shape), 1));
+    ASSERT_EQ(kc::cachedAttention(kc::Storage::f16, dq.get(), dk.get(),
+                                  dv.get(), dcache.get(), position.get(),
+                                  dout.get(), shape, scratch.get(),
+                                  errors->get(), nullptr),
+              cudaSuccess);
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t h = 0; h < 8; ++h)
+        for (int64_t d = 0; d < 128; ++d) {
+          int64_t to = (h * shape.capacity + past + t) * 128 + d;
+          cache[to] = k[(t * 8 + h) * 128 + d];
+          cache[plane + to] = v[(t * 8 + h) * 128 + d];
+        }
+    std::vector<float> scores(past + tokens), expected(q.size());
+    cpu::cachedAttention(q.data(), cache.data(), cache.data() + plane,
+                         expected.data(), scores.data(), tokens, past, 32, 8,
+                         128, shape.capacity, shape.scale);
+    EXPECT_LT(maxDifference(fromHalf(dout.host()), expected), 2e-3f)
+        << tokens << " tokens";
+  }
 }
 
 } // namespace
