@@ -9,11 +9,11 @@
 namespace llmc::runtime::cpu {
 namespace {
 
-/// Copies the window of `in` starting at `offsets` with `strides` into a
-/// contiguous `shape`.
-void copyWindow(const Tensor &in, const std::vector<int64_t> &offsets,
-                const std::vector<int64_t> &strides, const Shape &shape,
-                uint8_t *out) {
+/// Copies `window` of `in` into `out` (contiguous).
+Status copyWindow(const Tensor &in, const Window &window, uint8_t *out) {
+  const std::vector<int64_t> &offsets = window.offsets,
+                             &strides = window.strides;
+  const Shape &shape = window.shape;
   int64_t rank = in.rank(), width = dtypeBytes(in.dtype);
   std::vector<int64_t> inStrides(rank, 1), step(rank);
   for (int64_t d = rank - 2; d >= 0; --d)
@@ -27,38 +27,14 @@ void copyWindow(const Tensor &in, const std::vector<int64_t> &offsets,
       shape, {step}, [&](int64_t i, const std::array<int64_t, 1> &at) {
         std::memcpy(out + i * width, in.data + (base + at[0]) * width, width);
       });
+  return Status::success();
 }
 
 } // namespace
 
-Status slice(KernelContext &c) {
-  if (c.inputs.empty() || !c.inputs[0])
-    return Status::error("slice takes one operand");
-  const Tensor &in = *c.inputs[0];
-  Expected<Window> window = sliceWindow(c, in);
-  if (!window)
-    return window.status();
-  LLMC_CHECK(c.setOutput(0, window->shape));
-  copyWindow(in, window->offsets, window->strides, window->shape,
-             c.outputs[0]->data);
-  return Status::success();
-}
+Status slice(KernelContext &c) { return copyWindows(c, false, copyWindow); }
 
-Status split(KernelContext &c) {
-  if (c.inputs.empty() || !c.inputs[0])
-    return Status::error("split takes one operand");
-  const Tensor &in = *c.inputs[0];
-  Expected<std::vector<Window>> windows = splitWindows(c, in);
-  if (!windows)
-    return windows.status();
-  for (size_t i = 0; i < windows->size(); ++i) {
-    const Window &window = (*windows)[i];
-    LLMC_CHECK(c.setOutput(i, window.shape));
-    copyWindow(in, window.offsets, window.strides, window.shape,
-               c.outputs[i]->data);
-  }
-  return Status::success();
-}
+Status split(KernelContext &c) { return copyWindows(c, true, copyWindow); }
 
 Status concat(KernelContext &c) {
   if (c.inputs.empty())

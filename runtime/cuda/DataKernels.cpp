@@ -113,28 +113,17 @@ Status iota(KernelContext &c) {
 }
 
 Status slice(KernelContext &c) {
-  if (c.inputs.empty() || !c.inputs[0])
-    return Status::error("slice takes one operand");
-  const Tensor &in = *c.inputs[0];
-  Expected<Window> window = sliceWindow(c, in);
-  if (!window)
-    return window.status();
-  LLMC_CHECK(c.setOutput(0, window->shape));
-  return copyWindow(c, in, *window, c.outputs[0]->data);
+  return copyWindows(c, false,
+                     [&](const Tensor &in, const Window &window, uint8_t *out) {
+                       return copyWindow(c, in, window, out);
+                     });
 }
 
 Status split(KernelContext &c) {
-  if (c.inputs.empty() || !c.inputs[0])
-    return Status::error("split takes one operand");
-  const Tensor &in = *c.inputs[0];
-  Expected<std::vector<Window>> windows = splitWindows(c, in);
-  if (!windows)
-    return windows.status();
-  for (size_t i = 0; i < windows->size(); ++i) {
-    LLMC_CHECK(c.setOutput(i, (*windows)[i].shape));
-    LLMC_CHECK(copyWindow(c, in, (*windows)[i], c.outputs[i]->data));
-  }
-  return Status::success();
+  return copyWindows(c, true,
+                     [&](const Tensor &in, const Window &window, uint8_t *out) {
+                       return copyWindow(c, in, window, out);
+                     });
 }
 
 } // namespace llmc::runtime::cuda

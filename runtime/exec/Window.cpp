@@ -6,6 +6,8 @@
 
 namespace llmc::runtime {
 
+namespace {
+
 Expected<Window> sliceWindow(const KernelContext &c, const Tensor &in) {
   Window window{c.params.ints("offsets"), c.params.ints("strides"),
                 c.declared[0]};
@@ -57,6 +59,32 @@ Expected<std::vector<Window>> splitWindows(const KernelContext &c,
     return Status::error("split pieces cover " + std::to_string(offsets[axis]) +
                          " of " + std::to_string(extent));
   return windows;
+}
+
+} // namespace
+
+Status copyWindows(KernelContext &c, bool split, const WindowCopy &copy) {
+  const char *step = split ? "split" : "slice";
+  if (c.inputs.empty() || !c.inputs[0])
+    return Status::error(std::string(step) + " takes one operand");
+  const Tensor &in = *c.inputs[0];
+  std::vector<Window> windows;
+  if (split) {
+    Expected<std::vector<Window>> pieces = splitWindows(c, in);
+    if (!pieces)
+      return pieces.status();
+    windows = std::move(*pieces);
+  } else {
+    Expected<Window> window = sliceWindow(c, in);
+    if (!window)
+      return window.status();
+    windows.push_back(std::move(*window));
+  }
+  for (size_t i = 0; i < windows.size(); ++i) {
+    LLMC_CHECK(c.setOutput(i, windows[i].shape));
+    LLMC_CHECK(copy(in, windows[i], c.outputs[i]->data));
+  }
+  return Status::success();
 }
 
 } // namespace llmc::runtime

@@ -11,6 +11,8 @@
 
 #include "runtime/exec/Kernel.h"
 
+#include <functional>
+
 namespace llmc::runtime {
 
 /// Per axis: the first element, the step between elements (in elements of
@@ -20,14 +22,16 @@ struct Window {
   Shape shape;
 };
 
-/// The window of a slice step (params `offsets`, negative counting from
-/// the end, and `strides`; extents as declared) over `in`.
-Expected<Window> sliceWindow(const KernelContext &c, const Tensor &in);
+/// A device's copy of `window` of `in` into contiguous `out`.
+using WindowCopy =
+    std::function<Status(const Tensor &in, const Window &window, uint8_t *out)>;
 
-/// The windows of a split step's pieces along param `axis` (declared
-/// extents, else ONNX's even split), which must cover the axis.
-Expected<std::vector<Window>> splitWindows(const KernelContext &c,
-                                           const Tensor &in);
+/// Runs a slice step (`split` false) or a split step: checks its one
+/// operand, and per window sets the output's shape and has `copy` fill it.
+/// A slice's window: params `offsets` (negative counting from the end) and
+/// `strides`, extents as declared. A split's: one per piece along param
+/// `axis` (declared extents, else ONNX's even split), covering the axis.
+Status copyWindows(KernelContext &c, bool split, const WindowCopy &copy);
 
 } // namespace llmc::runtime
 
