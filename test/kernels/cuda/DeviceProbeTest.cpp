@@ -5,19 +5,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cuda/DeviceProbe.h"
+#include "test/kernels/cuda/CudaTest.h"
 
 #include <gtest/gtest.h>
 
 using namespace llmc::kernels::cuda;
 
-class CudaDevice : public ::testing::Test {
-protected:
-  void SetUp() override {
-    std::string why;
-    if (countDevices(&why) == 0)
-      GTEST_SKIP() << "no usable CUDA device: " << why;
-  }
-};
+class CudaDevice : public llmc::test::CudaTest {};
 
 TEST_F(CudaDevice, ReportsSaneProperties) {
   DeviceInfo info;

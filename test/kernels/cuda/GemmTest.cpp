@@ -11,7 +11,7 @@
 #include "kernels/cuda/DeviceProbe.h"
 #include "runtime/format/QuantLayout.h"
 #include "test/kernels/RandomData.h"
-#include "test/kernels/cuda/DeviceVector.h"
+#include "test/kernels/cuda/CudaTest.h"
 
 #include <gtest/gtest.h>
 
@@ -25,13 +25,12 @@ using llmc::test::randomVector;
 
 namespace {
 
-class CudaGemm : public ::testing::Test {
+class CudaGemm : public llmc::test::CudaTest {
 protected:
   void SetUp() override {
-    std::string why;
-    if (kc::countDevices(&why) == 0)
-      GTEST_SKIP() << "no usable CUDA device: " << why;
-    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+    CudaTest::SetUp();
+    if (IsSkipped() || HasFatalFailure())
+      return;
     kc::DeviceInfo info;
     std::string error;
     ASSERT_TRUE(kc::queryDevice(0, info, error)) << error;

@@ -13,7 +13,7 @@
 #include "kernels/cuda/QuantLinear.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
-#include "test/kernels/cuda/DeviceVector.h"
+#include "test/kernels/cuda/CudaTest.h"
 
 #include <gtest/gtest.h>
 
@@ -27,15 +27,7 @@ using llmc::test::randomVector;
 
 namespace {
 
-class CudaQuantActivations : public ::testing::Test {
-protected:
-  void SetUp() override {
-    std::string why;
-    if (kc::countDevices(&why) == 0)
-      GTEST_SKIP() << "no usable CUDA device: " << why;
-    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
-  }
-};
+class CudaQuantActivations : public llmc::test::CudaTest {};
 
 class CudaQuantLinear : public CudaQuantActivations,
                         public ::testing::WithParamInterface<QuantCodes> {};

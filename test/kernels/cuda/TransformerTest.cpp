@@ -14,7 +14,7 @@
 #include "runtime/format/Float16.h"
 #include "runtime/sampler/Candidates.h"
 #include "test/kernels/RandomData.h"
-#include "test/kernels/cuda/DeviceVector.h"
+#include "test/kernels/cuda/CudaTest.h"
 
 #include <gtest/gtest.h>
 
@@ -35,13 +35,12 @@ float maxDifference(const std::vector<float> &a, const std::vector<float> &b) {
   return worst;
 }
 
-class CudaKernels : public ::testing::Test {
+class CudaKernels : public llmc::test::CudaTest {
 protected:
   void SetUp() override {
-    std::string why;
-    if (kc::countDevices(&why) == 0)
-      GTEST_SKIP() << "no usable CUDA device: " << why;
-    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+    CudaTest::SetUp();
+    if (IsSkipped() || HasFatalFailure())
+      return;
     errors = std::make_unique<DeviceVector<unsigned>>(1);
   }
   unsigned errorWord() { return errors->host()[0]; }

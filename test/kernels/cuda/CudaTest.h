@@ -1,14 +1,36 @@
-//===- DeviceVector.h - device copies of host vectors for the gpu tests --===//
+//===- CudaTest.h - what the gpu tests share
+//-------------------------------===//
+//
+// The fixture every gpu test derives from (skipped, never passed, without
+// a usable device) and device copies of host vectors.
+//
+//===----------------------------------------------------------------------===//
 
-#ifndef LLMC_TEST_KERNELS_CUDA_DEVICEVECTOR_H
-#define LLMC_TEST_KERNELS_CUDA_DEVICEVECTOR_H
+#ifndef LLMC_TEST_KERNELS_CUDA_CUDATEST_H
+#define LLMC_TEST_KERNELS_CUDA_CUDATEST_H
+
+#include "kernels/cuda/DeviceProbe.h"
 
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace llmc::test {
+
+/// Skips the test where no CUDA device is usable (saying why); else makes
+/// device 0 current. A derived SetUp calls this first and returns when
+/// IsSkipped().
+class CudaTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string why;
+    if (kernels::cuda::countDevices(&why) == 0)
+      GTEST_SKIP() << "no usable CUDA device: " << why;
+    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+  }
+};
 
 /// A device copy of a host vector.
 template <typename T> class DeviceVector {
@@ -38,4 +60,4 @@ private:
 
 } // namespace llmc::test
 
-#endif // LLMC_TEST_KERNELS_CUDA_DEVICEVECTOR_H
+#endif // LLMC_TEST_KERNELS_CUDA_CUDATEST_H
