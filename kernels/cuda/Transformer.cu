@@ -463,32 +463,24 @@ cudaError_t stridedCopy(const void *x, void *out, int64_t elementBytes,
     count *= copy.extents[d];
   if (count == 0)
     return cudaSuccess;
-  dim3 grid = gridFor(count, 256);
+  // Elements move as unsigned integers of their width.
+  auto launch = [&](auto zero) {
+    using T = decltype(zero);
+    stridedCopyKernel<<<gridFor(count, 256), 256, 0, stream>>>(
+        static_cast<const T *>(x), static_cast<T *>(out), copy, count);
+    return cudaGetLastError();
+  };
   switch (elementBytes) {
   case 1:
-    stridedCopyKernel<<<grid, 256, 0, stream>>>(static_cast<const uint8_t *>(x),
-                                                static_cast<uint8_t *>(out),
-                                                copy, count);
-    break;
+    return launch(uint8_t{});
   case 2:
-    stridedCopyKernel<<<grid, 256, 0, stream>>>(
-        static_cast<const uint16_t *>(x), static_cast<uint16_t *>(out), copy,
-        count);
-    break;
+    return launch(uint16_t{});
   case 4:
-    stridedCopyKernel<<<grid, 256, 0, stream>>>(
-        static_cast<const uint32_t *>(x), static_cast<uint32_t *>(out), copy,
-        count);
-    break;
+    return launch(uint32_t{});
   case 8:
-    stridedCopyKernel<<<grid, 256, 0, stream>>>(
-        static_cast<const uint64_t *>(x), static_cast<uint64_t *>(out), copy,
-        count);
-    break;
-  default:
-    return cudaErrorInvalidValue;
+    return launch(uint64_t{});
   }
-  return cudaGetLastError();
+  return cudaErrorInvalidValue;
 }
 
 } // namespace llmc::kernels::cuda
