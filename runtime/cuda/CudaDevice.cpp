@@ -409,43 +409,43 @@ CudaDevice::candidates(const Tensor &logits, const CandidateQuery &query) {
                      "launching the sampling candidates' kernel");
       !status)
     return status;
-  std::vector<float> rest(rows);
-  if (Status status =
-          toHost(rest.data(), reinterpret_cast<const uint8_t *>(rests),
-                 rows * sizeof(float));
+  // The counts and rests lie together: one copy, then only what was found.
+  std::vector<uint8_t> head(rows * (sizeof(int64_t) + sizeof(float)));
+  if (Status status = toHost(
+          head.data(), reinterpret_cast<const uint8_t *>(counts), head.size());
       !status)
     return status;
-  std::vector<int64_t> found(rows);
-  std::vector<float> allValues(rows * capacity);
-  std::vector<int64_t> allIds(rows * capacity);
-  if (Status status =
-          toHost(found.data(), reinterpret_cast<const uint8_t *>(counts),
-                 rows * sizeof(int64_t));
-      !status)
-    return status;
-  for (int64_t count : found)
-    if (count > capacity)
-      return std::optional<Candidates>();
-  if (Status status =
-          toHost(allValues.data(), reinterpret_cast<const uint8_t *>(values),
-                 allValues.size() * sizeof(float));
-      !status)
-    return status;
-  if (Status status =
-          toHost(allIds.data(), reinterpret_cast<const uint8_t *>(ids),
-                 allIds.size() * sizeof(int64_t));
-      !status)
-    return status;
+  const auto *found = reinterpret_cast<const int64_t *>(head.data());
+  const auto *rest = reinterpret_cast<const float *>(found + rows);
   Candidates result;
   result.offsets.push_back(0);
   for (int64_t r = 0; r < rows; ++r) {
-    result.logits.insert(result.logits.end(), allValues.begin() + r * capacity,
-                         allValues.begin() + r * capacity + found[r]);
-    result.ids.insert(result.ids.end(), allIds.begin() + r * capacity,
-                      allIds.begin() + r * capacity + found[r]);
+    if (found[r] > capacity)
+      return std::optional<Candidates>();
+    result.offsets.push_back(result.offsets.back() + found[r]);
     result.rest.push_back(rest[r]);
-    result.offsets.push_back(result.ids.size());
   }
+  result.logits.resize(result.offsets.back());
+  result.ids.resize(result.offsets.back());
+  for (int64_t r = 0; r < rows; ++r) {
+    size_t at = result.offsets[r];
+    if (Status status = cudaStatus(
+            cudaMemcpyAsync(result.logits.data() + at, values + r * capacity,
+                            found[r] * sizeof(float), cudaMemcpyDeviceToHost,
+                            context_.stream),
+            "copying from " + name_);
+        !status)
+      return status;
+    if (Status status = cudaStatus(
+            cudaMemcpyAsync(result.ids.data() + at, ids + r * capacity,
+                            found[r] * sizeof(int64_t), cudaMemcpyDeviceToHost,
+                            context_.stream),
+            "copying from " + name_);
+        !status)
+      return status;
+  }
+  if (Status status = synchronize(); !status)
+    return status;
   return std::optional<Candidates>(std::move(result));
 }
 
