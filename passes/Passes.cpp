@@ -19,7 +19,7 @@ struct ImportCleanupOptions : mlir::PassPipelineOptions<ImportCleanupOptions> {
 } // namespace
 
 void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
-                                      int64_t ropePositions) {
+                                      int64_t maxPositions) {
   if (!raise) {
     pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
     pm.addPass(createCleanup());
@@ -28,10 +28,11 @@ void llmc::buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
   // Exporters compute attention masks from the sequence length at run time;
   // such shape reads fold only once raising has replaced the mask by
   // `attention causal` (see llmc-fold-and-raise), so the strict check comes
-  // after raising.
+  // after raising, and after the blocks that did not raise have said why.
   FoldAndRaiseOptions options;
-  options.ropePositions = ropePositions;
+  options.maxPositions = maxPositions;
   pm.addPass(createFoldAndRaise(options));
+  pm.addNestedPass<mlir::func::FuncOp>(createCheckRaised());
   pm.addNestedPass<mlir::func::FuncOp>(createFoldShapes());
   pm.addPass(createCleanup());
 }

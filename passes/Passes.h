@@ -18,9 +18,10 @@ namespace llmc {
 #include "passes/Passes.h.inc"
 
 /// llmc-fold-shapes on every function, then llmc-cleanup; with `raise`,
-/// llmc-fold-and-raise first (computed RoPE tables get `ropePositions` rows).
+/// llmc-fold-and-raise and llmc-check-raised first (raised ops serve up to
+/// `maxPositions` positions).
 void buildImportCleanupPipeline(mlir::OpPassManager &pm, bool raise,
-                                int64_t ropePositions = 4096);
+                                int64_t maxPositions = 4096);
 
 /// The plan's fusions, in order: plan-fuse-add-norm,
 /// plan-fuse-sibling-linears, plan-fuse-elementwise.

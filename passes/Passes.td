@@ -63,13 +63,36 @@ def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
 
     RoPE whose cos/sin the graph computes from positions (inverse
     frequencies times positions, as Hugging Face models do) becomes
-    `llmc.rope` over tables computed here for `rope-positions` positions.
+    `llmc.rope` over tables computed here for `max-positions` positions.
+
+    An attention's mask is raised only once it is proven to compute
+    causal attention (optionally with the attention_mask input's padding)
+    for every length up to `max-positions`: it is evaluated at small
+    extents in full, and at `max-positions` keys on the rows where a
+    threshold of its computation would show. An attention that is
+    recognised but not raised keeps the reason in an `llmc.unraised`
+    attribute on its Softmax, which llmc-check-raised reports.
   }];
   let options = [
-    Option<"ropePositions", "rope-positions", "int64_t", "4096",
-           "Positions in the cos/sin tables built for computed RoPE">,
+    Option<"maxPositions", "max-positions", "int64_t", "4096",
+           "The longest sequence the raised ops serve: rows of the cos/sin "
+           "tables built for computed RoPE, and the length up to which "
+           "masks are proven">,
   ];
   let dependentDialects = ["llmc::LlmcDialect"];
+}
+
+def CheckRaised : Pass<"llmc-check-raised", "mlir::func::FuncOp"> {
+  let summary = "Report the transformer blocks recognised but not raised";
+  let description = [{
+    After raising: every op on which a raising pattern left an
+    `llmc.unraised` reason (a block it recognised but could not raise)
+    becomes an error naming its layer -- the number of attentions before
+    it -- and the reason, e.g. "layer 1: attention not recognised: the
+    query at position 9 sees key 0 ...". Without this, such a block would
+    stay primitive ops, and the compile would fail later on a symptom (a
+    shape computation left behind) or, worse, not at all.
+  }];
 }
 
 def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
@@ -116,7 +139,7 @@ def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
   let options = [
     Option<"maxRounds", "max-rounds", "int64_t", "32",
            "Give up (with an error) after this many rounds">,
-    Option<"ropePositions", "rope-positions", "int64_t", "4096",
+    Option<"maxPositions", "max-positions", "int64_t", "4096",
            "Passed to llmc-raise">,
   ];
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];

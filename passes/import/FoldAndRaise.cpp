@@ -27,7 +27,7 @@ struct FoldAndRaise : llmc::impl::FoldAndRaiseBase<FoldAndRaise> {
         llmc::createFoldShapes({/*allowDynamic=*/true}));
     round.addPass(llmc::createCleanup());
     round.addNestedPass<func::FuncOp>(
-        llmc::createRaiseTransformerOps({ropePositions}));
+        llmc::createRaiseTransformerOps({maxPositions}));
     round.addPass(llmc::createCleanup());
     ModuleOp module = getOperation();
     for (int64_t i = 0; i < maxRounds; ++i) {

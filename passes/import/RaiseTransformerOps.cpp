@@ -32,8 +32,8 @@ struct RaiseTransformerOps
     llmc::populateRaiseNormalizationPatterns(set);
     llmc::populateRaiseProjectionPatterns(set);
     llmc::populateRaiseMlpPatterns(set);
-    llmc::populateRaiseAttentionPatterns(set);
-    llmc::populateRaiseRopePatterns(set, ropePositions);
+    llmc::populateRaiseAttentionPatterns(set, maxPositions);
+    llmc::populateRaiseRopePatterns(set, maxPositions);
     // Reshape canonicalizations undo exporter flattening around the ops
     // raised here (a linear on [b*s, k]), which the next patterns read.
     llmc::ReshapeOp::getCanonicalizationPatterns(set, context);

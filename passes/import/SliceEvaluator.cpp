@@ -203,6 +203,28 @@ std::pair<int64_t, int64_t> sliceBounds(int64_t start, int64_t end,
   return {start, std::max<int64_t>(0, (start - end - step - 1) / -step)};
 }
 
+/// The value every element of a ConstantOfShape holds.
+double fillValue(ConstantOfShapeOp op) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(op.getValue())) {
+    if (isa<FloatType>(dense.getElementType()))
+      return (*dense.getValues<APFloat>().begin()).convertToDouble();
+    if (dense.getElementType().isInteger(1))
+      return *dense.getValues<bool>().begin();
+    return (*dense.getValues<APInt>().begin()).getSExtValue();
+  }
+  if (auto f = dyn_cast<FloatAttr>(op.getValue()))
+    return f.getValueAsDouble();
+  if (auto i = dyn_cast<IntegerAttr>(op.getValue()))
+    return i.getValue().getSExtValue();
+  return 0;
+}
+
+/// Whether a Trilu keeps element (i, j) of each matrix.
+bool triluKeeps(TriluOp op, int64_t i, int64_t j) {
+  int64_t k = op.getK(); // the getter is unsigned
+  return op.getUpper() ? j - i >= k : j - i <= k;
+}
+
 } // namespace
 
 SliceEvaluator::SliceEvaluator(llvm::StringMap<int64_t> extents,
@@ -276,6 +298,318 @@ FailureOr<const EvalTensor *> SliceEvaluator::evaluate(Value value) {
   return slot.get();
 }
 
+FailureOr<SmallVector<int64_t>> SliceEvaluator::shapeOf(Value value) {
+  if (auto it = values.find(value); it != values.end())
+    return it->second->shape;
+  if (auto it = shapes.find(value); it != shapes.end())
+    return it->second;
+  FailureOr<SmallVector<int64_t>> shape = extentsOf(value.getType());
+  if (failed(shape))
+    shape = inferShape(value);
+  if (failed(shape)) {
+    FailureOr<const EvalTensor *> contents = evaluate(value);
+    if (failed(contents))
+      return failure();
+    shape = (*contents)->shape;
+  }
+  shapes[value] = *shape;
+  return shape;
+}
+
+namespace {
+
+/// The ops elementAt() looks through instead of computing them whole: each
+/// element of their result is one element of each operand (or 0, for
+/// Trilu). ConstantOfShape's elements are its fill.
+bool isIndexMap(Operation *op) {
+  return isa<ReshapeOp, DynamicReshapeOp, ExpandOp, DynamicExpandOp,
+             TransposeOp, SliceOp, DynamicSliceOp, TriluOp>(op);
+}
+
+/// `index` of a result of `shape` as the index of an operand of
+/// `operandShape` broadcast to it.
+SmallVector<int64_t> broadcastIndex(ArrayRef<int64_t> operandShape,
+                                    ArrayRef<int64_t> index) {
+  int64_t lead = index.size() - operandShape.size();
+  SmallVector<int64_t> out;
+  for (auto [d, extent] : llvm::enumerate(operandShape))
+    out.push_back(extent == 1 ? 0 : index[lead + d]);
+  return out;
+}
+
+} // namespace
+
+FailureOr<SmallVector<int64_t>>
+SliceEvaluator::reshapedShape(Operation *op, ArrayRef<int64_t> inputShape,
+                              const EvalTensor *target) const {
+  // The result type gives the shape; one unknown extent follows from the
+  // element count (so does a computed shape's -1).
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<int64_t> shape;
+  int64_t known = 1, unknownAt = -1;
+  for (auto [d, dim] : llvm::enumerate(getDims(type))) {
+    int64_t extent = -1;
+    if (dim.isStatic())
+      extent = dim.getSize();
+    else if (dim.isNamed()) {
+      FailureOr<int64_t> e = extentOf(dim.getName().getValue());
+      if (succeeded(e))
+        extent = *e;
+    }
+    if (extent < 0 && target) {
+      if (d >= target->data.size())
+        return failure();
+      double entry = target->data[d];
+      if (entry == 0 && d >= inputShape.size())
+        return failure();
+      extent = entry == 0 ? inputShape[d] : int64_t(entry);
+    }
+    if (extent < 0) {
+      if (unknownAt >= 0)
+        return failure();
+      unknownAt = d;
+      extent = 1;
+    }
+    shape.push_back(extent);
+    known *= extent;
+  }
+  int64_t elements = std::accumulate(inputShape.begin(), inputShape.end(),
+                                     int64_t(1), std::multiplies<int64_t>());
+  if (unknownAt >= 0) {
+    if (known == 0 || elements % known != 0)
+      return failure();
+    shape[unknownAt] = elements / known;
+    known = elements;
+  }
+  if (known != elements)
+    return failure();
+  return shape;
+}
+
+FailureOr<SmallVector<int64_t>>
+SliceEvaluator::expandedShape(Operation *op, ArrayRef<int64_t> inputShape,
+                              const EvalTensor *target) const {
+  SmallVector<int64_t> shape;
+  if (target) {
+    for (double e : target->data)
+      shape.push_back(int64_t(e));
+  } else {
+    FailureOr<SmallVector<int64_t>> fromType =
+        extentsOf(op->getResult(0).getType());
+    if (failed(fromType))
+      return failure();
+    shape = *fromType;
+  }
+  // Broadcast with the input (a target extent of 1 keeps the input's).
+  EvalTensor a{llvm::to_vector(inputShape), {}}, b{shape, {}};
+  const EvalTensor *both[] = {&a, &b};
+  return broadcastShapes(both);
+}
+
+FailureOr<SliceEvaluator::SliceWindow>
+SliceEvaluator::sliceWindow(Operation *op, ArrayRef<int64_t> inputShape) {
+  int64_t rank = inputShape.size();
+  SliceWindow window{SmallVector<int64_t>(rank, 0),
+                     SmallVector<int64_t>(rank, 1),
+                     llvm::to_vector(inputShape)};
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    FailureOr<SmallVector<int64_t>> shape = extentsOf(slice.getType());
+    if (failed(shape))
+      return failure();
+    window.shape = *shape;
+    window.step.assign(slice.getStrides().begin(), slice.getStrides().end());
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t offset = slice.getOffsets()[d];
+      window.start[d] = offset < 0 ? offset + inputShape[d] : offset;
+      int64_t last = window.start[d] + (window.shape[d] - 1) * window.step[d];
+      if (window.shape[d] > 0 && (last >= inputShape[d] || last < 0))
+        return failure();
+    }
+    return window;
+  }
+  SmallVector<const EvalTensor *> bounds;
+  for (unsigned i = 1; i <= 4; ++i) {
+    FailureOr<const EvalTensor *> t = evaluate(op->getOperand(i));
+    if (failed(t))
+      return failure();
+    bounds.push_back(*t);
+  }
+  const EvalTensor &starts = *bounds[0], &ends = *bounds[1], &axes = *bounds[2],
+                   &steps = *bounds[3];
+  auto clampInt = [](double v) {
+    return int64_t(std::max(-9.0e18, std::min(9.0e18, v)));
+  };
+  for (size_t i = 0; i < axes.data.size(); ++i) {
+    int64_t axis = normalizeIndex(axes.data[i], rank);
+    if (axis < 0 || axis >= rank || i >= starts.data.size() ||
+        i >= ends.data.size() || i >= steps.data.size())
+      return failure();
+    int64_t step = steps.data[i];
+    if (step == 0)
+      return failure();
+    auto [first, count] =
+        sliceBounds(clampInt(starts.data[i]), clampInt(ends.data[i]), step,
+                    inputShape[axis]);
+    window.start[axis] = first;
+    window.step[axis] = step;
+    window.shape[axis] = count;
+  }
+  return window;
+}
+
+FailureOr<SmallVector<int64_t>> SliceEvaluator::inferShape(Value value) {
+  auto result = dyn_cast<OpResult>(value);
+  if (!result)
+    return failure();
+  Operation *op = result.getOwner();
+  auto operandShape = [&](unsigned i) { return shapeOf(op->getOperand(i)); };
+  auto smallOperand = [&](unsigned i) { return evaluate(op->getOperand(i)); };
+  if (scalarFunction(op)) {
+    SmallVector<EvalTensor> shapes;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+      FailureOr<SmallVector<int64_t>> shape = operandShape(i);
+      if (failed(shape))
+        return failure();
+      shapes.push_back({*shape, {}});
+    }
+    SmallVector<const EvalTensor *> in;
+    for (const EvalTensor &t : shapes)
+      in.push_back(&t);
+    return broadcastShapes(in);
+  }
+  if (isa<ConstantOfShapeOp>(op)) {
+    FailureOr<const EvalTensor *> extents = smallOperand(0);
+    if (failed(extents))
+      return failure();
+    SmallVector<int64_t> shape;
+    for (double e : (*extents)->data)
+      shape.push_back(int64_t(e));
+    return shape;
+  }
+  if (!isIndexMap(op))
+    return failure();
+  FailureOr<SmallVector<int64_t>> input = operandShape(0);
+  if (failed(input))
+    return failure();
+  if (isa<SliceOp, DynamicSliceOp>(op)) {
+    FailureOr<SliceWindow> window = sliceWindow(op, *input);
+    if (failed(window))
+      return failure();
+    return window->shape;
+  }
+  if (isa<TriluOp>(op))
+    return input;
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    SmallVector<int64_t> shape;
+    for (int64_t p : transpose.getPermutation())
+      shape.push_back((*input)[p]);
+    return shape;
+  }
+  const EvalTensor *target = nullptr;
+  if (isa<DynamicReshapeOp, DynamicExpandOp>(op)) {
+    FailureOr<const EvalTensor *> t = smallOperand(1);
+    if (failed(t))
+      return failure();
+    target = *t;
+  }
+  if (isa<ReshapeOp, DynamicReshapeOp>(op))
+    return reshapedShape(op, *input, target);
+  return expandedShape(op, *input, target);
+}
+
+FailureOr<double> SliceEvaluator::elementAt(Value value,
+                                            ArrayRef<int64_t> index) {
+  auto inBounds = [&](ArrayRef<int64_t> shape) {
+    if (shape.size() != index.size())
+      return false;
+    for (auto [i, extent] : llvm::zip_equal(index, shape))
+      if (i < 0 || i >= extent)
+        return false;
+    return true;
+  };
+  auto whole = [&]() -> FailureOr<double> {
+    FailureOr<const EvalTensor *> contents = evaluate(value);
+    if (failed(contents) || !inBounds((*contents)->shape))
+      return failure();
+    return (*contents)->at(index);
+  };
+  auto result = dyn_cast<OpResult>(value);
+  if (values.count(value) || !result)
+    return whole();
+  Operation *op = result.getOwner();
+  std::optional<ScalarFunction> f = scalarFunction(op);
+  if (!f && !isIndexMap(op) && !isa<ConstantOfShapeOp>(op))
+    return whole();
+  FailureOr<SmallVector<int64_t>> shape = shapeOf(value);
+  if (failed(shape) || !inBounds(*shape))
+    return failure();
+  int64_t elements = std::accumulate(shape->begin(), shape->end(), int64_t(1),
+                                     std::multiplies<int64_t>());
+  // Small results are computed whole once (and memoized); only large ones
+  // are read element by element.
+  if (elements <= kWholeElements)
+    return whole();
+  if (f) {
+    SmallVector<double, 3> args;
+    for (Value operand : op->getOperands()) {
+      FailureOr<SmallVector<int64_t>> operandShape = shapeOf(operand);
+      if (failed(operandShape) || operandShape->size() > index.size())
+        return failure();
+      FailureOr<double> arg =
+          elementAt(operand, broadcastIndex(*operandShape, index));
+      if (failed(arg))
+        return failure();
+      args.push_back(*arg);
+    }
+    if (isa<DivOp>(op) && isIntegerTensor(value.getType()) && args[1] == 0)
+      return failure();
+    return (*f)(args);
+  }
+  if (auto constant = dyn_cast<ConstantOfShapeOp>(op))
+    return fillValue(constant);
+  Value input = op->getOperand(0);
+  if (auto trilu = dyn_cast<TriluOp>(op)) {
+    if (index.size() < 2)
+      return failure();
+    if (!triluKeeps(trilu, index[index.size() - 2], index.back()))
+      return 0.0;
+    return elementAt(input, index);
+  }
+  FailureOr<SmallVector<int64_t>> inputShape = shapeOf(input);
+  if (failed(inputShape))
+    return failure();
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    SmallVector<int64_t> from(index.size());
+    for (auto [d, p] : llvm::enumerate(transpose.getPermutation()))
+      from[p] = index[d];
+    return elementAt(input, from);
+  }
+  if (isa<ExpandOp, DynamicExpandOp>(op)) {
+    if (inputShape->size() > index.size())
+      return failure();
+    return elementAt(input, broadcastIndex(*inputShape, index));
+  }
+  if (isa<SliceOp, DynamicSliceOp>(op)) {
+    FailureOr<SliceWindow> window = sliceWindow(op, *inputShape);
+    if (failed(window))
+      return failure();
+    SmallVector<int64_t> from(index.size());
+    for (size_t d = 0; d < index.size(); ++d)
+      from[d] = window->start[d] + index[d] * window->step[d];
+    return elementAt(input, from);
+  }
+  // A reshape keeps the row-major order of the elements.
+  int64_t offset = 0;
+  for (auto [i, extent] : llvm::zip_equal(index, *shape))
+    offset = offset * extent + i;
+  SmallVector<int64_t> from(inputShape->size());
+  for (int64_t d = int64_t(from.size()) - 1; d >= 0; --d) {
+    from[d] = offset % (*inputShape)[d];
+    offset /= (*inputShape)[d];
+  }
+  return elementAt(input, from);
+}
+
 FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
   // Operands first; every op here reads all of its operands.
   SmallVector<const EvalTensor *> in;
@@ -288,15 +622,6 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
     }
   Type resultType = op->getResult(result).getType();
   bool integer = isIntegerTensor(resultType);
-  auto unary = [&](auto f) {
-    return elementwise(
-        in, [&](ArrayRef<double> a) { return convertTo(resultType, f(a[0])); });
-  };
-  auto binary = [&](auto f) {
-    return elementwise(in, [&](ArrayRef<double> a) {
-      return convertTo(resultType, f(a[0], a[1]));
-    });
-  };
   auto shapeFromType = [&]() { return extentsOf(resultType); };
 
   return llvm::TypeSwitch<Operation *, FailureOr<EvalTensor>>(op)
@@ -357,74 +682,24 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           out.shape.push_back(static_cast<int64_t>(e));
         if (out.numElements() > maxElements)
           return failure();
-        double fill = 0;
-        if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
-          if (isa<FloatType>(dense.getElementType()))
-            fill = (*dense.getValues<APFloat>().begin()).convertToDouble();
-          else if (dense.getElementType().isInteger(1))
-            fill = *dense.getValues<bool>().begin();
-          else
-            fill = (*dense.getValues<APInt>().begin()).getSExtValue();
-        } else if (auto f = dyn_cast<FloatAttr>(c.getValue())) {
-          fill = f.getValueAsDouble();
-        } else if (auto i = dyn_cast<IntegerAttr>(c.getValue())) {
-          fill = i.getValue().getSExtValue();
-        }
-        out.data.assign(out.numElements(), fill);
+        out.data.assign(out.numElements(), fillValue(c));
         return out;
       })
       .Case<ReshapeOp, DynamicReshapeOp>(
           [&](Operation *) -> FailureOr<EvalTensor> {
-            // The result type gives the shape; one unknown extent follows from
-            // the element count (so does a computed shape's -1).
-            auto type = cast<RankedTensorType>(resultType);
-            SmallVector<int64_t> shape;
-            int64_t known = 1, unknownAt = -1;
-            for (auto [d, dim] : llvm::enumerate(getDims(type))) {
-              int64_t extent = -1;
-              if (dim.isStatic())
-                extent = dim.getSize();
-              else if (dim.isNamed()) {
-                FailureOr<int64_t> e = extentOf(dim.getName().getValue());
-                if (succeeded(e))
-                  extent = *e;
-              }
-              if (extent < 0 && isa<DynamicReshapeOp>(op)) {
-                double entry = in[1]->data[d];
-                extent = entry == 0 ? in[0]->shape[d] : int64_t(entry);
-              }
-              if (extent < 0) {
-                if (unknownAt >= 0)
-                  return failure();
-                unknownAt = d;
-                extent = 1;
-              }
-              shape.push_back(extent);
-              known *= extent;
-            }
-            if (unknownAt >= 0) {
-              if (known == 0 || in[0]->numElements() % known != 0)
-                return failure();
-              shape[unknownAt] = in[0]->numElements() / known;
-            }
-            EvalTensor out{shape, in[0]->data};
-            if (out.numElements() != in[0]->numElements())
+            FailureOr<SmallVector<int64_t>> shape = reshapedShape(
+                op, in[0]->shape, isa<DynamicReshapeOp>(op) ? in[1] : nullptr);
+            if (failed(shape))
               return failure();
-            return out;
+            return EvalTensor{*shape, in[0]->data};
           })
       .Case<ExpandOp, DynamicExpandOp>(
           [&](Operation *) -> FailureOr<EvalTensor> {
-            SmallVector<int64_t> target;
-            if (isa<DynamicExpandOp>(op)) {
-              for (double e : in[1]->data)
-                target.push_back(int64_t(e));
-            } else {
-              FailureOr<SmallVector<int64_t>> shape = shapeFromType();
-              if (failed(shape))
-                return failure();
-              target = *shape;
-            }
-            EvalTensor shape{target, std::vector<double>(1, 0.0)};
+            FailureOr<SmallVector<int64_t>> target = expandedShape(
+                op, in[0]->shape, isa<DynamicExpandOp>(op) ? in[1] : nullptr);
+            if (failed(target))
+              return failure();
+            EvalTensor shape{*target, {}};
             shape.data.assign(shape.numElements(), 0.0);
             const EvalTensor *pair[] = {in[0], &shape};
             return elementwise(pair, [](ArrayRef<double> a) { return a[0]; });
@@ -441,52 +716,15 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
                 from[perm[d]] = index[d];
             });
       })
-      .Case([&](SliceOp s) -> FailureOr<EvalTensor> {
-        FailureOr<SmallVector<int64_t>> shape = shapeFromType();
-        if (failed(shape))
+      .Case<SliceOp, DynamicSliceOp>([&](Operation *) -> FailureOr<EvalTensor> {
+        FailureOr<SliceWindow> window = sliceWindow(op, in[0]->shape);
+        if (failed(window))
           return failure();
-        SmallVector<int64_t> offsets(s.getOffsets());
-        ArrayRef<int64_t> strides = s.getStrides();
-        for (size_t d = 0; d < offsets.size(); ++d)
-          if (offsets[d] < 0)
-            offsets[d] += in[0]->shape[d];
-        for (size_t d = 0; d < shape->size(); ++d)
-          if ((*shape)[d] > 0 &&
-              (offsets[d] + ((*shape)[d] - 1) * strides[d] >= in[0]->shape[d] ||
-               offsets[d] + ((*shape)[d] - 1) * strides[d] < 0))
-            return failure();
         return rearrange(
-            *in[0], *shape,
+            *in[0], window->shape,
             [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
               for (size_t d = 0; d < index.size(); ++d)
-                from[d] = offsets[d] + index[d] * strides[d];
-            });
-      })
-      .Case([&](DynamicSliceOp) -> FailureOr<EvalTensor> {
-        int64_t rank = in[0]->shape.size();
-        SmallVector<int64_t> start(rank, 0), step(rank, 1), shape(in[0]->shape);
-        for (size_t i = 0; i < in[3]->data.size(); ++i) {
-          int64_t axis = normalizeIndex(in[3]->data[i], rank);
-          if (axis < 0 || axis >= rank)
-            return failure();
-          int64_t st = in[4]->data[i];
-          if (st == 0)
-            return failure();
-          auto clampInt = [](double v) {
-            return int64_t(std::max(-9.0e18, std::min(9.0e18, v)));
-          };
-          auto [first, count] =
-              sliceBounds(clampInt(in[1]->data[i]), clampInt(in[2]->data[i]),
-                          st, in[0]->shape[axis]);
-          start[axis] = first;
-          step[axis] = st;
-          shape[axis] = count;
-        }
-        return rearrange(
-            *in[0], shape,
-            [&](ArrayRef<int64_t> index, SmallVector<int64_t> &from) {
-              for (int64_t d = 0; d < rank; ++d)
-                from[d] = start[d] + index[d] * step[d];
+                from[d] = window->start[d] + index[d] * window->step[d];
             });
       })
       .Case([&](ConcatOp c) -> FailureOr<EvalTensor> {
@@ -633,13 +871,9 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         EvalTensor out = *in[0];
         int64_t rank = out.shape.size();
         int64_t rows = out.shape[rank - 2], cols = out.shape[rank - 1];
-        int64_t k = t.getK();
-        for (int64_t n = 0; n < out.numElements(); ++n) {
-          int64_t j = n % cols, i = (n / cols) % rows;
-          bool keep = t.getUpper() ? j - i >= k : j - i <= k;
-          if (!keep)
+        for (int64_t n = 0; n < out.numElements(); ++n)
+          if (!triluKeeps(t, (n / cols) % rows, n % cols))
             out.data[n] = 0.0;
-        }
         return out;
       })
       .Case([&](CumSumOp c) -> FailureOr<EvalTensor> {
@@ -705,9 +939,34 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         });
         return out;
       })
-      .Case([&](CompareOp c) {
+      .Case([&](DivOp) -> FailureOr<EvalTensor> {
+        if (integer && llvm::is_contained(in[1]->data, 0.0))
+          return failure();
+        return elementwise(in, *scalarFunction(op));
+      })
+      .Default([&](Operation *) -> FailureOr<EvalTensor> {
+        std::optional<ScalarFunction> f = scalarFunction(op);
+        if (!f)
+          return failure();
+        return elementwise(in, *f);
+      });
+}
+
+std::optional<ScalarFunction> scalarFunction(Operation *op) {
+  Type resultType = op->getResult(0).getType();
+  bool integer = isIntegerTensor(resultType);
+  auto unary = [&](auto f) -> ScalarFunction {
+    return [=](ArrayRef<double> a) { return convertTo(resultType, f(a[0])); };
+  };
+  auto binary = [&](auto f) -> ScalarFunction {
+    return [=](ArrayRef<double> a) {
+      return convertTo(resultType, f(a[0], a[1]));
+    };
+  };
+  return llvm::TypeSwitch<Operation *, std::optional<ScalarFunction>>(op)
+      .Case([&](CompareOp c) -> ScalarFunction {
         CompareKind kind = c.getKind();
-        return elementwise(in, [&](ArrayRef<double> a) -> double {
+        return [kind](ArrayRef<double> a) -> double {
           switch (kind) {
           case CompareKind::eq:
             return a[0] == a[1];
@@ -723,11 +982,10 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
             return a[0] >= a[1];
           }
           return 0.0;
-        });
+        };
       })
-      .Case([&](SelectOp) {
-        return elementwise(
-            in, [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; });
+      .Case([&](SelectOp) -> ScalarFunction {
+        return [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; };
       })
       .Case([&](CastOp) { return unary([](double x) { return x; }); })
       .Case([&](AndOp) {
@@ -746,10 +1004,8 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
       .Case([&](AddOp) { return binary(std::plus<double>()); })
       .Case([&](SubOp) { return binary(std::minus<double>()); })
       .Case([&](MulOp) { return binary(std::multiplies<double>()); })
-      .Case([&](DivOp) -> FailureOr<EvalTensor> {
-        if (integer && llvm::is_contained(in[1]->data, 0.0))
-          return failure();
-        return binary([&](double x, double y) {
+      .Case([&](DivOp) {
+        return binary([integer](double x, double y) {
           return integer ? std::trunc(x / y) : x / y;
         });
       })
@@ -771,7 +1027,7 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           [&](ReciprocalOp) { return unary([](double x) { return 1.0 / x; }); })
       .Case([&](CosOp) { return unary([](double x) { return std::cos(x); }); })
       .Case([&](SinOp) { return unary([](double x) { return std::sin(x); }); })
-      .Default([](Operation *) { return failure(); });
+      .Default([](Operation *) { return std::nullopt; });
 }
 
 BlockArgument namedArgument(func::FuncOp function, StringRef name) {

@@ -20,7 +20,9 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace llmc {
@@ -52,19 +54,59 @@ public:
   /// extent, or grows beyond the limit. Results are memoized.
   mlir::FailureOr<const EvalTensor *> evaluate(mlir::Value value);
 
+  /// One element of `value`, without computing all of it where it is a
+  /// large elementwise, broadcast, reshape or transpose result: the element
+  /// is computed from the operands' elements it reads (a mask of a few
+  /// thousand positions squared is read a row at a time). Failure as for
+  /// evaluate(), and for an index out of bounds.
+  mlir::FailureOr<double> elementAt(mlir::Value value,
+                                    llvm::ArrayRef<int64_t> index);
+
   /// The extents of `type` under the bindings (failure for `?`).
   mlir::FailureOr<llvm::SmallVector<int64_t>> extentsOf(mlir::Type type) const;
 
+  /// The extents of `value`: from its type, else from its contents.
+  mlir::FailureOr<llvm::SmallVector<int64_t>> shapeOf(mlir::Value value);
+
 private:
+  /// Results of at most this many elements are computed whole by elementAt.
+  static constexpr int64_t kWholeElements = 1 << 14;
+
   mlir::FailureOr<EvalTensor> compute(mlir::Operation *op, unsigned result);
   mlir::FailureOr<int64_t> extentOf(llvm::StringRef name) const;
+  /// The extents of an elementwise, reshape, expand or transpose result
+  /// from its operands' extents, without computing it.
+  mlir::FailureOr<llvm::SmallVector<int64_t>> inferShape(mlir::Value value);
+  /// Which elements of its input a slice or dynamic_slice reads: from
+  /// `start`, every `step`, `shape` of them on each axis.
+  struct SliceWindow {
+    llvm::SmallVector<int64_t> start, step, shape;
+  };
+  mlir::FailureOr<SliceWindow> sliceWindow(mlir::Operation *op,
+                                           llvm::ArrayRef<int64_t> inputShape);
+  /// The result extents of a reshape of `inputShape` (`target`: a
+  /// dynamic_reshape's shape operand).
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  reshapedShape(mlir::Operation *op, llvm::ArrayRef<int64_t> inputShape,
+                const EvalTensor *target) const;
+  /// The result extents of an expand of `inputShape` (`target`: a
+  /// dynamic_expand's shape operand).
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  expandedShape(mlir::Operation *op, llvm::ArrayRef<int64_t> inputShape,
+                const EvalTensor *target) const;
 
   llvm::StringMap<int64_t> extents;
   int64_t maxElements;
   /// Owned one by one: evaluating an operand may grow the map while the
   /// contents of others are in use.
   llvm::DenseMap<mlir::Value, std::unique_ptr<EvalTensor>> values;
+  llvm::DenseMap<mlir::Value, llvm::SmallVector<int64_t>> shapes;
 };
+
+/// An elementwise op's scalar function (with numpy broadcasting of its
+/// operands, as evaluate() applies it), or nothing for other ops.
+using ScalarFunction = std::function<double(llvm::ArrayRef<double>)>;
+std::optional<ScalarFunction> scalarFunction(mlir::Operation *op);
 
 // What to bind: evaluations give the function's inputs contents by the
 // names exporters use (input_ids, attention_mask, position_ids) and its

@@ -1,17 +1,21 @@
 """Logits of an llmc artifact against onnxruntime on the same ONNX file.
 
 usage: ort_parity.py --work DIR [--tolerance T] [--decode-tolerance T]
-                     [--tokens N] MODEL.onnx...
+                     [--tokens N[,N...]] [--greedy G] MODEL.onnx...
 
-Compiles each model with `llmc compile` into DIR, then feeds a fixed pseudo-random prompt of N tokens to onnxruntime (with an empty
-past, a mask of ones and positions 0..N-1 where the graph takes them) and to
-`llmc-run ARTIFACT logits`, and prints the largest absolute difference at any
-position; then compares llmc's logits decoded token by token through its KV
+Compiles each model with `llmc compile` into DIR, then feeds a fixed
+pseudo-random prompt of N tokens to onnxruntime (with an empty past, a mask
+of ones and positions 0..N-1 where the graph takes them) and to `llmc-run
+ARTIFACT logits`, and prints the largest absolute difference at any
+position, for each N given (lengths past every sliding window of the model
+are what show a wrong mask); then compares llmc's logits decoded token by token through its KV
 cache with its one-call logits (must agree within 1e-5, or
 --decode-tolerance: decode steps of quantized weights round activations to
 int8 on VNNI CPUs). MatMulNBits nodes are run by onnxruntime in fp32
 (accuracy_level 0, the op's definition; the level 4 that int4 exports ask
-for lets it round activations to int8 too). Exits 1 when a bound is
+for lets it round activations to int8 too). With --greedy G, G tokens
+generated greedily by `llmc-run generate` after the first prompt must be
+the ones onnxruntime's argmax picks step by step. Exits 1 when a bound is
 exceeded for any model.
 """
 import argparse
@@ -48,8 +52,7 @@ def exact_session(path):
                                 providers=["CPUExecutionProvider"])
 
 
-def onnxruntime_logits(path, ids):
-    session = exact_session(path)
+def onnxruntime_logits(session, ids):
     n = len(ids)
     feeds = {}
     for arg in session.get_inputs():
@@ -84,27 +87,58 @@ def llmc_logits(llmc_run, artifact, ids, incremental):
     return np.array(json.loads(result.stdout)["logits"], dtype=np.float64)
 
 
+def greedy_difference(session, llmc_run, artifact, prompt, count):
+    """The first step at which llmc's greedy tokens differ from
+    onnxruntime's argmax over the whole sequence so far, or None."""
+    command = [llmc_run, "--json", artifact, "generate", "--prompt-ids",
+               ",".join(map(str, prompt)), "--max-tokens", str(count),
+               "--ignore-eos"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"ort_parity: {' '.join(command)} failed:\n{result.stderr}")
+    generated = json.loads(result.stdout)["ids"]
+    ids = list(prompt)
+    for step in range(count):
+        expected = int(np.argmax(onnxruntime_logits(session, ids)[-1]))
+        if step >= len(generated) or generated[step] != expected:
+            return step
+        ids.append(expected)
+    return None
+
+
 def check(model, artifact, args):
-    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    session = exact_session(model)
     vocab = session.get_outputs()[0].shape[-1]
     if not isinstance(vocab, int):
         sys.exit("ort_parity: the logits output has no static vocabulary")
-    ids = np.random.default_rng(1234).integers(0, vocab, args.tokens).tolist()
-    reference = onnxruntime_logits(model, ids)
-    full = llmc_logits(args.llmc_run, artifact, ids, False)
+    longest = max(args.tokens)
+    ids = np.random.default_rng(1234).integers(0, vocab, longest).tolist()
+    differences = []
+    for n in args.tokens:
+        reference = onnxruntime_logits(session, ids[:n])
+        full = llmc_logits(args.llmc_run, artifact, ids[:n], False)
+        if full.shape != reference.shape:
+            sys.exit(f"ort_parity: llmc gave logits {full.shape}, "
+                     f"onnxruntime {reference.shape}")
+        differences.append(float(np.abs(full - reference).max()))
     stepped = llmc_logits(args.llmc_run, artifact, ids, True)
-    if full.shape != reference.shape:
-        sys.exit(f"ort_parity: llmc gave logits {full.shape}, onnxruntime "
-                 f"{reference.shape}")
-    vs_ort = float(np.abs(full - reference).max())
     vs_full = float(np.abs(stepped - full).max())
-    ok = vs_ort <= args.tolerance and vs_full <= args.decode_tolerance
+    ok = max(differences) <= args.tolerance and \
+        vs_full <= args.decode_tolerance
     name = os.path.basename(os.path.dirname(model))
-    print(f"{name}: {args.tokens} positions x {vocab}: max |llmc - "
-          f"onnxruntime| = {vs_ort:.2e} (bound {args.tolerance:g}); max "
-          f"|cached decode - full| = {vs_full:.2e} (bound "
-          f"{args.decode_tolerance:g}): "
-          f"{'PASS' if ok else 'FAIL'}", flush=True)
+    lengths = ", ".join(map(str, args.tokens))
+    found = ", ".join(f"{d:.2e}" for d in differences)
+    line = (f"{name}: {lengths} positions x {vocab}: max |llmc - "
+            f"onnxruntime| = {found} (bound {args.tolerance:g}); max "
+            f"|cached decode - full| = {vs_full:.2e} (bound "
+            f"{args.decode_tolerance:g})")
+    if args.greedy:
+        step = greedy_difference(session, args.llmc_run, artifact,
+                                 ids[:min(args.tokens)], args.greedy)
+        ok = ok and step is None
+        line += (f"; {args.greedy} greedy tokens: " +
+                 ("identical" if step is None else f"differ at step {step}"))
+    print(f"{line}: {'PASS' if ok else 'FAIL'}", flush=True)
     return ok
 
 
@@ -114,7 +148,9 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--tolerance", type=float, default=1e-4)
     parser.add_argument("--decode-tolerance", type=float, default=1e-5)
-    parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--tokens", default=[32],
+                        type=lambda s: [int(n) for n in s.split(",")])
+    parser.add_argument("--greedy", type=int, default=0)
     parser.add_argument("--llmc", default="llmc")
     parser.add_argument("--llmc-run", default="llmc-run")
     args = parser.parse_args()

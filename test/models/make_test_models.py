@@ -12,6 +12,11 @@ packages are absent is left out, and lit reports its tests unsupported):
                    GPT2LMHeadModel tiny configs through torch.onnx.export
   optimum-*        the same models through optimum's exporter
                    (past_key_values inputs, present outputs)
+  arch-NAME-{dynamo,optimum}
+                   every architecture of architectures.py through both
+                   exporters (llama, qwen2 and gpt2 are the hf-*-dynamo and
+                   optimum-* models); an export that fails on its own
+                   leaves only export-error.txt, the exporter's message
   genai-llama      onnxruntime-genai's model builder, fp32 for CPU
   genai-llama-int4 the same, -p int4 (MatMulNBits, block 32, symmetric)
 
@@ -26,6 +31,9 @@ import shutil
 import subprocess
 import sys
 import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import architectures  # noqa: E402
 
 OUT, TOOLS = sys.argv[1], sys.argv[2]
 MAKE_LLAMA = os.path.join(TOOLS, "make_llama_onnx.py")
@@ -71,45 +79,13 @@ def make_llama(python, prefix, variants):
         produce(folder, make)
 
 
-def tiny_model(arch):
-    """A small random-weight Hugging Face model; the same for every run."""
-    import torch
-
-    torch.manual_seed(0)
-    model = build_tiny_model(arch)
-    # Random biases and norm weights too (fresh models have zeros and ones,
-    # which the importer folds away), so every parameter is exercised.
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if param.dim() == 1:
-                base = 1.0 if "norm" in name or "ln_" in name else 0.0
-                param.copy_(base + 0.1 * torch.randn_like(param))
-    return model
-
-
-def build_tiny_model(arch):
-    import transformers as tf
-
-    common = dict(vocab_size=256, hidden_size=64, intermediate_size=176, num_hidden_layers=2,
-                  max_position_embeddings=128, bos_token_id=1, eos_token_id=2)
-    if arch == "llama":
-        return tf.LlamaForCausalLM(tf.LlamaConfig(num_attention_heads=4, num_key_value_heads=2,
-                                                  **common)).eval()
-    if arch == "qwen2":
-        return tf.Qwen2ForCausalLM(tf.Qwen2Config(num_attention_heads=4, num_key_value_heads=1,
-                                                  tie_word_embeddings=True, **common)).eval()
-    return tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=256, n_embd=64, n_layer=2, n_head=4,
-                                            n_positions=128, bos_token_id=1,
-                                            eos_token_id=2)).eval()
-
-
 def save_tiny_model(arch, folder):
     """A saved model folder (config, weights, a word-level tokenizer built here)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     def make(tmp):
-        tiny_model(arch).save_pretrained(tmp)
+        architectures.build(arch).save_pretrained(tmp)
         vocab = {f"<{i}>": i for i in range(3, 256)}
         vocab.update({"<unk>": 0, "<s>": 1, "</s>": 2})
         words = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
@@ -120,28 +96,41 @@ def save_tiny_model(arch, folder):
     produce(folder, make)
 
 
-def export_hf(arch, exporter):
+def logits_only(model):
+    """forward(input_ids) -> logits of a Hugging Face model, without a cache."""
     import torch
 
     class Logits(torch.nn.Module):
-        def __init__(self, model):
+        def __init__(self):
             super().__init__()
             self.model = model
 
         def forward(self, input_ids):
             return self.model(input_ids=input_ids, use_cache=False).logits
 
+    return Logits().eval()
+
+
+def export_dynamo(model, path):
+    import torch
+    from torch.export import Dim
+    ids = torch.randint(3, 256, (2, 8))
+    torch.onnx.export(logits_only(model), (ids,), path,
+                      input_names=["input_ids"], output_names=["logits"], dynamo=True,
+                      dynamic_shapes={"input_ids": {0: Dim("batch"), 1: Dim("sequence")}})
+
+
+def export_hf(arch, exporter):
+    import torch
+
     def make(tmp):
         os.makedirs(tmp)
         path = os.path.join(tmp, "model.onnx")
-        model = Logits(tiny_model(arch)).eval()
-        ids = torch.randint(3, 256, (2, 8))
         if exporter == "dynamo":
-            from torch.export import Dim
-            torch.onnx.export(model, (ids,), path, input_names=["input_ids"],
-                              output_names=["logits"], dynamo=True,
-                              dynamic_shapes={"input_ids": {0: Dim("batch"), 1: Dim("sequence")}})
+            export_dynamo(architectures.build(arch), path)
             return
+        model = logits_only(architectures.build(arch))
+        ids = torch.randint(3, 256, (2, 8))
         # transformers builds its masks with torch.vmap, which TorchScript cannot
         # trace; optimum's replacements (what its own export uses) can be.
         from optimum.exporters.onnx import model_patcher
@@ -158,6 +147,60 @@ def export_hf(arch, exporter):
                           dynamo=False)
 
     produce(os.path.join(OUT, f"hf-{arch}-{exporter}"), make)
+
+
+def optimum_export(saved, tmp):
+    """optimum-cli export onnx of the saved model folder `saved` into `tmp`;
+    the exporter's output when it fails."""
+    result = subprocess.run([
+        sys.executable, "-m", "optimum.commands.optimum_cli", "export", "onnx", "--model", saved,
+        "--task", "text-generation-with-past", tmp],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return None if result.returncode == 0 else result.stdout
+
+
+def export_architectures():
+    """arch-NAME-{dynamo,optimum}; failures of the exporters are recorded."""
+    def failed(tmp, message):
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        lines = [line for line in message.strip().splitlines() if line.strip()]
+        with open(os.path.join(tmp, "export-error.txt"), "w") as f:
+            f.write((lines[-1] if lines else "failed") + "\n")
+
+    for arch in architectures.ARCHITECTURES:
+        dynamo = os.path.join(OUT, f"arch-{arch}-dynamo")
+        optimum = os.path.join(OUT, f"arch-{arch}-optimum")
+        if arch in ("llama", "qwen2", "gpt2"):
+            for link, target in ((dynamo, f"hf-{arch}-dynamo"), (optimum, f"optimum-{arch}")):
+                if not os.path.lexists(link):
+                    os.symlink(target, link)
+            continue
+
+        def make_dynamo(tmp):
+            os.makedirs(tmp)
+            model = architectures.build(arch)
+            try:
+                export_dynamo(model, os.path.join(tmp, "model.onnx"))
+            except Exception as error:  # the exporter's own failure
+                failed(tmp, f"{type(error).__name__}: {error}")
+
+        produce(dynamo, make_dynamo)
+        saved = os.path.join(OUT, f"saved-{arch}")
+        save_tiny_model(arch, saved)
+
+        def make_optimum(tmp):
+            message = optimum_export(saved, tmp)
+            if message is not None:
+                failed(tmp, message)
+
+        produce(optimum, make_optimum)
+
+
+def check_export(message):
+    if message is not None:
+        sys.stderr.write(message)
+        raise SystemExit("make_test_models: optimum export failed")
 
 
 def run_quietly(args):
@@ -186,10 +229,10 @@ def main():
                 export_hf(arch, "ts")
                 saved = os.path.join(OUT, f"saved-{arch}")
                 save_tiny_model(arch, saved)
-                produce(os.path.join(OUT, f"optimum-{arch}"), lambda tmp: run_quietly([
-                    sys.executable, "-m", "optimum.commands.optimum_cli", "export", "onnx",
-                    "--model", saved, "--task", "text-generation-with-past", tmp]))
-            families += ["hf", "optimum"]
+                produce(os.path.join(OUT, f"optimum-{arch}"),
+                        lambda tmp: check_export(optimum_export(saved, tmp)))
+            export_architectures()
+            families += ["hf", "optimum", "arch"]
             if have("onnxruntime_genai"):
                 produce(os.path.join(OUT, "genai-llama"), lambda tmp: run_quietly([
                     sys.executable, "-m", "onnxruntime_genai.models.builder", "-i",

@@ -256,7 +256,7 @@ int compile(const char *argv0) {
     module->walk([&](llmc::AttentionOp) { found = true; });
     return found;
   };
-  int64_t ropePositions = std::max<int64_t>(4096, maxSeq);
+  int64_t maxPositions = std::max<int64_t>(4096, maxSeq);
   llmc::ArtifactSummary summary;
   llmc::ArtifactOptions options;
   options.producer = "llmc 0.1";
@@ -280,7 +280,7 @@ int compile(const char *argv0) {
                         [&] {
                           return runPasses([&](PassManager &pm) {
                             llmc::buildImportCleanupPipeline(pm, true,
-                                                             ropePositions);
+                                                             maxPositions);
                           });
                         })) ||
       failed(stages.run(hasAttention() ? "KV cache"

@@ -17,13 +17,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/import/raise/AttentionMask.h"
 #include "passes/import/raise/Matchers.h"
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/import/SliceEvaluator.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 
@@ -69,189 +67,6 @@ KvSource unrepeatKv(Value value, int64_t headAxis) {
   DimList dims = getDims(grouped);
   dims.erase(dims.begin() + headAxis + 1);
   return {split.getInput(), buildTensorType(dims, grouped.getElementType())};
-}
-
-/// A square constant mask (possibly [1, 1, n, n]) whose element (i, j)
-/// satisfies `masked(value)` exactly when j > i.
-bool isCausalConstant(Value mask, llvm::function_ref<bool(float)> masked) {
-  Value full = skipPrefixSlices(mask);
-  auto type = cast<RankedTensorType>(full.getType());
-  if (!type.hasStaticShape() || type.getRank() < 2)
-    return false;
-  int64_t rows = type.getDimSize(type.getRank() - 2);
-  int64_t cols = type.getDimSize(type.getRank() - 1);
-  if (rows != cols || type.getNumElements() != rows * cols)
-    return false;
-  std::optional<std::vector<float>> values = getFloatElements(full);
-  if (!values)
-    return false;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      if (masked((*values)[i * cols + j]) != (j > i))
-        return false;
-  return true;
-}
-
-/// How a mask value says "attend".
-enum class MaskForm { Attend, Masked, Additive };
-
-bool attends(double value, MaskForm form) {
-  switch (form) {
-  case MaskForm::Attend:
-    return value != 0;
-  case MaskForm::Masked:
-    return value == 0;
-  case MaskForm::Additive:
-    return value == 0;
-  }
-  return false;
-}
-
-bool isMaskValue(double value, MaskForm form) {
-  return form != MaskForm::Additive || value == 0 || value <= -1e4;
-}
-
-/// What a computed mask was found to be.
-struct CausalMask {
-  /// The attention_mask input when the mask also hides its zeros.
-  Value keyMask;
-};
-
-/// Runs the computation of `mask` for sample extents of the function's
-/// symbolic dimensions (positions past.., attention_mask all ones) and
-/// checks that it is causal over its last two axes for every leading index:
-/// key j visible to query i exactly when j <= i + (keys - queries). When
-/// the mask reads the attention_mask input, a second run with one padded
-/// key per batch row must hide exactly that key too; the input then becomes
-/// the attention's key_mask.
-std::optional<CausalMask> matchComputedCausalMask(Value mask, MaskForm form) {
-  auto function = mask.getParentRegion()->getParentOfType<func::FuncOp>();
-  if (!function)
-    return std::nullopt;
-  SmallVector<StringAttr> names = argumentDimNames(function);
-  BlockArgument attentionMask = namedArgument(function, "attention_mask");
-  BlockArgument positionIds = namedArgument(function, "position_ids");
-  CausalMask found;
-  // Two samples with different extents, so that no coincidence passes,
-  // each run without and with padding.
-  for (int64_t sample = 0; sample < 2; ++sample) {
-    for (bool padded : {false, true}) {
-      if (padded && !attentionMask)
-        continue;
-      llvm::StringMap<int64_t> extents;
-      for (auto [i, name] : llvm::enumerate(names))
-        extents[name.getValue()] = sample == 0 ? 2 + i : 7 - i % 4;
-      SliceEvaluator evaluator(std::move(extents));
-      std::optional<int64_t> totalKeys;
-      FailureOr<SmallVector<int64_t>> maskShape =
-          attentionMask ? evaluator.extentsOf(attentionMask.getType())
-                        : FailureOr<SmallVector<int64_t>>(failure());
-      if (succeeded(maskShape) && maskShape->size() == 2) {
-        // Padded: the first key of every batch row but the last hidden.
-        EvalTensor keys{*maskShape, {}};
-        for (int64_t b = 0; b < (*maskShape)[0]; ++b)
-          for (int64_t j = 0; j < (*maskShape)[1]; ++j)
-            keys.data.push_back(
-                padded && j == 0 && b + 1 < (*maskShape)[0] ? 0.0 : 1.0);
-        evaluator.bind(attentionMask, keys);
-        totalKeys = (*maskShape)[1];
-      }
-      FailureOr<SmallVector<int64_t>> positionShape =
-          positionIds ? evaluator.extentsOf(positionIds.getType())
-                      : FailureOr<SmallVector<int64_t>>(failure());
-      if (succeeded(positionShape) && positionShape->size() == 2) {
-        int64_t past = totalKeys ? *totalKeys - (*positionShape)[1] : 0;
-        EvalTensor positions{*positionShape, {}};
-        for (int64_t b = 0; b < (*positionShape)[0]; ++b)
-          for (int64_t j = 0; j < (*positionShape)[1]; ++j)
-            positions.data.push_back(double(past + j));
-        evaluator.bind(positionIds, positions);
-      }
-      FailureOr<const EvalTensor *> result = evaluator.evaluate(mask);
-      if (failed(result))
-        return std::nullopt;
-      const EvalTensor &m = **result;
-      int64_t rank = m.shape.size();
-      if (rank < 2)
-        return std::nullopt;
-      int64_t queries = m.shape[rank - 2], keys = m.shape[rank - 1];
-      int64_t past = keys - queries;
-      if (past < 0 || queries < 2)
-        return std::nullopt;
-      // The batch row of element n, when the mask has a batch axis.
-      int64_t rows =
-          rank == 4 && succeeded(maskShape) && m.shape[0] == (*maskShape)[0]
-              ? m.shape[0]
-              : 1;
-      int64_t perRow = m.numElements() / rows;
-      bool readsPadding = false;
-      for (int64_t n = 0; n < m.numElements(); ++n) {
-        int64_t j = n % keys, i = (n / keys) % queries, b = n / perRow;
-        bool hidden = padded && j == 0 && b + 1 < rows;
-        double value = m.data[n];
-        if (!isMaskValue(value, form))
-          return std::nullopt;
-        bool visible = j <= i + past;
-        if (attends(value, form) == visible)
-          continue;
-        // Only the padded key may differ, and only by being hidden.
-        if (!(hidden && visible))
-          return std::nullopt;
-        readsPadding = true;
-      }
-      if (padded && readsPadding)
-        found.keyMask = attentionMask;
-      if (padded && !readsPadding && found.keyMask)
-        return std::nullopt;
-    }
-  }
-  return found;
-}
-
-/// Peels the causal mask off the scores; sets `causal` when found, and
-/// `keyMask` when it also hides padded keys.
-Value peelCausalMask(Value scores, bool &causal, Value &keyMask) {
-  causal = false;
-  keyMask = Value();
-  auto accept = [&](std::optional<CausalMask> found) {
-    if (!found)
-      return false;
-    causal = true;
-    keyMask = found->keyMask;
-    return true;
-  };
-  if (auto add = scores.getDefiningOp<AddOp>())
-    for (auto [x, mask] : {std::pair(add.getLhs(), add.getRhs()),
-                           std::pair(add.getRhs(), add.getLhs())})
-      if (isCausalConstant(mask, [](float v) { return v < -1e4f; })) {
-        causal = true;
-        return x;
-      } else if (accept(matchComputedCausalMask(mask, MaskForm::Additive))) {
-        return x;
-      }
-  if (auto select = scores.getDefiningOp<SelectOp>()) {
-    auto isFill = [](Value v) {
-      std::optional<double> fill = getSplatValue(v);
-      return fill && *fill <= -1e4;
-    };
-    // The constant form nanoGPT exports: Where(mask[:s, :s] == 0, -inf, x).
-    auto compare = select.getCondition().getDefiningOp<CompareOp>();
-    if (compare && compare.getKind() == CompareKind::eq &&
-        isSplat(compare.getRhs(), 0.0) && isFill(select.getOnTrue()) &&
-        isCausalConstant(compare.getLhs(), [](float v) { return v == 0.0f; })) {
-      causal = true;
-      return select.getOnFalse();
-    }
-    if (isFill(select.getOnTrue()) &&
-        accept(
-            matchComputedCausalMask(select.getCondition(), MaskForm::Masked)))
-      return select.getOnFalse();
-    if (isFill(select.getOnFalse()) &&
-        accept(
-            matchComputedCausalMask(select.getCondition(), MaskForm::Attend)))
-      return select.getOnTrue();
-  }
-  return scores;
 }
 
 /// Peels a constant scale off the scores: x * c or x / c.
@@ -329,7 +144,9 @@ Value toSequenceMajor(Value value, PatternRewriter &rewriter, Location loc) {
 }
 
 struct RaiseAttention : OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
+  RaiseAttention(MLIRContext *context, int64_t maxPositions)
+      : OpRewritePattern(context), maxPositions(maxPositions) {}
+
   LogicalResult matchAndRewrite(TransposeOp root,
                                 PatternRewriter &rewriter) const override {
     static constexpr int64_t kSwapHeads[] = {0, 2, 1, 3};
@@ -344,15 +161,26 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     Value vHeads = weighted.getRhs();
     if (!softmax || softmax.getAxis() != 3 ||
         cast<RankedTensorType>(vHeads.getType()).getRank() != 4)
-      return failure();
-    bool causal;
-    Value keyMask;
+      return rewriter.notifyMatchFailure(root, "not softmax(scores) @ v");
+    // From here on this is an attention: say why it is not raised.
+    auto refuse = [&](const Twine &why) {
+      return recordUnraised(rewriter, softmax,
+                            "attention not recognised: " + why);
+    };
+    MaskStructure mask;
+    std::string why;
+    FailureOr<Value> unmasked =
+        peelMask(softmax.getInput(), maxPositions, mask, why);
+    if (failed(unmasked))
+      return refuse(why);
+    if (mask.window)
+      return refuse("the mask is a sliding window of " + Twine(mask.window) +
+                    " keys, which llmc.attention does not express");
     std::optional<double> scale;
-    Value scores =
-        peelScale(peelCausalMask(softmax.getInput(), causal, keyMask), scale);
+    Value scores = peelScale(*unmasked, scale);
     auto product = scores.getDefiningOp<MatmulOp>();
     if (!product)
-      return failure();
+      return refuse("the scores are not a product of queries and keys");
     double factor = scale.value_or(1.0);
     bool scaled = scale.has_value();
     Value qHeads = peelOperandScale(product.getLhs(), factor);
@@ -364,7 +192,7 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     bool kHeadsMajor = false, vHeadsMajor = false;
     if (!isTransposeOf(kT, kKeysT, kIn)) {
       if (!isTransposeOf(kT, kSwapLast, kIn))
-        return failure();
+        return refuse("the keys are not transposed for the scores");
       kHeadsMajor = true;
     }
     if (!isTransposeOf(vHeads, kSwapHeads, vIn)) {
@@ -381,14 +209,17 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     if (vHeadsMajor)
       vDims = swapHeads(vDims);
     if (qDims.size() != 4 || kDims[2] != vDims[2] || !qDims[2].isStatic() ||
-        !kDims[2].isStatic() || qDims[2].getSize() % kDims[2].getSize() != 0)
-      return failure();
+        !kDims[2].isStatic())
+      return refuse("the query, key or value heads are not known");
+    if (qDims[2].getSize() % kDims[2].getSize() != 0)
+      return refuse(Twine(qDims[2].getSize()) + " query heads do not group " +
+                    "onto " + Twine(kDims[2].getSize()) + " key heads");
     // A KV cache input: keys and values are Concat(past, new) along the
     // sequence (optimum's past_key_values), both or neither.
     Value pastKey = splitPast(kSource, kHeadsMajor);
     Value pastValue = splitPast(vSource, vHeadsMajor);
     if (static_cast<bool>(pastKey) != static_cast<bool>(pastValue))
-      return failure();
+      return refuse("only one of keys and values has a past");
     // Matched: from here on, build.
     Location loc = root.getLoc();
     Value q = toSequenceMajor(qHeads, rewriter, loc);
@@ -409,19 +240,22 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     // The op's own type may name more than the exporter's graph did; a
     // reshape keeps the old type for its users until fold-shapes refines it.
     Value attention = AttentionOp::create(
-        rewriter, loc, q, k, v, pastKey, pastValue, keyMask,
-        causal ? rewriter.getUnitAttr() : UnitAttr(), scaleAttr);
+        rewriter, loc, q, k, v, pastKey, pastValue, mask.keyMask,
+        mask.causal ? rewriter.getUnitAttr() : UnitAttr(), scaleAttr);
     if (attention.getType() != root.getType())
       attention = ReshapeOp::create(rewriter, loc, root.getType(), attention);
     rewriter.replaceOp(root, attention);
     return success();
   }
+
+  int64_t maxPositions;
 };
 
 } // namespace
 
-void populateRaiseAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseAttention>(patterns.getContext());
+void populateRaiseAttentionPatterns(RewritePatternSet &patterns,
+                                    int64_t maxPositions) {
+  patterns.add<RaiseAttention>(patterns.getContext(), maxPositions);
 }
 
 } // namespace llmc

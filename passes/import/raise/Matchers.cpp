@@ -1,6 +1,7 @@
 //===- Matchers.cpp - small queries shared by the raising patterns --------===//
 
 #include "passes/import/raise/Matchers.h"
+#include "passes/import/raise/RaisePatterns.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
 
@@ -112,6 +113,18 @@ Value otherOperand(Operation *op, Value known) {
   if (op->getOperand(1) == known)
     return op->getOperand(0);
   return Value();
+}
+
+LogicalResult recordUnraised(PatternRewriter &rewriter, Operation *op,
+                             const Twine &why) {
+  std::string text = why.str();
+  auto current = op->getAttrOfType<StringAttr>(kUnraisedAttrName);
+  if (current && current.getValue() == text)
+    return rewriter.notifyMatchFailure(op, text);
+  rewriter.modifyOpInPlace(op, [&] {
+    op->setAttr(kUnraisedAttrName, rewriter.getStringAttr(text));
+  });
+  return success();
 }
 
 } // namespace llmc

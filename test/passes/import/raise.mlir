@@ -162,10 +162,10 @@ func.func @attention_where_mask(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>
 // -----
 
 // Must not fire: a mask that is not causal (it hides the diagonal too)
-// leaves the computation primitive.
+// leaves the computation primitive, with the reason on the softmax.
 // CHECK-LABEL: func.func @attention_other_mask
 // CHECK-NOT: llmc.attention
-// CHECK: llmc.softmax
+// CHECK: llmc.softmax %{{.*}} axis 3 {llmc.unraised = "attention not recognised: the query at position 0 does not see its own key"}
 func.func @attention_other_mask(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>, %v: tensor<1x3x2x8xf32>) -> tensor<1x3x2x8xf32> {
   %mask = llmc.constant dense<[[[[0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000]]]]> : tensor<1x1x3x3xf32>
   %qt = llmc.transpose %q [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
@@ -411,7 +411,7 @@ func.func @computed_causal_mask(%q: tensor<?x4x?x16xf32, #llmc.dims<batch, seque
 // keys after it, which is no causal mask.
 // CHECK-LABEL: func.func @computed_anticausal_mask
 // CHECK-NOT: llmc.attention
-// CHECK: llmc.softmax
+// CHECK: llmc.softmax %{{.*}} {llmc.unraised = "attention not recognised: the query at position 0 sees key 1, a later position: not causal (at batch=2, sequence=3)"}
 func.func @computed_anticausal_mask(%q: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, %k: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>, %v: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x16xf32, #llmc.dims<batch, sequence>> {
   %ninf = llmc.constant dense<0xFF800000> : tensor<f32>
   %pos = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
