@@ -326,7 +326,9 @@ def FuseAddNorm : Pass<"plan-fuse-add-norm", "mlir::ModuleOp"> {
     two passes over the activations become one `add_rms_norm` /
     `add_layer_norm` call that returns both the sum (still the residual
     stream) and its normalization, each row normalized while its sum is in
-    cache. Only adds without broadcasting of f32 tensors fuse.
+    cache. Only adds without broadcasting of one float type fuse, and
+    only into the first norm that reads the sum: with a parallel residual
+    (GPT-NeoX, Falcon 40B) a second norm reads the fused call's sum.
   }];
 }
 

@@ -19,7 +19,10 @@ using namespace llmc;
 namespace {
 
 /// %s = add(%a, %b); %y = rms_norm|layer_norm(%s, ...) with %a, %b and %s of
-/// one float type -> %s, %y = add_rms_norm|add_layer_norm(%a, %b, ...).
+/// one float type -> %s, %y = add_rms_norm|add_layer_norm(%a, %b, ...), at
+/// the norm, so only where the norm is the first user of %s: with a
+/// parallel residual (GPT-NeoX, Falcon 40B) two norms read one sum, and the
+/// later one must read the fused op's sum, not precede it.
 struct FuseAddNormPattern : OpRewritePattern<plan::CallOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -32,7 +35,12 @@ struct FuseAddNormPattern : OpRewritePattern<plan::CallOp> {
     auto add = norm.getArgs()[0].getDefiningOp<plan::CallOp>();
     if (!add || add.getKernel() != "add" || add.getNumResults() != 1 ||
         add.getNumOperands() != 2)
-      return failure();
+      return rewriter.notifyMatchFailure(norm, "does not normalize an add");
+    for (Operation *user : add->getUsers())
+      if (user != norm &&
+          (user->getBlock() != norm->getBlock() || user->isBeforeInBlock(norm)))
+        return rewriter.notifyMatchFailure(
+            norm, "another user of the sum comes before the norm");
     Type type = add.getResult(0).getType();
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor || !isa<FloatType>(tensor.getElementType()) ||

@@ -236,8 +236,8 @@ LogicalResult MaskProver::check(const Sample &s, std::optional<int64_t> window,
     EvalTensor keys{*keysShape, {}};
     for (int64_t b = 0; b < (*keysShape)[0]; ++b)
       for (int64_t j = 0; j < (*keysShape)[1]; ++j)
-        keys.data.push_back(s.padded && j == 0 && b + 1 < (*keysShape)[0] ? 0.0
-                                                                          : 1.0);
+        keys.data.push_back(
+            s.padded && j == 0 && b + 1 < (*keysShape)[0] ? 0.0 : 1.0);
     evaluator.bind(attentionMask, keys);
     totalKeys = (*keysShape)[1];
   }
@@ -339,8 +339,7 @@ LogicalResult MaskProver::check(const Sample &s, std::optional<int64_t> window,
       int64_t rowWindow = p - first + 1;
       if (evidence.window && *evidence.window != rowWindow)
         return fail(query + " sees the last " + Twine(rowWindow) +
-                    " keys, another query the last " +
-                    Twine(*evidence.window));
+                    " keys, another query the last " + Twine(*evidence.window));
       evidence.window = rowWindow;
     }
   }
@@ -382,9 +381,8 @@ FailureOr<MaskStructure> MaskProver::prove(std::string &why) {
       extents[name] = pastLength + sequence;
     return extents;
   };
-  structural.push_back(
-      {extentsFor(0, maxPositions), false,
-       probeRows(maxPositions, candidateThresholds(mask))});
+  structural.push_back({extentsFor(0, maxPositions), false,
+                        probeRows(maxPositions, candidateThresholds(mask))});
   if (!roles.past.empty() && maxPositions > 2)
     structural.push_back({extentsFor(maxPositions - 2, 2), false, {}});
 
@@ -396,8 +394,7 @@ FailureOr<MaskStructure> MaskProver::prove(std::string &why) {
   if (evidence.window) {
     if (*evidence.window < evidence.unwindowed) {
       why = "one query sees the last " + std::to_string(*evidence.window) +
-            " keys, another all of its " +
-            std::to_string(evidence.unwindowed);
+            " keys, another all of its " + std::to_string(evidence.unwindowed);
       return failure();
     }
     found.window = *evidence.window;
