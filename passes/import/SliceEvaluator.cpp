@@ -63,15 +63,15 @@ int64_t broadcastOffset(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides,
 }
 
 FailureOr<SmallVector<int64_t>>
-broadcastShapes(ArrayRef<const EvalTensor *> in) {
+broadcastShapes(ArrayRef<ArrayRef<int64_t>> in) {
   size_t rank = 0;
-  for (const EvalTensor *t : in)
-    rank = std::max(rank, t->shape.size());
+  for (ArrayRef<int64_t> t : in)
+    rank = std::max(rank, t.size());
   SmallVector<int64_t> shape(rank, 1);
-  for (const EvalTensor *t : in)
-    for (size_t d = 0; d < t->shape.size(); ++d) {
-      int64_t &out = shape[rank - t->shape.size() + d];
-      int64_t extent = t->shape[d];
+  for (ArrayRef<int64_t> t : in)
+    for (size_t d = 0; d < t.size(); ++d) {
+      int64_t &out = shape[rank - t.size() + d];
+      int64_t extent = t[d];
       if (extent == out || extent == 1)
         continue;
       if (out != 1)
@@ -84,7 +84,10 @@ broadcastShapes(ArrayRef<const EvalTensor *> in) {
 /// Applies `f` elementwise with numpy broadcasting.
 template <typename F>
 FailureOr<EvalTensor> elementwise(ArrayRef<const EvalTensor *> in, F f) {
-  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(in);
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (const EvalTensor *t : in)
+    shapes.push_back(t->shape);
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
   if (failed(shape))
     return failure();
   SmallVector<SmallVector<int64_t>> strides;
@@ -401,8 +404,7 @@ SliceEvaluator::expandedShape(Operation *op, ArrayRef<int64_t> inputShape,
     shape = *fromType;
   }
   // Broadcast with the input (a target extent of 1 keeps the input's).
-  EvalTensor a{llvm::to_vector(inputShape), {}}, b{shape, {}};
-  const EvalTensor *both[] = {&a, &b};
+  ArrayRef<int64_t> both[] = {inputShape, shape};
   return broadcastShapes(both);
 }
 
@@ -465,17 +467,15 @@ FailureOr<SmallVector<int64_t>> SliceEvaluator::inferShape(Value value) {
   auto operandShape = [&](unsigned i) { return shapeOf(op->getOperand(i)); };
   auto smallOperand = [&](unsigned i) { return evaluate(op->getOperand(i)); };
   if (scalarFunction(op)) {
-    SmallVector<EvalTensor> shapes;
+    SmallVector<SmallVector<int64_t>> shapes;
     for (unsigned i = 0; i < op->getNumOperands(); ++i) {
       FailureOr<SmallVector<int64_t>> shape = operandShape(i);
       if (failed(shape))
         return failure();
-      shapes.push_back({*shape, {}});
+      shapes.push_back(std::move(*shape));
     }
-    SmallVector<const EvalTensor *> in;
-    for (const EvalTensor &t : shapes)
-      in.push_back(&t);
-    return broadcastShapes(in);
+    return broadcastShapes(
+        SmallVector<ArrayRef<int64_t>>(shapes.begin(), shapes.end()));
   }
   if (isa<ConstantOfShapeOp>(op)) {
     FailureOr<const EvalTensor *> extents = smallOperand(0);
@@ -906,11 +906,9 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         int64_t n = b.shape.back();
         if (b.shape[b.shape.size() - 2] != k)
           return failure();
-        EvalTensor aBatch{
-            SmallVector<int64_t>(a.shape.begin(), a.shape.end() - 2), {}};
-        EvalTensor bBatch{
-            SmallVector<int64_t>(b.shape.begin(), b.shape.end() - 2), {}};
-        const EvalTensor *batches[] = {&aBatch, &bBatch};
+        ArrayRef<int64_t> aBatch = ArrayRef(a.shape).drop_back(2),
+                          bBatch = ArrayRef(b.shape).drop_back(2);
+        ArrayRef<int64_t> batches[] = {aBatch, bBatch};
         FailureOr<SmallVector<int64_t>> batch = broadcastShapes(batches);
         if (failed(batch))
           return failure();
@@ -920,15 +918,13 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
         EvalTensor out{shape, {}};
         if (out.numElements() > maxElements)
           return failure();
-        SmallVector<int64_t> aStrides = stridesOf(aBatch.shape),
-                             bStrides = stridesOf(bBatch.shape);
+        SmallVector<int64_t> aStrides = stridesOf(aBatch),
+                             bStrides = stridesOf(bBatch);
         forEachIndex(*batch, [&](ArrayRef<int64_t> index) {
           const double *pa =
-              a.data.data() +
-              broadcastOffset(aBatch.shape, aStrides, index) * m * k;
+              a.data.data() + broadcastOffset(aBatch, aStrides, index) * m * k;
           const double *pb =
-              b.data.data() +
-              broadcastOffset(bBatch.shape, bStrides, index) * k * n;
+              b.data.data() + broadcastOffset(bBatch, bStrides, index) * k * n;
           for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
               double sum = 0;

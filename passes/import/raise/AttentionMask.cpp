@@ -215,7 +215,6 @@ private:
   Value mask;
   MaskForm form;
   int64_t maxPositions;
-  func::FuncOp function;
   BlockArgument attentionMask, positionIds;
   Evidence evidence;
 };
@@ -347,7 +346,7 @@ LogicalResult MaskProver::check(const Sample &s, std::optional<int64_t> window,
 }
 
 FailureOr<MaskStructure> MaskProver::prove(std::string &why) {
-  function = mask.getParentRegion()->getParentOfType<func::FuncOp>();
+  auto function = mask.getParentRegion()->getParentOfType<func::FuncOp>();
   if (!function) {
     why = "the mask is not computed in a function";
     return failure();
@@ -421,7 +420,6 @@ FailureOr<Value> peelMask(Value scores, int64_t maxPositions,
     return success();
   };
   if (auto add = scores.getDefiningOp<AddOp>()) {
-    // The mask is the operand computed without the scores.
     for (auto [x, mask] : {std::pair(add.getLhs(), add.getRhs()),
                            std::pair(add.getRhs(), add.getLhs())}) {
       if (isCausalConstant(mask, [](float v) { return v < -1e4f; })) {
@@ -429,6 +427,7 @@ FailureOr<Value> peelMask(Value scores, int64_t maxPositions,
         return x;
       }
     }
+    // A computed mask is the operand that is not the (scaled) scores.
     Value x = add.getLhs(), mask = add.getRhs();
     if (isa_and_nonnull<MatmulOp, MulOp, DivOp>(mask.getDefiningOp()) &&
         !isa_and_nonnull<MatmulOp, MulOp, DivOp>(x.getDefiningOp()))
