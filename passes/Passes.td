@@ -103,7 +103,10 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     `@decode(ids [batch, sequence], cache, position) -> (results..., cache)`
     and `@prefill(ids, cache) -> (results..., cache)` (decode at position
     0), and removes `@main`. The cache is one tensor [layers, 2, batch,
-    kv_heads, max_seq, head_dim]: before each attention, `kv_cache_read`
+    kv_heads, slots, head_dim], slots = max_seq; when every attention has a
+    sliding window, slots = the largest window (at most max_seq) and the
+    cache is a ring, position p in slot p % slots, whose size does not grow
+    with the sequence. Before each attention, `kv_cache_read`
     gives the layer's past as the attention's past operands and
     `kv_cache_write` stores the new keys and values at the position; every
     Range over the sequence (RoPE and position-embedding positions) is

@@ -74,6 +74,7 @@ public:
     model.cache.layers = integer("layers");
     model.cache.kvHeads = integer("kv_heads");
     model.cache.headDim = integer("head_dim");
+    model.cache.slots = integer("slots");
     if (auto layout = cache ? cache.getAs<StringAttr>("layout") : nullptr)
       model.cache.layout = layout.str();
 
@@ -98,7 +99,7 @@ public:
           return failure();
         model.cache.dtype = static_cast<int32_t>(*dtype);
         summary.cacheBytesPerSequence =
-            2 * model.cache.layers * model.cache.kvHeads * model.maxSeq *
+            2 * model.cache.layers * model.cache.kvHeads * model.cache.slots *
             model.cache.headDim * elementBytes(cacheType.getElementType());
       }
     }

@@ -173,7 +173,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   std::vector<std::shared_ptr<quant::InputStats>> stats(taps.size());
   const runtime::ModelInfo &info = (*model)->info();
   std::vector<float> cache(info.cache.layers * 2 * info.cache.kvHeads *
-                           info.maxSeq * info.cache.headDim);
+                           info.cache.slots * info.cache.headDim);
   for (std::vector<int64_t> &ids : *sequences) {
     if (static_cast<int64_t>(ids.size()) > info.maxSeq)
       ids.resize(info.maxSeq);
@@ -185,9 +185,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
     runtime::Tensor input{runtime::DType::i64,
                           {1, tokens},
                           reinterpret_cast<uint8_t *>(ids.data())};
-    runtime::Tensor cacheTensor{runtime::DType::f32,
-                                {info.cache.layers, 2, 1, info.cache.kvHeads,
-                                 info.maxSeq, info.cache.headDim},
+    runtime::Tensor cacheTensor{runtime::DType::f32, info.cacheShape(1),
                                 reinterpret_cast<uint8_t *>(cache.data())};
     runtime::Tensor at{
         runtime::DType::i64, {}, reinterpret_cast<uint8_t *>(&position)};

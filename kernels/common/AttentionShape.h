@@ -3,7 +3,10 @@
 // q [batch, tokens, qHeads, headDim]; k and v [batch, tokens, kvHeads,
 // headDim]; the KV cache [layers, 2, batch, kvHeads, capacity, headDim], of
 // which the call reads and writes layer `layer`; the scores are scaled by
-// `scale`. The runtime's operand checks produce it
+// `scale`, then soft-capped to tanh(s / softcap) * softcap when softcap > 0;
+// with a `window` > 0 a query sees only its last `window` keys. A cache of
+// fewer slots than positions is a ring: position p in slot p % capacity.
+// The runtime's operand checks produce it
 // (runtime/exec/TransformerShapes.h) and the device kernels take it as it
 // is (kernels/cuda/Transformer.h): one definition for both.
 //
@@ -19,6 +22,8 @@ namespace llmc::kernels {
 struct AttentionShape {
   int64_t batch, tokens, qHeads, kvHeads, headDim, layers, capacity, layer;
   float scale;
+  float softcap = 0.0f;
+  int64_t window = 0;
 };
 
 } // namespace llmc::kernels

@@ -3,11 +3,12 @@
 #include "kernels/cpu/Attention.h"
 
 #include "kernels/cpu/CpuFeatures.h"
-#include "kernels/cpu/Transformer.h"
 #include "kernels/cpu/VectorMath.h"
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace llmc::kernels {
@@ -19,7 +20,7 @@ namespace {
 /// head_dim 64 or 128).
 template <int Rows, int Chunks>
 __attribute__((target("avx512f"))) void
-weighValuesByKey(const float *values, int64_t span, const float *scores,
+weighValuesByKey(const float *const *values, int64_t span, const float *scores,
                  const float *inverseSum, float *const *target) {
   __m512 acc[Rows][Chunks];
   for (int r = 0; r < Rows; ++r)
@@ -28,7 +29,7 @@ weighValuesByKey(const float *values, int64_t span, const float *scores,
   for (int64_t j = 0; j < span; ++j) {
     __m512 v[Chunks];
     for (int c = 0; c < Chunks; ++c)
-      v[c] = _mm512_loadu_ps(values + j * 16 * Chunks + 16 * c);
+      v[c] = _mm512_loadu_ps(values[j] + 16 * c);
     for (int r = 0; r < Rows; ++r) {
       const __m512 p = _mm512_set1_ps(scores[r * span + j]);
       for (int c = 0; c < Chunks; ++c)
@@ -41,53 +42,64 @@ weighValuesByKey(const float *values, int64_t span, const float *scores,
                        _mm512_mul_ps(acc[r][c], _mm512_set1_ps(inverseSum[r])));
 }
 
+/// A score after its scale and soft-cap.
+inline float capped(float dot, const ScoreRule &rule) {
+  const float s = dot * rule.scale;
+  return rule.softcap > 0.0f ? std::tanh(s / rule.softcap) * rule.softcap : s;
+}
+
+/// The first row token t of a block sees (see attendKvHead).
+inline int64_t firstSeen(int64_t visible, const ScoreRule &rule) {
+  return rule.window > 0 ? std::max<int64_t>(0, visible - rule.window) : 0;
+}
+
 __attribute__((target("avx512f"))) void
 attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
-             int64_t group, int64_t firstVisible, const float *keys,
-             const float *values, int64_t headDim, float scale, float *scores) {
+             int64_t group, int64_t firstVisible, KeyRows kv, int64_t headDim,
+             const ScoreRule &rule, float *scores) {
   const int64_t rows = tokens * group;
   const int64_t span = firstVisible + tokens - 1; // keys the last row sees
   const int64_t chunks = headDim / 16;
   const float *query[kMaxAttentionRows];
   float *target[kMaxAttentionRows];
-  int64_t visible[kMaxAttentionRows];
+  int64_t first[kMaxAttentionRows], visible[kMaxAttentionRows];
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t t = r / group, g = r % group;
     query[r] = q + t * rowStride + g * headDim;
     target[r] = out + t * rowStride + g * headDim;
     visible[r] = firstVisible + t;
+    first[r] = firstSeen(visible[r], rule);
   }
   // Scores: each key's vectors loaded once for every row; a row's sum runs
   // over the chunks of head_dim in order, whatever the block.
   for (int64_t j = 0; j < span; ++j) {
-    const float *key = keys + j * headDim;
+    const float *key = kv.keys[j];
+    // Decode reads the whole cache of a head once per step, one short
+    // stream per head: fetch the keys 16 rows ahead, and this key's value
+    // into L2 for the weighting pass.
+    const float *ahead = kv.keys[std::min(j + 16, span - 1)];
     __m512 acc[kMaxAttentionRows];
     for (int64_t r = 0; r < rows; ++r)
       acc[r] = _mm512_setzero_ps();
     for (int64_t c = 0; c < chunks; ++c) {
-      // Decode reads the whole cache of a head once per step, one short
-      // stream per head: fetch keys 4 KiB ahead, and this key's value
-      // into L2 for the weighting pass.
-      _mm_prefetch(reinterpret_cast<const char *>(key + 16 * c + 1024),
-                   _MM_HINT_T0);
-      _mm_prefetch(
-          reinterpret_cast<const char *>(values + j * headDim + 16 * c),
-          _MM_HINT_T1);
-      const __m512 kv = _mm512_loadu_ps(key + 16 * c);
+      _mm_prefetch(reinterpret_cast<const char *>(ahead + 16 * c), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char *>(kv.values[j] + 16 * c),
+                   _MM_HINT_T1);
+      const __m512 k = _mm512_loadu_ps(key + 16 * c);
       for (int64_t r = 0; r < rows; ++r)
-        acc[r] =
-            _mm512_fmadd_ps(_mm512_loadu_ps(query[r] + 16 * c), kv, acc[r]);
+        acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(query[r] + 16 * c), k, acc[r]);
     }
     for (int64_t r = 0; r < rows; ++r)
-      scores[r * span + j] = j < visible[r]
-                                 ? _mm512_reduce_add_ps(acc[r]) * scale
+      scores[r * span + j] = j >= first[r] && j < visible[r]
+                                 ? capped(_mm512_reduce_add_ps(acc[r]), rule)
                                  : -std::numeric_limits<float>::infinity();
   }
-  // Softmax numerators in place (0 past a row's last key) and their sums.
+  // Softmax numerators in place over each row's own keys, counted from its
+  // first (0 elsewhere), and their sums.
   float inverseSum[kMaxAttentionRows];
   for (int64_t r = 0; r < rows; ++r) {
-    float *s = scores + r * span;
-    const int64_t n = visible[r];
+    float *s = scores + r * span + first[r];
+    const int64_t n = visible[r] - first[r];
     __m512 top = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     int64_t j = 0;
     for (; j + 16 <= n; j += 16)
@@ -107,23 +119,24 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
         expAvx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(rest, s + j), shift)));
     _mm512_mask_storeu_ps(s + j, rest, e);
     sum = _mm512_add_ps(sum, e);
-    for (j = n; j < span; ++j)
-      s[j] = 0.0f;
+    std::fill(scores + r * span, s, 0.0f);
+    std::fill(s + n, scores + (r + 1) * span, 0.0f);
     inverseSum[r] = 1.0f / _mm512_reduce_add_ps(sum);
   }
   // out = sum_j p_j v_j / sum. Every row sums over the keys in order, in
-  // one accumulator per 16 features, on either path.
+  // one accumulator per 16 features, on either path (the zeros of keys a
+  // row does not see add nothing).
   switch (rows * 100 + chunks) {
   case 104:
-    return weighValuesByKey<1, 4>(values, span, scores, inverseSum, target);
+    return weighValuesByKey<1, 4>(kv.values, span, scores, inverseSum, target);
   case 204:
-    return weighValuesByKey<2, 4>(values, span, scores, inverseSum, target);
+    return weighValuesByKey<2, 4>(kv.values, span, scores, inverseSum, target);
   case 404:
-    return weighValuesByKey<4, 4>(values, span, scores, inverseSum, target);
+    return weighValuesByKey<4, 4>(kv.values, span, scores, inverseSum, target);
   case 108:
-    return weighValuesByKey<1, 8>(values, span, scores, inverseSum, target);
+    return weighValuesByKey<1, 8>(kv.values, span, scores, inverseSum, target);
   case 208:
-    return weighValuesByKey<2, 8>(values, span, scores, inverseSum, target);
+    return weighValuesByKey<2, 8>(kv.values, span, scores, inverseSum, target);
   default:
     break;
   }
@@ -134,7 +147,7 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
     for (int64_t r = 0; r < rows; ++r)
       acc[r] = _mm512_setzero_ps();
     for (int64_t j = 0; j < span; ++j) {
-      const __m512 v = _mm512_loadu_ps(values + j * headDim + 16 * c);
+      const __m512 v = _mm512_loadu_ps(kv.values[j] + 16 * c);
       for (int64_t r = 0; r < rows; ++r)
         acc[r] =
             _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v, acc[r]);
@@ -149,26 +162,54 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
 
 void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
                           int64_t tokens, int64_t group, int64_t firstVisible,
-                          const float *keys, const float *values,
-                          int64_t headDim, float scale, float *scores) {
-  // cachedAttention with one query token and the group as its heads; the
-  // capacity only spaces kv heads, of which there is one here.
+                          KeyRows kv, int64_t headDim, const ScoreRule &rule,
+                          float *scores) {
   for (int64_t t = 0; t < tokens; ++t)
-    cachedAttention(q + t * rowStride, keys, values, out + t * rowStride,
-                    scores, 1, firstVisible + t - 1, group, 1, headDim,
-                    firstVisible + tokens, scale);
+    for (int64_t g = 0; g < group; ++g) {
+      const float *query = q + t * rowStride + g * headDim;
+      const int64_t visible = firstVisible + t;
+      const int64_t first = firstSeen(visible, rule);
+      float top = -std::numeric_limits<float>::infinity();
+      for (int64_t j = first; j < visible; ++j) {
+        // Eight partial sums: independent chains the compiler vectorizes
+        // (one running sum is a chain of dependent adds).
+        const float *key = kv.keys[j];
+        float partial[8] = {};
+        int64_t d = 0;
+        for (; d + 8 <= headDim; d += 8)
+          for (int e = 0; e < 8; ++e)
+            partial[e] += query[d + e] * key[d + e];
+        float dot = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
+                    ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+        for (; d < headDim; ++d)
+          dot += query[d] * key[d];
+        scores[j] = capped(dot, rule);
+        top = std::max(top, scores[j]);
+      }
+      float sum = 0.0f;
+      for (int64_t j = first; j < visible; ++j)
+        sum += scores[j] = std::exp(scores[j] - top);
+      const float inverse = 1.0f / sum;
+      float *o = out + t * rowStride + g * headDim;
+      std::fill(o, o + headDim, 0.0f);
+      for (int64_t j = first; j < visible; ++j) {
+        const float p = scores[j] * inverse;
+        const float *value = kv.values[j];
+        for (int64_t d = 0; d < headDim; ++d)
+          o[d] += p * value[d];
+      }
+    }
 }
 
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
-                  int64_t group, int64_t firstVisible, const float *keys,
-                  const float *values, int64_t headDim, float scale,
-                  float *scores) {
+                  int64_t group, int64_t firstVisible, KeyRows rows,
+                  int64_t headDim, const ScoreRule &rule, float *scores) {
   static const bool avx512 = cpuHas(CpuIsa::avx512);
   if (avx512 && headDim % 16 == 0 && tokens * group <= kMaxAttentionRows)
-    return attendAvx512(q, out, rowStride, tokens, group, firstVisible, keys,
-                        values, headDim, scale, scores);
-  attendKvHeadPortable(q, out, rowStride, tokens, group, firstVisible, keys,
-                       values, headDim, scale, scores);
+    return attendAvx512(q, out, rowStride, tokens, group, firstVisible, rows,
+                        headDim, rule, scores);
+  attendKvHeadPortable(q, out, rowStride, tokens, group, firstVisible, rows,
+                       headDim, rule, scores);
 }
 
 } // namespace llmc::kernels

@@ -2,12 +2,13 @@
 //
 // The kernel behind the plan's cached_attention: a block of consecutive
 // query tokens times the query heads of one GQA group, all reading the same
-// kv head of the cache, so each key and value is loaded once for the whole
-// block. AVX-512 when the CPU has it and head_dim is a multiple of 16 (with
-// a vectorized exp), else the portable cachedAttention of Transformer.h.
-// Each query row's result depends only on that row and the keys it sees,
-// not on the block it is computed in, so decode and prefill agree bit for
-// bit on attention.
+// kv head, so each key and value is loaded once for the whole block. The
+// keys and values come as tables of row pointers in position order, so the
+// caller decides where each lives (the cache, a ring of slots in it, or
+// the call's own new keys). AVX-512 when the CPU has it and head_dim is a
+// multiple of 16 (with a vectorized exp), else portable code. Each query
+// row's result depends only on that row and the keys it sees, not on the
+// block it is computed in, so decode and prefill agree bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,21 +22,36 @@ namespace llmc::kernels {
 /// The most query rows (tokens x group heads) one attendKvHead call takes.
 constexpr int64_t kMaxAttentionRows = 8;
 
+/// What a query row's scores are: the dot product times `scale`, then,
+/// with a `softcap` c, tanh(s / c) * c; with a `window`, a query sees only
+/// its last `window` keys (its own included).
+struct ScoreRule {
+  float scale;
+  float softcap = 0.0f;
+  int64_t window = 0;
+};
+
+/// The keys and values of one kv head, rows of headDim floats in position
+/// order: keys[j] and values[j] for j in 0 .. span - 1.
+struct KeyRows {
+  const float *const *keys;
+  const float *const *values;
+};
+
 /// Query head g of token t is q[t * rowStride + g * headDim] and writes
-/// out at the same offset; token t sees keys 0 .. firstVisible + t - 1 of
-/// `keys`/`values` ([positions, headDim] rows). tokens * group <=
-/// kMaxAttentionRows; `scores` is scratch of tokens * group *
-/// (firstVisible + tokens - 1) floats.
+/// out at the same offset. Token t sees rows lo_t .. firstVisible + t - 1
+/// (lo_t = 0, or firstVisible + t - window with a window, at least 0);
+/// the rows span firstVisible + tokens - 1. tokens * group <=
+/// kMaxAttentionRows; `scores` is scratch of tokens * group * span floats.
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
-                  int64_t group, int64_t firstVisible, const float *keys,
-                  const float *values, int64_t headDim, float scale,
-                  float *scores);
+                  int64_t group, int64_t firstVisible, KeyRows rows,
+                  int64_t headDim, const ScoreRule &rule, float *scores);
 
 /// attendKvHead with the portable code only (tests compare the paths).
 void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
                           int64_t tokens, int64_t group, int64_t firstVisible,
-                          const float *keys, const float *values,
-                          int64_t headDim, float scale, float *scores);
+                          KeyRows rows, int64_t headDim, const ScoreRule &rule,
+                          float *scores);
 
 } // namespace llmc::kernels
 

@@ -107,40 +107,4 @@ void softmax(float *x, int64_t rows, int64_t n) {
   }
 }
 
-void cachedAttention(const float *q, const float *keyCache,
-                     const float *valueCache, float *out, float *scores,
-                     int64_t queries, int64_t past, int64_t qHeads,
-                     int64_t kvHeads, int64_t headDim, int64_t capacity,
-                     float scale) {
-  const int64_t group = qHeads / kvHeads;
-  for (int64_t i = 0; i < queries; ++i)
-    for (int64_t h = 0; h < qHeads; ++h) {
-      const float *query = q + (i * qHeads + h) * headDim;
-      const float *keys = keyCache + (h / group) * capacity * headDim;
-      const float *values = valueCache + (h / group) * capacity * headDim;
-      const int64_t visible = past + i + 1;
-      for (int64_t j = 0; j < visible; ++j) {
-        // Eight partial sums: independent chains the compiler vectorizes
-        // (one running sum is a chain of dependent adds).
-        const float *key = keys + j * headDim;
-        float partial[8] = {};
-        int64_t d = 0;
-        for (; d + 8 <= headDim; d += 8)
-          for (int t = 0; t < 8; ++t)
-            partial[t] += query[d + t] * key[d + t];
-        float dot = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
-                    ((partial[2] + partial[6]) + (partial[3] + partial[7]));
-        for (; d < headDim; ++d)
-          dot += query[d] * key[d];
-        scores[j] = dot * scale;
-      }
-      softmax(scores, 1, visible);
-      float *o = out + (i * qHeads + h) * headDim;
-      std::fill(o, o + headDim, 0.0f);
-      for (int64_t j = 0; j < visible; ++j)
-        for (int64_t d = 0; d < headDim; ++d)
-          o[d] += scores[j] * values[j * headDim + d];
-    }
-}
-
 } // namespace llmc::kernels

@@ -2,7 +2,7 @@
 //
 // Row-wise kernels in plain C++ (the compiler vectorizes their inner loops):
 // RMSNorm and LayerNorm over the last axis, RoPE in both pairings,
-// activations, softmax, and causal grouped-query attention over a KV cache.
+// activations and softmax (attention: Attention.h).
 // Layouts follow the llmc ops: activations [tokens, heads, head_dim].
 //
 //===----------------------------------------------------------------------===//
@@ -41,17 +41,6 @@ void gelu(float *x, int64_t n, bool tanhApproximation);
 
 /// In-place softmax of each of `rows` rows of `n`.
 void softmax(float *x, int64_t rows, int64_t n);
-
-/// Causal attention of `queries` new tokens (q [queries, qHeads, d]) over a
-/// cache holding `past + queries` keys and values ([kvHeads, capacity, d],
-/// the new ones already appended): query i sees keys 0..past+i; query head
-/// h reads kv head h / (qHeads / kvHeads). out is [queries, qHeads, d].
-/// `scores` is scratch of past + queries floats.
-void cachedAttention(const float *q, const float *keyCache,
-                     const float *valueCache, float *out, float *scores,
-                     int64_t queries, int64_t past, int64_t qHeads,
-                     int64_t kvHeads, int64_t headDim, int64_t capacity,
-                     float scale);
 
 } // namespace llmc::kernels
 

@@ -2,6 +2,7 @@
 
 #include "kernels/cuda/PrefillAttention.h"
 
+#include "kernels/cuda/AttentionKeys.cuh"
 #include "kernels/cuda/Storage.cuh"
 
 #include <cfloat>
@@ -24,8 +25,8 @@ constexpr int kRowsPerWarp = kRows / kWarps;
 /// taking the probabilities from lane j by shuffle. Head dimensions up to
 /// kWarp * PerLane; the tiles are zero beyond it.
 template <typename T, int PerLane>
-__global__ void prefillKernel(const T *q, const T *cache,
-                              const int64_t *position, T *out,
+__global__ void prefillKernel(const T *q, const T *k, const T *v,
+                              const T *cache, const int64_t *position, T *out,
                               AttentionShape shape) {
   constexpr int kDim = PerLane * kWarp;
   __shared__ float queries[kRows][kDim];
@@ -35,18 +36,17 @@ __global__ void prefillKernel(const T *q, const T *cache,
                 b = blockIdx.z;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   const int64_t past = *position, dim = shape.headDim;
-  // Rows past the cache's end are reported by writeCacheKernel and left
-  // unwritten.
+  // Rows past the cache's end (not a ring) are reported by
+  // writeCacheKernel and left unwritten.
   const int64_t last =
-      min(min(first + kRows, shape.tokens), shape.capacity - past) - 1;
+      min(min(first + kRows, shape.tokens),
+          ringed(shape) ? shape.tokens : shape.capacity - past) -
+      1;
   if (past < 0 || last < first)
     return;
   const int64_t span = past + last + 1; // the keys the last row sees
   const int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
-  const int64_t plane = shape.kvHeads * shape.capacity * dim;
-  const T *keys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
-                  kvHead * shape.capacity * dim;
-  const T *values = keys + shape.batch * plane;
+  const KeySource<T> source(k, v, cache, past, shape, b, kvHead);
 
   for (int i = threadIdx.x; i < kRows * kDim; i += blockDim.x) {
     int r = i / kDim, d = i % kDim;
@@ -65,13 +65,16 @@ __global__ void prefillKernel(const T *q, const T *cache,
     total[r] = 0.0f;
   }
   const int row0 = warp * kRowsPerWarp;
-  for (int64_t tile = 0; tile < span; tile += kKeys) {
+  // From the first key the tile's first row sees (a window skips the
+  // tiles before it).
+  for (int64_t tile = firstKey(shape, past + first); tile < span;
+       tile += kKeys) {
     __syncthreads(); // the previous tile is used up (and queries are in)
     for (int i = threadIdx.x; i < kKeys * kDim; i += blockDim.x) {
       int j = i / kDim, d = i % kDim;
       bool inside = d < dim && tile + j < span;
-      keyTile[j][d] = inside ? load(keys[(tile + j) * dim + d]) : 0.0f;
-      valueTile[j][d] = inside ? load(values[(tile + j) * dim + d]) : 0.0f;
+      keyTile[j][d] = inside ? load(source.key(tile + j)[d]) : 0.0f;
+      valueTile[j][d] = inside ? load(source.value(tile + j)[d]) : 0.0f;
     }
     __syncthreads();
     float score[kRowsPerWarp] = {};
@@ -85,12 +88,14 @@ __global__ void prefillKernel(const T *q, const T *cache,
     float p[kRowsPerWarp];
     for (int r = 0; r < kRowsPerWarp; ++r) {
       int64_t t = first + row0 + r;
-      bool visible = t <= last && key <= past + t;
-      float tileBest = warpReduce(visible ? score[r] : -FLT_MAX,
+      bool visible =
+          t <= last && key <= past + t && key >= firstKey(shape, past + t);
+      float capped = capScore(shape, score[r]);
+      float tileBest = warpReduce(visible ? capped : -FLT_MAX,
                                   [](float a, float b) { return fmaxf(a, b); });
       float next = fmaxf(best[r], tileBest);
       float rescale = expf(best[r] - next);
-      p[r] = visible ? expf(score[r] - next) : 0.0f;
+      p[r] = visible ? expf(capped - next) : 0.0f;
       total[r] = total[r] * rescale + warpSum(p[r]);
       best[r] = next;
       for (int i = 0; i < PerLane; ++i)
@@ -122,7 +127,8 @@ __global__ void prefillKernel(const T *q, const T *cache,
 
 } // namespace
 
-cudaError_t prefillAttention(Storage type, const void *q, const void *cache,
+cudaError_t prefillAttention(Storage type, const void *q, const void *k,
+                             const void *v, const void *cache,
                              const int64_t *position, void *out,
                              const AttentionShape &shape, cudaStream_t stream) {
   if (!prefillAttentionTakes(shape))
@@ -134,7 +140,8 @@ cudaError_t prefillAttention(Storage type, const void *q, const void *cache,
     using T = decltype(zero);
     auto launch = [&](auto kernel) {
       kernel<<<grid, kWarps * kWarp, 0, stream>>>(
-          static_cast<const T *>(q), static_cast<const T *>(cache), position,
+          static_cast<const T *>(q), static_cast<const T *>(k),
+          static_cast<const T *>(v), static_cast<const T *>(cache), position,
           static_cast<T *>(out), shape);
     };
     if (shape.headDim <= 32)

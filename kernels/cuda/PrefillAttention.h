@@ -7,8 +7,9 @@
 // is read from memory once per query tile instead of once per query. Each
 // query row keeps an online softmax (running maximum and sum) and an
 // unnormalized output in registers, divided by the sum once at the end.
-// Used by cachedAttention (Transformer.h) once the cache holds the new
-// keys; arithmetic in f32 whatever the storage.
+// Used by cachedAttention (Transformer.h) before the new keys are written
+// into the cache (AttentionKeys.cuh says where each key is read from);
+// arithmetic in f32 whatever the storage.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,9 +29,11 @@ inline bool prefillAttentionTakes(const AttentionShape &shape) {
   return shape.tokens >= kPrefillRows && shape.headDim <= 128;
 }
 
-/// out[b, t, h] for every query of `q` over the keys and values already
-/// in `cache` (see cachedAttention). Requires prefillAttentionTakes.
-cudaError_t prefillAttention(Storage type, const void *q, const void *cache,
+/// out[b, t, h] for every query of `q` over the keys and values in
+/// `cache` before *position and in k and v from there (see
+/// cachedAttention). Requires prefillAttentionTakes.
+cudaError_t prefillAttention(Storage type, const void *q, const void *k,
+                             const void *v, const void *cache,
                              const int64_t *position, void *out,
                              const AttentionShape &shape, cudaStream_t stream);
 

@@ -3,6 +3,7 @@
 #include "kernels/cuda/Transformer.h"
 
 #include "kernels/common/ElementwiseMath.h"
+#include "kernels/cuda/AttentionKeys.cuh"
 #include "kernels/cuda/PrefillAttention.h"
 #include "kernels/cuda/Storage.cuh"
 
@@ -110,12 +111,16 @@ __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
             t = i / shape.headDim / shape.kvHeads % shape.tokens,
             b = i / shape.headDim / shape.kvHeads / shape.tokens;
     int64_t at = past + t;
-    if (past < 0 || at >= shape.capacity) {
+    if (past < 0 || (at >= shape.capacity && !ringed(shape))) {
       atomicOr(errors, kPositionOutOfRange);
       continue;
     }
+    // In a ring only the last `capacity` tokens stay.
+    if (t < shape.tokens - shape.capacity)
+      continue;
     int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
-    int64_t offset = (h * shape.capacity + at) * shape.headDim + d;
+    int64_t offset =
+        (h * shape.capacity + at % shape.capacity) * shape.headDim + d;
     cache[((shape.layer * 2 + 0) * shape.batch + b) * plane + offset] = k[i];
     cache[((shape.layer * 2 + 1) * shape.batch + b) * plane + offset] = v[i];
   }
@@ -139,9 +144,10 @@ int64_t splitsOf(const AttentionShape &shape) {
 /// the output; with several, its partial (max, sum, unnormalized output)
 /// for combineKernel.
 template <typename T, int PerLane>
-__global__ void attentionKernel(const T *q, const T *cache,
-                                const int64_t *position, T *out, float *partial,
-                                int64_t splits, AttentionShape shape) {
+__global__ void attentionKernel(const T *q, const T *k, const T *v,
+                                const T *cache, const int64_t *position, T *out,
+                                float *partial, int64_t splits,
+                                AttentionShape shape) {
   constexpr int kMaxWarps = 8;
   __shared__ float warpMax[kMaxWarps], warpSumOf[kMaxWarps];
   __shared__ float warpOut[kMaxWarps][PerLane * kWarp];
@@ -150,16 +156,13 @@ __global__ void attentionKernel(const T *q, const T *cache,
   int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   int warps = blockDim.x / kWarp;
   int64_t past = *position;
-  if (past < 0 || past + t >= shape.capacity)
+  if (past < 0 || (past + t >= shape.capacity && !ringed(shape)))
     return; // reported by writeCacheKernel
-  int64_t span = past + t + 1;
-  int64_t chunk = splits == 1 ? span : kKeysPerSplit;
-  int64_t first = split * chunk, last = min(span, first + chunk);
+  int64_t span = past + t + 1, seen = firstKey(shape, past + t);
+  int64_t chunk = splits == 1 ? span - seen : kKeysPerSplit;
+  int64_t first = seen + split * chunk, last = min(span, first + chunk);
   int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
-  int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
-  const T *keys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
-                  kvHead * shape.capacity * shape.headDim;
-  const T *values = keys + shape.batch * plane;
+  KeySource<T> source(k, v, cache, past, shape, b, kvHead);
   int64_t row = (b * shape.tokens + t) * shape.qHeads + head;
   const T *query = q + row * shape.headDim;
   float qv[PerLane], acc[PerLane];
@@ -170,18 +173,18 @@ __global__ void attentionKernel(const T *q, const T *cache,
   }
   float best = -FLT_MAX, total = 0.0f;
   for (int64_t j = first + warp; j < last; j += warps) {
-    const T *key = keys + j * shape.headDim;
+    const T *key = source.key(j);
     float dot = 0.0f;
     for (int i = 0; i < PerLane; ++i) {
       int64_t d = lane + kWarp * i;
       if (d < shape.headDim)
         dot += qv[i] * load(key[d]);
     }
-    float score = warpSum(dot) * shape.scale;
+    float score = capScore(shape, warpSum(dot) * shape.scale);
     float next = fmaxf(best, score);
     float rescale = expf(best - next), p = expf(score - next);
     total = total * rescale + p;
-    const T *value = values + j * shape.headDim;
+    const T *value = source.value(j);
     for (int i = 0; i < PerLane; ++i) {
       int64_t d = lane + kWarp * i;
       acc[i] =
@@ -237,7 +240,7 @@ template <typename T>
 __global__ void combineKernel(const float *partial, const int64_t *position,
                               T *out, int64_t splits, AttentionShape shape) {
   int64_t row = blockIdx.x;
-  if (*position < 0 || *position >= shape.capacity)
+  if (*position < 0 || (*position >= shape.capacity && !ringed(shape)))
     return;
   const float *records = partial + row * splits * (shape.headDim + 2);
   float overall = -FLT_MAX;
@@ -395,18 +398,28 @@ cudaError_t cachedAttention(Storage type, const void *q, const void *k,
     return cudaErrorInvalidValue;
   return dispatch(type, [&](auto zero) {
     using T = decltype(zero);
-    writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
-        static_cast<const T *>(k), static_cast<const T *>(v),
-        static_cast<T *>(cache), position, shape, errors);
-    if (prefillAttentionTakes(shape))
-      return prefillAttention(type, q, cache, position, out, shape, stream);
+    // Attend first (the new keys from k and v), then store them.
+    auto write = [&] {
+      writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
+          static_cast<const T *>(k), static_cast<const T *>(v),
+          static_cast<T *>(cache), position, shape, errors);
+      return cudaGetLastError();
+    };
+    if (prefillAttentionTakes(shape)) {
+      if (cudaError_t error = prefillAttention(type, q, k, v, cache, position,
+                                               out, shape, stream);
+          error != cudaSuccess)
+        return error;
+      return write();
+    }
     dim3 grid(static_cast<unsigned>(shape.qHeads),
               static_cast<unsigned>(shape.tokens * splits),
               static_cast<unsigned>(shape.batch));
     const int threads = 4 * kWarp;
     auto launch = [&](auto kernel) {
       kernel<<<grid, threads, 0, stream>>>(
-          static_cast<const T *>(q), static_cast<const T *>(cache), position,
+          static_cast<const T *>(q), static_cast<const T *>(k),
+          static_cast<const T *>(v), static_cast<const T *>(cache), position,
           static_cast<T *>(out), scratch, splits, shape);
     };
     if (shape.headDim <= 32)
@@ -422,7 +435,9 @@ cudaError_t cachedAttention(Storage type, const void *q, const void *k,
                                             shape.qHeads),
                       128, 0, stream>>>(scratch, position,
                                         static_cast<T *>(out), splits, shape);
-    return cudaGetLastError();
+    if (cudaError_t error = cudaGetLastError(); error != cudaSuccess)
+      return error;
+    return write();
   });
 }
 

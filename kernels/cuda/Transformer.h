@@ -60,10 +60,13 @@ cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
                  int64_t tablePositions, bool interleaved, unsigned *errors,
                  cudaStream_t stream);
 
-/// The KV cache [layers, 2, batch, kvHeads, capacity, headDim]: writes the
-/// keys and values [batch, tokens, kvHeads, headDim] of `layer` at
-/// *position.., then out[b, t, h] = softmax(scale q k^T) v over positions
-/// 0..*position + t of kv head h / (qHeads / kvHeads).
+/// The KV cache [layers, 2, batch, kvHeads, capacity, headDim]:
+/// out[b, t, h] = softmax(scale q k^T) v over positions 0..*position + t
+/// (the last `window` of them with a window; scores soft-capped with a
+/// softcap) of kv head h / (qHeads / kvHeads), the positions before
+/// *position from the cache and the others from k and v ([batch, tokens,
+/// kvHeads, headDim]), which are then written into `layer` at *position..
+/// (slot p % capacity: a ring when the window fits it; AttentionKeys.cuh).
 using kernels::AttentionShape;
 /// Prefill (kPrefillRows tokens or more) runs the tiled kernel of
 /// PrefillAttention.h. Shorter inputs give each query row a block whose

@@ -25,6 +25,9 @@ namespace {
 
 struct CacheShape {
   int64_t layers = 0, kvHeads = 0, headDim = 0;
+  /// The largest sliding window, when every layer has one (0 otherwise):
+  /// the cache then needs only that many slots, a ring.
+  int64_t window = 0;
   Dim batch = Dim::unknown();
   Type elementType;
 };
@@ -86,6 +89,14 @@ FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
   if (layers.empty())
     return function.emitError("llmc-kv-cache: no attention to give a cache");
   shape.layers = layers.size();
+  for (AttentionOp op : layers) {
+    std::optional<uint64_t> window = op.getWindow();
+    if (!window) {
+      shape.window = 0;
+      break;
+    }
+    shape.window = std::max<int64_t>(shape.window, *window);
+  }
   return layers;
 }
 
@@ -102,12 +113,12 @@ Value throughHeadSwap(Value value) {
 Value sequencePositions(OpBuilder &b, Location loc, RankedTensorType type) {
   DimList dims = getDims(type);
   Type element = type.getElementType();
-  Value iota = b.create<IotaOp>(loc, buildTensorType({dims.back()}, element));
+  Value iota = IotaOp::create(b, loc, buildTensorType({dims.back()}, element));
   if (type.getRank() == 1)
     return iota;
-  Value row = b.create<ReshapeOp>(
-      loc, buildTensorType({Dim::fixed(1), dims.back()}, element), iota);
-  return b.create<ExpandOp>(loc, type, row);
+  Value row = ReshapeOp::create(
+      b, loc, buildTensorType({Dim::fixed(1), dims.back()}, element), iota);
+  return ExpandOp::create(b, loc, type, row);
 }
 
 /// Whether `value` is computed from constants, shapes and `input` alone.
@@ -215,12 +226,9 @@ LogicalResult absorbCacheInputs(func::FuncOp function) {
     if (keyMask && (!attentionMask || !readsOnly(keyMask, attentionMask)))
       return op.emitError("llmc-kv-cache: the key mask must be computed from "
                           "the attention_mask input alone");
-    b.setInsertionPoint(op);
-    auto plain = b.create<AttentionOp>(
-        op.getLoc(), op.getType(), op.getQuery(), op.getKey(), op.getValue(),
-        Value(), Value(), Value(), op.getCausalAttr(), op.getScaleAttr());
-    op.replaceAllUsesWith(plain.getResult());
-    op.erase();
+    op.getPastKeyMutable().clear();
+    op.getPastValueMutable().clear();
+    op.getKeyMaskMutable().clear();
   }
   // Drop the presents: results that concatenate a past input with new ones.
   auto ret = cast<func::ReturnOp>(function.getBody().back().getTerminator());
@@ -237,7 +245,7 @@ LogicalResult absorbCacheInputs(func::FuncOp function) {
     keptAttrs.push_back(function.getResultAttrDict(i));
   }
   b.setInsertionPoint(ret);
-  b.create<func::ReturnOp>(ret.getLoc(), kept);
+  func::ReturnOp::create(b, ret.getLoc(), kept);
   ret.erase();
   function.setType(FunctionType::get(function.getContext(),
                                      function.getArgumentTypes(), keptTypes));
@@ -310,9 +318,13 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
           << " positions (its RoPE tables or position embeddings)";
       return signalPassFailure();
     }
+    // Every layer windowed: a ring of the largest window's slots, position
+    // p in slot p % slots, so the cache stops growing with the sequence.
+    int64_t slots =
+        shape.window ? std::min(shape.window, positions) : positions;
     Type cacheType =
         buildTensorType({Dim::fixed(shape.layers), Dim::fixed(2), shape.batch,
-                         Dim::fixed(shape.kvHeads), Dim::fixed(positions),
+                         Dim::fixed(shape.kvHeads), Dim::fixed(slots),
                          Dim::fixed(shape.headDim)},
                         shape.elementType);
     func::FuncOp decode = buildDecode(main, cacheType, getDims(ids)[1]);
@@ -326,10 +338,11 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
         b.getDictionaryAttr(
             {b.getNamedAttr("layout",
                             b.getStringAttr("layers, k/v, batch, kv_heads, "
-                                            "max_seq, head_dim")),
+                                            "slots, head_dim")),
              b.getNamedAttr("layers", b.getI64IntegerAttr(shape.layers)),
              b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape.kvHeads)),
              b.getNamedAttr("max_seq", b.getI64IntegerAttr(positions)),
+             b.getNamedAttr("slots", b.getI64IntegerAttr(slots)),
              b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape.headDim))}));
   }
 
@@ -365,8 +378,8 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     });
     for (IotaOp iota : iotas) {
       b.setInsertionPointAfter(iota);
-      Value shifted = b.create<AddOp>(iota.getLoc(), iota.getType(),
-                                      iota.getResult(), position);
+      Value shifted = AddOp::create(b, iota.getLoc(), iota.getType(),
+                                    iota.getResult(), position);
       iota.getResult().replaceAllUsesExcept(shifted, shifted.getDefiningOp());
     }
 
@@ -379,24 +392,21 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       DimList pastDims = getDims(keyType);
       pastDims[1] = Dim::named(pastName);
       Type pastType = buildTensorType(pastDims, keyType.getElementType());
-      auto read = b.create<KvCacheReadOp>(op.getLoc(), pastType, pastType,
-                                          cache, int64_t(layer), position);
-      auto attention = b.create<AttentionOp>(
-          op.getLoc(), op.getType(), op.getQuery(), op.getKey(), op.getValue(),
-          read.getKeys(), read.getValues(), Value(), op.getCausalAttr(),
-          op.getScaleAttr());
-      cache = b.create<KvCacheWriteOp>(op.getLoc(), cacheType, cache,
-                                       int64_t(layer), position, op.getKey(),
-                                       op.getValue());
-      op.replaceAllUsesWith(attention.getResult());
-      op.erase();
+      auto read = KvCacheReadOp::create(b, op.getLoc(), pastType, pastType,
+                                        cache, int64_t(layer), position);
+      op.getPastKeyMutable().assign(read.getKeys());
+      op.getPastValueMutable().assign(read.getValues());
+      b.setInsertionPointAfter(op);
+      cache = KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache,
+                                     int64_t(layer), position, op.getKey(),
+                                     op.getValue());
     }
     // Return the cache too.
     auto ret = cast<func::ReturnOp>(decode.getBody().back().getTerminator());
     SmallVector<Value> results(ret.getOperands());
     results.push_back(cache);
     b.setInsertionPoint(ret);
-    b.create<func::ReturnOp>(ret.getLoc(), results);
+    func::ReturnOp::create(b, ret.getLoc(), results);
     ret.erase();
     SmallVector<Type> resultTypes(decode.getResultTypes());
     resultTypes.push_back(cacheType);
@@ -419,8 +429,8 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     prefill.setSymName("prefill");
     unsigned positionIndex = prefill.getNumArguments() - 1;
     b.setInsertionPointToStart(&prefill.getBody().front());
-    Value zero = b.create<ConstantOp>(
-        prefill.getLoc(),
+    Value zero = ConstantOp::create(
+        b, prefill.getLoc(),
         DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
                                b.getI64IntegerAttr(0)));
     prefill.getArgument(positionIndex).replaceAllUsesWith(zero);
@@ -441,11 +451,12 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
       offsets[rank - 2] = -1;
       b.setInsertionPoint(head);
-      Value last = b.create<SliceOp>(
-          head.getLoc(), buildTensorType(dims, hiddenType.getElementType()),
+      Value last = SliceOp::create(
+          b, head.getLoc(), buildTensorType(dims, hiddenType.getElementType()),
           head.getInput(), b.getDenseI64ArrayAttr(offsets),
           b.getDenseI64ArrayAttr(strides));
-      auto lastHead = b.create<LmHeadOp>(head.getLoc(), last, head.getWeight());
+      auto lastHead =
+          LmHeadOp::create(b, head.getLoc(), last, head.getWeight());
       head.replaceAllUsesWith(lastHead.getResult());
       head.erase();
     }

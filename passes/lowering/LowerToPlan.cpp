@@ -198,6 +198,10 @@ struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
         "layer", rewriter.getI64IntegerAttr(read.getLayer()))};
     if (attention.getCausal())
       params.push_back(rewriter.getNamedAttr("causal", rewriter.getUnitAttr()));
+    if (IntegerAttr window = attention.getWindowAttr())
+      params.push_back(rewriter.getNamedAttr("window", window));
+    if (FloatAttr softcap = attention.getSoftcapAttr())
+      params.push_back(rewriter.getNamedAttr("softcap", softcap));
     int64_t headDim = cast<RankedTensorType>(attention.getQuery().getType())
                           .getShape()
                           .back();

@@ -423,34 +423,24 @@ Status cachedAttention(KernelContext &c) {
     return shape.status();
   const int64_t batch = shape->batch, tokens = shape->tokens,
                 qHeads = shape->qHeads, headDim = shape->headDim,
-                kvHeads = shape->kvHeads, capacity = shape->capacity,
+                kvHeads = shape->kvHeads, slots = shape->capacity,
                 layer = shape->layer;
-  int64_t past = *position.as<int64_t>();
-  if (past < 0 || past + tokens > capacity)
-    return Status::error("positions " + std::to_string(past) + ".." +
-                         std::to_string(past + tokens - 1) +
-                         " do not fit the cache's " + std::to_string(capacity));
+  const int64_t past = *position.as<int64_t>();
+  if (Status status = checkCachePositions(*shape, past); !status)
+    return status;
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
   float *store = c.outputs[1]->as<float>();
-  int64_t plane = kvHeads * capacity * headDim;
-  auto keys = [&](int64_t b) {
-    return store + ((layer * 2 + 0) * batch + b) * plane;
+  const int64_t plane = kvHeads * slots * headDim;
+  // Position p of kv head h: slot p % slots of the cache before `past`,
+  // the call's own k and v from there on.
+  auto cached = [&](int64_t kv, int64_t b, int64_t h) {
+    return store + ((layer * 2 + kv) * batch + b) * plane + h * slots * headDim;
   };
-  auto values = [&](int64_t b) {
-    return store + ((layer * 2 + 1) * batch + b) * plane;
+  auto added = [&](const Tensor &x, int64_t b, int64_t t, int64_t h) {
+    return x.as<float>() + ((b * tokens + t) * kvHeads + h) * headDim;
   };
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < tokens; ++t)
-      for (int64_t h = 0; h < kvHeads; ++h) {
-        int64_t from = ((b * tokens + t) * kvHeads + h) * headDim;
-        int64_t to = (h * capacity + past + t) * headDim;
-        std::memcpy(keys(b) + to, k.as<float>() + from,
-                    headDim * sizeof(float));
-        std::memcpy(values(b) + to, v.as<float>() + from,
-                    headDim * sizeof(float));
-      }
-  float scale = shape->scale;
+  const kernels::ScoreRule rule{shape->scale, shape->softcap, shape->window};
   float *out = c.outputs[0]->as<float>();
   // One task per (block of query tokens, kv head, slice of its query
   // heads): the block's rows read each key and value once. Decode has one
@@ -461,23 +451,56 @@ Status cachedAttention(KernelContext &c) {
   int64_t block = std::max<int64_t>(1, kernels::kMaxAttentionRows / heads);
   int64_t blocks = (tokens + block - 1) / block;
   int64_t rowStride = qHeads * headDim;
-  c.pool.parallelFor(batch * blocks * kvHeads * slices, [&](int64_t begin,
-                                                            int64_t end) {
-    static thread_local std::vector<float> scores;
-    float *s = scratch(scores, kernels::kMaxAttentionRows * (past + tokens));
-    for (int64_t i = begin; i < end; ++i) {
-      int64_t slice = i % slices, head = i / slices % kvHeads,
-              t0 = i / slices / kvHeads % blocks * block,
-              b = i / slices / kvHeads / blocks;
-      int64_t first = head * group + slice * heads;
-      int64_t at = (b * tokens + t0) * rowStride + first * headDim;
-      int64_t cacheAt = head * capacity * headDim;
-      kernels::attendKvHead(
-          q.as<float>() + at, out + at, rowStride, std::min(block, tokens - t0),
-          std::min(heads, group - slice * heads), past + t0 + 1,
-          keys(b) + cacheAt, values(b) + cacheAt, headDim, scale, s);
-    }
-  });
+  c.pool.parallelFor(
+      batch * blocks * kvHeads * slices, [&](int64_t begin, int64_t end) {
+        static thread_local std::vector<float> scores;
+        static thread_local std::vector<const float *> table;
+        for (int64_t i = begin; i < end; ++i) {
+          int64_t slice = i % slices, head = i / slices % kvHeads,
+                  t0 = i / slices / kvHeads % blocks * block,
+                  b = i / slices / kvHeads / blocks;
+          int64_t rows = std::min(block, tokens - t0);
+          // The positions the block sees: from its first token's first key to
+          // its last token.
+          int64_t last = past + t0 + rows;
+          int64_t from = rule.window > 0
+                             ? std::max<int64_t>(0, past + t0 + 1 - rule.window)
+                             : 0;
+          int64_t span = last - from;
+          if (table.size() < size_t(2 * span))
+            table.resize(2 * span);
+          const float *keyCache = cached(0, b, head),
+                      *valueCache = cached(1, b, head);
+          for (int64_t p = from; p < last; ++p) {
+            int64_t j = p - from;
+            if (p < past) {
+              table[j] = keyCache + p % slots * headDim;
+              table[span + j] = valueCache + p % slots * headDim;
+            } else {
+              table[j] = added(k, b, p - past, head);
+              table[span + j] = added(v, b, p - past, head);
+            }
+          }
+          float *s = scratch(scores, kernels::kMaxAttentionRows * span);
+          int64_t first = head * group + slice * heads;
+          int64_t at = (b * tokens + t0) * rowStride + first * headDim;
+          kernels::attendKvHead(
+              q.as<float>() + at, out + at, rowStride, rows,
+              std::min(heads, group - slice * heads), past + t0 + 1 - from,
+              {table.data(), table.data() + span}, headDim, rule, s);
+        }
+      });
+  // Then the new keys and values go into their slots (in a ring, only the
+  // last `slots` of them stay).
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = std::max<int64_t>(0, tokens - slots); t < tokens; ++t)
+      for (int64_t h = 0; h < kvHeads; ++h) {
+        int64_t slot = (past + t) % slots * headDim;
+        std::memcpy(cached(0, b, h) + slot, added(k, b, t, h),
+                    headDim * sizeof(float));
+        std::memcpy(cached(1, b, h) + slot, added(v, b, t, h),
+                    headDim * sizeof(float));
+      }
   return Status::success();
 }
 

@@ -43,7 +43,9 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                    cache.shape[0],
                    cache.shape[4],
                    c.params.integer("layer", -1),
-                   static_cast<float>(c.params.real("scale", 0))};
+                   static_cast<float>(c.params.real("scale", 0)),
+                   static_cast<float>(c.params.real("softcap", 0)),
+                   c.params.integer("window", 0)};
   if (k.shape != Shape{s.batch, s.tokens, s.kvHeads, s.headDim} ||
       v.shape != k.shape || cache.shape[1] != 2 || cache.shape[2] != s.batch ||
       cache.shape[5] != s.headDim || s.kvHeads <= 0 ||
@@ -56,11 +58,30 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                          " is not in the cache");
   if (!c.params.has("causal"))
     return Status::error("only causal attention over the cache is supported");
-  if (s.tokens > s.capacity)
+  if (s.window < 0 || s.softcap < 0)
+    return Status::error("attention window " + std::to_string(s.window) +
+                         " and softcap " + std::to_string(s.softcap) +
+                         " must not be negative");
+  if (s.tokens > s.capacity && !ringed(s))
     return Status::error(std::to_string(s.tokens) +
                          " tokens do not fit the cache's " +
                          std::to_string(s.capacity));
   return s;
+}
+
+bool ringed(const AttentionShape &s) {
+  return s.window > 0 && s.window <= s.capacity;
+}
+
+Status checkCachePositions(const AttentionShape &s, int64_t past) {
+  if (past >= 0 && (past + s.tokens <= s.capacity || ringed(s)))
+    return Status::success();
+  return Status::error("positions " + std::to_string(past) + ".." +
+                       std::to_string(past + s.tokens - 1) +
+                       " do not fit the cache's " + std::to_string(s.capacity) +
+                       (s.window > 0 ? " slots (a ring needs the window, " +
+                                           std::to_string(s.window) + ")"
+                                     : ""));
 }
 
 Expected<bool> linearsBiased(const KernelContext &c, const Tensor &x) {

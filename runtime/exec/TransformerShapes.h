@@ -26,12 +26,21 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 
 /// cached_attention: q [batch, tokens, qHeads, headDim], k and v [batch,
 /// tokens, kvHeads, headDim], the cache [layers, 2, batch, kvHeads,
-/// capacity, headDim]; params `layer`, `scale`, `causal` (required). The
-/// position's value is the kernel's to check (a GPU reads it on the device).
+/// capacity, headDim]; params `layer`, `scale`, `causal` (required),
+/// `window`, `softcap`. The position's value is the kernel's to check with
+/// checkCachePositions (a GPU reads it on the device).
 using AttentionShape = kernels::AttentionShape;
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
                                         const Tensor &cache);
+
+/// Whether the cache can be a ring for this layer: it has a window that
+/// fits the slots, so positions past the capacity wrap around.
+bool ringed(const AttentionShape &s);
+
+/// Whether the call's tokens at `past` fit the cache: within its capacity,
+/// or anywhere when it is a ring.
+Status checkCachePositions(const AttentionShape &s, int64_t past);
 
 /// linears: x [..., k], one weight per result, then as many biases or
 /// none; whether there are biases.

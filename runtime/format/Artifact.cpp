@@ -118,7 +118,7 @@ Status ArtifactWriter::write(const std::string &path) const {
   auto cache = format::CreateCacheLayout(
       fbb, fbb.CreateString(model_.cache.layout), model_.cache.layers,
       model_.cache.kvHeads, model_.cache.headDim,
-      static_cast<format::DType>(model_.cache.dtype));
+      static_cast<format::DType>(model_.cache.dtype), model_.cache.slots);
   auto model = format::CreateModelInfo(fbb, model_.vocabSize, model_.bosId,
                                        fbb.CreateVector(model_.eosIds),
                                        model_.maxSeq, model_.maxBatch, cache);
@@ -373,6 +373,12 @@ Expected<Artifact> Artifact::open(const std::string &path) {
       artifact.model_.cache.kvHeads = cache->kv_heads();
       artifact.model_.cache.headDim = cache->head_dim();
       artifact.model_.cache.dtype = static_cast<int32_t>(cache->dtype());
+      artifact.model_.cache.slots =
+          cache->slots() > 0 ? cache->slots() : artifact.model_.maxSeq;
+      if (artifact.model_.cache.slots > artifact.model_.maxSeq)
+        return error(
+            "the KV cache's " + std::to_string(artifact.model_.cache.slots) +
+            " slots exceed max_seq " + std::to_string(artifact.model_.maxSeq));
     }
   }
   if (manifest->sections())

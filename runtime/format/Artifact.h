@@ -29,10 +29,12 @@ constexpr uint32_t kArtifactFormatVersion = 1;
 /// Sections start at multiples of this many bytes.
 constexpr uint64_t kArtifactAlignment = 64;
 
-/// The KV cache tensor [layers, 2, batch, kvHeads, maxSeq, headDim].
+/// The KV cache tensor [layers, 2, batch, kvHeads, slots, headDim]: slots
+/// is max_seq, or the sliding window when every layer has one (a ring,
+/// position p in slot p % slots).
 struct CacheInfo {
   std::string layout;
-  int64_t layers = 0, kvHeads = 0, headDim = 0;
+  int64_t layers = 0, kvHeads = 0, headDim = 0, slots = 0;
   /// A format::DType value.
   int32_t dtype = 0;
 };
@@ -44,6 +46,11 @@ struct ModelInfo {
   int64_t maxSeq = 0;
   int64_t maxBatch = 1;
   CacheInfo cache;
+
+  /// The KV cache's shape for `batch` sequences.
+  std::vector<int64_t> cacheShape(int64_t batch) const {
+    return {cache.layers, 2, batch, cache.kvHeads, cache.slots, cache.headDim};
+  }
 };
 
 /// A read-only view of a section's bytes (valid while its Artifact lives).

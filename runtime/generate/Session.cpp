@@ -80,7 +80,7 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
   std::unique_ptr<Session> session(new Session(model, batch));
   const ModelInfo &info = model.info();
   session->cacheBytes_ = static_cast<uint64_t>(
-      info.cache.layers * 2 * batch * info.cache.kvHeads * info.maxSeq *
+      info.cache.layers * 2 * batch * info.cache.kvHeads * info.cache.slots *
       info.cache.headDim * dtypeBytes(static_cast<DType>(info.cache.dtype)));
   Expected<Device::Memory> cache =
       model.device().allocate(session->cacheBytes_);
@@ -96,9 +96,7 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
 
 Tensor Session::cacheTensor() {
   const ModelInfo &info = model_.info();
-  return {static_cast<DType>(info.cache.dtype),
-          {info.cache.layers, 2, batch_, info.cache.kvHeads, info.maxSeq,
-           info.cache.headDim},
+  return {static_cast<DType>(info.cache.dtype), info.cacheShape(batch_),
           cache_.get()};
 }
 

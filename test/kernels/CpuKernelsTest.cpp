@@ -165,61 +165,6 @@ TEST(CpuKernels, ActivationsAtKnownPoints) {
   EXPECT_NEAR(exact[0], 0.8413447, 1e-6); // Phi(1)
 }
 
-/// Attention by its definition, in double.
-std::vector<double>
-referenceAttention(const std::vector<float> &q, const std::vector<float> &k,
-                   const std::vector<float> &v, int64_t queries, int64_t past,
-                   int64_t qHeads, int64_t kvHeads, int64_t d, int64_t capacity,
-                   double scale) {
-  std::vector<double> out(queries * qHeads * d, 0.0);
-  for (int64_t i = 0; i < queries; ++i)
-    for (int64_t h = 0; h < qHeads; ++h) {
-      int64_t g = h / (qHeads / kvHeads);
-      std::vector<double> w;
-      double top = -INFINITY, sum = 0;
-      for (int64_t j = 0; j <= past + i; ++j) {
-        double dot = 0;
-        for (int64_t e = 0; e < d; ++e)
-          dot += double(q[(i * qHeads + h) * d + e]) *
-                 k[(g * capacity + j) * d + e];
-        w.push_back(dot * scale);
-        top = std::max(top, w.back());
-      }
-      for (double &x : w)
-        sum += x = std::exp(x - top);
-      for (int64_t j = 0; j <= past + i; ++j)
-        for (int64_t e = 0; e < d; ++e)
-          out[(i * qHeads + h) * d + e] +=
-              w[j] / sum * v[(g * capacity + j) * d + e];
-    }
-  return out;
-}
-
-TEST(CpuKernels, CachedAttentionIsCausalOverThePastWithGroupedHeads) {
-  const int64_t queries = 3, past = 4, qHeads = 4, kvHeads = 2, d = 8,
-                capacity = 16;
-  std::vector<float> q = randomVector(queries * qHeads * d, 8),
-                     k = randomVector(kvHeads * capacity * d, 9),
-                     v = randomVector(kvHeads * capacity * d, 10),
-                     out(queries * qHeads * d), scores(capacity);
-  const float scale = 1.0f / std::sqrt(float(d));
-  cachedAttention(q.data(), k.data(), v.data(), out.data(), scores.data(),
-                  queries, past, qHeads, kvHeads, d, capacity, scale);
-  std::vector<double> expected = referenceAttention(
-      q, k, v, queries, past, qHeads, kvHeads, d, capacity, scale);
-  for (size_t i = 0; i < out.size(); ++i)
-    EXPECT_NEAR(out[i], expected[i], 1e-5) << i;
-  // Keys after the last query's position never matter.
-  for (int64_t g = 0; g < kvHeads; ++g)
-    for (int64_t j = past + queries; j < capacity; ++j)
-      for (int64_t e = 0; e < d; ++e)
-        k[(g * capacity + j) * d + e] = v[(g * capacity + j) * d + e] = 1e6f;
-  std::vector<float> again(out.size());
-  cachedAttention(q.data(), k.data(), v.data(), again.data(), scores.data(),
-                  queries, past, qHeads, kvHeads, d, capacity, scale);
-  EXPECT_EQ(again, out);
-}
-
 TEST(CpuKernels, SiluMatchesTheDefinitionAcrossItsRange) {
   // A sweep from far negative (exp overflows there without the clamp) to
   // far positive, in a length that is not a multiple of 16.
@@ -239,50 +184,65 @@ TEST(CpuKernels, SiluMatchesTheDefinitionAcrossItsRange) {
   }
 }
 
+/// Row pointers of contiguous [span, d] keys or values.
+std::vector<const float *> rowsOf(const std::vector<float> &x, int64_t d) {
+  std::vector<const float *> rows;
+  for (size_t at = 0; at < x.size(); at += d)
+    rows.push_back(x.data() + at);
+  return rows;
+}
+
 TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
   if (!cpuHas(CpuIsa::avx512))
     GTEST_SKIP()
         << "this CPU has no AVX-512: attendKvHead is the portable path";
   // head_dim off the vector width falls back (80 is vectorized, 40 not);
   // blocks of one and several tokens, groups up to the row limit, spans
-  // that are not multiples of 16.
+  // that are not multiples of 16, windows shorter and longer than them,
+  // soft-capped scores.
   for (int64_t d : {16, 40, 64, 80, 128})
     for (int64_t group : {1, 2, 3, 8})
       for (int64_t tokens : {int64_t(1), kMaxAttentionRows / group})
-        for (int64_t firstVisible : {1, 5, 17, 40}) {
-          const int64_t span = firstVisible + tokens - 1;
-          // Each token's row holds one query head more than the group: the
-          // kernel must leave it alone.
-          const int64_t rowStride = (group + 1) * d;
-          std::vector<float> q = randomVector(tokens * rowStride, 11),
-                             k = randomVector(span * d, 12),
-                             v = randomVector(span * d, 13),
-                             scores(kMaxAttentionRows * span);
-          std::vector<float> fast(tokens * rowStride, -7.0f), portable = fast;
-          const float scale = 1.0f / std::sqrt(float(d));
-          attendKvHead(q.data(), fast.data(), rowStride, tokens, group,
-                       firstVisible, k.data(), v.data(), d, scale,
-                       scores.data());
-          attendKvHeadPortable(q.data(), portable.data(), rowStride, tokens,
-                               group, firstVisible, k.data(), v.data(), d,
-                               scale, scores.data());
-          for (size_t i = 0; i < fast.size(); ++i)
-            ASSERT_NEAR(fast[i], portable[i],
-                        2e-6 * (1 + std::abs(portable[i])))
-                << "d=" << d << " group=" << group << " tokens=" << tokens
-                << " firstVisible=" << firstVisible << " at " << i;
-          for (int64_t t = 0; t < tokens; ++t)
-            for (int64_t e = group * d; e < rowStride; ++e)
-              ASSERT_EQ(fast[t * rowStride + e], -7.0f);
-          // A token's result does not depend on the block it is in: the
-          // last token alone gives the same bits.
-          std::vector<float> alone(rowStride, -7.0f);
-          attendKvHead(q.data() + (tokens - 1) * rowStride, alone.data(),
-                       rowStride, 1, group, span, k.data(), v.data(), d, scale,
-                       scores.data());
-          for (int64_t e = 0; e < group * d; ++e)
-            ASSERT_EQ(alone[e], fast[(tokens - 1) * rowStride + e]);
-        }
+        for (int64_t firstVisible : {1, 5, 17, 40})
+          for (ScoreRule rule :
+               {ScoreRule{1.0f / std::sqrt(float(d))},
+                ScoreRule{1.0f / std::sqrt(float(d)), 0.0f, 4},
+                ScoreRule{1.0f / std::sqrt(float(d)), 2.0f, 19}}) {
+            const int64_t span = firstVisible + tokens - 1;
+            // Each token's row holds one query head more than the group:
+            // the kernel must leave it alone.
+            const int64_t rowStride = (group + 1) * d;
+            std::vector<float> q = randomVector(tokens * rowStride, 11),
+                               k = randomVector(span * d, 12),
+                               v = randomVector(span * d, 13),
+                               scores(kMaxAttentionRows * span);
+            std::vector<const float *> keys = rowsOf(k, d),
+                                       values = rowsOf(v, d);
+            KeyRows rows{keys.data(), values.data()};
+            std::vector<float> fast(tokens * rowStride, -7.0f), portable = fast;
+            attendKvHead(q.data(), fast.data(), rowStride, tokens, group,
+                         firstVisible, rows, d, rule, scores.data());
+            attendKvHeadPortable(q.data(), portable.data(), rowStride, tokens,
+                                 group, firstVisible, rows, d, rule,
+                                 scores.data());
+            for (size_t i = 0; i < fast.size(); ++i)
+              ASSERT_NEAR(fast[i], portable[i],
+                          2e-6 * (1 + std::abs(portable[i])))
+                  << "d=" << d << " group=" << group << " tokens=" << tokens
+                  << " firstVisible=" << firstVisible
+                  << " window=" << rule.window << " at " << i;
+            for (int64_t t = 0; t < tokens; ++t)
+              for (int64_t e = group * d; e < rowStride; ++e)
+                ASSERT_EQ(fast[t * rowStride + e], -7.0f);
+            // A token's result does not depend on the block it is in: the
+            // last token alone gives the same bits.
+            std::vector<float> alone(rowStride, -7.0f);
+            attendKvHead(q.data() + (tokens - 1) * rowStride, alone.data(),
+                         rowStride, 1, group, span, rows, d, rule,
+                         scores.data());
+            for (int64_t e = 0; e < group * d; ++e)
+              ASSERT_EQ(alone[e], fast[(tokens - 1) * rowStride + e]);
+          }
 }
 
 TEST(CpuKernels, SoftmaxRowsSumToOne) {

@@ -82,11 +82,17 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
   nlohmann::json results = nlohmann::json::array();
   runtime::Device &device = model->device();
   double peak = device.peakBandwidth();
+  const double cachePerSequence =
+      static_cast<double>(runtime::elementCount(info.cacheShape(1))) *
+      runtime::dtypeBytes(static_cast<runtime::DType>(info.cache.dtype));
   std::printf("%s: %.1f MB of weights on %s, %u threads, max_seq %lld, "
-              "max_batch %lld\n",
+              "max_batch %lld, KV cache %.2f MiB per sequence (%lld slots%s)\n",
               common.artifact.c_str(), weights / 1e6, device.name().c_str(),
               model->threads(), static_cast<long long>(info.maxSeq),
-              static_cast<long long>(info.maxBatch));
+              static_cast<long long>(info.maxBatch),
+              cachePerSequence / 1048576.0,
+              static_cast<long long>(info.cache.slots),
+              info.cache.slots < info.maxSeq ? ", a sliding-window ring" : "");
   if (peak > 0)
     std::printf("device memory peak %.1f GB/s (reported by the device); "
                 "decode CUDA graphs %s\n",
@@ -178,6 +184,8 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
                           {"cuda_graphs", device.recording()},
                           {"threads", model->threads()},
                           {"weight_bytes", model->weightBytes()},
+                          {"kv_cache_bytes_per_sequence", cachePerSequence},
+                          {"kv_cache_slots", info.cache.slots},
                           {"repeat", options.repeat},
                           {"peak_rss_bytes", rss},
                           {"profile", profile},

@@ -5,14 +5,14 @@
 using namespace mlir;
 using namespace llmc;
 
-/// Checks a [layers, 2, batch, kv_heads, max_seq, head_dim] cache, a layer
+/// Checks a [layers, 2, batch, kv_heads, slots, head_dim] cache, a layer
 /// in it, and a [batch, tokens, kv_heads, head_dim] tensor against it.
 static LogicalResult verifyCacheAccess(Operation *op, Value cache,
                                        int64_t layer, Value tokens,
                                        StringRef what) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   if (cacheType.getRank() != 6 || cacheType.getDimSize(1) != 2)
-    return op->emitOpError("expects a [layers, 2, batch, kv_heads, max_seq, "
+    return op->emitOpError("expects a [layers, 2, batch, kv_heads, slots, "
                            "head_dim] cache, got ")
            << cacheType;
   DimList cacheDims = getDims(cacheType);

@@ -2,8 +2,10 @@
 //
 // llmc-kv-cache turns a full-sequence graph into prefill/decode entry points
 // over one preallocated cache tensor [layers, 2 (keys, values), batch,
-// kv_heads, max_seq, head_dim]; these ops read a layer's past from it and
-// write the new keys and values into it.
+// kv_heads, slots, head_dim] (slots: max_seq, or the window of a model whose
+// every attention is windowed, a ring holding position p in slot
+// p % slots); these ops read a layer's past from it and write the new keys
+// and values into it.
 //
 //===----------------------------------------------------------------------===//
 

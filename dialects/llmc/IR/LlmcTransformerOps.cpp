@@ -237,6 +237,16 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   if (FloatAttr scale = adaptor.getScaleAttr();
       scale && !(scale.getValueAsDouble() > 0.0))
     return emitOptionalError(loc, "scale must be positive");
+  if (FloatAttr softcap = adaptor.getSoftcapAttr();
+      softcap && !(softcap.getValueAsDouble() > 0.0))
+    return emitOptionalError(loc, "softcap must be positive");
+  if (IntegerAttr window = adaptor.getWindowAttr()) {
+    if (window.getInt() < 1)
+      return emitOptionalError(loc, "window must be positive, got ",
+                               window.getInt());
+    if (!adaptor.getCausal())
+      return emitOptionalError(loc, "a window needs causal attention");
+  }
   inferred.push_back(
       buildTensorType({query[0], query[1], query[2], value[3]}, elementType));
   return success();

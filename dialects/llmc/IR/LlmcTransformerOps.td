@@ -108,20 +108,27 @@ def Llmc_AttentionOp : Llmc_InferredOp<"attention", [AttrSizedOperandSegments]> 
     by the new ones. `causal`: query i sees keys up to past + i. `key_mask`
     ([batch, past + kv_sequence], integer or i1; the attention_mask input
     of Hugging Face exports) hides the keys where it is 0 (padding).
-    `scale` defaults to 1/sqrt(head_dim).
+    `window` (causal only): query i sees only the last `window` keys up to
+    its own, past + i - window + 1 .. past + i (Mistral's, Gemma 2's local
+    layers' sliding window). `scale` defaults to 1/sqrt(head_dim).
+    `softcap` c: the scaled scores s become tanh(s / c) * c before the
+    softmax (Gemma 2's attention logit soft-capping).
   }];
   let arguments = (ins Llmc_FloatTensor:$query, Llmc_FloatTensor:$key,
                        Llmc_FloatTensor:$value,
                        Optional<Llmc_FloatTensor>:$past_key,
                        Optional<Llmc_FloatTensor>:$past_value,
                        Optional<Llmc_Tensor>:$key_mask,
-                       UnitAttr:$causal, OptionalAttr<F32Attr>:$scale);
+                       UnitAttr:$causal, OptionalAttr<I64Attr>:$window,
+                       OptionalAttr<F32Attr>:$scale,
+                       OptionalAttr<F32Attr>:$softcap);
   let results = (outs Llmc_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value
     (`past` `(` $past_key^ `,` $past_value `)`)?
     (`key_mask` `(` $key_mask^ `)`)?
-    (`causal` $causal^)? (`scale` $scale^)? attr-dict `:`
+    (`causal` $causal^)? (`window` $window^)? (`scale` $scale^)?
+    (`softcap` $softcap^)? attr-dict `:`
     functional-type(operands, results)
   }];
 }

@@ -173,9 +173,6 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
         peelMask(softmax.getInput(), maxPositions, mask, why);
     if (failed(unmasked))
       return refuse(why);
-    if (mask.window)
-      return refuse("the mask is a sliding window of " + Twine(mask.window) +
-                    " keys, which llmc.attention does not express");
     std::optional<double> scale;
     Value scores = peelScale(*unmasked, scale);
     auto product = scores.getDefiningOp<MatmulOp>();
@@ -241,7 +238,9 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     // reshape keeps the old type for its users until fold-shapes refines it.
     Value attention = AttentionOp::create(
         rewriter, loc, q, k, v, pastKey, pastValue, mask.keyMask,
-        mask.causal ? rewriter.getUnitAttr() : UnitAttr(), scaleAttr);
+        mask.causal ? rewriter.getUnitAttr() : UnitAttr(),
+        mask.window ? rewriter.getI64IntegerAttr(mask.window) : IntegerAttr(),
+        scaleAttr, FloatAttr());
     if (attention.getType() != root.getType())
       attention = ReshapeOp::create(rewriter, loc, root.getType(), attention);
     rewriter.replaceOp(root, attention);

@@ -181,6 +181,33 @@ func.func @attention_scale(%q: tensor<1x4x8x8xf32>, %kv: tensor<1x4x4x8xf32>) {
 
 // -----
 
+func.func @attention_window_causal(%q: tensor<1x4x8x8xf32>, %kv: tensor<1x4x4x8xf32>) {
+  // expected-error @+2 {{a window needs causal attention}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.attention %q, %kv, %kv window 4 : (tensor<1x4x8x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_window_positive(%q: tensor<1x4x8x8xf32>, %kv: tensor<1x4x4x8xf32>) {
+  // expected-error @+2 {{window must be positive, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.attention %q, %kv, %kv causal window 0 : (tensor<1x4x8x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_softcap(%q: tensor<1x4x8x8xf32>, %kv: tensor<1x4x4x8xf32>) {
+  // expected-error @+2 {{softcap must be positive}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = llmc.attention %q, %kv, %kv causal softcap 0.0 : (tensor<1x4x8x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
 func.func @gated_mlp_shapes(%x: tensor<4x64xf32>, %w1: tensor<172x64xf32>, %w2: tensor<64x172xf32>) {
   // expected-error @+1 {{'llmc.gated_mlp' op expects gate and up [hidden, dim] and down [dim, hidden] for input dim 64}}
   %0 = llmc.gated_mlp silu %x, %w1, %w2, %w2 : tensor<4x64xf32>, tensor<172x64xf32>, tensor<64x172xf32>, tensor<64x172xf32>

@@ -1,7 +1,8 @@
 //===- TransformerTest.cpp - kernels/cuda against their CPU references ----===//
 //
 // Label `gpu`: each CUDA kernel runs on random data with awkward shapes and
-// is compared with the kernels/cpu function of the same name. Without a
+// is compared with the kernels/cpu function of the same name (attention:
+// with its definition, test/kernels/ReferenceAttention.h). Without a
 // device every test is skipped, never passed.
 //
 //===----------------------------------------------------------------------===//
@@ -14,6 +15,7 @@
 #include "runtime/format/Float16.h"
 #include "runtime/sampler/Candidates.h"
 #include "test/kernels/RandomData.h"
+#include "test/kernels/ReferenceAttention.h"
 #include "test/kernels/cuda/CudaTest.h"
 
 #include <gtest/gtest.h>
@@ -143,19 +145,28 @@ TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
 /// Short inputs (3 tokens, one block per query), prefill (the tiled
 /// kernel: a partial last tile of 37 tokens after 21 cached ones; 64 from
 /// an empty cache filling it) and decode (one token, keys split over
-/// blocks and merged) against the CPU.
+/// blocks and merged) against the definition; then the same with a
+/// sliding window (over max_seq slots, and over a ring of the window's
+/// slots that the call overruns) and soft-capped scores.
 struct AttentionCase {
-  int64_t tokens, capacity, past;
+  int64_t tokens, capacity, past, window = 0;
+  float softcap = 0.0f;
 };
 
-TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
+TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
   for (AttentionCase at :
        {AttentionCase{3, 40, 21}, AttentionCase{37, 80, 21},
-        AttentionCase{64, 64, 0}, AttentionCase{1, 600, 517}})
+        AttentionCase{64, 64, 0}, AttentionCase{1, 600, 517},
+        AttentionCase{37, 80, 21, 20}, AttentionCase{37, 16, 21, 16},
+        AttentionCase{1, 300, 517, 300}, AttentionCase{3, 40, 21, 5, 3.0f},
+        AttentionCase{37, 80, 21, 0, 3.0f},
+        AttentionCase{1, 600, 517, 0, 3.0f}})
     for (int64_t headDim : {8, 64, 128, 256}) {
       kc::AttentionShape shape{2, at.tokens,   8, 2,   headDim,
                                2, at.capacity, 1, 0.0f};
       shape.scale = 1.0f / std::sqrt(float(headDim));
+      shape.window = at.window;
+      shape.softcap = at.softcap;
       const int64_t past = at.past;
       int64_t scratchFloats = kc::attentionScratchFloats(shape);
       EXPECT_EQ(scratchFloats > 0, at.tokens == 1);
@@ -175,32 +186,13 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheCpu) {
                                     dout.get(), shape, scratch.get(),
                                     errors->get(), nullptr),
                 cudaSuccess);
-      // The CPU: the same cache writes, then attention per sequence.
-      std::vector<float> want(q.size());
-      for (int64_t b = 0; b < shape.batch; ++b) {
-        float *keys =
-            cache.data() + ((shape.layer * 2) * shape.batch + b) * plane;
-        float *values = keys + shape.batch * plane;
-        for (int64_t t = 0; t < shape.tokens; ++t)
-          for (int64_t h = 0; h < shape.kvHeads; ++h)
-            for (int64_t d = 0; d < headDim; ++d) {
-              int64_t from =
-                  ((b * shape.tokens + t) * shape.kvHeads + h) * headDim + d;
-              int64_t to = (h * shape.capacity + past + t) * headDim + d;
-              keys[to] = k[from];
-              values[to] = v[from];
-            }
-        std::vector<float> scores(past + shape.tokens);
-        int64_t rows = shape.tokens * shape.qHeads * headDim;
-        cpu::cachedAttention(q.data() + b * rows, keys, values,
-                             want.data() + b * rows, scores.data(),
-                             shape.tokens, past, shape.qHeads, shape.kvHeads,
-                             headDim, shape.capacity, shape.scale);
-      }
-      EXPECT_EQ(dcache.host(), cache)
-          << at.tokens << " tokens, head_dim " << headDim;
+      std::vector<float> want =
+          llmc::test::referenceCachedAttention(shape, q, k, v, cache, past);
+      EXPECT_EQ(dcache.host(), cache) << at.tokens << " tokens, head_dim "
+                                      << headDim << ", window " << at.window;
       EXPECT_LT(maxDifference(dout.host(), want), 2e-5f)
-          << at.tokens << " tokens, head_dim " << headDim;
+          << at.tokens << " tokens, head_dim " << headDim << ", window "
+          << at.window << ", softcap " << at.softcap;
     }
   EXPECT_EQ(errorWord(), 0u);
 }
@@ -295,17 +287,8 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
                                   dout.get(), shape, scratch.get(),
                                   errors->get(), nullptr),
               cudaSuccess);
-    for (int64_t t = 0; t < tokens; ++t)
-      for (int64_t h = 0; h < 8; ++h)
-        for (int64_t d = 0; d < 128; ++d) {
-          int64_t to = (h * shape.capacity + past + t) * 128 + d;
-          cache[to] = k[(t * 8 + h) * 128 + d];
-          cache[plane + to] = v[(t * 8 + h) * 128 + d];
-        }
-    std::vector<float> scores(past + tokens), expected(q.size());
-    cpu::cachedAttention(q.data(), cache.data(), cache.data() + plane,
-                         expected.data(), scores.data(), tokens, past, 32, 8,
-                         128, shape.capacity, shape.scale);
+    std::vector<float> expected =
+        llmc::test::referenceCachedAttention(shape, q, k, v, cache, past);
     EXPECT_LT(maxDifference(fromHalf(dout.host()), expected), 2e-3f)
         << tokens << " tokens";
   }

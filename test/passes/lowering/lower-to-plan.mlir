@@ -1,13 +1,14 @@
 // RUN: llmc-opt %s --llmc-lower-to-plan --split-input-file -verify-diagnostics | FileCheck %s
 
 // One decode layer: the cache read, attention and cache write become one
-// in-place cached_attention; reshapes become views; other ops calls of the
+// in-place cached_attention (window and softcap as parameters, scale
+// 1/sqrt(head_dim) when the op has none); reshapes become views; other ops calls of the
 // kernel of their name, attributes as parameters.
 // CHECK-LABEL: func.func @decode
 // CHECK-SAME: (%[[IDS:.*]]: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %[[CACHE:.*]]: tensor<1x2x?x2x16x4xf32, #llmc.dims<batch>> {llmc.name = "cache"}, %[[POS:.*]]: tensor<i64> {llmc.name = "position"})
 // CHECK: %[[X:.*]] = plan.call "embedding"(%{{.*}}, %[[IDS]])
 // CHECK: %[[Q:.*]] = plan.view %[[X]] : tensor<?x?x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
-// CHECK: %[[ATT:.*]]:2 = plan.call "cached_attention"(%[[Q]], %[[Q]], %[[Q]], %[[CACHE]], %[[POS]]) {aliases = array<i64: -1, 3>, params = {causal, layer = 0 : i64, scale = 5.000000e-01 : f32}}
+// CHECK: %[[ATT:.*]]:2 = plan.call "cached_attention"(%[[Q]], %[[Q]], %[[Q]], %[[CACHE]], %[[POS]]) {aliases = array<i64: -1, 3>, params = {causal, layer = 0 : i64, scale = 5.000000e-01 : f32, softcap = 3.000000e+01 : f32, window = 8 : i64}}
 // CHECK: %[[N:.*]] = plan.call "rms_norm"(%{{.*}}, %{{.*}}) {params = {epsilon = 9.99999974E-6 : f32}}
 // CHECK-NOT: llmc.kv_cache
 // CHECK-NOT: llmc.attention
@@ -18,7 +19,7 @@ func.func @decode(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %cache: te
   %x = llmc.embedding %table[%ids] : (tensor<10x8xf32>, tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?x8xf32, #llmc.dims<batch, sequence>>
   %q = llmc.reshape %x : tensor<?x?x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
   %k, %v = llmc.kv_cache_read %cache[0] before %pos : tensor<1x2x?x2x16x4xf32, #llmc.dims<batch>> -> tensor<?x?x2x4xf32, #llmc.dims<batch, past>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>
-  %a = llmc.attention %q, %q, %q past(%k, %v) causal : (tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>) -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
+  %a = llmc.attention %q, %q, %q past(%k, %v) causal window 8 softcap 30.0 : (tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>) -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
   %c = llmc.kv_cache_write %q, %q into %cache[0] at %pos : tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>> -> tensor<1x2x?x2x16x4xf32, #llmc.dims<batch>>
   %o = llmc.reshape %a : tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x8xf32, #llmc.dims<batch, sequence>>
   %n = llmc.rms_norm %o, %w epsilon 1.0e-5 : tensor<?x?x8xf32, #llmc.dims<batch, sequence>>, tensor<8xf32>

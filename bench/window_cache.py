@@ -1,0 +1,102 @@
+"""KV-cache memory of sliding-window attention: a ring of `window` slots.
+
+usage: python3 bench/window_cache.py [--work /tmp/window-cache]
+           [--window 256] [--tokens 1024] [--threads 2]
+
+Builds the same tiny random-weight Mistral (test/models/architectures.py's
+shape, 4096 positions) twice, with a sliding window of --window and without
+one, exports each with torch.onnx.export(dynamo=True), compiles both with
+`llmc compile --max-seq --tokens`, and prints for each: the KV cache bytes
+per sequence the artifact allocates (`llmc-run ... bench` reports them), the
+decode speed of a prompt of --tokens minus 64 and 64 generated tokens, and
+the windowed model's largest logit difference against onnxruntime on the
+same file at --tokens positions (test/e2e/ort_parity.py), which is what
+says the ring is exact past its length.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "test", "models"))
+
+
+def export(window, path):
+    import torch
+    import transformers as tf
+    from torch.export import Dim
+
+    import architectures
+
+    torch.manual_seed(0)
+    config = tf.MistralConfig(**architectures._common(
+        sliding_window=window, max_position_embeddings=4096))
+    model = tf.MistralForCausalLM(config).eval()
+
+    class Logits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids):
+            return self.model(input_ids=input_ids, use_cache=False).logits
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ids = torch.randint(3, 256, (2, 8))
+    torch.onnx.export(Logits().eval(), (ids,), path, input_names=["input_ids"],
+                      output_names=["logits"], dynamo=True,
+                      dynamic_shapes={"input_ids": {0: Dim("batch"),
+                                                    1: Dim("sequence")}})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", default="/tmp/window-cache")
+    parser.add_argument("--window", type=int, default=256)
+    parser.add_argument("--tokens", type=int, default=1024)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    rows = []
+    for window in (None, args.window):
+        name = f"window-{window}" if window else "no-window"
+        folder = os.path.join(args.work, name)
+        model = os.path.join(folder, "model.onnx")
+        if not os.path.exists(model):
+            export(window, model)
+        artifact = os.path.join(folder, "model.llmc")
+        subprocess.run(["llmc", "compile", model, "-o", artifact, "--max-seq",
+                        str(args.tokens)], check=True, capture_output=True)
+        out = os.path.join(folder, "bench.json")
+        subprocess.run(
+            ["llmc-run", artifact, "--threads", str(args.threads), "bench",
+             "--prompt-len", str(args.tokens - 64), "--gen", "64", "--repeat",
+             "3", "--json", out], check=True, capture_output=True)
+        with open(out) as f:
+            measured = json.load(f)
+        decode = measured["runs"][0]["decode_tokens_per_s"]
+        parity = ""
+        if window:
+            checked = subprocess.run(
+                [sys.executable, os.path.join(HERE, "..", "test", "e2e",
+                                              "ort_parity.py"),
+                 "--work", folder, "--tokens", str(args.tokens), model],
+                capture_output=True, text=True)
+            parity = checked.stdout.strip().splitlines()[-1]
+        rows.append((name, measured["kv_cache_bytes_per_sequence"],
+                     measured["kv_cache_slots"], decode, parity))
+    print(f"Mistral-shaped, 2 layers, 2 kv heads x 16, compiled for "
+          f"{args.tokens} tokens, {args.threads} threads\n")
+    print("| model | KV cache bytes per sequence | slots | decode tok/s at "
+          f"{args.tokens} |")
+    print("|---|---|---|---|")
+    for name, cache, slots, decode, _ in rows:
+        print(f"| {name} | {cache:.0f} | {slots} | {decode:.1f} |")
+    for name, _, _, _, parity in rows:
+        if parity:
+            print(f"\n{name} against onnxruntime: {parity}")
+
+
+if __name__ == "__main__":
+    main()

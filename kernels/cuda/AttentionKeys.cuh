@@ -1,0 +1,69 @@
+//===- AttentionKeys.cuh - where a cached attention's keys live -----------===//
+//
+// The attention kernels (Transformer.cu, PrefillAttention.cu) attend before
+// the call's keys and values are written into the cache: a position before
+// the call's first is read from the cache (slot p % capacity, a ring when
+// the layer has a window that fits it), a later one from the call's own k
+// and v. So a prefill longer than a ring is exact, and the rules below are
+// the kernels' one definition of what a query sees.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_KERNELS_CUDA_ATTENTIONKEYS_CUH
+#define LLMC_KERNELS_CUDA_ATTENTIONKEYS_CUH
+
+#include "kernels/common/AttentionShape.h"
+
+#include <cstdint>
+
+namespace llmc::kernels::cuda {
+
+/// Whether positions may pass the capacity: the cache is a ring of at
+/// least the window's slots.
+__host__ __device__ inline bool ringed(const AttentionShape &shape) {
+  return shape.window > 0 && shape.window <= shape.capacity;
+}
+
+/// The first position a query at `position` sees.
+__device__ inline int64_t firstKey(const AttentionShape &shape,
+                                   int64_t position) {
+  return shape.window > 0 ? max(int64_t(0), position + 1 - shape.window) : 0;
+}
+
+/// A scaled score after the soft-cap.
+__device__ inline float capScore(const AttentionShape &shape, float score) {
+  return shape.softcap > 0.0f ? tanhf(score / shape.softcap) * shape.softcap
+                              : score;
+}
+
+/// The keys and values of one (sequence, kv head).
+template <typename T> struct KeySource {
+  const T *cachedKeys, *cachedValues, *newKeys, *newValues;
+  int64_t past, capacity, dim, newStride;
+
+  __device__ KeySource(const T *k, const T *v, const T *cache, int64_t past,
+                       const AttentionShape &shape, int64_t b, int64_t kvHead)
+      : past(past), capacity(shape.capacity), dim(shape.headDim),
+        newStride(shape.kvHeads * shape.headDim) {
+    int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
+    cachedKeys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
+                 kvHead * shape.capacity * shape.headDim;
+    cachedValues = cachedKeys + shape.batch * plane;
+    int64_t row = (b * shape.tokens * shape.kvHeads + kvHead) * shape.headDim;
+    newKeys = k + row;
+    newValues = v + row;
+  }
+
+  __device__ const T *key(int64_t position) const {
+    return position < past ? cachedKeys + position % capacity * dim
+                           : newKeys + (position - past) * newStride;
+  }
+  __device__ const T *value(int64_t position) const {
+    return position < past ? cachedValues + position % capacity * dim
+                           : newValues + (position - past) * newStride;
+  }
+};
+
+} // namespace llmc::kernels::cuda
+
+#endif // LLMC_KERNELS_CUDA_ATTENTIONKEYS_CUH

@@ -1,0 +1,131 @@
+//===- CachedAttentionTest.cpp - the CPU cached_attention kernel ----------===//
+//
+// The runtime's cached_attention as the executor calls it, step after step
+// (a prefill, decode steps, a chunk), against its definition in
+// test/kernels/ReferenceAttention.h: plain, sliding-window over a cache of
+// max_seq slots, sliding-window over a ring of `window` slots that the
+// prefill alone overruns, and soft-capped; the cache contents must be the
+// reference's exactly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cpu/CpuKernels.h"
+#include "runtime/exec/TransformerShapes.h"
+#include "runtime/support/ThreadPool.h"
+#include "test/kernels/RandomData.h"
+#include "test/kernels/ReferenceAttention.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace llmc::runtime;
+using llmc::runtime::AttentionShape;
+using llmc::test::randomVector;
+
+namespace {
+
+struct Case {
+  int64_t capacity, window;
+  float softcap;
+  int64_t qHeads, kvHeads, headDim;
+};
+
+/// One call of the kernel; returns its output.
+Expected<std::vector<float>> step(const AttentionShape &s,
+                                  std::vector<float> &q, std::vector<float> &k,
+                                  std::vector<float> &v,
+                                  std::vector<float> &cache, int64_t past,
+                                  ThreadPool &pool) {
+  Params params;
+  params.addInts("layer", {s.layer});
+  params.addInts("causal", {1});
+  params.addFloats("scale", {s.scale});
+  if (s.window > 0)
+    params.addInts("window", {s.window});
+  if (s.softcap > 0)
+    params.addFloats("softcap", {s.softcap});
+  auto bytes = [](std::vector<float> &x) {
+    return reinterpret_cast<uint8_t *>(x.data());
+  };
+  Shape cacheShape = {s.layers, 2, s.batch, s.kvHeads, s.capacity, s.headDim};
+  Tensor tq{DType::f32, {s.batch, s.tokens, s.qHeads, s.headDim}, bytes(q)},
+      tk{DType::f32, {s.batch, s.tokens, s.kvHeads, s.headDim}, bytes(k)},
+      tv{DType::f32, tk.shape, bytes(v)},
+      tcache{DType::f32, cacheShape, bytes(cache)},
+      tposition{DType::i64, {}, reinterpret_cast<uint8_t *>(&past)};
+  std::vector<float> out(q.size());
+  Tensor tout{DType::f32, {}, bytes(out)}, tcacheOut{DType::f32, {}, tcache.data};
+  KernelContext c{params,
+                  {&tq, &tk, &tv, &tcache, &tposition},
+                  {&tout, &tcacheOut},
+                  {tq.shape, cacheShape},
+                  {uint64_t(tq.bytes()), uint64_t(tcache.bytes())},
+                  pool};
+  if (Status status = cpu::cachedAttention(c); !status)
+    return status;
+  return out;
+}
+
+TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
+  ThreadPool pool(2);
+  // head_dim 16: the AVX-512 path where the CPU has it; 12: portable.
+  for (Case at : {Case{40, 0, 0.0f, 8, 2, 16}, Case{40, 6, 0.0f, 8, 2, 16},
+                  Case{6, 6, 0.0f, 8, 2, 16}, Case{8, 5, 0.0f, 4, 4, 12},
+                  Case{40, 0, 3.0f, 8, 2, 16}, Case{6, 6, 3.0f, 6, 1, 12}}) {
+    AttentionShape s{2, 0, at.qHeads, at.kvHeads, at.headDim,
+                              2, at.capacity, 1, 0.0f};
+    s.scale = 1.0f / std::sqrt(float(at.headDim));
+    s.window = at.window;
+    s.softcap = at.softcap;
+    std::vector<float> cache(s.layers * 2 * s.batch * s.kvHeads * s.capacity *
+                                 s.headDim,
+                             0.0f),
+        expectedCache = cache;
+    int64_t past = 0;
+    unsigned seed = 40;
+    // A 20-token prefill (more than a ring of 6 or 8), decode steps, then
+    // a chunk of 3.
+    for (int64_t tokens : {20, 1, 1, 1, 3, 1}) {
+      if (at.window == 0 && past + tokens > at.capacity)
+        break;
+      s.tokens = tokens;
+      std::vector<float> q = randomVector(
+                             s.batch * tokens * s.qHeads * s.headDim, ++seed),
+                         k = randomVector(
+                             s.batch * tokens * s.kvHeads * s.headDim, ++seed),
+                         v = randomVector(k.size(), ++seed);
+      std::vector<float> want = llmc::test::referenceCachedAttention(
+          s, q, k, v, expectedCache, past);
+      Expected<std::vector<float>> got = step(s, q, k, v, cache, past, pool);
+      ASSERT_TRUE(got) << got.status().message();
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_NEAR((*got)[i], want[i], 2e-5)
+            << "capacity " << at.capacity << ", window " << at.window
+            << ", softcap " << at.softcap << ", at position " << past
+            << ", element " << i;
+      ASSERT_EQ(cache, expectedCache)
+          << "capacity " << at.capacity << ", window " << at.window;
+      past += tokens;
+    }
+  }
+}
+
+TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
+  ThreadPool pool(1);
+  // A window larger than the slots cannot be a ring.
+  for (int64_t window : {0, 9}) {
+    AttentionShape s{1, 2, 2, 1, 8, 1, 8, 0, 0.5f};
+    s.window = window;
+    std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
+                       v = randomVector(16, 3), cache(2 * 8 * 8, 0.0f);
+    Expected<std::vector<float>> got = step(s, q, k, v, cache, 7, pool);
+    ASSERT_FALSE(got);
+    EXPECT_NE(got.status().message().find(
+                  "positions 7..8 do not fit the cache's 8"),
+              std::string::npos)
+        << got.status().message();
+  }
+}
+
+} // namespace
