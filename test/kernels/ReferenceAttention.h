@@ -25,12 +25,10 @@ namespace llmc::test {
 /// q [batch, tokens, qHeads, d], k and v [batch, tokens, kvHeads, d],
 /// `cache` [layers, 2, batch, kvHeads, capacity, d] (updated in place);
 /// returns out [batch, tokens, qHeads, d].
-inline std::vector<float>
-referenceCachedAttention(const kernels::AttentionShape &s,
-                         const std::vector<float> &q,
-                         const std::vector<float> &k,
-                         const std::vector<float> &v, std::vector<float> &cache,
-                         int64_t past) {
+inline std::vector<float> referenceCachedAttention(
+    const kernels::AttentionShape &s, const std::vector<float> &q,
+    const std::vector<float> &k, const std::vector<float> &v,
+    std::vector<float> &cache, int64_t past) {
   const int64_t d = s.headDim, group = s.qHeads / s.kvHeads;
   const int64_t plane = s.kvHeads * s.capacity * d;
   auto cached = [&](int64_t kv, int64_t b, int64_t h, int64_t p) {
@@ -46,14 +44,14 @@ referenceCachedAttention(const kernels::AttentionShape &s,
     for (int64_t t = 0; t < s.tokens; ++t)
       for (int64_t h = 0; h < s.qHeads; ++h) {
         const int64_t g = h / group, p = past + t;
-        const int64_t lo = s.window > 0 ? std::max<int64_t>(0, p + 1 - s.window)
-                                        : 0;
+        const int64_t lo =
+            s.window > 0 ? std::max<int64_t>(0, p + 1 - s.window) : 0;
         const float *query = q.data() + ((b * s.tokens + t) * s.qHeads + h) * d;
         std::vector<double> w;
         double top = -INFINITY;
         for (int64_t j = lo; j <= p; ++j) {
-          const float *key = j < past ? cached(0, b, g, j)
-                                      : added(k, b, j - past, g);
+          const float *key =
+              j < past ? cached(0, b, g, j) : added(k, b, j - past, g);
           double dot = 0;
           for (int64_t e = 0; e < d; ++e)
             dot += double(query[e]) * key[e];
@@ -70,8 +68,8 @@ referenceCachedAttention(const kernels::AttentionShape &s,
         for (int64_t e = 0; e < d; ++e) {
           double acc = 0;
           for (int64_t j = lo; j <= p; ++j) {
-            const float *value = j < past ? cached(1, b, g, j)
-                                          : added(v, b, j - past, g);
+            const float *value =
+                j < past ? cached(1, b, g, j) : added(v, b, j - past, g);
             acc += w[j - lo] / sum * value[e];
           }
           o[e] = static_cast<float>(acc);

@@ -51,10 +51,12 @@ def _build(arch):
     if arch == "gemma":
         return tf.GemmaForCausalLM(tf.GemmaConfig(**_common(head_dim=16)))
     if arch == "gemma2":
-        # Layer 0 slides, layer 1 is global; both soft-cap.
+        # Layer 0 slides, layer 1 is global; both soft-cap. Eager attention,
+        # as Gemma 2 is run: PyTorch's SDPA path leaves the soft-cap out.
         return tf.Gemma2ForCausalLM(tf.Gemma2Config(**_common(
             head_dim=16, sliding_window=WINDOW, attn_logit_softcapping=50.0,
-            final_logit_softcapping=30.0, query_pre_attn_scalar=16)))
+            final_logit_softcapping=30.0, query_pre_attn_scalar=16,
+            attn_implementation="eager")))
     if arch == "gpt2":
         return tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=256, n_embd=64, n_layer=2, n_head=4,
                                                 n_positions=128, bos_token_id=1,

@@ -55,7 +55,8 @@ Expected<std::vector<float>> step(const AttentionShape &s,
       tcache{DType::f32, cacheShape, bytes(cache)},
       tposition{DType::i64, {}, reinterpret_cast<uint8_t *>(&past)};
   std::vector<float> out(q.size());
-  Tensor tout{DType::f32, {}, bytes(out)}, tcacheOut{DType::f32, {}, tcache.data};
+  Tensor tout{DType::f32, {}, bytes(out)},
+      tcacheOut{DType::f32, {}, tcache.data};
   KernelContext c{params,
                   {&tq, &tk, &tv, &tcache, &tposition},
                   {&tout, &tcacheOut},
@@ -73,14 +74,13 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
   for (Case at : {Case{40, 0, 0.0f, 8, 2, 16}, Case{40, 6, 0.0f, 8, 2, 16},
                   Case{6, 6, 0.0f, 8, 2, 16}, Case{8, 5, 0.0f, 4, 4, 12},
                   Case{40, 0, 3.0f, 8, 2, 16}, Case{6, 6, 3.0f, 6, 1, 12}}) {
-    AttentionShape s{2, 0, at.qHeads, at.kvHeads, at.headDim,
-                              2, at.capacity, 1, 0.0f};
+    AttentionShape s{2, 0,           at.qHeads, at.kvHeads, at.headDim,
+                     2, at.capacity, 1,         0.0f};
     s.scale = 1.0f / std::sqrt(float(at.headDim));
     s.window = at.window;
     s.softcap = at.softcap;
-    std::vector<float> cache(s.layers * 2 * s.batch * s.kvHeads * s.capacity *
-                                 s.headDim,
-                             0.0f),
+    std::vector<float> cache(
+        s.layers * 2 * s.batch * s.kvHeads * s.capacity * s.headDim, 0.0f),
         expectedCache = cache;
     int64_t past = 0;
     unsigned seed = 40;
@@ -95,8 +95,8 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
                          k = randomVector(
                              s.batch * tokens * s.kvHeads * s.headDim, ++seed),
                          v = randomVector(k.size(), ++seed);
-      std::vector<float> want = llmc::test::referenceCachedAttention(
-          s, q, k, v, expectedCache, past);
+      std::vector<float> want =
+          llmc::test::referenceCachedAttention(s, q, k, v, expectedCache, past);
       Expected<std::vector<float>> got = step(s, q, k, v, cache, past, pool);
       ASSERT_TRUE(got) << got.status().message();
       for (size_t i = 0; i < want.size(); ++i)
@@ -121,9 +121,9 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
                        v = randomVector(16, 3), cache(2 * 8 * 8, 0.0f);
     Expected<std::vector<float>> got = step(s, q, k, v, cache, 7, pool);
     ASSERT_FALSE(got);
-    EXPECT_NE(got.status().message().find(
-                  "positions 7..8 do not fit the cache's 8"),
-              std::string::npos)
+    EXPECT_NE(
+        got.status().message().find("positions 7..8 do not fit the cache's 8"),
+        std::string::npos)
         << got.status().message();
   }
 }

@@ -4,6 +4,7 @@
 // heads, head_dim] behind Transposes or already [batch, heads, sequence,
 // head_dim] (Hugging Face):
 //   scores = q @ k^T                 (* c or / c, or q * c1 @ k^T * c2)
+//   scores = tanh(scores / s) * s    (optional: Gemma 2's soft-cap)
 //   scores = scores + mask           (additive: 0 attends, <= -1e4 masks)
 //          | Where(attend, scores, -inf) | Where(masked, -inf, scores)
 //   probs  = Softmax(scores, -1)     (then Where(IsNaN(probs), 0, probs))
@@ -69,22 +70,50 @@ KvSource unrepeatKv(Value value, int64_t headAxis) {
   return {split.getInput(), buildTensorType(dims, grouped.getElementType())};
 }
 
-/// Peels a constant scale off the scores: x * c or x / c.
+/// Peels constant scales off the scores: x * c or x / c, as many as there
+/// are (Gemma 2 scales, then divides by its soft-cap); their product.
 Value peelScale(Value scores, std::optional<double> &scale) {
   scale.reset();
-  if (auto mul = scores.getDefiningOp<MulOp>())
-    for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
-                        std::pair(mul.getRhs(), mul.getLhs())})
-      if (std::optional<double> value = getSplatValue(c)) {
-        scale = *value;
-        return x;
+  auto peelOne = [&](Value value, double &factor) -> Value {
+    if (auto mul = value.getDefiningOp<MulOp>())
+      for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                          std::pair(mul.getRhs(), mul.getLhs())})
+        if (std::optional<double> constant = getSplatValue(c)) {
+          factor = *constant;
+          return x;
+        }
+    if (auto div = value.getDefiningOp<DivOp>())
+      if (std::optional<double> constant = getSplatValue(div.getRhs());
+          constant && *constant != 0.0) {
+        factor = 1.0 / *constant;
+        return div.getLhs();
       }
-  if (auto div = scores.getDefiningOp<DivOp>())
-    if (std::optional<double> value = getSplatValue(div.getRhs());
-        value && *value != 0.0) {
-      scale = 1.0 / *value;
-      return div.getLhs();
+    return Value();
+  };
+  double factor = 1.0;
+  while (Value inner = peelOne(scores, factor)) {
+    scale = scale.value_or(1.0) * factor;
+    scores = inner;
+  }
+  return scores;
+}
+
+/// Peels the soft-cap c * tanh(s / c) off the scores: returns the Tanh's
+/// input (which still divides by c) and sets `cap`.
+Value peelSoftcap(Value scores, std::optional<double> &cap) {
+  cap.reset();
+  auto mul = scores.getDefiningOp<MulOp>();
+  if (!mul)
+    return scores;
+  for (auto [t, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                      std::pair(mul.getRhs(), mul.getLhs())}) {
+    auto tanh = t.getDefiningOp<TanhOp>();
+    std::optional<double> constant = getSplatValue(c);
+    if (tanh && constant && *constant > 0.0) {
+      cap = *constant;
+      return tanh.getInput();
     }
+  }
   return scores;
 }
 
@@ -173,13 +202,14 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
         peelMask(softmax.getInput(), maxPositions, mask, why);
     if (failed(unmasked))
       return refuse(why);
-    std::optional<double> scale;
-    Value scores = peelScale(*unmasked, scale);
+    std::optional<double> softcap, scale;
+    Value scores = peelScale(peelSoftcap(*unmasked, softcap), scale);
     auto product = scores.getDefiningOp<MatmulOp>();
     if (!product)
       return refuse("the scores are not a product of queries and keys");
-    double factor = scale.value_or(1.0);
-    bool scaled = scale.has_value();
+    // Under a soft-cap c the scores carry scale / c.
+    double factor = scale.value_or(1.0) * softcap.value_or(1.0);
+    bool scaled = scale.has_value() || softcap.has_value();
     Value qHeads = peelOperandScale(product.getLhs(), factor);
     Value kT = peelOperandScale(product.getRhs(), factor);
     scaled |= qHeads != product.getLhs() || kT != product.getRhs();
@@ -240,7 +270,9 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
         rewriter, loc, q, k, v, pastKey, pastValue, mask.keyMask,
         mask.causal ? rewriter.getUnitAttr() : UnitAttr(),
         mask.window ? rewriter.getI64IntegerAttr(mask.window) : IntegerAttr(),
-        scaleAttr, FloatAttr());
+        scaleAttr,
+        softcap ? rewriter.getF32FloatAttr(static_cast<float>(*softcap))
+                : FloatAttr());
     if (attention.getType() != root.getType())
       attention = ReshapeOp::create(rewriter, loc, root.getType(), attention);
     rewriter.replaceOp(root, attention);

@@ -161,6 +161,35 @@ func.func @attention_where_mask(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>
 
 // -----
 
+// Gemma 2's soft-capped scores: tanh(scores * 0.25 / 50) * 50, then the
+// mask. The scale is 0.25 and the cap 50, whatever order the constants come
+// in.
+// CHECK-LABEL: func.func @attention_softcap
+// CHECK: llmc.attention %arg0, %arg1, %arg2 causal scale 2.500000e-01 softcap 5.000000e+01
+func.func @attention_softcap(%q: tensor<1x3x2x8xf32>, %k: tensor<1x3x2x8xf32>, %v: tensor<1x3x2x8xf32>) -> tensor<1x3x2x8xf32> {
+  %tril = llmc.constant dense<[[[[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]]]]> : tensor<1x1x3x3xf32>
+  %zero = llmc.constant dense<0.0> : tensor<f32>
+  %ninf = llmc.constant dense<0xFF800000> : tensor<f32>
+  %c = llmc.constant dense<0.25> : tensor<f32>
+  %cap = llmc.constant dense<50.0> : tensor<f32>
+  %qt = llmc.transpose %q [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
+  %kt = llmc.transpose %k [0, 2, 3, 1] : (tensor<1x3x2x8xf32>) -> tensor<1x2x8x3xf32>
+  %vt = llmc.transpose %v [0, 2, 1, 3] : (tensor<1x3x2x8xf32>) -> tensor<1x2x3x8xf32>
+  %s = llmc.matmul %qt, %kt : (tensor<1x2x3x8xf32>, tensor<1x2x8x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc = llmc.mul %s, %c : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %sd = llmc.div %sc, %cap : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %st = llmc.tanh %sd : tensor<1x2x3x3xf32>
+  %sm = llmc.mul %cap, %st : (tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %is0 = llmc.compare eq, %tril, %zero : (tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xi1>
+  %ms = llmc.select %is0, %ninf, %sm : (tensor<1x1x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = llmc.softmax %ms axis 3 : tensor<1x2x3x3xf32>
+  %o = llmc.matmul %p, %vt : (tensor<1x2x3x3xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
+  %r = llmc.transpose %o [0, 2, 1, 3] : (tensor<1x2x3x8xf32>) -> tensor<1x3x2x8xf32>
+  return %r : tensor<1x3x2x8xf32>
+}
+
+// -----
+
 // Must not fire: a mask that is not causal (it hides the diagonal too)
 // leaves the computation primitive, with the reason on the softmax.
 // CHECK-LABEL: func.func @attention_other_mask
