@@ -351,6 +351,18 @@ SmallVector<Type> knownResultTypes(Operation *op) {
     }
     return types;
   }
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    // An extent the slice left unknown was one it took whole (offset 0,
+    // stride 1: what the importer and FoldDynamicSlice make of a slice of
+    // an unknown extent), so it is the input's, once that is known.
+    DimList input = getDims(slice.getInput().getType());
+    DimList dims = getDims(slice.getType());
+    for (auto [d, dim] : llvm::enumerate(dims))
+      if (dim.isUnknown() && slice.getOffsets()[d] == 0 &&
+          slice.getStrides()[d] == 1)
+        dim = input[d];
+    return {refineType(slice.getType(), dims)};
+  }
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
     std::optional<DimList> refined = refineUnitReshape(
         getDims(reshape.getInput().getType()), getDims(reshape.getType()));

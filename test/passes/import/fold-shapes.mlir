@@ -102,6 +102,19 @@ func.func @unsqueeze_refined(%x: tensor<?x?xf32, #llmc.dims<batch, sequence>>) -
 
 // -----
 
+// A slice imported before its input's extents were known (Qwen3's and
+// Phi-3's rotate-half under a per-head norm) takes the extents it kept
+// whole (offset 0, stride 1) from its input once that is known; the sliced
+// one stays.
+// CHECK-LABEL: func.func @slice_refined
+// CHECK: llmc.slice %{{.*}} offsets [0, 0, 0, 8] strides [1, 1, 1, 1] : tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x4x?x8xf32, #llmc.dims<batch, sequence>>
+func.func @slice_refined(%x: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x?x8xf32> {
+  %s = llmc.slice %x offsets [0, 0, 0, 8] strides [1, 1, 1, 1] : tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x?x8xf32>
+  return %s : tensor<?x?x?x8xf32>
+}
+
+// -----
+
 // Unsqueeze of an input not yet known when imported ([?, ?, ?] -> [?, 1, ?,
 // ?]): the 1 the result type names is the added one; the input's 1 is not
 // moved ([1, s, 16] -> [1, 1, s, 16], not [s, 1, 16, 1]).
