@@ -38,8 +38,11 @@ def FoldShapes : Pass<"llmc-fold-shapes", "mlir::func::FuncOp"> {
     whose types name the symbolic dimensions (`batch`, `sequence`). Types
     are then refined forward through the graph, so every op sees the names,
     and the function signature is updated. Repeats until nothing changes;
-    the dead shape arithmetic is erased. Fails, naming the op, when a shape
-    computation cannot be folded (unless allow-dynamic).
+    the dead shape arithmetic is erased. `range(past, past + sequence)`
+    (named extents) becomes `iota + past`. Fails, naming the op, when a
+    shape computation cannot be folded (unless allow-dynamic); reads of
+    symbolic extents that feed data (a cache's past length in positions)
+    stay as `shape_of`, which runs.
   }];
   let options = [
     Option<"allowDynamic", "allow-dynamic", "bool", "false",

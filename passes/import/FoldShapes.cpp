@@ -186,10 +186,25 @@ struct FoldRange : OpRewritePattern<RangeOp> {
     std::optional<SmallVector<int64_t>> delta =
         evaluateStaticInts(op.getDelta());
     std::optional<DimList> limit = evaluateShapeValue(op.getLimit());
-    if (!start || !delta || !limit || (*start)[0] != 0 || (*delta)[0] != 1 ||
-        (*limit)[0].isUnknown())
+    if (!delta || !limit || (*delta)[0] != 1 || (*limit)[0].isUnknown())
       return failure();
-    return replaceWithStatic<IotaOp>(rewriter, op, {(*limit)[0]});
+    if (start && (*start)[0] == 0)
+      return replaceWithStatic<IotaOp>(rewriter, op, {(*limit)[0]});
+    // Range(past, past + sequence): positions after a cache's (Gemma's
+    // optimum export has no position_ids), past + 0..sequence-1.
+    std::optional<DimList> first = evaluateShapeValue(op.getStart());
+    if (!first || !(*first)[0].isNamed() || !(*limit)[0].isNamed())
+      return failure();
+    StringRef from = (*first)[0].getName().getValue();
+    StringRef to = (*limit)[0].getName().getValue();
+    if (!to.consume_front(from) || !to.consume_front(" + ") || to.empty())
+      return failure();
+    auto declared = cast<RankedTensorType>(op.getType());
+    Type type = buildTensorType({Dim::named(rewriter.getStringAttr(to))},
+                                declared.getElementType());
+    Value iota = IotaOp::create(rewriter, op.getLoc(), type);
+    rewriter.replaceOpWithNewOp<AddOp>(op, type, iota, op.getStart());
+    return success();
   }
 };
 
@@ -432,9 +447,12 @@ struct FoldShapes : llmc::impl::FoldShapesBase<FoldShapes> {
     }
     if (allowDynamic)
       return;
+    // What is left must have a type the memory planning can bound: a
+    // shape_of itself does (its reads of symbolic extents, such as a
+    // cache's past length feeding positions, run as data).
     WalkResult left = function.walk([](Operation *op) {
-      if (!isa<ShapeOfOp, DynamicReshapeOp, DynamicExpandOp, DynamicSliceOp,
-               RangeOp, ConstantOfShapeOp>(op))
+      if (!isa<DynamicReshapeOp, DynamicExpandOp, DynamicSliceOp, RangeOp,
+               ConstantOfShapeOp>(op))
         return WalkResult::advance();
       op->emitError("shape computation could not be folded into static or "
                     "symbolic dimensions");

@@ -63,6 +63,18 @@ Dim arithmetic(const Dim &a, const Dim &b, char op) {
     return b;
   if (op == '+' && a == Dim::fixed(0))
     return b;
+  // Named extents add up to the name optimum gives a cache after appending
+  // ("past_sequence_length + sequence_length"), and such a sum less one of
+  // its terms is the other.
+  if (op == '+' && a.isNamed() && b.isNamed())
+    return addDims(a, b);
+  if (op == '-' && a.isNamed() && b.isNamed()) {
+    StringRef sum = a.getName().getValue(), term = b.getName().getValue();
+    auto [first, second] = sum.split(" + ");
+    if (!second.empty() && (first == term || second == term))
+      return Dim::named(StringAttr::get(a.getName().getContext(),
+                                        first == term ? second : first));
+  }
   return Dim::unknown();
 }
 

@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/import/ShapeValues.h"
 #include "passes/import/SliceEvaluator.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -121,15 +122,20 @@ Value sequencePositions(OpBuilder &b, Location loc, RankedTensorType type) {
   return ExpandOp::create(b, loc, type, row);
 }
 
-/// Whether `value` is computed from constants, shapes and `input` alone.
-bool readsOnly(Value value, BlockArgument input) {
+/// Whether `value` is computed from constants, shapes and `input` alone;
+/// `readsInput` says whether it reads `input`'s elements at all.
+bool readsOnly(Value value, BlockArgument input, bool *readsInput = nullptr) {
   SmallVector<Value> worklist{value};
   llvm::SmallPtrSet<Operation *, 16> seen;
+  if (readsInput)
+    *readsInput = false;
   while (!worklist.empty()) {
     Value next = worklist.pop_back_val();
     if (auto arg = dyn_cast<BlockArgument>(next)) {
       if (arg != input)
         return false;
+      if (readsInput)
+        *readsInput = true;
       continue;
     }
     Operation *op = next.getDefiningOp();
@@ -150,8 +156,9 @@ LogicalResult replaceMaskDerivedPositions(func::FuncOp function,
                                           BlockArgument attentionMask) {
   SmallVector<RopeOp> ropes;
   function.walk([&](RopeOp rope) {
-    if (readsOnly(rope.getPositions(), attentionMask) &&
-        !isa<BlockArgument>(rope.getPositions()))
+    bool readsMask = false;
+    if (readsOnly(rope.getPositions(), attentionMask, &readsMask) &&
+        readsMask && !isa<BlockArgument>(rope.getPositions()))
       ropes.push_back(rope);
   });
   if (ropes.empty())
@@ -198,6 +205,37 @@ LogicalResult replaceMaskDerivedPositions(func::FuncOp function,
   return success();
 }
 
+/// Reads of `past`'s length (Gather(ShapeOf(past), the axis named like
+/// the attention's past)) become 0: the full-sequence graph starts at
+/// position 0, and the decode entry point offsets its positions later
+/// (Gemma's optimum export computes RoPE positions as past + 0..s-1).
+void zeroPastLengths(BlockArgument past, Dim pastDim, OpBuilder &b) {
+  DimList dims = getDims(cast<RankedTensorType>(past.getType()));
+  for (Operation *user : llvm::make_early_inc_range(past.getUsers())) {
+    auto shape = dyn_cast<ShapeOfOp>(user);
+    if (!shape)
+      continue;
+    for (Operation *read : llvm::make_early_inc_range(shape->getUsers())) {
+      auto gather = dyn_cast<GatherOp>(read);
+      std::optional<SmallVector<int64_t>> axes =
+          gather ? evaluateStaticInts(gather.getIndices()) : std::nullopt;
+      if (!axes || axes->size() != 1 || (*axes)[0] < 0 ||
+          (*axes)[0] >= int64_t(dims.size()) || dims[(*axes)[0]] != pastDim)
+        continue;
+      b.setInsertionPoint(gather);
+      auto type = cast<RankedTensorType>(gather.getType());
+      Value zero = ConstantOp::create(
+          b, gather.getLoc(),
+          DenseElementsAttr::get(type,
+                                 b.getIntegerAttr(type.getElementType(), 0)));
+      gather.replaceAllUsesWith(zero);
+      gather.erase();
+    }
+    if (shape.use_empty())
+      shape.erase();
+  }
+}
+
 /// A graph that carries its own cache (optimum's past_key_values inputs and
 /// present outputs, attention_mask, position_ids) becomes a full-sequence
 /// graph: each attention drops its past and key mask, the presents
@@ -226,6 +264,11 @@ LogicalResult absorbCacheInputs(func::FuncOp function) {
     if (keyMask && (!attentionMask || !readsOnly(keyMask, attentionMask)))
       return op.emitError("llmc-kv-cache: the key mask must be computed from "
                           "the attention_mask input alone");
+    Dim pastDim = getDims(cast<RankedTensorType>(op.getPastKey().getType()))[1];
+    if (pastDim.isNamed()) {
+      zeroPastLengths(pastKey, pastDim, b);
+      zeroPastLengths(pastValue, pastDim, b);
+    }
     op.getPastKeyMutable().clear();
     op.getPastValueMutable().clear();
     op.getKeyMaskMutable().clear();

@@ -14,11 +14,12 @@
 // positions 0..sequence-1.
 //
 // Hugging Face computes C' and S' at run time instead: cos/sin of the
-// inverse frequencies times the positions (Range over the sequence, or the
+// inverse frequencies times the positions (Range over the sequence, past +
+// Range when there is a cache and no position_ids input, or the
 // position_ids input), often with x in [b, h, s, d]. Whatever that
 // computation is, the SliceEvaluator runs it for positions 0..P-1, and the
 // half-rotation tables it yields become constants (P: the pass option
-// rope-positions).
+// max-positions); the op reads them at the graph's positions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
@@ -213,9 +215,37 @@ Value matchRotateHalf(Value value) {
   return upper.getInput();
 }
 
+/// Whether `value` is computed from constants and reads of shapes alone
+/// (a cache's past length).
+bool readsOnlyShapes(Value value) {
+  SmallVector<Value> worklist{value};
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val().getDefiningOp();
+    if (!op || !isPure(op))
+      return false;
+    if (isa<ShapeOfOp, ConstantOp>(op))
+      continue;
+    llvm::append_range(worklist, op->getOperands());
+  }
+  return true;
+}
+
+/// iota + past, with past read from shapes: the positions after a cache
+/// (fold-shapes' form of Range(past, past + sequence)).
+bool isOffsetIota(AddOp add) {
+  for (auto [iota, offset] : {std::pair(add.getLhs(), add.getRhs()),
+                              std::pair(add.getRhs(), add.getLhs())})
+    if (iota.getDefiningOp<IotaOp>() &&
+        cast<RankedTensorType>(offset.getType()).getNumElements() == 1 &&
+        readsOnlyShapes(offset))
+      return add.getType() == iota.getType();
+  return false;
+}
+
 /// cos or sin tables the graph computes from positions: the position
-/// source (an iota over a sequence dimension, or the position_ids input)
-/// and the table the computation yields, [positions, d/2].
+/// source (an iota over a sequence dimension, an iota offset by a past
+/// length, or the position_ids input) and the table the computation
+/// yields, [positions, d/2] (rows 0.., whatever the offset).
 struct ComputedTable {
   Value positions;
   /// Which axis of the broadcast value is the sequence (1: x is [b, s, h,
@@ -245,10 +275,10 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
     Operation *op = next.getDefiningOp();
     if (!seen.insert(op).second)
       continue;
-    if (auto iota = dyn_cast<IotaOp>(op)) {
-      if (source && source.getType() != iota.getType())
+    if (isa<IotaOp>(op) || (isa<AddOp>(op) && isOffsetIota(cast<AddOp>(op)))) {
+      if (source && source != op->getResult(0))
         return std::nullopt;
-      source = iota;
+      source = op->getResult(0);
       continue;
     }
     if (isa<ShapeOfOp>(op))
@@ -271,6 +301,11 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
     if (sourceType.getRank() != 2)
       return std::nullopt;
     EvalTensor ids{{1, positions}, {}};
+    for (int64_t p = 0; p < positions; ++p)
+      ids.data.push_back(double(p));
+    evaluator.bind(source, ids);
+  } else if (source.getDefiningOp<AddOp>()) {
+    EvalTensor ids{{positions}, {}};
     for (int64_t p = 0; p < positions; ++p)
       ids.data.push_back(double(p));
     evaluator.bind(source, ids);
@@ -395,7 +430,8 @@ struct RaiseHalfRope : OpRewritePattern<AddOp> {
                                  headDim / 2, elementType, entry);
     Value sinTable = createTable(rewriter, loc, "rope_sin", sin->table,
                                  headDim / 2, elementType, entry);
-    // Positions: the position_ids input, or 0..sequence-1.
+    // Positions: the position_ids input, past + 0..sequence-1, or
+    // 0..sequence-1.
     Value at = cos->positions;
     if (at.getDefiningOp<IotaOp>())
       at = IotaOp::create(rewriter, loc, at.getType());

@@ -115,6 +115,29 @@ func.func @slice_refined(%x: tensor<?x4x?x16xf32, #llmc.dims<batch, sequence>>) 
 
 // -----
 
+// Positions after a cache without position_ids (Gemma through optimum):
+// Range(past, past + sequence) with past read from the cache's shape
+// becomes iota + past; the read stays (it is data now) and does not fail
+// the pass.
+// CHECK-LABEL: func.func @range_after_past
+// CHECK: %[[PAST:.*]] = llmc.gather
+// CHECK: %[[IOTA:.*]] = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+// CHECK: %[[AT:.*]] = llmc.add %[[IOTA]], %[[PAST]] : (tensor<?xi64, #llmc.dims<sequence>>, tensor<i64>) -> tensor<?xi64, #llmc.dims<sequence>>
+// CHECK: return %[[AT]]
+func.func @range_after_past(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %cache: tensor<?x2x?x8xf32, #llmc.dims<batch, past>>) -> tensor<?xi64> {
+  %two = llmc.constant dense<2> : tensor<i64>
+  %one = llmc.constant dense<1> : tensor<i64>
+  %cs = llmc.shape_of %cache : tensor<?x2x?x8xf32, #llmc.dims<batch, past>>
+  %past = llmc.gather %cs[%two] axis 0 : (tensor<4xi64>, tensor<i64>) -> tensor<i64>
+  %is = llmc.shape_of %ids : tensor<?x?xi64, #llmc.dims<batch, sequence>>
+  %n = llmc.gather %is[%one] axis 0 : (tensor<2xi64>, tensor<i64>) -> tensor<i64>
+  %end = llmc.add %past, %n : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %r = llmc.range %past, %end, %one : tensor<i64> -> tensor<?xi64>
+  return %r : tensor<?xi64>
+}
+
+// -----
+
 // Unsqueeze of an input not yet known when imported ([?, ?, ?] -> [?, 1, ?,
 // ?]): the 1 the result type names is the added one; the input's 1 is not
 // moved ([1, s, 16] -> [1, 1, s, 16], not [s, 1, 16, 1]).
