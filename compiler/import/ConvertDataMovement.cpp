@@ -9,6 +9,8 @@
 
 #include "compiler/import/NodeImport.h"
 
+#include "mlir/IR/Verifier.h"
+
 using namespace mlir;
 
 namespace llmc::onnx_import {
@@ -49,6 +51,24 @@ static Results convertGatherND(NodeImport &node) {
       node.builder.getI64IntegerAttr(node.intAttr("batch_dims", 0)));
   return single(
       createInferred<GatherNdOp>(node, {*data, *indices}, properties));
+}
+
+static Results convertScatterND(NodeImport &node) {
+  FailureOr<Value> data = node.input(0), indices = node.input(1),
+                   updates = node.input(2);
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  if (const onnx::AttributeProto *reduction = node.attribute("reduction");
+      reduction && reduction->s() != "none")
+    return node.error() << "reduction '" << reduction->s()
+                        << "' is not supported (only 'none')";
+  auto scatter = ScatterNdOp::create(node.builder, node.loc, node.inputType(0),
+                                     *data, *indices, *updates);
+  if (failed(mlir::verify(scatter))) {
+    scatter.erase();
+    return failure();
+  }
+  return SmallVector<Value>{scatter.getResult()};
 }
 
 static Results convertTranspose(NodeImport &node) {
@@ -413,6 +433,7 @@ void registerDataMovementConverters(ConverterMap &map) {
   map["Trilu"] = convertTrilu;
   map["Gather"] = convertGather;
   map["GatherND"] = convertGatherND;
+  map["ScatterND"] = convertScatterND;
   map["Transpose"] = convertTranspose;
   map["Concat"] = convertConcat;
   map["Unsqueeze"] = convertUnsqueeze;

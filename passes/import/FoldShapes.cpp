@@ -9,6 +9,7 @@
 
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/import/ShapeValues.h"
+#include "passes/import/SliceEvaluator.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -177,6 +178,56 @@ struct FoldDynamicSlice : OpRewritePattern<DynamicSliceOp> {
   }
 };
 
+/// ScatterND of updates over every element of data, the index tuples
+/// running through data's positions in order (TorchScript's form of
+/// `mask[:, :, :, :n] = ...` when n is the whole extent, as in the legacy
+/// 4-D masks of StableLM and Falcon): the updates themselves. The indices
+/// are checked to be that grid by evaluating them at two sets of sample
+/// extents.
+struct FoldWholeScatter : OpRewritePattern<ScatterNdOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ScatterNdOp op,
+                                PatternRewriter &rewriter) const override {
+    DimList data = getDims(op.getData().getType());
+    DimList indices = getDims(op.getIndices().getType());
+    DimList updates = getDims(op.getUpdates().getType());
+    int64_t rank = data.size();
+    if (hasUnknown(data) || int64_t(indices.size()) != rank + 1 ||
+        indices.back() != Dim::fixed(rank) ||
+        ArrayRef<Dim>(indices).drop_back() != ArrayRef<Dim>(data) ||
+        updates != data)
+      return failure();
+    auto function = op->getParentOfType<func::FuncOp>();
+    for (int64_t base : {2, 3}) {
+      llvm::StringMap<int64_t> extents;
+      int64_t next = base;
+      for (StringAttr name : argumentDimNames(function))
+        extents[name.getValue()] = next++;
+      SliceEvaluator evaluator(std::move(extents));
+      FailureOr<const EvalTensor *> grid = evaluator.evaluate(op.getIndices());
+      if (failed(grid))
+        return failure();
+      const EvalTensor &t = **grid;
+      SmallVector<int64_t> position(rank, 0);
+      for (int64_t i = 0; i < t.numElements(); i += rank) {
+        for (int64_t d = 0; d < rank; ++d)
+          if (t.data[i + d] != double(position[d]))
+            return failure();
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          if (++position[d] < t.shape[d])
+            break;
+          position[d] = 0;
+        }
+      }
+    }
+    Value result = op.getUpdates();
+    if (result.getType() != op.getType())
+      result = ReshapeOp::create(rewriter, op.getLoc(), op.getType(), result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct FoldRange : OpRewritePattern<RangeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RangeOp op,
@@ -339,7 +390,7 @@ SmallVector<Type> knownResultTypes(Operation *op) {
     return types;
   }
   if (op->hasTrait<OpTrait::SameOperandsAndResultType>() ||
-      isa<RmsNormOp, LayerNormOp, RopeOp, GatedMlpOp>(op))
+      isa<RmsNormOp, LayerNormOp, RopeOp, GatedMlpOp, ScatterNdOp>(op))
     return {op->getOperand(0).getType()};
   if (auto cast = dyn_cast<CastOp>(op))
     return {refineType(cast.getType(), cast.getInput().getType())};
@@ -421,8 +472,8 @@ struct FoldShapes : llmc::impl::FoldShapesBase<FoldShapes> {
   LogicalResult initialize(MLIRContext *context) override {
     RewritePatternSet set(context);
     set.add<FoldDynamicReshape, FoldDynamicExpand, FoldDynamicSlice, FoldRange,
-            FoldConstantOfShape, FoldStaticShapeOf, FoldStaticShapeRead>(
-        context);
+            FoldConstantOfShape, FoldStaticShapeOf, FoldStaticShapeRead,
+            FoldWholeScatter>(context);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }

@@ -348,9 +348,26 @@ SliceEvaluator::reshapedShape(Operation *op, ArrayRef<int64_t> inputShape,
   // The result type gives the shape; one unknown extent follows from the
   // element count (so does a computed shape's -1).
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  DimList dims = getDims(type);
+  // Several unknown extents among 1s, one per input extent: an Unsqueeze
+  // of a tensor whose extents were not known when it was imported ([?, ?]
+  // -> [1, 1, ?, ?]; a Reshape with unknown extents imports as
+  // dynamic_reshape instead), so the input's extents, in order.
+  if (!target &&
+      llvm::count_if(dims, [](const Dim &d) { return d.isUnknown(); }) ==
+          int64_t(inputShape.size()) &&
+      llvm::all_of(dims, [](const Dim &d) {
+        return d.isUnknown() || d == Dim::fixed(1);
+      })) {
+    SmallVector<int64_t> shape;
+    size_t next = 0;
+    for (const Dim &dim : dims)
+      shape.push_back(dim.isUnknown() ? inputShape[next++] : 1);
+    return shape;
+  }
   SmallVector<int64_t> shape;
   int64_t known = 1, unknownAt = -1;
-  for (auto [d, dim] : llvm::enumerate(getDims(type))) {
+  for (auto [d, dim] : llvm::enumerate(dims)) {
     int64_t extent = -1;
     if (dim.isStatic())
       extent = dim.getSize();
@@ -821,6 +838,30 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
                       });
         if (failedIndex)
           return failure();
+        return out;
+      })
+      .Case([&](ScatterNdOp scatter) -> FailureOr<EvalTensor> {
+        const EvalTensor &data = *in[0], &indices = *in[1], &updates = *in[2];
+        int64_t depth = indices.shape.back();
+        int64_t slice = 1;
+        for (size_t d = depth; d < data.shape.size(); ++d)
+          slice *= data.shape[d];
+        int64_t tuples = indices.numElements() / depth;
+        if (updates.numElements() != tuples * slice)
+          return failure();
+        EvalTensor out = data;
+        for (int64_t t = 0; t < tuples; ++t) {
+          int64_t offset = 0;
+          for (int64_t q = 0; q < depth; ++q) {
+            int64_t extent = data.shape[q];
+            int64_t i = normalizeIndex(indices.data[t * depth + q], extent);
+            if (i < 0 || i >= extent)
+              return failure();
+            offset = offset * extent + i;
+          }
+          std::copy_n(updates.data.begin() + t * slice, slice,
+                      out.data.begin() + offset * slice);
+        }
         return out;
       })
       .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(

@@ -57,6 +57,7 @@ Status concat(KernelContext &c);
 Status transpose(KernelContext &c);
 Status gather(KernelContext &c);
 Status gatherNd(KernelContext &c);
+Status scatterNd(KernelContext &c);
 Status trilu(KernelContext &c);
 Status shapeOf(KernelContext &c);
 

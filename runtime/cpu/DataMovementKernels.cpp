@@ -176,6 +176,50 @@ Status gatherNd(KernelContext &c) {
   return Status::success();
 }
 
+Status scatterNd(KernelContext &c) {
+  if (c.inputs.size() != 3 || !c.inputs[0] || !c.inputs[1] || !c.inputs[2])
+    return Status::error("scatter_nd takes data, indices and updates");
+  const Tensor &data = *c.inputs[0], &indices = *c.inputs[1],
+               &updates = *c.inputs[2];
+  if (indices.rank() < 1 || updates.dtype != data.dtype)
+    return Status::error("scatter_nd indices need an axis, updates the "
+                         "data's type");
+  int64_t depth = indices.shape.back();
+  Shape expected(indices.shape.begin(), indices.shape.end() - 1);
+  if (depth < 1 || depth > data.rank())
+    return Status::error("scatter_nd index depth " + std::to_string(depth) +
+                         " does not fit data " + shapeString(data.shape));
+  expected.insert(expected.end(), data.shape.begin() + depth, data.shape.end());
+  if (updates.shape != expected)
+    return Status::error("scatter_nd updates " + shapeString(updates.shape) +
+                         " where " + shapeString(expected) + " fits");
+  LLMC_CHECK(c.setOutput(0, data.shape));
+  uint8_t *out = c.outputs[0]->data;
+  if (out != data.data)
+    std::memcpy(out, data.data, data.bytes());
+  int64_t slice = dtypeBytes(data.dtype);
+  for (int64_t d = depth; d < data.rank(); ++d)
+    slice *= data.shape[d];
+  int64_t tuples = indices.elements() / depth;
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t offset = 0;
+    for (int64_t q = 0; q < depth; ++q) {
+      int64_t extent = data.shape[q];
+      int64_t index = indexAt(indices, t * depth + q);
+      if (index < 0)
+        index += extent;
+      if (index < 0 || index >= extent)
+        return Status::error("scatter_nd index " +
+                             std::to_string(indexAt(indices, t * depth + q)) +
+                             " is outside an axis of " +
+                             std::to_string(extent));
+      offset = offset * extent + index;
+    }
+    std::memcpy(out + offset * slice, updates.data + t * slice, slice);
+  }
+  return Status::success();
+}
+
 Status trilu(KernelContext &c) {
   if (c.inputs.empty() || !c.inputs[0] || c.inputs[0]->rank() < 2)
     return Status::error("trilu takes a matrix (or a batch of them)");

@@ -83,6 +83,7 @@ constexpr Entry kKernels[] = {
     {"expand", cpu::expand},
     {"gather", cpu::gather},
     {"gather_nd", cpu::gatherNd},
+    {"scatter_nd", cpu::scatterNd},
     {"iota", cpu::iota},
     {"range", cpu::range},
     {"shape_of", cpu::shapeOf},

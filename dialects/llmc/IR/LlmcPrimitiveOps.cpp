@@ -310,6 +310,40 @@ LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ScatterNdOp::verify() {
+  auto dataType = getData().getType(), indicesType = getIndices().getType(),
+       updatesType = getUpdates().getType();
+  DimList data = getDims(dataType), result = getDims(getType());
+  bool same = result.size() == data.size() &&
+              getType().getElementType() == dataType.getElementType();
+  for (size_t i = 0; same && i < data.size(); ++i)
+    same = dimsAgree(result[i], data[i]);
+  if (!same)
+    return emitOpError("result must have the data's type ") << dataType;
+  if (updatesType.getElementType() != dataType.getElementType())
+    return emitOpError("updates must have the data's element type");
+  if (indicesType.getRank() < 1 ||
+      indicesType.isDynamicDim(indicesType.getRank() - 1))
+    return emitOpError("indices need a static last dimension, got ")
+           << indicesType;
+  int64_t depth = indicesType.getDimSize(indicesType.getRank() - 1);
+  if (depth < 1 || depth > dataType.getRank())
+    return emitOpError("index depth ")
+           << depth << " does not fit data of rank " << dataType.getRank();
+  DimList expected = getDims(indicesType);
+  expected.pop_back();
+  expected.append(data.begin() + depth, data.end());
+  DimList updates = getDims(updatesType);
+  bool fits = updates.size() == expected.size();
+  for (size_t i = 0; fits && i < updates.size(); ++i)
+    fits = dimsAgree(updates[i], expected[i]);
+  if (!fits)
+    return emitOpError("updates ")
+           << updatesType << " must be indices.shape[:-1] + data.shape["
+           << depth << ":]";
+  return success();
+}
+
 LogicalResult CumSumOp::verify() {
   return verifyAxis(*this, getAxis(), getType().getRank());
 }

@@ -212,6 +212,25 @@ def Llmc_GatherNdOp : Llmc_InferredOp<"gather_nd"> {
   }];
 }
 
+def Llmc_ScatterNdOp : Llmc_Op<"scatter_nd", [Pure]> {
+  let summary = "ONNX ScatterND: `data` with slices replaced at index tuples";
+  let description = [{
+    `indices` is [rest..., k]: each k-tuple addresses dims 0 .. k of `data`,
+    and the slice there (data.shape[k:]) becomes the matching one of
+    `updates`, which is indices.shape[:-1] + data.shape[k:]. The result has
+    `data`'s shape and element type. Later tuples win when two address the same slice
+    (ONNX leaves that undefined; reduction "none" only).
+  }];
+  let arguments = (ins Llmc_Tensor:$data, Llmc_IndexTensor:$indices,
+                       Llmc_Tensor:$updates);
+  let results = (outs Llmc_Tensor:$result);
+  let assemblyFormat = [{
+    $updates `into` $data `[` $indices `]` attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Llmc_CumSumOp : Llmc_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
   let summary = "running sum along one axis (ONNX CumSum)";
   let arguments = (ins Llmc_Tensor:$input, I64Attr:$axis, UnitAttr:$exclusive,

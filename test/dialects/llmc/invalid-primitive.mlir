@@ -481,6 +481,30 @@ func.func @is_nan_shape(%a: tensor<4xf32>) {
 
 // -----
 
+func.func @scatter_nd_updates(%d: tensor<4x4xf32>, %i: tensor<3x1xi64>, %u: tensor<3x5xf32>) {
+  // expected-error @+1 {{'llmc.scatter_nd' op updates 'tensor<3x5xf32>' must be indices.shape[:-1] + data.shape[1:]}}
+  %0 = llmc.scatter_nd %u into %d[%i] : (tensor<4x4xf32>, tensor<3x1xi64>, tensor<3x5xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_depth(%d: tensor<4x4xf32>, %i: tensor<3x3xi64>, %u: tensor<3xf32>) {
+  // expected-error @+1 {{'llmc.scatter_nd' op index depth 3 does not fit data of rank 2}}
+  %0 = llmc.scatter_nd %u into %d[%i] : (tensor<4x4xf32>, tensor<3x3xi64>, tensor<3xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_result(%d: tensor<4x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3xf32>) {
+  // expected-error @+1 {{'llmc.scatter_nd' op result must have the data's type 'tensor<4x4xf32>'}}
+  %0 = llmc.scatter_nd %u into %d[%i] : (tensor<4x4xf32>, tensor<3x2xi64>, tensor<3xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
 func.func @gather_nd_depth(%d: tensor<4x4xf32>, %i: tensor<3x3xi64>) {
   // expected-error @+2 {{batch_dims 0 and index depth 3 do not fit data of rank 2}}
   // expected-error @+1 {{failed to infer returned types}}

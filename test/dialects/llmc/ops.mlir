@@ -78,6 +78,8 @@ func.func @primitive(%x: tensor<?x?x64xf32, #llmc.dims<batch, sequence>>,
   // CHECK: llmc.gather_nd %{{.*}}[%{{.*}}] batch_dims 0 : (tensor<64x64xf32>, tensor<?x2xi64>) -> tensor<?xf32>
   %pairs = llmc.reshape %ids : tensor<?x?xi64, #llmc.dims<batch, sequence>> -> tensor<?x2xi64>
   %gnd = llmc.gather_nd %w[%pairs] batch_dims 0 : (tensor<64x64xf32>, tensor<?x2xi64>) -> tensor<?xf32>
+  // CHECK: llmc.scatter_nd %{{.*}} into %{{.*}}[%{{.*}}] : (tensor<64x64xf32>, tensor<?x2xi64>, tensor<?xf32>) -> tensor<64x64xf32>
+  %snd = llmc.scatter_nd %gnd into %w[%pairs] : (tensor<64x64xf32>, tensor<?x2xi64>, tensor<?xf32>) -> tensor<64x64xf32>
   // CHECK: llmc.cumsum %{{.*}} axis 1 exclusive reverse : tensor<?x?xi64, #llmc.dims<batch, sequence>>
   %cum = llmc.cumsum %ids axis 1 exclusive reverse : tensor<?x?xi64, #llmc.dims<batch, sequence>>
   // CHECK: llmc.cumsum %{{.*}} axis 0 : tensor<?x?xi64, #llmc.dims<batch, sequence>>

@@ -138,6 +138,40 @@ func.func @range_after_past(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, 
 
 // -----
 
+// ScatterND over every element of its data, the index tuples running
+// through the data's positions in order (TorchScript's `mask[..., :n] =`
+// with n the whole extent): the updates. A scatter whose indices are not
+// that grid (here reversed) stays.
+// CHECK-LABEL: func.func @whole_scatter
+// CHECK-NOT: llmc.scatter_nd
+// CHECK: return %arg1
+// CHECK-LABEL: func.func @partial_scatter
+// CHECK: llmc.scatter_nd
+func.func @whole_scatter(%data: tensor<?x3xf32, #llmc.dims<sequence>>, %updates: tensor<?x3xf32, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>> {
+  %rows = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+  %r2 = llmc.reshape %rows : tensor<?xi64, #llmc.dims<sequence>> -> tensor<?x1x1xi64, #llmc.dims<sequence>>
+  %re = llmc.expand %r2 : tensor<?x1x1xi64, #llmc.dims<sequence>> -> tensor<?x3x1xi64, #llmc.dims<sequence>>
+  %cols = llmc.iota : tensor<3xi64>
+  %c2 = llmc.reshape %cols : tensor<3xi64> -> tensor<1x3x1xi64>
+  %ce = llmc.expand %c2 : tensor<1x3x1xi64> -> tensor<?x3x1xi64, #llmc.dims<sequence>>
+  %grid = llmc.concat %re, %ce axis 2 : (tensor<?x3x1xi64, #llmc.dims<sequence>>, tensor<?x3x1xi64, #llmc.dims<sequence>>) -> tensor<?x3x2xi64, #llmc.dims<sequence>>
+  %s = llmc.scatter_nd %updates into %data[%grid] : (tensor<?x3xf32, #llmc.dims<sequence>>, tensor<?x3x2xi64, #llmc.dims<sequence>>, tensor<?x3xf32, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  return %s : tensor<?x3xf32, #llmc.dims<sequence>>
+}
+func.func @partial_scatter(%data: tensor<?x3xf32, #llmc.dims<sequence>>, %updates: tensor<?x3xf32, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>> {
+  %rows = llmc.iota : tensor<?xi64, #llmc.dims<sequence>>
+  %r2 = llmc.reshape %rows : tensor<?xi64, #llmc.dims<sequence>> -> tensor<?x1x1xi64, #llmc.dims<sequence>>
+  %re = llmc.expand %r2 : tensor<?x1x1xi64, #llmc.dims<sequence>> -> tensor<?x3x1xi64, #llmc.dims<sequence>>
+  %cols = llmc.constant dense<[2, 1, 0]> : tensor<3xi64>
+  %c2 = llmc.reshape %cols : tensor<3xi64> -> tensor<1x3x1xi64>
+  %ce = llmc.expand %c2 : tensor<1x3x1xi64> -> tensor<?x3x1xi64, #llmc.dims<sequence>>
+  %grid = llmc.concat %re, %ce axis 2 : (tensor<?x3x1xi64, #llmc.dims<sequence>>, tensor<?x3x1xi64, #llmc.dims<sequence>>) -> tensor<?x3x2xi64, #llmc.dims<sequence>>
+  %s = llmc.scatter_nd %updates into %data[%grid] : (tensor<?x3xf32, #llmc.dims<sequence>>, tensor<?x3x2xi64, #llmc.dims<sequence>>, tensor<?x3xf32, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  return %s : tensor<?x3xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
 // Unsqueeze of an input not yet known when imported ([?, ?, ?] -> [?, 1, ?,
 // ?]): the 1 the result type names is the added one; the input's 1 is not
 // moved ([1, s, 16] -> [1, 1, s, 16], not [s, 1, 16, 1]).
