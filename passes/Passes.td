@@ -88,13 +88,17 @@ def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
 def CheckRaised : Pass<"llmc-check-raised", "mlir::func::FuncOp"> {
   let summary = "Report the transformer blocks recognised but not raised";
   let description = [{
-    After raising: every op on which a raising pattern left an
+    After raising: every attention on which the raising left an
     `llmc.unraised` reason (a block it recognised but could not raise)
     becomes an error naming its layer -- the number of attentions before
     it -- and the reason, e.g. "layer 1: attention not recognised: the
     query at position 9 sees key 0 ...". Without this, such a block would
     stay primitive ops, and the compile would fail later on a symptom (a
-    shape computation left behind) or, worse, not at all.
+    shape computation left behind) or, worse, not at all. A RoPE or norm
+    left with a reason ("rope not recognised: the angles read no
+    positions ...") is a warning naming the attention it comes before: it
+    still computes the same as primitive ops, and when the compile fails
+    later the warning says where it started.
   }];
 }
 

@@ -115,6 +115,13 @@ Value otherOperand(Operation *op, Value known) {
   return Value();
 }
 
+std::string typeString(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
 LogicalResult recordUnraised(PatternRewriter &rewriter, Operation *op,
                              const Twine &why) {
   std::string text = why.str();

@@ -6,6 +6,7 @@
 #include "mlir/IR/Value.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace llmc {
@@ -35,6 +36,9 @@ bool isConstant(mlir::Value value);
 /// For a commutative binary op `op` with operands (a, b): the operand that is
 /// not `known`, or null when neither is.
 mlir::Value otherOperand(mlir::Operation *op, mlir::Value known);
+
+/// `type` as the IR prints it, for the reasons a pattern records.
+std::string typeString(mlir::Type type);
 
 } // namespace llmc
 

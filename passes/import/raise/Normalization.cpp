@@ -103,9 +103,19 @@ template <typename RootOp> struct RaiseNorm : OpRewritePattern<RootOp> {
     Value x;
     double eps;
     RankedTensorType type = op.getType();
-    if (type.getRank() < 1 || type.isDynamicDim(type.getRank() - 1) ||
-        !matchNormalized(op.getResult(), x, eps) || x.getType() != type)
+    if (type.getRank() < 1 || !matchNormalized(op.getResult(), x, eps))
       return failure();
+    // From here on this is a norm: say why it is not raised.
+    if (type.isDynamicDim(type.getRank() - 1))
+      return recordUnraised(rewriter, op,
+                            "norm not recognised: the normalized extent "
+                            "is not known");
+    if (x.getType() != type)
+      return recordUnraised(rewriter, op,
+                            "norm not recognised: its input " +
+                                llvm::Twine(typeString(x.getType())) +
+                                " and result " + typeString(type) +
+                                " differ");
     auto weightType = RankedTensorType::get(
         {type.getDimSize(type.getRank() - 1)}, type.getElementType());
     Value ones = ConstantOp::create(

@@ -255,10 +255,12 @@ struct ComputedTable {
 };
 
 std::optional<ComputedTable> computeTable(Value value, int64_t positions,
-                                          int64_t headDim) {
+                                          int64_t headDim, std::string &why) {
   auto function = value.getParentRegion()->getParentOfType<func::FuncOp>();
-  if (!function || headDim % 2 != 0)
+  if (!function || headDim % 2 != 0) {
+    why = "head_dim " + std::to_string(headDim) + " is odd";
     return std::nullopt;
+  }
   // The leaves of the computation: constants, and one position source.
   Value source;
   SmallVector<Value> worklist{value};
@@ -267,8 +269,10 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
     Value next = worklist.pop_back_val();
     if (auto arg = dyn_cast<BlockArgument>(next)) {
       if (arg != namedArgument(function, "position_ids") ||
-          (source && source != next))
+          (source && source != next)) {
+        why = "the angles read an input other than position_ids";
         return std::nullopt;
+      }
       source = next;
       continue;
     }
@@ -276,8 +280,10 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
     if (!seen.insert(op).second)
       continue;
     if (isa<IotaOp>(op) || (isa<AddOp>(op) && isOffsetIota(cast<AddOp>(op)))) {
-      if (source && source != op->getResult(0))
+      if (source && source != op->getResult(0)) {
+        why = "the angles read two position sources";
         return std::nullopt;
+      }
       source = op->getResult(0);
       continue;
     }
@@ -285,12 +291,17 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
       continue;
     llvm::append_range(worklist, op->getOperands());
   }
-  if (!source)
+  if (!source) {
+    why = "the angles read no positions (an iota over the sequence, past + "
+          "iota, or position_ids)";
     return std::nullopt;
+  }
   auto sourceType = cast<RankedTensorType>(source.getType());
   Dim sequence = getDims(sourceType).back();
-  if (!sequence.isNamed())
+  if (!sequence.isNamed()) {
+    why = "the positions' extent has no name";
     return std::nullopt;
+  }
   // Every other symbolic extent 1, the sequence `positions` long.
   llvm::StringMap<int64_t> extents;
   for (StringAttr name : argumentDimNames(function))
@@ -298,8 +309,10 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
   extents[sequence.getName().getValue()] = positions;
   SliceEvaluator evaluator(std::move(extents));
   if (isa<BlockArgument>(source)) {
-    if (sourceType.getRank() != 2)
+    if (sourceType.getRank() != 2) {
+      why = "position_ids is not [batch, sequence]";
       return std::nullopt;
+    }
     EvalTensor ids{{1, positions}, {}};
     for (int64_t p = 0; p < positions; ++p)
       ids.data.push_back(double(p));
@@ -311,25 +324,44 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
     evaluator.bind(source, ids);
   }
   FailureOr<const EvalTensor *> result = evaluator.evaluate(value);
-  if (failed(result))
+  if (failed(result)) {
+    why = "the angles could not be computed for " + std::to_string(positions) +
+          " positions";
     return std::nullopt;
+  }
   const EvalTensor &t = **result;
   ComputedTable computed;
-  if (t.shape.size() != 4 || t.shape[0] != 1 || t.shape[3] != headDim)
+  auto shapeText = [&] {
+    std::string text;
+    for (int64_t e : t.shape)
+      text += (text.empty() ? "" : "x") + std::to_string(e);
+    return text;
+  };
+  if (t.shape.size() != 4 || t.shape[0] != 1 || t.shape[3] != headDim) {
+    why = "the computed table is " + shapeText() + ", not [1, positions, 1, " +
+          std::to_string(headDim) + "] or [1, 1, positions, " +
+          std::to_string(headDim) + "]";
     return std::nullopt;
+  }
   if (t.shape[1] == positions && t.shape[2] == 1)
     computed.sequenceAxis = 1;
   else if (t.shape[2] == positions && t.shape[1] == 1)
     computed.sequenceAxis = 2;
-  else
+  else {
+    why = "the computed table is " + shapeText() +
+          ", not one row per position";
     return std::nullopt;
+  }
   // Half rotation: each row is its first half twice.
   int64_t half = headDim / 2;
   for (int64_t p = 0; p < positions; ++p)
     for (int64_t i = 0; i < half; ++i) {
       double a = t.data[p * headDim + i], b = t.data[p * headDim + half + i];
-      if (a != b)
+      if (a != b) {
+        why = "the table's halves differ at position " + std::to_string(p) +
+              " (not a rotate-half table)";
         return std::nullopt;
+      }
       computed.table.push_back(static_cast<float>(a));
     }
   computed.positions = source;
@@ -397,11 +429,14 @@ struct RaiseHalfRope : OpRewritePattern<AddOp> {
                                                 x, *cos, *sin, RopeMode::half));
             return success();
           }
+          std::string why;
           if (Value rope =
-                  computedRope(rewriter, root, x, cosValue, sinValue)) {
+                  computedRope(rewriter, root, x, cosValue, sinValue, why)) {
             rewriter.replaceOp(root, rope);
             return success();
           }
+          // x * cos + rotate_half(x) * sin: a RoPE, say why it is not raised.
+          return recordUnraised(rewriter, root, "rope not recognised: " + why);
         }
       }
     }
@@ -411,18 +446,28 @@ struct RaiseHalfRope : OpRewritePattern<AddOp> {
   /// llmc.rope of x over tables evaluated from computed cos/sin; null when
   /// they are not a computation of positions.
   Value computedRope(PatternRewriter &rewriter, AddOp root, Value x,
-                     Value cosValue, Value sinValue) const {
+                     Value cosValue, Value sinValue, std::string &why) const {
     RankedTensorType type = root.getType();
-    if (type.isDynamicDim(3) || isConstant(cosValue) || isConstant(sinValue))
+    if (type.isDynamicDim(3)) {
+      why = "head_dim is not known";
       return Value();
+    }
+    if (isConstant(cosValue) || isConstant(sinValue)) {
+      why = "the constant cos/sin are not tables sliced to the sequence";
+      return Value();
+    }
     int64_t headDim = type.getDimSize(3);
     std::optional<ComputedTable> cos =
-        computeTable(cosValue, positions, headDim);
+        computeTable(cosValue, positions, headDim, why);
     std::optional<ComputedTable> sin =
-        cos ? computeTable(sinValue, positions, headDim) : std::nullopt;
-    if (!cos || !sin || cos->positions != sin->positions ||
-        cos->sequenceAxis != sin->sequenceAxis)
+        cos ? computeTable(sinValue, positions, headDim, why) : std::nullopt;
+    if (!cos || !sin)
       return Value();
+    if (cos->positions != sin->positions ||
+        cos->sequenceAxis != sin->sequenceAxis) {
+      why = "cos and sin are computed from different positions";
+      return Value();
+    }
     Location loc = root.getLoc();
     Type elementType = type.getElementType();
     Block &entry = root->getParentOfType<func::FuncOp>().front();

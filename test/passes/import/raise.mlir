@@ -293,6 +293,26 @@ func.func @not_rope(%x: tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?
 
 // -----
 
+// A rotate-half RoPE whose angles come from an input other than
+// position_ids: not raised, with the reason on the sum.
+// CHECK-LABEL: func.func @rope_angles_from_input
+// CHECK-NOT: llmc.rope
+// CHECK: llmc.add %{{.*}}, %{{.*}} {llmc.unraised = "rope not recognised: the angles read an input other than position_ids"}
+func.func @rope_angles_from_input(%x: tensor<1x?x2x4xf32, #llmc.dims<sequence>>, %angles: tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>> {
+  %c = llmc.cos %angles : tensor<1x?x1x4xf32, #llmc.dims<sequence>>
+  %s = llmc.sin %angles : tensor<1x?x1x4xf32, #llmc.dims<sequence>>
+  %x1 = llmc.slice %x offsets [0, 0, 0, 0] strides [1, 1, 1, 1] : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %x2 = llmc.slice %x offsets [0, 0, 0, 2] strides [1, 1, 1, 1] : tensor<1x?x2x4xf32, #llmc.dims<sequence>> -> tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %n2 = llmc.neg %x2 : tensor<1x?x2x2xf32, #llmc.dims<sequence>>
+  %rot = llmc.concat %n2, %x1 axis 3 : (tensor<1x?x2x2xf32, #llmc.dims<sequence>>, tensor<1x?x2x2xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %xc = llmc.mul %x, %c : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %rs = llmc.mul %rot, %s : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x1x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  %r = llmc.add %xc, %rs : (tensor<1x?x2x4xf32, #llmc.dims<sequence>>, tensor<1x?x2x4xf32, #llmc.dims<sequence>>) -> tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+  return %r : tensor<1x?x2x4xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
 // GPT-2's MLP: up linear with bias, GELU, down linear with bias.
 // CHECK-LABEL: func.func @plain_mlp
 // CHECK: %[[M:.*]] = llmc.mlp gelu %arg0, %{{.*}}, %{{.*}} biases(%{{.*}}, %{{.*}}) : tensor<?x8xf32, #llmc.dims<sequence>>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<8xf32>
