@@ -26,9 +26,9 @@ struct CheckRaised : llmc::impl::CheckRaisedBase<CheckRaised> {
     // Layers are counted by their attentions, raised or not, in order.
     int64_t attentions = 0, total = 0;
     getOperation().walk([&](Operation *op) {
-      total += isa<llmc::AttentionOp>(op) ||
-               (isa<llmc::SoftmaxOp>(op) &&
-                op->hasAttr(llmc::kUnraisedAttrName));
+      total +=
+          isa<llmc::AttentionOp>(op) ||
+          (isa<llmc::SoftmaxOp>(op) && op->hasAttr(llmc::kUnraisedAttrName));
     });
     bool failed = false;
     getOperation().walk([&](Operation *op) {

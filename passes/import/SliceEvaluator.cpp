@@ -989,6 +989,26 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
       });
 }
 
+Value followScalarChain(Value value, SmallVectorImpl<Operation *> &chain) {
+  while (value.hasOneUse()) {
+    Operation *user = *value.user_begin();
+    bool scalarWith =
+        user->getNumResults() == 1 &&
+        user->getResult(0).getType() == value.getType() &&
+        scalarFunction(user).has_value() &&
+        llvm::all_of(user->getOperands(), [&](Value operand) {
+          auto type = dyn_cast<RankedTensorType>(operand.getType());
+          return operand == value ||
+                 (type && type.hasStaticShape() && type.getNumElements() == 1);
+        });
+    if (!scalarWith)
+      break;
+    chain.push_back(user);
+    value = user->getResult(0);
+  }
+  return value;
+}
+
 std::optional<ScalarFunction> scalarFunction(Operation *op) {
   Type resultType = op->getResult(0).getType();
   bool integer = isIntegerTensor(resultType);
@@ -1064,6 +1084,15 @@ std::optional<ScalarFunction> scalarFunction(Operation *op) {
           [&](ReciprocalOp) { return unary([](double x) { return 1.0 / x; }); })
       .Case([&](CosOp) { return unary([](double x) { return std::cos(x); }); })
       .Case([&](SinOp) { return unary([](double x) { return std::sin(x); }); })
+      .Case(
+          [&](TanhOp) { return unary([](double x) { return std::tanh(x); }); })
+      .Case([&](LogOp) { return unary([](double x) { return std::log(x); }); })
+      .Case([&](RsqrtOp) {
+        return unary([](double x) { return 1.0 / std::sqrt(x); });
+      })
+      .Case([&](SigmoidOp) {
+        return unary([](double x) { return 1.0 / (1.0 + std::exp(-x)); });
+      })
       .Default([](Operation *) { return std::nullopt; });
 }
 

@@ -108,6 +108,14 @@ private:
 using ScalarFunction = std::function<double(llvm::ArrayRef<double>)>;
 std::optional<ScalarFunction> scalarFunction(mlir::Operation *op);
 
+/// Follows `value` through a chain of elementwise ops that each use it alone
+/// with scalars (one element: Gemma 2's final soft-cap on the logits),
+/// keep its type and are its only user; returns the chain's last value and
+/// appends the ops to `chain`. Each position of the result depends on the
+/// same position of `value` only.
+mlir::Value followScalarChain(mlir::Value value,
+                              llvm::SmallVectorImpl<mlir::Operation *> &chain);
+
 // What to bind: evaluations give the function's inputs contents by the
 // names exporters use (input_ids, attention_mask, position_ids) and its
 // symbolic dimensions sample extents.

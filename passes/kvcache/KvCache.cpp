@@ -483,7 +483,11 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     prefill.walk([&](LmHeadOp head) { heads.push_back(head); });
     auto ret = cast<func::ReturnOp>(prefill.getBody().back().getTerminator());
     for (LmHeadOp head : heads) {
-      if (!head->hasOneUse() || *head->user_begin() != ret.getOperation())
+      // The logits, or an elementwise chain of them with scalars (Gemma 2's
+      // final soft-cap), returned: the last position is all that is kept.
+      SmallVector<Operation *> chain;
+      Value logits = followScalarChain(head.getResult(), chain);
+      if (!logits.hasOneUse() || *logits.user_begin() != ret.getOperation())
         continue;
       auto hiddenType = cast<RankedTensorType>(head.getInput().getType());
       int64_t rank = hiddenType.getRank();
@@ -502,6 +506,8 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
           LmHeadOp::create(b, head.getLoc(), last, head.getWeight());
       head.replaceAllUsesWith(lastHead.getResult());
       head.erase();
+      for (Operation *op : chain)
+        op->getResult(0).setType(lastHead.getType());
     }
     prefill.setType(FunctionType::get(prefill.getContext(),
                                       prefill.getArgumentTypes(),

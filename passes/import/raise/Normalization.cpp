@@ -114,8 +114,7 @@ template <typename RootOp> struct RaiseNorm : OpRewritePattern<RootOp> {
       return recordUnraised(rewriter, op,
                             "norm not recognised: its input " +
                                 llvm::Twine(typeString(x.getType())) +
-                                " and result " + typeString(type) +
-                                " differ");
+                                " and result " + typeString(type) + " differ");
     auto weightType = RankedTensorType::get(
         {type.getDimSize(type.getRank() - 1)}, type.getElementType());
     Value ones = ConstantOp::create(

@@ -16,6 +16,7 @@
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/import/SliceEvaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -91,13 +92,20 @@ struct RaiseEmbedding : OpRewritePattern<GatherOp> {
   }
 };
 
+/// A linear without bias whose result is returned, or reaches the return
+/// through an elementwise chain with scalars (Gemma 2's final soft-cap).
 struct RaiseLmHead : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getBias() || !llvm::any_of(op->getUsers(), [](Operation *user) {
-          return isa<func::ReturnOp>(user);
-        }))
+    auto returned = [](Value value) {
+      return llvm::any_of(value.getUsers(), [](Operation *user) {
+        return isa<func::ReturnOp>(user);
+      });
+    };
+    SmallVector<Operation *> chain;
+    if (op.getBias() || !(returned(op.getResult()) ||
+                          returned(followScalarChain(op.getResult(), chain))))
       return failure();
     rewriter.replaceOpWithNewOp<LmHeadOp>(op, op.getType(), op.getInput(),
                                           op.getWeight());

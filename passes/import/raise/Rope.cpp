@@ -348,8 +348,7 @@ std::optional<ComputedTable> computeTable(Value value, int64_t positions,
   else if (t.shape[2] == positions && t.shape[1] == 1)
     computed.sequenceAxis = 2;
   else {
-    why = "the computed table is " + shapeText() +
-          ", not one row per position";
+    why = "the computed table is " + shapeText() + ", not one row per position";
     return std::nullopt;
   }
   // Half rotation: each row is its first half twice.

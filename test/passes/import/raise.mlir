@@ -350,6 +350,27 @@ func.func @tied_head(%ids: tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x3xf3
 
 // -----
 
+// Gemma 2's final soft-cap: the head's logits go through tanh(l / 30) * 30
+// on their way out; the linear is still the lm_head.
+// CHECK-LABEL: func.func @softcapped_head
+// CHECK: %[[L:.*]] = llmc.lm_head
+// CHECK: %[[D:.*]] = llmc.div %[[L]]
+// CHECK: %[[T:.*]] = llmc.tanh %[[D]]
+// CHECK: llmc.mul %[[T]]
+func.func @softcapped_head(%ids: tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x3xf32, #llmc.dims<sequence>> {
+  %table = llmc.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %other = llmc.constant dense<[[1.0, 3.0, 5.0], [2.0, 4.0, 7.0]]> : tensor<2x3xf32>
+  %cap = llmc.constant dense<30.0> : tensor<f32>
+  %x = llmc.gather %table[%ids] axis 0 : (tensor<3x2xf32>, tensor<?xi64, #llmc.dims<sequence>>) -> tensor<?x2xf32, #llmc.dims<sequence>>
+  %logits = llmc.matmul %x, %other : (tensor<?x2xf32, #llmc.dims<sequence>>, tensor<2x3xf32>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  %d = llmc.div %logits, %cap : (tensor<?x3xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  %t = llmc.tanh %d : tensor<?x3xf32, #llmc.dims<sequence>>
+  %m = llmc.mul %t, %cap : (tensor<?x3xf32, #llmc.dims<sequence>>, tensor<f32>) -> tensor<?x3xf32, #llmc.dims<sequence>>
+  return %m : tensor<?x3xf32, #llmc.dims<sequence>>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @untied_head
 // CHECK-DAG: %[[TABLE:.*]] = llmc.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
 // CHECK-DAG: %[[HEAD:.*]] = llmc.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 7.000000e+00]]> : tensor<3x2xf32>

@@ -31,3 +31,25 @@ func.func @main(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %q: tensor<?
   return %b : tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>
 }
 }
+
+// -----
+
+// Prefill keeps the last position's logits: the slice goes before the
+// lm_head also when a soft-cap chain follows it (Gemma 2), which then
+// works on one position.
+// CHECK-LABEL: module attributes {llmc.kv_cache = {head_dim = 2 : i64
+// CHECK: func.func @prefill
+// CHECK: %[[LAST:.*]] = llmc.slice %{{.*}} offsets [0, -1, 0] strides [1, 1, 1] : tensor<?x?x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x1x8xf32, #llmc.dims<batch>>
+// CHECK: %[[L:.*]] = llmc.lm_head %[[LAST]], %{{.*}} : (tensor<?x1x8xf32, #llmc.dims<batch>>, tensor<16x8xf32>) -> tensor<?x1x16xf32, #llmc.dims<batch>>
+// CHECK: %[[T:.*]] = llmc.tanh %[[L]] : tensor<?x1x16xf32, #llmc.dims<batch>>
+// CHECK: return %[[T]]
+module {
+func.func @main(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %q: tensor<?x?x4x2xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x16xf32, #llmc.dims<batch, sequence>> {
+  %w = llmc.constant dense<0.5> : tensor<16x8xf32>
+  %a = llmc.attention %q, %q, %q causal scale 0.5 : (tensor<?x?x4x2xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x2xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x2xf32, #llmc.dims<batch, sequence>>) -> tensor<?x?x4x2xf32, #llmc.dims<batch, sequence>>
+  %h = llmc.reshape %a : tensor<?x?x4x2xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x8xf32, #llmc.dims<batch, sequence>>
+  %l = llmc.lm_head %h, %w : (tensor<?x?x8xf32, #llmc.dims<batch, sequence>>, tensor<16x8xf32>) -> tensor<?x?x16xf32, #llmc.dims<batch, sequence>>
+  %t = llmc.tanh %l : tensor<?x?x16xf32, #llmc.dims<batch, sequence>>
+  return %t : tensor<?x?x16xf32, #llmc.dims<batch, sequence>>
+}
+}
