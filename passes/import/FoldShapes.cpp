@@ -390,7 +390,7 @@ SmallVector<Type> knownResultTypes(Operation *op) {
     return types;
   }
   if (op->hasTrait<OpTrait::SameOperandsAndResultType>() ||
-      isa<RmsNormOp, LayerNormOp, RopeOp, GatedMlpOp, ScatterNdOp>(op))
+      isa<RmsNormOp, LayerNormOp, RopeOp, GatedMlpOp, MlpOp, ScatterNdOp>(op))
     return {op->getOperand(0).getType()};
   if (auto cast = dyn_cast<CastOp>(op))
     return {refineType(cast.getType(), cast.getInput().getType())};
