@@ -4,8 +4,10 @@
 // headDim]; the KV cache [layers, 2, batch, kvHeads, capacity, headDim], of
 // which the call reads and writes layer `layer`; the scores are scaled by
 // `scale`, then soft-capped to tanh(s / softcap) * softcap when softcap > 0;
-// with a `window` > 0 a query sees only its last `window` keys. A cache of
-// fewer slots than positions is a ring: position p in slot p % capacity.
+// with a `window` > 0 a query sees only its last `window` keys. The layer
+// holds `slots` slots of its plane from `slotOffset` (the whole plane:
+// 0 and capacity); fewer slots than positions make a ring, position p in
+// slot slotOffset + p % slots.
 // The runtime's operand checks produce it
 // (runtime/exec/TransformerShapes.h) and the device kernels take it as it
 // is (kernels/cuda/Transformer.h): one definition for both.
@@ -24,6 +26,7 @@ struct AttentionShape {
   float scale;
   float softcap = 0.0f;
   int64_t window = 0;
+  int64_t slotOffset = 0, slots = 0;
 };
 
 } // namespace llmc::kernels

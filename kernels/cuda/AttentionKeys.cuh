@@ -2,10 +2,11 @@
 //
 // The attention kernels (Transformer.cu, PrefillAttention.cu) attend before
 // the call's keys and values are written into the cache: a position before
-// the call's first is read from the cache (slot p % capacity, a ring when
-// the layer has a window that fits it), a later one from the call's own k
-// and v. So a prefill longer than a ring is exact, and the rules below are
-// the kernels' one definition of what a query sees.
+// the call's first is read from the cache (slot slotOffset + p % slots of
+// the layer's plane, a ring when the layer has a window that fits its
+// slots), a later one from the call's own k and v. So a prefill longer than a
+// ring is exact, and the rules below are the kernels' one definition of what a
+// query sees.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,10 +19,10 @@
 
 namespace llmc::kernels::cuda {
 
-/// Whether positions may pass the capacity: the cache is a ring of at
-/// least the window's slots.
+/// Whether positions may pass the layer's slots: they are a ring of at
+/// least the window's length.
 __host__ __device__ inline bool ringed(const AttentionShape &shape) {
-  return shape.window > 0 && shape.window <= shape.capacity;
+  return shape.window > 0 && shape.window <= shape.slots;
 }
 
 /// The first position a query at `position` sees.
@@ -39,15 +40,15 @@ __device__ inline float capScore(const AttentionShape &shape, float score) {
 /// The keys and values of one (sequence, kv head).
 template <typename T> struct KeySource {
   const T *cachedKeys, *cachedValues, *newKeys, *newValues;
-  int64_t past, capacity, dim, newStride;
+  int64_t past, slots, dim, newStride;
 
   __device__ KeySource(const T *k, const T *v, const T *cache, int64_t past,
                        const AttentionShape &shape, int64_t b, int64_t kvHead)
-      : past(past), capacity(shape.capacity), dim(shape.headDim),
+      : past(past), slots(shape.slots), dim(shape.headDim),
         newStride(shape.kvHeads * shape.headDim) {
     int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
     cachedKeys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
-                 kvHead * shape.capacity * shape.headDim;
+                 (kvHead * shape.capacity + shape.slotOffset) * shape.headDim;
     cachedValues = cachedKeys + shape.batch * plane;
     int64_t row = (b * shape.tokens * shape.kvHeads + kvHead) * shape.headDim;
     newKeys = k + row;
@@ -55,11 +56,11 @@ template <typename T> struct KeySource {
   }
 
   __device__ const T *key(int64_t position) const {
-    return position < past ? cachedKeys + position % capacity * dim
+    return position < past ? cachedKeys + position % slots * dim
                            : newKeys + (position - past) * newStride;
   }
   __device__ const T *value(int64_t position) const {
-    return position < past ? cachedValues + position % capacity * dim
+    return position < past ? cachedValues + position % slots * dim
                            : newValues + (position - past) * newStride;
   }
 };

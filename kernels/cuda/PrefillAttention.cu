@@ -38,10 +38,9 @@ __global__ void prefillKernel(const T *q, const T *k, const T *v,
   const int64_t past = *position, dim = shape.headDim;
   // Rows past the cache's end (not a ring) are reported by
   // writeCacheKernel and left unwritten.
-  const int64_t last =
-      min(min(first + kRows, shape.tokens),
-          ringed(shape) ? shape.tokens : shape.capacity - past) -
-      1;
+  const int64_t last = min(min(first + kRows, shape.tokens),
+                           ringed(shape) ? shape.tokens : shape.slots - past) -
+                       1;
   if (past < 0 || last < first)
     return;
   const int64_t span = past + last + 1; // the keys the last row sees

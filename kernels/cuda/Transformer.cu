@@ -111,16 +111,18 @@ __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
             t = i / shape.headDim / shape.kvHeads % shape.tokens,
             b = i / shape.headDim / shape.kvHeads / shape.tokens;
     int64_t at = past + t;
-    if (past < 0 || (at >= shape.capacity && !ringed(shape))) {
+    if (past < 0 || (at >= shape.slots && !ringed(shape))) {
       atomicOr(errors, kPositionOutOfRange);
       continue;
     }
-    // In a ring only the last `capacity` tokens stay.
-    if (t < shape.tokens - shape.capacity)
+    // In a ring only the last `slots` tokens stay.
+    if (t < shape.tokens - shape.slots)
       continue;
     int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
     int64_t offset =
-        (h * shape.capacity + at % shape.capacity) * shape.headDim + d;
+        (h * shape.capacity + shape.slotOffset + at % shape.slots) *
+            shape.headDim +
+        d;
     cache[((shape.layer * 2 + 0) * shape.batch + b) * plane + offset] = k[i];
     cache[((shape.layer * 2 + 1) * shape.batch + b) * plane + offset] = v[i];
   }
@@ -134,7 +136,7 @@ constexpr int64_t kKeysPerSplit = 256;
 int64_t splitsOf(const AttentionShape &shape) {
   if (shape.tokens != 1 || shape.batch * shape.qHeads >= 256)
     return 1;
-  return (shape.capacity + kKeysPerSplit - 1) / kKeysPerSplit;
+  return (shape.slots + kKeysPerSplit - 1) / kKeysPerSplit;
 }
 
 /// One block per (query head, split of the keys, token, sequence) -- the
@@ -156,7 +158,7 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v,
   int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   int warps = blockDim.x / kWarp;
   int64_t past = *position;
-  if (past < 0 || (past + t >= shape.capacity && !ringed(shape)))
+  if (past < 0 || (past + t >= shape.slots && !ringed(shape)))
     return; // reported by writeCacheKernel
   int64_t span = past + t + 1, seen = firstKey(shape, past + t);
   int64_t chunk = splits == 1 ? span - seen : kKeysPerSplit;
@@ -240,7 +242,7 @@ template <typename T>
 __global__ void combineKernel(const float *partial, const int64_t *position,
                               T *out, int64_t splits, AttentionShape shape) {
   int64_t row = blockIdx.x;
-  if (*position < 0 || (*position >= shape.capacity && !ringed(shape)))
+  if (*position < 0 || (*position >= shape.slots && !ringed(shape)))
     return;
   const float *records = partial + row * splits * (shape.headDim + 2);
   float overall = -FLT_MAX;

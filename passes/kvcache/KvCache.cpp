@@ -26,12 +26,52 @@ namespace {
 
 struct CacheShape {
   int64_t layers = 0, kvHeads = 0, headDim = 0;
-  /// The largest sliding window, when every layer has one (0 otherwise):
-  /// the cache then needs only that many slots, a ring.
-  int64_t window = 0;
+  /// Each attention layer's sliding window (0: none).
+  SmallVector<int64_t> windows;
   Dim batch = Dim::unknown();
   Type elementType;
 };
+
+/// Where one attention layer's keys and values live: plane `plane` of the
+/// cache, all of its slots or (`ring`) `slots` of them from `offset`.
+struct LayerSlots {
+  int64_t plane = 0, offset = 0, slots = 0;
+  bool ring = false;
+};
+
+/// The cache's planes: a layer without a window takes a plane of
+/// `positions` slots; when every layer has one, a plane is the largest
+/// window (a ring, position p in slot p % window). Windows shorter than a
+/// plane are rings of their own length, packed first-fit into shared
+/// planes (Gemma 2's local layers beside its global ones). Returns each
+/// layer's place and sets the planes' slots and count.
+SmallVector<LayerSlots> placeLayers(ArrayRef<int64_t> windows,
+                                    int64_t positions, int64_t &planeSlots,
+                                    int64_t &planes) {
+  bool allWindowed = llvm::all_of(windows, [](int64_t w) { return w > 0; });
+  planeSlots = allWindowed ? std::min(*llvm::max_element(windows), positions)
+                           : positions;
+  SmallVector<LayerSlots> placed(windows.size());
+  SmallVector<int64_t> ringPlanes, ringUsed;
+  planes = 0;
+  for (auto [layer, window] : llvm::enumerate(windows)) {
+    LayerSlots &at = placed[layer];
+    if (window == 0 || window >= planeSlots) {
+      at = {planes++, 0, planeSlots, false};
+      continue;
+    }
+    size_t i = 0;
+    while (i < ringPlanes.size() && ringUsed[i] + window > planeSlots)
+      ++i;
+    if (i == ringPlanes.size()) {
+      ringPlanes.push_back(planes++);
+      ringUsed.push_back(0);
+    }
+    at = {ringPlanes[i], ringUsed[i], window, true};
+    ringUsed[i] += window;
+  }
+  return placed;
+}
 
 /// The positions the model knows: the rows of its RoPE tables and of
 /// embedding tables indexed by something other than the token ids (learned
@@ -90,14 +130,8 @@ FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
   if (layers.empty())
     return function.emitError("llmc-kv-cache: no attention to give a cache");
   shape.layers = layers.size();
-  for (AttentionOp op : layers) {
-    std::optional<uint64_t> window = op.getWindow();
-    if (!window) {
-      shape.window = 0;
-      break;
-    }
-    shape.window = std::max<int64_t>(shape.window, *window);
-  }
+  for (AttentionOp op : layers)
+    shape.windows.push_back(op.getWindow().value_or(0));
   return layers;
 }
 
@@ -361,16 +395,17 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
           << " positions (its RoPE tables or position embeddings)";
       return signalPassFailure();
     }
-    // Every layer windowed: a ring of the largest window's slots, position
-    // p in slot p % slots, so the cache stops growing with the sequence.
-    int64_t slots =
-        shape.window ? std::min(shape.window, positions) : positions;
+    // Windowed layers keep rings of their window's slots, so the cache
+    // stops growing with the sequence where they are.
+    int64_t slots = 0, planes = 0;
+    SmallVector<LayerSlots> placed =
+        placeLayers(shape.windows, positions, slots, planes);
     Type cacheType =
-        buildTensorType({Dim::fixed(shape.layers), Dim::fixed(2), shape.batch,
+        buildTensorType({Dim::fixed(planes), Dim::fixed(2), shape.batch,
                          Dim::fixed(shape.kvHeads), Dim::fixed(slots),
                          Dim::fixed(shape.headDim)},
                         shape.elementType);
-    func::FuncOp decode = buildDecode(main, cacheType, getDims(ids)[1]);
+    func::FuncOp decode = buildDecode(main, cacheType, getDims(ids)[1], placed);
     if (!decode)
       return signalPassFailure();
     buildPrefill(decode);
@@ -382,7 +417,9 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
             {b.getNamedAttr("layout",
                             b.getStringAttr("layers, k/v, batch, kv_heads, "
                                             "slots, head_dim")),
-             b.getNamedAttr("layers", b.getI64IntegerAttr(shape.layers)),
+             b.getNamedAttr("layers", b.getI64IntegerAttr(planes)),
+             b.getNamedAttr("attention_layers",
+                            b.getI64IntegerAttr(shape.layers)),
              b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape.kvHeads)),
              b.getNamedAttr("max_seq", b.getI64IntegerAttr(positions)),
              b.getNamedAttr("slots", b.getI64IntegerAttr(slots)),
@@ -391,7 +428,8 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
 
   /// @decode(ids, cache, position): @main with each attention reading its
   /// past from the cache and writing its new keys and values into it.
-  func::FuncOp buildDecode(func::FuncOp main, Type cacheType, Dim sequence) {
+  func::FuncOp buildDecode(func::FuncOp main, Type cacheType, Dim sequence,
+                           ArrayRef<LayerSlots> placed) {
     OpBuilder b(main);
     auto decode = cast<func::FuncOp>(b.clone(*main));
     decode.setSymName("decode");
@@ -435,14 +473,18 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       DimList pastDims = getDims(keyType);
       pastDims[1] = Dim::named(pastName);
       Type pastType = buildTensorType(pastDims, keyType.getElementType());
+      const LayerSlots &at = placed[layer];
+      DenseI64ArrayAttr ring =
+          at.ring ? b.getDenseI64ArrayAttr({at.offset, at.slots})
+                  : DenseI64ArrayAttr();
       auto read = KvCacheReadOp::create(b, op.getLoc(), pastType, pastType,
-                                        cache, int64_t(layer), position);
+                                        cache, at.plane, position, ring);
       op.getPastKeyMutable().assign(read.getKeys());
       op.getPastValueMutable().assign(read.getValues());
       b.setInsertionPointAfter(op);
-      cache = KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache,
-                                     int64_t(layer), position, op.getKey(),
-                                     op.getValue());
+      cache =
+          KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache, at.plane,
+                                 position, op.getKey(), op.getValue(), ring);
     }
     // Return the cache too.
     auto ret = cast<func::ReturnOp>(decode.getBody().back().getTerminator());

@@ -108,7 +108,8 @@ LogicalResult matchCache(AttentionOp attention, KvCacheReadOp &read,
   for (Operation *user : attention.getKey().getUsers())
     if (auto candidate = dyn_cast<KvCacheWriteOp>(user))
       if (candidate.getValue() == attention.getValue() &&
-          candidate.getLayer() == read.getLayer())
+          candidate.getLayer() == read.getLayer() &&
+          candidate.getRingAttr() == read.getRingAttr())
         write = candidate;
   if (!write || write.getCache() != read.getCache() ||
       write.getPosition() != read.getPosition())
@@ -202,6 +203,12 @@ struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
       params.push_back(rewriter.getNamedAttr("window", window));
     if (FloatAttr softcap = attention.getSoftcapAttr())
       params.push_back(rewriter.getNamedAttr("softcap", softcap));
+    if (std::optional<ArrayRef<int64_t>> ring = read.getRing()) {
+      params.push_back(rewriter.getNamedAttr(
+          "slot_offset", rewriter.getI64IntegerAttr((*ring)[0])));
+      params.push_back(rewriter.getNamedAttr(
+          "slots", rewriter.getI64IntegerAttr((*ring)[1])));
+    }
     int64_t headDim = cast<RankedTensorType>(attention.getQuery().getType())
                           .getShape()
                           .back();

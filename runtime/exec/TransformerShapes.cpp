@@ -45,7 +45,9 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                    c.params.integer("layer", -1),
                    static_cast<float>(c.params.real("scale", 0)),
                    static_cast<float>(c.params.real("softcap", 0)),
-                   c.params.integer("window", 0)};
+                   c.params.integer("window", 0),
+                   c.params.integer("slot_offset", 0),
+                   c.params.integer("slots", cache.shape[4])};
   if (k.shape != Shape{s.batch, s.tokens, s.kvHeads, s.headDim} ||
       v.shape != k.shape || cache.shape[1] != 2 || cache.shape[2] != s.batch ||
       cache.shape[5] != s.headDim || s.kvHeads <= 0 ||
@@ -62,23 +64,28 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
     return Status::error("attention window " + std::to_string(s.window) +
                          " and softcap " + std::to_string(s.softcap) +
                          " must not be negative");
-  if (s.tokens > s.capacity && !ringed(s))
+  if (s.slotOffset < 0 || s.slots < 1 || s.slotOffset + s.slots > s.capacity)
+    return Status::error("the layer's slots " + std::to_string(s.slotOffset) +
+                         ".." + std::to_string(s.slotOffset + s.slots - 1) +
+                         " are not in the cache's " +
+                         std::to_string(s.capacity));
+  if (s.tokens > s.slots && !ringed(s))
     return Status::error(std::to_string(s.tokens) +
                          " tokens do not fit the cache's " +
-                         std::to_string(s.capacity));
+                         std::to_string(s.slots));
   return s;
 }
 
 bool ringed(const AttentionShape &s) {
-  return s.window > 0 && s.window <= s.capacity;
+  return s.window > 0 && s.window <= s.slots;
 }
 
 Status checkCachePositions(const AttentionShape &s, int64_t past) {
-  if (past >= 0 && (past + s.tokens <= s.capacity || ringed(s)))
+  if (past >= 0 && (past + s.tokens <= s.slots || ringed(s)))
     return Status::success();
   return Status::error("positions " + std::to_string(past) + ".." +
                        std::to_string(past + s.tokens - 1) +
-                       " do not fit the cache's " + std::to_string(s.capacity) +
+                       " do not fit the cache's " + std::to_string(s.slots) +
                        (s.window > 0 ? " slots (a ring needs the window, " +
                                            std::to_string(s.window) + ")"
                                      : ""));

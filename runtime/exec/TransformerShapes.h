@@ -27,7 +27,8 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 /// cached_attention: q [batch, tokens, qHeads, headDim], k and v [batch,
 /// tokens, kvHeads, headDim], the cache [layers, 2, batch, kvHeads,
 /// capacity, headDim]; params `layer`, `scale`, `causal` (required),
-/// `window`, `softcap`. The position's value is the kernel's to check with
+/// `window`, `softcap`, `slot_offset` and `slots` (the layer's ring in its
+/// plane). The position's value is the kernel's to check with
 /// checkCachePositions (a GPU reads it on the device).
 using AttentionShape = kernels::AttentionShape;
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
@@ -35,7 +36,7 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &cache);
 
 /// Whether the cache can be a ring for this layer: it has a window that
-/// fits the slots, so positions past the capacity wrap around.
+/// fits its slots, so positions past them wrap around.
 bool ringed(const AttentionShape &s);
 
 /// Whether the call's tokens at `past` fit the cache: within its capacity,

@@ -3,10 +3,11 @@
 // What the plan's cached_attention computes (docs/plan.md), written
 // plainly in double for the kernel tests of both devices: each query at
 // position p = past + t sees positions lo..p (lo = 0, or p - window + 1),
-// the ones before `past` from the cache (slot p % capacity) and the rest
+// the ones before `past` from the cache (slot slotOffset + p % slots of the
+// layer's plane) and the rest
 // from the call's k and v; scores are q.k * scale, soft-capped to
 // tanh(s / c) * c; then the new keys and values are stored, only the last
-// `capacity` of them when they wrap around a ring.
+// `slots` of them when they wrap around a ring.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +34,7 @@ inline std::vector<float> referenceCachedAttention(
   const int64_t plane = s.kvHeads * s.capacity * d;
   auto cached = [&](int64_t kv, int64_t b, int64_t h, int64_t p) {
     return cache.data() + ((s.layer * 2 + kv) * s.batch + b) * plane +
-           (h * s.capacity + p % s.capacity) * d;
+           (h * s.capacity + s.slotOffset + p % s.slots) * d;
   };
   auto added = [&](const std::vector<float> &x, int64_t b, int64_t t,
                    int64_t h) {
@@ -76,7 +77,7 @@ inline std::vector<float> referenceCachedAttention(
         }
       }
   for (int64_t b = 0; b < s.batch; ++b)
-    for (int64_t t = std::max<int64_t>(0, s.tokens - s.capacity); t < s.tokens;
+    for (int64_t t = std::max<int64_t>(0, s.tokens - s.slots); t < s.tokens;
          ++t)
       for (int64_t h = 0; h < s.kvHeads; ++h) {
         std::copy_n(added(k, b, t, h), d, cached(0, b, h, past + t));

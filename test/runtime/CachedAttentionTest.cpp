@@ -29,6 +29,8 @@ struct Case {
   int64_t capacity, window;
   float softcap;
   int64_t qHeads, kvHeads, headDim;
+  /// The layer's ring inside its plane (0 slots: the whole plane).
+  int64_t slotOffset = 0, slots = 0;
 };
 
 /// One call of the kernel; returns its output.
@@ -45,6 +47,10 @@ Expected<std::vector<float>> step(const AttentionShape &s,
     params.addInts("window", {s.window});
   if (s.softcap > 0)
     params.addFloats("softcap", {s.softcap});
+  if (s.slots != s.capacity) {
+    params.addInts("slot_offset", {s.slotOffset});
+    params.addInts("slots", {s.slots});
+  }
   auto bytes = [](std::vector<float> &x) {
     return reinterpret_cast<uint8_t *>(x.data());
   };
@@ -71,14 +77,20 @@ Expected<std::vector<float>> step(const AttentionShape &s,
 TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
   ThreadPool pool(2);
   // head_dim 16: the AVX-512 path where the CPU has it; 12: portable.
+  // A ring of 6 slots from slot 9 of a 20-slot plane: a windowed layer
+  // sharing its plane with others.
   for (Case at : {Case{40, 0, 0.0f, 8, 2, 16}, Case{40, 6, 0.0f, 8, 2, 16},
                   Case{6, 6, 0.0f, 8, 2, 16}, Case{8, 5, 0.0f, 4, 4, 12},
-                  Case{40, 0, 3.0f, 8, 2, 16}, Case{6, 6, 3.0f, 6, 1, 12}}) {
+                  Case{40, 0, 3.0f, 8, 2, 16}, Case{6, 6, 3.0f, 6, 1, 12},
+                  Case{20, 6, 0.0f, 8, 2, 16, 9, 6},
+                  Case{20, 5, 3.0f, 6, 1, 12, 14, 6}}) {
     AttentionShape s{2, 0,           at.qHeads, at.kvHeads, at.headDim,
                      2, at.capacity, 1,         0.0f};
     s.scale = 1.0f / std::sqrt(float(at.headDim));
     s.window = at.window;
     s.softcap = at.softcap;
+    s.slotOffset = at.slotOffset;
+    s.slots = at.slots > 0 ? at.slots : at.capacity;
     std::vector<float> cache(
         s.layers * 2 * s.batch * s.kvHeads * s.capacity * s.headDim, 0.0f),
         expectedCache = cache;
@@ -87,7 +99,7 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
     // A 20-token prefill (more than a ring of 6 or 8), decode steps, then
     // a chunk of 3.
     for (int64_t tokens : {20, 1, 1, 1, 3, 1}) {
-      if (at.window == 0 && past + tokens > at.capacity)
+      if (at.window == 0 && past + tokens > s.slots)
         break;
       s.tokens = tokens;
       std::vector<float> q = randomVector(
@@ -117,6 +129,7 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
   for (int64_t window : {0, 9}) {
     AttentionShape s{1, 2, 2, 1, 8, 1, 8, 0, 0.5f};
     s.window = window;
+    s.slots = 8;
     std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
                        v = randomVector(16, 3), cache(2 * 8 * 8, 0.0f);
     Expected<std::vector<float>> got = step(s, q, k, v, cache, 7, pool);

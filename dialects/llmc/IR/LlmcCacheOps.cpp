@@ -8,8 +8,9 @@ using namespace llmc;
 /// Checks a [layers, 2, batch, kv_heads, slots, head_dim] cache, a layer
 /// in it, and a [batch, tokens, kv_heads, head_dim] tensor against it.
 static LogicalResult verifyCacheAccess(Operation *op, Value cache,
-                                       int64_t layer, Value tokens,
-                                       StringRef what) {
+                                       int64_t layer,
+                                       std::optional<ArrayRef<int64_t>> ring,
+                                       Value tokens, StringRef what) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   if (cacheType.getRank() != 6 || cacheType.getDimSize(1) != 2)
     return op->emitOpError("expects a [layers, 2, batch, kv_heads, slots, "
@@ -19,6 +20,13 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
   if (cacheDims[0].isStatic() && (layer < 0 || layer >= cacheDims[0].getSize()))
     return op->emitOpError("layer ")
            << layer << " is outside the cache's " << cacheDims[0] << " layers";
+  if (ring) {
+    if (ring->size() != 2 || (*ring)[0] < 0 || (*ring)[1] < 1 ||
+        (cacheDims[4].isStatic() &&
+         (*ring)[0] + (*ring)[1] > cacheDims[4].getSize()))
+      return op->emitOpError("ring must be [offset, slots] within the ")
+             << cacheDims[4] << " slots of a layer";
+  }
   auto type = cast<RankedTensorType>(tokens.getType());
   if (type.getRank() != 4 ||
       type.getElementType() != cacheType.getElementType())
@@ -36,11 +44,13 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
 LogicalResult KvCacheReadOp::verify() {
   if (getKeys().getType() != getValues().getType())
     return emitOpError("keys and values must have one type");
-  return verifyCacheAccess(*this, getCache(), getLayer(), getKeys(), "keys");
+  return verifyCacheAccess(*this, getCache(), getLayer(), getRing(), getKeys(),
+                           "keys");
 }
 
 LogicalResult KvCacheWriteOp::verify() {
   if (getKey().getType() != getValue().getType())
     return emitOpError("key and value must have one type");
-  return verifyCacheAccess(*this, getCache(), getLayer(), getKey(), "key");
+  return verifyCacheAccess(*this, getCache(), getLayer(), getRing(), getKey(),
+                           "key");
 }

@@ -5,7 +5,10 @@
 // kv_heads, slots, head_dim] (slots: max_seq, or the window of a model whose
 // every attention is windowed, a ring holding position p in slot
 // p % slots); these ops read a layer's past from it and write the new keys
-// and values into it.
+// and values into it. With `ring [offset, slots]` a layer holds only the
+// slots offset .. offset + slots - 1 of its plane (position p in slot
+// offset + p % slots), so the rings of several windowed layers share a
+// plane.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,11 +27,12 @@ def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
     attention's `past` operands.
   }];
   let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
-                       Llmc_Position:$position);
+                       Llmc_Position:$position,
+                       OptionalAttr<DenseI64ArrayAttr>:$ring);
   let results = (outs Llmc_FloatTensor:$keys, Llmc_FloatTensor:$values);
   let assemblyFormat = [{
-    $cache `[` $layer `]` `before` $position attr-dict `:` type($cache) `->`
-    type($keys) `,` type($values)
+    $cache `[` $layer `]` (`ring` $ring^)? `before` $position attr-dict `:`
+    type($cache) `->` type($keys) `,` type($values)
   }];
   let hasVerifier = 1;
 }
@@ -43,11 +47,12 @@ def Llmc_KvCacheWriteOp : Llmc_Op<"kv_cache_write",
   }];
   let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position, Llmc_FloatTensor:$key,
-                       Llmc_FloatTensor:$value);
+                       Llmc_FloatTensor:$value,
+                       OptionalAttr<DenseI64ArrayAttr>:$ring);
   let results = (outs Llmc_FloatTensor:$result);
   let assemblyFormat = [{
-    $key `,` $value `into` $cache `[` $layer `]` `at` $position attr-dict `:`
-    type($key) `,` type($value) `->` type($result)
+    $key `,` $value `into` $cache `[` $layer `]` (`ring` $ring^)? `at`
+    $position attr-dict `:` type($key) `,` type($value) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -146,11 +146,14 @@ TEST_F(CudaKernels, RopeMatchesTheCpuInBothPairings) {
 /// kernel: a partial last tile of 37 tokens after 21 cached ones; 64 from
 /// an empty cache filling it) and decode (one token, keys split over
 /// blocks and merged) against the definition; then the same with a
-/// sliding window (over max_seq slots, and over a ring of the window's
-/// slots that the call overruns) and soft-capped scores.
+/// sliding window (over max_seq slots, over a ring of the window's slots
+/// that the call overruns, and over such a ring inside a larger plane) and
+/// soft-capped scores.
 struct AttentionCase {
   int64_t tokens, capacity, past, window = 0;
   float softcap = 0.0f;
+  /// The layer's ring inside its plane (0 slots: the whole plane).
+  int64_t slotOffset = 0, slots = 0;
 };
 
 TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
@@ -159,14 +162,17 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
         AttentionCase{64, 64, 0}, AttentionCase{1, 600, 517},
         AttentionCase{37, 80, 21, 20}, AttentionCase{37, 16, 21, 16},
         AttentionCase{1, 300, 517, 300}, AttentionCase{3, 40, 21, 5, 3.0f},
-        AttentionCase{37, 80, 21, 0, 3.0f},
-        AttentionCase{1, 600, 517, 0, 3.0f}})
+        AttentionCase{37, 80, 21, 0, 3.0f}, AttentionCase{1, 600, 517, 0, 3.0f},
+        AttentionCase{37, 80, 21, 16, 0.0f, 50, 16},
+        AttentionCase{1, 600, 517, 300, 0.0f, 280, 300}})
     for (int64_t headDim : {8, 64, 128, 256}) {
       kc::AttentionShape shape{2, at.tokens,   8, 2,   headDim,
                                2, at.capacity, 1, 0.0f};
       shape.scale = 1.0f / std::sqrt(float(headDim));
       shape.window = at.window;
       shape.softcap = at.softcap;
+      shape.slotOffset = at.slotOffset;
+      shape.slots = at.slots > 0 ? at.slots : at.capacity;
       const int64_t past = at.past;
       int64_t scratchFloats = kc::attentionScratchFloats(shape);
       EXPECT_EQ(scratchFloats > 0, at.tokens == 1);
@@ -271,6 +277,7 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
   for (auto [tokens, past] : {std::pair<int64_t, int64_t>{1, 257}, {24, 100}}) {
     kc::AttentionShape shape{1, tokens, 32, 8, 128, 1, 300, 0, 0.0f};
     shape.scale = 1.0f / std::sqrt(128.0f);
+    shape.slots = shape.capacity;
     const int64_t plane = shape.kvHeads * shape.capacity * 128;
     std::vector<float> cache = fromHalf(toHalf(randomVector(2 * plane, 22)));
     std::vector<float> q = fromHalf(
