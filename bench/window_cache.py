@@ -28,7 +28,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "models"))
 def export(kind, window, path):
     import torch
     import transformers as tf
-    from torch.export import Dim
 
     import architectures
 
@@ -45,20 +44,8 @@ def export(kind, window, path):
             sliding_window=window, max_position_embeddings=4096))
         model = tf.MistralForCausalLM(config).eval()
 
-    class Logits(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids):
-            return self.model(input_ids=input_ids, use_cache=False).logits
-
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    ids = torch.randint(3, 256, (2, 8))
-    torch.onnx.export(Logits().eval(), (ids,), path, input_names=["input_ids"],
-                      output_names=["logits"], dynamo=True,
-                      dynamic_shapes={"input_ids": {0: Dim("batch"),
-                                                    1: Dim("sequence")}})
+    architectures.export_dynamo(model, path)
 
 
 def main():

@@ -3,8 +3,9 @@
 Each entry builds a model from a configuration written here (seeded, never
 downloaded): two layers, 64 features, a 256-token vocabulary. `WINDOW` is
 the sliding window of the windowed variants; the differential tests run past
-three windows. Shared by make_test_models.py (the exports) and
-models_table.py (docs/models.md).
+three windows. export_dynamo writes a model's logits-only ONNX export.
+Shared by make_test_models.py (the exports), models_table.py
+(docs/models.md) and bench/window_cache.py.
 """
 
 WINDOW = 8
@@ -116,3 +117,27 @@ def build(arch):
                     base = 0.0  # Gemma's norms scale by 1 + weight
                 param.copy_(base + 0.1 * torch.randn_like(param))
     return model.eval()
+
+
+def logits_only(model):
+    """forward(input_ids) -> logits of a Hugging Face model, without a cache."""
+    import torch
+
+    class Logits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids):
+            return self.model(input_ids=input_ids, use_cache=False).logits
+
+    return Logits().eval()
+
+
+def export_dynamo(model, path):
+    import torch
+    from torch.export import Dim
+    ids = torch.randint(3, 256, (2, 8))
+    torch.onnx.export(logits_only(model), (ids,), path,
+                      input_names=["input_ids"], output_names=["logits"], dynamo=True,
+                      dynamic_shapes={"input_ids": {0: Dim("batch"), 1: Dim("sequence")}})

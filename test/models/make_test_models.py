@@ -96,30 +96,6 @@ def save_tiny_model(arch, folder):
     produce(folder, make)
 
 
-def logits_only(model):
-    """forward(input_ids) -> logits of a Hugging Face model, without a cache."""
-    import torch
-
-    class Logits(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids):
-            return self.model(input_ids=input_ids, use_cache=False).logits
-
-    return Logits().eval()
-
-
-def export_dynamo(model, path):
-    import torch
-    from torch.export import Dim
-    ids = torch.randint(3, 256, (2, 8))
-    torch.onnx.export(logits_only(model), (ids,), path,
-                      input_names=["input_ids"], output_names=["logits"], dynamo=True,
-                      dynamic_shapes={"input_ids": {0: Dim("batch"), 1: Dim("sequence")}})
-
-
 def export_hf(arch, exporter):
     import torch
 
@@ -127,9 +103,9 @@ def export_hf(arch, exporter):
         os.makedirs(tmp)
         path = os.path.join(tmp, "model.onnx")
         if exporter == "dynamo":
-            export_dynamo(architectures.build(arch), path)
+            architectures.export_dynamo(architectures.build(arch), path)
             return
-        model = logits_only(architectures.build(arch))
+        model = architectures.logits_only(architectures.build(arch))
         ids = torch.randint(3, 256, (2, 8))
         # transformers builds its masks with torch.vmap, which TorchScript cannot
         # trace; optimum's replacements (what its own export uses) can be.
@@ -181,7 +157,7 @@ def export_architectures():
             os.makedirs(tmp)
             model = architectures.build(arch)
             try:
-                export_dynamo(model, os.path.join(tmp, "model.onnx"))
+                architectures.export_dynamo(model, os.path.join(tmp, "model.onnx"))
             except Exception as error:  # the exporter's own failure
                 failed(tmp, f"{type(error).__name__}: {error}")
 
