@@ -113,7 +113,12 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     kv_heads, slots, head_dim], slots = max_seq; when every attention has a
     sliding window, slots = the largest window (at most max_seq) and the
     cache is a ring, position p in slot p % slots, whose size does not grow
-    with the sequence. Before each attention, `kv_cache_read`
+    with the sequence. A window shorter than the slots is a ring of its own
+    length inside a plane (`ring [offset, slots]` on the cache ops), packed
+    first-fit with the other such rings, so a model mixing local and global
+    layers needs fewer planes than layers (`layers` counts the planes,
+    `attention_layers` the attentions). Before each attention,
+    `kv_cache_read`
     gives the layer's past as the attention's past operands and
     `kv_cache_write` stores the new keys and values at the position; every
     Range over the sequence (RoPE and position-embedding positions) is
