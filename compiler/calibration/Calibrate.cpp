@@ -172,8 +172,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   auto data = std::make_shared<quant::CalibrationData>();
   std::vector<std::shared_ptr<quant::InputStats>> stats(taps.size());
   const runtime::ModelInfo &info = (*model)->info();
-  std::vector<float> cache(info.cache.layers * 2 * info.cache.kvHeads *
-                           info.cache.slots * info.cache.headDim);
+  std::vector<float> cache(runtime::elementCount(info.cacheShape(1)));
   for (std::vector<int64_t> &ids : *sequences) {
     if (static_cast<int64_t>(ids.size()) > info.maxSeq)
       ids.resize(info.maxSeq);

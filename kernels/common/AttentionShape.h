@@ -10,12 +10,15 @@
 // slot slotOffset + p % slots.
 // The runtime's operand checks produce it
 // (runtime/exec/TransformerShapes.h) and the device kernels take it as it
-// is (kernels/cuda/Transformer.h): one definition for both.
+// is (kernels/cuda/Transformer.h): one definition for both, with the rules
+// every attention kernel follows (CPU and GPU).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LLMC_KERNELS_COMMON_ATTENTIONSHAPE_H
 #define LLMC_KERNELS_COMMON_ATTENTIONSHAPE_H
+
+#include "kernels/common/ElementwiseMath.h"
 
 #include <cstdint>
 
@@ -28,6 +31,18 @@ struct AttentionShape {
   int64_t window = 0;
   int64_t slotOffset = 0, slots = 0;
 };
+
+/// Whether the layer's slots are a ring: it has a window they hold, so
+/// positions past them wrap around.
+LLMC_HOST_DEVICE bool ringed(const AttentionShape &s) {
+  return s.window > 0 && s.window <= s.slots;
+}
+
+/// The first position a query at `position` sees with a `window` (0:
+/// none, position 0).
+LLMC_HOST_DEVICE int64_t firstVisibleKey(int64_t position, int64_t window) {
+  return window > 0 && position + 1 > window ? position + 1 - window : 0;
+}
 
 } // namespace llmc::kernels
 

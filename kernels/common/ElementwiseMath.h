@@ -56,6 +56,11 @@ LLMC_HOST_DEVICE float geluTanh(float x) {
   const float c = 0.7978845608028654f; // sqrt(2 / pi)
   return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
 }
+/// Attention logit soft-capping (Gemma 2), in the attention kernels (not
+/// an op either): tanh(s / cap) * cap, s itself without a cap (0).
+LLMC_HOST_DEVICE float softCap(float s, float cap) {
+  return cap > 0.0f ? tanhf(s / cap) * cap : s;
+}
 
 } // namespace llmc::math
 

@@ -2,6 +2,7 @@
 
 #include "kernels/cpu/Attention.h"
 
+#include "kernels/common/AttentionShape.h"
 #include "kernels/cpu/CpuFeatures.h"
 #include "kernels/cpu/VectorMath.h"
 
@@ -44,13 +45,12 @@ weighValuesByKey(const float *const *values, int64_t span, const float *scores,
 
 /// A score after its scale and soft-cap.
 inline float capped(float dot, const ScoreRule &rule) {
-  const float s = dot * rule.scale;
-  return rule.softcap > 0.0f ? std::tanh(s / rule.softcap) * rule.softcap : s;
+  return math::softCap(dot * rule.scale, rule.softcap);
 }
 
-/// The first row token t of a block sees (see attendKvHead).
+/// The first row a token seeing `visible` rows sees (see attendKvHead).
 inline int64_t firstSeen(int64_t visible, const ScoreRule &rule) {
-  return rule.window > 0 ? std::max<int64_t>(0, visible - rule.window) : 0;
+  return firstVisibleKey(visible - 1, rule.window);
 }
 
 __attribute__((target("avx512f"))) void

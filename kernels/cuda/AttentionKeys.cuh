@@ -5,8 +5,9 @@
 // the call's first is read from the cache (slot slotOffset + p % slots of
 // the layer's plane, a ring when the layer has a window that fits its
 // slots), a later one from the call's own k and v. So a prefill longer than a
-// ring is exact, and the rules below are the kernels' one definition of what a
-// query sees.
+// ring is exact. What a query sees (ringed, firstVisibleKey) and the
+// soft-cap (math::softCap) are AttentionShape.h's and ElementwiseMath.h's,
+// shared with the CPU kernels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,24 +19,6 @@
 #include <cstdint>
 
 namespace llmc::kernels::cuda {
-
-/// Whether positions may pass the layer's slots: they are a ring of at
-/// least the window's length.
-__host__ __device__ inline bool ringed(const AttentionShape &shape) {
-  return shape.window > 0 && shape.window <= shape.slots;
-}
-
-/// The first position a query at `position` sees.
-__device__ inline int64_t firstKey(const AttentionShape &shape,
-                                   int64_t position) {
-  return shape.window > 0 ? max(int64_t(0), position + 1 - shape.window) : 0;
-}
-
-/// A scaled score after the soft-cap.
-__device__ inline float capScore(const AttentionShape &shape, float score) {
-  return shape.softcap > 0.0f ? tanhf(score / shape.softcap) * shape.softcap
-                              : score;
-}
 
 /// The keys and values of one (sequence, kv head).
 template <typename T> struct KeySource {

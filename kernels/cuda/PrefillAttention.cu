@@ -66,7 +66,7 @@ __global__ void prefillKernel(const T *q, const T *k, const T *v,
   const int row0 = warp * kRowsPerWarp;
   // From the first key the tile's first row sees (a window skips the
   // tiles before it).
-  for (int64_t tile = firstKey(shape, past + first); tile < span;
+  for (int64_t tile = firstVisibleKey(past + first, shape.window); tile < span;
        tile += kKeys) {
     __syncthreads(); // the previous tile is used up (and queries are in)
     for (int i = threadIdx.x; i < kKeys * kDim; i += blockDim.x) {
@@ -87,9 +87,9 @@ __global__ void prefillKernel(const T *q, const T *k, const T *v,
     float p[kRowsPerWarp];
     for (int r = 0; r < kRowsPerWarp; ++r) {
       int64_t t = first + row0 + r;
-      bool visible =
-          t <= last && key <= past + t && key >= firstKey(shape, past + t);
-      float capped = capScore(shape, score[r]);
+      bool visible = t <= last && key <= past + t &&
+                     key >= firstVisibleKey(past + t, shape.window);
+      float capped = math::softCap(score[r], shape.softcap);
       float tileBest = warpReduce(visible ? capped : -FLT_MAX,
                                   [](float a, float b) { return fmaxf(a, b); });
       float next = fmaxf(best[r], tileBest);

@@ -160,7 +160,7 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v,
   int64_t past = *position;
   if (past < 0 || (past + t >= shape.slots && !ringed(shape)))
     return; // reported by writeCacheKernel
-  int64_t span = past + t + 1, seen = firstKey(shape, past + t);
+  int64_t span = past + t + 1, seen = firstVisibleKey(past + t, shape.window);
   int64_t chunk = splits == 1 ? span - seen : kKeysPerSplit;
   int64_t first = seen + split * chunk, last = min(span, first + chunk);
   int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
@@ -182,7 +182,7 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v,
       if (d < shape.headDim)
         dot += qv[i] * load(key[d]);
     }
-    float score = capScore(shape, warpSum(dot) * shape.scale);
+    float score = math::softCap(warpSum(dot) * shape.scale, shape.softcap);
     float next = fmaxf(best, score);
     float rescale = expf(best - next), p = expf(score - next);
     total = total * rescale + p;

@@ -66,7 +66,8 @@ cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
 /// softcap) of kv head h / (qHeads / kvHeads), the positions before
 /// *position from the cache and the others from k and v ([batch, tokens,
 /// kvHeads, headDim]), which are then written into `layer` at *position..
-/// (slot p % capacity: a ring when the window fits it; AttentionKeys.cuh).
+/// (slot slotOffset + p % slots: a ring when the window fits the slots;
+/// AttentionKeys.cuh).
 using kernels::AttentionShape;
 /// Prefill (kPrefillRows tokens or more) runs the tiled kernel of
 /// PrefillAttention.h. Shorter inputs give each query row a block whose

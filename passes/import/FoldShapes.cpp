@@ -244,15 +244,13 @@ struct FoldRange : OpRewritePattern<RangeOp> {
     // Range(past, past + sequence): positions after a cache's (Gemma's
     // optimum export has no position_ids), past + 0..sequence-1.
     std::optional<DimList> first = evaluateShapeValue(op.getStart());
-    if (!first || !(*first)[0].isNamed() || !(*limit)[0].isNamed())
+    if (!first || !(*first)[0].isNamed())
       return failure();
-    StringRef from = (*first)[0].getName().getValue();
-    StringRef to = (*limit)[0].getName().getValue();
-    if (!to.consume_front(from) || !to.consume_front(" + ") || to.empty())
+    Dim length = subtractDims((*limit)[0], (*first)[0]);
+    if (!length.isNamed())
       return failure();
     auto declared = cast<RankedTensorType>(op.getType());
-    Type type = buildTensorType({Dim::named(rewriter.getStringAttr(to))},
-                                declared.getElementType());
+    Type type = buildTensorType({length}, declared.getElementType());
     Value iota = IotaOp::create(rewriter, op.getLoc(), type);
     rewriter.replaceOpWithNewOp<AddOp>(op, type, iota, op.getStart());
     return success();

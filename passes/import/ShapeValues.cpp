@@ -68,13 +68,8 @@ Dim arithmetic(const Dim &a, const Dim &b, char op) {
   // its terms is the other.
   if (op == '+' && a.isNamed() && b.isNamed())
     return addDims(a, b);
-  if (op == '-' && a.isNamed() && b.isNamed()) {
-    StringRef sum = a.getName().getValue(), term = b.getName().getValue();
-    auto [first, second] = sum.split(" + ");
-    if (!second.empty() && (first == term || second == term))
-      return Dim::named(StringAttr::get(a.getName().getContext(),
-                                        first == term ? second : first));
-  }
+  if (op == '-' && a.isNamed() && b.isNamed())
+    return subtractDims(a, b);
   return Dim::unknown();
 }
 

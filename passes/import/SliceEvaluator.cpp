@@ -5,6 +5,7 @@
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -987,6 +988,30 @@ FailureOr<EvalTensor> SliceEvaluator::compute(Operation *op, unsigned result) {
           return failure();
         return elementwise(in, *f);
       });
+}
+
+bool readsOnly(Value value, BlockArgument input, bool *readsInput) {
+  SmallVector<Value> worklist{value};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  if (readsInput)
+    *readsInput = false;
+  while (!worklist.empty()) {
+    Value next = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(next)) {
+      if (!input || arg != input)
+        return false;
+      if (readsInput)
+        *readsInput = true;
+      continue;
+    }
+    Operation *op = next.getDefiningOp();
+    if (!seen.insert(op).second || isa<ShapeOfOp>(op))
+      continue;
+    if (!isPure(op))
+      return false;
+    llvm::append_range(worklist, op->getOperands());
+  }
+  return true;
 }
 
 Value followScalarChain(Value value, SmallVectorImpl<Operation *> &chain) {

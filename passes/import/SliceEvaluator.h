@@ -120,6 +120,13 @@ mlir::Value followScalarChain(mlir::Value value,
 // names exporters use (input_ids, attention_mask, position_ids) and its
 // symbolic dimensions sample extents.
 
+/// Whether `value` is computed by pure ops from constants, shapes (any
+/// shape_of, whatever it reads) and `input` alone (no input: from
+/// constants and shapes); `readsInput` says whether it reads `input`'s
+/// elements at all.
+bool readsOnly(mlir::Value value, mlir::BlockArgument input = {},
+               bool *readsInput = nullptr);
+
 /// The argument of `function` whose `llmc.onnx_name` is `name`, if any.
 mlir::BlockArgument namedArgument(mlir::func::FuncOp function,
                                   llvm::StringRef name);

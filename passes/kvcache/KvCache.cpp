@@ -156,32 +156,6 @@ Value sequencePositions(OpBuilder &b, Location loc, RankedTensorType type) {
   return ExpandOp::create(b, loc, type, row);
 }
 
-/// Whether `value` is computed from constants, shapes and `input` alone;
-/// `readsInput` says whether it reads `input`'s elements at all.
-bool readsOnly(Value value, BlockArgument input, bool *readsInput = nullptr) {
-  SmallVector<Value> worklist{value};
-  llvm::SmallPtrSet<Operation *, 16> seen;
-  if (readsInput)
-    *readsInput = false;
-  while (!worklist.empty()) {
-    Value next = worklist.pop_back_val();
-    if (auto arg = dyn_cast<BlockArgument>(next)) {
-      if (arg != input)
-        return false;
-      if (readsInput)
-        *readsInput = true;
-      continue;
-    }
-    Operation *op = next.getDefiningOp();
-    if (!seen.insert(op).second || isa<ShapeOfOp>(op))
-      continue;
-    if (!isPure(op))
-      return false;
-    llvm::append_range(worklist, op->getOperands());
-  }
-  return true;
-}
-
 /// Rope positions that onnxruntime-genai computes from attention_mask
 /// (seqlens_k + 1 - s + i): with no padding they are past + i, which the
 /// decode entry point makes again from its position. Checked by running

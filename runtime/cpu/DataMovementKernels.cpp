@@ -5,9 +5,30 @@
 #include "runtime/exec/Window.h"
 
 #include <cstring>
+#include <string>
 
 namespace llmc::runtime::cpu {
 namespace {
+
+/// The element offset, in slices of `data`'s axes from `first + depth` on,
+/// of the index tuple at `indices[at .. at + depth)` into axes `first ..
+/// first + depth` (negative entries count from the end), or an error naming
+/// `op` and the entry outside its axis.
+Expected<int64_t> tupleOffset(const Tensor &data, int64_t first,
+                              const Tensor &indices, int64_t at, int64_t depth,
+                              const char *op) {
+  int64_t offset = 0;
+  for (int64_t q = 0; q < depth; ++q) {
+    const int64_t extent = data.shape[first + q],
+                  given = indexAt(indices, at + q);
+    const int64_t index = given < 0 ? given + extent : given;
+    if (index < 0 || index >= extent)
+      return Status::error(std::string(op) + " index " + std::to_string(given) +
+                           " is outside an axis of " + std::to_string(extent));
+    offset = offset * extent + index;
+  }
+  return offset;
+}
 
 /// Copies `window` of `in` into `out` (contiguous).
 Status copyWindow(const Tensor &in, const Window &window, uint8_t *out) {
@@ -121,15 +142,12 @@ Status gather(KernelContext &c) {
   int64_t count = indices.elements();
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < count; ++i) {
-      int64_t index = indexAt(indices, i);
-      if (index < 0)
-        index += extent;
-      if (index < 0 || index >= extent)
-        return Status::error(
-            "gather index " + std::to_string(indexAt(indices, i)) +
-            " is outside an axis of " + std::to_string(extent));
+      Expected<int64_t> index =
+          tupleOffset(data, axis, indices, i, 1, "gather");
+      if (!index)
+        return index.status();
       std::memcpy(c.outputs[0]->data + (o * count + i) * inner,
-                  data.data + (o * extent + index) * inner, inner);
+                  data.data + (o * extent + *index) * inner, inner);
     }
   return Status::success();
 }
@@ -160,17 +178,12 @@ Status gatherNd(KernelContext &c) {
   uint8_t *out = c.outputs[0]->data;
   for (int64_t b = 0; b < batches; ++b)
     for (int64_t t = 0; t < tuples; ++t) {
-      int64_t offset = 0;
-      for (int64_t q = 0; q < depth; ++q) {
-        int64_t extent = data.shape[batchDims + q];
-        int64_t index = indexAt(indices, (b * tuples + t) * depth + q);
-        if (index < 0)
-          index += extent;
-        if (index < 0 || index >= extent)
-          return Status::error("gather_nd index out of range");
-        offset = offset * extent + index;
-      }
-      std::memcpy(out, data.data + b * batchBytes + offset * slice, slice);
+      Expected<int64_t> offset =
+          tupleOffset(data, batchDims, indices, (b * tuples + t) * depth, depth,
+                      "gather_nd");
+      if (!offset)
+        return offset.status();
+      std::memcpy(out, data.data + b * batchBytes + *offset * slice, slice);
       out += slice;
     }
   return Status::success();
@@ -202,20 +215,11 @@ Status scatterNd(KernelContext &c) {
     slice *= data.shape[d];
   int64_t tuples = indices.elements() / depth;
   for (int64_t t = 0; t < tuples; ++t) {
-    int64_t offset = 0;
-    for (int64_t q = 0; q < depth; ++q) {
-      int64_t extent = data.shape[q];
-      int64_t index = indexAt(indices, t * depth + q);
-      if (index < 0)
-        index += extent;
-      if (index < 0 || index >= extent)
-        return Status::error("scatter_nd index " +
-                             std::to_string(indexAt(indices, t * depth + q)) +
-                             " is outside an axis of " +
-                             std::to_string(extent));
-      offset = offset * extent + index;
-    }
-    std::memcpy(out + offset * slice, updates.data + t * slice, slice);
+    Expected<int64_t> offset =
+        tupleOffset(data, 0, indices, t * depth, depth, "scatter_nd");
+    if (!offset)
+      return offset.status();
+    std::memcpy(out + *offset * slice, updates.data + t * slice, slice);
   }
   return Status::success();
 }

@@ -76,10 +76,6 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
   return s;
 }
 
-bool ringed(const AttentionShape &s) {
-  return s.window > 0 && s.window <= s.slots;
-}
-
 Status checkCachePositions(const AttentionShape &s, int64_t past) {
   if (past >= 0 && (past + s.tokens <= s.slots || ringed(s)))
     return Status::success();

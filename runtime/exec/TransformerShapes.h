@@ -35,12 +35,8 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
                                         const Tensor &cache);
 
-/// Whether the cache can be a ring for this layer: it has a window that
-/// fits its slots, so positions past them wrap around.
-bool ringed(const AttentionShape &s);
-
-/// Whether the call's tokens at `past` fit the cache: within its capacity,
-/// or anywhere when it is a ring.
+/// Whether the call's tokens at `past` fit the cache: within the layer's
+/// slots, or anywhere when they are a ring (kernels::ringed).
 Status checkCachePositions(const AttentionShape &s, int64_t past);
 
 /// linears: x [..., k], one weight per result, then as many biases or

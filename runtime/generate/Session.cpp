@@ -79,9 +79,9 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
                                                    int64_t batch) {
   std::unique_ptr<Session> session(new Session(model, batch));
   const ModelInfo &info = model.info();
-  session->cacheBytes_ = static_cast<uint64_t>(
-      info.cache.layers * 2 * batch * info.cache.kvHeads * info.cache.slots *
-      info.cache.headDim * dtypeBytes(static_cast<DType>(info.cache.dtype)));
+  session->cacheBytes_ =
+      static_cast<uint64_t>(elementCount(info.cacheShape(batch)) *
+                            dtypeBytes(static_cast<DType>(info.cache.dtype)));
   Expected<Device::Memory> cache =
       model.device().allocate(session->cacheBytes_);
   if (!cache)

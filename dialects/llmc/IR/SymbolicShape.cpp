@@ -240,4 +240,19 @@ Dim addDims(const Dim &a, const Dim &b) {
   return Dim::unknown();
 }
 
+Dim subtractDims(const Dim &total, const Dim &part) {
+  if (total.isStatic() && part.isStatic())
+    return Dim::fixed(total.getSize() - part.getSize());
+  if (part == Dim::fixed(0))
+    return total;
+  if (!total.isNamed() || !part.isNamed())
+    return Dim::unknown();
+  auto [first, second] = total.getName().getValue().split(" + ");
+  StringRef term = part.getName().getValue();
+  if (second.empty() || (first != term && second != term))
+    return Dim::unknown();
+  return Dim::named(mlir::StringAttr::get(total.getName().getContext(),
+                                          first == term ? second : first));
+}
+
 } // namespace llmc

@@ -55,6 +55,10 @@ inline bool dimsAgree(const Dim &a, const Dim &b) {
 /// appending: "past_sequence_length + sequence_length"); unknown otherwise.
 Dim addDims(const Dim &a, const Dim &b);
 
+/// The extent left when `part` is taken from `total`: static differences,
+/// and the other term of a named "a + b"; unknown otherwise.
+Dim subtractDims(const Dim &total, const Dim &part);
+
 /// The dimensions of `type`, with names taken from its #llmc.dims encoding.
 DimList getDims(mlir::RankedTensorType type);
 

@@ -32,7 +32,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
@@ -215,21 +214,6 @@ Value matchRotateHalf(Value value) {
   return upper.getInput();
 }
 
-/// Whether `value` is computed from constants and reads of shapes alone
-/// (a cache's past length).
-bool readsOnlyShapes(Value value) {
-  SmallVector<Value> worklist{value};
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val().getDefiningOp();
-    if (!op || !isPure(op))
-      return false;
-    if (isa<ShapeOfOp, ConstantOp>(op))
-      continue;
-    llvm::append_range(worklist, op->getOperands());
-  }
-  return true;
-}
-
 /// iota + past, with past read from shapes: the positions after a cache
 /// (fold-shapes' form of Range(past, past + sequence)).
 bool isOffsetIota(AddOp add) {
@@ -237,7 +221,7 @@ bool isOffsetIota(AddOp add) {
                               std::pair(add.getRhs(), add.getLhs())})
     if (iota.getDefiningOp<IotaOp>() &&
         cast<RankedTensorType>(offset.getType()).getNumElements() == 1 &&
-        readsOnlyShapes(offset))
+        readsOnly(offset))
       return add.getType() == iota.getType();
   return false;
 }
