@@ -1,6 +1,6 @@
-//===- QuantGemvVnni.cpp - int8/uint4 decode GEMV with int8 activations ---===//
+//===- QuantGemvVnni.cpp - integer decode GEMV on AVX-512 VNNI -----------===//
 
-#include "kernels/cpu/QuantGemvVnni.h"
+#include "kernels/cpu/QuantGemvInt8.h"
 
 #include <immintrin.h>
 
@@ -253,13 +253,6 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
 }
 
 } // namespace
-
-bool vnniGemvApplies(const QuantWeight &w) {
-  const CpuFeatures &cpu = hostCpuFeatures();
-  return cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni &&
-         (w.codes == QuantCodes::int8 || w.codes == QuantCodes::uint4) &&
-         w.k % kBlock == 0 && w.group % kBlock == 0;
-}
 
 void quantGemvVnni(const float *x, const QuantWeight &w, int64_t begin,
                    int64_t end, const float *bias, float *y, int64_t m,

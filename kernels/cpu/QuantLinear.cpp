@@ -3,7 +3,7 @@
 #include "kernels/cpu/QuantLinear.h"
 
 #include "kernels/cpu/Linear.h"
-#include "kernels/cpu/QuantGemvVnni.h"
+#include "kernels/cpu/QuantGemvInt8.h"
 #include "kernels/cpu/VectorMath.h"
 #include "runtime/format/Float16.h"
 
@@ -42,6 +42,47 @@ QuantWeight::scalesAvx512(int64_t first, int64_t rows, float *buffer) const {
                                      reinterpret_cast<const __m256i *>(from))));
   }
   return buffer;
+}
+
+__attribute__((target("avx2,f16c"))) const float *
+QuantWeight::scalesAvx2(int64_t first, int64_t rows, float *buffer) const {
+  const int64_t count = rows * groups();
+  if (!halfScales)
+    return static_cast<const float *>(scales) + first * groups();
+  const uint16_t *half =
+      static_cast<const uint16_t *>(scales) + first * groups();
+  int64_t g = 0;
+  for (; g + 8 <= count; g += 8)
+    _mm256_storeu_ps(buffer + g,
+                     _mm256_cvtph_ps(_mm_loadu_si128(
+                         reinterpret_cast<const __m128i *>(half + g))));
+  for (; g < count; ++g)
+    buffer[g] = format::halfToFloat(half[g]);
+  return buffer;
+}
+
+__attribute__((target("avx2"))) void
+QuantWeight::zeroSharesAvx2(int64_t first, int64_t rows, const float *scales,
+                            float *shares) const {
+  const int64_t count = rows * groups();
+  if (!zeros) {
+    std::fill(shares, shares + count, 0.0f);
+    return;
+  }
+  const uint8_t *from = zeros + first * groups();
+  const bool signedZeros = codes == QuantCodes::int8;
+  int64_t g = 0;
+  for (; g + 8 <= count; g += 8) {
+    __m128i bytes =
+        _mm_loadl_epi64(reinterpret_cast<const __m128i *>(from + g));
+    __m256i wide =
+        signedZeros ? _mm256_cvtepi8_epi32(bytes) : _mm256_cvtepu8_epi32(bytes);
+    _mm256_storeu_ps(shares + g, _mm256_mul_ps(_mm256_loadu_ps(scales + g),
+                                               _mm256_cvtepi32_ps(wide)));
+  }
+  for (; g < count; ++g)
+    shares[g] =
+        scales[g] * float(signedZeros ? static_cast<int8_t>(from[g]) : from[g]);
 }
 
 int32_t QuantWeight::zero(int64_t row, int64_t g) const {
@@ -302,37 +343,82 @@ __attribute__((target("avx2,fma,f16c"))) __m256 widen8Avx2(const uint8_t *codes,
   }
 }
 
-/// Row r's group scales as f32 (times `unit`) and zero points as int32,
-/// converted 8 at a time (F16C) into `scales` and `zeros` (room for
-/// groups() + 8 each): the group loop then reads them directly instead of
-/// converting one per group.
+/// Row r's group scales as f32 (times `unit`) and zero points as int32
+/// into `scales` and `zeros` (room for groups() each): the group loop then
+/// reads them directly instead of converting one per group.
 __attribute__((target("avx2,fma,f16c"))) void
 rowScalesAvx2(const QuantWeight &w, int64_t r, float unit, float *scales,
               int32_t *zeros) {
   const int64_t groups = w.groups(), at = r * groups;
-  const __m256 units = _mm256_set1_ps(unit);
-  for (int64_t g = 0; g < groups; g += 8) {
-    const int64_t count = std::min<int64_t>(8, groups - g);
-    __m256 values;
-    if (w.halfScales) {
-      uint16_t half[8] = {};
-      std::memcpy(half, static_cast<const uint16_t *>(w.scales) + at + g,
-                  count * sizeof(uint16_t));
-      values = _mm256_cvtph_ps(
-          _mm_loadu_si128(reinterpret_cast<const __m128i *>(half)));
-    } else {
-      float single[8] = {};
-      std::memcpy(single, static_cast<const float *>(w.scales) + at + g,
-                  count * sizeof(float));
-      values = _mm256_loadu_ps(single);
-    }
-    _mm256_storeu_ps(scales + g, _mm256_mul_ps(values, units));
-  }
+  const float *converted = w.scalesAvx2(r, 1, scales);
   for (int64_t g = 0; g < groups; ++g)
-    zeros[g] = !w.zeros ? 0
-               : w.codes == QuantCodes::int8
-                   ? static_cast<int8_t>(w.zeros[at + g])
-                   : w.zeros[at + g];
+    scales[g] = converted[g] * unit;
+  if (!w.zeros)
+    std::fill(zeros, zeros + groups, 0);
+  else if (w.codes == QuantCodes::int8)
+    for (int64_t g = 0; g < groups; ++g)
+      zeros[g] = static_cast<int8_t>(w.zeros[at + g]);
+  else
+    for (int64_t g = 0; g < groups; ++g)
+      zeros[g] = w.zeros[at + g];
+}
+
+/// 32 uint4 codes of `codes` (16 bytes) minus `zero` as f32, in order.
+__attribute__((target("avx2,fma"))) inline void
+widenUint4Avx2(const uint8_t *codes, __m256i zero, __m256 parts[4]) {
+  const __m256i low = _mm256_set1_epi32(0x0f);
+  __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes));
+  __m256i first8 = _mm256_cvtepu8_epi32(bytes);
+  __m256i second8 = _mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8));
+  parts[0] =
+      _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(first8, low), zero));
+  parts[1] = _mm256_cvtepi32_ps(
+      _mm256_sub_epi32(_mm256_and_si256(second8, low), zero));
+  parts[2] =
+      _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(first8, 4), zero));
+  parts[3] =
+      _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(second8, 4), zero));
+}
+
+/// dequantizeRows on AVX2, bit for bit: the code minus the zero is exact in
+/// integers, and fp8's 2^-8 comes back exactly through the scale.
+template <QuantCodes Codes>
+__attribute__((target("avx2,fma,f16c"))) void
+dequantizeRowsAvx2(const QuantWeight &w, int64_t begin, int64_t end,
+                   float *out) {
+  const int64_t k = w.k, groups = w.groups(), rowBytes = w.rowBytes();
+  const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
+  static thread_local std::vector<float> scaleBuffer;
+  static thread_local std::vector<int32_t> zeroBuffer;
+  scaleBuffer.resize(groups);
+  zeroBuffer.resize(groups);
+  float *scales = scaleBuffer.data();
+  int32_t *zeros = zeroBuffer.data();
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t *row = w.data + r * rowBytes;
+    float *to = out + (r - begin) * k;
+    rowScalesAvx2(w, r, unit, scales, zeros);
+    for (int64_t g = 0; g < groups; ++g) {
+      const __m256 scale = _mm256_set1_ps(scales[g]);
+      const __m256i zero = _mm256_set1_epi32(zeros[g]);
+      int64_t l = g * w.group;
+      const int64_t last = l + w.group;
+      if constexpr (Codes == QuantCodes::uint4) {
+        for (; l < last; l += 32) {
+          __m256 parts[4];
+          widenUint4Avx2(row + l / 2, zero, parts);
+          for (int p = 0; p < 4; ++p)
+            _mm256_storeu_ps(to + l + 8 * p, _mm256_mul_ps(parts[p], scale));
+        }
+      } else {
+        for (; l + 8 <= last; l += 8)
+          _mm256_storeu_ps(
+              to + l, _mm256_mul_ps(widen8Avx2<Codes>(row + l, zero), scale));
+        for (; l < last; ++l)
+          to[l] = (codeValue(w, row, l) - float(zeros[g])) * (scales[g] / unit);
+      }
+    }
+  }
 }
 
 template <QuantCodes Codes, int Rows>
@@ -343,10 +429,8 @@ gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
   static thread_local std::vector<float> scaleBuffer;
   static thread_local std::vector<int32_t> zeroBuffer;
-  if (scaleBuffer.size() < size_t(groups + 8)) {
-    scaleBuffer.resize(groups + 8);
-    zeroBuffer.resize(groups + 8);
-  }
+  scaleBuffer.resize(groups);
+  zeroBuffer.resize(groups);
   float *scales = scaleBuffer.data();
   int32_t *zeros = zeroBuffer.data();
   for (int64_t r = begin; r < end; ++r) {
@@ -367,21 +451,9 @@ gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
         acc[i] = _mm256_setzero_ps();
       int64_t l = first;
       if constexpr (Codes == QuantCodes::uint4) {
-        const __m256i low = _mm256_set1_epi32(0x0f);
         for (; l < last; l += 32) {
-          __m128i bytes =
-              _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + l / 2));
-          __m256i first8 = _mm256_cvtepu8_epi32(bytes);
-          __m256i second8 = _mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8));
-          __m256 parts[4] = {
-              _mm256_cvtepi32_ps(
-                  _mm256_sub_epi32(_mm256_and_si256(first8, low), zeroVector)),
-              _mm256_cvtepi32_ps(
-                  _mm256_sub_epi32(_mm256_and_si256(second8, low), zeroVector)),
-              _mm256_cvtepi32_ps(
-                  _mm256_sub_epi32(_mm256_srli_epi32(first8, 4), zeroVector)),
-              _mm256_cvtepi32_ps(
-                  _mm256_sub_epi32(_mm256_srli_epi32(second8, 4), zeroVector))};
+          __m256 parts[4];
+          widenUint4Avx2(row + l / 2, zeroVector, parts);
           for (int i = 0; i < Rows; ++i)
             for (int p = 0; p < 4; ++p)
               acc[i] = _mm256_fmadd_ps(
@@ -485,6 +557,18 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
 
 void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
                         int64_t end, float *out) {
+  if (isa == CpuIsa::avx2 && hostCpuFeatures().f16c) {
+    switch (w.codes) {
+    case QuantCodes::int8:
+      return dequantizeRowsAvx2<QuantCodes::int8>(w, begin, end, out);
+    case QuantCodes::uint4:
+      return dequantizeRowsAvx2<QuantCodes::uint4>(w, begin, end, out);
+    case QuantCodes::fp8e4m3:
+      return dequantizeRowsAvx2<QuantCodes::fp8e4m3>(w, begin, end, out);
+    case QuantCodes::fp8e5m2:
+      return dequantizeRowsAvx2<QuantCodes::fp8e5m2>(w, begin, end, out);
+    }
+  }
   if (isa != CpuIsa::avx512)
     return dequantizeRows(w, begin, end, out);
   switch (w.codes) {
@@ -499,6 +583,17 @@ void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
   }
 }
 
+bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
+  const CpuFeatures &cpu = hostCpuFeatures();
+  const bool instructions =
+      isa == CpuIsa::avx512
+          ? cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni
+          : isa == CpuIsa::avx2 && cpu.avx2 && cpu.fma && cpu.f16c;
+  return instructions &&
+         (w.codes == QuantCodes::int8 || w.codes == QuantCodes::uint4) &&
+         w.k % 32 == 0 && w.group % 32 == 0;
+}
+
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy) {
@@ -506,8 +601,10 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
     isa = CpuIsa::scalar;
   if (m > 4)
     return quantGemm(isa, x, w, begin, end, bias, y, m, ldy);
-  if (int8Activations && isa == CpuIsa::avx512 && vnniGemvApplies(w))
-    return quantGemvVnni(x, w, begin, end, bias, y, m, ldy);
+  if (int8Activations && int8GemvApplies(isa, w))
+    return isa == CpuIsa::avx512
+               ? quantGemvVnni(x, w, begin, end, bias, y, m, ldy)
+               : quantGemvAvx2(x, w, begin, end, bias, y, m, ldy);
   if (isa == CpuIsa::scalar)
     return quantLinearScalar(x, w, begin, end, bias, y, m, ldy);
   gemvFor(isa, w.codes)(x, w, begin, end, bias, y, m, ldy);

@@ -7,9 +7,9 @@
 // group's sum is scaled once. More rows (prefill) dequantize a block of
 // weight rows to f32 and run the fp32 GEMM over it. AVX-512 and AVX2 paths,
 // chosen at run time, and a portable one that is also the tests' reference.
-// On CPUs with AVX-512 VNNI, decode rows of int8 and uint4 weights instead
-// round x to int8 and multiply in integers (QuantGemvVnni.h): the same
-// weights, x within half an int8 step of its block's scale.
+// Decode rows of int8 and uint4 weights instead round x to int8 and multiply
+// in integers (QuantGemvInt8.h: AVX-512 VNNI or AVX2) unless told to keep x
+// exact: the same weights, x within half an int8 step of its block's scale.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,20 +44,29 @@ struct QuantWeight {
   /// rows * groups() + 16) converted 16 at a time. For callers on AVX-512
   /// paths only.
   const float *scalesAvx512(int64_t first, int64_t rows, float *buffer) const;
+  /// The same converted 8 at a time (F16C), `buffer` with room for
+  /// rows * groups(). For callers on AVX2 paths only.
+  const float *scalesAvx2(int64_t first, int64_t rows, float *buffer) const;
+  /// shares[j] = scales[j] * zero of rows [first, first + rows), group after
+  /// group (0 without zero points): what a group's sum of activations times
+  /// the weight's codes takes back out. AVX2 paths only.
+  void zeroSharesAvx2(int64_t first, int64_t rows, const float *scales,
+                      float *shares) const;
   int32_t zero(int64_t row, int64_t g) const;
 };
 
 /// y[m, r - begin] = x[m, k] . dequant(W)[r, :] (+ bias[r]) for the weight
 /// rows r in [begin, end); y's rows are `ldy` apart. `exactInput` keeps x
-/// as given (it is already rounded as a GEMM of codes takes it): decode
-/// then skips the VNNI path, which rounds x to int8 blocks of its own.
+/// as given (it is already rounded as a GEMM of codes takes it, or the
+/// caller asks for exact activations): decode then skips the integer paths,
+/// which round x to int8 blocks of their own.
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
                  int64_t ldy, bool exactInput = false);
 
 /// The same with a chosen instruction set (the CPU must have it); with
-/// `int8Activations`, decode rows of int8/uint4 weights take the VNNI path
-/// (QuantGemvVnni.h) where it applies, as quantLinear does.
+/// `int8Activations`, decode rows of int8/uint4 weights take that ISA's
+/// integer path (QuantGemvInt8.h) where it applies, as quantLinear does.
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy);

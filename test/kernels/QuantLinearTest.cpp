@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/QuantLinear.h"
-#include "kernels/cpu/QuantGemvVnni.h"
+#include "kernels/cpu/QuantGemvInt8.h"
 #include "runtime/format/Float16.h"
 #include "test/kernels/RandomData.h"
 
@@ -278,9 +278,8 @@ TEST(QuantLinear, Avx512PathMatchesTheDefinition) {
   checkPath(CpuIsa::avx512);
 }
 
-TEST(QuantLinear, Avx512DequantizationIsTheDefinitionBitForBit) {
-  if (!cpuHas(CpuIsa::avx512))
-    GTEST_SKIP() << "this CPU has no AVX-512";
+/// `isa`'s dequantization against the portable definition, bit for bit.
+void dequantizationIsTheDefinitionBitForBit(CpuIsa isa) {
   const Case cases[] = {
       {QuantCodes::int8, 1, 7, 172, 172, false, false},
       {QuantCodes::int8, 1, 5, 100, 20, true, true},
@@ -295,7 +294,7 @@ TEST(QuantLinear, Avx512DequantizationIsTheDefinitionBitForBit) {
     const int64_t begin = 1;
     std::vector<float> fast((c.n - begin) * c.k, -1.0f),
         definition((c.n - begin) * c.k, -2.0f);
-    dequantizeRowsWith(CpuIsa::avx512, w.view, begin, c.n, fast.data());
+    dequantizeRowsWith(isa, w.view, begin, c.n, fast.data());
     dequantizeRows(w.view, begin, c.n, definition.data());
     for (size_t i = 0; i < fast.size(); ++i)
       ASSERT_EQ(std::memcmp(&fast[i], &definition[i], sizeof(float)), 0)
@@ -304,7 +303,19 @@ TEST(QuantLinear, Avx512DequantizationIsTheDefinitionBitForBit) {
   }
 }
 
-/// x rounded as the VNNI path rounds it: blocks of 32, scale = the block's
+TEST(QuantLinear, Avx512DequantizationIsTheDefinitionBitForBit) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  dequantizationIsTheDefinitionBitForBit(CpuIsa::avx512);
+}
+
+TEST(QuantLinear, Avx2DequantizationIsTheDefinitionBitForBit) {
+  if (!cpuHas(CpuIsa::avx2) || !hostCpuFeatures().f16c)
+    GTEST_SKIP() << "this CPU has no AVX2 (with FMA and F16C)";
+  dequantizationIsTheDefinitionBitForBit(CpuIsa::avx2);
+}
+
+/// x rounded as the integer paths round it: blocks of 32, scale = the block's
 /// largest magnitude / 127, codes to nearest (ties to even).
 std::vector<double> roundActivations(const std::vector<float> &x) {
   std::vector<double> out(x.size());
@@ -320,7 +331,9 @@ std::vector<double> roundActivations(const std::vector<float> &x) {
   return out;
 }
 
-TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
+/// `isa`'s integer GEMV (x rounded to int8 blocks) against the same
+/// rounding in doubles; false when this CPU cannot run it.
+bool int8PathMatchesItsDefinition(CpuIsa isa) {
   const Case cases[] = {
       // int8 per channel (one group per row, over several 64-weight
       // chunks and a partial one), grouped with zero points.
@@ -338,11 +351,15 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
       // partial tile.
       {QuantCodes::uint4, 2, 29, 768, 32, false, true},
       {QuantCodes::uint4, 1, 45, 768, 128, true, true},
+      // One block; fewer rows than a tile; groups of 32 with int8 zeros.
+      {QuantCodes::uint4, 2, 3, 32, 32, true, true},
+      {QuantCodes::int8, 1, 5, 32, 32, true, true},
+      {QuantCodes::int8, 2, 11, 160, 32, false, true},
   };
   bool ran = false;
   for (const Case &c : cases) {
     RandomWeight w(c, 11);
-    if (!vnniGemvApplies(w.view))
+    if (!int8GemvApplies(isa, w.view))
       continue;
     ran = true;
     std::vector<float> x = randomVector(c.m * c.k, 12),
@@ -353,10 +370,10 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
     // In two calls, as two threads split the rows: the second starts
     // inside a tile of 8.
     const int64_t split = c.n / 3;
-    quantLinearWith(CpuIsa::avx512, true, x.data(), w.view, 0, split,
-                    bias.data(), y.data(), c.m, ldy);
-    quantLinearWith(CpuIsa::avx512, true, x.data(), w.view, split, c.n,
-                    bias.data(), y.data() + split, c.m, ldy);
+    quantLinearWith(isa, true, x.data(), w.view, 0, split, bias.data(),
+                    y.data(), c.m, ldy);
+    quantLinearWith(isa, true, x.data(), w.view, split, c.n, bias.data(),
+                    y.data() + split, c.m, ldy);
     for (int64_t i = 0; i < c.m; ++i) {
       for (int64_t j = 0; j < c.n; ++j) {
         double expected = bias[j], exact = bias[j], magnitude = 1.0;
@@ -376,8 +393,17 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinition) {
         EXPECT_EQ(y[i * ldy + j], -7.0f) << "wrote past row " << i;
     }
   }
-  if (!ran)
+  return ran;
+}
+
+TEST(QuantLinear, Int8ActivationPathMatchesItsDefinitionVnni) {
+  if (!int8PathMatchesItsDefinition(CpuIsa::avx512))
     GTEST_SKIP() << "this CPU has no AVX-512 VNNI (with BW and VL)";
+}
+
+TEST(QuantLinear, Int8ActivationPathMatchesItsDefinitionAvx2) {
+  if (!int8PathMatchesItsDefinition(CpuIsa::avx2))
+    GTEST_SKIP() << "this CPU has no AVX2 (with FMA and F16C)";
 }
 
 } // namespace
