@@ -2,6 +2,7 @@
 
 usage: compare.py FOLDER|MODEL.onnx... [--threads 2] [--context 128,512,1024]
                   [--gen 64] [--repeat 3] [--batch 4] [--out bench/results]
+                  [--contention N] [--single]
 
 Each FOLDER holds a model.onnx, best with past-KV inputs
 (export_llama_past.py); make_llama_onnx.py's files have none, and then
@@ -20,10 +21,14 @@ turns exposes both to it alike), and reports medians:
 - the bound: decode reads every weight once per token but one row of the
   token embedding, so tokens/s <= read bandwidth / those bytes, with the
   best of llmc-membw's readings before and after each model.
+--contention N starts N busy processes (bounded in time) beside every
+engine run, as a user's other programs are; --threads 0 leaves each engine
+its default thread count, and --single also runs llmc with one thread.
 Writes OUT/<model>.json and OUT/summary.md (and OUT/decode.png when
 matplotlib is installed) and prints the table.
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -105,16 +110,33 @@ def onnxruntime_run(session, prompt, gen):
     return ttft, (time.perf_counter() - start) * 1000 / gen
 
 
+@contextlib.contextmanager
+def contention(processes, seconds=900):
+    """`processes` busy loops beside whatever runs inside; each also stops
+    by itself after `seconds`, so none outlives a failed benchmark."""
+    loop = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
+    busy = [subprocess.Popen([sys.executable, "-c", loop])
+            for _ in range(processes)]
+    try:
+        if busy:
+            time.sleep(0.2)  # let them reach their loops
+        yield
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+
 def llmc_bench(artifact, threads, context, gen, batch=1):
     """(TTFT ms, TPOT ms, aggregate decode tokens/s) of one measured
-    llmc-run bench run (after its own warm-up)."""
+    llmc-run bench run (after its own warm-up); threads 0: llmc's default."""
     with tempfile.TemporaryDirectory() as work:
         figures = os.path.join(work, "bench.json")
-        subprocess.run([os.path.join(BIN, "llmc-run"), artifact, "--threads",
-                        str(threads), "bench", "--prompt-len", str(context),
-                        "--gen", str(gen), "--batch", str(batch), "--repeat",
-                        "1", "--json", figures], check=True,
-                       capture_output=True)
+        threading = ["--threads", str(threads)] if threads else []
+        subprocess.run([os.path.join(BIN, "llmc-run"), artifact] + threading
+                       + ["bench", "--prompt-len", str(context), "--gen",
+                          str(gen), "--batch", str(batch), "--repeat", "1",
+                          "--json", figures], check=True, capture_output=True)
         run = json.load(open(figures))["runs"][0]
     return run["ttft_ms"][0], run["tpot_ms"][0], run["decode_tokens_per_s"]
 
@@ -122,7 +144,12 @@ def llmc_bench(artifact, threads, context, gen, batch=1):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("folders", nargs="+")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads of every engine (0: each its default)")
+    parser.add_argument("--contention", type=int, default=0, metavar="N",
+                        help="N busy processes beside every engine run")
+    parser.add_argument("--single", action="store_true",
+                        help="also run llmc with one thread")
     parser.add_argument("--context", default="128,512,1024")
     parser.add_argument("--gen", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=3)
@@ -136,7 +163,8 @@ def main():
     # The machine's bandwidth drifts (a shared VM): the bound is the best
     # of measurements before and after every model, so a figure measured
     # in a fast moment cannot look better than it is.
-    readings = [bandwidth(args.threads)]
+    cores = args.threads or os.cpu_count()
+    readings = [bandwidth(cores)]
     rows = []
     for spec in args.folders:
         # FOLDER:128,512 measures that model at those contexts only.
@@ -171,18 +199,26 @@ def main():
                 # machine's speed touches both alike.
                 # The bandwidth is read just before each llmc run: its decode
                 # is also reported against the machine of that moment.
-                mine, theirs, moments = [], [], []
+                mine, single, theirs, moments = [], [], [], []
                 for _ in range(args.repeat):
-                    moments.append(bandwidth(args.threads))
-                    mine.append(llmc_bench(artifact, args.threads, context,
-                                           args.gen))
-                    theirs.append(onnxruntime_run(session, prompt, args.gen))
+                    moments.append(bandwidth(cores))
+                    with contention(args.contention):
+                        mine.append(llmc_bench(artifact, args.threads,
+                                               context, args.gen))
+                    if args.single:
+                        with contention(args.contention):
+                            single.append(llmc_bench(artifact, 1, context,
+                                                     args.gen))
+                    with contention(args.contention):
+                        theirs.append(onnxruntime_run(session, prompt,
+                                                      args.gen))
                 readings += moments
                 model_rows.append({
                     "model": name, "onnxruntime_cache": cached,
                     "weight_bytes": total,
                     "bytes_read_per_token": per_token, "context": context,
                     "gen": args.gen, "threads": args.threads,
+                    "contention": args.contention,
                     "llmc": {"ttft_ms": statistics.median(m[0] for m in mine),
                              "tpot_ms": statistics.median(m[1] for m in mine),
                              "tpot_ms_runs": [m[1] for m in mine],
@@ -190,6 +226,10 @@ def main():
                              "fraction_of_bound_runs": [
                                  per_token / (m[1] / 1000) / b
                                  for m, b in zip(mine, moments)]},
+                    "llmc_one_thread": {
+                        "ttft_ms": statistics.median(m[0] for m in single),
+                        "tpot_ms": statistics.median(m[1] for m in single)}
+                    if single else None,
                     "onnxruntime": {
                         "ttft_ms": statistics.median(t[0] for t in theirs),
                         "tpot_ms": statistics.median(t[1] for t in theirs),
@@ -206,7 +246,7 @@ def main():
                     "batch": args.batch,
                     "batch_1_tokens_per_s": statistics.median(one),
                     "aggregate_tokens_per_s": statistics.median(many)}
-        readings.append(bandwidth(args.threads))
+        readings.append(bandwidth(cores))
         rows += model_rows
     # The bound of the table: the median reading (one reading can catch the
     # machine unusually idle); each llmc run also against its own moment.
@@ -219,7 +259,11 @@ def main():
         with open(os.path.join(args.out, f"{name}.json"), "w") as f:
             json.dump([r for r in rows if r["model"] == name], f, indent=1)
 
-    lines = [f"{args.threads} threads, read bandwidth {read / 1e9:.1f} GB/s "
+    threads = (f"{args.threads} threads" if args.threads
+               else "each engine's default threads")
+    busy = (f", {args.contention} busy processes beside every run"
+            if args.contention else "")
+    lines = [f"{threads}{busy}, read bandwidth {read / 1e9:.1f} GB/s "
              f"(median of {len(readings)} llmc-membw readings, "
              f"{min(readings) / 1e9:.1f} to {max(readings) / 1e9:.1f}), "
              f"onnxruntime {ort.__version__}, median of {args.repeat} "
@@ -244,6 +288,20 @@ def main():
             f"{mine / theirs:.2f}x | "
             f"{r['context'] / r['llmc']['ttft_ms'] * 1000:.0f} | "
             f"{r['context'] / r['onnxruntime']['ttft_ms'] * 1000:.0f} |")
+    if args.single:
+        lines += ["", "| model | context | llmc decode tok/s | llmc 1 thread "
+                  "| onnxruntime | llmc / llmc 1 thread | llmc / ort | llmc "
+                  "TTFT ms | llmc 1 thread TTFT ms |", "|---|---|---|---|---|"
+                  "---|---|---|---|"]
+        for r in rows:
+            mine = 1000 / r["llmc"]["tpot_ms"]
+            one = 1000 / r["llmc_one_thread"]["tpot_ms"]
+            theirs = 1000 / r["onnxruntime"]["tpot_ms"]
+            lines.append(
+                f"| {r['model']} | {r['context']} | {mine:.1f} | {one:.1f} | "
+                f"{theirs:.1f} | {mine / one:.2f}x | {mine / theirs:.2f}x | "
+                f"{r['llmc']['ttft_ms']:.2f} | "
+                f"{r['llmc_one_thread']['ttft_ms']:.2f} |")
     batched = [r for r in rows if "llmc_batch" in r]
     if batched:
         lines += ["", "| model | context | llmc batch 1 tok/s | llmc batch "

@@ -8,13 +8,14 @@ optimum's text-generation-with-past task: FOLDER/model.onnx takes
 input_ids, attention_mask, position_ids and past_key_values.* and returns
 logits and present.*. onnxruntime runs it with its own KV cache; llmc
 compiles the same file (its KV-cache pass takes the past over), so both
-read the same weights.
+read the same weights. FOLDER/hf keeps the Hugging Face model itself
+(safetensors, config, tokenizer), which llama_cpp.py converts to GGUF for
+llama.cpp.
 """
 import argparse
 import os
 import subprocess
 import sys
-import tempfile
 
 # name: dim, layers, heads, kv_heads, ffn, vocab, max_seq (make_llama_onnx.py)
 PRESETS = {
@@ -44,18 +45,18 @@ def main():
                             max_position_embeddings=max_seq,
                             rms_norm_eps=1e-5, tie_word_embeddings=False,
                             bos_token_id=1, eos_token_id=2)
-    with tempfile.TemporaryDirectory() as saved:
-        tf.LlamaForCausalLM(config).eval().save_pretrained(saved)
-        # optimum wants a tokenizer beside the model; ids are all we use.
-        words = Tokenizer(models.WordLevel(
-            vocab={"<unk>": 0, "<s>": 1, "</s>": 2}, unk_token="<unk>"))
-        words.pre_tokenizer = pre_tokenizers.Whitespace()
-        tf.PreTrainedTokenizerFast(tokenizer_object=words, unk_token="<unk>",
-                                   bos_token="<s>",
-                                   eos_token="</s>").save_pretrained(saved)
-        subprocess.run([sys.executable, "-m", "optimum.commands.optimum_cli",
-                        "export", "onnx", "--model", saved, "--task",
-                        "text-generation-with-past", args.output], check=True)
+    saved = os.path.join(args.output, "hf")
+    tf.LlamaForCausalLM(config).eval().save_pretrained(saved)
+    # optimum wants a tokenizer beside the model; ids are all we use.
+    words = Tokenizer(models.WordLevel(
+        vocab={"<unk>": 0, "<s>": 1, "</s>": 2}, unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    tf.PreTrainedTokenizerFast(tokenizer_object=words, unk_token="<unk>",
+                               bos_token="<s>",
+                               eos_token="</s>").save_pretrained(saved)
+    subprocess.run([sys.executable, "-m", "optimum.commands.optimum_cli",
+                    "export", "onnx", "--model", saved, "--task",
+                    "text-generation-with-past", args.output], check=True)
     print(f"wrote {os.path.join(args.output, 'model.onnx')}")
 
 

@@ -23,8 +23,8 @@ APT_PACKAGES=(
 )
 # Python module name -> pip requirement. lit, numpy, onnx and onnxruntime
 # serve every test; the rest only make the exported test models
-# (test/models/make_test_models.py), and matplotlib draws bench/compare.py's
-# plot: PyPI's torch wheel brings about 3 GB of
+# (test/models/make_test_models.py), matplotlib draws bench/compare.py's
+# plot, and sentencepiece serves llama.cpp's GGUF converter (bench/llama_cpp.py): PyPI's torch wheel brings about 3 GB of
 # CUDA libraries, which the compiler and runtime never use. optimum-onnx pins
 # transformers below 4.58, and onnxruntime-genai 0.12 is the newest builder
 # that works with those transformers.
@@ -39,6 +39,7 @@ declare -A PIP_PACKAGES=(
   [optimum.exporters.onnx]=optimum-onnx
   [onnxruntime_genai]="onnxruntime-genai==0.12.2"
   [matplotlib]=matplotlib
+  [sentencepiece]=sentencepiece
 )
 
 missing_apt=()

@@ -3,47 +3,120 @@
 #include "runtime/support/ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
 
-#include <pthread.h>
 #include <sched.h>
 
 namespace llmc::runtime {
 
+std::optional<unsigned> cpusOfQuota(const std::string &cpuMax) {
+  std::istringstream in(cpuMax);
+  std::string quota;
+  long long period = 0;
+  if (!(in >> quota >> period) || quota == "max" || period <= 0)
+    return std::nullopt;
+  long long granted = 0;
+  try {
+    granted = std::stoll(quota);
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (granted <= 0)
+    return std::nullopt;
+  return unsigned(std::max(1LL, (granted + period - 1) / period));
+}
+
 namespace {
 
-/// The CPUs this process may run on, in order.
-std::vector<int> allowedCpus() {
-  std::vector<int> cpus;
+std::string readFile(const char *path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The cgroup's CPU quota: v2's cpu.max, else v1's quota and period.
+std::optional<unsigned> quotaCpus() {
+  if (auto cpus = cpusOfQuota(readFile("/sys/fs/cgroup/cpu.max")))
+    return cpus;
+  return cpusOfQuota(readFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") + " " +
+                     readFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us"));
+}
+
+} // namespace
+
+unsigned availableCpus() {
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) == 0)
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-      if (CPU_ISSET(cpu, &set))
-        cpus.push_back(cpu);
+    cpus = std::max(1, CPU_COUNT(&set));
+  if (std::optional<unsigned> quota = quotaCpus())
+    cpus = std::min(cpus, *quota);
   return cpus;
+}
+
+namespace {
+
+// claim_: generation (bits 40..63), chunk count (20..39), next chunk (0..19).
+constexpr int kNextBits = 20, kCountBits = 20;
+constexpr uint64_t kFieldMask = (uint64_t(1) << kNextBits) - 1;
+constexpr uint64_t kGenerationMask = (uint64_t(1) << 24) - 1;
+
+uint64_t pack(uint64_t generation, uint64_t count, uint64_t next) {
+  return generation << (kNextBits + kCountBits) | count << kNextBits | next;
+}
+uint64_t generationOf(uint64_t word) {
+  return word >> (kNextBits + kCountBits);
+}
+uint64_t countOf(uint64_t word) { return word >> kNextBits & kFieldMask; }
+uint64_t nextOf(uint64_t word) { return word & kFieldMask; }
+
+/// Chunks per thread: enough that a late thread's share is taken by the
+/// others, few enough that each chunk is a long sequential stream.
+constexpr int64_t kChunksPerThread = 4;
+
+/// How long a waiting thread spins before it sleeps: longer than the gap
+/// between the kernels of one decode step, short enough to give the core
+/// back soon to a process that shares it.
+constexpr std::chrono::microseconds kSpin{50};
+
+/// Parallel loops measured before the pool decides whether they pay (it
+/// decides at once when they lost kLossNow), and loops then run by the
+/// caller alone when they did not: kSoloLoops, doubling up to
+/// kMostSoloLoops while trials keep losing.
+constexpr int kTrialLoops = 64, kSoloLoops = 1024, kMostSoloLoops = 16384;
+constexpr std::chrono::microseconds kLossNow{500};
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/// Spins until `done()` or kSpin has passed; whether `done()`.
+template <typename Done> bool spinFor(Done done) {
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    for (int i = 0; i < 64; ++i) {
+      if (done())
+        return true;
+      relax();
+    }
+    if (std::chrono::steady_clock::now() - start > kSpin)
+      return done();
+  }
 }
 
 } // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
-  // With no more threads than CPUs, worker i stays on the i-th allowed CPU
-  // (no worker takes the first, which is left to the caller): a worker's slice
-  // of the weights is then read by the same core every step, and the scheduler
-  // never stacks two workers on one core.
-  const std::vector<int> cpus = allowedCpus();
-  const bool pin = threads <= cpus.size();
-  for (unsigned i = 1; i < threads; ++i) {
-    workers_.emplace_back([this, i] { work(i); });
-    if (pin) {
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(cpus[i], &one);
-      pthread_setaffinity_np(workers_.back().native_handle(), sizeof(one),
-                             &one); // advice: a refusal leaves it unpinned
-    }
-  }
+    threads = availableCpus();
+  for (unsigned i = 1; i < threads; ++i)
+    workers_.emplace_back([this] { work(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -56,48 +129,48 @@ ThreadPool::~ThreadPool() {
     worker.join();
 }
 
-namespace {
-
-/// How long a worker (or the caller waiting for workers) spins before it
-/// sleeps: long enough to bridge the gap between the kernels of one decode
-/// step, short enough not to burn a core between steps.
-constexpr int kSpins = 20000;
-
-inline void relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
-} // namespace
-
-void ThreadPool::work(unsigned index) {
-  uint64_t seen = 0;
+int64_t ThreadPool::runChunks(uint64_t generation) {
+  uint64_t word = claim_.load(std::memory_order_acquire);
+  int64_t ran = 0;
   while (true) {
-    for (int spin = 0;
-         spin < kSpins && generation_.load(std::memory_order_acquire) == seen &&
-         !stopping_.load(std::memory_order_acquire);
-         ++spin)
-      relax();
-    const std::function<void(int64_t, int64_t)> *body;
-    int64_t begin, end;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(
-          lock, [&] { return stopping_.load() || generation_.load() != seen; });
-      if (stopping_)
-        return;
-      seen = generation_;
-      body = body_;
-      begin = std::min(total_, int64_t(index) * chunk_);
-      end = std::min(total_, begin + chunk_);
-    }
-    if (begin < end)
-      (*body)(begin, end);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (generationOf(word) != generation || nextOf(word) >= countOf(word))
+      return ran;
+    // The claim succeeds only while this generation is current with chunks
+    // left: then body_, total_ and chunk_ are this loop's, and stay so
+    // until the chunk is done.
+    if (!claim_.compare_exchange_weak(word, word + 1,
+                                      std::memory_order_acquire))
+      continue;
+    const int64_t begin = int64_t(nextOf(word)) * chunk_;
+    (*body_)(begin, std::min(total_, begin + chunk_));
+    ++ran;
+    const int64_t count = int64_t(countOf(word));
+    if (finished_.fetch_add(1) + 1 == count && callerAsleep_.load()) {
       std::lock_guard<std::mutex> lock(mutex_);
       done_.notify_one();
     }
+    word = claim_.load(std::memory_order_acquire);
+  }
+}
+
+void ThreadPool::work() {
+  // Loops count from generation 1: one published before this thread got
+  // going is still new to it.
+  uint64_t seen = 0;
+  auto published = [&] {
+    return stopping_.load() || generationOf(claim_.load()) != seen;
+  };
+  while (true) {
+    if (!spinFor(published)) {
+      sleepers_.fetch_add(1);
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, published);
+      sleepers_.fetch_sub(1);
+    }
+    if (stopping_.load())
+      return;
+    seen = generationOf(claim_.load());
+    runChunks(seen);
   }
 }
 
@@ -106,28 +179,59 @@ void ThreadPool::parallelFor(int64_t n,
                              int64_t grain) {
   if (n <= 0)
     return;
+  grain = std::max<int64_t>(grain, 1);
   int64_t chunks =
-      std::min<int64_t>(size(), (n + grain - 1) / std::max<int64_t>(grain, 1));
-  if (chunks <= 1 || workers_.empty()) {
+      std::min<int64_t>({(n + grain - 1) / grain, size() * kChunksPerThread,
+                         int64_t(kFieldMask)});
+  if (chunks <= 1 || workers_.empty() || solo_ > 0) {
+    solo_ = std::max(0, solo_ - 1);
     body(0, n);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    body_ = &body;
-    total_ = n;
-    chunk_ = (n + chunks - 1) / chunks;
-    pending_.store(unsigned(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  chunk_ = (n + chunks - 1) / chunks;
+  chunks = (n + chunk_ - 1) / chunk_;
+  body_ = &body;
+  total_ = n;
+  finished_.store(0);
+  generation_ = (generation_ + 1) & kGenerationMask;
+  claim_.store(pack(generation_, uint64_t(chunks), 0));
+  if (sleepers_.load() > 0) {
+    // A worker checks for a new loop under the lock before it sleeps.
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_all();
   }
-  wake_.notify_all();
-  body(0, std::min(n, chunk_)); // the caller takes the first chunk
-  for (int spin = 0;
-       spin < kSpins && pending_.load(std::memory_order_acquire) != 0; ++spin)
-    relax();
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_.load() == 0; });
+  const Clock::time_point ownStart = Clock::now();
+  const int64_t mine = runChunks(generation_);
+  const Clock::duration own = Clock::now() - ownStart;
+  auto finished = [&] { return finished_.load() == chunks; };
+  if (!spinFor(finished)) {
+    callerAsleep_.store(true);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, finished);
+    callerAsleep_.store(false);
+  }
   body_ = nullptr;
+  // Whether sharing pays: the loops' time against what the caller alone
+  // would have taken at its own pace (its chunks' time, scaled to all). A
+  // worker that the scheduler took off its core, or loops too small for the
+  // wake-ups they cost, make it lose; then the caller runs the next loops
+  // alone, twice as many after each trial lost in a row, and tries again.
+  if (mine > 0) {
+    trial_.shared += Clock::now() - start;
+    trial_.alone += own * chunks / mine;
+  }
+  const bool lost = trial_.shared > trial_.alone + kLossNow;
+  if (lost || ++trial_.loops == kTrialLoops) {
+    if (lost || trial_.shared > trial_.alone) {
+      solo_ = soloLength_;
+      soloLength_ = std::min(2 * soloLength_, kMostSoloLoops);
+    } else {
+      soloLength_ = kSoloLoops;
+    }
+    trial_ = {};
+  }
 }
 
 } // namespace llmc::runtime

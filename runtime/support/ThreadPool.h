@@ -4,8 +4,24 @@
 // calling thread: parallelFor(n, body) calls body(begin, end) on disjoint
 // chunks covering [0, n) and returns when all are done. The executor runs
 // each kernel through it (a linear layer's output features, attention's
-// heads); the kernels themselves stay single-threaded. Workers are pinned
-// one per CPU when there are no more threads than CPUs.
+// heads); the kernels themselves stay single-threaded.
+//
+// Made for cores that other processes share:
+// - a loop is cut into a few chunks per thread, claimed one at a time by
+//   whichever thread is free (the caller too), so a worker the scheduler
+//   has taken off its core holds up at most the chunk it is running;
+// - waiting (a worker for the next loop, the caller for the last chunks)
+//   spins for tens of microseconds, which bridges the gap between the
+//   kernels of one step, and then sleeps, which gives the core to whoever
+//   needs it (a preempted worker included);
+// - threads are not pinned, so the scheduler can move one off a busy core;
+// - the caller measures whether sharing pays (a loop's time against its own
+//   pace over all chunks); when a worker loses its core to another process
+//   mid-chunk, or loops are too small for the wake-ups, it runs the next
+//   loops alone and tries again later (so a busy machine costs about what
+//   one thread would, not a collapse);
+// - the default size is the number of CPUs this process may actually use:
+//   its affinity mask, capped by its cgroup's CPU quota.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,19 +29,32 @@
 #define LLMC_RUNTIME_SUPPORT_THREADPOOL_H
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace llmc::runtime {
 
+/// CPUs granted by a cgroup v2 `cpu.max` line ("quota period", or "max
+/// period" for none), rounded up; nullopt when it sets no limit or cannot
+/// be read.
+std::optional<unsigned> cpusOfQuota(const std::string &cpuMax);
+
+/// The CPUs this process may use: its affinity mask's count, capped by its
+/// cgroup's quota (cgroup v2 cpu.max, or v1 cfs_quota_us / cfs_period_us).
+/// At least 1.
+unsigned availableCpus();
+
 class ThreadPool {
 public:
-  /// `threads` workers in all, counting the caller (so 1 runs inline); 0
-  /// means one per hardware thread.
+  /// `threads` in all, counting the caller (so 1 runs inline); 0 means
+  /// availableCpus().
   explicit ThreadPool(unsigned threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
@@ -33,23 +62,40 @@ public:
 
   unsigned size() const { return unsigned(workers_.size()) + 1; }
 
-  /// Runs body over [0, n) in at most size() contiguous chunks of at least
-  /// `grain` items. Not reentrant: body must not call parallelFor.
+  /// Runs body over [0, n) in chunks of at least `grain` items (but the
+  /// last), a few per thread. Not reentrant: body must not call
+  /// parallelFor.
   void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)> &body,
                    int64_t grain = 1);
 
 private:
-  void work(unsigned index);
+  void work();
+  /// Claims and runs chunks of the loop `generation` until none is left;
+  /// how many it ran.
+  int64_t runChunks(uint64_t generation);
 
   std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_, done_;
+  // The current loop, written before its generation is published and left
+  // alone until its last chunk is done.
   const std::function<void(int64_t, int64_t)> *body_ = nullptr;
   int64_t total_ = 0, chunk_ = 0;
-  // Workers spin on these briefly before sleeping on wake_/done_.
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<unsigned> pending_{0};
-  std::atomic<bool> stopping_{false};
+  // One word, so that a claim checks all three at once: the loop's
+  // generation, its chunk count and the next chunk to claim.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> finished_{0};
+  uint64_t generation_ = 0;
+  // Sleeping: workers on wake_ (counted in sleepers_), the caller on done_.
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> callerAsleep_{false}, stopping_{false};
+  // The caller's measure of whether parallel loops pay (see parallelFor),
+  // and how many loops it runs alone before it tries again.
+  struct Trial {
+    std::chrono::steady_clock::duration shared{}, alone{};
+    int loops = 0;
+  } trial_;
+  int solo_ = 0, soloLength_ = 1024;
 };
 
 } // namespace llmc::runtime

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <vector>
 
@@ -38,11 +39,26 @@ TEST(ThreadPool, UsesSeveralThreadsAndRespectsTheGrain) {
   std::set<std::thread::id> ids;
   std::vector<std::pair<int64_t, int64_t>> chunks;
   pool.parallelFor(400, [&](int64_t begin, int64_t end) {
-    std::lock_guard<std::mutex> lock(mutex);
-    ids.insert(std::this_thread::get_id());
-    chunks.push_back({begin, end});
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ids.insert(std::this_thread::get_id());
+      chunks.push_back({begin, end});
+    }
+    // The caller could claim every chunk before a worker wakes: each chunk
+    // waits (up to 5 s) for a second thread to show up.
+    for (int wait = 0; wait < 5000; ++wait) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (ids.size() >= 2)
+          return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   });
-  EXPECT_EQ(chunks.size(), 4u);
+  // A few chunks per thread, claimed by whichever thread is free.
+  EXPECT_EQ(chunks.size(), 16u);
+  for (auto [begin, end] : chunks)
+    EXPECT_EQ(end - begin, 25);
   EXPECT_GE(ids.size(), 2u);
   chunks.clear();
   pool.parallelFor(
@@ -53,6 +69,77 @@ TEST(ThreadPool, UsesSeveralThreadsAndRespectsTheGrain) {
       },
       /*grain=*/8);
   EXPECT_EQ(chunks.size(), 2u); // 10 items of grain 8: two chunks, not four
+}
+
+TEST(ThreadPool, AStalledWorkerHoldsUpOnlyItsOwnChunk) {
+  // The first chunk a worker takes stalls it (as a preempted thread is);
+  // the caller claims every other chunk meanwhile.
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> byCaller{0}, byWorker{0};
+  std::atomic<bool> stalled{false};
+  pool.parallelFor(8, [&](int64_t begin, int64_t end) {
+    if (std::this_thread::get_id() == caller) {
+      byCaller += int(end - begin);
+      return;
+    }
+    byWorker += int(end - begin);
+    if (!stalled.exchange(true))
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  });
+  EXPECT_EQ(byCaller + byWorker, 8);
+  // The worker may have woken late and taken nothing, or one chunk and
+  // stalled in it; never more than that one.
+  EXPECT_LE(byWorker.load(), 1);
+}
+
+TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
+  // Every chunk takes the caller 0.3 ms and a worker 3 ms (as if it lost
+  // its core): after a trial, the caller runs loops alone.
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  int alone = 0;
+  for (int loop = 0; loop < 100; ++loop) {
+    std::atomic<int> byWorker{0};
+    pool.parallelFor(8, [&](int64_t begin, int64_t end) {
+      if (std::this_thread::get_id() == caller) {
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        return;
+      }
+      byWorker += int(end - begin);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    });
+    alone += byWorker == 0;
+  }
+  EXPECT_GE(alone, 90);
+}
+
+TEST(ThreadPool, SleepsBetweenLoopsAndWakesForTheNext) {
+  ThreadPool pool(3);
+  std::atomic<int64_t> sum{0};
+  for (int round = 0; round < 3; ++round) {
+    // Long enough for the workers to stop spinning and sleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pool.parallelFor(1000, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        sum += i;
+    });
+  }
+  EXPECT_EQ(sum.load(), 3 * 999 * 1000 / 2);
+}
+
+TEST(ThreadPool, CountsTheCpusTheQuotaGrants) {
+  EXPECT_EQ(cpusOfQuota("max 100000"), std::nullopt);
+  EXPECT_EQ(cpusOfQuota("200000 100000"), 2u);
+  EXPECT_EQ(cpusOfQuota("150000 100000\n"), 2u); // rounded up
+  EXPECT_EQ(cpusOfQuota("50000 100000"), 1u);
+  EXPECT_EQ(cpusOfQuota("-1 100000"), std::nullopt); // cgroup v1: none
+  EXPECT_EQ(cpusOfQuota(""), std::nullopt);
+  EXPECT_EQ(cpusOfQuota("lots 100000"), std::nullopt);
+  const unsigned cpus = availableCpus();
+  EXPECT_GE(cpus, 1u);
+  EXPECT_LE(cpus, std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(ThreadPool().size(), cpus);
 }
 
 } // namespace
