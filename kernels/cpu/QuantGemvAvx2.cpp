@@ -74,20 +74,19 @@ constexpr int64_t kTile = 8;
 /// codes as |w| against x carrying w's sign (|w| <= 128 and |x| <= 127
 /// keep each pair's sum within int16).
 template <bool Uint4>
-__attribute__((target("avx2"))) inline __m256i dot32(__m256i weights,
-                                                    __m256i magnitudes,
-                                                    const int8_t *x) {
+__attribute__((target("avx2"))) inline __m256i
+dot32(__m256i weights, __m256i magnitudes, const int8_t *x) {
   __m256i xs = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x));
-  __m256i pairs = Uint4 ? _mm256_maddubs_epi16(weights, xs)
-                        : _mm256_maddubs_epi16(magnitudes,
-                                               _mm256_sign_epi8(xs, weights));
+  __m256i pairs =
+      Uint4 ? _mm256_maddubs_epi16(weights, xs)
+            : _mm256_maddubs_epi16(magnitudes, _mm256_sign_epi8(xs, weights));
   return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
 }
 
 template <bool Uint4, int Rows>
 __attribute__((target("avx2,fma,f16c"))) void
-gemvRows(const Activations &a, const QuantWeight &w, int64_t begin,
-         int64_t end, const float *bias, float *y, int64_t ldy) {
+gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
+         const float *bias, float *y, int64_t ldy) {
   const int64_t k = w.k, blocks = k / kBlock, groups = w.groups();
   const int64_t blocksPerGroup = w.group / kBlock, rowBytes = w.rowBytes();
   static thread_local std::vector<float> scaleBuffer, shareBuffer;
@@ -125,10 +124,10 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin,
         for (int i = 0; i < Rows; ++i) {
           __m256i sums = dot32<Uint4>(weights, magnitudes,
                                       a.codes.data() + i * k + b * kBlock);
-          total[i][b & 1] = _mm256_fmadd_ps(
-              _mm256_cvtepi32_ps(sums),
-              _mm256_set1_ps(scale * a.scales[i * blocks + b]),
-              total[i][b & 1]);
+          total[i][b & 1] =
+              _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums),
+                              _mm256_set1_ps(scale * a.scales[i * blocks + b]),
+                              total[i][b & 1]);
         }
       }
       for (int i = 0; i < Rows; ++i) {
@@ -160,11 +159,10 @@ void quantGemvAvx2(const float *x, const QuantWeight &w, int64_t begin,
   using Gemv = void (*)(const Activations &, const QuantWeight &, int64_t,
                         int64_t, const float *, float *, int64_t);
   // [uint4][rows - 1]
-  static constexpr Gemv table[2][4] = {
-      {gemvRows<false, 1>, gemvRows<false, 2>, gemvRows<false, 3>,
-       gemvRows<false, 4>},
-      {gemvRows<true, 1>, gemvRows<true, 2>, gemvRows<true, 3>,
-       gemvRows<true, 4>}};
+  static constexpr Gemv table[2][4] = {{gemvRows<false, 1>, gemvRows<false, 2>,
+                                        gemvRows<false, 3>, gemvRows<false, 4>},
+                                       {gemvRows<true, 1>, gemvRows<true, 2>,
+                                        gemvRows<true, 3>, gemvRows<true, 4>}};
   table[w.codes == QuantCodes::uint4][std::min<int64_t>(m, 4) - 1](
       activations, w, begin, end, bias, y, ldy);
 }
