@@ -1,7 +1,7 @@
 """llama.cpp as a benchmark peer: built from PyPI, fed the same weights.
 
 usage: llama_cpp.py build [--avx2]          (prints the folder of its tools)
-       llama_cpp.py gguf FOLDER {f32,q8_0,q4_0,q4_k}  (prints the .gguf)
+       llama_cpp.py gguf FOLDER {f32,q8_0,q4_0}  (prints the .gguf)
 
 llama.cpp comes from the `llama-cpp-python` source distribution on PyPI
 (`pip download --no-binary`), whose vendor/llama.cpp tree is built with
@@ -42,10 +42,9 @@ def run(command, **options):
 # The precisions llama.cpp and llmc compare at: GGUF type and the llmc
 # compile options of the same kind of arithmetic.
 MATCHES = {
-    "f32": ["--quant", "none"],
+    "f32": [],
     "q8_0": ["--quant", "int8"],
     "q4_0": ["--quant", "rtn-int4", "--group-size", "32"],
-    "q4_k": ["--quant", "awq-int4", "--group-size", "128"],
 }
 
 

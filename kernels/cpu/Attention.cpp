@@ -204,7 +204,7 @@ void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
                   int64_t group, int64_t firstVisible, KeyRows rows,
                   int64_t headDim, const ScoreRule &rule, float *scores) {
-  static const bool avx512 = cpuHas(CpuIsa::avx512);
+  static const bool avx512 = selectedCpuIsa() == CpuIsa::avx512;
   if (avx512 && headDim % 16 == 0 && tokens * group <= kMaxAttentionRows)
     return attendAvx512(q, out, rowStride, tokens, group, firstVisible, rows,
                         headDim, rule, scores);

@@ -2,6 +2,10 @@
 
 #include "kernels/cpu/CpuFeatures.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 namespace llmc::kernels {
 
 static CpuFeatures detect() {
@@ -59,10 +63,35 @@ bool cpuHas(CpuIsa isa) {
   return false;
 }
 
-CpuIsa selectedCpuIsa() {
-  if (cpuHas(CpuIsa::avx512))
+std::optional<CpuIsa> parseCpuIsa(std::string_view name) {
+  if (name == "scalar")
+    return CpuIsa::scalar;
+  if (name == "avx2")
+    return CpuIsa::avx2;
+  if (name == "avx512")
     return CpuIsa::avx512;
-  return cpuHas(CpuIsa::avx2) ? CpuIsa::avx2 : CpuIsa::scalar;
+  return std::nullopt;
+}
+
+CpuIsa widestCpuIsa(const char *cap) {
+  CpuIsa widest = cpuHas(CpuIsa::avx512) ? CpuIsa::avx512
+                  : cpuHas(CpuIsa::avx2) ? CpuIsa::avx2
+                                         : CpuIsa::scalar;
+  if (!cap || !*cap)
+    return widest;
+  std::optional<CpuIsa> asked = parseCpuIsa(cap);
+  if (!asked) {
+    std::fprintf(stderr,
+                 "llmc: ignoring LLMC_CPU_ISA=%s (scalar, avx2 or avx512)\n",
+                 cap);
+    return widest;
+  }
+  return std::min(*asked, widest);
+}
+
+CpuIsa selectedCpuIsa() {
+  static const CpuIsa isa = widestCpuIsa(std::getenv("LLMC_CPU_ISA"));
+  return isa;
 }
 
 } // namespace llmc::kernels

@@ -8,7 +8,9 @@
 #ifndef LLMC_KERNELS_CPU_CPUFEATURES_H
 #define LLMC_KERNELS_CPU_CPUFEATURES_H
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace llmc::kernels {
 
@@ -31,7 +33,14 @@ enum class CpuIsa { scalar, avx2, avx512 };
 
 /// Whether this CPU runs `isa`'s paths (AVX2 counts with FMA).
 bool cpuHas(CpuIsa isa);
-/// The widest of them this CPU runs.
+/// "scalar", "avx2" or "avx512".
+std::optional<CpuIsa> parseCpuIsa(std::string_view name);
+/// The widest of them this CPU runs, capped by `cap` (a name as above;
+/// null or empty for none, anything else is reported and ignored).
+CpuIsa widestCpuIsa(const char *cap);
+/// What the kernels use: widestCpuIsa(LLMC_CPU_ISA), chosen once. Setting
+/// LLMC_CPU_ISA=avx2 runs an AVX-512 machine on the AVX2 paths, for
+/// benchmarks of the machines most users have.
 CpuIsa selectedCpuIsa();
 
 /// The supported features as space-separated lower-case names, as

@@ -84,7 +84,7 @@ void siluPortable(float *x, int64_t n) {
 }
 
 void silu(float *x, int64_t n) {
-  static const bool avx512 = cpuHas(CpuIsa::avx512);
+  static const bool avx512 = selectedCpuIsa() == CpuIsa::avx512;
   if (avx512)
     return siluAvx512(x, n);
   siluPortable(x, n);

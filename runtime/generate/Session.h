@@ -21,7 +21,7 @@ namespace llmc::runtime {
 
 class Model {
 public:
-  /// Opens and checks `path`; `threads` 0 means one per hardware thread.
+  /// Opens and checks `path`; `threads` 0 means availableCpus().
   /// The device is the one the artifact's target names, or with `staged`
   /// (a cpu artifact) runtime/cpu/StagedDevice, for tests.
   static Expected<std::unique_ptr<Model>>

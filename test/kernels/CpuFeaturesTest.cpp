@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -50,4 +51,16 @@ TEST(CpuFeatures, DescribeUsesCpuinfoNames) {
   features.avx2 = true;
   features.avx512vnni = true;
   EXPECT_EQ(describe(features), "avx2 avx512_vnni");
+}
+
+TEST(CpuFeatures, AnIsaCapNarrowsTheChoiceNeverWidensIt) {
+  using llmc::kernels::CpuIsa;
+  using llmc::kernels::widestCpuIsa;
+  const CpuIsa widest = widestCpuIsa(nullptr);
+  EXPECT_EQ(widestCpuIsa(""), widest);
+  EXPECT_EQ(widestCpuIsa("scalar"), CpuIsa::scalar);
+  EXPECT_EQ(widestCpuIsa("avx2"), std::min(widest, CpuIsa::avx2));
+  EXPECT_EQ(widestCpuIsa("avx512"), widest);
+  EXPECT_EQ(widestCpuIsa("sse9"), widest); // reported, then ignored
+  EXPECT_EQ(llmc::kernels::parseCpuIsa("AVX2"), std::nullopt);
 }

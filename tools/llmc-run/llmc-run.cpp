@@ -63,7 +63,8 @@ int main(int argc, char **argv) {
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--threads", common.threads,
-                 "Worker threads (default: one per hardware thread)");
+                 "Worker threads (default: the CPUs this process may use: its "
+                 "affinity mask, capped by its cgroup quota)");
   app.add_flag("--json", common.json,
                "Print one JSON object with the results and timings");
   app.add_option("--device", common.device,
