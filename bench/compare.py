@@ -71,6 +71,15 @@ def bandwidth(threads):
     return float(re.search(r"([0-9.]+) GB/s", out).group(1)) * 1e9
 
 
+def ort_session(path, threads):
+    """onnxruntime's CPU session with `threads` (0: its default)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(path, options,
+                                providers=["CPUExecutionProvider"])
+
+
 def onnxruntime_run(session, prompt, gen):
     """(TTFT ms, TPOT ms) of one greedy generation with onnxruntime's cache
     (without past-KV inputs: the prompt, then single-token forwards)."""
@@ -175,11 +184,7 @@ def main():
         name = os.path.basename(os.path.normpath(folder)).removesuffix(
             ".onnx")
         total, per_token = bytes_read_per_token(path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = args.threads
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(path, options,
-                                       providers=["CPUExecutionProvider"])
+        session = ort_session(path, args.threads)
         vocab = session.get_outputs()[0].shape[-1]
         cached = any(i.name.startswith("past_key_values")
                      for i in session.get_inputs())

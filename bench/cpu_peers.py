@@ -34,7 +34,8 @@ import onnxruntime as ort
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import llama_cpp  # noqa: E402
-from compare import BIN, contention, llmc_bench, onnxruntime_run  # noqa: E402
+from compare import BIN, contention, llmc_bench, onnxruntime_run, \
+    ort_session  # noqa: E402
 
 
 def cpu_isa():
@@ -61,11 +62,7 @@ def main():
     if args.avx2:
         os.environ["LLMC_CPU_ISA"] = "avx2"
     path = os.path.join(args.folder, "model.onnx")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(path, options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort_session(path, args.threads)
     vocab = session.get_outputs()[0].shape[-1]
     onnxruntime_run(session, [5] * 8, 2)  # warm-up
     rng = np.random.default_rng(0)

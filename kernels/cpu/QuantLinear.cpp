@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace llmc::kernels {
@@ -363,6 +365,15 @@ rowScalesAvx2(const QuantWeight &w, int64_t r, float unit, float *scales,
       zeros[g] = w.zeros[at + g];
 }
 
+/// This thread's room for a row's scales and zero points (rowScalesAvx2).
+std::pair<float *, int32_t *> rowScaleRoom(int64_t groups) {
+  static thread_local std::vector<float> scales;
+  static thread_local std::vector<int32_t> zeros;
+  scales.resize(groups);
+  zeros.resize(groups);
+  return {scales.data(), zeros.data()};
+}
+
 /// 32 uint4 codes of `codes` (16 bytes) minus `zero` as f32, in order.
 __attribute__((target("avx2,fma"))) inline void
 widenUint4Avx2(const uint8_t *codes, __m256i zero, __m256 parts[4]) {
@@ -388,12 +399,7 @@ dequantizeRowsAvx2(const QuantWeight &w, int64_t begin, int64_t end,
                    float *out) {
   const int64_t k = w.k, groups = w.groups(), rowBytes = w.rowBytes();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
-  static thread_local std::vector<float> scaleBuffer;
-  static thread_local std::vector<int32_t> zeroBuffer;
-  scaleBuffer.resize(groups);
-  zeroBuffer.resize(groups);
-  float *scales = scaleBuffer.data();
-  int32_t *zeros = zeroBuffer.data();
+  const auto [scales, zeros] = rowScaleRoom(groups);
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * rowBytes;
     float *to = out + (r - begin) * k;
@@ -427,12 +433,7 @@ gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
          const float *bias, float *y, int64_t ldy) {
   const int64_t k = w.k, group = w.group, groups = w.groups();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
-  static thread_local std::vector<float> scaleBuffer;
-  static thread_local std::vector<int32_t> zeroBuffer;
-  scaleBuffer.resize(groups);
-  zeroBuffer.resize(groups);
-  float *scales = scaleBuffer.data();
-  int32_t *zeros = zeroBuffer.data();
+  const auto [scales, zeros] = rowScaleRoom(groups);
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * w.rowBytes();
     rowScalesAvx2(w, r, unit, scales, zeros);
@@ -501,22 +502,27 @@ void quantLinearAvx2(const float *x, const QuantWeight &w, int64_t begin,
 using GemvFn = void (*)(const float *, const QuantWeight &, int64_t, int64_t,
                         const float *, float *, int64_t, int64_t);
 
-GemvFn gemvFor(CpuIsa isa, QuantCodes codes) {
+/// fn(std::integral_constant<QuantCodes, codes>{}): a kernel template
+/// instantiated for the codes known only at run time.
+template <typename Fn> decltype(auto) withCodes(QuantCodes codes, Fn fn) {
   switch (codes) {
   case QuantCodes::int8:
-    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::int8>
-                                 : quantLinearAvx2<QuantCodes::int8>;
+    return fn(std::integral_constant<QuantCodes, QuantCodes::int8>{});
   case QuantCodes::uint4:
-    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::uint4>
-                                 : quantLinearAvx2<QuantCodes::uint4>;
+    return fn(std::integral_constant<QuantCodes, QuantCodes::uint4>{});
   case QuantCodes::fp8e4m3:
-    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::fp8e4m3>
-                                 : quantLinearAvx2<QuantCodes::fp8e4m3>;
+    return fn(std::integral_constant<QuantCodes, QuantCodes::fp8e4m3>{});
   case QuantCodes::fp8e5m2:
-    return isa == CpuIsa::avx512 ? quantLinearAvx512<QuantCodes::fp8e5m2>
-                                 : quantLinearAvx2<QuantCodes::fp8e5m2>;
+    break;
   }
-  return quantLinearScalar;
+  return fn(std::integral_constant<QuantCodes, QuantCodes::fp8e5m2>{});
+}
+
+GemvFn gemvFor(CpuIsa isa, QuantCodes codes) {
+  return withCodes(codes, [&](auto c) -> GemvFn {
+    return isa == CpuIsa::avx512 ? quantLinearAvx512<decltype(c)::value>
+                                 : quantLinearAvx2<decltype(c)::value>;
+  });
 }
 
 } // namespace
@@ -557,30 +563,15 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
 
 void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
                         int64_t end, float *out) {
-  if (isa == CpuIsa::avx2 && hostCpuFeatures().f16c) {
-    switch (w.codes) {
-    case QuantCodes::int8:
-      return dequantizeRowsAvx2<QuantCodes::int8>(w, begin, end, out);
-    case QuantCodes::uint4:
-      return dequantizeRowsAvx2<QuantCodes::uint4>(w, begin, end, out);
-    case QuantCodes::fp8e4m3:
-      return dequantizeRowsAvx2<QuantCodes::fp8e4m3>(w, begin, end, out);
-    case QuantCodes::fp8e5m2:
-      return dequantizeRowsAvx2<QuantCodes::fp8e5m2>(w, begin, end, out);
-    }
-  }
+  if (isa == CpuIsa::avx2 && hostCpuFeatures().f16c)
+    return withCodes(w.codes, [&](auto c) {
+      dequantizeRowsAvx2<decltype(c)::value>(w, begin, end, out);
+    });
   if (isa != CpuIsa::avx512)
     return dequantizeRows(w, begin, end, out);
-  switch (w.codes) {
-  case QuantCodes::int8:
-    return dequantizeRowsAvx512<QuantCodes::int8>(w, begin, end, out);
-  case QuantCodes::uint4:
-    return dequantizeRowsAvx512<QuantCodes::uint4>(w, begin, end, out);
-  case QuantCodes::fp8e4m3:
-    return dequantizeRowsAvx512<QuantCodes::fp8e4m3>(w, begin, end, out);
-  case QuantCodes::fp8e5m2:
-    return dequantizeRowsAvx512<QuantCodes::fp8e5m2>(w, begin, end, out);
-  }
+  withCodes(w.codes, [&](auto c) {
+    dequantizeRowsAvx512<decltype(c)::value>(w, begin, end, out);
+  });
 }
 
 bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
