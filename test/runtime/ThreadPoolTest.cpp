@@ -94,8 +94,9 @@ TEST(ThreadPool, AStalledWorkerHoldsUpOnlyItsOwnChunk) {
 }
 
 TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
-  // Every chunk takes the caller 0.3 ms and a worker 3 ms (as if it lost
-  // its core): after a trial, the caller runs loops alone.
+  // Every chunk takes the caller 0.2 ms and a worker 10 ms (as if it lost
+  // its core): after the first loop a worker joins, the caller runs loops
+  // alone.
   ThreadPool pool(2);
   const std::thread::id caller = std::this_thread::get_id();
   int alone = 0;
@@ -103,11 +104,11 @@ TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
     std::atomic<int> byWorker{0};
     pool.parallelFor(8, [&](int64_t begin, int64_t end) {
       if (std::this_thread::get_id() == caller) {
-        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
         return;
       }
       byWorker += int(end - begin);
-      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     });
     alone += byWorker == 0;
   }
