@@ -34,7 +34,7 @@ import onnxruntime as ort
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from compare import BIN, bandwidth, bytes_read_per_token, llmc_bench, \
-    onnxruntime_run  # noqa: E402
+    onnxruntime_run, ort_session  # noqa: E402
 
 
 def ort_int4(folder):
@@ -85,10 +85,7 @@ def main():
     int4_path = ort_int4(args.folder)
     reads["onnxruntime int4"] = bytes_read_per_token(int4_path)[1]
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    session = ort.InferenceSession(int4_path, options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort_session(int4_path, args.threads)
     onnxruntime_run(session, [3] * 8, 2)  # warm-up
     runs, tables = [], []
     for context in contexts:

@@ -502,6 +502,12 @@ void quantLinearAvx2(const float *x, const QuantWeight &w, int64_t begin,
 using GemvFn = void (*)(const float *, const QuantWeight &, int64_t, int64_t,
                         const float *, float *, int64_t, int64_t);
 
+/// `isa` as the quantized kernels take it: their AVX2 paths convert fp16
+/// scales with F16C, so AVX2 without it runs the portable code.
+CpuIsa quantIsa(CpuIsa isa) {
+  return isa == CpuIsa::avx2 && !hostCpuFeatures().f16c ? CpuIsa::scalar : isa;
+}
+
 /// fn(std::integral_constant<QuantCodes, codes>{}): a kernel template
 /// instantiated for the codes known only at run time.
 template <typename Fn> decltype(auto) withCodes(QuantCodes codes, Fn fn) {
@@ -563,7 +569,8 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
 
 void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
                         int64_t end, float *out) {
-  if (isa == CpuIsa::avx2 && hostCpuFeatures().f16c)
+  isa = quantIsa(isa);
+  if (isa == CpuIsa::avx2)
     return withCodes(w.codes, [&](auto c) {
       dequantizeRowsAvx2<decltype(c)::value>(w, begin, end, out);
     });
@@ -579,7 +586,7 @@ bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
   const bool instructions =
       isa == CpuIsa::avx512
           ? cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni
-          : isa == CpuIsa::avx2 && cpu.avx2 && cpu.fma && cpu.f16c;
+          : isa == CpuIsa::avx2 && cpuHas(CpuIsa::avx2) && cpu.f16c;
   return instructions &&
          (w.codes == QuantCodes::int8 || w.codes == QuantCodes::uint4) &&
          w.k % 32 == 0 && w.group % 32 == 0;
@@ -588,8 +595,7 @@ bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy) {
-  if (isa == CpuIsa::avx2 && !hostCpuFeatures().f16c)
-    isa = CpuIsa::scalar;
+  isa = quantIsa(isa);
   if (m > 4)
     return quantGemm(isa, x, w, begin, end, bias, y, m, ldy);
   if (int8Activations && int8GemvApplies(isa, w))

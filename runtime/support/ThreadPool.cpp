@@ -112,7 +112,7 @@ template <typename Done> bool spinFor(Done done) {
 
 } // namespace
 
-ThreadPool::ThreadPool(unsigned threads) {
+ThreadPool::ThreadPool(unsigned threads) : soloLength_(kSoloLoops) {
   if (threads == 0)
     threads = availableCpus();
   for (unsigned i = 1; i < threads; ++i)
@@ -224,7 +224,7 @@ void ThreadPool::parallelFor(int64_t n,
   }
   const bool lost = trial_.shared > trial_.alone + kLossNow;
   if (lost || ++trial_.loops == kTrialLoops) {
-    if (lost || trial_.shared > trial_.alone) {
+    if (trial_.shared > trial_.alone) {
       solo_ = soloLength_;
       soloLength_ = std::min(2 * soloLength_, kMostSoloLoops);
     } else {

@@ -95,7 +95,7 @@ private:
     std::chrono::steady_clock::duration shared{}, alone{};
     int loops = 0;
   } trial_;
-  int solo_ = 0, soloLength_ = 1024;
+  int solo_ = 0, soloLength_;
 };
 
 } // namespace llmc::runtime
