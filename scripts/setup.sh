@@ -14,8 +14,8 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   # the runtime: artifact manifest schema and section checksums
   flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
-  # the runtime CLI's command line
-  libcli11-dev
+  # the runtime CLI's command line; the CPU prefill GEMM
+  libcli11-dev libopenblas-dev pkg-config
   # tests
   libgtest-dev googletest nlohmann-json3-dev
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)

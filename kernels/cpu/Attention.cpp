@@ -158,12 +158,155 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
   }
 }
 
+/// out_r = sum_j p_rj v_j * inverseSum_r, 8 features at a time: the AVX2
+/// counterpart of weighValuesByKey (all features of few rows in registers,
+/// values streamed key after key).
+template <int Rows, int Chunks>
+__attribute__((target("avx2,fma"))) void
+weighValuesByKeyAvx2(const float *const *values, int64_t span,
+                     const float *scores, const float *inverseSum,
+                     float *const *target) {
+  __m256 acc[Rows][Chunks];
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Chunks; ++c)
+      acc[r][c] = _mm256_setzero_ps();
+  for (int64_t j = 0; j < span; ++j)
+    for (int r = 0; r < Rows; ++r) {
+      const __m256 p = _mm256_broadcast_ss(scores + r * span + j);
+      for (int c = 0; c < Chunks; ++c)
+        acc[r][c] =
+            _mm256_fmadd_ps(p, _mm256_loadu_ps(values[j] + 8 * c), acc[r][c]);
+    }
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Chunks; ++c)
+      _mm256_storeu_ps(target[r] + 8 * c,
+                       _mm256_mul_ps(acc[r][c], _mm256_set1_ps(inverseSum[r])));
+}
+
+/// attendAvx512 8 lanes wide (head_dim a multiple of 8) for Rows = tokens
+/// x group rows (a constant, so the rows' accumulators stay in registers),
+/// with the same order of every sum, so a row's result is again
+/// independent of its block.
+template <int Rows>
+__attribute__((target("avx2,fma"))) void
+attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
+               int64_t firstVisible, KeyRows kv, int64_t headDim,
+               const ScoreRule &rule, float *scores) {
+  constexpr int64_t rows = Rows;
+  const int64_t tokens = Rows / group;
+  const int64_t span = firstVisible + tokens - 1; // keys the last row sees
+  const int64_t chunks = headDim / 8;
+  const float *query[Rows];
+  float *target[Rows];
+  int64_t first[Rows], visible[Rows];
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t t = r / group, g = r % group;
+    query[r] = q + t * rowStride + g * headDim;
+    target[r] = out + t * rowStride + g * headDim;
+    visible[r] = firstVisible + t;
+    first[r] = firstSeen(visible[r], rule);
+  }
+  // Scores: each key loaded once for every row of the block.
+  for (int64_t j = 0; j < span; ++j) {
+    const float *key = kv.keys[j];
+    __m256 acc[Rows];
+    for (int64_t r = 0; r < rows; ++r)
+      acc[r] = _mm256_setzero_ps();
+    for (int64_t c = 0; c < chunks; ++c) {
+      const __m256 k = _mm256_loadu_ps(key + 8 * c);
+      for (int64_t r = 0; r < rows; ++r)
+        acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(query[r] + 8 * c), k, acc[r]);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      scores[r * span + j] = j >= first[r] && j < visible[r]
+                                 ? capped(horizontalSum(acc[r]), rule)
+                                 : -std::numeric_limits<float>::infinity();
+  }
+  // Softmax numerators in place over each row's own keys (0 elsewhere).
+  float inverseSum[Rows];
+  for (int64_t r = 0; r < rows; ++r) {
+    float *s = scores + r * span + first[r];
+    const int64_t n = visible[r] - first[r];
+    const __m256 lowest =
+        _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+    __m256 top = lowest;
+    for (int64_t j = 0; j < n; j += 8) {
+      const __m256i lanes = firstLanes(n - j);
+      top = _mm256_max_ps(
+          top, _mm256_blendv_ps(lowest, _mm256_maskload_ps(s + j, lanes),
+                                _mm256_castsi256_ps(lanes)));
+    }
+    __m128 half =
+        _mm_max_ps(_mm256_castps256_ps128(top), _mm256_extractf128_ps(top, 1));
+    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
+    const __m256 shift = _mm256_set1_ps(_mm_cvtss_f32(half));
+    __m256 sum = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j += 8) {
+      const __m256i lanes = firstLanes(n - j);
+      const __m256 e = _mm256_and_ps(
+          expAvx2(_mm256_sub_ps(_mm256_maskload_ps(s + j, lanes), shift)),
+          _mm256_castsi256_ps(lanes));
+      _mm256_maskstore_ps(s + j, lanes, e);
+      sum = _mm256_add_ps(sum, e);
+    }
+    std::fill(scores + r * span, s, 0.0f);
+    std::fill(s + n, scores + (r + 1) * span, 0.0f);
+    inverseSum[r] = 1.0f / horizontalSum(sum);
+  }
+  // out = sum_j p_j v_j / sum, every row over the keys in order in one
+  // accumulator per 8 features, on either path.
+  switch (rows * 100 + chunks) {
+  case 104:
+    return weighValuesByKeyAvx2<1, 4>(kv.values, span, scores, inverseSum,
+                                      target);
+  case 108:
+    return weighValuesByKeyAvx2<1, 8>(kv.values, span, scores, inverseSum,
+                                      target);
+  case 204:
+    return weighValuesByKeyAvx2<2, 4>(kv.values, span, scores, inverseSum,
+                                      target);
+  default:
+    break;
+  }
+  for (int64_t c = 0; c < chunks; ++c) {
+    __m256 acc[Rows];
+    for (int64_t r = 0; r < rows; ++r)
+      acc[r] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < span; ++j) {
+      const __m256 v = _mm256_loadu_ps(kv.values[j] + 8 * c);
+      for (int64_t r = 0; r < rows; ++r)
+        acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(scores + r * span + j), v,
+                                 acc[r]);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      _mm256_storeu_ps(target[r] + 8 * c,
+                       _mm256_mul_ps(acc[r], _mm256_set1_ps(inverseSum[r])));
+  }
+}
+
+/// attendRowsAvx2 for tokens x group rows (at most kMaxAttentionRows).
+void attendAvx2(const float *q, float *out, int64_t rowStride, int64_t tokens,
+                int64_t group, int64_t firstVisible, KeyRows kv,
+                int64_t headDim, const ScoreRule &rule, float *scores) {
+  using Attend = void (*)(const float *, float *, int64_t, int64_t, int64_t,
+                          KeyRows, int64_t, const ScoreRule &, float *);
+  static constexpr Attend byRows[kMaxAttentionRows] = {
+      attendRowsAvx2<1>, attendRowsAvx2<2>, attendRowsAvx2<3>,
+      attendRowsAvx2<4>, attendRowsAvx2<5>, attendRowsAvx2<6>,
+      attendRowsAvx2<7>, attendRowsAvx2<8>};
+  byRows[tokens * group - 1](q, out, rowStride, group, firstVisible, kv,
+                             headDim, rule, scores);
+}
+
 } // namespace
 
-void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
-                          int64_t tokens, int64_t group, int64_t firstVisible,
-                          KeyRows kv, int64_t headDim, const ScoreRule &rule,
-                          float *scores) {
+namespace {
+
+void attendPortable(const float *q, float *out, int64_t rowStride,
+                    int64_t tokens, int64_t group, int64_t firstVisible,
+                    KeyRows kv, int64_t headDim, const ScoreRule &rule,
+                    float *scores) {
   for (int64_t t = 0; t < tokens; ++t)
     for (int64_t g = 0; g < group; ++g) {
       const float *query = q + t * rowStride + g * headDim;
@@ -201,15 +344,30 @@ void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
     }
 }
 
+} // namespace
+
+void attendKvHeadWith(CpuIsa isa, const float *q, float *out, int64_t rowStride,
+                      int64_t tokens, int64_t group, int64_t firstVisible,
+                      KeyRows rows, int64_t headDim, const ScoreRule &rule,
+                      float *scores) {
+  if (isa == CpuIsa::avx512 && headDim % 16 == 0 &&
+      tokens * group <= kMaxAttentionRows)
+    return attendAvx512(q, out, rowStride, tokens, group, firstVisible, rows,
+                        headDim, rule, scores);
+  if (isa != CpuIsa::scalar && headDim % 8 == 0 &&
+      tokens * group <= kMaxAttentionRows)
+    return attendAvx2(q, out, rowStride, tokens, group, firstVisible, rows,
+                      headDim, rule, scores);
+  attendPortable(q, out, rowStride, tokens, group, firstVisible, rows, headDim,
+                 rule, scores);
+}
+
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
                   int64_t group, int64_t firstVisible, KeyRows rows,
                   int64_t headDim, const ScoreRule &rule, float *scores) {
-  static const bool avx512 = selectedCpuIsa() == CpuIsa::avx512;
-  if (avx512 && headDim % 16 == 0 && tokens * group <= kMaxAttentionRows)
-    return attendAvx512(q, out, rowStride, tokens, group, firstVisible, rows,
-                        headDim, rule, scores);
-  attendKvHeadPortable(q, out, rowStride, tokens, group, firstVisible, rows,
-                       headDim, rule, scores);
+  static const CpuIsa isa = selectedCpuIsa();
+  attendKvHeadWith(isa, q, out, rowStride, tokens, group, firstVisible, rows,
+                   headDim, rule, scores);
 }
 
 } // namespace llmc::kernels

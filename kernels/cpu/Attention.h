@@ -6,7 +6,8 @@
 // keys and values come as tables of row pointers in position order, so the
 // caller decides where each lives (the cache, a ring of slots in it, or
 // the call's own new keys). AVX-512 when the CPU has it and head_dim is a
-// multiple of 16 (with a vectorized exp), else portable code. Each query
+// multiple of 16, AVX2 when head_dim is a multiple of 8 (both with a
+// vectorized exp), else portable code. Each query
 // row's result depends only on that row and the keys it sees, not on the
 // block it is computed in, so decode and prefill agree bit for bit.
 //
@@ -14,6 +15,8 @@
 
 #ifndef LLMC_KERNELS_CPU_ATTENTION_H
 #define LLMC_KERNELS_CPU_ATTENTION_H
+
+#include "kernels/cpu/CpuFeatures.h"
 
 #include <cstdint>
 
@@ -47,11 +50,12 @@ void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
                   int64_t group, int64_t firstVisible, KeyRows rows,
                   int64_t headDim, const ScoreRule &rule, float *scores);
 
-/// attendKvHead with the portable code only (tests compare the paths).
-void attendKvHeadPortable(const float *q, float *out, int64_t rowStride,
-                          int64_t tokens, int64_t group, int64_t firstVisible,
-                          KeyRows rows, int64_t headDim, const ScoreRule &rule,
-                          float *scores);
+/// attendKvHead with a chosen instruction set (the CPU must have it;
+/// tests compare the paths).
+void attendKvHeadWith(CpuIsa isa, const float *q, float *out, int64_t rowStride,
+                      int64_t tokens, int64_t group, int64_t firstVisible,
+                      KeyRows rows, int64_t headDim, const ScoreRule &rule,
+                      float *scores);
 
 } // namespace llmc::kernels
 

@@ -94,4 +94,21 @@ CpuIsa selectedCpuIsa() {
   return isa;
 }
 
+bool roundsDecodeActivations(const char *setting) {
+  if (!setting || !*setting || std::string_view(setting) == "int8")
+    return true;
+  if (std::string_view(setting) == "exact")
+    return false;
+  std::fprintf(stderr,
+               "llmc: ignoring LLMC_CPU_ACTIVATIONS=%s (int8 or exact)\n",
+               setting);
+  return true;
+}
+
+bool selectedDecodeActivationsRounded() {
+  static const bool rounded =
+      roundsDecodeActivations(std::getenv("LLMC_CPU_ACTIVATIONS"));
+  return rounded;
+}
+
 } // namespace llmc::kernels

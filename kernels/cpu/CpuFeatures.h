@@ -43,6 +43,14 @@ CpuIsa widestCpuIsa(const char *cap);
 /// benchmarks of the machines most users have.
 CpuIsa selectedCpuIsa();
 
+/// Whether decode rows of int8 and int4 weights meet activations rounded
+/// to int8 (integer dot products, QuantGemvInt8.h; the default) or exact
+/// ones (the float path), as `setting` says: "int8" or "exact" (null or
+/// empty: int8; anything else is reported and ignored).
+bool roundsDecodeActivations(const char *setting);
+/// roundsDecodeActivations(LLMC_CPU_ACTIVATIONS), chosen once.
+bool selectedDecodeActivationsRounded();
+
 /// The supported features as space-separated lower-case names, as
 /// /proc/cpuinfo spells them ("avx2 fma f16c ...").
 std::string describe(const CpuFeatures &features);

@@ -9,7 +9,8 @@
 // chosen at run time, and a portable one that is also the tests' reference.
 // Decode rows of int8 and uint4 weights instead round x to int8 and multiply
 // in integers (QuantGemvInt8.h: AVX-512 VNNI or AVX2) unless told to keep x
-// exact: the same weights, x within half an int8 step of its block's scale.
+// exact (LLMC_CPU_ACTIVATIONS=exact, or x already rounded by the op): the
+// same weights, x within half an int8 step of its block's scale.
 //
 //===----------------------------------------------------------------------===//
 

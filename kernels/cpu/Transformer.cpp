@@ -76,18 +76,33 @@ __attribute__((target("avx512f"))) void siluAvx512(float *x, int64_t n) {
   }
 }
 
+__attribute__((target("avx2,fma"))) void siluAvx2(float *x, int64_t n) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256i lanes = firstLanes(n - i);
+    const __m256 v = _mm256_maskload_ps(x + i, lanes);
+    const __m256 e = expAvx2(_mm256_sub_ps(_mm256_setzero_ps(), v));
+    _mm256_maskstore_ps(x + i, lanes, _mm256_div_ps(v, _mm256_add_ps(one, e)));
+  }
+}
+
 } // namespace
 
-void siluPortable(float *x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    x[i] = math::silu(x[i]);
+void siluWith(CpuIsa isa, float *x, int64_t n) {
+  switch (isa) {
+  case CpuIsa::avx512:
+    return siluAvx512(x, n);
+  case CpuIsa::avx2:
+    return siluAvx2(x, n);
+  case CpuIsa::scalar:
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = math::silu(x[i]);
+  }
 }
 
 void silu(float *x, int64_t n) {
-  static const bool avx512 = selectedCpuIsa() == CpuIsa::avx512;
-  if (avx512)
-    return siluAvx512(x, n);
-  siluPortable(x, n);
+  static const CpuIsa isa = selectedCpuIsa();
+  siluWith(isa, x, n);
 }
 
 void gelu(float *x, int64_t n, bool tanhApproximation) {

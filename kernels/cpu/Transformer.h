@@ -10,6 +10,8 @@
 #ifndef LLMC_KERNELS_CPU_TRANSFORMER_H
 #define LLMC_KERNELS_CPU_TRANSFORMER_H
 
+#include "kernels/cpu/CpuFeatures.h"
+
 #include <cstdint>
 
 namespace llmc::kernels {
@@ -32,10 +34,11 @@ void rope(float *x, const float *cos, const float *sin,
           const int64_t *positions, int64_t tokens, int64_t heads,
           int64_t headDim, int64_t rotaryDim, RopePairs pairs);
 
-/// x * sigmoid(x) in place (AVX-512 where the CPU has it).
+/// x * sigmoid(x) in place (AVX-512 or AVX2 where the CPU has it).
 void silu(float *x, int64_t n);
-/// The same with std::exp only (tests compare the paths).
-void siluPortable(float *x, int64_t n);
+/// The same with a chosen instruction set (scalar: std::exp; the CPU must
+/// have it; tests compare the paths).
+void siluWith(CpuIsa isa, float *x, int64_t n);
 /// Exact (erf) GELU, or the tanh approximation.
 void gelu(float *x, int64_t n, bool tanhApproximation);
 

@@ -10,6 +10,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace llmc::kernels {
 
 /// The sum of 8 lanes.
@@ -41,6 +43,38 @@ __attribute__((target("avx512f"))) inline __m512 expAvx512(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
+}
+
+/// e^x, 8 lanes: the same reduction and polynomial as expAvx512, 2^n
+/// built in the exponent bits, so x is clamped to [-87.3, 88.37] (n within
+/// a normal float's exponents): e^-87.3 (about 1e-38) stands in for
+/// anything smaller.
+__attribute__((target("avx2,fma"))) inline __m256 expAvx2(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)),
+                    _mm256_set1_ps(88.37f));
+  const __m256 n =
+      _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 720);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  const __m256i exponent = _mm256_slli_epi32(
+      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
+}
+
+/// Lanes [0, count) of an 8-lane mask (all 8 from count 8 up), for
+/// maskload and maskstore.
+__attribute__((target("avx2"))) inline __m256i firstLanes(int64_t count) {
+  return _mm256_cmpgt_epi32(
+      _mm256_set1_epi32(static_cast<int>(count < 8 ? count : 8)),
+      _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 } // namespace llmc::kernels

@@ -64,3 +64,12 @@ TEST(CpuFeatures, AnIsaCapNarrowsTheChoiceNeverWidensIt) {
   EXPECT_EQ(widestCpuIsa("sse9"), widest); // reported, then ignored
   EXPECT_EQ(llmc::kernels::parseCpuIsa("AVX2"), std::nullopt);
 }
+
+TEST(CpuFeatures, DecodeActivationsAreRoundedUnlessAskedExact) {
+  using llmc::kernels::roundsDecodeActivations;
+  EXPECT_TRUE(roundsDecodeActivations(nullptr));
+  EXPECT_TRUE(roundsDecodeActivations(""));
+  EXPECT_TRUE(roundsDecodeActivations("int8"));
+  EXPECT_FALSE(roundsDecodeActivations("exact"));
+  EXPECT_TRUE(roundsDecodeActivations("Exact")); // reported, then ignored
+}

@@ -36,8 +36,8 @@ void checkLinearPath(CpuIsa isa) {
                          {2, 5, 9},
                          {4, 17, 40},
                          {3, 1, 8},
-                         // packed GEMM: full and partial 12-row tiles, a
-                         // partial 32-wide panel, k over several blocks
+                         // the SGEMM (OpenBLAS): rows past its register
+                         // tiles, ragged n and k
                          {13, 70, 300},
                          {25, 33, 257},
                          {12, 32, 128},
@@ -165,23 +165,37 @@ TEST(CpuKernels, ActivationsAtKnownPoints) {
   EXPECT_NEAR(exact[0], 0.8413447, 1e-6); // Phi(1)
 }
 
-TEST(CpuKernels, SiluMatchesTheDefinitionAcrossItsRange) {
+/// silu on `isa` against the definition in double precision.
+void checkSiluPath(CpuIsa isa) {
   // A sweep from far negative (exp overflows there without the clamp) to
-  // far positive, in a length that is not a multiple of 16.
+  // far positive, in a length that is not a multiple of 8 or 16.
   std::vector<float> x;
   for (float v = -120.0f; v <= 120.0f; v += 0.37f)
     x.push_back(v);
   x.push_back(0.0f);
-  std::vector<float> fast = x, portable = x;
-  silu(fast.data(), int64_t(fast.size()));
-  siluPortable(portable.data(), int64_t(portable.size()));
+  std::vector<float> y = x;
+  siluWith(isa, y.data(), int64_t(y.size()));
   for (size_t i = 0; i < x.size(); ++i) {
     double expected = double(x[i]) / (1.0 + std::exp(-double(x[i])));
-    EXPECT_NEAR(fast[i], expected, 1e-6 * (1e-30 + std::abs(expected)))
-        << "silu(" << x[i] << ")";
-    EXPECT_NEAR(portable[i], expected, 1e-6 * (1e-30 + std::abs(expected)))
-        << "silu(" << x[i] << ")";
+    EXPECT_NEAR(y[i], expected, 1e-6 * (1e-30 + std::abs(expected)))
+        << "isa " << int(isa) << " silu(" << x[i] << ")";
   }
+}
+
+TEST(CpuKernels, SiluMatchesTheDefinitionAcrossItsRange) {
+  checkSiluPath(CpuIsa::scalar);
+}
+
+TEST(CpuKernels, SiluAvx2MatchesTheDefinition) {
+  if (!cpuHas(CpuIsa::avx2))
+    GTEST_SKIP() << "this CPU has no AVX2+FMA";
+  checkSiluPath(CpuIsa::avx2);
+}
+
+TEST(CpuKernels, SiluAvx512MatchesTheDefinition) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  checkSiluPath(CpuIsa::avx512);
 }
 
 /// Row pointers of contiguous [span, d] keys or values.
@@ -192,15 +206,14 @@ std::vector<const float *> rowsOf(const std::vector<float> &x, int64_t d) {
   return rows;
 }
 
-TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
-  if (!cpuHas(CpuIsa::avx512))
-    GTEST_SKIP()
-        << "this CPU has no AVX-512: attendKvHead is the portable path";
-  // head_dim off the vector width falls back (80 is vectorized, 40 not);
+/// attendKvHead on `isa` against the portable path.
+void checkAttentionPath(CpuIsa isa) {
+  // head_dim off the vector width falls back (AVX-512: 80 is vectorized,
+  // 40 goes to AVX2; AVX2: 40 and 80 are vectorized, 20 not);
   // blocks of one and several tokens, groups up to the row limit, spans
   // that are not multiples of 16, windows shorter and longer than them,
   // soft-capped scores.
-  for (int64_t d : {16, 40, 64, 80, 128})
+  for (int64_t d : {16, 20, 40, 64, 80, 128})
     for (int64_t group : {1, 2, 3, 8})
       for (int64_t tokens : {int64_t(1), kMaxAttentionRows / group})
         for (int64_t firstVisible : {1, 5, 17, 40})
@@ -220,16 +233,16 @@ TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
                                        values = rowsOf(v, d);
             KeyRows rows{keys.data(), values.data()};
             std::vector<float> fast(tokens * rowStride, -7.0f), portable = fast;
-            attendKvHead(q.data(), fast.data(), rowStride, tokens, group,
-                         firstVisible, rows, d, rule, scores.data());
-            attendKvHeadPortable(q.data(), portable.data(), rowStride, tokens,
-                                 group, firstVisible, rows, d, rule,
-                                 scores.data());
+            attendKvHeadWith(isa, q.data(), fast.data(), rowStride, tokens,
+                             group, firstVisible, rows, d, rule, scores.data());
+            attendKvHeadWith(CpuIsa::scalar, q.data(), portable.data(),
+                             rowStride, tokens, group, firstVisible, rows, d,
+                             rule, scores.data());
             for (size_t i = 0; i < fast.size(); ++i)
               ASSERT_NEAR(fast[i], portable[i],
                           2e-6 * (1 + std::abs(portable[i])))
-                  << "d=" << d << " group=" << group << " tokens=" << tokens
-                  << " firstVisible=" << firstVisible
+                  << "isa " << int(isa) << " d=" << d << " group=" << group
+                  << " tokens=" << tokens << " firstVisible=" << firstVisible
                   << " window=" << rule.window << " at " << i;
             for (int64_t t = 0; t < tokens; ++t)
               for (int64_t e = group * d; e < rowStride; ++e)
@@ -237,12 +250,24 @@ TEST(CpuKernels, AttendKvHeadMatchesThePortablePath) {
             // A token's result does not depend on the block it is in: the
             // last token alone gives the same bits.
             std::vector<float> alone(rowStride, -7.0f);
-            attendKvHead(q.data() + (tokens - 1) * rowStride, alone.data(),
-                         rowStride, 1, group, span, rows, d, rule,
-                         scores.data());
+            attendKvHeadWith(isa, q.data() + (tokens - 1) * rowStride,
+                             alone.data(), rowStride, 1, group, span, rows, d,
+                             rule, scores.data());
             for (int64_t e = 0; e < group * d; ++e)
               ASSERT_EQ(alone[e], fast[(tokens - 1) * rowStride + e]);
           }
+}
+
+TEST(CpuKernels, AttendKvHeadAvx2MatchesThePortablePath) {
+  if (!cpuHas(CpuIsa::avx2))
+    GTEST_SKIP() << "this CPU has no AVX2+FMA";
+  checkAttentionPath(CpuIsa::avx2);
+}
+
+TEST(CpuKernels, AttendKvHeadAvx512MatchesThePortablePath) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  checkAttentionPath(CpuIsa::avx512);
 }
 
 TEST(CpuKernels, SoftmaxRowsSumToOne) {
