@@ -1,4 +1,5 @@
-//===- gemm_candidates.cpp - the CPU prefill GEMM's candidates side by side ===//
+//===- gemm_candidates.cpp - the CPU prefill GEMM's candidates side by side
+//===//
 //
 // llmc's prefill linear (kernels/cpu/Linear.cpp: OpenBLAS's SGEMM since
 // issue 19) against the libraries Debian offers, on one thread (llmc's pool
@@ -7,7 +8,8 @@
 // The candidates take turns shape by shape.
 //
 //   apt-get install libopenblas-dev libdnnl-dev libblis-dev
-//   g++ -O2 -std=c++20 -I. bench/gemm_candidates.cpp build/lib/libllmc_kernels.a \
+//   g++ -O2 -std=c++20 -I. bench/gemm_candidates.cpp
+//   build/lib/libllmc_kernels.a \
 //     $(pkg-config --cflags --libs openblas) -ldnnl -l:libblis.so.4 \
 //     -o /tmp/gemm_candidates
 //   OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 /tmp/gemm_candidates
@@ -56,9 +58,9 @@ int main() {
   // The whole layer's outputs (the q/k/v, gate/up and down projections),
   // and one pool thread's share of them (a quarter of a half).
   const int64_t shapes[][3] = {
-      {128, 2304, 768}, {128, 2048, 768}, {128, 768, 2048}, {128, 256, 768},
-      {128, 96, 768},   {1024, 2048, 768}, {1024, 768, 2048}, {1024, 256, 768},
-      {1024, 96, 768}};
+      {128, 2304, 768},  {128, 2048, 768}, {128, 768, 2048},
+      {128, 256, 768},   {128, 96, 768},   {1024, 2048, 768},
+      {1024, 768, 2048}, {1024, 256, 768}, {1024, 96, 768}};
   std::mt19937 random(1);
   std::uniform_real_distribution<float> uniform(-1, 1);
   std::printf("| m | n | k | llmc | OpenBLAS | oneDNN | BLIS |\n"
@@ -77,17 +79,16 @@ int main() {
     // 26-32 GFLOP/s at every one of these shapes on the same machine.)
     auto runs = {
         +[](const float *x, const float *w, float *y, int64_t m, int64_t n,
+            int64_t k) { llmc::kernels::linear(x, w, nullptr, y, m, n, k); },
+        +[](const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k) {
-          llmc::kernels::linear(x, w, nullptr, y, m, n, k);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x,
+                      k, w, k, 0.0f, y, n);
         },
         +[](const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k) {
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
-                      x, k, w, k, 0.0f, y, n);
+          dnnl_sgemm('N', 'T', m, n, k, 1.0f, x, k, w, k, 0.0f, y, n);
         },
-        +[](const float *x, const float *w, float *y, int64_t m, int64_t n,
-            int64_t k) { dnnl_sgemm('N', 'T', m, n, k, 1.0f, x, k, w, k, 0.0f,
-                                    y, n); },
         +[](const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k) {
           const float one = 1.0f, zero = 0.0f;
@@ -98,8 +99,8 @@ int main() {
                 x.data(), k, w.data(), k, 0.0f, reference.data(), n);
     std::printf("| %ld | %ld | %ld |", long(m), long(n), long(k));
     for (auto run : runs) {
-      const double seconds = bestSeconds(
-          [&] { run(x.data(), w.data(), y.data(), m, n, k); });
+      const double seconds =
+          bestSeconds([&] { run(x.data(), w.data(), y.data(), m, n, k); });
       double error = 0;
       for (int64_t i = 0; i < m * n; ++i)
         error = std::max(error, double(std::abs(y[i] - reference[i])));

@@ -35,6 +35,14 @@ config.substitutions.append(("%python", config.python_executable))
 if os.path.isdir(config.shared_models_dir):
     config.available_features.add("shared-models")
 
+# A CPU whose kernels have an integer decode path (AVX2 with FMA and F16C;
+# every AVX-512 VNNI CPU has them too).
+with open("/proc/cpuinfo") as cpuinfo:
+    flags = set(next((line.split(":")[1].split() for line in cpuinfo
+                      if line.startswith("flags")), []))
+if {"avx2", "fma", "f16c"} <= flags:
+    config.available_features.add("cpu-int8-decode")
+
 # Exported test models (test/models/make_test_models.py), generated into the
 # build tree; each family present becomes a feature `models-<family>`.
 config.substitutions.append(("%test_models", config.test_models_dir))

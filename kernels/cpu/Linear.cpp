@@ -65,6 +65,14 @@ __attribute__((target("avx2,fma"))) void gemvAvx2(const float *x,
   }
 }
 
+/// How far ahead (floats) the few-rows paths prefetch their weight rows
+/// when they have more than one row of x: the FMAs and x loads then fill
+/// the out-of-order window and the hardware prefetcher alone falls behind
+/// (AVX-512: llama-1b batch-4 decode step 247 -> 230 ms, 2 KiB and 8 KiB
+/// did no better; AVX2 EPYC, 4 rows of x against 2048x768 weights on 2
+/// threads: 19 -> 30 GB/s, one row 33 GB/s; 2 KiB 23, 8 KiB 28).
+constexpr int64_t kPrefetchAhead = 1024;
+
 /// Rows (up to 4) of x against two weight rows at a time, straight from
 /// the weights: a few sequences decoding together read each weight once
 /// for all of them, with no packing (8 accumulators, 2 + Rows loads per
@@ -81,6 +89,10 @@ fewRowsAvx2(const float *x, const float *w, const float *bias, float *y,
     for (int r = 0; r < Rows; ++r)
       acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     for (int64_t l = 0; l < vectorEnd; l += 8) {
+      _mm_prefetch(reinterpret_cast<const char *>(r0 + l + kPrefetchAhead),
+                   _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char *>(r1 + l + kPrefetchAhead),
+                   _MM_HINT_T0);
       const __m256 w0 = _mm256_loadu_ps(r0 + l), w1 = _mm256_loadu_ps(r1 + l);
 #pragma GCC unroll 4
       for (int r = 0; r < Rows; ++r) {
@@ -137,13 +149,6 @@ void linearAvx2(const float *x, const float *w, const float *bias, float *y,
     return gemmOpenBlas(x, w, bias, y, m, n, k, ldy);
   }
 }
-
-/// How far ahead (floats) the few-rows path prefetches its weight row when
-/// it has more than one row of x: the FMAs and x loads then fill the
-/// out-of-order window and the hardware prefetcher alone falls behind
-/// (llama-1b batch-4 decode step 247 -> 230 ms; 2 KiB and 8 KiB did no
-/// better).
-constexpr int64_t kPrefetchAhead = 1024;
 
 /// Rows (up to 4) of x against one weight row at a time, straight from the
 /// weights (decode, and a few sequences decoding together): each weight row

@@ -69,6 +69,10 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
 /// Weight rows per tile: their scales and zero shares convert together.
 constexpr int64_t kTile = 8;
 
+/// How far ahead (bytes) the codes are prefetched when several rows of x
+/// keep the core busy between loads (as Linear.cpp's kPrefetchAhead).
+constexpr int64_t kPrefetchBytes = 1024;
+
 /// 32 products of weight codes and activation bytes summed in pairs of
 /// pairs: 8 int32 lanes. uint4 codes (0..15) go in as unsigned bytes; int8
 /// codes as |w| against x carrying w's sign (|w| <= 128 and |x| <= 127
@@ -83,16 +87,45 @@ dot32(__m256i weights, __m256i magnitudes, const int8_t *x) {
   return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
 }
 
+/// Block b's 32 codes of `row` as bytes (uint4: 0..15; int8: the codes)
+/// and, for int8, their magnitudes.
+template <bool Uint4>
+__attribute__((target("avx2"))) inline void
+loadBlock(const uint8_t *row, int64_t b, __m256i &weights,
+          __m256i &magnitudes) {
+  if constexpr (Uint4) {
+    // 16 bytes: weights 0..15 in the low nibbles, 16..31 in the high.
+    __m128i packed =
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + b * 16));
+    weights =
+        _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed),
+                         _mm256_set1_epi8(0x0f));
+    magnitudes = weights;
+  } else {
+    weights =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(row + b * kBlock));
+    magnitudes = _mm256_abs_epi8(weights);
+  }
+}
+
+/// Each weight row's blocks are taken 8 at a time: their integer sums
+/// (8 lanes each) reduce into one vector with a lane per block (hadd
+/// pairs, then quads, then the two halves), converted and scaled by the
+/// blocks' weight x activation scales at once: one conversion and one FMA
+/// per 8 blocks instead of per block (one thread, uint4 2048x768 g32,
+/// weights from DRAM: 7.2 -> 11.3 GB/s with one row of x, 3.6 -> 4.6 GB/s
+/// with four). The last blocks under 8 go one at a time.
 template <bool Uint4, int Rows>
 __attribute__((target("avx2,fma,f16c"))) void
 gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
          const float *bias, float *y, int64_t ldy) {
   const int64_t k = w.k, blocks = k / kBlock, groups = w.groups();
   const int64_t blocksPerGroup = w.group / kBlock, rowBytes = w.rowBytes();
-  static thread_local std::vector<float> scaleBuffer, shareBuffer;
+  const int64_t octetEnd = blocks / 8 * 8;
+  static thread_local std::vector<float> scaleBuffer, shareBuffer, perBlock;
   scaleBuffer.resize(kTile * groups);
   shareBuffer.resize(kTile * groups);
-  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  perBlock.resize(blocks);
   for (int64_t first = begin; first < end; first += kTile) {
     const int64_t rows = std::min(kTile, end - first);
     const float *tile = w.scalesAvx2(first, rows, scaleBuffer.data());
@@ -100,37 +133,61 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
     w.zeroSharesAvx2(first, rows, tile, shares);
     for (int64_t t = 0; t < rows; ++t) {
       const uint8_t *row = w.data + (first + t) * rowBytes;
-      const float *rowScales = tile + t * groups;
-      // Two accumulators per input row: consecutive blocks do not wait on
-      // each other's multiply-add.
-      __m256 total[Rows][2];
+      // The weight scale of every block (a group's, repeated).
+      const float *blockScales = tile + t * groups;
+      if (blocksPerGroup > 1) {
+        for (int64_t b = 0; b < blocks; ++b)
+          perBlock[b] = blockScales[b / blocksPerGroup];
+        blockScales = perBlock.data();
+      }
+      __m256 total[Rows];
       for (int i = 0; i < Rows; ++i)
-        total[i][0] = total[i][1] = _mm256_setzero_ps();
-      for (int64_t b = 0; b < blocks; ++b) {
-        __m256i weights, magnitudes;
-        if constexpr (Uint4) {
-          // 16 bytes: weights 0..15 in the low nibbles, 16..31 in the high.
-          __m128i packed =
-              _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + b * 16));
-          weights = _mm256_and_si256(
-              _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), nibble);
-          magnitudes = weights;
-        } else {
-          weights = _mm256_loadu_si256(
-              reinterpret_cast<const __m256i *>(row + b * kBlock));
-          magnitudes = _mm256_abs_epi8(weights);
+        total[i] = _mm256_setzero_ps();
+      for (int64_t b0 = 0; b0 < octetEnd; b0 += 8) {
+        _mm_prefetch(reinterpret_cast<const char *>(row) +
+                         b0 * (Uint4 ? 16 : 32) + kPrefetchBytes,
+                     _MM_HINT_T0);
+        // quads[i][h]: blocks 4h..4h+3 of the octet, summed in pairs of
+        // lanes twice (each 128-bit half holds a half of each block).
+        __m256i quads[Rows][2];
+        for (int h = 0; h < 2; ++h) {
+          __m256i pairs[Rows][2];
+          for (int p = 0; p < 2; ++p) {
+            const int64_t b = b0 + 4 * h + 2 * p;
+            __m256i w0, m0, w1, m1;
+            loadBlock<Uint4>(row, b, w0, m0);
+            loadBlock<Uint4>(row, b + 1, w1, m1);
+            for (int i = 0; i < Rows; ++i) {
+              const int8_t *x = a.codes.data() + i * k + b * kBlock;
+              pairs[i][p] = _mm256_hadd_epi32(dot32<Uint4>(w0, m0, x),
+                                              dot32<Uint4>(w1, m1, x + kBlock));
+            }
+          }
+          for (int i = 0; i < Rows; ++i)
+            quads[i][h] = _mm256_hadd_epi32(pairs[i][0], pairs[i][1]);
         }
-        const float scale = rowScales[b / blocksPerGroup];
+        const __m256 weightScales = _mm256_loadu_ps(blockScales + b0);
         for (int i = 0; i < Rows; ++i) {
-          __m256i sums = dot32<Uint4>(weights, magnitudes,
-                                      a.codes.data() + i * k + b * kBlock);
-          total[i][b & 1] =
-              _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums),
-                              _mm256_set1_ps(scale * a.scales[i * blocks + b]),
-                              total[i][b & 1]);
+          const __m256i sums = _mm256_add_epi32(
+              _mm256_permute2x128_si256(quads[i][0], quads[i][1], 0x20),
+              _mm256_permute2x128_si256(quads[i][0], quads[i][1], 0x31));
+          total[i] = _mm256_fmadd_ps(
+              _mm256_cvtepi32_ps(sums),
+              _mm256_mul_ps(weightScales,
+                            _mm256_loadu_ps(a.scales.data() + i * blocks + b0)),
+              total[i]);
         }
       }
       for (int i = 0; i < Rows; ++i) {
+        float sum = horizontalSum(total[i]);
+        for (int64_t b = octetEnd; b < blocks; ++b) {
+          __m256i weights, magnitudes;
+          loadBlock<Uint4>(row, b, weights, magnitudes);
+          sum +=
+              float(horizontalSum(_mm256_cvtepi32_ps(dot32<Uint4>(
+                  weights, magnitudes, a.codes.data() + i * k + b * kBlock)))) *
+              (blockScales[b] * a.scales[i * blocks + b]);
+        }
         // Zero points: scale * zero * the group's activation term.
         const float *terms = a.groupTerms.data() + i * groups;
         __m256 zeroParts = _mm256_setzero_ps();
@@ -142,8 +199,7 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
         for (; g < groups; ++g)
           zeroPart += shares[t * groups + g] * terms[g];
         y[i * ldy + (first + t - begin)] =
-            horizontalSum(_mm256_add_ps(total[i][0], total[i][1])) - zeroPart +
-            (bias ? bias[first + t] : 0.0f);
+            sum - zeroPart + (bias ? bias[first + t] : 0.0f);
       }
     }
   }

@@ -355,6 +355,10 @@ bool int8PathMatchesItsDefinition(CpuIsa isa) {
       {QuantCodes::uint4, 2, 3, 32, 32, true, true},
       {QuantCodes::int8, 1, 5, 32, 32, true, true},
       {QuantCodes::int8, 2, 11, 160, 32, false, true},
+      // AVX2 takes blocks 8 at a time: an octet and a tail, groups of 3
+      // blocks (a group's scale repeated over its blocks).
+      {QuantCodes::int8, 2, 13, 288, 96, true, true},
+      {QuantCodes::uint4, 4, 10, 544, 32, true, true},
   };
   bool ran = false;
   for (const Case &c : cases) {
