@@ -136,8 +136,9 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
       // The weight scale of every block (a group's, repeated).
       const float *blockScales = tile + t * groups;
       if (blocksPerGroup > 1) {
-        for (int64_t b = 0; b < blocks; ++b)
-          perBlock[b] = blockScales[b / blocksPerGroup];
+        float *out = perBlock.data();
+        for (int64_t g = 0; g < groups; ++g)
+          out = std::fill_n(out, blocksPerGroup, blockScales[g]);
         blockScales = perBlock.data();
       }
       __m256 total[Rows];
