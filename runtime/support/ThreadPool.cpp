@@ -85,9 +85,10 @@ constexpr std::chrono::microseconds kSpin{50};
 
 /// Parallel loops measured before the pool decides whether they pay (it
 /// decides at once when they lost kLossNow), and loops then run by the
-/// caller alone when they did not: kSoloLoops, doubling up to
-/// kMostSoloLoops while trials keep losing.
-constexpr int kTrialLoops = 64, kSoloLoops = 1024, kMostSoloLoops = 16384;
+/// caller alone when they did not: kSoloLoops, four times as many after
+/// each lost trial up to kMostSoloLoops, half as many after each won one
+/// (so another process that keeps a core busy costs ever fewer trials).
+constexpr int kTrialLoops = 64, kSoloLoops = 1024, kMostSoloLoops = 65536;
 constexpr std::chrono::microseconds kLossNow{500};
 
 inline void relax() {
@@ -226,9 +227,9 @@ void ThreadPool::parallelFor(int64_t n,
   if (lost || ++trial_.loops == kTrialLoops) {
     if (trial_.shared > trial_.alone) {
       solo_ = soloLength_;
-      soloLength_ = std::min(2 * soloLength_, kMostSoloLoops);
+      soloLength_ = std::min(4 * soloLength_, kMostSoloLoops);
     } else {
-      soloLength_ = kSoloLoops;
+      soloLength_ = std::max(soloLength_ / 2, kSoloLoops);
     }
     trial_ = {};
   }
