@@ -4,10 +4,10 @@
 // weights contiguous), x is [m, k], y is [m, n]. One entry point picks the
 // widest instruction set the CPU has (AVX-512, AVX2+FMA, else portable
 // C++). Up to 4 rows of x (decode, and a few sequences decoding together)
-// stream W once straight from memory in our own kernels; more rows
-// (prefill) run OpenBLAS's SGEMM on one thread (the caller's pool splits
-// the outputs), which picks its own kernel for the CPU (OPENBLAS_CORETYPE
-// overrides it, as LLMC_CPU_ISA does ours).
+// stream W once straight from memory in our own kernels, up to 8 (short
+// prompts) twice; more rows (prefill) run OpenBLAS's SGEMM on one thread
+// (the caller's pool splits the outputs), which picks its own kernel for
+// the CPU (OPENBLAS_CORETYPE overrides it, as LLMC_CPU_ISA does ours).
 //
 //===----------------------------------------------------------------------===//
 
