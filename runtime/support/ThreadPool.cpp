@@ -90,6 +90,11 @@ constexpr std::chrono::microseconds kSpin{50};
 /// (so another process that keeps a core busy costs ever fewer trials).
 constexpr int kTrialLoops = 64, kSoloLoops = 1024, kMostSoloLoops = 65536;
 constexpr std::chrono::microseconds kLossNow{500};
+/// The longest loop (projected from its first chunk) that a solo stretch
+/// keeps on the caller alone: far above a decode step's loops on small
+/// models (fortunes3m: 4-20 us), below a prompt's GEMMs (llama-110m, 128
+/// tokens: 2-15 ms on one thread).
+constexpr std::chrono::microseconds kWakeAfter{500};
 
 inline void relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -128,6 +133,14 @@ ThreadPool::~ThreadPool() {
   wake_.notify_all();
   for (std::thread &worker : workers_)
     worker.join();
+}
+
+void ThreadPool::wakeSleepers() {
+  if (sleepers_.load() > 0) {
+    // A worker checks for a new loop under the lock before it sleeps.
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_all();
+  }
 }
 
 int64_t ThreadPool::runChunks(uint64_t generation) {
@@ -184,25 +197,33 @@ void ThreadPool::parallelFor(int64_t n,
   int64_t chunks =
       std::min<int64_t>({(n + grain - 1) / grain, size() * kChunksPerThread,
                          int64_t(kFieldMask)});
-  if (chunks <= 1 || workers_.empty() || solo_ > 0) {
-    solo_ = std::max(0, solo_ - 1);
+  if (chunks <= 1 || workers_.empty()) {
     body(0, n);
     return;
   }
-  using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   chunk_ = (n + chunks - 1) / chunks;
   chunks = (n + chunk_ - 1) / chunk_;
+  // In a solo stretch the caller runs the first chunk alone: when all of
+  // them at its pace would take under kWakeAfter it runs the rest alone
+  // too, else (a prompt's GEMMs after decode steps) the rest is shared.
+  const bool solo = solo_ > 0;
+  solo_ = std::max(0, solo_ - 1);
+  int64_t first = 0;
+  if (solo) {
+    body(0, chunk_);
+    first = 1;
+    if ((Clock::now() - start) * chunks < kWakeAfter) {
+      body(chunk_, n);
+      return;
+    }
+  }
   body_ = &body;
   total_ = n;
-  finished_.store(0);
+  finished_.store(first);
   generation_ = (generation_ + 1) & kGenerationMask;
-  claim_.store(pack(generation_, uint64_t(chunks), 0));
-  if (sleepers_.load() > 0) {
-    // A worker checks for a new loop under the lock before it sleeps.
-    { std::lock_guard<std::mutex> lock(mutex_); }
-    wake_.notify_all();
-  }
+  claim_.store(pack(generation_, uint64_t(chunks), uint64_t(first)));
+  wakeSleepers();
   const Clock::time_point ownStart = Clock::now();
   const int64_t mine = runChunks(generation_);
   const Clock::duration own = Clock::now() - ownStart;
@@ -214,11 +235,13 @@ void ThreadPool::parallelFor(int64_t n,
     callerAsleep_.store(false);
   }
   body_ = nullptr;
+  if (solo)
+    return;
   // Whether sharing pays: the loops' time against what the caller alone
   // would have taken at its own pace (its chunks' time, scaled to all). A
   // worker that the scheduler took off its core, or loops too small for the
   // wake-ups they cost, make it lose; then the caller runs the next loops
-  // alone, twice as many after each trial lost in a row, and tries again.
+  // alone (kSoloLoops, 4x after each lost trial), and tries again.
   if (mine > 0) {
     trial_.shared += Clock::now() - start;
     trial_.alone += own * chunks / mine;

@@ -69,10 +69,13 @@ public:
                    int64_t grain = 1);
 
 private:
+  using Clock = std::chrono::steady_clock;
   void work();
   /// Claims and runs chunks of the loop `generation` until none is left;
   /// how many it ran.
   int64_t runChunks(uint64_t generation);
+  /// Wakes the workers that sleep.
+  void wakeSleepers();
 
   std::vector<std::thread> workers_;
   // The current loop, written before its generation is published and left

@@ -97,9 +97,10 @@ TEST(ThreadPool, AStalledWorkerHoldsUpOnlyItsOwnChunk) {
 }
 
 TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
-  // Every chunk takes the caller 0.2 ms and a worker 10 ms (as if it lost
+  // Every chunk takes the caller 20 us and a worker 10 ms (as if it lost
   // its core): after the first loop a worker joins, the caller runs loops
-  // alone.
+  // alone (short ones, 8 x 20 us: under kWakeAfter, so the workers stay
+  // asleep).
   ThreadPool pool(2);
   const std::thread::id caller = std::this_thread::get_id();
   int alone = 0;
@@ -107,7 +108,11 @@ TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
     std::atomic<int> byWorker{0};
     pool.parallelFor(8, [&](int64_t begin, int64_t end) {
       if (std::this_thread::get_id() == caller) {
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        // Busy, not asleep: a sleep of 20 us lasts 50 us or more.
+        const auto until =
+            std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+        while (std::chrono::steady_clock::now() < until) {
+        }
         return;
       }
       byWorker += int(end - begin);
@@ -116,6 +121,30 @@ TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
     alone += byWorker == 0;
   }
   EXPECT_GE(alone, 90);
+}
+
+TEST(ThreadPool, SharesALongLoopEvenWhileRunningSmallOnesAlone) {
+  // A first loop whose worker chunk stalls 10 ms puts the caller on its
+  // own; a later loop of 2 ms chunks is still shared after its first
+  // chunk (a prompt after decode steps).
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  auto busy = [](std::chrono::microseconds length) {
+    const auto until = std::chrono::steady_clock::now() + length;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  };
+  pool.parallelFor(8, [&](int64_t, int64_t) {
+    busy(std::chrono::microseconds(
+        std::this_thread::get_id() == caller ? 20 : 10000));
+  });
+  std::atomic<int> byWorker{0};
+  pool.parallelFor(8, [&](int64_t begin, int64_t end) {
+    if (std::this_thread::get_id() != caller)
+      byWorker += int(end - begin);
+    busy(std::chrono::microseconds(2000));
+  });
+  EXPECT_GT(byWorker.load(), 0);
 }
 
 TEST(ThreadPool, SleepsBetweenLoopsAndWakesForTheNext) {
