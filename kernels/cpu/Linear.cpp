@@ -114,11 +114,11 @@ fewRowsAvx2(const float *x, const float *w, const float *bias, float *y,
   }
 }
 
-/// Prefill (more than 4 rows): OpenBLAS's SGEMM, one thread per call
-/// (the caller's pool splits the output features). Measured against our
-/// own register-tiled GEMM, oneDNN and BLIS on llama-110m's shapes
-/// (bench/gemm_candidates.cpp): about 3x ours; oneDNN as fast but threaded
-/// by OpenMP under every pool thread; BLIS slower at 128 rows.
+/// Prefill (more than kStreamedRows rows): OpenBLAS's SGEMM, one thread
+/// per call (the caller's pool splits the output features). Measured
+/// against our own register-tiled GEMM, oneDNN and BLIS on llama-110m's
+/// shapes (bench/gemm_candidates.cpp): about 3x ours; oneDNN as fast but
+/// threaded by OpenMP under every pool thread; BLIS slower at 128 rows.
 void gemmOpenBlas(const float *x, const float *w, const float *bias, float *y,
                   int64_t m, int64_t n, int64_t k, int64_t ldy) {
   static const bool oneThread = [] {
