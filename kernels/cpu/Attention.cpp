@@ -53,6 +53,26 @@ inline int64_t firstSeen(int64_t visible, const ScoreRule &rule) {
   return firstVisibleKey(visible - 1, rule.window);
 }
 
+/// Where each query row of a block (token t = r / group, head r % group)
+/// reads and writes, and the keys it sees: first[r] .. visible[r] - 1.
+struct BlockRows {
+  const float *query[kMaxAttentionRows];
+  float *target[kMaxAttentionRows];
+  int64_t first[kMaxAttentionRows], visible[kMaxAttentionRows];
+
+  BlockRows(const float *q, float *out, int64_t rowStride, int64_t rows,
+            int64_t group, int64_t firstVisible, int64_t headDim,
+            const ScoreRule &rule) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t t = r / group, g = r % group;
+      query[r] = q + t * rowStride + g * headDim;
+      target[r] = out + t * rowStride + g * headDim;
+      visible[r] = firstVisible + t;
+      first[r] = firstSeen(visible[r], rule);
+    }
+  }
+};
+
 __attribute__((target("avx512f"))) void
 attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
              int64_t group, int64_t firstVisible, KeyRows kv, int64_t headDim,
@@ -60,16 +80,9 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
   const int64_t rows = tokens * group;
   const int64_t span = firstVisible + tokens - 1; // keys the last row sees
   const int64_t chunks = headDim / 16;
-  const float *query[kMaxAttentionRows];
-  float *target[kMaxAttentionRows];
-  int64_t first[kMaxAttentionRows], visible[kMaxAttentionRows];
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t t = r / group, g = r % group;
-    query[r] = q + t * rowStride + g * headDim;
-    target[r] = out + t * rowStride + g * headDim;
-    visible[r] = firstVisible + t;
-    first[r] = firstSeen(visible[r], rule);
-  }
+  const BlockRows block(q, out, rowStride, rows, group, firstVisible, headDim,
+                        rule);
+  const auto &[query, target, first, visible] = block;
   // Scores: each key's vectors loaded once for every row; a row's sum runs
   // over the chunks of head_dim in order, whatever the block.
   for (int64_t j = 0; j < span; ++j) {
@@ -196,16 +209,9 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
   const int64_t tokens = Rows / group;
   const int64_t span = firstVisible + tokens - 1; // keys the last row sees
   const int64_t chunks = headDim / 8;
-  const float *query[Rows];
-  float *target[Rows];
-  int64_t first[Rows], visible[Rows];
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t t = r / group, g = r % group;
-    query[r] = q + t * rowStride + g * headDim;
-    target[r] = out + t * rowStride + g * headDim;
-    visible[r] = firstVisible + t;
-    first[r] = firstSeen(visible[r], rule);
-  }
+  const BlockRows block(q, out, rowStride, rows, group, firstVisible, headDim,
+                        rule);
+  const auto &[query, target, first, visible] = block;
   // Scores: each key loaded once for every row of the block.
   for (int64_t j = 0; j < span; ++j) {
     const float *key = kv.keys[j];
@@ -236,11 +242,7 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
           top, _mm256_blendv_ps(lowest, _mm256_maskload_ps(s + j, lanes),
                                 _mm256_castsi256_ps(lanes)));
     }
-    __m128 half =
-        _mm_max_ps(_mm256_castps256_ps128(top), _mm256_extractf128_ps(top, 1));
-    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-    half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
-    const __m256 shift = _mm256_set1_ps(_mm_cvtss_f32(half));
+    const __m256 shift = _mm256_set1_ps(horizontalMax(top));
     __m256 sum = _mm256_setzero_ps();
     for (int64_t j = 0; j < n; j += 8) {
       const __m256i lanes = firstLanes(n - j);

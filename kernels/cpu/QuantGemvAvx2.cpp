@@ -41,11 +41,7 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
         v[p] = _mm256_loadu_ps(in + 8 * p);
         largest = _mm256_max_ps(largest, _mm256_and_ps(v[p], magnitude));
       }
-      __m128 half = _mm_max_ps(_mm256_castps256_ps128(largest),
-                               _mm256_extractf128_ps(largest, 1));
-      half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-      half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
-      const float top = _mm_cvtss_f32(half);
+      const float top = horizontalMax(largest);
       const float scale = top > 0.0f ? top / 127.0f : 1.0f;
       const __m256 inverse = _mm256_set1_ps(1.0f / scale);
       __m256i q[4];

@@ -83,8 +83,7 @@ QuantWeight::zeroSharesAvx2(int64_t first, int64_t rows, const float *scales,
                                                _mm256_cvtepi32_ps(wide)));
   }
   for (; g < count; ++g)
-    shares[g] =
-        scales[g] * float(signedZeros ? static_cast<int8_t>(from[g]) : from[g]);
+    shares[g] = scales[g] * float(zero(first, g)); // g counts on across rows
 }
 
 int32_t QuantWeight::zero(int64_t row, int64_t g) const {
@@ -354,18 +353,12 @@ __attribute__((target("avx2,fma,f16c"))) __m256 widen8Avx2(const uint8_t *codes,
 __attribute__((target("avx2,fma,f16c"))) void
 rowScalesAvx2(const QuantWeight &w, int64_t r, float unit, float *scales,
               int32_t *zeros) {
-  const int64_t groups = w.groups(), at = r * groups;
+  const int64_t groups = w.groups();
   const float *converted = w.scalesAvx2(r, 1, scales);
-  for (int64_t g = 0; g < groups; ++g)
+  for (int64_t g = 0; g < groups; ++g) {
     scales[g] = converted[g] * unit;
-  if (!w.zeros)
-    std::fill(zeros, zeros + groups, 0);
-  else if (w.codes == QuantCodes::int8)
-    for (int64_t g = 0; g < groups; ++g)
-      zeros[g] = static_cast<int8_t>(w.zeros[at + g]);
-  else
-    for (int64_t g = 0; g < groups; ++g)
-      zeros[g] = w.zeros[at + g];
+    zeros[g] = w.zero(r, g);
+  }
 }
 
 /// This thread's room for a row's scales and zero points (rowScalesAvx2).

@@ -23,6 +23,15 @@ __attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
   return _mm_cvtss_f32(sum);
 }
 
+/// The largest of 8 lanes.
+__attribute__((target("avx2"))) inline float horizontalMax(__m256 v) {
+  __m128 top =
+      _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  top = _mm_max_ps(top, _mm_movehl_ps(top, top));
+  top = _mm_max_ss(top, _mm_shuffle_ps(top, top, 1));
+  return _mm_cvtss_f32(top);
+}
+
 /// e^x, 16 lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor
 /// polynomial to degree 6 (relative error under 2e-7), scaled by 2^n with
 /// scalef. x is clamped to [-104, 88.7]: 0 (or a denormal) below, the
