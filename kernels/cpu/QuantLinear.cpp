@@ -63,29 +63,6 @@ QuantWeight::scalesAvx2(int64_t first, int64_t rows, float *buffer) const {
   return buffer;
 }
 
-__attribute__((target("avx2"))) void
-QuantWeight::zeroSharesAvx2(int64_t first, int64_t rows, const float *scales,
-                            float *shares) const {
-  const int64_t count = rows * groups();
-  if (!zeros) {
-    std::fill(shares, shares + count, 0.0f);
-    return;
-  }
-  const uint8_t *from = zeros + first * groups();
-  const bool signedZeros = codes == QuantCodes::int8;
-  int64_t g = 0;
-  for (; g + 8 <= count; g += 8) {
-    __m128i bytes =
-        _mm_loadl_epi64(reinterpret_cast<const __m128i *>(from + g));
-    __m256i wide =
-        signedZeros ? _mm256_cvtepi8_epi32(bytes) : _mm256_cvtepu8_epi32(bytes);
-    _mm256_storeu_ps(shares + g, _mm256_mul_ps(_mm256_loadu_ps(scales + g),
-                                               _mm256_cvtepi32_ps(wide)));
-  }
-  for (; g < count; ++g)
-    shares[g] = scales[g] * float(zero(first, g)); // g counts on across rows
-}
-
 int32_t QuantWeight::zero(int64_t row, int64_t g) const {
   if (!zeros)
     return 0;
@@ -578,12 +555,11 @@ void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
 }
 
 bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
+  if (isa == CpuIsa::avx2)
+    return w.packed && packsForAvx2(w);
   const CpuFeatures &cpu = hostCpuFeatures();
-  const bool instructions =
-      isa == CpuIsa::avx512
-          ? cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni
-          : isa == CpuIsa::avx2 && cpuHas(CpuIsa::avx2) && cpu.f16c;
-  return instructions &&
+  return isa == CpuIsa::avx512 && cpu.avx512f && cpu.avx512bw && cpu.avx512vl &&
+         cpu.avx512vnni &&
          (w.codes == QuantCodes::int8 || w.codes == QuantCodes::uint4) &&
          w.k % 32 == 0 && w.group % 32 == 0;
 }
@@ -592,12 +568,15 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy) {
   isa = quantIsa(isa);
+  if (int8Activations && isa == CpuIsa::avx2 && int8GemvApplies(isa, w)) {
+    static thread_local Int8Blocks blocks;
+    roundToInt8BlocksAvx2(x, m, w.k, blocks);
+    return quantGemmAvx2(blocks, w, begin, end, bias, y, ldy);
+  }
   if (m > 4)
     return quantGemm(isa, x, w, begin, end, bias, y, m, ldy);
   if (int8Activations && int8GemvApplies(isa, w))
-    return isa == CpuIsa::avx512
-               ? quantGemvVnni(x, w, begin, end, bias, y, m, ldy)
-               : quantGemvAvx2(x, w, begin, end, bias, y, m, ldy);
+    return quantGemvVnni(x, w, begin, end, bias, y, m, ldy);
   if (isa == CpuIsa::scalar)
     return quantLinearScalar(x, w, begin, end, bias, y, m, ldy);
   gemvFor(isa, w.codes)(x, w, begin, end, bias, y, m, ldy);

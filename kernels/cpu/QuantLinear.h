@@ -7,10 +7,11 @@
 // group's sum is scaled once. More rows (prefill) dequantize a block of
 // weight rows to f32 and run the fp32 GEMM over it. AVX-512 and AVX2 paths,
 // chosen at run time, and a portable one that is also the tests' reference.
-// Decode rows of int8 and uint4 weights instead round x to int8 and multiply
-// in integers (QuantGemvInt8.h: AVX-512 VNNI or AVX2) unless told to keep x
-// exact (LLMC_CPU_ACTIVATIONS=exact, or x already rounded by the op): the
-// same weights, x within half an int8 step of its block's scale.
+// int8 and uint4 weights instead round x to int8 and multiply in integers
+// (QuantGemvInt8.h: decode rows on AVX-512 VNNI; every row on AVX2, over
+// weights repacked at load) unless told to keep x exact
+// (LLMC_CPU_ACTIVATIONS=exact, or x already rounded by the op): the same
+// weights, x within half an int8 step of its block's scale.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +27,8 @@ namespace llmc::kernels {
 
 using format::QuantCodes;
 
+struct PackedQuant;
+
 /// A quantized weight as the kernels read it (pointers into its section).
 struct QuantWeight {
   QuantCodes codes = QuantCodes::int8;
@@ -36,6 +39,9 @@ struct QuantWeight {
   bool halfScales = false;
   /// [n, k / group]: uint8 (uint4) or int8 (int8); null when none.
   const uint8_t *zeros = nullptr;
+  /// The same weight regrouped for the AVX2 integer kernels
+  /// (QuantGemvInt8.h), or null; its owner keeps it alive.
+  const PackedQuant *packed = nullptr;
 
   int64_t groups() const { return k / group; }
   int64_t rowBytes() const { return format::quantRowBytes(codes, k); }
@@ -48,11 +54,6 @@ struct QuantWeight {
   /// The same converted 8 at a time (F16C), `buffer` with room for
   /// rows * groups(). For callers on AVX2 paths only.
   const float *scalesAvx2(int64_t first, int64_t rows, float *buffer) const;
-  /// shares[j] = scales[j] * zero of rows [first, first + rows), group after
-  /// group (0 without zero points): what a group's sum of activations times
-  /// the weight's codes takes back out. AVX2 paths only.
-  void zeroSharesAvx2(int64_t first, int64_t rows, const float *scales,
-                      float *shares) const;
   int32_t zero(int64_t row, int64_t g) const;
 };
 

@@ -2,6 +2,8 @@
 
 #include "runtime/cpu/CpuDevice.h"
 
+#include "kernels/cpu/QuantGemvInt8.h"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -39,6 +41,14 @@ Status CpuDevice::fill(uint8_t *device, uint8_t value, uint64_t bytes) {
 
 Expected<const uint8_t *> CpuDevice::weight(const uint8_t *host, uint64_t) {
   return host;
+}
+
+std::shared_ptr<const kernels::PackedQuant>
+CpuDevice::pack(const kernels::QuantWeight &w) {
+  std::optional<kernels::PackedQuant> packed = kernels::packForSelectedPath(w);
+  if (!packed)
+    return nullptr;
+  return std::make_shared<const kernels::PackedQuant>(std::move(*packed));
 }
 
 } // namespace llmc::runtime

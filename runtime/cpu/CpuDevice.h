@@ -21,6 +21,8 @@ public:
   Status fill(uint8_t *device, uint8_t value, uint64_t bytes) override;
   Expected<const uint8_t *> weight(const uint8_t *host,
                                    uint64_t bytes) override;
+  std::shared_ptr<const kernels::PackedQuant>
+  pack(const kernels::QuantWeight &w) override;
   void prepare(KernelContext &) override {}
   Status synchronize() override { return Status::success(); }
 };

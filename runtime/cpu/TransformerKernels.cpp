@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/Attention.h"
 #include "kernels/cpu/Linear.h"
+#include "kernels/cpu/QuantGemvInt8.h"
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/exec/TransformerShapes.h"
@@ -55,19 +56,31 @@ const ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
                                    "llmc.fp8_hidden_act_dynamic",
                                    "llmc.int8_hidden_act_dynamic"};
 
-/// The input of a linear: its values, and whether they are rounded as a
-/// GEMM of codes takes them (then the kernels multiply them as given).
+/// The input of a linear: its values, whether they are rounded as a GEMM
+/// of codes takes them (then the kernels multiply them as given), and,
+/// for weights packed for the CPU's integer path (QuantWeight::packed),
+/// the values in int8 blocks, rounded once for every thread's slice.
 struct LinearInput {
   const float *x;
   bool rounded = false;
+  const kernels::Int8Blocks *blocks = nullptr;
+};
+
+/// Where an op keeps its rounded inputs between calls.
+struct InputBuffers {
+  std::vector<float> rounded;
+  kernels::Int8Blocks blocks;
 };
 
 /// `x` ([count / k, k]) rounded as the op asks: to fp8 E4M3 (a static
 /// scale, or `dynamic`: this call's largest magnitude / 448) or to int8
-/// per row; else `x` itself.
-LinearInput roundedActivations(KernelContext &c, const ActivationParams &names,
-                               const float *x, int64_t count, int64_t k,
-                               std::vector<float> &buffer) {
+/// per row; else `x` itself, and in int8 blocks too when one of `weights`
+/// is packed for them.
+LinearInput linearInput(KernelContext &c, const ActivationParams &names,
+                        const float *x, int64_t count, int64_t k,
+                        const std::vector<const Tensor *> &weights,
+                        InputBuffers &buffers) {
+  std::vector<float> &buffer = buffers.rounded;
   if (c.params.has(names.int8Dynamic)) {
     buffer.resize(count);
     kernels::roundToInt8Rows(x, count / k, k, buffer.data());
@@ -80,11 +93,17 @@ LinearInput roundedActivations(KernelContext &c, const ActivationParams &names,
       largest = std::max(largest, std::fabs(x[i]));
     scale = largest > 0.0f ? largest / 448.0f : 1.0f;
   }
-  if (scale <= 0.0f)
-    return {x};
-  buffer.resize(count);
-  kernels::roundToE4m3(x, count, scale, buffer.data());
-  return {buffer.data(), true};
+  if (scale > 0.0f) {
+    buffer.resize(count);
+    kernels::roundToE4m3(x, count, scale, buffer.data());
+    return {buffer.data(), true};
+  }
+  for (const Tensor *w : weights)
+    if (w->quant && w->quant->packed) {
+      kernels::roundToInt8BlocksAvx2(x, count / k, k, buffers.blocks);
+      return {x, false, &buffers.blocks};
+    }
+  return {x};
 }
 
 /// y[m, begin..end) = x[m, k] W[begin..end, k]^T (+ b): one thread's slice
@@ -92,7 +111,10 @@ LinearInput roundedActivations(KernelContext &c, const ActivationParams &names,
 void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
                  const float *bias, float *y, int64_t m) {
   int64_t n = w.shape[0], k = w.shape[1];
-  if (w.quant)
+  if (w.quant && w.quant->packed && in.blocks)
+    kernels::quantGemmAvx2(*in.blocks, *w.quant, begin, end, bias, y + begin,
+                           n);
+  else if (w.quant)
     kernels::quantLinear(in.x, *w.quant, begin, end, bias, y + begin, m, n,
                          in.rounded);
   else
@@ -130,12 +152,12 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  static thread_local std::vector<float> rounded;
-  parallelLinear(c.pool,
-                 roundedActivations(c, kInputActs, x.as<float>(), x.elements(),
-                                    k, rounded),
-                 w, bias ? bias->as<float>() : nullptr,
-                 c.outputs[0]->as<float>(), x.elements() / k);
+  static thread_local InputBuffers buffers;
+  parallelLinear(
+      c.pool,
+      linearInput(c, kInputActs, x.as<float>(), x.elements(), k, {&w}, buffers),
+      w, bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
+      x.elements() / k);
   return Status::success();
 }
 
@@ -289,9 +311,9 @@ Status linears(KernelContext &c) {
     outputs[i] = c.outputs[i]->as<float>();
     first[i + 1] = first[i] + n;
   }
-  static thread_local std::vector<float> rounded;
-  const LinearInput in = roundedActivations(c, kInputActs, x.as<float>(),
-                                            x.elements(), k, rounded);
+  static thread_local InputBuffers buffers;
+  const LinearInput in = linearInput(c, kInputActs, x.as<float>(), x.elements(),
+                                     k, weights, buffers);
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
       first[count],
@@ -320,9 +342,9 @@ Status gatedMlp(KernelContext &c) {
   static thread_local std::vector<float> gateBuffer, upBuffer;
   float *g = scratch(gateBuffer, rows * hidden);
   float *u = scratch(upBuffer, rows * hidden);
-  static thread_local std::vector<float> rounded;
-  const LinearInput in = roundedActivations(c, kInputActs, x.as<float>(),
-                                            x.elements(), dim, rounded);
+  static thread_local InputBuffers buffers;
+  const LinearInput in = linearInput(c, kInputActs, x.as<float>(), x.elements(),
+                                     dim, {&gate, &up}, buffers);
   int64_t activation = c.params.integer("activation", 0);
   // Gate, up and their product in one pass over the pool: a thread's
   // features of both, then act(gate) * up on them.
@@ -341,7 +363,7 @@ Status gatedMlp(KernelContext &c) {
       16);
   parallelLinear(
       c.pool,
-      roundedActivations(c, kHiddenActs, g, rows * hidden, hidden, rounded),
+      linearInput(c, kHiddenActs, g, rows * hidden, hidden, {&down}, buffers),
       down, nullptr, c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
@@ -358,10 +380,10 @@ Status mlp(KernelContext &c) {
   int64_t rows = x.elements() / dim;
   static thread_local std::vector<float> hiddenBuffer;
   float *h = scratch(hiddenBuffer, rows * hidden);
-  static thread_local std::vector<float> rounded;
+  static thread_local InputBuffers buffers;
   parallelLinear(c.pool,
-                 roundedActivations(c, kInputActs, x.as<float>(), x.elements(),
-                                    dim, rounded),
+                 linearInput(c, kInputActs, x.as<float>(), x.elements(), dim,
+                             {&up}, buffers),
                  up, upBias ? upBias->as<float>() : nullptr, h, rows);
   int64_t activation = c.params.integer("activation", 1);
   c.pool.parallelFor(
@@ -372,7 +394,7 @@ Status mlp(KernelContext &c) {
       4096);
   parallelLinear(
       c.pool,
-      roundedActivations(c, kHiddenActs, h, rows * hidden, hidden, rounded),
+      linearInput(c, kHiddenActs, h, rows * hidden, hidden, {&down}, buffers),
       down, downBias ? downBias->as<float>() : nullptr,
       c.outputs[0]->as<float>(), rows);
   return Status::success();

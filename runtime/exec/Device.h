@@ -18,6 +18,11 @@
 #include <memory>
 #include <optional>
 
+namespace llmc::kernels {
+struct QuantWeight;
+struct PackedQuant;
+} // namespace llmc::kernels
+
 namespace llmc::runtime {
 
 class Device {
@@ -53,6 +58,14 @@ public:
   /// (the CPU: the mapped artifact itself; a GPU: its copy, made once).
   virtual Expected<const uint8_t *> weight(const uint8_t *host,
                                            uint64_t bytes) = 0;
+  /// Quantized weight `w` (in this device's bytes) in a layout of the
+  /// device's own, made once at load, or null to read `w` as it is (the
+  /// CPU: kernels/cpu/QuantGemvInt8.h's tiles for its AVX2 integer path).
+  virtual std::shared_ptr<const kernels::PackedQuant>
+  pack(const kernels::QuantWeight &w) {
+    (void)w;
+    return nullptr;
+  }
 
   /// Whether replay() records and replays (a CUDA device: on by default);
   /// off, it always runs the steps.

@@ -7,6 +7,7 @@
 #include "runtime/exec/DummyWeights.h"
 
 #include <algorithm>
+#include <map>
 
 namespace llmc::runtime {
 namespace {
@@ -16,8 +17,9 @@ namespace fb = llmc::format;
 class Loader {
 public:
   Loader(const Artifact &artifact, Device &device,
-         std::deque<std::vector<uint8_t>> &filled)
-      : artifact(artifact), device(device), filled(filled) {}
+         std::deque<std::vector<uint8_t>> &filled,
+         std::vector<std::shared_ptr<const kernels::PackedQuant>> &packed)
+      : artifact(artifact), device(device), filled(filled), packed(packed) {}
 
   Status load(std::vector<EntrySpec> &entries) {
     Expected<Bytes> bytes = artifact.section("plan");
@@ -248,6 +250,14 @@ private:
       w.scales = weight.data + layout.scalesOffset;
       w.zeros =
           quant.zero_points() ? weight.data + layout.zerosOffset : nullptr;
+      // Each weight section is packed once, for all values that read it.
+      auto [at, fresh] = packedBySource.try_emplace(v.source, nullptr);
+      if (fresh)
+        if (std::shared_ptr<const kernels::PackedQuant> p = device.pack(w)) {
+          at->second = p.get();
+          packed.push_back(std::move(p));
+        }
+      w.packed = at->second;
       v.quant = w;
     }
     return layout.totalBytes;
@@ -292,13 +302,16 @@ private:
   std::vector<Bytes> weights;
   /// The host bytes of filled dummy weights (the CPU reads them in place).
   std::deque<std::vector<uint8_t>> &filled;
+  /// The device's own layouts of quantized weights (Device::pack).
+  std::vector<std::shared_ptr<const kernels::PackedQuant>> &packed;
+  std::map<int32_t, const kernels::PackedQuant *> packedBySource;
 };
 
 } // namespace
 
 Expected<Program> Program::load(const Artifact &artifact, Device &device) {
   Program program;
-  Loader loader(artifact, device, program.dummyWeights_);
+  Loader loader(artifact, device, program.dummyWeights_, program.packed_);
   if (Status status = loader.load(program.entries_); !status)
     return status;
   return program;

@@ -17,6 +17,7 @@
 #include "runtime/format/Artifact.h"
 
 #include <deque>
+#include <memory>
 #include <optional>
 
 namespace llmc::runtime {
@@ -82,6 +83,8 @@ private:
   std::vector<EntrySpec> entries_;
   /// The weights of a --dummy-weights artifact, filled at load.
   std::deque<std::vector<uint8_t>> dummyWeights_;
+  /// Quantized weights in the device's own layout (Device::pack).
+  std::vector<std::shared_ptr<const kernels::PackedQuant>> packed_;
 };
 
 } // namespace llmc::runtime

@@ -202,7 +202,8 @@ void ThreadPool::parallelFor(int64_t n,
     return;
   }
   const Clock::time_point start = Clock::now();
-  chunk_ = (n + chunks - 1) / chunks;
+  // Whole multiples of the grain (a kernel's tile stays in one chunk).
+  chunk_ = ((n + chunks - 1) / chunks + grain - 1) / grain * grain;
   chunks = (n + chunk_ - 1) / chunk_;
   // In a solo stretch the caller runs the first chunk alone: when all of
   // them at its pace would take under kWakeAfter it runs the rest alone

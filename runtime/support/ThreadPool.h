@@ -62,8 +62,8 @@ public:
 
   unsigned size() const { return unsigned(workers_.size()) + 1; }
 
-  /// Runs body over [0, n) in chunks of at least `grain` items (but the
-  /// last), a few per thread. Not reentrant: body must not call
+  /// Runs body over [0, n) in chunks of a multiple of `grain` items (but
+  /// the last), a few per thread. Not reentrant: body must not call
   /// parallelFor.
   void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)> &body,
                    int64_t grain = 1);

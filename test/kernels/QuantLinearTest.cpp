@@ -359,11 +359,25 @@ bool int8PathMatchesItsDefinition(CpuIsa isa) {
       // blocks (a group's scale repeated over its blocks).
       {QuantCodes::int8, 2, 13, 288, 96, true, true},
       {QuantCodes::uint4, 4, 10, 544, 32, true, true},
+      // More rows than one pass takes (AVX2 runs them as a GEMM of its
+      // packed tiles, 4 rows at a time; AVX-512 dequantizes), with a
+      // partial last pass; int8 without zeros, groups of several blocks.
+      {QuantCodes::uint4, 5, 19, 96, 32, true, true},
+      {QuantCodes::uint4, 11, 24, 256, 128, false, true},
+      {QuantCodes::int8, 7, 17, 192, 64, true, true},
+      {QuantCodes::int8, 9, 12, 128, 128, false, false},
   };
   bool ran = false;
   for (const Case &c : cases) {
     RandomWeight w(c, 11);
-    if (!int8GemvApplies(isa, w.view))
+    // AVX2 multiplies the tiles packed once at load.
+    PackedQuant packed;
+    if (isa == CpuIsa::avx2 && packsForAvx2(w.view)) {
+      packed = packForAvx2(w.view);
+      w.view.packed = &packed;
+    }
+    // VNNI takes decode rows only (more are dequantized).
+    if (!int8GemvApplies(isa, w.view) || (isa == CpuIsa::avx512 && c.m > 4))
       continue;
     ran = true;
     std::vector<float> x = randomVector(c.m * c.k, 12),
