@@ -123,6 +123,20 @@ void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
                     n);
 }
 
+/// Multiply-adds a chunk of a loop must hold to be worth another thread:
+/// about 10 us of decode (256 KiB of fp32 weights). A small model's
+/// (fortunes3m's) layers then run on the caller alone, with no wake-ups
+/// or waits that a busy machine would stretch.
+constexpr int64_t kChunkWork = int64_t(1) << 16;
+
+/// The grain of a split of output features that each cost `work`
+/// multiply-adds: enough features for kChunkWork, in whole 16s (the
+/// quantized kernels' tiles are 8 rows).
+int64_t featureGrain(int64_t work) {
+  const int64_t features = (kChunkWork + work - 1) / std::max<int64_t>(work, 1);
+  return (std::max<int64_t>(features, 16) + 15) / 16 * 16;
+}
+
 /// y[m, n] = x[m, k] W[n, k]^T (+ b), split over the pool by output
 /// features: each thread streams its own slice of the weights once, for
 /// every row.
@@ -133,7 +147,7 @@ void parallelLinear(ThreadPool &pool, LinearInput in, const Tensor &w,
       [&](int64_t begin, int64_t end) {
         linearSlice(in, w, begin, end, bias, y, m);
       },
-      16);
+      featureGrain(m * w.shape[1]));
 }
 
 /// A linear layer's weight [n, k] applied to x [..., k]: checks and sets
@@ -326,7 +340,7 @@ Status linears(KernelContext &c) {
                         biases[i], outputs[i], rows);
         }
       },
-      16);
+      featureGrain(rows * k));
   return Status::success();
 }
 
@@ -360,7 +374,7 @@ Status gatedMlp(KernelContext &c) {
             gr[i] *= ur[i];
         }
       },
-      16);
+      featureGrain(2 * rows * dim));
   parallelLinear(
       c.pool,
       linearInput(c, kHiddenActs, g, rows * hidden, hidden, {&down}, buffers),
@@ -474,8 +488,13 @@ Status cachedAttention(KernelContext &c) {
   int64_t block = std::max<int64_t>(1, kernels::kMaxAttentionRows / heads);
   int64_t blocks = (tokens + block - 1) / block;
   int64_t rowStride = qHeads * headDim;
+  const int64_t tasks = batch * blocks * kvHeads * slices;
+  // A call with less than a chunk's work in all (a small model's decode
+  // step) runs on the caller alone.
+  const int64_t work = batch * qHeads * tokens * (past + tokens) * headDim * 2;
   c.pool.parallelFor(
-      batch * blocks * kvHeads * slices, [&](int64_t begin, int64_t end) {
+      tasks,
+      [&](int64_t begin, int64_t end) {
         static thread_local std::vector<float> scores;
         static thread_local std::vector<const float *> table;
         for (int64_t i = begin; i < end; ++i) {
@@ -512,7 +531,8 @@ Status cachedAttention(KernelContext &c) {
               std::min(heads, group - slice * heads), past + t0 + 1 - from,
               {table.data(), table.data() + span}, headDim, rule, s);
         }
-      });
+      },
+      work < kChunkWork ? tasks : 1);
   // Then the new keys and values go into their slots (in a ring, only the
   // last `slots` of them stay).
   for (int64_t b = 0; b < batch; ++b)
