@@ -76,7 +76,8 @@ void quantGemmAvx2(const Int8Blocks &x, const QuantWeight &w, int64_t begin,
 
 /// Whether `isa`'s integer path takes `w` on this CPU: on AVX-512, VNNI
 /// (with BW and VL), int8 or uint4 codes, k and the group multiples of 32;
-/// on AVX2, `w` packed (w.packed). Never for the portable path.
+/// on AVX2, `w` packed (w.packed, made by packForAvx2 only where
+/// packsForAvx2 holds). Never for the portable path.
 bool int8GemvApplies(CpuIsa isa, const QuantWeight &w);
 
 /// y[m, r - begin] = x . dequant(W)[r]^T (+ bias[r]) for m <= 4 rows of x,

@@ -556,7 +556,7 @@ void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
 
 bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
   if (isa == CpuIsa::avx2)
-    return w.packed && packsForAvx2(w);
+    return w.packed; // packed only where packsForAvx2 held
   const CpuFeatures &cpu = hostCpuFeatures();
   return isa == CpuIsa::avx512 && cpu.avx512f && cpu.avx512bw && cpu.avx512vl &&
          cpu.avx512vnni &&
