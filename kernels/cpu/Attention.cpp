@@ -212,13 +212,22 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
   const BlockRows block(q, out, rowStride, rows, group, firstVisible, headDim,
                         rule);
   const auto &[query, target, first, visible] = block;
-  // Scores: each key loaded once for every row of the block.
+  // Scores: each key loaded once for every row of the block; the keys
+  // fetched 16 rows ahead and this key's value into L2, as attendAvx512
+  // does.
   for (int64_t j = 0; j < span; ++j) {
     const float *key = kv.keys[j];
+    const float *ahead = kv.keys[std::min(j + 16, span - 1)];
     __m256 acc[Rows];
     for (int64_t r = 0; r < rows; ++r)
       acc[r] = _mm256_setzero_ps();
     for (int64_t c = 0; c < chunks; ++c) {
+      if (c % 2 == 0) {
+        _mm_prefetch(reinterpret_cast<const char *>(ahead + 8 * c),
+                     _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(kv.values[j] + 8 * c),
+                     _MM_HINT_T1);
+      }
       const __m256 k = _mm256_loadu_ps(key + 8 * c);
       for (int64_t r = 0; r < rows; ++r)
         acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(query[r] + 8 * c), k, acc[r]);
