@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <sched.h>
+#include <time.h>
 
 namespace llmc::runtime {
 
@@ -88,13 +89,28 @@ constexpr std::chrono::microseconds kSpin{50};
 /// caller alone when they did not: kSoloLoops, four times as many after
 /// each lost trial up to kMostSoloLoops, half as many after each won one
 /// (so another process that keeps a core busy costs ever fewer trials).
-constexpr int kTrialLoops = 64, kSoloLoops = 1024, kMostSoloLoops = 65536;
+/// After a won trial kTrustedLoops are shared unmeasured (the caller's CPU
+/// time that a trial reads is a system call, about 1 us here).
+constexpr int kTrialLoops = 64, kSoloLoops = 4096, kMostSoloLoops = 65536,
+              kTrustedLoops = 256;
 constexpr std::chrono::microseconds kLossNow{500};
+/// A gap between loops longer than this is the caller doing something
+/// else (waiting for a request, say), not losing its core: trials leave
+/// it out.
+constexpr std::chrono::milliseconds kIdleGap{20};
 /// The longest loop (projected from its first chunk) that a solo stretch
 /// keeps on the caller alone: far above a decode step's loops on small
 /// models (fortunes3m: 4-20 us), below a prompt's GEMMs (llama-110m, 128
 /// tokens: 2-15 ms on one thread).
 constexpr std::chrono::microseconds kWakeAfter{500};
+
+/// The calling thread's CPU time.
+std::chrono::steady_clock::duration threadCpuTime() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec));
+}
 
 inline void relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -202,14 +218,19 @@ void ThreadPool::parallelFor(int64_t n,
     return;
   }
   const Clock::time_point start = Clock::now();
+  // Solo stretch: the caller alone; trusted: shared unmeasured; else a
+  // trial, which measures.
+  const bool solo = solo_ > 0, measured = !solo && trusted_ == 0;
+  solo_ = std::max(0, solo_ - 1);
+  trusted_ = std::max(0, trusted_ - (solo ? 0 : 1));
+  const Clock::duration startCpu =
+      measured ? threadCpuTime() : Clock::duration{};
   // Whole multiples of the grain (a kernel's tile stays in one chunk).
   chunk_ = ((n + chunks - 1) / chunks + grain - 1) / grain * grain;
   chunks = (n + chunk_ - 1) / chunk_;
   // In a solo stretch the caller runs the first chunk alone: when all of
   // them at its pace would take under kWakeAfter it runs the rest alone
   // too, else (a prompt's GEMMs after decode steps) the rest is shared.
-  const bool solo = solo_ > 0;
-  solo_ = std::max(0, solo_ - 1);
   int64_t first = 0;
   if (solo) {
     body(0, chunk_);
@@ -225,9 +246,9 @@ void ThreadPool::parallelFor(int64_t n,
   generation_ = (generation_ + 1) & kGenerationMask;
   claim_.store(pack(generation_, uint64_t(chunks), uint64_t(first)));
   wakeSleepers();
-  const Clock::time_point ownStart = Clock::now();
   const int64_t mine = runChunks(generation_);
-  const Clock::duration own = Clock::now() - ownStart;
+  const Instant ownEnd{Clock::now(),
+                       measured ? threadCpuTime() : Clock::duration{}};
   auto finished = [&] { return finished_.load() == chunks; };
   if (!spinFor(finished)) {
     callerAsleep_.store(true);
@@ -236,27 +257,47 @@ void ThreadPool::parallelFor(int64_t n,
     callerAsleep_.store(false);
   }
   body_ = nullptr;
-  if (solo)
-    return;
-  // Whether sharing pays: the loops' time against what the caller alone
-  // would have taken at its own pace (its chunks' time, scaled to all). A
-  // worker that the scheduler took off its core, or loops too small for the
-  // wake-ups they cost, make it lose; then the caller runs the next loops
-  // alone (kSoloLoops, 4x after each lost trial), and tries again.
-  if (mine > 0) {
-    trial_.shared += Clock::now() - start;
-    trial_.alone += own * chunks / mine;
+  if (measured)
+    measure({start, startCpu}, ownEnd, mine, chunks);
+}
+
+void ThreadPool::measure(Instant start, Instant ownEnd, int64_t mine,
+                         int64_t chunks) {
+  // Whether sharing pays: each loop's time against what the caller alone
+  // would have taken (the CPU time of its own chunks, scaled to all), and
+  // the time between loops against the caller's CPU time there. A worker
+  // that the scheduler took off its core mid-chunk, loops too small for
+  // the wake-ups they cost, or a caller that loses its core between loops
+  // (three threads on two cores: a worker spinning beside another
+  // process; the loops alone then seem to pay) make it lose; then the
+  // caller runs the next loops alone (kSoloLoops, 4x after each lost
+  // trial) and tries again.
+  const Clock::time_point end = Clock::now();
+  if (mine > 0) { // else the scheduler kept the caller from every chunk
+    trial_.shared += end - start.wall;
+    trial_.alone += (ownEnd.cpu - start.cpu) * chunks / mine;
   }
+  if (trial_.last && start.wall - trial_.last->end < kIdleGap) {
+    // The caller's CPU time since its last loop's own chunks, less the
+    // spin that waited for that loop's last chunks.
+    const Loop &last = *trial_.last;
+    trial_.shared += start.wall - last.end;
+    trial_.alone +=
+        start.cpu - last.ownEnd.cpu -
+        std::min<Clock::duration>(last.end - last.ownEnd.wall, kSpin);
+  }
+  trial_.last = Loop{ownEnd, end};
   const bool lost = trial_.shared > trial_.alone + kLossNow;
-  if (lost || ++trial_.loops == kTrialLoops) {
-    if (trial_.shared > trial_.alone) {
-      solo_ = soloLength_;
-      soloLength_ = std::min(4 * soloLength_, kMostSoloLoops);
-    } else {
-      soloLength_ = std::max(soloLength_ / 2, kSoloLoops);
-    }
-    trial_ = {};
+  if (!lost && ++trial_.loops < kTrialLoops)
+    return;
+  if (trial_.shared > trial_.alone) {
+    solo_ = soloLength_;
+    soloLength_ = std::min(4 * soloLength_, kMostSoloLoops);
+  } else {
+    trusted_ = kTrustedLoops;
+    soloLength_ = std::max(soloLength_ / 2, kSoloLoops);
   }
+  trial_ = {};
 }
 
 } // namespace llmc::runtime

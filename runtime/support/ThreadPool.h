@@ -16,10 +16,12 @@
 //   needs it (a preempted worker included);
 // - threads are not pinned, so the scheduler can move one off a busy core;
 // - the caller measures whether sharing pays (a loop's time against its own
-//   pace over all chunks); when a worker loses its core to another process
-//   mid-chunk, or loops are too small for the wake-ups, it runs the next
-//   loops alone and tries again later (so a busy machine costs about what
-//   one thread would, not a collapse);
+//   CPU time over its chunks, scaled to all, and the time between loops
+//   against its CPU time there); when a worker loses its core to another
+//   process mid-chunk, loops are too small for the wake-ups, or the caller
+//   itself loses its core between loops, it runs the next loops alone and
+//   tries again later (so a busy machine costs about what one thread
+//   would, not a collapse);
 // - the default size is the number of CPUs this process may actually use:
 //   its affinity mask, capped by its cgroup's CPU quota.
 //
@@ -70,12 +72,24 @@ public:
 
 private:
   using Clock = std::chrono::steady_clock;
+  struct Instant {
+    Clock::time_point wall;
+    Clock::duration cpu; // the caller's CPU time
+  };
+  struct Loop {
+    Instant ownEnd;        // when the caller ran out of chunks
+    Clock::time_point end; // when the last chunk was done
+  };
   void work();
   /// Claims and runs chunks of the loop `generation` until none is left;
   /// how many it ran.
   int64_t runChunks(uint64_t generation);
   /// Wakes the workers that sleep.
   void wakeSleepers();
+  /// Adds a shared loop to the trial (it began at `start`; the caller ran
+  /// `mine` of its `chunks` until `ownEnd`) and decides when the trial is
+  /// over.
+  void measure(Instant start, Instant ownEnd, int64_t mine, int64_t chunks);
 
   std::vector<std::thread> workers_;
   // The current loop, written before its generation is published and left
@@ -95,10 +109,11 @@ private:
   // The caller's measure of whether parallel loops pay (see parallelFor),
   // and how many loops it runs alone before it tries again.
   struct Trial {
-    std::chrono::steady_clock::duration shared{}, alone{};
+    Clock::duration shared{}, alone{};
     int loops = 0;
+    std::optional<Loop> last; // the trial's last loop
   } trial_;
-  int solo_ = 0, soloLength_;
+  int solo_ = 0, soloLength_, trusted_ = 0;
 };
 
 } // namespace llmc::runtime

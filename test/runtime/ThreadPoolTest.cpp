@@ -123,6 +123,32 @@ TEST(ThreadPool, RunsLoopsAloneWhenSharingDoesNotPay) {
   EXPECT_GE(alone, 90);
 }
 
+TEST(ThreadPool, RunsLoopsAloneWhenTheCallerLosesItsCoreBetweenThem) {
+  // Each loop pays when shared (8 chunks of 50 us: about 200 us on two
+  // threads against 400 alone), but before each the caller spends 1 ms
+  // off its core (here asleep; to the pool, time without CPU time, as
+  // when a worker and another process share its core): the trial counts
+  // those gaps, finds that sharing does not pay, and the caller runs the
+  // later loops alone.
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  int alone = 0;
+  for (int loop = 0; loop < 100; ++loop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::atomic<int> byWorker{0};
+    pool.parallelFor(8, [&](int64_t begin, int64_t end) {
+      if (std::this_thread::get_id() != caller)
+        byWorker += int(end - begin);
+      const auto until =
+          std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    });
+    alone += loop >= 50 && byWorker == 0;
+  }
+  EXPECT_GE(alone, 45);
+}
+
 TEST(ThreadPool, SharesALongLoopEvenWhileRunningSmallOnesAlone) {
   // A first loop whose worker chunk stalls 10 ms puts the caller on its
   // own; a later loop of 2 ms chunks is still shared after its first
