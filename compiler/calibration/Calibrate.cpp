@@ -6,7 +6,10 @@
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/Passes.h"
 #include "passes/quant/QuantTargets.h"
+// layering: calibration is the one place that runs the runtime at compile
+// time (docs/architecture.md).
 #include "runtime/generate/Session.h"
+// layering: calibration reads token files as the runtime does.
 #include "runtime/support/TokenFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

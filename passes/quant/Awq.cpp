@@ -2,6 +2,8 @@
 
 #include "passes/quant/Awq.h"
 
+// layering: the products the scales and clips are scored by are the
+// runtime's own fp32 linear (docs/architecture.md).
 #include "kernels/cpu/Linear.h"
 
 #include <algorithm>

@@ -3,6 +3,8 @@
 
 #include "passes/quant/Calibration.h"
 
+// layering: Gram matrices through the runtime's own fp32 linear (OpenBLAS
+// beyond 8 rows), so their products are the runtime's (docs/architecture.md).
 #include "kernels/cpu/Linear.h"
 
 #include <algorithm>

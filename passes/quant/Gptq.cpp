@@ -2,6 +2,8 @@
 
 #include "passes/quant/Gptq.h"
 
+// layering: the error updates through the runtime's own fp32 linear
+// (docs/architecture.md).
 #include "kernels/cpu/Linear.h"
 
 #include <algorithm>

@@ -13,7 +13,7 @@
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/Gemm.h"
 #include "runtime/exec/Tensor.h"
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <cuda_runtime_api.h>
 

@@ -17,7 +17,7 @@
 
 #include "kernels/cuda/Transformer.h"
 #include "runtime/format/GemmPlan.h"
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <cuda_runtime_api.h>
 

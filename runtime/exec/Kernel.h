@@ -12,7 +12,7 @@
 #define LLMC_RUNTIME_EXEC_KERNEL_H
 
 #include "runtime/exec/Tensor.h"
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <string>
 #include <utility>

@@ -14,7 +14,7 @@
 #ifndef LLMC_RUNTIME_FORMAT_ARTIFACT_H
 #define LLMC_RUNTIME_FORMAT_ARTIFACT_H
 
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -10,7 +10,7 @@
 #ifndef LLMC_RUNTIME_FORMAT_TARGET_H
 #define LLMC_RUNTIME_FORMAT_TARGET_H
 
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <string>
 #include <vector>

@@ -13,8 +13,8 @@
 #ifndef LLMC_RUNTIME_SAMPLER_SAMPLER_H
 #define LLMC_RUNTIME_SAMPLER_SAMPLER_H
 
+#include "runtime/format/Status.h"
 #include "runtime/sampler/Candidates.h"
-#include "runtime/support/Status.h"
 
 #include <cstddef>
 #include <cstdint>

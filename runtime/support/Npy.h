@@ -11,7 +11,7 @@
 #define LLMC_RUNTIME_SUPPORT_NPY_H
 
 #include "runtime/exec/Tensor.h"
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <string>
 #include <vector>

@@ -9,7 +9,7 @@
 #ifndef LLMC_RUNTIME_SUPPORT_TOKENFILE_H
 #define LLMC_RUNTIME_SUPPORT_TOKENFILE_H
 
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <cstdint>
 #include <string>

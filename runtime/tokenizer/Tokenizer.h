@@ -10,7 +10,7 @@
 #ifndef LLMC_RUNTIME_TOKENIZER_TOKENIZER_H
 #define LLMC_RUNTIME_TOKENIZER_TOKENIZER_H
 
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <cstdint>
 #include <memory>

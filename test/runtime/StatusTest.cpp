@@ -1,6 +1,6 @@
 //===- StatusTest.cpp - runtime error values ------------------------------===//
 
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 #include <gtest/gtest.h>
 

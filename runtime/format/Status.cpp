@@ -1,6 +1,6 @@
 //===- Status.cpp - errors without exceptions or LLVM in the runtime ------===//
 
-#include "runtime/support/Status.h"
+#include "runtime/format/Status.h"
 
 namespace llmc::runtime {
 

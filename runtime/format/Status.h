@@ -3,11 +3,13 @@
 // Every fallible runtime call returns a Status, or an Expected<T> holding
 // either a value or the Status that explains why there is none. Messages name
 // the problem and where it was found; tools print them and exit non-zero.
+// Part of the artifact format's leaf library (its reader returns these), so
+// the kernels and the compiler can use it too (docs/architecture.md).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LLMC_RUNTIME_SUPPORT_STATUS_H
-#define LLMC_RUNTIME_SUPPORT_STATUS_H
+#ifndef LLMC_RUNTIME_FORMAT_STATUS_H
+#define LLMC_RUNTIME_FORMAT_STATUS_H
 
 #include <cassert>
 #include <optional>
@@ -66,4 +68,4 @@ private:
 
 } // namespace llmc::runtime
 
-#endif // LLMC_RUNTIME_SUPPORT_STATUS_H
+#endif // LLMC_RUNTIME_FORMAT_STATUS_H
