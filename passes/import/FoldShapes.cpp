@@ -8,8 +8,8 @@
 #include "passes/Passes.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/import/ShapeValues.h"
-#include "passes/import/SliceEvaluator.h"
+#include "passes/analysis/ShapeValues.h"
+#include "passes/analysis/SliceEvaluator.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"

@@ -7,8 +7,8 @@
 #include "passes/Passes.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/import/ShapeValues.h"
-#include "passes/import/SliceEvaluator.h"
+#include "passes/analysis/ShapeValues.h"
+#include "passes/analysis/SliceEvaluator.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"

@@ -21,7 +21,7 @@
 #include "passes/import/raise/Matchers.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/import/SliceEvaluator.h"
+#include "passes/analysis/SliceEvaluator.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

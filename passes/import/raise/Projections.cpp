@@ -16,7 +16,7 @@
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/import/SliceEvaluator.h"
+#include "passes/analysis/SliceEvaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 

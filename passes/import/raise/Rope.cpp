@@ -28,7 +28,7 @@
 
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/import/SliceEvaluator.h"
+#include "passes/analysis/SliceEvaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"

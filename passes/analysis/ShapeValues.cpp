@@ -1,6 +1,6 @@
 //===- ShapeValues.cpp - what exporter shape arithmetic computes ----------===//
 
-#include "passes/import/ShapeValues.h"
+#include "passes/analysis/ShapeValues.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
 

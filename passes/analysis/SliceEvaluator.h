@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
-#define LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
+#ifndef LLMC_PASSES_ANALYSIS_SLICEEVALUATOR_H
+#define LLMC_PASSES_ANALYSIS_SLICEEVALUATOR_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Value.h"
@@ -138,4 +138,4 @@ argumentDimNames(mlir::func::FuncOp function);
 
 } // namespace llmc
 
-#endif // LLMC_PASSES_IMPORT_SLICEEVALUATOR_H
+#endif // LLMC_PASSES_ANALYSIS_SLICEEVALUATOR_H

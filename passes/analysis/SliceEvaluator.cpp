@@ -1,6 +1,6 @@
 //===- SliceEvaluator.cpp - reference interpreter for small subgraphs -----===//
 
-#include "passes/import/SliceEvaluator.h"
+#include "passes/analysis/SliceEvaluator.h"
 
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"

@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LLMC_PASSES_IMPORT_SHAPEVALUES_H
-#define LLMC_PASSES_IMPORT_SHAPEVALUES_H
+#ifndef LLMC_PASSES_ANALYSIS_SHAPEVALUES_H
+#define LLMC_PASSES_ANALYSIS_SHAPEVALUES_H
 
 #include "dialects/llmc/IR/SymbolicShape.h"
 
@@ -29,4 +29,4 @@ std::optional<llvm::SmallVector<int64_t>> evaluateStaticInts(mlir::Value value);
 
 } // namespace llmc
 
-#endif // LLMC_PASSES_IMPORT_SHAPEVALUES_H
+#endif // LLMC_PASSES_ANALYSIS_SHAPEVALUES_H
