@@ -5,6 +5,7 @@
 
 #include "dialects/llmc/IR/LlmcDialect.h"
 #include "dialects/plan/IR/PlanOps.h"
+#include "passes/PassOptions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"

@@ -175,8 +175,12 @@ def ComputeType : Pass<"llmc-compute-type", "mlir::ModuleOp"> {
     stay as they are.
   }];
   let options = [
-    Option<"elementType", "element-type", "std::string", "\"f32\"",
-           "f32, f16 or bf16">,
+    Option<"elementType", "element-type", "llmc::ComputeElement",
+           "llmc::ComputeElement::f32", "The element type to compute in",
+           [{::llvm::cl::values(
+             clEnumValN(llmc::ComputeElement::f32, "f32", "fp32"),
+             clEnumValN(llmc::ComputeElement::f16, "f16", "IEEE fp16"),
+             clEnumValN(llmc::ComputeElement::bf16, "bf16", "bfloat16"))}]>,
   ];
 }
 
@@ -205,8 +209,13 @@ def QuantizeInt8 : Pass<"llmc-quantize-int8", "mlir::ModuleOp"> {
   let options = [
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
-    Option<"activations", "activations", "std::string", "\"none\"",
-           "Round activations to int8 too: none or dynamic (per token)">,
+    Option<"activations", "activations", "llmc::ActivationRounding",
+           "llmc::ActivationRounding::none",
+           "Round activations to int8 too",
+           [{::llvm::cl::values(
+             clEnumValN(llmc::ActivationRounding::none, "none", "no"),
+             clEnumValN(llmc::ActivationRounding::dynamic, "dynamic",
+                        "per token"))}]>,
   ];
   let dependentDialects = ["llmc::LlmcDialect"];
 }
@@ -232,8 +241,15 @@ def QuantizeFp8 : Pass<"llmc-quantize-fp8", "mlir::ModuleOp"> {
   let options = [
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
-    Option<"activations", "activations", "std::string", "\"none\"",
-           "Round activations to E4M3 too: none, static or dynamic">,
+    Option<"activations", "activations", "llmc::ActivationRounding",
+           "llmc::ActivationRounding::none",
+           "Round activations to E4M3 too",
+           [{::llvm::cl::values(
+             clEnumValN(llmc::ActivationRounding::none, "none", "no"),
+             clEnumValN(llmc::ActivationRounding::calibrated, "static",
+                        "one scale per tensor, from calibration"),
+             clEnumValN(llmc::ActivationRounding::dynamic, "dynamic",
+                        "one scale per call"))}]>,
     Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
            "Tests only: this many random normal input rows per weight "
            "when no calibration data was given (activations=static)">,

@@ -94,17 +94,16 @@ struct ComputeTypePass : llmc::impl::ComputeTypeBase<ComputeTypePass> {
     ModuleOp module = getOperation();
     MLIRContext *context = module.getContext();
     FloatType target;
-    if (elementType == "f32")
+    switch (elementType) {
+    case llmc::ComputeElement::f32:
       target = Float32Type::get(context);
-    else if (elementType == "f16")
+      break;
+    case llmc::ComputeElement::f16:
       target = Float16Type::get(context);
-    else if (elementType == "bf16")
+      break;
+    case llmc::ComputeElement::bf16:
       target = BFloat16Type::get(context);
-    if (!target) {
-      module.emitError("llmc-compute-type: element-type must be f32, f16 or "
-                       "bf16, not '")
-          << elementType << "'";
-      return signalPassFailure();
+      break;
     }
     auto convertType = [&](Type type) { return convert(type, target); };
     // A cast to fewer mantissa bits than the target rounds: it stays.

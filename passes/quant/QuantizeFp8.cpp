@@ -28,16 +28,10 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
-    if (activations != "none" && activations != "static" &&
-        activations != "dynamic") {
-      getOperation().emitError("llmc-quantize-fp8: activations must be none, "
-                               "static or dynamic, got '")
-          << activations << "'";
-      return signalPassFailure();
-    }
     std::vector<quant::WeightUse> uses =
         quant::collectWeightUses(getOperation(), skip);
-    if (activations != "none" && failed(markActivations(uses)))
+    if (activations != ActivationRounding::none &&
+        failed(markActivations(uses)))
       return signalPassFailure();
     auto quantize = [&](const quant::WeightUse &,
                         const quant::WeightMatrix &weight)
@@ -60,7 +54,7 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
   LogicalResult markActivations(ArrayRef<quant::WeightUse> uses) {
     quant::StatsSource stats(data.get(), syntheticCalibration);
     Builder b(&getContext());
-    bool dynamic = activations == "dynamic";
+    bool dynamic = activations == ActivationRounding::dynamic;
     for (const quant::WeightUse &use : uses) {
       std::string prefix =
           quant::readsHidden(use) ? "llmc.fp8_hidden_act_" : "llmc.fp8_act_";

@@ -23,16 +23,10 @@ struct QuantizeInt8Pass : llmc::impl::QuantizeInt8Base<QuantizeInt8Pass> {
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
-    if (activations != "none" && activations != "dynamic") {
-      getOperation().emitError("llmc-quantize-int8: activations must be none "
-                               "or dynamic, got '")
-          << activations << "'";
-      return signalPassFailure();
-    }
     std::vector<quant::WeightUse> uses =
         quant::collectWeightUses(getOperation(), skip);
     // Per-token scales: the ops say which of their inputs are rounded.
-    if (activations == "dynamic")
+    if (activations == ActivationRounding::dynamic)
       for (const quant::WeightUse &use : uses)
         use.op->setAttr(quant::readsHidden(use) ? "llmc.int8_hidden_act_dynamic"
                                                 : "llmc.int8_act_dynamic",

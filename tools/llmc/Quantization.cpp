@@ -99,6 +99,15 @@ bool fourBitMethod() {
          options->method == Method::awqInt4;
 }
 
+/// The pass option for a checked --int8-activations/--fp8-activations.
+ActivationRounding activationRounding(const std::string &name) {
+  if (name == "dynamic")
+    return ActivationRounding::dynamic;
+  if (name == "static")
+    return ActivationRounding::calibrated;
+  return ActivationRounding::none;
+}
+
 LogicalResult fail(const llvm::Twine &message) {
   llvm::errs() << "llmc compile: " << message << "\n";
   return failure();
@@ -227,13 +236,13 @@ quantizationPass(std::shared_ptr<const quant::CalibrationData> data) {
   case Method::int8: {
     QuantizeInt8Options pass;
     pass.skip = skip;
-    pass.activations = o.int8Activations;
+    pass.activations = activationRounding(o.int8Activations);
     return createQuantizeInt8(pass);
   }
   case Method::fp8: {
     QuantizeFp8Options pass;
     pass.skip = skip;
-    pass.activations = o.fp8Activations;
+    pass.activations = activationRounding(o.fp8Activations);
     return createQuantizeFp8(pass, std::move(data));
   }
   case Method::rtnInt4:

@@ -332,18 +332,19 @@ int compile(const char *argv0) {
                         })) ||
       failed(llmc::tool::writeQuantizationReport(
           *module, calibration ? calibration->tokens : 0)) ||
-      failed(stages.run(dtype == "f32" ? "compute type: f32 (above)"
-                                       : dtype + " compute",
-                        [&]() -> LogicalResult {
-                          if (dtype == "f32")
-                            return success();
-                          return runPasses([&](PassManager &pm) {
-                            llmc::ComputeTypeOptions type;
-                            type.elementType = dtype;
-                            pm.addPass(llmc::createComputeType(type));
-                            pm.addPass(llmc::createCleanup());
-                          });
-                        })) ||
+      failed(stages.run(
+          dtype == "f32" ? "compute type: f32 (above)" : dtype + " compute",
+          [&]() -> LogicalResult {
+            if (dtype == "f32")
+              return success();
+            return runPasses([&](PassManager &pm) {
+              llmc::ComputeTypeOptions type;
+              type.elementType = dtype == "f16" ? llmc::ComputeElement::f16
+                                                : llmc::ComputeElement::bf16;
+              pm.addPass(llmc::createComputeType(type));
+              pm.addPass(llmc::createCleanup());
+            });
+          })) ||
       failed(stages.run("lower to plan, fuse",
                         [&] {
                           return runPasses([&](PassManager &pm) {

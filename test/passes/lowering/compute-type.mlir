@@ -1,5 +1,7 @@
 // RUN: llmc-opt %s --llmc-compute-type --llmc-cleanup | FileCheck %s
 // RUN: llmc-opt %s --llmc-compute-type=element-type=f16 --llmc-cleanup | FileCheck %s --check-prefix=F16
+// RUN: not llmc-opt %s --llmc-compute-type=element-type=f8 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: for the --element-type option: Cannot find option named 'f8'
 
 // Arguments, results, constants and every op result of f16/bf16 become
 // f32; the weights' values are converted (1.5 and -2 in f16: 0x3E00,

@@ -25,4 +25,4 @@ func.func @fp8(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
 // STATIC: llmc.linear {{.*}} {llmc.fp8_act_scale = {{[0-9.eE+-]+}} : f32}
 // DYNAMIC: llmc.linear {{.*}} {llmc.fp8_act_dynamic}
 // NODATA: llmc-quantize-fp8: layer 'llmc.linear': needs calibration data (llmc compile --calib FILE)
-// BAD: llmc-quantize-fp8: activations must be none, static or dynamic, got 'sometimes'
+// BAD: for the --activations option: Cannot find option named 'sometimes'

@@ -37,7 +37,7 @@
 // ACTS: llmc.lm_head
 // ACTS-NOT: int8_act
 // ACTS-SAME: tensor<6x4xf32>
-// BAD: llmc-quantize-int8: activations must be none or dynamic, got 'static'
+// BAD: for the --activations option: Cannot find option named 'static'
 func.func @layers(%x: tensor<3x4xf32>) -> tensor<3x6xf32> {
   %w = llmc.constant dense<[[1.0, -2.0, 0.5, 4.0], [0.0, 0.0, 0.0, 0.0]]> : tensor<2x4xf32>
   %y = llmc.linear %x, %w : (tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<3x2xf32> loc("/attn/q_proj/MatMul")
