@@ -40,8 +40,8 @@ struct Cleanup : llmc::impl::CleanupBase<Cleanup> {
     GreedyRewriteConfig config;
     config.setMaxIterations(maxIterations);
     if (failed(applyPatternsGreedily(root, patterns, config))) {
-      root->emitError() << "llmc-cleanup did not converge in " << maxIterations
-                        << " iterations";
+      root->emitError() << "llmc-cleanup did not converge in "
+                        << maxIterations.getValue() << " iterations";
       return signalPassFailure();
     }
     if (cse) {

@@ -38,7 +38,7 @@ struct FoldAndRaise : llmc::impl::FoldAndRaiseBase<FoldAndRaise> {
         return;
     }
     module.emitError() << "llmc-fold-and-raise: still changing after "
-                       << maxRounds << " rounds";
+                       << maxRounds.getValue() << " rounds";
     signalPassFailure();
   }
 };

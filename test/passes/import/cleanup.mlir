@@ -1,5 +1,7 @@
 // RUN: llmc-opt %s --llmc-cleanup --split-input-file | FileCheck %s
 // RUN: llmc-opt %s --llmc-cleanup="cse=false" --split-input-file | FileCheck %s --check-prefix=NOCSE
+// RUN: not llmc-opt %s --llmc-cleanup="max-iterations=1" --split-input-file 2>&1 | FileCheck %s --check-prefix=ITERATIONS
+// ITERATIONS: error: llmc-cleanup did not converge in 1 iterations
 
 // Constant arithmetic folds to one constant; unused constants disappear.
 // CHECK-LABEL: func.func @fold_constants
