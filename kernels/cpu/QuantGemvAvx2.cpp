@@ -18,8 +18,14 @@ constexpr int64_t kTile = 8;
 /// Rows of x per pass over a tile's codes.
 constexpr int64_t kRows = 4;
 
+/// Bytes of a tile's block of codes: 32 weights of 8 rows.
+template <bool Uint4> constexpr int64_t blockBytes() {
+  return kTile * kBlock / (Uint4 ? 2 : 1);
+}
+
 int64_t blockBytes(const QuantWeight &w) {
-  return w.codes == QuantCodes::uint4 ? kTile * kBlock / 2 : kTile * kBlock;
+  return w.codes == QuantCodes::uint4 ? blockBytes<true>()
+                                      : blockBytes<false>();
 }
 
 int64_t scaleBytes(const QuantWeight &w) { return w.halfScales ? 2 : 4; }
@@ -37,9 +43,7 @@ constexpr int64_t kLineBytes = 64;
 /// Prefetches the cache lines of the block kPrefetchBytes past `codes`.
 template <bool Uint4> inline void prefetchAhead(const uint8_t *codes) {
   const char *ahead = reinterpret_cast<const char *>(codes) + kPrefetchBytes;
-  constexpr int64_t lines =
-      (Uint4 ? kTile * kBlock / 2 : kTile * kBlock) / kLineBytes;
-  for (int64_t line = 0; line < lines; ++line)
+  for (int64_t line = 0; line < blockBytes<Uint4>() / kLineBytes; ++line)
     _mm_prefetch(ahead + line * kLineBytes, _MM_HINT_T0);
 }
 

@@ -221,8 +221,10 @@ void ThreadPool::parallelFor(int64_t n,
   // Solo stretch: the caller alone; trusted: shared unmeasured; else a
   // trial, which measures.
   const bool solo = solo_ > 0, measured = !solo && trusted_ == 0;
+  // (A stretch of one kind never overlaps one of the other: a lost trial
+  // starts a solo stretch, a won one a trusted stretch.)
   solo_ = std::max(0, solo_ - 1);
-  trusted_ = std::max(0, trusted_ - (solo ? 0 : 1));
+  trusted_ = std::max(0, trusted_ - 1);
   const Clock::duration startCpu =
       measured ? threadCpuTime() : Clock::duration{};
   // Whole multiples of the grain (a kernel's tile stays in one chunk).
