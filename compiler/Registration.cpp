@@ -2,6 +2,7 @@
 
 #include "compiler/Registration.h"
 
+#include "compiler/calibration/Calibrate.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/Passes.h"
 
@@ -16,6 +17,7 @@ void llmc::registerCompilerDialects(mlir::DialectRegistry &registry) {
 
 void llmc::registerCompilerPasses() {
   llmc::registerLlmcPasses();
+  llmc::registerCalibrator();
   llmc::registerLlmcPipelines();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

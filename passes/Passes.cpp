@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Pipeline.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -51,4 +52,5 @@ void llmc::registerLlmcPipelines() {
       [](mlir::OpPassManager &pm, const ImportCleanupOptions &options) {
         buildImportCleanupPipeline(pm, options.raise);
       });
+  registerCompilePipeline();
 }

@@ -132,6 +132,9 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     mask, the presents leave the results, and positions become 0..s-1
     (those computed from attention_mask only after running them with a mask
     of ones gives past + 0..s-1); these entry points take no padding.
+
+    A module whose @main has no attention is left as it is: it runs as
+    @main, without a cache.
   }];
   let options = [
     Option<"maxSeq", "max-seq", "int64_t", "0",
@@ -177,10 +180,7 @@ def ComputeType : Pass<"llmc-compute-type", "mlir::ModuleOp"> {
   let options = [
     Option<"elementType", "element-type", "llmc::ComputeElement",
            "llmc::ComputeElement::f32", "The element type to compute in",
-           [{::llvm::cl::values(
-             clEnumValN(llmc::ComputeElement::f32, "f32", "fp32"),
-             clEnumValN(llmc::ComputeElement::f16, "f16", "IEEE fp16"),
-             clEnumValN(llmc::ComputeElement::bf16, "bf16", "bfloat16"))}]>,
+           [{llmc::computeElementValues()}]>,
   ];
 }
 
@@ -212,13 +212,25 @@ def QuantizeInt8 : Pass<"llmc-quantize-int8", "mlir::ModuleOp"> {
     Option<"activations", "activations", "llmc::ActivationRounding",
            "llmc::ActivationRounding::none",
            "Round activations to int8 too",
-           [{::llvm::cl::values(
-             clEnumValN(llmc::ActivationRounding::none, "none", "no"),
-             clEnumValN(llmc::ActivationRounding::dynamic, "dynamic",
-                        "per token"))}]>,
+           [{llmc::int8ActivationValues()}]>,
   ];
   let dependentDialects = ["llmc::LlmcDialect"];
 }
+
+// The options every calibration-driven pass reads its data with
+// (passes/quant/Statistics.h): the pass runs the model on them where it
+// stands in the pipeline.
+defvar calibrationOptions = [
+  Option<"calib", "calib", "std::string", "",
+         "Calibration data: token-id sequences, one per line (or a text, "
+         "with calib-tokenizer)">,
+  Option<"calibTokenizer", "calib-tokenizer", "std::string", "",
+         "Read calib as text (passages separated by blank lines) with "
+         "this SentencePiece model">,
+];
+// Calibration runs the model lowered to plan on llmc's runtime.
+defvar calibrationDialects = ["llmc::LlmcDialect", "llmc::plan::PlanDialect",
+                              "mlir::func::FuncDialect"];
 
 def QuantizeFp8 : Pass<"llmc-quantize-fp8", "mlir::ModuleOp"> {
   let summary = "Quantize linear weights to fp8 E4M3, per output channel";
@@ -231,30 +243,25 @@ def QuantizeFp8 : Pass<"llmc-quantize-fp8", "mlir::ModuleOp"> {
     With `activations`, the inputs of those weights are rounded to E4M3
     too, with one scale per tensor, as an fp8 GEMM on the GPU rounds them:
     `static` takes each input's largest magnitude over the calibration data
-    / 448 (`llmc compile --calib`; `synthetic-calibration` in tests),
+    / 448 (`calib`; `synthetic-calibration` in tests),
     `dynamic` the largest of each call's. The ops carry it as attributes the
     kernels read: `llmc.fp8_act_scale` (f32) or `llmc.fp8_act_dynamic`, and
     for a feed-forward op's down projection `llmc.fp8_hidden_act_scale` or
     `llmc.fp8_hidden_act_dynamic`. The CPU kernels emulate the rounding
     (the products stay f32).
   }];
-  let options = [
+  let options = !listconcat(calibrationOptions, [
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
     Option<"activations", "activations", "llmc::ActivationRounding",
            "llmc::ActivationRounding::none",
            "Round activations to E4M3 too",
-           [{::llvm::cl::values(
-             clEnumValN(llmc::ActivationRounding::none, "none", "no"),
-             clEnumValN(llmc::ActivationRounding::calibrated, "static",
-                        "one scale per tensor, from calibration"),
-             clEnumValN(llmc::ActivationRounding::dynamic, "dynamic",
-                        "one scale per call"))}]>,
+           [{llmc::fp8ActivationValues()}]>,
     Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
            "Tests only: this many random normal input rows per weight "
            "when no calibration data was given (activations=static)">,
-  ];
-  let dependentDialects = ["llmc::LlmcDialect"];
+  ]);
+  let dependentDialects = calibrationDialects;
 }
 
 def QuantizeRtn : Pass<"llmc-quantize-rtn", "mlir::ModuleOp"> {
@@ -266,16 +273,18 @@ def QuantizeRtn : Pass<"llmc-quantize-rtn", "mlir::ModuleOp"> {
     maps onto 0..15: `ui4` codes); without, the scale maps the group's
     largest magnitude onto 7.5 (`si4` codes, -8..7). A group size that
     does not divide a weight's input features is an error naming it.
+    With `calib`, each weight's output error on the calibration inputs is
+    recorded in `llmc.quant_errors`, as GPTQ and AWQ record theirs.
   }];
-  let options = [
+  let options = !listconcat(calibrationOptions, [
     Option<"groupSize", "group-size", "int64_t", "128",
            "Inputs sharing one scale (a multiple of 32)">,
     Option<"zeroPoint", "zero-point", "bool", "true",
            "Asymmetric groups with zero points">,
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
-  ];
-  let dependentDialects = ["llmc::LlmcDialect"];
+  ]);
+  let dependentDialects = calibrationDialects;
 }
 
 def QuantizeGptq : Pass<"llmc-quantize-gptq", "mlir::ModuleOp"> {
@@ -285,12 +294,12 @@ def QuantizeGptq : Pass<"llmc-quantize-gptq", "mlir::ModuleOp"> {
     are rounded one at a time in groups as llmc-quantize-rtn rounds them,
     and each column's error is compensated on the columns not yet rounded
     through the inverse Hessian of the layer's calibration inputs. The
-    inputs' statistics come from `llmc compile --calib` (the compiler runs
-    the model on llmc's CPU runtime); from llmc-opt, `synthetic-calibration`
-    gives each weight that many rows of random normal inputs instead (for
-    tests). Types, names, `skip` and errors are those of llmc-quantize-rtn.
+    inputs' statistics come from running the model, as it stands before
+    this pass, over `calib` on llmc's CPU runtime (passes/quant/
+    Statistics.h); `synthetic-calibration` gives each weight that many rows
+    of random normal inputs instead (for tests). Types, names, `skip` and errors are those of llmc-quantize-rtn.
   }];
-  let options = [
+  let options = !listconcat(calibrationOptions, [
     Option<"groupSize", "group-size", "int64_t", "128",
            "Inputs sharing one scale (a multiple of 32)">,
     Option<"zeroPoint", "zero-point", "bool", "true",
@@ -304,8 +313,8 @@ def QuantizeGptq : Pass<"llmc-quantize-gptq", "mlir::ModuleOp"> {
     Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
            "Tests only: this many random normal input rows per weight "
            "when no calibration data was given">,
-  ];
-  let dependentDialects = ["llmc::LlmcDialect"];
+  ]);
+  let dependentDialects = calibrationDialects;
 }
 
 def QuantizeAwq : Pass<"llmc-quantize-awq", "mlir::ModuleOp"> {
@@ -322,7 +331,7 @@ def QuantizeAwq : Pass<"llmc-quantize-awq", "mlir::ModuleOp"> {
     output errors recorded in llmc.quant_errors are measured on the scaled
     inputs against the scaled weights. Calibration as llmc-quantize-gptq.
   }];
-  let options = [
+  let options = !listconcat(calibrationOptions, [
     Option<"groupSize", "group-size", "int64_t", "128",
            "Inputs sharing one scale (a multiple of 32)">,
     Option<"zeroPoint", "zero-point", "bool", "true",
@@ -332,8 +341,8 @@ def QuantizeAwq : Pass<"llmc-quantize-awq", "mlir::ModuleOp"> {
     Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
            "Tests only: this many random normal input rows per weight "
            "when no calibration data was given">,
-  ];
-  let dependentDialects = ["llmc::LlmcDialect"];
+  ]);
+  let dependentDialects = calibrationDialects;
 }
 
 def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
@@ -399,7 +408,7 @@ def OutlineCudaKernels : Pass<"plan-outline-cuda-kernels", "mlir::ModuleOp"> {
     `cuda_kernel`, the index of the generated CUDA function that computes
     it (`llmc_fused_<index>` in the artifact's fatbin). Calls with the same
     program, element types and single-element operands share one function.
-    The code generator (compiler/codegen/cuda, `llmc-translate
+    The code generator (plan-cuda-codegen, `llmc-translate
     --plan-to-cuda`) writes one function per index.
   }];
 }
@@ -419,6 +428,28 @@ def PlanCudaGemms : Pass<"plan-cuda-gemms", "mlir::ModuleOp"> {
     all (and an mlp with a quantized up projection keeps its activation
     kernel).
   }];
+}
+
+def CudaCodegen : Pass<"plan-cuda-codegen", "mlir::ModuleOp"> {
+  let summary = "Compile the plan's generated CUDA kernels into a fatbin";
+  let description = [{
+    The CUDA target's last step, after plan-outline-cuda-kernels: writes
+    the CUDA C++ of every numbered `fused_elementwise` call
+    (passes/codegen/cuda/EmitCudaSource.h) and compiles it with nvcc for
+    each architecture of `target` (cuda:sm_80,sm_90) into one fatbin
+    (passes/codegen/cuda/CompileFatbin.h). The module records the target
+    in `llmc.target` and, when there are generated kernels, the artifact
+    sections `llmc.sections = {"cuda fatbin" = ..., "cuda source" =
+    ...}`, which the artifact writer copies as they are. A plan without
+    generated kernels runs nvcc not at all.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cuda:sm_80\"",
+           "The CUDA target: cuda: and its architectures">,
+    Option<"nvcc", "nvcc", "std::string", "",
+           "The nvcc to run (default: nvcc on the PATH, else "
+           "/usr/local/cuda/bin/nvcc)">,
+  ];
 }
 
 def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {

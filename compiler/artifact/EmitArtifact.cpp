@@ -62,7 +62,6 @@ public:
     runtime::ModelInfo model;
     model.bosId = options.bosId;
     model.eosIds = options.eosIds;
-    model.maxBatch = options.maxBatch;
     // Without a KV cache (a graph with no attention) the entry point is
     // @main and memory was planned for plan-memory's default sequence.
     auto cache = module->getAttrOfType<DictionaryAttr>("llmc.kv_cache");
@@ -86,6 +85,9 @@ public:
       if (failed(entry))
         return failure();
       entries.push_back(*entry);
+      // plan-memory planned every entry point for the same batch.
+      model.maxBatch =
+          function->getAttrOfType<IntegerAttr>("plan.max_batch").getInt();
       if (function.getName() == "decode") {
         auto logits =
             dyn_cast<RankedTensorType>(function.getFunctionType().getResult(0));
@@ -109,7 +111,10 @@ public:
     builder.Finish(fb::CreatePlan(builder, builder.CreateVector(entries),
                                   builder.CreateVector(names)));
 
-    runtime::ArtifactWriter writer(options.producer, options.target, model);
+    // plan-cuda-codegen records the CUDA target and its sections.
+    auto target = module->getAttrOfType<StringAttr>("llmc.target");
+    runtime::ArtifactWriter writer(options.producer,
+                                   target ? target.str() : "cpu", model);
     if (options.dummyWeights)
       writer.markDummyWeights();
     for (const Weight &weight : weights)
@@ -124,11 +129,17 @@ public:
             "plan", builder.GetBufferPointer(), builder.GetSize());
         !status)
       return module.emitError(status.message());
-    for (const auto &[name, bytes] : options.sections)
-      if (runtime::Status status =
-              writer.addSection(name, bytes.data(), bytes.size());
-          !status)
-        return module.emitError(status.message());
+    if (auto sections = module->getAttrOfType<DictionaryAttr>("llmc.sections"))
+      for (NamedAttribute section : sections) {
+        auto bytes = dyn_cast<StringAttr>(section.getValue());
+        if (!bytes)
+          return module.emitError("llmc.sections: section '")
+                 << section.getName().getValue() << "' is not a string";
+        if (runtime::Status status = writer.addSection(
+                section.getName().str(), bytes.data(), bytes.size());
+            !status)
+          return module.emitError(status.message());
+      }
     if (runtime::Status status = writer.write(path); !status)
       return module.emitError(status.message());
     return success();

@@ -3,6 +3,9 @@
 // The last step of `llmc compile`: the entry points of a module lowered to
 // `plan` and memory-planned become the artifact's "plan" section, each
 // distinct weight its own checksummed section (docs/artifact-format.md).
+// The batch comes from plan-memory (`plan.max_batch`), the target from
+// `llmc.target` (default cpu) and further sections, written as they are,
+// from `llmc.sections` (plan-cuda-codegen's fatbin and source).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,16 +23,11 @@ namespace llmc {
 
 struct ArtifactOptions {
   std::string producer;
-  std::string target = "cpu";
   int64_t bosId = -1;
   std::vector<int64_t> eosIds;
-  int64_t maxBatch = 1;
   /// Leave the float and quantized weights out: a shape-only artifact the
   /// runtime fills with deterministic pseudo-random weights at load.
   bool dummyWeights = false;
-  /// Further sections written as they are, by name (the CUDA target's
-  /// "cuda fatbin" and "cuda source").
-  std::vector<std::pair<std::string, std::string>> sections;
 };
 
 struct ArtifactSummary {

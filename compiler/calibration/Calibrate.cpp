@@ -6,6 +6,7 @@
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/Passes.h"
 #include "passes/quant/QuantTargets.h"
+#include "passes/quant/Statistics.h"
 // layering: calibration is the one place that runs the runtime at compile
 // time (docs/architecture.md).
 #include "runtime/generate/Session.h"
@@ -16,6 +17,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
 using namespace mlir;
@@ -107,21 +109,27 @@ FailureOr<runtime::TokenSequences> readSequences(ModuleOp module,
   std::string path = o.path;
   SmallString<128> tokenized;
   if (!o.tokenizer.empty()) {
+    std::string tool = o.tokenizeTool;
+    if (tool.empty()) {
+      static int anchor;
+      SmallString<256> beside(llvm::sys::path::parent_path(
+          llvm::sys::fs::getMainExecutable(nullptr, &anchor)));
+      llvm::sys::path::append(beside, "llmc-tokenize");
+      tool = beside.str().str();
+    }
     // SentencePiece cannot share this process with ONNX's protobuf: the
     // text is tokenized by llmc-tokenize, into a temporary token file.
     if (std::error_code error = llvm::sys::fs::createTemporaryFile(
             "llmc-calibration", "ids", tokenized))
       return failWith("cannot create a temporary file: " + error.message());
     std::string message;
-    int status =
-        llvm::sys::ExecuteAndWait(o.tokenizeTool,
-                                  {o.tokenizeTool, o.path, "--tokenizer",
-                                   o.tokenizer, "-o", tokenized.str()},
-                                  std::nullopt, {}, 0, 0, &message);
+    int status = llvm::sys::ExecuteAndWait(
+        tool, {tool, o.path, "--tokenizer", o.tokenizer, "-o", tokenized.str()},
+        std::nullopt, {}, 0, 0, &message);
     if (status != 0) {
       llvm::sys::fs::remove(tokenized);
-      return failWith("tokenizing " + o.path + " with " + o.tokenizeTool +
-                      " failed" + (message.empty() ? "" : ": " + message));
+      return failWith("tokenizing " + o.path + " with " + tool + " failed" +
+                      (message.empty() ? "" : ": " + message));
     }
     path = tokenized.str().str();
   }
@@ -210,6 +218,16 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
     for (const quant::WeightKey &key : taps[t])
       data->byWeight[key] = stats[t];
   return data;
+}
+
+void registerCalibrator() {
+  quant::setCalibrator(
+      [](ModuleOp module, const quant::CalibrationRequest &request) {
+        CalibrationOptions options;
+        options.path = request.path;
+        options.tokenizer = request.tokenizer;
+        return calibrate(module, options);
+      });
 }
 
 } // namespace llmc

@@ -26,8 +26,9 @@ struct CalibrationOptions {
   /// A token-id file (one sequence per line), or with `tokenizer` a text
   /// whose passages (separated by blank lines) are encoded as BOS + tokens.
   std::string path, tokenizer;
-  /// The llmc-tokenize executable that encodes a text.
-  std::string tokenizeTool = "llmc-tokenize";
+  /// The llmc-tokenize executable that encodes a text (default: the one
+  /// beside the running tool).
+  std::string tokenizeTool;
   /// Input rows kept per weight for AWQ's searches.
   int64_t samplesPerInput = 512;
   unsigned threads = 0;
@@ -38,6 +39,10 @@ struct CalibrationOptions {
 /// malformed file, a token outside the vocabulary) are emitted at `module`.
 mlir::FailureOr<std::shared_ptr<quant::CalibrationData>>
 calibrate(mlir::ModuleOp module, const CalibrationOptions &options);
+
+/// Makes calibrate() the calibrator of every calibration-driven pass
+/// (passes/quant/Statistics.h).
+void registerCalibrator();
 
 } // namespace llmc
 

@@ -4,7 +4,7 @@
 // One definition of each fusable elementwise op (ElementwiseProgram.h) on
 // f32, compiled three ways: into the CPU kernels, into kernels/cuda, and
 // pasted by the CUDA code generator at the top of every generated source
-// (compiler/codegen/cuda), so a fused kernel on the GPU computes what the
+// (passes/codegen/cuda), so a fused kernel on the GPU computes what the
 // CPU runtime computes, and the ONNX backend tests that check the CPU
 // kernels check this math too. Plain C math functions only: they exist on
 // the host and in CUDA device code alike.

@@ -127,8 +127,6 @@ FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
   });
   if (walk.wasInterrupted())
     return failure();
-  if (layers.empty())
-    return function.emitError("llmc-kv-cache: no attention to give a cache");
   shape.layers = layers.size();
   for (AttentionOp op : layers)
     shape.windows.push_back(op.getWindow().value_or(0));
@@ -340,6 +338,11 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       module.emitError("llmc-kv-cache: no @main function");
       return signalPassFailure();
     }
+    // A graph without attention has nothing to cache: it runs as it is,
+    // through its own entry point @main.
+    if (!main.walk([](AttentionOp) { return WalkResult::interrupt(); })
+             .wasInterrupted())
+      return markAllAnalysesPreserved();
     if (failed(absorbCacheInputs(main)))
       return signalPassFailure();
     if (main.getNumArguments() < 1) {

@@ -262,25 +262,6 @@ bool readsHidden(const WeightUse &use) {
   return false;
 }
 
-FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
-                                                int64_t width, StringRef pass) {
-  if (data) {
-    std::optional<WeightKey> key = weightKey(use.op->getOperand(use.operand));
-    const InputStats *stats = key ? data->find(*key) : nullptr;
-    if (!stats || stats->width() != width || stats->tokens() == 0)
-      return emitWeightError(use, pass)
-             << "calibration saw no inputs of this weight";
-    return stats;
-  }
-  if (synthetic <= 0)
-    return emitWeightError(use, pass)
-           << "needs calibration data (llmc compile --calib FILE)";
-  std::shared_ptr<InputStats> &stats = made[width];
-  if (!stats)
-    stats = syntheticStats(width, synthetic);
-  return stats.get();
-}
-
 void recordOutputError(const WeightUse &use, const std::vector<double> &gram,
                        const std::vector<float> &weight,
                        const std::vector<float> &quantized, int64_t n,

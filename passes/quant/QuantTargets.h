@@ -92,24 +92,6 @@ rewriteWeights(llvm::ArrayRef<WeightUse> uses, llvm::StringRef pass,
 mlir::InFlightDiagnostic emitWeightError(const WeightUse &use,
                                          llvm::StringRef pass);
 
-/// Where a pass finds calibration statistics: the compiler's data, or
-/// synthetic rows (tests) when `synthetic` > 0.
-class StatsSource {
-public:
-  StatsSource(const CalibrationData *data, int64_t synthetic)
-      : data(data), synthetic(synthetic) {}
-  bool available() const { return data || synthetic > 0; }
-  /// The statistics of `use`'s weight input (`width` features); an error
-  /// naming the layer when there are none.
-  mlir::FailureOr<const InputStats *> find(const WeightUse &use, int64_t width,
-                                           llvm::StringRef pass);
-
-private:
-  const CalibrationData *data;
-  int64_t synthetic;
-  std::map<int64_t, std::shared_ptr<InputStats>> made;
-};
-
 /// Records the output error of `quantized` against `weight` (both [n, k])
 /// on inputs of Gram matrix `gram` in the module attribute
 /// llmc.quant_errors, under the use's name.

@@ -7,9 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/llmc/IR/ConstantData.h"
+#include "passes/Passes.h"
 #include "passes/quant/Awq.h"
-#include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
+#include "passes/quant/Statistics.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -59,14 +60,14 @@ std::optional<std::vector<float>> constantValues(Value value) {
 
 struct QuantizeAwqPass : llmc::impl::QuantizeAwqBase<QuantizeAwqPass> {
   using QuantizeAwqBase::QuantizeAwqBase;
-  QuantizeAwqPass(const QuantizeAwqOptions &options,
-                  std::shared_ptr<const quant::CalibrationData> data)
-      : QuantizeAwqBase(options), data(std::move(data)) {}
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::vector<quant::WeightUse> uses = quant::collectWeightUses(module, skip);
-    quant::StatsSource stats(data.get(), syntheticCalibration);
+    FailureOr<quant::StatsSource> stats = quant::StatsSource::gather(
+        module, {calib, calibTokenizer}, syntheticCalibration, getArgument());
+    if (failed(stats))
+      return signalPassFailure();
     settings.group = groupSize;
     settings.zeroPoint = zeroPoint;
     // Every distinct weight, read once.
@@ -81,7 +82,7 @@ struct QuantizeAwqPass : llmc::impl::QuantizeAwqBase<QuantizeAwqPass> {
           failed(quant::checkGroupSize(use, *weight, groupSize, getArgument())))
         return signalPassFailure();
       FailureOr<const quant::InputStats *> inputs =
-          stats.find(use, weight->k, getArgument());
+          stats->find(use, weight->k, getArgument());
       if (failed(inputs))
         return signalPassFailure();
       Prepared &p = prepared[*key];
@@ -259,16 +260,9 @@ struct QuantizeAwqPass : llmc::impl::QuantizeAwqBase<QuantizeAwqPass> {
                            std::move(q));
   }
 
-  std::shared_ptr<const quant::CalibrationData> data;
   quant::AwqSettings settings;
   std::map<quant::WeightKey, Prepared> prepared;
   std::map<std::vector<const void *>, std::vector<float>> searched;
 };
 
 } // namespace
-
-std::unique_ptr<Pass>
-llmc::createQuantizeAwq(const QuantizeAwqOptions &options,
-                        std::shared_ptr<const quant::CalibrationData> data) {
-  return std::make_unique<QuantizeAwqPass>(options, std::move(data));
-}

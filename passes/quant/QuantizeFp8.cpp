@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Passes.h"
 #include "passes/quant/QuantMath.h"
-#include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
+#include "passes/quant/Statistics.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -22,9 +23,6 @@ namespace {
 
 struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
   using QuantizeFp8Base::QuantizeFp8Base;
-  QuantizeFp8Pass(const QuantizeFp8Options &options,
-                  std::shared_ptr<const quant::CalibrationData> data)
-      : QuantizeFp8Base(options), data(std::move(data)) {}
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
@@ -52,7 +50,11 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
   /// a feed-forward op's input counts when its gate/up weights are, its
   /// hidden activations when its down weight is.
   LogicalResult markActivations(ArrayRef<quant::WeightUse> uses) {
-    quant::StatsSource stats(data.get(), syntheticCalibration);
+    FailureOr<quant::StatsSource> stats =
+        quant::StatsSource::gather(getOperation(), {calib, calibTokenizer},
+                                   syntheticCalibration, getArgument());
+    if (failed(stats))
+      return failure();
     Builder b(&getContext());
     bool dynamic = activations == ActivationRounding::dynamic;
     for (const quant::WeightUse &use : uses) {
@@ -63,7 +65,7 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
         continue;
       }
       FailureOr<const quant::InputStats *> inputs =
-          stats.find(use, quant::inputWidth(use), getArgument());
+          stats->find(use, quant::inputWidth(use), getArgument());
       if (failed(inputs))
         return failure();
       float largest = (*inputs)->maxMagnitude();
@@ -73,14 +75,6 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
     }
     return success();
   }
-
-  std::shared_ptr<const quant::CalibrationData> data;
 };
 
 } // namespace
-
-std::unique_ptr<Pass>
-llmc::createQuantizeFp8(const QuantizeFp8Options &options,
-                        std::shared_ptr<const quant::CalibrationData> data) {
-  return std::make_unique<QuantizeFp8Pass>(options, std::move(data));
-}

@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Passes.h"
 #include "passes/quant/Gptq.h"
-#include "passes/quant/QuantPasses.h"
 #include "passes/quant/QuantTargets.h"
+#include "passes/quant/Statistics.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_QUANTIZEGPTQ
@@ -20,12 +21,13 @@ namespace {
 
 struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
   using QuantizeGptqBase::QuantizeGptqBase;
-  QuantizeGptqPass(const QuantizeGptqOptions &options,
-                   std::shared_ptr<const quant::CalibrationData> data)
-      : QuantizeGptqBase(options), data(std::move(data)) {}
 
   void runOnOperation() override {
-    quant::StatsSource stats(data.get(), syntheticCalibration);
+    FailureOr<quant::StatsSource> stats =
+        quant::StatsSource::gather(getOperation(), {calib, calibTokenizer},
+                                   syntheticCalibration, getArgument());
+    if (failed(stats))
+      return signalPassFailure();
     quant::GptqSettings settings;
     settings.group = groupSize;
     settings.zeroPoint = zeroPoint;
@@ -37,7 +39,7 @@ struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
       if (failed(quant::checkGroupSize(use, weight, groupSize, getArgument())))
         return failure();
       FailureOr<const quant::InputStats *> inputs =
-          stats.find(use, weight.k, getArgument());
+          stats->find(use, weight.k, getArgument());
       if (failed(inputs))
         return failure();
       std::string error;
@@ -54,14 +56,6 @@ struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
             quantize)))
       signalPassFailure();
   }
-
-  std::shared_ptr<const quant::CalibrationData> data;
 };
 
 } // namespace
-
-std::unique_ptr<Pass>
-llmc::createQuantizeGptq(const QuantizeGptqOptions &options,
-                         std::shared_ptr<const quant::CalibrationData> data) {
-  return std::make_unique<QuantizeGptqPass>(options, std::move(data));
-}

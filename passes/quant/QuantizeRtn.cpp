@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/quant/QuantPasses.h"
+#include "passes/Passes.h"
 #include "passes/quant/QuantTargets.h"
+#include "passes/quant/Statistics.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_QUANTIZERTN
@@ -19,12 +20,12 @@ namespace {
 
 struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
   using QuantizeRtnBase::QuantizeRtnBase;
-  QuantizeRtnPass(const QuantizeRtnOptions &options,
-                  std::shared_ptr<const quant::CalibrationData> data)
-      : QuantizeRtnBase(options), data(std::move(data)) {}
 
   void runOnOperation() override {
-    quant::StatsSource stats(data.get(), 0);
+    FailureOr<quant::StatsSource> stats = quant::StatsSource::gather(
+        getOperation(), {calib, calibTokenizer}, 0, getArgument());
+    if (failed(stats))
+      return signalPassFailure();
     auto quantize = [&](const quant::WeightUse &use,
                         const quant::WeightMatrix &weight)
         -> FailureOr<quant::QuantizedWeight> {
@@ -35,9 +36,9 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
       // With calibration data, the error is worth reporting beside GPTQ's
       // and AWQ's.
       const quant::InputStats *inputs = nullptr;
-      if (stats.available()) {
+      if (stats->available()) {
         FailureOr<const quant::InputStats *> found =
-            stats.find(use, weight.k, getArgument());
+            stats->find(use, weight.k, getArgument());
         if (failed(found))
           return failure();
         inputs = *found;
@@ -50,14 +51,6 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
             quantize)))
       signalPassFailure();
   }
-
-  std::shared_ptr<const quant::CalibrationData> data;
 };
 
 } // namespace
-
-std::unique_ptr<Pass>
-llmc::createQuantizeRtn(const QuantizeRtnOptions &options,
-                        std::shared_ptr<const quant::CalibrationData> data) {
-  return std::make_unique<QuantizeRtnPass>(options, std::move(data));
-}

@@ -80,7 +80,7 @@ inline constexpr ElementwiseOpInfo kElementwiseOps[] = {
 
 /// For the CUDA target, a fused_elementwise call's `cuda_kernel` N names
 /// the generated function llmc_fused_N of the artifact's "cuda fatbin"
-/// (calling convention: compiler/codegen/cuda/EmitCudaSource.h), launched
+/// (calling convention: passes/codegen/cuda/EmitCudaSource.h), launched
 /// in blocks of this many threads.
 inline constexpr int kCudaFusedBlockSize = 256;
 

@@ -233,12 +233,16 @@ void ThreadPool::parallelFor(int64_t n,
   // In a solo stretch the caller runs the first chunk alone: when all of
   // them at its pace would take under kWakeAfter it runs the rest alone
   // too, else (a prompt's GEMMs after decode steps) the rest is shared.
+  // Alone or shared, the chunks are the same: a kernel whose rounding
+  // depends on where a slice begins (OpenBLAS's edge tiles) computes the
+  // same bits whatever the scheduler decided.
   int64_t first = 0;
   if (solo) {
     body(0, chunk_);
     first = 1;
     if ((Clock::now() - start) * chunks < kWakeAfter) {
-      body(chunk_, n);
+      for (int64_t begin = chunk_; begin < n; begin += chunk_)
+        body(begin, std::min(n, begin + chunk_));
       return;
     }
   }

@@ -4,7 +4,7 @@ usage: kill_compile.py MODEL.onnx WORK_DIR
 
 Starts compiles of MODEL into an empty folder and SIGKILLs each after a
 growing delay, until at least 3 were killed while writing the artifact (its
-progress shows "memory plan", the stage before "write artifact", done but
+progress shows "plan-memory", the stage before "write artifact", done but
 not that one).
 After every kill the folder must hold nothing, or (when the kill came after
 the artifact was in place) exactly a complete artifact: never a partial
@@ -38,7 +38,7 @@ for attempt in range(400):
         capture_output=True).returncode == 0
     if process.returncode == -signal.SIGKILL:
         killed += 1
-        if "llmc: memory plan" in stderr and "write artifact" not in stderr:
+        if "llmc: plan-memory" in stderr and "write artifact" not in stderr:
             during_write += 1
         if left and not complete:
             print(f"FAIL: killed after {delay:.3f} s, left {left}")

@@ -6,12 +6,27 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/codegen/cuda/EmitCudaSource.h"
+#include "compiler/Registration.h"
+#include "passes/codegen/cuda/EmitCudaSource.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
 
 int main(int argc, char **argv) {
-  llmc::codegen::cuda::registerPlanToCudaTranslation();
+  static mlir::TranslateFromMLIRRegistration planToCuda(
+      "plan-to-cuda",
+      "the CUDA C++ of a planned module's fused kernels (after "
+      "plan-outline-cuda-kernels)",
+      [](mlir::Operation *op, llvm::raw_ostream &os) -> mlir::LogicalResult {
+        auto module = llvm::dyn_cast<mlir::ModuleOp>(op);
+        if (!module)
+          return op->emitError("plan-to-cuda translates a module");
+        return llmc::codegen::cuda::emitCudaSource(module, os);
+      },
+      [](mlir::DialectRegistry &registry) {
+        llmc::registerCompilerDialects(registry);
+      });
   return mlir::failed(
              mlir::mlirTranslateMain(argc, argv, "llmc translation driver\n"))
              ? 1

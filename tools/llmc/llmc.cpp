@@ -1,33 +1,37 @@
 //===- llmc.cpp - the compiler driver: ONNX model to .llmc artifact -------===//
 //
-// llmc compile model.onnx -o model.llmc [--max-seq N] [--max-batch B]
-//              [--bos ID] [--eos ID,...] [--print-plan FILE]
-//              [--quant int8|fp8|rtn-int4|gptq-int4 ... (Quantization.h)]
-//              [--target cpu|cuda:sm_80,sm_90 [--nvcc PATH] [--emit-cuda F]]
-// Runs import, clean-up and raising, the KV-cache pass, quantization,
-// lowering to plan and memory planning, for CUDA the generated kernels
-// (compiler/codegen/cuda), then writes the artifact (through a
-// temporary file: a failed or killed compile leaves no output). One progress
-// line per stage on stderr, and a summary at the end.
+// llmc compile model.onnx -o model.llmc [pipeline flags (CompileFlags.h)]
+//              [--bos ID] [--eos ID,...] [--dummy-weights]
+//              [--print-plan FILE] [--emit-cuda FILE]
+//              [--pass-pipeline TEXT | --print-pipeline]
+//              [MLIR's pass-manager flags: --mlir-timing, ...]
+// Imports the model, runs ONE pass manager over it, with the compile
+// pipeline of the flags (passes/Pipeline.h) or the --pass-pipeline text,
+// then writes the artifact (through a temporary file: a failed or killed
+// compile leaves no output). One progress line per top-level pass on
+// stderr, and a summary at the end.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Registration.h"
 #include "compiler/ToolDiagnostics.h"
 #include "compiler/artifact/EmitArtifact.h"
-#include "compiler/codegen/cuda/CompileFatbin.h"
-#include "compiler/codegen/cuda/EmitCudaSource.h"
 #include "compiler/import/OnnxImporter.h"
-#include "dialects/llmc/IR/LlmcOps.h"
-#include "passes/Passes.h"
-#include "runtime/format/Target.h"
-#include "tools/llmc/Quantization.h"
+#include "passes/Pipeline.h"
+#include "passes/codegen/cuda/EmitCudaSource.h"
+#include "tools/llmc/CompileFlags.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -35,6 +39,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <mutex>
 
 using namespace mlir;
 
@@ -51,18 +56,6 @@ static llvm::cl::opt<std::string>
     outputPath("o", llvm::cl::desc("The artifact to write"),
                llvm::cl::value_desc("model.llmc"),
                llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
-static llvm::cl::opt<int64_t>
-    maxSeq("max-seq",
-           llvm::cl::desc("Positions the KV cache holds (default: the "
-                          "model's context, else 2048)"),
-           llvm::cl::init(0), llvm::cl::sub(compileCommand),
-           llvm::cl::cat(compileOptions));
-static llvm::cl::opt<int64_t>
-    maxBatch("max-batch",
-             llvm::cl::desc("Sequences one call takes (memory is planned "
-                            "for this many)"),
-             llvm::cl::init(1), llvm::cl::sub(compileCommand),
-             llvm::cl::cat(compileOptions));
 static llvm::cl::opt<int64_t> bosId("bos",
                                     llvm::cl::desc("Beginning-of-sequence "
                                                    "token id to record"),
@@ -80,31 +73,23 @@ static llvm::cl::opt<std::string>
               llvm::cl::cat(compileOptions));
 
 static llvm::cl::opt<std::string>
-    targetName("target",
-               llvm::cl::desc("What to generate code for: cpu, or cuda: and "
-                              "the GPU architectures (cuda:sm_80,sm_90)"),
-               llvm::cl::init("cpu"), llvm::cl::sub(compileCommand),
-               llvm::cl::cat(compileOptions));
-static llvm::cl::opt<std::string>
-    nvccPath("nvcc",
-             llvm::cl::desc("The nvcc that compiles the CUDA target's "
-                            "generated kernels (default: nvcc on the PATH, "
-                            "else /usr/local/cuda/bin/nvcc)"),
-             llvm::cl::value_desc("path"), llvm::cl::sub(compileCommand),
-             llvm::cl::cat(compileOptions));
-static llvm::cl::opt<std::string>
     emitCuda("emit-cuda",
              llvm::cl::desc("Also write the generated CUDA C++ to this file"),
              llvm::cl::value_desc("file.cu"), llvm::cl::sub(compileCommand),
              llvm::cl::cat(compileOptions));
 
-static llvm::cl::opt<std::string>
-    computeType("dtype",
-                llvm::cl::desc("Element type of weights and activations: f32 "
-                               "(the CPU target), f16 (the default for "
-                               "CUDA), bf16 or f32 (CUDA)"),
-                llvm::cl::value_desc("type"), llvm::cl::sub(compileCommand),
-                llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string> passPipeline(
+    "pass-pipeline",
+    llvm::cl::desc("Run this textual pipeline instead of the flags' "
+                   "(builtin.module(...), as --print-pipeline prints it)"),
+    llvm::cl::value_desc("pipeline"), llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
+static llvm::cl::opt<bool> printPipeline(
+    "print-pipeline",
+    llvm::cl::desc("Print the pipeline the flags choose, as text for "
+                   "--pass-pipeline, and compile nothing"),
+    llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
+
 static llvm::cl::opt<bool> dummyWeights(
     "dummy-weights",
     llvm::cl::desc("Leave the float and quantized weights out of the "
@@ -124,116 +109,115 @@ std::string bytes(int64_t count) {
   return llvm::formatv("{0:F1} KiB", count / 1024.0).str();
 }
 
-/// Records each pass's name once, in the order they first run.
-class PassRecorder : public PassInstrumentation {
+void progress(llvm::StringRef step, Clock::time_point start) {
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  llvm::errs() << llvm::formatv("llmc: {0,-28} {1,6:F2} s\n", step, seconds);
+}
+
+/// One progress line per pass of the pipeline, and the name of every pass,
+/// once, in the order they first run.
+class Progress : public PassInstrumentation {
 public:
-  explicit PassRecorder(std::vector<std::string> &names) : names(names) {}
-  void runBeforePass(Pass *pass, Operation *) override {
+  explicit Progress(std::vector<std::string> &names) : names(names) {}
+
+  void runBeforePass(Pass *pass, Operation *op) override {
     std::string name = pass->getArgument().str();
+    std::lock_guard<std::mutex> lock(mutex);
     if (!name.empty() && llvm::find(names, name) == names.end())
       names.push_back(name);
+    if (!op->getParentOp())
+      starts.push_back(Clock::now());
+  }
+  void runAfterPass(Pass *pass, Operation *op) override {
+    if (op->getParentOp())
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    // Not the pipelines a pass runs itself (llmc-fold-and-raise's).
+    if (starts.size() == 1) {
+      std::string name = pass->getArgument().str();
+      if (name.empty()) {
+        llvm::raw_string_ostream os(name);
+        pass->printAsTextualPipeline(os);
+      }
+      progress(name, starts.back());
+    }
+    starts.pop_back();
+  }
+  void runAfterPassFailed(Pass *pass, Operation *op) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!op->getParentOp())
+      starts.pop_back();
   }
 
 private:
   std::vector<std::string> &names;
+  std::vector<Clock::time_point> starts;
+  std::mutex mutex;
 };
 
-class Stages {
-public:
-  LogicalResult run(const std::string &name,
-                    llvm::function_ref<LogicalResult()> stage) {
-    Clock::time_point start = Clock::now();
-    if (failed(stage()))
-      return failure();
-    double seconds =
-        std::chrono::duration<double>(Clock::now() - start).count();
-    llvm::errs() << llvm::formatv("llmc: {0,-28} {1,6:F2} s\n", name, seconds);
-    return success();
-  }
-};
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "llmc compile: " << message << "\n";
+  return 1;
+}
 
-/// The CUDA target's own step: numbers the fused calls and plans the
-/// cuBLASLt calls, writes the fused kernels' CUDA C++ (also to
-/// --emit-cuda) and compiles it with nvcc into the artifact's "cuda
-/// fatbin" section, the source beside it.
-template <typename RunPasses>
-LogicalResult generateCudaKernels(ModuleOp module,
-                                  const llmc::runtime::Target &target,
-                                  llmc::ArtifactOptions &options,
-                                  int64_t &generated, RunPasses runPasses) {
-  namespace cuda = llmc::codegen::cuda;
-  if (failed(runPasses([](PassManager &pm) {
-        pm.addPass(llmc::createOutlineCudaKernels());
-        pm.addPass(llmc::createPlanCudaGemms());
-      })))
-    return failure();
-  std::string source;
-  llvm::raw_string_ostream os(source);
-  if (failed(cuda::emitCudaSource(module, os)))
-    return failure();
-  if (!emitCuda.empty()) {
-    std::string error;
-    auto file = openOutputFile(emitCuda, &error);
-    if (!file)
-      return module.emitError(error);
-    file->os() << source;
-    file->keep();
+/// The pipeline of --pass-pipeline, or of the flags, in `pm`; 1 or 2 (the
+/// exit code) after printing why not.
+int buildPipeline(PassManager &pm) {
+  llmc::CompileOptions options;
+  if (failed(llmc::tool::compileOptions(options)))
+    return 1;
+  if (passPipeline.empty()) {
+    if (!emitCuda.empty() &&
+        !llvm::StringRef(options.target).starts_with("cuda:"))
+      return fail("--emit-cuda needs --target cuda:...");
+    return failed(llmc::buildCompilePipeline(pm, options,
+                                             [](const llvm::Twine &message) {
+                                               llvm::errs() << "llmc compile: "
+                                                            << message << "\n";
+                                               return failure();
+                                             }))
+               ? 1
+               : 0;
   }
-  generated = cuda::countGeneratedKernels(module);
-  if (generated == 0)
-    return success();
-  FailureOr<std::string> nvcc = cuda::findNvcc(nvccPath, module.getLoc());
-  if (failed(nvcc))
+  std::vector<std::string> given = llmc::tool::givenPipelineFlags();
+  if (!given.empty())
+    return fail("--pass-pipeline replaces the pipeline that " +
+                llvm::join(given, ", ") +
+                " would choose: give them as options of its passes "
+                "(--print-pipeline shows where)");
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  FailureOr<OpPassManager> parsed = parsePassPipeline(passPipeline, os);
+  if (failed(parsed))
+    return fail("--pass-pipeline: " + llvm::StringRef(message).trim());
+  if (parsed->getOpAnchorName() != ModuleOp::getOperationName())
+    return fail("--pass-pipeline: the pipeline must run on builtin.module, "
+                "not " +
+                parsed->getOpAnchorName());
+  static_cast<OpPassManager &>(pm) = std::move(*parsed);
+  return 0;
+}
+
+LogicalResult writeFile(const std::string &path,
+                        llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    llvm::errs() << "llmc compile: " << error << "\n";
     return failure();
-  FailureOr<std::string> fatbin =
-      cuda::compileFatbin(source, target.cudaArchs, *nvcc, module.getLoc());
-  if (failed(fatbin))
-    return failure();
-  options.sections.emplace_back("cuda fatbin", std::move(*fatbin));
-  options.sections.emplace_back("cuda source", std::move(source));
+  }
+  write(file->os());
+  file->keep();
   return success();
 }
 
-int compile(const char *argv0) {
-  if (inputPath.empty() || outputPath.empty()) {
+int compile() {
+  if ((inputPath.empty() || outputPath.empty()) && !printPipeline) {
     llvm::errs() << "llmc compile: usage: llmc compile model.onnx -o "
                     "model.llmc [--max-seq N]\n";
     return 2;
   }
-  if (maxBatch < 1 || maxSeq < 0) {
-    llvm::errs() << "llmc compile: --max-batch must be at least 1 and "
-                    "--max-seq positive\n";
-    return 2;
-  }
-  if (failed(llmc::tool::checkQuantizationOptions()))
-    return 2;
-  llmc::runtime::Expected<llmc::runtime::Target> target =
-      llmc::runtime::parseTarget(targetName);
-  if (!target) {
-    llvm::errs() << "llmc compile: --target: " << target.status().message()
-                 << "\n";
-    return 2;
-  }
-  bool cuda = target->kind == llmc::runtime::Target::Kind::cuda;
-  std::string dtype =
-      computeType.empty() ? (cuda ? "f16" : "f32") : computeType.getValue();
-  if (dtype != "f32" && dtype != "f16" && dtype != "bf16") {
-    llvm::errs() << "llmc compile: --dtype must be f32, f16 or bf16, not '"
-                 << dtype << "'\n";
-    return 2;
-  }
-  if (!cuda && dtype != "f32") {
-    llvm::errs() << "llmc compile: the cpu target computes in f32 (--dtype "
-                 << dtype << " needs --target cuda:...)\n";
-    return 2;
-  }
-  if (!cuda && (!nvccPath.empty() || !emitCuda.empty())) {
-    llvm::errs() << "llmc compile: --nvcc and --emit-cuda need --target "
-                    "cuda:...\n";
-    return 2;
-  }
   std::string quantName = llmc::tool::quantizationSummary();
-  std::shared_ptr<llmc::quant::CalibrationData> calibration;
   DialectRegistry registry;
   llmc::registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -242,155 +226,69 @@ int compile(const char *argv0) {
   context.printOpOnDiagnostic(false);
   auto diagnostics = llmc::printToolDiagnostics(context, "llmc");
 
-  Stages stages;
-  OwningOpRef<ModuleOp> module;
+  PassManager pm = PassManager::on<ModuleOp>(&context);
+  if (int code = buildPipeline(pm))
+    return code;
+  if (printPipeline) {
+    pm.printAsTextualPipeline(llvm::outs());
+    llvm::outs() << "\n";
+    return 0;
+  }
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  applyDefaultTimingPassManagerCLOptions(pm);
   std::vector<std::string> passesRun;
-  auto runPasses = [&](auto build) -> LogicalResult {
-    PassManager pm(&context);
-    build(pm);
-    pm.addInstrumentation(std::make_unique<PassRecorder>(passesRun));
-    return pm.run(*module);
-  };
-  auto hasAttention = [&] {
-    bool found = false;
-    module->walk([&](llmc::AttentionOp) { found = true; });
-    return found;
-  };
-  int64_t maxPositions = std::max<int64_t>(4096, maxSeq);
+  pm.addInstrumentation(std::make_unique<Progress>(passesRun));
+
+  Clock::time_point start = Clock::now();
+  FailureOr<OwningOpRef<ModuleOp>> imported =
+      llmc::importOnnxFile(context, inputPath, llmc::OnnxImportOptions());
+  if (failed(imported))
+    return 1;
+  OwningOpRef<ModuleOp> module = std::move(*imported);
+  progress("import ONNX", start);
+  if (failed(pm.run(*module)) ||
+      failed(llmc::tool::writeQuantizationReport(*module)))
+    return 1;
+  auto target = (*module)->getAttrOfType<StringAttr>("llmc.target");
+  if (!emitCuda.empty()) {
+    auto sections = (*module)->getAttrOfType<DictionaryAttr>("llmc.sections");
+    auto source =
+        sections ? sections.getAs<StringAttr>("cuda source") : StringAttr();
+    if (!target)
+      return fail("--emit-cuda needs --target cuda:...");
+    if (failed(writeFile(emitCuda, [&](llvm::raw_ostream &os) {
+          if (source)
+            os << source.getValue();
+        })))
+      return 1;
+  }
+  if (!printPlan.empty() &&
+      failed(writeFile(printPlan, [&](llvm::raw_ostream &os) {
+        OpPrintingFlags flags;
+        flags.elideLargeResourceString().elideLargeElementsAttrs();
+        module->print(os, flags);
+      })))
+    return 1;
+
   llmc::ArtifactSummary summary;
   llmc::ArtifactOptions options;
   options.producer = "llmc 0.1";
   options.bosId = bosId;
   options.eosIds.assign(eosIds.begin(), eosIds.end());
-  options.maxBatch = maxBatch;
   options.dummyWeights = dummyWeights;
-  options.target = target->str();
-  int64_t generatedKernels = 0;
-  if (failed(stages.run("import ONNX",
-                        [&]() -> LogicalResult {
-                          FailureOr<OwningOpRef<ModuleOp>> imported =
-                              llmc::importOnnxFile(context, inputPath,
-                                                   llmc::OnnxImportOptions());
-                          if (failed(imported))
-                            return failure();
-                          module = std::move(*imported);
-                          return success();
-                        })) ||
-      failed(stages.run("fold shapes, raise ops",
-                        [&] {
-                          return runPasses([&](PassManager &pm) {
-                            llmc::buildImportCleanupPipeline(pm, true,
-                                                             maxPositions);
-                          });
-                        })) ||
-      failed(stages.run(hasAttention() ? "KV cache"
-                                       : "KV cache: none (no attention)",
-                        [&]() -> LogicalResult {
-                          // A graph without attention runs as it is, with
-                          // its own entry point @main.
-                          if (!hasAttention())
-                            return success();
-                          return runPasses([&](PassManager &pm) {
-                            llmc::KvCacheOptions kv;
-                            kv.maxSeq = maxSeq;
-                            pm.addPass(llmc::createKvCache(kv));
-                            pm.addPass(llmc::createCleanup());
-                          });
-                        })) ||
-      failed(stages.run("fp32 compute",
-                        [&] {
-                          return runPasses([&](PassManager &pm) {
-                            pm.addPass(llmc::createComputeType());
-                            pm.addPass(llmc::createCleanup());
-                          });
-                        })) ||
-      failed(stages.run(
-          llmc::tool::wantsCalibration()
-              ? "calibrate on " + llmc::tool::calibrationOptions(argv0).path
-              : "calibrate: none",
-          [&]() -> LogicalResult {
-            if (!llmc::tool::wantsCalibration())
-              return success();
-            auto data =
-                llmc::calibrate(*module, llmc::tool::calibrationOptions(argv0));
-            if (failed(data))
-              return failure();
-            calibration = *data;
-            return success();
-          })) ||
-      failed(stages.run(quantName.empty() ? "quantize: none"
-                                          : "quantize " + quantName,
-                        [&]() -> LogicalResult {
-                          std::unique_ptr<Pass> pass =
-                              llmc::tool::quantizationPass(calibration);
-                          if (!pass)
-                            return success();
-                          return runPasses([&](PassManager &pm) {
-                            pm.addPass(std::move(pass));
-                            pm.addPass(llmc::createCleanup());
-                          });
-                        })) ||
-      failed(llmc::tool::writeQuantizationReport(
-          *module, calibration ? calibration->tokens : 0)) ||
-      failed(stages.run(
-          dtype == "f32" ? "compute type: f32 (above)" : dtype + " compute",
-          [&]() -> LogicalResult {
-            if (dtype == "f32")
-              return success();
-            return runPasses([&](PassManager &pm) {
-              llmc::ComputeTypeOptions type;
-              type.elementType = dtype == "f16" ? llmc::ComputeElement::f16
-                                                : llmc::ComputeElement::bf16;
-              pm.addPass(llmc::createComputeType(type));
-              pm.addPass(llmc::createCleanup());
-            });
-          })) ||
-      failed(stages.run("lower to plan, fuse",
-                        [&] {
-                          return runPasses([&](PassManager &pm) {
-                            pm.addPass(llmc::createLowerToPlan());
-                            llmc::addPlanFusionPasses(pm);
-                          });
-                        })) ||
-      failed(stages.run("memory plan",
-                        [&] {
-                          return runPasses([&](PassManager &pm) {
-                            llmc::PlanMemoryOptions memory;
-                            memory.maxBatch = maxBatch;
-                            pm.addPass(llmc::createPlanMemory(memory));
-                          });
-                        })) ||
-      failed(stages.run(cuda ? "CUDA kernels for " + target->archList()
-                             : "CUDA kernels: none (target cpu)",
-                        [&]() -> LogicalResult {
-                          if (!cuda)
-                            return success();
-                          return generateCudaKernels(
-                              *module, *target, options, generatedKernels,
-                              [&](auto build) { return runPasses(build); });
-                        })))
+  start = Clock::now();
+  if (failed(llmc::emitArtifact(*module, options, outputPath, &summary)))
     return 1;
-  if (!printPlan.empty()) {
-    std::string error;
-    auto file = openOutputFile(printPlan, &error);
-    if (!file) {
-      llvm::errs() << "llmc compile: " << error << "\n";
-      return 1;
-    }
-    OpPrintingFlags flags;
-    flags.elideLargeResourceString().elideLargeElementsAttrs();
-    module->print(file->os(), flags);
-    file->keep();
-  }
-  if (failed(stages.run("write artifact", [&] {
-        return llmc::emitArtifact(*module, options, outputPath, &summary);
-      })))
-    return 1;
+  progress("write artifact", start);
 
-  int64_t maxSeqUsed = 0;
+  int64_t maxSeqUsed = 0, maxBatch = 1;
   if (auto cache = (*module)->getAttrOfType<DictionaryAttr>("llmc.kv_cache"))
     if (auto seq = cache.getAs<IntegerAttr>("max_seq"))
       maxSeqUsed = seq.getInt();
+  for (auto function : module->getOps<func::FuncOp>())
+    if (auto batch = function->getAttrOfType<IntegerAttr>("plan.max_batch"))
+      maxBatch = batch.getInt();
   llvm::raw_ostream &os = llvm::errs();
   os << "llmc: wrote " << outputPath << "\n";
   os << "  parameters        " << summary.parameters << " in "
@@ -403,10 +301,18 @@ int compile(const char *argv0) {
           "them with pseudo-random values\n";
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
-  if (cuda)
-    os << "\n  target            " << options.target << ", " << dtype << ": "
-       << generatedKernels << " generated kernel"
-       << (generatedKernels == 1 ? "" : "s");
+  if (target) {
+    // The compute type is the logits' (the first result of each entry).
+    Type compute;
+    for (auto function : module->getOps<func::FuncOp>())
+      if (auto logits = dyn_cast<RankedTensorType>(
+              function.getFunctionType().getResult(0)))
+        compute = logits.getElementType();
+    int64_t generated = llmc::codegen::cuda::countGeneratedKernels(*module);
+    os << "\n  target            " << target.getValue() << ", " << compute
+       << ": " << generated << " generated kernel"
+       << (generated == 1 ? "" : "s");
+  }
   os << "\n  plan              " << summary.steps << " kernel calls in "
      << summary.entries << "\n";
   os << "  peak activations  " << bytes(summary.peakActivationBytes);
@@ -424,13 +330,17 @@ int compile(const char *argv0) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llmc::registerCompilerPasses();
-  llmc::tool::registerQuantizationOptions(compileCommand, compileOptions);
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  llmc::tool::registerCompileFlags(compileCommand, compileOptions);
   llvm::cl::HideUnrelatedOptions(compileOptions);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "llmc: compile ONNX transformers for "
                                     "inference\n");
   if (compileCommand)
-    return compile(argv[0]);
+    return compile();
   llvm::errs() << "llmc: no command given (try: llmc compile model.onnx -o "
                   "model.llmc; llmc --help)\n";
   return 2;

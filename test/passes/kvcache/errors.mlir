@@ -20,13 +20,6 @@ func.func @main(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %q: tensor<?
 
 // -----
 
-// expected-error @+1 {{llmc-kv-cache: no attention to give a cache}}
-func.func @main(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?xi64, #llmc.dims<batch, sequence>> {
-  return %ids : tensor<?x?xi64, #llmc.dims<batch, sequence>>
-}
-
-// -----
-
 // A key mask that reads anything but attention_mask is kept, so refused.
 func.func @main(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %q: tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, %past: tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, %mask: tensor<?x?xi1, #llmc.dims<batch, keys>>) -> tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>> {
   // expected-error @+1 {{llmc-kv-cache: the key mask must be computed from the attention_mask input alone}}

@@ -24,5 +24,5 @@ func.func @fp8(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
 // per-tensor scale from calibration (the largest input / 448), or per call.
 // STATIC: llmc.linear {{.*}} {llmc.fp8_act_scale = {{[0-9.eE+-]+}} : f32}
 // DYNAMIC: llmc.linear {{.*}} {llmc.fp8_act_dynamic}
-// NODATA: llmc-quantize-fp8: layer 'llmc.linear': needs calibration data (llmc compile --calib FILE)
+// NODATA: llmc-quantize-fp8: layer 'llmc.linear': needs calibration data (the calib option; llmc compile --calib FILE)
 // BAD: for the --activations option: Cannot find option named 'sometimes'

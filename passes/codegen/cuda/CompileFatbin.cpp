@@ -1,6 +1,6 @@
 //===- CompileFatbin.cpp - generated CUDA C++ to a multi-arch fatbin ------===//
 
-#include "compiler/codegen/cuda/CompileFatbin.h"
+#include "passes/codegen/cuda/CompileFatbin.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringExtras.h"

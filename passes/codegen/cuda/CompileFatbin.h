@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LLMC_COMPILER_CODEGEN_CUDA_COMPILEFATBIN_H
-#define LLMC_COMPILER_CODEGEN_CUDA_COMPILEFATBIN_H
+#ifndef LLMC_PASSES_CODEGEN_CUDA_COMPILEFATBIN_H
+#define LLMC_PASSES_CODEGEN_CUDA_COMPILEFATBIN_H
 
 #include "mlir/IR/Location.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -34,4 +34,4 @@ mlir::FailureOr<std::string> compileFatbin(llvm::StringRef source,
 
 } // namespace llmc::codegen::cuda
 
-#endif // LLMC_COMPILER_CODEGEN_CUDA_COMPILEFATBIN_H
+#endif // LLMC_PASSES_CODEGEN_CUDA_COMPILEFATBIN_H

@@ -22,8 +22,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LLMC_COMPILER_CODEGEN_CUDA_EMITCUDASOURCE_H
-#define LLMC_COMPILER_CODEGEN_CUDA_EMITCUDASOURCE_H
+#ifndef LLMC_PASSES_CODEGEN_CUDA_EMITCUDASOURCE_H
+#define LLMC_PASSES_CODEGEN_CUDA_EMITCUDASOURCE_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,9 +40,6 @@ int64_t countGeneratedKernels(mlir::ModuleOp module);
 mlir::LogicalResult emitCudaSource(mlir::ModuleOp module,
                                    llvm::raw_ostream &os);
 
-/// Registers `--plan-to-cuda` with MLIR's translation registry.
-void registerPlanToCudaTranslation();
-
 } // namespace llmc::codegen::cuda
 
-#endif // LLMC_COMPILER_CODEGEN_CUDA_EMITCUDASOURCE_H
+#endif // LLMC_PASSES_CODEGEN_CUDA_EMITCUDASOURCE_H

@@ -1,0 +1,242 @@
+//===- Pipeline.cpp - the whole compile pipeline, in one place ------------===//
+
+#include "passes/Pipeline.h"
+
+#include "passes/Passes.h"
+
+#include "runtime/format/Target.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+using ErrorHandler = llvm::function_ref<LogicalResult(const llvm::Twine &)>;
+
+constexpr llvm::StringRef kPoints[] = {"after-raise", "after-kv-cache",
+                                       "after-quant", "before-lowering",
+                                       "after-fusion"};
+
+llvm::StringRef methodName(QuantMethod method) {
+  switch (method) {
+  case QuantMethod::none:
+    return "none";
+  case QuantMethod::int8:
+    return "int8";
+  case QuantMethod::fp8:
+    return "fp8";
+  case QuantMethod::rtnInt4:
+    return "rtn-int4";
+  case QuantMethod::gptqInt4:
+    return "gptq-int4";
+  case QuantMethod::awqInt4:
+    return "awq-int4";
+  }
+  return "";
+}
+
+llvm::StringRef elementName(ComputeElement element) {
+  switch (element) {
+  case ComputeElement::f32:
+    return "f32";
+  case ComputeElement::f16:
+    return "f16";
+  case ComputeElement::bf16:
+    return "bf16";
+  }
+  return "";
+}
+
+bool fourBit(QuantMethod method) {
+  return method == QuantMethod::rtnInt4 || method == QuantMethod::gptqInt4 ||
+         method == QuantMethod::awqInt4;
+}
+
+/// The options that only make sense together; the first that does not is
+/// the error.
+LogicalResult checkQuantization(const CompileOptions &o, ErrorHandler error) {
+  QuantMethod method = o.quant;
+  bool staticFp8 = method == QuantMethod::fp8 &&
+                   o.fp8Activations == ActivationRounding::calibrated;
+  if (o.actOrder && method != QuantMethod::gptqInt4)
+    return error("--act-order applies to --quant gptq-int4");
+  if (method == QuantMethod::none && (!o.skip.empty() || !o.calib.empty()))
+    return error("--skip and --calib need --quant");
+  if (fourBit(method) && (o.groupSize < 32 || o.groupSize % 32 != 0))
+    return error(llvm::formatv("--group-size {0} is not supported: use a "
+                               "multiple of 32 (32, 64, 128, ...)",
+                               o.groupSize.getValue()));
+  if ((method == QuantMethod::gptqInt4 || method == QuantMethod::awqInt4) &&
+      o.calib.empty())
+    return error("--quant " + methodName(method) +
+                 " needs calibration data: --calib FILE (token-id sequences, "
+                 "or a text with --calib-tokenizer)");
+  if (!o.calibTokenizer.empty() && o.calib.empty())
+    return error("--calib-tokenizer needs --calib");
+  if (o.fp8Activations != ActivationRounding::none &&
+      method != QuantMethod::fp8)
+    return error("--fp8-activations applies to --quant fp8");
+  if (o.int8Activations != ActivationRounding::none &&
+      method != QuantMethod::int8)
+    return error("--int8-activations applies to --quant int8");
+  if (staticFp8 && o.calib.empty())
+    return error("--fp8-activations static needs calibration data: --calib "
+                 "FILE");
+  if (!o.calib.empty() && (method == QuantMethod::int8 ||
+                           (method == QuantMethod::fp8 && !staticFp8)))
+    return error("--calib applies to the 4-bit methods and to fp8 with "
+                 "--fp8-activations static");
+  return success();
+}
+
+/// The options every 4-bit method's pass shares.
+template <typename PassOptions>
+PassOptions fourBitOptions(const CompileOptions &o) {
+  PassOptions pass;
+  pass.groupSize = o.groupSize;
+  pass.zeroPoint = o.zeroPoint;
+  pass.skip.assign(o.skip.begin(), o.skip.end());
+  pass.calib = o.calib;
+  pass.calibTokenizer = o.calibTokenizer;
+  return pass;
+}
+
+/// The quantizer of `o.quant`, or null.
+std::unique_ptr<Pass> quantizationPass(const CompileOptions &o) {
+  switch (o.quant) {
+  case QuantMethod::none:
+    return nullptr;
+  case QuantMethod::int8: {
+    QuantizeInt8Options pass;
+    pass.skip.assign(o.skip.begin(), o.skip.end());
+    pass.activations = o.int8Activations;
+    return createQuantizeInt8(pass);
+  }
+  case QuantMethod::fp8: {
+    QuantizeFp8Options pass;
+    pass.skip.assign(o.skip.begin(), o.skip.end());
+    pass.activations = o.fp8Activations;
+    pass.calib = o.calib;
+    pass.calibTokenizer = o.calibTokenizer;
+    return createQuantizeFp8(pass);
+  }
+  case QuantMethod::rtnInt4:
+    return createQuantizeRtn(fourBitOptions<QuantizeRtnOptions>(o));
+  case QuantMethod::gptqInt4: {
+    auto pass = fourBitOptions<QuantizeGptqOptions>(o);
+    pass.actOrder = o.actOrder;
+    return createQuantizeGptq(pass);
+  }
+  case QuantMethod::awqInt4:
+    return createQuantizeAwq(fourBitOptions<QuantizeAwqOptions>(o));
+  }
+  return nullptr;
+}
+
+} // namespace
+
+llvm::ArrayRef<llvm::StringRef> extensionPoints() { return kPoints; }
+
+LogicalResult buildCompilePipeline(OpPassManager &pm,
+                                   const CompileOptions &o,
+                                   ErrorHandler error) {
+  runtime::Expected<runtime::Target> target = runtime::parseTarget(o.target);
+  if (!target)
+    return error("--target: " + target.status().message());
+  bool cuda = target->kind == runtime::Target::Kind::cuda;
+  if (o.maxBatch < 1 || o.maxSeq < 0)
+    return error("--max-batch must be at least 1 and --max-seq positive");
+  if (!cuda && o.dtype != ComputeElement::f32)
+    return error("the cpu target computes in f32 (--dtype " +
+                 elementName(o.dtype) + " needs --target cuda:...)");
+  if (!cuda && !o.nvcc.empty())
+    return error("--nvcc needs --target cuda:...");
+  if (failed(checkQuantization(o, error)))
+    return failure();
+  for (const auto &[point, text] : o.insertions)
+    if (!llvm::is_contained(kPoints, point))
+      return error("--insert-pass: unknown extension point '" + point +
+                   "' (expected " +
+                   llvm::join(extensionPoints(), ", ") + ")");
+
+  auto insert = [&](llvm::StringRef point) -> LogicalResult {
+    for (const auto &[at, text] : o.insertions) {
+      if (at != point)
+        continue;
+      std::string message;
+      llvm::raw_string_ostream os(message);
+      if (failed(parsePassPipeline(text, pm, os)))
+        return error("--insert-pass " + at + "='" + text +
+                     "': " + llvm::StringRef(message).trim());
+    }
+    return success();
+  };
+
+  // Raised ops serve at least the cache's positions.
+  buildImportCleanupPipeline(pm, /*raise=*/true,
+                             std::max<int64_t>(4096, o.maxSeq));
+  if (failed(insert("after-raise")))
+    return failure();
+  KvCacheOptions kv;
+  kv.maxSeq = o.maxSeq;
+  pm.addPass(createKvCache(kv));
+  pm.addPass(createCleanup());
+  if (failed(insert("after-kv-cache")))
+    return failure();
+  // Quantization works on f32 weights; a narrower compute type comes after.
+  pm.addPass(createComputeType());
+  pm.addPass(createCleanup());
+  if (std::unique_ptr<Pass> quantize = quantizationPass(o)) {
+    pm.addPass(std::move(quantize));
+    pm.addPass(createCleanup());
+  }
+  if (failed(insert("after-quant")))
+    return failure();
+  if (o.dtype != ComputeElement::f32) {
+    ComputeTypeOptions type;
+    type.elementType = o.dtype;
+    pm.addPass(createComputeType(type));
+    pm.addPass(createCleanup());
+  }
+  if (failed(insert("before-lowering")))
+    return failure();
+  pm.addPass(createLowerToPlan());
+  addPlanFusionPasses(pm);
+  if (failed(insert("after-fusion")))
+    return failure();
+  PlanMemoryOptions memory;
+  memory.maxBatch = o.maxBatch;
+  pm.addPass(createPlanMemory(memory));
+  if (cuda) {
+    pm.addPass(createOutlineCudaKernels());
+    pm.addPass(createPlanCudaGemms());
+    CudaCodegenOptions codegen;
+    codegen.target = target->str();
+    codegen.nvcc = o.nvcc;
+    pm.addPass(createCudaCodegen(codegen));
+  }
+  return success();
+}
+
+void registerCompilePipeline() {
+  registerPassPipeline(
+      "llmc-compile-pipeline",
+      "Everything llmc compile runs on an imported model: raise, KV cache, "
+      "quantization, lowering to plan, fusion, memory plan, target code "
+      "(passes/Pipeline.h)",
+      [](OpPassManager &pm, llvm::StringRef text, ErrorHandler error) {
+        CompileOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        return buildCompilePipeline(pm, options, error);
+      },
+      [](llvm::function_ref<void(const detail::PassOptions &)> print) {
+        print(CompileOptions());
+      });
+}
+
+} // namespace llmc

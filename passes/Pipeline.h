@@ -1,0 +1,124 @@
+//===- Pipeline.h - the whole compile pipeline, in one place --------------===//
+//
+// What `llmc compile` runs on an imported ONNX model, as one pass
+// pipeline (registered as llmc-compile-pipeline{...}):
+//
+//   llmc-fold-and-raise, func.func(llmc-check-raised, llmc-fold-shapes),
+//   llmc-cleanup                                   -> after-raise
+//   llmc-kv-cache, llmc-cleanup                    -> after-kv-cache
+//   llmc-compute-type (f32), llmc-cleanup,
+//   the quantizer of `quant` (calibrating on `calib`), llmc-cleanup
+//                                                  -> after-quant
+//   llmc-compute-type (dtype), llmc-cleanup        -> before-lowering
+//   llmc-lower-to-plan, plan-fuse-add-norm, plan-fuse-sibling-linears,
+//   plan-fuse-elementwise                          -> after-fusion
+//   plan-memory
+//   for a CUDA target: plan-outline-cuda-kernels, plan-cuda-gemms,
+//   plan-cuda-codegen
+//
+// An extension point is where passes given by name go
+// (CompileOptions::insertions; `llmc compile --insert-pass POINT=PIPELINE`).
+// The options' names are llmc compile's flags.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_PASSES_PIPELINE_H
+#define LLMC_PASSES_PIPELINE_H
+
+#include "passes/PassOptions.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/ArrayRef.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llmc {
+
+struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
+  Option<int64_t> maxSeq{*this, "max-seq",
+                         llvm::cl::desc("Positions the KV cache holds (0: the "
+                                        "model's context, else 2048)"),
+                         llvm::cl::init(0)};
+  Option<int64_t> maxBatch{
+      *this, "max-batch",
+      llvm::cl::desc("Sequences one call takes (memory is planned for "
+                     "this many)"),
+      llvm::cl::init(1)};
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("cpu, or cuda: and the GPU architectures "
+                     "(cuda:sm_80,sm_90)"),
+      llvm::cl::init("cpu")};
+  Option<std::string> nvcc{*this, "nvcc",
+                           llvm::cl::desc("The nvcc of a CUDA target (default: "
+                                          "nvcc on the PATH, else "
+                                          "/usr/local/cuda/bin/nvcc)")};
+  Option<ComputeElement> dtype{
+      *this, "dtype",
+      llvm::cl::desc("Element type of weights and activations after "
+                     "quantization (the cpu target computes in f32)"),
+      llvm::cl::init(ComputeElement::f32), computeElementValues()};
+  Option<QuantMethod> quant{*this, "quant",
+                            llvm::cl::desc("Quantize the weights of linear "
+                                           "layers"),
+                            llvm::cl::init(QuantMethod::none),
+                            quantMethodValues()};
+  Option<int64_t> groupSize{*this, "group-size",
+                            llvm::cl::desc("4-bit methods: inputs sharing a "
+                                           "scale (a multiple of 32)"),
+                            llvm::cl::init(128)};
+  Option<bool> zeroPoint{*this, "zero-point",
+                         llvm::cl::desc("4-bit methods: groups with zero "
+                                        "points (asymmetric)"),
+                         llvm::cl::init(true)};
+  Option<bool> actOrder{*this, "act-order",
+                        llvm::cl::desc("gptq-int4: round columns in order of "
+                                       "decreasing Hessian diagonal"),
+                        llvm::cl::init(false)};
+  ListOption<std::string> skip{*this, "skip",
+                               llvm::cl::desc("Layers to leave unquantized "
+                                              "(substrings of their names)")};
+  Option<std::string> calib{
+      *this, "calib",
+      llvm::cl::desc("Calibration data: token-id sequences, one per line (or "
+                     "a text, with calib-tokenizer)")};
+  Option<std::string> calibTokenizer{
+      *this, "calib-tokenizer",
+      llvm::cl::desc("Read calib as text with this SentencePiece model")};
+  Option<ActivationRounding> int8Activations{
+      *this, "int8-activations",
+      llvm::cl::desc("int8: also round activations (per token)"),
+      llvm::cl::init(ActivationRounding::none), int8ActivationValues()};
+  Option<ActivationRounding> fp8Activations{
+      *this, "fp8-activations",
+      llvm::cl::desc("fp8: also round activations (per tensor)"),
+      llvm::cl::init(ActivationRounding::none), fp8ActivationValues()};
+
+  /// Pipelines (textual, anchored on the module: "a,func.func(b)") to run
+  /// at extension points, each after those given before it for the same
+  /// point. Not an option of llmc-compile-pipeline: a printed pipeline
+  /// shows the passes themselves.
+  std::vector<std::pair<std::string, std::string>> insertions;
+};
+
+/// The extension points, in pipeline order.
+llvm::ArrayRef<llvm::StringRef> extensionPoints();
+
+/// Adds the compile pipeline of `options` to `pm` (anchored on
+/// builtin.module). Options that do not go together, an unknown extension
+/// point and an inserted pipeline that does not parse fail through
+/// `error` (its message names the option).
+mlir::LogicalResult
+buildCompilePipeline(mlir::OpPassManager &pm, const CompileOptions &options,
+                     llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)>
+                         error);
+
+/// Registers llmc-compile-pipeline with the pass registry.
+void registerCompilePipeline();
+
+} // namespace llmc
+
+#endif // LLMC_PASSES_PIPELINE_H

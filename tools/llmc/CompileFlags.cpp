@@ -1,0 +1,269 @@
+//===- CompileFlags.cpp - llmc compile's pipeline flags -------------------===//
+
+#include "tools/llmc/CompileFlags.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace llmc::tool {
+namespace {
+
+struct Flags {
+  Flags(cl::SubCommand &command, cl::OptionCategory &category)
+      : maxSeq("max-seq",
+               cl::desc("Positions the KV cache holds (default: the model's "
+                        "context, else 2048)"),
+               cl::init(0), cl::sub(command), cl::cat(category)),
+        maxBatch("max-batch",
+                 cl::desc("Sequences one call takes (memory is planned for "
+                          "this many)"),
+                 cl::init(1), cl::sub(command), cl::cat(category)),
+        target("target",
+               cl::desc("What to generate code for: cpu, or cuda: and the GPU "
+                        "architectures (cuda:sm_80,sm_90)"),
+               cl::init("cpu"), cl::sub(command), cl::cat(category)),
+        nvcc("nvcc",
+             cl::desc("The nvcc that compiles the CUDA target's generated "
+                      "kernels (default: nvcc on the PATH, else "
+                      "/usr/local/cuda/bin/nvcc)"),
+             cl::value_desc("path"), cl::sub(command), cl::cat(category)),
+        dtype("dtype",
+              cl::desc("Element type of weights and activations: f32 (the cpu "
+                       "target), f16 (the default for CUDA), bf16 or f32 "
+                       "(CUDA)"),
+              computeElementValues(), cl::sub(command), cl::cat(category)),
+        method("quant", cl::desc("Quantize the weights of linear layers"),
+               quantMethodValues(), cl::init(QuantMethod::none),
+               cl::sub(command), cl::cat(category)),
+        groupSize("group-size",
+                  cl::desc("Inputs sharing a 4-bit scale (32, 64, 128, ...; "
+                           "default 128)"),
+                  cl::init(128), cl::sub(command), cl::cat(category)),
+        zeroPoint("zero-point",
+                  cl::desc("4-bit groups with zero points (asymmetric; "
+                           "default on, --zero-point=false for symmetric)"),
+                  cl::init(true), cl::sub(command), cl::cat(category)),
+        actOrder("act-order",
+                 cl::desc("GPTQ: round columns in order of decreasing "
+                          "Hessian diagonal"),
+                 cl::init(false), cl::sub(command), cl::cat(category)),
+        skip("skip",
+             cl::desc("Layers to leave unquantized: lm_head, or any part of "
+                      "a layer's ONNX node name (comma-separated)"),
+             cl::CommaSeparated, cl::sub(command), cl::cat(category)),
+        calib("calib",
+              cl::desc("Calibration data: token-id sequences, one per line "
+                       "(or a text, with --calib-tokenizer)"),
+              cl::value_desc("file"), cl::sub(command), cl::cat(category)),
+        calibTokenizer("calib-tokenizer",
+                       cl::desc("Read --calib as text (passages separated by "
+                                "blank lines) with this SentencePiece model"),
+                       cl::value_desc("tok.model"), cl::sub(command),
+                       cl::cat(category)),
+        fp8Activations(
+            "fp8-activations",
+            cl::desc("--quant fp8: also round activations to E4M3 with a "
+                     "per-tensor scale, from calibration (static, needs "
+                     "--calib) or per call (dynamic); default none"),
+            fp8ActivationValues(), cl::init(ActivationRounding::none),
+            cl::sub(command), cl::cat(category)),
+        int8Activations(
+            "int8-activations",
+            cl::desc("--quant int8: also round activations to int8 with a "
+                     "scale per token (dynamic: W8A8, int8 GEMMs on the "
+                     "GPU); default none"),
+            int8ActivationValues(), cl::init(ActivationRounding::none),
+            cl::sub(command), cl::cat(category)),
+        insertPass("insert-pass",
+                   cl::desc("Run passes at an extension point of the "
+                            "pipeline: POINT=PIPELINE, e.g. "
+                            "after-quant='my-pass{opt=1}' (points: "
+                            "after-raise, after-kv-cache, after-quant, "
+                            "before-lowering, after-fusion); repeatable"),
+                   cl::value_desc("point=pipeline"), cl::sub(command),
+                   cl::cat(category)),
+        report("quant-report",
+               cl::desc("Write each layer's output error on the calibration "
+                        "inputs as JSON (needs --calib)"),
+               cl::value_desc("file.json"), cl::sub(command),
+               cl::cat(category)) {}
+
+  cl::opt<int64_t> maxSeq, maxBatch;
+  cl::opt<std::string> target, nvcc;
+  cl::opt<ComputeElement> dtype;
+  cl::opt<QuantMethod> method;
+  cl::opt<int64_t> groupSize;
+  cl::opt<bool> zeroPoint, actOrder;
+  cl::list<std::string> skip;
+  cl::opt<std::string> calib, calibTokenizer;
+  cl::opt<ActivationRounding> fp8Activations, int8Activations;
+  cl::list<std::string> insertPass;
+  cl::opt<std::string> report;
+
+  /// Every flag that sets a pipeline option.
+  std::vector<cl::Option *> pipelineFlags() {
+    // std::addressof: cl::list's operator& is its storage's.
+    return {&maxSeq,
+            &maxBatch,
+            &target,
+            &nvcc,
+            &dtype,
+            &method,
+            &groupSize,
+            &zeroPoint,
+            &actOrder,
+            std::addressof(skip),
+            &calib,
+            &calibTokenizer,
+            &fp8Activations,
+            &int8Activations,
+            std::addressof(insertPass)};
+  }
+};
+
+std::unique_ptr<Flags> flags;
+
+bool fourBitMethod() {
+  return flags->method == QuantMethod::rtnInt4 ||
+         flags->method == QuantMethod::gptqInt4 ||
+         flags->method == QuantMethod::awqInt4;
+}
+
+LogicalResult fail(const llvm::Twine &message) {
+  llvm::errs() << "llmc compile: " << message << "\n";
+  return failure();
+}
+
+} // namespace
+
+void registerCompileFlags(cl::SubCommand &command,
+                          cl::OptionCategory &category) {
+  flags = std::make_unique<Flags>(command, category);
+}
+
+LogicalResult compileOptions(CompileOptions &o) {
+  Flags &f = *flags;
+  // The pipeline checks values; what it cannot see is a flag given with
+  // its default value where it means nothing.
+  if (!fourBitMethod() &&
+      (f.groupSize.getNumOccurrences() || f.zeroPoint.getNumOccurrences()))
+    return fail("--group-size and --zero-point apply to 4-bit methods "
+                "(rtn-int4, gptq-int4, awq-int4); int8 and fp8 scale each "
+                "output channel");
+  if (f.fp8Activations.getNumOccurrences() && f.method != QuantMethod::fp8)
+    return fail("--fp8-activations applies to --quant fp8");
+  if (f.int8Activations.getNumOccurrences() && f.method != QuantMethod::int8)
+    return fail("--int8-activations applies to --quant int8");
+  if (!f.report.empty() && f.calib.empty())
+    return fail("--quant-report needs --calib (the errors are measured on "
+                "the calibration inputs)");
+  bool cuda = llvm::StringRef(f.target).starts_with("cuda");
+  o.maxSeq = f.maxSeq;
+  o.maxBatch = f.maxBatch;
+  o.target = f.target;
+  o.nvcc = f.nvcc;
+  o.dtype = f.dtype.getNumOccurrences() || !cuda ? f.dtype.getValue()
+                                                 : ComputeElement::f16;
+  o.quant = f.method;
+  o.groupSize = f.groupSize;
+  o.zeroPoint = f.zeroPoint;
+  o.actOrder = f.actOrder;
+  o.skip = llvm::ArrayRef<std::string>(
+      std::vector<std::string>(f.skip.begin(), f.skip.end()));
+  o.calib = f.calib;
+  o.calibTokenizer = f.calibTokenizer;
+  o.fp8Activations = f.fp8Activations;
+  o.int8Activations = f.int8Activations;
+  for (const std::string &insertion : f.insertPass) {
+    auto [point, text] = llvm::StringRef(insertion).split('=');
+    if (text.empty())
+      return fail("--insert-pass '" + insertion +
+                  "': expected POINT=PIPELINE (e.g. "
+                  "after-quant='my-pass{opt=1}')");
+    o.insertions.emplace_back(point.trim().str(), text.trim().str());
+  }
+  return success();
+}
+
+std::vector<std::string> givenPipelineFlags() {
+  std::vector<std::string> given;
+  for (cl::Option *flag : flags->pipelineFlags())
+    if (flag->getNumOccurrences())
+      given.push_back("--" + flag->ArgStr.str());
+  return given;
+}
+
+std::string quantizationSummary() {
+  Flags &f = *flags;
+  auto activations = [](ActivationRounding rounding) {
+    return rounding == ActivationRounding::dynamic ? "dynamic" : "static";
+  };
+  switch (f.method) {
+  case QuantMethod::none:
+    return "";
+  case QuantMethod::int8:
+    return f.int8Activations == ActivationRounding::none
+               ? "int8 (per channel)"
+               : std::string("int8 (per channel; activations per token, ") +
+                     activations(f.int8Activations) + ")";
+  case QuantMethod::fp8:
+    return f.fp8Activations == ActivationRounding::none
+               ? "fp8 E4M3 (per channel)"
+               : std::string("fp8 E4M3 (per channel; activations per tensor, "
+                             "") +
+                     activations(f.fp8Activations) + ")";
+  case QuantMethod::rtnInt4:
+  case QuantMethod::gptqInt4:
+  case QuantMethod::awqInt4:
+    return llvm::formatv("{0} (group {1}, {2}{3})",
+                         f.method == QuantMethod::rtnInt4    ? "rtn-int4"
+                         : f.method == QuantMethod::gptqInt4 ? "gptq-int4"
+                                                             : "awq-int4",
+                         f.groupSize.getValue(),
+                         f.zeroPoint ? "zero points" : "symmetric",
+                         f.actOrder ? ", act-order" : "")
+        .str();
+  }
+  return "";
+}
+
+LogicalResult writeQuantizationReport(ModuleOp module) {
+  if (flags->report.empty())
+    return success();
+  llvm::json::Object layers;
+  double total = 0;
+  int64_t count = 0;
+  if (auto errors = module->getAttrOfType<DictionaryAttr>("llmc.quant_errors"))
+    for (NamedAttribute error : errors) {
+      double value = cast<FloatAttr>(error.getValue()).getValueAsDouble();
+      layers[error.getName().getValue()] = value;
+      total += value;
+      ++count;
+    }
+  int64_t tokens = 0;
+  if (auto seen = module->getAttrOfType<DictionaryAttr>("llmc.calibration"))
+    if (auto value = seen.getAs<IntegerAttr>("tokens"))
+      tokens = value.getInt();
+  llvm::json::Object out{
+      {"method", quantizationSummary()},
+      {"calibration_tokens", tokens},
+      {"mean_relative_output_error", count ? total / count : 0.0},
+      {"layers", std::move(layers)}};
+  std::string error;
+  auto file = openOutputFile(flags->report, &error);
+  if (!file)
+    return fail(error);
+  file->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(out)))
+             << "\n";
+  file->keep();
+  return success();
+}
+
+} // namespace llmc::tool

@@ -1,0 +1,46 @@
+//===- CompileFlags.h - llmc compile's pipeline flags ---------------------===//
+//
+// The flags that choose the compile pipeline's options (passes/Pipeline.h;
+// each flag has the option's name): --max-seq, --max-batch, --target,
+// --nvcc, --dtype, --quant with --group-size, --zero-point, --act-order,
+// --skip, --calib, --calib-tokenizer, --int8-activations,
+// --fp8-activations, and --insert-pass POINT=PIPELINE; besides them
+// --quant-report FILE, written from the compiled module.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_TOOLS_LLMC_COMPILEFLAGS_H
+#define LLMC_TOOLS_LLMC_COMPILEFLAGS_H
+
+#include "passes/Pipeline.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/CommandLine.h"
+
+#include <string>
+#include <vector>
+
+namespace llmc::tool {
+
+/// Registers the flags under `command` in `category`.
+void registerCompileFlags(llvm::cl::SubCommand &command,
+                          llvm::cl::OptionCategory &category);
+
+/// The flags as pipeline options; failure (printed) for a flag given where
+/// it means nothing, or an --insert-pass without POINT=.
+mlir::LogicalResult compileOptions(CompileOptions &options);
+
+/// The flags given on the command line ("--quant", ...): a
+/// --pass-pipeline takes none of them.
+std::vector<std::string> givenPipelineFlags();
+
+/// "" without --quant, else the method and its settings in words.
+std::string quantizationSummary();
+
+/// Writes the module's llmc.quant_errors (if --quant-report); failure
+/// when the file cannot be written.
+mlir::LogicalResult writeQuantizationReport(mlir::ModuleOp module);
+
+} // namespace llmc::tool
+
+#endif // LLMC_TOOLS_LLMC_COMPILEFLAGS_H
