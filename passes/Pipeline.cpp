@@ -141,8 +141,7 @@ std::unique_ptr<Pass> quantizationPass(const CompileOptions &o) {
 
 llvm::ArrayRef<llvm::StringRef> extensionPoints() { return kPoints; }
 
-LogicalResult buildCompilePipeline(OpPassManager &pm,
-                                   const CompileOptions &o,
+LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
                                    ErrorHandler error) {
   runtime::Expected<runtime::Target> target = runtime::parseTarget(o.target);
   if (!target)
@@ -160,8 +159,7 @@ LogicalResult buildCompilePipeline(OpPassManager &pm,
   for (const auto &[point, text] : o.insertions)
     if (!llvm::is_contained(kPoints, point))
       return error("--insert-pass: unknown extension point '" + point +
-                   "' (expected " +
-                   llvm::join(extensionPoints(), ", ") + ")");
+                   "' (expected " + llvm::join(extensionPoints(), ", ") + ")");
 
   auto insert = [&](llvm::StringRef point) -> LogicalResult {
     for (const auto &[at, text] : o.insertions) {

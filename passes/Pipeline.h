@@ -111,10 +111,9 @@ llvm::ArrayRef<llvm::StringRef> extensionPoints();
 /// builtin.module). Options that do not go together, an unknown extension
 /// point and an inserted pipeline that does not parse fail through
 /// `error` (its message names the option).
-mlir::LogicalResult
-buildCompilePipeline(mlir::OpPassManager &pm, const CompileOptions &options,
-                     llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)>
-                         error);
+mlir::LogicalResult buildCompilePipeline(
+    mlir::OpPassManager &pm, const CompileOptions &options,
+    llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> error);
 
 /// Registers llmc-compile-pipeline with the pass registry.
 void registerCompilePipeline();

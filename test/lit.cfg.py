@@ -27,6 +27,9 @@ for tool in ["FileCheck", "not", "count", "split-file"]:
 
 config.substitutions.append(("%llmc_src", config.llmc_source_dir))
 config.substitutions.append(("%llmc_bin", config.llmc_tools_dir))
+# The build tree, for find_package(LLMC) (examples/pass-plugin).
+config.substitutions.append(("%llmc_build",
+                             os.path.dirname(config.llmc_tools_dir)))
 config.substitutions.append(("%models", config.shared_models_dir))
 config.substitutions.append(("%python", config.python_executable))
 

@@ -46,8 +46,8 @@ struct CudaCodegenPass : llmc::impl::CudaCodegenBase<CudaCodegenPass> {
     FailureOr<std::string> tool = cuda::findNvcc(nvcc, module.getLoc());
     if (failed(tool))
       return signalPassFailure();
-    FailureOr<std::string> fatbin = cuda::compileFatbin(
-        source, parsed->cudaArchs, *tool, module.getLoc());
+    FailureOr<std::string> fatbin =
+        cuda::compileFatbin(source, parsed->cudaArchs, *tool, module.getLoc());
     if (failed(fatbin))
       return signalPassFailure();
     module->setAttr(

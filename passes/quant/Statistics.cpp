@@ -21,9 +21,9 @@ void setCalibrator(Calibrator calibrator) {
 }
 
 FailureOr<StatsSource> StatsSource::gather(ModuleOp module,
-                                          const CalibrationRequest &request,
-                                          int64_t synthetic,
-                                          llvm::StringRef pass) {
+                                           const CalibrationRequest &request,
+                                           int64_t synthetic,
+                                           llvm::StringRef pass) {
   if (request.path.empty()) {
     if (!request.tokenizer.empty())
       return module.emitError(pass) << ": calib-tokenizer needs calib";
@@ -64,6 +64,5 @@ FailureOr<const InputStats *> StatsSource::find(const WeightUse &use,
     stats = syntheticStats(width, synthetic);
   return stats.get();
 }
-
 
 } // namespace llmc::quant

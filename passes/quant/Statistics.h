@@ -47,9 +47,10 @@ public:
   /// Gathers what `request` asks for (nothing when it names no data). With
   /// data, the module records how much was seen in `llmc.calibration`
   /// ({sequences, tokens}). Errors name `pass`.
-  static mlir::FailureOr<StatsSource>
-  gather(mlir::ModuleOp module, const CalibrationRequest &request,
-         int64_t synthetic, llvm::StringRef pass);
+  static mlir::FailureOr<StatsSource> gather(mlir::ModuleOp module,
+                                             const CalibrationRequest &request,
+                                             int64_t synthetic,
+                                             llvm::StringRef pass);
 
   bool available() const { return data || synthetic > 0; }
   /// The statistics of `use`'s weight input (`width` features); an error

@@ -4,6 +4,7 @@
 //              [--bos ID] [--eos ID,...] [--dummy-weights]
 //              [--print-plan FILE] [--emit-cuda FILE]
 //              [--pass-pipeline TEXT | --print-pipeline]
+//              [--load-pass-plugin lib.so ...]
 //              [MLIR's pass-manager flags: --mlir-timing, ...]
 // Imports the model, runs ONE pass manager over it, with the compile
 // pipeline of the flags (passes/Pipeline.h) or the --pass-pipeline text,
@@ -13,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/PassPlugins.h"
 #include "compiler/Registration.h"
 #include "compiler/ToolDiagnostics.h"
 #include "compiler/artifact/EmitArtifact.h"
@@ -83,6 +85,15 @@ static llvm::cl::opt<std::string> passPipeline(
     llvm::cl::desc("Run this textual pipeline instead of the flags' "
                    "(builtin.module(...), as --print-pipeline prints it)"),
     llvm::cl::value_desc("pipeline"), llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
+// Loaded by main() before the command line is parsed (compiler/
+// PassPlugins.h); declared for --help and the parser.
+static llvm::cl::list<std::string> passPlugins(
+    "load-pass-plugin",
+    llvm::cl::desc("Load passes from this plugin (MLIR's PassPlugin ABI), "
+                   "for --insert-pass, --pass-pipeline and "
+                   "--mlir-print-ir-after; repeatable"),
+    llvm::cl::value_desc("lib.so"), llvm::cl::sub(compileCommand),
     llvm::cl::cat(compileOptions));
 static llvm::cl::opt<bool> printPipeline(
     "print-pipeline",
@@ -330,13 +341,17 @@ int compile() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llmc::registerCompilerPasses();
+  std::vector<std::string> storage;
+  std::vector<char *> args;
+  if (!llmc::loadPassPluginFlags(argc, argv, storage, args))
+    return 1;
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   llmc::tool::registerCompileFlags(compileCommand, compileOptions);
   llvm::cl::HideUnrelatedOptions(compileOptions);
-  llvm::cl::ParseCommandLineOptions(argc, argv,
+  llvm::cl::ParseCommandLineOptions(int(args.size()), args.data(),
                                     "llmc: compile ONNX transformers for "
                                     "inference\n");
   if (compileCommand)
