@@ -20,8 +20,7 @@ llvm::Expected<std::string> loadPassPlugin(llvm::StringRef path) {
   // means the file.
   llvm::SmallString<256> absolute(path);
   if (std::error_code error = llvm::sys::fs::make_absolute(absolute))
-    return llvm::createStringError(error, "'" + path + "': " +
-                                              error.message());
+    return llvm::createStringError(error, "'" + path + "': " + error.message());
   if (!llvm::sys::fs::exists(absolute))
     return llvm::createStringError(
         std::make_error_code(std::errc::no_such_file_or_directory),
@@ -37,8 +36,8 @@ llvm::Expected<std::string> loadPassPlugin(llvm::StringRef path) {
 } // namespace
 
 bool loadPassPluginFlags(int argc, char **argv,
-                          std::vector<std::string> &storage,
-                          std::vector<char *> &rewritten) {
+                         std::vector<std::string> &storage,
+                         std::vector<char *> &rewritten) {
   storage.reserve(argc);
   for (int i = 0; i < argc; ++i) {
     llvm::StringRef arg(argv[i]);

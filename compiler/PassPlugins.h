@@ -23,8 +23,8 @@ namespace llmc {
 /// absolute path. False (after printing why) when one fails: an error, not
 /// the warning MLIR's own driver prints and ignores.
 bool loadPassPluginFlags(int argc, char **argv,
-                          std::vector<std::string> &storage,
-                          std::vector<char *> &rewritten);
+                         std::vector<std::string> &storage,
+                         std::vector<char *> &rewritten);
 
 } // namespace llmc
 

@@ -218,8 +218,8 @@ def QuantizeInt8 : Pass<"llmc-quantize-int8", "mlir::ModuleOp"> {
 }
 
 // The options every calibration-driven pass reads its data with
-// (passes/quant/Statistics.h): the pass runs the model on them where it
-// stands in the pipeline.
+// (passes/quant/Statistics.h): the pass runs the model on calib where it
+// stands in the pipeline, or reads what llmc calibrate saw there (stats).
 defvar calibrationOptions = [
   Option<"calib", "calib", "std::string", "",
          "Calibration data: token-id sequences, one per line (or a text, "
@@ -227,6 +227,8 @@ defvar calibrationOptions = [
   Option<"calibTokenizer", "calib-tokenizer", "std::string", "",
          "Read calib as text (passages separated by blank lines) with "
          "this SentencePiece model">,
+  Option<"stats", "stats", "std::string", "",
+         "Or the statistics file llmc calibrate wrote (instead of calib)">,
 ];
 // Calibration runs the model lowered to plan on llmc's runtime.
 defvar calibrationDialects = ["llmc::LlmcDialect", "llmc::plan::PlanDialect",

@@ -60,21 +60,25 @@ bool fourBit(QuantMethod method) {
 /// the error.
 LogicalResult checkQuantization(const CompileOptions &o, ErrorHandler error) {
   QuantMethod method = o.quant;
+  // Calibration data: sequences to run (calib) or what llmc calibrate saw.
+  bool data = !o.calib.empty() || !o.stats.empty();
+  if (!o.calib.empty() && !o.stats.empty())
+    return error("--calib and --stats both give calibration data: give one");
   bool staticFp8 = method == QuantMethod::fp8 &&
                    o.fp8Activations == ActivationRounding::calibrated;
   if (o.actOrder && method != QuantMethod::gptqInt4)
     return error("--act-order applies to --quant gptq-int4");
-  if (method == QuantMethod::none && (!o.skip.empty() || !o.calib.empty()))
-    return error("--skip and --calib need --quant");
+  if (method == QuantMethod::none && (!o.skip.empty() || data))
+    return error("--skip, --calib and --stats need --quant");
   if (fourBit(method) && (o.groupSize < 32 || o.groupSize % 32 != 0))
     return error(llvm::formatv("--group-size {0} is not supported: use a "
                                "multiple of 32 (32, 64, 128, ...)",
                                o.groupSize.getValue()));
   if ((method == QuantMethod::gptqInt4 || method == QuantMethod::awqInt4) &&
-      o.calib.empty())
+      !data)
     return error("--quant " + methodName(method) +
                  " needs calibration data: --calib FILE (token-id sequences, "
-                 "or a text with --calib-tokenizer)");
+                 "or a text with --calib-tokenizer) or --stats FILE");
   if (!o.calibTokenizer.empty() && o.calib.empty())
     return error("--calib-tokenizer needs --calib");
   if (o.fp8Activations != ActivationRounding::none &&
@@ -83,13 +87,13 @@ LogicalResult checkQuantization(const CompileOptions &o, ErrorHandler error) {
   if (o.int8Activations != ActivationRounding::none &&
       method != QuantMethod::int8)
     return error("--int8-activations applies to --quant int8");
-  if (staticFp8 && o.calib.empty())
+  if (staticFp8 && !data)
     return error("--fp8-activations static needs calibration data: --calib "
-                 "FILE");
-  if (!o.calib.empty() && (method == QuantMethod::int8 ||
-                           (method == QuantMethod::fp8 && !staticFp8)))
-    return error("--calib applies to the 4-bit methods and to fp8 with "
-                 "--fp8-activations static");
+                 "FILE or --stats FILE");
+  if (data && (method == QuantMethod::int8 ||
+               (method == QuantMethod::fp8 && !staticFp8)))
+    return error("--calib and --stats apply to the 4-bit methods and to fp8 "
+                 "with --fp8-activations static");
   return success();
 }
 
@@ -102,6 +106,7 @@ PassOptions fourBitOptions(const CompileOptions &o) {
   pass.skip.assign(o.skip.begin(), o.skip.end());
   pass.calib = o.calib;
   pass.calibTokenizer = o.calibTokenizer;
+  pass.stats = o.stats;
   return pass;
 }
 
@@ -122,6 +127,7 @@ std::unique_ptr<Pass> quantizationPass(const CompileOptions &o) {
     pass.activations = o.fp8Activations;
     pass.calib = o.calib;
     pass.calibTokenizer = o.calibTokenizer;
+    pass.stats = o.stats;
     return createQuantizeFp8(pass);
   }
   case QuantMethod::rtnInt4:
@@ -137,9 +143,34 @@ std::unique_ptr<Pass> quantizationPass(const CompileOptions &o) {
   return nullptr;
 }
 
+/// The pipeline up to the quantizer, where calibration runs the model.
+LogicalResult addUntilQuantization(
+    OpPassManager &pm, const CompileOptions &o,
+    llvm::function_ref<LogicalResult(llvm::StringRef)> insert) {
+  // Raised ops serve at least the cache's positions.
+  buildImportCleanupPipeline(pm, /*raise=*/true,
+                             std::max<int64_t>(4096, o.maxSeq));
+  if (failed(insert("after-raise")))
+    return failure();
+  KvCacheOptions kv;
+  kv.maxSeq = o.maxSeq;
+  pm.addPass(createKvCache(kv));
+  pm.addPass(createCleanup());
+  if (failed(insert("after-kv-cache")))
+    return failure();
+  // Quantization works on f32 weights; a narrower compute type comes after.
+  pm.addPass(createComputeType());
+  pm.addPass(createCleanup());
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<llvm::StringRef> extensionPoints() { return kPoints; }
+
+void buildCalibrationPipeline(OpPassManager &pm, const CompileOptions &o) {
+  (void)addUntilQuantization(pm, o, [](llvm::StringRef) { return success(); });
+}
 
 LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
                                    ErrorHandler error) {
@@ -174,20 +205,8 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     return success();
   };
 
-  // Raised ops serve at least the cache's positions.
-  buildImportCleanupPipeline(pm, /*raise=*/true,
-                             std::max<int64_t>(4096, o.maxSeq));
-  if (failed(insert("after-raise")))
+  if (failed(addUntilQuantization(pm, o, insert)))
     return failure();
-  KvCacheOptions kv;
-  kv.maxSeq = o.maxSeq;
-  pm.addPass(createKvCache(kv));
-  pm.addPass(createCleanup());
-  if (failed(insert("after-kv-cache")))
-    return failure();
-  // Quantization works on f32 weights; a narrower compute type comes after.
-  pm.addPass(createComputeType());
-  pm.addPass(createCleanup());
   if (std::unique_ptr<Pass> quantize = quantizationPass(o)) {
     pm.addPass(std::move(quantize));
     pm.addPass(createCleanup());

@@ -88,6 +88,10 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
   Option<std::string> calibTokenizer{
       *this, "calib-tokenizer",
       llvm::cl::desc("Read calib as text with this SentencePiece model")};
+  Option<std::string> stats{
+      *this, "stats",
+      llvm::cl::desc("Calibration statistics of llmc calibrate (instead of "
+                     "calib)")};
   Option<ActivationRounding> int8Activations{
       *this, "int8-activations",
       llvm::cl::desc("int8: also round activations (per token)"),
@@ -114,6 +118,11 @@ llvm::ArrayRef<llvm::StringRef> extensionPoints();
 mlir::LogicalResult buildCompilePipeline(
     mlir::OpPassManager &pm, const CompileOptions &options,
     llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> error);
+
+/// The compile pipeline of `options` up to where its quantizer would run
+/// (no extension points): the module `llmc calibrate` runs.
+void buildCalibrationPipeline(mlir::OpPassManager &pm,
+                              const CompileOptions &options);
 
 /// Registers llmc-compile-pipeline with the pass registry.
 void registerCompilePipeline();

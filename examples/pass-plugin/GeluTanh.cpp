@@ -31,8 +31,7 @@ using namespace mlir;
 namespace {
 
 /// An MLP op (llmc.mlp, llmc.gated_mlp) whose activation is exact GELU.
-template <typename MlpOp>
-struct TanhMlp : OpRewritePattern<MlpOp> {
+template <typename MlpOp> struct TanhMlp : OpRewritePattern<MlpOp> {
   using OpRewritePattern<MlpOp>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(MlpOp op,
@@ -57,8 +56,7 @@ struct TanhGelu : OpRewritePattern<llmc::GeluOp> {
   }
 };
 
-struct GeluTanhPass
-    : PassWrapper<GeluTanhPass, OperationPass<ModuleOp>> {
+struct GeluTanhPass : PassWrapper<GeluTanhPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GeluTanhPass)
 
   GeluTanhPass() = default;

@@ -15,6 +15,17 @@ namespace llmc::quant {
 InputStats::InputStats(int64_t k, int64_t maxSamples)
     : k_(k), maxSamples_(maxSamples), gram_(k * k, 0.0), magnitude_(k, 0.0) {}
 
+InputStats::InputStats(Parts parts)
+    : k_(parts.k), maxSamples_(parts.maxSamples), tokens_(parts.tokens),
+      sampleRows_(parts.sampleRows), max_(parts.max),
+      gram_(std::move(parts.gram)), magnitude_(std::move(parts.magnitude)),
+      samples_(std::move(parts.samples)) {}
+
+InputStats::Parts InputStats::parts() const {
+  return {k_,   maxSamples_, tokens_,    sampleRows_,
+          max_, gram_,       magnitude_, samples_};
+}
+
 void InputStats::add(const float *rows, int64_t count) {
   // The Gram matrix of the block, X^T X, by the GEMM: y = A A^T with
   // A = X^T [k, count].

@@ -30,6 +30,18 @@ class InputStats {
 public:
   explicit InputStats(int64_t k, int64_t maxSamples = 512);
 
+  /// Everything the statistics hold, for a statistics file
+  /// (StatisticsFile.h); `magnitude` is the sum of |x|, not the mean.
+  struct Parts {
+    int64_t k = 0, maxSamples = 0, tokens = 0, sampleRows = 0;
+    float max = 0.0f;
+    std::vector<double> gram, magnitude;
+    std::vector<float> samples;
+  };
+  Parts parts() const;
+  /// Statistics as parts() gave them (their sampling does not go on).
+  explicit InputStats(Parts parts);
+
   /// Adds `count` rows of `k` floats.
   void add(const float *rows, int64_t count);
 

@@ -64,8 +64,9 @@ struct QuantizeAwqPass : llmc::impl::QuantizeAwqBase<QuantizeAwqPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::vector<quant::WeightUse> uses = quant::collectWeightUses(module, skip);
-    FailureOr<quant::StatsSource> stats = quant::StatsSource::gather(
-        module, {calib, calibTokenizer}, syntheticCalibration, getArgument());
+    FailureOr<quant::StatsSource> stats =
+        quant::StatsSource::gather(module, {calib, calibTokenizer, this->stats},
+                                   syntheticCalibration, getArgument());
     if (failed(stats))
       return signalPassFailure();
     settings.group = groupSize;

@@ -50,9 +50,9 @@ struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
   /// a feed-forward op's input counts when its gate/up weights are, its
   /// hidden activations when its down weight is.
   LogicalResult markActivations(ArrayRef<quant::WeightUse> uses) {
-    FailureOr<quant::StatsSource> stats =
-        quant::StatsSource::gather(getOperation(), {calib, calibTokenizer},
-                                   syntheticCalibration, getArgument());
+    FailureOr<quant::StatsSource> stats = quant::StatsSource::gather(
+        getOperation(), {calib, calibTokenizer, this->stats},
+        syntheticCalibration, getArgument());
     if (failed(stats))
       return failure();
     Builder b(&getContext());

@@ -23,9 +23,9 @@ struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
   using QuantizeGptqBase::QuantizeGptqBase;
 
   void runOnOperation() override {
-    FailureOr<quant::StatsSource> stats =
-        quant::StatsSource::gather(getOperation(), {calib, calibTokenizer},
-                                   syntheticCalibration, getArgument());
+    FailureOr<quant::StatsSource> stats = quant::StatsSource::gather(
+        getOperation(), {calib, calibTokenizer, this->stats},
+        syntheticCalibration, getArgument());
     if (failed(stats))
       return signalPassFailure();
     quant::GptqSettings settings;

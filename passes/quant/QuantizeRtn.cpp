@@ -23,7 +23,7 @@ struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
 
   void runOnOperation() override {
     FailureOr<quant::StatsSource> stats = quant::StatsSource::gather(
-        getOperation(), {calib, calibTokenizer}, 0, getArgument());
+        getOperation(), {calib, calibTokenizer, this->stats}, 0, getArgument());
     if (failed(stats))
       return signalPassFailure();
     auto quantize = [&](const quant::WeightUse &use,

@@ -2,6 +2,8 @@
 
 #include "passes/quant/Statistics.h"
 
+#include "passes/quant/StatisticsFile.h"
+
 #include "mlir/IR/Builders.h"
 
 using namespace mlir;
@@ -24,16 +26,19 @@ FailureOr<StatsSource> StatsSource::gather(ModuleOp module,
                                            const CalibrationRequest &request,
                                            int64_t synthetic,
                                            llvm::StringRef pass) {
-  if (request.path.empty()) {
-    if (!request.tokenizer.empty())
-      return module.emitError(pass) << ": calib-tokenizer needs calib";
+  if (!request.tokenizer.empty() && request.path.empty())
+    return module.emitError(pass) << ": calib-tokenizer needs calib";
+  if (!request.stats.empty() && !request.path.empty())
+    return module.emitError(pass)
+           << ": calib and stats both name calibration data: give one";
+  if (request.path.empty() && request.stats.empty())
     return StatsSource(nullptr, synthetic);
-  }
-  if (!installed())
+  if (request.stats.empty() && !installed())
     return module.emitError(pass)
            << ": calib needs a tool that can run the model (llmc, llmc-opt)";
   FailureOr<std::shared_ptr<CalibrationData>> data =
-      installed()(module, request);
+      request.stats.empty() ? installed()(module, request)
+                            : readStatistics(module, request.stats);
   if (failed(data))
     return failure();
   Builder b(module.getContext());

@@ -1,11 +1,12 @@
 //===- Statistics.h - how a pass gets calibration statistics --------------===//
 //
 // Every calibration-driven pass names its data with the same options,
-// `calib` (token-id sequences, or a text with `calib-tokenizer`), and asks
-// here. Gathering them means running the model, which the runtime does:
-// the compiler library installs that step (setCalibrator, from
-// registerCompilerPasses), so the passes stay free of the runtime and a
-// textual pipeline says everything a quantized artifact depends on.
+// `calib` (token-id sequences, or a text with `calib-tokenizer`) or `stats`
+// (a file of `llmc calibrate`), and asks here. Gathering them means running the
+// model, which the runtime does: the compiler library installs that step
+// (setCalibrator, from registerCompilerPasses), so the passes stay free of the
+// runtime and a textual pipeline says everything a quantized artifact depends
+// on.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,8 @@ struct CalibrationRequest {
   /// A token-id file, one sequence per line, or with `tokenizer` (a
   /// SentencePiece model) a text of passages separated by blank lines.
   std::string path, tokenizer;
+  /// Or a statistics file of `llmc calibrate` (StatisticsFile.h).
+  std::string stats;
 };
 
 /// Runs `module` (at the pass's point of the pipeline) over the request's

@@ -5,7 +5,7 @@
 //
 // REQUIRES: shared-models
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: cmake -S %llmc_src/examples/pass-plugin -B %t/build -DLLMC_DIR=%llmc_build -DCMAKE_BUILD_TYPE=Release > %t/configure.log
+// RUN: cmake -G Ninja -S %llmc_src/examples/pass-plugin -B %t/build -DLLMC_DIR=%llmc_build -DCMAKE_BUILD_TYPE=Release > %t/configure.log
 // RUN: cmake --build %t/build > %t/build.log
 //
 // RUN: llmc-opt %s --load-pass-plugin=%t/build/LlmcGeluTanh.so --pass-pipeline="builtin.module(llmc-gelu-tanh)" | FileCheck %s

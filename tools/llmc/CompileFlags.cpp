@@ -16,11 +16,13 @@ namespace llmc::tool {
 namespace {
 
 struct Flags {
-  Flags(cl::SubCommand &command, cl::OptionCategory &category)
+  Flags(cl::SubCommand &command, cl::SubCommand &calibrate,
+        cl::OptionCategory &category)
       : maxSeq("max-seq",
                cl::desc("Positions the KV cache holds (default: the model's "
                         "context, else 2048)"),
-               cl::init(0), cl::sub(command), cl::cat(category)),
+               cl::init(0), cl::sub(command), cl::sub(calibrate),
+               cl::cat(category)),
         maxBatch("max-batch",
                  cl::desc("Sequences one call takes (memory is planned for "
                           "this many)"),
@@ -61,12 +63,18 @@ struct Flags {
         calib("calib",
               cl::desc("Calibration data: token-id sequences, one per line "
                        "(or a text, with --calib-tokenizer)"),
-              cl::value_desc("file"), cl::sub(command), cl::cat(category)),
+              cl::value_desc("file"), cl::sub(command), cl::sub(calibrate),
+              cl::cat(category)),
         calibTokenizer("calib-tokenizer",
                        cl::desc("Read --calib as text (passages separated by "
                                 "blank lines) with this SentencePiece model"),
                        cl::value_desc("tok.model"), cl::sub(command),
-                       cl::cat(category)),
+                       cl::sub(calibrate), cl::cat(category)),
+        stats("stats",
+              cl::desc("Calibration statistics written by llmc calibrate "
+                       "(instead of --calib)"),
+              cl::value_desc("model.stats"), cl::sub(command),
+              cl::cat(category)),
         fp8Activations(
             "fp8-activations",
             cl::desc("--quant fp8: also round activations to E4M3 with a "
@@ -102,7 +110,7 @@ struct Flags {
   cl::opt<int64_t> groupSize;
   cl::opt<bool> zeroPoint, actOrder;
   cl::list<std::string> skip;
-  cl::opt<std::string> calib, calibTokenizer;
+  cl::opt<std::string> calib, calibTokenizer, stats;
   cl::opt<ActivationRounding> fp8Activations, int8Activations;
   cl::list<std::string> insertPass;
   cl::opt<std::string> report;
@@ -110,21 +118,14 @@ struct Flags {
   /// Every flag that sets a pipeline option.
   std::vector<cl::Option *> pipelineFlags() {
     // std::addressof: cl::list's operator& is its storage's.
-    return {&maxSeq,
-            &maxBatch,
-            &target,
-            &nvcc,
-            &dtype,
-            &method,
-            &groupSize,
-            &zeroPoint,
-            &actOrder,
-            std::addressof(skip),
-            &calib,
-            &calibTokenizer,
-            &fp8Activations,
-            &int8Activations,
-            std::addressof(insertPass)};
+    return {&maxSeq,          &maxBatch,
+            &target,          &nvcc,
+            &dtype,           &method,
+            &groupSize,       &zeroPoint,
+            &actOrder,        std::addressof(skip),
+            &calib,           &calibTokenizer,
+            &stats,           &fp8Activations,
+            &int8Activations, std::addressof(insertPass)};
   }
 };
 
@@ -143,9 +144,13 @@ LogicalResult fail(const llvm::Twine &message) {
 
 } // namespace
 
-void registerCompileFlags(cl::SubCommand &command,
+void registerCompileFlags(cl::SubCommand &command, cl::SubCommand &calibrate,
                           cl::OptionCategory &category) {
-  flags = std::make_unique<Flags>(command, category);
+  flags = std::make_unique<Flags>(command, calibrate, category);
+}
+
+CalibrationRequest calibrationFlags() {
+  return {flags->calib, flags->calibTokenizer, flags->maxSeq};
 }
 
 LogicalResult compileOptions(CompileOptions &o) {
@@ -161,9 +166,9 @@ LogicalResult compileOptions(CompileOptions &o) {
     return fail("--fp8-activations applies to --quant fp8");
   if (f.int8Activations.getNumOccurrences() && f.method != QuantMethod::int8)
     return fail("--int8-activations applies to --quant int8");
-  if (!f.report.empty() && f.calib.empty())
-    return fail("--quant-report needs --calib (the errors are measured on "
-                "the calibration inputs)");
+  if (!f.report.empty() && f.calib.empty() && f.stats.empty())
+    return fail("--quant-report needs --calib or --stats (the errors are "
+                "measured on the calibration inputs)");
   bool cuda = llvm::StringRef(f.target).starts_with("cuda");
   o.maxSeq = f.maxSeq;
   o.maxBatch = f.maxBatch;
@@ -179,6 +184,7 @@ LogicalResult compileOptions(CompileOptions &o) {
       std::vector<std::string>(f.skip.begin(), f.skip.end()));
   o.calib = f.calib;
   o.calibTokenizer = f.calibTokenizer;
+  o.stats = f.stats;
   o.fp8Activations = f.fp8Activations;
   o.int8Activations = f.int8Activations;
   for (const std::string &insertion : f.insertPass) {

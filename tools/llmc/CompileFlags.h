@@ -4,7 +4,7 @@
 // each flag has the option's name): --max-seq, --max-batch, --target,
 // --nvcc, --dtype, --quant with --group-size, --zero-point, --act-order,
 // --skip, --calib, --calib-tokenizer, --int8-activations,
-// --fp8-activations, and --insert-pass POINT=PIPELINE; besides them
+// --fp8-activations, --stats, and --insert-pass POINT=PIPELINE; besides them
 // --quant-report FILE, written from the compiled module.
 //
 //===----------------------------------------------------------------------===//
@@ -22,9 +22,18 @@
 
 namespace llmc::tool {
 
-/// Registers the flags under `command` in `category`.
+/// Registers the flags under `command` in `category`; --calib,
+/// --calib-tokenizer and --max-seq also under `calibrate`.
 void registerCompileFlags(llvm::cl::SubCommand &command,
+                          llvm::cl::SubCommand &calibrate,
                           llvm::cl::OptionCategory &category);
+
+/// What llmc calibrate runs: --calib, --calib-tokenizer, --max-seq.
+struct CalibrationRequest {
+  std::string path, tokenizer;
+  int64_t maxSeq = 0;
+};
+CalibrationRequest calibrationFlags();
 
 /// The flags as pipeline options; failure (printed) for a flag given where
 /// it means nothing, or an --insert-pass without POINT=.

@@ -21,6 +21,7 @@
 #include "compiler/import/OnnxImporter.h"
 #include "passes/Pipeline.h"
 #include "passes/codegen/cuda/EmitCudaSource.h"
+#include "tools/llmc/CalibrateCommand.h"
 #include "tools/llmc/CompileFlags.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -48,16 +49,24 @@ using namespace mlir;
 static llvm::cl::SubCommand compileCommand("compile",
                                            "Compile an ONNX model to a .llmc "
                                            "artifact");
+static llvm::cl::SubCommand
+    calibrateCommand("calibrate",
+                     "Run an ONNX model on calibration data and write what "
+                     "the inputs of its weights saw (for --stats)");
 static llvm::cl::OptionCategory compileOptions("llmc compile options");
 
 static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
                                             llvm::cl::desc("<model.onnx>"),
                                             llvm::cl::sub(compileCommand),
+                                            llvm::cl::sub(calibrateCommand),
                                             llvm::cl::cat(compileOptions));
 static llvm::cl::opt<std::string>
-    outputPath("o", llvm::cl::desc("The artifact to write"),
+    outputPath("o",
+               llvm::cl::desc("The artifact (or, llmc calibrate, the "
+                              "statistics) to write"),
                llvm::cl::value_desc("model.llmc"),
-               llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
+               llvm::cl::sub(compileCommand), llvm::cl::sub(calibrateCommand),
+               llvm::cl::cat(compileOptions));
 static llvm::cl::opt<int64_t> bosId("bos",
                                     llvm::cl::desc("Beginning-of-sequence "
                                                    "token id to record"),
@@ -349,14 +358,17 @@ int main(int argc, char **argv) {
   registerDefaultTimingManagerCLOptions();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
-  llmc::tool::registerCompileFlags(compileCommand, compileOptions);
+  llmc::tool::registerCompileFlags(compileCommand, calibrateCommand,
+                                   compileOptions);
   llvm::cl::HideUnrelatedOptions(compileOptions);
   llvm::cl::ParseCommandLineOptions(int(args.size()), args.data(),
                                     "llmc: compile ONNX transformers for "
                                     "inference\n");
   if (compileCommand)
     return compile();
+  if (calibrateCommand)
+    return llmc::tool::runCalibrate(inputPath, outputPath);
   llvm::errs() << "llmc: no command given (try: llmc compile model.onnx -o "
-                  "model.llmc; llmc --help)\n";
+                  "model.llmc; llmc calibrate; llmc --help)\n";
   return 2;
 }
