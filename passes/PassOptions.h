@@ -61,6 +61,32 @@ inline auto quantMethodValues() {
                  "4-bit weights in groups by AWQ (needs calibration)"));
 }
 
+/// The method's flag value ("rtn-int4", ...), as quantMethodValues() names
+/// it.
+inline llvm::StringRef quantMethodName(QuantMethod method) {
+  switch (method) {
+  case QuantMethod::none:
+    return "none";
+  case QuantMethod::int8:
+    return "int8";
+  case QuantMethod::fp8:
+    return "fp8";
+  case QuantMethod::rtnInt4:
+    return "rtn-int4";
+  case QuantMethod::gptqInt4:
+    return "gptq-int4";
+  case QuantMethod::awqInt4:
+    return "awq-int4";
+  }
+  return "";
+}
+
+/// Whether the method rounds to 4 bits in groups.
+inline bool isFourBit(QuantMethod method) {
+  return method == QuantMethod::rtnInt4 || method == QuantMethod::gptqInt4 ||
+         method == QuantMethod::awqInt4;
+}
+
 } // namespace llmc
 
 #endif // LLMC_PASSES_PASSOPTIONS_H

@@ -21,24 +21,6 @@ constexpr llvm::StringRef kPoints[] = {"after-raise", "after-kv-cache",
                                        "after-quant", "before-lowering",
                                        "after-fusion"};
 
-llvm::StringRef methodName(QuantMethod method) {
-  switch (method) {
-  case QuantMethod::none:
-    return "none";
-  case QuantMethod::int8:
-    return "int8";
-  case QuantMethod::fp8:
-    return "fp8";
-  case QuantMethod::rtnInt4:
-    return "rtn-int4";
-  case QuantMethod::gptqInt4:
-    return "gptq-int4";
-  case QuantMethod::awqInt4:
-    return "awq-int4";
-  }
-  return "";
-}
-
 llvm::StringRef elementName(ComputeElement element) {
   switch (element) {
   case ComputeElement::f32:
@@ -49,11 +31,6 @@ llvm::StringRef elementName(ComputeElement element) {
     return "bf16";
   }
   return "";
-}
-
-bool fourBit(QuantMethod method) {
-  return method == QuantMethod::rtnInt4 || method == QuantMethod::gptqInt4 ||
-         method == QuantMethod::awqInt4;
 }
 
 /// The options that only make sense together; the first that does not is
@@ -70,13 +47,13 @@ LogicalResult checkQuantization(const CompileOptions &o, ErrorHandler error) {
     return error("--act-order applies to --quant gptq-int4");
   if (method == QuantMethod::none && (!o.skip.empty() || data))
     return error("--skip, --calib and --stats need --quant");
-  if (fourBit(method) && (o.groupSize < 32 || o.groupSize % 32 != 0))
+  if (isFourBit(method) && (o.groupSize < 32 || o.groupSize % 32 != 0))
     return error(llvm::formatv("--group-size {0} is not supported: use a "
                                "multiple of 32 (32, 64, 128, ...)",
                                o.groupSize.getValue()));
   if ((method == QuantMethod::gptqInt4 || method == QuantMethod::awqInt4) &&
       !data)
-    return error("--quant " + methodName(method) +
+    return error("--quant " + quantMethodName(method) +
                  " needs calibration data: --calib FILE (token-id sequences, "
                  "or a text with --calib-tokenizer) or --stats FILE");
   if (!o.calibTokenizer.empty() && o.calib.empty())

@@ -142,6 +142,8 @@ public:
       }
     if (runtime::Status status = writer.write(path); !status)
       return module.emitError(status.message());
+    summary.maxBatch = model.maxBatch;
+    summary.maxSeq = model.maxSeq;
     return success();
   }
 

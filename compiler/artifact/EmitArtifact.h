@@ -34,6 +34,9 @@ struct ArtifactSummary {
   int64_t weightBytes = 0, weightTensors = 0, parameters = 0;
   int64_t peakActivationBytes = 0, cacheBytesPerSequence = 0;
   int64_t steps = 0;
+  /// The batch memory was planned for, and the KV cache's positions (0
+  /// without a cache).
+  int64_t maxBatch = 1, maxSeq = 0;
   /// "prefill and decode", or the entry points' names.
   std::string entries;
 };

@@ -131,12 +131,6 @@ struct Flags {
 
 std::unique_ptr<Flags> flags;
 
-bool fourBitMethod() {
-  return flags->method == QuantMethod::rtnInt4 ||
-         flags->method == QuantMethod::gptqInt4 ||
-         flags->method == QuantMethod::awqInt4;
-}
-
 LogicalResult fail(const llvm::Twine &message) {
   llvm::errs() << "llmc compile: " << message << "\n";
   return failure();
@@ -157,7 +151,7 @@ LogicalResult compileOptions(CompileOptions &o) {
   Flags &f = *flags;
   // The pipeline checks values; what it cannot see is a flag given with
   // its default value where it means nothing.
-  if (!fourBitMethod() &&
+  if (!isFourBit(f.method) &&
       (f.groupSize.getNumOccurrences() || f.zeroPoint.getNumOccurrences()))
     return fail("--group-size and --zero-point apply to 4-bit methods "
                 "(rtn-int4, gptq-int4, awq-int4); int8 and fp8 scale each "
@@ -228,10 +222,7 @@ std::string quantizationSummary() {
   case QuantMethod::rtnInt4:
   case QuantMethod::gptqInt4:
   case QuantMethod::awqInt4:
-    return llvm::formatv("{0} (group {1}, {2}{3})",
-                         f.method == QuantMethod::rtnInt4    ? "rtn-int4"
-                         : f.method == QuantMethod::gptqInt4 ? "gptq-int4"
-                                                             : "awq-int4",
+    return llvm::formatv("{0} (group {1}, {2}{3})", quantMethodName(f.method),
                          f.groupSize.getValue(),
                          f.zeroPoint ? "zero points" : "symmetric",
                          f.actOrder ? ", act-order" : "")

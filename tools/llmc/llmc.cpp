@@ -302,13 +302,6 @@ int compile() {
     return 1;
   progress("write artifact", start);
 
-  int64_t maxSeqUsed = 0, maxBatch = 1;
-  if (auto cache = (*module)->getAttrOfType<DictionaryAttr>("llmc.kv_cache"))
-    if (auto seq = cache.getAs<IntegerAttr>("max_seq"))
-      maxSeqUsed = seq.getInt();
-  for (auto function : module->getOps<func::FuncOp>())
-    if (auto batch = function->getAttrOfType<IntegerAttr>("plan.max_batch"))
-      maxBatch = batch.getInt();
   llvm::raw_ostream &os = llvm::errs();
   os << "llmc: wrote " << outputPath << "\n";
   os << "  parameters        " << summary.parameters << " in "
@@ -336,12 +329,13 @@ int compile() {
   os << "\n  plan              " << summary.steps << " kernel calls in "
      << summary.entries << "\n";
   os << "  peak activations  " << bytes(summary.peakActivationBytes);
-  if (maxSeqUsed)
-    os << " (batch " << maxBatch << ", " << maxSeqUsed << " tokens)";
+  if (summary.maxSeq)
+    os << " (batch " << summary.maxBatch << ", " << summary.maxSeq
+       << " tokens)";
   os << "\n";
-  if (maxSeqUsed)
+  if (summary.maxSeq)
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
-       << " per sequence of " << maxSeqUsed << " tokens\n";
+       << " per sequence of " << summary.maxSeq << " tokens\n";
   return 0;
 }
 
