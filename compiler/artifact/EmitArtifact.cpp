@@ -9,6 +9,7 @@
 #include "dialects/plan/IR/PlanOps.h"
 #include "passes/lowering/EntrySymbols.h"
 #include "runtime/format/Artifact.h"
+#include "runtime/format/KernelContract.h"
 #include "runtime/format/artifact_generated.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -358,6 +359,8 @@ private:
         if (failed(added))
           return failure();
       }
+      if (failed(call.verifyContract()))
+        return failure();
       steps.push_back(fb::CreateStep(
           builder, builder.CreateString(call.getKernel().str()),
           builder.CreateVector(inputs), builder.CreateVector(outputs),
@@ -378,20 +381,30 @@ private:
         builder.CreateVector(steps), arena.getInt());
   }
 
+  /// The call's parameters in the artifact's forms, each as the kernel
+  /// contract declares it (the call kept the contract: verifyContract).
   std::vector<flatbuffers::Offset<fb::Param>> params(plan::CallOp call) {
+    const format::KernelDecl &kernel = *format::findKernel(call.getKernel());
     std::vector<flatbuffers::Offset<fb::Param>> out;
     for (NamedAttribute param : call.getParams()) {
       std::vector<int64_t> ints;
       std::vector<double> floats;
       Attribute value = param.getValue();
-      if (auto integer = dyn_cast<IntegerAttr>(value))
-        ints.push_back(integer.getValue().getSExtValue());
-      else if (isa<UnitAttr>(value))
+      switch (kernel.param(param.getName().getValue())->type) {
+      case format::ParamType::flag:
         ints.push_back(1);
-      else if (auto real = dyn_cast<FloatAttr>(value))
-        floats.push_back(real.getValueAsDouble());
-      else if (auto list = dyn_cast<DenseI64ArrayAttr>(value))
-        ints.assign(list.asArrayRef().begin(), list.asArrayRef().end());
+        break;
+      case format::ParamType::integer:
+      case format::ParamType::enumeration:
+        ints.push_back(cast<IntegerAttr>(value).getValue().getSExtValue());
+        break;
+      case format::ParamType::real:
+        floats.push_back(cast<FloatAttr>(value).getValueAsDouble());
+        break;
+      case format::ParamType::integers:
+        llvm::append_range(ints, cast<DenseI64ArrayAttr>(value).asArrayRef());
+        break;
+      }
       out.push_back(fb::CreateParam(
           builder, builder.CreateString(param.getName().str()),
           builder.CreateVector(ints), builder.CreateVector(floats)));

@@ -61,7 +61,7 @@ Status concat(KernelContext &c) {
   if (c.inputs.empty())
     return Status::error("concat takes operands");
   const Tensor &first = *c.inputs[0];
-  int64_t axis = c.params.integer("axis", 0);
+  LLMC_PARAM(axis, c.params.integer("axis"));
   if (axis < 0)
     axis += first.rank();
   if (axis < 0 || axis >= first.rank())
@@ -98,7 +98,8 @@ Status transpose(KernelContext &c) {
   if (c.inputs.empty() || !c.inputs[0])
     return Status::error("transpose takes one operand");
   const Tensor &in = *c.inputs[0];
-  const std::vector<int64_t> &permutation = c.params.ints("permutation");
+  LLMC_PARAM(permutationParam, c.params.ints("permutation"));
+  const std::vector<int64_t> &permutation = *permutationParam;
   if (static_cast<int64_t>(permutation.size()) != in.rank())
     return Status::error("transpose permutation does not match rank");
   Shape shape(in.rank());
@@ -125,7 +126,7 @@ Status gather(KernelContext &c) {
   if (c.inputs.size() != 2 || !c.inputs[0] || !c.inputs[1])
     return Status::error("gather takes data and indices");
   const Tensor &data = *c.inputs[0], &indices = *c.inputs[1];
-  int64_t axis = c.params.integer("axis", 0);
+  LLMC_PARAM(axis, c.params.integer("axis"));
   if (axis < 0)
     axis += data.rank();
   if (axis < 0 || axis >= data.rank())
@@ -156,7 +157,7 @@ Status gatherNd(KernelContext &c) {
   if (c.inputs.size() != 2 || !c.inputs[0] || !c.inputs[1])
     return Status::error("gather_nd takes data and indices");
   const Tensor &data = *c.inputs[0], &indices = *c.inputs[1];
-  int64_t batchDims = c.params.integer("batch_dims", 0);
+  LLMC_PARAM(batchDims, c.params.integer("batch_dims"));
   if (indices.rank() < 1)
     return Status::error("gather_nd indices need an axis");
   int64_t depth = indices.shape.back();
@@ -230,8 +231,9 @@ Status trilu(KernelContext &c) {
   const Tensor &in = *c.inputs[0];
   LLMC_CHECK(c.setOutput(0, in.shape));
   int64_t rows = in.shape[in.rank() - 2], cols = in.shape.back();
-  int64_t k = c.params.integer("k", 0), width = dtypeBytes(in.dtype);
-  bool upper = c.params.has("upper");
+  LLMC_PARAM(k, c.params.integer("k"));
+  LLMC_PARAM(upper, c.params.has("upper"));
+  int64_t width = dtypeBytes(in.dtype);
   int64_t matrices = in.elements() / std::max<int64_t>(rows * cols, 1);
   for (int64_t m = 0; m < matrices; ++m)
     for (int64_t i = 0; i < rows; ++i)

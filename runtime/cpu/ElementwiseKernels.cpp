@@ -240,7 +240,8 @@ Status unary(KernelContext &c, Op op) {
   if (op == Op::gelu) {
     if (out != in)
       std::memcpy(out, in, x.bytes());
-    kernels::gelu(out, n, c.params.has("tanh"));
+    LLMC_PARAM(tanh, c.params.has("tanh"));
+    kernels::gelu(out, n, tanh);
     return Status::success();
   }
   for (int64_t i = 0; i < n; ++i)
@@ -257,7 +258,7 @@ Status compare(KernelContext &c) {
   if (!shape)
     return shape.status();
   LLMC_CHECK(c.setOutput(0, *shape));
-  int64_t kind = c.params.integer("kind", 0);
+  LLMC_PARAM(kind, c.params.integer("kind"));
   return dispatch(a.dtype, [&](auto zero) -> Status {
     using T = decltype(zero);
     const T *x = a.as<T>(), *y = b.as<T>();
@@ -378,7 +379,8 @@ Status range(KernelContext &c) {
 }
 
 Status fusedElementwise(KernelContext &c) {
-  const std::vector<int64_t> &program = c.params.ints("program");
+  LLMC_PARAM(programParam, c.params.ints("program"));
+  const std::vector<int64_t> &program = *programParam;
   int64_t steps = static_cast<int64_t>(program.size()) / 3;
   if (steps == 0 || program.size() % 3 != 0)
     return Status::error("fused_elementwise has no program");

@@ -77,7 +77,8 @@ Status reduce(KernelContext &c, int op) {
     return Status::error("a reduction takes one operand");
   const Tensor &x = *c.inputs[0];
   std::vector<bool> reduced(x.rank(), false);
-  for (int64_t axis : c.params.ints("axes")) {
+  LLMC_PARAM(axes, c.params.ints("axes"));
+  for (int64_t axis : *axes) {
     if (axis < 0)
       axis += x.rank();
     if (axis < 0 || axis >= x.rank())
@@ -85,7 +86,7 @@ Status reduce(KernelContext &c, int op) {
                            shapeString(x.shape));
     reduced[axis] = true;
   }
-  bool keep = c.params.has("keep_dims");
+  LLMC_PARAM(keep, c.params.has("keep_dims"));
   Shape out, kept;
   for (int64_t d = 0; d < x.rank(); ++d) {
     kept.push_back(reduced[d] ? 1 : x.shape[d]);
@@ -125,7 +126,8 @@ Status reduce(KernelContext &c, int op) {
 
 Status softmax(KernelContext &c) {
   LLMC_INPUT(x, 0, DType::f32);
-  Expected<AxisView> view = aroundAxis(x.shape, c.params.integer("axis", -1));
+  LLMC_PARAM(axis, c.params.integer("axis"));
+  Expected<AxisView> view = aroundAxis(x.shape, axis);
   if (!view)
     return view.status();
   LLMC_CHECK(c.setOutput(0, x.shape));
@@ -151,11 +153,13 @@ Status cumsum(KernelContext &c) {
   if (c.inputs.empty() || !c.inputs[0])
     return Status::error("cumsum takes one operand");
   const Tensor &x = *c.inputs[0];
-  Expected<AxisView> view = aroundAxis(x.shape, c.params.integer("axis", 0));
+  LLMC_PARAM(axis, c.params.integer("axis"));
+  Expected<AxisView> view = aroundAxis(x.shape, axis);
   if (!view)
     return view.status();
   LLMC_CHECK(c.setOutput(0, x.shape));
-  bool exclusive = c.params.has("exclusive"), reverse = c.params.has("reverse");
+  LLMC_PARAM(exclusive, c.params.has("exclusive"));
+  LLMC_PARAM(reverse, c.params.has("reverse"));
   return dispatch(x.dtype, [&](auto zero) -> Status {
     using T = decltype(zero);
     const T *in = x.as<T>();

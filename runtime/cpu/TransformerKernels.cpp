@@ -72,22 +72,44 @@ struct InputBuffers {
   kernels::Int8Blocks blocks;
 };
 
-/// `x` ([count / k, k]) rounded as the op asks: to fp8 E4M3 (a static
-/// scale, or `dynamic`: this call's largest magnitude / 448) or to int8
-/// per row; else `x` itself, and in int8 blocks too when one of `weights`
-/// is packed for them.
-LinearInput linearInput(KernelContext &c, const ActivationParams &names,
-                        const float *x, int64_t count, int64_t k,
-                        const std::vector<const Tensor *> &weights,
+/// How the op asks an input of its GEMMs to be rounded (its parameters of
+/// `names`): to fp8 E4M3 with a static scale (> 0) or a scale per call, or
+/// to int8 per row, or not at all.
+struct Rounding {
+  bool int8 = false, fp8Dynamic = false;
+  float fp8Scale = 0.0f;
+};
+
+Expected<Rounding> rounding(const KernelContext &c,
+                            const ActivationParams &names) {
+  Rounding r;
+  LLMC_PARAM(int8, c.params.has(names.int8Dynamic));
+  LLMC_PARAM(dynamic, c.params.has(names.fp8Dynamic));
+  LLMC_PARAM(fixed, c.params.has(names.fp8Scale));
+  r.int8 = int8;
+  r.fp8Dynamic = dynamic;
+  if (fixed) {
+    LLMC_PARAM(scale, c.params.real(names.fp8Scale));
+    r.fp8Scale = static_cast<float>(scale);
+  }
+  return r;
+}
+
+/// `x` ([count / k, k]) rounded as `r` asks: to fp8 E4M3 (a static scale,
+/// or `dynamic`: this call's largest magnitude / 448) or to int8 per row;
+/// else `x` itself, and in int8 blocks too when one of `weights` is packed
+/// for them.
+LinearInput linearInput(const Rounding &r, const float *x, int64_t count,
+                        int64_t k, const std::vector<const Tensor *> &weights,
                         InputBuffers &buffers) {
   std::vector<float> &buffer = buffers.rounded;
-  if (c.params.has(names.int8Dynamic)) {
+  if (r.int8) {
     buffer.resize(count);
     kernels::roundToInt8Rows(x, count / k, k, buffer.data());
     return {buffer.data(), true};
   }
-  float scale = static_cast<float>(c.params.real(names.fp8Scale, 0.0));
-  if (c.params.has(names.fp8Dynamic)) {
+  float scale = r.fp8Scale;
+  if (r.fp8Dynamic) {
     float largest = 0.0f;
     for (int64_t i = 0; i < count; ++i)
       largest = std::max(largest, std::fabs(x[i]));
@@ -166,10 +188,10 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
+  LLMC_PARAM(acts, rounding(c, kInputActs));
   static thread_local InputBuffers buffers;
   parallelLinear(
-      c.pool,
-      linearInput(c, kInputActs, x.as<float>(), x.elements(), k, {&w}, buffers),
+      c.pool, linearInput(acts, x.as<float>(), x.elements(), k, {&w}, buffers),
       w, bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
       x.elements() / k);
   return Status::success();
@@ -229,9 +251,9 @@ Status rmsNorm(KernelContext &c) {
   if (x.rank() < 1 || x.shape.back() != dim)
     return Status::error("rms_norm weight of " + std::to_string(dim) +
                          " for input " + shapeString(x.shape));
+  LLMC_PARAM(eps, c.params.real("epsilon"));
   LLMC_CHECK(c.setOutput(0, x.shape));
-  kernels::rmsNorm(x.as<float>(), w.as<float>(),
-                   static_cast<float>(c.params.real("epsilon", 1e-5)),
+  kernels::rmsNorm(x.as<float>(), w.as<float>(), static_cast<float>(eps),
                    c.outputs[0]->as<float>(), x.elements() / dim, dim);
   return Status::success();
 }
@@ -245,10 +267,11 @@ Status layerNorm(KernelContext &c) {
       (b && (b->dtype != DType::f32 || b->elements() != dim)))
     return Status::error("layer_norm weight/bias of " + std::to_string(dim) +
                          " for input " + shapeString(x.shape));
+  LLMC_PARAM(eps, c.params.real("epsilon"));
   LLMC_CHECK(c.setOutput(0, x.shape));
   kernels::layerNorm(x.as<float>(), w.as<float>(), b ? b->as<float>() : nullptr,
-                     static_cast<float>(c.params.real("epsilon", 1e-5)),
-                     c.outputs[0]->as<float>(), x.elements() / dim, dim);
+                     static_cast<float>(eps), c.outputs[0]->as<float>(),
+                     x.elements() / dim, dim);
   return Status::success();
 }
 
@@ -265,7 +288,8 @@ Status addNorm(KernelContext &c, bool layer) {
                          std::to_string(dim));
   LLMC_CHECK(c.setOutput(0, a.shape));
   LLMC_CHECK(c.setOutput(1, a.shape));
-  float eps = static_cast<float>(c.params.real("epsilon", 1e-5));
+  LLMC_PARAM(epsilon, c.params.real("epsilon"));
+  float eps = static_cast<float>(epsilon);
   float *sum = c.outputs[0]->as<float>(), *y = c.outputs[1]->as<float>();
   const float *x = a.as<float>(), *r = b.as<float>();
   for (int64_t row = 0, rows = a.elements() / dim; row < rows; ++row) {
@@ -325,9 +349,10 @@ Status linears(KernelContext &c) {
     outputs[i] = c.outputs[i]->as<float>();
     first[i + 1] = first[i] + n;
   }
+  LLMC_PARAM(acts, rounding(c, kInputActs));
   static thread_local InputBuffers buffers;
-  const LinearInput in = linearInput(c, kInputActs, x.as<float>(), x.elements(),
-                                     k, weights, buffers);
+  const LinearInput in =
+      linearInput(acts, x.as<float>(), x.elements(), k, weights, buffers);
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
       first[count],
@@ -356,10 +381,12 @@ Status gatedMlp(KernelContext &c) {
   static thread_local std::vector<float> gateBuffer, upBuffer;
   float *g = scratch(gateBuffer, rows * hidden);
   float *u = scratch(upBuffer, rows * hidden);
+  LLMC_PARAM(acts, rounding(c, kInputActs));
+  LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
+  LLMC_PARAM(activation, c.params.integer("activation"));
   static thread_local InputBuffers buffers;
-  const LinearInput in = linearInput(c, kInputActs, x.as<float>(), x.elements(),
-                                     dim, {&gate, &up}, buffers);
-  int64_t activation = c.params.integer("activation", 0);
+  const LinearInput in = linearInput(acts, x.as<float>(), x.elements(), dim,
+                                     {&gate, &up}, buffers);
   // Gate, up and their product in one pass over the pool: a thread's
   // features of both, then act(gate) * up on them.
   c.pool.parallelFor(
@@ -377,8 +404,8 @@ Status gatedMlp(KernelContext &c) {
       featureGrain(2 * rows * dim));
   parallelLinear(
       c.pool,
-      linearInput(c, kHiddenActs, g, rows * hidden, hidden, {&down}, buffers),
-      down, nullptr, c.outputs[0]->as<float>(), rows);
+      linearInput(hiddenActs, g, rows * hidden, hidden, {&down}, buffers), down,
+      nullptr, c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 
@@ -394,12 +421,14 @@ Status mlp(KernelContext &c) {
   int64_t rows = x.elements() / dim;
   static thread_local std::vector<float> hiddenBuffer;
   float *h = scratch(hiddenBuffer, rows * hidden);
+  LLMC_PARAM(acts, rounding(c, kInputActs));
+  LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
+  LLMC_PARAM(activation, c.params.integer("activation"));
   static thread_local InputBuffers buffers;
-  parallelLinear(c.pool,
-                 linearInput(c, kInputActs, x.as<float>(), x.elements(), dim,
-                             {&up}, buffers),
-                 up, upBias ? upBias->as<float>() : nullptr, h, rows);
-  int64_t activation = c.params.integer("activation", 1);
+  parallelLinear(
+      c.pool,
+      linearInput(acts, x.as<float>(), x.elements(), dim, {&up}, buffers), up,
+      upBias ? upBias->as<float>() : nullptr, h, rows);
   c.pool.parallelFor(
       rows * hidden,
       [&](int64_t begin, int64_t end) {
@@ -408,9 +437,9 @@ Status mlp(KernelContext &c) {
       4096);
   parallelLinear(
       c.pool,
-      linearInput(c, kHiddenActs, h, rows * hidden, hidden, {&down}, buffers),
-      down, downBias ? downBias->as<float>() : nullptr,
-      c.outputs[0]->as<float>(), rows);
+      linearInput(hiddenActs, h, rows * hidden, hidden, {&down}, buffers), down,
+      downBias ? downBias->as<float>() : nullptr, c.outputs[0]->as<float>(),
+      rows);
   return Status::success();
 }
 
@@ -437,9 +466,9 @@ Status rope(KernelContext &c) {
   float *out = c.outputs[0]->as<float>();
   if (out != x.as<float>())
     std::memcpy(out, x.data, x.bytes());
-  auto pairs = c.params.integer("mode", 0) == 0
-                   ? kernels::RopePairs::interleaved
-                   : kernels::RopePairs::half;
+  LLMC_PARAM(mode, c.params.integer("mode"));
+  auto pairs =
+      mode == 0 ? kernels::RopePairs::interleaved : kernels::RopePairs::half;
   int64_t stride = tokens * heads * headDim;
   for (int64_t b = 0; b < batch; ++b)
     kernels::rope(out + b * stride, cos.as<float>(), sin.as<float>(),

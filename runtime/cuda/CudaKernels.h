@@ -15,7 +15,9 @@
 
 namespace llmc::runtime {
 
-/// The CUDA kernel called `name`, or null (runtime/cuda/KernelTable.cpp).
+/// The CUDA device's kernels (runtime/cuda/KernelTable.cpp).
+const std::vector<KernelEntry> &cudaKernelTable();
+/// The CUDA kernel called `name`, or null.
 KernelFn findCudaKernel(const std::string &name);
 
 namespace cuda {

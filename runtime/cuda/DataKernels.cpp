@@ -40,10 +40,11 @@ Status copyWindow(KernelContext &c, const Tensor &in, const Window &window,
 } // namespace
 
 Status fusedElementwise(KernelContext &c) {
-  int64_t index = c.params.integer("cuda_kernel", -1);
-  if (index < 0)
+  LLMC_PARAM(outlined, c.params.has("cuda_kernel"));
+  if (!outlined)
     return Status::error("fused_elementwise has no cuda_kernel (the artifact "
                          "was not compiled for CUDA)");
+  LLMC_PARAM(index, c.params.integer("cuda_kernel"));
   Expected<cudaKernel_t> kernel = c.cuda->generatedKernel(index);
   if (!kernel)
     return kernel.status();

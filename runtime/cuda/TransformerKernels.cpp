@@ -84,11 +84,14 @@ public:
                                                 const ActivationParams &names,
                                                 kc::Storage type, const void *x,
                                                 int64_t count, int64_t k) {
-    bool int8 = c.params.has(names.int8Dynamic);
-    bool dynamic = c.params.has(names.fp8Dynamic);
-    float fixed = int8 || dynamic
-                      ? 0.0f
-                      : static_cast<float>(c.params.real(names.fp8Scale, 0.0));
+    LLMC_PARAM(int8, c.params.has(names.int8Dynamic));
+    LLMC_PARAM(dynamic, c.params.has(names.fp8Dynamic));
+    LLMC_PARAM(scaled, c.params.has(names.fp8Scale));
+    float fixed = 0.0f;
+    if (!int8 && !dynamic && scaled) {
+      LLMC_PARAM(scale, c.params.real(names.fp8Scale));
+      fixed = static_cast<float>(scale);
+    }
     if (!int8 && !dynamic && !(fixed > 0.0f))
       return std::optional<QuantInput>();
     constexpr uint64_t kAlign = 256;
@@ -216,7 +219,12 @@ Status codesMatmul(KernelContext &c, kc::Storage type, QuantInput &in,
 /// The cuBLASLt epilogue plan-cuda-gemms chose for GEMM `index` of the
 /// call.
 Expected<Epilogue> plannedEpilogue(KernelContext &c, size_t index) {
-  const std::vector<int64_t> &codes = c.params.ints(format::kGemmEpilogues);
+  LLMC_PARAM(planned, c.params.has(format::kGemmEpilogues));
+  if (!planned)
+    return Status::error("the call has no cuBLASLt plan (plan-cuda-gemms "
+                         "did not run)");
+  LLMC_PARAM(epilogues, c.params.ints(format::kGemmEpilogues));
+  const std::vector<int64_t> &codes = *epilogues;
   if (index >= codes.size())
     return Status::error("GEMM " + std::to_string(index) +
                          " of the call has no cuBLASLt plan (plan-cuda-gemms "
@@ -313,7 +321,8 @@ Status norm(KernelContext &c, bool layer, bool add) {
   LLMC_CHECK(c.setOutput(0, x.shape));
   if (add)
     LLMC_CHECK(c.setOutput(1, x.shape));
-  float eps = static_cast<float>(c.params.real("epsilon", 1e-5));
+  LLMC_PARAM(epsilon, c.params.real("epsilon"));
+  float eps = static_cast<float>(epsilon);
   void *sum = add ? c.outputs[0]->data : nullptr;
   void *y = c.outputs[add ? 1 : 0]->data;
   const void *r = residual ? residual->data : nullptr;
@@ -397,10 +406,10 @@ Status gatedMlp(KernelContext &c) {
   LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), dim);
   LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows, in));
   LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows, in));
+  LLMC_PARAM(activation, c.params.integer("activation"));
   LLMC_CHECK(
       launched(kc::activate(type, g, u, rows, hidden, hidden,
-                            static_cast<int>(c.params.integer("activation", 0)),
-                            c.cuda->stream),
+                            static_cast<int>(activation), c.cuda->stream),
                "gated_mlp's activation"));
   LLMC_QUANT_INPUT(hiddenIn, kHiddenActs, g, rows * hidden, hidden);
   return matmul(c, type, 2, down, g, nullptr, c.outputs[0]->data, rows,
@@ -426,7 +435,7 @@ Status mlp(KernelContext &c) {
   if (!scratch)
     return scratch.status();
   void *h = *scratch;
-  int64_t activation = c.params.integer("activation", 1);
+  LLMC_PARAM(activation, c.params.integer("activation"));
   // cuBLASLt's GELU is the tanh approximation, planned for activation 2
   // on float weights only.
   bool geluEpilogue = false;
@@ -468,12 +477,12 @@ Status rope(KernelContext &c) {
         cudaStatus(cudaMemcpyAsync(out, x.data, x.bytes(),
                                    cudaMemcpyDeviceToDevice, c.cuda->stream),
                    "copying rope's input"));
+  LLMC_PARAM(mode, c.params.integer("mode"));
   return launched(kc::rope(type, out, cos.data, sin.data,
                            positions.as<int64_t>(), shape->perBatch,
                            shape->batch, shape->tokens, shape->heads,
                            shape->headDim, shape->rotary, shape->tablePositions,
-                           c.params.integer("mode", 0) == 0, c.cuda->errors,
-                           c.cuda->stream),
+                           mode == 0, c.cuda->errors, c.cuda->stream),
                   "rope");
 }
 

@@ -2,6 +2,8 @@
 
 #include "runtime/exec/Kernel.h"
 
+#include <algorithm>
+
 namespace llmc::runtime {
 
 void Params::addInts(std::string name, std::vector<int64_t> values) {
@@ -12,29 +14,89 @@ void Params::addFloats(std::string name, std::vector<double> values) {
   entries_.push_back({std::move(name), {}, std::move(values)});
 }
 
-const Params::Entry *Params::find(const std::string &name) const {
+Status Params::error(const std::string &name, const std::string &what) const {
+  return Status::error(std::string("kernel '") + kernel_->name +
+                       "': parameter '" + name + "' " + what);
+}
+
+Status Params::check(int64_t inputs, int64_t outputs) const {
+  std::vector<format::ParamValue> values;
+  for (const Entry &entry : entries_) {
+    using Form = format::ParamValue::Form;
+    format::ParamValue value{entry.name, Form::storedInts};
+    if (!entry.floats.empty()) {
+      value.form = Form::storedReals;
+      value.count = static_cast<int64_t>(entry.floats.size());
+    } else {
+      value.count = static_cast<int64_t>(entry.ints.size());
+      value.first = entry.ints.empty() ? 0 : entry.ints[0];
+    }
+    values.push_back(std::move(value));
+  }
+  std::string broken = format::checkCall(*kernel_, inputs, outputs, values);
+  if (!broken.empty())
+    return Status::error(broken);
+  return Status::success();
+}
+
+Expected<const Params::Entry *>
+Params::find(const std::string &name,
+             std::initializer_list<format::ParamType> types) const {
+  const format::ParamDecl *decl = kernel_->param(name);
+  if (!decl)
+    return Status::error(std::string("kernel '") + kernel_->name +
+                         "' declares no parameter '" + name + "'");
+  if (types.size() &&
+      std::find(types.begin(), types.end(), decl->type) == types.end())
+    return error(name, "is not read as its declared type");
   for (const Entry &entry : entries_)
     if (entry.name == name)
       return &entry;
-  return nullptr;
+  return static_cast<const Entry *>(nullptr);
 }
 
-bool Params::has(const std::string &name) const { return find(name); }
-
-int64_t Params::integer(const std::string &name, int64_t otherwise) const {
-  const Entry *entry = find(name);
-  return entry && entry->ints.size() == 1 ? entry->ints[0] : otherwise;
+Expected<const Params::Entry *>
+Params::findPresent(const std::string &name,
+                    std::initializer_list<format::ParamType> types) const {
+  Expected<const Entry *> entry = find(name, types);
+  if (entry && !*entry)
+    return error(name, "is missing");
+  return entry;
 }
 
-double Params::real(const std::string &name, double otherwise) const {
-  const Entry *entry = find(name);
-  return entry && entry->floats.size() == 1 ? entry->floats[0] : otherwise;
+Expected<bool> Params::has(const std::string &name) const {
+  Expected<const Entry *> entry = find(name, {});
+  if (!entry)
+    return entry.status();
+  return *entry != nullptr;
 }
 
-const std::vector<int64_t> &Params::ints(const std::string &name) const {
-  static const std::vector<int64_t> none;
-  const Entry *entry = find(name);
-  return entry ? entry->ints : none;
+Expected<int64_t> Params::integer(const std::string &name) const {
+  Expected<const Entry *> entry = findPresent(
+      name, {format::ParamType::integer, format::ParamType::enumeration});
+  if (!entry)
+    return entry.status();
+  if ((*entry)->ints.size() != 1)
+    return error(name, "is not one integer");
+  return (*entry)->ints[0];
+}
+
+Expected<double> Params::real(const std::string &name) const {
+  Expected<const Entry *> entry = findPresent(name, {format::ParamType::real});
+  if (!entry)
+    return entry.status();
+  if ((*entry)->floats.size() != 1)
+    return error(name, "is not one float");
+  return (*entry)->floats[0];
+}
+
+Expected<const std::vector<int64_t> *>
+Params::ints(const std::string &name) const {
+  Expected<const Entry *> entry =
+      findPresent(name, {format::ParamType::integers});
+  if (!entry)
+    return entry.status();
+  return &(*entry)->ints;
 }
 
 Status KernelContext::setOutput(size_t index, Shape shape) {

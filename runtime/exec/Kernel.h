@@ -12,8 +12,10 @@
 #define LLMC_RUNTIME_EXEC_KERNEL_H
 
 #include "runtime/exec/Tensor.h"
+#include "runtime/format/KernelContract.h"
 #include "runtime/format/Status.h"
 
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,17 +26,28 @@ class ThreadPool;
 /// What CUDA kernels are given (runtime/cuda/CudaContext.h).
 struct CudaContext;
 
-/// A kernel's named parameters: integer lists (flags are 1) or floats.
+/// A kernel's parameters, read by the kernel contract's declaration of the
+/// kernel (runtime/format/KernelContract.h): a parameter the declaration
+/// lacks, a missing required one, or one of another type is an error naming
+/// the kernel and the parameter. No lookup has a default: an optional
+/// parameter's absence is asked with has() and means what the contract says.
 class Params {
 public:
+  explicit Params(const format::KernelDecl &kernel) : kernel_(&kernel) {}
+
   void addInts(std::string name, std::vector<int64_t> values);
   void addFloats(std::string name, std::vector<double> values);
 
-  bool has(const std::string &name) const;
-  int64_t integer(const std::string &name, int64_t otherwise) const;
-  double real(const std::string &name, double otherwise) const;
-  /// The list, or empty.
-  const std::vector<int64_t> &ints(const std::string &name) const;
+  const format::KernelDecl &kernel() const { return *kernel_; }
+  /// Checks the parameters and the operand and result counts against the
+  /// declaration.
+  Status check(int64_t inputs, int64_t outputs) const;
+
+  /// Whether the parameter is given (a flag: set).
+  Expected<bool> has(const std::string &name) const;
+  Expected<int64_t> integer(const std::string &name) const;
+  Expected<double> real(const std::string &name) const;
+  Expected<const std::vector<int64_t> *> ints(const std::string &name) const;
 
 private:
   struct Entry {
@@ -42,7 +55,17 @@ private:
     std::vector<int64_t> ints;
     std::vector<double> floats;
   };
-  const Entry *find(const std::string &name) const;
+  /// The entry of declared parameter `name` (null when absent), or an
+  /// error when `name` is not declared as one of `types`.
+  Expected<const Entry *>
+  find(const std::string &name,
+       std::initializer_list<format::ParamType> types) const;
+  Expected<const Entry *>
+  findPresent(const std::string &name,
+              std::initializer_list<format::ParamType> types) const;
+  Status error(const std::string &name, const std::string &what) const;
+
+  const format::KernelDecl *kernel_;
   std::vector<Entry> entries_;
 };
 
@@ -80,11 +103,28 @@ using KernelFn = Status (*)(KernelContext &);
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
 
+// `name` = the value of `expected` (a parameter lookup), or return its
+// error.
+#define LLMC_PARAM(name, expected)                                             \
+  auto name##OrError = (expected);                                             \
+  if (!name##OrError)                                                          \
+    return name##OrError.status();                                             \
+  auto name = *name##OrError;
+
 #define LLMC_CHECK(status)                                                     \
   if (Status llmcStatus = (status); !llmcStatus)                               \
     return llmcStatus;
 
-/// The CPU kernel called `name`, or null (runtime/cpu/KernelTable.cpp).
+/// One entry of a device's kernel table: a kernel of the contract and its
+/// implementation.
+struct KernelEntry {
+  const char *name;
+  KernelFn run;
+};
+
+/// The CPU device's kernels (runtime/cpu/KernelTable.cpp).
+const std::vector<KernelEntry> &cpuKernelTable();
+/// The CPU kernel called `name`, or null.
 KernelFn findCpuKernel(const std::string &name);
 
 } // namespace llmc::runtime

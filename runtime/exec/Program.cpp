@@ -173,9 +173,14 @@ private:
                     spec.values[id].kind == ValueKind::argument;
     if (entry.steps())
       for (const fb::Step *step : *entry.steps()) {
-        StepSpec s;
-        s.kernel = step->kernel()->str();
-        s.location = step->location() ? step->location()->str() : "";
+        std::string kernel = step->kernel()->str();
+        std::string location = step->location() ? step->location()->str() : "";
+        const format::KernelDecl *decl = format::findKernel(kernel);
+        if (!decl)
+          return Status::error("a step calls '" + kernel +
+                               "', which is not a kernel of the plan (at " +
+                               location + ")");
+        StepSpec s{kernel, location, nullptr, {}, {}, Params(*decl)};
         s.run = device.kernel(s.kernel);
         if (!s.run)
           return Status::error("kernel '" + s.kernel + "' is not in this " +
@@ -210,6 +215,11 @@ private:
                                                        param->ints()->end())
                                 : std::vector<int64_t>());
           }
+        if (Status kept =
+                s.params.check(static_cast<int64_t>(s.inputs.size()),
+                               static_cast<int64_t>(s.outputs.size()));
+            !kept)
+          return kept.withContext("a step at " + s.location);
         spec.steps.push_back(std::move(s));
       }
     return Status::success();

@@ -47,6 +47,7 @@ struct StepSpec {
   std::string kernel, location;
   KernelFn run = nullptr;
   std::vector<int32_t> inputs, outputs;
+  /// Checked against the kernel's declaration when the artifact loads.
   Params params;
 };
 

@@ -35,19 +35,32 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
   if (cache.rank() != 6)
     return Status::error("the KV cache must have rank 6, has shape " +
                          shapeString(cache.shape));
-  AttentionShape s{q.shape[0],
-                   q.shape[1],
-                   q.shape[2],
-                   cache.shape[3],
-                   q.shape[3],
-                   cache.shape[0],
-                   cache.shape[4],
-                   c.params.integer("layer", -1),
-                   static_cast<float>(c.params.real("scale", 0)),
-                   static_cast<float>(c.params.real("softcap", 0)),
-                   c.params.integer("window", 0),
-                   c.params.integer("slot_offset", 0),
-                   c.params.integer("slots", cache.shape[4])};
+  LLMC_PARAM(layer, c.params.integer("layer"));
+  LLMC_PARAM(scale, c.params.real("scale"));
+  LLMC_PARAM(causal, c.params.has("causal"));
+  LLMC_PARAM(windowed, c.params.has("window"));
+  LLMC_PARAM(capped, c.params.has("softcap"));
+  LLMC_PARAM(ownRing, c.params.has("slot_offset"));
+  AttentionShape s{q.shape[0],     q.shape[1], q.shape[2],
+                   cache.shape[3], q.shape[3], cache.shape[0],
+                   cache.shape[4], layer,      static_cast<float>(scale)};
+  // Absent: no window, no soft cap, the layer's ring is the whole plane.
+  if (windowed) {
+    LLMC_PARAM(window, c.params.integer("window"));
+    s.window = window;
+  }
+  if (capped) {
+    LLMC_PARAM(softcap, c.params.real("softcap"));
+    s.softcap = static_cast<float>(softcap);
+  }
+  s.slotOffset = 0;
+  s.slots = s.capacity;
+  if (ownRing) {
+    LLMC_PARAM(offset, c.params.integer("slot_offset"));
+    LLMC_PARAM(slots, c.params.integer("slots"));
+    s.slotOffset = offset;
+    s.slots = slots;
+  }
   if (k.shape != Shape{s.batch, s.tokens, s.kvHeads, s.headDim} ||
       v.shape != k.shape || cache.shape[1] != 2 || cache.shape[2] != s.batch ||
       cache.shape[5] != s.headDim || s.kvHeads <= 0 ||
@@ -58,7 +71,7 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
   if (s.layer < 0 || s.layer >= s.layers)
     return Status::error("layer " + std::to_string(s.layer) +
                          " is not in the cache");
-  if (!c.params.has("causal"))
+  if (!causal)
     return Status::error("only causal attention over the cache is supported");
   if (s.window < 0 || s.softcap < 0)
     return Status::error("attention window " + std::to_string(s.window) +

@@ -9,8 +9,9 @@ namespace llmc::runtime {
 namespace {
 
 Expected<Window> sliceWindow(const KernelContext &c, const Tensor &in) {
-  Window window{c.params.ints("offsets"), c.params.ints("strides"),
-                c.declared[0]};
+  LLMC_PARAM(starts, c.params.ints("offsets"));
+  LLMC_PARAM(strides, c.params.ints("strides"));
+  Window window{*starts, *strides, c.declared[0]};
   std::vector<int64_t> &offsets = window.offsets;
   const Shape &shape = window.shape;
   if (offsets.size() != static_cast<size_t>(in.rank()) ||
@@ -33,7 +34,7 @@ Expected<Window> sliceWindow(const KernelContext &c, const Tensor &in) {
 
 Expected<std::vector<Window>> splitWindows(const KernelContext &c,
                                            const Tensor &in) {
-  int64_t axis = c.params.integer("axis", 0);
+  LLMC_PARAM(axis, c.params.integer("axis"));
   if (axis < 0)
     axis += in.rank();
   if (axis < 0 || axis >= in.rank())

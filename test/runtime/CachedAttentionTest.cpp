@@ -39,7 +39,7 @@ Expected<std::vector<float>> step(const AttentionShape &s,
                                   std::vector<float> &v,
                                   std::vector<float> &cache, int64_t past,
                                   ThreadPool &pool) {
-  Params params;
+  Params params(*llmc::format::findKernel("cached_attention"));
   params.addInts("layer", {s.layer});
   params.addInts("causal", {1});
   params.addFloats("scale", {s.scale});

@@ -2,6 +2,8 @@
 
 #include "dialects/plan/IR/PlanOps.h"
 
+#include "runtime/format/KernelContract.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -48,18 +50,63 @@ LogicalResult CallOp::verify() {
       if (offset < -1)
         return emitOpError("has a negative offset ") << offset;
   }
+  return verifyContract();
+}
+
+/// The parameter `value` in the contract's terms, or nullopt for an
+/// attribute with no parameter form.
+static std::optional<llmc::format::ParamValue>
+paramValue(NamedAttribute param) {
+  using Form = llmc::format::ParamValue::Form;
+  llmc::format::ParamValue value{param.getName().str(), Form::unit};
+  Attribute attr = param.getValue();
+  if (auto integer = dyn_cast<IntegerAttr>(attr)) {
+    value.form = Form::integer;
+    value.first = integer.getValue().getSExtValue();
+  } else if (isa<FloatAttr>(attr)) {
+    value.form = Form::real;
+  } else if (auto list = dyn_cast<DenseI64ArrayAttr>(attr)) {
+    value.form = Form::integers;
+    value.count = list.size();
+    value.first = list.empty() ? 0 : list[0];
+  } else if (!isa<UnitAttr>(attr)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+LogicalResult CallOp::verifyContract() {
+  const llmc::format::KernelDecl *kernel =
+      llmc::format::findKernel(getKernel());
+  if (!kernel)
+    return emitOpError("calls '")
+           << getKernel()
+           << "', which is not a kernel of the plan (runtime/format/"
+              "KernelContract.cpp declares them)";
+  ArrayRef<int64_t> absent;
+  if (std::optional<ArrayRef<int64_t>> list = getAbsent())
+    absent = *list;
+  int64_t positions = getArgs().size() + absent.size();
+  for (int64_t position : absent)
+    if (!kernel->mayBeAbsent(position))
+      return emitOpError("lists operand ")
+             << position << " of '" << getKernel()
+             << "' as absent, which is not an optional operand ("
+             << kernel->operands << ")";
+  std::vector<llmc::format::ParamValue> values;
   for (NamedAttribute param : getParams()) {
-    Attribute value = param.getValue();
-    bool scalar = isa<IntegerAttr, FloatAttr, UnitAttr>(value);
-    bool list = isa<DenseI64ArrayAttr, DenseI32ArrayAttr>(value);
-    if (auto array = dyn_cast<ArrayAttr>(value))
-      list =
-          llvm::all_of(array, [](Attribute a) { return isa<IntegerAttr>(a); });
-    if (!scalar && !list)
+    std::optional<llmc::format::ParamValue> value = paramValue(param);
+    if (!value)
       return emitOpError("parameter '")
              << param.getName().getValue()
-             << "' is not an integer, float or integer list: " << value;
+             << "' is not an integer, float, integer list or flag: "
+             << param.getValue();
+    values.push_back(std::move(*value));
   }
+  std::string broken =
+      llmc::format::checkCall(*kernel, positions, getNumResults(), values);
+  if (!broken.empty())
+    return emitOpError(broken);
   return success();
 }
 

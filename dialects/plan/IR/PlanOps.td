@@ -34,8 +34,11 @@ class Plan_Op<string mnemonic, list<Trait> traits = []>
 def Plan_CallOp : Plan_Op<"call"> {
   let summary = "a call of one named kernel of the target";
   let description = [{
-    `kernel` names an entry of the runtime's kernel table; `params` are its
-    scalar and list parameters (integers, floats, lists of integers). Each
+    `kernel` names a kernel of the contract (runtime/format/KernelContract.h),
+    which declares its operands, results and parameters; the verifier
+    rejects an unknown kernel, a wrong operand or result count, and a
+    missing, unknown or mistyped parameter. `params` are flags (unit),
+    integers (enum cases by number), floats and integer lists. Each
     entry of `aliases` says which operand a result is written into in place
     (-1: fresh storage); memory planning gives the others an arena `offsets`
     entry (-1 for in-place results). An absent optional operand of the
@@ -57,6 +60,11 @@ def Plan_CallOp : Plan_Op<"call"> {
     $kernel `(` $args `)` attr-dict `:` functional-type($args, $results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Checks the kernel, the operand and result counts and the parameters
+    /// against the kernel contract (runtime/format/KernelContract.h).
+    ::llvm::LogicalResult verifyContract();
+  }];
 }
 
 def Plan_ViewOp : Plan_Op<"view", [Pure]> {
