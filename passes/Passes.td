@@ -464,13 +464,19 @@ def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
     the largest first at the lowest offset clear of the buffers alive with
     it. Records `offsets` on each call and, on each entry point,
     `plan.arena_bytes` (the peak activation memory) and the bounds assumed,
-    `plan.max_batch` and `plan.max_seq`.
+    `plan.max_batch` and `plan.max_seq`. With `kernel-scratch`, a call
+    whose kernel has a scratch rule in the kernel contract
+    (runtime/format/KernelContract.h) also gets that many bytes alive for
+    its own duration, recorded as `scratch = [offset, bytes]`, so the arena
+    is all the memory the kernels use.
   }];
   let options = [
     Option<"maxBatch", "max-batch", "int64_t", "1",
            "Sequences in one call">,
     Option<"maxSeqOption", "max-seq", "int64_t", "2048",
            "Tokens in one sequence when the module has no llmc.kv_cache">,
+    Option<"kernelScratch", "kernel-scratch", "bool", "true",
+           "Plan the CPU kernels' scratch (the CUDA kernels keep their own)">,
   ];
 }
 

@@ -204,6 +204,8 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     return failure();
   PlanMemoryOptions memory;
   memory.maxBatch = o.maxBatch;
+  // The CUDA kernels take their scratch from the device, not the arena.
+  memory.kernelScratch = !cuda;
   pm.addPass(createPlanMemory(memory));
   if (cuda) {
     pm.addPass(createOutlineCudaKernels());

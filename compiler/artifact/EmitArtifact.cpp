@@ -361,11 +361,17 @@ private:
       }
       if (failed(call.verifyContract()))
         return failure();
+      int64_t scratchOffset = -1, scratchBytes = 0;
+      if (std::optional<ArrayRef<int64_t>> scratch = call.getScratch()) {
+        scratchOffset = (*scratch)[0];
+        scratchBytes = (*scratch)[1];
+      }
       steps.push_back(fb::CreateStep(
           builder, builder.CreateString(call.getKernel().str()),
           builder.CreateVector(inputs), builder.CreateVector(outputs),
           builder.CreateVector(params(call)),
-          builder.CreateString(describeLocation(call.getLoc()))));
+          builder.CreateString(describeLocation(call.getLoc())), scratchOffset,
+          static_cast<uint64_t>(scratchBytes)));
       summary.steps += 1;
     }
 

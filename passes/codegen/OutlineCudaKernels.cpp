@@ -56,7 +56,8 @@ struct WrapLoneElementwise : OpRewritePattern<plan::CallOp> {
     rewriter.replaceOpWithNewOp<plan::CallOp>(
         call, call.getResultTypes(),
         rewriter.getStringAttr("fused_elementwise"), program->inputs, params,
-        DenseI64ArrayAttr(), DenseI64ArrayAttr(), call.getOffsetsAttr());
+        DenseI64ArrayAttr(), DenseI64ArrayAttr(), call.getOffsetsAttr(),
+        call.getScratchAttr());
     return success();
   }
 };

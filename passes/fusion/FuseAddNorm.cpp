@@ -55,7 +55,7 @@ struct FuseAddNormPattern : OpRewritePattern<plan::CallOp> {
         TypeRange{type, norm.getResult(0).getType()},
         rewriter.getStringAttr("add_" + kernel.str()), operands,
         norm.getParams(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
-        DenseI64ArrayAttr());
+        DenseI64ArrayAttr(), DenseI64ArrayAttr());
     rewriter.replaceOp(norm, fused.getResult(1));
     rewriter.replaceOp(add, fused.getResult(0));
     return success();

@@ -96,7 +96,8 @@ struct FuseProducer : OpRewritePattern<plan::CallOp> {
           TypeRange{type}, rewriter.getStringAttr(kFused), merged.inputs,
           rewriter.getDictionaryAttr({rewriter.getNamedAttr(
               "program", rewriter.getDenseI64ArrayAttr(merged.code))}),
-          DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr());
+          DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+          DenseI64ArrayAttr());
       rewriter.replaceOp(consumer, fused.getResults());
       rewriter.eraseOp(producer);
       return success();

@@ -64,10 +64,11 @@ void fuse(ArrayRef<plan::CallOp> group) {
         first->isBeforeInBlock(def))
       def->moveBefore(first);
   OpBuilder builder(first);
-  auto fused = plan::CallOp::create(
-      builder, builder.getFusedLoc(locations), types,
-      builder.getStringAttr("linears"), operands, first.getParams(),
-      DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr());
+  auto fused = plan::CallOp::create(builder, builder.getFusedLoc(locations),
+                                    types, builder.getStringAttr("linears"),
+                                    operands, first.getParams(),
+                                    DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+                                    DenseI64ArrayAttr(), DenseI64ArrayAttr());
   for (size_t i = 0; i < group.size(); ++i) {
     plan::CallOp call = group[i];
     call.getResult(0).replaceAllUsesWith(fused.getResult(i));

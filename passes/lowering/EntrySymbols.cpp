@@ -2,6 +2,8 @@
 
 #include "passes/lowering/EntrySymbols.h"
 
+#include "dialects/llmc/IR/LlmcOps.h"
+
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -54,10 +56,26 @@ FailureOr<int64_t> boundBytes(Type type, ArrayRef<SymbolBinding> symbols,
     return emitError(loc, "a plan value must be a ranked tensor of integers "
                           "or floats, not ")
            << type;
+  FailureOr<SmallVector<int64_t>> shape = boundShape(type, symbols, loc);
+  if (failed(shape))
+    return failure();
   int64_t bytes = elementBytes(tensor.getElementType());
+  for (int64_t extent : *shape)
+    bytes *= extent;
+  return bytes;
+}
+
+FailureOr<SmallVector<int64_t>>
+boundShape(Type type, ArrayRef<SymbolBinding> symbols, Location loc) {
+  if (auto weight = dyn_cast<QWeightType>(type))
+    return SmallVector<int64_t>(weight.getShape());
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return emitError(loc, "a plan value must be a ranked tensor, not ") << type;
+  SmallVector<int64_t> shape;
   for (const Dim &dim : getDims(tensor)) {
     if (dim.isStatic()) {
-      bytes *= dim.getSize();
+      shape.push_back(dim.getSize());
       continue;
     }
     if (dim.isUnknown())
@@ -73,9 +91,9 @@ FailureOr<int64_t> boundBytes(Type type, ArrayRef<SymbolBinding> symbols,
                << " is bound by no argument of the entry point";
       extent += symbol->bound;
     }
-    bytes *= extent;
+    shape.push_back(extent);
   }
-  return bytes;
+  return shape;
 }
 
 } // namespace llmc

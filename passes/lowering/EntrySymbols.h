@@ -43,6 +43,12 @@ mlir::FailureOr<int64_t> boundBytes(mlir::Type type,
                                     llvm::ArrayRef<SymbolBinding> symbols,
                                     mlir::Location loc);
 
+/// The largest extents of `type` (a tensor, or a quantized weight's
+/// [out, in]), or failure as boundBytes.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+boundShape(mlir::Type type, llvm::ArrayRef<SymbolBinding> symbols,
+           mlir::Location loc);
+
 /// Bytes of one element (i1 takes a byte).
 int64_t elementBytes(mlir::Type elementType);
 

@@ -225,7 +225,7 @@ struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
                    attention.getValue(), read.getCache(), read.getPosition()},
         rewriter.getDictionaryAttr(params),
         rewriter.getDenseI64ArrayAttr({-1, 3}), DenseI64ArrayAttr(),
-        DenseI64ArrayAttr());
+        DenseI64ArrayAttr(), DenseI64ArrayAttr());
     rewriter.replaceOp(attention, call.getResult(0));
     rewriter.replaceOp(write, call.getResult(1));
     rewriter.eraseOp(read);
@@ -266,7 +266,7 @@ struct LowerToCall : RewritePattern {
         rewriter.getDictionaryAttr(params), DenseI64ArrayAttr(),
         absent.empty() ? DenseI64ArrayAttr()
                        : rewriter.getDenseI64ArrayAttr(absent),
-        DenseI64ArrayAttr());
+        DenseI64ArrayAttr(), DenseI64ArrayAttr());
     rewriter.replaceOp(op, call.getResults());
     return success();
   }

@@ -8,6 +8,7 @@
 
 #include "dialects/plan/IR/PlanOps.h"
 #include "passes/lowering/EntrySymbols.h"
+#include "runtime/format/KernelContract.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_PLANMEMORY
@@ -23,9 +24,40 @@ constexpr int64_t kAlignment = 64;
 
 struct Buffer {
   plan::CallOp call;
-  unsigned result;
+  /// The call's result it holds, or -1 for the call's scratch.
+  int64_t result;
   int64_t bytes, first, last, offset = -1;
 };
+
+/// The bytes of scratch the contract's rule asks for `call`, its operands
+/// bound by `symbols` (0: none), or failure.
+FailureOr<int64_t> scratchBytes(plan::CallOp call,
+                                ArrayRef<SymbolBinding> symbols) {
+  const format::KernelDecl *kernel = format::findKernel(call.getKernel());
+  if (!kernel || !kernel->scratchBytes)
+    return 0;
+  format::CallShapes shapes;
+  ArrayRef<int64_t> absent;
+  if (std::optional<ArrayRef<int64_t>> list = call.getAbsent())
+    absent = *list;
+  unsigned next = 0;
+  for (int64_t position = 0, end = call.getArgs().size() +
+                                   static_cast<int64_t>(absent.size());
+       position < end; ++position) {
+    if (llvm::is_contained(absent, position)) {
+      shapes.operands.emplace_back();
+      continue;
+    }
+    FailureOr<SmallVector<int64_t>> shape =
+        boundShape(call.getArgs()[next++].getType(), symbols, call.getLoc());
+    if (failed(shape))
+      return failure();
+    shapes.operands.emplace_back(shape->begin(), shape->end());
+  }
+  for (NamedAttribute param : call.getParams())
+    shapes.params.push_back(param.getName().str());
+  return kernel->scratchBytes(shapes);
+}
 
 struct PlanMemoryPass : llmc::impl::PlanMemoryBase<PlanMemoryPass> {
   using PlanMemoryBase::PlanMemoryBase;
@@ -92,9 +124,20 @@ struct PlanMemoryPass : llmc::impl::PlanMemoryBase<PlanMemoryPass> {
           return failure();
         storage[value] = buffers.size();
         buffers.push_back(
-            {call, static_cast<unsigned>(result),
+            {call, static_cast<int64_t>(result),
              static_cast<int64_t>(llvm::alignTo(*bytes, kAlignment)), index,
              index});
+      }
+      if (kernelScratch) {
+        FailureOr<int64_t> scratch = scratchBytes(call, symbols);
+        if (failed(scratch))
+          return failure();
+        // Alive only while the call runs.
+        if (*scratch > 0)
+          buffers.push_back(
+              {call, -1,
+               static_cast<int64_t>(llvm::alignTo(*scratch, kAlignment)), index,
+               index});
       }
     }
 
@@ -130,6 +173,11 @@ struct PlanMemoryPass : llmc::impl::PlanMemoryBase<PlanMemoryPass> {
           SmallVector<int64_t>(call.getNumResults(), -1)));
     });
     for (Buffer &buffer : buffers) {
+      if (buffer.result < 0) {
+        buffer.call.setScratchAttr(
+            b.getDenseI64ArrayAttr({buffer.offset, buffer.bytes}));
+        continue;
+      }
       SmallVector<int64_t> offsets(*buffer.call.getOffsets());
       offsets[buffer.result] = buffer.offset;
       buffer.call.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));

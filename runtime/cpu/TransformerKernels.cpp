@@ -66,11 +66,10 @@ struct LinearInput {
   const kernels::Int8Blocks *blocks = nullptr;
 };
 
-/// Where an op keeps its rounded inputs between calls.
-struct InputBuffers {
-  std::vector<float> rounded;
-  kernels::Int8Blocks blocks;
-};
+/// Where an op keeps its input in int8 blocks for packed weights, on the
+/// thread that calls it (m x k x 1.25 bytes, kept between calls; the
+/// kernels of kernels/cpu own this layout).
+using InputBlocks = kernels::Int8Blocks;
 
 /// How the op asks an input of its GEMMs to be rounded (its parameters of
 /// `names`): to fp8 E4M3 with a static scale (> 0) or a scale per call, or
@@ -99,14 +98,22 @@ Expected<Rounding> rounding(const KernelContext &c,
 /// or `dynamic`: this call's largest magnitude / 448) or to int8 per row;
 /// else `x` itself, and in int8 blocks too when one of `weights` is packed
 /// for them.
-LinearInput linearInput(const Rounding &r, const float *x, int64_t count,
-                        int64_t k, const std::vector<const Tensor *> &weights,
-                        InputBuffers &buffers) {
-  std::vector<float> &buffer = buffers.rounded;
+/// A rounded copy takes `count` floats of the call's scratch (the
+/// contract's rule for linear-like kernels plans them).
+Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
+                                  const float *x, int64_t count, int64_t k,
+                                  const std::vector<const Tensor *> &weights,
+                                  InputBlocks &blocks) {
+  auto rounded = [&]() -> Expected<float *> {
+    Expected<void *> room = c.takeScratch(count * sizeof(float));
+    if (!room)
+      return room.status();
+    return static_cast<float *>(*room);
+  };
   if (r.int8) {
-    buffer.resize(count);
-    kernels::roundToInt8Rows(x, count / k, k, buffer.data());
-    return {buffer.data(), true};
+    LLMC_PARAM(buffer, rounded());
+    kernels::roundToInt8Rows(x, count / k, k, buffer);
+    return LinearInput{buffer, true};
   }
   float scale = r.fp8Scale;
   if (r.fp8Dynamic) {
@@ -116,16 +123,16 @@ LinearInput linearInput(const Rounding &r, const float *x, int64_t count,
     scale = largest > 0.0f ? largest / 448.0f : 1.0f;
   }
   if (scale > 0.0f) {
-    buffer.resize(count);
-    kernels::roundToE4m3(x, count, scale, buffer.data());
-    return {buffer.data(), true};
+    LLMC_PARAM(buffer, rounded());
+    kernels::roundToE4m3(x, count, scale, buffer);
+    return LinearInput{buffer, true};
   }
   for (const Tensor *w : weights)
     if (w->quant && w->quant->packed) {
-      kernels::roundToInt8BlocksAvx2(x, count / k, k, buffers.blocks);
-      return {x, false, &buffers.blocks};
+      kernels::roundToInt8BlocksAvx2(x, count / k, k, blocks);
+      return LinearInput{x, false, &blocks};
     }
-  return {x};
+  return LinearInput{x};
 }
 
 /// y[m, begin..end) = x[m, k] W[begin..end, k]^T (+ b): one thread's slice
@@ -189,15 +196,16 @@ Status projection(KernelContext &c, bool withBias) {
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
   LLMC_PARAM(acts, rounding(c, kInputActs));
-  static thread_local InputBuffers buffers;
-  parallelLinear(
-      c.pool, linearInput(acts, x.as<float>(), x.elements(), k, {&w}, buffers),
-      w, bias ? bias->as<float>() : nullptr, c.outputs[0]->as<float>(),
-      x.elements() / k);
+  static thread_local InputBlocks blocks;
+  LLMC_PARAM(
+      in, linearInput(c, acts, x.as<float>(), x.elements(), k, {&w}, blocks));
+  parallelLinear(c.pool, in, w, bias ? bias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), x.elements() / k);
   return Status::success();
 }
 
-/// Scratch that lives as long as the thread: no allocation per token.
+/// Scratch of a worker thread that lives as long as the thread: no
+/// allocation per token.
 float *scratch(std::vector<float> &buffer, size_t size) {
   if (buffer.size() < size)
     buffer.resize(size);
@@ -350,9 +358,9 @@ Status linears(KernelContext &c) {
     first[i + 1] = first[i] + n;
   }
   LLMC_PARAM(acts, rounding(c, kInputActs));
-  static thread_local InputBuffers buffers;
-  const LinearInput in =
-      linearInput(acts, x.as<float>(), x.elements(), k, weights, buffers);
+  static thread_local InputBlocks blocks;
+  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), k, weights,
+                             blocks));
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
       first[count],
@@ -378,15 +386,15 @@ Status gatedMlp(KernelContext &c) {
   int64_t hidden = gate.shape[0], dim = gate.shape[1];
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
-  static thread_local std::vector<float> gateBuffer, upBuffer;
-  float *g = scratch(gateBuffer, rows * hidden);
-  float *u = scratch(upBuffer, rows * hidden);
+  LLMC_PARAM(gateRoom, c.takeScratch(rows * hidden * sizeof(float)));
+  LLMC_PARAM(upRoom, c.takeScratch(rows * hidden * sizeof(float)));
+  float *g = static_cast<float *>(gateRoom), *u = static_cast<float *>(upRoom);
   LLMC_PARAM(acts, rounding(c, kInputActs));
   LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
   LLMC_PARAM(activation, c.params.integer("activation"));
-  static thread_local InputBuffers buffers;
-  const LinearInput in = linearInput(acts, x.as<float>(), x.elements(), dim,
-                                     {&gate, &up}, buffers);
+  static thread_local InputBlocks blocks;
+  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), dim,
+                             {&gate, &up}, blocks));
   // Gate, up and their product in one pass over the pool: a thread's
   // features of both, then act(gate) * up on them.
   c.pool.parallelFor(
@@ -402,10 +410,10 @@ Status gatedMlp(KernelContext &c) {
         }
       },
       featureGrain(2 * rows * dim));
-  parallelLinear(
-      c.pool,
-      linearInput(hiddenActs, g, rows * hidden, hidden, {&down}, buffers), down,
-      nullptr, c.outputs[0]->as<float>(), rows);
+  LLMC_PARAM(hiddenIn, linearInput(c, hiddenActs, g, rows * hidden, hidden,
+                                   {&down}, blocks));
+  parallelLinear(c.pool, hiddenIn, down, nullptr, c.outputs[0]->as<float>(),
+                 rows);
   return Status::success();
 }
 
@@ -419,27 +427,27 @@ Status mlp(KernelContext &c) {
   int64_t hidden = up.shape[0], dim = up.shape[1];
   LLMC_CHECK(c.setOutput(0, x.shape));
   int64_t rows = x.elements() / dim;
-  static thread_local std::vector<float> hiddenBuffer;
-  float *h = scratch(hiddenBuffer, rows * hidden);
+  LLMC_PARAM(hiddenRoom, c.takeScratch(rows * hidden * sizeof(float)));
+  float *h = static_cast<float *>(hiddenRoom);
   LLMC_PARAM(acts, rounding(c, kInputActs));
   LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
   LLMC_PARAM(activation, c.params.integer("activation"));
-  static thread_local InputBuffers buffers;
-  parallelLinear(
-      c.pool,
-      linearInput(acts, x.as<float>(), x.elements(), dim, {&up}, buffers), up,
-      upBias ? upBias->as<float>() : nullptr, h, rows);
+  static thread_local InputBlocks blocks;
+  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), dim, {&up},
+                             blocks));
+  parallelLinear(c.pool, in, up, upBias ? upBias->as<float>() : nullptr, h,
+                 rows);
   c.pool.parallelFor(
       rows * hidden,
       [&](int64_t begin, int64_t end) {
         activate(h + begin, end - begin, activation);
       },
       4096);
-  parallelLinear(
-      c.pool,
-      linearInput(hiddenActs, h, rows * hidden, hidden, {&down}, buffers), down,
-      downBias ? downBias->as<float>() : nullptr, c.outputs[0]->as<float>(),
-      rows);
+  LLMC_PARAM(hiddenIn, linearInput(c, hiddenActs, h, rows * hidden, hidden,
+                                   {&down}, blocks));
+  parallelLinear(c.pool, hiddenIn, down,
+                 downBias ? downBias->as<float>() : nullptr,
+                 c.outputs[0]->as<float>(), rows);
   return Status::success();
 }
 

@@ -187,6 +187,10 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
       };
       KernelContext context{step.params, {}, {}, {}, {}, pool_};
       device_.prepare(context);
+      if (step.scratchOffset >= 0) {
+        context.scratch = *arena + step.scratchOffset;
+        context.scratchBytes = step.scratchBytes;
+      }
       for (int32_t id : step.inputs) {
         if (id < 0) {
           context.inputs.push_back(nullptr);

@@ -121,6 +121,22 @@ Status KernelContext::setOutput(size_t index, Shape shape) {
   return Status::success();
 }
 
+Expected<void *> KernelContext::takeScratch(uint64_t bytes) {
+  uint64_t piece =
+      static_cast<uint64_t>(format::scratchPiece(static_cast<int64_t>(bytes)));
+  if (scratchTaken + piece > scratchBytes)
+    return Status::error(
+        std::string("kernel '") + params.kernel().name + "' needs " +
+        std::to_string(scratchTaken + piece) + " bytes of scratch, " +
+        std::to_string(scratchBytes) +
+        " were planned (a batch or sequence longer than the artifact was "
+        "compiled for, or a scratch rule in runtime/format/KernelContract.cpp "
+        "that does not match the kernel)");
+  void *at = scratch + scratchTaken;
+  scratchTaken += piece;
+  return at;
+}
+
 Expected<const Tensor *> KernelContext::input(size_t index, DType dtype) const {
   if (index >= inputs.size() || !inputs[index])
     return Status::error("input " + std::to_string(index) + " is missing");

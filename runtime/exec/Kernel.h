@@ -81,6 +81,10 @@ struct KernelContext {
   ThreadPool &pool;
   /// Set on a CUDA device: its stream, handles and generated kernels.
   CudaContext *cuda = nullptr;
+  /// The arena bytes memory planning gave the call as scratch (the kernel
+  /// contract's scratch rule), handed out by takeScratch.
+  uint8_t *scratch = nullptr;
+  uint64_t scratchBytes = 0, scratchTaken = 0;
 
   /// Sets output `index`'s shape, checked against what was declared and
   /// planned.
@@ -89,6 +93,11 @@ struct KernelContext {
   const Tensor *optionalInput(size_t index) const {
     return index < inputs.size() ? inputs[index] : nullptr;
   }
+  /// The next `bytes` of the call's planned scratch (aligned to
+  /// format::kScratchAlignment), or an error when the plan gave less: the
+  /// kernel and the contract's scratch rule disagree, or the call is
+  /// larger than planned.
+  Expected<void *> takeScratch(uint64_t bytes);
   /// Input `index`, checked present and of `dtype`.
   Expected<const Tensor *> input(size_t index, DType dtype) const;
 };

@@ -215,6 +215,15 @@ private:
                                                        param->ints()->end())
                                 : std::vector<int64_t>());
           }
+        s.scratchOffset = step->scratch_offset();
+        s.scratchBytes = step->scratch_bytes();
+        if (s.scratchOffset != -1 &&
+            (s.scratchOffset < 0 || s.scratchOffset % 64 != 0 ||
+             static_cast<uint64_t>(s.scratchOffset) > spec.arenaBytes ||
+             s.scratchBytes > spec.arenaBytes - s.scratchOffset))
+          return Status::error("the scratch of a step of '" + s.kernel +
+                               "' lies outside the arena (at " + s.location +
+                               ")");
         if (Status kept =
                 s.params.check(static_cast<int64_t>(s.inputs.size()),
                                static_cast<int64_t>(s.outputs.size()));

@@ -49,6 +49,9 @@ struct StepSpec {
   std::vector<int32_t> inputs, outputs;
   /// Checked against the kernel's declaration when the artifact loads.
   Params params;
+  /// The arena bytes the kernel may use while it runs (offset -1: none).
+  int64_t scratchOffset = -1;
+  uint64_t scratchBytes = 0;
 };
 
 struct SymbolSpec {

@@ -113,6 +113,49 @@ constexpr ParamDecl kSplitParams[] = {
     {"even", T::flag, false,
      "ONNX's num_outputs split: pieces of ceil(extent / outputs)"}};
 
+/// The f32 copy of `elements` inputs that linear-like kernels round to fp8
+/// or int8 first when asked to by `fp8Scale`, `fp8Dynamic`, `int8Dynamic`.
+int64_t roundedInput(const CallShapes &call, int64_t elements,
+                     const char *fp8Scale, const char *fp8Dynamic,
+                     const char *int8Dynamic) {
+  bool rounded =
+      call.has(fp8Scale) || call.has(fp8Dynamic) || call.has(int8Dynamic);
+  return rounded ? scratchPiece(elements * 4) : 0;
+}
+
+int64_t roundedX(const CallShapes &call) {
+  return roundedInput(call, call.elements(0), "llmc.fp8_act_scale",
+                      "llmc.fp8_act_dynamic", "llmc.int8_act_dynamic");
+}
+
+/// rows [.., dim] of x times the features of weight operand `weight`.
+int64_t hiddenElements(const CallShapes &call, size_t weight) {
+  const std::vector<int64_t> &x = call.operands[0];
+  if (x.empty() || x.back() == 0 || call.operands[weight].size() != 2)
+    return 0;
+  return call.elements(0) / x.back() * call.operands[weight][0];
+}
+
+int64_t roundedHidden(const CallShapes &call, int64_t hidden) {
+  return roundedInput(call, hidden, "llmc.fp8_hidden_act_scale",
+                      "llmc.fp8_hidden_act_dynamic",
+                      "llmc.int8_hidden_act_dynamic");
+}
+
+/// gated_mlp: act(gate x) and up x, f32 [rows, hidden] each.
+int64_t gatedMlpScratch(const CallShapes &call) {
+  int64_t hidden = hiddenElements(call, 1);
+  return 2 * scratchPiece(hidden * 4) + roundedX(call) +
+         roundedHidden(call, hidden);
+}
+
+/// mlp: act(up x + b), f32 [rows, hidden].
+int64_t mlpScratch(const CallShapes &call) {
+  int64_t hidden = hiddenElements(call, 1);
+  return scratchPiece(hidden * 4) + roundedX(call) +
+         roundedHidden(call, hidden);
+}
+
 /// linears: x, one weight per result, then a bias per result or none.
 std::string linearsCountsFit(int64_t inputs, int64_t outputs) {
   if (inputs == 1 + outputs || inputs == 1 + 2 * outputs)
@@ -126,20 +169,28 @@ std::string linearsCountsFit(int64_t inputs, int64_t outputs) {
   KernelDecl { name, operands, results, params, std::size(params) }
 #define LLMC_PLAIN_KERNEL(name, operands, results)                             \
   KernelDecl { name, operands, results, nullptr, 0 }
+#define LLMC_SCRATCH_KERNEL(name, operands, results, params, scratch)          \
+  KernelDecl {                                                                 \
+    name, operands, results, params, std::size(params), nullptr, scratch       \
+  }
 
 const KernelDecl kKernels[] = {
     // Transformer ops.
     LLMC_PLAIN_KERNEL("embedding", "table, ids", "y"),
-    LLMC_KERNEL("linear", "x, weight, bias?", "y", kLinearParams),
+    LLMC_SCRATCH_KERNEL("linear", "x, weight, bias?", "y", kLinearParams,
+                        roundedX),
     KernelDecl{"linears", "x, weights+, biases*", "ys+", kLinearParams,
-               std::size(kLinearParams), linearsCountsFit},
-    LLMC_KERNEL("lm_head", "x, weight", "logits", kLinearParams),
+               std::size(kLinearParams), linearsCountsFit, roundedX},
+    LLMC_SCRATCH_KERNEL("lm_head", "x, weight", "logits", kLinearParams,
+                        roundedX),
     LLMC_KERNEL("rms_norm", "x, weight", "y", kNormParams),
     LLMC_KERNEL("layer_norm", "x, weight, bias?", "y", kNormParams),
     LLMC_KERNEL("add_rms_norm", "a, b, weight", "sum, y", kNormParams),
     LLMC_KERNEL("add_layer_norm", "a, b, weight, bias?", "sum, y", kNormParams),
-    LLMC_KERNEL("gated_mlp", "x, gate, up, down", "y", kGatedMlpParams),
-    LLMC_KERNEL("mlp", "x, up, down, up_bias?, down_bias?", "y", kMlpParams),
+    LLMC_SCRATCH_KERNEL("gated_mlp", "x, gate, up, down", "y", kGatedMlpParams,
+                        gatedMlpScratch),
+    LLMC_SCRATCH_KERNEL("mlp", "x, up, down, up_bias?, down_bias?", "y",
+                        kMlpParams, mlpScratch),
     LLMC_KERNEL("rope", "x, cos, sin, positions", "y", kRopeParams),
     LLMC_KERNEL("cached_attention", "q, k, v, cache, position", "y, cache",
                 kAttentionParams),
@@ -281,6 +332,19 @@ std::string countText(int64_t min, int64_t max) {
 }
 
 } // namespace
+
+bool CallShapes::has(std::string_view param) const {
+  return std::find(params.begin(), params.end(), param) != params.end();
+}
+
+int64_t CallShapes::elements(size_t index) const {
+  if (index >= operands.size() || operands[index].empty())
+    return 0;
+  int64_t count = 1;
+  for (int64_t extent : operands[index])
+    count *= extent;
+  return count;
+}
 
 int64_t ParamDecl::caseCount() const {
   if (type != ParamType::enumeration)

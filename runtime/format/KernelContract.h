@@ -56,6 +56,26 @@ struct ParamDecl {
   std::string caseName(int64_t value) const;
 };
 
+/// What a kernel's scratch rule sees of a call: each operand position's
+/// extents at their largest (empty for an absent operand; a quantized
+/// weight's logical [out, in]) and the names of its parameters.
+struct CallShapes {
+  std::vector<std::vector<int64_t>> operands;
+  std::vector<std::string> params;
+
+  bool has(std::string_view param) const;
+  /// The product of operand `index`'s extents (0 when absent).
+  int64_t elements(size_t index) const;
+};
+
+/// Scratch is handed out in pieces aligned to this many bytes.
+inline constexpr int64_t kScratchAlignment = 64;
+/// `bytes` rounded up to a whole piece of scratch.
+inline constexpr int64_t scratchPiece(int64_t bytes) {
+  return (bytes + kScratchAlignment - 1) / kScratchAlignment *
+         kScratchAlignment;
+}
+
 struct KernelDecl {
   const char *name;
   /// Operands, comma-separated, in call order: `x` one, `bias?` one that may
@@ -70,6 +90,11 @@ struct KernelDecl {
   /// then all biases or none): the error for `inputs` operands and
   /// `outputs` results, or "" when they fit.
   std::string (*countsFit)(int64_t inputs, int64_t outputs) = nullptr;
+  /// The bytes of scratch the CPU kernel takes besides its results for a
+  /// call of these shapes, in pieces of scratchPiece() (null: none). Memory
+  /// planning gives each call this much of the arena for the call's
+  /// duration; the kernel takes it through KernelContext::takeScratch.
+  int64_t (*scratchBytes)(const CallShapes &call) = nullptr;
 
   /// The declaration of parameter `name`, or null.
   const ParamDecl *param(std::string_view name) const;

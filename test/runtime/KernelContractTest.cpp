@@ -10,6 +10,7 @@
 
 #include "runtime/format/KernelContract.h"
 #include "runtime/exec/Kernel.h"
+#include "runtime/support/ThreadPool.h"
 #ifdef LLMC_TEST_CUDA_TABLE
 #include "runtime/cuda/CudaKernels.h"
 #endif
@@ -203,6 +204,36 @@ TEST(KernelParams, EnumerationOutOfRangeAndFlagNotOne) {
   Params gelu(*format::findKernel("gelu"));
   gelu.addInts("tanh", {0});
   EXPECT_FALSE(gelu.check(1, 1));
+}
+
+TEST(KernelScratch, PiecesAreAlignedAndBoundedByThePlan) {
+  Params params(*format::findKernel("gated_mlp"));
+  runtime::ThreadPool pool(1);
+  alignas(64) uint8_t arena[256];
+  runtime::KernelContext c{params, {}, {}, {}, {}, pool};
+  c.scratch = arena;
+  c.scratchBytes = sizeof(arena);
+  auto first = c.takeScratch(100);
+  ASSERT_TRUE(first) << first.status().message();
+  EXPECT_EQ(*first, arena);
+  auto second = c.takeScratch(64);
+  ASSERT_TRUE(second) << second.status().message();
+  EXPECT_EQ(*second, arena + 128);
+  auto third = c.takeScratch(65);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.status().message().substr(0, 64),
+            "kernel 'gated_mlp' needs 320 bytes of scratch, 256 were planned ");
+}
+
+TEST(KernelScratch, GatedMlpRuleCountsItsBuffers) {
+  const format::KernelDecl &mlp = *format::findKernel("gated_mlp");
+  ASSERT_NE(mlp.scratchBytes, nullptr);
+  format::CallShapes call{{{2, 3, 8}, {32, 8}, {32, 8}, {8, 32}}, {}};
+  // act(gate x) and up x: 6 rows x 32 features x 4 bytes each.
+  EXPECT_EQ(mlp.scratchBytes(call), 2 * 768);
+  // Rounded to fp8 first: x (48 floats, 192 bytes) and the hidden (768).
+  call.params = {"llmc.fp8_act_dynamic", "llmc.fp8_hidden_act_dynamic"};
+  EXPECT_EQ(mlp.scratchBytes(call), 2 * 768 + 192 + 768);
 }
 
 } // namespace

@@ -50,6 +50,11 @@ LogicalResult CallOp::verify() {
       if (offset < -1)
         return emitOpError("has a negative offset ") << offset;
   }
+  if (std::optional<ArrayRef<int64_t>> scratch = getScratch())
+    if (scratch->size() != 2 || (*scratch)[0] < 0 || (*scratch)[1] <= 0 ||
+        (*scratch)[0] % llmc::format::kScratchAlignment != 0)
+      return emitOpError("scratch must be [offset, bytes], an aligned offset "
+                         "and a positive size");
   return verifyContract();
 }
 

@@ -43,6 +43,8 @@ def Plan_CallOp : Plan_Op<"call"> {
     (-1: fresh storage); memory planning gives the others an arena `offsets`
     entry (-1 for in-place results). An absent optional operand of the
     source op is listed in `absent` (operand positions counted as if present).
+    `scratch` = [offset, bytes]: the arena bytes memory planning gave the
+    kernel for the call's duration (the contract's scratch rule).
 
     ```mlir
     %y = plan.call "rms_norm"(%x, %w) {params = {epsilon = 1.0e-05 : f32}}
@@ -54,7 +56,8 @@ def Plan_CallOp : Plan_Op<"call"> {
                        DefaultValuedAttr<DictionaryAttr, "{}">:$params,
                        OptionalAttr<DenseI64ArrayAttr>:$aliases,
                        OptionalAttr<DenseI64ArrayAttr>:$absent,
-                       OptionalAttr<DenseI64ArrayAttr>:$offsets);
+                       OptionalAttr<DenseI64ArrayAttr>:$offsets,
+                       OptionalAttr<DenseI64ArrayAttr>:$scratch);
   let results = (outs Variadic<AnyType>:$results);
   let assemblyFormat = [{
     $kernel `(` $args `)` attr-dict `:` functional-type($args, $results)

@@ -40,3 +40,17 @@ func.func @unbound(%x: tensor<4xf32>) -> tensor<?xi64, #llmc.dims<n>> {
   %i = llmc.iota : tensor<?xi64, #llmc.dims<n>>
   return %i : tensor<?xi64, #llmc.dims<n>>
 }
+
+// -----
+
+// Kernel scratch (the contract's rule, runtime/format/KernelContract.cpp):
+// gated_mlp takes act(gate x) and up x, f32 [rows, hidden] each, alive only
+// while it runs: 2 x (2 x 8 rows) x 32 hidden x 4 = 4096 bytes beside its
+// 512-byte result, so the arena is 4608 bytes, all the kernel touches.
+// CHECK-LABEL: func.func @scratch
+// CHECK-SAME: plan.arena_bytes = 4608 : i64
+// CHECK: plan.call "gated_mlp"{{.*}}offsets = array<i64: 4096>, params = {activation = 0 : i32}, scratch = array<i64: 0, 4096>}
+func.func @scratch(%x: tensor<?x8x8xf32, #llmc.dims<batch>>, %g: tensor<32x8xf32>, %u: tensor<32x8xf32>, %d: tensor<8x32xf32>) -> tensor<?x8x8xf32, #llmc.dims<batch>> {
+  %y = llmc.gated_mlp silu %x, %g, %u, %d : tensor<?x8x8xf32, #llmc.dims<batch>>, tensor<32x8xf32>, tensor<32x8xf32>, tensor<8x32xf32>
+  return %y : tensor<?x8x8xf32, #llmc.dims<batch>>
+}
