@@ -51,7 +51,7 @@ def FoldShapes : Pass<"llmc-fold-shapes", "mlir::func::FuncOp"> {
   let dependentDialects = ["llmc::LlmcDialect"];
 }
 
-def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
+def Raise : Pass<"llmc-raise", "mlir::func::FuncOp"> {
   let summary = "Raise primitive-op patterns of exporters to transformer ops";
   let description = [{
     Recognises what exporters emit for transformer building blocks and
@@ -81,6 +81,9 @@ def RaiseTransformerOps : Pass<"llmc-raise", "mlir::func::FuncOp"> {
            "The longest sequence the raised ops serve: rows of the cos/sin "
            "tables built for computed RoPE, and the length up to which "
            "masks are proven">,
+    Option<"explain", "explain", "bool", "false",
+           "Report as remarks why each pattern did not apply to an op "
+           "(its notifyMatchFailure reason)">,
   ];
   let dependentDialects = ["llmc::LlmcDialect"];
 }
@@ -159,6 +162,9 @@ def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
            "Give up (with an error) after this many rounds">,
     Option<"maxPositions", "max-positions", "int64_t", "4096",
            "Passed to llmc-raise">,
+    Option<"explain", "explain", "bool", "false",
+           "Once the rounds settle, run llmc-raise once more with explain: "
+           "why each pattern did not apply to what is left">,
   ];
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }

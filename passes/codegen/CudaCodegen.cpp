@@ -22,7 +22,7 @@ using namespace llmc;
 
 namespace {
 
-struct CudaCodegenPass : llmc::impl::CudaCodegenBase<CudaCodegenPass> {
+struct CudaCodegen : llmc::impl::CudaCodegenBase<CudaCodegen> {
   using CudaCodegenBase::CudaCodegenBase;
 
   void runOnOperation() override {

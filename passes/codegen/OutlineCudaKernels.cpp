@@ -62,8 +62,8 @@ struct WrapLoneElementwise : OpRewritePattern<plan::CallOp> {
   }
 };
 
-struct OutlineCudaKernelsPass
-    : llmc::impl::OutlineCudaKernelsBase<OutlineCudaKernelsPass> {
+struct OutlineCudaKernels
+    : llmc::impl::OutlineCudaKernelsBase<OutlineCudaKernels> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<WrapLoneElementwise>(&getContext());

@@ -66,7 +66,7 @@ SmallVector<Epilogue> epilogues(plan::CallOp call) {
   return {};
 }
 
-struct PlanCudaGemmsPass : llmc::impl::PlanCudaGemmsBase<PlanCudaGemmsPass> {
+struct PlanCudaGemms : llmc::impl::PlanCudaGemmsBase<PlanCudaGemms> {
   void runOnOperation() override {
     getOperation().walk([&](plan::CallOp call) {
       SmallVector<Epilogue> list = epilogues(call);

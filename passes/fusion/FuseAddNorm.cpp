@@ -62,7 +62,7 @@ struct FuseAddNormPattern : OpRewritePattern<plan::CallOp> {
   }
 };
 
-struct FuseAddNormPass : llmc::impl::FuseAddNormBase<FuseAddNormPass> {
+struct FuseAddNorm : llmc::impl::FuseAddNormBase<FuseAddNorm> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAddNormPattern>(&getContext());

@@ -106,8 +106,7 @@ struct FuseProducer : OpRewritePattern<plan::CallOp> {
   }
 };
 
-struct FuseElementwisePass
-    : llmc::impl::FuseElementwiseBase<FuseElementwisePass> {
+struct FuseElementwise : llmc::impl::FuseElementwiseBase<FuseElementwise> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseProducer>(&getContext());

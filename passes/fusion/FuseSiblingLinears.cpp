@@ -76,8 +76,8 @@ void fuse(ArrayRef<plan::CallOp> group) {
   }
 }
 
-struct FuseSiblingLinearsPass
-    : llmc::impl::FuseSiblingLinearsBase<FuseSiblingLinearsPass> {
+struct FuseSiblingLinears
+    : llmc::impl::FuseSiblingLinearsBase<FuseSiblingLinears> {
   void runOnOperation() override {
     getOperation().walk([](Block *block) {
       // Linears by input, in block order; a later one joins the group of

@@ -26,8 +26,7 @@ struct FoldAndRaise : llmc::impl::FoldAndRaiseBase<FoldAndRaise> {
     round.addNestedPass<func::FuncOp>(
         llmc::createFoldShapes({/*allowDynamic=*/true}));
     round.addPass(llmc::createCleanup());
-    round.addNestedPass<func::FuncOp>(
-        llmc::createRaiseTransformerOps({maxPositions}));
+    round.addNestedPass<func::FuncOp>(llmc::createRaise({maxPositions}));
     round.addPass(llmc::createCleanup());
     ModuleOp module = getOperation();
     for (int64_t i = 0; i < maxRounds; ++i) {
@@ -35,11 +34,23 @@ struct FoldAndRaise : llmc::impl::FoldAndRaiseBase<FoldAndRaise> {
       if (failed(runPipeline(round, module)))
         return signalPassFailure();
       if (OperationFingerPrint(module) == before)
-        return;
+        return explainLeftovers(module);
     }
     module.emitError() << "llmc-fold-and-raise: still changing after "
                        << maxRounds.getValue() << " rounds";
     signalPassFailure();
+  }
+
+  /// With `explain`: why each raising pattern does not apply to the
+  /// settled IR (the rounds' own failures would repeat, or be undone).
+  void explainLeftovers(ModuleOp module) {
+    if (!explain)
+      return;
+    OpPassManager last(ModuleOp::getOperationName());
+    last.addNestedPass<func::FuncOp>(
+        llmc::createRaise({maxPositions, /*explain=*/true}));
+    if (failed(runPipeline(last, module)))
+      signalPassFailure();
   }
 };
 

@@ -87,7 +87,7 @@ ElementsAttr convertConstant(ElementsAttr value, FloatType target) {
   return DenseResourceElementsAttr::get(converted, name, std::move(blob));
 }
 
-struct ComputeTypePass : llmc::impl::ComputeTypeBase<ComputeTypePass> {
+struct ComputeType : llmc::impl::ComputeTypeBase<ComputeType> {
   using ComputeTypeBase::ComputeTypeBase;
 
   void runOnOperation() override {

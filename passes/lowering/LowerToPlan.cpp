@@ -272,7 +272,7 @@ struct LowerToCall : RewritePattern {
   }
 };
 
-struct LowerToPlanPass : llmc::impl::LowerToPlanBase<LowerToPlanPass> {
+struct LowerToPlan : llmc::impl::LowerToPlanBase<LowerToPlan> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     DenseMap<std::pair<Attribute, Attribute>, Attribute> packed;

@@ -59,7 +59,7 @@ FailureOr<int64_t> scratchBytes(plan::CallOp call,
   return kernel->scratchBytes(shapes);
 }
 
-struct PlanMemoryPass : llmc::impl::PlanMemoryBase<PlanMemoryPass> {
+struct PlanMemory : llmc::impl::PlanMemoryBase<PlanMemory> {
   using PlanMemoryBase::PlanMemoryBase;
 
   void runOnOperation() override {

@@ -58,7 +58,7 @@ std::optional<std::vector<float>> constantValues(Value value) {
   return quant::readF32Constant(constant);
 }
 
-struct QuantizeAwqPass : llmc::impl::QuantizeAwqBase<QuantizeAwqPass> {
+struct QuantizeAwq : llmc::impl::QuantizeAwqBase<QuantizeAwq> {
   using QuantizeAwqBase::QuantizeAwqBase;
 
   void runOnOperation() override {

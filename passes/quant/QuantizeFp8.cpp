@@ -21,7 +21,7 @@ using namespace llmc;
 
 namespace {
 
-struct QuantizeFp8Pass : llmc::impl::QuantizeFp8Base<QuantizeFp8Pass> {
+struct QuantizeFp8 : llmc::impl::QuantizeFp8Base<QuantizeFp8> {
   using QuantizeFp8Base::QuantizeFp8Base;
 
   void runOnOperation() override {

@@ -19,7 +19,7 @@ using namespace llmc;
 
 namespace {
 
-struct QuantizeGptqPass : llmc::impl::QuantizeGptqBase<QuantizeGptqPass> {
+struct QuantizeGptq : llmc::impl::QuantizeGptqBase<QuantizeGptq> {
   using QuantizeGptqBase::QuantizeGptqBase;
 
   void runOnOperation() override {

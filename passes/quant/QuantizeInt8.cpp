@@ -18,7 +18,7 @@ using namespace llmc;
 
 namespace {
 
-struct QuantizeInt8Pass : llmc::impl::QuantizeInt8Base<QuantizeInt8Pass> {
+struct QuantizeInt8 : llmc::impl::QuantizeInt8Base<QuantizeInt8> {
   using QuantizeInt8Base::QuantizeInt8Base;
 
   void runOnOperation() override {

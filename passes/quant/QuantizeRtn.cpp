@@ -18,7 +18,7 @@ using namespace llmc;
 
 namespace {
 
-struct QuantizeRtnPass : llmc::impl::QuantizeRtnBase<QuantizeRtnPass> {
+struct QuantizeRtn : llmc::impl::QuantizeRtnBase<QuantizeRtn> {
   using QuantizeRtnBase::QuantizeRtnBase;
 
   void runOnOperation() override {

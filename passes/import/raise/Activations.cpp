@@ -29,7 +29,7 @@ struct RaiseSilu : OpRewritePattern<MulOp> {
       rewriter.replaceOpWithNewOp<SiluOp>(op, x);
       return success();
     }
-    return failure();
+    return rewriter.notifyMatchFailure(op, "SiLU: not x * sigmoid(x)");
   }
 };
 
@@ -123,7 +123,8 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
       rewriter.replaceOpWithNewOp<GeluOp>(op, x, tanh);
       return success();
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "GELU: not x * (1 + erf(x / sqrt 2)) * 0.5 nor its tanh form");
   }
 };
 

@@ -182,10 +182,12 @@ struct RaiseAttention : OpRewritePattern<TransposeOp> {
     static constexpr int64_t kKeysT[] = {0, 2, 3, 1};
     static constexpr int64_t kSwapLast[] = {0, 1, 3, 2};
     if (root.getPermutation() != ArrayRef<int64_t>(kSwapHeads))
-      return failure();
+      return rewriter.notifyMatchFailure(
+          root, "attention: not a transpose of heads and sequence");
     auto weighted = root.getInput().getDefiningOp<MatmulOp>();
     if (!weighted)
-      return failure();
+      return rewriter.notifyMatchFailure(
+          root, "attention: the transposed value is not a matmul");
     auto softmax = skipNanGuard(weighted.getLhs()).getDefiningOp<SoftmaxOp>();
     Value vHeads = weighted.getRhs();
     if (!softmax || softmax.getAxis() != 3 ||

@@ -29,7 +29,9 @@ struct RaiseGatedMlp : OpRewritePattern<LinearOp> {
                                 PatternRewriter &rewriter) const override {
     auto product = down.getInput().getDefiningOp<MulOp>();
     if (down.getBias() || !product || !product->hasOneUse())
-      return failure();
+      return rewriter.notifyMatchFailure(
+          down, "gated MLP: the down linear has a bias, or its input is not "
+                "a product used only there");
     for (auto [activated, upValue] :
          {std::pair(product.getLhs(), product.getRhs()),
           std::pair(product.getRhs(), product.getLhs())}) {
@@ -50,7 +52,9 @@ struct RaiseGatedMlp : OpRewritePattern<LinearOp> {
           down, x, gate.getWeight(), up.getWeight(), down.getWeight(), kind);
       return success();
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        down, "gated MLP: the product is not act(gate(x)) * up(x) of one x, "
+              "each used only there");
   }
 };
 
@@ -63,10 +67,13 @@ struct RaiseMlp : OpRewritePattern<LinearOp> {
                                 PatternRewriter &rewriter) const override {
     Operation *act = down.getInput().getDefiningOp();
     if (!act || !act->hasOneUse() || !isa<SiluOp, GeluOp>(act))
-      return failure();
+      return rewriter.notifyMatchFailure(
+          down, "MLP: the input is not a SiLU or GELU used only there");
     auto up = act->getOperand(0).getDefiningOp<LinearOp>();
     if (!up || !up->hasOneUse() || up.getInput().getType() != down.getType())
-      return failure();
+      return rewriter.notifyMatchFailure(
+          down, "MLP: the activation's input is not a linear used only "
+                "there, of the down linear's result type");
     Activation kind = Activation::silu;
     if (auto gelu = dyn_cast<GeluOp>(act))
       kind = gelu.getTanh() ? Activation::gelu_tanh : Activation::gelu;

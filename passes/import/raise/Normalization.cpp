@@ -104,7 +104,8 @@ template <typename RootOp> struct RaiseNorm : OpRewritePattern<RootOp> {
     double eps;
     RankedTensorType type = op.getType();
     if (type.getRank() < 1 || !matchNormalized(op.getResult(), x, eps))
-      return failure();
+      return rewriter.notifyMatchFailure(
+          op, "norm: not x / sqrt(mean(x^2) + eps) over the last axis");
     // From here on this is a norm: say why it is not raised.
     if (type.isDynamicDim(type.getRank() - 1))
       return recordUnraised(rewriter, op,
@@ -150,7 +151,9 @@ template <typename NormOp> struct FoldNormWeight : OpRewritePattern<MulOp> {
       rewriter.replaceOp(op, norm.getResult());
       return success();
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "norm weight: not norm(x, ones) * w with w per feature and the "
+            "norm used only there");
   }
 };
 
@@ -170,7 +173,9 @@ struct FoldLayerNormBias : OpRewritePattern<AddOp> {
           op, norm.getInput(), norm.getWeight(), bias, norm.getEpsilonAttr());
       return success();
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "layer-norm bias: not a bias-free layer_norm (used only here) "
+            "plus a constant per feature");
   }
 };
 

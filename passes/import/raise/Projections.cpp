@@ -32,7 +32,8 @@ struct RaiseLinear : OpRewritePattern<MatmulOp> {
     Value weight = op.getRhs();
     RankedTensorType type = cast<RankedTensorType>(weight.getType());
     if (type.getRank() != 2 || !type.hasStaticShape())
-      return failure();
+      return rewriter.notifyMatchFailure(
+          op, "linear: the right operand is not a 2-D matrix of known shape");
     // Weight [out, in]: the constant the exporter transposed, if it did, or
     // the quantized weight a DequantizeLinear made.
     Value outIn;
@@ -51,7 +52,9 @@ struct RaiseLinear : OpRewritePattern<MatmulOp> {
                                 type.getElementType()),
           weight, rewriter.getDenseI64ArrayAttr({1, 0}));
     else
-      return failure();
+      return rewriter.notifyMatchFailure(
+          op, "linear: the right operand is not a constant (transposed or "
+              "not) nor a dequantized constant");
     rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(), outIn,
                                           Value());
     return success();
@@ -74,7 +77,9 @@ struct FoldLinearBias : OpRewritePattern<AddOp> {
                                             linear.getWeight(), bias);
       return success();
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "linear bias: not a bias-free linear (used only here) plus a "
+            "constant vector");
   }
 };
 
@@ -85,7 +90,8 @@ struct RaiseEmbedding : OpRewritePattern<GatherOp> {
     RankedTensorType table = op.getData().getType();
     if (op.getAxis() != 0 || table.getRank() != 2 ||
         !isa<FloatType>(table.getElementType()) || !isConstant(op.getData()))
-      return failure();
+      return rewriter.notifyMatchFailure(
+          op, "embedding: not rows (axis 0) of a constant 2-D float table");
     rewriter.replaceOpWithNewOp<EmbeddingOp>(op, op.getType(), op.getData(),
                                              op.getIndices());
     return success();
@@ -106,7 +112,9 @@ struct RaiseLmHead : OpRewritePattern<LinearOp> {
     SmallVector<Operation *> chain;
     if (op.getBias() || !(returned(op.getResult()) ||
                           returned(followScalarChain(op.getResult(), chain))))
-      return failure();
+      return rewriter.notifyMatchFailure(
+          op, "lm_head: has a bias, or its result does not reach the return "
+              "(directly or through elementwise ops with scalars)");
     rewriter.replaceOpWithNewOp<LmHeadOp>(op, op.getType(), op.getInput(),
                                           op.getWeight());
     return success();
@@ -127,7 +135,8 @@ struct TieLmHead : OpRewritePattern<LmHeadOp> {
         table = embedding.getTable();
     });
     if (!table)
-      return failure();
+      return rewriter.notifyMatchFailure(
+          op, "tied lm_head: no embedding table holds the same weights");
     rewriter.modifyOpInPlace(op, [&] { op.getWeightMutable().assign(table); });
     return success();
   }

@@ -1,7 +1,7 @@
 //===- RaisePatterns.h - pattern families of llmc-raise -------------------===//
 //
 // Each family of exporter forms lives in its own file and adds its patterns
-// here; the pass (RaiseTransformerOps.cpp) applies them all together.
+// here; the pass (Raise.cpp) applies them all together.
 //
 //===----------------------------------------------------------------------===//
 

@@ -129,20 +129,24 @@ struct RaiseInterleavedRope : OpRewritePattern<ReshapeOp> {
     auto concat = root.getInput().getDefiningOp<ConcatOp>();
     if (type.getRank() != 4 || !concat || concat.getInputs().size() != 2 ||
         concat.getAxis() != 4)
-      return failure();
+      return rewriter.notifyMatchFailure(
+          root, "interleaved RoPE: not a 4-D reshape of two halves "
+                "concatenated on a pair axis");
     auto reOut = concat.getInputs()[0].getDefiningOp<ReshapeOp>();
     auto imOut = concat.getInputs()[1].getDefiningOp<ReshapeOp>();
-    if (!reOut || !imOut)
-      return failure();
-    auto sub = reOut.getInput().getDefiningOp<SubOp>();
-    auto add = imOut.getInput().getDefiningOp<AddOp>();
+    auto sub = reOut ? reOut.getInput().getDefiningOp<SubOp>() : SubOp();
+    auto add = imOut ? imOut.getInput().getDefiningOp<AddOp>() : AddOp();
     if (!sub || !add)
-      return failure();
+      return rewriter.notifyMatchFailure(
+          root, "interleaved RoPE: the halves are not reshapes of "
+                "re*C - im*S and re*S + im*C");
     // re*C - im*S: the first product names re and C (either order).
     Value p0, p1, q0, q1;
     if (!matchProduct(sub.getLhs(), p0, p1) ||
         !matchProduct(sub.getRhs(), q0, q1))
-      return failure();
+      return rewriter.notifyMatchFailure(
+          root, "interleaved RoPE: the real half is not a difference of "
+                "products");
     for (auto [re, cosValue] : {std::pair(p0, p1), std::pair(p1, p0)}) {
       for (auto [im, sinValue] : {std::pair(q0, q1), std::pair(q1, q0)}) {
         // re and im are the halves of x reshaped into pairs.
@@ -168,7 +172,9 @@ struct RaiseInterleavedRope : OpRewritePattern<ReshapeOp> {
         return success();
       }
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        root, "interleaved RoPE: the products are not pairs of x with "
+              "cos/sin tables");
   }
 };
 
@@ -395,7 +401,7 @@ struct RaiseHalfRope : OpRewritePattern<AddOp> {
                                 PatternRewriter &rewriter) const override {
     RankedTensorType type = root.getType();
     if (type.getRank() != 4)
-      return failure();
+      return rewriter.notifyMatchFailure(root, "half RoPE: not 4-D");
     for (auto [direct, rotated] : {std::pair(root.getLhs(), root.getRhs()),
                                    std::pair(root.getRhs(), root.getLhs())}) {
       Value d0, d1, r0, r1;
@@ -423,7 +429,8 @@ struct RaiseHalfRope : OpRewritePattern<AddOp> {
         }
       }
     }
-    return failure();
+    return rewriter.notifyMatchFailure(
+        root, "half RoPE: not x * cos + rotate_half(x) * sin");
   }
 
   /// llmc.rope of x over tables evaluated from computed cos/sin; null when

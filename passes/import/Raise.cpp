@@ -1,4 +1,4 @@
-//===- RaiseTransformerOps.cpp - exporter patterns to transformer ops -----===//
+//===- Raise.cpp - exporter patterns to transformer ops -------------------===//
 //
 // Import clean-up (see Passes.td: llmc-raise): applies every raising pattern
 // family of passes/import/raise/ together, to a fixed point.
@@ -8,13 +8,14 @@
 #include "passes/Passes.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/MatchFailures.h"
 #include "passes/import/raise/RaisePatterns.h"
 
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace llmc {
-#define GEN_PASS_DEF_RAISETRANSFORMEROPS
+#define GEN_PASS_DEF_RAISE
 #include "passes/Passes.h.inc"
 } // namespace llmc
 
@@ -22,9 +23,8 @@ using namespace mlir;
 
 namespace {
 
-struct RaiseTransformerOps
-    : llmc::impl::RaiseTransformerOpsBase<RaiseTransformerOps> {
-  using RaiseTransformerOpsBase::RaiseTransformerOpsBase;
+struct Raise : llmc::impl::RaiseBase<Raise> {
+  using RaiseBase::RaiseBase;
 
   LogicalResult initialize(MLIRContext *context) override {
     RewritePatternSet set(context);
@@ -42,7 +42,11 @@ struct RaiseTransformerOps
   }
 
   void runOnOperation() override {
-    if (failed(applyPatternsGreedily(getOperation(), patterns))) {
+    llmc::RemarkMatchFailures remarks("llmc-raise");
+    GreedyRewriteConfig config;
+    if (explain)
+      config.setListener(&remarks);
+    if (failed(applyPatternsGreedily(getOperation(), patterns, config))) {
       getOperation().emitError("llmc-raise: rewriting did not converge");
       signalPassFailure();
     }
