@@ -362,7 +362,13 @@ def LowerToPlan : Pass<"llmc-lower-to-plan", "mlir::ModuleOp"> {
     `kv_cache_read` + `attention` + `kv_cache_write` becomes one
     `cached_attention` call that appends to the cache in place; reshapes
     become `plan.view`s; every other op a `plan.call` of the kernel of its
-    name, its attributes as parameters. Expects `llmc-kv-cache` to have run.
+    name (a kernel of the contract, runtime/format/KernelContract.h), its
+    attributes as parameters. Expects `llmc-kv-cache` to have run.
+
+    A dialect conversion: every llmc op but the weights (`constant`,
+    `qconstant`) is illegal after it, and an op that does not lower is an
+    error at that op with the reason its patterns gave (no kernel of that
+    name, an attribute with no parameter form, attention without a cache).
   }];
   let dependentDialects = ["llmc::plan::PlanDialect"];
 }

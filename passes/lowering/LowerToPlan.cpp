@@ -9,9 +9,10 @@
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "dialects/plan/IR/PlanOps.h"
+#include "runtime/format/KernelContract.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_LOWERTOPLAN
@@ -87,24 +88,22 @@ FailureOr<ConstantOp> prepackTranspose(OpBuilder &b, TransposeOp transpose,
   return ConstantOp::create(b, transpose.getLoc(), packed);
 }
 
-/// The cache read and write around `attention`, or failure (an error at
-/// the attention with `report`).
-LogicalResult matchCache(AttentionOp attention, KvCacheReadOp &read,
-                         KvCacheWriteOp &write, bool report = false) {
-  read = attention.getPastKey()
-             ? attention.getPastKey().getDefiningOp<KvCacheReadOp>()
-             : KvCacheReadOp();
-  if (!read || attention.getPastValue() != read.getValues())
-    return report ? attention.emitError(
-                        "llmc-lower-to-plan: attention must read its past "
-                        "from llmc.kv_cache_read (run llmc-kv-cache first)")
-                  : failure();
-  if (attention.getKeyMask())
-    return report ? attention.emitError("llmc-lower-to-plan: a key mask over "
-                                        "a compiler-made cache is not "
-                                        "supported")
-                  : failure();
-  write = KvCacheWriteOp();
+/// The cache read and write around `attention`, or why there are none.
+FailureOr<std::pair<KvCacheReadOp, KvCacheWriteOp>>
+matchCache(AttentionOp attention, std::string &why) {
+  auto read = attention.getPastKey()
+                  ? attention.getPastKey().getDefiningOp<KvCacheReadOp>()
+                  : KvCacheReadOp();
+  if (!read || attention.getPastValue() != read.getValues()) {
+    why = "attention must read its past from llmc.kv_cache_read (run "
+          "llmc-kv-cache first)";
+    return failure();
+  }
+  if (attention.getKeyMask()) {
+    why = "a key mask over a compiler-made cache is not supported";
+    return failure();
+  }
+  KvCacheWriteOp write;
   for (Operation *user : attention.getKey().getUsers())
     if (auto candidate = dyn_cast<KvCacheWriteOp>(user))
       if (candidate.getValue() == attention.getValue() &&
@@ -112,21 +111,38 @@ LogicalResult matchCache(AttentionOp attention, KvCacheReadOp &read,
           candidate.getRingAttr() == read.getRingAttr())
         write = candidate;
   if (!write || write.getCache() != read.getCache() ||
-      write.getPosition() != read.getPosition())
-    return report ? attention.emitError(
-                        "llmc-lower-to-plan: the attention's new keys and "
-                        "values are not written to the cache it reads at the "
-                        "same position")
-                  : failure();
-  return success();
+      write.getPosition() != read.getPosition()) {
+    why = "the attention's new keys and values are not written to the cache "
+          "it reads at the same position";
+    return failure();
+  }
+  return std::make_pair(read, write);
+}
+
+/// Whether `access` (a cache read or write) belongs to an attention that
+/// lowers to cached_attention, which takes it along.
+bool partOfCachedAttention(Operation *access) {
+  auto cachedBy = [](Value value) {
+    for (Operation *user : value.getUsers())
+      if (auto attention = dyn_cast<AttentionOp>(user)) {
+        std::string why;
+        if (succeeded(matchCache(attention, why)))
+          return true;
+      }
+    return false;
+  };
+  if (auto read = dyn_cast<KvCacheReadOp>(access))
+    return cachedBy(read.getKeys());
+  auto write = cast<KvCacheWriteOp>(access);
+  return cachedBy(write.getValue());
 }
 
 /// `op`'s attributes as kernel parameters, and the positions of its absent
-/// optional operands; failure (an error with `report`) for an attribute
-/// with no parameter form.
+/// optional operands; failure (with `why`) for an attribute with no
+/// parameter form.
 LogicalResult callParams(Operation *op, Builder &b,
                          SmallVector<NamedAttribute> &params,
-                         SmallVector<int64_t> &absent, bool report = false) {
+                         SmallVector<int64_t> &absent, std::string &why) {
   for (NamedAttribute attr : op->getAttrs()) {
     if (attr.getName() == "operandSegmentSizes") {
       int64_t position = 0;
@@ -139,15 +155,26 @@ LogicalResult callParams(Operation *op, Builder &b,
       continue;
     }
     std::optional<Attribute> param = asParam(b, attr.getValue());
-    if (!param)
-      return report ? op->emitError("llmc-lower-to-plan: attribute '")
-                          << attr.getName().getValue() << "' of "
-                          << op->getName().getStringRef()
-                          << " has no kernel parameter form"
-                    : failure();
+    if (!param) {
+      why = ("attribute '" + attr.getName().getValue() + "' of " +
+             op->getName().getStringRef() + " has no kernel parameter form")
+                .str();
+      return failure();
+    }
     params.push_back(b.getNamedAttr(attr.getName(), *param));
   }
   return success();
+}
+
+/// Why each op's patterns did not lower it: the conversion rolls back on
+/// failure and tells no listener, so the pass reports from here.
+using Reasons = DenseMap<Operation *, std::string>;
+
+/// notifyMatchFailure that the pass can report if `op` stays illegal.
+LogicalResult refuse(PatternRewriter &rewriter, Reasons &reasons, Operation *op,
+                     const std::string &why) {
+  reasons[op] = why;
+  return rewriter.notifyMatchFailure(op, why);
 }
 
 /// A transposed weight stored transposed, once per (weight, permutation)
@@ -187,14 +214,18 @@ struct PrepackTranspose : OpRewritePattern<TransposeOp> {
 /// "cached_attention" call that appends the new keys and values to the
 /// cache in place and attends over the cached prefix.
 struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerCachedAttention(MLIRContext *context, Reasons &reasons)
+      : OpRewritePattern(context), reasons(reasons) {}
+  Reasons &reasons;
 
   LogicalResult matchAndRewrite(AttentionOp attention,
                                 PatternRewriter &rewriter) const override {
-    KvCacheReadOp read;
-    KvCacheWriteOp write;
-    if (failed(matchCache(attention, read, write)))
-      return failure();
+    std::string why;
+    FailureOr<std::pair<KvCacheReadOp, KvCacheWriteOp>> cache =
+        matchCache(attention, why);
+    if (failed(cache))
+      return refuse(rewriter, reasons, attention, why);
+    auto [read, write] = *cache;
     SmallVector<NamedAttribute> params = {rewriter.getNamedAttr(
         "layer", rewriter.getI64IntegerAttr(read.getLayer()))};
     if (attention.getCausal())
@@ -247,22 +278,34 @@ struct LowerReshape : OpRewritePattern<ReshapeOp> {
 /// Any other graph op: a call of the kernel of its name, its attributes as
 /// parameters.
 struct LowerToCall : RewritePattern {
-  explicit LowerToCall(MLIRContext *context)
-      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LowerToCall(MLIRContext *context, Reasons &reasons)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context),
+        reasons(reasons) {}
+  Reasons &reasons;
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
     if (!op->getDialect() || !isa<LlmcDialect>(op->getDialect()) ||
-        isa<ConstantOp, QConstantOp, AttentionOp, KvCacheReadOp,
-            KvCacheWriteOp>(op))
+        isa<ConstantOp, QConstantOp, AttentionOp>(op))
       return failure();
+    if (isa<KvCacheReadOp, KvCacheWriteOp>(op))
+      return refuse(rewriter, reasons, op,
+                    "a KV-cache access outside an attention layer");
+    StringRef kernel = op->getName().stripDialect();
+    if (!format::findKernel(kernel))
+      return refuse(rewriter, reasons, op,
+                    ("no kernel '" + kernel +
+                     "' in the kernel contract "
+                     "(runtime/format/KernelContract.cpp)")
+                        .str());
     SmallVector<NamedAttribute> params;
     SmallVector<int64_t> absent;
-    if (failed(callParams(op, rewriter, params, absent)))
-      return failure();
+    std::string why;
+    if (failed(callParams(op, rewriter, params, absent, why)))
+      return refuse(rewriter, reasons, op, why);
     auto call = plan::CallOp::create(
         rewriter, op->getLoc(), op->getResultTypes(),
-        rewriter.getStringAttr(op->getName().stripDialect()), op->getOperands(),
+        rewriter.getStringAttr(kernel), op->getOperands(),
         rewriter.getDictionaryAttr(params), DenseI64ArrayAttr(),
         absent.empty() ? DenseI64ArrayAttr()
                        : rewriter.getDenseI64ArrayAttr(absent),
@@ -272,47 +315,65 @@ struct LowerToCall : RewritePattern {
   }
 };
 
+/// A dialect conversion: every llmc op but the weights is illegal after it
+/// (a cache read or write is legal only as the part of an attention that
+/// takes it along). An op no pattern lowers is reported with the reason its
+/// patterns gave.
 struct LowerToPlan : llmc::impl::LowerToPlanBase<LowerToPlan> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    DenseMap<std::pair<Attribute, Attribute>, Attribute> packed;
-    RewritePatternSet patterns(&getContext());
-    patterns.add<PrepackTranspose>(&getContext(), packed);
-    patterns.add<LowerCachedAttention, LowerReshape, LowerToCall>(
-        &getContext());
-    GreedyRewriteConfig config;
-    config.enableFolding(false);
-    if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
-      return signalPassFailure();
-    // What is left could not be lowered: say why.
-    WalkResult left = module.walk([&](Operation *op) {
-      if (!op->getDialect() || !isa<LlmcDialect>(op->getDialect()) ||
-          isa<ConstantOp, QConstantOp>(op))
-        return WalkResult::advance();
-      reportUnlowered(op);
-      return WalkResult::interrupt();
-    });
-    if (left.wasInterrupted())
-      signalPassFailure();
-  }
+    MLIRContext *context = &getContext();
+    ConversionTarget target(*context);
+    target.addLegalDialect<plan::PlanDialect, func::FuncDialect>();
+    target.addIllegalDialect<LlmcDialect>();
+    target.addLegalOp<ConstantOp, QConstantOp>();
+    target.addDynamicallyLegalOp<KvCacheReadOp, KvCacheWriteOp>(
+        [](Operation *op) { return partOfCachedAttention(op); });
 
-  void reportUnlowered(Operation *op) {
-    if (auto attention = dyn_cast<AttentionOp>(op)) {
-      KvCacheReadOp read;
-      KvCacheWriteOp write;
-      (void)matchCache(attention, read, write, /*report=*/true);
-      return;
+    DenseMap<std::pair<Attribute, Attribute>, Attribute> packed;
+    RewritePatternSet patterns(context);
+    patterns.add<PrepackTranspose>(context, packed);
+    Reasons reasons;
+    patterns.add<LowerReshape>(context);
+    patterns.add<LowerCachedAttention, LowerToCall>(context, reasons);
+
+    ConversionConfig config;
+    config.foldingMode = DialectConversionFoldingMode::Never;
+    // The conversion's own "failed to legalize" says which op but not why:
+    // the reason its patterns gave replaces it.
+    Operation *failedOp = nullptr;
+    LogicalResult converted = success();
+    {
+      ScopedDiagnosticHandler quiet(context,
+                                    [&](Diagnostic &) { return success(); });
+      converted =
+          applyPartialConversion(module, target, std::move(patterns), config);
     }
-    if (isa<KvCacheReadOp, KvCacheWriteOp>(op)) {
-      op->emitError("llmc-lower-to-plan: a KV-cache access outside an "
-                    "attention layer");
+    if (succeeded(converted))
       return;
+    // The conversion rolled back: the op to report is the first illegal
+    // one whose patterns said why they did not apply.
+    Operation *firstIllegal = nullptr;
+    module.walk([&](Operation *op) {
+      if (failedOp || target.isLegal(op) || !op->getDialect() ||
+          !isa<LlmcDialect>(op->getDialect()))
+        return;
+      if (!firstIllegal)
+        firstIllegal = op;
+      if (reasons.count(op))
+        failedOp = op;
+    });
+    if (!failedOp)
+      failedOp = firstIllegal;
+    if (!failedOp) {
+      module.emitError("llmc-lower-to-plan: the conversion to plan failed");
+    } else {
+      auto reason = reasons.find(failedOp);
+      failedOp->emitError("llmc-lower-to-plan: ")
+          << (reason != reasons.end() ? reason->second
+                                      : "cannot lower this op");
     }
-    Builder b(op->getContext());
-    SmallVector<NamedAttribute> params;
-    SmallVector<int64_t> absent;
-    if (succeeded(callParams(op, b, params, absent, /*report=*/true)))
-      op->emitError("llmc-lower-to-plan: cannot lower this op");
+    signalPassFailure();
   }
 };
 

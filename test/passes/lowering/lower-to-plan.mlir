@@ -53,11 +53,24 @@ func.func @uncached(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
 
 // -----
 
-// An attribute with no kernel parameter form (a tensor value) is refused.
-func.func @tensor_attribute(%s: tensor<2xi64>) -> tensor<?x?xf32> {
-  // expected-error @+1 {{llmc-lower-to-plan: attribute 'value' of llmc.constant_of_shape has no kernel parameter form}}
+// An op with no kernel in the contract is refused (shape ops fold away
+// before lowering).
+func.func @no_kernel(%s: tensor<2xi64>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{llmc-lower-to-plan: no kernel 'constant_of_shape' in the kernel contract (runtime/format/KernelContract.cpp)}}
   %0 = llmc.constant_of_shape %s, dense<0.0> : tensor<1xf32> : tensor<2xi64> -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// An attribute with no kernel parameter form (a string) is refused, at
+// the op, after the ops before it lowered (the conversion rolls back and
+// names the one that failed).
+func.func @string_attribute(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = llmc.neg %x : tensor<4xf32>
+  // expected-error @+1 {{llmc-lower-to-plan: attribute 'note' of llmc.exp has no kernel parameter form}}
+  %1 = llmc.exp %0 {note = "text"} : tensor<4xf32>
+  return %1 : tensor<4xf32>
 }
 
 // -----
