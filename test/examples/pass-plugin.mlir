@@ -17,6 +17,13 @@
 // MLP-ONLY: llmc.mlp gelu_tanh
 // MLP-ONLY: llmc.gelu %{{.*}} :
 //
+// An install works the same: find_package(LLMC) from <prefix>/lib/cmake/llmc,
+// the plugin loaded into the installed llmc-opt.
+// RUN: cmake --install %llmc_build --prefix %t/install > %t/install.log
+// RUN: cmake -G Ninja -S %llmc_src/examples/pass-plugin -B %t/installed -DLLMC_DIR=%t/install/lib/cmake/llmc -DCMAKE_BUILD_TYPE=Release > %t/configure-installed.log
+// RUN: cmake --build %t/installed > %t/build-installed.log
+// RUN: %t/install/bin/llmc-opt %s --load-pass-plugin=%t/installed/LlmcGeluTanh.so --pass-pipeline="builtin.module(llmc-gelu-tanh)" | FileCheck %s
+//
 // In llmc compile, at an extension point; the IR after it shows the change.
 // RUN: llmc compile %models/gpt2-tiny-random.onnx -o %t/exact.llmc > /dev/null 2>&1
 // RUN: llmc compile %models/gpt2-tiny-random.onnx -o %t/tanh.llmc --load-pass-plugin %t/build/LlmcGeluTanh.so --insert-pass after-raise=llmc-gelu-tanh --mlir-print-ir-after=llmc-gelu-tanh --mlir-elide-elementsattrs-if-larger=8 --mlir-elide-resource-strings-if-larger=8 2>&1 | FileCheck %s --check-prefix=COMPILE
