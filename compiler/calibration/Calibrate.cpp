@@ -13,8 +13,10 @@
 // layering: calibration reads token files as the runtime does.
 #include "runtime/support/TokenFile.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -142,6 +144,22 @@ FailureOr<runtime::TokenSequences> readSequences(ModuleOp module,
   return *sequences;
 }
 
+/// `module` in `context`, through bytecode (weights included), or null
+/// with an error at `module`.
+OwningOpRef<ModuleOp> copyInto(ModuleOp module, MLIRContext &context) {
+  std::string bytes;
+  llvm::raw_string_ostream out(bytes);
+  if (failed(writeBytecodeToFile(module, out))) {
+    module.emitError("calibration: cannot copy the module");
+    return nullptr;
+  }
+  ParserConfig config(&context);
+  OwningOpRef<ModuleOp> copy = parseSourceString<ModuleOp>(bytes, config);
+  if (!copy)
+    module.emitError("calibration: cannot read the module's copy back");
+  return copy;
+}
+
 } // namespace
 
 FailureOr<std::shared_ptr<quant::CalibrationData>>
@@ -150,11 +168,29 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   if (failed(sequences))
     return failure();
 
-  OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
+  // Lowered in a context of its own: lowering names new weights (the
+  // pre-packed "X.packed"), and in the compile's context those names would
+  // be taken, so the compiled artifact's sections would depend on whether
+  // calibration ran in the same process (--calib) or before it (--stats).
+  MLIRContext context(module.getContext()->getDialectRegistry(),
+                      MLIRContext::Threading::DISABLED);
+  OwningOpRef<ModuleOp> copy = copyInto(module, context);
+  if (!copy)
+    return failure();
+  // The passes name weights by their constant's data in `module`.
+  DenseMap<const void *, const void *> original;
+  SmallVector<ConstantOp> from, to;
+  module.walk([&](ConstantOp c) { from.push_back(c); });
+  copy->walk([&](ConstantOp c) { to.push_back(c); });
+  if (from.size() != to.size())
+    return module.emitError("calibration: the module's copy differs");
+  for (auto [a, b] : llvm::zip(from, to))
+    original[b.getValue().getAsOpaquePointer()] =
+        a.getValue().getAsOpaquePointer();
   std::vector<std::vector<quant::WeightKey>> taps;
   if (failed(addTaps(*copy, taps)))
     return failure();
-  PassManager pm(module.getContext());
+  PassManager pm(&context);
   pm.addPass(createCleanup());
   pm.addPass(createLowerToPlan());
   addPlanFusionPasses(pm);
@@ -216,7 +252,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   }
   for (size_t t = 0; t < taps.size(); ++t)
     for (const quant::WeightKey &key : taps[t])
-      data->byWeight[key] = stats[t];
+      data->byWeight[{original.lookup(key.first), key.second}] = stats[t];
   return data;
 }
 
