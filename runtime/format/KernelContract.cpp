@@ -246,16 +246,28 @@ const KernelDecl kKernels[] = {
     LLMC_KERNEL("trilu", "x", "y", kTriluParams),
 };
 
-/// The fewest and most entries of a comma-separated list in the notation
-/// of KernelDecl::operands.
-void countRange(std::string_view list, int64_t &min, int64_t &max) {
-  min = 0;
-  max = 0;
+/// The entries of a comma-separated list in the notation of
+/// KernelDecl::operands ("x, weight, bias?"), trimmed.
+std::vector<std::string_view> listItems(std::string_view list) {
+  std::vector<std::string_view> items;
   while (!list.empty()) {
     size_t comma = list.find(',');
     std::string_view item = list.substr(0, comma);
     while (!item.empty() && item.front() == ' ')
       item.remove_prefix(1);
+    items.push_back(item);
+    if (comma == std::string_view::npos)
+      break;
+    list.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+/// The fewest and most entries the list allows (max -1: no limit).
+void countRange(std::string_view list, int64_t &min, int64_t &max) {
+  min = 0;
+  max = 0;
+  for (std::string_view item : listItems(list)) {
     char last = item.empty() ? ' ' : item.back();
     if (last == '*' || last == '+') {
       min += last == '+' ? 1 : 0;
@@ -265,9 +277,6 @@ void countRange(std::string_view list, int64_t &min, int64_t &max) {
       if (max >= 0)
         ++max;
     }
-    if (comma == std::string_view::npos)
-      break;
-    list.remove_prefix(comma + 1);
   }
 }
 
@@ -380,17 +389,9 @@ void KernelDecl::resultRange(int64_t &min, int64_t &max) const {
 }
 
 bool KernelDecl::mayBeAbsent(int64_t position) const {
-  std::string_view list = operands;
-  for (int64_t i = 0; position >= 0; ++i) {
-    size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    if (i == position)
-      return !item.empty() && item.back() == '?';
-    if (comma == std::string_view::npos)
-      return false;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
+  std::vector<std::string_view> items = listItems(operands);
+  return position >= 0 && position < static_cast<int64_t>(items.size()) &&
+         !items[position].empty() && items[position].back() == '?';
 }
 
 const KernelDecl *findKernel(std::string_view name) {
