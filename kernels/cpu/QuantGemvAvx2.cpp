@@ -1,6 +1,7 @@
 //===- QuantGemvAvx2.cpp - integer GEMV and GEMM over packed tiles, AVX2 --===//
 
 #include "kernels/cpu/QuantGemvInt8.h"
+#include "runtime/format/QuantLayout.h"
 
 #include "kernels/cpu/VectorMath.h"
 
@@ -154,8 +155,8 @@ tileRows(const Int8Blocks &x, int64_t first, const QuantWeight &w, int64_t tile,
   const float *blockScales[Rows];
   __m256 total[Rows];
   for (int i = 0; i < Rows; ++i) {
-    rows[i] = x.codes.data() + (first + i) * w.k;
-    blockScales[i] = x.scales.data() + (first + i) * blocks;
+    rows[i] = x.codes + (first + i) * w.k;
+    blockScales[i] = x.scales + (first + i) * blocks;
     total[i] = _mm256_setzero_ps();
   }
   for (int64_t g = 0; g < groups; ++g) {
@@ -247,14 +248,17 @@ std::optional<PackedQuant> packForSelectedPath(const QuantWeight &w) {
   return packForAvx2(w);
 }
 
+Int8Blocks Int8Blocks::in(uint8_t *memory, int64_t m, int64_t k) {
+  format::Int8BlocksLayout layout = format::int8BlocksLayout(m, k);
+  return {m, k, reinterpret_cast<int8_t *>(memory),
+          reinterpret_cast<float *>(memory + layout.scalesOffset),
+          reinterpret_cast<float *>(memory + layout.termsOffset)};
+}
+
 __attribute__((target("avx2,fma"))) void
-roundToInt8BlocksAvx2(const float *x, int64_t m, int64_t k, Int8Blocks &out) {
-  const int64_t blocks = k / kBlock;
-  out.m = m;
-  out.k = k;
-  out.codes.resize(m * k);
-  out.scales.resize(m * blocks);
-  out.terms.resize(m * blocks);
+roundToInt8BlocksAvx2(const float *x, Int8Blocks &out) {
+  static_assert(kBlock == format::kInt8ActivationBlock);
+  const int64_t m = out.m, blocks = out.k / kBlock;
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   // packs interleaves the 128-bit halves: this puts the bytes back in order.
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
@@ -278,8 +282,8 @@ roundToInt8BlocksAvx2(const float *x, int64_t m, int64_t k, Int8Blocks &out) {
         _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
                            _mm256_packs_epi32(q[2], q[3])),
         order);
-    _mm256_storeu_si256(
-        reinterpret_cast<__m256i *>(out.codes.data() + b * kBlock), bytes);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out.codes + b * kBlock),
+                        bytes);
     out.scales[b] = scale;
     out.terms[b] = scale * float(horizontalSum(_mm256_cvtepi32_ps(sum)));
   }
@@ -290,7 +294,7 @@ void quantGemmAvx2(const Int8Blocks &x, const QuantWeight &w, int64_t begin,
   const int64_t groups = w.groups(), perGroup = w.group / kBlock;
   const int64_t blocks = w.k / kBlock;
   // Each group's activation terms, [m][groups].
-  const float *terms = x.terms.data();
+  const float *terms = x.terms;
   static thread_local std::vector<float> groupTerms;
   if (perGroup > 1 && w.zeros) {
     groupTerms.assign(x.m * groups, 0.0f);

@@ -59,15 +59,19 @@ std::optional<PackedQuant> packForSelectedPath(const QuantWeight &w);
 /// Rows of x rounded to int8 in blocks of 32, as above: codes [m, k],
 /// each block's scale [m, k / 32] and its scale times the sum of its codes
 /// (what a zero point takes back out) [m, k / 32].
+/// A view of memory laid out by format::int8BlocksLayout(m, k).
 struct Int8Blocks {
   int64_t m = 0, k = 0;
-  std::vector<int8_t> codes;
-  std::vector<float> scales, terms;
+  int8_t *codes = nullptr;
+  float *scales = nullptr, *terms = nullptr;
+
+  /// The blocks of x [m, k] in `memory` (64-byte aligned, of
+  /// format::int8BlocksLayout(m, k).totalBytes).
+  static Int8Blocks in(uint8_t *memory, int64_t m, int64_t k);
 };
 
-/// x [m, k] (k a multiple of 32) rounded into `out`, on AVX2.
-void roundToInt8BlocksAvx2(const float *x, int64_t m, int64_t k,
-                           Int8Blocks &out);
+/// x [out.m, out.k] (k a multiple of 32) rounded into `out`, on AVX2.
+void roundToInt8BlocksAvx2(const float *x, Int8Blocks &out);
 
 /// y[i, r - begin] = x[i] . dequant(W)[r]^T (+ bias[r]) for every row i of
 /// x and the weight rows r in [begin, end), over w.packed (x.k == w.k).

@@ -569,8 +569,14 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const float *bias, float *y, int64_t m, int64_t ldy) {
   isa = quantIsa(isa);
   if (int8Activations && isa == CpuIsa::avx2 && int8GemvApplies(isa, w)) {
-    static thread_local Int8Blocks blocks;
-    roundToInt8BlocksAvx2(x, m, w.k, blocks);
+    // Each worker rounds the rows it is given (a caller with its own
+    // scratch rounds once and calls quantGemmAvx2 itself).
+    static thread_local std::vector<uint8_t> memory;
+    memory.resize(format::int8BlocksLayout(m, w.k).totalBytes + 64);
+    auto *aligned = reinterpret_cast<uint8_t *>(
+        (reinterpret_cast<uintptr_t>(memory.data()) + 63) / 64 * 64);
+    Int8Blocks blocks = Int8Blocks::in(aligned, m, w.k);
+    roundToInt8BlocksAvx2(x, blocks);
     return quantGemmAvx2(blocks, w, begin, end, bias, y, ldy);
   }
   if (m > 4)

@@ -6,6 +6,7 @@
 
 #include "passes/Passes.h"
 
+#include "dialects/llmc/IR/LlmcOps.h"
 #include "dialects/plan/IR/PlanOps.h"
 #include "passes/lowering/EntrySymbols.h"
 #include "runtime/format/KernelContract.h"
@@ -46,13 +47,16 @@ FailureOr<int64_t> scratchBytes(plan::CallOp call,
        position < end; ++position) {
     if (llvm::is_contained(absent, position)) {
       shapes.operands.emplace_back();
+      shapes.quantized.push_back(false);
       continue;
     }
+    Type type = call.getArgs()[next++].getType();
     FailureOr<SmallVector<int64_t>> shape =
-        boundShape(call.getArgs()[next++].getType(), symbols, call.getLoc());
+        boundShape(type, symbols, call.getLoc());
     if (failed(shape))
       return failure();
     shapes.operands.emplace_back(shape->begin(), shape->end());
+    shapes.quantized.push_back(isa<QWeightType>(type));
   }
   for (NamedAttribute param : call.getParams())
     shapes.params.push_back(param.getName().str());

@@ -8,6 +8,7 @@
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/exec/TransformerShapes.h"
+#include "runtime/format/QuantLayout.h"
 #include "runtime/support/ThreadPool.h"
 
 #include <algorithm>
@@ -63,13 +64,9 @@ const ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
 struct LinearInput {
   const float *x;
   bool rounded = false;
-  const kernels::Int8Blocks *blocks = nullptr;
+  /// Set (codes not null) when x is also in int8 blocks.
+  kernels::Int8Blocks blocks{};
 };
-
-/// Where an op keeps its input in int8 blocks for packed weights, on the
-/// thread that calls it (m x k x 1.25 bytes, kept between calls; the
-/// kernels of kernels/cpu own this layout).
-using InputBlocks = kernels::Int8Blocks;
 
 /// How the op asks an input of its GEMMs to be rounded (its parameters of
 /// `names`): to fp8 E4M3 with a static scale (> 0) or a scale per call, or
@@ -98,12 +95,12 @@ Expected<Rounding> rounding(const KernelContext &c,
 /// or `dynamic`: this call's largest magnitude / 448) or to int8 per row;
 /// else `x` itself, and in int8 blocks too when one of `weights` is packed
 /// for them.
-/// A rounded copy takes `count` floats of the call's scratch (the
-/// contract's rule for linear-like kernels plans them).
+/// A rounded copy takes `count` floats of the call's scratch, int8
+/// blocks format::int8BlocksLayout's bytes (the contract's rules for
+/// linear-like kernels plan them).
 Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
                                   const float *x, int64_t count, int64_t k,
-                                  const std::vector<const Tensor *> &weights,
-                                  InputBlocks &blocks) {
+                                  const std::vector<const Tensor *> &weights) {
   auto rounded = [&]() -> Expected<float *> {
     Expected<void *> room = c.takeScratch(count * sizeof(float));
     if (!room)
@@ -129,8 +126,14 @@ Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
   }
   for (const Tensor *w : weights)
     if (w->quant && w->quant->packed) {
-      kernels::roundToInt8BlocksAvx2(x, count / k, k, blocks);
-      return LinearInput{x, false, &blocks};
+      Expected<void *> room =
+          c.takeScratch(format::int8BlocksLayout(count / k, k).totalBytes);
+      if (!room)
+        return room.status();
+      kernels::Int8Blocks blocks =
+          kernels::Int8Blocks::in(static_cast<uint8_t *>(*room), count / k, k);
+      kernels::roundToInt8BlocksAvx2(x, blocks);
+      return LinearInput{x, false, blocks};
     }
   return LinearInput{x};
 }
@@ -140,9 +143,8 @@ Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
 void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
                  const float *bias, float *y, int64_t m) {
   int64_t n = w.shape[0], k = w.shape[1];
-  if (w.quant && w.quant->packed && in.blocks)
-    kernels::quantGemmAvx2(*in.blocks, *w.quant, begin, end, bias, y + begin,
-                           n);
+  if (w.quant && w.quant->packed && in.blocks.codes)
+    kernels::quantGemmAvx2(in.blocks, *w.quant, begin, end, bias, y + begin, n);
   else if (w.quant)
     kernels::quantLinear(in.x, *w.quant, begin, end, bias, y + begin, m, n,
                          in.rounded);
@@ -196,9 +198,7 @@ Status projection(KernelContext &c, bool withBias) {
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
   LLMC_PARAM(acts, rounding(c, kInputActs));
-  static thread_local InputBlocks blocks;
-  LLMC_PARAM(
-      in, linearInput(c, acts, x.as<float>(), x.elements(), k, {&w}, blocks));
+  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), k, {&w}));
   parallelLinear(c.pool, in, w, bias ? bias->as<float>() : nullptr,
                  c.outputs[0]->as<float>(), x.elements() / k);
   return Status::success();
@@ -358,9 +358,7 @@ Status linears(KernelContext &c) {
     first[i + 1] = first[i] + n;
   }
   LLMC_PARAM(acts, rounding(c, kInputActs));
-  static thread_local InputBlocks blocks;
-  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), k, weights,
-                             blocks));
+  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), k, weights));
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
       first[count],
@@ -392,9 +390,8 @@ Status gatedMlp(KernelContext &c) {
   LLMC_PARAM(acts, rounding(c, kInputActs));
   LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
   LLMC_PARAM(activation, c.params.integer("activation"));
-  static thread_local InputBlocks blocks;
-  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), dim,
-                             {&gate, &up}, blocks));
+  LLMC_PARAM(
+      in, linearInput(c, acts, x.as<float>(), x.elements(), dim, {&gate, &up}));
   // Gate, up and their product in one pass over the pool: a thread's
   // features of both, then act(gate) * up on them.
   c.pool.parallelFor(
@@ -410,8 +407,8 @@ Status gatedMlp(KernelContext &c) {
         }
       },
       featureGrain(2 * rows * dim));
-  LLMC_PARAM(hiddenIn, linearInput(c, hiddenActs, g, rows * hidden, hidden,
-                                   {&down}, blocks));
+  LLMC_PARAM(hiddenIn,
+             linearInput(c, hiddenActs, g, rows * hidden, hidden, {&down}));
   parallelLinear(c.pool, hiddenIn, down, nullptr, c.outputs[0]->as<float>(),
                  rows);
   return Status::success();
@@ -432,9 +429,7 @@ Status mlp(KernelContext &c) {
   LLMC_PARAM(acts, rounding(c, kInputActs));
   LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
   LLMC_PARAM(activation, c.params.integer("activation"));
-  static thread_local InputBlocks blocks;
-  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), dim, {&up},
-                             blocks));
+  LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), dim, {&up}));
   parallelLinear(c.pool, in, up, upBias ? upBias->as<float>() : nullptr, h,
                  rows);
   c.pool.parallelFor(
@@ -443,8 +438,8 @@ Status mlp(KernelContext &c) {
         activate(h + begin, end - begin, activation);
       },
       4096);
-  LLMC_PARAM(hiddenIn, linearInput(c, hiddenActs, h, rows * hidden, hidden,
-                                   {&down}, blocks));
+  LLMC_PARAM(hiddenIn,
+             linearInput(c, hiddenActs, h, rows * hidden, hidden, {&down}));
   parallelLinear(c.pool, hiddenIn, down,
                  downBias ? downBias->as<float>() : nullptr,
                  c.outputs[0]->as<float>(), rows);

@@ -3,6 +3,7 @@
 #include "runtime/format/KernelContract.h"
 
 #include "runtime/format/GemmPlan.h"
+#include "runtime/format/QuantLayout.h"
 
 #include <algorithm>
 #include <iterator>
@@ -123,9 +124,43 @@ int64_t roundedInput(const CallShapes &call, int64_t elements,
   return rounded ? scratchPiece(elements * 4) : 0;
 }
 
+/// x [.., k] in int8 blocks (QuantLayout.h), which the CPU kernels make
+/// when a weight of `weights` is quantized and packed for the AVX2 integer
+/// path: planned whenever one is quantized, whatever the CPU.
+int64_t int8Blocks(const CallShapes &call, int64_t elements, int64_t k,
+                   std::initializer_list<size_t> weights) {
+  bool quantized = false;
+  for (size_t w : weights)
+    quantized |= w < call.quantized.size() && call.quantized[w];
+  if (!quantized || k <= 0 || k % kInt8ActivationBlock != 0)
+    return 0;
+  return scratchPiece(int8BlocksLayout(elements / k, k).totalBytes);
+}
+
+int64_t inputFeatures(const CallShapes &call) {
+  const std::vector<int64_t> &x = call.operands[0];
+  return x.empty() ? 0 : x.back();
+}
+
 int64_t roundedX(const CallShapes &call) {
   return roundedInput(call, call.elements(0), "llmc.fp8_act_scale",
                       "llmc.fp8_act_dynamic", "llmc.int8_act_dynamic");
+}
+
+/// linear, lm_head: x rounded, or in int8 blocks for a packed weight.
+int64_t linearScratch(const CallShapes &call) {
+  return roundedX(call) +
+         int8Blocks(call, call.elements(0), inputFeatures(call), {1});
+}
+
+/// linears: as linear, for any of its weights.
+int64_t linearsScratch(const CallShapes &call) {
+  bool quantized = false;
+  for (size_t i = 1; i < call.quantized.size(); ++i)
+    quantized |= call.quantized[i];
+  CallShapes first = call;
+  first.quantized = {false, quantized};
+  return linearScratch(first);
 }
 
 /// rows [.., dim] of x times the features of weight operand `weight`.
@@ -142,18 +177,25 @@ int64_t roundedHidden(const CallShapes &call, int64_t hidden) {
                       "llmc.int8_hidden_act_dynamic");
 }
 
-/// gated_mlp: act(gate x) and up x, f32 [rows, hidden] each.
+/// gated_mlp: act(gate x) and up x, f32 [rows, hidden] each; x and the
+/// hidden rounded, or in int8 blocks for packed weights.
 int64_t gatedMlpScratch(const CallShapes &call) {
   int64_t hidden = hiddenElements(call, 1);
+  int64_t features = call.operands[1].empty() ? 0 : call.operands[1][0];
   return 2 * scratchPiece(hidden * 4) + roundedX(call) +
-         roundedHidden(call, hidden);
+         roundedHidden(call, hidden) +
+         int8Blocks(call, call.elements(0), inputFeatures(call), {1, 2}) +
+         int8Blocks(call, hidden, features, {3});
 }
 
-/// mlp: act(up x + b), f32 [rows, hidden].
+/// mlp: act(up x + b), f32 [rows, hidden]; x and the hidden as gated_mlp.
 int64_t mlpScratch(const CallShapes &call) {
   int64_t hidden = hiddenElements(call, 1);
+  int64_t features = call.operands[1].empty() ? 0 : call.operands[1][0];
   return scratchPiece(hidden * 4) + roundedX(call) +
-         roundedHidden(call, hidden);
+         roundedHidden(call, hidden) +
+         int8Blocks(call, call.elements(0), inputFeatures(call), {1}) +
+         int8Blocks(call, hidden, features, {2});
 }
 
 /// linears: x, one weight per result, then a bias per result or none.
@@ -178,11 +220,11 @@ const KernelDecl kKernels[] = {
     // Transformer ops.
     LLMC_PLAIN_KERNEL("embedding", "table, ids", "y"),
     LLMC_SCRATCH_KERNEL("linear", "x, weight, bias?", "y", kLinearParams,
-                        roundedX),
+                        linearScratch),
     KernelDecl{"linears", "x, weights+, biases*", "ys+", kLinearParams,
-               std::size(kLinearParams), linearsCountsFit, roundedX},
+               std::size(kLinearParams), linearsCountsFit, linearsScratch},
     LLMC_SCRATCH_KERNEL("lm_head", "x, weight", "logits", kLinearParams,
-                        roundedX),
+                        linearScratch),
     LLMC_KERNEL("rms_norm", "x, weight", "y", kNormParams),
     LLMC_KERNEL("layer_norm", "x, weight, bias?", "y", kNormParams),
     LLMC_KERNEL("add_rms_norm", "a, b, weight", "sum, y", kNormParams),

@@ -58,10 +58,12 @@ struct ParamDecl {
 
 /// What a kernel's scratch rule sees of a call: each operand position's
 /// extents at their largest (empty for an absent operand; a quantized
-/// weight's logical [out, in]) and the names of its parameters.
+/// weight's logical [out, in]), which operands are quantized weights, and
+/// the names of its parameters.
 struct CallShapes {
   std::vector<std::vector<int64_t>> operands;
   std::vector<std::string> params;
+  std::vector<bool> quantized;
 
   bool has(std::string_view param) const;
   /// The product of operand `index`'s extents (0 when absent).

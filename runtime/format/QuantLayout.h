@@ -39,6 +39,26 @@ enum class QuantCodes : int8_t { int8 = 0, uint4, fp8e4m3, fp8e5m2 };
 
 constexpr int64_t kUint4Block = 32;
 
+/// Activations rounded to int8 for the CPU's integer GEMMs
+/// (kernels/cpu/QuantGemvInt8.h): x [m, k] in blocks of this many, with
+/// codes [m, k], then each block's scale and term [m, k / 32], each part
+/// 64-byte aligned. The kernel contract plans this much scratch.
+constexpr int64_t kInt8ActivationBlock = 32;
+
+struct Int8BlocksLayout {
+  int64_t scalesOffset = 0, termsOffset = 0, totalBytes = 0;
+};
+
+inline Int8BlocksLayout int8BlocksLayout(int64_t m, int64_t k) {
+  auto aligned = [](int64_t bytes) { return (bytes + 63) / 64 * 64; };
+  int64_t perBlock = aligned(m * (k / kInt8ActivationBlock) * 4);
+  Int8BlocksLayout layout;
+  layout.scalesOffset = aligned(m * k);
+  layout.termsOffset = layout.scalesOffset + perBlock;
+  layout.totalBytes = layout.termsOffset + perBlock;
+  return layout;
+}
+
 LLMC_FORMAT_HOST_DEVICE int64_t quantRowBytes(QuantCodes codes, int64_t k) {
   return codes == QuantCodes::uint4 ? k / 2 : k;
 }
