@@ -315,6 +315,42 @@ struct LowerToCall : RewritePattern {
   }
 };
 
+/// Whether the contract's cases of `kernel`'s enumeration `param` are the
+/// llmc enum's, in order (the lowering passes enum attributes on as their
+/// numbers); else why not.
+template <typename Enum>
+std::string casesAgree(StringRef kernel, StringRef param,
+                       StringRef (*stringify)(Enum), unsigned maxValue) {
+  const format::ParamDecl *decl = format::findKernel(kernel)->param(param);
+  std::string mismatch;
+  if (decl->caseCount() != static_cast<int64_t>(maxValue) + 1)
+    mismatch = "a different number of cases";
+  for (unsigned value = 0; mismatch.empty() && value <= maxValue; ++value)
+    if (decl->caseName(value) != stringify(static_cast<Enum>(value)))
+      mismatch = "case " + std::to_string(value) + " is '" +
+                 decl->caseName(value) + "', not '" +
+                 stringify(static_cast<Enum>(value)).str() + "'";
+  if (mismatch.empty())
+    return "";
+  return (kernel + " parameter '" + param + "': " + mismatch).str();
+}
+
+/// The enumerations the contract shares with the llmc dialect.
+std::string enumsAgree() {
+  for (std::string why :
+       {casesAgree("gated_mlp", "activation", stringifyActivation,
+                   getMaxEnumValForActivation()),
+        casesAgree("mlp", "activation", stringifyActivation,
+                   getMaxEnumValForActivation()),
+        casesAgree("rope", "mode", stringifyRopeMode,
+                   getMaxEnumValForRopeMode()),
+        casesAgree("compare", "kind", stringifyCompareKind,
+                   getMaxEnumValForCompareKind())})
+    if (!why.empty())
+      return why;
+  return "";
+}
+
 /// A dialect conversion: every llmc op but the weights is illegal after it
 /// (a cache read or write is legal only as the part of an attention that
 /// takes it along). An op no pattern lowers is reported with the reason its
@@ -323,6 +359,13 @@ struct LowerToPlan : llmc::impl::LowerToPlanBase<LowerToPlan> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
+    if (std::string why = enumsAgree(); !why.empty()) {
+      module.emitError("llmc-lower-to-plan: the kernel contract "
+                       "(runtime/format/KernelContract.cpp) and the llmc "
+                       "dialect's enums disagree: ")
+          << why;
+      return signalPassFailure();
+    }
     ConversionTarget target(*context);
     target.addLegalDialect<plan::PlanDialect, func::FuncDialect>();
     target.addIllegalDialect<LlmcDialect>();
