@@ -43,7 +43,8 @@ std::optional<SmallVector<int64_t>> NodeImport::intsAttr(StringRef name) const {
 }
 
 FailureOr<ElementsAttr> NodeImport::tensorAttr(const onnx::TensorProto &t) {
-  return importTensor(file, t, builder.getContext(), loc, inlineElementLimit);
+  return importTensor(file, t, builder.getContext(), loc, inlineElementLimit,
+                      node.output_size() ? node.output(0) : node.name());
 }
 
 std::optional<SmallVector<int64_t>>

@@ -97,7 +97,8 @@ static std::vector<char> typedFieldBytes(const onnx::TensorProto &tensor,
 FailureOr<ElementsAttr> importTensor(const std::shared_ptr<OnnxModelFile> &file,
                                      const onnx::TensorProto &tensor,
                                      MLIRContext *context, Location loc,
-                                     int64_t inlineElementLimit) {
+                                     int64_t inlineElementLimit,
+                                     llvm::StringRef unnamed) {
   std::string what = "tensor '" + tensor.name() + "'";
   FailureOr<Type> elementType =
       importElementType(tensor.data_type(), context, loc, what,
@@ -182,8 +183,9 @@ FailureOr<ElementsAttr> importTensor(const std::shared_ptr<OnnxModelFile> &file,
         HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align,
                                                       /*dataIsMutable=*/false);
   }
+  llvm::StringRef name = tensor.name().empty() ? unnamed : tensor.name();
   return ElementsAttr(
-      DenseResourceElementsAttr::get(type, tensor.name(), std::move(blob)));
+      DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
 } // namespace llmc::onnx_import

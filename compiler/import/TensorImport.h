@@ -22,11 +22,14 @@ mlir::FailureOr<mlir::Type> importElementType(int32_t dataType,
 /// The value of an initializer or Constant tensor. Tensors of at most
 /// `inlineElementLimit` elements (shape constants, scalars) become dense
 /// literals that folders can read; larger ones become dense_resource blobs
-/// that reference the model's memory (external data stays mmapped).
+/// that reference the model's memory (external data stays mmapped), named
+/// after the tensor, or `unnamed` when it has no name (a Constant node's
+/// value: the node's output).
 mlir::FailureOr<mlir::ElementsAttr>
 importTensor(const std::shared_ptr<OnnxModelFile> &file,
              const onnx::TensorProto &tensor, mlir::MLIRContext *context,
-             mlir::Location loc, int64_t inlineElementLimit);
+             mlir::Location loc, int64_t inlineElementLimit,
+             llvm::StringRef unnamed = "constant");
 
 } // namespace llmc::onnx_import
 
