@@ -479,8 +479,11 @@ def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
     `plan.max_batch` and `plan.max_seq`. With `kernel-scratch`, a call
     whose kernel has a scratch rule in the kernel contract
     (runtime/format/KernelContract.h) also gets that many bytes alive for
-    its own duration, recorded as `scratch = [offset, bytes]`, so the arena
-    is all the memory the kernels use.
+    its own duration, recorded as `scratch = [offset, bytes]`, and the
+    largest scratch a worker thread needs (`plan.worker_scratch_bytes` on
+    the entry point, which the runtime gives each thread of its pool), so
+    the arena and that per-thread figure are all the memory the kernels
+    use.
   }];
   let options = [
     Option<"maxBatch", "max-batch", "int64_t", "1",

@@ -263,6 +263,12 @@ private:
         bindEntrySymbols(function, maxBatch.getInt(), maxSeq.getInt());
     summary.peakActivationBytes =
         std::max(summary.peakActivationBytes, arena.getInt());
+    int64_t workerScratch = 0;
+    if (auto perWorker =
+            function->getAttrOfType<IntegerAttr>("plan.worker_scratch_bytes"))
+      workerScratch = perWorker.getInt();
+    summary.workerScratchBytes =
+        std::max(summary.workerScratchBytes, workerScratch);
 
     DenseMap<Value, int32_t> ids;
     std::vector<flatbuffers::Offset<fb::Value>> values;
@@ -384,7 +390,7 @@ private:
         builder, builder.CreateString(function.getName().str()),
         builder.CreateVector(bindings), builder.CreateVector(values),
         builder.CreateVector(arguments), builder.CreateVector(results),
-        builder.CreateVector(steps), arena.getInt());
+        builder.CreateVector(steps), arena.getInt(), workerScratch);
   }
 
   /// The call's parameters in the artifact's forms, each as the kernel

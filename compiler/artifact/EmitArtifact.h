@@ -33,6 +33,9 @@ struct ArtifactOptions {
 struct ArtifactSummary {
   int64_t weightBytes = 0, weightTensors = 0, parameters = 0;
   int64_t peakActivationBytes = 0, cacheBytesPerSequence = 0;
+  /// Besides the activations, what each worker thread of the CPU kernels
+  /// needs.
+  int64_t workerScratchBytes = 0;
   int64_t steps = 0;
   /// The batch memory was planned for, and the KV cache's positions (0
   /// without a cache).

@@ -17,13 +17,15 @@
 #define LLMC_KERNELS_CPU_ATTENTION_H
 
 #include "kernels/cpu/CpuFeatures.h"
+#include "runtime/format/KernelContract.h"
 
 #include <cstdint>
 
 namespace llmc::kernels {
 
 /// The most query rows (tokens x group heads) one attendKvHead call takes.
-constexpr int64_t kMaxAttentionRows = 8;
+/// The kernel contract sizes each worker's scratch for it.
+constexpr int64_t kMaxAttentionRows = format::kAttentionRowsPerTask;
 
 /// What a query row's scores are: the dot product times `scale`, then,
 /// with a `softcap` c, tanh(s / c) * c; with a `window`, a query sees only

@@ -30,13 +30,14 @@ struct Buffer {
   int64_t bytes, first, last, offset = -1;
 };
 
-/// The bytes of scratch the contract's rule asks for `call`, its operands
-/// bound by `symbols` (0: none), or failure.
-FailureOr<int64_t> scratchBytes(plan::CallOp call,
-                                ArrayRef<SymbolBinding> symbols) {
+/// The bytes of scratch the contract's rules ask for `call`, its operands
+/// bound by `symbols`: for the call, and for each worker thread (0: none);
+/// or failure.
+FailureOr<std::pair<int64_t, int64_t>>
+scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
   const format::KernelDecl *kernel = format::findKernel(call.getKernel());
-  if (!kernel || !kernel->scratchBytes)
-    return 0;
+  if (!kernel || (!kernel->scratchBytes && !kernel->workerScratchBytes))
+    return std::make_pair(int64_t(0), int64_t(0));
   format::CallShapes shapes;
   ArrayRef<int64_t> absent;
   if (std::optional<ArrayRef<int64_t>> list = call.getAbsent())
@@ -60,7 +61,9 @@ FailureOr<int64_t> scratchBytes(plan::CallOp call,
   }
   for (NamedAttribute param : call.getParams())
     shapes.params.push_back(param.getName().str());
-  return kernel->scratchBytes(shapes);
+  return std::make_pair(
+      kernel->scratchBytes ? kernel->scratchBytes(shapes) : 0,
+      kernel->workerScratchBytes ? kernel->workerScratchBytes(shapes) : 0);
 }
 
 struct PlanMemory : llmc::impl::PlanMemoryBase<PlanMemory> {
@@ -89,7 +92,7 @@ struct PlanMemory : llmc::impl::PlanMemoryBase<PlanMemory> {
     // arguments); views and in-place results share their source's.
     DenseMap<Value, int64_t> storage;
     SmallVector<Buffer> buffers;
-    int64_t index = 0;
+    int64_t index = 0, workerScratch = 0;
     for (Operation &op : function.getBody().getOps()) {
       ++index;
       for (Value operand : op.getOperands()) {
@@ -133,15 +136,18 @@ struct PlanMemory : llmc::impl::PlanMemoryBase<PlanMemory> {
              index});
       }
       if (kernelScratch) {
-        FailureOr<int64_t> scratch = scratchBytes(call, symbols);
+        FailureOr<std::pair<int64_t, int64_t>> scratch =
+            scratchBytes(call, symbols);
         if (failed(scratch))
           return failure();
         // Alive only while the call runs.
-        if (*scratch > 0)
+        if (scratch->first > 0)
           buffers.push_back(
               {call, -1,
-               static_cast<int64_t>(llvm::alignTo(*scratch, kAlignment)), index,
-               index});
+               static_cast<int64_t>(llvm::alignTo(scratch->first, kAlignment)),
+               index, index});
+        workerScratch = std::max<int64_t>(
+            workerScratch, llvm::alignTo(scratch->second, kAlignment));
       }
     }
 
@@ -187,6 +193,9 @@ struct PlanMemory : llmc::impl::PlanMemoryBase<PlanMemory> {
       buffer.call.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
     }
     function->setAttr("plan.arena_bytes", b.getI64IntegerAttr(arena));
+    if (workerScratch > 0)
+      function->setAttr("plan.worker_scratch_bytes",
+                        b.getI64IntegerAttr(workerScratch));
     // The bounds the sizes assume, for whoever binds the symbols later.
     function->setAttr("plan.max_batch", b.getI64IntegerAttr(maxBatch));
     function->setAttr("plan.max_seq", b.getI64IntegerAttr(maxSeq));

@@ -524,11 +524,22 @@ Status cachedAttention(KernelContext &c) {
   // A call with less than a chunk's work in all (a small model's decode
   // step) runs on the caller alone.
   const int64_t work = batch * qHeads * tokens * (past + tokens) * headDim * 2;
+  // Each thread's scores and key table for the most keys a task sees (the
+  // contract's per-worker rule plans it).
+  const int64_t maxSpan = rule.window > 0
+                              ? std::min(past + tokens, block + rule.window - 1)
+                              : past + tokens;
+  LLMC_CHECK(
+      c.workerScratchFor(format::scratchPiece(kernels::kMaxAttentionRows *
+                                              maxSpan * sizeof(float)) +
+                         2 * maxSpan * sizeof(const float *))
+          .status());
+  const uint64_t perThread = c.workerScratchBytes;
   c.pool.parallelFor(
       tasks,
       [&](int64_t begin, int64_t end) {
-        static thread_local std::vector<float> scores;
-        static thread_local std::vector<const float *> table;
+        // This thread's scores [rows, span], then its key and value rows.
+        uint8_t *mine = c.workerScratch + ThreadPool::slot() * perThread;
         for (int64_t i = begin; i < end; ++i) {
           int64_t slice = i % slices, head = i / slices % kvHeads,
                   t0 = i / slices / kvHeads % blocks * block,
@@ -541,8 +552,10 @@ Status cachedAttention(KernelContext &c) {
                              ? std::max<int64_t>(0, past + t0 + 1 - rule.window)
                              : 0;
           int64_t span = last - from;
-          if (table.size() < size_t(2 * span))
-            table.resize(2 * span);
+          float *s = reinterpret_cast<float *>(mine);
+          const float **table = reinterpret_cast<const float **>(
+              mine + format::scratchPiece(kernels::kMaxAttentionRows * span *
+                                          sizeof(float)));
           const float *keyCache = cached(0, b, head),
                       *valueCache = cached(1, b, head);
           for (int64_t p = from; p < last; ++p) {
@@ -555,13 +568,12 @@ Status cachedAttention(KernelContext &c) {
               table[span + j] = added(v, b, p - past, head);
             }
           }
-          float *s = scratch(scores, kernels::kMaxAttentionRows * span);
           int64_t first = head * group + slice * heads;
           int64_t at = (b * tokens + t0) * rowStride + first * headDim;
-          kernels::attendKvHead(
-              q.as<float>() + at, out + at, rowStride, rows,
-              std::min(heads, group - slice * heads), past + t0 + 1 - from,
-              {table.data(), table.data() + span}, headDim, rule, s);
+          kernels::attendKvHead(q.as<float>() + at, out + at, rowStride, rows,
+                                std::min(heads, group - slice * heads),
+                                past + t0 + 1 - from, {table, table + span},
+                                headDim, rule, s);
         }
       },
       work < kChunkWork ? tasks : 1);

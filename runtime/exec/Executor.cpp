@@ -177,6 +177,14 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
   Expected<uint8_t *> arena = buffer(name + " arena", entry->arenaBytes);
   if (!arena)
     return arena.status();
+  uint8_t *workerScratch = nullptr;
+  if (entry->workerScratchBytes) {
+    Expected<uint8_t *> perThread = buffer(
+        name + " worker scratch", entry->workerScratchBytes * pool_.size());
+    if (!perThread)
+      return perThread.status();
+    workerScratch = *perThread;
+  }
 
   auto steps = [&]() -> Status {
     for (size_t index = 0; index < entry->steps.size(); ++index) {
@@ -191,6 +199,8 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
         context.scratch = *arena + step.scratchOffset;
         context.scratchBytes = step.scratchBytes;
       }
+      context.workerScratch = workerScratch;
+      context.workerScratchBytes = entry->workerScratchBytes;
       for (int32_t id : step.inputs) {
         if (id < 0) {
           context.inputs.push_back(nullptr);

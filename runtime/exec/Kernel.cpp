@@ -2,6 +2,8 @@
 
 #include "runtime/exec/Kernel.h"
 
+#include "runtime/support/ThreadPool.h"
+
 #include <algorithm>
 
 namespace llmc::runtime {
@@ -135,6 +137,17 @@ Expected<void *> KernelContext::takeScratch(uint64_t bytes) {
   void *at = scratch + scratchTaken;
   scratchTaken += piece;
   return at;
+}
+
+Expected<uint8_t *> KernelContext::workerScratchFor(uint64_t bytes) const {
+  if (bytes > workerScratchBytes)
+    return Status::error(std::string("kernel '") + params.kernel().name +
+                         "' needs " + std::to_string(bytes) +
+                         " bytes of scratch per thread, " +
+                         std::to_string(workerScratchBytes) +
+                         " were planned (a longer sequence than the artifact "
+                         "was compiled for?)");
+  return workerScratch + ThreadPool::slot() * workerScratchBytes;
 }
 
 Expected<const Tensor *> KernelContext::input(size_t index, DType dtype) const {

@@ -85,6 +85,10 @@ struct KernelContext {
   /// contract's scratch rule), handed out by takeScratch.
   uint8_t *scratch = nullptr;
   uint64_t scratchBytes = 0, scratchTaken = 0;
+  /// Each thread's scratch (the contract's per-worker rules): the pool's
+  /// threads' blocks of workerScratchBytes, one after another.
+  uint8_t *workerScratch = nullptr;
+  uint64_t workerScratchBytes = 0;
 
   /// Sets output `index`'s shape, checked against what was declared and
   /// planned.
@@ -98,6 +102,9 @@ struct KernelContext {
   /// kernel and the contract's scratch rule disagree, or the call is
   /// larger than planned.
   Expected<void *> takeScratch(uint64_t bytes);
+  /// The running thread's block of the per-worker scratch
+  /// (ThreadPool::slot()), or an error when `bytes` exceed a block.
+  Expected<uint8_t *> workerScratchFor(uint64_t bytes) const;
   /// Input `index`, checked present and of `dtype`.
   Expected<const Tensor *> input(size_t index, DType dtype) const;
 };

@@ -59,6 +59,10 @@ private:
   Status loadEntry(const fb::Entry &entry, EntrySpec &spec) {
     spec.name = entry.name()->str();
     spec.arenaBytes = entry.arena_bytes();
+    spec.workerScratchBytes = entry.worker_scratch_bytes();
+    if (spec.workerScratchBytes % 64 != 0)
+      return Status::error("the worker scratch of an entry point is not a "
+                           "whole number of 64-byte lines");
     if (entry.symbols())
       for (const fb::Symbol *symbol : *entry.symbols())
         spec.symbols.push_back({symbol->name()->str(), symbol->argument(),

@@ -70,6 +70,9 @@ struct EntrySpec {
   std::vector<int32_t> arguments, results;
   std::vector<StepSpec> steps;
   uint64_t arenaBytes = 0;
+  /// What each thread of the pool gets while a step runs (its kernels'
+  /// per-worker scratch).
+  uint64_t workerScratchBytes = 0;
 };
 
 class Program {

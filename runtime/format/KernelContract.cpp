@@ -198,6 +198,18 @@ int64_t mlpScratch(const CallShapes &call) {
          int8Blocks(call, hidden, features, {2});
 }
 
+/// cached_attention, per worker: a task's scores [rows, span] and its
+/// table of key and value rows [2, span], where span (the keys a task
+/// sees) is at most the cache plane's capacity plus a task's rows.
+int64_t attentionWorkerScratch(const CallShapes &call) {
+  const std::vector<int64_t> &cache = call.operands[3];
+  if (cache.size() != 6)
+    return 0;
+  int64_t span = cache[4] + kAttentionRowsPerTask;
+  return scratchPiece(kAttentionRowsPerTask * span * 4) +
+         scratchPiece(2 * span * 8);
+}
+
 /// linears: x, one weight per result, then a bias per result or none.
 std::string linearsCountsFit(int64_t inputs, int64_t outputs) {
   if (inputs == 1 + outputs || inputs == 1 + 2 * outputs)
@@ -234,8 +246,9 @@ const KernelDecl kKernels[] = {
     LLMC_SCRATCH_KERNEL("mlp", "x, up, down, up_bias?, down_bias?", "y",
                         kMlpParams, mlpScratch),
     LLMC_KERNEL("rope", "x, cos, sin, positions", "y", kRopeParams),
-    LLMC_KERNEL("cached_attention", "q, k, v, cache, position", "y, cache",
-                kAttentionParams),
+    KernelDecl{"cached_attention", "q, k, v, cache, position", "y, cache",
+               kAttentionParams, std::size(kAttentionParams), nullptr, nullptr,
+               attentionWorkerScratch},
     LLMC_KERNEL("fused_elementwise", "inputs*", "y", kFusedParams),
     // Elementwise.
     LLMC_PLAIN_KERNEL("add", "a, b", "y"),

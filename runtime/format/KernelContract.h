@@ -70,6 +70,10 @@ struct CallShapes {
   int64_t elements(size_t index) const;
 };
 
+/// The most query rows (tokens x heads of a group) one attention task of
+/// the CPU kernel takes: its scores and key table per worker scale with it.
+inline constexpr int64_t kAttentionRowsPerTask = 8;
+
 /// Scratch is handed out in pieces aligned to this many bytes.
 inline constexpr int64_t kScratchAlignment = 64;
 /// `bytes` rounded up to a whole piece of scratch.
@@ -97,6 +101,11 @@ struct KernelDecl {
   /// planning gives each call this much of the arena for the call's
   /// duration; the kernel takes it through KernelContext::takeScratch.
   int64_t (*scratchBytes)(const CallShapes &call) = nullptr;
+  /// The bytes each worker thread of the CPU kernel needs while it runs
+  /// (null: none). Memory planning records the largest over an entry
+  /// point; the runtime gives each thread of its pool that much
+  /// (KernelContext::workerScratchFor).
+  int64_t (*workerScratchBytes)(const CallShapes &call) = nullptr;
 
   /// The declaration of parameter `name`, or null.
   const ParamDecl *param(std::string_view name) const;

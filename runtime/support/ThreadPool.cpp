@@ -132,14 +132,21 @@ template <typename Done> bool spinFor(Done done) {
   }
 }
 
+thread_local unsigned tSlot = 0;
+
 } // namespace
 
 ThreadPool::ThreadPool(unsigned threads) : soloLength_(kSoloLoops) {
   if (threads == 0)
     threads = availableCpus();
   for (unsigned i = 1; i < threads; ++i)
-    workers_.emplace_back([this] { work(); });
+    workers_.emplace_back([this, i] {
+      tSlot = i;
+      work();
+    });
 }
+
+unsigned ThreadPool::slot() { return tSlot; }
 
 ThreadPool::~ThreadPool() {
   {

@@ -63,6 +63,10 @@ public:
   ThreadPool &operator=(const ThreadPool &) = delete;
 
   unsigned size() const { return unsigned(workers_.size()) + 1; }
+  /// The running thread's place in its pool: 0 for the caller (any thread
+  /// not a worker), 1.. for the workers. Per-thread scratch is indexed by
+  /// it.
+  static unsigned slot();
 
   /// Runs body over [0, n) in chunks of a multiple of `grain` items (but
   /// the last), a few per thread. Not reentrant: body must not call

@@ -69,6 +69,15 @@ Expected<std::vector<float>> step(const AttentionShape &s,
                   {tq.shape, cacheShape},
                   {uint64_t(tq.bytes()), uint64_t(tcache.bytes())},
                   pool};
+  // Each thread's scratch, as the contract's per-worker rule plans it.
+  const llmc::format::KernelDecl &decl =
+      *llmc::format::findKernel("cached_attention");
+  llmc::format::CallShapes call{
+      {tq.shape, tk.shape, tv.shape, cacheShape, {}}, {}, {}};
+  c.workerScratchBytes = uint64_t(decl.workerScratchBytes(call));
+  std::vector<uint8_t> perThread(c.workerScratchBytes * pool.size() + 64);
+  c.workerScratch = reinterpret_cast<uint8_t *>(
+      (reinterpret_cast<uintptr_t>(perThread.data()) + 63) / 64 * 64);
   if (Status status = cpu::cachedAttention(c); !status)
     return status;
   return out;

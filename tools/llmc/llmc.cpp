@@ -329,6 +329,8 @@ int compile() {
   os << "\n  plan              " << summary.steps << " kernel calls in "
      << summary.entries << "\n";
   os << "  peak activations  " << bytes(summary.peakActivationBytes);
+  if (summary.workerScratchBytes)
+    os << " + " << bytes(summary.workerScratchBytes) << " per thread";
   if (summary.maxSeq)
     os << " (batch " << summary.maxBatch << ", " << summary.maxSeq
        << " tokens)";

@@ -54,3 +54,16 @@ func.func @scratch(%x: tensor<?x8x8xf32, #llmc.dims<batch>>, %g: tensor<32x8xf32
   %y = llmc.gated_mlp silu %x, %g, %u, %d : tensor<?x8x8xf32, #llmc.dims<batch>>, tensor<32x8xf32>, tensor<32x8xf32>, tensor<8x32xf32>
   return %y : tensor<?x8x8xf32, #llmc.dims<batch>>
 }
+
+// -----
+
+// Per-thread scratch: cached_attention's scores and key table for the most
+// keys a task sees (the 16-slot plane plus a task's 8 rows): 8 x 24 x 4 +
+// 2 x 24 x 8 = 1152 bytes for each thread of the runtime's pool, recorded
+// on the entry point (llmc compile reports it beside the peak).
+// CHECK-LABEL: func.func @attention
+// CHECK-SAME: plan.worker_scratch_bytes = 1152 : i64
+func.func @attention(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x1x8xf32>, %v: tensor<1x4x1x8xf32>, %cache: tensor<2x2x1x1x16x8xf32>, %pos: tensor<i64>) -> (tensor<1x4x2x8xf32>, tensor<2x2x1x1x16x8xf32>) {
+  %y, %c = plan.call "cached_attention"(%q, %k, %v, %cache, %pos) {aliases = array<i64: -1, 3>, params = {layer = 0, causal, scale = 0.35 : f32}} : (tensor<1x4x2x8xf32>, tensor<1x4x1x8xf32>, tensor<1x4x1x8xf32>, tensor<2x2x1x1x16x8xf32>, tensor<i64>) -> (tensor<1x4x2x8xf32>, tensor<2x2x1x1x16x8xf32>)
+  return %y, %c : tensor<1x4x2x8xf32>, tensor<2x2x1x1x16x8xf32>
+}
