@@ -107,10 +107,10 @@ void quantLinearScalar(const float *x, const QuantWeight &w, int64_t begin,
 /// (llama-110m, 128-token prefill: 80-row blocks made int8 prefill 15 %
 /// slower than fp32).
 void quantGemm(CpuIsa isa, const float *x, const QuantWeight &w, int64_t begin,
-               int64_t end, const float *bias, float *y, int64_t m,
-               int64_t ldy) {
-  int64_t block = std::max<int64_t>((1 << 20) / w.k, 16);
-  float *rows = scratch(block * w.k);
+               int64_t end, const float *bias, float *y, int64_t m, int64_t ldy,
+               float *dequantRows) {
+  int64_t block = format::dequantBlockRows(w.k);
+  float *rows = dequantRows ? dequantRows : scratch(block * w.k);
   for (int64_t r = begin; r < end; r += block) {
     int64_t count = std::min(block, end - r);
     dequantizeRowsWith(isa, w, r, r + count, rows);
@@ -566,7 +566,8 @@ bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
 
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
-                     const float *bias, float *y, int64_t m, int64_t ldy) {
+                     const float *bias, float *y, int64_t m, int64_t ldy,
+                     float *dequantRows) {
   isa = quantIsa(isa);
   if (int8Activations && isa == CpuIsa::avx2 && int8GemvApplies(isa, w)) {
     // Each worker rounds the rows it is given (a caller with its own
@@ -579,8 +580,8 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
     roundToInt8BlocksAvx2(x, blocks);
     return quantGemmAvx2(blocks, w, begin, end, bias, y, ldy);
   }
-  if (m > 4)
-    return quantGemm(isa, x, w, begin, end, bias, y, m, ldy);
+  if (m > format::kGemvRows)
+    return quantGemm(isa, x, w, begin, end, bias, y, m, ldy, dequantRows);
   if (int8Activations && int8GemvApplies(isa, w))
     return quantGemvVnni(x, w, begin, end, bias, y, m, ldy);
   if (isa == CpuIsa::scalar)
@@ -590,11 +591,11 @@ void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
 
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
-                 int64_t ldy, bool exactInput) {
+                 int64_t ldy, bool exactInput, float *dequantRows) {
   static const CpuIsa isa = selectedCpuIsa();
   static const bool rounded = selectedDecodeActivationsRounded();
   quantLinearWith(isa, rounded && !exactInput, x, w, begin, end, bias, y, m,
-                  ldy);
+                  ldy, dequantRows);
 }
 
 } // namespace llmc::kernels

@@ -61,17 +61,22 @@ struct QuantWeight {
 /// rows r in [begin, end); y's rows are `ldy` apart. `exactInput` keeps x
 /// as given (it is already rounded as a GEMM of codes takes it, or the
 /// caller asks for exact activations): decode then skips the integer paths,
-/// which round x to int8 blocks of their own.
+/// which round x to int8 blocks of their own. `dequantRows`: the calling
+/// thread's room for format::dequantBlockRows(k) x k floats, which prefill
+/// (m > format::kGemvRows) dequantizes weight rows into; null: a buffer of
+/// the thread's own.
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
-                 int64_t ldy, bool exactInput = false);
+                 int64_t ldy, bool exactInput = false,
+                 float *dequantRows = nullptr);
 
 /// The same with a chosen instruction set (the CPU must have it); with
 /// `int8Activations`, decode rows of int8/uint4 weights take that ISA's
 /// integer path (QuantGemvInt8.h) where it applies, as quantLinear does.
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
-                     const float *bias, float *y, int64_t m, int64_t ldy);
+                     const float *bias, float *y, int64_t m, int64_t ldy,
+                     float *dequantRows = nullptr);
 
 /// out = e4m3(x / scale) * scale: x rounded to fp8 E4M3 (nearest, ties to
 /// even, saturating at 448) with a per-tensor scale, as an fp8 GEMM takes

@@ -66,6 +66,18 @@ struct LinearInput {
   bool rounded = false;
   /// Set (codes not null) when x is also in int8 blocks.
   kernels::Int8Blocks blocks{};
+  /// Each thread's block of the call's per-worker scratch (checked to hold
+  /// the dequantized weight rows of prefill), or null.
+  uint8_t *workerScratch = nullptr;
+  uint64_t workerStride = 0;
+
+  /// The running thread's room for dequantized weight rows, or null.
+  float *dequantRows() const {
+    return workerScratch
+               ? reinterpret_cast<float *>(workerScratch +
+                                           ThreadPool::slot() * workerStride)
+               : nullptr;
+  }
 };
 
 /// How the op asks an input of its GEMMs to be rounded (its parameters of
@@ -94,13 +106,13 @@ Expected<Rounding> rounding(const KernelContext &c,
 /// `x` ([count / k, k]) rounded as `r` asks: to fp8 E4M3 (a static scale,
 /// or `dynamic`: this call's largest magnitude / 448) or to int8 per row;
 /// else `x` itself, and in int8 blocks too when one of `weights` is packed
-/// for them.
-/// A rounded copy takes `count` floats of the call's scratch, int8
-/// blocks format::int8BlocksLayout's bytes (the contract's rules for
+/// for them. A rounded copy takes `count` floats of the call's scratch,
+/// int8 blocks format::int8BlocksLayout's bytes (the contract's rules for
 /// linear-like kernels plan them).
-Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
-                                  const float *x, int64_t count, int64_t k,
-                                  const std::vector<const Tensor *> &weights) {
+Expected<LinearInput>
+linearInputValues(KernelContext &c, const Rounding &r, const float *x,
+                  int64_t count, int64_t k,
+                  const std::vector<const Tensor *> &weights) {
   auto rounded = [&]() -> Expected<float *> {
     Expected<void *> room = c.takeScratch(count * sizeof(float));
     if (!room)
@@ -138,6 +150,28 @@ Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
   return LinearInput{x};
 }
 
+/// linearInputValues, and for prefill of quantized weights each thread's
+/// room for their dequantized rows.
+Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
+                                  const float *x, int64_t count, int64_t k,
+                                  const std::vector<const Tensor *> &weights) {
+  Expected<LinearInput> in = linearInputValues(c, r, x, count, k, weights);
+  if (!in)
+    return in;
+  // Prefill of quantized weights dequantizes blocks of their rows into
+  // each thread's scratch (the contract's per-worker rule plans it).
+  for (const Tensor *w : weights)
+    if (w->quant && count / k > format::kGemvRows) {
+      LLMC_CHECK(c.workerScratchFor(format::scratchPiece(
+                                        format::dequantBlockRows(w->shape[1]) *
+                                        w->shape[1] * sizeof(float)))
+                     .status());
+      in->workerScratch = c.workerScratch;
+      in->workerStride = c.workerScratchBytes;
+    }
+  return in;
+}
+
 /// y[m, begin..end) = x[m, k] W[begin..end, k]^T (+ b): one thread's slice
 /// of the output features; y's rows are n apart.
 void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
@@ -147,7 +181,7 @@ void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
     kernels::quantGemmAvx2(in.blocks, *w.quant, begin, end, bias, y + begin, n);
   else if (w.quant)
     kernels::quantLinear(in.x, *w.quant, begin, end, bias, y + begin, m, n,
-                         in.rounded);
+                         in.rounded, in.dequantRows());
   else
     kernels::linear(in.x, w.as<float>() + begin * k,
                     bias ? bias + begin : nullptr, y + begin, m, end - begin, k,

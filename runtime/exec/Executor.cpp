@@ -179,6 +179,10 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
     return arena.status();
   uint8_t *workerScratch = nullptr;
   if (entry->workerScratchBytes) {
+    if (entry->workerScratchBytes > (uint64_t(1) << 40) / pool_.size())
+      return Status::error(name + ": the artifact asks " +
+                           std::to_string(entry->workerScratchBytes) +
+                           " bytes of scratch per thread");
     Expected<uint8_t *> perThread = buffer(
         name + " worker scratch", entry->workerScratchBytes * pool_.size());
     if (!perThread)

@@ -210,6 +210,23 @@ int64_t attentionWorkerScratch(const CallShapes &call) {
          scratchPiece(2 * span * 8);
 }
 
+/// Per worker, for prefill (more than kGemvRows rows of x) with quantized
+/// weights: a block of dequantized rows of the widest quantized weight
+/// (QuantLayout.h's dequantBlockRows).
+int64_t dequantWorkerScratch(const CallShapes &call) {
+  int64_t features = inputFeatures(call);
+  if (features <= 0 || call.elements(0) / features <= kGemvRows)
+    return 0;
+  int64_t most = 0;
+  for (size_t i = 1; i < call.operands.size(); ++i)
+    if (i < call.quantized.size() && call.quantized[i] &&
+        call.operands[i].size() == 2) {
+      int64_t k = call.operands[i][1];
+      most = std::max(most, scratchPiece(dequantBlockRows(k) * k * 4));
+    }
+  return most;
+}
+
 /// linears: x, one weight per result, then a bias per result or none.
 std::string linearsCountsFit(int64_t inputs, int64_t outputs) {
   if (inputs == 1 + outputs || inputs == 1 + 2 * outputs)
@@ -225,7 +242,8 @@ std::string linearsCountsFit(int64_t inputs, int64_t outputs) {
   KernelDecl { name, operands, results, nullptr, 0 }
 #define LLMC_SCRATCH_KERNEL(name, operands, results, params, scratch)          \
   KernelDecl {                                                                 \
-    name, operands, results, params, std::size(params), nullptr, scratch       \
+    name, operands, results, params, std::size(params), nullptr, scratch,      \
+        dequantWorkerScratch                                                   \
   }
 
 const KernelDecl kKernels[] = {
@@ -234,7 +252,8 @@ const KernelDecl kKernels[] = {
     LLMC_SCRATCH_KERNEL("linear", "x, weight, bias?", "y", kLinearParams,
                         linearScratch),
     KernelDecl{"linears", "x, weights+, biases*", "ys+", kLinearParams,
-               std::size(kLinearParams), linearsCountsFit, linearsScratch},
+               std::size(kLinearParams), linearsCountsFit, linearsScratch,
+               dequantWorkerScratch},
     LLMC_SCRATCH_KERNEL("lm_head", "x, weight", "logits", kLinearParams,
                         linearScratch),
     LLMC_KERNEL("rms_norm", "x, weight", "y", kNormParams),

@@ -45,6 +45,16 @@ constexpr int64_t kUint4Block = 32;
 /// 64-byte aligned. The kernel contract plans this much scratch.
 constexpr int64_t kInt8ActivationBlock = 32;
 
+/// Prefill (more than kGemvRows rows) with quantized weights dequantizes
+/// blocks of weight rows, up to 1M weights a block, for the fp32 GEMM: the
+/// rows of a block for `k` input features. Each worker thread holds one
+/// block (the kernel contract plans it per worker).
+constexpr int64_t kGemvRows = 4;
+inline int64_t dequantBlockRows(int64_t k) {
+  int64_t rows = (int64_t(1) << 20) / (k > 0 ? k : 1);
+  return rows > 16 ? rows : 16;
+}
+
 struct Int8BlocksLayout {
   int64_t scalesOffset = 0, termsOffset = 0, totalBytes = 0;
 };
