@@ -339,15 +339,8 @@ private:
         return call.emitError("has no planned offsets (run plan-memory)");
       std::optional<ArrayRef<int64_t>> aliases = call.getAliases();
       std::vector<int32_t> inputs, outputs;
-      ArrayRef<int64_t> absent;
-      if (call.getAbsent())
-        absent = *call.getAbsent();
-      unsigned next = 0;
-      for (int64_t position = 0, end = call.getNumOperands() + absent.size();
-           position < end; ++position)
-        inputs.push_back(llvm::is_contained(absent, position)
-                             ? -1
-                             : ids.lookup(call.getArgs()[next++]));
+      for (Value arg : call.getArgsByPosition())
+        inputs.push_back(arg ? ids.lookup(arg) : -1);
       for (auto [index, result] : llvm::enumerate(call.getResults())) {
         outputs.push_back(values.size());
         LogicalResult added = success();

@@ -23,11 +23,8 @@ using Epilogue = format::GemmEpilogue;
 /// Whether optional operand `position` (counted as if all were present) is
 /// there.
 bool present(plan::CallOp call, int64_t position) {
-  ArrayRef<int64_t> absent;
-  if (call.getAbsent())
-    absent = *call.getAbsent();
-  int64_t total = call.getNumOperands() + static_cast<int64_t>(absent.size());
-  return position < total && !llvm::is_contained(absent, position);
+  SmallVector<Value> args = call.getArgsByPosition();
+  return position < static_cast<int64_t>(args.size()) && args[position];
 }
 
 Epilogue biasIf(bool bias) { return bias ? Epilogue::bias : Epilogue::none; }

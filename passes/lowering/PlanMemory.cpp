@@ -39,19 +39,13 @@ scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
   if (!kernel || (!kernel->scratchBytes && !kernel->workerScratchBytes))
     return std::make_pair(int64_t(0), int64_t(0));
   format::CallShapes shapes;
-  ArrayRef<int64_t> absent;
-  if (std::optional<ArrayRef<int64_t>> list = call.getAbsent())
-    absent = *list;
-  unsigned next = 0;
-  for (int64_t position = 0, end = call.getArgs().size() +
-                                   static_cast<int64_t>(absent.size());
-       position < end; ++position) {
-    if (llvm::is_contained(absent, position)) {
+  for (Value arg : call.getArgsByPosition()) {
+    if (!arg) {
       shapes.operands.emplace_back();
       shapes.quantized.push_back(false);
       continue;
     }
-    Type type = call.getArgs()[next++].getType();
+    Type type = arg.getType();
     FailureOr<SmallVector<int64_t>> shape =
         boundShape(type, symbols, call.getLoc());
     if (failed(shape))

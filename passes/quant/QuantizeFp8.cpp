@@ -8,6 +8,7 @@
 #include "passes/quant/QuantMath.h"
 #include "passes/quant/QuantTargets.h"
 #include "passes/quant/Statistics.h"
+#include "runtime/format/KernelContract.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -58,10 +59,11 @@ struct QuantizeFp8 : llmc::impl::QuantizeFp8Base<QuantizeFp8> {
     Builder b(&getContext());
     bool dynamic = activations == ActivationRounding::dynamic;
     for (const quant::WeightUse &use : uses) {
-      std::string prefix =
-          quant::readsHidden(use) ? "llmc.fp8_hidden_act_" : "llmc.fp8_act_";
+      const format::RoundingParams &names = quant::readsHidden(use)
+                                                ? format::kHiddenRounding
+                                                : format::kInputRounding;
       if (dynamic) {
-        use.op->setAttr(prefix + "dynamic", b.getUnitAttr());
+        use.op->setAttr(names.fp8Dynamic, b.getUnitAttr());
         continue;
       }
       FailureOr<const quant::InputStats *> inputs =
@@ -70,7 +72,7 @@ struct QuantizeFp8 : llmc::impl::QuantizeFp8Base<QuantizeFp8> {
         return failure();
       float largest = (*inputs)->maxMagnitude();
       use.op->setAttr(
-          prefix + "scale",
+          names.fp8Scale,
           b.getF32FloatAttr(largest > 0.0f ? largest / 448.0f : 1.0f));
     }
     return success();

@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 #include "passes/quant/QuantMath.h"
 #include "passes/quant/QuantTargets.h"
+#include "runtime/format/KernelContract.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_QUANTIZEINT8
@@ -28,8 +29,9 @@ struct QuantizeInt8 : llmc::impl::QuantizeInt8Base<QuantizeInt8> {
     // Per-token scales: the ops say which of their inputs are rounded.
     if (activations == ActivationRounding::dynamic)
       for (const quant::WeightUse &use : uses)
-        use.op->setAttr(quant::readsHidden(use) ? "llmc.int8_hidden_act_dynamic"
-                                                : "llmc.int8_act_dynamic",
+        use.op->setAttr((quant::readsHidden(use) ? format::kHiddenRounding
+                                                 : format::kInputRounding)
+                            .int8Dynamic,
                         UnitAttr::get(context));
     auto quantize = [&](const quant::WeightUse &,
                         const quant::WeightMatrix &weight)

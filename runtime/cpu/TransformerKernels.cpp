@@ -43,20 +43,6 @@ Expected<const Tensor *> weightInput(KernelContext &c, size_t index,
     return name##OrError.status();                                             \
   const Tensor &name = **name##OrError;
 
-/// The parameters that ask for an input of quantized weights to be
-/// rounded as the GPU's GEMMs take it: fp8 (llmc-quantize-fp8: a static
-/// scale, or a scale per call) or int8 (llmc-quantize-int8: a scale per
-/// row).
-struct ActivationParams {
-  std::string fp8Scale, fp8Dynamic, int8Dynamic;
-};
-// Built once: every linear call looks them up.
-const ActivationParams kInputActs{"llmc.fp8_act_scale", "llmc.fp8_act_dynamic",
-                                  "llmc.int8_act_dynamic"};
-const ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
-                                   "llmc.fp8_hidden_act_dynamic",
-                                   "llmc.int8_hidden_act_dynamic"};
-
 /// The input of a linear: its values, whether they are rounded as a GEMM
 /// of codes takes them (then the kernels multiply them as given), and,
 /// for weights packed for the CPU's integer path (QuantWeight::packed),
@@ -80,29 +66,6 @@ struct LinearInput {
   }
 };
 
-/// How the op asks an input of its GEMMs to be rounded (its parameters of
-/// `names`): to fp8 E4M3 with a static scale (> 0) or a scale per call, or
-/// to int8 per row, or not at all.
-struct Rounding {
-  bool int8 = false, fp8Dynamic = false;
-  float fp8Scale = 0.0f;
-};
-
-Expected<Rounding> rounding(const KernelContext &c,
-                            const ActivationParams &names) {
-  Rounding r;
-  LLMC_PARAM(int8, c.params.has(names.int8Dynamic));
-  LLMC_PARAM(dynamic, c.params.has(names.fp8Dynamic));
-  LLMC_PARAM(fixed, c.params.has(names.fp8Scale));
-  r.int8 = int8;
-  r.fp8Dynamic = dynamic;
-  if (fixed) {
-    LLMC_PARAM(scale, c.params.real(names.fp8Scale));
-    r.fp8Scale = static_cast<float>(scale);
-  }
-  return r;
-}
-
 /// `x` ([count / k, k]) rounded as `r` asks: to fp8 E4M3 (a static scale,
 /// or `dynamic`: this call's largest magnitude / 448) or to int8 per row;
 /// else `x` itself, and in int8 blocks too when one of `weights` is packed
@@ -110,7 +73,7 @@ Expected<Rounding> rounding(const KernelContext &c,
 /// int8 blocks format::int8BlocksLayout's bytes (the contract's rules for
 /// linear-like kernels plan them).
 Expected<LinearInput>
-linearInputValues(KernelContext &c, const Rounding &r, const float *x,
+linearInputValues(KernelContext &c, const ActivationRounding &r, const float *x,
                   int64_t count, int64_t k,
                   const std::vector<const Tensor *> &weights) {
   auto rounded = [&]() -> Expected<float *> {
@@ -152,7 +115,7 @@ linearInputValues(KernelContext &c, const Rounding &r, const float *x,
 
 /// linearInputValues, and for prefill of quantized weights each thread's
 /// room for their dequantized rows.
-Expected<LinearInput> linearInput(KernelContext &c, const Rounding &r,
+Expected<LinearInput> linearInput(KernelContext &c, const ActivationRounding &r,
                                   const float *x, int64_t count, int64_t k,
                                   const std::vector<const Tensor *> &weights) {
   Expected<LinearInput> in = linearInputValues(c, r, x, count, k, weights);
@@ -231,7 +194,7 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  LLMC_PARAM(acts, rounding(c, kInputActs));
+  LLMC_PARAM(acts, activationRounding(c.params, format::kInputRounding));
   LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), k, {&w}));
   parallelLinear(c.pool, in, w, bias ? bias->as<float>() : nullptr,
                  c.outputs[0]->as<float>(), x.elements() / k);
@@ -391,7 +354,7 @@ Status linears(KernelContext &c) {
     outputs[i] = c.outputs[i]->as<float>();
     first[i + 1] = first[i] + n;
   }
-  LLMC_PARAM(acts, rounding(c, kInputActs));
+  LLMC_PARAM(acts, activationRounding(c.params, format::kInputRounding));
   LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), k, weights));
   // The features of all weights, one after another, split over the pool.
   c.pool.parallelFor(
@@ -421,8 +384,8 @@ Status gatedMlp(KernelContext &c) {
   LLMC_PARAM(gateRoom, c.takeScratch(rows * hidden * sizeof(float)));
   LLMC_PARAM(upRoom, c.takeScratch(rows * hidden * sizeof(float)));
   float *g = static_cast<float *>(gateRoom), *u = static_cast<float *>(upRoom);
-  LLMC_PARAM(acts, rounding(c, kInputActs));
-  LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
+  LLMC_PARAM(acts, activationRounding(c.params, format::kInputRounding));
+  LLMC_PARAM(hiddenActs, activationRounding(c.params, format::kHiddenRounding));
   LLMC_PARAM(activation, c.params.integer("activation"));
   LLMC_PARAM(
       in, linearInput(c, acts, x.as<float>(), x.elements(), dim, {&gate, &up}));
@@ -460,8 +423,8 @@ Status mlp(KernelContext &c) {
   int64_t rows = x.elements() / dim;
   LLMC_PARAM(hiddenRoom, c.takeScratch(rows * hidden * sizeof(float)));
   float *h = static_cast<float *>(hiddenRoom);
-  LLMC_PARAM(acts, rounding(c, kInputActs));
-  LLMC_PARAM(hiddenActs, rounding(c, kHiddenActs));
+  LLMC_PARAM(acts, activationRounding(c.params, format::kInputRounding));
+  LLMC_PARAM(hiddenActs, activationRounding(c.params, format::kHiddenRounding));
   LLMC_PARAM(activation, c.params.integer("activation"));
   LLMC_PARAM(in, linearInput(c, acts, x.as<float>(), x.elements(), dim, {&up}));
   parallelLinear(c.pool, in, up, upBias ? upBias->as<float>() : nullptr, h,

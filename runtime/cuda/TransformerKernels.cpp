@@ -57,19 +57,6 @@ Expected<const void *> biasInput(KernelContext &c, size_t index, int64_t n) {
 
 using Epilogue = format::GemmEpilogue;
 
-/// The parameters by which the quantization passes ask for an input of
-/// quantized weights to be rounded as a GEMM of codes takes it: fp8
-/// (llmc-quantize-fp8: a static scale, or one per call) or int8
-/// (llmc-quantize-int8: one per row).
-struct ActivationParams {
-  const char *fp8Scale, *fp8Dynamic, *int8Dynamic;
-};
-constexpr ActivationParams kInputActs{
-    "llmc.fp8_act_scale", "llmc.fp8_act_dynamic", "llmc.int8_act_dynamic"};
-constexpr ActivationParams kHiddenActs{"llmc.fp8_hidden_act_scale",
-                                       "llmc.fp8_hidden_act_dynamic",
-                                       "llmc.int8_hidden_act_dynamic"};
-
 /// An input x [rows, k] of GEMMs of codes (kernels/cuda/QuantActivations.h):
 /// its scales, put in device memory when it is made (fp8: one; int8: one
 /// per row); its codes (cuBLASLt's GEMM) and its rounded values (every
@@ -80,18 +67,12 @@ public:
   using Codes = Gemm::Codes;
   /// None when the call does not ask for it (or gives a static fp8 scale
   /// of 0, which the CPU takes as no rounding).
-  static Expected<std::optional<QuantInput>> of(KernelContext &c,
-                                                const ActivationParams &names,
-                                                kc::Storage type, const void *x,
-                                                int64_t count, int64_t k) {
-    LLMC_PARAM(int8, c.params.has(names.int8Dynamic));
-    LLMC_PARAM(dynamic, c.params.has(names.fp8Dynamic));
-    LLMC_PARAM(scaled, c.params.has(names.fp8Scale));
-    float fixed = 0.0f;
-    if (!int8 && !dynamic && scaled) {
-      LLMC_PARAM(scale, c.params.real(names.fp8Scale));
-      fixed = static_cast<float>(scale);
-    }
+  static Expected<std::optional<QuantInput>>
+  of(KernelContext &c, const format::RoundingParams &names, kc::Storage type,
+     const void *x, int64_t count, int64_t k) {
+    LLMC_PARAM(rounding, activationRounding(c.params, names));
+    const bool int8 = rounding.int8, dynamic = rounding.fp8Dynamic;
+    const float fixed = int8 || dynamic ? 0.0f : rounding.fp8Scale;
     if (!int8 && !dynamic && !(fixed > 0.0f))
       return std::optional<QuantInput>();
     constexpr uint64_t kAlign = 256;
@@ -293,7 +274,7 @@ Status projection(KernelContext &c, bool withBias) {
   Shape shape = x.shape;
   shape.back() = n;
   LLMC_CHECK(c.setOutput(0, shape));
-  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), k);
+  LLMC_QUANT_INPUT(in, format::kInputRounding, x.data, x.elements(), k);
   return matmul(c, type, 0, w, x.data, *bias, c.outputs[0]->data,
                 x.elements() / k, in);
 }
@@ -368,7 +349,7 @@ Status linears(KernelContext &c) {
     return biasedOrError.status();
   const bool biased = *biasedOrError;
   const int64_t k = x.shape.back();
-  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), k);
+  LLMC_QUANT_INPUT(in, format::kInputRounding, x.data, x.elements(), k);
   for (size_t i = 0; i < count; ++i) {
     LLMC_WEIGHT(w, 1 + i, "each linears weight");
     const int64_t n = w.shape[0];
@@ -403,7 +384,7 @@ Status gatedMlp(KernelContext &c) {
   if (!scratch)
     return scratch.status();
   uint8_t *g = static_cast<uint8_t *>(*scratch), *u = g + rows * hidden * width;
-  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), dim);
+  LLMC_QUANT_INPUT(in, format::kInputRounding, x.data, x.elements(), dim);
   LLMC_CHECK(matmul(c, type, 0, gate, x.data, nullptr, g, rows, in));
   LLMC_CHECK(matmul(c, type, 1, up, x.data, nullptr, u, rows, in));
   LLMC_PARAM(activation, c.params.integer("activation"));
@@ -411,7 +392,7 @@ Status gatedMlp(KernelContext &c) {
       launched(kc::activate(type, g, u, rows, hidden, hidden,
                             static_cast<int>(activation), c.cuda->stream),
                "gated_mlp's activation"));
-  LLMC_QUANT_INPUT(hiddenIn, kHiddenActs, g, rows * hidden, hidden);
+  LLMC_QUANT_INPUT(hiddenIn, format::kHiddenRounding, g, rows * hidden, hidden);
   return matmul(c, type, 2, down, g, nullptr, c.outputs[0]->data, rows,
                 hiddenIn);
 }
@@ -450,14 +431,14 @@ Status mlp(KernelContext &c) {
                            "approximation, the mlp's activation is " +
                            std::to_string(activation));
   }
-  LLMC_QUANT_INPUT(in, kInputActs, x.data, x.elements(), dim);
+  LLMC_QUANT_INPUT(in, format::kInputRounding, x.data, x.elements(), dim);
   LLMC_CHECK(matmul(c, type, 0, up, x.data, *upBias, h, rows, in));
   if (!geluEpilogue)
     LLMC_CHECK(
         launched(kc::activate(type, h, nullptr, rows, hidden, hidden,
                               static_cast<int>(activation), c.cuda->stream),
                  "mlp's activation"));
-  LLMC_QUANT_INPUT(hiddenIn, kHiddenActs, h, rows * hidden, hidden);
+  LLMC_QUANT_INPUT(hiddenIn, format::kHiddenRounding, h, rows * hidden, hidden);
   return matmul(c, type, 1, down, h, *downBias, c.outputs[0]->data, rows,
                 hiddenIn);
 }

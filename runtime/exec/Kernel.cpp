@@ -139,6 +139,21 @@ Expected<void *> KernelContext::takeScratch(uint64_t bytes) {
   return at;
 }
 
+Expected<ActivationRounding>
+activationRounding(const Params &params, const format::RoundingParams &names) {
+  ActivationRounding r;
+  LLMC_PARAM(int8, params.has(names.int8Dynamic));
+  LLMC_PARAM(dynamic, params.has(names.fp8Dynamic));
+  LLMC_PARAM(fixed, params.has(names.fp8Scale));
+  r.int8 = int8;
+  r.fp8Dynamic = dynamic;
+  if (fixed) {
+    LLMC_PARAM(scale, params.real(names.fp8Scale));
+    r.fp8Scale = static_cast<float>(scale);
+  }
+  return r;
+}
+
 Expected<uint8_t *> KernelContext::workerScratchFor(uint64_t bytes) const {
   if (bytes > workerScratchBytes)
     return Status::error(std::string("kernel '") + params.kernel().name +

@@ -69,6 +69,16 @@ private:
   std::vector<Entry> entries_;
 };
 
+/// How a linear-like call asks an input of its GEMMs to be rounded (its
+/// parameters of format::kInputRounding or kHiddenRounding): to int8 per
+/// row, to fp8 E4M3 with a scale per call, or with a static scale (> 0).
+struct ActivationRounding {
+  bool int8 = false, fp8Dynamic = false;
+  float fp8Scale = 0.0f;
+};
+Expected<ActivationRounding>
+activationRounding(const Params &params, const format::RoundingParams &names);
+
 struct KernelContext {
   const Params &params;
   /// Null for an absent optional operand.

@@ -28,22 +28,22 @@ using T = ParamType;
   }
 
 #define LLMC_INPUT_ACT_PARAMS                                                  \
-  {"llmc.fp8_act_scale", T::real, false,                                       \
+  {kInputRounding.fp8Scale, T::real, false,                                    \
    "round the input to fp8 E4M3 with this scale first"},                       \
-      {"llmc.fp8_act_dynamic", T::flag, false,                                 \
+      {kInputRounding.fp8Dynamic, T::flag, false,                              \
        "round the input to fp8 E4M3 with a scale per call first"},             \
   {                                                                            \
-    "llmc.int8_act_dynamic", T::flag, false,                                   \
+    kInputRounding.int8Dynamic, T::flag, false,                                \
         "round the input to int8 with a scale per token first"                 \
   }
 
 #define LLMC_HIDDEN_ACT_PARAMS                                                 \
-  {"llmc.fp8_hidden_act_scale", T::real, false,                                \
+  {kHiddenRounding.fp8Scale, T::real, false,                                   \
    "round down's input to fp8 E4M3 with this scale first"},                    \
-      {"llmc.fp8_hidden_act_dynamic", T::flag, false,                          \
+      {kHiddenRounding.fp8Dynamic, T::flag, false,                             \
        "round down's input to fp8 E4M3 with a scale per call first"},          \
   {                                                                            \
-    "llmc.int8_hidden_act_dynamic", T::flag, false,                            \
+    kHiddenRounding.int8Dynamic, T::flag, false,                               \
         "round down's input to int8 with a scale per token first"              \
   }
 
@@ -115,23 +115,26 @@ constexpr ParamDecl kSplitParams[] = {
      "ONNX's num_outputs split: pieces of ceil(extent / outputs)"}};
 
 /// The f32 copy of `elements` inputs that linear-like kernels round to fp8
-/// or int8 first when asked to by `fp8Scale`, `fp8Dynamic`, `int8Dynamic`.
+/// or int8 first when the call asks for it by `names`.
 int64_t roundedInput(const CallShapes &call, int64_t elements,
-                     const char *fp8Scale, const char *fp8Dynamic,
-                     const char *int8Dynamic) {
-  bool rounded =
-      call.has(fp8Scale) || call.has(fp8Dynamic) || call.has(int8Dynamic);
+                     const RoundingParams &names) {
+  bool rounded = call.has(names.fp8Scale) || call.has(names.fp8Dynamic) ||
+                 call.has(names.int8Dynamic);
   return rounded ? scratchPiece(elements * 4) : 0;
 }
 
+/// Whether an operand in [first, last) is a quantized weight.
+bool anyQuantized(const CallShapes &call, size_t first, size_t last) {
+  for (size_t i = first; i < last && i < call.quantized.size(); ++i)
+    if (call.quantized[i])
+      return true;
+  return false;
+}
+
 /// x [.., k] in int8 blocks (QuantLayout.h), which the CPU kernels make
-/// when a weight of `weights` is quantized and packed for the AVX2 integer
-/// path: planned whenever one is quantized, whatever the CPU.
-int64_t int8Blocks(const CallShapes &call, int64_t elements, int64_t k,
-                   std::initializer_list<size_t> weights) {
-  bool quantized = false;
-  for (size_t w : weights)
-    quantized |= w < call.quantized.size() && call.quantized[w];
+/// when a weight they multiply it by is quantized and packed for the AVX2
+/// integer path: planned whenever one is `quantized`, whatever the CPU.
+int64_t int8Blocks(bool quantized, int64_t elements, int64_t k) {
   if (!quantized || k <= 0 || k % kInt8ActivationBlock != 0)
     return 0;
   return scratchPiece(int8BlocksLayout(elements / k, k).totalBytes);
@@ -143,24 +146,15 @@ int64_t inputFeatures(const CallShapes &call) {
 }
 
 int64_t roundedX(const CallShapes &call) {
-  return roundedInput(call, call.elements(0), "llmc.fp8_act_scale",
-                      "llmc.fp8_act_dynamic", "llmc.int8_act_dynamic");
+  return roundedInput(call, call.elements(0), kInputRounding);
 }
 
-/// linear, lm_head: x rounded, or in int8 blocks for a packed weight.
+/// linear, linears, lm_head: x rounded, or in int8 blocks for a packed
+/// weight (any of linears').
 int64_t linearScratch(const CallShapes &call) {
   return roundedX(call) +
-         int8Blocks(call, call.elements(0), inputFeatures(call), {1});
-}
-
-/// linears: as linear, for any of its weights.
-int64_t linearsScratch(const CallShapes &call) {
-  bool quantized = false;
-  for (size_t i = 1; i < call.quantized.size(); ++i)
-    quantized |= call.quantized[i];
-  CallShapes first = call;
-  first.quantized = {false, quantized};
-  return linearScratch(first);
+         int8Blocks(anyQuantized(call, 1, call.quantized.size()),
+                    call.elements(0), inputFeatures(call));
 }
 
 /// rows [.., dim] of x times the features of weight operand `weight`.
@@ -172,9 +166,7 @@ int64_t hiddenElements(const CallShapes &call, size_t weight) {
 }
 
 int64_t roundedHidden(const CallShapes &call, int64_t hidden) {
-  return roundedInput(call, hidden, "llmc.fp8_hidden_act_scale",
-                      "llmc.fp8_hidden_act_dynamic",
-                      "llmc.int8_hidden_act_dynamic");
+  return roundedInput(call, hidden, kHiddenRounding);
 }
 
 /// gated_mlp: act(gate x) and up x, f32 [rows, hidden] each; x and the
@@ -184,8 +176,9 @@ int64_t gatedMlpScratch(const CallShapes &call) {
   int64_t features = call.operands[1].empty() ? 0 : call.operands[1][0];
   return 2 * scratchPiece(hidden * 4) + roundedX(call) +
          roundedHidden(call, hidden) +
-         int8Blocks(call, call.elements(0), inputFeatures(call), {1, 2}) +
-         int8Blocks(call, hidden, features, {3});
+         int8Blocks(anyQuantized(call, 1, 3), call.elements(0),
+                    inputFeatures(call)) +
+         int8Blocks(anyQuantized(call, 3, 4), hidden, features);
 }
 
 /// mlp: act(up x + b), f32 [rows, hidden]; x and the hidden as gated_mlp.
@@ -194,8 +187,9 @@ int64_t mlpScratch(const CallShapes &call) {
   int64_t features = call.operands[1].empty() ? 0 : call.operands[1][0];
   return scratchPiece(hidden * 4) + roundedX(call) +
          roundedHidden(call, hidden) +
-         int8Blocks(call, call.elements(0), inputFeatures(call), {1}) +
-         int8Blocks(call, hidden, features, {2});
+         int8Blocks(anyQuantized(call, 1, 2), call.elements(0),
+                    inputFeatures(call)) +
+         int8Blocks(anyQuantized(call, 2, 3), hidden, features);
 }
 
 /// cached_attention, per worker: a task's scores [rows, span] and its
@@ -252,7 +246,7 @@ const KernelDecl kKernels[] = {
     LLMC_SCRATCH_KERNEL("linear", "x, weight, bias?", "y", kLinearParams,
                         linearScratch),
     KernelDecl{"linears", "x, weights+, biases*", "ys+", kLinearParams,
-               std::size(kLinearParams), linearsCountsFit, linearsScratch,
+               std::size(kLinearParams), linearsCountsFit, linearScratch,
                dequantWorkerScratch},
     LLMC_SCRATCH_KERNEL("lm_head", "x, weight", "logits", kLinearParams,
                         linearScratch),

@@ -56,6 +56,20 @@ struct ParamDecl {
   std::string caseName(int64_t value) const;
 };
 
+/// The parameters by which the quantization passes ask a linear-like
+/// kernel to round an input of its GEMMs as a GEMM of codes takes it: to
+/// fp8 E4M3 with a static scale or one per call (llmc-quantize-fp8), or to
+/// int8 with a scale per row (llmc-quantize-int8). Of x, and of down's
+/// input in gated_mlp and mlp.
+struct RoundingParams {
+  const char *fp8Scale, *fp8Dynamic, *int8Dynamic;
+};
+inline constexpr RoundingParams kInputRounding{
+    "llmc.fp8_act_scale", "llmc.fp8_act_dynamic", "llmc.int8_act_dynamic"};
+inline constexpr RoundingParams kHiddenRounding{"llmc.fp8_hidden_act_scale",
+                                                "llmc.fp8_hidden_act_dynamic",
+                                                "llmc.int8_hidden_act_dynamic"};
+
 /// What a kernel's scratch rule sees of a call: each operand position's
 /// extents at their largest (empty for an absent operand; a quantized
 /// weight's logical [out, in]), which operands are quantized weights, and

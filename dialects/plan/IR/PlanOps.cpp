@@ -80,6 +80,19 @@ paramValue(NamedAttribute param) {
   return value;
 }
 
+SmallVector<Value> CallOp::getArgsByPosition() {
+  ArrayRef<int64_t> absent;
+  if (std::optional<ArrayRef<int64_t>> list = getAbsent())
+    absent = *list;
+  SmallVector<Value> args;
+  auto next = getArgs().begin();
+  for (int64_t position = 0,
+               end = getArgs().size() + static_cast<int64_t>(absent.size());
+       position < end; ++position)
+    args.push_back(llvm::is_contained(absent, position) ? Value() : *next++);
+  return args;
+}
+
 LogicalResult CallOp::verifyContract() {
   const llmc::format::KernelDecl *kernel =
       llmc::format::findKernel(getKernel());

@@ -67,6 +67,9 @@ def Plan_CallOp : Plan_Op<"call"> {
     /// Checks the kernel, the operand and result counts and the parameters
     /// against the kernel contract (runtime/format/KernelContract.h).
     ::llvm::LogicalResult verifyContract();
+    /// The operand at each position of the kernel's operand list (absent
+    /// operands counted), null where an optional operand is absent.
+    ::llvm::SmallVector<::mlir::Value> getArgsByPosition();
   }];
 }
 
