@@ -201,14 +201,6 @@ Status projection(KernelContext &c, bool withBias) {
   return Status::success();
 }
 
-/// Scratch of a worker thread that lives as long as the thread: no
-/// allocation per token.
-float *scratch(std::vector<float> &buffer, size_t size) {
-  if (buffer.size() < size)
-    buffer.resize(size);
-  return buffer.data();
-}
-
 void activate(float *x, int64_t n, int64_t activation) {
   switch (activation) {
   case 0:
