@@ -202,13 +202,16 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
   addPlanFusionPasses(pm);
   if (failed(insert("after-fusion")))
     return failure();
+  // Before memory planning: outlining may add calls (expand) that need
+  // room in the arena.
+  if (cuda)
+    pm.addPass(createOutlineCudaKernels());
   PlanMemoryOptions memory;
   memory.maxBatch = o.maxBatch;
   // The CUDA kernels take their scratch from the device, not the arena.
   memory.kernelScratch = !cuda;
   pm.addPass(createPlanMemory(memory));
   if (cuda) {
-    pm.addPass(createOutlineCudaKernels());
     pm.addPass(createPlanCudaGemms());
     CudaCodegenOptions codegen;
     codegen.target = target->str();

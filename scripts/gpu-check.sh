@@ -39,15 +39,29 @@ timeout 300 python3 test/e2e/check_goldens.py "$pack/models" \
   "$pack/artifacts/fortunes3m.cuda.llmc" \
   "$pack/artifacts/gpt2-tiny-random.cuda.llmc" 2>&1 |
   tee "$work/goldens.log" || status=1
-# Quantized activations: more prompt tokens than the GEMV's 8 rows, so
-# that cuBLASLt's GEMMs of codes run (fp8: sm_89 and newer).
+echo "== stories260K f32: GPU against CPU over 16 tokens (prefill attention)"
 long=1,403,407,261,135,471,275,291,260,146,11,310,29,54,7,400
+timeout 120 python3 test/e2e/compare_logits.py \
+  "$pack/artifacts/stories260K.cpu.llmc" "$pack/artifacts/stories260K.cuda.llmc" \
+  --prompt-ids "$long" --tolerance 1e-4 2>&1 | tee -a "$work/quant-acts.log" || status=1
+# Quantized activations (cuda-quant-activations.test): up to 8 rows the
+# GEMV paths compute the CPU's f32 math; more rows run cuBLASLt's GEMMs of
+# codes, whose tensor-core sums flip some roundings, so there the
+# perplexity must agree.
+short=1,403,407,261,135,471,275,291
 for variant in fp8 w8a8; do
-  echo "== stories260K $variant weights and activations: GPU against CPU"
+  echo "== stories260K $variant, 8 tokens (GEMV paths): GPU against CPU"
   timeout 120 python3 test/e2e/compare_logits.py \
     "$pack/artifacts/stories260K.$variant.cpu.llmc" \
-    "$pack/artifacts/stories260K.$variant.cuda.llmc" --prompt-ids "$long" \
-    --tolerance 0.01 2>&1 | tee -a "$work/quant-acts.log" || status=1
+    "$pack/artifacts/stories260K.$variant.cuda.llmc" --prompt-ids "$short" \
+    --tolerance 1e-5 2>&1 | tee -a "$work/quant-acts.log" || status=1
+  echo "== fortunes3m $variant perplexity (GEMMs of codes): GPU against CPU"
+  timeout 120 python3 test/e2e/compare_perplexity.py \
+    "$pack/artifacts/fortunes3m.$variant.cpu.llmc" \
+    "$pack/artifacts/fortunes3m.$variant.cuda.llmc" \
+    --text "$pack/models/fortunes3m.eval.txt" \
+    --tokenizer "$pack/models/fortunes3m.tokenizer.model" 2>&1 |
+    tee -a "$work/quant-acts.log" || status=1
 done
 for artifact in "$pack"/large/*.cpu.llmc; do
   [ -e "$artifact" ] || continue
@@ -60,10 +74,11 @@ for artifact in "$pack"/large/*.cpu.llmc; do
     --prompt-ids 1,15043,29892,590,1024,338,17374,29889 2>&1 |
     tee -a "$work/logits.log" || status=1
   for variant in fp8 w8a8; do
-    echo "== $name: $variant weights and activations, f16 GPU against f32 CPU"
+    echo "== $name: $variant weights and activations, 8 tokens, f32 GPU against f32 CPU"
     timeout 180 python3 test/e2e/compare_logits.py \
       "$pack/large/$name.$variant.cpu.llmc" \
-      "$pack/large/$name.$variant.cuda.llmc" --prompt-ids "$long" 2>&1 |
+      "$pack/large/$name.$variant.cuda-f32.llmc" --prompt-ids "$short" \
+      --tolerance 1e-4 2>&1 |
       tee -a "$work/quant-acts.log" || status=1
   done
   echo "== $name: bench, llmc f16 (CUDA graphs on, off), int4, fp8 and w8a8; PyTorch f16"

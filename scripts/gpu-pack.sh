@@ -11,9 +11,11 @@
 # NAME.int4.cuda.llmc (f16 with RTN int4 weights, group 128),
 # NAME.fp8.{cpu,cuda}.llmc (fp8 weights and dynamic fp8 activations) and
 # NAME.w8a8.{cpu,cuda}.llmc (int8 weights and dynamic per-token int8
-# activations), f32 on the CPU and f16 on the GPU, and their config.json
-# for the PyTorch peer (bench/gpu_peer.py). stories260K also goes with
-# both quantized activations, in f32 for both.
+# activations), f32 on the CPU and f16 on the GPU (and
+# NAME.{fp8,w8a8}.cuda-f32.llmc, f32 on the GPU, for the logits check),
+# and their config.json for the PyTorch peer (bench/gpu_peer.py).
+# stories260K and fortunes3m also go with both quantized activations, in
+# f32 for both.
 #
 # usage: scripts/gpu-pack.sh [--build DIR] [EXPORT_FOLDER ...]
 #        writes .gpu/ (ignored by git)
@@ -44,15 +46,22 @@ for model in stories260K fortunes3m gpt2-tiny-random; do
   "$build/bin/llmc" compile "$models/$model.onnx" --target "$target" \
     --dtype f32 -o "$pack/artifacts/$model.cuda.llmc" 2>/dev/null
 done
+# The CPU's f32 logits, which the GPU's f32 ones are checked against.
+"$build/bin/llmc" compile "$models/stories260K.onnx" \
+  -o "$pack/artifacts/stories260K.cpu.llmc" 2>/dev/null
 fp8=(--quant fp8 --fp8-activations dynamic)
 w8a8=(--quant int8 --int8-activations dynamic)
+# Quantized activations: stories260K (logits, the GEMV paths) and
+# fortunes3m (perplexity, cuBLASLt's GEMMs of codes), f32 on both devices.
 for variant in fp8 w8a8; do
   declare -n flags=$variant
-  "$build/bin/llmc" compile "$models/stories260K.onnx" "${flags[@]}" \
-    -o "$pack/artifacts/stories260K.$variant.cpu.llmc" 2>/dev/null
-  "$build/bin/llmc" compile "$models/stories260K.onnx" "${flags[@]}" \
-    --target "$target" --dtype f32 \
-    -o "$pack/artifacts/stories260K.$variant.cuda.llmc" 2>/dev/null
+  for model in stories260K fortunes3m; do
+    "$build/bin/llmc" compile "$models/$model.onnx" "${flags[@]}" \
+      -o "$pack/artifacts/$model.$variant.cpu.llmc" 2>/dev/null
+    "$build/bin/llmc" compile "$models/$model.onnx" "${flags[@]}" \
+      --target "$target" --dtype f32 \
+      -o "$pack/artifacts/$model.$variant.cuda.llmc" 2>/dev/null
+  done
 done
 mkdir -p "$pack/large"
 for folder in "$@"; do
@@ -71,6 +80,9 @@ for folder in "$@"; do
     "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
       "${flags[@]}" --target "$target" \
       -o "$pack/large/$name.$variant.cuda.llmc" 2>/dev/null
+    "$build/bin/llmc" compile "$folder/model.onnx" --dummy-weights \
+      "${flags[@]}" --target "$target" --dtype f32 \
+      -o "$pack/large/$name.$variant.cuda-f32.llmc" 2>/dev/null
   done
   cp "$folder/config.json" "$pack/large/$name.config.json"
 done

@@ -6,7 +6,10 @@
 
 namespace llmc::kernels::cuda {
 
+/// Also clears the runtime's last error, so that a failed query is reported
+/// here and not again by the next kernel launch's cudaGetLastError.
 static std::string describeError(const char *what, cudaError_t status) {
+  cudaGetLastError();
   return std::string(what) + ": " + cudaGetErrorName(status) + " (" +
          cudaGetErrorString(status) + ")";
 }

@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 
 #include "passes/fusion/ElementwiseCall.h"
+#include "runtime/format/ElementwiseProgram.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/MapVector.h"
@@ -39,6 +40,48 @@ Attribute signatureOf(plan::CallOp call) {
   return b.getArrayAttr(parts);
 }
 
+/// A float elementwise call with an operand broadcast along some axes
+/// (GPT-2's token embeddings [b, s, d] plus position embeddings [s, d]):
+/// the operand is first expanded to the result's shape, since a generated
+/// kernel reads each operand whole or as a single element.
+struct ExpandBroadcastOperands : OpRewritePattern<plan::CallOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(plan::CallOp call,
+                                PatternRewriter &rewriter) const override {
+    const format::ElementwiseOpInfo *info =
+        format::findElementwiseOp(call.getKernel().str().c_str());
+    if (!info || call.getNumResults() != 1 || call.getAliases() ||
+        call.getAbsent() || !call.getParams().empty())
+      return rewriter.notifyMatchFailure(call, "not a plain elementwise call");
+    auto type = dyn_cast<RankedTensorType>(call.getResult(0).getType());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(call, "not over float tensors");
+    bool expanded = false;
+    SmallVector<Value> operands(call.getArgs().begin(), call.getArgs().end());
+    for (Value &operand : operands) {
+      auto operandType = dyn_cast<RankedTensorType>(operand.getType());
+      if (!operandType || operandType == type ||
+          operandType.getElementType() != type.getElementType() ||
+          (operandType.hasStaticShape() && operandType.getNumElements() == 1))
+        continue;
+      operand = plan::CallOp::create(rewriter, call.getLoc(), TypeRange{type},
+                                     rewriter.getStringAttr("expand"),
+                                     ValueRange{operand},
+                                     rewriter.getDictionaryAttr({}),
+                                     DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+                                     DenseI64ArrayAttr(), DenseI64ArrayAttr())
+                    .getResult(0);
+      expanded = true;
+    }
+    if (!expanded)
+      return rewriter.notifyMatchFailure(call, "no broadcast operand");
+    rewriter.modifyOpInPlace(call,
+                             [&] { call.getArgsMutable().assign(operands); });
+    return success();
+  }
+};
+
 /// A lone elementwise call as a fused_elementwise program of one
 /// instruction.
 struct WrapLoneElementwise : OpRewritePattern<plan::CallOp> {
@@ -66,7 +109,7 @@ struct OutlineCudaKernels
     : llmc::impl::OutlineCudaKernelsBase<OutlineCudaKernels> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<WrapLoneElementwise>(&getContext());
+    patterns.add<ExpandBroadcastOperands, WrapLoneElementwise>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Then the numbering (an annotation, made in one walk).

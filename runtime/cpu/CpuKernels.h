@@ -9,6 +9,7 @@
 #ifndef LLMC_RUNTIME_CPU_CPUKERNELS_H
 #define LLMC_RUNTIME_CPU_CPUKERNELS_H
 
+#include "runtime/exec/Broadcast.h"
 #include "runtime/exec/Kernel.h"
 #include "runtime/format/ElementwiseProgram.h"
 
@@ -88,12 +89,6 @@ template <typename Body> Status dispatch(DType dtype, Body &&body) {
 inline int64_t indexAt(const Tensor &t, int64_t i) {
   return t.dtype == DType::i64 ? t.as<int64_t>()[i] : t.as<int32_t>()[i];
 }
-
-/// Numpy broadcasting of two shapes, or an error.
-Expected<Shape> broadcastShapes(const Shape &a, const Shape &b);
-/// Element strides of `shape` read as the broadcast `out` (0 along
-/// broadcast axes).
-std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
 
 /// Calls body(i, at) for every element i of `shape` in row-major order,
 /// where at[k] is the element offset in operand k, which advances by

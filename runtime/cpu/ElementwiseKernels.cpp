@@ -13,31 +13,6 @@
 
 namespace llmc::runtime::cpu {
 
-Expected<Shape> broadcastShapes(const Shape &a, const Shape &b) {
-  size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (x != y && x != 1 && y != 1)
-      return Status::error("shapes " + shapeString(a) + " and " +
-                           shapeString(b) + " do not broadcast");
-    out[i] = x == 1 ? y : x;
-  }
-  return out;
-}
-
-std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
-  std::vector<int64_t> strides(out.size(), 0);
-  int64_t stride = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    size_t axis = i + (out.size() - shape.size());
-    strides[axis] = shape[i] == 1 ? 0 : stride;
-    stride *= shape[i];
-  }
-  return strides;
-}
-
 namespace {
 
 using Op = format::ElementwiseOpcode;
@@ -143,21 +118,14 @@ Status expand(KernelContext &c) {
     return Status::error("expand takes one operand");
   const Tensor &in = *c.inputs[0];
   const Shape &shape = c.declared[0];
-  for (int64_t extent : shape)
-    if (extent < 0)
-      return Status::error("expand needs a known result shape");
-  Expected<Shape> joined = broadcastShapes(in.shape, shape);
-  if (!joined || *joined != shape)
-    return Status::error("cannot expand " + shapeString(in.shape) + " to " +
-                         shapeString(shape));
+  LLMC_PARAM(strides, expandStrides(in.shape, shape));
   LLMC_CHECK(c.setOutput(0, shape));
   int64_t width = dtypeBytes(in.dtype);
   uint8_t *out = c.outputs[0]->data;
-  forEachElement<1>(shape, {broadcastStrides(in.shape, shape)},
-                    [&](int64_t i, const std::array<int64_t, 1> &at) {
-                      std::memcpy(out + i * width, in.data + at[0] * width,
-                                  width);
-                    });
+  forEachElement<1>(
+      shape, {strides}, [&](int64_t i, const std::array<int64_t, 1> &at) {
+        std::memcpy(out + i * width, in.data + at[0] * width, width);
+      });
   return Status::success();
 }
 

@@ -40,6 +40,9 @@ struct CudaContext {
   /// layer, 1 a dequantized weight, 2 attention's partial results, 3 the
   /// sampling candidates, 4 fp8 activations, 5 an fp8 GEMM's product.
   Expected<void *> scratch(int slot, uint64_t bytes);
+  /// How many times scratch() has freed a slot's buffer for a larger one:
+  /// a CUDA graph recorded before then may read the freed buffer.
+  uint64_t scratchMoves = 0;
 
   // Owned by CudaDevice.
   cudaLibrary_t generated = nullptr;

@@ -70,7 +70,10 @@ Expected<void *> CudaContext::scratch(int slot, uint64_t bytes) {
             cudaStatus(cudaStreamSynchronize(stream), "scratch memory");
         !status)
       return status;
-    cudaFree(s.memory);
+    if (s.memory) {
+      cudaFree(s.memory);
+      ++scratchMoves;
+    }
     s = {};
     if (Status status =
             cudaStatus(cudaMalloc(&s.memory, bytes),
@@ -152,6 +155,7 @@ public:
 private:
   CudaDevice() = default;
   // CUDA graphs, one per key.
+  void forgetStaleRecordings() override;
   bool hasRecording(const std::string &key) const override {
     return graphs_.count(key) != 0;
   }
@@ -168,6 +172,8 @@ private:
   AllocationMap allocations_;
   std::vector<Memory> weights_;
   std::map<std::string, cudaGraphExec_t> graphs_;
+  /// context_.scratchMoves when graphs_ were last known to be valid.
+  uint64_t scratchMovesSeen_ = 0;
   /// Two pinned buffers the weights are staged through, with the event
   /// that says when each is free again.
   void *staging_[2] = {nullptr, nullptr};
@@ -197,6 +203,8 @@ Expected<std::unique_ptr<Device>> CudaDevice::open(int ordinal,
       cudaDeviceGetAttribute(&busBits, cudaDevAttrGlobalMemoryBusWidth,
                              ordinal) == cudaSuccess)
     device->peakBandwidth_ = 2.0 * clockKhz * 1e3 * busBits / 8;
+  else
+    cudaGetLastError(); // no bandwidth figure, and no error for a launch
   if (Status status = cudaStatus(
           cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking),
           "creating a stream");
@@ -334,6 +342,17 @@ Expected<const uint8_t *> CudaDevice::weight(const uint8_t *host,
   }
   weights_.push_back(*memory);
   return static_cast<const uint8_t *>(memory->get());
+}
+
+void CudaDevice::forgetStaleRecordings() {
+  // scratch() synchronized the stream before it moved a buffer, so none of
+  // these graphs is in flight.
+  if (context_.scratchMoves == scratchMovesSeen_)
+    return;
+  for (auto &[key, graph] : graphs_)
+    cudaGraphExecDestroy(graph);
+  graphs_.clear();
+  scratchMovesSeen_ = context_.scratchMoves;
 }
 
 Expected<bool>

@@ -39,6 +39,7 @@ Status cachedAttention(KernelContext &c);
 // DataKernels.cpp
 Status fusedElementwise(KernelContext &c);
 Status add(KernelContext &c);
+Status expand(KernelContext &c);
 Status iota(KernelContext &c);
 Status slice(KernelContext &c);
 Status split(KernelContext &c);

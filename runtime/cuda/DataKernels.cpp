@@ -4,6 +4,7 @@
 
 #include "kernels/cuda/Transformer.h"
 #include "runtime/cuda/CudaContext.h"
+#include "runtime/exec/Broadcast.h"
 #include "runtime/exec/Window.h"
 #include "runtime/format/ElementwiseProgram.h"
 
@@ -111,6 +112,30 @@ Status iota(KernelContext &c) {
   return launched(
       kc::iota(c.outputs[0]->as<int64_t>(), declared[0], 0, c.cuda->stream),
       "iota");
+}
+
+Status expand(KernelContext &c) {
+  if (c.inputs.empty() || !c.inputs[0])
+    return Status::error("expand takes one operand");
+  const Tensor &in = *c.inputs[0];
+  const Shape &shape = c.declared[0];
+  LLMC_PARAM(strides, expandStrides(in.shape, shape));
+  if (shape.size() > static_cast<size_t>(kc::kMaxRank))
+    return Status::error("rank " + std::to_string(shape.size()) +
+                         " is above the CUDA copy's " +
+                         std::to_string(kc::kMaxRank));
+  LLMC_CHECK(c.setOutput(0, shape));
+  if (elementCount(shape) == 0)
+    return Status::success();
+  kc::StridedCopy copy = {};
+  copy.rank = static_cast<int>(shape.size());
+  for (int d = 0; d < copy.rank; ++d) {
+    copy.extents[d] = shape[d];
+    copy.strides[d] = strides[d];
+  }
+  return launched(kc::stridedCopy(in.data, c.outputs[0]->data,
+                                  dtypeBytes(in.dtype), copy, c.cuda->stream),
+                  "expand");
 }
 
 Status slice(KernelContext &c) {

@@ -23,6 +23,7 @@ const std::vector<KernelEntry> &cudaKernelTable() {
       {"cached_attention", cuda::cachedAttention},
       {"fused_elementwise", cuda::fusedElementwise},
       {"add", cuda::add},
+      {"expand", cuda::expand},
       {"iota", cuda::iota},
       {"slice", cuda::slice},
       {"split", cuda::split},

@@ -332,6 +332,13 @@ private:
 
 } // namespace
 
+uint64_t Program::dummyWeightBytes() const {
+  uint64_t total = 0;
+  for (const std::vector<uint8_t> &bytes : dummyWeights_)
+    total += bytes.size();
+  return total;
+}
+
 Expected<Program> Program::load(const Artifact &artifact, Device &device) {
   Program program;
   Loader loader(artifact, device, program.dummyWeights_, program.packed_);

@@ -85,6 +85,8 @@ public:
   /// The entry point called `name`, or null.
   const EntrySpec *entry(const std::string &name) const;
   const std::vector<EntrySpec> &entries() const { return entries_; }
+  /// The bytes of the weights filled at load (a --dummy-weights artifact).
+  uint64_t dummyWeightBytes() const;
 
 private:
   std::vector<EntrySpec> entries_;

@@ -26,6 +26,7 @@ public:
 
   Expected<bool> replay(const std::string &key,
                         const std::function<Status()> &steps) final {
+    forgetStaleRecordings();
     if (!recording_ || warmed_.insert(key).second) {
       if (Status status = steps(); !status)
         return status;
@@ -38,6 +39,9 @@ public:
   }
 
 protected:
+  /// Drops recordings that no longer hold (e.g. that read memory since
+  /// freed); their keys are recorded again at their next call.
+  virtual void forgetStaleRecordings() {}
   virtual bool hasRecording(const std::string &key) const = 0;
   /// The second call of `key`: records what `steps` do while they run.
   /// True when they ran on the host.

@@ -52,7 +52,7 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
 }
 
 uint64_t Model::weightBytes() const {
-  uint64_t total = 0;
+  uint64_t total = program_.dummyWeightBytes();
   for (const std::string &name : artifact_.sectionNames())
     if (name.rfind("weight ", 0) == 0)
       if (Expected<Bytes> bytes = artifact_.section(name))

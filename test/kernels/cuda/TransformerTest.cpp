@@ -12,6 +12,7 @@
 #include "kernels/cuda/DeviceProbe.h"
 #include "kernels/cuda/Sampling.h"
 #include "kernels/cuda/Transformer.h"
+#include "runtime/exec/Broadcast.h"
 #include "runtime/format/Float16.h"
 #include "runtime/sampler/Candidates.h"
 #include "test/kernels/RandomData.h"
@@ -233,6 +234,23 @@ TEST_F(CudaKernels, StridedCopyTakesTheLastToken) {
   ASSERT_EQ(kc::stridedCopy(dx.get(), out.get(), 4, copy, nullptr),
             cudaSuccess);
   std::vector<float> want = {x[12], x[13], x[14], x[27], x[28], x[29]};
+  EXPECT_EQ(out.host(), want);
+}
+
+TEST_F(CudaKernels, ExpandRepeatsAlongBroadcastAxes) {
+  // i64 position ids [1, 4] -> [3, 4], as the past-KV exports' Expand,
+  // read through llmc::runtime's expandStrides like the runtime does.
+  std::vector<int64_t> ids = {7, 8, 9, 10};
+  DeviceVector<int64_t> dids(ids), out(12);
+  llmc::runtime::Expected<std::vector<int64_t>> strides =
+      llmc::runtime::expandStrides({1, 4}, {3, 4});
+  ASSERT_TRUE(strides) << strides.status().message();
+  kc::StridedCopy copy = {2, {3, 4}, {(*strides)[0], (*strides)[1]}, 0};
+  ASSERT_EQ(kc::stridedCopy(dids.get(), out.get(), 8, copy, nullptr),
+            cudaSuccess);
+  std::vector<int64_t> want;
+  for (int r = 0; r < 3; ++r)
+    want.insert(want.end(), ids.begin(), ids.end());
   EXPECT_EQ(out.host(), want);
 }
 

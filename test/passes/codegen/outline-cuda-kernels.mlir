@@ -35,3 +35,19 @@ func.func @lone(%a: tensor<4x8xf16>, %i: tensor<4xi64>) -> (tensor<4x8xf16>, ten
   %1 = plan.call "add"(%i, %i) : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
   return %0, %1 : tensor<4x8xf16>, tensor<4xi64>
 }
+
+// -----
+
+// An operand broadcast along some axes (GPT-2's position embeddings added
+// to its token embeddings) is first expanded to the result's shape, since a
+// generated kernel reads each operand whole or as one element; a single
+// element stays as it is.
+// CHECK-LABEL: func.func @broadcast
+// CHECK: %[[E:.*]] = plan.call "expand"(%arg1) : (tensor<8x16xf16>) -> tensor<2x8x16xf16>
+// CHECK: plan.call "fused_elementwise"(%arg0, %[[E]]) {params = {cuda_kernel = 0 : i64, program = array<i64: 0, 0, 1>}}
+// CHECK: plan.call "fused_elementwise"(%arg0, %arg2) {params = {cuda_kernel = 1 : i64, program = array<i64: 2, 0, 1>}}
+func.func @broadcast(%x: tensor<2x8x16xf16>, %p: tensor<8x16xf16>, %s: tensor<f16>) -> (tensor<2x8x16xf16>, tensor<2x8x16xf16>) {
+  %0 = plan.call "add"(%x, %p) : (tensor<2x8x16xf16>, tensor<8x16xf16>) -> tensor<2x8x16xf16>
+  %1 = plan.call "mul"(%x, %s) : (tensor<2x8x16xf16>, tensor<f16>) -> tensor<2x8x16xf16>
+  return %0, %1 : tensor<2x8x16xf16>, tensor<2x8x16xf16>
+}
