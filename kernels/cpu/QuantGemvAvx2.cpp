@@ -290,18 +290,19 @@ roundToInt8BlocksAvx2(const float *x, Int8Blocks &out) {
 }
 
 void quantGemmAvx2(const Int8Blocks &x, const QuantWeight &w, int64_t begin,
-                   int64_t end, const float *bias, float *y, int64_t ldy) {
+                   int64_t end, const float *bias, float *y, int64_t ldy,
+                   Workspace work) {
   const int64_t groups = w.groups(), perGroup = w.group / kBlock;
   const int64_t blocks = w.k / kBlock;
   // Each group's activation terms, [m][groups].
   const float *terms = x.terms;
-  static thread_local std::vector<float> groupTerms;
   if (perGroup > 1 && w.zeros) {
-    groupTerms.assign(x.m * groups, 0.0f);
+    float *groupTerms = work.take<float>(x.m * groups);
+    std::fill(groupTerms, groupTerms + x.m * groups, 0.0f);
     for (int64_t i = 0; i < x.m; ++i)
       for (int64_t b = 0; b < blocks; ++b)
         groupTerms[i * groups + b / perGroup] += x.terms[i * blocks + b];
-    terms = groupTerms.data();
+    terms = groupTerms;
   }
   const TileFn *fns = kTileFns[w.codes == QuantCodes::uint4];
   for (int64_t tile = begin / kTile; tile * kTile < end; ++tile) {

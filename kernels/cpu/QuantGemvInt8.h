@@ -74,9 +74,12 @@ struct Int8Blocks {
 void roundToInt8BlocksAvx2(const float *x, Int8Blocks &out);
 
 /// y[i, r - begin] = x[i] . dequant(W)[r]^T (+ bias[r]) for every row i of
-/// x and the weight rows r in [begin, end), over w.packed (x.k == w.k).
+/// x and the weight rows r in [begin, end), over w.packed (x.k == w.k);
+/// `work` (format::quantLinearWorkBytes(x.m, k, group)) holds per-group
+/// terms.
 void quantGemmAvx2(const Int8Blocks &x, const QuantWeight &w, int64_t begin,
-                   int64_t end, const float *bias, float *y, int64_t ldy);
+                   int64_t end, const float *bias, float *y, int64_t ldy,
+                   Workspace work);
 
 /// Whether `isa`'s integer path takes `w` on this CPU: on AVX-512, VNNI
 /// (with BW and VL), int8 or uint4 codes, k and the group multiples of 32;
@@ -85,10 +88,11 @@ void quantGemmAvx2(const Int8Blocks &x, const QuantWeight &w, int64_t begin,
 bool int8GemvApplies(CpuIsa isa, const QuantWeight &w);
 
 /// y[m, r - begin] = x . dequant(W)[r]^T (+ bias[r]) for m <= 4 rows of x,
-/// x rounded to int8 blocks as described above; int8GemvApplies(isa, w).
+/// x rounded to int8 blocks as described above (in `work`, with the
+/// weight tiles' scales); int8GemvApplies(isa, w).
 void quantGemvVnni(const float *x, const QuantWeight &w, int64_t begin,
                    int64_t end, const float *bias, float *y, int64_t m,
-                   int64_t ldy);
+                   int64_t ldy, Workspace work);
 
 } // namespace llmc::kernels
 

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
+#include <cstring>
 
 namespace llmc::kernels {
 namespace {
@@ -21,22 +21,25 @@ constexpr int64_t kBlock = 32;
 /// blocks of (activation scale x sum of activation codes).
 struct Activations {
   int64_t chunks = 0, chunkBytes = 0;
-  std::vector<int8_t> codes;
-  std::vector<float> laneScales, groupTerms;
+  int8_t *codes = nullptr;
+  float *laneScales = nullptr, *groupTerms = nullptr;
 };
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
 quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
-                    Activations &a) {
+                    Workspace &work, Activations &a) {
   const bool uint4 = w.codes == QuantCodes::uint4;
   const int64_t k = w.k, blocks = k / kBlock, groups = w.groups();
   const int64_t weightsPerChunk = uint4 ? 128 : 64;
   const int64_t blocksPerChunk = weightsPerChunk / kBlock;
   a.chunks = (k + weightsPerChunk - 1) / weightsPerChunk;
   a.chunkBytes = uint4 ? 128 : 64;
-  a.codes.assign(m * a.chunks * a.chunkBytes, 0);
-  a.laneScales.assign(m * a.chunks * 16, 0.0f);
-  a.groupTerms.assign(m * groups, 0.0f);
+  a.codes = work.take<int8_t>(m * a.chunks * a.chunkBytes);
+  a.laneScales = work.take<float>(m * a.chunks * 16);
+  a.groupTerms = work.take<float>(m * groups);
+  std::memset(a.codes, 0, m * a.chunks * a.chunkBytes);
+  std::fill(a.laneScales, a.laneScales + m * a.chunks * 16, 0.0f);
+  std::fill(a.groupTerms, a.groupTerms + m * groups, 0.0f);
   const int64_t lanesPerBlock = 16 / blocksPerChunk;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t b = 0; b < blocks; ++b) {
@@ -52,7 +55,7 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
       __m128i bytes0 = _mm512_cvtsepi32_epi8(q0),
               bytes1 = _mm512_cvtsepi32_epi8(q1);
       int64_t c = b / blocksPerChunk, within = b % blocksPerChunk;
-      int8_t *chunk = a.codes.data() + (i * a.chunks + c) * a.chunkBytes;
+      int8_t *chunk = a.codes + (i * a.chunks + c) * a.chunkBytes;
       if (uint4) {
         _mm_storeu_si128(reinterpret_cast<__m128i *>(chunk + 16 * within),
                          bytes0);
@@ -64,7 +67,7 @@ quantizeActivations(const float *x, int64_t m, const QuantWeight &w,
         _mm_storeu_si128(reinterpret_cast<__m128i *>(chunk + 32 * within + 16),
                          bytes1);
       }
-      float *lanes = a.laneScales.data() + (i * a.chunks + c) * 16;
+      float *lanes = a.laneScales + (i * a.chunks + c) * 16;
       for (int64_t l = 0; l < lanesPerBlock; ++l)
         lanes[within * lanesPerBlock + l] = scale;
       a.groupTerms[i * groups + b * kBlock / w.group] += scale * sum;
@@ -122,8 +125,8 @@ sumRows8(const float (*lanes)[8]) {
 /// spends its time in the chunk loop.
 template <bool Uint4, bool GroupsOfChunks, int Rows>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
-gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
-         const float *bias, float *y, int64_t ldy) {
+gemvRows(const Activations &a, const QuantWeight &w, Workspace &work,
+         int64_t begin, int64_t end, const float *bias, float *y, int64_t ldy) {
   constexpr bool uint4 = Uint4;
   const int64_t rowBytes = w.rowBytes(), chunks = a.chunks;
   const int64_t weightsPerChunk = uint4 ? 128 : 64;
@@ -150,18 +153,17 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
                      (1u << std::min(groupsPerChunk,
                                      groups - (chunks - 1) * groupsPerChunk)) -
                      1);
-  static thread_local std::vector<float> scaleBuffer, shareBuffer;
-  scaleBuffer.resize(kTile * groups + 16);
-  shareBuffer.resize(kTile * groups + 16);
-  const int8_t *codes = a.codes.data();
-  const float *laneScales = a.laneScales.data(), *terms = a.groupTerms.data();
+  float *scaleBuffer = work.take<float>(kTile * groups + 16),
+        *shareBuffer = work.take<float>(kTile * groups + 16);
+  const int8_t *codes = a.codes;
+  const float *laneScales = a.laneScales, *terms = a.groupTerms;
   const int64_t chunkBytes = a.chunkBytes;
   alignas(32) float lanes[Rows][kTile][8] = {};
   for (int64_t first = begin; first < end; first += kTile) {
     const int64_t rows = std::min(kTile, end - first);
-    const float *shares = shareBuffer.data();
-    const float *tile = tileScales(w, first, rows, offset, scaleBuffer.data(),
-                                   shareBuffer.data());
+    const float *shares = shareBuffer;
+    const float *tile =
+        tileScales(w, first, rows, offset, scaleBuffer, shareBuffer);
     for (int64_t t = 0; t < rows; ++t) {
       const uint8_t *row = w.data + (first + t) * rowBytes;
       const float *groupScales = tile + t * groups;
@@ -256,13 +258,13 @@ gemvRows(const Activations &a, const QuantWeight &w, int64_t begin, int64_t end,
 
 void quantGemvVnni(const float *x, const QuantWeight &w, int64_t begin,
                    int64_t end, const float *bias, float *y, int64_t m,
-                   int64_t ldy) {
-  static thread_local Activations activations;
-  quantizeActivations(x, m, w, activations);
+                   int64_t ldy, Workspace work) {
+  Activations activations;
+  quantizeActivations(x, m, w, work, activations);
   const bool uint4 = w.codes == QuantCodes::uint4;
   const bool groupsOfChunks = w.group % (uint4 ? 128 : 64) == 0;
-  using Gemv = void (*)(const Activations &, const QuantWeight &, int64_t,
-                        int64_t, const float *, float *, int64_t);
+  using Gemv = void (*)(const Activations &, const QuantWeight &, Workspace &,
+                        int64_t, int64_t, const float *, float *, int64_t);
   // [uint4][groups of whole chunks][rows - 1]
   static constexpr Gemv table[2][2][4] = {
       {{gemvRows<false, false, 1>, gemvRows<false, false, 2>,
@@ -274,7 +276,7 @@ void quantGemvVnni(const float *x, const QuantWeight &w, int64_t begin,
        {gemvRows<true, true, 1>, gemvRows<true, true, 2>,
         gemvRows<true, true, 3>, gemvRows<true, true, 4>}}};
   table[uint4][groupsOfChunks][std::min<int64_t>(m, 4) - 1](
-      activations, w, begin, end, bias, y, ldy);
+      activations, w, work, begin, end, bias, y, ldy);
 }
 
 } // namespace llmc::kernels

@@ -77,19 +77,11 @@ float codeValue(const QuantWeight &w, const uint8_t *row, int64_t l) {
   return format::codeValue(w.codes, row, l);
 }
 
-/// Thread-local scratch, grown on demand.
-float *scratch(size_t size) {
-  static thread_local std::vector<float> buffer;
-  if (buffer.size() < size)
-    buffer.resize(size);
-  return buffer.data();
-}
-
 /// The definition, one weight row at a time: dequantize, then dot.
 void quantLinearScalar(const float *x, const QuantWeight &w, int64_t begin,
                        int64_t end, const float *bias, float *y, int64_t m,
-                       int64_t ldy) {
-  float *row = scratch(w.k);
+                       int64_t ldy, Workspace &work) {
+  float *row = work.take<float>(w.k);
   for (int64_t r = begin; r < end; ++r) {
     dequantizeRows(w, r, r + 1, row);
     for (int64_t i = 0; i < m; ++i) {
@@ -108,12 +100,12 @@ void quantLinearScalar(const float *x, const QuantWeight &w, int64_t begin,
 /// slower than fp32).
 void quantGemm(CpuIsa isa, const float *x, const QuantWeight &w, int64_t begin,
                int64_t end, const float *bias, float *y, int64_t m, int64_t ldy,
-               float *dequantRows) {
+               Workspace &work) {
   int64_t block = format::dequantBlockRows(w.k);
-  float *rows = dequantRows ? dequantRows : scratch(block * w.k);
+  float *rows = work.take<float>(block * w.k);
   for (int64_t r = begin; r < end; r += block) {
     int64_t count = std::min(block, end - r);
-    dequantizeRowsWith(isa, w, r, r + count, rows);
+    dequantizeRowsWith(isa, w, r, r + count, rows, work);
     linearWith(isa, x, rows, bias ? bias + r : nullptr, y + (r - begin), m,
                count, w.k, ldy);
   }
@@ -165,19 +157,16 @@ void groupSums(const float *x, int64_t m, const QuantWeight &w, float *out) {
 template <QuantCodes Codes, int Rows>
 __attribute__((target("avx512f,avx2"))) void
 gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
-           const float *bias, float *y, int64_t ldy) {
+           const float *bias, float *y, int64_t ldy, Workspace &work) {
   const int64_t k = w.k, group = w.group, groups = w.groups();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
-  // Per thread, grown once: no allocation per call.
-  static thread_local std::vector<float> sums, buffer;
-  buffer.resize(groups + 16);
-  if (w.zeros) {
-    sums.resize(Rows * groups);
-    groupSums(x, Rows, w, sums.data());
-  }
+  float *buffer = work.take<float>(groups + 16);
+  float *sums = w.zeros ? work.take<float>(Rows * groups) : nullptr;
+  if (w.zeros)
+    groupSums(x, Rows, w, sums);
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * w.rowBytes();
-    const float *scales = w.scalesAvx512(r, 1, buffer.data());
+    const float *scales = w.scalesAvx512(r, 1, buffer);
     __m512 total[Rows];
     float tail[Rows];
     for (int i = 0; i < Rows; ++i) {
@@ -240,17 +229,16 @@ gemvAvx512(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
 template <QuantCodes Codes>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx2"))) void
 dequantizeRowsAvx512(const QuantWeight &w, int64_t begin, int64_t end,
-                     float *out) {
+                     float *out, Workspace &work) {
   const int64_t k = w.k, groups = w.groups(), rowBytes = w.rowBytes();
-  static thread_local std::vector<float> buffer;
-  buffer.resize(groups + 16);
+  float *buffer = work.take<float>(groups + 16);
   // widen16Avx512 gives E4M3 codes as value * 2^-8: the scale carries 2^8
   // (exact, so the product is the same number).
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * rowBytes;
     float *to = out + (r - begin) * k;
-    const float *scales = w.scalesAvx512(r, 1, buffer.data());
+    const float *scales = w.scalesAvx512(r, 1, buffer);
     for (int64_t g = 0; g < groups; ++g) {
       const __m512 scale = _mm512_set1_ps(scales[g] * unit),
                    zero = _mm512_set1_ps(float(w.zero(r, g)));
@@ -286,16 +274,16 @@ dequantizeRowsAvx512(const QuantWeight &w, int64_t begin, int64_t end,
 template <QuantCodes Codes>
 void quantLinearAvx512(const float *x, const QuantWeight &w, int64_t begin,
                        int64_t end, const float *bias, float *y, int64_t m,
-                       int64_t ldy) {
+                       int64_t ldy, Workspace &work) {
   switch (m) {
   case 1:
-    return gemvAvx512<Codes, 1>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx512<Codes, 1>(x, w, begin, end, bias, y, ldy, work);
   case 2:
-    return gemvAvx512<Codes, 2>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx512<Codes, 2>(x, w, begin, end, bias, y, ldy, work);
   case 3:
-    return gemvAvx512<Codes, 3>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx512<Codes, 3>(x, w, begin, end, bias, y, ldy, work);
   default:
-    return gemvAvx512<Codes, 4>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx512<Codes, 4>(x, w, begin, end, bias, y, ldy, work);
   }
 }
 
@@ -338,13 +326,10 @@ rowScalesAvx2(const QuantWeight &w, int64_t r, float unit, float *scales,
   }
 }
 
-/// This thread's room for a row's scales and zero points (rowScalesAvx2).
-std::pair<float *, int32_t *> rowScaleRoom(int64_t groups) {
-  static thread_local std::vector<float> scales;
-  static thread_local std::vector<int32_t> zeros;
-  scales.resize(groups);
-  zeros.resize(groups);
-  return {scales.data(), zeros.data()};
+/// Room for a row's scales and zero points (rowScalesAvx2).
+std::pair<float *, int32_t *> rowScaleRoom(Workspace &work, int64_t groups) {
+  float *scales = work.take<float>(groups + 16);
+  return {scales, work.take<int32_t>(groups)};
 }
 
 /// 32 uint4 codes of `codes` (16 bytes) minus `zero` as f32, in order.
@@ -368,11 +353,11 @@ widenUint4Avx2(const uint8_t *codes, __m256i zero, __m256 parts[4]) {
 /// integers, and fp8's 2^-8 comes back exactly through the scale.
 template <QuantCodes Codes>
 __attribute__((target("avx2,fma,f16c"))) void
-dequantizeRowsAvx2(const QuantWeight &w, int64_t begin, int64_t end,
-                   float *out) {
+dequantizeRowsAvx2(const QuantWeight &w, int64_t begin, int64_t end, float *out,
+                   Workspace &work) {
   const int64_t k = w.k, groups = w.groups(), rowBytes = w.rowBytes();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
-  const auto [scales, zeros] = rowScaleRoom(groups);
+  const auto [scales, zeros] = rowScaleRoom(work, groups);
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * rowBytes;
     float *to = out + (r - begin) * k;
@@ -403,10 +388,10 @@ dequantizeRowsAvx2(const QuantWeight &w, int64_t begin, int64_t end,
 template <QuantCodes Codes, int Rows>
 __attribute__((target("avx2,fma,f16c"))) void
 gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
-         const float *bias, float *y, int64_t ldy) {
+         const float *bias, float *y, int64_t ldy, Workspace &work) {
   const int64_t k = w.k, group = w.group, groups = w.groups();
   const float unit = Codes == QuantCodes::fp8e4m3 ? 256.0f : 1.0f;
-  const auto [scales, zeros] = rowScaleRoom(groups);
+  const auto [scales, zeros] = rowScaleRoom(work, groups);
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t *row = w.data + r * w.rowBytes();
     rowScalesAvx2(w, r, unit, scales, zeros);
@@ -459,21 +444,21 @@ gemvAvx2(const float *x, const QuantWeight &w, int64_t begin, int64_t end,
 template <QuantCodes Codes>
 void quantLinearAvx2(const float *x, const QuantWeight &w, int64_t begin,
                      int64_t end, const float *bias, float *y, int64_t m,
-                     int64_t ldy) {
+                     int64_t ldy, Workspace &work) {
   switch (m) {
   case 1:
-    return gemvAvx2<Codes, 1>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx2<Codes, 1>(x, w, begin, end, bias, y, ldy, work);
   case 2:
-    return gemvAvx2<Codes, 2>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx2<Codes, 2>(x, w, begin, end, bias, y, ldy, work);
   case 3:
-    return gemvAvx2<Codes, 3>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx2<Codes, 3>(x, w, begin, end, bias, y, ldy, work);
   default:
-    return gemvAvx2<Codes, 4>(x, w, begin, end, bias, y, ldy);
+    return gemvAvx2<Codes, 4>(x, w, begin, end, bias, y, ldy, work);
   }
 }
 
 using GemvFn = void (*)(const float *, const QuantWeight &, int64_t, int64_t,
-                        const float *, float *, int64_t, int64_t);
+                        const float *, float *, int64_t, int64_t, Workspace &);
 
 /// `isa` as the quantized kernels take it: their AVX2 paths convert fp16
 /// scales with F16C, so AVX2 without it runs the portable code.
@@ -541,16 +526,16 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
 }
 
 void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
-                        int64_t end, float *out) {
+                        int64_t end, float *out, Workspace work) {
   isa = quantIsa(isa);
   if (isa == CpuIsa::avx2)
     return withCodes(w.codes, [&](auto c) {
-      dequantizeRowsAvx2<decltype(c)::value>(w, begin, end, out);
+      dequantizeRowsAvx2<decltype(c)::value>(w, begin, end, out, work);
     });
   if (isa != CpuIsa::avx512)
     return dequantizeRows(w, begin, end, out);
   withCodes(w.codes, [&](auto c) {
-    dequantizeRowsAvx512<decltype(c)::value>(w, begin, end, out);
+    dequantizeRowsAvx512<decltype(c)::value>(w, begin, end, out, work);
   });
 }
 
@@ -567,35 +552,24 @@ bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy,
-                     float *dequantRows) {
+                     Workspace work) {
   isa = quantIsa(isa);
-  if (int8Activations && isa == CpuIsa::avx2 && int8GemvApplies(isa, w)) {
-    // Each worker rounds the rows it is given (a caller with its own
-    // scratch rounds once and calls quantGemmAvx2 itself).
-    static thread_local std::vector<uint8_t> memory;
-    memory.resize(format::int8BlocksLayout(m, w.k).totalBytes + 64);
-    auto *aligned = reinterpret_cast<uint8_t *>(
-        (reinterpret_cast<uintptr_t>(memory.data()) + 63) / 64 * 64);
-    Int8Blocks blocks = Int8Blocks::in(aligned, m, w.k);
-    roundToInt8BlocksAvx2(x, blocks);
-    return quantGemmAvx2(blocks, w, begin, end, bias, y, ldy);
-  }
   if (m > format::kGemvRows)
-    return quantGemm(isa, x, w, begin, end, bias, y, m, ldy, dequantRows);
-  if (int8Activations && int8GemvApplies(isa, w))
-    return quantGemvVnni(x, w, begin, end, bias, y, m, ldy);
+    return quantGemm(isa, x, w, begin, end, bias, y, m, ldy, work);
+  if (int8Activations && isa == CpuIsa::avx512 && int8GemvApplies(isa, w))
+    return quantGemvVnni(x, w, begin, end, bias, y, m, ldy, work);
   if (isa == CpuIsa::scalar)
-    return quantLinearScalar(x, w, begin, end, bias, y, m, ldy);
-  gemvFor(isa, w.codes)(x, w, begin, end, bias, y, m, ldy);
+    return quantLinearScalar(x, w, begin, end, bias, y, m, ldy, work);
+  gemvFor(isa, w.codes)(x, w, begin, end, bias, y, m, ldy, work);
 }
 
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
-                 int64_t ldy, bool exactInput, float *dequantRows) {
+                 int64_t ldy, bool exactInput, Workspace work) {
   static const CpuIsa isa = selectedCpuIsa();
   static const bool rounded = selectedDecodeActivationsRounded();
   quantLinearWith(isa, rounded && !exactInput, x, w, begin, end, bias, y, m,
-                  ldy, dequantRows);
+                  ldy, work);
 }
 
 } // namespace llmc::kernels

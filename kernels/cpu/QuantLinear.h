@@ -9,9 +9,11 @@
 // chosen at run time, and a portable one that is also the tests' reference.
 // int8 and uint4 weights instead round x to int8 and multiply in integers
 // (QuantGemvInt8.h: decode rows on AVX-512 VNNI; every row on AVX2, over
-// weights repacked at load) unless told to keep x exact
-// (LLMC_CPU_ACTIVATIONS=exact, or x already rounded by the op): the same
-// weights, x within half an int8 step of its block's scale.
+// weights repacked at load, from x the caller rounded into int8 blocks)
+// unless told to keep x exact (LLMC_CPU_ACTIVATIONS=exact, or x already
+// rounded by the op): the same weights, x within half an int8 step of its
+// block's scale. Every intermediate comes from the caller's Workspace of
+// format::quantLinearWorkBytes(m, k, group) bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +21,7 @@
 #define LLMC_KERNELS_CPU_QUANTLINEAR_H
 
 #include "kernels/cpu/CpuFeatures.h"
+#include "kernels/cpu/Workspace.h"
 #include "runtime/format/QuantLayout.h"
 
 #include <cstdint>
@@ -60,23 +63,21 @@ struct QuantWeight {
 /// y[m, r - begin] = x[m, k] . dequant(W)[r, :] (+ bias[r]) for the weight
 /// rows r in [begin, end); y's rows are `ldy` apart. `exactInput` keeps x
 /// as given (it is already rounded as a GEMM of codes takes it, or the
-/// caller asks for exact activations): decode then skips the integer paths,
-/// which round x to int8 blocks of their own. `dequantRows`: the calling
-/// thread's room for format::dequantBlockRows(k) x k floats, which prefill
-/// (m > format::kGemvRows) dequantizes weight rows into; null: a buffer of
-/// the thread's own.
+/// caller asks for exact activations): decode then skips AVX-512 VNNI's
+/// integer path, which rounds x to int8 blocks of its own. `work`: the
+/// calling thread's format::quantLinearWorkBytes(m, w.k, w.group) bytes.
 void quantLinear(const float *x, const QuantWeight &w, int64_t begin,
                  int64_t end, const float *bias, float *y, int64_t m,
-                 int64_t ldy, bool exactInput = false,
-                 float *dequantRows = nullptr);
+                 int64_t ldy, bool exactInput, Workspace work);
 
 /// The same with a chosen instruction set (the CPU must have it); with
-/// `int8Activations`, decode rows of int8/uint4 weights take that ISA's
-/// integer path (QuantGemvInt8.h) where it applies, as quantLinear does.
+/// `int8Activations`, decode rows of int8/uint4 weights take AVX-512
+/// VNNI's integer path where it applies, as quantLinear does (AVX2's
+/// takes x in int8 blocks: quantGemmAvx2).
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,
                      const QuantWeight &w, int64_t begin, int64_t end,
                      const float *bias, float *y, int64_t m, int64_t ldy,
-                     float *dequantRows = nullptr);
+                     Workspace work);
 
 /// out = e4m3(x / scale) * scale: x rounded to fp8 E4M3 (nearest, ties to
 /// even, saturating at 448) with a per-tensor scale, as an fp8 GEMM takes
@@ -95,9 +96,10 @@ void dequantizeRows(const QuantWeight &w, int64_t begin, int64_t end,
                     float *out);
 
 /// The same with a chosen instruction set, bit for bit (AVX-512 has its
-/// own; the prefill GEMM dequantizes through this).
+/// own; the prefill GEMM dequantizes through this); a row's scales go to
+/// `work` (format::quantLinearWorkBytes of any m).
 void dequantizeRowsWith(CpuIsa isa, const QuantWeight &w, int64_t begin,
-                        int64_t end, float *out);
+                        int64_t end, float *out, Workspace work);
 
 } // namespace llmc::kernels
 

@@ -42,7 +42,7 @@ scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
   for (Value arg : call.getArgsByPosition()) {
     if (!arg) {
       shapes.operands.emplace_back();
-      shapes.quantized.push_back(false);
+      shapes.quantGroups.push_back(0);
       continue;
     }
     Type type = arg.getType();
@@ -51,7 +51,14 @@ scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
     if (failed(shape))
       return failure();
     shapes.operands.emplace_back(shape->begin(), shape->end());
-    shapes.quantized.push_back(isa<QWeightType>(type));
+    // A quantized weight's group: per channel (or tensor) is one group of
+    // the whole row, as the runtime reads it.
+    auto qweight = dyn_cast<QWeightType>(type);
+    shapes.quantGroups.push_back(!qweight ? 0
+                                 : qweight.getGranularity() ==
+                                         QuantGranularity::group
+                                     ? qweight.getGroupSize()
+                                     : qweight.getInFeatures());
   }
   for (NamedAttribute param : call.getParams())
     shapes.params.push_back(param.getName().str());

@@ -53,16 +53,14 @@ struct LinearInput {
   /// Set (codes not null) when x is also in int8 blocks.
   kernels::Int8Blocks blocks{};
   /// Each thread's block of the call's per-worker scratch (checked to hold
-  /// the dequantized weight rows of prefill), or null.
+  /// format::quantLinearWorkBytes for every quantized weight), or null.
   uint8_t *workerScratch = nullptr;
   uint64_t workerStride = 0;
 
-  /// The running thread's room for dequantized weight rows, or null.
-  float *dequantRows() const {
-    return workerScratch
-               ? reinterpret_cast<float *>(workerScratch +
-                                           ThreadPool::slot() * workerStride)
-               : nullptr;
+  /// The running thread's workspace for a quantized linear.
+  kernels::Workspace work() const {
+    return kernels::Workspace(workerScratch + ThreadPool::slot() * workerStride,
+                              static_cast<int64_t>(workerStride));
   }
 };
 
@@ -113,22 +111,22 @@ linearInputValues(KernelContext &c, const ActivationRounding &r, const float *x,
   return LinearInput{x};
 }
 
-/// linearInputValues, and for prefill of quantized weights each thread's
-/// room for their dequantized rows.
+/// linearInputValues, and for quantized weights each thread's workspace
+/// (format::quantLinearWorkBytes: prefill's dequantized rows, decode's
+/// intermediates).
 Expected<LinearInput> linearInput(KernelContext &c, const ActivationRounding &r,
                                   const float *x, int64_t count, int64_t k,
                                   const std::vector<const Tensor *> &weights) {
   Expected<LinearInput> in = linearInputValues(c, r, x, count, k, weights);
   if (!in)
     return in;
-  // Prefill of quantized weights dequantizes blocks of their rows into
-  // each thread's scratch (the contract's per-worker rule plans it).
+  // The contract's per-worker rule plans it.
   for (const Tensor *w : weights)
-    if (w->quant && count / k > format::kGemvRows) {
-      LLMC_CHECK(c.workerScratchFor(format::scratchPiece(
-                                        format::dequantBlockRows(w->shape[1]) *
-                                        w->shape[1] * sizeof(float)))
-                     .status());
+    if (w->quant) {
+      LLMC_CHECK(
+          c.workerScratchFor(format::scratchPiece(format::quantLinearWorkBytes(
+                                 count / k, w->quant->k, w->quant->group)))
+              .status());
       in->workerScratch = c.workerScratch;
       in->workerStride = c.workerScratchBytes;
     }
@@ -141,10 +139,11 @@ void linearSlice(LinearInput in, const Tensor &w, int64_t begin, int64_t end,
                  const float *bias, float *y, int64_t m) {
   int64_t n = w.shape[0], k = w.shape[1];
   if (w.quant && w.quant->packed && in.blocks.codes)
-    kernels::quantGemmAvx2(in.blocks, *w.quant, begin, end, bias, y + begin, n);
+    kernels::quantGemmAvx2(in.blocks, *w.quant, begin, end, bias, y + begin, n,
+                           in.work());
   else if (w.quant)
     kernels::quantLinear(in.x, *w.quant, begin, end, bias, y + begin, m, n,
-                         in.rounded, in.dequantRows());
+                         in.rounded, in.work());
   else
     kernels::linear(in.x, w.as<float>() + begin * k,
                     bias ? bias + begin : nullptr, y + begin, m, end - begin, k,

@@ -125,8 +125,8 @@ int64_t roundedInput(const CallShapes &call, int64_t elements,
 
 /// Whether an operand in [first, last) is a quantized weight.
 bool anyQuantized(const CallShapes &call, size_t first, size_t last) {
-  for (size_t i = first; i < last && i < call.quantized.size(); ++i)
-    if (call.quantized[i])
+  for (size_t i = first; i < last && i < call.quantGroups.size(); ++i)
+    if (call.quantGroups[i] > 0)
       return true;
   return false;
 }
@@ -153,7 +153,7 @@ int64_t roundedX(const CallShapes &call) {
 /// weight (any of linears').
 int64_t linearScratch(const CallShapes &call) {
   return roundedX(call) +
-         int8Blocks(anyQuantized(call, 1, call.quantized.size()),
+         int8Blocks(anyQuantized(call, 1, call.quantGroups.size()),
                     call.elements(0), inputFeatures(call));
 }
 
@@ -204,20 +204,21 @@ int64_t attentionWorkerScratch(const CallShapes &call) {
          scratchPiece(2 * span * 8);
 }
 
-/// Per worker, for prefill (more than kGemvRows rows of x) with quantized
-/// weights: a block of dequantized rows of the widest quantized weight
-/// (QuantLayout.h's dequantBlockRows).
-int64_t dequantWorkerScratch(const CallShapes &call) {
+/// Per worker, with quantized weights: the quantized linear's workspace
+/// for the largest of them (QuantLayout.h's quantLinearWorkBytes: prefill's
+/// block of dequantized rows, decode's intermediates).
+int64_t quantWorkerScratch(const CallShapes &call) {
   int64_t features = inputFeatures(call);
-  if (features <= 0 || call.elements(0) / features <= kGemvRows)
+  if (features <= 0)
     return 0;
+  const int64_t rows = call.elements(0) / features;
   int64_t most = 0;
   for (size_t i = 1; i < call.operands.size(); ++i)
-    if (i < call.quantized.size() && call.quantized[i] &&
-        call.operands[i].size() == 2) {
-      int64_t k = call.operands[i][1];
-      most = std::max(most, scratchPiece(dequantBlockRows(k) * k * 4));
-    }
+    if (i < call.quantGroups.size() && call.quantGroups[i] > 0 &&
+        call.operands[i].size() == 2)
+      most =
+          std::max(most, scratchPiece(quantLinearWorkBytes(
+                             rows, call.operands[i][1], call.quantGroups[i])));
   return most;
 }
 
@@ -237,7 +238,7 @@ std::string linearsCountsFit(int64_t inputs, int64_t outputs) {
 #define LLMC_SCRATCH_KERNEL(name, operands, results, params, scratch)          \
   KernelDecl {                                                                 \
     name, operands, results, params, std::size(params), nullptr, scratch,      \
-        dequantWorkerScratch                                                   \
+        quantWorkerScratch                                                     \
   }
 
 const KernelDecl kKernels[] = {
@@ -247,7 +248,7 @@ const KernelDecl kKernels[] = {
                         linearScratch),
     KernelDecl{"linears", "x, weights+, biases*", "ys+", kLinearParams,
                std::size(kLinearParams), linearsCountsFit, linearScratch,
-               dequantWorkerScratch},
+               quantWorkerScratch},
     LLMC_SCRATCH_KERNEL("lm_head", "x, weight", "logits", kLinearParams,
                         linearScratch),
     LLMC_KERNEL("rms_norm", "x, weight", "y", kNormParams),

@@ -77,7 +77,8 @@ inline constexpr RoundingParams kHiddenRounding{"llmc.fp8_hidden_act_scale",
 struct CallShapes {
   std::vector<std::vector<int64_t>> operands;
   std::vector<std::string> params;
-  std::vector<bool> quantized;
+  /// Per operand: its group size when it is a quantized weight, else 0.
+  std::vector<int64_t> quantGroups;
 
   bool has(std::string_view param) const;
   /// The product of operand `index`'s extents (0 when absent).

@@ -69,6 +69,28 @@ inline Int8BlocksLayout int8BlocksLayout(int64_t m, int64_t k) {
   return layout;
 }
 
+/// The CPU's quantized linear (kernels/cpu/QuantLinear.h) over m rows of x
+/// and a weight of k input features in groups of `group`: the working
+/// memory one thread takes in one call (kernels::Workspace hands it out
+/// in 64-byte aligned pieces). Prefill (m > kGemvRows): a block of
+/// dequantized rows; decode: the paths' small intermediates (a row's
+/// scales and zero points, per-group sums of x, the portable path's
+/// row, AVX-512 VNNI's x in int8 chunks); either: the per-group terms of
+/// x in int8 blocks (AVX2, QuantGemvInt8.h). The sum of all of them, which
+/// no path exceeds. The kernel contract plans it per worker thread.
+inline int64_t quantLinearWorkBytes(int64_t m, int64_t k, int64_t group) {
+  auto piece = [](int64_t bytes) { return (bytes + 63) / 64 * 64 + 64; };
+  const int64_t groups = group > 0 ? k / group : k;
+  const int64_t rowScales = piece((groups + 16) * 4) + piece(groups * 4);
+  const int64_t groupTerms = piece(m * groups * 4);
+  if (m > kGemvRows)
+    return piece(dequantBlockRows(k) * k * 4) + rowScales + groupTerms;
+  const int64_t chunks = (k + 127) / 128 * 2; // of 64 weights, or 128
+  const int64_t vnni = piece(m * chunks * 128) + piece(m * chunks * 16 * 4) +
+                       2 * piece((8 * groups + 16) * 4);
+  return piece(k * 4) + rowScales + groupTerms + piece(m * groups * 4) + vnni;
+}
+
 LLMC_FORMAT_HOST_DEVICE int64_t quantRowBytes(QuantCodes codes, int64_t k) {
   return codes == QuantCodes::uint4 ? k / 2 : k;
 }

@@ -24,6 +24,30 @@ using llmc::test::randomVector;
 
 namespace {
 
+/// A workspace of exactly the size the memory plan gives a thread (every
+/// path's use must fit: Workspace stops the process otherwise).
+OwnedWorkspace plannedWork(int64_t m, const QuantWeight &w) {
+  return OwnedWorkspace(llmc::format::quantLinearWorkBytes(m, w.k, w.group));
+}
+
+/// The integer path as the runtime takes it: on AVX2, x rounded once into
+/// int8 blocks for quantGemmAvx2; on AVX-512, VNNI through quantLinearWith.
+void int8Linear(CpuIsa isa, const std::vector<float> &x, const QuantWeight &w,
+                int64_t begin, int64_t end, const float *bias, float *y,
+                int64_t m, int64_t ldy) {
+  OwnedWorkspace work = plannedWork(m, w);
+  if (isa != CpuIsa::avx2)
+    return quantLinearWith(isa, true, x.data(), w, begin, end, bias, y, m, ldy,
+                           work.get());
+  std::vector<uint8_t> memory(
+      llmc::format::int8BlocksLayout(m, w.k).totalBytes + 64);
+  auto *aligned = reinterpret_cast<uint8_t *>(
+      (reinterpret_cast<uintptr_t>(memory.data()) + 63) / 64 * 64);
+  Int8Blocks blocks = Int8Blocks::in(aligned, m, w.k);
+  roundToInt8BlocksAvx2(x.data(), blocks);
+  quantGemmAvx2(blocks, w, begin, end, bias, y, ldy, work.get());
+}
+
 struct Case {
   QuantCodes codes;
   int64_t m, n, k, group;
@@ -141,8 +165,9 @@ void checkPath(CpuIsa isa) {
     // A slice of the rows [begin, n), into rows of y wider than it.
     const int64_t begin = c.n > 4 ? 2 : 0, width = c.n - begin, ldy = width + 3;
     std::vector<float> y(c.m * ldy, -7.0f);
+    OwnedWorkspace work = plannedWork(c.m, w.view);
     quantLinearWith(isa, false, x.data(), w.view, begin, c.n, bias.data(),
-                    y.data(), c.m, ldy);
+                    y.data(), c.m, ldy, work.get());
     for (int64_t i = 0; i < c.m; ++i) {
       for (int64_t j = 0; j < width; ++j) {
         double expected = bias[begin + j], magnitude = std::abs(expected);
@@ -294,7 +319,8 @@ void dequantizationIsTheDefinitionBitForBit(CpuIsa isa) {
     const int64_t begin = 1;
     std::vector<float> fast((c.n - begin) * c.k, -1.0f),
         definition((c.n - begin) * c.k, -2.0f);
-    dequantizeRowsWith(isa, w.view, begin, c.n, fast.data());
+    OwnedWorkspace work = plannedWork(1, w.view);
+    dequantizeRowsWith(isa, w.view, begin, c.n, fast.data(), work.get());
     dequantizeRows(w.view, begin, c.n, definition.data());
     for (size_t i = 0; i < fast.size(); ++i)
       ASSERT_EQ(std::memcmp(&fast[i], &definition[i], sizeof(float)), 0)
@@ -388,10 +414,9 @@ bool int8PathMatchesItsDefinition(CpuIsa isa) {
     // In two calls, as two threads split the rows: the second starts
     // inside a tile of 8.
     const int64_t split = c.n / 3;
-    quantLinearWith(isa, true, x.data(), w.view, 0, split, bias.data(),
-                    y.data(), c.m, ldy);
-    quantLinearWith(isa, true, x.data(), w.view, split, c.n, bias.data(),
-                    y.data() + split, c.m, ldy);
+    int8Linear(isa, x, w.view, 0, split, bias.data(), y.data(), c.m, ldy);
+    int8Linear(isa, x, w.view, split, c.n, bias.data(), y.data() + split, c.m,
+               ldy);
     for (int64_t i = 0; i < c.m; ++i) {
       for (int64_t j = 0; j < c.n; ++j) {
         double expected = bias[j], exact = bias[j], magnitude = 1.0;
@@ -422,6 +447,18 @@ TEST(QuantLinear, Int8ActivationPathMatchesItsDefinitionVnni) {
 TEST(QuantLinear, Int8ActivationPathMatchesItsDefinitionAvx2) {
   if (!int8PathMatchesItsDefinition(CpuIsa::avx2))
     GTEST_SKIP() << "this CPU has no AVX2 (with FMA and F16C)";
+}
+
+} // namespace
+
+namespace {
+
+TEST(Workspace, TakingMoreThanItHoldsStopsTheProcessNamingTheSizes) {
+  OwnedWorkspace owned(256);
+  Workspace work = owned.get();
+  EXPECT_NE(work.take<float>(16), nullptr);
+  EXPECT_DEATH(work.take<float>(1000), "a kernel asked 4000 bytes of a "
+                                       "workspace with [0-9]+ left");
 }
 
 } // namespace
