@@ -334,6 +334,9 @@ int compile() {
   if (summary.maxSeq)
     os << " (batch " << summary.maxBatch << ", " << summary.maxSeq
        << " tokens)";
+  // The CUDA kernels' intermediates are not in the plan (docs/gpu.md).
+  if (target)
+    os << ", plus the device scratch the CUDA kernels size at run time";
   os << "\n";
   if (summary.maxSeq)
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
