@@ -114,12 +114,9 @@ Status binary(KernelContext &c, Op op) {
 }
 
 Status expand(KernelContext &c) {
-  if (c.inputs.empty() || !c.inputs[0])
-    return Status::error("expand takes one operand");
+  LLMC_PARAM(strides, startExpand(c));
   const Tensor &in = *c.inputs[0];
-  const Shape &shape = c.declared[0];
-  LLMC_PARAM(strides, expandStrides(in.shape, shape));
-  LLMC_CHECK(c.setOutput(0, shape));
+  const Shape &shape = c.outputs[0]->shape;
   int64_t width = dtypeBytes(in.dtype);
   uint8_t *out = c.outputs[0]->data;
   forEachElement<1>(

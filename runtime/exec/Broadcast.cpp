@@ -44,4 +44,13 @@ Expected<std::vector<int64_t>> expandStrides(const Shape &in,
   return broadcastStrides(in, out);
 }
 
+Expected<std::vector<int64_t>> startExpand(KernelContext &c) {
+  if (c.inputs.empty() || !c.inputs[0])
+    return Status::error("expand takes one operand");
+  const Shape &shape = c.declared[0];
+  LLMC_PARAM(strides, expandStrides(c.inputs[0]->shape, shape));
+  LLMC_CHECK(c.setOutput(0, shape));
+  return strides;
+}
+
 } // namespace llmc::runtime

@@ -10,6 +10,7 @@
 #ifndef LLMC_RUNTIME_EXEC_BROADCAST_H
 #define LLMC_RUNTIME_EXEC_BROADCAST_H
 
+#include "runtime/exec/Kernel.h"
 #include "runtime/exec/Tensor.h"
 #include "runtime/format/Status.h"
 
@@ -27,6 +28,11 @@ std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
 /// An expand step's reading of `in` as `out`: broadcastStrides, once `out`
 /// is known and `in` broadcasts to exactly it; else an error naming both.
 Expected<std::vector<int64_t>> expandStrides(const Shape &in, const Shape &out);
+
+/// An expand step's start on any device: checks its one operand, sets its
+/// output's shape, and gives the operand's strides as that shape (the
+/// device's kernel then copies).
+Expected<std::vector<int64_t>> startExpand(KernelContext &c);
 
 } // namespace llmc::runtime
 
