@@ -105,6 +105,32 @@ def CheckRaised : Pass<"llmc-check-raised", "mlir::func::FuncOp"> {
   }];
 }
 
+def PruneHeads : Pass<"llmc-prune-heads", "mlir::ModuleOp"> {
+  let summary = "Remove chosen query heads from a raised model's attention layers";
+  let description = [{
+    Structured pruning of attention heads, on a raised model before
+    `llmc-kv-cache` (the `after-raise` extension point). `heads` names
+    them: `layer:head,head;layer:head`, layers numbered 0.. in the order of
+    their attention ops, heads 0.. within a layer. Each chosen query head
+    disappears: its rows of the query projection (and bias), its columns
+    of the output projection, and one head from the head split, RoPE,
+    attention and merge between them. KV heads stay (the KV cache is
+    unchanged); with grouped-query attention each KV group must lose as many
+    query heads as the others. The result computes what the unpruned model
+    computes with those heads' outputs zeroed before the output projection.
+
+    Errors (each naming the layer or head): malformed `heads`, a layer or
+    head that does not exist, every head of a layer, unequal groups, a
+    model that already has a KV cache, a layer whose queries or output are
+    not projections of their own (fused QKV projections are not supported
+    yet), a weight that is not an f32 constant.
+  }];
+  let options = [
+    Option<"heads", "heads", "std::string", "\"\"",
+           "The query heads to remove: layer:head,head;layer:head">,
+  ];
+}
+
 def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
   let summary = "Derive prefill and decode entry points over a KV cache";
   let description = [{
