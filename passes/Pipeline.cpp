@@ -127,6 +127,13 @@ LogicalResult addUntilQuantization(
   // Raised ops serve at least the cache's positions.
   buildImportCleanupPipeline(pm, /*raise=*/true,
                              std::max<int64_t>(4096, o.maxSeq));
+  // Pruning first, so that calibration and quantization see the pruned
+  // model.
+  if (!o.pruneHeadsList.empty()) {
+    PruneHeadsOptions prune;
+    prune.heads = o.pruneHeadsList;
+    pm.addPass(createPruneHeads(prune));
+  }
   if (failed(insert("after-raise")))
     return failure();
   KvCacheOptions kv;

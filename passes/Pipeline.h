@@ -96,6 +96,10 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       *this, "int8-activations",
       llvm::cl::desc("int8: also round activations (per token)"),
       llvm::cl::init(ActivationRounding::none), int8ActivationValues()};
+  Option<std::string> pruneHeadsList{
+      *this, "prune-heads-list",
+      llvm::cl::desc("Query heads to remove after raising: "
+                     "layer:head,head;layer:head (llmc-prune-heads)")};
   Option<ActivationRounding> fp8Activations{
       *this, "fp8-activations",
       llvm::cl::desc("fp8: also round activations (per tensor)"),

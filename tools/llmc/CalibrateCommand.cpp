@@ -37,6 +37,7 @@ int runCalibrate(const std::string &input, const std::string &output) {
 
   CompileOptions options;
   options.maxSeq = request.maxSeq;
+  options.pruneHeadsList = request.pruneHeadsList;
   PassManager pm = PassManager::on<ModuleOp>(&context);
   buildCalibrationPipeline(pm, options);
   FailureOr<OwningOpRef<ModuleOp>> module =

@@ -89,6 +89,13 @@ struct Flags {
                      "GPU); default none"),
             int8ActivationValues(), cl::init(ActivationRounding::none),
             cl::sub(command), cl::cat(category)),
+        pruneHeadsList(
+            "prune-heads-list",
+            cl::desc("Remove these query heads, right after raising: "
+                     "LAYER:HEAD,HEAD;LAYER:HEAD (layers in the order of "
+                     "their attentions; docs/pruning.md)"),
+            cl::value_desc("list"), cl::sub(command), cl::sub(calibrate),
+            cl::cat(category)),
         insertPass("insert-pass",
                    cl::desc("Run passes at an extension point of the "
                             "pipeline: POINT=PIPELINE, e.g. "
@@ -112,20 +119,30 @@ struct Flags {
   cl::list<std::string> skip;
   cl::opt<std::string> calib, calibTokenizer, stats;
   cl::opt<ActivationRounding> fp8Activations, int8Activations;
+  cl::opt<std::string> pruneHeadsList;
   cl::list<std::string> insertPass;
   cl::opt<std::string> report;
 
   /// Every flag that sets a pipeline option.
   std::vector<cl::Option *> pipelineFlags() {
     // std::addressof: cl::list's operator& is its storage's.
-    return {&maxSeq,          &maxBatch,
-            &target,          &nvcc,
-            &dtype,           &method,
-            &groupSize,       &zeroPoint,
-            &actOrder,        std::addressof(skip),
-            &calib,           &calibTokenizer,
-            &stats,           &fp8Activations,
-            &int8Activations, std::addressof(insertPass)};
+    return {&maxSeq,
+            &maxBatch,
+            &target,
+            &nvcc,
+            &dtype,
+            &method,
+            &groupSize,
+            &zeroPoint,
+            &actOrder,
+            std::addressof(skip),
+            &calib,
+            &calibTokenizer,
+            &stats,
+            &fp8Activations,
+            &int8Activations,
+            &pruneHeadsList,
+            std::addressof(insertPass)};
   }
 };
 
@@ -144,7 +161,8 @@ void registerCompileFlags(cl::SubCommand &command, cl::SubCommand &calibrate,
 }
 
 CalibrationRequest calibrationFlags() {
-  return {flags->calib, flags->calibTokenizer, flags->maxSeq};
+  return {flags->calib, flags->calibTokenizer, flags->maxSeq,
+          flags->pruneHeadsList};
 }
 
 LogicalResult compileOptions(CompileOptions &o) {
@@ -181,6 +199,7 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.stats = f.stats;
   o.fp8Activations = f.fp8Activations;
   o.int8Activations = f.int8Activations;
+  o.pruneHeadsList = f.pruneHeadsList;
   for (const std::string &insertion : f.insertPass) {
     auto [point, text] = llvm::StringRef(insertion).split('=');
     if (text.empty())

@@ -32,6 +32,8 @@ void registerCompileFlags(llvm::cl::SubCommand &command,
 struct CalibrationRequest {
   std::string path, tokenizer;
   int64_t maxSeq = 0;
+  /// The heads the model to calibrate loses first (--prune-heads-list).
+  std::string pruneHeadsList;
 };
 CalibrationRequest calibrationFlags();
 
