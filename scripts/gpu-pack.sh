@@ -51,6 +51,14 @@ done
   -o "$pack/artifacts/stories260K.cpu.llmc" 2>/dev/null
 fp8=(--quant fp8 --fp8-activations dynamic)
 w8a8=(--quant int8 --int8-activations dynamic)
+# Head pruning (docs/pruning.md): per-layer head counts, f32 on both.
+for t in cpu cuda; do
+  extra=()
+  [ $t = cuda ] && extra=(--target "$target" --dtype f32)
+  "$build/bin/llmc" compile "$models/fortunes3m.onnx" \
+    --prune-heads-list '0:1,4;3:0,2,3,5' "${extra[@]}" \
+    -o "$pack/artifacts/fortunes3m.pruned.$t.llmc" 2>/dev/null
+done
 # Quantized activations: stories260K (logits, the GEMV paths) and
 # fortunes3m (perplexity, cuBLASLt's GEMMs of codes), f32 on both devices.
 for variant in fp8 w8a8; do
