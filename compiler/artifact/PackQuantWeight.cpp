@@ -82,9 +82,7 @@ FailureOr<PackedQuantWeight> packQuantWeight(QConstantOp op) {
   PackedQuantWeight packed;
   packed.n = type.getOutFeatures();
   packed.k = type.getInFeatures();
-  packed.group = type.getGranularity() == QuantGranularity::group
-                     ? type.getGroupSize()
-                     : packed.k;
+  packed.group = type.getInputsPerScale();
   Type storage = type.getStorageType();
   auto intType = dyn_cast<IntegerType>(storage);
   if (!intType)

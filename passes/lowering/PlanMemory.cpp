@@ -51,14 +51,8 @@ scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
     if (failed(shape))
       return failure();
     shapes.operands.emplace_back(shape->begin(), shape->end());
-    // A quantized weight's group: per channel (or tensor) is one group of
-    // the whole row, as the runtime reads it.
     auto qweight = dyn_cast<QWeightType>(type);
-    shapes.quantGroups.push_back(!qweight ? 0
-                                 : qweight.getGranularity() ==
-                                         QuantGranularity::group
-                                     ? qweight.getGroupSize()
-                                     : qweight.getInFeatures());
+    shapes.quantGroups.push_back(qweight ? qweight.getInputsPerScale() : 0);
   }
   for (NamedAttribute param : call.getParams())
     shapes.params.push_back(param.getName().str());

@@ -58,6 +58,12 @@ FailureOr<std::map<int64_t, std::set<int64_t>>> parseHeads(StringRef text,
   return heads;
 }
 
+/// "1,4": heads as the option and the messages write them.
+std::string joinHeads(const std::set<int64_t> &heads) {
+  return llvm::join(
+      llvm::map_range(heads, [](int64_t h) { return std::to_string(h); }), ",");
+}
+
 /// An attention layer's query side and output side, as the raise passes
 /// build them: q = [rope] reshape(linear(x, Wq[, bq])) split into heads,
 /// and out = linear(reshape(attention), Wo[, bo]) merging them.
@@ -140,9 +146,13 @@ FailureOr<quant::WeightMatrix> readProjection(LinearOp projection,
                            kPass);
 }
 
-/// Removes the heads not in `kept` (sorted) from `layer`.
-LogicalResult pruneLayer(Layer &layer, ArrayRef<int64_t> kept,
-                         int64_t headDim) {
+/// Removes the heads not in `kept` (sorted) from `layer`, the `index`th
+/// attention, and says so in a remark: which weight of the model file
+/// loses which input features (a reference zeroes them:
+/// test/e2e/pruned_heads.py).
+LogicalResult pruneLayer(Layer &layer, int64_t index,
+                         const std::set<int64_t> &removed,
+                         ArrayRef<int64_t> kept, int64_t headDim) {
   const int64_t width = static_cast<int64_t>(kept.size()) * headDim;
   OpBuilder b(layer.attention);
   // Wq [heads * dim, k]: the kept heads' rows; bq likewise.
@@ -192,6 +202,14 @@ LogicalResult pruneLayer(Layer &layer, ArrayRef<int64_t> kept,
   FailureOr<quant::WeightMatrix> wo = readProjection(o, "output projection");
   if (failed(wo))
     return failure();
+  // The model file holds Wo as read, or transposed (ONNX MatMul's [in, out]).
+  const bool transposed =
+      static_cast<bool>(o.getWeight().getDefiningOp<TransposeOp>());
+  layer.attention.emitRemark()
+      << kPass << ": layer " << index << ": removed query heads "
+      << joinHeads(removed) << " of " << kept.size() + removed.size()
+      << ", head_dim " << headDim << ", output projection '" << wo->source
+      << "' input features on axis " << (transposed ? 0 : 1);
   std::vector<float> columns;
   columns.reserve(wo->n * width);
   for (int64_t r = 0; r < wo->n; ++r)
@@ -269,40 +287,15 @@ struct PruneHeads : llmc::impl::PruneHeadsBase<PruneHeads> {
         ++perGroup[head / group];
       if (llvm::any_of(perGroup, [&](int64_t n) { return n != perGroup[0]; }))
         return fail("layer " + Twine(index) + ": the query heads " +
-                    llvm::join(llvm::map_range(
-                                   removed,
-                                   [](int64_t h) { return std::to_string(h); }),
-                               ",") +
-                    " take unequal numbers from its " + Twine(kvHeads) +
-                    " KV groups of " + Twine(group) +
+                    joinHeads(removed) + " take unequal numbers from its " +
+                    Twine(kvHeads) + " KV groups of " + Twine(group) +
                     " (query heads inside each group must stay equal in "
                     "number)");
       std::vector<int64_t> kept;
       for (int64_t head = 0; head < qHeads; ++head)
         if (!removed.count(head))
           kept.push_back(head);
-      // What went, as a remark: which weight of the model file loses which
-      // input features (a reference zeroes them: test/e2e/pruned_heads.py).
-      Value wo = layer->outputProjection.getWeight();
-      bool transposed = static_cast<bool>(wo.getDefiningOp<TransposeOp>());
-      auto source =
-          (transposed ? wo.getDefiningOp<TransposeOp>().getInput() : wo)
-              .getDefiningOp<ConstantOp>();
-      std::string name = "?";
-      if (source)
-        if (auto resource =
-                dyn_cast<DenseResourceElementsAttr>(source.getValue()))
-          name = resource.getRawHandle().getKey().str();
-      layer->attention.emitRemark()
-          << kPass << ": layer " << index << ": removed query heads "
-          << llvm::join(
-                 llvm::map_range(removed,
-                                 [](int64_t h) { return std::to_string(h); }),
-                 ",")
-          << " of " << qHeads << ", head_dim " << headDim
-          << ", output projection '" << name << "' input features on axis "
-          << (transposed ? 0 : 1);
-      if (failed(pruneLayer(*layer, kept, headDim)))
+      if (failed(pruneLayer(*layer, index, removed, kept, headDim)))
         return signalPassFailure();
     }
   }

@@ -1,5 +1,4 @@
-//===- Broadcast.cpp - numpy broadcasting of shapes
-//------------------------===//
+//===- Broadcast.cpp - numpy broadcasting of shapes -----------------------===//
 
 #include "runtime/exec/Broadcast.h"
 

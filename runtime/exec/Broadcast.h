@@ -1,5 +1,4 @@
-//===- Broadcast.h - numpy broadcasting of shapes
-//--------------------------===//
+//===- Broadcast.h - numpy broadcasting of shapes -------------------------===//
 //
 // Which shape two operands broadcast to, and how an operand is read as a
 // larger shape, are the same question on every device: the CPU's

@@ -39,11 +39,9 @@ void int8Linear(CpuIsa isa, const std::vector<float> &x, const QuantWeight &w,
   if (isa != CpuIsa::avx2)
     return quantLinearWith(isa, true, x.data(), w, begin, end, bias, y, m, ldy,
                            work.get());
-  std::vector<uint8_t> memory(
-      llmc::format::int8BlocksLayout(m, w.k).totalBytes + 64);
-  auto *aligned = reinterpret_cast<uint8_t *>(
-      (reinterpret_cast<uintptr_t>(memory.data()) + 63) / 64 * 64);
-  Int8Blocks blocks = Int8Blocks::in(aligned, m, w.k);
+  const int64_t bytes = llmc::format::int8BlocksLayout(m, w.k).totalBytes;
+  OwnedWorkspace memory(bytes);
+  Int8Blocks blocks = Int8Blocks::in(memory.get().take<uint8_t>(bytes), m, w.k);
   roundToInt8BlocksAvx2(x.data(), blocks);
   quantGemmAvx2(blocks, w, begin, end, bias, y, ldy, work.get());
 }

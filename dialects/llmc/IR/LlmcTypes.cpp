@@ -135,6 +135,11 @@ SmallVector<int64_t, 2> QWeightType::getScaleShape() const {
   llvm_unreachable("unknown granularity");
 }
 
+int64_t QWeightType::getInputsPerScale() const {
+  return getGranularity() == QuantGranularity::group ? getGroupSize()
+                                                     : getInFeatures();
+}
+
 RankedTensorType QWeightType::getDataTensorType() const {
   return RankedTensorType::get(getShape(), getStorageType());
 }

@@ -48,6 +48,9 @@ def Llmc_QWeightType : TypeDef<Llmc_Dialect, "QWeight"> {
     unsigned getBitWidth() const;
     /// The shape shared by the scales and zero points.
     ::llvm::SmallVector<int64_t, 2> getScaleShape() const;
+    /// How many inputs of a row share a scale: the group size, or the
+    /// whole row per channel or tensor (as the runtime reads the weight).
+    int64_t getInputsPerScale() const;
     /// tensor<out x in x storage>: the type of the codes.
     ::mlir::RankedTensorType getDataTensorType() const;
     ::mlir::RankedTensorType getScalesTensorType() const;
