@@ -105,32 +105,6 @@ def CheckRaised : Pass<"llmc-check-raised", "mlir::func::FuncOp"> {
   }];
 }
 
-def PruneHeads : Pass<"llmc-prune-heads", "mlir::ModuleOp"> {
-  let summary = "Remove chosen query heads from a raised model's attention layers";
-  let description = [{
-    Structured pruning of attention heads, on a raised model before
-    `llmc-kv-cache` (the `after-raise` extension point). `heads` names
-    them: `layer:head,head;layer:head`, layers numbered 0.. in the order of
-    their attention ops, heads 0.. within a layer. Each chosen query head
-    disappears: its rows of the query projection (and bias), its columns
-    of the output projection, and one head from the head split, RoPE,
-    attention and merge between them. KV heads stay (the KV cache is
-    unchanged); with grouped-query attention each KV group must lose as many
-    query heads as the others. The result computes what the unpruned model
-    computes with those heads' outputs zeroed before the output projection.
-
-    Errors (each naming the layer or head): malformed `heads`, a layer or
-    head that does not exist, every head of a layer, unequal groups, a
-    model that already has a KV cache, a layer whose queries or output are
-    not projections of their own (fused QKV projections are not supported
-    yet), a weight that is not an f32 constant.
-  }];
-  let options = [
-    Option<"heads", "heads", "std::string", "\"\"",
-           "The query heads to remove: layer:head,head;layer:head">,
-  ];
-}
-
 def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
   let summary = "Derive prefill and decode entry points over a KV cache";
   let description = [{
@@ -146,8 +120,11 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
     length inside a plane (`ring [offset, slots]` on the cache ops), packed
     first-fit with the other such rings, so a model mixing local and global
     layers needs fewer planes than layers (`layers` counts the planes,
-    `attention_layers` the attentions). Before each attention,
-    `kv_cache_read`
+    `attention_layers` the attentions). Planes hold as many kv heads as
+    the layer with the most; layers with fewer (head-pruned ones) that take
+    every slot share planes, packed first-fit by heads (`head h` on the
+    cache ops: the layer's first kv head in its plane), so the cache
+    shrinks with the heads removed. Before each attention, `kv_cache_read`
     gives the layer's past as the attention's past operands and
     `kv_cache_write` stores the new keys and values at the position; every
     Range over the sequence (RoPE and position-embedding positions) is
@@ -265,6 +242,60 @@ defvar calibrationOptions = [
 // Calibration runs the model lowered to plan on llmc's runtime.
 defvar calibrationDialects = ["llmc::LlmcDialect", "llmc::plan::PlanDialect",
                               "mlir::func::FuncDialect"];
+
+def PruneHeads : Pass<"llmc-prune-heads", "mlir::ModuleOp"> {
+  let summary = "Remove attention heads (query heads or whole KV groups) from a raised model";
+  let description = [{
+    Structured pruning of attention heads, on a raised model before
+    `llmc-kv-cache` (the `after-raise` extension point). `unit` says what
+    goes: `query` removes query heads and keeps every KV head (with
+    grouped-query attention each KV group must lose as many query heads as
+    the others); `group` removes whole KV groups with their query heads,
+    so the layer's keys, values and KV cache shrink (with multi-head
+    attention a group is one head).
+
+    `heads` names the units: `layer:unit,unit;layer:unit`, layers numbered
+    0.. in the order of their attention ops, units (query heads or KV
+    groups) 0.. within a layer. Or `ratio` R in [0, 1) removes that share
+    of all the model's units, the least important first by `score`
+    (passes/prune/HeadScores.h: `norm`, `ablation` or `random` with
+    `seed`), measured over `calib` on llmc's own runtime; no layer keeps
+    fewer than `min-per-layer` units, and `uniform` takes the same number
+    from every layer. A remark gives the list the ranking chose.
+
+    A removed head's rows of the query projection (and bias) go, and its
+    columns of the output projection; a removed group's rows of the key
+    and value projections (and biases) too; the head split, RoPE,
+    attention and merge carry fewer heads. The result computes what the
+    unpruned model computes with those heads' outputs zeroed before the
+    output projection. The module records what went in
+    `llmc.pruned_heads`.
+
+    Errors (each naming the layer or head): malformed `heads`, a ratio
+    outside [0, 1), both `heads` and `ratio`, a layer, head or group that
+    does not exist, every head of a layer, unequal groups, a uniform count
+    that does not divide evenly, a model that already has a KV cache or
+    was pruned already, a layer whose projections are not projections of
+    their own (fused QKV projections are not supported yet), a weight that
+    is not an f32 constant.
+  }];
+  let options = !listconcat(calibrationOptions, [
+    Option<"heads", "heads", "std::string", "\"\"",
+           "The units to remove: layer:unit,unit;layer:unit">,
+    Option<"unit", "unit", "std::string", "\"query\"",
+           "query (query heads inside KV groups) or group (whole KV groups)">,
+    Option<"ratio", "ratio", "double", "0.0",
+           "The share of the model's units to remove, ranked by score">,
+    Option<"score", "score", "std::string", "\"norm\"",
+           "How ratio ranks units: norm, ablation or random">,
+    Option<"seed", "seed", "uint64_t", "0", "The seed of score=random">,
+    Option<"minPerLayer", "min-per-layer", "int64_t", "1",
+           "The fewest units a layer keeps under ratio">,
+    Option<"uniform", "uniform", "bool", "false",
+           "Under ratio, the same number of units from every layer">,
+  ]);
+  let dependentDialects = calibrationDialects;
+}
 
 def QuantizeFp8 : Pass<"llmc-quantize-fp8", "mlir::ModuleOp"> {
   let summary = "Quantize linear weights to fp8 E4M3, per output channel";

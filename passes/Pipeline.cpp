@@ -45,8 +45,13 @@ LogicalResult checkQuantization(const CompileOptions &o, ErrorHandler error) {
                    o.fp8Activations == ActivationRounding::calibrated;
   if (o.actOrder && method != QuantMethod::gptqInt4)
     return error("--act-order applies to --quant gptq-int4");
-  if (method == QuantMethod::none && (!o.skip.empty() || data))
-    return error("--skip, --calib and --stats need --quant");
+  const bool ranked = o.pruneHeads != 0.0;
+  if (method == QuantMethod::none && !o.skip.empty())
+    return error("--skip needs --quant");
+  if (method == QuantMethod::none && !o.stats.empty())
+    return error("--stats needs --quant");
+  if (method == QuantMethod::none && !o.calib.empty() && !ranked)
+    return error("--calib needs --quant or --prune-heads");
   if (isFourBit(method) && (o.groupSize < 32 || o.groupSize % 32 != 0))
     return error(llvm::formatv("--group-size {0} is not supported: use a "
                                "multiple of 32 (32, 64, 128, ...)",
@@ -129,9 +134,21 @@ LogicalResult addUntilQuantization(
                              std::max<int64_t>(4096, o.maxSeq));
   // Pruning first, so that calibration and quantization see the pruned
   // model.
-  if (!o.pruneHeadsList.empty()) {
+  if (!o.pruneHeadsList.empty() || o.pruneHeads != 0.0) {
     PruneHeadsOptions prune;
     prune.heads = o.pruneHeadsList;
+    prune.unit = o.pruneUnit;
+    prune.ratio = o.pruneHeads;
+    if (o.pruneHeads != 0.0) {
+      prune.score = o.pruneScore;
+      prune.seed = o.pruneSeed;
+      prune.minPerLayer = o.pruneMinPerLayer;
+      prune.uniform = o.pruneUniform;
+      // Ranked on the unpruned model: a statistics file (--stats) holds
+      // the pruned one's.
+      prune.calib = o.calib;
+      prune.calibTokenizer = o.calibTokenizer;
+    }
     pm.addPass(createPruneHeads(prune));
   }
   if (failed(insert("after-raise")))

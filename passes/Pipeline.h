@@ -98,8 +98,32 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       llvm::cl::init(ActivationRounding::none), int8ActivationValues()};
   Option<std::string> pruneHeadsList{
       *this, "prune-heads-list",
-      llvm::cl::desc("Query heads to remove after raising: "
-                     "layer:head,head;layer:head (llmc-prune-heads)")};
+      llvm::cl::desc("Heads (or KV groups) to remove after raising: "
+                     "layer:unit,unit;layer:unit (llmc-prune-heads)")};
+  Option<double> pruneHeads{
+      *this, "prune-heads",
+      llvm::cl::desc("The share of heads (or KV groups) to remove, ranked "
+                     "by prune-score over calib"),
+      llvm::cl::init(0.0)};
+  Option<std::string> pruneUnit{
+      *this, "prune-unit",
+      llvm::cl::desc("query (heads inside KV groups) or group (whole KV "
+                     "groups)"),
+      llvm::cl::init("query")};
+  Option<std::string> pruneScore{
+      *this, "prune-score",
+      llvm::cl::desc("How prune-heads ranks: norm, ablation or random"),
+      llvm::cl::init("norm")};
+  Option<int64_t> pruneMinPerLayer{
+      *this, "prune-min-per-layer",
+      llvm::cl::desc("The fewest units a layer keeps"), llvm::cl::init(1)};
+  Option<uint64_t> pruneSeed{*this, "prune-seed",
+                             llvm::cl::desc("The seed of prune-score=random"),
+                             llvm::cl::init(0)};
+  Option<bool> pruneUniform{
+      *this, "prune-uniform",
+      llvm::cl::desc("The same number of units from every layer"),
+      llvm::cl::init(false)};
   Option<ActivationRounding> fp8Activations{
       *this, "fp8-activations",
       llvm::cl::desc("fp8: also round activations (per tensor)"),

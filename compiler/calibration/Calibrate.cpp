@@ -10,6 +10,8 @@
 // layering: calibration is the one place that runs the runtime at compile
 // time (docs/architecture.md).
 #include "runtime/generate/Session.h"
+// layering: calibration scores next tokens as llmc-run eval does.
+#include "runtime/sampler/LogSoftmax.h"
 // layering: calibration reads token files as the runtime does.
 #include "runtime/support/TokenFile.h"
 
@@ -66,9 +68,10 @@ void spellOutFeedForward(func::FuncOp function) {
   });
 }
 
-/// Makes @decode of `module` also return the input of each weight; fills
-/// `taps` with, for each extra result in order, the weights it feeds.
-LogicalResult addTaps(ModuleOp module,
+/// Makes @decode of `module` the only function and (`withTaps`) return
+/// the input of each weight too; fills `taps` with, for each extra result
+/// in order, the weights it feeds.
+LogicalResult addTaps(ModuleOp module, bool withTaps,
                       std::vector<std::vector<quant::WeightKey>> &taps) {
   auto decode = module.lookupSymbol<func::FuncOp>("decode");
   if (!decode)
@@ -78,6 +81,8 @@ LogicalResult addTaps(ModuleOp module,
        llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
     if (function != decode)
       function.erase();
+  if (!withTaps)
+    return success();
   spellOutFeedForward(decode);
   llvm::MapVector<Value, std::vector<quant::WeightKey>> inputs;
   for (const quant::WeightUse &use : quant::collectWeightUses(module, {})) {
@@ -187,8 +192,21 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   for (auto [a, b] : llvm::zip(from, to))
     original[b.getValue().getAsOpaquePointer()] =
         a.getValue().getAsOpaquePointer();
+  if (options.edit && failed(options.edit(*copy)))
+    return failure();
+  // A model before its KV cache (head pruning ranks heads right after
+  // raising) gets one as the compile would give it.
+  if (!copy->lookupSymbol<func::FuncOp>("decode")) {
+    PassManager cached(&context);
+    cached.addPass(createKvCache());
+    cached.addPass(createCleanup());
+    cached.addPass(createComputeType());
+    cached.addPass(createCleanup());
+    if (failed(cached.run(*copy)))
+      return failure();
+  }
   std::vector<std::vector<quant::WeightKey>> taps;
-  if (failed(addTaps(*copy, taps)))
+  if (failed(addTaps(*copy, !options.lossOnly, taps)))
     return failure();
   PassManager pm(&context);
   pm.addPass(createCleanup());
@@ -220,6 +238,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   std::vector<std::shared_ptr<quant::InputStats>> stats(taps.size());
   const runtime::ModelInfo &info = (*model)->info();
   std::vector<float> cache(runtime::elementCount(info.cacheShape(1)));
+  std::vector<double> logProbs;
   for (std::vector<int64_t> &ids : *sequences) {
     if (static_cast<int64_t>(ids.size()) > info.maxSeq)
       ids.resize(info.maxSeq);
@@ -239,6 +258,18 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
         (*model)->executor().run("decode", {input, cacheTensor, at});
     if (!results)
       return module.emitError("calibration: ") << results.status().message();
+    // The loss: each position's logits score the next token.
+    const runtime::Tensor &logits = (*results)[0];
+    if (logits.dtype != runtime::DType::f32 ||
+        logits.elements() != tokens * info.vocabSize)
+      return module.emitError("calibration: the first result is not the "
+                              "logits of every position");
+    for (int64_t t = 0; t + 1 < tokens; ++t) {
+      runtime::logSoftmax(logits.as<float>() + t * info.vocabSize,
+                          info.vocabSize, logProbs);
+      data->nll -= logProbs[ids[t + 1]];
+      data->predicted += 1;
+    }
     for (size_t t = 0; t < taps.size(); ++t) {
       const runtime::Tensor &value = (*results)[1 + t];
       int64_t k = value.shape.back();
@@ -262,6 +293,8 @@ void registerCalibrator() {
         CalibrationOptions options;
         options.path = request.path;
         options.tokenizer = request.tokenizer;
+        options.lossOnly = request.lossOnly;
+        options.edit = request.edit;
         return calibrate(module, options);
       });
 }

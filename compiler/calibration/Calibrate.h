@@ -2,11 +2,12 @@
 //
 // The compiler calibrates on llmc's own CPU runtime, with no PyTorch: a copy
 // of the module (after llmc-kv-cache and llmc-compute-type, before
-// quantization) keeps only @decode, has its feed-forward ops spelled out
-// as linears (so the down projection's input is a value), returns the
-// input of every quantizable weight besides its logits, and is lowered and
-// written to a temporary artifact that the runtime runs over each
-// calibration sequence from position 0.
+// quantization; or right after raising, and then given its KV cache)
+// keeps only @decode, has its feed-forward ops spelled out as linears (so
+// the down projection's input is a value), returns the input of every
+// quantizable weight besides its logits, and is lowered and written to a
+// temporary artifact that the runtime runs over each calibration sequence
+// from position 0. The logits give the next-token loss.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,12 +33,17 @@ struct CalibrationOptions {
   std::string tokenizeTool;
   /// Input rows kept per weight for AWQ's searches.
   int64_t samplesPerInput = 512;
+  /// Only the loss (no input statistics), and an edit of the run's copy of
+  /// the module (quant::CalibrationRequest's).
+  bool lossOnly = false;
+  std::function<mlir::LogicalResult(mlir::ModuleOp)> edit;
   unsigned threads = 0;
 };
 
 /// The statistics of every quantizable weight's input over the sequences
-/// of `options` (each cut to the cache's length). Errors (a missing or
-/// malformed file, a token outside the vocabulary) are emitted at `module`.
+/// of `options` (each cut to the cache's length), and the next-token loss.
+/// Errors (a missing or malformed file, a token outside the vocabulary) are
+/// emitted at `module`.
 mlir::FailureOr<std::shared_ptr<quant::CalibrationData>>
 calibrate(mlir::ModuleOp module, const CalibrationOptions &options);
 

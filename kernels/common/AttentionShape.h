@@ -1,12 +1,14 @@
 //===- AttentionShape.h - the extents of a cached attention call ----------===//
 //
 // q [batch, tokens, qHeads, headDim]; k and v [batch, tokens, kvHeads,
-// headDim]; the KV cache [layers, 2, batch, kvHeads, capacity, headDim], of
-// which the call reads and writes layer `layer`; the scores are scaled by
-// `scale`, then soft-capped to tanh(s / softcap) * softcap when softcap > 0;
-// with a `window` > 0 a query sees only its last `window` keys. The layer
-// holds `slots` slots of its plane from `slotOffset` (the whole plane:
-// 0 and capacity); fewer slots than positions make a ring, position p in
+// headDim]; the KV cache [layers, 2, batch, cacheHeads, capacity, headDim],
+// of which the call reads and writes kv heads headOffset ..
+// headOffset + kvHeads - 1 of plane `layer` (a layer with fewer kv heads
+// than the plane, a head-pruned one, shares it with others); the scores are
+// scaled by `scale`, then soft-capped to tanh(s / softcap) * softcap when
+// softcap > 0; with a `window` > 0 a query sees only its last `window` keys.
+// The layer holds `slots` slots of its plane from `slotOffset` (the whole
+// plane: 0 and capacity); fewer slots than positions make a ring, position p in
 // slot slotOffset + p % slots.
 // The runtime's operand checks produce it
 // (runtime/exec/TransformerShapes.h) and the device kernels take it as it
@@ -30,7 +32,20 @@ struct AttentionShape {
   float softcap = 0.0f;
   int64_t window = 0;
   int64_t slotOffset = 0, slots = 0;
+  int64_t cacheHeads = 0, headOffset = 0;
 };
+
+/// Where the layer's slots of kv head `h` (of the call's kvHeads) start in
+/// the cache, for keys (kv 0) or values (kv 1) of sequence `b`; position p
+/// is p % slots rows of headDim further.
+LLMC_HOST_DEVICE int64_t cachedSlots(const AttentionShape &s, int64_t kv,
+                                     int64_t b, int64_t h) {
+  return ((((s.layer * 2 + kv) * s.batch + b) * s.cacheHeads + s.headOffset +
+           h) *
+              s.capacity +
+          s.slotOffset) *
+         s.headDim;
+}
 
 /// Whether the layer's slots are a ring: it has a window they hold, so
 /// positions past them wrap around.

@@ -543,10 +543,16 @@ bool int8GemvApplies(CpuIsa isa, const QuantWeight &w) {
   if (isa == CpuIsa::avx2)
     return w.packed; // packed only where packsForAvx2 held
   const CpuFeatures &cpu = hostCpuFeatures();
+  // A VPDPBUSD chunk is 64 int8 or 128 uint4 weights: its lanes find
+  // their group's scale when groups are whole chunks or split one evenly
+  // (QuantGemvVnni.cpp), not when a group ends inside a chunk (int8 in
+  // groups of 96, or per channel with k = 288).
+  const int64_t chunk = w.codes == QuantCodes::uint4 ? 128 : 64;
   return isa == CpuIsa::avx512 && cpu.avx512f && cpu.avx512bw && cpu.avx512vl &&
          cpu.avx512vnni &&
          (w.codes == QuantCodes::int8 || w.codes == QuantCodes::uint4) &&
-         w.k % 32 == 0 && w.group % 32 == 0;
+         w.k % 32 == 0 && w.group % 32 == 0 &&
+         (w.group % chunk == 0 || chunk % w.group == 0);
 }
 
 void quantLinearWith(CpuIsa isa, bool int8Activations, const float *x,

@@ -29,10 +29,8 @@ template <typename T> struct KeySource {
                        const AttentionShape &shape, int64_t b, int64_t kvHead)
       : past(past), slots(shape.slots), dim(shape.headDim),
         newStride(shape.kvHeads * shape.headDim) {
-    int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
-    cachedKeys = cache + ((shape.layer * 2 + 0) * shape.batch + b) * plane +
-                 (kvHead * shape.capacity + shape.slotOffset) * shape.headDim;
-    cachedValues = cachedKeys + shape.batch * plane;
+    cachedKeys = cache + cachedSlots(shape, 0, b, kvHead);
+    cachedValues = cache + cachedSlots(shape, 1, b, kvHead);
     int64_t row = (b * shape.tokens * shape.kvHeads + kvHead) * shape.headDim;
     newKeys = k + row;
     newValues = v + row;

@@ -118,13 +118,9 @@ __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
     // In a ring only the last `slots` tokens stay.
     if (t < shape.tokens - shape.slots)
       continue;
-    int64_t plane = shape.kvHeads * shape.capacity * shape.headDim;
-    int64_t offset =
-        (h * shape.capacity + shape.slotOffset + at % shape.slots) *
-            shape.headDim +
-        d;
-    cache[((shape.layer * 2 + 0) * shape.batch + b) * plane + offset] = k[i];
-    cache[((shape.layer * 2 + 1) * shape.batch + b) * plane + offset] = v[i];
+    int64_t offset = at % shape.slots * shape.headDim + d;
+    cache[cachedSlots(shape, 0, b, h) + offset] = k[i];
+    cache[cachedSlots(shape, 1, b, h) + offset] = v[i];
   }
 }
 

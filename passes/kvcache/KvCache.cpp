@@ -25,37 +25,59 @@ using namespace llmc;
 namespace {
 
 struct CacheShape {
+  /// kvHeads: the most any layer has, which a plane holds.
   int64_t layers = 0, kvHeads = 0, headDim = 0;
-  /// Each attention layer's sliding window (0: none).
-  SmallVector<int64_t> windows;
+  /// Each attention layer's sliding window (0: none) and kv heads.
+  SmallVector<int64_t> windows, layerKvHeads;
   Dim batch = Dim::unknown();
   Type elementType;
 };
 
 /// Where one attention layer's keys and values live: plane `plane` of the
-/// cache, all of its slots or (`ring`) `slots` of them from `offset`.
+/// cache, all of its slots or (`ring`) `slots` of them from `offset`, and
+/// its kv heads from `head` on (`sharedHeads`: the plane has more).
 struct LayerSlots {
   int64_t plane = 0, offset = 0, slots = 0;
   bool ring = false;
+  int64_t head = 0;
+  bool sharedHeads = false;
 };
 
-/// The cache's planes: a layer without a window takes a plane of
-/// `positions` slots; when every layer has one, a plane is the largest
-/// window (a ring, position p in slot p % window). Windows shorter than a
-/// plane are rings of their own length, packed first-fit into shared
-/// planes (Gemma 2's local layers beside its global ones). Returns each
-/// layer's place and sets the planes' slots and count.
+/// The cache's planes of `planeHeads` kv heads: a layer without a window
+/// takes a plane of `positions` slots; when every layer has one, a plane
+/// is the largest window (a ring, position p in slot p % window). Windows
+/// shorter than a plane are rings of their own length, packed first-fit
+/// into shared planes (Gemma 2's local layers beside its global ones).
+/// Layers with fewer kv heads than a plane (head-pruned ones) that take
+/// every slot share planes too, packed first-fit by heads, so the cache
+/// shrinks with their heads; a ring of fewer heads leaves the rest of its
+/// slots' heads unused. Returns each layer's place and sets the planes'
+/// slots and count.
 SmallVector<LayerSlots> placeLayers(ArrayRef<int64_t> windows,
-                                    int64_t positions, int64_t &planeSlots,
-                                    int64_t &planes) {
+                                    ArrayRef<int64_t> kvHeads,
+                                    int64_t planeHeads, int64_t positions,
+                                    int64_t &planeSlots, int64_t &planes) {
   bool allWindowed = llvm::all_of(windows, [](int64_t w) { return w > 0; });
   planeSlots = allWindowed ? std::min(*llvm::max_element(windows), positions)
                            : positions;
   SmallVector<LayerSlots> placed(windows.size());
-  SmallVector<int64_t> ringPlanes, ringUsed;
+  SmallVector<int64_t> ringPlanes, ringUsed, headPlanes, headsUsed;
   planes = 0;
   for (auto [layer, window] : llvm::enumerate(windows)) {
     LayerSlots &at = placed[layer];
+    const int64_t heads = kvHeads[layer];
+    if ((window == 0 || window >= planeSlots) && heads < planeHeads) {
+      size_t i = 0;
+      while (i < headPlanes.size() && headsUsed[i] + heads > planeHeads)
+        ++i;
+      if (i == headPlanes.size()) {
+        headPlanes.push_back(planes++);
+        headsUsed.push_back(0);
+      }
+      at = {headPlanes[i], 0, planeSlots, false, headsUsed[i], true};
+      headsUsed[i] += heads;
+      continue;
+    }
     if (window == 0 || window >= planeSlots) {
       at = {planes++, 0, planeSlots, false};
       continue;
@@ -67,7 +89,7 @@ SmallVector<LayerSlots> placeLayers(ArrayRef<int64_t> windows,
       ringPlanes.push_back(planes++);
       ringUsed.push_back(0);
     }
-    at = {ringPlanes[i], ringUsed[i], window, true};
+    at = {ringPlanes[i], ringUsed[i], window, true, 0, heads < planeHeads};
     ringUsed[i] += window;
   }
   return placed;
@@ -94,7 +116,8 @@ std::optional<int64_t> contextLength(func::FuncOp function) {
 }
 
 /// The attention ops of `function` in program order, checked to be what the
-/// pass can give a cache: causal, no past or key mask, one kv shape.
+/// pass can give a cache: causal, no past or key mask, one head_dim and
+/// element type (kv heads may differ: head-pruned layers).
 FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
                                                   CacheShape &shape) {
   SmallVector<AttentionOp> layers;
@@ -111,17 +134,17 @@ FailureOr<SmallVector<AttentionOp>> collectLayers(func::FuncOp function,
       return WalkResult::interrupt();
     }
     if (layers.empty()) {
-      shape.kvHeads = dims[2].getSize();
       shape.headDim = dims[3].getSize();
       shape.batch = dims[0];
       shape.elementType = keyType.getElementType();
-    } else if (shape.kvHeads != dims[2].getSize() ||
-               shape.headDim != dims[3].getSize() ||
+    } else if (shape.headDim != dims[3].getSize() ||
                shape.elementType != keyType.getElementType()) {
-      op.emitError("llmc-kv-cache: layers differ in kv heads, head_dim or "
-                   "element type");
+      op.emitError("llmc-kv-cache: layers differ in head_dim or element "
+                   "type");
       return WalkResult::interrupt();
     }
+    shape.kvHeads = std::max(shape.kvHeads, dims[2].getSize());
+    shape.layerKvHeads.push_back(dims[2].getSize());
     layers.push_back(op);
     return WalkResult::advance();
   });
@@ -376,7 +399,8 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     // stops growing with the sequence where they are.
     int64_t slots = 0, planes = 0;
     SmallVector<LayerSlots> placed =
-        placeLayers(shape.windows, positions, slots, planes);
+        placeLayers(shape.windows, shape.layerKvHeads, shape.kvHeads, positions,
+                    slots, planes);
     Type cacheType =
         buildTensorType({Dim::fixed(planes), Dim::fixed(2), shape.batch,
                          Dim::fixed(shape.kvHeads), Dim::fixed(slots),
@@ -454,14 +478,16 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       DenseI64ArrayAttr ring =
           at.ring ? b.getDenseI64ArrayAttr({at.offset, at.slots})
                   : DenseI64ArrayAttr();
+      IntegerAttr head =
+          at.sharedHeads ? b.getI64IntegerAttr(at.head) : IntegerAttr();
       auto read = KvCacheReadOp::create(b, op.getLoc(), pastType, pastType,
-                                        cache, at.plane, position, ring);
+                                        cache, at.plane, position, ring, head);
       op.getPastKeyMutable().assign(read.getKeys());
       op.getPastValueMutable().assign(read.getValues());
       b.setInsertionPointAfter(op);
-      cache =
-          KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache, at.plane,
-                                 position, op.getKey(), op.getValue(), ring);
+      cache = KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache, at.plane,
+                                     position, op.getKey(), op.getValue(), ring,
+                                     head);
     }
     // Return the cache too.
     auto ret = cast<func::ReturnOp>(decode.getBody().back().getTerminator());

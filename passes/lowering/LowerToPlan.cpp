@@ -108,7 +108,8 @@ matchCache(AttentionOp attention, std::string &why) {
     if (auto candidate = dyn_cast<KvCacheWriteOp>(user))
       if (candidate.getValue() == attention.getValue() &&
           candidate.getLayer() == read.getLayer() &&
-          candidate.getRingAttr() == read.getRingAttr())
+          candidate.getRingAttr() == read.getRingAttr() &&
+          candidate.getHeadOffsetAttr() == read.getHeadOffsetAttr())
         write = candidate;
   if (!write || write.getCache() != read.getCache() ||
       write.getPosition() != read.getPosition()) {
@@ -240,6 +241,9 @@ struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
       params.push_back(rewriter.getNamedAttr(
           "slots", rewriter.getI64IntegerAttr((*ring)[1])));
     }
+    if (std::optional<int64_t> head = read.getHeadOffset())
+      params.push_back(rewriter.getNamedAttr(
+          "head_offset", rewriter.getI64IntegerAttr(*head)));
     int64_t headDim = cast<RankedTensorType>(attention.getQuery().getType())
                           .getShape()
                           .back();

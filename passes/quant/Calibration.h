@@ -69,6 +69,11 @@ struct CalibrationData {
   std::map<WeightKey, std::shared_ptr<InputStats>> byWeight;
   /// How many sequences and tokens were run.
   int64_t sequences = 0, tokens = 0;
+  /// The next-token negative log-likelihood summed over the `predicted`
+  /// positions that have a next token (a sequence's last has none).
+  double nll = 0;
+  int64_t predicted = 0;
+  double meanLoss() const { return predicted > 0 ? nll / predicted : 0.0; }
 
   const InputStats *find(const WeightKey &key) const {
     auto found = byWeight.find(key);

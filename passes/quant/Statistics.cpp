@@ -22,6 +22,15 @@ void setCalibrator(Calibrator calibrator) {
   installed() = std::move(calibrator);
 }
 
+FailureOr<std::shared_ptr<CalibrationData>>
+runCalibrator(ModuleOp module, const CalibrationRequest &request,
+              llvm::StringRef pass) {
+  if (!installed())
+    return module.emitError(pass)
+           << ": calib needs a tool that can run the model (llmc, llmc-opt)";
+  return installed()(module, request);
+}
+
 FailureOr<StatsSource> StatsSource::gather(ModuleOp module,
                                            const CalibrationRequest &request,
                                            int64_t synthetic,
@@ -33,11 +42,8 @@ FailureOr<StatsSource> StatsSource::gather(ModuleOp module,
            << ": calib and stats both name calibration data: give one";
   if (request.path.empty() && request.stats.empty())
     return StatsSource(nullptr, synthetic);
-  if (request.stats.empty() && !installed())
-    return module.emitError(pass)
-           << ": calib needs a tool that can run the model (llmc, llmc-opt)";
   FailureOr<std::shared_ptr<CalibrationData>> data =
-      request.stats.empty() ? installed()(module, request)
+      request.stats.empty() ? runCalibrator(module, request, pass)
                             : readStatistics(module, request.stats);
   if (failed(data))
     return failure();

@@ -32,6 +32,11 @@ struct CalibrationRequest {
   std::string path, tokenizer;
   /// Or a statistics file of `llmc calibrate` (StatisticsFile.h).
   std::string stats;
+  /// Only the loss, no input statistics (an ablation's run).
+  bool lossOnly = false;
+  /// Applied to the calibrator's own copy of the module before it runs: a
+  /// variant (a head masked) whose weights go with the copy.
+  std::function<mlir::LogicalResult(mlir::ModuleOp)> edit;
 };
 
 /// Runs `module` (at the pass's point of the pipeline) over the request's
@@ -42,6 +47,12 @@ using Calibrator =
 
 /// Installs the calibrator every pass uses (the last one installed).
 void setCalibrator(Calibrator calibrator);
+
+/// Runs the installed calibrator on `module` (a model with its KV cache)
+/// over `request.path`: an error naming `pass` when no tool installed one.
+mlir::FailureOr<std::shared_ptr<CalibrationData>>
+runCalibrator(mlir::ModuleOp module, const CalibrationRequest &request,
+              llvm::StringRef pass);
 
 /// Where a pass finds each weight's input statistics: the data its
 /// request named, or synthetic rows (tests) when `synthetic` > 0.

@@ -479,20 +479,17 @@ Status cachedAttention(KernelContext &c) {
     return shape.status();
   const int64_t batch = shape->batch, tokens = shape->tokens,
                 qHeads = shape->qHeads, headDim = shape->headDim,
-                kvHeads = shape->kvHeads, capacity = shape->capacity,
-                slots = shape->slots, layer = shape->layer;
+                kvHeads = shape->kvHeads, slots = shape->slots;
   const int64_t past = *position.as<int64_t>();
   if (Status status = checkCachePositions(*shape, past); !status)
     return status;
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
   float *store = c.outputs[1]->as<float>();
-  const int64_t plane = kvHeads * capacity * headDim;
   // Position p of kv head h: slot p % slots of the layer's slots in the
   // cache before `past`, the call's own k and v from there on.
   auto cached = [&](int64_t kv, int64_t b, int64_t h) {
-    return store + ((layer * 2 + kv) * batch + b) * plane +
-           (h * capacity + shape->slotOffset) * headDim;
+    return store + kernels::cachedSlots(*shape, kv, b, h);
   };
   auto added = [&](const Tensor &x, int64_t b, int64_t t, int64_t h) {
     return x.as<float>() + ((b * tokens + t) * kvHeads + h) * headDim;

@@ -35,15 +35,25 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
   if (cache.rank() != 6)
     return Status::error("the KV cache must have rank 6, has shape " +
                          shapeString(cache.shape));
+  if (k.rank() != 4)
+    return Status::error("the keys [batch, sequence, kv_heads, dim] must "
+                         "have rank 4, have shape " +
+                         shapeString(k.shape));
   LLMC_PARAM(layer, c.params.integer("layer"));
   LLMC_PARAM(scale, c.params.real("scale"));
   LLMC_PARAM(causal, c.params.has("causal"));
   LLMC_PARAM(windowed, c.params.has("window"));
   LLMC_PARAM(capped, c.params.has("softcap"));
   LLMC_PARAM(ownRing, c.params.has("slot_offset"));
+  LLMC_PARAM(someHeads, c.params.has("head_offset"));
   AttentionShape s{q.shape[0],     q.shape[1], q.shape[2],
-                   cache.shape[3], q.shape[3], cache.shape[0],
+                   k.shape[2],     q.shape[3], cache.shape[0],
                    cache.shape[4], layer,      static_cast<float>(scale)};
+  s.cacheHeads = cache.shape[3];
+  if (someHeads) {
+    LLMC_PARAM(headOffset, c.params.integer("head_offset"));
+    s.headOffset = headOffset;
+  }
   // Absent: no window, no soft cap, the layer's ring is the whole plane.
   if (windowed) {
     LLMC_PARAM(window, c.params.integer("window"));
@@ -68,6 +78,11 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
     return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
                          shapeString(k.shape) + ", cache " +
                          shapeString(cache.shape) + " do not agree");
+  if (s.headOffset < 0 || s.headOffset + s.kvHeads > s.cacheHeads)
+    return Status::error(
+        "the layer's kv heads " + std::to_string(s.headOffset) + ".." +
+        std::to_string(s.headOffset + s.kvHeads - 1) +
+        " are not in the cache's " + std::to_string(s.cacheHeads));
   if (s.layer < 0 || s.layer >= s.layers)
     return Status::error("layer " + std::to_string(s.layer) +
                          " is not in the cache");

@@ -78,7 +78,10 @@ constexpr ParamDecl kAttentionParams[] = {
      "the first slot of the layer's ring in its plane (with `slots`; "
      "absent: the whole plane)"},
     {"slots", T::integer, false,
-     "the ring's length: position p is in slot slot_offset + p % slots"}};
+     "the ring's length: position p is in slot slot_offset + p % slots"},
+    {"head_offset", T::integer, false,
+     "the layer's first kv head in its plane, which holds more (absent: "
+     "0)"}};
 constexpr ParamDecl kFusedParams[] = {
     {"program", T::integers, true,
      "triples (opcode, a, b) of runtime/format/ElementwiseProgram.h"},

@@ -2,15 +2,18 @@
 zeroed.
 
 usage: pruned_heads.py MODEL.onnx --heads 'L:h,h;L:h' --work DIR
-                       [--prompt-ids 1,2,3] [--tolerance 1e-4]
+                       [--unit query|group] [--prompt-ids 1,2,3]
+                       [--tolerance 1e-4]
 
 Compiles MODEL with `llmc compile --insert-pass
-after-raise=llmc-prune-heads{heads=...}` and reads its remarks: for each
-pruned layer, the heads, head_dim and the model file's output-projection
-weight and the axis of its input features. Removing a head is zeroing its
-output before the output projection, so the reference is MODEL with those
-input features of that weight set to 0, run by onnxruntime (which llmc did
-not write). Prints the largest difference of the logits at every prompt
+after-raise=llmc-prune-heads{heads=... unit=...}` and reads its remarks:
+for each pruned layer, the query heads (with unit group: those of the
+removed KV groups), head_dim and the model file's output-projection weight
+and the axis of its input features. Removing a head is zeroing its output
+before the output projection (a removed KV group's keys and values feed
+its query heads alone), so the reference is MODEL with those input
+features of that weight set to 0, run by onnxruntime (which llmc did not
+write). Prints the largest difference of the logits at every prompt
 position, relative to the largest logit; exits 1 above the tolerance.
 """
 import argparse
@@ -29,6 +32,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("model")
 parser.add_argument("--heads", required=True)
 parser.add_argument("--work", required=True)
+parser.add_argument("--unit", default="query", choices=["query", "group"])
 parser.add_argument("--prompt-ids", default="1,403,407,261,135,471,275,291,260")
 parser.add_argument("--tolerance", type=float, default=1e-4)
 args = parser.parse_args()
@@ -37,12 +41,13 @@ artifact = os.path.join(args.work, "pruned.llmc")
 
 compiled = subprocess.run(
     ["llmc", "compile", args.model, "-o", artifact, "--insert-pass",
-     f"after-raise=llmc-prune-heads{{heads={args.heads}}}"],
+     f"after-raise=llmc-prune-heads{{heads={args.heads} unit={args.unit}}}"],
     capture_output=True, text=True)
 if compiled.returncode != 0:
     sys.exit(f"pruned_heads: llmc compile failed:\n{compiled.stderr}")
 remark = re.compile(r"llmc-prune-heads: layer (\d+): removed query heads "
-                    r"([\d,]+) of \d+, head_dim (\d+), output projection "
+                    r"([\d,]+) of \d+(?: with KV groups [\d,]+ of \d+)?, "
+                    r"head_dim (\d+), output projection "
                     r"'([^']+)' input features on axis (\d)")
 pruned = [m.groups() for m in map(remark.search, compiled.stderr.splitlines())
           if m]
@@ -89,18 +94,23 @@ if moved <= 100 * args.tolerance:
     sys.exit("pruned_heads: pruning these heads hardly moves the logits; "
              "the comparison would not show a wrong pruning")
 
-ran = subprocess.run(["llmc-run", artifact, "logits", "--prompt-ids",
-                      args.prompt_ids], capture_output=True, text=True)
-if ran.returncode != 0:
-    sys.exit(f"pruned_heads: llmc-run failed:\n{ran.stderr}")
-got = np.array(json.loads(ran.stdout)["logits"], dtype=np.float64)
-if got.shape != want.shape:
-    sys.exit(f"pruned_heads: logits of shape {got.shape}, onnxruntime's "
-             f"{want.shape}")
-worst = float(np.abs(got - want).max())
 scale = float(np.abs(want).max())
+worst = 0.0
+# In one call from position 0, and one token at a time through the KV
+# cache (where a pruned layer reads its own heads of a shared plane).
+for mode in ([], ["--incremental"]):
+    ran = subprocess.run(["llmc-run", artifact, "logits", "--prompt-ids",
+                          args.prompt_ids] + mode,
+                         capture_output=True, text=True)
+    if ran.returncode != 0:
+        sys.exit(f"pruned_heads: llmc-run failed:\n{ran.stderr}")
+    got = np.array(json.loads(ran.stdout)["logits"], dtype=np.float64)
+    if got.shape != want.shape:
+        sys.exit(f"pruned_heads: logits of shape {got.shape}, onnxruntime's "
+                 f"{want.shape}")
+    worst = max(worst, float(np.abs(got - want).max()))
 relative = worst / scale
 print(f"max |difference| {worst:.3e} against largest |logit| {scale:.3e}: "
       f"relative {relative:.2e} (tolerance {args.tolerance:g}) over "
-      f"{len(ids)} positions")
+      f"{len(ids)} positions, in one call and one at a time")
 sys.exit(0 if relative <= args.tolerance else 1)

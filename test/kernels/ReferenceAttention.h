@@ -24,17 +24,18 @@
 namespace llmc::test {
 
 /// q [batch, tokens, qHeads, d], k and v [batch, tokens, kvHeads, d],
-/// `cache` [layers, 2, batch, kvHeads, capacity, d] (updated in place);
+/// `cache` [layers, 2, batch, cacheHeads, capacity, d] (heads headOffset..
+/// headOffset + kvHeads - 1 updated in place);
 /// returns out [batch, tokens, qHeads, d].
 inline std::vector<float> referenceCachedAttention(
     const kernels::AttentionShape &s, const std::vector<float> &q,
     const std::vector<float> &k, const std::vector<float> &v,
     std::vector<float> &cache, int64_t past) {
   const int64_t d = s.headDim, group = s.qHeads / s.kvHeads;
-  const int64_t plane = s.kvHeads * s.capacity * d;
+  const int64_t plane = s.cacheHeads * s.capacity * d;
   auto cached = [&](int64_t kv, int64_t b, int64_t h, int64_t p) {
     return cache.data() + ((s.layer * 2 + kv) * s.batch + b) * plane +
-           (h * s.capacity + s.slotOffset + p % s.slots) * d;
+           ((s.headOffset + h) * s.capacity + s.slotOffset + p % s.slots) * d;
   };
   auto added = [&](const std::vector<float> &x, int64_t b, int64_t t,
                    int64_t h) {

@@ -31,6 +31,8 @@ struct Case {
   int64_t qHeads, kvHeads, headDim;
   /// The layer's ring inside its plane (0 slots: the whole plane).
   int64_t slotOffset = 0, slots = 0;
+  /// The plane's kv heads (0: kvHeads) and the layer's first of them.
+  int64_t cacheHeads = 0, headOffset = 0;
 };
 
 /// One call of the kernel; returns its output.
@@ -51,10 +53,13 @@ Expected<std::vector<float>> step(const AttentionShape &s,
     params.addInts("slot_offset", {s.slotOffset});
     params.addInts("slots", {s.slots});
   }
+  if (s.cacheHeads != s.kvHeads)
+    params.addInts("head_offset", {s.headOffset});
   auto bytes = [](std::vector<float> &x) {
     return reinterpret_cast<uint8_t *>(x.data());
   };
-  Shape cacheShape = {s.layers, 2, s.batch, s.kvHeads, s.capacity, s.headDim};
+  Shape cacheShape = {s.layers,     2,          s.batch,
+                      s.cacheHeads, s.capacity, s.headDim};
   Tensor tq{DType::f32, {s.batch, s.tokens, s.qHeads, s.headDim}, bytes(q)},
       tk{DType::f32, {s.batch, s.tokens, s.kvHeads, s.headDim}, bytes(k)},
       tv{DType::f32, tk.shape, bytes(v)},
@@ -88,11 +93,16 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
   // head_dim 16: the AVX-512 path where the CPU has it; 12: portable.
   // A ring of 6 slots from slot 9 of a 20-slot plane: a windowed layer
   // sharing its plane with others.
-  for (Case at : {Case{40, 0, 0.0f, 8, 2, 16}, Case{40, 6, 0.0f, 8, 2, 16},
-                  Case{6, 6, 0.0f, 8, 2, 16}, Case{8, 5, 0.0f, 4, 4, 12},
-                  Case{40, 0, 3.0f, 8, 2, 16}, Case{6, 6, 3.0f, 6, 1, 12},
-                  Case{20, 6, 0.0f, 8, 2, 16, 9, 6},
-                  Case{20, 5, 3.0f, 6, 1, 12, 14, 6}}) {
+  for (Case at :
+       {Case{40, 0, 0.0f, 8, 2, 16}, Case{40, 6, 0.0f, 8, 2, 16},
+        Case{6, 6, 0.0f, 8, 2, 16}, Case{8, 5, 0.0f, 4, 4, 12},
+        Case{40, 0, 3.0f, 8, 2, 16}, Case{6, 6, 3.0f, 6, 1, 12},
+        Case{20, 6, 0.0f, 8, 2, 16, 9, 6}, Case{20, 5, 3.0f, 6, 1, 12, 14, 6},
+        // A head-pruned layer: 1 or 2 kv heads from head 2 or 1
+        // of a 3-head plane it shares (with a ring too).
+        Case{40, 0, 0.0f, 4, 1, 16, 0, 0, 3, 2},
+        Case{40, 0, 0.0f, 4, 2, 12, 0, 0, 3, 1},
+        Case{20, 6, 0.0f, 6, 2, 16, 9, 6, 3, 1}}) {
     AttentionShape s{2, 0,           at.qHeads, at.kvHeads, at.headDim,
                      2, at.capacity, 1,         0.0f};
     s.scale = 1.0f / std::sqrt(float(at.headDim));
@@ -100,8 +110,10 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
     s.softcap = at.softcap;
     s.slotOffset = at.slotOffset;
     s.slots = at.slots > 0 ? at.slots : at.capacity;
+    s.cacheHeads = at.cacheHeads > 0 ? at.cacheHeads : at.kvHeads;
+    s.headOffset = at.headOffset;
     std::vector<float> cache(
-        s.layers * 2 * s.batch * s.kvHeads * s.capacity * s.headDim, 0.0f),
+        s.layers * 2 * s.batch * s.cacheHeads * s.capacity * s.headDim, 0.0f),
         expectedCache = cache;
     int64_t past = 0;
     unsigned seed = 40;
@@ -139,6 +151,7 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
     AttentionShape s{1, 2, 2, 1, 8, 1, 8, 0, 0.5f};
     s.window = window;
     s.slots = 8;
+    s.cacheHeads = 1;
     std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
                        v = randomVector(16, 3), cache(2 * 8 * 8, 0.0f);
     Expected<std::vector<float>> got = step(s, q, k, v, cache, 7, pool);
@@ -148,6 +161,23 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
         std::string::npos)
         << got.status().message();
   }
+}
+
+TEST(CachedAttention, KvHeadsBeyondThePlaneAreRefused) {
+  ThreadPool pool(1);
+  // 2 kv heads from head 2 of a 3-head plane.
+  AttentionShape s{1, 1, 2, 2, 8, 1, 8, 0, 0.5f};
+  s.slots = 8;
+  s.cacheHeads = 3;
+  s.headOffset = 2;
+  std::vector<float> q = randomVector(2 * 8, 1), k = randomVector(16, 2),
+                     v = randomVector(16, 3), cache(2 * 3 * 8 * 8, 0.0f);
+  Expected<std::vector<float>> got = step(s, q, k, v, cache, 0, pool);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.status().message().find(
+                "the layer's kv heads 2..3 are not in the cache's 3"),
+            std::string::npos)
+      << got.status().message();
 }
 
 } // namespace

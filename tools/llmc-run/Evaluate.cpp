@@ -17,6 +17,7 @@
 #include "tools/llmc-run/Commands.h"
 
 #include "runtime/generate/Session.h"
+#include "runtime/sampler/LogSoftmax.h"
 #include "runtime/support/TokenFile.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -31,6 +32,7 @@
 namespace llmc::run {
 
 using runtime::Expected;
+using runtime::logSoftmax;
 
 namespace {
 
@@ -62,20 +64,6 @@ evaluationSequences(const EvalOptions &options) {
     sequences.push_back(std::move(ids));
   }
   return sequences;
-}
-
-/// log-softmax of one row of logits.
-void logSoftmax(const float *row, int64_t vocab, std::vector<double> &out) {
-  out.resize(vocab);
-  double peak = row[0];
-  for (int64_t v = 1; v < vocab; ++v)
-    peak = std::max<double>(peak, row[v]);
-  double sum = 0;
-  for (int64_t v = 0; v < vocab; ++v)
-    sum += std::exp(row[v] - peak);
-  double shift = peak + std::log(sum);
-  for (int64_t v = 0; v < vocab; ++v)
-    out[v] = row[v] - shift;
 }
 
 /// The logits of every position of `ids` [tokens, vocab]: in one call from

@@ -37,7 +37,8 @@ int runCalibrate(const std::string &input, const std::string &output) {
 
   CompileOptions options;
   options.maxSeq = request.maxSeq;
-  options.pruneHeadsList = request.pruneHeadsList;
+  if (failed(pruneOptions(options)))
+    return 1;
   PassManager pm = PassManager::on<ModuleOp>(&context);
   buildCalibrationPipeline(pm, options);
   FailureOr<OwningOpRef<ModuleOp>> module =

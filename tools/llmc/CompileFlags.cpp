@@ -91,11 +91,46 @@ struct Flags {
             cl::sub(command), cl::cat(category)),
         pruneHeadsList(
             "prune-heads-list",
-            cl::desc("Remove these query heads, right after raising: "
+            cl::desc("Remove these query heads (or KV groups with "
+                     "--prune-unit group), right after raising: "
                      "LAYER:HEAD,HEAD;LAYER:HEAD (layers in the order of "
                      "their attentions; docs/pruning.md)"),
             cl::value_desc("list"), cl::sub(command), cl::sub(calibrate),
             cl::cat(category)),
+        pruneRatio("prune-heads",
+                   cl::desc("Remove this share (0 to 1, exclusive) of the "
+                            "model's heads, or KV groups with --prune-unit "
+                            "group, the least important first by "
+                            "--prune-score over --calib (docs/pruning.md)"),
+                   cl::value_desc("ratio"), cl::init(0.0), cl::sub(command),
+                   cl::sub(calibrate), cl::cat(category)),
+        pruneUnit("prune-unit",
+                  cl::desc("What --prune-heads and --prune-heads-list "
+                           "remove: query (query heads inside each KV group; "
+                           "default) or group (whole KV groups: the KV cache "
+                           "shrinks)"),
+                  cl::init("query"), cl::sub(command), cl::sub(calibrate),
+                  cl::cat(category)),
+        pruneScore("prune-score",
+                   cl::desc("How --prune-heads ranks: norm (each head's "
+                            "output norm; default), ablation (the "
+                            "calibration loss without it) or random"),
+                   cl::init("norm"), cl::sub(command), cl::sub(calibrate),
+                   cl::cat(category)),
+        pruneMinPerLayer("prune-min-per-layer",
+                         cl::desc("The fewest heads (or groups) a layer "
+                                  "keeps under --prune-heads (default 1)"),
+                         cl::init(1), cl::sub(command), cl::sub(calibrate),
+                         cl::cat(category)),
+        pruneSeed("prune-seed", cl::desc("The seed of --prune-score random"),
+                  cl::init(0), cl::sub(command), cl::sub(calibrate),
+                  cl::cat(category)),
+        pruneUniform("prune-uniform",
+                     cl::desc("--prune-heads takes the same number from "
+                              "every layer (else the lowest-ranked over all "
+                              "layers)"),
+                     cl::init(false), cl::sub(command), cl::sub(calibrate),
+                     cl::cat(category)),
         insertPass("insert-pass",
                    cl::desc("Run passes at an extension point of the "
                             "pipeline: POINT=PIPELINE, e.g. "
@@ -120,6 +155,11 @@ struct Flags {
   cl::opt<std::string> calib, calibTokenizer, stats;
   cl::opt<ActivationRounding> fp8Activations, int8Activations;
   cl::opt<std::string> pruneHeadsList;
+  cl::opt<double> pruneRatio;
+  cl::opt<std::string> pruneUnit, pruneScore;
+  cl::opt<int64_t> pruneMinPerLayer;
+  cl::opt<uint64_t> pruneSeed;
+  cl::opt<bool> pruneUniform;
   cl::list<std::string> insertPass;
   cl::opt<std::string> report;
 
@@ -142,6 +182,12 @@ struct Flags {
             &fp8Activations,
             &int8Activations,
             &pruneHeadsList,
+            &pruneRatio,
+            &pruneUnit,
+            &pruneScore,
+            &pruneMinPerLayer,
+            &pruneSeed,
+            &pruneUniform,
             std::addressof(insertPass)};
   }
 };
@@ -161,8 +207,41 @@ void registerCompileFlags(cl::SubCommand &command, cl::SubCommand &calibrate,
 }
 
 CalibrationRequest calibrationFlags() {
-  return {flags->calib, flags->calibTokenizer, flags->maxSeq,
-          flags->pruneHeadsList};
+  return {flags->calib, flags->calibTokenizer, flags->maxSeq};
+}
+
+LogicalResult pruneOptions(CompileOptions &o) {
+  Flags &f = *flags;
+  if (!f.pruneHeadsList.empty() && f.pruneRatio.getNumOccurrences())
+    return fail("--prune-heads and --prune-heads-list both choose the heads "
+                "to remove: give one");
+  const bool ranked = f.pruneRatio.getNumOccurrences() > 0;
+  for (cl::Option *flag : {static_cast<cl::Option *>(&f.pruneScore),
+                           static_cast<cl::Option *>(&f.pruneMinPerLayer),
+                           static_cast<cl::Option *>(&f.pruneSeed),
+                           static_cast<cl::Option *>(&f.pruneUniform)})
+    if (flag->getNumOccurrences() && !ranked)
+      return fail("--" + flag->ArgStr + " applies to --prune-heads RATIO");
+  if (f.pruneUnit.getNumOccurrences() && !ranked && f.pruneHeadsList.empty())
+    return fail("--prune-unit applies to --prune-heads or --prune-heads-list");
+  if (ranked && !(f.pruneRatio >= 0.0 && f.pruneRatio < 1.0))
+    return fail(llvm::formatv("--prune-heads {0} is outside [0, 1): the "
+                              "share of heads to remove",
+                              f.pruneRatio.getValue())
+                    .str());
+  if (ranked && f.pruneScore != "random" && f.calib.empty())
+    return fail("--prune-heads ranks heads on the model's outputs over "
+                "--calib FILE (--stats holds a pruned model's statistics)");
+  o.pruneHeadsList = f.pruneHeadsList;
+  o.pruneHeads = f.pruneRatio;
+  o.pruneUnit = f.pruneUnit;
+  o.pruneScore = f.pruneScore;
+  o.pruneMinPerLayer = f.pruneMinPerLayer;
+  o.pruneSeed = f.pruneSeed;
+  o.pruneUniform = f.pruneUniform;
+  o.calib = f.calib;
+  o.calibTokenizer = f.calibTokenizer;
+  return success();
 }
 
 LogicalResult compileOptions(CompileOptions &o) {
@@ -199,7 +278,8 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.stats = f.stats;
   o.fp8Activations = f.fp8Activations;
   o.int8Activations = f.int8Activations;
-  o.pruneHeadsList = f.pruneHeadsList;
+  if (failed(pruneOptions(o)))
+    return failure();
   for (const std::string &insertion : f.insertPass) {
     auto [point, text] = llvm::StringRef(insertion).split('=');
     if (text.empty())

@@ -32,10 +32,13 @@ void registerCompileFlags(llvm::cl::SubCommand &command,
 struct CalibrationRequest {
   std::string path, tokenizer;
   int64_t maxSeq = 0;
-  /// The heads the model to calibrate loses first (--prune-heads-list).
-  std::string pruneHeadsList;
 };
 CalibrationRequest calibrationFlags();
+
+/// The pruning flags (--prune-heads, --prune-heads-list, --prune-unit, ...)
+/// as pipeline options, the model to calibrate or compile losing those
+/// heads first; failure (printed) for flags that do not go together.
+mlir::LogicalResult pruneOptions(CompileOptions &options);
 
 /// The flags as pipeline options; failure (printed) for a flag given where
 /// it means nothing, or an --insert-pass without POINT=.

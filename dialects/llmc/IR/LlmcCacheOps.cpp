@@ -6,10 +6,12 @@ using namespace mlir;
 using namespace llmc;
 
 /// Checks a [layers, 2, batch, kv_heads, slots, head_dim] cache, a layer
-/// in it, and a [batch, tokens, kv_heads, head_dim] tensor against it.
+/// in it, and a [batch, tokens, kv_heads, head_dim] tensor against it: its
+/// kv heads from `headOffset` on.
 static LogicalResult verifyCacheAccess(Operation *op, Value cache,
                                        int64_t layer,
                                        std::optional<ArrayRef<int64_t>> ring,
+                                       std::optional<int64_t> headOffset,
                                        Value tokens, StringRef what) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   if (cacheType.getRank() != 6 || cacheType.getDimSize(1) != 2)
@@ -34,7 +36,14 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
                              << "kv_heads, head_dim] tensor of "
                              << cacheType.getElementType() << ", got " << type;
   DimList dims = getDims(type);
-  if (!dimsAgree(dims[0], cacheDims[2]) || !dimsAgree(dims[2], cacheDims[3]) ||
+  const int64_t firstHead = headOffset.value_or(0);
+  if (firstHead < 0 || (dims[2].isStatic() && cacheDims[3].isStatic() &&
+                        firstHead + dims[2].getSize() > cacheDims[3].getSize()))
+    return op->emitOpError()
+           << what << " " << type << " from kv head " << firstHead
+           << " does not fit the cache's " << cacheDims[3] << " kv heads";
+  if (!dimsAgree(dims[0], cacheDims[2]) ||
+      (!headOffset && !dimsAgree(dims[2], cacheDims[3])) ||
       !dimsAgree(dims[3], cacheDims[5]))
     return op->emitOpError()
            << what << " " << type << " does not fit the cache " << cacheType;
@@ -44,13 +53,13 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
 LogicalResult KvCacheReadOp::verify() {
   if (getKeys().getType() != getValues().getType())
     return emitOpError("keys and values must have one type");
-  return verifyCacheAccess(*this, getCache(), getLayer(), getRing(), getKeys(),
-                           "keys");
+  return verifyCacheAccess(*this, getCache(), getLayer(), getRing(),
+                           getHeadOffset(), getKeys(), "keys");
 }
 
 LogicalResult KvCacheWriteOp::verify() {
   if (getKey().getType() != getValue().getType())
     return emitOpError("key and value must have one type");
-  return verifyCacheAccess(*this, getCache(), getLayer(), getRing(), getKey(),
-                           "key");
+  return verifyCacheAccess(*this, getCache(), getLayer(), getRing(),
+                           getHeadOffset(), getKey(), "key");
 }

@@ -8,7 +8,9 @@
 // and values into it. With `ring [offset, slots]` a layer holds only the
 // slots offset .. offset + slots - 1 of its plane (position p in slot
 // offset + p % slots), so the rings of several windowed layers share a
-// plane.
+// plane. With `head h` a layer with fewer kv heads than the cache's planes
+// (a head-pruned layer) holds kv heads h .. h + its kv heads - 1 of its
+// plane, so several such layers share one plane.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,10 +30,12 @@ def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
   }];
   let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position,
-                       OptionalAttr<DenseI64ArrayAttr>:$ring);
+                       OptionalAttr<DenseI64ArrayAttr>:$ring,
+                       OptionalAttr<I64Attr>:$head_offset);
   let results = (outs Llmc_FloatTensor:$keys, Llmc_FloatTensor:$values);
   let assemblyFormat = [{
-    $cache `[` $layer `]` (`ring` $ring^)? `before` $position attr-dict `:`
+    $cache `[` $layer (`,` `head` $head_offset^)? `]` (`ring` $ring^)?
+    `before` $position attr-dict `:`
     type($cache) `->` type($keys) `,` type($values)
   }];
   let hasVerifier = 1;
@@ -48,10 +52,12 @@ def Llmc_KvCacheWriteOp : Llmc_Op<"kv_cache_write",
   let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position, Llmc_FloatTensor:$key,
                        Llmc_FloatTensor:$value,
-                       OptionalAttr<DenseI64ArrayAttr>:$ring);
+                       OptionalAttr<DenseI64ArrayAttr>:$ring,
+                       OptionalAttr<I64Attr>:$head_offset);
   let results = (outs Llmc_FloatTensor:$result);
   let assemblyFormat = [{
-    $key `,` $value `into` $cache `[` $layer `]` (`ring` $ring^)? `at`
+    $key `,` $value `into` $cache `[` $layer (`,` `head` $head_offset^)? `]`
+    (`ring` $ring^)? `at`
     $position attr-dict `:` type($key) `,` type($value) `->` type($result)
   }];
   let hasVerifier = 1;

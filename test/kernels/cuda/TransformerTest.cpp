@@ -155,6 +155,9 @@ struct AttentionCase {
   float softcap = 0.0f;
   /// The layer's ring inside its plane (0 slots: the whole plane).
   int64_t slotOffset = 0, slots = 0;
+  /// The plane's kv heads (0: the layer's 2) and the layer's first of them
+  /// (a head-pruned layer sharing its plane).
+  int64_t cacheHeads = 0, headOffset = 0;
 };
 
 TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
@@ -165,7 +168,11 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
         AttentionCase{1, 300, 517, 300}, AttentionCase{3, 40, 21, 5, 3.0f},
         AttentionCase{37, 80, 21, 0, 3.0f}, AttentionCase{1, 600, 517, 0, 3.0f},
         AttentionCase{37, 80, 21, 16, 0.0f, 50, 16},
-        AttentionCase{1, 600, 517, 300, 0.0f, 280, 300}})
+        AttentionCase{1, 600, 517, 300, 0.0f, 280, 300},
+        AttentionCase{3, 40, 21, 0, 0.0f, 0, 0, 3, 1},
+        AttentionCase{37, 80, 21, 0, 0.0f, 0, 0, 3, 1},
+        AttentionCase{1, 600, 517, 0, 0.0f, 0, 0, 5, 3},
+        AttentionCase{37, 80, 21, 16, 0.0f, 50, 16, 3, 1}})
     for (int64_t headDim : {8, 64, 128, 256}) {
       kc::AttentionShape shape{2, at.tokens,   8, 2,   headDim,
                                2, at.capacity, 1, 0.0f};
@@ -174,11 +181,13 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
       shape.softcap = at.softcap;
       shape.slotOffset = at.slotOffset;
       shape.slots = at.slots > 0 ? at.slots : at.capacity;
+      shape.cacheHeads = at.cacheHeads > 0 ? at.cacheHeads : shape.kvHeads;
+      shape.headOffset = at.headOffset;
       const int64_t past = at.past;
       int64_t scratchFloats = kc::attentionScratchFloats(shape);
       EXPECT_EQ(scratchFloats > 0, at.tokens == 1);
       DeviceVector<float> scratch(std::max<int64_t>(scratchFloats, 1));
-      const int64_t plane = shape.kvHeads * shape.capacity * headDim;
+      const int64_t plane = shape.cacheHeads * shape.capacity * headDim;
       std::vector<float> cache =
           randomVector(shape.layers * 2 * shape.batch * plane, 9);
       std::vector<float> q =
@@ -296,6 +305,7 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
     kc::AttentionShape shape{1, tokens, 32, 8, 128, 1, 300, 0, 0.0f};
     shape.scale = 1.0f / std::sqrt(128.0f);
     shape.slots = shape.capacity;
+    shape.cacheHeads = shape.kvHeads;
     const int64_t plane = shape.kvHeads * shape.capacity * 128;
     std::vector<float> cache = fromHalf(toHalf(randomVector(2 * plane, 22)));
     std::vector<float> q = fromHalf(

@@ -2,6 +2,29 @@
 // RUN: llmc-opt %s --llmc-prune-heads='heads=0:1,2' 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
 // REMARK: remark: llmc-prune-heads: layer 0: removed query heads 1,2 of 4, head_dim 2, output projection 'wo' input features on axis 1
 // RUN: llmc-opt %s --llmc-prune-heads='heads=' | FileCheck %s --check-prefix=NONE
+// RUN: llmc-opt %s --llmc-prune-heads='heads=0:1 unit=group' 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: llmc-opt %s --llmc-prune-heads='ratio=0.5 score=random seed=3' 2>&1 | FileCheck %s --check-prefix=RANDOM
+
+// unit=group: KV group 1 goes with its query heads 2 and 3: the key and
+// value projections keep the rows of kv head 0, their splits carry one kv
+// head, the query side and Wo two query heads.
+// GROUP: remark: llmc-prune-heads: layer 0: removed query heads 2,3 of 4 with KV groups 1 of 2, head_dim 2
+// GROUP: module attributes {llmc.pruned_heads = "group:0:1"}
+// GROUP: llmc.linear %arg0, %{{.*}}, %{{.*}} : (tensor<1x3x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<1x3x4xf32>
+// GROUP: llmc.linear %arg0, %{{.*}} : (tensor<1x3x8xf32>, tensor<2x8xf32>) -> tensor<1x3x2xf32>
+// GROUP: llmc.reshape %{{.*}} : tensor<1x3x2xf32> -> tensor<1x3x1x2xf32>
+// GROUP: llmc.linear %arg0, %{{.*}} : (tensor<1x3x8xf32>, tensor<2x8xf32>) -> tensor<1x3x2xf32>
+// GROUP: llmc.reshape %{{.*}} : tensor<1x3x2xf32> -> tensor<1x3x1x2xf32>
+// GROUP: llmc.attention {{.*}} : (tensor<1x3x2x2xf32>, tensor<1x3x1x2xf32>, tensor<1x3x1x2xf32>) -> tensor<1x3x2x2xf32>
+// GROUP: llmc.linear %{{.*}}, %{{.*}} : (tensor<1x3x4xf32>, tensor<8x4xf32>) -> tensor<1x3x8xf32>
+// GROUP-NOT: tensor<4x8xf32>>
+// GROUP: wq.pruned: "0x040000000000803F
+
+// ratio: a seeded random ranking removes half the query heads, one from
+// each group, and names them.
+// RANDOM: remark: llmc-prune-heads: random ranks 2 of 4 query heads lowest: heads=0:1,3
+// RANDOM: remark: llmc-prune-heads: layer 0: removed query heads 1,3 of 4
+// RANDOM: llmc.attention {{.*}} -> tensor<1x3x2x2xf32>
 
 // Grouped-query attention, 4 query heads of dimension 2 in 2 KV groups:
 // heads 1 and 2 (one from each group) go. The query projection keeps the
