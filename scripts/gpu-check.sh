@@ -44,11 +44,13 @@ long=1,403,407,261,135,471,275,291,260,146,11,310,29,54,7,400
 timeout 120 python3 test/e2e/compare_logits.py \
   "$pack/artifacts/stories260K.cpu.llmc" "$pack/artifacts/stories260K.cuda.llmc" \
   --prompt-ids "$long" --tolerance 1e-4 2>&1 | tee -a "$work/quant-acts.log" || status=1
-echo "== fortunes3m with pruned heads (per-layer head counts): GPU against CPU"
-timeout 120 python3 test/e2e/compare_logits.py \
-  "$pack/artifacts/fortunes3m.pruned.cpu.llmc" \
-  "$pack/artifacts/fortunes3m.pruned.cuda.llmc" --prompt-ids "$long" \
-  --tolerance 1e-4 2>&1 | tee -a "$work/logits.log" || status=1
+for pruned in pruned groups; do
+  echo "== fortunes3m with $pruned pruned (per-layer head counts): GPU against CPU"
+  timeout 120 python3 test/e2e/compare_logits.py \
+    "$pack/artifacts/fortunes3m.$pruned.cpu.llmc" \
+    "$pack/artifacts/fortunes3m.$pruned.cuda.llmc" --prompt-ids "$long" \
+    --tolerance 1e-4 2>&1 | tee -a "$work/logits.log" || status=1
+done
 # Quantized activations (cuda-quant-activations.test): up to 8 rows the
 # GEMV paths compute the CPU's f32 math; more rows run cuBLASLt's GEMMs of
 # codes, whose tensor-core sums flip some roundings, so there the

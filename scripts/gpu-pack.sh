@@ -58,6 +58,10 @@ for t in cpu cuda; do
   "$build/bin/llmc" compile "$models/fortunes3m.onnx" \
     --prune-heads-list '0:1,4;3:0,2,3,5' "${extra[@]}" \
     -o "$pack/artifacts/fortunes3m.pruned.$t.llmc" 2>/dev/null
+  # Whole KV groups: pruned layers share KV-cache planes (head_offset).
+  "$build/bin/llmc" compile "$models/fortunes3m.onnx" \
+    --prune-heads-list '0:1;3:0;5:1' --prune-unit group "${extra[@]}" \
+    -o "$pack/artifacts/fortunes3m.groups.$t.llmc" 2>/dev/null
 done
 # Quantized activations: stories260K (logits, the GEMV paths) and
 # fortunes3m (perplexity, cuBLASLt's GEMMs of codes), f32 on both devices.

@@ -11,7 +11,7 @@ APT_PACKAGES=(
   # MLIR/LLVM 22 (bookworm-security); 22 and 19 cannot be installed together
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   # the importer: ONNX's protobuf schema and C++ library
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev
   # the runtime: artifact manifest schema and section checksums
   flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
   # the runtime CLI's command line; the CPU prefill GEMM

@@ -8,6 +8,8 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 
+#include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -33,6 +35,20 @@ std::shared_ptr<OnnxModelFile> OnnxModelFile::open(llvm::StringRef path,
   }
   ::close(fd);
   if (!parsed) {
+    // A compiled artifact (docs/artifact-format.md: magic "\x89LLMC\r\n\x1a")
+    // is not compiled, pruned or quantized again.
+    char magic[8] = {};
+    if (FILE *head = std::fopen(path.str().c_str(), "rb")) {
+      size_t got = std::fread(magic, 1, sizeof magic, head);
+      std::fclose(head);
+      if (got == sizeof magic &&
+          std::memcmp(magic, "\x89LLMC\r\n\x1a", sizeof magic) == 0) {
+        emitError(loc) << "'" << path
+                       << "' is an llmc artifact, not an ONNX model: compile "
+                          "(prune, quantize) the ONNX model it came from";
+        return nullptr;
+      }
+    }
     emitError(loc) << "'" << path
                    << "' is not a valid ONNX model (protobuf parse failed: "
                       "truncated or not an ONNX file)";

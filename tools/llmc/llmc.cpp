@@ -23,6 +23,7 @@
 #include "passes/codegen/cuda/EmitCudaSource.h"
 #include "tools/llmc/CalibrateCommand.h"
 #include "tools/llmc/CompileFlags.h"
+#include "tools/llmc/PruneReportCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -359,7 +360,8 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   llmc::tool::registerCompileFlags(compileCommand, calibrateCommand,
                                    compileOptions);
-  llvm::cl::HideUnrelatedOptions(compileOptions);
+  llvm::cl::HideUnrelatedOptions(
+      {&compileOptions, &llmc::tool::pruneReportOptions()});
   llvm::cl::ParseCommandLineOptions(int(args.size()), args.data(),
                                     "llmc: compile ONNX transformers for "
                                     "inference\n");
@@ -367,7 +369,10 @@ int main(int argc, char **argv) {
     return compile();
   if (calibrateCommand)
     return llmc::tool::runCalibrate(inputPath, outputPath);
-  llvm::errs() << "llmc: no command given (try: llmc compile model.onnx -o "
-                  "model.llmc; llmc calibrate; llmc --help)\n";
+  if (llmc::tool::pruneReportCommand())
+    return llmc::tool::runPruneReport();
+  llvm::errs()
+      << "llmc: no command given (try: llmc compile model.onnx -o "
+         "model.llmc; llmc calibrate; llmc prune-report; llmc --help)\n";
   return 2;
 }
