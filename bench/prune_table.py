@@ -14,7 +14,7 @@ model; groups of 32 after removing KV groups, whose layers can be left
 with output projections of 96 inputs). For each artifact: perplexity, KL divergence from and top-1
 agreement with the unpruned fp32 model, artifact size, KV-cache bytes per
 token, and `llmc-run bench` prefill and decode tokens/s (128-token prompt,
-64 decode steps, median of 5). Writes pruning.json and pruning.md.
+128 decode steps, median of 7). Writes pruning.json and pruning.md.
 """
 import argparse
 import json
@@ -34,7 +34,7 @@ RATIOS = [("0", 0.0), ("1/6", 1 / 6), ("1/3", 1 / 3), ("1/2", 1 / 2)]
 def speed(artifact, work):
     path = os.path.join(work, "bench.json")
     prune_accuracy.run("llmc-run", artifact, "bench", "--prompt-len", "128",
-                       "--gen", "64", "--repeat", "5", "--json", path)
+                       "--gen", "128", "--repeat", "7", "--json", path)
     with open(path) as f:
         data = json.load(f)
     run = data["runs"][0]
@@ -45,10 +45,12 @@ def speed(artifact, work):
 
 
 class Model:
-    def __init__(self, name, onnx, eval_args, calib_args, ratios):
-        self.name, self.onnx = name, onnx
+    def __init__(self, name, onnx, eval_args, calib_args, ratios,
+                 quant_args=(), awq_group=64):
+        self.name, self.onnx, self.awq_group = name, onnx, awq_group
         self.eval_args, self.calib_args, self.ratios = (eval_args, calib_args,
                                                         ratios)
+        self.quant_args = list(quant_args)
 
     def evaluate(self, artifact, reference):
         return json.loads(prune_accuracy.run(
@@ -99,15 +101,18 @@ def rows_for(model, work, fp32):
         # Groups of 64 where the pruned output projections' inputs allow
         # (a fortunes3m layer left with one KV group has 3 heads of 32: 96).
         name, ratio = model.ratios[2]
-        group = 64 if unit == "query" else 32
+        group = model.awq_group if unit == "query" else 32
         rows.append(measure(
             model, work, fp32, f"{unit} {name} ablation + awq-int4 g{group}",
             ["--prune-heads", f"{ratio:.6f}", "--prune-unit", unit,
              "--prune-score", "ablation", "--quant", "awq-int4",
-             "--group-size", str(group)] + model.calib_args))
-    rows.append(measure(model, work, fp32, "awq-int4 g64 (no pruning)",
-                        ["--quant", "awq-int4", "--group-size", "64"] +
-                        model.calib_args))
+             "--group-size", str(group)] + model.calib_args +
+            model.quant_args))
+    rows.append(measure(model, work, fp32,
+                        f"awq-int4 g{model.awq_group} (no pruning)",
+                        ["--quant", "awq-int4", "--group-size",
+                         str(model.awq_group)] +
+                        model.calib_args + model.quant_args))
     return rows
 
 
@@ -141,6 +146,9 @@ def main():
                                                          "shared", "models"))
     parser.add_argument("--work", default="/tmp/prune-table")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--only", choices=["fortunes3m", "stories260K"],
+                        help="measure this model alone (the others' rows "
+                             "stay as pruning.json has them)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     with open("/proc/cpuinfo") as f:
@@ -165,17 +173,29 @@ def main():
     stories_eval = os.path.join(args.work, "stories-eval.ids")
     prune_accuracy.sample_ids(stories_fp32, range(1, 33), stories_calib)
     prune_accuracy.sample_ids(stories_fp32, range(1000, 1032), stories_eval)
-    # stories260K's down projections (172 inputs) are not a multiple of 64.
+    # stories260K's down projections (172 inputs) are not a multiple of 32,
+    # nor are pruned output projections (3 KV groups of 2 heads of 8: 48):
+    # AWQ leaves both f32.
     models.append((Model("stories260K", stories, ["--ids", stories_eval],
-                         ["--calib", stories_calib, "--skip", " down"],
-                         [RATIOS[0], RATIOS[2], RATIOS[3]]), stories_fp32))
-    results = {}
-    for model, fp32 in models:
-        results[model.name] = rows_for(model, args.work, fp32)
+                         ["--calib", stories_calib],
+                         [RATIOS[0], RATIOS[2], RATIOS[3]],
+                         quant_args=["--skip", " down,/wo/"], awq_group=32),
+                   stories_fp32))
+    # Each model's rows as it finishes (pruning.json: every model run so
+    # far, --only one at a time).
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "pruning.json"), "w") as f:
-        json.dump({"cpu": cpu_name(), "isa": isa, "results": results}, f,
-                  indent=1)
+    path = os.path.join(args.out, "pruning.json")
+    results = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            results = json.load(f)["results"]
+    for model, fp32 in models:
+        if args.only and model.name != args.only:
+            continue
+        results[model.name] = rows_for(model, args.work, fp32)
+        with open(path, "w") as f:
+            json.dump({"cpu": cpu_name(), "isa": isa, "results": results}, f,
+                      indent=1)
     with open(os.path.join(args.out, "pruning.md"), "w") as f:
         f.write(f"CPU: {cpu_name()} ({isa}), {os.cpu_count()} threads\n\n")
         for name, rows in results.items():

@@ -349,7 +349,9 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
                                ? layer.kvHeads
                                : 1;
       const int64_t count = std::llround(want);
-      if (std::fabs(want - count) > 1e-9 || count % step != 0) {
+      // A ratio written to a few decimals (0.33 of 12 heads) means the
+      // nearest whole count.
+      if (std::fabs(want - count) > 0.05 || count % step != 0) {
         error = "a ratio of " + std::to_string(selection.ratio) + " of layer " +
                 std::to_string(c.layer) + "'s " +
                 std::to_string(unitsOf(layer, unit)) + " " + noun +

@@ -19,23 +19,14 @@ import re
 import subprocess
 import sys
 
+from quant_accuracy import sample_ids  # noqa: F401 (bench/prune_table.py)
+
 
 def run(*args):
     done = subprocess.run(args, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"prune_accuracy: {' '.join(args)} failed:\n{done.stderr}")
     return done
-
-
-def sample_ids(artifact, seeds, path):
-    """Sequences sampled from `artifact` (BOS first, stop at BOS)."""
-    with open(path, "w") as out:
-        for seed in seeds:
-            generated = json.loads(run(
-                "llmc-run", artifact, "--json", "generate", "--prompt-ids",
-                "1", "--max-tokens", "200", "--temperature", "1.0", "--seed",
-                str(seed), "--stop-ids", "1").stdout)
-            out.write(" ".join(map(str, [1] + generated["ids"])) + "\n")
 
 
 def compile_model(onnx, artifact, flags):

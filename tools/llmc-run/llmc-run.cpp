@@ -17,13 +17,24 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
+#include <string>
 
 #include <sys/resource.h>
 
 namespace llmc::run {
 
 int64_t peakRssBytes() {
+  // This process's own high-water mark (VmHWM). getrusage's ru_maxrss
+  // keeps the one of the process that forked it across exec, so under a
+  // parent holding a large model (a Python benchmark) it reported the
+  // parent's peak.
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stoll(line.substr(6)) * 1024;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;
