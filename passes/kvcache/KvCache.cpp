@@ -35,12 +35,33 @@ struct CacheShape {
 
 /// Where one attention layer's keys and values live: plane `plane` of the
 /// cache, all of its slots or (`ring`) `slots` of them from `offset`, and
-/// its kv heads from `head` on (`sharedHeads`: the plane has more).
+/// its kv heads from `head` on.
 struct LayerSlots {
   int64_t plane = 0, offset = 0, slots = 0;
   bool ring = false;
   int64_t head = 0;
-  bool sharedHeads = false;
+};
+
+/// Planes shared first-fit: each holds `capacity` (slots or kv heads) and
+/// takes pieces while they fit.
+struct SharedPlanes {
+  int64_t capacity;
+  SmallVector<int64_t> planes, used;
+
+  /// The plane and the offset in it of a piece of `size`; a new plane
+  /// (counted in `count`) when none has room.
+  std::pair<int64_t, int64_t> place(int64_t size, int64_t &count) {
+    size_t i = 0;
+    while (i < planes.size() && used[i] + size > capacity)
+      ++i;
+    if (i == planes.size()) {
+      planes.push_back(count++);
+      used.push_back(0);
+    }
+    int64_t offset = used[i];
+    used[i] += size;
+    return {planes[i], offset};
+  }
 };
 
 /// The cache's planes of `planeHeads` kv heads: a layer without a window
@@ -61,36 +82,19 @@ SmallVector<LayerSlots> placeLayers(ArrayRef<int64_t> windows,
   planeSlots = allWindowed ? std::min(*llvm::max_element(windows), positions)
                            : positions;
   SmallVector<LayerSlots> placed(windows.size());
-  SmallVector<int64_t> ringPlanes, ringUsed, headPlanes, headsUsed;
+  SharedPlanes rings{planeSlots, {}, {}}, heads{planeHeads, {}, {}};
   planes = 0;
   for (auto [layer, window] : llvm::enumerate(windows)) {
     LayerSlots &at = placed[layer];
-    const int64_t heads = kvHeads[layer];
-    if ((window == 0 || window >= planeSlots) && heads < planeHeads) {
-      size_t i = 0;
-      while (i < headPlanes.size() && headsUsed[i] + heads > planeHeads)
-        ++i;
-      if (i == headPlanes.size()) {
-        headPlanes.push_back(planes++);
-        headsUsed.push_back(0);
-      }
-      at = {headPlanes[i], 0, planeSlots, false, headsUsed[i], true};
-      headsUsed[i] += heads;
-      continue;
+    if (window > 0 && window < planeSlots) {
+      auto [plane, offset] = rings.place(window, planes);
+      at = {plane, offset, window, true, 0};
+    } else if (kvHeads[layer] < planeHeads) {
+      auto [plane, head] = heads.place(kvHeads[layer], planes);
+      at = {plane, 0, planeSlots, false, head};
+    } else {
+      at = {planes++, 0, planeSlots, false, 0};
     }
-    if (window == 0 || window >= planeSlots) {
-      at = {planes++, 0, planeSlots, false};
-      continue;
-    }
-    size_t i = 0;
-    while (i < ringPlanes.size() && ringUsed[i] + window > planeSlots)
-      ++i;
-    if (i == ringPlanes.size()) {
-      ringPlanes.push_back(planes++);
-      ringUsed.push_back(0);
-    }
-    at = {ringPlanes[i], ringUsed[i], window, true, 0, heads < planeHeads};
-    ringUsed[i] += window;
   }
   return placed;
 }
@@ -478,8 +482,11 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
       DenseI64ArrayAttr ring =
           at.ring ? b.getDenseI64ArrayAttr({at.offset, at.slots})
                   : DenseI64ArrayAttr();
-      IntegerAttr head =
-          at.sharedHeads ? b.getI64IntegerAttr(at.head) : IntegerAttr();
+      // A layer with fewer kv heads than the plane says where its start.
+      IntegerAttr head = keyType.getDimSize(2) <
+                                 cast<RankedTensorType>(cacheType).getDimSize(3)
+                             ? b.getI64IntegerAttr(at.head)
+                             : IntegerAttr();
       auto read = KvCacheReadOp::create(b, op.getLoc(), pastType, pastType,
                                         cache, at.plane, position, ring, head);
       op.getPastKeyMutable().assign(read.getKeys());

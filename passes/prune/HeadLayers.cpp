@@ -217,19 +217,30 @@ SmallVector<AttentionOp> attentionLayers(ModuleOp module) {
   return attentions;
 }
 
-FailureOr<Layer> traceLayer(AttentionOp attention, int64_t index,
-                            bool keysAndValues) {
+FailureOr<Layer> traceLayer(AttentionOp attention, int64_t index, Unit unit) {
   Layer layer;
   layer.attention = attention;
   auto fail = [&]() {
     return attention.emitError() << kPass << ": layer " << index << ": ";
   };
+  auto queryType = cast<RankedTensorType>(attention.getQuery().getType());
+  auto keyType = cast<RankedTensorType>(attention.getKey().getType());
+  const int64_t rank = queryType.getRank();
+  layer.qHeads = queryType.getDimSize(rank - 2);
+  layer.kvHeads = keyType.getDimSize(rank - 2);
+  layer.headDim = queryType.getDimSize(rank - 1);
+  if (ShapedType::isDynamic(layer.qHeads) ||
+      ShapedType::isDynamic(layer.kvHeads) ||
+      ShapedType::isDynamic(layer.headDim) || layer.kvHeads <= 0 ||
+      layer.qHeads % layer.kvHeads != 0)
+    return fail() << "its head counts are not static multiples";
+  layer.unit = unitFor(layer.qHeads, layer.kvHeads, unit);
   FailureOr<HeadSplit> query =
       traceSplit(attention.getQuery(), "queries", fail);
   if (failed(query))
     return failure();
   layer.query = *query;
-  if (keysAndValues) {
+  if (layer.unit == Unit::group) {
     FailureOr<HeadSplit> key = traceSplit(attention.getKey(), "keys", fail);
     if (failed(key))
       return failure();
@@ -247,17 +258,6 @@ FailureOr<Layer> traceLayer(AttentionOp attention, int64_t index,
   if (!layer.outputProjection ||
       layer.outputProjection.getInput() != layer.outputMerge.getResult())
     return fail() << "its merged output does not go to one output projection";
-  auto queryType = cast<RankedTensorType>(attention.getQuery().getType());
-  auto keyType = cast<RankedTensorType>(attention.getKey().getType());
-  const int64_t rank = queryType.getRank();
-  layer.qHeads = queryType.getDimSize(rank - 2);
-  layer.kvHeads = keyType.getDimSize(rank - 2);
-  layer.headDim = queryType.getDimSize(rank - 1);
-  if (ShapedType::isDynamic(layer.qHeads) ||
-      ShapedType::isDynamic(layer.kvHeads) ||
-      ShapedType::isDynamic(layer.headDim) || layer.kvHeads <= 0 ||
-      layer.qHeads % layer.kvHeads != 0)
-    return fail() << "its head counts are not static multiples";
   return layer;
 }
 

@@ -14,19 +14,12 @@ namespace llmc::prune {
 
 namespace {
 
-int64_t unitsOf(const LayerScores &layer, Unit unit) {
-  return unit == Unit::query ? layer.qHeads : layer.kvHeads;
-}
-
 /// The query heads of KV group `g` of `layer`, or just head `g` (unit
 /// query).
 SmallVector<int64_t> headsOfUnit(const Layer &layer, Unit unit, int64_t g) {
   if (unit == Unit::query)
     return {g};
-  SmallVector<int64_t> heads;
-  for (int64_t h = g * layer.group(); h < (g + 1) * layer.group(); ++h)
-    heads.push_back(h);
-  return heads;
+  return layer.headsOf(g);
 }
 
 /// norm: each query head's mean squared contribution to the output
@@ -80,7 +73,7 @@ FailureOr<double> maskedLoss(ModuleOp module,
       for (auto &[at, heads] : mask) {
         if (at >= static_cast<int64_t>(attentions.size()))
           return failure();
-        FailureOr<Layer> traced = traceLayer(attentions[at], at, false);
+        FailureOr<Layer> traced = traceLayer(attentions[at], at, Unit::query);
         if (failed(traced) || failed(maskHeads(*traced, heads)))
           return failure();
       }
@@ -106,7 +99,7 @@ LogicalResult checkAblation(ModuleOp module, const ScoreRequest &request) {
 /// Whether a layer's units leave one at a time: KV groups, or the query
 /// heads of multi-head attention (each its own group).
 bool singleUnits(const LayerScores &layer, Unit unit) {
-  return unit == Unit::group || layer.qHeads == layer.kvHeads;
+  return unitFor(layer.qHeads, layer.kvHeads, unit) == Unit::group;
 }
 
 /// How many removals (units, or slices of one query head per KV group) a
@@ -125,6 +118,27 @@ int64_t removalSize(const LayerScores &layer, Unit unit) {
   return singleUnits(layer, unit) ? 1 : layer.kvHeads;
 }
 
+/// How many of all `layers`' units `selection`'s ratio removes, or an
+/// error message when the floors leave fewer.
+FailureOr<int64_t> targetOf(ArrayRef<LayerScores> layers, Unit unit,
+                            const Selection &selection, std::string &error) {
+  int64_t total = 0, reachable = 0;
+  for (const LayerScores &layer : layers) {
+    total += unitsOf(layer, unit);
+    reachable += removalCap(layer, unit, selection.minPerLayer) *
+                 removalSize(layer, unit);
+  }
+  const int64_t target = std::llround(selection.ratio * total);
+  if (target <= reachable)
+    return target;
+  error = "a ratio of " + std::to_string(selection.ratio) + " asks for " +
+          std::to_string(target) + " of " + std::to_string(total) +
+          (unit == Unit::query ? " query heads" : " KV groups") +
+          ", but keeping " + std::to_string(selection.minPerLayer) +
+          " per layer leaves " + std::to_string(reachable) + " to remove";
+  return failure();
+}
+
 } // namespace
 
 FailureOr<std::map<int64_t, std::set<int64_t>>>
@@ -136,24 +150,14 @@ selectByAblation(ModuleOp module, ArrayRef<Layer> layers,
     return failure();
   const Unit unit = request.unit;
   scores.clear();
-  int64_t total = 0, reachable = 0;
   for (const Layer &layer : layers) {
     LayerScores entry{layer.qHeads, layer.kvHeads, {}};
     entry.scores.assign(unitsOf(entry, unit), 0.0);
-    total += unitsOf(entry, unit);
-    reachable += removalCap(entry, unit, selection.minPerLayer) *
-                 removalSize(entry, unit);
     scores.push_back(std::move(entry));
   }
-  const int64_t target = std::llround(selection.ratio * total);
-  if (target > reachable) {
-    error = "a ratio of " + std::to_string(selection.ratio) + " asks for " +
-            std::to_string(target) + " of " + std::to_string(total) +
-            (unit == Unit::query ? " query heads" : " KV groups") +
-            ", but keeping " + std::to_string(selection.minPerLayer) +
-            " per layer leaves " + std::to_string(reachable) + " to remove";
+  FailureOr<int64_t> target = targetOf(scores, unit, selection, error);
+  if (failed(target))
     return failure();
-  }
   std::map<int64_t, std::set<int64_t>> removed;
   std::vector<int64_t> taken(layers.size(), 0);
   HeadMask mask;
@@ -162,7 +166,7 @@ selectByAblation(ModuleOp module, ArrayRef<Layer> layers,
     return failure();
   baseLoss = *base;
   double current = *base;
-  for (int64_t count = 0; count < target;) {
+  for (int64_t count = 0; count < *target;) {
     // Every remaining unit, masked beside those chosen so far.
     for (auto [index, layer] : llvm::enumerate(layers)) {
       const int64_t l = static_cast<int64_t>(index);
@@ -188,7 +192,7 @@ selectByAblation(ModuleOp module, ArrayRef<Layer> layers,
     for (auto [index, layer] : llvm::enumerate(scores)) {
       const int64_t l = static_cast<int64_t>(index);
       if (taken[l] >= removalCap(layer, unit, selection.minPerLayer) ||
-          count + removalSize(layer, unit) > target)
+          count + removalSize(layer, unit) > *target)
         continue;
       const int64_t groups = singleUnits(layer, unit) ? 1 : layer.kvHeads;
       const int64_t perGroup = unitsOf(layer, unit) / groups;
@@ -297,13 +301,9 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
     std::vector<int64_t> units;
   };
   std::vector<Candidate> candidates;
-  std::vector<int64_t> caps;
-  int64_t total = 0;
   for (auto [index, layer] : llvm::enumerate(layers)) {
     const int64_t l = static_cast<int64_t>(index);
     const int64_t units = unitsOf(layer, unit);
-    total += units;
-    const int64_t keep = std::max<int64_t>(selection.minPerLayer, 1);
     std::vector<int64_t> order(units);
     for (int64_t u = 0; u < units; ++u)
       order[u] = u;
@@ -312,10 +312,8 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
                  ? layer.scores[a] < layer.scores[b]
                  : a < b;
     };
-    // Multi-head attention: each query head is a group of its own.
-    if (unit == Unit::group || layer.qHeads == layer.kvHeads) {
+    if (singleUnits(layer, unit)) {
       std::sort(order.begin(), order.end(), byScore);
-      caps.push_back(std::max<int64_t>(0, units - keep));
       for (int64_t j = 0; j < units; ++j)
         candidates.push_back({layer.scores[order[j]], l, j, {order[j]}});
       continue;
@@ -327,8 +325,6 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
                        order.begin() + (g + 1) * group);
       std::sort(ranked[g].begin(), ranked[g].end(), byScore);
     }
-    caps.push_back(
-        std::max<int64_t>(0, std::min(group - 1, (units - keep) / groups)));
     for (int64_t j = 0; j < group; ++j) {
       Candidate slice{0.0, l, j, {}};
       for (int64_t g = 0; g < groups; ++g) {
@@ -338,6 +334,9 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
       candidates.push_back(std::move(slice));
     }
   }
+  std::vector<int64_t> caps;
+  for (const LayerScores &layer : layers)
+    caps.push_back(removalCap(layer, unit, selection.minPerLayer));
   std::map<int64_t, std::set<int64_t>> removed;
   std::vector<int64_t> taken(layers.size(), 0);
   const char *noun = unit == Unit::query ? "query heads" : "KV groups";
@@ -345,9 +344,7 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
     for (const Candidate &c : candidates) {
       const LayerScores &layer = layers[c.layer];
       const double want = selection.ratio * unitsOf(layer, unit);
-      const int64_t step = unit == Unit::query && layer.qHeads != layer.kvHeads
-                               ? layer.kvHeads
-                               : 1;
+      const int64_t step = removalSize(layer, unit);
       const int64_t count = std::llround(want);
       // A ratio written to a few decimals (0.33 of 12 heads) means the
       // nearest whole count.
@@ -376,25 +373,15 @@ selectUnits(ArrayRef<LayerScores> layers, Unit unit, const Selection &selection,
   std::stable_sort(
       candidates.begin(), candidates.end(),
       [](const Candidate &a, const Candidate &b) { return a.score < b.score; });
-  const int64_t target = std::llround(selection.ratio * total);
-  int64_t count = 0, reachable = 0;
-  for (size_t l = 0; l < layers.size(); ++l)
-    reachable +=
-        caps[l] * (unit == Unit::query && layers[l].qHeads != layers[l].kvHeads
-                       ? layers[l].kvHeads
-                       : 1);
-  if (target > reachable) {
-    error = "a ratio of " + std::to_string(selection.ratio) + " asks for " +
-            std::to_string(target) + " of " + std::to_string(total) + " " +
-            noun + ", but keeping " + std::to_string(selection.minPerLayer) +
-            " per layer leaves " + std::to_string(reachable) + " to remove";
+  int64_t count = 0;
+  FailureOr<int64_t> target = targetOf(layers, unit, selection, error);
+  if (failed(target))
     return failure();
-  }
   for (const Candidate &c : candidates) {
     const int64_t size = static_cast<int64_t>(c.units.size());
     // A layer's slices go in order (their scores never decrease).
     if (taken[c.layer] >= caps[c.layer] || c.order != taken[c.layer] ||
-        count + size > target)
+        count + size > *target)
       continue;
     removed[c.layer].insert(c.units.begin(), c.units.end());
     taken[c.layer] += 1;

@@ -27,14 +27,17 @@
 
 namespace llmc::prune {
 
-enum class Unit { query, group };
-
 /// One layer's importance: per query head (unit query) or per KV group
 /// (unit group).
 struct LayerScores {
   int64_t qHeads = 0, kvHeads = 0;
   std::vector<double> scores;
 };
+
+/// The units of `layer` that `unit` counts: its query heads or groups.
+inline int64_t unitsOf(const LayerScores &layer, Unit unit) {
+  return unit == Unit::query ? layer.qHeads : layer.kvHeads;
+}
 
 struct ScoreRequest {
   Unit unit = Unit::query;

@@ -115,18 +115,12 @@ struct PruneHeads : llmc::impl::PruneHeadsBase<PruneHeads> {
     std::map<int64_t, std::pair<std::set<int64_t>, std::set<int64_t>>> plan;
     std::map<int64_t, Layer> traced;
     for (auto &[index, removed] : *chosen) {
-      FailureOr<Layer> layer =
-          traceLayer(attentions[index], index, units == Unit::group);
+      FailureOr<Layer> layer = traceLayer(attentions[index], index, units);
       if (failed(layer))
         return signalPassFailure();
       FailureOr<std::pair<std::set<int64_t>, std::set<int64_t>>> what =
-          checkLayer(*layer, index, removed, units);
+          checkLayer(*layer, index, removed);
       if (failed(what))
-        return signalPassFailure();
-      // Multi-head attention under unit query loses keys and values too.
-      if (!what->second.empty() && !layer->key.projection)
-        layer = traceLayer(attentions[index], index, true);
-      if (failed(layer))
         return signalPassFailure();
       plan[index] = *what;
       traced[index] = *layer;
@@ -139,20 +133,15 @@ struct PruneHeads : llmc::impl::PruneHeadsBase<PruneHeads> {
         StringAttr::get(&getContext(), unit + ":" + listOf(*chosen)));
   }
 
-  /// The query heads and KV groups `removed` (units of `units`) takes from
-  /// `layer`, or an error naming the layer.
+  /// The query heads and KV groups `removed` (units of the layer's unit)
+  /// takes from `layer`, or an error naming the layer.
   FailureOr<std::pair<std::set<int64_t>, std::set<int64_t>>>
-  checkLayer(Layer layer, int64_t index, const std::set<int64_t> &removed,
-             Unit units) {
+  checkLayer(Layer layer, int64_t index, const std::set<int64_t> &removed) {
     auto fail = [&](const Twine &why) {
       return layer.attention.emitError() << kPass << ": layer " << index << why;
     };
     const int64_t group = layer.group();
-    // Multi-head attention: a query head's group is itself, so it goes
-    // with its keys and values.
-    if (group == 1)
-      units = Unit::group;
-    if (units == Unit::group) {
+    if (layer.unit == Unit::group) {
       if (*removed.rbegin() >= layer.kvHeads)
         return fail(" has no KV group " + Twine(*removed.rbegin()) +
                     " (it has " + Twine(layer.kvHeads) + ", 0 to " +
@@ -161,7 +150,7 @@ struct PruneHeads : llmc::impl::PruneHeadsBase<PruneHeads> {
         return fail(": pruning every KV group would leave it without heads");
       std::set<int64_t> queries;
       for (int64_t g : removed)
-        for (int64_t h = g * group; h < (g + 1) * group; ++h)
+        for (int64_t h : layer.headsOf(g))
           queries.insert(h);
       return std::make_pair(queries, removed);
     }
@@ -192,8 +181,7 @@ struct PruneHeads : llmc::impl::PruneHeadsBase<PruneHeads> {
   rank(ModuleOp module, ArrayRef<AttentionOp> attentions, Unit units) {
     SmallVector<Layer> layers;
     for (auto [index, attention] : llvm::enumerate(attentions)) {
-      FailureOr<Layer> layer =
-          traceLayer(attention, index, units == Unit::group);
+      FailureOr<Layer> layer = traceLayer(attention, index, units);
       if (failed(layer))
         return failure();
       layers.push_back(*layer);
@@ -225,7 +213,7 @@ struct PruneHeads : llmc::impl::PruneHeadsBase<PruneHeads> {
     for (auto &[layer, set] : *chosen)
       removed += static_cast<int64_t>(set.size());
     for (const LayerScores &layer : *scores)
-      total += units == Unit::query ? layer.qHeads : layer.kvHeads;
+      total += unitsOf(layer, units);
     module.emitRemark() << kPass << ": " << score << " ranks " << removed
                         << " of " << total
                         << (units == Unit::query ? " query heads"

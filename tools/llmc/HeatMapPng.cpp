@@ -2,8 +2,6 @@
 
 #include "tools/llmc/HeatMapPng.h"
 
-#include "llvm/Support/raw_ostream.h"
-
 #include <png.h>
 
 #include <algorithm>
@@ -42,8 +40,8 @@ void appendBytes(png_structp png, png_bytep data, png_size_t length) {
 
 } // namespace
 
-std::string writeHeatMap(const std::vector<std::vector<double>> &rows,
-                         const std::string &path, int cell) {
+bool encodeHeatMap(const std::vector<std::vector<double>> &rows,
+                   std::string &png, std::string &error, int cell) {
   size_t columns = 0;
   double low = INFINITY, high = -INFINITY;
   for (const std::vector<double> &row : rows) {
@@ -53,8 +51,10 @@ std::string writeHeatMap(const std::vector<std::vector<double>> &rows,
       high = std::max(high, score);
     }
   }
-  if (rows.empty() || columns == 0)
-    return "no scores to draw";
+  if (rows.empty() || columns == 0) {
+    error = "no scores to draw";
+    return false;
+  }
   const double span = high > low ? high - low : 1.0;
   const int width = static_cast<int>(columns) * cell,
             height = static_cast<int>(rows.size()) * cell;
@@ -71,47 +71,30 @@ std::string writeHeatMap(const std::vector<std::vector<double>> &rows,
           std::copy(rgb.begin(), rgb.end(), at);
         }
     }
-  png_structp png =
+  png_structp writer =
       png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  png_infop info = writer ? png_create_info_struct(writer) : nullptr;
   if (!info) {
-    png_destroy_write_struct(&png, nullptr);
-    return "libpng could not start";
+    png_destroy_write_struct(&writer, nullptr);
+    error = "libpng could not start";
+    return false;
   }
-  std::string encoded;
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    return "libpng failed to encode the image";
+  png.clear();
+  if (setjmp(png_jmpbuf(writer))) {
+    png_destroy_write_struct(&writer, &info);
+    error = "libpng failed to encode the image";
+    return false;
   }
-  png_set_write_fn(png, &encoded, appendBytes, nullptr);
-  png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB,
+  png_set_write_fn(writer, &png, appendBytes, nullptr);
+  png_set_IHDR(writer, info, width, height, 8, PNG_COLOR_TYPE_RGB,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
+  png_write_info(writer, info);
   for (int y = 0; y < height; ++y)
-    png_write_row(png, pixels.data() + static_cast<size_t>(y) * width * 3);
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  // Whole or not at all: a temporary file renamed into place.
-  const std::string temporary = path + ".partial";
-  {
-    std::error_code error;
-    llvm::raw_fd_ostream out(temporary, error);
-    if (error)
-      return "cannot write " + path + ": " + error.message();
-    out << encoded;
-    out.close();
-    if (out.has_error()) {
-      out.clear_error();
-      std::remove(temporary.c_str());
-      return "cannot write " + path;
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    return "cannot write " + path;
-  }
-  return "";
+    png_write_row(writer, pixels.data() + static_cast<size_t>(y) * width * 3);
+  png_write_end(writer, nullptr);
+  png_destroy_write_struct(&writer, &info);
+  return true;
 }
 
 } // namespace llmc::tool

@@ -8,12 +8,12 @@
 
 namespace llmc::tool {
 
-/// Writes `rows` (each a row of cells; rows may differ in length, the
-/// missing cells grey) as a PNG of `cell`-pixel squares coloured from dark
-/// violet (the lowest score) through teal to yellow (the highest), to
-/// `path` whole or not at all; an error message, or "".
-std::string writeHeatMap(const std::vector<std::vector<double>> &rows,
-                         const std::string &path, int cell = 24);
+/// `rows` (each a row of cells; rows may differ in length, the missing
+/// cells grey) as the bytes of a PNG of `cell`-pixel squares coloured from
+/// dark violet (the lowest score) through teal to yellow (the highest);
+/// false with `error` set when there is nothing to draw or libpng fails.
+bool encodeHeatMap(const std::vector<std::vector<double>> &rows,
+                   std::string &png, std::string &error, int cell = 24);
 
 } // namespace llmc::tool
 

@@ -11,8 +11,10 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -75,25 +77,22 @@ int usage(const llvm::Twine &why) {
   return 2;
 }
 
-/// Writes `text` to `path` whole, or says why not.
-bool writeWhole(const std::string &path, const std::string &text) {
-  const std::string temporary = path + ".partial";
-  std::error_code error;
-  {
-    llvm::raw_fd_ostream out(temporary, error);
-    if (!error) {
-      out << text;
-      out.close();
-      if (out.has_error()) {
-        out.clear_error();
-        error = std::make_error_code(std::errc::io_error);
-      }
+/// Writes `bytes` to `path` (nothing is left there when it fails), or
+/// says why not.
+bool writeOutput(const std::string &path, llvm::StringRef bytes) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
+  if (file) {
+    file->os() << bytes;
+    file->os().flush();
+    if (!file->os().has_error()) {
+      file->keep();
+      return true;
     }
+    file->os().clear_error();
+    error = "cannot write " + path;
   }
-  if (!error && std::rename(temporary.c_str(), path.c_str()) == 0)
-    return true;
-  std::remove(temporary.c_str());
-  llvm::errs() << "llmc prune-report: cannot write " << path << "\n";
+  llvm::errs() << "llmc prune-report: " << error << "\n";
   return false;
 }
 
@@ -130,7 +129,7 @@ int runPruneReport() {
   for (auto [index, attention] :
        llvm::enumerate(prune::attentionLayers(**module))) {
     FailureOr<prune::Layer> layer =
-        prune::traceLayer(attention, index, /*keysAndValues=*/false);
+        prune::traceLayer(attention, index, prune::Unit::query);
     if (failed(layer))
       return 1;
     layers.push_back(*layer);
@@ -208,10 +207,13 @@ int runPruneReport() {
     std::vector<std::vector<double>> grid;
     for (const prune::LayerScores &layer : measured.back())
       grid.push_back(layer.scores);
-    if (std::string error = writeHeatMap(grid, png); !error.empty()) {
+    std::string bytes, error;
+    if (!encodeHeatMap(grid, bytes, error)) {
       llvm::errs() << "llmc prune-report: " << error << "\n";
       return 1;
     }
+    if (!writeOutput(png, bytes))
+      return 1;
     llvm::outs() << "wrote " << png << ": " << names.back() << ", layers "
                  << "down, " << what << "s across\n";
   }
@@ -224,7 +226,7 @@ int runPruneReport() {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
-    if (!writeWhole(json, text))
+    if (!writeOutput(json, text))
       return 1;
   }
   return 0;
