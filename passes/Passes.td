@@ -150,6 +150,56 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
+def EarlyExit : Pass<"llmc-early-exit", "mlir::ModuleOp"> {
+  let summary = "Keep the first N transformer layers, then the final norm and lm_head";
+  let description = [{
+    Speculative decoding's self-draft (`llmc compile --draft
+    self:layers=N`): the model's own first `layers` layers, its final norm
+    and lm_head (early exit). Runs on the raised full-sequence @main: the
+    residual stream entering layer N (the input of the norm before its
+    attention) becomes the input of the final norm (the one before the
+    lm_head), and what only the later layers computed is erased. The
+    weights it keeps are the model's own attributes, so an artifact holding
+    both stores them once. A pre-norm stack is expected (Llama, GPT-2: a
+    norm before each attention and before the lm_head); `layers` beyond
+    the model's is an error naming its count.
+  }];
+  let options = [
+    Option<"layers", "layers", "int64_t", "0",
+           "The layers kept (1 up to the model's)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
+def SpeculativeVerify : Pass<"llmc-speculative-verify", "mlir::ModuleOp"> {
+  let summary = "Add @verify: score drafted tokens against the cache in one call";
+  let description = [{
+    Speculative decoding's target call. From `@decode(ids, cache, position)`
+    (llmc-kv-cache) builds `@verify(ids [batch, tokens], cache, positions
+    [batch]) -> (logits [batch, tokens, vocab], ..., cache)`: the last
+    accepted token and up to `draft-tokens` drafted ones, scored in one call
+    against each sequence's cache from its own position (sequences accept
+    different numbers of drafted tokens), their keys and values written at
+    those positions and every position's logits returned. A rejected
+    token's keys and values need no undoing: the next call starts at the
+    sequence's accepted position and overwrites their slots. The cache ops
+    take the positions as they are; the sequence's positions (`iota +
+    position`: RoPE's, a learned position embedding's) become [batch,
+    tokens] (`positions[b] + t`), and the ops that read them take the new
+    shape where their result types follow (an embedding of them, the add
+    into the token embeddings); anything else reading the position is an
+    error naming it. The ids' `llmc.max_tokens` (draft-tokens + 1) bounds
+    the call's tokens, so memory is planned for that many, and the module
+    records `llmc.speculative = {draft_tokens}`.
+  }];
+  let options = [
+    Option<"draftTokens", "draft-tokens", "int64_t", "8",
+           "The most drafted tokens one call verifies (it takes one more: "
+           "the last accepted token)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 def FoldAndRaise : Pass<"llmc-fold-and-raise", "mlir::ModuleOp"> {
   let summary = "Alternate shape folding and raising until neither changes the IR";
   let description = [{

@@ -132,6 +132,12 @@ LogicalResult addUntilQuantization(
   // Raised ops serve at least the cache's positions.
   buildImportCleanupPipeline(pm, /*raise=*/true,
                              std::max<int64_t>(4096, o.maxSeq));
+  if (o.earlyExitLayers > 0) {
+    EarlyExitOptions exit;
+    exit.layers = o.earlyExitLayers;
+    pm.addPass(createEarlyExit(exit));
+    pm.addPass(createCleanup());
+  }
   // Pruning first, so that calibration and quantization see the pruned
   // model.
   if (!o.pruneHeadsList.empty() || o.pruneHeads != 0.0) {
@@ -156,6 +162,11 @@ LogicalResult addUntilQuantization(
   KvCacheOptions kv;
   kv.maxSeq = o.maxSeq;
   pm.addPass(createKvCache(kv));
+  if (o.maxDraftTokens > 0) {
+    SpeculativeVerifyOptions verify;
+    verify.draftTokens = o.maxDraftTokens;
+    pm.addPass(createSpeculativeVerify(verify));
+  }
   pm.addPass(createCleanup());
   if (failed(insert("after-kv-cache")))
     return failure();
@@ -181,6 +192,8 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
   bool cuda = target->kind == runtime::Target::Kind::cuda;
   if (o.maxBatch < 1 || o.maxSeq < 0)
     return error("--max-batch must be at least 1 and --max-seq positive");
+  if (o.maxDraftTokens < 0)
+    return error("--max-draft-tokens must not be negative");
   if (!cuda && o.dtype != ComputeElement::f32)
     return error("the cpu target computes in f32 (--dtype " +
                  elementName(o.dtype) + " needs --target cuda:...)");

@@ -4,8 +4,10 @@
 // pipeline (registered as llmc-compile-pipeline{...}):
 //
 //   llmc-fold-and-raise, func.func(llmc-check-raised, llmc-fold-shapes),
-//   llmc-cleanup                                   -> after-raise
-//   llmc-kv-cache, llmc-cleanup                    -> after-kv-cache
+//   llmc-cleanup, llmc-early-exit (with early-exit-layers), llmc-prune-heads
+//   (with the pruning options)                     -> after-raise
+//   llmc-kv-cache, llmc-speculative-verify (with max-draft-tokens),
+//   llmc-cleanup                                   -> after-kv-cache
 //   llmc-compute-type (f32), llmc-cleanup,
 //   the quantizer of `quant` (calibrating on `calib`), llmc-cleanup
 //                                                  -> after-quant
@@ -124,6 +126,16 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       *this, "prune-uniform",
       llvm::cl::desc("The same number of units from every layer"),
       llvm::cl::init(false)};
+  Option<int64_t> earlyExitLayers{
+      *this, "early-exit-layers",
+      llvm::cl::desc("Keep only the first N layers, then the final norm and "
+                     "lm_head (a self-draft; 0: all)"),
+      llvm::cl::init(0)};
+  Option<int64_t> maxDraftTokens{
+      *this, "max-draft-tokens",
+      llvm::cl::desc("Add @verify for speculative decoding, taking up to "
+                     "this many drafted tokens (0: none)"),
+      llvm::cl::init(0)};
   Option<ActivationRounding> fp8Activations{
       *this, "fp8-activations",
       llvm::cl::desc("fp8: also round activations (per tensor)"),

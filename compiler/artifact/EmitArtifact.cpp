@@ -15,7 +15,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/Support/xxhash.h"
+
 #include <deque>
+#include <map>
 
 using namespace mlir;
 namespace fb = llmc::format;
@@ -63,6 +66,108 @@ public:
     runtime::ModelInfo model;
     model.bosId = options.bosId;
     model.eosIds = options.eosIds;
+    FailureOr<std::vector<uint8_t>> plan =
+        emitPlan(module, model, true, summary.cacheBytesPerSequence);
+    if (failed(plan))
+      return failure();
+    std::optional<std::vector<uint8_t>> draftPlan;
+    if (auto speculative =
+            module->getAttrOfType<DictionaryAttr>("llmc.speculative")) {
+      auto tokens = speculative.getAs<IntegerAttr>("draft_tokens");
+      if (!tokens || (options.ngram < 1 && !options.draft))
+        return module.emitError("a module with @verify needs its draft: "
+                                "n-gram lookup or a draft module (llmc "
+                                "compile --draft)");
+      runtime::SpeculativeInfo &info = model.speculative;
+      info = {tokens.getInt(), options.draftSource, options.ngram};
+      summary.draftTokens = tokens.getInt();
+      if (options.draft) {
+        runtime::ModelInfo draft;
+        int64_t draftCache = 0;
+        FailureOr<std::vector<uint8_t>> bytes =
+            emitPlan(options.draft, draft, false, draftCache);
+        if (failed(bytes))
+          return failure();
+        ModuleOp draftModule = options.draft;
+        if (!draftModule.lookupSymbol("verify"))
+          return draftModule.emitError("the draft has no @verify (compile "
+                                       "it with llmc-speculative-verify)");
+        draftPlan = std::move(*bytes);
+        info.draftVocabSize = draft.vocabSize;
+        info.draftMaxSeq = draft.maxSeq;
+        info.draftCache = draft.cache;
+        summary.draftCacheBytesPerSequence = draftCache;
+      }
+    }
+
+    // plan-cuda-codegen records the CUDA target and its sections.
+    auto target = module->getAttrOfType<StringAttr>("llmc.target");
+    runtime::ArtifactWriter writer(options.producer,
+                                   target ? target.str() : "cpu", model);
+    if (options.dummyWeights)
+      writer.markDummyWeights();
+    for (const Weight &weight : weights)
+      if (runtime::Status status =
+              weight.dummy
+                  ? runtime::Status::success()
+                  : writer.addSection(weight.section, weight.data.data(),
+                                      weight.data.size());
+          !status)
+        return module.emitError(status.message());
+    if (runtime::Status status =
+            writer.addSection("plan", plan->data(), plan->size());
+        !status)
+      return module.emitError(status.message());
+    if (draftPlan)
+      if (runtime::Status status = writer.addSection(
+              "draft plan", draftPlan->data(), draftPlan->size());
+          !status)
+        return module.emitError(status.message());
+    if (failed(addModuleSections(writer, module, "")) ||
+        (options.draft &&
+         failed(addModuleSections(writer, options.draft, "draft "))))
+      return failure();
+    if (runtime::Status status = writer.write(path); !status)
+      return module.emitError(status.message());
+    summary.maxBatch = model.maxBatch;
+    summary.maxSeq = model.maxSeq;
+    return success();
+  }
+
+private:
+  /// The sections `module` carries (plan-cuda-codegen's), named with
+  /// `prefix`.
+  LogicalResult addModuleSections(runtime::ArtifactWriter &writer,
+                                  ModuleOp module, StringRef prefix) {
+    auto sections = module->getAttrOfType<DictionaryAttr>("llmc.sections");
+    if (!sections)
+      return success();
+    for (NamedAttribute section : sections) {
+      auto bytes = dyn_cast<StringAttr>(section.getValue());
+      if (!bytes)
+        return module.emitError("llmc.sections: section '")
+               << section.getName().getValue() << "' is not a string";
+      if (runtime::Status status =
+              writer.addSection((prefix + section.getName().getValue()).str(),
+                                bytes.data(), bytes.size());
+          !status)
+        return module.emitError(status.message());
+    }
+    return success();
+  }
+
+  /// The plan of `module`'s entry points, with its own list of the weight
+  /// sections it reads (shared with the other plan's where the bytes are
+  /// the same), and what the runtime needs to know of it in `model`.
+  /// `counted`: the entries and steps go into the summary;
+  /// `cacheBytes`: the KV cache's bytes per sequence.
+  FailureOr<std::vector<uint8_t>> emitPlan(ModuleOp module,
+                                           runtime::ModelInfo &model,
+                                           bool counted, int64_t &cacheBytes) {
+    builder.Clear();
+    planWeights.clear();
+    localIndices.clear();
+    countSteps = counted;
     // Without a KV cache (a graph with no attention) the entry point is
     // @main and memory was planned for plan-memory's default sequence.
     auto cache = module->getAttrOfType<DictionaryAttr>("llmc.kv_cache");
@@ -80,8 +185,9 @@ public:
 
     std::vector<flatbuffers::Offset<fb::Entry>> entries;
     for (auto function : module.getOps<func::FuncOp>()) {
-      summary.entries +=
-          (summary.entries.empty() ? "@" : ", @") + function.getName().str();
+      if (counted)
+        summary.entries +=
+            (summary.entries.empty() ? "@" : ", @") + function.getName().str();
       FailureOr<flatbuffers::Offset<fb::Entry>> entry = emitEntry(function);
       if (failed(entry))
         return failure();
@@ -101,54 +207,29 @@ public:
         if (failed(dtype))
           return failure();
         model.cache.dtype = static_cast<int32_t>(*dtype);
-        summary.cacheBytesPerSequence =
-            2 * model.cache.layers * model.cache.kvHeads * model.cache.slots *
-            model.cache.headDim * elementBytes(cacheType.getElementType());
+        cacheBytes = 2 * model.cache.layers * model.cache.kvHeads *
+                     model.cache.slots * model.cache.headDim *
+                     elementBytes(cacheType.getElementType());
       }
     }
     std::vector<flatbuffers::Offset<flatbuffers::String>> names;
-    for (const Weight &weight : weights)
-      names.push_back(builder.CreateString(weight.section));
+    for (int32_t index : planWeights)
+      names.push_back(builder.CreateString(weights[index].section));
     builder.Finish(fb::CreatePlan(builder, builder.CreateVector(entries),
                                   builder.CreateVector(names)));
-
-    // plan-cuda-codegen records the CUDA target and its sections.
-    auto target = module->getAttrOfType<StringAttr>("llmc.target");
-    runtime::ArtifactWriter writer(options.producer,
-                                   target ? target.str() : "cpu", model);
-    if (options.dummyWeights)
-      writer.markDummyWeights();
-    for (const Weight &weight : weights)
-      if (runtime::Status status =
-              weight.dummy
-                  ? runtime::Status::success()
-                  : writer.addSection(weight.section, weight.data.data(),
-                                      weight.data.size());
-          !status)
-        return module.emitError(status.message());
-    if (runtime::Status status = writer.addSection(
-            "plan", builder.GetBufferPointer(), builder.GetSize());
-        !status)
-      return module.emitError(status.message());
-    if (auto sections = module->getAttrOfType<DictionaryAttr>("llmc.sections"))
-      for (NamedAttribute section : sections) {
-        auto bytes = dyn_cast<StringAttr>(section.getValue());
-        if (!bytes)
-          return module.emitError("llmc.sections: section '")
-                 << section.getName().getValue() << "' is not a string";
-        if (runtime::Status status = writer.addSection(
-                section.getName().str(), bytes.data(), bytes.size());
-            !status)
-          return module.emitError(status.message());
-      }
-    if (runtime::Status status = writer.write(path); !status)
-      return module.emitError(status.message());
-    summary.maxBatch = model.maxBatch;
-    summary.maxSeq = model.maxSeq;
-    return success();
+    return std::vector<uint8_t>(builder.GetBufferPointer(),
+                                builder.GetBufferPointer() + builder.GetSize());
   }
 
-private:
+  /// The plan's own index of weight section `global`.
+  int32_t localWeight(int32_t global) {
+    auto [found, inserted] = localIndices.try_emplace(
+        global, static_cast<int32_t>(planWeights.size()));
+    if (inserted)
+      planWeights.push_back(global);
+    return found->second;
+  }
+
   struct Weight {
     std::string section;
     ArrayRef<char> data;
@@ -192,17 +273,33 @@ private:
       return constant.emitError("weight holds ")
              << data.size() << " bytes for " << type << " (" << expected
              << " expected)";
+    int32_t index =
+        addWeight(value, data,
+                  options.dummyWeights && isa<FloatType>(type.getElementType()),
+                  type.getNumElements());
+    weightIndices[value] = index;
+    return index;
+  }
+
+  /// The section of `data` (named after `source`'s resource): a new one,
+  /// or one with the same bytes already (the draft's weights shared with
+  /// the target's).
+  int32_t addWeight(Attribute source, ArrayRef<char> data, bool dummy,
+                    int64_t parameters) {
+    uint64_t hash = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(data.data()), data.size()));
+    for (int32_t same : byContent[hash])
+      if (weights[same].data == data && weights[same].dummy == dummy)
+        return same;
     std::string name = "weight " + std::to_string(weights.size());
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(source))
       name += " " + resource.getRawHandle().getKey().str();
     int32_t index = weights.size();
-    weights.push_back(
-        {name, data,
-         options.dummyWeights && isa<FloatType>(type.getElementType())});
-    weightIndices[value] = index;
+    weights.push_back({name, data, dummy});
+    byContent[hash].push_back(index);
     summary.weightBytes += data.size();
     summary.weightTensors += 1;
-    summary.parameters += type.getNumElements();
+    summary.parameters += parameters;
     return index;
   }
 
@@ -216,14 +313,8 @@ private:
       if (failed(packed))
         return failure();
       std::vector<char> &bytes = owned.emplace_back(std::move(packed->bytes));
-      std::string name = "weight " + std::to_string(weights.size());
-      if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getData()))
-        name += " " + resource.getRawHandle().getKey().str();
-      int32_t index = weights.size();
-      weights.push_back({name, bytes, options.dummyWeights});
-      summary.weightBytes += bytes.size();
-      summary.weightTensors += 1;
-      summary.parameters += packed->n * packed->k;
+      int32_t index = addWeight(op.getData(), bytes, options.dummyWeights,
+                                packed->n * packed->k);
       found = quantIndices.insert({op.getData(), {index, *packed}}).first;
     }
     const auto &[index, packed] = found->second;
@@ -299,8 +390,9 @@ private:
     for (Operation &op : function.getBody().getOps()) {
       if (auto constant = dyn_cast<ConstantOp>(op)) {
         FailureOr<int32_t> index = weightIndex(constant);
-        if (failed(index) || failed(add(constant, fb::ValueKind::weight, 0,
-                                        weights[*index].data.size(), *index)))
+        if (failed(index) ||
+            failed(add(constant, fb::ValueKind::weight, 0,
+                       weights[*index].data.size(), localWeight(*index))))
           return failure();
         continue;
       }
@@ -316,7 +408,7 @@ private:
         values.push_back(fb::CreateValue(
             builder, fb::DType::u8, builder.CreateVector(dims),
             fb::ValueKind::weight, 0, weights[found->first].data.size(),
-            found->first, found->second));
+            localWeight(found->first), found->second));
         continue;
       }
       if (auto view = dyn_cast<plan::ViewOp>(op)) {
@@ -371,7 +463,8 @@ private:
           builder.CreateVector(params(call)),
           builder.CreateString(describeLocation(call.getLoc())), scratchOffset,
           static_cast<uint64_t>(scratchBytes)));
-      summary.steps += 1;
+      if (countSteps)
+        summary.steps += 1;
     }
 
     std::vector<flatbuffers::Offset<fb::Symbol>> bindings;
@@ -422,6 +515,13 @@ private:
   flatbuffers::FlatBufferBuilder builder;
   std::vector<Weight> weights;
   DenseMap<Attribute, int32_t> weightIndices;
+  /// Sections by the XXH3 of their bytes.
+  std::map<uint64_t, std::vector<int32_t>> byContent;
+  /// The plan being written: its weights (section indices) and where each
+  /// section is in them; whether its steps are counted.
+  std::vector<int32_t> planWeights;
+  DenseMap<int32_t, int32_t> localIndices;
+  bool countSteps = true;
   /// Quantized weights by their codes: section index and layout.
   DenseMap<Attribute, std::pair<int32_t, PackedQuantWeight>> quantIndices;
   std::deque<std::vector<char>> owned;

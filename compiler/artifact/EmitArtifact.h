@@ -28,6 +28,15 @@ struct ArtifactOptions {
   /// Leave the float and quantized weights out: a shape-only artifact the
   /// runtime fills with deterministic pseudo-random weights at load.
   bool dummyWeights = false;
+  /// The draft of a module with @verify (llmc compile --draft): what the
+  /// flag said, and n for n-gram lookup.
+  std::string draftSource;
+  int64_t ngram = 0;
+  /// A draft model, planned like the target (with @verify): its entry
+  /// points go into the "draft plan" section, its sections (CUDA's) get a
+  /// "draft " prefix, and weight sections with the target's bytes are
+  /// shared.
+  mlir::ModuleOp draft;
 };
 
 struct ArtifactSummary {
@@ -40,6 +49,9 @@ struct ArtifactSummary {
   /// The batch memory was planned for, and the KV cache's positions (0
   /// without a cache).
   int64_t maxBatch = 1, maxSeq = 0;
+  /// The most drafted tokens @verify takes (0: no @verify), and a draft
+  /// model's KV cache per sequence.
+  int64_t draftTokens = 0, draftCacheBytesPerSequence = 0;
   /// "prefill and decode", or the entry points' names.
   std::string entries;
 };

@@ -26,6 +26,10 @@ public:
         summary(summary), builder(&context) {}
 
   FailureOr<OwningOpRef<ModuleOp>> run();
+  /// The model's metadata_props bos_token_id and eos_token_id, when it has
+  /// them, as the module's llmc.bos_id and llmc.eos_ids.
+  LogicalResult importSpecialTokens(const onnx::ModelProto &model,
+                                    ModuleOp module);
 
 private:
   Location fileLoc(unsigned line = 0) {
@@ -128,6 +132,35 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   return success();
 }
 
+LogicalResult GraphImporter::importSpecialTokens(const onnx::ModelProto &model,
+                                                 ModuleOp module) {
+  for (const onnx::StringStringEntryProto &entry : model.metadata_props()) {
+    const std::string &key = entry.key();
+    if (key != "bos_token_id" && key != "eos_token_id")
+      continue;
+    // One id, or several: "2", "[2, 32000]", "2,32000".
+    SmallVector<int64_t> ids;
+    SmallVector<StringRef> pieces;
+    StringRef(entry.value()).trim().trim("[]").split(pieces, ',');
+    for (StringRef piece : pieces) {
+      int64_t id;
+      if (piece.trim().getAsInteger(10, id) || id < 0)
+        return emitError(fileLoc())
+               << "metadata " << key << " = '" << entry.value()
+               << "' is not a token id or a list of them";
+      ids.push_back(id);
+    }
+    if (key == "bos_token_id" && ids.size() == 1)
+      module->setAttr("llmc.bos_id", builder.getI64IntegerAttr(ids[0]));
+    else if (key == "eos_token_id")
+      module->setAttr("llmc.eos_ids", builder.getDenseI64ArrayAttr(ids));
+    else
+      return emitError(fileLoc()) << "metadata bos_token_id = '"
+                                  << entry.value() << "' is not one token id";
+  }
+  return success();
+}
+
 FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
   const onnx::ModelProto &model = file->getModel();
   const onnx::GraphProto &graph = model.graph();
@@ -140,6 +173,8 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   builder.setInsertionPointToEnd(module->getBody());
+  if (failed(importSpecialTokens(model, *module)))
+    return failure();
 
   llvm::StringSet<> initializerNames;
   for (const onnx::TensorProto &tensor : graph.initializer())

@@ -10,6 +10,10 @@
 // The layer holds `slots` slots of its plane from `slotOffset` (the whole
 // plane: 0 and capacity); fewer slots than positions make a ring, position p in
 // slot slotOffset + p % slots.
+// The call's tokens start at one position for every sequence
+// (positionStride 0: prefill, decode) or at each sequence's own
+// (positionStride 1: speculative verification, where sequences accept
+// different numbers of tokens): pastOf.
 // The runtime's operand checks produce it
 // (runtime/exec/TransformerShapes.h) and the device kernels take it as it
 // is (kernels/cuda/Transformer.h): one definition for both, with the rules
@@ -33,7 +37,14 @@ struct AttentionShape {
   int64_t window = 0;
   int64_t slotOffset = 0, slots = 0;
   int64_t cacheHeads = 0, headOffset = 0;
+  int64_t positionStride = 0;
 };
+
+/// Where sequence `b`'s tokens start: its entry of the position operand.
+LLMC_HOST_DEVICE int64_t pastOf(const AttentionShape &s,
+                                const int64_t *position, int64_t b) {
+  return position[b * s.positionStride];
+}
 
 /// Where the layer's slots of kv head `h` (of the call's kvHeads) start in
 /// the cache, for keys (kv 0) or values (kv 1) of sequence `b`; position p

@@ -35,7 +35,7 @@ __global__ void prefillKernel(const T *q, const T *k, const T *v,
   const int64_t head = blockIdx.x, first = blockIdx.y * int64_t(kRows),
                 b = blockIdx.z;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
-  const int64_t past = *position, dim = shape.headDim;
+  const int64_t past = pastOf(shape, position, b), dim = shape.headDim;
   // Rows past the cache's end (not a ring) are reported by
   // writeCacheKernel and left unwritten.
   const int64_t last = min(min(first + kRows, shape.tokens),

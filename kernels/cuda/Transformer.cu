@@ -104,12 +104,12 @@ __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
                                  const int64_t *position, AttentionShape shape,
                                  unsigned *errors) {
   int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
-  int64_t past = *position;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x) {
     int64_t d = i % shape.headDim, h = i / shape.headDim % shape.kvHeads,
             t = i / shape.headDim / shape.kvHeads % shape.tokens,
             b = i / shape.headDim / shape.kvHeads / shape.tokens;
+    int64_t past = pastOf(shape, position, b);
     int64_t at = past + t;
     if (past < 0 || (at >= shape.slots && !ringed(shape))) {
       atomicOr(errors, kPositionOutOfRange);
@@ -153,7 +153,7 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v,
           t = blockIdx.y / splits, b = blockIdx.z;
   int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   int warps = blockDim.x / kWarp;
-  int64_t past = *position;
+  int64_t past = pastOf(shape, position, b);
   if (past < 0 || (past + t >= shape.slots && !ringed(shape)))
     return; // reported by writeCacheKernel
   int64_t span = past + t + 1, seen = firstVisibleKey(past + t, shape.window);
@@ -238,7 +238,8 @@ template <typename T>
 __global__ void combineKernel(const float *partial, const int64_t *position,
                               T *out, int64_t splits, AttentionShape shape) {
   int64_t row = blockIdx.x;
-  if (*position < 0 || (*position >= shape.slots && !ringed(shape)))
+  int64_t past = pastOf(shape, position, row / shape.qHeads / shape.tokens);
+  if (past < 0 || (past >= shape.slots && !ringed(shape)))
     return;
   const float *records = partial + row * splits * (shape.headDim + 2);
   float overall = -FLT_MAX;

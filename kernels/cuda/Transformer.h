@@ -61,11 +61,12 @@ cudaError_t rope(Storage type, void *x, const void *cos, const void *sin,
                  cudaStream_t stream);
 
 /// The KV cache [layers, 2, batch, kvHeads, capacity, headDim]:
-/// out[b, t, h] = softmax(scale q k^T) v over positions 0..*position + t
-/// (the last `window` of them with a window; scores soft-capped with a
-/// softcap) of kv head h / (qHeads / kvHeads), the positions before
-/// *position from the cache and the others from k and v ([batch, tokens,
-/// kvHeads, headDim]), which are then written into `layer` at *position..
+/// out[b, t, h] = softmax(scale q k^T) v over positions 0..past + t, past
+/// = pastOf(shape, position, b) (one position for all sequences or one
+/// each), the last `window` of them with a window, scores soft-capped with
+/// a softcap, of kv head h / (qHeads / kvHeads); the positions before past
+/// come from the cache and the others from k and v ([batch, tokens,
+/// kvHeads, headDim]), which are then written into `layer` at past..
 /// (slot slotOffset + p % slots: a ring when the window fits the slots;
 /// AttentionKeys.cuh).
 using kernels::AttentionShape;

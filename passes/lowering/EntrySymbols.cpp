@@ -27,13 +27,18 @@ SmallVector<SymbolBinding> bindEntrySymbols(func::FuncOp entry,
     auto type = dyn_cast<RankedTensorType>(argument.getType());
     if (!type)
       continue;
+    // @verify's ids take at most llmc.max_tokens tokens.
+    auto maxTokens =
+        entry.getArgAttrOfType<IntegerAttr>(index, "llmc.max_tokens");
     for (auto [axis, dim] : llvm::enumerate(getDims(type))) {
       if (!dim.isNamed() || dim.getName().getValue().contains(" + ") ||
           bound(dim.getName().getValue()))
         continue;
+      int64_t most = axis == 0 ? maxBatch : maxSeq;
+      if (axis == 1 && maxTokens)
+        most = std::min(most, maxTokens.getInt());
       symbols.push_back({dim.getName().str(), static_cast<int64_t>(index),
-                         static_cast<int64_t>(axis),
-                         axis == 0 ? maxBatch : maxSeq});
+                         static_cast<int64_t>(axis), most});
     }
   }
   return symbols;

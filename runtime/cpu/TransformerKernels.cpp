@@ -474,15 +474,22 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, DType::f32);
   LLMC_INPUT(cache, 3, DType::f32);
   LLMC_INPUT(position, 4, DType::i64);
-  Expected<AttentionShape> shape = attentionShape(c, q, k, v, cache);
+  Expected<AttentionShape> shape = attentionShape(c, q, k, v, cache, position);
   if (!shape)
     return shape.status();
   const int64_t batch = shape->batch, tokens = shape->tokens,
                 qHeads = shape->qHeads, headDim = shape->headDim,
                 kvHeads = shape->kvHeads, slots = shape->slots;
-  const int64_t past = *position.as<int64_t>();
-  if (Status status = checkCachePositions(*shape, past); !status)
-    return status;
+  // Each sequence's first position; `latest` the furthest of them.
+  auto pastOf = [&](int64_t b) {
+    return kernels::pastOf(*shape, position.as<int64_t>(), b);
+  };
+  int64_t latest = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    if (Status status = checkCachePositions(*shape, pastOf(b)); !status)
+      return status;
+    latest = std::max(latest, pastOf(b));
+  }
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
   float *store = c.outputs[1]->as<float>();
@@ -508,12 +515,13 @@ Status cachedAttention(KernelContext &c) {
   const int64_t tasks = batch * blocks * kvHeads * slices;
   // A call with less than a chunk's work in all (a small model's decode
   // step) runs on the caller alone.
-  const int64_t work = batch * qHeads * tokens * (past + tokens) * headDim * 2;
+  const int64_t work =
+      batch * qHeads * tokens * (latest + tokens) * headDim * 2;
   // Each thread's scores and key table for the most keys a task sees (the
   // contract's per-worker rule plans it).
-  const int64_t maxSpan = rule.window > 0
-                              ? std::min(past + tokens, block + rule.window - 1)
-                              : past + tokens;
+  const int64_t maxSpan =
+      rule.window > 0 ? std::min(latest + tokens, block + rule.window - 1)
+                      : latest + tokens;
   LLMC_CHECK(
       c.workerScratchFor(format::scratchPiece(kernels::kMaxAttentionRows *
                                               maxSpan * sizeof(float)) +
@@ -529,6 +537,7 @@ Status cachedAttention(KernelContext &c) {
           int64_t slice = i % slices, head = i / slices % kvHeads,
                   t0 = i / slices / kvHeads % blocks * block,
                   b = i / slices / kvHeads / blocks;
+          const int64_t past = pastOf(b);
           int64_t rows = std::min(block, tokens - t0);
           // The positions the block sees: from its first token's first key to
           // its last token.
@@ -567,7 +576,7 @@ Status cachedAttention(KernelContext &c) {
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = std::max<int64_t>(0, tokens - slots); t < tokens; ++t)
       for (int64_t h = 0; h < kvHeads; ++h) {
-        int64_t slot = (past + t) % slots * headDim;
+        int64_t slot = (pastOf(b) + t) % slots * headDim;
         std::memcpy(cached(0, b, h) + slot, added(k, b, t, h),
                     headDim * sizeof(float));
         std::memcpy(cached(1, b, h) + slot, added(v, b, t, h),

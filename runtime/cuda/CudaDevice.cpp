@@ -171,6 +171,8 @@ private:
   /// Live allocations, for owns().
   AllocationMap allocations_;
   std::vector<Memory> weights_;
+  /// Uploaded weights by their host bytes: where they are, and how many.
+  std::map<const uint8_t *, std::pair<const uint8_t *, uint64_t>> uploaded_;
   std::map<std::string, cudaGraphExec_t> graphs_;
   /// context_.scratchMoves when graphs_ were last known to be valid.
   uint64_t scratchMovesSeen_ = 0;
@@ -259,6 +261,7 @@ CudaDevice::~CudaDevice() {
   for (auto &[key, graph] : graphs_)
     cudaGraphExecDestroy(graph);
   weights_.clear();
+  uploaded_.clear();
   gemm_.reset();
   for (CudaContext::Scratch &s : context_.scratchSlots)
     cudaFree(s.memory);
@@ -317,6 +320,11 @@ Status CudaDevice::fill(uint8_t *device, uint8_t value, uint64_t bytes) {
 
 Expected<const uint8_t *> CudaDevice::weight(const uint8_t *host,
                                              uint64_t bytes) {
+  // A section both the target's and the draft's plans read is uploaded
+  // once.
+  if (auto found = uploaded_.find(host);
+      found != uploaded_.end() && found->second.second == bytes)
+    return found->second.first;
   Expected<Memory> memory = allocate(bytes);
   if (!memory)
     return memory.status().withContext("a weight");
@@ -341,6 +349,7 @@ Expected<const uint8_t *> CudaDevice::weight(const uint8_t *host,
       return status;
   }
   weights_.push_back(*memory);
+  uploaded_[host] = {static_cast<const uint8_t *>(memory->get()), bytes};
   return static_cast<const uint8_t *>(memory->get());
 }
 

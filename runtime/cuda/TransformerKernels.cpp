@@ -473,10 +473,8 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, q.dtype);
   LLMC_INPUT(cache, 3, q.dtype);
   LLMC_INPUT(position, 4, DType::i64);
-  if (position.elements() != 1)
-    return Status::error("attention takes one position, not " +
-                         shapeString(position.shape));
-  Expected<AttentionShape> checked = attentionShape(c, q, k, v, cache);
+  Expected<AttentionShape> checked =
+      attentionShape(c, q, k, v, cache, position);
   if (!checked)
     return checked.status();
   const AttentionShape &shape = *checked;

@@ -21,16 +21,19 @@ public:
          std::vector<std::shared_ptr<const kernels::PackedQuant>> &packed)
       : artifact(artifact), device(device), filled(filled), packed(packed) {}
 
-  Status load(std::vector<EntrySpec> &entries) {
-    Expected<Bytes> bytes = artifact.section("plan");
+  Status load(const std::string &section, std::vector<EntrySpec> &entries,
+              std::vector<std::string> &sections) {
+    Expected<Bytes> bytes = artifact.section(section);
     if (!bytes)
       return bytes.status();
     flatbuffers::Verifier verifier(bytes->data, bytes->size);
     if (!verifier.VerifyBuffer<fb::Plan>(nullptr))
-      return Status::error("the plan section is not a valid llmc plan");
+      return Status::error("the " + section +
+                           " section is not a valid llmc plan");
     const fb::Plan *plan = flatbuffers::GetRoot<fb::Plan>(bytes->data);
     if (plan->weights())
       for (const flatbuffers::String *name : *plan->weights()) {
+        sections.push_back(name->str());
         Expected<Bytes> weight = artifact.section(name->str());
         if (!weight && artifact.dummyWeights()) {
           weights.push_back({}); // filled when a value gives its size
@@ -339,10 +342,13 @@ uint64_t Program::dummyWeightBytes() const {
   return total;
 }
 
-Expected<Program> Program::load(const Artifact &artifact, Device &device) {
+Expected<Program> Program::load(const Artifact &artifact, Device &device,
+                                const std::string &section) {
   Program program;
   Loader loader(artifact, device, program.dummyWeights_, program.packed_);
-  if (Status status = loader.load(program.entries_); !status)
+  if (Status status =
+          loader.load(section, program.entries_, program.weightSections_);
+      !status)
     return status;
   return program;
 }

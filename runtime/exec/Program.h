@@ -77,19 +77,26 @@ struct EntrySpec {
 
 class Program {
 public:
-  /// Decodes and checks the plan of `artifact` (which must outlive it),
+  /// Decodes and checks the plan in section `section` of `artifact`
+  /// (which must outlive it): "plan", or a draft model's "draft plan";
   /// binding each step to `device`'s kernel and each weight to its bytes
   /// on `device` (Device::weight).
-  static Expected<Program> load(const Artifact &artifact, Device &device);
+  static Expected<Program> load(const Artifact &artifact, Device &device,
+                                const std::string &section = "plan");
 
   /// The entry point called `name`, or null.
   const EntrySpec *entry(const std::string &name) const;
   const std::vector<EntrySpec> &entries() const { return entries_; }
   /// The bytes of the weights filled at load (a --dummy-weights artifact).
   uint64_t dummyWeightBytes() const;
+  /// The weight sections the plan reads.
+  const std::vector<std::string> &weightSections() const {
+    return weightSections_;
+  }
 
 private:
   std::vector<EntrySpec> entries_;
+  std::vector<std::string> weightSections_;
   /// The weights of a --dummy-weights artifact, filled at load.
   std::deque<std::vector<uint8_t>> dummyWeights_;
   /// Quantized weights in the device's own layout (Device::pack).

@@ -27,7 +27,8 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
-                                        const Tensor &cache) {
+                                        const Tensor &cache,
+                                        const Tensor &position) {
   if (q.rank() != 4)
     return Status::error("the query [batch, sequence, heads, dim] must have "
                          "rank 4, has shape " +
@@ -101,6 +102,13 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
     return Status::error(std::to_string(s.tokens) +
                          " tokens do not fit the cache's " +
                          std::to_string(s.slots));
+  if (position.dtype != DType::i64 ||
+      (position.elements() != 1 && position.shape != Shape{s.batch}))
+    return Status::error("the position must be one i64 or one per sequence "
+                         "([" +
+                         std::to_string(s.batch) + "]), not " +
+                         shapeString(position.shape));
+  s.positionStride = position.rank() == 1 && s.batch > 1 ? 1 : 0;
   return s;
 }
 

@@ -28,12 +28,15 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 /// tokens, kvHeads, headDim], the cache [layers, 2, batch, kvHeads,
 /// capacity, headDim]; params `layer`, `scale`, `causal` (required),
 /// `window`, `softcap`, `slot_offset` and `slots` (the layer's ring in its
-/// plane). The position's value is the kernel's to check with
-/// checkCachePositions (a GPU reads it on the device).
+/// plane); `position` one i64 (every sequence's tokens start there) or one
+/// per sequence ([batch]: positionStride 1). The positions' values are the
+/// kernel's to check with checkCachePositions (a GPU reads them on the
+/// device).
 using AttentionShape = kernels::AttentionShape;
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
-                                        const Tensor &cache);
+                                        const Tensor &cache,
+                                        const Tensor &position);
 
 /// Whether the call's tokens at `past` fit the cache: within the layer's
 /// slots, or anywhere when they are a ring (kernels::ringed).

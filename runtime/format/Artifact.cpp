@@ -101,6 +101,30 @@ Status ArtifactWriter::addSection(std::string name, const void *data,
   return Status::success();
 }
 
+namespace {
+
+flatbuffers::Offset<format::CacheLayout>
+cacheLayout(flatbuffers::FlatBufferBuilder &fbb, const CacheInfo &cache) {
+  return format::CreateCacheLayout(
+      fbb, fbb.CreateString(cache.layout), cache.layers, cache.kvHeads,
+      cache.headDim, static_cast<format::DType>(cache.dtype), cache.slots);
+}
+
+/// `layout` read back; slots 0 (artifacts older than rings) means maxSeq.
+CacheInfo cacheInfo(const format::CacheLayout &layout, int64_t maxSeq) {
+  CacheInfo cache;
+  if (layout.layout())
+    cache.layout = layout.layout()->str();
+  cache.layers = layout.layers();
+  cache.kvHeads = layout.kv_heads();
+  cache.headDim = layout.head_dim();
+  cache.dtype = static_cast<int32_t>(layout.dtype());
+  cache.slots = layout.slots() > 0 ? layout.slots() : maxSeq;
+  return cache;
+}
+
+} // namespace
+
 Status ArtifactWriter::write(const std::string &path) const {
   // Lay the sections out after the header, then the manifest.
   flatbuffers::FlatBufferBuilder fbb;
@@ -115,13 +139,16 @@ Status ArtifactWriter::write(const std::string &path) const {
                                             offset, section.size, hash));
     end = offset + section.size;
   }
-  auto cache = format::CreateCacheLayout(
-      fbb, fbb.CreateString(model_.cache.layout), model_.cache.layers,
-      model_.cache.kvHeads, model_.cache.headDim,
-      static_cast<format::DType>(model_.cache.dtype), model_.cache.slots);
-  auto model = format::CreateModelInfo(fbb, model_.vocabSize, model_.bosId,
-                                       fbb.CreateVector(model_.eosIds),
-                                       model_.maxSeq, model_.maxBatch, cache);
+  auto cache = cacheLayout(fbb, model_.cache);
+  flatbuffers::Offset<format::Speculative> speculative;
+  if (const SpeculativeInfo &info = model_.speculative; info.draftTokens > 0)
+    speculative = format::CreateSpeculative(
+        fbb, info.draftTokens, fbb.CreateString(info.source), info.ngram,
+        info.draftVocabSize, info.draftMaxSeq,
+        info.draftModel() ? cacheLayout(fbb, info.draftCache) : 0);
+  auto model = format::CreateModelInfo(
+      fbb, model_.vocabSize, model_.bosId, fbb.CreateVector(model_.eosIds),
+      model_.maxSeq, model_.maxBatch, cache, speculative);
   auto manifest = format::CreateManifest(
       fbb, fbb.CreateString(producer_), fbb.CreateString(target_), model,
       fbb.CreateVector(entries), dummyWeights_);
@@ -367,18 +394,32 @@ Expected<Artifact> Artifact::open(const std::string &path) {
     artifact.model_.maxSeq = model->max_seq();
     artifact.model_.maxBatch = model->max_batch();
     if (const format::CacheLayout *cache = model->cache()) {
-      if (cache->layout())
-        artifact.model_.cache.layout = cache->layout()->str();
-      artifact.model_.cache.layers = cache->layers();
-      artifact.model_.cache.kvHeads = cache->kv_heads();
-      artifact.model_.cache.headDim = cache->head_dim();
-      artifact.model_.cache.dtype = static_cast<int32_t>(cache->dtype());
-      artifact.model_.cache.slots =
-          cache->slots() > 0 ? cache->slots() : artifact.model_.maxSeq;
+      artifact.model_.cache = cacheInfo(*cache, artifact.model_.maxSeq);
       if (artifact.model_.cache.slots > artifact.model_.maxSeq)
         return error(
             "the KV cache's " + std::to_string(artifact.model_.cache.slots) +
             " slots exceed max_seq " + std::to_string(artifact.model_.maxSeq));
+    }
+    if (const format::Speculative *speculative = model->speculative()) {
+      SpeculativeInfo &info = artifact.model_.speculative;
+      info.draftTokens = speculative->draft_tokens();
+      info.ngram = speculative->ngram();
+      if (speculative->source())
+        info.source = speculative->source()->str();
+      info.draftVocabSize = speculative->draft_vocab_size();
+      info.draftMaxSeq = speculative->draft_max_seq();
+      if (const format::CacheLayout *cache = speculative->draft_cache())
+        info.draftCache = cacheInfo(*cache, info.draftMaxSeq);
+      if (info.draftModel() != (speculative->draft_cache() != nullptr) ||
+          info.draftCache.slots > info.draftMaxSeq)
+        return error("the draft model's KV cache does not match its " +
+                     std::to_string(info.draftMaxSeq) + " positions");
+      if (info.draftTokens < 1 || info.ngram < 0 ||
+          (info.ngram == 0) == (speculative->draft_vocab_size() == 0))
+        return error("speculative decoding with " +
+                     std::to_string(info.draftTokens) + " draft tokens and " +
+                     "n-gram " + std::to_string(info.ngram) +
+                     " is not a valid draft");
     }
   }
   if (manifest->sections())

@@ -39,6 +39,20 @@ struct CacheInfo {
   int32_t dtype = 0;
 };
 
+/// Speculative decoding (artifact.fbs: Speculative): none when
+/// draftTokens is 0.
+struct SpeculativeInfo {
+  int64_t draftTokens = 0;
+  std::string source;
+  /// N-gram lookup drafts with the last `ngram` tokens (0: not n-gram).
+  int64_t ngram = 0;
+  /// A draft model (the "draft plan" section): its vocabulary, positions
+  /// and KV cache.
+  int64_t draftVocabSize = 0, draftMaxSeq = 0;
+  CacheInfo draftCache;
+  bool draftModel() const { return draftVocabSize > 0; }
+};
+
 struct ModelInfo {
   int64_t vocabSize = 0;
   int64_t bosId = -1;
@@ -46,6 +60,7 @@ struct ModelInfo {
   int64_t maxSeq = 0;
   int64_t maxBatch = 1;
   CacheInfo cache;
+  SpeculativeInfo speculative;
 
   /// The KV cache's shape for `batch` sequences.
   std::vector<int64_t> cacheShape(int64_t batch) const {

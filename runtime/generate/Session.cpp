@@ -44,19 +44,38 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
              ? std::string(dtypeName(static_cast<DType>(cache.dtype)))
              : "element type " + std::to_string(cache.dtype)) +
         " is not supported on " + target->str());
-  Expected<Program> program = Program::load(*artifact, *device);
+  auto shared = std::make_shared<const Artifact>(std::move(*artifact));
+  std::shared_ptr<Device> sharedDevice = std::move(device);
+  Expected<Program> program = Program::load(*shared, *sharedDevice, "plan");
   if (!program)
     return program.status().withContext(path);
-  return std::unique_ptr<Model>(new Model(
-      std::move(*artifact), std::move(device), std::move(*program), threads));
+  auto pool = std::make_shared<ThreadPool>(threads);
+  std::unique_ptr<Model> model(new Model(
+      shared, sharedDevice, std::move(*program), shared->model(), pool));
+  const SpeculativeInfo &speculative = shared->model().speculative;
+  if (speculative.draftModel()) {
+    Expected<Program> draft =
+        Program::load(*shared, *sharedDevice, "draft plan");
+    if (!draft)
+      return draft.status().withContext(path + ": the draft model");
+    // The draft's own cache and positions; its @verify takes as many
+    // tokens as the target's.
+    ModelInfo info = shared->model();
+    info.vocabSize = speculative.draftVocabSize;
+    info.maxSeq = speculative.draftMaxSeq;
+    info.cache = speculative.draftCache;
+    info.speculative = {speculative.draftTokens, speculative.source, 0};
+    model->draft_.reset(
+        new Model(shared, sharedDevice, std::move(*draft), info, pool));
+  }
+  return model;
 }
 
 uint64_t Model::weightBytes() const {
   uint64_t total = program_.dummyWeightBytes();
-  for (const std::string &name : artifact_.sectionNames())
-    if (name.rfind("weight ", 0) == 0)
-      if (Expected<Bytes> bytes = artifact_.section(name))
-        total += bytes->size;
+  for (const std::string &name : program_.weightSections())
+    if (Expected<Bytes> bytes = artifact_->section(name))
+      total += bytes->size;
   return total;
 }
 
@@ -69,11 +88,19 @@ Status Model::checkGenerative() const {
                        "its @main");
 }
 
-Model::Model(Artifact artifact, std::unique_ptr<Device> device, Program program,
-             unsigned threads)
+Status Model::checkSpeculative() const {
+  if (program_.entry("verify") && info().speculative.draftTokens > 0)
+    return Status::success();
+  return Status::error("this artifact has no draft for speculative decoding "
+                       "(compile it with llmc compile --draft ...)");
+}
+
+Model::Model(std::shared_ptr<const Artifact> artifact,
+             std::shared_ptr<Device> device, Program program, ModelInfo info,
+             std::shared_ptr<ThreadPool> pool)
     : artifact_(std::move(artifact)), device_(std::move(device)),
-      program_(std::move(program)), pool_(threads),
-      executor_(program_, *device_, pool_) {}
+      program_(std::move(program)), info_(std::move(info)),
+      pool_(std::move(pool)), executor_(program_, *device_, *pool_) {}
 
 Expected<std::unique_ptr<Session>> Session::create(Model &model,
                                                    int64_t batch) {
@@ -120,12 +147,52 @@ Status Session::checkRoom(size_t ids) const {
     return Status::error("expected a whole number of tokens per sequence");
   int64_t tokens = static_cast<int64_t>(ids) / batch_;
   if (position_ + tokens > model_.info().maxSeq)
-    return Status::error(
-        std::to_string(position_ + tokens) +
-        " tokens exceed the artifact's max_seq of " +
-        std::to_string(model_.info().maxSeq) +
-        " (compile with a larger --max-seq, up to the model's context)");
+    return roomError(position_ + tokens);
   return Status::success();
+}
+
+Status Session::roomError(int64_t end) const {
+  return Status::error(
+      std::to_string(end) + " tokens exceed the artifact's max_seq of " +
+      std::to_string(model_.info().maxSeq) +
+      " (compile with a larger --max-seq, up to the model's context)");
+}
+
+Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
+                                 const std::vector<int64_t> &positions) {
+  if (Status status = model_.checkSpeculative(); !status)
+    return status;
+  if (positions.size() != static_cast<size_t>(batch_) || ids.empty() ||
+      ids.size() % batch_ != 0)
+    return Status::error("verify takes the same number of tokens and one "
+                         "position for each of the " +
+                         std::to_string(batch_) + " sequences");
+  int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
+  int64_t most = model_.info().speculative.draftTokens + 1;
+  if (tokens > most)
+    return Status::error(std::to_string(tokens) +
+                         " tokens per sequence exceed the " +
+                         std::to_string(most) +
+                         " a verify call takes (the artifact's draft tokens "
+                         "+ 1)");
+  for (int64_t position : positions) {
+    if (position < 0)
+      return Status::error("negative position " + std::to_string(position));
+    if (position + tokens > model_.info().maxSeq)
+      return roomError(position + tokens);
+  }
+  Tensor input{DType::i64,
+               {batch_, tokens},
+               reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};
+  Tensor at{
+      DType::i64,
+      {batch_},
+      reinterpret_cast<uint8_t *>(const_cast<int64_t *>(positions.data()))};
+  Expected<std::vector<Tensor>> results =
+      model_.executor().run("verify", {input, cacheTensor(), at});
+  if (!results)
+    return results.status();
+  return logits(results->front());
 }
 
 Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {

@@ -27,26 +27,36 @@ public:
   static Expected<std::unique_ptr<Model>>
   load(const std::string &path, unsigned threads, bool staged = false);
 
-  const ModelInfo &info() const { return artifact_.model(); }
+  const ModelInfo &info() const { return info_; }
   /// Success when the artifact has prefill and decode over a KV cache.
   Status checkGenerative() const;
+  /// Success when it also has @verify and a draft (llmc compile --draft).
+  Status checkSpeculative() const;
   const Program &program() const { return program_; }
-  const Artifact &artifact() const { return artifact_; }
+  const Artifact &artifact() const { return *artifact_; }
   Executor &executor() { return executor_; }
   Device &device() { return *device_; }
-  unsigned threads() const { return pool_.size(); }
-  /// Bytes of all weight sections: what one decode step reads at most.
+  unsigned threads() const { return pool_->size(); }
+  /// Bytes of the weight sections this model's plan reads: what one
+  /// decode step reads at most.
   uint64_t weightBytes() const;
+  /// The artifact's draft model (its "draft plan": a second ONNX model or
+  /// one derived from this one), sharing the file, device and threads;
+  /// null when the draft is n-gram lookup or there is none.
+  Model *draft() { return draft_.get(); }
 
 private:
-  Model(Artifact artifact, std::unique_ptr<Device> device, Program program,
-        unsigned threads);
+  Model(std::shared_ptr<const Artifact> artifact,
+        std::shared_ptr<Device> device, Program program, ModelInfo info,
+        std::shared_ptr<ThreadPool> pool);
 
-  Artifact artifact_;
-  std::unique_ptr<Device> device_;
+  std::shared_ptr<const Artifact> artifact_;
+  std::shared_ptr<Device> device_;
   Program program_;
-  ThreadPool pool_;
+  ModelInfo info_;
+  std::shared_ptr<ThreadPool> pool_;
   Executor executor_;
+  std::unique_ptr<Model> draft_;
 };
 
 class Session {
@@ -67,18 +77,30 @@ public:
   /// drawn by `sampler` from its last position's logits: from candidates
   /// the device selects when it can (a GPU; Device::candidates), else from
   /// the logits read back. The same tokens either way.
+  /// Scores `ids` ([batch x tokens], at most the artifact's draft tokens
+  /// + 1 per sequence) through @verify, each sequence's from its own
+  /// position in `positions`, writing their keys and values there; returns
+  /// every new position's logits [batch, tokens, vocab]. Leaves position()
+  /// alone: a speculative decoder keeps each sequence's.
+  Expected<Tensor> verify(const std::vector<int64_t> &ids,
+                          const std::vector<int64_t> &positions);
+
   Expected<std::vector<int64_t>>
   prefillAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
   Expected<std::vector<int64_t>>
   decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
 
   int64_t position() const { return position_; }
+  int64_t batch() const { return batch_; }
+  Model &model() { return model_; }
   void reset() { position_ = 0; }
   uint64_t cacheBytes() const { return cacheBytes_; }
 
 private:
   Session(Model &model, int64_t batch) : model_(model), batch_(batch) {}
   Status checkRoom(size_t ids) const;
+  /// The error for `tokens` at `position` past max_seq.
+  Status roomError(int64_t end) const;
   /// The entry points' logits results, in device memory.
   Expected<Tensor> runPrefill(const std::vector<int64_t> &ids);
   Expected<Tensor> runDecode(const std::vector<int64_t> &ids);

@@ -35,12 +35,12 @@ struct Case {
   int64_t cacheHeads = 0, headOffset = 0;
 };
 
-/// One call of the kernel; returns its output.
-Expected<std::vector<float>> step(const AttentionShape &s,
-                                  std::vector<float> &q, std::vector<float> &k,
-                                  std::vector<float> &v,
-                                  std::vector<float> &cache, int64_t past,
-                                  ThreadPool &pool) {
+/// One call of the kernel, its tokens at `positions` (one for every
+/// sequence, or one each); returns its output.
+Expected<std::vector<float>>
+step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
+     std::vector<float> &v, std::vector<float> &cache,
+     std::vector<int64_t> positions, ThreadPool &pool) {
   Params params(*llmc::format::findKernel("cached_attention"));
   params.addInts("layer", {s.layer});
   params.addInts("causal", {1});
@@ -64,7 +64,10 @@ Expected<std::vector<float>> step(const AttentionShape &s,
       tk{DType::f32, {s.batch, s.tokens, s.kvHeads, s.headDim}, bytes(k)},
       tv{DType::f32, tk.shape, bytes(v)},
       tcache{DType::f32, cacheShape, bytes(cache)},
-      tposition{DType::i64, {}, reinterpret_cast<uint8_t *>(&past)};
+      tposition{DType::i64,
+                positions.size() == 1 ? Shape{}
+                                      : Shape{int64_t(positions.size())},
+                reinterpret_cast<uint8_t *>(positions.data())};
   std::vector<float> out(q.size());
   Tensor tout{DType::f32, {}, bytes(out)},
       tcacheOut{DType::f32, {}, tcache.data};
@@ -130,7 +133,7 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
                          v = randomVector(k.size(), ++seed);
       std::vector<float> want =
           llmc::test::referenceCachedAttention(s, q, k, v, expectedCache, past);
-      Expected<std::vector<float>> got = step(s, q, k, v, cache, past, pool);
+      Expected<std::vector<float>> got = step(s, q, k, v, cache, {past}, pool);
       ASSERT_TRUE(got) << got.status().message();
       for (size_t i = 0; i < want.size(); ++i)
         ASSERT_NEAR((*got)[i], want[i], 2e-5)
@@ -144,6 +147,71 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
   }
 }
 
+TEST(CachedAttention, EachSequenceFromItsOwnPosition) {
+  // @verify's call: sequence b's tokens at positions[b]. Each sequence's
+  // output and cache are the definition's at its own position (a call at
+  // one position computes every sequence alone), over a cache filled with
+  // random past keys and values; with a window and a ring too.
+  ThreadPool pool(2);
+  for (Case at : {Case{40, 0, 0.0f, 8, 2, 16}, Case{12, 6, 0.0f, 6, 2, 12},
+                  Case{40, 0, 0.0f, 4, 1, 16, 0, 0, 3, 2}}) {
+    AttentionShape s{3, 4,           at.qHeads, at.kvHeads, at.headDim,
+                     2, at.capacity, 1,         0.0f};
+    s.scale = 1.0f / std::sqrt(float(at.headDim));
+    s.window = at.window;
+    s.slots = at.capacity;
+    s.cacheHeads = at.cacheHeads > 0 ? at.cacheHeads : at.kvHeads;
+    s.headOffset = at.headOffset;
+    const std::vector<float> before = randomVector(
+        s.layers * 2 * s.batch * s.cacheHeads * s.capacity * s.headDim, 7);
+    std::vector<float> q = randomVector(
+                           s.batch * s.tokens * s.qHeads * s.headDim, 8),
+                       k = randomVector(
+                           s.batch * s.tokens * s.kvHeads * s.headDim, 9),
+                       v = randomVector(k.size(), 10);
+    // Sequences at 3, 0 and 9 (past a ring of 6 slots).
+    const std::vector<int64_t> positions = {3, 0, 9};
+    std::vector<float> cache = before;
+    Expected<std::vector<float>> got = step(s, q, k, v, cache, positions, pool);
+    ASSERT_TRUE(got) << got.status().message();
+    const int64_t perSequence = s.cacheHeads * s.capacity * s.headDim;
+    const int64_t rows = s.tokens * s.qHeads * s.headDim;
+    for (int64_t b = 0; b < s.batch; ++b) {
+      std::vector<float> expectedCache = before;
+      std::vector<float> want = llmc::test::referenceCachedAttention(
+          s, q, k, v, expectedCache, positions[b]);
+      for (int64_t i = b * rows; i < (b + 1) * rows; ++i)
+        ASSERT_NEAR((*got)[i], want[i], 2e-5)
+            << "sequence " << b << " at " << positions[b] << ", element " << i;
+      for (size_t i = 0; i < cache.size(); ++i)
+        if (int64_t(i) / perSequence % s.batch == b)
+          ASSERT_EQ(cache[i], expectedCache[i])
+              << "sequence " << b << "'s cache, element " << i;
+    }
+  }
+}
+
+TEST(CachedAttention, PositionsMustBeOneOrOnePerSequence) {
+  ThreadPool pool(1);
+  AttentionShape s{2, 1, 2, 1, 8, 1, 8, 0, 0.5f};
+  s.slots = 8;
+  s.cacheHeads = 1;
+  std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
+                     v = randomVector(16, 3), cache(2 * 2 * 8 * 8, 0.0f);
+  Expected<std::vector<float>> got = step(s, q, k, v, cache, {1, 2, 3}, pool);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.status().message().find("the position must be one i64 or one "
+                                        "per sequence ([2]), not [3]"),
+            std::string::npos)
+      << got.status().message();
+  // One sequence's position beyond the cache is refused.
+  got = step(s, q, k, v, cache, {1, 8}, pool);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.status().message().find("positions 8..8 do not fit"),
+            std::string::npos)
+      << got.status().message();
+}
+
 TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
   ThreadPool pool(1);
   // A window larger than the slots cannot be a ring.
@@ -154,7 +222,7 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
     s.cacheHeads = 1;
     std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
                        v = randomVector(16, 3), cache(2 * 8 * 8, 0.0f);
-    Expected<std::vector<float>> got = step(s, q, k, v, cache, 7, pool);
+    Expected<std::vector<float>> got = step(s, q, k, v, cache, {7}, pool);
     ASSERT_FALSE(got);
     EXPECT_NE(
         got.status().message().find("positions 7..8 do not fit the cache's 8"),
@@ -172,7 +240,7 @@ TEST(CachedAttention, KvHeadsBeyondThePlaneAreRefused) {
   s.headOffset = 2;
   std::vector<float> q = randomVector(2 * 8, 1), k = randomVector(16, 2),
                      v = randomVector(16, 3), cache(2 * 3 * 8 * 8, 0.0f);
-  Expected<std::vector<float>> got = step(s, q, k, v, cache, 0, pool);
+  Expected<std::vector<float>> got = step(s, q, k, v, cache, {0}, pool);
   ASSERT_FALSE(got);
   EXPECT_NE(got.status().message().find(
                 "the layer's kv heads 2..3 are not in the cache's 3"),

@@ -27,6 +27,13 @@ struct CommonOptions {
 struct GenerateOptions {
   std::vector<int64_t> promptIds;
   std::string prompt, tokenizer;
+  /// Prompts of token ids, one per line, generated as one batch.
+  std::string promptsFile;
+  /// "auto" (the artifact's draft when it has one), "on" or "off".
+  std::string speculative = "auto";
+  /// Drafted tokens per verify call (-1: the default, 4 or the artifact's
+  /// most).
+  int64_t draftTokens = -1;
   int64_t maxTokens = 128;
   runtime::SamplingParams sampling;
   std::vector<int64_t> stopIds;

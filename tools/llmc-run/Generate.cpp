@@ -3,6 +3,8 @@
 #include "tools/llmc-run/Commands.h"
 
 #include "runtime/generate/Session.h"
+#include "runtime/speculative/SpeculativeDecoder.h"
+#include "runtime/support/TokenFile.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -15,6 +17,178 @@
 namespace llmc::run {
 
 using runtime::Expected;
+using runtime::Status;
+
+namespace {
+
+/// What a generation produced, per sequence, and its timings.
+struct Generation {
+  std::vector<std::vector<int64_t>> ids;
+  std::vector<bool> stopped;
+  double ttftMs = 0.0, decodeMs = 0.0;
+  /// Set when the artifact's draft was used.
+  std::optional<runtime::SpeculativeStats> speculative;
+  int64_t draftTokens = 0;
+};
+
+/// Prints tokens as they come: batch 1 streams (text through the
+/// tokenizer, pieces of a multi-byte character waiting for the rest, or
+/// ids); a batch prints each sequence on its own line at the end.
+class Printer {
+public:
+  Printer(bool quiet, runtime::Tokenizer *tokenizer, int64_t batch)
+      : quiet_(quiet || batch > 1), tokenizer_(tokenizer), batch_(batch),
+        ids_(batch) {}
+
+  Status emit(int64_t sequence, int64_t id) {
+    ids_[sequence].push_back(id);
+    if (quiet_)
+      return Status::success();
+    if (!tokenizer_) {
+      std::cout << (ids_[0].size() > 1 ? " " : "") << id << std::flush;
+      return Status::success();
+    }
+    Expected<std::string> text = tokenizer_->decode(ids_[0]);
+    if (!text)
+      return text.status();
+    if (text->size() > printed_.size() &&
+        text->compare(0, printed_.size(), printed_) == 0) {
+      std::cout << text->substr(printed_.size()) << std::flush;
+      printed_ = *text;
+    }
+    return Status::success();
+  }
+
+  /// The batch's sequences, one per line (batch 1 has streamed).
+  Status finish(bool json) {
+    if (json)
+      return Status::success();
+    if (batch_ == 1) {
+      std::cout << std::endl;
+      return Status::success();
+    }
+    for (const std::vector<int64_t> &ids : ids_) {
+      if (tokenizer_) {
+        Expected<std::string> text = tokenizer_->decode(ids);
+        if (!text)
+          return text.status();
+        std::cout << *text << "\n";
+        continue;
+      }
+      for (size_t i = 0; i < ids.size(); ++i)
+        std::cout << (i ? " " : "") << ids[i];
+      std::cout << "\n";
+    }
+    std::cout << std::flush;
+    return Status::success();
+  }
+
+private:
+  bool quiet_;
+  runtime::Tokenizer *tokenizer_;
+  int64_t batch_;
+  std::vector<std::vector<int64_t>> ids_;
+  std::string printed_;
+};
+
+/// Plain decoding: one token per sequence and step (prompts of one length).
+Expected<Generation>
+generatePlain(runtime::Session &session,
+              const std::vector<std::vector<int64_t>> &prompts,
+              const GenerateOptions &options, const std::vector<int64_t> &stops,
+              Printer &printer) {
+  const int64_t batch = session.batch();
+  const int64_t maxSeq = session.model().info().maxSeq;
+  for (const std::vector<int64_t> &prompt : prompts)
+    if (prompt.size() != prompts[0].size())
+      return Status::error("prompts of different lengths (" +
+                           std::to_string(prompts[0].size()) + " and " +
+                           std::to_string(prompt.size()) +
+                           " tokens) run as one batch only with speculative "
+                           "decoding (an artifact compiled with --draft)");
+  Expected<runtime::Sampler> sampler =
+      runtime::Sampler::create(options.sampling);
+  if (!sampler)
+    return sampler.status();
+  std::vector<int64_t> ids;
+  for (const std::vector<int64_t> &prompt : prompts)
+    ids.insert(ids.end(), prompt.begin(), prompt.end());
+  Generation out;
+  out.ids.resize(batch);
+  out.stopped.assign(batch, false);
+  std::vector<bool> active(batch, true);
+  Clock::time_point start = Clock::now(), decodeStart;
+  // The device samples where it can (Session::prefillAndSample).
+  Expected<std::vector<int64_t>> sampled =
+      session.prefillAndSample(ids, *sampler);
+  bool first = true;
+  while (true) {
+    if (!sampled)
+      return sampled.status();
+    if (first) {
+      out.ttftMs = millisSince(start);
+      decodeStart = Clock::now();
+      first = false;
+    }
+    for (int64_t b = 0; b < batch; ++b) {
+      if (!active[b])
+        continue;
+      int64_t next = (*sampled)[b];
+      if (std::find(stops.begin(), stops.end(), next) != stops.end()) {
+        out.stopped[b] = true;
+        active[b] = false;
+        continue;
+      }
+      out.ids[b].push_back(next);
+      if (Status status = printer.emit(b, next); !status)
+        return status;
+      if (static_cast<int64_t>(out.ids[b].size()) >= options.maxTokens)
+        active[b] = false;
+    }
+    if (std::find(active.begin(), active.end(), true) == active.end() ||
+        session.position() >= maxSeq)
+      break;
+    sampled = session.decodeAndSample(*sampled, *sampler);
+  }
+  out.decodeMs = millisSince(decodeStart);
+  return out;
+}
+
+Expected<Generation>
+generateSpeculative(runtime::Session &session,
+                    const std::vector<std::vector<int64_t>> &prompts,
+                    const GenerateOptions &options,
+                    const std::vector<int64_t> &stops, Printer &printer) {
+  runtime::SpeculativeOptions speculative;
+  const int64_t most = session.model().info().speculative.draftTokens;
+  speculative.draftTokens = options.draftTokens >= 0
+                                ? options.draftTokens
+                                : std::min<int64_t>(4, most);
+  speculative.adaptive = options.speculative == "auto";
+  speculative.maxTokens = options.maxTokens;
+  speculative.stops = stops;
+  speculative.sampling = options.sampling;
+  Expected<std::unique_ptr<runtime::SpeculativeDecoder>> decoder =
+      runtime::SpeculativeDecoder::create(session, speculative);
+  if (!decoder)
+    return decoder.status();
+  Expected<std::vector<std::vector<int64_t>>> ids =
+      (*decoder)->generate(prompts, [&](int64_t sequence, int64_t id) {
+        return printer.emit(sequence, id);
+      });
+  if (!ids)
+    return ids.status();
+  Generation out;
+  out.ids = std::move(*ids);
+  out.stopped = (*decoder)->stopped();
+  out.speculative = (*decoder)->stats();
+  out.ttftMs = out.speculative->firstTokenMs;
+  out.decodeMs = out.speculative->decodeMs;
+  out.draftTokens = speculative.draftTokens;
+  return out;
+}
+
+} // namespace
 
 int generate(const CommonOptions &common, const GenerateOptions &options) {
   std::unique_ptr<runtime::Model> model = loadModel(common, true);
@@ -30,25 +204,57 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
       return fail(loaded.status().message());
     tokenizer.emplace(std::move(*loaded));
   }
-  std::vector<int64_t> prompt = options.promptIds;
+  std::vector<std::vector<int64_t>> prompts;
+  if (!options.promptsFile.empty()) {
+    Expected<runtime::TokenSequences> read =
+        runtime::readTokenFile(options.promptsFile);
+    if (!read)
+      return fail(read.status().message());
+    prompts = std::move(*read);
+  } else {
+    prompts.push_back(options.promptIds);
+  }
   if (!options.prompt.empty()) {
     Expected<std::vector<int64_t>> encoded = tokenizer->encode(options.prompt);
     if (!encoded)
       return fail(encoded.status().message());
     int64_t bos = tokenizer->bosId() >= 0 ? tokenizer->bosId() : info.bosId;
     if (bos >= 0)
-      prompt.push_back(bos);
-    prompt.insert(prompt.end(), encoded->begin(), encoded->end());
+      prompts[0].push_back(bos);
+    prompts[0].insert(prompts[0].end(), encoded->begin(), encoded->end());
   }
-  for (int64_t id : prompt)
-    if (id < 0 || id >= info.vocabSize)
-      return fail("prompt token id " + std::to_string(id) +
-                  " is outside the model's vocabulary of " +
-                  std::to_string(info.vocabSize));
-  if (static_cast<int64_t>(prompt.size()) > info.maxSeq)
-    return fail("the prompt's " + std::to_string(prompt.size()) +
-                " tokens exceed the artifact's max_seq of " +
-                std::to_string(info.maxSeq));
+  for (const std::vector<int64_t> &prompt : prompts) {
+    for (int64_t id : prompt)
+      if (id < 0 || id >= info.vocabSize)
+        return fail("prompt token id " + std::to_string(id) +
+                    " is outside the model's vocabulary of " +
+                    std::to_string(info.vocabSize));
+    if (prompt.empty())
+      return fail("an empty prompt: give at least one token");
+    if (static_cast<int64_t>(prompt.size()) > info.maxSeq)
+      return fail("the prompt's " + std::to_string(prompt.size()) +
+                  " tokens exceed the artifact's max_seq of " +
+                  std::to_string(info.maxSeq));
+  }
+  const int64_t batch = static_cast<int64_t>(prompts.size());
+  if (batch > info.maxBatch)
+    return fail(std::to_string(batch) + " prompts exceed the artifact's " +
+                std::to_string(info.maxBatch) +
+                " sequences per call (compile with --max-batch " +
+                std::to_string(batch) + ")");
+
+  bool speculative =
+      options.speculative == "on" ||
+      (options.speculative == "auto" && model->checkSpeculative().ok());
+  if (options.speculative == "on")
+    if (Status status = model->checkSpeculative(); !status)
+      return fail("--speculative on: " + common.artifact + ": " +
+                  status.message());
+  if (options.draftTokens >= 0 && !speculative)
+    return fail("--draft-tokens applies to speculative decoding, which " +
+                std::string(options.speculative == "off"
+                                ? "--speculative off turns off"
+                                : "needs an artifact compiled with --draft"));
 
   std::vector<int64_t> stops = options.stopIds;
   if (!options.ignoreEos) {
@@ -56,106 +262,129 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     if (tokenizer && tokenizer->eosId() >= 0)
       stops.push_back(tokenizer->eosId());
   }
-  Expected<runtime::Sampler> sampler =
-      runtime::Sampler::create(options.sampling);
-  if (!sampler)
-    return fail(sampler.status().message());
-
   Expected<std::unique_ptr<runtime::Session>> created =
-      runtime::Session::create(*model);
+      runtime::Session::create(*model, batch);
   if (!created)
     return fail(created.status().message());
-  runtime::Session &session = **created;
-  std::vector<int64_t> generated;
-  std::string printed;
-  bool stopped = false;
-  // Prints what the new token adds to the decoded text (pieces that are
-  // part of a multi-byte character wait for the rest).
-  auto emit = [&](int64_t id) -> runtime::Status {
-    if (common.json)
-      return runtime::Status::success();
-    if (!tokenizer) {
-      std::cout << (generated.size() > 1 ? " " : "") << id << std::flush;
-      return runtime::Status::success();
-    }
-    Expected<std::string> text = tokenizer->decode(generated);
-    if (!text)
-      return text.status();
-    if (text->size() > printed.size() &&
-        text->compare(0, printed.size(), printed) == 0) {
-      std::cout << text->substr(printed.size()) << std::flush;
-      printed = *text;
-    }
-    return runtime::Status::success();
-  };
+  Printer printer(common.json, tokenizer ? &*tokenizer : nullptr, batch);
+  Expected<Generation> result =
+      speculative
+          ? generateSpeculative(**created, prompts, options, stops, printer)
+          : generatePlain(**created, prompts, options, stops, printer);
+  if (!result)
+    return fail(result.status().message());
+  if (Status status = printer.finish(common.json); !status)
+    return fail(status.message());
 
-  Clock::time_point start = Clock::now();
-  // The device samples where it can (Session::prefillAndSample).
-  Expected<std::vector<int64_t>> sampled =
-      session.prefillAndSample(prompt, *sampler);
-  if (!sampled)
-    return fail(sampled.status().message());
-  double ttft = 0;
-  Clock::time_point decodeStart;
-  while (true) {
-    int64_t next = sampled->front();
-    if (generated.empty()) {
-      ttft = millisSince(start);
-      decodeStart = Clock::now();
-    }
-    if (std::find(stops.begin(), stops.end(), next) != stops.end()) {
-      stopped = true;
-      break;
-    }
-    generated.push_back(next);
-    if (runtime::Status status = emit(next); !status)
-      return fail(status.message());
-    if (static_cast<int64_t>(generated.size()) >= options.maxTokens ||
-        session.position() >= info.maxSeq)
-      break;
-    sampled = session.decodeAndSample({next}, *sampler);
-    if (!sampled)
-      return fail(sampled.status().message());
+  int64_t generated = 0, decoded = 0;
+  for (const std::vector<int64_t> &ids : result->ids) {
+    generated += static_cast<int64_t>(ids.size());
+    decoded += std::max<int64_t>(0, int64_t(ids.size()) - 1);
   }
-  double decodeMs = generated.empty() ? 0 : millisSince(decodeStart);
-  int64_t decoded = std::max<int64_t>(0, int64_t(generated.size()) - 1);
-  double tpot = decoded ? decodeMs / decoded : 0;
+  // Time per generated token after the first, and tokens per second over
+  // the batch.
+  double tpot = decoded ? result->decodeMs * batch / decoded : 0.0;
+  double perSecond =
+      result->decodeMs > 0 ? decoded * 1000.0 / result->decodeMs : 0.0;
   int64_t rss = peakRssBytes();
+  const runtime::SpeculativeStats *stats =
+      result->speculative ? &*result->speculative : nullptr;
+  double perCall = stats && stats->verifyCalls
+                       ? double(stats->emitted) / (stats->verifyCalls * batch)
+                       : 0.0;
 
   if (common.json) {
     nlohmann::json out;
-    out["prompt_ids"] = prompt;
-    out["ids"] = generated;
-    if (tokenizer) {
-      Expected<std::string> text = tokenizer->decode(generated);
-      if (!text)
-        return fail(text.status().message());
-      out["text"] = *text;
+    auto sequence = [&](int64_t b) -> Expected<nlohmann::json> {
+      nlohmann::json one;
+      one["prompt_ids"] = prompts[b];
+      one["ids"] = result->ids[b];
+      if (tokenizer) {
+        Expected<std::string> text = tokenizer->decode(result->ids[b]);
+        if (!text)
+          return text.status();
+        one["text"] = *text;
+      }
+      one["stopped_at_eos"] = bool(result->stopped[b]);
+      return one;
+    };
+    if (batch == 1) {
+      Expected<nlohmann::json> one = sequence(0);
+      if (!one)
+        return fail(one.status().message());
+      out = *one;
+    } else {
+      for (int64_t b = 0; b < batch; ++b) {
+        Expected<nlohmann::json> one = sequence(b);
+        if (!one)
+          return fail(one.status().message());
+        out["sequences"].push_back(*one);
+      }
     }
-    out["stopped_at_eos"] = stopped;
-    out["ttft_ms"] = ttft;
+    out["ttft_ms"] = result->ttftMs;
     out["tpot_ms"] = tpot;
-    out["decode_tokens_per_s"] = tpot > 0 ? 1000.0 / tpot : 0.0;
+    out["decode_tokens_per_s"] = perSecond;
     out["peak_rss_bytes"] = rss;
     out["threads"] = model->threads();
     out["device"] = model->device().name();
     out["replayed_steps"] = model->device().replays();
+    if (stats) {
+      nlohmann::json s;
+      s["draft"] = info.speculative.source;
+      s["draft_tokens"] = result->draftTokens;
+      s["verify_calls"] = stats->verifyCalls;
+      s["drafted"] = stats->drafted;
+      s["accepted"] = stats->accepted;
+      s["acceptance_rate"] = stats->acceptanceRate();
+      s["tokens_per_verify"] = perCall;
+      s["draft_ms"] = stats->draftMs;
+      s["verify_ms"] = stats->verifyMs;
+      s["adaptive"] = options.speculative == "auto";
+      s["plain_steps"] = stats->plainSteps;
+      s["plain_step_ms"] = stats->plainStepMs;
+      s["draft_token_ms"] = stats->draftTokenMs;
+      s["speedup"] = stats->speedup(batch);
+      s["predicted_speedup"] = stats->predicted(result->draftTokens);
+      out["speculative"] = s;
+    }
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::cout << std::endl; // before the statistics on stderr
-  std::string why =
-      stopped ? " (stopped at EOS)"
-      : session.position() >= info.maxSeq &&
-              int64_t(generated.size()) < options.maxTokens
-          ? " (stopped at max_seq " + std::to_string(info.maxSeq) + ")"
-          : "";
-  std::fprintf(stderr,
-               "llmc-run: %zu prompt + %zu generated tokens%s; TTFT %.2f ms, "
-               "TPOT %.3f ms (%.1f tokens/s), peak RSS %.1f MiB, %u threads\n",
-               prompt.size(), generated.size(), why.c_str(), ttft, tpot,
-               tpot > 0 ? 1000.0 / tpot : 0.0, rss / 1048576.0,
-               model->threads());
+  bool anyStopped = std::find(result->stopped.begin(), result->stopped.end(),
+                              true) != result->stopped.end();
+  std::string why;
+  if (batch == 1 && anyStopped)
+    why = " (stopped at EOS)";
+  else if (batch == 1 && generated < options.maxTokens &&
+           int64_t(prompts[0].size()) + generated - 1 >= info.maxSeq)
+    why = " (stopped at max_seq " + std::to_string(info.maxSeq) + ")";
+  size_t promptTokens = 0;
+  for (const std::vector<int64_t> &prompt : prompts)
+    promptTokens += prompt.size();
+  std::fprintf(
+      stderr,
+      "llmc-run: %zu prompt + %lld generated tokens%s%s; TTFT %.2f "
+      "ms, TPOT %.3f ms (%.1f tokens/s), peak RSS %.1f MiB, %u "
+      "threads\n",
+      promptTokens, static_cast<long long>(generated), why.c_str(),
+      batch > 1 ? (" in " + std::to_string(batch) + " sequences").c_str() : "",
+      result->ttftMs, tpot, perSecond, rss / 1048576.0, model->threads());
+  if (stats)
+    std::fprintf(stderr,
+                 "llmc-run: speculative (draft %s, %s%lld tokens): %lld verify "
+                 "calls (%lld plain), acceptance %.1f %% (%lld of %lld "
+                 "drafted), %.2f tokens per verify call, speed-up %.2fx over "
+                 "plain steps of %.3f ms (Leviathan's formula: %.2fx)\n",
+                 info.speculative.source.c_str(),
+                 options.speculative == "auto" ? "adaptive, at most " : "",
+                 static_cast<long long>(result->draftTokens),
+                 static_cast<long long>(stats->verifyCalls),
+                 static_cast<long long>(stats->plainSteps),
+                 100.0 * stats->acceptanceRate(),
+                 static_cast<long long>(stats->accepted),
+                 static_cast<long long>(stats->drafted), perCall,
+                 stats->speedup(batch), stats->plainStepMs,
+                 stats->predicted(result->draftTokens));
   return 0;
 }
 

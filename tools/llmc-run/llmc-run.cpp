@@ -1,9 +1,11 @@
 //===- llmc-run.cpp - run a compiled .llmc artifact -----------------------===//
 //
 // llmc-run model.llmc generate --prompt-ids 1,2,3 | --prompt TEXT
-//          --tokenizer tok.model [--max-tokens N] [--temperature T]
-//          [--top-k K] [--top-p P] [--seed S] [--stop-ids ...]
-//          [--ignore-eos] [--json] [--threads N]
+//          --tokenizer tok.model | --prompt-ids-file FILE
+//          [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]
+//          [--seed S] [--stop-ids ...] [--ignore-eos]
+//          [--speculative auto|on|off] [--draft-tokens K]
+//          [--json] [--threads N]
 // llmc-run model.llmc eval --text FILE --tokenizer tok.model | --ids FILE
 //                            [--ref fp32.llmc] [--incremental] [--json]
 // llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
@@ -122,6 +124,23 @@ int main(int argc, char **argv) {
       ->delimiter(',');
   generateCommand->add_flag("--ignore-eos", generateOptions.ignoreEos,
                             "Do not stop at the tokenizer's or model's EOS");
+  generateCommand
+      ->add_option("--prompt-ids-file", generateOptions.promptsFile,
+                   "Prompts of token ids, one per line, generated as one "
+                   "batch (any lengths with speculative decoding, else "
+                   "one length)")
+      ->check(CLI::ExistingFile)
+      ->excludes(ids)
+      ->excludes(text);
+  generateCommand
+      ->add_option("--speculative", generateOptions.speculative,
+                   "Speculative decoding with the artifact's draft: auto "
+                   "(when it has one; default), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  generateCommand->add_option(
+      "--draft-tokens", generateOptions.draftTokens,
+      "Tokens drafted per verify call (default 4, at most the "
+      "artifact's --max-draft-tokens)");
 
   EvalOptions evalOptions;
   CLI::App *evalCommand = app.add_subcommand(
@@ -216,8 +235,10 @@ int main(int argc, char **argv) {
     return app.exit(error);
   }
   if (*generateCommand) {
-    if (generateOptions.promptIds.empty() && generateOptions.prompt.empty()) {
-      std::cerr << "llmc-run generate: give --prompt-ids or --prompt\n";
+    if (generateOptions.promptIds.empty() && generateOptions.prompt.empty() &&
+        generateOptions.promptsFile.empty()) {
+      std::cerr << "llmc-run generate: give --prompt-ids, --prompt or "
+                   "--prompt-ids-file\n";
       return 2;
     }
     if (!generateOptions.prompt.empty() && generateOptions.tokenizer.empty()) {

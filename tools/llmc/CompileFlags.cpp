@@ -143,7 +143,18 @@ struct Flags {
                cl::desc("Write each layer's output error on the calibration "
                         "inputs as JSON (needs --calib)"),
                cl::value_desc("file.json"), cl::sub(command),
-               cl::cat(category)) {}
+               cl::cat(category)),
+        draft("draft",
+              cl::desc("Compile for speculative decoding with this draft: "
+                       "ngram[:n=N] (n-gram lookup), draft.onnx (a smaller "
+                       "model with the same vocabulary) or "
+                       "self:layers=N[,quant=int4][,prune=R] (the model's "
+                       "first N layers; docs/speculative.md)"),
+              cl::value_desc("draft"), cl::sub(command), cl::cat(category)),
+        maxDraftTokens("max-draft-tokens",
+                       cl::desc("With --draft: the most drafted tokens one "
+                                "verify call takes (default 8)"),
+                       cl::init(8), cl::sub(command), cl::cat(category)) {}
 
   cl::opt<int64_t> maxSeq, maxBatch;
   cl::opt<std::string> target, nvcc;
@@ -162,6 +173,8 @@ struct Flags {
   cl::opt<bool> pruneUniform;
   cl::list<std::string> insertPass;
   cl::opt<std::string> report;
+  cl::opt<std::string> draft;
+  cl::opt<int64_t> maxDraftTokens;
 
   /// Every flag that sets a pipeline option.
   std::vector<cl::Option *> pipelineFlags() {
@@ -188,6 +201,8 @@ struct Flags {
             &pruneMinPerLayer,
             &pruneSeed,
             &pruneUniform,
+            &draft,
+            &maxDraftTokens,
             std::addressof(insertPass)};
   }
 };
@@ -278,6 +293,15 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.stats = f.stats;
   o.fp8Activations = f.fp8Activations;
   o.int8Activations = f.int8Activations;
+  if (f.maxDraftTokens.getNumOccurrences() && f.draft.empty())
+    return fail("--max-draft-tokens applies to --draft");
+  if (!f.draft.empty()) {
+    if (f.maxDraftTokens < 1 || f.maxDraftTokens > kMostDraftTokens)
+      return fail(llvm::formatv("--max-draft-tokens {0} is outside 1..{1}",
+                                f.maxDraftTokens.getValue(), kMostDraftTokens)
+                      .str());
+    o.maxDraftTokens = f.maxDraftTokens;
+  }
   if (failed(pruneOptions(o)))
     return failure();
   for (const std::string &insertion : f.insertPass) {
@@ -289,6 +313,18 @@ LogicalResult compileOptions(CompileOptions &o) {
     o.insertions.emplace_back(point.trim().str(), text.trim().str());
   }
   return success();
+}
+
+FailureOr<std::optional<DraftSpec>> draftFlags() {
+  if (flags->draft.empty())
+    return std::optional<DraftSpec>();
+  std::string error;
+  FailureOr<DraftSpec> spec = parseDraftSpec(flags->draft, error);
+  if (failed(spec)) {
+    (void)fail("--draft " + flags->draft + ": " + error);
+    return failure();
+  }
+  return std::optional<DraftSpec>(*spec);
 }
 
 std::vector<std::string> givenPipelineFlags() {

@@ -4,7 +4,8 @@
 // each flag has the option's name): --max-seq, --max-batch, --target,
 // --nvcc, --dtype, --quant with --group-size, --zero-point, --act-order,
 // --skip, --calib, --calib-tokenizer, --int8-activations,
-// --fp8-activations, --stats, and --insert-pass POINT=PIPELINE; besides them
+// --fp8-activations, --stats, the pruning flags, --draft and
+// --max-draft-tokens, and --insert-pass POINT=PIPELINE; besides them
 // --quant-report FILE, written from the compiled module.
 //
 //===----------------------------------------------------------------------===//
@@ -13,10 +14,12 @@
 #define LLMC_TOOLS_LLMC_COMPILEFLAGS_H
 
 #include "passes/Pipeline.h"
+#include "tools/llmc/DraftSpec.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/CommandLine.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,13 @@ mlir::LogicalResult pruneOptions(CompileOptions &options);
 /// The flags as pipeline options; failure (printed) for a flag given where
 /// it means nothing, or an --insert-pass without POINT=.
 mlir::LogicalResult compileOptions(CompileOptions &options);
+
+/// The most drafted tokens --max-draft-tokens takes.
+constexpr int64_t kMostDraftTokens = 32;
+
+/// --draft parsed (nothing without it); failure (printed) for a draft
+/// that is not one.
+mlir::FailureOr<std::optional<DraftSpec>> draftFlags();
 
 /// The flags given on the command line ("--quant", ...): a
 /// --pass-pipeline takes none of them.

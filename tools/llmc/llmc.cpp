@@ -23,6 +23,7 @@
 #include "passes/codegen/cuda/EmitCudaSource.h"
 #include "tools/llmc/CalibrateCommand.h"
 #include "tools/llmc/CompileFlags.h"
+#include "tools/llmc/DraftCompile.h"
 #include "tools/llmc/PruneReportCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -181,10 +182,9 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// The pipeline of --pass-pipeline, or of the flags, in `pm`; 1 or 2 (the
-/// exit code) after printing why not.
-int buildPipeline(PassManager &pm) {
-  llmc::CompileOptions options;
+/// The pipeline of --pass-pipeline, or of the flags (as `options`), in
+/// `pm`; 1 or 2 (the exit code) after printing why not.
+int buildPipeline(PassManager &pm, llmc::CompileOptions &options) {
   if (failed(llmc::tool::compileOptions(options)))
     return 1;
   if (passPipeline.empty()) {
@@ -248,8 +248,20 @@ int compile() {
   auto diagnostics = llmc::printToolDiagnostics(context, "llmc");
 
   PassManager pm = PassManager::on<ModuleOp>(&context);
-  if (int code = buildPipeline(pm))
+  llmc::CompileOptions options;
+  if (int code = buildPipeline(pm, options))
     return code;
+  FailureOr<std::optional<llmc::tool::DraftSpec>> draft =
+      llmc::tool::draftFlags();
+  if (failed(draft))
+    return 1;
+  const bool draftModel =
+      *draft && (*draft)->kind != llmc::tool::DraftSpec::Kind::ngram;
+  if (draftModel && llvm::StringRef(options.target).starts_with("cuda"))
+    return fail("--draft " + (*draft)->text +
+                ": a draft model on the cuda target is not built yet (its "
+                "generated kernels need their own section); n-gram drafts "
+                "run there");
   if (printPipeline) {
     pm.printAsTextualPipeline(llvm::outs());
     llvm::outs() << "\n";
@@ -268,9 +280,27 @@ int compile() {
     return 1;
   OwningOpRef<ModuleOp> module = std::move(*imported);
   progress("import ONNX", start);
+  // The special tokens: the flags', else the model's metadata.
+  llmc::tool::SpecialTokens tokens =
+      llmc::tool::specialTokensOf(*module, bosId, eosIds);
+  // A self-draft starts from the target as imported.
+  OwningOpRef<ModuleOp> original;
+  if (draftModel)
+    original = OwningOpRef<ModuleOp>(cast<ModuleOp>((*module)->clone()));
   if (failed(pm.run(*module)) ||
       failed(llmc::tool::writeQuantizationReport(*module)))
     return 1;
+  OwningOpRef<ModuleOp> draftModule;
+  if (draftModel) {
+    FailureOr<OwningOpRef<ModuleOp>> compiled = llmc::tool::compileDraft(
+        **draft, *original, *module, options, tokens,
+        [&](PassManager &draftPm) {
+          draftPm.addInstrumentation(std::make_unique<Progress>(passesRun));
+        });
+    if (failed(compiled))
+      return 1;
+    draftModule = std::move(*compiled);
+  }
   auto target = (*module)->getAttrOfType<StringAttr>("llmc.target");
   if (!emitCuda.empty()) {
     auto sections = (*module)->getAttrOfType<DictionaryAttr>("llmc.sections");
@@ -293,13 +323,20 @@ int compile() {
     return 1;
 
   llmc::ArtifactSummary summary;
-  llmc::ArtifactOptions options;
-  options.producer = "llmc 0.1";
-  options.bosId = bosId;
-  options.eosIds.assign(eosIds.begin(), eosIds.end());
-  options.dummyWeights = dummyWeights;
+  llmc::ArtifactOptions artifact;
+  artifact.producer = "llmc 0.1";
+  artifact.bosId = tokens.bos;
+  artifact.eosIds = tokens.eos;
+  artifact.dummyWeights = dummyWeights;
+  if (*draft) {
+    artifact.draftSource = (*draft)->text;
+    if (draftModel)
+      artifact.draft = *draftModule;
+    else
+      artifact.ngram = (*draft)->ngram;
+  }
   start = Clock::now();
-  if (failed(llmc::emitArtifact(*module, options, outputPath, &summary)))
+  if (failed(llmc::emitArtifact(*module, artifact, outputPath, &summary)))
     return 1;
   progress("write artifact", start);
 
@@ -342,6 +379,12 @@ int compile() {
   if (summary.maxSeq)
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
        << " per sequence of " << summary.maxSeq << " tokens\n";
+  if (*draft)
+    os << "  speculative       draft " << (*draft)->text << ", @verify takes "
+       << summary.draftTokens << " drafted tokens at most\n";
+  if (summary.draftCacheBytesPerSequence)
+    os << "  draft KV cache    " << bytes(summary.draftCacheBytesPerSequence)
+       << " per sequence\n";
   return 0;
 }
 

@@ -17,13 +17,15 @@
 #ifndef LLMC_CACHE_OPS_TD
 #define LLMC_CACHE_OPS_TD
 
-// A position: a 0-D i64 tensor (printed without its type).
-def Llmc_Position : 0DTensorOf<[I64]> {
-  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getI64Type())";
-}
+// A position: a 0-D i64 tensor, every sequence's tokens starting there
+// (printed without its type), or one per sequence, [batch] (@verify's:
+// sequences that accepted different numbers of drafted tokens; printed
+// with its type in parentheses).
+def Llmc_Position : TensorRankOf<[I64], [0, 1]>;
 
 def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
   let summary = "the keys and values of one layer at positions 0..position-1";
+  // (position-1 of each sequence, with one position per sequence)
   let description = [{
     `keys` and `values` are [batch, position, kv_heads, head_dim]: the
     attention's `past` operands.
@@ -35,7 +37,7 @@ def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
   let results = (outs Llmc_FloatTensor:$keys, Llmc_FloatTensor:$values);
   let assemblyFormat = [{
     $cache `[` $layer (`,` `head` $head_offset^)? `]` (`ring` $ring^)?
-    `before` $position attr-dict `:`
+    `before` custom<Position>($position, type($position)) attr-dict `:`
     type($cache) `->` type($keys) `,` type($values)
   }];
   let hasVerifier = 1;
@@ -58,7 +60,7 @@ def Llmc_KvCacheWriteOp : Llmc_Op<"kv_cache_write",
   let assemblyFormat = [{
     $key `,` $value `into` $cache `[` $layer (`,` `head` $head_offset^)? `]`
     (`ring` $ring^)? `at`
-    $position attr-dict `:` type($key) `,` type($value) `->` type($result)
+    custom<Position>($position, type($position)) attr-dict `:` type($key) `,` type($value) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -26,6 +26,15 @@
 #define GET_TYPEDEF_CLASSES
 #include "dialects/llmc/IR/LlmcTypes.h.inc"
 
+namespace llmc {
+/// The KV-cache ops' position: custom<Position> (LlmcCacheOps.cpp).
+mlir::ParseResult parsePosition(mlir::OpAsmParser &parser,
+                                mlir::OpAsmParser::UnresolvedOperand &position,
+                                mlir::Type &type);
+void printPosition(mlir::OpAsmPrinter &printer, mlir::Operation *op,
+                   mlir::Value position, mlir::Type type);
+} // namespace llmc
+
 #define GET_OP_CLASSES
 #include "dialects/llmc/IR/LlmcOps.h.inc"
 

@@ -1,0 +1,130 @@
+//===- Controller.cpp - how many tokens to draft, from measured costs -----===//
+
+#include "runtime/speculative/Controller.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmc::runtime {
+
+namespace {
+
+/// The weight each older step keeps: about the last 50 steps count.
+constexpr double kDecay = 0.98;
+/// Before the acceptance rate is measured, a guess that lets drafting
+/// start.
+constexpr double kPriorAcceptance = 0.5;
+/// The plain steps that measure plain decoding first; the first of them
+/// (caches cold, buffers sized) is not counted.
+constexpr int64_t kPlainFirst = 3;
+
+} // namespace
+
+Controller::Controller(int64_t most, bool adaptive)
+    : most_(most), adaptive_(adaptive), verifyMs_(most + 2, 0.0),
+      verifyCalls_(most + 2, 0.0) {}
+
+double Controller::expectedTokens(double a, int64_t k) {
+  if (a >= 1.0)
+    return double(k + 1);
+  return (1.0 - std::pow(a, double(k + 1))) / (1.0 - a);
+}
+
+double Controller::acceptance() const {
+  // Laplace-smoothed towards the prior, so a few drafts do not decide.
+  return (kept_ + kPriorAcceptance) / (drafted_ + 1.0);
+}
+
+double Controller::draftTokenMs() const {
+  return draftTokens_ > 0.0 ? draftMs_ / draftTokens_ : 0.0;
+}
+
+double Controller::verify(int64_t width) const {
+  if (width < int64_t(verifyCalls_.size()) && verifyCalls_[width] > 0.5)
+    return verifyMs_[width] / verifyCalls_[width];
+  // Least squares over the measured widths' means.
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t w = 1; w < verifyCalls_.size(); ++w)
+    if (verifyCalls_[w] > 0.5) {
+      double y = verifyMs_[w] / verifyCalls_[w];
+      n += 1;
+      sx += double(w);
+      sy += y;
+      sxx += double(w) * double(w);
+      sxy += double(w) * y;
+    }
+  if (n == 0)
+    return 0.0;
+  if (n == 1)
+    return sy; // one width seen: the others cost the same, for now
+  double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  double intercept = (sy - slope * sx) / n;
+  return std::max(0.0, intercept + slope * double(width));
+}
+
+double Controller::rate(int64_t k) const {
+  double cost = double(k) * draftTokenMs() + verify(k + 1);
+  return cost > 0.0 ? expectedTokens(acceptance(), k) / cost : 0.0;
+}
+
+double Controller::predictedSpeedup(int64_t k) const {
+  double plain = plainStepMs();
+  double c = plain > 0.0 ? draftTokenMs() / plain : 0.0;
+  return expectedTokens(acceptance(), k) / (double(k) * c + 1.0);
+}
+
+int64_t Controller::next() {
+  ++steps_;
+  // Plain decoding's cost first (the baseline every choice is held to).
+  if (steps_ <= kPlainFirst)
+    return 0;
+  if (!adaptive_)
+    return most_;
+  // Until drafting has been measured, draft the most (one step measures
+  // its width; the line through it and width 1 predicts the rest).
+  if (draftTokens_ == 0.0)
+    return most_;
+  int64_t best = 0;
+  double bestRate = rate(0);
+  for (int64_t k = 1; k <= most_; ++k)
+    if (double r = rate(k); r > bestRate * 1.000001) {
+      best = k;
+      bestRate = r;
+    }
+  if (best > 0) {
+    plainSteps_ = 0;
+    probeEvery_ = kFirstProbe;
+    return best;
+  }
+  if (++plainSteps_ < probeEvery_)
+    return 0;
+  // A probe: is the text predictable again? If not, ask half as often.
+  plainSteps_ = 0;
+  probeEvery_ = std::min(2 * probeEvery_, kLastProbe);
+  return 1;
+}
+
+void Controller::record(int64_t asked, int64_t drafted, int64_t accepted,
+                        double draftMs, int64_t width, double verifyMs) {
+  auto decay = [](double &x) { x *= kDecay; };
+  decay(kept_);
+  decay(drafted_);
+  kept_ += double(accepted);
+  drafted_ += double(drafted);
+  if (asked > 0) {
+    decay(draftMs_);
+    decay(draftTokens_);
+    draftMs_ += draftMs;
+    draftTokens_ += double(asked);
+  }
+  if (steps_ > 1 && width >= 1 && width < int64_t(verifyCalls_.size())) {
+    for (size_t w = 1; w < verifyCalls_.size(); ++w) {
+      decay(verifyMs_[w]);
+      decay(verifyCalls_[w]);
+    }
+    verifyMs_[width] += verifyMs;
+    verifyCalls_[width] += 1.0;
+  }
+}
+
+} // namespace llmc::runtime

@@ -1,0 +1,75 @@
+//===- Controller.h - how many tokens to draft, from measured costs -------===//
+//
+// Leviathan et al. 2023: with acceptance rate a (the chance a drafted token
+// is kept, given the ones before it were) and k drafts, a step yields
+// E(k) = (1 - a^(k+1)) / (1 - a) tokens per sequence. It costs the draft's
+// k steps and one verify call of k + 1 tokens. The controller measures
+// all three while generating: a (kept over drafted, decayed so it follows
+// the text), the draft's time per drafted token, and the verify call's
+// time for each width it has seen (a line fitted through them predicts
+// the others). Each step it picks the k in 0..K with the most tokens per
+// second, E(k) / (k d + V(k + 1)); k = 0 is plain decoding (a one-token
+// verify call), chosen whenever drafting would not pay. While it decodes
+// plainly it still drafts one token now and then (after kFirstProbe plain
+// steps, then twice as many after each probe that changes nothing), so a
+// text that turns predictable turns speculation back on while a draft
+// that never pays costs next to nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_SPECULATIVE_CONTROLLER_H
+#define LLMC_RUNTIME_SPECULATIVE_CONTROLLER_H
+
+#include <cstdint>
+#include <vector>
+
+namespace llmc::runtime {
+
+class Controller {
+public:
+  /// `most`: the largest k. `adaptive` false: always `most` (but the
+  /// first steps, which measure plain decoding's cost).
+  Controller(int64_t most, bool adaptive);
+
+  /// The k of the next step.
+  int64_t next();
+
+  /// What a step did: `drafted` tokens over its sequences (`drafting` of
+  /// them asked for each, `width` = 1 + the most any sequence drafted),
+  /// `accepted` of them kept, the drafting's and the verify call's
+  /// milliseconds.
+  void record(int64_t asked, int64_t drafted, int64_t accepted, double draftMs,
+              int64_t width, double verifyMs);
+
+  /// The estimated acceptance rate, a one-token verify call's and a
+  /// drafted token's milliseconds (0 while unmeasured).
+  double acceptance() const;
+  double plainStepMs() const { return verify(1); }
+  double draftTokenMs() const;
+  /// E(k) above.
+  static double expectedTokens(double acceptance, int64_t k);
+  /// What Leviathan et al.'s formula predicts for k drafts: E(k) / (k c +
+  /// 1), c the draft token's cost over a plain step's.
+  double predictedSpeedup(int64_t k) const;
+
+  static constexpr int64_t kFirstProbe = 16, kLastProbe = 1024;
+
+private:
+  /// A verify call's milliseconds at `width`: measured, else from the line
+  /// through the measured widths (0 when none is).
+  double verify(int64_t width) const;
+  /// Tokens per millisecond with k drafts, by the estimates.
+  double rate(int64_t k) const;
+
+  int64_t most_;
+  bool adaptive_;
+  int64_t steps_ = 0, plainSteps_ = 0, probeEvery_ = kFirstProbe;
+  /// Decayed sums: kept and drafted tokens, drafting time and tokens.
+  double kept_ = 0.0, drafted_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;
+  /// Per width: decayed sums of verify milliseconds and calls.
+  std::vector<double> verifyMs_, verifyCalls_;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_SPECULATIVE_CONTROLLER_H
