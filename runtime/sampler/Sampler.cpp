@@ -80,7 +80,33 @@ std::vector<double> Sampler::distribution(const float *logits,
     probs[std::max_element(logits, logits + vocab) - logits] = 1.0;
     return probs;
   }
-  std::vector<size_t> order = byLogit(logits, nullptr, vocab);
+  if (params_.topK == 0 && params_.topP >= 1.0f) {
+    // The whole softmax: no order needed.
+    double top =
+        *std::max_element(logits, logits + vocab) / double(params_.temperature);
+    double total = 0.0;
+    for (size_t i = 0; i < vocab; ++i)
+      total += probs[i] =
+          std::exp(logits[i] / double(params_.temperature) - top);
+    for (double &p : probs)
+      p /= total;
+    return probs;
+  }
+  std::vector<size_t> order;
+  if (params_.topK > 0 && static_cast<size_t>(params_.topK) < vocab) {
+    // Only the top k are ever kept: order them alone (the same tokens in
+    // the same order as the full sort: logit, then lower id).
+    order.resize(vocab);
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::partial_sort(order.begin(), order.begin() + params_.topK, order.end(),
+                      [&](size_t a, size_t b) {
+                        return logits[a] != logits[b] ? logits[a] > logits[b]
+                                                      : a < b;
+                      });
+    order.resize(static_cast<size_t>(params_.topK));
+  } else {
+    order = byLogit(logits, nullptr, vocab);
+  }
   std::vector<double> kept = keptProbabilities(logits, order);
   for (size_t i = 0; i < kept.size(); ++i)
     probs[order[i]] = kept[i];

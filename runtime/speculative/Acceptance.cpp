@@ -39,7 +39,9 @@ Verdict Acceptor::accept(const std::vector<int64_t> &drafted,
     const std::vector<double> &p = target[i];
     const int64_t token = drafted[i];
     const double pd = p[token];
-    const double qd = draft[i].empty() ? 1.0 : draft[i][token];
+    const double qd = draft[i].empty() || fault == AcceptanceFault::acceptWithP
+                          ? 1.0
+                          : draft[i][token];
     // Kept with probability min(1, p/q); a certain keep or reject draws
     // nothing, so greedy decoding consumes no variates.
     bool keep = pd >= qd || (pd > 0.0 && uniform() * qd < pd);

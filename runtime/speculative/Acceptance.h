@@ -37,6 +37,9 @@ enum class AcceptanceFault {
   none,
   /// On rejection, draw from p instead of norm(max(0, p - q)).
   residualFromTarget,
+  /// Keep a drafted token with probability p(x) instead of
+  /// min(1, p(x) / q(x)) (the ratio forgotten).
+  acceptWithP,
 };
 
 class Acceptor {

@@ -20,9 +20,9 @@ constexpr int64_t kPlainFirst = 3;
 
 } // namespace
 
-Controller::Controller(int64_t most, bool adaptive)
-    : most_(most), adaptive_(adaptive), verifyMs_(most + 2, 0.0),
-      verifyCalls_(most + 2, 0.0) {}
+Controller::Controller(int64_t most, bool adaptive, bool measurePlainFirst)
+    : most_(most), adaptive_(adaptive), measurePlainFirst_(measurePlainFirst),
+      verifyMs_(most + 2, 0.0), verifyCalls_(most + 2, 0.0) {}
 
 double Controller::expectedTokens(double a, int64_t k) {
   if (a >= 1.0)
@@ -76,7 +76,7 @@ double Controller::predictedSpeedup(int64_t k) const {
 int64_t Controller::next() {
   ++steps_;
   // Plain decoding's cost first (the baseline every choice is held to).
-  if (steps_ <= kPlainFirst)
+  if (measurePlainFirst_ && steps_ <= kPlainFirst)
     return 0;
   if (!adaptive_)
     return most_;

@@ -27,9 +27,11 @@ namespace llmc::runtime {
 
 class Controller {
 public:
-  /// `most`: the largest k. `adaptive` false: always `most` (but the
-  /// first steps, which measure plain decoding's cost).
-  Controller(int64_t most, bool adaptive);
+  /// `most`: the largest k. `adaptive` false: always `most`. With
+  /// `measurePlainFirst` the first steps draft nothing, to measure plain
+  /// decoding's cost (the baseline of every choice and of the speed-up
+  /// reported).
+  Controller(int64_t most, bool adaptive, bool measurePlainFirst = true);
 
   /// The k of the next step.
   int64_t next();
@@ -62,7 +64,7 @@ private:
   double rate(int64_t k) const;
 
   int64_t most_;
-  bool adaptive_;
+  bool adaptive_, measurePlainFirst_;
   int64_t steps_ = 0, plainSteps_ = 0, probeEvery_ = kFirstProbe;
   /// Decayed sums: kept and drafted tokens, drafting time and tokens.
   double kept_ = 0.0, drafted_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;

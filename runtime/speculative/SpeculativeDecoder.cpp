@@ -64,7 +64,6 @@ SpeculativeDecoder::create(Session &session,
 Status SpeculativeDecoder::startPrompts(Session &session,
                                         std::vector<int64_t> &positions) {
   const int64_t batch = session.batch();
-  const int64_t most = session.model().info().speculative.draftTokens + 1;
   size_t shortest = tokens_[0].size();
   for (const std::vector<int64_t> &prompt : tokens_)
     shortest = std::min(shortest, prompt.size());
@@ -79,13 +78,21 @@ Status SpeculativeDecoder::startPrompts(Session &session,
       return prefilled.status();
     positions.assign(batch, static_cast<int64_t>(shortest) - 1);
   }
-  // The rest through @verify, a sequence that has fed its prompt filling
-  // its row with its last token (written past its position, overwritten
+  return catchUp(session, positions);
+}
+
+Status SpeculativeDecoder::catchUp(Session &session,
+                                   std::vector<int64_t> &positions) {
+  const int64_t batch = session.batch();
+  const int64_t most = session.model().info().speculative.draftTokens + 1;
+  // Through @verify, a sequence with nothing (more) to feed filling its
+  // row with its last token (written past its position, overwritten
   // later).
   while (true) {
     int64_t left = 0;
     for (int64_t b = 0; b < batch; ++b)
-      left = std::max(left, int64_t(tokens_[b].size()) - 1 - positions[b]);
+      if (active_[b])
+        left = std::max(left, int64_t(tokens_[b].size()) - 1 - positions[b]);
     if (left == 0)
       return Status::success();
     int64_t width = std::min(left, most);
@@ -93,12 +100,16 @@ Status SpeculativeDecoder::startPrompts(Session &session,
     std::vector<int64_t> fed(batch);
     for (int64_t b = 0; b < batch; ++b) {
       const std::vector<int64_t> &row = tokens_[b];
-      fed[b] = std::min(width, int64_t(row.size()) - 1 - positions[b]);
+      fed[b] = active_[b]
+                   ? std::clamp<int64_t>(int64_t(row.size()) - 1 - positions[b],
+                                         0, width)
+                   : 0;
       ids.insert(ids.end(), row.begin() + positions[b],
                  row.begin() + positions[b] + fed[b]);
       ids.insert(ids.end(), width - fed[b], row.back());
     }
-    Expected<Tensor> scored = session.verify(ids, positions);
+    Expected<Tensor> scored = session.verify(
+        ids, callPositions(positions, width, session.model().info().maxSeq));
     if (!scored)
       return scored.status();
     for (int64_t b = 0; b < batch; ++b)
@@ -111,6 +122,9 @@ Status SpeculativeDecoder::draftWithModel(
     std::vector<std::vector<std::vector<double>>> &qs) {
   Session &draft = *draftSession_;
   const int64_t batch = draft.batch();
+  // Steps that drafted nothing left the draft behind by their tokens.
+  if (Status status = catchUp(draft, draftPositions_); !status)
+    return status;
   // First the tokens its cache lacks (the last one, or the last drafted
   // one and the target's after a step that kept every draft), then one
   // drafted token per call.
@@ -213,7 +227,8 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
   Clock::time_point start = Clock::now();
   std::vector<std::vector<int64_t>> drafts;
   std::vector<std::vector<std::vector<double>>> qs;
-  const int64_t asked = std::min(room, needed);
+  const int64_t asked =
+      options_.draftPastBudget ? room : std::min(room, needed);
   if (Status status = draft(asked, drafts, qs); !status)
     return status;
   int64_t width = 1;

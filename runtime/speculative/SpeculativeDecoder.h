@@ -31,6 +31,12 @@ struct SpeculativeOptions {
   /// (Controller.h).
   int64_t draftTokens = 4;
   bool adaptive = true;
+  /// The first steps plain, measuring plain decoding (Controller.h).
+  bool measurePlainFirst = true;
+  /// Draft k tokens even when fewer are still wanted (a statistical test
+  /// of the first tokens with every step's k as asked); else a sequence
+  /// near its budget drafts only what it could keep.
+  bool draftPastBudget = false;
   /// Tokens to generate per sequence at most.
   int64_t maxTokens = 128;
   std::vector<int64_t> stops;
@@ -95,10 +101,14 @@ private:
       : session_(session), options_(options), sampler_(std::move(sampler)),
         acceptor_(options.sampling.seed),
         drafting_(options.sampling.seed ^ 0x9e3779b97f4a7c15ull),
-        controller_(options.draftTokens, options.adaptive) {}
-  /// Feeds every sequence's tokens but its last into `session`'s cache,
-  /// from `positions` (tokens already there) on.
+        controller_(options.draftTokens, options.adaptive,
+                    options.measurePlainFirst) {}
+  /// Feeds every prompt but its last token into `session`'s cache: a
+  /// prefill of the shortest, then catchUp; sets `positions`.
   Status startPrompts(Session &session, std::vector<int64_t> &positions);
+  /// Feeds every running sequence's tokens but its last from `positions`
+  /// (the tokens already in `session`'s cache) on, advancing them.
+  Status catchUp(Session &session, std::vector<int64_t> &positions);
   /// Up to `count` drafted tokens per active sequence and, from a draft
   /// model that samples, the distribution each was drawn from (empty: the
   /// draft was certain).

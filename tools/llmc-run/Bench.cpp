@@ -7,10 +7,16 @@
 // tokens/s, TPOT, decode tokens/s and the weight bandwidth decode achieves
 // (weight bytes per step / TPOT), and with --json writes the same figures.
 // --profile adds the time spent in each kernel over the measured runs.
+// --speculative (an artifact compiled with --draft) takes turns with each
+// run: the same prompts continued by speculative decoding (the adaptive
+// controller), with its TPOT, decode tokens/s, speed-up over the plain
+// run's, acceptance rate and tokens per verify call.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/llmc-run/Commands.h"
+
+#include "runtime/speculative/SpeculativeDecoder.h"
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +77,53 @@ runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
   return run;
 }
 
+/// The same prompts as runOnce's `seed`, continued greedily by
+/// speculative decoding (the artifact's draft, the adaptive controller):
+/// TTFT, the time per token after the first, acceptance and tokens per
+/// verify call.
+struct SpeculativeRun {
+  Run run;
+  double acceptance = 0, perCall = 0;
+};
+
+runtime::Expected<SpeculativeRun> runSpeculative(runtime::Model &model,
+                                                 int64_t batch,
+                                                 int64_t promptLength,
+                                                 int64_t gen, uint64_t seed) {
+  const runtime::ModelInfo &info = model.info();
+  std::mt19937_64 engine(seed);
+  std::uniform_int_distribution<int64_t> token(0, info.vocabSize - 1);
+  std::vector<std::vector<int64_t>> prompts(batch,
+                                            std::vector<int64_t>(promptLength));
+  for (std::vector<int64_t> &prompt : prompts)
+    for (int64_t &id : prompt)
+      id = token(engine);
+  runtime::Expected<std::unique_ptr<runtime::Session>> created =
+      runtime::Session::create(model, batch);
+  if (!created)
+    return created.status();
+  runtime::SpeculativeOptions options;
+  options.draftTokens = std::min<int64_t>(4, info.speculative.draftTokens);
+  options.maxTokens = gen + 1; // as runOnce: the first token and `gen` more
+  runtime::Expected<std::unique_ptr<runtime::SpeculativeDecoder>> decoder =
+      runtime::SpeculativeDecoder::create(**created, options);
+  if (!decoder)
+    return decoder.status();
+  runtime::Expected<std::vector<std::vector<int64_t>>> out =
+      (*decoder)->generate(prompts, nullptr);
+  if (!out)
+    return out.status();
+  const runtime::SpeculativeStats &stats = (*decoder)->stats();
+  SpeculativeRun run;
+  run.run.ttftMs = stats.firstTokenMs;
+  run.run.tpotMs = gen ? stats.decodeMs / gen : 0;
+  run.acceptance = stats.acceptanceRate();
+  run.perCall = stats.verifyCalls
+                    ? double(stats.emitted) / double(stats.verifyCalls * batch)
+                    : 0.0;
+  return run;
+}
+
 } // namespace
 
 int bench(const CommonOptions &common, const BenchOptions &options) {
@@ -78,6 +131,10 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
   if (!model)
     return 1;
   const runtime::ModelInfo &info = model->info();
+  if (options.speculative)
+    if (runtime::Status status = model->checkSpeculative(); !status)
+      return fail("--speculative: " + common.artifact + ": " +
+                  status.message());
   double weights = static_cast<double>(model->weightBytes());
   nlohmann::json results = nlohmann::json::array();
   runtime::Device &device = model->device();
@@ -97,10 +154,22 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
     std::printf("device memory peak %.1f GB/s (reported by the device); "
                 "decode CUDA graphs %s\n",
                 peak / 1e9, device.recording() ? "on" : "off");
+  if (options.speculative)
+    std::printf("speculative decoding with the draft %s (adaptive, at most "
+                "%lld tokens), taking turns with plain decoding\n",
+                info.speculative.source.c_str(),
+                static_cast<long long>(
+                    std::min<int64_t>(4, info.speculative.draftTokens)));
   std::printf("\n| batch | prompt | gen | TTFT ms | prefill tok/s | TPOT ms | "
-              "decode tok/s | weights GB/s |%s\n"
-              "|---|---|---|---|---|---|---|---|%s\n",
-              peak > 0 ? " % of peak |" : "", peak > 0 ? "---|" : "");
+              "decode tok/s | weights GB/s |%s%s\n"
+              "|---|---|---|---|---|---|---|---|%s%s\n",
+              peak > 0 ? " % of peak |" : "",
+              options.speculative ? " speculative TPOT ms | speculative "
+                                    "decode tok/s | speed-up | acceptance | "
+                                    "tokens per verify |"
+                                  : "",
+              peak > 0 ? "---|" : "",
+              options.speculative ? "---|---|---|---|---|" : "");
   for (int64_t batch : options.batches)
     for (int64_t promptLength : options.promptLengths) {
       if (batch > info.maxBatch)
@@ -120,8 +189,15 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
                       std::min<int64_t>(4, options.gen), 0);
           !warm)
         return fail(warm.status().message());
-      std::vector<double> ttft, tpot;
+      if (options.speculative)
+        if (runtime::Expected<SpeculativeRun> warm =
+                runSpeculative(*model, batch, promptLength,
+                               std::min<int64_t>(4, options.gen), 0);
+            !warm)
+          return fail(warm.status().message());
+      std::vector<double> ttft, tpot, specTpot, acceptance, perCall;
       model->executor().setProfiling(options.profile);
+      // Plain and speculative runs take turns on the same prompts.
       for (int64_t r = 0; r < options.repeat; ++r) {
         runtime::Expected<Run> run =
             runOnce(*model, batch, promptLength, options.gen, r + 1);
@@ -129,6 +205,15 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
           return fail(run.status().message());
         ttft.push_back(run->ttftMs);
         tpot.push_back(run->tpotMs);
+        if (!options.speculative)
+          continue;
+        runtime::Expected<SpeculativeRun> spec =
+            runSpeculative(*model, batch, promptLength, options.gen, r + 1);
+        if (!spec)
+          return fail(spec.status().message());
+        specTpot.push_back(spec->run.tpotMs);
+        acceptance.push_back(spec->acceptance);
+        perCall.push_back(spec->perCall);
       }
       model->executor().setProfiling(false);
       Spread first = spread(ttft), step = spread(tpot);
@@ -144,16 +229,32 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
                   decodeRate, bandwidth);
       if (peak > 0)
         std::printf(" %.1f %% |", 100 * bandwidth * 1e9 / peak);
+      nlohmann::json row = {{"batch", batch},
+                            {"prompt_len", promptLength},
+                            {"gen", options.gen},
+                            {"ttft_ms", {first.median, first.low, first.high}},
+                            {"prefill_tokens_per_s", prefillRate},
+                            {"tpot_ms", {step.median, step.low, step.high}},
+                            {"decode_tokens_per_s", decodeRate},
+                            {"weight_gb_per_s", bandwidth}};
+      if (options.speculative) {
+        Spread spec = spread(specTpot);
+        double specRate = spec.median > 0 ? batch / spec.median * 1000 : 0;
+        double speedup = spec.median > 0 ? step.median / spec.median : 0;
+        double accepted = spread(acceptance).median,
+               tokens = spread(perCall).median;
+        std::printf(" %.3f (%.3f..%.3f) | %.1f | %.2fx | %.2f | %.2f |",
+                    spec.median, spec.low, spec.high, specRate, speedup,
+                    accepted, tokens);
+        row["speculative"] = {{"tpot_ms", {spec.median, spec.low, spec.high}},
+                              {"decode_tokens_per_s", specRate},
+                              {"speedup", speedup},
+                              {"acceptance", accepted},
+                              {"tokens_per_verify", tokens}};
+      }
       std::printf("\n");
       std::fflush(stdout);
-      results.push_back({{"batch", batch},
-                         {"prompt_len", promptLength},
-                         {"gen", options.gen},
-                         {"ttft_ms", {first.median, first.low, first.high}},
-                         {"prefill_tokens_per_s", prefillRate},
-                         {"tpot_ms", {step.median, step.low, step.high}},
-                         {"decode_tokens_per_s", decodeRate},
-                         {"weight_gb_per_s", bandwidth}});
+      results.push_back(row);
     }
   int64_t rss = peakRssBytes();
   std::printf("\npeak RSS %.1f MiB\n", rss / 1048576.0);

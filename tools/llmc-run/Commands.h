@@ -68,6 +68,8 @@ struct BenchOptions {
   int64_t repeat = 3;
   std::string jsonPath;
   bool profile = false;
+  /// Also speculative decoding with the artifact's draft, taking turns.
+  bool speculative = false;
 };
 
 /// Each returns the process exit code, having printed any error.

@@ -11,7 +11,7 @@
 // llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
 // llmc-run model.llmc run [--entry main] --input a.npy ... [--output-dir D]
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
-//          [--repeat 3] [--json out.json]
+//          [--repeat 3] [--json out.json] [--speculative]
 //
 //===----------------------------------------------------------------------===//
 
@@ -223,6 +223,10 @@ int main(int argc, char **argv) {
                            "Also write the figures to this file");
   benchCommand->add_flag("--profile", benchOptions.profile,
                          "Also print the time spent in each kernel");
+  benchCommand->add_flag("--speculative", benchOptions.speculative,
+                         "Also decode speculatively with the artifact's "
+                         "draft, taking turns with the plain runs, and "
+                         "report both side by side");
 
   try {
     app.parse(argc, argv);
