@@ -207,7 +207,11 @@ dotRowsAvx512(const float *x, const float *w, const float *bias, float *y,
   }
 }
 
-/// Up to 4 rows of x through AVX-512's straight-from-the-weights kernel.
+/// Up to 8 rows of x through AVX-512's straight-from-the-weights kernel:
+/// a speculative verify call's k + 1 tokens read the weights once (from 5
+/// rows on its accumulators no longer all fit the 32 registers, and the
+/// compiler keeps some in L1, which costs less than a second pass over
+/// the weights from memory).
 void fewRowsAvx512(const float *x, const float *w, const float *bias, float *y,
                    int64_t m, int64_t n, int64_t k, int64_t ldy) {
   switch (m) {
@@ -217,8 +221,16 @@ void fewRowsAvx512(const float *x, const float *w, const float *bias, float *y,
     return dotRowsAvx512<2>(x, w, bias, y, n, k, ldy);
   case 3:
     return dotRowsAvx512<3>(x, w, bias, y, n, k, ldy);
-  default:
+  case 4:
     return dotRowsAvx512<4>(x, w, bias, y, n, k, ldy);
+  case 5:
+    return dotRowsAvx512<5>(x, w, bias, y, n, k, ldy);
+  case 6:
+    return dotRowsAvx512<6>(x, w, bias, y, n, k, ldy);
+  case 7:
+    return dotRowsAvx512<7>(x, w, bias, y, n, k, ldy);
+  default:
+    return dotRowsAvx512<8>(x, w, bias, y, n, k, ldy);
   }
 }
 
@@ -229,17 +241,17 @@ void fewRowsAvx512(const float *x, const float *w, const float *bias, float *y,
 /// 9-token one 43 ms through the SGEMM, and at 12 tokens the two meet.
 constexpr int64_t kStreamedRows = 8;
 
-/// y = x W^T (+ bias) with `fewRows` (the ISA's kernel for up to 4 rows)
-/// for short inputs, 4 rows at a time, and the SGEMM beyond.
+/// y = x W^T (+ bias) with `fewRows` (the ISA's kernel for up to `most`
+/// rows) for short inputs, `most` rows at a time, and the SGEMM beyond.
 void linearBy(void (*fewRows)(const float *, const float *, const float *,
                               float *, int64_t, int64_t, int64_t, int64_t),
-              const float *x, const float *w, const float *bias, float *y,
-              int64_t m, int64_t n, int64_t k, int64_t ldy) {
+              int64_t most, const float *x, const float *w, const float *bias,
+              float *y, int64_t m, int64_t n, int64_t k, int64_t ldy) {
   if (m > kStreamedRows)
     return gemmOpenBlas(x, w, bias, y, m, n, k, ldy);
-  for (int64_t i = 0; i < m; i += 4)
-    fewRows(x + i * k, w, bias, y + i * ldy, std::min<int64_t>(m - i, 4), n, k,
-            ldy);
+  for (int64_t i = 0; i < m; i += most)
+    fewRows(x + i * k, w, bias, y + i * ldy, std::min<int64_t>(m - i, most), n,
+            k, ldy);
 }
 
 } // namespace
@@ -250,10 +262,10 @@ void linearWith(CpuIsa isa, const float *x, const float *w, const float *bias,
     ldy = n;
   switch (isa) {
   case CpuIsa::avx512:
-    linearBy(fewRowsAvx512, x, w, bias, y, m, n, k, ldy);
+    linearBy(fewRowsAvx512, 8, x, w, bias, y, m, n, k, ldy);
     break;
   case CpuIsa::avx2:
-    linearBy(fewRowsAvx2, x, w, bias, y, m, n, k, ldy);
+    linearBy(fewRowsAvx2, 4, x, w, bias, y, m, n, k, ldy);
     break;
   case CpuIsa::scalar:
     linearScalar(x, w, bias, y, m, n, k, ldy);

@@ -40,26 +40,43 @@ double Controller::draftTokenMs() const {
 }
 
 double Controller::verify(int64_t width) const {
-  if (width < int64_t(verifyCalls_.size()) && verifyCalls_[width] > 0.5)
-    return verifyMs_[width] / verifyCalls_[width];
-  // Least squares over the measured widths' means.
-  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  auto measured = [&](size_t w) { return verifyCalls_[w] > 0.5; };
+  auto mean = [&](size_t w) { return verifyMs_[w] / verifyCalls_[w]; };
+  // A call of more tokens never costs less than one of fewer: a measured
+  // width's cost is the least measured at it or wider (a slow first plain
+  // step must not make plain decoding look dear).
+  double envelope = 0.0;
+  bool found = false;
+  for (size_t w = size_t(width); w < verifyCalls_.size(); ++w)
+    if (measured(w)) {
+      envelope = found ? std::min(envelope, mean(w)) : mean(w);
+      found = true;
+    }
+  if (found && measured(size_t(width)))
+    return envelope;
+  // Unmeasured: the line through the measured widths' costs (least
+  // squares), at least the cost measured below it and at most above.
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, below = 0.0;
   for (size_t w = 1; w < verifyCalls_.size(); ++w)
-    if (verifyCalls_[w] > 0.5) {
-      double y = verifyMs_[w] / verifyCalls_[w];
+    if (measured(w)) {
+      double y = mean(w);
       n += 1;
       sx += double(w);
       sy += y;
       sxx += double(w) * double(w);
       sxy += double(w) * y;
+      if (int64_t(w) < width)
+        below = std::max(below, y);
     }
   if (n == 0)
     return 0.0;
-  if (n == 1)
-    return sy; // one width seen: the others cost the same, for now
-  double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  double intercept = (sy - slope * sx) / n;
-  return std::max(0.0, intercept + slope * double(width));
+  double line = sy / n; // one width seen: the others cost the same, for now
+  if (n > 1) {
+    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    line = (sy - slope * sx) / n + slope * double(width);
+  }
+  line = std::max(line, below);
+  return found ? std::min(line, envelope) : line;
 }
 
 double Controller::rate(int64_t k) const {
@@ -80,10 +97,16 @@ int64_t Controller::next() {
     return 0;
   if (!adaptive_)
     return most_;
-  // Until drafting has been measured, draft the most (one step measures
-  // its width; the line through it and width 1 predicts the rest).
+  // A plain step now and then keeps the baseline current: drafting steps
+  // never measure it, and a stale one (the first steps' are often slow)
+  // would keep a draft that does not pay.
+  if (steps_ - lastPlain_ > kRefreshPlain)
+    return 0;
+  // Until drafting has been measured, draft one token: a cheap first
+  // look at the acceptance, and a second width for the line through the
+  // verify costs.
   if (draftTokens_ == 0.0)
-    return most_;
+    return 1;
   int64_t best = 0;
   double bestRate = rate(0);
   for (int64_t k = 1; k <= most_; ++k)
@@ -106,22 +129,27 @@ int64_t Controller::next() {
 
 void Controller::record(int64_t asked, int64_t drafted, int64_t accepted,
                         double draftMs, int64_t width, double verifyMs) {
+  // Each figure forgets only as new ones of its own come in: plain steps
+  // leave the acceptance rate as the last drafts left it (probes renew
+  // it), and a width's cost stays until that width runs again.
   auto decay = [](double &x) { x *= kDecay; };
-  decay(kept_);
-  decay(drafted_);
-  kept_ += double(accepted);
-  drafted_ += double(drafted);
+  if (drafted > 0) {
+    decay(kept_);
+    decay(drafted_);
+    kept_ += double(accepted);
+    drafted_ += double(drafted);
+  }
   if (asked > 0) {
     decay(draftMs_);
     decay(draftTokens_);
     draftMs_ += draftMs;
     draftTokens_ += double(asked);
   }
+  if (width == 1)
+    lastPlain_ = steps_;
   if (steps_ > 1 && width >= 1 && width < int64_t(verifyCalls_.size())) {
-    for (size_t w = 1; w < verifyCalls_.size(); ++w) {
-      decay(verifyMs_[w]);
-      decay(verifyCalls_[w]);
-    }
+    decay(verifyMs_[width]);
+    decay(verifyCalls_[width]);
     verifyMs_[width] += verifyMs;
     verifyCalls_[width] += 1.0;
   }

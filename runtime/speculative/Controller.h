@@ -7,13 +7,16 @@
 // all three while generating: a (kept over drafted, decayed so it follows
 // the text), the draft's time per drafted token, and the verify call's
 // time for each width it has seen (a line fitted through them predicts
-// the others). Each step it picks the k in 0..K with the most tokens per
+// the others; the first drafting step drafts one token). Each step it
+// picks the k in 0..K with the most tokens per
 // second, E(k) / (k d + V(k + 1)); k = 0 is plain decoding (a one-token
 // verify call), chosen whenever drafting would not pay. While it decodes
 // plainly it still drafts one token now and then (after kFirstProbe plain
 // steps, then twice as many after each probe that changes nothing), so a
 // text that turns predictable turns speculation back on while a draft
-// that never pays costs next to nothing.
+// that never pays costs next to nothing. While it drafts it still decodes
+// one step plainly every kRefreshPlain steps, so the baseline it holds
+// every choice to stays current.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,6 +58,8 @@ public:
   double predictedSpeedup(int64_t k) const;
 
   static constexpr int64_t kFirstProbe = 16, kLastProbe = 1024;
+  /// While drafting, a plain step at least this often.
+  static constexpr int64_t kRefreshPlain = 32;
 
 private:
   /// A verify call's milliseconds at `width`: measured, else from the line
@@ -66,6 +71,7 @@ private:
   int64_t most_;
   bool adaptive_, measurePlainFirst_;
   int64_t steps_ = 0, plainSteps_ = 0, probeEvery_ = kFirstProbe;
+  int64_t lastPlain_ = 0;
   /// Decayed sums: kept and drafted tokens, drafting time and tokens.
   double kept_ = 0.0, drafted_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;
   /// Per width: decayed sums of verify milliseconds and calls.

@@ -82,9 +82,11 @@ Status SpeculativeDecoder::startPrompts(Session &session,
 }
 
 Status SpeculativeDecoder::catchUp(Session &session,
-                                   std::vector<int64_t> &positions) {
+                                   std::vector<int64_t> &positions,
+                                   const std::vector<int64_t> *offsets) {
   const int64_t batch = session.batch();
   const int64_t most = session.model().info().speculative.draftTokens + 1;
+  auto from = [&](int64_t b) { return offsets ? (*offsets)[b] : 0; };
   // Through @verify, a sequence with nothing (more) to feed filling its
   // row with its last token (written past its position, overwritten
   // later).
@@ -92,7 +94,8 @@ Status SpeculativeDecoder::catchUp(Session &session,
     int64_t left = 0;
     for (int64_t b = 0; b < batch; ++b)
       if (active_[b])
-        left = std::max(left, int64_t(tokens_[b].size()) - 1 - positions[b]);
+        left = std::max(left, int64_t(tokens_[b].size()) - 1 - from(b) -
+                                  positions[b]);
     if (left == 0)
       return Status::success();
     int64_t width = std::min(left, most);
@@ -100,12 +103,11 @@ Status SpeculativeDecoder::catchUp(Session &session,
     std::vector<int64_t> fed(batch);
     for (int64_t b = 0; b < batch; ++b) {
       const std::vector<int64_t> &row = tokens_[b];
+      const int64_t at = from(b) + positions[b];
       fed[b] = active_[b]
-                   ? std::clamp<int64_t>(int64_t(row.size()) - 1 - positions[b],
-                                         0, width)
+                   ? std::clamp<int64_t>(int64_t(row.size()) - 1 - at, 0, width)
                    : 0;
-      ids.insert(ids.end(), row.begin() + positions[b],
-                 row.begin() + positions[b] + fed[b]);
+      ids.insert(ids.end(), row.begin() + at, row.begin() + at + fed[b]);
       ids.insert(ids.end(), width - fed[b], row.back());
     }
     Expected<Tensor> scored = session.verify(
@@ -122,8 +124,19 @@ Status SpeculativeDecoder::draftWithModel(
     std::vector<std::vector<std::vector<double>>> &qs) {
   Session &draft = *draftSession_;
   const int64_t batch = draft.batch();
-  // Steps that drafted nothing left the draft behind by their tokens.
-  if (Status status = catchUp(draft, draftPositions_); !status)
+  // Steps that drafted nothing left the draft behind by their tokens. Far
+  // behind (plain decoding, then a probe), it restarts from the last
+  // kDraftWindow tokens instead of reading them all: what it proposes is
+  // still checked, so the window costs acceptance at most, never output.
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t length = int64_t(tokens_[b].size());
+    if (active_[b] &&
+        length - 1 - draftOffsets_[b] - draftPositions_[b] > kDraftWindow) {
+      draftOffsets_[b] = length - kDraftWindow;
+      draftPositions_[b] = 0;
+    }
+  }
+  if (Status status = catchUp(draft, draftPositions_, &draftOffsets_); !status)
     return status;
   // First the tokens its cache lacks (the last one, or the last drafted
   // one and the target's after a step that kept every draft), then one
@@ -132,14 +145,15 @@ Status SpeculativeDecoder::draftWithModel(
     std::vector<int64_t> fed(batch, 0);
     int64_t width = 1;
     for (int64_t b = 0; b < batch; ++b) {
-      int64_t missing = int64_t(tokens_[b].size()) - draftPositions_[b] +
-                        int64_t(drafts[b].size());
+      int64_t missing = int64_t(tokens_[b].size()) - draftOffsets_[b] -
+                        draftPositions_[b] + int64_t(drafts[b].size());
       fed[b] = active_[b] ? missing : 0;
       width = std::max(width, fed[b]);
     }
     std::vector<int64_t> ids;
     for (int64_t b = 0; b < batch; ++b) {
-      std::vector<int64_t> sequence = tokens_[b];
+      std::vector<int64_t> sequence(tokens_[b].begin() + draftOffsets_[b],
+                                    tokens_[b].end());
       sequence.insert(sequence.end(), drafts[b].begin(), drafts[b].end());
       std::vector<int64_t> row(sequence.begin() + draftPositions_[b],
                                sequence.begin() + draftPositions_[b] + fed[b]);
@@ -324,9 +338,11 @@ Expected<std::vector<std::vector<int64_t>>> SpeculativeDecoder::generate(
   Clock::time_point start = Clock::now();
   if (Status status = startPrompts(session_, positions_); !status)
     return status;
-  if (draftSession_)
+  if (draftSession_) {
+    draftOffsets_.assign(batch, 0);
     if (Status status = startPrompts(*draftSession_, draftPositions_); !status)
       return status.withContext("the draft model");
+  }
   Clock::time_point firstToken;
   bool first = true;
   while (std::find(active_.begin(), active_.end(), true) != active_.end()) {

@@ -107,8 +107,10 @@ private:
   /// prefill of the shortest, then catchUp; sets `positions`.
   Status startPrompts(Session &session, std::vector<int64_t> &positions);
   /// Feeds every running sequence's tokens but its last from `positions`
-  /// (the tokens already in `session`'s cache) on, advancing them.
-  Status catchUp(Session &session, std::vector<int64_t> &positions);
+  /// (the tokens already in `session`'s cache) on, advancing them; with
+  /// `offsets`, sequence b's cache holds its tokens from offsets[b] on.
+  Status catchUp(Session &session, std::vector<int64_t> &positions,
+                 const std::vector<int64_t> *offsets = nullptr);
   /// Up to `count` drafted tokens per active sequence and, from a draft
   /// model that samples, the distribution each was drawn from (empty: the
   /// draft was certain).
@@ -135,7 +137,11 @@ private:
   /// The draft model's session (null: n-gram lookup), the tokens in its
   /// cache per sequence, and the variates its sampling draws.
   std::unique_ptr<Session> draftSession_;
-  std::vector<int64_t> draftPositions_;
+  /// Per sequence: where in its tokens the draft's cache starts, and how
+  /// many it holds from there.
+  std::vector<int64_t> draftOffsets_, draftPositions_;
+  /// The tokens a far-behind draft restarts from.
+  static constexpr int64_t kDraftWindow = 16;
   std::mt19937_64 drafting_;
   Controller controller_;
   SpeculativeStats stats_;

@@ -29,6 +29,10 @@ void checkLinearPath(CpuIsa isa) {
                          {3, 16, 13},
                          {4, 8, 8},
                          {7, 33, 171},
+                         // AVX-512's one pass for up to 8 rows (a
+                         // speculative verify call's k + 1 tokens)
+                         {8, 21, 100},
+                         {6, 9, 64},
                          {5, 3, 1},
                          {1, 1, 16},
                          {2, 19, 47},
@@ -82,6 +86,33 @@ TEST(CpuLinear, Avx512PathMatchesTheDefinition) {
   if (!cpuHas(CpuIsa::avx512))
     GTEST_SKIP() << "this CPU has no AVX-512";
   checkLinearPath(CpuIsa::avx512);
+}
+
+/// Each row of y has the same bits computed alone and among up to 8 rows
+/// (and 9, the SGEMM's, is not asked to): a speculative verify call's
+/// logits are then a plain decode step's, and a sequence decodes alike in
+/// a batch.
+void checkRowsAlone(CpuIsa isa) {
+  const int64_t n = 19, k = 203;
+  std::vector<float> x = randomVector(8 * k, 7), w = randomVector(n * k, 8);
+  for (int64_t m = 1; m <= 8; ++m) {
+    std::vector<float> together(m * n);
+    linearWith(isa, x.data(), w.data(), nullptr, together.data(), m, n, k, n);
+    for (int64_t i = 0; i < m; ++i) {
+      std::vector<float> alone(n);
+      linearWith(isa, x.data() + i * k, w.data(), nullptr, alone.data(), 1, n,
+                 k, n);
+      for (int64_t j = 0; j < n; ++j)
+        ASSERT_EQ(together[i * n + j], alone[j])
+            << "isa " << int(isa) << ": row " << i << " of " << m;
+    }
+  }
+}
+
+TEST(CpuLinear, RowsHaveTheSameBitsAloneAndTogether) {
+  for (CpuIsa isa : {CpuIsa::avx512, CpuIsa::avx2, CpuIsa::scalar})
+    if (cpuHas(isa))
+      checkRowsAlone(isa);
 }
 
 TEST(CpuKernels, RmsNormAndLayerNorm) {

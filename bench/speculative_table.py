@@ -1,0 +1,177 @@
+"""Speculative decoding's speed table: fortunes3m-wide and fortunes3m, each
+with fortunes-draft, n-gram lookup, self:layers=2 and self:layers=2 in 4 bits,
+at temperature 0 and 1, next to plain decoding in the same run.
+
+usage: speculative_table.py [--work /tmp/speculative] [--threads 2]
+                            [--repeat 2] [--gen 64] [--out bench/results]
+                            [--only TARGET]
+
+Makes fortunes3m-wide.onnx (../shared/tools/widen_ffn.py: 58 M parameters,
+fortunes3m's exact predictions, memory-bound) and a 0.9 M-parameter draft
+with random weights and fortunes3m's vocabulary (make_llama_onnx.py: the
+near-zero-acceptance case) in WORK, compiles each target with each draft,
+and continues three text prompts (fortunes3m's golden prompts) for --gen
+tokens per run. For each target, draft and temperature the runs take turns
+--repeat times: plain decoding (--speculative off), speculation with k = 4
+drafts per verify call (--speculative on) and the adaptive controller
+(--speculative auto, at most 4). Reported: the acceptance rate and tokens
+per verify call of the k = 4 runs; decode tokens/s of each mode (tokens
+after the first over the time after the first); the speed-ups over plain
+decoding; and what Leviathan et al.'s formula predicts from the measured
+acceptance a and cost ratio c (a drafted token's time over a plain step's):
+(1 - a^5) / ((1 - a)(4c + 1)). Writes OUT/speculative.json and .md.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from compare import BIN  # noqa: E402
+
+MODELS = os.path.join(HERE, "..", "..", "shared", "models")
+TOOLS = os.path.join(HERE, "..", "..", "shared", "tools")
+TOKENIZER = os.path.join(MODELS, "fortunes3m.tokenizer.model")
+K = 4
+DRAFTS = [("fortunes-draft", os.path.join(MODELS, "fortunes-draft.onnx")),
+          ("ngram", "ngram"),
+          ("self:layers=2", "self:layers=2"),
+          ("self:layers=2,quant=int4", "self:layers=2,quant=int4"),
+          ("random-draft (near-zero acceptance)", None)]
+
+
+def isa():
+    flags = open("/proc/cpuinfo").read()
+    if "avx512_vnni" in flags:
+        return "AVX-512 with VNNI"
+    if "avx512f" in flags:
+        return "AVX-512"
+    return "AVX2" if "avx2" in flags else "no AVX2"
+
+
+def generate(artifact, threads, prompt, gen, temperature, seed, mode):
+    command = [os.path.join(BIN, "llmc-run"), artifact, "--threads",
+               str(threads), "--json", "generate", "--prompt", prompt,
+               "--tokenizer", TOKENIZER, "--max-tokens", str(gen),
+               "--ignore-eos", "--temperature", str(temperature), "--seed",
+               str(seed), "--speculative", mode]
+    if mode != "off":
+        command += ["--draft-tokens", str(K)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def leviathan(a, c, k=K):
+    tokens = k + 1 if a >= 1 else (1 - a ** (k + 1)) / (1 - a)
+    return tokens / (k * c + 1)
+
+
+def measure(artifact, args, prompts, temperature):
+    sums = {mode: {"tokens": 0, "ms": 0.0} for mode in ("off", "on", "auto")}
+    drafted = accepted = emitted = calls = 0
+    draft_ms = draft_tokens = 0.0
+    for r in range(args.repeat):
+        for p, prompt in enumerate(prompts):
+            for mode in ("off", "on", "auto"):
+                out = generate(artifact, args.threads, prompt, args.gen,
+                               temperature, 100 * r + p, mode)
+                decoded = max(0, len(out["ids"]) - 1)
+                sums[mode]["tokens"] += decoded
+                sums[mode]["ms"] += out["tpot_ms"] * decoded
+                if mode == "on":
+                    s = out["speculative"]
+                    drafted += s["drafted"]
+                    accepted += s["accepted"]
+                    calls += s["verify_calls"]
+                    emitted += s["accepted"] + s["verify_calls"]
+                    draft_ms += s["draft_ms"]
+                    draft_tokens += s["drafted"]
+    rate = {m: 1000 * v["tokens"] / v["ms"] if v["ms"] else 0.0
+            for m, v in sums.items()}
+    a = accepted / drafted if drafted else 0.0
+    plain_ms = 1000 / rate["off"] if rate["off"] else 0.0
+    c = (draft_ms / draft_tokens) / plain_ms if draft_tokens and plain_ms \
+        else 0.0
+    return {"acceptance": a, "tokens_per_verify": emitted / calls if calls
+            else 0.0, "plain_tokens_per_s": rate["off"],
+            "k4_tokens_per_s": rate["on"], "auto_tokens_per_s": rate["auto"],
+            "k4_speedup": rate["on"] / rate["off"] if rate["off"] else 0.0,
+            "auto_speedup": rate["auto"] / rate["off"] if rate["off"] else 0.0,
+            "draft_cost_ratio": c, "leviathan_predicted": leviathan(a, c)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default="/tmp/speculative")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--gen", type=int, default=64)
+    parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--only", help="fortunes3m-wide or fortunes3m")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    wide = os.path.join(args.work, "fortunes3m-wide.onnx")
+    if not os.path.exists(wide):
+        subprocess.run([sys.executable, os.path.join(TOOLS, "widen_ffn.py"),
+                        os.path.join(MODELS, "fortunes3m.onnx"), "--ffn",
+                        "16384", "-o", wide], check=True)
+    random_draft = os.path.join(args.work, "random-draft.onnx")
+    if not os.path.exists(random_draft):
+        subprocess.run([sys.executable, os.path.join(TOOLS,
+                        "make_llama_onnx.py"), "--dim", "128", "--layers", "2",
+                        "--heads", "4", "--kv-heads", "2", "--ffn", "384",
+                        "--vocab", "2048", "--max-seq", "256", "--rope",
+                        "half", "--seed", "7", "-o", random_draft],
+                       check=True, capture_output=True)
+    golden = json.load(open(os.path.join(MODELS, "fortunes3m.golden.json")))
+    prompts = [case["text"] for case in golden["cases"]]
+    targets = [("fortunes3m-wide", wide),
+               ("fortunes3m", os.path.join(MODELS, "fortunes3m.onnx"))]
+    rows = []
+    for target, onnx in targets:
+        if args.only and target != args.only:
+            continue
+        for name, draft in DRAFTS:
+            artifact = os.path.join(
+                args.work, f"{target}-{len(rows)}.llmc")
+            subprocess.run([os.path.join(BIN, "llmc"), "compile", onnx,
+                            "--draft", draft or random_draft,
+                            "--max-draft-tokens", str(K), "-o", artifact],
+                           check=True, capture_output=True)
+            for temperature in (0, 1):
+                row = {"target": target, "draft": name,
+                       "temperature": temperature}
+                row.update(measure(artifact, args, prompts, temperature))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+            os.unlink(artifact)
+    machine = (f"{platform.processor() or platform.machine()}, {isa()}, "
+               f"{args.threads} threads")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "speculative.json"), "w") as f:
+        json.dump({"machine": machine, "k": K, "gen": args.gen,
+                   "repeat": args.repeat, "rows": rows}, f, indent=1)
+    lines = [f"Speculative decoding, {machine}: k = {K}, {args.gen} tokens "
+             f"per run, 3 prompts x {args.repeat}, plain / k = 4 / adaptive "
+             "taking turns (bench/speculative_table.py).", "",
+             "| target | draft | T | acceptance | tokens/verify | plain "
+             "tok/s | k=4 tok/s | k=4 speed-up | Leviathan predicts | "
+             "adaptive tok/s | adaptive speed-up |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['target']} | {r['draft']} | {r['temperature']} | "
+            f"{r['acceptance']:.2f} | {r['tokens_per_verify']:.2f} | "
+            f"{r['plain_tokens_per_s']:.1f} | {r['k4_tokens_per_s']:.1f} | "
+            f"{r['k4_speedup']:.2f}x | {r['leviathan_predicted']:.2f}x | "
+            f"{r['auto_tokens_per_s']:.1f} | {r['auto_speedup']:.2f}x |")
+    with open(os.path.join(args.out, "speculative.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
