@@ -4,7 +4,8 @@ at temperature 0 and 1, next to plain decoding in the same run.
 
 usage: speculative_table.py [--work /tmp/speculative] [--threads 2]
                             [--repeat 2] [--gen 64] [--out bench/results]
-                            [--only TARGET]
+                            [--only TARGET] [--drafts NAMES] [--name NAME]
+                            [--llama-1b]
 
 Makes fortunes3m-wide.onnx (../shared/tools/widen_ffn.py: 58 M parameters,
 fortunes3m's exact predictions, memory-bound) and a 0.9 M-parameter draft
@@ -20,6 +21,8 @@ after the first over the time after the first); the speed-ups over plain
 decoding; and what Leviathan et al.'s formula predicts from the measured
 acceptance a and cost ratio c (a drafted token's time over a plain step's):
 (1 - a^5) / ((1 - a)(4c + 1)). Writes OUT/speculative.json and .md.
+--llama-1b measures llama-1b (random weights: the acceptance is what it is)
+with a self:layers=4,quant=int4 draft instead.
 """
 import argparse
 import json
@@ -111,6 +114,13 @@ def main():
     parser.add_argument("--gen", type=int, default=64)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--only", help="fortunes3m-wide or fortunes3m")
+    parser.add_argument("--drafts", help="comma-separated substrings of the "
+                        "draft names to run (default: all)")
+    parser.add_argument("--name", default="speculative",
+                        help="OUT/NAME.json and .md")
+    parser.add_argument("--llama-1b", action="store_true",
+                        help="instead: llama-1b (make_llama_onnx.py, random "
+                        "weights) with a self:layers=4,quant=int4 draft")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     wide = os.path.join(args.work, "fortunes3m-wide.onnx")
@@ -130,11 +140,22 @@ def main():
     prompts = [case["text"] for case in golden["cases"]]
     targets = [("fortunes3m-wide", wide),
                ("fortunes3m", os.path.join(MODELS, "fortunes3m.onnx"))]
+    if args.llama_1b:
+        llama = os.path.join(args.work, "llama-1b.onnx")
+        if not os.path.exists(llama):
+            subprocess.run([sys.executable, os.path.join(
+                TOOLS, "make_llama_onnx.py"), "--preset", "llama-1b", "-o",
+                llama], check=True, capture_output=True)
+        targets = [("llama-1b", llama)]
+        DRAFTS[:] = [("self:layers=4,quant=int4", "self:layers=4,quant=int4")]
     rows = []
     for target, onnx in targets:
         if args.only and target != args.only:
             continue
         for name, draft in DRAFTS:
+            if args.drafts and not any(d in name for d in
+                                       args.drafts.split(",")):
+                continue
             artifact = os.path.join(
                 args.work, f"{target}-{len(rows)}.llmc")
             subprocess.run([os.path.join(BIN, "llmc"), "compile", onnx,
@@ -151,7 +172,7 @@ def main():
     machine = (f"{platform.processor() or platform.machine()}, {isa()}, "
                f"{args.threads} threads")
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "speculative.json"), "w") as f:
+    with open(os.path.join(args.out, args.name + ".json"), "w") as f:
         json.dump({"machine": machine, "k": K, "gen": args.gen,
                    "repeat": args.repeat, "rows": rows}, f, indent=1)
     lines = [f"Speculative decoding, {machine}: k = {K}, {args.gen} tokens "
@@ -168,7 +189,7 @@ def main():
             f"{r['plain_tokens_per_s']:.1f} | {r['k4_tokens_per_s']:.1f} | "
             f"{r['k4_speedup']:.2f}x | {r['leviathan_predicted']:.2f}x | "
             f"{r['auto_tokens_per_s']:.1f} | {r['auto_speedup']:.2f}x |")
-    with open(os.path.join(args.out, "speculative.md"), "w") as f:
+    with open(os.path.join(args.out, args.name + ".md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

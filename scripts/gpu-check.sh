@@ -39,6 +39,10 @@ timeout 300 python3 test/e2e/check_goldens.py "$pack/models" \
   "$pack/artifacts/fortunes3m.cuda.llmc" \
   "$pack/artifacts/gpt2-tiny-random.cuda.llmc" 2>&1 |
   tee "$work/goldens.log" || status=1
+echo "== speculative decoding (n-gram, per-sequence positions): fortunes3m goldens, batch 1 and 4"
+timeout 180 python3 test/e2e/speculative_goldens.py "$pack/models" cuda-ngram - \
+  "$pack/artifacts/fortunes3m.ngram.cuda.llmc" 2>&1 |
+  tee "$work/speculative.log" || status=1
 echo "== stories260K f32: GPU against CPU over 16 tokens (prefill attention)"
 long=1,403,407,261,135,471,275,291,260,146,11,310,29,54,7,400
 timeout 120 python3 test/e2e/compare_logits.py \

@@ -46,6 +46,11 @@ for model in stories260K fortunes3m gpt2-tiny-random; do
   "$build/bin/llmc" compile "$models/$model.onnx" --target "$target" \
     --dtype f32 -o "$pack/artifacts/$model.cuda.llmc" 2>/dev/null
 done
+# Speculative decoding's @verify (one position per sequence in the
+# attention kernels): n-gram drafts, batches of 4, f32 for the goldens.
+"$build/bin/llmc" compile "$models/fortunes3m.onnx" --target "$target" \
+  --dtype f32 --draft ngram --max-batch 4 \
+  -o "$pack/artifacts/fortunes3m.ngram.cuda.llmc" 2>/dev/null
 # The CPU's f32 logits, which the GPU's f32 ones are checked against.
 "$build/bin/llmc" compile "$models/stories260K.onnx" \
   -o "$pack/artifacts/stories260K.cpu.llmc" 2>/dev/null

@@ -57,7 +57,7 @@ public:
   /// 1), c the draft token's cost over a plain step's.
   double predictedSpeedup(int64_t k) const;
 
-  static constexpr int64_t kFirstProbe = 16, kLastProbe = 1024;
+  static constexpr int64_t kFirstProbe = 32, kLastProbe = 1024;
   /// While drafting, a plain step at least this often.
   static constexpr int64_t kRefreshPlain = 32;
 

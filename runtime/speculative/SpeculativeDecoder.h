@@ -141,7 +141,7 @@ private:
   /// many it holds from there.
   std::vector<int64_t> draftOffsets_, draftPositions_;
   /// The tokens a far-behind draft restarts from.
-  static constexpr int64_t kDraftWindow = 16;
+  static constexpr int64_t kDraftWindow = 8;
   std::mt19937_64 drafting_;
   Controller controller_;
   SpeculativeStats stats_;

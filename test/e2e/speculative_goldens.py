@@ -13,25 +13,11 @@ exits 1 at the first mismatch.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-LLMC_RUN = "llmc-run"
-
-
-def run(*args):
-    result = subprocess.run([LLMC_RUN, *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"speculative_goldens: llmc-run {' '.join(args)} failed:\n"
-                 f"{result.stderr}")
-    return result.stdout
-
-
-def check(ok, line):
-    print(("ok: " if ok else "MISMATCH: ") + line, flush=True)
-    if not ok:
-        sys.exit(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_goldens import check, run  # noqa: E402
 
 
 def generate(artifact, k, *args):

@@ -44,15 +44,27 @@ Spread spread(std::vector<double> values) {
   return {median, values.front(), values.back()};
 }
 
+/// `batch` pseudo-random prompts of `length` tokens, fixed by `seed`.
+std::vector<std::vector<int64_t>> randomPrompts(const runtime::ModelInfo &info,
+                                                int64_t batch, int64_t length,
+                                                uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  std::uniform_int_distribution<int64_t> token(0, info.vocabSize - 1);
+  std::vector<std::vector<int64_t>> prompts(batch,
+                                            std::vector<int64_t>(length));
+  for (std::vector<int64_t> &prompt : prompts)
+    for (int64_t &id : prompt)
+      id = token(engine);
+  return prompts;
+}
+
 runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
                                int64_t promptLength, int64_t gen,
                                uint64_t seed) {
-  const runtime::ModelInfo &info = model.info();
-  std::mt19937_64 engine(seed);
-  std::uniform_int_distribution<int64_t> token(0, info.vocabSize - 1);
-  std::vector<int64_t> prompt(batch * promptLength);
-  for (int64_t &id : prompt)
-    id = token(engine);
+  std::vector<int64_t> prompt;
+  for (const std::vector<int64_t> &row :
+       randomPrompts(model.info(), batch, promptLength, seed))
+    prompt.insert(prompt.end(), row.begin(), row.end());
   runtime::Expected<std::unique_ptr<runtime::Session>> created =
       runtime::Session::create(model, batch);
   if (!created)
@@ -91,13 +103,8 @@ runtime::Expected<SpeculativeRun> runSpeculative(runtime::Model &model,
                                                  int64_t promptLength,
                                                  int64_t gen, uint64_t seed) {
   const runtime::ModelInfo &info = model.info();
-  std::mt19937_64 engine(seed);
-  std::uniform_int_distribution<int64_t> token(0, info.vocabSize - 1);
-  std::vector<std::vector<int64_t>> prompts(batch,
-                                            std::vector<int64_t>(promptLength));
-  for (std::vector<int64_t> &prompt : prompts)
-    for (int64_t &id : prompt)
-      id = token(engine);
+  std::vector<std::vector<int64_t>> prompts =
+      randomPrompts(info, batch, promptLength, seed);
   runtime::Expected<std::unique_ptr<runtime::Session>> created =
       runtime::Session::create(model, batch);
   if (!created)
