@@ -56,9 +56,13 @@ def isa():
 
 
 def generate(artifact, threads, prompt, gen, temperature, seed, mode):
+    """`prompt`: a text (fortunes3m's tokenizer) or token ids."""
+    given = ["--prompt", prompt, "--tokenizer", TOKENIZER] \
+        if isinstance(prompt, str) else \
+        ["--prompt-ids", ",".join(map(str, prompt))]
     command = [os.path.join(BIN, "llmc-run"), artifact, "--threads",
-               str(threads), "--json", "generate", "--prompt", prompt,
-               "--tokenizer", TOKENIZER, "--max-tokens", str(gen),
+               str(threads), "--json", "generate", *given, "--max-tokens",
+               str(gen),
                "--ignore-eos", "--temperature", str(temperature), "--seed",
                str(seed), "--speculative", mode]
     if mode != "off":
@@ -147,6 +151,8 @@ def main():
                 TOOLS, "make_llama_onnx.py"), "--preset", "llama-1b", "-o",
                 llama], check=True, capture_output=True)
         targets = [("llama-1b", llama)]
+        # Its vocabulary is not fortunes3m's: the golden prompts' ids.
+        prompts = [case["prompt_ids"] for case in golden["cases"]]
         DRAFTS[:] = [("self:layers=4,quant=int4", "self:layers=4,quant=int4")]
     rows = []
     for target, onnx in targets:

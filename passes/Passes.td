@@ -530,8 +530,15 @@ def OutlineCudaKernels : Pass<"plan-outline-cuda-kernels", "mlir::ModuleOp"> {
     it (`llmc_fused_<index>` in the artifact's fatbin). Calls with the same
     program, element types and single-element operands share one function.
     The code generator (plan-cuda-codegen, `llmc-translate
-    --plan-to-cuda`) writes one function per index.
+    --plan-to-cuda`) writes one function per index. Indices start at
+    `first-kernel`: a draft model's plan, written into the target's artifact
+    with its own fatbin, numbers its functions after the target's, so every
+    name is one function of the artifact.
   }];
+  let options = [
+    Option<"firstKernel", "first-kernel", "int64_t", "0",
+           "The index of the first function">,
+  ];
 }
 
 def PlanCudaGemms : Pass<"plan-cuda-gemms", "mlir::ModuleOp"> {

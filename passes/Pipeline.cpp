@@ -241,8 +241,11 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     return failure();
   // Before memory planning: outlining may add calls (expand) that need
   // room in the arena.
-  if (cuda)
-    pm.addPass(createOutlineCudaKernels());
+  if (cuda) {
+    OutlineCudaKernelsOptions outline;
+    outline.firstKernel = o.firstCudaKernel;
+    pm.addPass(createOutlineCudaKernels(outline));
+  }
   PlanMemoryOptions memory;
   memory.maxBatch = o.maxBatch;
   // The CUDA kernels take their scratch from the device, not the arena.

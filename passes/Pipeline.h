@@ -131,6 +131,11 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("Keep only the first N layers, then the final norm and "
                      "lm_head (a self-draft; 0: all)"),
       llvm::cl::init(0)};
+  Option<int64_t> firstCudaKernel{
+      *this, "first-cuda-kernel",
+      llvm::cl::desc("CUDA target: the index of the first generated kernel "
+                     "(a draft model's follow the target's)"),
+      llvm::cl::init(0)};
   Option<int64_t> maxDraftTokens{
       *this, "max-draft-tokens",
       llvm::cl::desc("Add @verify for speculative decoding, taking up to "

@@ -55,6 +55,12 @@ if os.path.exists(families):
         for family in f.read().split():
             config.available_features.add("models-" + family)
 
+# fortunes3m-wide.onnx (test/CMakeLists.txt), speculative decoding's
+# memory-bound target.
+if os.path.exists(os.path.join(config.test_models_dir,
+                               "fortunes3m-wide.onnx")):
+    config.available_features.add("fortunes3m-wide")
+
 # nvcc compiles the generated CUDA C++ with or without a GPU; a usable GPU
 # (nvidia-smi lists one) is what the CUDA runtime tests need.
 nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"

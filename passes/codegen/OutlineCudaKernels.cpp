@@ -107,6 +107,8 @@ struct WrapLoneElementwise : OpRewritePattern<plan::CallOp> {
 
 struct OutlineCudaKernels
     : llmc::impl::OutlineCudaKernelsBase<OutlineCudaKernels> {
+  using OutlineCudaKernelsBase::OutlineCudaKernelsBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ExpandBroadcastOperands, WrapLoneElementwise>(&getContext());
@@ -117,8 +119,8 @@ struct OutlineCudaKernels
     getOperation().walk([&](plan::CallOp call) {
       if (call.getKernel() != "fused_elementwise")
         return;
-      auto [found, added] =
-          indices.try_emplace(signatureOf(call), indices.size());
+      auto [found, added] = indices.try_emplace(
+          signatureOf(call), firstKernel + int64_t(indices.size()));
       NamedAttrList params(call.getParams());
       params.set("cuda_kernel",
                  Builder(call.getContext()).getI64IntegerAttr(found->second));

@@ -19,6 +19,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace llmc::runtime {
 
@@ -32,8 +33,10 @@ struct CudaContext {
   /// kernels/cuda/Transformer.h ErrorFlag bits, in device memory.
   unsigned *errors = nullptr;
 
-  /// The artifact's generated kernel `llmc_fused_<index>` (looked up
-  /// once, then kept).
+  /// The artifact's generated kernel `llmc_fused_<index>`, from its
+  /// "cuda fatbin" or, for a draft model's plan, its "draft cuda fatbin"
+  /// (numbered after the target's: one name, one function; looked up once,
+  /// then kept).
   Expected<cudaKernel_t> generatedKernel(int64_t index);
   /// Device memory of at least `bytes` for `slot` (a kernel's
   /// intermediates), kept for later calls. The slots: 0 an MLP's hidden
@@ -45,7 +48,7 @@ struct CudaContext {
   uint64_t scratchMoves = 0;
 
   // Owned by CudaDevice.
-  cudaLibrary_t generated = nullptr;
+  std::vector<cudaLibrary_t> generated;
   std::map<int64_t, cudaKernel_t> generatedKernels;
   struct Scratch {
     void *memory = nullptr;

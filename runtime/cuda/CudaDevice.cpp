@@ -48,18 +48,18 @@ Expected<cudaKernel_t> CudaContext::generatedKernel(int64_t index) {
   if (auto found = generatedKernels.find(index);
       found != generatedKernels.end())
     return found->second;
-  if (!generated)
+  if (generated.empty())
     return Status::error("the artifact has no \"cuda fatbin\" section with "
                          "its generated kernels");
   std::string name = "llmc_fused_" + std::to_string(index);
   cudaKernel_t kernel = nullptr;
-  if (Status status =
-          cudaStatus(cudaLibraryGetKernel(&kernel, generated, name.c_str()),
-                     "the generated kernel " + name);
-      !status)
-    return status;
-  generatedKernels[index] = kernel;
-  return kernel;
+  for (cudaLibrary_t library : generated)
+    if (cudaLibraryGetKernel(&kernel, library, name.c_str()) == cudaSuccess) {
+      generatedKernels[index] = kernel;
+      return kernel;
+    }
+  cudaGetLastError(); // the failed lookups' error, cleared
+  return Status::error("the artifact's generated kernels have no " + name);
 }
 
 Expected<void *> CudaContext::scratch(int slot, uint64_t bytes) {
@@ -228,16 +228,18 @@ Expected<std::unique_ptr<Device>> CudaDevice::open(int ordinal,
   device->gemm_ = std::move(*gemm);
   c.gemm = device->gemm_.get();
   for (const std::string &section : artifact.sectionNames())
-    if (section == "cuda fatbin") {
+    if (section == "cuda fatbin" || section == "draft cuda fatbin") {
       Expected<Bytes> fatbin = artifact.section(section);
       if (!fatbin)
         return fatbin.status();
+      cudaLibrary_t library = nullptr;
       if (Status status = cudaStatus(
-              cudaLibraryLoadData(&c.generated, fatbin->data, nullptr, nullptr,
-                                  0, nullptr, nullptr, 0),
-              "loading the artifact's generated kernels (\"cuda fatbin\")");
+              cudaLibraryLoadData(&library, fatbin->data, nullptr, nullptr, 0,
+                                  nullptr, nullptr, 0),
+              "loading the artifact's generated kernels (\"" + section + "\")");
           !status)
         return status;
+      c.generated.push_back(library);
     }
   for (int i = 0; i < 2; ++i) {
     if (Status status =
@@ -270,8 +272,8 @@ CudaDevice::~CudaDevice() {
       cudaEventDestroy(stagingFree_[i]);
     cudaFreeHost(staging_[i]);
   }
-  if (context_.generated)
-    cudaLibraryUnload(context_.generated);
+  for (cudaLibrary_t library : context_.generated)
+    cudaLibraryUnload(library);
   cudaFree(context_.errors);
   if (context_.stream)
     cudaStreamDestroy(context_.stream);

@@ -3,6 +3,7 @@
 #include "tools/llmc/DraftCompile.h"
 
 #include "compiler/import/OnnxImporter.h"
+#include "passes/codegen/cuda/EmitCudaSource.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -97,6 +98,9 @@ compileDraft(const DraftSpec &spec, ModuleOp imported, ModuleOp compiled,
   options.dtype = target.dtype;
   options.maxDraftTokens =
       speculative.getAs<IntegerAttr>("draft_tokens").getInt();
+  // Its generated CUDA kernels are numbered after the target's (both
+  // fatbins load into one device).
+  options.firstCudaKernel = codegen::cuda::countGeneratedKernels(compiled);
 
   OwningOpRef<ModuleOp> draft;
   std::string what;

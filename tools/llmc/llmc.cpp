@@ -257,11 +257,6 @@ int compile() {
     return 1;
   const bool draftModel =
       *draft && (*draft)->kind != llmc::tool::DraftSpec::Kind::ngram;
-  if (draftModel && llvm::StringRef(options.target).starts_with("cuda"))
-    return fail("--draft " + (*draft)->text +
-                ": a draft model on the cuda target is not built yet (its "
-                "generated kernels need their own section); n-gram drafts "
-                "run there");
   if (printPipeline) {
     pm.printAsTextualPipeline(llvm::outs());
     llvm::outs() << "\n";
@@ -385,6 +380,21 @@ int compile() {
   if (summary.draftCacheBytesPerSequence)
     os << "  draft KV cache    " << bytes(summary.draftCacheBytesPerSequence)
        << " per sequence\n";
+  if (draftModule && target) {
+    // Numbered after the target's, in the artifact's "draft cuda fatbin".
+    int64_t first = INT64_MAX, last = -1;
+    draftModule->walk([&](Operation *op) {
+      auto params = op->getAttrOfType<DictionaryAttr>("params");
+      if (auto index = params ? params.getAs<IntegerAttr>("cuda_kernel")
+                              : IntegerAttr()) {
+        first = std::min(first, index.getInt());
+        last = std::max(last, index.getInt());
+      }
+    });
+    if (last >= 0)
+      os << "  draft kernels     llmc_fused_" << first << " .. llmc_fused_"
+         << last << " (draft cuda fatbin)\n";
+  }
   return 0;
 }
 
