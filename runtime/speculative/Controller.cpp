@@ -14,6 +14,8 @@ constexpr double kDecay = 0.98;
 /// Before the acceptance rate is measured, a guess that lets drafting
 /// start.
 constexpr double kPriorAcceptance = 0.5;
+/// What drafting's estimated rate must exceed plain decoding's by.
+constexpr double kMargin = 0.05;
 /// The plain steps that measure plain decoding first; the first of them
 /// (caches cold, buffers sized) is not counted.
 constexpr int64_t kPlainFirst = 3;
@@ -107,10 +109,13 @@ int64_t Controller::next() {
   // verify costs.
   if (draftTokens_ == 0.0)
     return 1;
+  // Drafting must beat plain decoding by a margin: the estimates are
+  // noisy, and drafting that does not pay costs more than plain steps that
+  // miss a small gain.
   int64_t best = 0;
-  double bestRate = rate(0);
+  double bestRate = rate(0) * (1.0 + kMargin);
   for (int64_t k = 1; k <= most_; ++k)
-    if (double r = rate(k); r > bestRate * 1.000001) {
+    if (double r = rate(k); r > bestRate) {
       best = k;
       bestRate = r;
     }

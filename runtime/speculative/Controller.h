@@ -8,15 +8,17 @@
 // the text), the draft's time per drafted token, and the verify call's
 // time for each width it has seen (a line fitted through them predicts
 // the others; the first drafting step drafts one token). Each step it
-// picks the k in 0..K with the most tokens per
-// second, E(k) / (k d + V(k + 1)); k = 0 is plain decoding (a one-token
-// verify call), chosen whenever drafting would not pay. While it decodes
-// plainly it still drafts one token now and then (after kFirstProbe plain
-// steps, then twice as many after each probe that changes nothing), so a
-// text that turns predictable turns speculation back on while a draft
-// that never pays costs next to nothing. While it drafts it still decodes
-// one step plainly every kRefreshPlain steps, so the baseline it holds
-// every choice to stays current.
+// picks the k in 0..K with the most tokens per second, E(k) / (k d +
+// V(k + 1)); k = 0 is plain decoding (a one-token verify call), chosen
+// unless drafting is estimated to beat it by 5 % (the estimates are
+// noisy, and drafting that does not pay costs more than a missed small
+// gain). While it decodes plainly it still drafts one token now and then
+// (after kFirstProbe plain steps, then twice as many after each probe
+// that changes nothing), so a text that turns predictable turns
+// speculation back on while a draft that never pays costs next to
+// nothing. While it drafts it still decodes one step plainly every
+// kRefreshPlain steps, so the baseline it holds every choice to stays
+// current.
 //
 //===----------------------------------------------------------------------===//
 

@@ -276,12 +276,19 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
     if (!active_[b])
       continue;
     const std::vector<int64_t> &drafted = drafts[b];
-    std::vector<std::vector<double>> target;
-    for (size_t i = 0; i <= drafted.size(); ++i)
-      target.push_back(sampler_.distribution(
-          logits->as<float>() + (b * width + int64_t(i)) * vocab,
-          static_cast<size_t>(vocab)));
-    Verdict verdict = acceptor_.accept(drafted, target, qs[b], options_.fault);
+    const float *rows = logits->as<float>() + b * width * vocab;
+    Verdict verdict;
+    if (drafted.empty() && options_.sampling.temperature == 0.0f) {
+      // A greedy plain step: the argmax (the lowest id among equal
+      // maxima), without building its one-hot distribution.
+      verdict.next = std::max_element(rows, rows + vocab) - rows;
+    } else {
+      std::vector<std::vector<double>> target;
+      for (size_t i = 0; i <= drafted.size(); ++i)
+        target.push_back(sampler_.distribution(rows + int64_t(i) * vocab,
+                                               static_cast<size_t>(vocab)));
+      verdict = acceptor_.accept(drafted, target, qs[b], options_.fault);
+    }
     stats_.drafted += static_cast<int64_t>(drafted.size());
     stats_.accepted += verdict.accepted;
     stats_.emitted += verdict.accepted + 1;
