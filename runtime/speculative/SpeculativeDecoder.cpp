@@ -3,22 +3,11 @@
 #include "runtime/speculative/SpeculativeDecoder.h"
 
 #include "runtime/speculative/NgramDraft.h"
+#include "runtime/support/Clock.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace llmc::runtime {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double millisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start)
-      .count();
-}
-
-} // namespace
 
 std::vector<int64_t>
 SpeculativeDecoder::callPositions(const std::vector<int64_t> &positions,
@@ -152,13 +141,13 @@ Status SpeculativeDecoder::draftWithModel(
     }
     std::vector<int64_t> ids;
     for (int64_t b = 0; b < batch; ++b) {
-      std::vector<int64_t> sequence(tokens_[b].begin() + draftOffsets_[b],
-                                    tokens_[b].end());
-      sequence.insert(sequence.end(), drafts[b].begin(), drafts[b].end());
-      std::vector<int64_t> row(sequence.begin() + draftPositions_[b],
-                               sequence.begin() + draftPositions_[b] + fed[b]);
-      row.resize(width, tokens_[b].back());
-      ids.insert(ids.end(), row.begin(), row.end());
+      // Its tokens, then its drafts, from what the draft's cache lacks.
+      const std::vector<int64_t> &tokens = tokens_[b];
+      const int64_t length = int64_t(tokens.size());
+      for (int64_t j = draftOffsets_[b] + draftPositions_[b], end = j + fed[b];
+           j < end; ++j)
+        ids.push_back(j < length ? tokens[j] : drafts[b][j - length]);
+      ids.insert(ids.end(), width - fed[b], tokens.back());
     }
     Expected<Tensor> logits =
         draft.verify(ids, callPositions(draftPositions_, width,

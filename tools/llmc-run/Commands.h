@@ -5,8 +5,8 @@
 
 #include "runtime/generate/Session.h"
 #include "runtime/sampler/Sampler.h"
+#include "runtime/support/Clock.h"
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -82,13 +82,8 @@ int bench(const CommonOptions &common, const BenchOptions &options);
 /// Peak resident set size of this process, in bytes.
 int64_t peakRssBytes();
 
-using Clock = std::chrono::steady_clock;
-
-/// Milliseconds from `start` to now.
-inline double millisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start)
-      .count();
-}
+using runtime::Clock;
+using runtime::millisSince;
 
 /// Prints "llmc-run: error: <message>" and returns 1 (the exit code).
 int fail(const std::string &message);
