@@ -18,7 +18,9 @@ drafts per verify call (--speculative on) and the adaptive controller
 (--speculative auto, at most 4). Reported: the acceptance rate and tokens
 per verify call of the k = 4 runs; decode tokens/s of each mode (tokens
 after the first over the time after the first); the speed-ups over plain
-decoding; and what Leviathan et al.'s formula predicts from the measured
+decoding (the geometric mean over the turns of each run's decode speed
+over the plain run's just before it, with its 95 % confidence interval:
+this machine's speed drifts between runs); and what Leviathan et al.'s formula predicts from the measured
 acceptance a and cost ratio c (a drafted token's time over a plain step's):
 (1 - a^5) / ((1 - a)(4c + 1)). Writes OUT/speculative.json and .md.
 --llama-1b measures llama-1b (random weights: the acceptance is what it is)
@@ -26,6 +28,7 @@ with a self:layers=4,quant=int4 draft instead.
 """
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -71,13 +74,30 @@ def generate(artifact, threads, prompt, gen, temperature, seed, mode):
     return json.loads(out.stdout)
 
 
+def interval(bounds):
+    return f"[{bounds[0]:.2f}, {bounds[1]:.2f}]"
+
+
 def leviathan(a, c, k=K):
     tokens = k + 1 if a >= 1 else (1 - a ** (k + 1)) / (1 - a)
     return tokens / (k * c + 1)
 
 
+def paired_speedup(ratios):
+    """The geometric mean of per-turn speed-ups and its 95 % confidence
+    interval (normal approximation on the logarithms)."""
+    logs = [math.log(x) for x in ratios]
+    n = len(logs)
+    mean = sum(logs) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / (n - 1)) \
+        if n > 1 else 0.0
+    half = 1.96 * sd / math.sqrt(n)
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
+
+
 def measure(artifact, args, prompts, temperature):
     sums = {mode: {"tokens": 0, "ms": 0.0} for mode in ("off", "on", "auto")}
+    ratios = {"on": [], "auto": []}
     drafted = accepted = emitted = calls = 0
     draft_ms = draft_tokens = 0.0
     for r in range(args.repeat):
@@ -88,6 +108,10 @@ def measure(artifact, args, prompts, temperature):
                 decoded = max(0, len(out["ids"]) - 1)
                 sums[mode]["tokens"] += decoded
                 sums[mode]["ms"] += out["tpot_ms"] * decoded
+                if mode == "off":
+                    plain_tpot = out["tpot_ms"]
+                elif out["tpot_ms"] > 0:
+                    ratios[mode].append(plain_tpot / out["tpot_ms"])
                 if mode == "on":
                     s = out["speculative"]
                     drafted += s["drafted"]
@@ -102,11 +126,14 @@ def measure(artifact, args, prompts, temperature):
     plain_ms = 1000 / rate["off"] if rate["off"] else 0.0
     c = (draft_ms / draft_tokens) / plain_ms if draft_tokens and plain_ms \
         else 0.0
+    k4, k4_low, k4_high = paired_speedup(ratios["on"])
+    auto, auto_low, auto_high = paired_speedup(ratios["auto"])
     return {"acceptance": a, "tokens_per_verify": emitted / calls if calls
             else 0.0, "plain_tokens_per_s": rate["off"],
             "k4_tokens_per_s": rate["on"], "auto_tokens_per_s": rate["auto"],
-            "k4_speedup": rate["on"] / rate["off"] if rate["off"] else 0.0,
-            "auto_speedup": rate["auto"] / rate["off"] if rate["off"] else 0.0,
+            "k4_speedup": k4, "k4_speedup_ci95": [k4_low, k4_high],
+            "auto_speedup": auto, "auto_speedup_ci95": [auto_low, auto_high],
+            "turns": len(ratios["auto"]),
             "draft_cost_ratio": c, "leviathan_predicted": leviathan(a, c)}
 
 
@@ -184,6 +211,9 @@ def main():
     lines = [f"Speculative decoding, {machine}: k = {K}, {args.gen} tokens "
              f"per run, 3 prompts x {args.repeat}, plain / k = 4 / adaptive "
              "taking turns (bench/speculative_table.py).", "",
+             "Speed-ups: the geometric mean over the turns of each run's "
+             "speed over the plain run's before it, [95 % confidence "
+             "interval].", "",
              "| target | draft | T | acceptance | tokens/verify | plain "
              "tok/s | k=4 tok/s | k=4 speed-up | Leviathan predicts | "
              "adaptive tok/s | adaptive speed-up |",
@@ -193,8 +223,10 @@ def main():
             f"| {r['target']} | {r['draft']} | {r['temperature']} | "
             f"{r['acceptance']:.2f} | {r['tokens_per_verify']:.2f} | "
             f"{r['plain_tokens_per_s']:.1f} | {r['k4_tokens_per_s']:.1f} | "
-            f"{r['k4_speedup']:.2f}x | {r['leviathan_predicted']:.2f}x | "
-            f"{r['auto_tokens_per_s']:.1f} | {r['auto_speedup']:.2f}x |")
+            f"{r['k4_speedup']:.2f}x {interval(r['k4_speedup_ci95'])} | "
+            f"{r['leviathan_predicted']:.2f}x | "
+            f"{r['auto_tokens_per_s']:.1f} | {r['auto_speedup']:.2f}x "
+            f"{interval(r['auto_speedup_ci95'])} |")
     with open(os.path.join(args.out, args.name + ".md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

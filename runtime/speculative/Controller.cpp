@@ -107,8 +107,10 @@ int64_t Controller::next() {
   // Until drafting has been measured, draft one token: a cheap first
   // look at the acceptance, and a second width for the line through the
   // verify costs.
-  if (draftTokens_ == 0.0)
+  if (draftTokens_ == 0.0) {
+    probing_ = true;
     return 1;
+  }
   // Drafting must beat plain decoding by a margin: the estimates are
   // noisy, and drafting that does not pay costs more than plain steps that
   // miss a small gain.
@@ -124,16 +126,28 @@ int64_t Controller::next() {
     probeEvery_ = kFirstProbe;
     return best;
   }
-  if (++plainSteps_ < probeEvery_)
+  // A probe: is the text predictable again? If not, ask half as often,
+  // and never so often that probes cost more than kExplore of the time.
+  const double plain = verify(1);
+  const double affordable =
+      plain > 0.0 ? probeExtraMs_ / (kExplore * plain) : 0.0;
+  if (++plainSteps_ < std::max(double(probeEvery_), affordable))
     return 0;
-  // A probe: is the text predictable again? If not, ask half as often.
   plainSteps_ = 0;
   probeEvery_ = std::min(2 * probeEvery_, kLastProbe);
+  probing_ = true;
   return 1;
 }
 
 void Controller::record(int64_t asked, int64_t drafted, int64_t accepted,
-                        double draftMs, int64_t width, double verifyMs) {
+                        double catchUpMs, double draftMs, int64_t width,
+                        double verifyMs) {
+  if (probing_) {
+    // Beyond a plain step (measured by now: plain steps come first).
+    probeExtraMs_ =
+        std::max(0.0, catchUpMs + draftMs + verifyMs - verify(1));
+    probing_ = false;
+  }
   // Each figure forgets only as new ones of its own come in: plain steps
   // leave the acceptance rate as the last drafts left it (probes renew
   // it), and a width's cost stays until that width runs again.

@@ -13,12 +13,16 @@
 // unless drafting is estimated to beat it by 5 % (the estimates are
 // noisy, and drafting that does not pay costs more than a missed small
 // gain). While it decodes plainly it still drafts one token now and then
-// (after kFirstProbe plain steps, then twice as many after each probe
-// that changes nothing), so a text that turns predictable turns
-// speculation back on while a draft that never pays costs next to
-// nothing. While it drafts it still decodes one step plainly every
-// kRefreshPlain steps, so the baseline it holds every choice to stays
-// current.
+// (a probe: after kFirstProbe plain steps, then twice as many after each
+// probe that changes nothing), so a text that turns predictable turns
+// speculation back on. A probe costs more than a drafting step (a draft
+// model behind by the plain steps first catches up on them), so probes
+// are also spaced to cost at most kExplore of the time: a draft that never
+// pays costs next to nothing, however dear its probes. The draft's
+// catching up is timed apart from its drafting: it is a probe's cost, not
+// a drafted token's. While it drafts it still decodes one step plainly
+// every kRefreshPlain steps, so the baseline it holds every choice to
+// stays current.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,12 +45,13 @@ public:
   /// The k of the next step.
   int64_t next();
 
-  /// What a step did: `drafted` tokens over its sequences (`drafting` of
+  /// What a step did: `drafted` tokens over its sequences (`asked` of
   /// them asked for each, `width` = 1 + the most any sequence drafted),
-  /// `accepted` of them kept, the drafting's and the verify call's
-  /// milliseconds.
-  void record(int64_t asked, int64_t drafted, int64_t accepted, double draftMs,
-              int64_t width, double verifyMs);
+  /// `accepted` of them kept; the milliseconds of the draft catching up on
+  /// the tokens it had not seen, of the drafting and of the verify call.
+  void record(int64_t asked, int64_t drafted, int64_t accepted,
+              double catchUpMs, double draftMs, int64_t width,
+              double verifyMs);
 
   /// The estimated acceptance rate, a one-token verify call's and a
   /// drafted token's milliseconds (0 while unmeasured).
@@ -60,6 +65,8 @@ public:
   double predictedSpeedup(int64_t k) const;
 
   static constexpr int64_t kFirstProbe = 32, kLastProbe = 1024;
+  /// The share of the time probes may cost while drafting does not pay.
+  static constexpr double kExplore = 0.01;
   /// While drafting, a plain step at least this often.
   static constexpr int64_t kRefreshPlain = 32;
 
@@ -74,6 +81,10 @@ private:
   bool adaptive_, measurePlainFirst_;
   int64_t steps_ = 0, plainSteps_ = 0, probeEvery_ = kFirstProbe;
   int64_t lastPlain_ = 0;
+  /// Whether the step asked for is a probe (or the first drafting step),
+  /// and what the last one cost beyond a plain step.
+  bool probing_ = false;
+  double probeExtraMs_ = 0.0;
   /// Decayed sums: kept and drafted tokens, drafting time and tokens.
   double kept_ = 0.0, drafted_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;
   /// Per width: decayed sums of verify milliseconds and calls.

@@ -110,7 +110,7 @@ Status SpeculativeDecoder::catchUp(Session &session,
 
 Status SpeculativeDecoder::draftWithModel(
     int64_t count, std::vector<std::vector<int64_t>> &drafts,
-    std::vector<std::vector<std::vector<double>>> &qs) {
+    std::vector<std::vector<std::vector<double>>> &qs, double &catchUpMs) {
   Session &draft = *draftSession_;
   const int64_t batch = draft.batch();
   // Steps that drafted nothing left the draft behind by their tokens. Far
@@ -125,8 +125,10 @@ Status SpeculativeDecoder::draftWithModel(
       draftPositions_[b] = 0;
     }
   }
+  Clock::time_point start = Clock::now();
   if (Status status = catchUp(draft, draftPositions_, &draftOffsets_); !status)
     return status;
+  catchUpMs = millisSince(start);
   // First the tokens its cache lacks (the last one, or the last drafted
   // one and the target's after a step that kept every draft), then one
   // drafted token per call.
@@ -180,14 +182,16 @@ Status SpeculativeDecoder::draftWithModel(
 Status
 SpeculativeDecoder::draft(int64_t count,
                           std::vector<std::vector<int64_t>> &drafts,
-                          std::vector<std::vector<std::vector<double>>> &qs) {
+                          std::vector<std::vector<std::vector<double>>> &qs,
+                          double &catchUpMs) {
   const int64_t batch = session_.batch();
   drafts.assign(batch, {});
   qs.assign(batch, {});
+  catchUpMs = 0.0;
   if (count == 0)
     return Status::success();
   if (draftSession_)
-    return draftWithModel(count, drafts, qs);
+    return draftWithModel(count, drafts, qs, catchUpMs);
   for (int64_t b = 0; b < batch; ++b)
     if (active_[b]) {
       drafts[b] = ngramDraft(tokens_[b],
@@ -232,7 +236,8 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
   std::vector<std::vector<std::vector<double>>> qs;
   const int64_t asked =
       options_.draftPastBudget ? room : std::min(room, needed);
-  if (Status status = draft(asked, drafts, qs); !status)
+  double catchUpMs = 0.0;
+  if (Status status = draft(asked, drafts, qs, catchUpMs); !status)
     return status;
   int64_t width = 1;
   for (const std::vector<int64_t> &drafted : drafts)
@@ -254,8 +259,6 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
       session_.verify(ids, callPositions(positions_, width, maxSeq));
   if (!logits)
     return logits.status();
-  const double verifyMs = millisSince(start);
-  stats_.verifyMs += verifyMs;
   stats_.verifyCalls += 1;
   const int64_t draftedBefore = stats_.drafted,
                 acceptedBefore = stats_.accepted;
@@ -271,6 +274,9 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
       // A greedy plain step: the argmax (the lowest id among equal
       // maxima), without building its one-hot distribution.
       verdict.next = std::max_element(rows, rows + vocab) - rows;
+    } else if (drafted.empty()) {
+      // A plain step samples as plain decoding does.
+      verdict.next = sampler_.sample(rows, static_cast<size_t>(vocab));
     } else {
       std::vector<std::vector<double>> target;
       for (size_t i = 0; i <= drafted.size(); ++i)
@@ -304,9 +310,14 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
     if (positions_[b] >= maxSeq)
       active_[b] = false;
   }
+  // The verify call's cost includes what follows it: the target's
+  // distributions, the acceptance, the tokens' delivery (a plain step
+  // samples and delivers its token too).
+  const double verifyMs = millisSince(start);
+  stats_.verifyMs += verifyMs;
   controller_.record(asked, stats_.drafted - draftedBefore,
-                     stats_.accepted - acceptedBefore, draftMs, width,
-                     verifyMs);
+                     stats_.accepted - acceptedBefore, catchUpMs,
+                     draftMs - catchUpMs, width, verifyMs);
   stats_.acceptanceEstimate = controller_.acceptance();
   stats_.plainStepMs = controller_.plainStepMs();
   stats_.draftTokenMs = controller_.draftTokenMs();

@@ -50,6 +50,8 @@ struct SpeculativeStats {
   /// Summed over sequences: tokens drafted, accepted, and emitted by those
   /// calls (accepted + one per call and sequence).
   int64_t drafted = 0, accepted = 0, emitted = 0;
+  /// Drafting (a draft model catching up included), and the verify calls
+  /// with what follows each: the acceptance, the tokens' delivery.
   double draftMs = 0.0, verifyMs = 0.0;
   /// Steps that drafted nothing (the controller's plain steps).
   int64_t plainSteps = 0;
@@ -113,13 +115,16 @@ private:
                  const std::vector<int64_t> *offsets = nullptr);
   /// Up to `count` drafted tokens per active sequence and, from a draft
   /// model that samples, the distribution each was drawn from (empty: the
-  /// draft was certain).
+  /// draft was certain). `catchUpMs`: the time a draft model spent first
+  /// on the tokens it had not seen.
   Status draft(int64_t count, std::vector<std::vector<int64_t>> &drafts,
-               std::vector<std::vector<std::vector<double>>> &qs);
+               std::vector<std::vector<std::vector<double>>> &qs,
+               double &catchUpMs);
   /// The draft model's `count` tokens per active sequence.
   Status draftWithModel(int64_t count,
                         std::vector<std::vector<int64_t>> &drafts,
-                        std::vector<std::vector<std::vector<double>>> &qs);
+                        std::vector<std::vector<std::vector<double>>> &qs,
+                        double &catchUpMs);
   /// One draft-and-verify step over the active sequences.
   Status step(const std::function<Status(int64_t, int64_t)> &emit);
   /// `positions` for a call of `width` tokens: a finished sequence's row
