@@ -37,6 +37,16 @@ double Controller::acceptance() const {
   return (kept_ + kPriorAcceptance) / (drafted_ + 1.0);
 }
 
+double Controller::cautiousAcceptance() const {
+  // The mean less one standard deviation of the Beta distribution the
+  // smoothed counts describe: few drafts (a lucky first one) do not turn
+  // drafting on where it barely pays, while a draft that pays well still
+  // clears the bar after one.
+  const double mean = acceptance();
+  return std::max(0.0,
+                  mean - std::sqrt(mean * (1.0 - mean) / (drafted_ + 2.0)));
+}
+
 double Controller::draftTokenMs() const {
   return draftTokens_ > 0.0 ? draftMs_ / draftTokens_ : 0.0;
 }
@@ -83,7 +93,7 @@ double Controller::verify(int64_t width) const {
 
 double Controller::rate(int64_t k) const {
   double cost = double(k) * draftTokenMs() + verify(k + 1);
-  return cost > 0.0 ? expectedTokens(acceptance(), k) / cost : 0.0;
+  return cost > 0.0 ? expectedTokens(cautiousAcceptance(), k) / cost : 0.0;
 }
 
 double Controller::predictedSpeedup(int64_t k) const {
@@ -144,20 +154,18 @@ void Controller::record(int64_t asked, int64_t drafted, int64_t accepted,
                         double verifyMs) {
   if (probing_) {
     // Beyond a plain step (measured by now: plain steps come first).
-    probeExtraMs_ =
-        std::max(0.0, catchUpMs + draftMs + verifyMs - verify(1));
+    probeExtraMs_ = std::max(0.0, catchUpMs + draftMs + verifyMs - verify(1));
     probing_ = false;
   }
-  // Each figure forgets only as new ones of its own come in: plain steps
-  // leave the acceptance rate as the last drafts left it (probes renew
-  // it), and a width's cost stays until that width runs again.
+  // The acceptance rate forgets with every step, plain ones too: it is the
+  // text's, and a probe's rejection long ago says little about the text
+  // now. The costs forget only as new ones of their own come in: a
+  // width's cost stays until that width runs again.
   auto decay = [](double &x) { x *= kDecay; };
-  if (drafted > 0) {
-    decay(kept_);
-    decay(drafted_);
-    kept_ += double(accepted);
-    drafted_ += double(drafted);
-  }
+  decay(kept_);
+  decay(drafted_);
+  kept_ += double(accepted);
+  drafted_ += double(drafted);
   if (asked > 0) {
     decay(draftMs_);
     decay(draftTokens_);

@@ -4,25 +4,26 @@
 // is kept, given the ones before it were) and k drafts, a step yields
 // E(k) = (1 - a^(k+1)) / (1 - a) tokens per sequence. It costs the draft's
 // k steps and one verify call of k + 1 tokens. The controller measures
-// all three while generating: a (kept over drafted, decayed so it follows
-// the text), the draft's time per drafted token, and the verify call's
-// time for each width it has seen (a line fitted through them predicts
-// the others; the first drafting step drafts one token). Each step it
-// picks the k in 0..K with the most tokens per second, E(k) / (k d +
-// V(k + 1)); k = 0 is plain decoding (a one-token verify call), chosen
-// unless drafting is estimated to beat it by 5 % (the estimates are
-// noisy, and drafting that does not pay costs more than a missed small
-// gain). While it decodes plainly it still drafts one token now and then
-// (a probe: after kFirstProbe plain steps, then twice as many after each
-// probe that changes nothing), so a text that turns predictable turns
-// speculation back on. A probe costs more than a drafting step (a draft
-// model behind by the plain steps first catches up on them), so probes
-// are also spaced to cost at most kExplore of the time: a draft that never
-// pays costs next to nothing, however dear its probes. The draft's
-// catching up is timed apart from its drafting: it is a probe's cost, not
-// a drafted token's. While it drafts it still decodes one step plainly
-// every kRefreshPlain steps, so the baseline it holds every choice to
-// stays current.
+// all three while generating: a (kept over drafted, forgetting with every
+// step so it follows the text), the draft's time per drafted token, and
+// the verify call's time for each width it has seen (a line fitted
+// through them predicts the others; the first drafting step drafts one
+// token). Each step it picks the k in 0..K with the most tokens per
+// second, E(k) / (k d + V(k + 1)), a taken one standard deviation below
+// its estimate (a lucky draft or two must not turn on drafting that
+// barely pays); k = 0 is plain decoding (a one-token verify call), chosen
+// unless drafting is estimated to beat it by 5 % (the costs are noisy,
+// and drafting that does not pay costs more than a missed small gain). While it
+// decodes plainly it still drafts one token now and then (a probe: after
+// kFirstProbe plain steps, then twice as many after each probe that changes
+// nothing), so a text that turns predictable turns speculation back on. A probe
+// costs more than a drafting step (a draft model behind by the plain steps
+// first catches up on them), so probes are also spaced to cost at most kExplore
+// of the time: a draft that never pays costs next to nothing, however dear its
+// probes. The draft's catching up is timed apart from its drafting: it is a
+// probe's cost, not a drafted token's. While it drafts it still decodes one
+// step plainly every kRefreshPlain steps, so the baseline it holds every choice
+// to stays current.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,8 +51,7 @@ public:
   /// `accepted` of them kept; the milliseconds of the draft catching up on
   /// the tokens it had not seen, of the drafting and of the verify call.
   void record(int64_t asked, int64_t drafted, int64_t accepted,
-              double catchUpMs, double draftMs, int64_t width,
-              double verifyMs);
+              double catchUpMs, double draftMs, int64_t width, double verifyMs);
 
   /// The estimated acceptance rate, a one-token verify call's and a
   /// drafted token's milliseconds (0 while unmeasured).
@@ -74,6 +74,9 @@ private:
   /// A verify call's milliseconds at `width`: measured, else from the line
   /// through the measured widths (0 when none is).
   double verify(int64_t width) const;
+  /// The acceptance rate the choices use: the estimate less its
+  /// uncertainty.
+  double cautiousAcceptance() const;
   /// Tokens per millisecond with k drafts, by the estimates.
   double rate(int64_t k) const;
 

@@ -179,11 +179,9 @@ Status SpeculativeDecoder::draftWithModel(
   return Status::success();
 }
 
-Status
-SpeculativeDecoder::draft(int64_t count,
-                          std::vector<std::vector<int64_t>> &drafts,
-                          std::vector<std::vector<std::vector<double>>> &qs,
-                          double &catchUpMs) {
+Status SpeculativeDecoder::draft(
+    int64_t count, std::vector<std::vector<int64_t>> &drafts,
+    std::vector<std::vector<std::vector<double>>> &qs, double &catchUpMs) {
   const int64_t batch = session_.batch();
   drafts.assign(batch, {});
   qs.assign(batch, {});

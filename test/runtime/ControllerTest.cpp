@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 using namespace llmc::runtime;
@@ -23,9 +24,12 @@ namespace {
 /// Costs in plain steps: a verify call of w tokens costs 1 + slope (w - 1)
 /// (memory-bound: the weights are read once), a drafted token `draft`, a
 /// token the draft model catches up on `catchUp` (at most kWindow of them,
-/// as the decoder restarts a draft that is further behind).
+/// as the decoder restarts a draft that is further behind). With `noise`,
+/// every cost the controller is told is off by a factor with that
+/// standard deviation (log-normal) times a drift that wanders between
+/// 0.75 and 1.33, as on a shared VM; the time spent is the true cost.
 struct Costs {
-  double draft = 0.1, catchUp = 0.1, slope = 0.05;
+  double draft = 0.1, catchUp = 0.1, slope = 0.05, noise = 0.0;
 };
 
 constexpr int64_t kWindow = 8;
@@ -42,6 +46,13 @@ Outcome simulate(Controller &controller, const Costs &costs, int64_t tokens,
                  Acceptance acceptance, uint64_t seed = 1) {
   std::mt19937_64 engine(seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  double drift = 0.0; // a log factor
+  auto told = [&](double ms) {
+    if (costs.noise == 0.0)
+      return ms;
+    return ms * std::exp(drift + costs.noise * normal(engine));
+  };
   Outcome out;
   int64_t behind = 0;
   while (out.tokens < tokens) {
@@ -56,7 +67,10 @@ Outcome simulate(Controller &controller, const Costs &costs, int64_t tokens,
     while (kept < k && uniform(engine) < acceptance(out.tokens))
       ++kept;
     const double verifyMs = 1.0 + costs.slope * double(k);
-    controller.record(k, k, kept, catchUpMs, draftMs, k + 1, verifyMs);
+    controller.record(k, k, kept, told(catchUpMs), told(draftMs), k + 1,
+                      told(verifyMs));
+    if (costs.noise > 0.0)
+      drift = std::clamp(drift + 0.05 * normal(engine), -0.29, 0.29);
     out.ms += catchUpMs + draftMs + verifyMs;
     out.tokens += kept + 1;
     out.drafted += k;
@@ -67,19 +81,41 @@ Outcome simulate(Controller &controller, const Costs &costs, int64_t tokens,
 }
 
 TEST(Controller, ADraftThatNeverPaysCostsAtMostAFewPercent) {
-  // Drafts as dear as plain steps, nothing accepted: the worst case.
-  for (double catchUp : {0.1, 0.5, 1.0}) {
-    Costs costs{/*draft=*/1.0, catchUp, /*slope=*/0.05};
-    for (int64_t tokens : {200, 2000}) {
-      Controller controller(4, /*adaptive=*/true);
-      Outcome out =
-          simulate(controller, costs, tokens, [](int64_t) { return 0.0; });
-      // Plain decoding: one step per token.
-      EXPECT_LE(out.ms / double(out.tokens), 1.03)
-          << "catch-up " << catchUp << ", " << tokens << " tokens, "
-          << out.drafted << " drafted";
+  // Drafts as dear as plain steps, nothing accepted: the worst case, with
+  // exact and with noisy measurements.
+  for (double catchUp : {0.1, 0.5, 1.0})
+    for (double noise : {0.0, 0.15}) {
+      Costs costs{/*draft=*/1.0, catchUp, /*slope=*/0.05, noise};
+      for (int64_t tokens : {200, 2000}) {
+        Controller controller(4, /*adaptive=*/true);
+        Outcome out =
+            simulate(controller, costs, tokens, [](int64_t) { return 0.0; });
+        // Plain decoding: one step per token.
+        EXPECT_LE(out.ms / double(out.tokens), 1.03)
+            << "catch-up " << catchUp << ", noise " << noise << ", " << tokens
+            << " tokens, " << out.drafted << " drafted";
+      }
     }
+}
+
+TEST(Controller, ADraftJustShortOfPayingStaysOff) {
+  // fortunes3m with its 4-bit self-draft at temperature 1, as measured: 44 %
+  // kept, a drafted token a quarter of a plain step, a verify call of two
+  // tokens 1.29 plain steps. Drafting one token yields 1.44 tokens for
+  // 1.56 steps (0.92x), more tokens less: a lucky first accepted draft
+  // must not turn drafting on for long.
+  Costs costs{/*draft=*/0.27, /*catchUp=*/0.1, /*slope=*/0.29,
+              /*noise=*/0.15};
+  double ms = 0.0, tokens = 0.0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Controller controller(4, true);
+    Outcome out = simulate(
+        controller, costs, 200, [](int64_t) { return 0.44; }, seed);
+    ms += out.ms;
+    tokens += double(out.tokens);
   }
+  // 1.016 with the plain smoothed estimate instead of the cautious one.
+  EXPECT_LE(ms / tokens, 1.012);
 }
 
 TEST(Controller, ProbesCostAtMostTheExplorationShare) {
@@ -88,20 +124,20 @@ TEST(Controller, ProbesCostAtMostTheExplorationShare) {
   // steps would cost 2.5 %).
   Costs costs{/*draft=*/1.0, /*catchUp=*/3.0, /*slope=*/0.05};
   Controller controller(4, true);
-  Outcome out =
-      simulate(controller, costs, 20000, [](int64_t) { return 0.0; });
+  Outcome out = simulate(controller, costs, 20000, [](int64_t) { return 0.0; });
   EXPECT_LE(out.ms / double(out.tokens) - 1.0, 0.015); // kExplore: 0.01
   EXPECT_GT(out.drafted, 0) << "it never probed";
 }
 
 TEST(Controller, ADraftThatPaysGetsNearTheFormulasBest) {
-  Costs costs{/*draft=*/0.05, /*catchUp=*/0.05, /*slope=*/0.02};
+  Costs costs{/*draft=*/0.05, /*catchUp=*/0.05, /*slope=*/0.02,
+              /*noise=*/0.15};
   const double a = 0.8;
   double best = 1.0;
   for (int64_t k = 1; k <= 4; ++k)
-    best = std::max(best, Controller::expectedTokens(a, k) /
-                              (double(k) * costs.draft + 1.0 +
-                               costs.slope * double(k)));
+    best = std::max(
+        best, Controller::expectedTokens(a, k) /
+                  (double(k) * costs.draft + 1.0 + costs.slope * double(k)));
   Controller controller(4, true);
   Outcome out = simulate(controller, costs, 2000, [&](int64_t) { return a; });
   const double speedup = double(out.tokens) / out.ms;
@@ -115,11 +151,11 @@ TEST(Controller, TurnsSpeculationBackOnWhenTheTextTurnsPredictable) {
   // faster than plain decoding.
   Costs costs{/*draft=*/0.05, /*catchUp=*/0.05, /*slope=*/0.02};
   Controller controller(4, true);
-  Outcome first = simulate(controller, costs, 1000,
-                           [](int64_t) { return 0.0; });
+  Outcome first =
+      simulate(controller, costs, 1000, [](int64_t) { return 0.0; });
   EXPECT_LE(first.ms / double(first.tokens), 1.03);
-  Outcome then = simulate(controller, costs, 6000,
-                          [](int64_t) { return 0.95; }, 2);
+  Outcome then = simulate(
+      controller, costs, 6000, [](int64_t) { return 0.95; }, 2);
   EXPECT_GT(double(then.tokens) / then.ms, 2.0);
 }
 
