@@ -16,12 +16,14 @@ tokens per run. For each target, draft and temperature the runs take turns
 --repeat times: plain decoding (--speculative off), speculation with k = 4
 drafts per verify call (--speculative on) and the adaptive controller
 (--speculative auto, at most 4). Reported: the acceptance rate and tokens
-per verify call of the k = 4 runs; decode tokens/s of each mode (tokens
+per verify call of the k = 4 runs (acceptance: kept over drafted tokens;
+a: kept over tested ones, those up to each first rejection, Leviathan et
+al.'s a); decode tokens/s of each mode (tokens
 after the first over the time after the first); the speed-ups over plain
 decoding (the geometric mean over the turns of each run's decode speed
 over the plain run's just before it, with its 95 % confidence interval:
-this machine's speed drifts between runs); and what Leviathan et al.'s formula predicts from the measured
-acceptance a and cost ratio c (a drafted token's time over a plain step's):
+this machine's speed drifts between runs); and what Leviathan et al.'s
+formula predicts from the measured a and cost ratio c (a drafted token's time over a plain step's):
 (1 - a^5) / ((1 - a)(4c + 1)). Writes OUT/speculative.json and .md.
 --llama-1b measures llama-1b (random weights: the acceptance is what it is)
 with a self:layers=4,quant=int4 draft instead.
@@ -98,7 +100,7 @@ def paired_speedup(ratios):
 def measure(artifact, args, prompts, temperature):
     sums = {mode: {"tokens": 0, "ms": 0.0} for mode in ("off", "on", "auto")}
     ratios = {"on": [], "auto": []}
-    drafted = accepted = emitted = calls = 0
+    drafted = accepted = rejected = emitted = calls = 0
     draft_ms = draft_tokens = 0.0
     for r in range(args.repeat):
         for p, prompt in enumerate(prompts):
@@ -116,19 +118,22 @@ def measure(artifact, args, prompts, temperature):
                     s = out["speculative"]
                     drafted += s["drafted"]
                     accepted += s["accepted"]
+                    rejected += s["rejected"]
                     calls += s["verify_calls"]
                     emitted += s["accepted"] + s["verify_calls"]
                     draft_ms += s["draft_ms"]
                     draft_tokens += s["drafted"]
     rate = {m: 1000 * v["tokens"] / v["ms"] if v["ms"] else 0.0
             for m, v in sums.items()}
-    a = accepted / drafted if drafted else 0.0
+    rate_kept = accepted / drafted if drafted else 0.0
+    a = accepted / (accepted + rejected) if accepted + rejected else 0.0
     plain_ms = 1000 / rate["off"] if rate["off"] else 0.0
     c = (draft_ms / draft_tokens) / plain_ms if draft_tokens and plain_ms \
         else 0.0
     k4, k4_low, k4_high = paired_speedup(ratios["on"])
     auto, auto_low, auto_high = paired_speedup(ratios["auto"])
-    return {"acceptance": a, "tokens_per_verify": emitted / calls if calls
+    return {"acceptance": rate_kept, "token_acceptance": a,
+            "tokens_per_verify": emitted / calls if calls
             else 0.0, "plain_tokens_per_s": rate["off"],
             "k4_tokens_per_s": rate["on"], "auto_tokens_per_s": rate["auto"],
             "k4_speedup": k4, "k4_speedup_ci95": [k4_low, k4_high],
@@ -214,14 +219,15 @@ def main():
              "Speed-ups: the geometric mean over the turns of each run's "
              "speed over the plain run's before it, [95 % confidence "
              "interval].", "",
-             "| target | draft | T | acceptance | tokens/verify | plain "
+             "| target | draft | T | acceptance | a | tokens/verify | plain "
              "tok/s | k=4 tok/s | k=4 speed-up | Leviathan predicts | "
              "adaptive tok/s | adaptive speed-up |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['target']} | {r['draft']} | {r['temperature']} | "
-            f"{r['acceptance']:.2f} | {r['tokens_per_verify']:.2f} | "
+            f"{r['acceptance']:.2f} | {r['token_acceptance']:.2f} | "
+            f"{r['tokens_per_verify']:.2f} | "
             f"{r['plain_tokens_per_s']:.1f} | {r['k4_tokens_per_s']:.1f} | "
             f"{r['k4_speedup']:.2f}x {interval(r['k4_speedup_ci95'])} | "
             f"{r['leviathan_predicted']:.2f}x | "

@@ -33,18 +33,12 @@ double Controller::expectedTokens(double a, int64_t k) {
 }
 
 double Controller::acceptance() const {
-  // Laplace-smoothed towards the prior, so a few drafts do not decide.
-  return (kept_ + kPriorAcceptance) / (drafted_ + 1.0);
-}
-
-double Controller::cautiousAcceptance() const {
-  // The mean less one standard deviation of the Beta distribution the
-  // smoothed counts describe: few drafts (a lucky first one) do not turn
-  // drafting on where it barely pays, while a draft that pays well still
-  // clears the bar after one.
-  const double mean = acceptance();
-  return std::max(0.0,
-                  mean - std::sqrt(mean * (1.0 - mean) / (drafted_ + 2.0)));
+  // Each drafted token up to the first rejection was tested, the rest
+  // were not: kept over tested is the estimate of a (kept over drafted
+  // would count untested tokens as rejected, a quarter of a at k = 4 and
+  // a = 0.5). Laplace-smoothed towards the prior, so a few drafts do not
+  // decide.
+  return (kept_ + kPriorAcceptance) / (kept_ + rejected_ + 1.0);
 }
 
 double Controller::draftTokenMs() const {
@@ -93,7 +87,7 @@ double Controller::verify(int64_t width) const {
 
 double Controller::rate(int64_t k) const {
   double cost = double(k) * draftTokenMs() + verify(k + 1);
-  return cost > 0.0 ? expectedTokens(cautiousAcceptance(), k) / cost : 0.0;
+  return cost > 0.0 ? expectedTokens(acceptance(), k) / cost : 0.0;
 }
 
 double Controller::predictedSpeedup(int64_t k) const {
@@ -149,7 +143,7 @@ int64_t Controller::next() {
   return 1;
 }
 
-void Controller::record(int64_t asked, int64_t drafted, int64_t accepted,
+void Controller::record(int64_t asked, int64_t accepted, int64_t rejected,
                         double catchUpMs, double draftMs, int64_t width,
                         double verifyMs) {
   if (probing_) {
@@ -157,15 +151,18 @@ void Controller::record(int64_t asked, int64_t drafted, int64_t accepted,
     probeExtraMs_ = std::max(0.0, catchUpMs + draftMs + verifyMs - verify(1));
     probing_ = false;
   }
-  // The acceptance rate forgets with every step, plain ones too: it is the
-  // text's, and a probe's rejection long ago says little about the text
-  // now. The costs forget only as new ones of their own come in: a
-  // width's cost stays until that width runs again.
+  // Each figure forgets only as new ones of its own come in: plain steps
+  // leave the acceptance rate as the last drafts left it (probes renew
+  // it; forgotten, it would return to the prior and turn drafting back on
+  // every few dozen steps), and a width's cost stays until that width
+  // runs again.
   auto decay = [](double &x) { x *= kDecay; };
-  decay(kept_);
-  decay(drafted_);
-  kept_ += double(accepted);
-  drafted_ += double(drafted);
+  if (asked > 0) {
+    decay(kept_);
+    decay(rejected_);
+    kept_ += double(accepted);
+    rejected_ += double(rejected);
+  }
   if (asked > 0) {
     decay(draftMs_);
     decay(draftTokens_);

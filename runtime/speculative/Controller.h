@@ -4,16 +4,16 @@
 // is kept, given the ones before it were) and k drafts, a step yields
 // E(k) = (1 - a^(k+1)) / (1 - a) tokens per sequence. It costs the draft's
 // k steps and one verify call of k + 1 tokens. The controller measures
-// all three while generating: a (kept over drafted, forgetting with every
-// step so it follows the text), the draft's time per drafted token, and
-// the verify call's time for each width it has seen (a line fitted
-// through them predicts the others; the first drafting step drafts one
-// token). Each step it picks the k in 0..K with the most tokens per
-// second, E(k) / (k d + V(k + 1)), a taken one standard deviation below
-// its estimate (a lucky draft or two must not turn on drafting that
-// barely pays); k = 0 is plain decoding (a one-token verify call), chosen
-// unless drafting is estimated to beat it by 5 % (the costs are noisy,
-// and drafting that does not pay costs more than a missed small gain). While it
+// all three while generating: a (kept over tested drafts: those up to and
+// including each sequence's first rejection; decayed over the drafting
+// steps so it follows the text), the draft's time per drafted token, and the
+// verify call's time for each width it has seen (a line fitted through them
+// predicts the others; the first drafting step drafts one token). Each
+// step it picks the k in 0..K with the most tokens per second, E(k) / (k d
+// + V(k + 1)); k = 0 is plain decoding (a one-token verify call), chosen
+// unless drafting is estimated to beat it by 5 % (the estimates are
+// noisy, and drafting that does not pay costs more than a missed small
+// gain). While it
 // decodes plainly it still drafts one token now and then (a probe: after
 // kFirstProbe plain steps, then twice as many after each probe that changes
 // nothing), so a text that turns predictable turns speculation back on. A probe
@@ -74,9 +74,6 @@ private:
   /// A verify call's milliseconds at `width`: measured, else from the line
   /// through the measured widths (0 when none is).
   double verify(int64_t width) const;
-  /// The acceptance rate the choices use: the estimate less its
-  /// uncertainty.
-  double cautiousAcceptance() const;
   /// Tokens per millisecond with k drafts, by the estimates.
   double rate(int64_t k) const;
 
@@ -88,8 +85,8 @@ private:
   /// and what the last one cost beyond a plain step.
   bool probing_ = false;
   double probeExtraMs_ = 0.0;
-  /// Decayed sums: kept and drafted tokens, drafting time and tokens.
-  double kept_ = 0.0, drafted_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;
+  /// Decayed sums: kept drafts and rejections, drafting time and tokens.
+  double kept_ = 0.0, rejected_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;
   /// Per width: decayed sums of verify milliseconds and calls.
   std::vector<double> verifyMs_, verifyCalls_;
 };

@@ -258,8 +258,8 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
   if (!logits)
     return logits.status();
   stats_.verifyCalls += 1;
-  const int64_t draftedBefore = stats_.drafted,
-                acceptedBefore = stats_.accepted;
+  const int64_t acceptedBefore = stats_.accepted,
+                rejectedBefore = stats_.rejected;
 
   const int64_t vocab = logits->shape.back();
   for (int64_t b = 0; b < batch; ++b) {
@@ -284,6 +284,7 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
     }
     stats_.drafted += static_cast<int64_t>(drafted.size());
     stats_.accepted += verdict.accepted;
+    stats_.rejected += verdict.accepted < int64_t(drafted.size()) ? 1 : 0;
     stats_.emitted += verdict.accepted + 1;
     // The draft model's cache holds the drafts it was fed (all but the
     // last) as far as they were kept.
@@ -313,8 +314,8 @@ SpeculativeDecoder::step(const std::function<Status(int64_t, int64_t)> &emit) {
   // samples and delivers its token too).
   const double verifyMs = millisSince(start);
   stats_.verifyMs += verifyMs;
-  controller_.record(asked, stats_.drafted - draftedBefore,
-                     stats_.accepted - acceptedBefore, catchUpMs,
+  controller_.record(asked, stats_.accepted - acceptedBefore,
+                     stats_.rejected - rejectedBefore, catchUpMs,
                      draftMs - catchUpMs, width, verifyMs);
   stats_.acceptanceEstimate = controller_.acceptance();
   stats_.plainStepMs = controller_.plainStepMs();

@@ -48,8 +48,9 @@ struct SpeculativeStats {
   /// Verify calls while generating (not those finishing the prompts).
   int64_t verifyCalls = 0;
   /// Summed over sequences: tokens drafted, accepted, and emitted by those
-  /// calls (accepted + one per call and sequence).
-  int64_t drafted = 0, accepted = 0, emitted = 0;
+  /// calls (accepted + one per call and sequence); the calls' sequences
+  /// that rejected a draft.
+  int64_t drafted = 0, accepted = 0, emitted = 0, rejected = 0;
   /// Drafting (a draft model catching up included), and the verify calls
   /// with what follows each: the acceptance, the tokens' delivery.
   double draftMs = 0.0, verifyMs = 0.0;
@@ -75,8 +76,16 @@ struct SpeculativeStats {
   /// From the start to the first generated token, and from there on.
   double firstTokenMs = 0.0, decodeMs = 0.0;
 
+  /// Kept over drafted tokens (what vLLM reports as the acceptance rate).
   double acceptanceRate() const {
     return drafted ? double(accepted) / double(drafted) : 0.0;
+  }
+  /// Leviathan et al.'s a, the chance a drafted token is kept given those
+  /// before it were: kept over tested tokens (those up to each first
+  /// rejection). At k = 4 and a = 0.5, kept over drafted is 0.23.
+  double tokenAcceptance() const {
+    return accepted + rejected ? double(accepted) / double(accepted + rejected)
+                               : 0.0;
   }
 };
 

@@ -336,6 +336,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
       s["drafted"] = stats->drafted;
       s["accepted"] = stats->accepted;
       s["acceptance_rate"] = stats->acceptanceRate();
+      s["rejected"] = stats->rejected;
+      s["token_acceptance"] = stats->tokenAcceptance();
       s["tokens_per_verify"] = perCall;
       s["draft_ms"] = stats->draftMs;
       s["verify_ms"] = stats->verifyMs;
@@ -373,7 +375,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     std::fprintf(stderr,
                  "llmc-run: speculative (draft %s, %s%lld tokens): %lld verify "
                  "calls (%lld plain), acceptance %.1f %% (%lld of %lld "
-                 "drafted), %.2f tokens per verify call, speed-up %.2fx over "
+                 "drafted; %.1f %% of the tested ones, up to each first "
+                 "rejection), %.2f tokens per verify call, speed-up %.2fx over "
                  "plain steps of %.3f ms (Leviathan's formula: %.2fx)\n",
                  info.speculative.source.c_str(),
                  options.speculative == "auto" ? "adaptive, at most " : "",
@@ -382,7 +385,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
                  static_cast<long long>(stats->plainSteps),
                  100.0 * stats->acceptanceRate(),
                  static_cast<long long>(stats->accepted),
-                 static_cast<long long>(stats->drafted), perCall,
+                 static_cast<long long>(stats->drafted),
+                 100.0 * stats->tokenAcceptance(), perCall,
                  stats->speedup(batch), stats->plainStepMs,
                  stats->predicted(result->draftTokens));
   return 0;
