@@ -146,6 +146,8 @@ int64_t Controller::next() {
 void Controller::record(int64_t asked, int64_t accepted, int64_t rejected,
                         double catchUpMs, double draftMs, int64_t width,
                         double verifyMs) {
+  const bool afterProbe = afterProbe_;
+  afterProbe_ = probing_;
   if (probing_) {
     // Beyond a plain step (measured by now: plain steps come first).
     probeExtraMs_ = std::max(0.0, catchUpMs + draftMs + verifyMs - verify(1));
@@ -169,9 +171,18 @@ void Controller::record(int64_t asked, int64_t accepted, int64_t rejected,
     draftMs_ += draftMs;
     draftTokens_ += double(asked);
   }
-  if (width == 1)
+  // A plain step right after a drafting one finds the draft's weights in
+  // the caches instead of the target's: it is not what plain decoding
+  // costs, and counted it would make plain decoding look dear enough to
+  // keep drafting that does not pay. The next plain step is measured.
+  const bool polluted = width == 1 && afterDraft_;
+  afterDraft_ = asked > 0;
+  if (polluted && afterProbe) // a probe's cost too
+    probeExtraMs_ += std::max(0.0, verifyMs - verify(1));
+  if (width == 1 && !polluted)
     lastPlain_ = steps_;
-  if (steps_ > 1 && width >= 1 && width < int64_t(verifyCalls_.size())) {
+  if (steps_ > 1 && !polluted && width >= 1 &&
+      width < int64_t(verifyCalls_.size())) {
     decay(verifyMs_[width]);
     decay(verifyCalls_[width]);
     verifyMs_[width] += verifyMs;

@@ -21,9 +21,10 @@
 // first catches up on them), so probes are also spaced to cost at most kExplore
 // of the time: a draft that never pays costs next to nothing, however dear its
 // probes. The draft's catching up is timed apart from its drafting: it is a
-// probe's cost, not a drafted token's. While it drafts it still decodes one
-// step plainly every kRefreshPlain steps, so the baseline it holds every choice
-// to stays current.
+// probe's cost, not a drafted token's. While it drafts it still decodes
+// plainly every kRefreshPlain steps, so the baseline it holds every choice
+// to stays current: two steps, the second measured (the first finds the
+// draft's weights in the caches, not the target's).
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,10 +81,13 @@ private:
   int64_t most_;
   bool adaptive_, measurePlainFirst_;
   int64_t steps_ = 0, plainSteps_ = 0, probeEvery_ = kFirstProbe;
+  /// The last plain step measured, and whether the last step drafted.
   int64_t lastPlain_ = 0;
+  bool afterDraft_ = false;
   /// Whether the step asked for is a probe (or the first drafting step),
-  /// and what the last one cost beyond a plain step.
-  bool probing_ = false;
+  /// whether the last one was, and what the last one cost beyond a plain
+  /// step (with the slower plain step after it).
+  bool probing_ = false, afterProbe_ = false;
   double probeExtraMs_ = 0.0;
   /// Decayed sums: kept drafts and rejections, drafting time and tokens.
   double kept_ = 0.0, rejected_ = 0.0, draftMs_ = 0.0, draftTokens_ = 0.0;
