@@ -13,15 +13,16 @@ with random weights and fortunes3m's vocabulary (make_llama_onnx.py: the
 near-zero-acceptance case) in WORK, compiles each target with each draft,
 and continues three text prompts (fortunes3m's golden prompts) for --gen
 tokens per run. For each target, draft and temperature the runs take turns
---repeat times: plain decoding (--speculative off), speculation with k = 4
-drafts per verify call (--speculative on) and the adaptive controller
-(--speculative auto, at most 4). Reported: the acceptance rate and tokens
+--repeat times: plain decoding (--speculative off) and the adaptive
+controller (--speculative auto, at most 4), side by side and each first in
+every other turn, then speculation with k = 4 drafts per verify call
+(--speculative on). Reported: the acceptance rate and tokens
 per verify call of the k = 4 runs (acceptance: kept over drafted tokens;
 a: kept over tested ones, those up to each first rejection, Leviathan et
 al.'s a); decode tokens/s of each mode (tokens
 after the first over the time after the first); the speed-ups over plain
 decoding (the geometric mean over the turns of each run's decode speed
-over the plain run's just before it, with its 95 % confidence interval:
+over the same turn's plain run, with its 95 % confidence interval:
 this machine's speed drifts between runs); and what Leviathan et al.'s
 formula predicts from the measured a and cost ratio c (a drafted token's time over a plain step's):
 (1 - a^5) / ((1 - a)(4c + 1)). Writes OUT/speculative.json and .md.
@@ -104,16 +105,18 @@ def measure(artifact, args, prompts, temperature):
     draft_ms = draft_tokens = 0.0
     for r in range(args.repeat):
         for p, prompt in enumerate(prompts):
-            for mode in ("off", "on", "auto"):
+            # Plain and adaptive runs side by side, in turn first (the
+            # machine's drift cancels), then k = 4.
+            order = ("off", "auto", "on") if (len(prompts) * r + p) % 2 \
+                else ("auto", "off", "on")
+            tpot = {}
+            for mode in order:
                 out = generate(artifact, args.threads, prompt, args.gen,
                                temperature, 100 * r + p, mode)
                 decoded = max(0, len(out["ids"]) - 1)
                 sums[mode]["tokens"] += decoded
                 sums[mode]["ms"] += out["tpot_ms"] * decoded
-                if mode == "off":
-                    plain_tpot = out["tpot_ms"]
-                elif out["tpot_ms"] > 0:
-                    ratios[mode].append(plain_tpot / out["tpot_ms"])
+                tpot[mode] = out["tpot_ms"]
                 if mode == "on":
                     s = out["speculative"]
                     drafted += s["drafted"]
@@ -123,6 +126,9 @@ def measure(artifact, args, prompts, temperature):
                     emitted += s["accepted"] + s["verify_calls"]
                     draft_ms += s["draft_ms"]
                     draft_tokens += s["drafted"]
+            for mode in ("on", "auto"):
+                if tpot[mode] > 0:
+                    ratios[mode].append(tpot["off"] / tpot[mode])
     rate = {m: 1000 * v["tokens"] / v["ms"] if v["ms"] else 0.0
             for m, v in sums.items()}
     rate_kept = accepted / drafted if drafted else 0.0
@@ -214,11 +220,12 @@ def main():
         json.dump({"machine": machine, "k": K, "gen": args.gen,
                    "repeat": args.repeat, "rows": rows}, f, indent=1)
     lines = [f"Speculative decoding, {machine}: k = {K}, {args.gen} tokens "
-             f"per run, 3 prompts x {args.repeat}, plain / k = 4 / adaptive "
+             f"per run, 3 prompts x {args.repeat}, plain / adaptive / k = 4 "
              "taking turns (bench/speculative_table.py).", "",
              "Speed-ups: the geometric mean over the turns of each run's "
-             "speed over the plain run's before it, [95 % confidence "
-             "interval].", "",
+             "speed over the same turn's plain run, [95 % confidence "
+             "interval]; plain and adaptive runs side by side, each first "
+             "in every other turn.", "",
              "| target | draft | T | acceptance | a | tokens/verify | plain "
              "tok/s | k=4 tok/s | k=4 speed-up | Leviathan predicts | "
              "adaptive tok/s | adaptive speed-up |",
