@@ -16,15 +16,15 @@ tokens per run. For each target, draft and temperature the runs take turns
 --repeat times: plain decoding (--speculative off) and the adaptive
 controller (--speculative auto, at most 4), side by side and each first in
 every other turn, then speculation with k = 4 drafts per verify call
-(--speculative on). Reported: the acceptance rate and tokens
-per verify call of the k = 4 runs (acceptance: kept over drafted tokens;
-a: kept over tested ones, those up to each first rejection, Leviathan et
-al.'s a); decode tokens/s of each mode (tokens
-after the first over the time after the first); the speed-ups over plain
-decoding (the geometric mean over the turns of each run's decode speed
-over the same turn's plain run, with its 95 % confidence interval:
-this machine's speed drifts between runs); and what Leviathan et al.'s
-formula predicts from the measured a and cost ratio c (a drafted token's time over a plain step's):
+(--speculative on). Reported: the acceptance rate and tokens per verify
+call of the k = 4 runs (acceptance: kept over drafted tokens; a: kept over
+tested ones, those up to each first rejection, Leviathan et al.'s a);
+decode tokens/s of each mode (tokens after the first over the time after
+the first); the speed-ups over plain decoding (the geometric mean over the
+turns of each run's decode speed over the same turn's plain run, with its
+95 % confidence interval: this machine's speed drifts between runs); and
+what Leviathan et al.'s formula predicts from the measured a and cost
+ratio c (a drafted token's time over a plain step's):
 (1 - a^5) / ((1 - a)(4c + 1)). Writes OUT/speculative.json and .md.
 --llama-1b measures llama-1b (random weights: the acceptance is what it is)
 with a self:layers=4,quant=int4 draft instead.

@@ -90,12 +90,6 @@ double Controller::rate(int64_t k) const {
   return cost > 0.0 ? expectedTokens(acceptance(), k) / cost : 0.0;
 }
 
-double Controller::predictedSpeedup(int64_t k) const {
-  double plain = plainStepMs();
-  double c = plain > 0.0 ? draftTokenMs() / plain : 0.0;
-  return expectedTokens(acceptance(), k) / (double(k) * c + 1.0);
-}
-
 int64_t Controller::next() {
   ++steps_;
   // Plain decoding's cost first (the baseline every choice is held to).
@@ -164,8 +158,6 @@ void Controller::record(int64_t asked, int64_t accepted, int64_t rejected,
     decay(rejected_);
     kept_ += double(accepted);
     rejected_ += double(rejected);
-  }
-  if (asked > 0) {
     decay(draftMs_);
     decay(draftTokens_);
     draftMs_ += draftMs;

@@ -6,25 +6,27 @@
 // k steps and one verify call of k + 1 tokens. The controller measures
 // all three while generating: a (kept over tested drafts: those up to and
 // including each sequence's first rejection; decayed over the drafting
-// steps so it follows the text), the draft's time per drafted token, and the
-// verify call's time for each width it has seen (a line fitted through them
-// predicts the others; the first drafting step drafts one token). Each
-// step it picks the k in 0..K with the most tokens per second, E(k) / (k d
-// + V(k + 1)); k = 0 is plain decoding (a one-token verify call), chosen
-// unless drafting is estimated to beat it by 5 % (the estimates are
-// noisy, and drafting that does not pay costs more than a missed small
-// gain). While it
-// decodes plainly it still drafts one token now and then (a probe: after
-// kFirstProbe plain steps, then twice as many after each probe that changes
-// nothing), so a text that turns predictable turns speculation back on. A probe
-// costs more than a drafting step (a draft model behind by the plain steps
-// first catches up on them), so probes are also spaced to cost at most kExplore
-// of the time: a draft that never pays costs next to nothing, however dear its
-// probes. The draft's catching up is timed apart from its drafting: it is a
-// probe's cost, not a drafted token's. While it drafts it still decodes
-// plainly every kRefreshPlain steps, so the baseline it holds every choice
-// to stays current: two steps, the second measured (the first finds the
-// draft's weights in the caches, not the target's).
+// steps so it follows the text), the draft's time per drafted token, and
+// the verify call's time for each width it has seen (a line fitted through
+// them predicts the others; the first drafting step drafts one token).
+// Each step it picks the k in 0..K with the most tokens per second, E(k) /
+// (k d + V(k + 1)); k = 0 is plain decoding (a one-token verify call),
+// chosen unless drafting is estimated to beat it by 5 % (the estimates
+// are noisy, and drafting that does not pay costs more than a missed small
+// gain).
+//
+// While it decodes plainly it still drafts one token now and then (a
+// probe: after kFirstProbe plain steps, then twice as many after each
+// probe that changes nothing), so a text that turns predictable turns
+// speculation back on. A probe costs more than a drafting step (a draft
+// model behind by the plain steps first catches up on them), so probes are
+// also spaced to cost at most kExplore of the time: a draft that never
+// pays costs next to nothing, however dear its probes. The draft's
+// catching up is timed apart from its drafting: it is a probe's cost, not
+// a drafted token's. While it drafts it still decodes plainly every
+// kRefreshPlain steps, so the baseline it holds every choice to stays
+// current: two steps, the second measured (the first finds the draft's
+// weights in the caches, not the target's).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,11 +49,12 @@ public:
   /// The k of the next step.
   int64_t next();
 
-  /// What a step did: `drafted` tokens over its sequences (`asked` of
-  /// them asked for each, `width` = 1 + the most any sequence drafted),
-  /// `accepted` of them kept; the milliseconds of the draft catching up on
-  /// the tokens it had not seen, of the drafting and of the verify call.
-  void record(int64_t asked, int64_t drafted, int64_t accepted,
+  /// What a step did: `asked` drafts asked for per sequence (`width` = 1 +
+  /// the most any sequence drafted), `accepted` drafts kept over the
+  /// sequences, `rejected` sequences that rejected one; the milliseconds
+  /// of the draft catching up on the tokens it had not seen, of the
+  /// drafting and of the verify call.
+  void record(int64_t asked, int64_t accepted, int64_t rejected,
               double catchUpMs, double draftMs, int64_t width, double verifyMs);
 
   /// The estimated acceptance rate, a one-token verify call's and a
@@ -61,9 +64,6 @@ public:
   double draftTokenMs() const;
   /// E(k) above.
   static double expectedTokens(double acceptance, int64_t k);
-  /// What Leviathan et al.'s formula predicts for k drafts: E(k) / (k c +
-  /// 1), c the draft token's cost over a plain step's.
-  double predictedSpeedup(int64_t k) const;
 
   static constexpr int64_t kFirstProbe = 32, kLastProbe = 1024;
   /// The share of the time probes may cost while drafting does not pay.

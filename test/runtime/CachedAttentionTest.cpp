@@ -35,6 +35,20 @@ struct Case {
   int64_t cacheHeads = 0, headOffset = 0;
 };
 
+/// Layer 1 of 2 of the case's cache, `batch` sequences of `tokens`.
+AttentionShape shapeOf(const Case &at, int64_t batch, int64_t tokens) {
+  AttentionShape s{batch, tokens,      at.qHeads, at.kvHeads, at.headDim,
+                   2,     at.capacity, 1,         0.0f};
+  s.scale = 1.0f / std::sqrt(float(at.headDim));
+  s.window = at.window;
+  s.softcap = at.softcap;
+  s.slotOffset = at.slotOffset;
+  s.slots = at.slots > 0 ? at.slots : at.capacity;
+  s.cacheHeads = at.cacheHeads > 0 ? at.cacheHeads : at.kvHeads;
+  s.headOffset = at.headOffset;
+  return s;
+}
+
 /// One call of the kernel, its tokens at `positions` (one for every
 /// sequence, or one each); returns its output.
 Expected<std::vector<float>>
@@ -106,15 +120,7 @@ TEST(CachedAttention, WindowsRingsAndSoftCapsMatchTheDefinition) {
         Case{40, 0, 0.0f, 4, 1, 16, 0, 0, 3, 2},
         Case{40, 0, 0.0f, 4, 2, 12, 0, 0, 3, 1},
         Case{20, 6, 0.0f, 6, 2, 16, 9, 6, 3, 1}}) {
-    AttentionShape s{2, 0,           at.qHeads, at.kvHeads, at.headDim,
-                     2, at.capacity, 1,         0.0f};
-    s.scale = 1.0f / std::sqrt(float(at.headDim));
-    s.window = at.window;
-    s.softcap = at.softcap;
-    s.slotOffset = at.slotOffset;
-    s.slots = at.slots > 0 ? at.slots : at.capacity;
-    s.cacheHeads = at.cacheHeads > 0 ? at.cacheHeads : at.kvHeads;
-    s.headOffset = at.headOffset;
+    AttentionShape s = shapeOf(at, /*batch=*/2, /*tokens=*/0);
     std::vector<float> cache(
         s.layers * 2 * s.batch * s.cacheHeads * s.capacity * s.headDim, 0.0f),
         expectedCache = cache;
@@ -155,13 +161,7 @@ TEST(CachedAttention, EachSequenceFromItsOwnPosition) {
   ThreadPool pool(2);
   for (Case at : {Case{40, 0, 0.0f, 8, 2, 16}, Case{12, 6, 0.0f, 6, 2, 12},
                   Case{40, 0, 0.0f, 4, 1, 16, 0, 0, 3, 2}}) {
-    AttentionShape s{3, 4,           at.qHeads, at.kvHeads, at.headDim,
-                     2, at.capacity, 1,         0.0f};
-    s.scale = 1.0f / std::sqrt(float(at.headDim));
-    s.window = at.window;
-    s.slots = at.capacity;
-    s.cacheHeads = at.cacheHeads > 0 ? at.cacheHeads : at.kvHeads;
-    s.headOffset = at.headOffset;
+    AttentionShape s = shapeOf(at, /*batch=*/3, /*tokens=*/4);
     const std::vector<float> before = randomVector(
         s.layers * 2 * s.batch * s.cacheHeads * s.capacity * s.headDim, 7);
     std::vector<float> q = randomVector(
