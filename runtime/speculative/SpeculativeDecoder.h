@@ -125,7 +125,8 @@ private:
   /// Up to `count` drafted tokens per active sequence and, from a draft
   /// model that samples, the distribution each was drawn from (empty: the
   /// draft was certain). `catchUpMs`: the time a draft model spent first
-  /// on the tokens it had not seen.
+  /// on the tokens it had not seen, when more than its first drafting call
+  /// takes with it (after plain steps).
   Status draft(int64_t count, std::vector<std::vector<int64_t>> &drafts,
                std::vector<std::vector<std::vector<double>>> &qs,
                double &catchUpMs);
