@@ -16,6 +16,8 @@ APT_PACKAGES=(
   flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
   # the runtime CLI's command line; the CPU prefill GEMM
   libcli11-dev libopenblas-dev pkg-config
+  # tensor and pipeline parallel ranks on CPUs (mpirun)
+  libopenmpi-dev openmpi-bin
   # tests
   libgtest-dev googletest nlohmann-json3-dev
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)

@@ -33,6 +33,14 @@ mlir::ParseResult parsePosition(mlir::OpAsmParser &parser,
                                 mlir::Type &type);
 void printPosition(mlir::OpAsmPrinter &printer, mlir::Operation *op,
                    mlir::Value position, mlir::Type type);
+
+/// What the parallel ops (LlmcParallelOps.td) read and write besides their
+/// tensors: the link between ranks, so no two of them are reordered and
+/// none is removed.
+struct CommunicationResource
+    : mlir::SideEffects::Resource::Base<CommunicationResource> {
+  llvm::StringRef getName() final { return "Communication"; }
+};
 } // namespace llmc
 
 #define GET_OP_CLASSES

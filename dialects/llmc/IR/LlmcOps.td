@@ -36,5 +36,6 @@ class Llmc_InferredOp<string mnemonic, list<Trait> traits = [],
 include "dialects/llmc/IR/LlmcPrimitiveOps.td"
 include "dialects/llmc/IR/LlmcTransformerOps.td"
 include "dialects/llmc/IR/LlmcCacheOps.td"
+include "dialects/llmc/IR/LlmcParallelOps.td"
 
 #endif // LLMC_OPS_TD

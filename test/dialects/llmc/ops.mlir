@@ -230,6 +230,19 @@ func.func @kv_cache(%cache: tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>, %kv: te
   return %k, %c : tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>
 }
 
+// CHECK-LABEL: func.func @parallel
+// CHECK: %[[H:.*]] = llmc.recv from stage 0 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+// CHECK: %[[S:.*]] = llmc.all_reduce %[[H]] ranks 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+// CHECK: llmc.send %[[S]] to stage 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+// CHECK: llmc.all_gather %arg0 axis 2 ranks 2 : tensor<?x1x256xf32, #llmc.dims<batch>> -> tensor<?x1x512xf32, #llmc.dims<batch>>
+func.func @parallel(%part: tensor<?x1x256xf32, #llmc.dims<batch>>) -> tensor<?x1x512xf32, #llmc.dims<batch>> {
+  %h = llmc.recv from stage 0 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  %s = llmc.all_reduce %h ranks 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  llmc.send %s to stage 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
+  %logits = llmc.all_gather %part axis 2 ranks 2 : tensor<?x1x256xf32, #llmc.dims<batch>> -> tensor<?x1x512xf32, #llmc.dims<batch>>
+  return %logits : tensor<?x1x512xf32, #llmc.dims<batch>>
+}
+
 {-#
   dialect_resources: {
     builtin: {
