@@ -24,9 +24,8 @@ LogicalResult AllGatherOp::verify() {
     return emitOpError("result must have the input's element type and rank");
   const int64_t axis = getAxis();
   if (axis < 0 || axis >= input.getRank())
-    return emitOpError("axis ")
-           << axis << " is outside the input's " << input.getRank()
-           << " dimensions";
+    return emitOpError("axis ") << axis << " is outside the input's "
+                                << input.getRank() << " dimensions";
   DimList in = getDims(input), out = getDims(result);
   for (int64_t d = 0; d < input.getRank(); ++d) {
     if (d != axis) {
@@ -40,9 +39,8 @@ LogicalResult AllGatherOp::verify() {
     Dim joined = in[d].isStatic() ? Dim::fixed(in[d].getSize() * getRanks())
                                   : Dim::unknown();
     if (!(out[d] == joined || (joined.isUnknown() && !out[d].isStatic())))
-      return emitOpError("dimension ")
-             << axis << " joins " << getRanks() << " x " << in[d]
-             << ", got " << out[d];
+      return emitOpError("dimension ") << axis << " joins " << getRanks()
+                                       << " x " << in[d] << ", got " << out[d];
   }
   return success();
 }
