@@ -171,6 +171,37 @@ def EarlyExit : Pass<"llmc-early-exit", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
+def ShardTensorParallel : Pass<"llmc-shard-tensor-parallel", "mlir::ModuleOp"> {
+  let summary = "Keep one rank's share of every layer (Megatron's tensor parallelism)";
+  let description = [{
+    Runs on the entry points after the KV-cache pass and quantization, once
+    per rank: rank `rank` of `ranks` keeps its share and gets the
+    communication that joins the shares. Each attention keeps its query
+    heads `rank * H / ranks ..` (q, k and v projections split by rows,
+    GPT-2's fused QKV by each piece's rows; RoPE and the attention on
+    fewer heads) and the KV heads they read: its share when the ranks
+    divide them, the one its queries' group reads when the ranks are a
+    multiple of them (vLLM's replication), else one per query head; the
+    KV cache holds those. The output projection keeps the heads' input
+    columns and its sum over the ranks follows (`llmc.all_reduce`); so do
+    `gated_mlp` and `mlp`, each keeping its share of the hidden features
+    (gate and up rows, down columns). A row-parallel bias stays on rank 0
+    only, so it is added once. The lm_head keeps its share of the
+    vocabulary (padded with zero rows to a multiple of the ranks), and the
+    ranks' logits are joined (`llmc.all_gather`) and the padding cut off:
+    every rank returns the whole logits, as one rank would. Quantized
+    weights are cut along their codes, scales and zero points: the rank's
+    values are the unsharded ones, and a cut through a scale group is an
+    error. Head counts the ranks do not divide are errors naming them.
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", "2",
+           "The tensor-parallel ranks (2 or more)">,
+    Option<"rank", "rank", "int64_t", "0", "This rank (0 up to ranks - 1)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 def SpeculativeVerify : Pass<"llmc-speculative-verify", "mlir::ModuleOp"> {
   let summary = "Add @verify: score drafted tokens against the cache in one call";
   let description = [{

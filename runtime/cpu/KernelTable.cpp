@@ -90,6 +90,11 @@ const std::vector<KernelEntry> &cpuKernelTable() {
       {"split", cpu::split},
       {"transpose", cpu::transpose},
       {"trilu", cpu::trilu},
+      // Communication between ranks.
+      {"all_gather", cpu::allGather},
+      {"all_reduce", cpu::allReduce},
+      {"recv", cpu::recv},
+      {"send", cpu::send},
   };
   return table;
 }

@@ -198,6 +198,7 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
                (step.location.empty() ? "" : " at " + step.location) + ")";
       };
       KernelContext context{step.params, {}, {}, {}, {}, pool_};
+      context.links = links_;
       device_.prepare(context);
       if (step.scratchOffset >= 0) {
         context.scratch = *arena + step.scratchOffset;

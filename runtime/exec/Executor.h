@@ -38,6 +38,10 @@ public:
 
   Device &device() { return device_; }
 
+  /// The ranks a sharded plan's communication kernels talk to (null: one
+  /// rank; such a plan's first communication step then fails).
+  void setLinks(const RankLinks *links) { links_ = links; }
+
   /// Bytes of the arenas allocated so far.
   uint64_t arenaBytes() const;
 
@@ -60,6 +64,7 @@ private:
   std::map<std::string, std::pair<Device::Memory, uint64_t>> arenas_;
   /// The results of each replayed recording (Device::replay's key).
   std::map<std::string, std::vector<Tensor>> replayed_;
+  const RankLinks *links_ = nullptr;
   bool profiling_ = false;
   std::map<std::string, KernelTime> profile_;
 };

@@ -25,6 +25,9 @@ namespace llmc::runtime {
 class ThreadPool;
 /// What CUDA kernels are given (runtime/cuda/CudaContext.h).
 struct CudaContext;
+/// The ranks a sharded plan's communication kernels talk to
+/// (runtime/parallel/Communicator.h).
+struct RankLinks;
 
 /// A kernel's parameters, read by the kernel contract's declaration of the
 /// kernel (runtime/format/KernelContract.h): a parameter the declaration
@@ -91,6 +94,9 @@ struct KernelContext {
   ThreadPool &pool;
   /// Set on a CUDA device: its stream, handles and generated kernels.
   CudaContext *cuda = nullptr;
+  /// Set on a rank of a sharded model: whom all_reduce, all_gather, send
+  /// and recv talk to.
+  const RankLinks *links = nullptr;
   /// The arena bytes memory planning gave the call as scratch (the kernel
   /// contract's scratch rule), handed out by takeScratch.
   uint8_t *scratch = nullptr;

@@ -95,6 +95,14 @@ constexpr ParamDecl kReduceParams[] = {
     {"axes", T::integers, true, "the reduced axes"},
     {"keep_dims", T::flag, false, "reduced axes stay, of extent 1"}};
 constexpr ParamDecl kAxisParams[] = {{"axis", T::integer, true, "the axis"}};
+constexpr ParamDecl kAllReduceParams[] = {
+    {"ranks", T::integer, true, "the stage's tensor-parallel ranks it sums"}};
+constexpr ParamDecl kAllGatherParams[] = {
+    {"axis", T::integer, true, "the axis the ranks' slices join along"},
+    {"ranks", T::integer, true, "the stage's tensor-parallel ranks"}};
+constexpr ParamDecl kStageParams[] = {
+    {"stage", T::integer, true,
+     "the peer's pipeline stage (its rank: the same tensor-parallel rank)"}};
 constexpr ParamDecl kCumsumParams[] = {
     {"axis", T::integer, true, "the axis"},
     {"exclusive", T::flag, false, "each sum leaves out its own element"},
@@ -316,6 +324,11 @@ const KernelDecl kKernels[] = {
     LLMC_KERNEL("split", "x", "pieces+", kSplitParams),
     LLMC_KERNEL("transpose", "x", "y", kTransposeParams),
     LLMC_KERNEL("trilu", "x", "y", kTriluParams),
+    // Communication between ranks (runtime/parallel/Communicator.h).
+    LLMC_KERNEL("all_reduce", "x", "y", kAllReduceParams),
+    LLMC_KERNEL("all_gather", "x", "y", kAllGatherParams),
+    LLMC_KERNEL("send", "x", "", kStageParams),
+    LLMC_KERNEL("recv", "", "y", kStageParams),
 };
 
 /// The entries of a comma-separated list in the notation of

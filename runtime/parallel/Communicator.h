@@ -33,10 +33,12 @@ public:
   /// Replaces `count` elements of `data` on every rank by their sum over
   /// all ranks (f32 or f16; f16 sums in f32).
   virtual Status allReduceSum(void *data, int64_t count, DType dtype) = 0;
-  /// Every rank's `count` elements of `input`, rank 0's first, into
-  /// `output` (size() x count elements) on every rank.
-  virtual Status allGather(const void *input, void *output, int64_t count,
-                           DType dtype) = 0;
+  /// Every rank's `rows` x `columns` elements of `input` into `output`,
+  /// rows x (size() x columns) on every rank: each row holds rank 0's
+  /// columns, then rank 1's, ... (a join along the last axis; rows = 1
+  /// joins along the first).
+  virtual Status allGather(const void *input, void *output, int64_t rows,
+                           int64_t columns, DType dtype) = 0;
   /// `bytes` to rank `to`, which receives them with recv(..., from).
   virtual Status send(const void *data, uint64_t bytes, int64_t to) = 0;
   virtual Status recv(void *data, uint64_t bytes, int64_t from) = 0;
@@ -55,6 +57,16 @@ public:
 protected:
   /// A failure whose message starts with "rank R: ".
   Status failed(const std::string &message) const;
+};
+
+/// What a rank's kernels communicate through (KernelContext::links): its
+/// pipeline stage's tensor-parallel ranks (all-reduce, all-gather) and the
+/// job's every rank, stage s's tensor-parallel rank t being world rank
+/// s x tp + t (send, recv: the same tensor-parallel rank of another stage).
+struct RankLinks {
+  Communicator *stage = nullptr;
+  Communicator *world = nullptr;
+  int64_t tp = 1;
 };
 
 } // namespace llmc::runtime

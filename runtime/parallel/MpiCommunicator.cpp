@@ -55,29 +55,49 @@ public:
     if (!n)
       return n.status();
     if (dtype == DType::f32)
-      return check(MPI_Allreduce(MPI_IN_PLACE, data, *n, MPI_FLOAT, MPI_SUM,
-                                 comm_),
-                   "all-reduce");
+      return check(
+          MPI_Allreduce(MPI_IN_PLACE, data, *n, MPI_FLOAT, MPI_SUM, comm_),
+          "all-reduce");
     if (dtype == DType::f16) {
       Expected<MPI_Op> op = halfSum();
       if (!op)
         return op.status();
-      return check(MPI_Allreduce(MPI_IN_PLACE, data, *n, MPI_UINT16_T, *op,
-                                 comm_),
-                   "all-reduce");
+      return check(
+          MPI_Allreduce(MPI_IN_PLACE, data, *n, MPI_UINT16_T, *op, comm_),
+          "all-reduce");
     }
     return failed(std::string("all-reduce of ") + dtypeName(dtype) +
                   " is not supported (f32 and f16 are)");
   }
 
-  Status allGather(const void *input, void *output, int64_t count,
-                   DType dtype) override {
-    Expected<int> n = checkedCount(count * dtypeBytes(dtype), "all-gather");
+  Status allGather(const void *input, void *output, int64_t rows,
+                   int64_t columns, DType dtype) override {
+    const int64_t rowBytes = columns * dtypeBytes(dtype);
+    Expected<int> n = checkedCount(rows * rowBytes, "all-gather");
     if (!n)
       return n.status();
-    return check(MPI_Allgather(input, *n, MPI_BYTE, output, *n, MPI_BYTE,
-                               comm_),
-                 "all-gather");
+    if (rows == 1)
+      return check(
+          MPI_Allgather(input, *n, MPI_BYTE, output, *n, MPI_BYTE, comm_),
+          "all-gather");
+    // Each rank's block lands as `rows` pieces of rowBytes, size() x
+    // rowBytes apart, rank q's starting q x rowBytes in: a strided type
+    // whose extent is one piece, so that MPI places rank q's at q pieces.
+    MPI_Datatype strided, placed;
+    if (Status status =
+            check(MPI_Type_vector(int(rows), int(rowBytes),
+                                  int(rowBytes * size_), MPI_BYTE, &strided),
+                  "all-gather");
+        !status)
+      return status;
+    MPI_Type_create_resized(strided, 0, MPI_Aint(rowBytes), &placed);
+    MPI_Type_commit(&placed);
+    Status status =
+        check(MPI_Allgather(input, *n, MPI_BYTE, output, 1, placed, comm_),
+              "all-gather");
+    MPI_Type_free(&placed);
+    MPI_Type_free(&strided);
+    return status;
   }
 
   Status send(const void *data, uint64_t bytes, int64_t to) override {
@@ -94,9 +114,9 @@ public:
       return n.status();
     MPI_Status status;
     const std::string what = "receive from rank " + std::to_string(from);
-    if (Status result = check(MPI_Recv(data, *n, MPI_BYTE, int(from), kTag,
-                                       comm_, &status),
-                              what);
+    if (Status result =
+            check(MPI_Recv(data, *n, MPI_BYTE, int(from), kTag, comm_, &status),
+                  what);
         !result)
       return result;
     int received = 0;
@@ -185,8 +205,8 @@ Expected<std::unique_ptr<Communicator>> mpiWorld() {
     // Only the calling thread talks to MPI: kernels' worker threads never
     // do.
     int provided = 0;
-    if (int code = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED,
-                                   &provided);
+    if (int code =
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
         code != MPI_SUCCESS)
       return Status::error("MPI_Init failed: " + mpiMessage(code));
     std::atexit(finalize);

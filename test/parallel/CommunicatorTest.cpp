@@ -1,12 +1,15 @@
 //===- CommunicatorTest.cpp - MPI among real ranks ------------------------===//
 //
 // Run by ctest under `mpirun -np N` (N = 2 and 3): every rank runs every
-// test, and the job fails when a test fails on any rank.
+// test, and the job fails when a test fails on any rank. The communicator
+// itself, then the CPU kernels a sharded plan calls.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/exec/Kernel.h"
 #include "runtime/format/Float16.h"
 #include "runtime/parallel/MpiCommunicator.h"
+#include "runtime/support/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
@@ -55,12 +58,32 @@ TEST(Mpi, AllGatherJoinsInRankOrder) {
   const int64_t n = world->size(), r = world->rank();
   std::vector<float> mine = {float(r), float(10 * r), float(100 * r)};
   std::vector<float> all(3 * n, -1.0f);
-  ASSERT_TRUE(world->allGather(mine.data(), all.data(), 3, DType::f32).ok());
+  ASSERT_TRUE(world->allGather(mine.data(), all.data(), 1, 3, DType::f32).ok());
   for (int64_t q = 0; q < n; ++q) {
     EXPECT_EQ(all[3 * q], float(q));
     EXPECT_EQ(all[3 * q + 1], float(10 * q));
     EXPECT_EQ(all[3 * q + 2], float(100 * q));
   }
+}
+
+TEST(Mpi, AllGatherOfRowsJoinsEachRowsColumns) {
+  // Logits [rows, vocab / n] per rank -> [rows, vocab]: row i holds rank
+  // 0's columns of row i, then rank 1's, ...
+  const int64_t n = world->size(), r = world->rank();
+  const int64_t rows = 4, columns = 5;
+  std::vector<float> mine(rows * columns);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < columns; ++j)
+      mine[i * columns + j] = float(1000 * i + 100 * r + j);
+  std::vector<float> all(rows * n * columns, -1.0f);
+  ASSERT_TRUE(
+      world->allGather(mine.data(), all.data(), rows, columns, DType::f32)
+          .ok());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t q = 0; q < n; ++q)
+      for (int64_t j = 0; j < columns; ++j)
+        ASSERT_EQ(all[(i * n + q) * columns + j], float(1000 * i + 100 * q + j))
+            << "row " << i << ", rank " << q << ", column " << j;
 }
 
 TEST(Mpi, SendGoesToTheNextRankAroundARing) {
@@ -117,6 +140,122 @@ TEST(Mpi, SplitGroupsTheRanksOfAColor) {
   float value = 1.0f;
   ASSERT_TRUE((*stage)->allReduceSum(&value, 1, DType::f32).ok());
   EXPECT_EQ(value, float(expected));
+}
+
+/// Runs CPU kernel `name` on `inputs`, its outputs of `declared` shapes
+/// in `outputs`, with `links`.
+Status runKernel(const char *name, std::vector<Tensor *> inputs,
+                 std::vector<Tensor *> outputs, std::vector<Shape> declared,
+                 const RankLinks *links,
+                 std::vector<std::pair<std::string, int64_t>> ints) {
+  Params params(*llmc::format::findKernel(name));
+  for (auto &[param, value] : ints)
+    params.addInts(param, {value});
+  ThreadPool pool(1);
+  std::vector<uint64_t> capacity;
+  for (Tensor *output : outputs)
+    capacity.push_back(uint64_t(output->bytes()));
+  KernelContext c{params,   {inputs.begin(), inputs.end()},
+                  outputs,  declared,
+                  capacity, pool};
+  c.links = links;
+  KernelFn kernel = findCpuKernel(name);
+  if (!kernel)
+    return Status::error(std::string("no CPU kernel ") + name);
+  return kernel(c);
+}
+
+Tensor tensorOf(std::vector<float> &values, Shape shape) {
+  return Tensor{DType::f32, std::move(shape),
+                reinterpret_cast<uint8_t *>(values.data())};
+}
+
+TEST(MpiKernels, AllReduceSumsIntoTheResult) {
+  const int64_t n = world->size(), r = world->rank();
+  RankLinks links{world, world, n};
+  std::vector<float> x = {float(r), 1.0f, 2.0f * float(r)}, y(3, -1.0f);
+  Tensor tx = tensorOf(x, {1, 3}), ty = tensorOf(y, {1, 3});
+  Status status =
+      runKernel("all_reduce", {&tx}, {&ty}, {{1, 3}}, &links, {{"ranks", n}});
+  ASSERT_TRUE(status.ok()) << status.message();
+  const float ranks = float(n * (n - 1) / 2);
+  EXPECT_EQ(y, (std::vector<float>{ranks, float(n), 2.0f * ranks}));
+  EXPECT_EQ(x[1], 1.0f) << "the input is left as it was";
+}
+
+TEST(MpiKernels, AllGatherJoinsAlongTheAxis) {
+  // [2, 2] per rank joined along axis 1: [2, 2n].
+  const int64_t n = world->size(), r = world->rank();
+  RankLinks links{world, world, n};
+  std::vector<float> x = {float(10 * r), float(10 * r + 1), float(10 * r + 2),
+                          float(10 * r + 3)};
+  std::vector<float> y(4 * n, -1.0f);
+  Tensor tx = tensorOf(x, {2, 2}), ty = tensorOf(y, {2, 2 * n});
+  Status status = runKernel("all_gather", {&tx}, {&ty}, {{2, 2 * n}}, &links,
+                            {{"axis", 1}, {"ranks", n}});
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(ty.shape, (Shape{2, 2 * n}));
+  for (int64_t row = 0; row < 2; ++row)
+    for (int64_t q = 0; q < n; ++q)
+      for (int64_t j = 0; j < 2; ++j)
+        EXPECT_EQ(y[row * 2 * n + q * 2 + j], float(10 * q + 2 * row + j));
+}
+
+TEST(MpiKernels, SendAndRecvPassTheHiddenStateToTheNextStage) {
+  // One rank per stage (tp = 1): stage s sends to stage s + 1.
+  const int64_t n = world->size(), r = world->rank();
+  Expected<std::unique_ptr<Communicator>> self = world->split(r, 0);
+  ASSERT_TRUE(self.ok());
+  RankLinks links{self->get(), world, 1};
+  std::vector<float> hidden(6, float(r) + 0.5f), received(6, -1.0f);
+  Tensor th = tensorOf(hidden, {1, 2, 3}), tr = tensorOf(received, {6});
+  if (r > 0) {
+    Status status =
+        runKernel("recv", {}, {&tr}, {{1, 2, 3}}, &links, {{"stage", r - 1}});
+    ASSERT_TRUE(status.ok()) << status.message();
+    EXPECT_EQ(tr.shape, (Shape{1, 2, 3}));
+    EXPECT_EQ(received, std::vector<float>(6, float(r - 1) + 0.5f));
+  }
+  if (r + 1 < n) {
+    Status status =
+        runKernel("send", {&th}, {}, {}, &links, {{"stage", r + 1}});
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+}
+
+TEST(MpiKernels, AStageBeyondTheRunIsAnError) {
+  const int64_t n = world->size();
+  RankLinks links{world, world, n};
+  std::vector<float> x(2, 0.0f);
+  Tensor tx = tensorOf(x, {2});
+  Status status = runKernel("send", {&tx}, {}, {}, &links, {{"stage", 1}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(),
+            "send: stage 1 is not among the 1 stages of this run");
+}
+
+TEST(MpiKernels, RanksOtherThanTheStagesAreAnError) {
+  const int64_t n = world->size();
+  RankLinks links{world, world, n};
+  std::vector<float> x(2, 0.0f), y(2);
+  Tensor tx = tensorOf(x, {2}), ty = tensorOf(y, {2});
+  Status status =
+      runKernel("all_reduce", {&tx}, {&ty}, {{2}}, &links, {{"ranks", n + 1}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), "all_reduce over " + std::to_string(n + 1) +
+                                  " ranks, but this rank's stage has " +
+                                  std::to_string(n));
+}
+
+TEST(MpiKernels, ACommunicationStepOnOneRankSaysHowToLaunch) {
+  std::vector<float> x(2, 0.0f), y(2);
+  Tensor tx = tensorOf(x, {2}), ty = tensorOf(y, {2});
+  Status status =
+      runKernel("all_reduce", {&tx}, {&ty}, {{2}}, nullptr, {{"ranks", 2}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), "all_reduce: the model is sharded over ranks, "
+                              "but this run has one: start it with mpirun "
+                              "-np N");
 }
 
 } // namespace

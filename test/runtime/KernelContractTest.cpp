@@ -84,7 +84,9 @@ TEST(KernelContract, DeclarationsAreWellFormed) {
     EXPECT_TRUE(names.insert(kernel->name).second) << kernel->name;
     int64_t min, max;
     kernel->resultRange(min, max);
-    EXPECT_GE(min, 1) << kernel->name << " gives no result";
+    // send's effect is on another rank.
+    if (std::string(kernel->name) != "send")
+      EXPECT_GE(min, 1) << kernel->name << " gives no result";
     std::set<std::string> params;
     for (size_t i = 0; i < kernel->paramCount; ++i) {
       const format::ParamDecl &p = kernel->params[i];
