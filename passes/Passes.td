@@ -185,7 +185,8 @@ def ShardTensorParallel : Pass<"llmc-shard-tensor-parallel", "mlir::ModuleOp"> {
     KV cache holds those. The output projection keeps the heads' input
     columns and its sum over the ranks follows (`llmc.all_reduce`); so do
     `gated_mlp` and `mlp`, each keeping its share of the hidden features
-    (gate and up rows, down columns). A row-parallel bias stays on rank 0
+    (gate and up rows, down columns; f32 and f16 ones padded with zeros to
+    a multiple of the ranks, which adds act(0) * 0 = 0). A row-parallel bias stays on rank 0
     only, so it is added once. The lm_head keeps its share of the
     vocabulary (padded with zero rows to a multiple of the ranks), and the
     ranks' logits are joined (`llmc.all_gather`) and the padding cut off:

@@ -192,6 +192,10 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
   bool cuda = target->kind == runtime::Target::Kind::cuda;
   if (o.maxBatch < 1 || o.maxSeq < 0)
     return error("--max-batch must be at least 1 and --max-seq positive");
+  if (o.tp < 1 || o.tpRank < 0 || o.tpRank >= o.tp)
+    return error(llvm::formatv("--tp {0} (rank {1}): at least 1 rank, "
+                               "rank 0 up to tp - 1",
+                               o.tp.getValue(), o.tpRank.getValue()));
   if (o.maxDraftTokens < 0)
     return error("--max-draft-tokens must not be negative");
   if (!cuda && o.dtype != ComputeElement::f32)
@@ -227,6 +231,14 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
   }
   if (failed(insert("after-quant")))
     return failure();
+  // Sharding after quantization: each rank's quantized weights are the
+  // unsharded ones, cut.
+  if (o.tp > 1) {
+    ShardTensorParallelOptions shard;
+    shard.ranks = o.tp;
+    shard.rank = o.tpRank;
+    pm.addPass(createShardTensorParallel(shard));
+  }
   if (o.dtype != ComputeElement::f32) {
     ComputeTypeOptions type;
     type.elementType = o.dtype;

@@ -145,6 +145,14 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       *this, "fp8-activations",
       llvm::cl::desc("fp8: also round activations (per tensor)"),
       llvm::cl::init(ActivationRounding::none), fp8ActivationValues()};
+  Option<int64_t> tp{*this, "tp",
+                     llvm::cl::desc("Tensor-parallel ranks: each rank keeps "
+                                    "its share of every layer (1: none)"),
+                     llvm::cl::init(1)};
+  Option<int64_t> tpRank{
+      *this, "tp-rank",
+      llvm::cl::desc("With tp > 1: the rank whose share this pipeline keeps"),
+      llvm::cl::init(0)};
 
   /// Pipelines (textual, anchored on the module: "a,func.func(b)") to run
   /// at extension points, each after those given before it for the same

@@ -100,6 +100,27 @@ public:
       }
     }
 
+    // The other tensor-parallel ranks: the same cache layout (each its
+    // share of the KV heads), plans of their own.
+    std::vector<std::vector<uint8_t>> rankPlans;
+    model.tp = 1 + int64_t(options.ranks.size());
+    for (ModuleOp rank : options.ranks) {
+      runtime::ModelInfo info;
+      int64_t cacheBytes = 0;
+      FailureOr<std::vector<uint8_t>> bytes =
+          emitPlan(rank, info, false, cacheBytes);
+      if (failed(bytes))
+        return failure();
+      const runtime::CacheInfo &a = model.cache, &b = info.cache;
+      if (a.layers != b.layers || a.kvHeads != b.kvHeads ||
+          a.headDim != b.headDim || a.slots != b.slots ||
+          info.vocabSize != model.vocabSize || info.maxSeq != model.maxSeq)
+        return rank.emitError("tensor-parallel rank ")
+               << rankPlans.size() + 1
+               << " has a KV cache or vocabulary unlike rank 0's";
+      rankPlans.push_back(std::move(*bytes));
+    }
+
     // plan-cuda-codegen records the CUDA target and its sections.
     auto target = module->getAttrOfType<StringAttr>("llmc.target");
     runtime::ArtifactWriter writer(options.producer,
@@ -118,6 +139,12 @@ public:
             writer.addSection("plan", plan->data(), plan->size());
         !status)
       return module.emitError(status.message());
+    for (size_t r = 0; r < rankPlans.size(); ++r)
+      if (runtime::Status status =
+              writer.addSection(runtime::ModelInfo::planSection(int64_t(r) + 1),
+                                rankPlans[r].data(), rankPlans[r].size());
+          !status)
+        return module.emitError(status.message());
     if (draftPlan)
       if (runtime::Status status = writer.addSection(
               "draft plan", draftPlan->data(), draftPlan->size());

@@ -37,6 +37,11 @@ struct ArtifactOptions {
   /// "draft " prefix, and weight sections with the target's bytes are
   /// shared.
   mlir::ModuleOp draft;
+  /// Tensor parallelism (llmc compile --tp): ranks 1.. of the module's
+  /// (which is rank 0's), planned alike; their plans go into the "rank r
+  /// plan" sections, their weights where the bytes differ from every
+  /// other rank's into sections of their own.
+  std::vector<mlir::ModuleOp> ranks;
 };
 
 struct ArtifactSummary {

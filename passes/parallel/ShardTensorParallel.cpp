@@ -307,12 +307,22 @@ struct ShardTensorParallel
       hidden = q.getInFeatures();
     else
       hidden = cast<RankedTensorType>(down.getType()).getDimSize(1);
-    if (hidden % ranks != 0)
-      return op->emitError() << kPass << ": its " << hidden
-                             << " hidden features do not divide among "
-                             << int64_t(ranks) << " ranks";
-    const int64_t share = hidden / ranks;
-    const Ranges mine = {{rank * share, (rank + 1) * share}};
+    // Hidden features the ranks do not divide are padded with zero rows of
+    // gate and up (and bias) and zero columns of down: act(0) * 0 and
+    // act(0 + 0) (silu, gelu) add nothing.
+    if (hidden % ranks != 0 && isa<QWeightType>(down.getType()))
+      return op->emitError()
+             << kPass << ": its " << hidden
+             << " hidden features do not divide among " << int64_t(ranks)
+             << " ranks (quantized weights are not padded)";
+    const int64_t share = (hidden + ranks - 1) / ranks;
+    const int64_t begin = std::min(hidden, rank * share),
+                  end = std::min(hidden, (rank + 1) * share);
+    Ranges mine;
+    if (end > begin)
+      mine.push_back({begin, end});
+    if (share > end - begin)
+      mine.push_back({kPadding, share - (end - begin)});
     auto cutOperand = [&](OpOperand &operand, Axis axis) -> LogicalResult {
       FailureOr<Value> part = slicer.slice(op, operand.get(), axis, mine);
       if (failed(part))

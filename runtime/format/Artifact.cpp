@@ -148,7 +148,7 @@ Status ArtifactWriter::write(const std::string &path) const {
         info.draftModel() ? cacheLayout(fbb, info.draftCache) : 0);
   auto model = format::CreateModelInfo(
       fbb, model_.vocabSize, model_.bosId, fbb.CreateVector(model_.eosIds),
-      model_.maxSeq, model_.maxBatch, cache, speculative);
+      model_.maxSeq, model_.maxBatch, cache, speculative, model_.tp);
   auto manifest = format::CreateManifest(
       fbb, fbb.CreateString(producer_), fbb.CreateString(target_), model,
       fbb.CreateVector(entries), dummyWeights_);
@@ -393,6 +393,10 @@ Expected<Artifact> Artifact::open(const std::string &path) {
                                     model->eos_ids()->end());
     artifact.model_.maxSeq = model->max_seq();
     artifact.model_.maxBatch = model->max_batch();
+    artifact.model_.tp = model->tp();
+    if (artifact.model_.tp < 1)
+      return error("tensor-parallel ranks " +
+                   std::to_string(artifact.model_.tp) + " (at least 1)");
     if (const format::CacheLayout *cache = model->cache()) {
       artifact.model_.cache = cacheInfo(*cache, artifact.model_.maxSeq);
       if (artifact.model_.cache.slots > artifact.model_.maxSeq)

@@ -61,6 +61,13 @@ struct ModelInfo {
   int64_t maxBatch = 1;
   CacheInfo cache;
   SpeculativeInfo speculative;
+  /// Tensor-parallel ranks: rank r's plan is planSection(r).
+  int64_t tp = 1;
+
+  /// The section holding rank `rank`'s plan.
+  static std::string planSection(int64_t rank) {
+    return rank == 0 ? "plan" : "rank " + std::to_string(rank) + " plan";
+  }
 
   /// The KV cache's shape for `batch` sequences.
   std::vector<int64_t> cacheShape(int64_t batch) const {

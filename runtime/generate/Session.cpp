@@ -10,10 +10,20 @@
 namespace llmc::runtime {
 
 Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
-                                             unsigned threads, bool staged) {
+                                             unsigned threads, bool staged,
+                                             int64_t rank, int64_t ranks) {
   Expected<Artifact> artifact = Artifact::open(path);
   if (!artifact)
     return artifact.status();
+  // Before any work: the ranks must be the artifact's.
+  const int64_t tp = artifact->model().tp;
+  if (tp != ranks)
+    return Status::error(
+        path + " is compiled for " + std::to_string(tp) +
+        " tensor-parallel rank" + (tp == 1 ? "" : "s") + ", but this run has " +
+        std::to_string(ranks) +
+        (tp == 1 ? ": run it without mpirun"
+                 : ": start it with mpirun -np " + std::to_string(tp)));
   Expected<Target> target = parseTarget(artifact->target());
   if (!target)
     return target.status().withContext(path);
@@ -46,7 +56,11 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
         " is not supported on " + target->str());
   auto shared = std::make_shared<const Artifact>(std::move(*artifact));
   std::shared_ptr<Device> sharedDevice = std::move(device);
-  Expected<Program> program = Program::load(*shared, *sharedDevice, "plan");
+  if (rank < 0 || rank >= tp)
+    return Status::error(path + ": no rank " + std::to_string(rank) +
+                         " among its " + std::to_string(tp));
+  Expected<Program> program =
+      Program::load(*shared, *sharedDevice, ModelInfo::planSection(rank));
   if (!program)
     return program.status().withContext(path);
   auto pool = std::make_shared<ThreadPool>(threads);

@@ -23,9 +23,14 @@ class Model {
 public:
   /// Opens and checks `path`; `threads` 0 means availableCpus().
   /// The device is the one the artifact's target names, or with `staged`
-  /// (a cpu artifact) runtime/cpu/StagedDevice, for tests.
+  /// (a cpu artifact) runtime/cpu/StagedDevice, for tests. `rank` of
+  /// `ranks`: the run's tensor-parallel rank, whose plan runs
+  /// (ModelInfo::planSection; its communication needs
+  /// executor().setLinks); an artifact compiled for other than `ranks`
+  /// is refused, naming both.
   static Expected<std::unique_ptr<Model>>
-  load(const std::string &path, unsigned threads, bool staged = false);
+  load(const std::string &path, unsigned threads, bool staged = false,
+       int64_t rank = 0, int64_t ranks = 1);
 
   const ModelInfo &info() const { return info_; }
   /// Success when the artifact has prefill and decode over a KV cache.

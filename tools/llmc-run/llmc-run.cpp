@@ -17,8 +17,11 @@
 
 #include "tools/llmc-run/Commands.h"
 
+#include "runtime/parallel/MpiCommunicator.h"
+
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -42,19 +45,68 @@ int64_t peakRssBytes() {
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;
 }
 
+namespace {
+
+/// A run mpirun started: every rank, its stage's ranks, and what the
+/// plan's communication kernels are given. Lives until exit.
+struct Ranks {
+  std::unique_ptr<runtime::Communicator> world, stage;
+  runtime::RankLinks links;
+};
+Ranks *ranks = nullptr;
+
+} // namespace
+
 int fail(const std::string &message) {
-  std::cerr << "llmc-run: error: " << message << "\n";
+  const bool several = ranks && ranks->world->size() > 1;
+  std::cerr << "llmc-run: error: "
+            << (several && message.rfind("rank ", 0) != 0
+                    ? "rank " + std::to_string(ranks->world->rank()) + ": "
+                    : "")
+            << message << "\n";
+  // The other ranks would wait on this one for ever: end them all.
+  if (several)
+    ranks->world->abort(1);
   return 1;
 }
 
 std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
                                           bool generative) {
+  int64_t rank = 0;
+  if (runtime::launchedAsRanks()) {
+    runtime::Expected<std::unique_ptr<runtime::Communicator>> world =
+        runtime::mpiWorld();
+    if (!world) {
+      fail(world.status().message());
+      return nullptr;
+    }
+    ranks = new Ranks{std::move(*world), nullptr, {}};
+    rank = ranks->world->rank();
+    // Rank 0 prints what the run produced; the others only their errors.
+    if (rank != 0 && !std::freopen("/dev/null", "w", stdout)) {
+      fail("cannot silence rank " + std::to_string(rank) + "'s output");
+      return nullptr;
+    }
+  }
+  const int64_t size = ranks ? ranks->world->size() : 1;
   runtime::Expected<std::unique_ptr<runtime::Model>> model =
       runtime::Model::load(common.artifact, common.threads,
-                           common.device == "cpu-staged");
+                           common.device == "cpu-staged", rank, size);
   if (!model) {
     fail(model.status().message());
     return nullptr;
+  }
+  if (size > 1) {
+    // One stage of every rank (tensor parallelism).
+    runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
+        ranks->world->split(0, rank);
+    if (!stage) {
+      fail(stage.status().message());
+      return nullptr;
+    }
+    ranks->stage = std::move(*stage);
+    ranks->links = {ranks->stage.get(), ranks->world.get(), size};
+    (*model)->executor().setLinks(&ranks->links);
   }
   if (generative)
     if (runtime::Status status = (*model)->checkGenerative(); !status) {

@@ -154,7 +154,12 @@ struct Flags {
         maxDraftTokens("max-draft-tokens",
                        cl::desc("With --draft: the most drafted tokens one "
                                 "verify call takes (default 8)"),
-                       cl::init(8), cl::sub(command), cl::cat(category)) {}
+                       cl::init(8), cl::sub(command), cl::cat(category)),
+        tp("tp",
+           cl::desc("Tensor-parallel ranks: the artifact holds each rank's "
+                    "share of every layer; run it with mpirun -np N "
+                    "llmc-run (docs/parallel.md)"),
+           cl::init(1), cl::sub(command), cl::cat(category)) {}
 
   cl::opt<int64_t> maxSeq, maxBatch;
   cl::opt<std::string> target, nvcc;
@@ -175,12 +180,14 @@ struct Flags {
   cl::opt<std::string> report;
   cl::opt<std::string> draft;
   cl::opt<int64_t> maxDraftTokens;
+  cl::opt<int64_t> tp;
 
   /// Every flag that sets a pipeline option.
   std::vector<cl::Option *> pipelineFlags() {
     // std::addressof: cl::list's operator& is its storage's.
     return {&maxSeq,
             &maxBatch,
+            &tp,
             &target,
             &nvcc,
             &dtype,
@@ -278,6 +285,12 @@ LogicalResult compileOptions(CompileOptions &o) {
   bool cuda = llvm::StringRef(f.target).starts_with("cuda");
   o.maxSeq = f.maxSeq;
   o.maxBatch = f.maxBatch;
+  if (f.tp < 1)
+    return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));
+  if (f.tp > 1 && !f.draft.empty())
+    return fail("--draft and --tp do not go together: speculative decoding "
+                "runs on one rank (docs/parallel.md)");
+  o.tp = f.tp;
   o.target = f.target;
   o.nvcc = f.nvcc;
   o.dtype = f.dtype.getNumOccurrences() || !cuda ? f.dtype.getValue()

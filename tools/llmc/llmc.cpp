@@ -282,9 +282,29 @@ int compile() {
   OwningOpRef<ModuleOp> original;
   if (draftModel)
     original = OwningOpRef<ModuleOp>(cast<ModuleOp>((*module)->clone()));
+  // Tensor parallelism: ranks 1.. each run the pipeline on the model as
+  // imported, keeping their share (the module is rank 0's).
+  std::vector<OwningOpRef<ModuleOp>> ranks;
+  for (int64_t r = 1; r < options.tp; ++r)
+    ranks.emplace_back(cast<ModuleOp>((*module)->clone()));
   if (failed(pm.run(*module)) ||
       failed(llmc::tool::writeQuantizationReport(*module)))
     return 1;
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    PassManager rankPm = PassManager::on<ModuleOp>(&context);
+    options.tpRank = int64_t(r) + 1;
+    if (failed(llmc::buildCompilePipeline(rankPm, options,
+                                          [](const llvm::Twine &message) {
+                                            llvm::errs()
+                                                << "llmc compile: " << message
+                                                << "\n";
+                                            return failure();
+                                          })) ||
+        failed(applyPassManagerCLOptions(rankPm)))
+      return 1;
+    if (failed(rankPm.run(*ranks[r])))
+      return 1;
+  }
   OwningOpRef<ModuleOp> draftModule;
   if (draftModel) {
     FailureOr<OwningOpRef<ModuleOp>> compiled = llmc::tool::compileDraft(
@@ -330,6 +350,8 @@ int compile() {
     else
       artifact.ngram = (*draft)->ngram;
   }
+  for (OwningOpRef<ModuleOp> &rank : ranks)
+    artifact.ranks.push_back(*rank);
   start = Clock::now();
   if (failed(llmc::emitArtifact(*module, artifact, outputPath, &summary)))
     return 1;
@@ -342,6 +364,11 @@ int compile() {
      << bytes(summary.weightBytes) << "\n";
   if (!quantName.empty())
     os << "  quantized         " << quantName << "\n";
+  if (options.tp > 1)
+    os << "  tensor parallel   " << options.tp.getValue()
+       << " ranks, each with its share of every layer (figures below: one "
+          "rank's; run with mpirun -np "
+       << options.tp.getValue() << " llmc-run)\n";
   if (dummyWeights)
     os << "  weights           left out (--dummy-weights): llmc-run fills "
           "them with pseudo-random values\n";
