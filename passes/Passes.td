@@ -190,7 +190,9 @@ def ShardTensorParallel : Pass<"llmc-shard-tensor-parallel", "mlir::ModuleOp"> {
     only, so it is added once. The lm_head keeps its share of the
     vocabulary (padded with zero rows to a multiple of the ranks), and the
     ranks' logits are joined (`llmc.all_gather`) and the padding cut off:
-    every rank returns the whole logits, as one rank would. Quantized
+    every rank returns the whole logits, as one rank would. The embedding
+    table keeps the same share of the vocabulary: ids outside it give zero
+    rows, and the sum over the ranks is every id's row. Quantized
     weights are cut along their codes, scales and zero points: the rank's
     values are the unsharded ones, and a cut through a scale group is an
     error. Head counts the ranks do not divide are errors naming them.

@@ -24,17 +24,6 @@ namespace {
 
 constexpr llvm::StringLiteral kPass = "llmc-shard-tensor-parallel";
 
-/// `value`'s type with dimension `dim` (negative: from the end) of `size`.
-RankedTensorType withDim(Type type, int64_t dim, int64_t size) {
-  auto tensor = cast<RankedTensorType>(type);
-  if (dim < 0)
-    dim += tensor.getRank();
-  SmallVector<int64_t> shape(tensor.getShape());
-  shape[dim] = size;
-  return RankedTensorType::get(shape, tensor.getElementType(),
-                               tensor.getEncoding());
-}
-
 /// q, k or v of an attention: [rope] reshape(projection), where the
 /// projection is a linear of its own or a piece of a fused one (GPT-2's
 /// QKV: one linear split along its features).
@@ -124,7 +113,7 @@ struct ShardTensorParallel
   LogicalResult shardEntry(func::FuncOp entry, WeightSlicer &slicer,
                            std::optional<int64_t> &cacheHeads) {
     SmallVector<AttentionOp> attentions;
-    SmallVector<Operation *> feedForwards, heads;
+    SmallVector<Operation *> feedForwards, heads, embeddings;
     entry.walk([&](Operation *op) {
       if (auto attention = dyn_cast<AttentionOp>(op))
         attentions.push_back(attention);
@@ -132,6 +121,8 @@ struct ShardTensorParallel
         feedForwards.push_back(op);
       else if (isa<LmHeadOp>(op))
         heads.push_back(op);
+      else if (isa<EmbeddingOp>(op))
+        embeddings.push_back(op);
     });
     for (auto [layer, attention] : llvm::enumerate(attentions))
       if (failed(shardAttention(attention, int64_t(layer), slicer, cacheHeads)))
@@ -141,6 +132,9 @@ struct ShardTensorParallel
         return failure();
     for (Operation *op : heads)
       if (failed(shardVocabulary(cast<LmHeadOp>(op), slicer)))
+        return failure();
+    for (Operation *op : embeddings)
+      if (failed(shardEmbedding(cast<EmbeddingOp>(op), slicer)))
         return failure();
     if (cacheHeads)
       shardCache(entry, *cacheHeads);
@@ -390,6 +384,68 @@ struct ShardTensorParallel
                                b.getDenseI64ArrayAttr(ones));
     }
     head.getResult().replaceAllUsesExcept(logits, joined);
+    return success();
+  }
+
+  /// The embedding table's rows of the rank's slice of the vocabulary (as
+  /// the lm_head's, zero-padded): each rank looks up the ids in its slice,
+  /// gives zeros for the others, and the sum over the ranks is the row.
+  LogicalResult shardEmbedding(EmbeddingOp embedding, WeightSlicer &slicer) {
+    auto table = dyn_cast<RankedTensorType>(embedding.getTable().getType());
+    auto idsType = cast<RankedTensorType>(embedding.getIds().getType());
+    if (!table || table.getRank() != 2 || !table.hasStaticShape())
+      return embedding.emitError()
+             << kPass << ": an embedding table of "
+             << embedding.getTable().getType() << " is not a static matrix";
+    const int64_t vocab = table.getDimSize(0);
+    const int64_t share = (vocab + ranks - 1) / ranks;
+    const int64_t begin = std::min(vocab, rank * share),
+                  end = std::min(vocab, (rank + 1) * share);
+    Ranges rows;
+    if (end > begin)
+      rows.push_back({begin, end});
+    if (share > end - begin)
+      rows.push_back({kPadding, share - (end - begin)});
+    FailureOr<Value> part =
+        slicer.slice(embedding, embedding.getTable(), Axis::out, rows);
+    if (failed(part))
+      return failure();
+    OpBuilder b(embedding);
+    Location loc = embedding.getLoc();
+    Type index = idsType.getElementType();
+    auto scalar = [&](int64_t value) -> Value {
+      auto type = RankedTensorType::get({}, index);
+      return ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, b.getIntegerAttr(index, value)));
+    };
+    // local = ids - first; kept where 0 <= local < share, else row 0.
+    Value local =
+        SubOp::create(b, loc, embedding.getIds(), scalar(rank * share));
+    Value above = CompareOp::create(b, loc, CompareKind::ge, local, scalar(0));
+    Value below =
+        CompareOp::create(b, loc, CompareKind::lt, local, scalar(share));
+    Value mine = AndOp::create(b, loc, above, below);
+    Value safe = SelectOp::create(b, loc, mine, local, scalar(0));
+    embedding.getTableMutable().assign(*part);
+    embedding.getIdsMutable().assign(safe);
+    // Rows of other ranks' ids: zeros, so the sum over the ranks is the
+    // one rank's row.
+    b.setInsertionPointAfter(embedding);
+    DimList dims = getDims(cast<RankedTensorType>(mine.getType()));
+    dims.push_back(Dim::fixed(1));
+    Value column =
+        ReshapeOp::create(b, loc, buildTensorType(dims, b.getI1Type()), mine);
+    auto resultType = cast<RankedTensorType>(embedding.getType());
+    Value zero = ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({}, resultType.getElementType()),
+            b.getFloatAttr(resultType.getElementType(), 0.0)));
+    Value rowsOfMine =
+        SelectOp::create(b, loc, column, embedding.getResult(), zero);
+    embedding.getResult().replaceAllUsesExcept(rowsOfMine,
+                                               rowsOfMine.getDefiningOp());
+    sumOverRanks(rowsOfMine);
     return success();
   }
 

@@ -3,6 +3,7 @@
 #include "passes/parallel/SliceWeights.h"
 
 #include "dialects/llmc/IR/ConstantData.h"
+#include "passes/quant/QuantTargets.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -31,18 +32,6 @@ std::string describe(int dim, const Ranges &ranges) {
   return text;
 }
 
-/// The constant behind a weight operand and whether it is read through a
-/// [1, 0] transpose.
-std::optional<std::pair<ConstantOp, bool>> constantBehind(Value weight) {
-  if (auto constant = weight.getDefiningOp<ConstantOp>())
-    return std::make_pair(constant, false);
-  if (auto transpose = weight.getDefiningOp<TransposeOp>())
-    if (auto constant = transpose.getInput().getDefiningOp<ConstantOp>())
-      if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0})
-        return std::make_pair(constant, true);
-  return std::nullopt;
-}
-
 } // namespace
 
 FailureOr<Attribute> WeightSlicer::cut(Operation *op, Attribute source,
@@ -69,6 +58,16 @@ FailureOr<Attribute> WeightSlicer::cut(Operation *op, Attribute source,
   } else {
     std::optional<ArrayRef<char>> raw = getRawConstantData(source);
     const int64_t element = storedBytes(type.getElementType());
+    // A splat cut with padding: its every element, then cut as any data.
+    std::vector<char> splat;
+    if (auto dense = dyn_cast<DenseElementsAttr>(source);
+        !raw && dense && dense.isSplat() &&
+        !dense.getElementType().isInteger(1)) {
+      ArrayRef<char> one = dense.getRawData();
+      for (int64_t i = 0; i < type.getNumElements(); ++i)
+        splat.insert(splat.end(), one.begin(), one.begin() + element);
+      raw = ArrayRef<char>(splat);
+    }
     if (!raw || int64_t(raw->size()) != type.getNumElements() * element)
       return op->emitError()
              << pass_ << ": the data of " << type << " is not available to cut";
@@ -157,7 +156,8 @@ FailureOr<Value> WeightSlicer::slice(Operation *op, Value weight, Axis axis,
                                cast_or_null<ElementsAttr>(*zeros))
         .getResult();
   }
-  std::optional<std::pair<ConstantOp, bool>> source = constantBehind(weight);
+  std::optional<std::pair<ConstantOp, bool>> source =
+      quant::constantBehind(weight);
   if (!source)
     return op->emitError() << pass_
                            << ": the weight is not a constant (or the [1, 0] "

@@ -57,18 +57,6 @@ FailureOr<HeadSplit> traceSplit(Value heads, StringRef what,
   return split;
 }
 
-/// `value`'s type with dimension `dim` (negative: from the end) set to
-/// `size`, its encoding kept.
-RankedTensorType withDim(Value value, int64_t dim, int64_t size) {
-  auto tensor = cast<RankedTensorType>(value.getType());
-  if (dim < 0)
-    dim += tensor.getRank();
-  SmallVector<int64_t> shape(tensor.getShape());
-  shape[dim] = size;
-  return RankedTensorType::get(shape, tensor.getElementType(),
-                               tensor.getEncoding());
-}
-
 /// A new f32 constant of `values` and `shape`, named `name`.
 Value makeWeight(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                  ArrayRef<float> values, const std::string &name) {
@@ -190,9 +178,10 @@ LogicalResult keepHeadRows(HeadSplit &split, ArrayRef<int64_t> kept,
     projection.getBiasMutable().assign(makeWeight(
         b, projection.getLoc(), {width}, keptBias, name + ".pruned"));
   }
-  projection.getResult().setType(withDim(projection.getResult(), -1, width));
-  split.split.getResult().setType(
-      withDim(split.split.getResult(), -2, static_cast<int64_t>(kept.size())));
+  projection.getResult().setType(
+      withDim(projection.getResult().getType(), -1, width));
+  split.split.getResult().setType(withDim(split.split.getResult().getType(), -2,
+                                          static_cast<int64_t>(kept.size())));
   if (split.rope)
     split.rope.getResult().setType(split.split.getResult().getType());
   eraseUnused(oldWeight);
@@ -275,10 +264,11 @@ LogicalResult pruneLayer(Layer &layer, int64_t index,
         failed(keepHeadRows(layer.value, keptGroups, headDim, "value")))
       return failure();
   }
-  layer.attention.getResult().setType(withDim(
-      layer.attention.getResult(), -2, static_cast<int64_t>(kept.size())));
+  layer.attention.getResult().setType(
+      withDim(layer.attention.getResult().getType(), -2,
+              static_cast<int64_t>(kept.size())));
   layer.outputMerge.getResult().setType(
-      withDim(layer.outputMerge.getResult(), -1, width));
+      withDim(layer.outputMerge.getResult().getType(), -1, width));
   // Wo [n, heads * dim]: the kept heads' columns.
   LinearOp o = layer.outputProjection;
   FailureOr<quant::WeightMatrix> wo = readProjection(o, "output projection");

@@ -117,9 +117,7 @@ std::vector<WeightUse> collectWeightUses(ModuleOp module,
   return uses;
 }
 
-/// The constant behind a weight operand (itself, or the input of a [1, 0]
-/// transpose) and whether it is read transposed.
-static std::optional<std::pair<ConstantOp, bool>> constantBehind(Value weight) {
+std::optional<std::pair<ConstantOp, bool>> constantBehind(Value weight) {
   if (auto constant = weight.getDefiningOp<ConstantOp>())
     return std::make_pair(constant, false);
   if (auto transpose = weight.getDefiningOp<TransposeOp>())

@@ -65,6 +65,10 @@ std::vector<WeightUse> collectWeightUses(mlir::ModuleOp module,
 /// transpose of one); none for anything else.
 std::optional<WeightKey> weightKey(mlir::Value weight);
 
+/// The constant behind a weight operand (itself, or the input of a [1, 0]
+/// transpose) and whether it is read transposed; none for anything else.
+std::optional<std::pair<ConstantOp, bool>> constantBehind(mlir::Value weight);
+
 /// The values of an f32 constant (dense, splat or resource), or none.
 std::optional<std::vector<float>> readF32Constant(ConstantOp constant);
 

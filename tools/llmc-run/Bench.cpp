@@ -285,7 +285,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       profile[name] = {{"calls", time.calls}, {"seconds", time.seconds}};
     }
   }
-  if (!options.jsonPath.empty()) {
+  if (!options.jsonPath.empty() && leadRank()) {
     nlohmann::json out = {{"artifact", common.artifact},
                           {"device", device.name()},
                           {"device_peak_bytes_per_s", peak},

@@ -85,8 +85,13 @@ int64_t peakRssBytes();
 using runtime::Clock;
 using runtime::millisSince;
 
-/// Prints "llmc-run: error: <message>" and returns 1 (the exit code).
+/// Prints "llmc-run: error: <message>" and returns 1 (the exit code); in
+/// a run of several ranks, prefixed with the rank, and ends them all.
 int fail(const std::string &message);
+
+/// Whether this process prints and writes the run's results: rank 0 of a
+/// run of several ranks (loadModel starts them), or the one process.
+bool leadRank();
 
 /// The artifact of `common`, loaded; with `generative`, one that has prefill
 /// and decode over a KV cache. Null (the error printed) when it is not.

@@ -34,7 +34,7 @@ int runEntry(const CommonOptions &common, const RunOptions &options) {
   if (!results)
     return fail(results.status().message());
   std::vector<uint8_t> storage;
-  for (size_t i = 0; i < results->size(); ++i) {
+  for (size_t i = 0; leadRank() && i < results->size(); ++i) {
     runtime::Expected<runtime::Tensor> host =
         model->executor().hostView((*results)[i], storage);
     if (!host)

@@ -70,6 +70,8 @@ int fail(const std::string &message) {
   return 1;
 }
 
+bool leadRank() { return !ranks || ranks->world->rank() == 0; }
+
 std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
                                           bool generative) {
   int64_t rank = 0;

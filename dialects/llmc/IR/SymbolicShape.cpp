@@ -255,4 +255,14 @@ Dim subtractDims(const Dim &total, const Dim &part) {
                                           first == term ? second : first));
 }
 
+RankedTensorType withDim(Type type, int64_t dim, int64_t size) {
+  auto tensor = cast<RankedTensorType>(type);
+  if (dim < 0)
+    dim += tensor.getRank();
+  SmallVector<int64_t> shape(tensor.getShape());
+  shape[dim] = size;
+  return RankedTensorType::get(shape, tensor.getElementType(),
+                               tensor.getEncoding());
+}
+
 } // namespace llmc

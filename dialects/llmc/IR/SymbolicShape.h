@@ -67,6 +67,11 @@ DimList getDims(mlir::RankedTensorType type);
 mlir::RankedTensorType buildTensorType(llvm::ArrayRef<Dim> dims,
                                        mlir::Type elementType);
 
+/// `type` (a ranked tensor) with dimension `dim` (negative: from the end)
+/// of static extent `size`, its encoding kept (what a pass that removes
+/// heads or features sets on the values it shrinks).
+mlir::RankedTensorType withDim(mlir::Type type, int64_t dim, int64_t size);
+
 /// Numpy broadcasting of two shapes (right-aligned). Two different names, or
 /// a name against a static extent other than 1, do not broadcast: that is an
 /// error reported at `loc` (when given) rather than a guess.

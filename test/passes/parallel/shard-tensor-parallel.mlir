@@ -6,7 +6,7 @@
 // One decode layer: 4 query heads and 2 KV heads of 1 dimension, a gated
 // MLP of 4 hidden features, a vocabulary of 6.
 //
-// Rank 1 of 2: query heads 2 and 3 (rows 2..3 of Wq: 2.0 and 3.0), KV head
+// Rank 1 of 2: embedding rows 3..5, query heads 2 and 3 (rows 2..3 of Wq: 2.0 and 3.0), KV head
 // 1, the cache of 1 KV head; o's input columns 2..3 without its bias (rank
 // 0 adds it) and the sum over the ranks; gate and up rows 2..3, down
 // columns 2..3, the sum; lm_head vocabulary rows 3..5 and the logits joined.
@@ -14,8 +14,20 @@
 // TP2-LABEL: func.func @decode
 // TP2-SAME: tensor<1x2x?x1x16x1xf32, #llmc.dims<batch>> {llmc.name = "cache"}
 // TP2-SAME: -> (tensor<?x?x6xf32, #llmc.dims<batch, sequence>>, tensor<1x2x?x1x16x1xf32, #llmc.dims<batch>>)
+// The embedding: vocabulary rows 3..5; ids of rank 0's rows give zeros,
+// and the sum over the ranks is every id's row.
+// TP2: %[[FIRST:.*]] = llmc.constant dense<3> : tensor<i64>
+// TP2: %[[LOCAL:.*]] = llmc.sub %arg0, %[[FIRST]]
+// TP2: llmc.compare ge, %[[LOCAL]]
+// TP2: llmc.compare lt, %[[LOCAL]]
+// TP2: %[[MINE:.*]] = llmc.and
+// TP2: %[[SAFE:.*]] = llmc.select %[[MINE]], %[[LOCAL]]
+// TP2: %[[E:.*]] = llmc.embedding %{{.*}}[%[[SAFE]]] : (tensor<3x4xf32>
+// TP2: %[[COLUMN:.*]] = llmc.reshape %[[MINE]] : tensor<?x?xi1, #llmc.dims<batch, sequence>> -> tensor<?x?x1xi1, #llmc.dims<batch, sequence>>
+// TP2: %[[ROWS:.*]] = llmc.select %[[COLUMN]], %[[E]]
+// TP2: %[[X:.*]] = llmc.all_reduce %[[ROWS]] ranks 2
 // TP2: %[[WQ:.*]] = llmc.constant dense_resource<[[BLOBQ:.*]]> : tensor<2x4xf32>
-// TP2: %[[Q:.*]] = llmc.linear %{{.*}}, %[[WQ]] : {{.*}} -> tensor<?x?x2xf32, #llmc.dims<batch, sequence>>
+// TP2: %[[Q:.*]] = llmc.linear %[[X]], %[[WQ]] : {{.*}} -> tensor<?x?x2xf32, #llmc.dims<batch, sequence>>
 // TP2: llmc.linear {{.*}} -> tensor<?x?x1xf32, #llmc.dims<batch, sequence>>
 // TP2: llmc.linear {{.*}} -> tensor<?x?x1xf32, #llmc.dims<batch, sequence>>
 // TP2: llmc.reshape %[[Q]] : tensor<?x?x2xf32, #llmc.dims<batch, sequence>> -> tensor<?x?x2x1xf32, #llmc.dims<batch, sequence>>
