@@ -287,6 +287,10 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.maxBatch = f.maxBatch;
   if (f.tp < 1)
     return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));
+  if (f.tp > 1 && llvm::StringRef(f.target).starts_with("cuda"))
+    return fail("--tp with --target " + f.target +
+                ": tensor-parallel ranks run on CPUs (MPI) only; GPU ranks "
+                "need NCCL, which llmc does not have yet (docs/parallel.md)");
   if (f.tp > 1 && !f.draft.empty())
     return fail("--draft and --tp do not go together: speculative decoding "
                 "runs on one rank (docs/parallel.md)");
