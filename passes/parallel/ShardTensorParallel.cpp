@@ -247,6 +247,20 @@ struct ShardTensorParallel
     return shardColumns(o, qRows, slicer);
   }
 
+  /// This rank's rows of `extent` (the vocabulary, hidden features):
+  /// ceil(extent / ranks) each, the last ranks' padded with zero rows.
+  Ranges shareOf(int64_t extent) const {
+    const int64_t share = (extent + ranks - 1) / ranks;
+    const int64_t begin = std::min(extent, rank * share),
+                  end = std::min(extent, (rank + 1) * share);
+    Ranges rows;
+    if (end > begin)
+      rows.push_back({begin, end});
+    if (share > end - begin)
+      rows.push_back({kPadding, share - (end - begin)});
+    return rows;
+  }
+
   /// A linear's output features `rows` (its weight's and bias's).
   LogicalResult shardRows(LinearOp linear, const Ranges &rows,
                           WeightSlicer &slicer) {
@@ -309,14 +323,7 @@ struct ShardTensorParallel
              << kPass << ": its " << hidden
              << " hidden features do not divide among " << int64_t(ranks)
              << " ranks (quantized weights are not padded)";
-    const int64_t share = (hidden + ranks - 1) / ranks;
-    const int64_t begin = std::min(hidden, rank * share),
-                  end = std::min(hidden, (rank + 1) * share);
-    Ranges mine;
-    if (end > begin)
-      mine.push_back({begin, end});
-    if (share > end - begin)
-      mine.push_back({kPadding, share - (end - begin)});
+    const Ranges mine = shareOf(hidden);
     auto cutOperand = [&](OpOperand &operand, Axis axis) -> LogicalResult {
       FailureOr<Value> part = slicer.slice(op, operand.get(), axis, mine);
       if (failed(part))
@@ -354,14 +361,8 @@ struct ShardTensorParallel
     const int64_t vocab = logitsType.getShape().back();
     if (ShapedType::isDynamic(vocab))
       return head.emitError() << kPass << ": the vocabulary is not static";
-    const int64_t share = (vocab + ranks - 1) / ranks;
-    const int64_t begin = std::min(vocab, rank * share),
-                  end = std::min(vocab, (rank + 1) * share);
-    Ranges rows;
-    if (end > begin)
-      rows.push_back({begin, end});
-    if (share - (end - begin) > 0)
-      rows.push_back({kPadding, share - (end - begin)});
+    const Ranges rows = shareOf(vocab);
+    const int64_t share = extentOf(rows);
     FailureOr<Value> weight =
         slicer.slice(head, head.getWeight(), Axis::out, rows);
     if (failed(weight))
@@ -398,14 +399,8 @@ struct ShardTensorParallel
              << kPass << ": an embedding table of "
              << embedding.getTable().getType() << " is not a static matrix";
     const int64_t vocab = table.getDimSize(0);
-    const int64_t share = (vocab + ranks - 1) / ranks;
-    const int64_t begin = std::min(vocab, rank * share),
-                  end = std::min(vocab, (rank + 1) * share);
-    Ranges rows;
-    if (end > begin)
-      rows.push_back({begin, end});
-    if (share > end - begin)
-      rows.push_back({kPadding, share - (end - begin)});
+    const Ranges rows = shareOf(vocab);
+    const int64_t share = extentOf(rows);
     FailureOr<Value> part =
         slicer.slice(embedding, embedding.getTable(), Axis::out, rows);
     if (failed(part))
