@@ -74,13 +74,6 @@ Ranges headRanges(ArrayRef<int64_t> heads, int64_t headDim,
   return ranges;
 }
 
-SmallVector<int64_t> iota(int64_t begin, int64_t end) {
-  SmallVector<int64_t> values;
-  for (int64_t v = begin; v < end; ++v)
-    values.push_back(v);
-  return values;
-}
-
 struct ShardTensorParallel
     : llmc::impl::ShardTensorParallelBase<ShardTensorParallel> {
   using ShardTensorParallelBase::ShardTensorParallelBase;
@@ -161,14 +154,16 @@ struct ShardTensorParallel
       return fail() << "its " << qHeads << " query heads do not divide among "
                     << int64_t(ranks) << " ranks";
     const int64_t perRank = qHeads / ranks, group = qHeads / kvHeads;
-    SmallVector<int64_t> queries = iota(rank * perRank, (rank + 1) * perRank);
+    auto queries = llvm::to_vector(
+        llvm::seq<int64_t>(rank * perRank, (rank + 1) * perRank));
     // The KV heads the rank's queries read: its share when the ranks divide
     // them, else the one its queries' group reads (ranks a multiple of the
     // KV heads: vLLM's replication), else one per query head (a head two
     // ranks' queries read is held by both).
     SmallVector<int64_t> keys;
     if (kvHeads % ranks == 0)
-      keys = iota(rank * (kvHeads / ranks), (rank + 1) * (kvHeads / ranks));
+      keys = llvm::to_vector(llvm::seq<int64_t>(
+          rank * (kvHeads / ranks), (rank + 1) * (kvHeads / ranks)));
     else if (perRank <= group && group % perRank == 0)
       keys = {queries.front() / group};
     else
@@ -264,17 +259,10 @@ struct ShardTensorParallel
   /// A linear's output features `rows` (its weight's and bias's).
   LogicalResult shardRows(LinearOp linear, const Ranges &rows,
                           WeightSlicer &slicer) {
-    FailureOr<Value> weight =
-        slicer.slice(linear, linear.getWeight(), Axis::out, rows);
-    if (failed(weight))
+    if (failed(slicer.slice(linear.getWeightMutable(), Axis::out, rows)) ||
+        (linear.getBias() &&
+         failed(slicer.sliceVector(linear.getBiasMutable()[0], rows))))
       return failure();
-    linear.getWeightMutable().assign(*weight);
-    if (Value bias = linear.getBias()) {
-      FailureOr<Value> part = slicer.sliceVector(linear, bias, rows);
-      if (failed(part))
-        return failure();
-      linear.getBiasMutable().assign(*part);
-    }
     linear.getResult().setType(
         withDim(linear.getResult().getType(), -1, extentOf(rows)));
     return success();
@@ -284,11 +272,8 @@ struct ShardTensorParallel
   /// 0 only (added once to the sum), then the sum over the ranks.
   LogicalResult shardColumns(LinearOp linear, const Ranges &columns,
                              WeightSlicer &slicer) {
-    FailureOr<Value> weight =
-        slicer.slice(linear, linear.getWeight(), Axis::in, columns);
-    if (failed(weight))
+    if (failed(slicer.slice(linear.getWeightMutable(), Axis::in, columns)))
       return failure();
-    linear.getWeightMutable().assign(*weight);
     if (linear.getBias() && rank != 0)
       linear.getBiasMutable().clear();
     sumOverRanks(linear.getResult());
@@ -324,28 +309,17 @@ struct ShardTensorParallel
              << " hidden features do not divide among " << int64_t(ranks)
              << " ranks (quantized weights are not padded)";
     const Ranges mine = shareOf(hidden);
-    auto cutOperand = [&](OpOperand &operand, Axis axis) -> LogicalResult {
-      FailureOr<Value> part = slicer.slice(op, operand.get(), axis, mine);
-      if (failed(part))
-        return failure();
-      operand.set(*part);
-      return success();
-    };
     if (gated) {
-      if (failed(cutOperand(gated.getGateMutable(), Axis::out)) ||
-          failed(cutOperand(gated.getUpMutable(), Axis::out)) ||
-          failed(cutOperand(gated.getDownMutable(), Axis::in)))
+      if (failed(slicer.slice(gated.getGateMutable(), Axis::out, mine)) ||
+          failed(slicer.slice(gated.getUpMutable(), Axis::out, mine)) ||
+          failed(slicer.slice(gated.getDownMutable(), Axis::in, mine)))
         return failure();
     } else {
-      if (failed(cutOperand(mlp.getUpMutable(), Axis::out)) ||
-          failed(cutOperand(mlp.getDownMutable(), Axis::in)))
+      if (failed(slicer.slice(mlp.getUpMutable(), Axis::out, mine)) ||
+          failed(slicer.slice(mlp.getDownMutable(), Axis::in, mine)) ||
+          (mlp.getUpBias() &&
+           failed(slicer.sliceVector(mlp.getUpBiasMutable()[0], mine))))
         return failure();
-      if (Value bias = mlp.getUpBias()) {
-        FailureOr<Value> part = slicer.sliceVector(op, bias, mine);
-        if (failed(part))
-          return failure();
-        mlp.getUpBiasMutable().assign(*part);
-      }
       if (mlp.getDownBias() && rank != 0)
         mlp.getDownBiasMutable().clear();
     }
@@ -363,11 +337,8 @@ struct ShardTensorParallel
       return head.emitError() << kPass << ": the vocabulary is not static";
     const Ranges rows = shareOf(vocab);
     const int64_t share = extentOf(rows);
-    FailureOr<Value> weight =
-        slicer.slice(head, head.getWeight(), Axis::out, rows);
-    if (failed(weight))
+    if (failed(slicer.slice(head.getWeightMutable(), Axis::out, rows)))
       return failure();
-    head.getWeightMutable().assign(*weight);
     head.getResult().setType(withDim(logitsType, -1, share));
     OpBuilder b(head.getContext());
     b.setInsertionPointAfter(head);
@@ -401,9 +372,7 @@ struct ShardTensorParallel
     const int64_t vocab = table.getDimSize(0);
     const Ranges rows = shareOf(vocab);
     const int64_t share = extentOf(rows);
-    FailureOr<Value> part =
-        slicer.slice(embedding, embedding.getTable(), Axis::out, rows);
-    if (failed(part))
+    if (failed(slicer.slice(embedding.getTableMutable(), Axis::out, rows)))
       return failure();
     OpBuilder b(embedding);
     Location loc = embedding.getLoc();
@@ -421,7 +390,6 @@ struct ShardTensorParallel
         CompareOp::create(b, loc, CompareKind::lt, local, scalar(share));
     Value mine = AndOp::create(b, loc, above, below);
     Value safe = SelectOp::create(b, loc, mine, local, scalar(0));
-    embedding.getTableMutable().assign(*part);
     embedding.getIdsMutable().assign(safe);
     // Rows of other ranks' ids: zeros, so the sum over the ranks is the
     // one rank's row.

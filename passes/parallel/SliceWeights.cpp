@@ -103,8 +103,10 @@ FailureOr<Attribute> WeightSlicer::cut(Operation *op, Attribute source,
   return made;
 }
 
-FailureOr<Value> WeightSlicer::slice(Operation *op, Value weight, Axis axis,
-                                     const Ranges &ranges) {
+LogicalResult WeightSlicer::slice(OpOperand &operand, Axis axis,
+                                  const Ranges &ranges) {
+  Operation *op = operand.getOwner();
+  Value weight = operand.get();
   OpBuilder b(op);
   Location loc = weight.getLoc();
   if (auto q = weight.getDefiningOp<QConstantOp>()) {
@@ -151,10 +153,10 @@ FailureOr<Value> WeightSlicer::slice(Operation *op, Value weight, Axis axis,
     auto sliced = QWeightType::get(
         type.getContext(), shape, type.getStorageType(), type.getGranularity(),
         type.getGroupSize(), type.getScaleType(), type.getZeroType());
-    return QConstantOp::create(b, loc, sliced, cast<ElementsAttr>(*data),
-                               cast<ElementsAttr>(*scales),
-                               cast_or_null<ElementsAttr>(*zeros))
-        .getResult();
+    operand.set(QConstantOp::create(b, loc, sliced, cast<ElementsAttr>(*data),
+                                    cast<ElementsAttr>(*scales),
+                                    cast_or_null<ElementsAttr>(*zeros)));
+    return success();
   }
   std::optional<std::pair<ConstantOp, bool>> source =
       quant::constantBehind(weight);
@@ -174,11 +176,14 @@ FailureOr<Value> WeightSlicer::slice(Operation *op, Value weight, Axis axis,
   Value made = ConstantOp::create(b, loc, cast<ElementsAttr>(*attr));
   if (transposed)
     made = TransposeOp::create(b, loc, made, b.getDenseI64ArrayAttr({1, 0}));
-  return made;
+  operand.set(made);
+  return success();
 }
 
-FailureOr<Value> WeightSlicer::sliceVector(Operation *op, Value vector,
-                                           const Ranges &ranges) {
+LogicalResult WeightSlicer::sliceVector(OpOperand &operand,
+                                        const Ranges &ranges) {
+  Operation *op = operand.getOwner();
+  Value vector = operand.get();
   auto constant = vector.getDefiningOp<ConstantOp>();
   auto type = cast<RankedTensorType>(vector.getType());
   if (!constant || type.getRank() != 1 || !type.hasStaticShape())
@@ -188,8 +193,9 @@ FailureOr<Value> WeightSlicer::sliceVector(Operation *op, Value vector,
   if (failed(attr))
     return failure();
   OpBuilder b(op);
-  return ConstantOp::create(b, vector.getLoc(), cast<ElementsAttr>(*attr))
-      .getResult();
+  operand.set(
+      ConstantOp::create(b, vector.getLoc(), cast<ElementsAttr>(*attr)));
+  return success();
 }
 
 } // namespace llmc::parallel

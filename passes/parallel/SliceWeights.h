@@ -39,17 +39,17 @@ public:
   /// `pass` prefixes every error.
   explicit WeightSlicer(llvm::StringRef pass) : pass_(pass) {}
 
-  /// A new operand of `op` holding `ranges` of `weight` (an operand of
-  /// `op`) along `axis`, built before `op`: the rows or columns in the
-  /// order given (a range may repeat: a KV head several ranks' queries
-  /// share). An error at `op` when the weight is none of the kinds above,
-  /// or a column cut splits a scale group.
-  mlir::FailureOr<mlir::Value> slice(mlir::Operation *op, mlir::Value weight,
-                                     Axis axis, const Ranges &ranges);
+  /// Points `weight` (an op's operand) at `ranges` of its value along
+  /// `axis`, built before the op: the rows or columns in the order given
+  /// (a range may repeat: a KV head several ranks' queries share). An
+  /// error at the op when the weight is none of the kinds above, or a
+  /// column cut splits a scale group.
+  mlir::LogicalResult slice(mlir::OpOperand &weight, Axis axis,
+                            const Ranges &ranges);
 
-  /// `ranges` of a 1-D constant (a bias), the same way.
-  mlir::FailureOr<mlir::Value>
-  sliceVector(mlir::Operation *op, mlir::Value vector, const Ranges &ranges);
+  /// `ranges` of a 1-D constant operand (a bias), the same way.
+  mlir::LogicalResult sliceVector(mlir::OpOperand &vector,
+                                  const Ranges &ranges);
 
 private:
   /// The attribute holding `ranges` along physical `dim` of `source` (a

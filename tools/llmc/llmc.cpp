@@ -182,6 +182,12 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// How llmc::buildCompilePipeline reports options that do not go together.
+LogicalResult pipelineError(const llvm::Twine &message) {
+  fail(message);
+  return failure();
+}
+
 /// The pipeline of --pass-pipeline, or of the flags (as `options`), in
 /// `pm`; 1 or 2 (the exit code) after printing why not.
 int buildPipeline(PassManager &pm, llmc::CompileOptions &options) {
@@ -191,14 +197,8 @@ int buildPipeline(PassManager &pm, llmc::CompileOptions &options) {
     if (!emitCuda.empty() &&
         !llvm::StringRef(options.target).starts_with("cuda:"))
       return fail("--emit-cuda needs --target cuda:...");
-    return failed(llmc::buildCompilePipeline(pm, options,
-                                             [](const llvm::Twine &message) {
-                                               llvm::errs() << "llmc compile: "
-                                                            << message << "\n";
-                                               return failure();
-                                             }))
-               ? 1
-               : 0;
+    return failed(llmc::buildCompilePipeline(pm, options, pipelineError)) ? 1
+                                                                          : 0;
   }
   std::vector<std::string> given = llmc::tool::givenPipelineFlags();
   if (!given.empty())
@@ -293,13 +293,7 @@ int compile() {
   for (size_t r = 0; r < ranks.size(); ++r) {
     PassManager rankPm = PassManager::on<ModuleOp>(&context);
     options.tpRank = int64_t(r) + 1;
-    if (failed(llmc::buildCompilePipeline(rankPm, options,
-                                          [](const llvm::Twine &message) {
-                                            llvm::errs()
-                                                << "llmc compile: " << message
-                                                << "\n";
-                                            return failure();
-                                          })) ||
+    if (failed(llmc::buildCompilePipeline(rankPm, options, pipelineError)) ||
         failed(applyPassManagerCLOptions(rankPm)))
       return 1;
     if (failed(rankPm.run(*ranks[r])))
