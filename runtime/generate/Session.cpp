@@ -24,6 +24,9 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
         std::to_string(ranks) +
         (tp == 1 ? ": run it without mpirun"
                  : ": start it with mpirun -np " + std::to_string(tp)));
+  if (rank < 0 || rank >= tp)
+    return Status::error(path + ": no rank " + std::to_string(rank) +
+                         " among its " + std::to_string(tp));
   Expected<Target> target = parseTarget(artifact->target());
   if (!target)
     return target.status().withContext(path);
@@ -56,9 +59,6 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
         " is not supported on " + target->str());
   auto shared = std::make_shared<const Artifact>(std::move(*artifact));
   std::shared_ptr<Device> sharedDevice = std::move(device);
-  if (rank < 0 || rank >= tp)
-    return Status::error(path + ": no rank " + std::to_string(rank) +
-                         " among its " + std::to_string(tp));
   Expected<Program> program =
       Program::load(*shared, *sharedDevice, ModelInfo::planSection(rank));
   if (!program)

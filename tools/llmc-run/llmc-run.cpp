@@ -74,8 +74,9 @@ bool leadRank() { return !ranks || ranks->world->rank() == 0; }
 
 std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
                                           bool generative) {
-  int64_t rank = 0;
-  if (runtime::launchedAsRanks()) {
+  // The ranks are set up once, for every model the command loads (eval
+  // --ref loads two).
+  if (!ranks && runtime::launchedAsRanks()) {
     runtime::Expected<std::unique_ptr<runtime::Communicator>> world =
         runtime::mpiWorld();
     if (!world) {
@@ -83,14 +84,27 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
       return nullptr;
     }
     ranks = new Ranks{std::move(*world), nullptr, {}};
-    rank = ranks->world->rank();
+    const int64_t rank = ranks->world->rank();
     // Rank 0 prints what the run produced; the others only their errors.
     if (rank != 0 && !std::freopen("/dev/null", "w", stdout)) {
       fail("cannot silence rank " + std::to_string(rank) + "'s output");
       return nullptr;
     }
+    if (ranks->world->size() > 1) {
+      // One stage of every rank (tensor parallelism).
+      runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
+          ranks->world->split(0, rank);
+      if (!stage) {
+        fail(stage.status().message());
+        return nullptr;
+      }
+      ranks->stage = std::move(*stage);
+      ranks->links = {ranks->stage.get(), ranks->world.get(),
+                      ranks->world->size()};
+    }
   }
-  const int64_t size = ranks ? ranks->world->size() : 1;
+  const int64_t rank = ranks ? ranks->world->rank() : 0,
+                size = ranks ? ranks->world->size() : 1;
   runtime::Expected<std::unique_ptr<runtime::Model>> model =
       runtime::Model::load(common.artifact, common.threads,
                            common.device == "cpu-staged", rank, size);
@@ -98,18 +112,8 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
     fail(model.status().message());
     return nullptr;
   }
-  if (size > 1) {
-    // One stage of every rank (tensor parallelism).
-    runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
-        ranks->world->split(0, rank);
-    if (!stage) {
-      fail(stage.status().message());
-      return nullptr;
-    }
-    ranks->stage = std::move(*stage);
-    ranks->links = {ranks->stage.get(), ranks->world.get(), size};
+  if (size > 1)
     (*model)->executor().setLinks(&ranks->links);
-  }
   if (generative)
     if (runtime::Status status = (*model)->checkGenerative(); !status) {
       fail(common.artifact + ": " + status.message());
