@@ -205,6 +205,35 @@ def ShardTensorParallel : Pass<"llmc-shard-tensor-parallel", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
+def CutPipelineStage : Pass<"llmc-cut-pipeline-stage", "mlir::ModuleOp"> {
+  let summary = "Keep one pipeline stage's layers (pipeline parallelism)";
+  let description = [{
+    Runs on the entry points after the KV-cache pass, quantization and
+    tensor-parallel sharding, once per stage. The layers (one per
+    attention) are cut into `stages` contiguous ranges whose weight bytes
+    are as even as they can be (the largest stage as small as possible;
+    the embedding counts on the first stage, the final norm and lm_head on
+    the last). A cut lies where one value, the residual stream, crosses
+    from one layer to the next; values the stage can compute again (the
+    constants, the positions, integer shape arithmetic) are kept where
+    they are used. Stage `stage` keeps its layers: it starts from
+    `llmc.recv` of the previous stage's hidden state (the first stage from
+    the embedding), and ends with `llmc.send` to the next stage (the last
+    stage with the final norm and the logits). A stage other than the last
+    returns its cache only: the runtime passes the last stage's logits to
+    the others. Each stage's KV cache holds its layers' planes only. The
+    module's `llmc.pipeline` records the stage's layers. More stages than
+    layers, or a layer boundary that more than one value crosses, are
+    errors naming the numbers.
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", "2",
+           "The pipeline stages (2 or more)">,
+    Option<"stage", "stage", "int64_t", "0", "This stage (0 up to stages - 1)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 def SpeculativeVerify : Pass<"llmc-speculative-verify", "mlir::ModuleOp"> {
   let summary = "Add @verify: score drafted tokens against the cache in one call";
   let description = [{

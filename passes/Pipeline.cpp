@@ -196,6 +196,10 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     return error(llvm::formatv("--tp {0} (rank {1}): at least 1 rank, "
                                "rank 0 up to tp - 1",
                                o.tp.getValue(), o.tpRank.getValue()));
+  if (o.pp < 1 || o.ppStage < 0 || o.ppStage >= o.pp)
+    return error(llvm::formatv("--pp {0} (stage {1}): at least 1 stage, "
+                               "stage 0 up to pp - 1",
+                               o.pp.getValue(), o.ppStage.getValue()));
   if (o.maxDraftTokens < 0)
     return error("--max-draft-tokens must not be negative");
   if (!cuda && o.dtype != ComputeElement::f32)
@@ -238,6 +242,13 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     shard.ranks = o.tp;
     shard.rank = o.tpRank;
     pm.addPass(createShardTensorParallel(shard));
+  }
+  if (o.pp > 1) {
+    CutPipelineStageOptions cut;
+    cut.stages = o.pp;
+    cut.stage = o.ppStage;
+    pm.addPass(createCutPipelineStage(cut));
+    pm.addPass(createCleanup());
   }
   if (o.dtype != ComputeElement::f32) {
     ComputeTypeOptions type;

@@ -153,6 +153,14 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       *this, "tp-rank",
       llvm::cl::desc("With tp > 1: the rank whose share this pipeline keeps"),
       llvm::cl::init(0)};
+  Option<int64_t> pp{*this, "pp",
+                     llvm::cl::desc("Pipeline stages: each stage keeps a "
+                                    "range of the layers (1: none)"),
+                     llvm::cl::init(1)};
+  Option<int64_t> ppStage{
+      *this, "pp-stage",
+      llvm::cl::desc("With pp > 1: the stage whose layers this pipeline keeps"),
+      llvm::cl::init(0)};
 
   /// Pipelines (textual, anchored on the module: "a,func.func(b)") to run
   /// at extension points, each after those given before it for the same

@@ -100,24 +100,46 @@ public:
       }
     }
 
-    // The other tensor-parallel ranks: the same cache layout (each its
-    // share of the KV heads), plans of their own.
+    // The other ranks: plans of their own. A stage's tensor-parallel
+    // ranks share its cache layout (each its share of the KV heads); the
+    // last stage's return the logits.
     std::vector<std::vector<uint8_t>> rankPlans;
-    model.tp = 1 + int64_t(options.ranks.size());
+    const int64_t ranks = 1 + int64_t(options.ranks.size());
+    if (auto pipeline = module->getAttrOfType<DictionaryAttr>("llmc.pipeline"))
+      if (auto stages = pipeline.getAs<IntegerAttr>("stages"))
+        model.pp = stages.getInt();
+    if (model.pp < 1 || ranks % model.pp != 0)
+      return module.emitError("pipeline of ")
+             << model.pp << " stages over " << ranks << " ranks";
+    model.tp = ranks / model.pp;
+    if (model.pp > 1)
+      model.stageCaches.push_back(model.cache);
     for (ModuleOp rank : options.ranks) {
+      const int64_t r = int64_t(rankPlans.size()) + 1;
       runtime::ModelInfo info;
       int64_t cacheBytes = 0;
       FailureOr<std::vector<uint8_t>> bytes =
           emitPlan(rank, info, false, cacheBytes);
       if (failed(bytes))
         return failure();
-      const runtime::CacheInfo &a = model.cache, &b = info.cache;
+      if (r % model.tp == 0)
+        model.stageCaches.push_back(info.cache);
+      const runtime::CacheInfo &a = model.pp > 1
+                                        ? model.stageCaches[r / model.tp]
+                                        : model.cache,
+                               &b = info.cache;
       if (a.layers != b.layers || a.kvHeads != b.kvHeads ||
           a.headDim != b.headDim || a.slots != b.slots ||
-          info.vocabSize != model.vocabSize || info.maxSeq != model.maxSeq)
-        return rank.emitError("tensor-parallel rank ")
-               << rankPlans.size() + 1
-               << " has a KV cache or vocabulary unlike rank 0's";
+          info.maxSeq != model.maxSeq)
+        return rank.emitError("rank ")
+               << r << " has a KV cache unlike rank " << r - r % model.tp
+               << "'s, of the same stage";
+      if (info.vocabSize > 0 && model.vocabSize > 0 &&
+          info.vocabSize != model.vocabSize)
+        return rank.emitError("rank ")
+               << r << " has a vocabulary of " << info.vocabSize
+               << ", an earlier rank " << model.vocabSize;
+      model.vocabSize = std::max(model.vocabSize, info.vocabSize);
       rankPlans.push_back(std::move(*bytes));
     }
 
@@ -223,8 +245,11 @@ private:
       model.maxBatch =
           function->getAttrOfType<IntegerAttr>("plan.max_batch").getInt();
       if (function.getName() == "decode") {
-        auto logits =
-            dyn_cast<RankedTensorType>(function.getFunctionType().getResult(0));
+        // A pipeline stage before the last returns only the cache.
+        auto logits = function.getNumResults() > 1
+                          ? dyn_cast<RankedTensorType>(
+                                function.getFunctionType().getResult(0))
+                          : RankedTensorType();
         if (logits)
           model.vocabSize = logits.getShape().back();
         auto cacheType = cast<RankedTensorType>(

@@ -41,6 +41,7 @@ public:
   /// The ranks a sharded plan's communication kernels talk to (null: one
   /// rank; such a plan's first communication step then fails).
   void setLinks(const RankLinks *links) { links_ = links; }
+  const RankLinks *links() const { return links_; }
 
   /// Bytes of the arenas allocated so far.
   uint64_t arenaBytes() const;

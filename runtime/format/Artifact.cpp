@@ -146,9 +146,13 @@ Status ArtifactWriter::write(const std::string &path) const {
         fbb, info.draftTokens, fbb.CreateString(info.source), info.ngram,
         info.draftVocabSize, info.draftMaxSeq,
         info.draftModel() ? cacheLayout(fbb, info.draftCache) : 0);
+  std::vector<flatbuffers::Offset<format::CacheLayout>> stages;
+  for (const CacheInfo &stage : model_.stageCaches)
+    stages.push_back(cacheLayout(fbb, stage));
   auto model = format::CreateModelInfo(
       fbb, model_.vocabSize, model_.bosId, fbb.CreateVector(model_.eosIds),
-      model_.maxSeq, model_.maxBatch, cache, speculative, model_.tp);
+      model_.maxSeq, model_.maxBatch, cache, speculative, model_.tp, model_.pp,
+      stages.empty() ? 0 : fbb.CreateVector(stages));
   auto manifest = format::CreateManifest(
       fbb, fbb.CreateString(producer_), fbb.CreateString(target_), model,
       fbb.CreateVector(entries), dummyWeights_);
@@ -394,9 +398,25 @@ Expected<Artifact> Artifact::open(const std::string &path) {
     artifact.model_.maxSeq = model->max_seq();
     artifact.model_.maxBatch = model->max_batch();
     artifact.model_.tp = model->tp();
-    if (artifact.model_.tp < 1)
+    artifact.model_.pp = model->pp();
+    if (artifact.model_.tp < 1 || artifact.model_.pp < 1)
       return error("tensor-parallel ranks " +
-                   std::to_string(artifact.model_.tp) + " (at least 1)");
+                   std::to_string(artifact.model_.tp) + " and stages " +
+                   std::to_string(artifact.model_.pp) + " (at least 1 each)");
+    const size_t stageCaches =
+        model->stage_caches() ? model->stage_caches()->size() : 0;
+    if (artifact.model_.pp > 1 &&
+        stageCaches != static_cast<size_t>(artifact.model_.pp))
+      return error(std::to_string(artifact.model_.pp) +
+                   " pipeline stages with " + std::to_string(stageCaches) +
+                   " KV caches");
+    for (size_t s = 0; s < stageCaches; ++s) {
+      artifact.model_.stageCaches.push_back(
+          cacheInfo(*model->stage_caches()->Get(s), artifact.model_.maxSeq));
+      if (artifact.model_.stageCaches.back().slots > artifact.model_.maxSeq)
+        return error("stage " + std::to_string(s) + "'s KV cache exceeds " +
+                     "max_seq " + std::to_string(artifact.model_.maxSeq));
+    }
     if (const format::CacheLayout *cache = model->cache()) {
       artifact.model_.cache = cacheInfo(*cache, artifact.model_.maxSeq);
       if (artifact.model_.cache.slots > artifact.model_.maxSeq)

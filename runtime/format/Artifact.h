@@ -61,8 +61,16 @@ struct ModelInfo {
   int64_t maxBatch = 1;
   CacheInfo cache;
   SpeculativeInfo speculative;
-  /// Tensor-parallel ranks: rank r's plan is planSection(r).
-  int64_t tp = 1;
+  /// Tensor-parallel ranks and pipeline stages: rank r (tensor-parallel
+  /// rank r % tp of stage r / tp) runs planSection(r) over its stage's
+  /// KV cache, stageCaches[r / tp] (empty when pp is 1; `cache` is stage
+  /// 0's).
+  int64_t tp = 1, pp = 1;
+  std::vector<CacheInfo> stageCaches;
+
+  int64_t ranks() const { return tp * pp; }
+  int64_t stageOf(int64_t rank) const { return rank / tp; }
+  bool lastStage(int64_t rank) const { return stageOf(rank) == pp - 1; }
 
   /// The section holding rank `rank`'s plan.
   static std::string planSection(int64_t rank) {

@@ -6,6 +6,7 @@
 #include "runtime/cpu/StagedDevice.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/format/Float16.h"
+#include "runtime/parallel/Communicator.h"
 
 namespace llmc::runtime {
 
@@ -16,21 +17,30 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   if (!artifact)
     return artifact.status();
   // Before any work: the ranks must be the artifact's.
-  const int64_t tp = artifact->model().tp;
-  if (tp != ranks)
+  const ModelInfo &compiled = artifact->model();
+  const int64_t tp = compiled.tp, pp = compiled.pp, world = compiled.ranks();
+  if (world != ranks) {
+    std::string plural = tp == 1 ? "" : "s";
+    std::string layout =
+        pp == 1 ? std::to_string(tp) + " tensor-parallel rank" + plural
+                : std::to_string(tp) + " tensor-parallel rank" + plural +
+                      " x " + std::to_string(pp) + " pipeline stages (" +
+                      std::to_string(world) + " ranks)";
     return Status::error(
-        path + " is compiled for " + std::to_string(tp) +
-        " tensor-parallel rank" + (tp == 1 ? "" : "s") + ", but this run has " +
+        path + " is compiled for " + layout + ", but this run has " +
         std::to_string(ranks) +
-        (tp == 1 ? ": run it without mpirun"
-                 : ": start it with mpirun -np " + std::to_string(tp)));
-  if (rank < 0 || rank >= tp)
+        (world == 1 ? ": run it without mpirun"
+                    : ": start it with mpirun -np " + std::to_string(world)));
+  }
+  if (rank < 0 || rank >= world)
     return Status::error(path + ": no rank " + std::to_string(rank) +
-                         " among its " + std::to_string(tp));
+                         " among its " + std::to_string(world));
   Expected<Target> target = parseTarget(artifact->target());
   if (!target)
     return target.status().withContext(path);
   std::unique_ptr<Device> device;
+  if (pp > 1 && (staged || target->kind != Target::Kind::cpu))
+    return Status::error(path + ": pipeline stages run on the cpu device");
   if (staged && target->kind != Target::Kind::cpu)
     return Status::error(path +
                          ": the cpu-staged device runs cpu artifacts, "
@@ -46,7 +56,10 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   } else {
     device = std::make_unique<CpuDevice>();
   }
-  const CacheInfo &cache = artifact->model().cache;
+  ModelInfo own = compiled;
+  if (pp > 1)
+    own.cache = compiled.stageCaches[compiled.stageOf(rank)];
+  const CacheInfo &cache = own.cache;
   bool halfCache = cache.dtype == static_cast<int32_t>(DType::f16) ||
                    cache.dtype == static_cast<int32_t>(DType::bf16);
   if (cache.layers > 0 && cache.dtype != static_cast<int32_t>(DType::f32) &&
@@ -64,8 +77,9 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   if (!program)
     return program.status().withContext(path);
   auto pool = std::make_shared<ThreadPool>(threads);
-  std::unique_ptr<Model> model(new Model(
-      shared, sharedDevice, std::move(*program), shared->model(), pool));
+  std::unique_ptr<Model> model(
+      new Model(shared, sharedDevice, std::move(*program), own, pool));
+  model->rank_ = rank;
   const SpeculativeInfo &speculative = shared->model().speculative;
   if (speculative.draftModel()) {
     Expected<Program> draft =
@@ -156,6 +170,41 @@ Expected<Tensor> Session::logits(const Tensor &result) {
                 reinterpret_cast<uint8_t *>(logitsF32_.data())};
 }
 
+Expected<Tensor> Session::shareLogits(const std::vector<Tensor> &results,
+                                      Shape shape) {
+  const ModelInfo &info = model_.info();
+  if (info.pp == 1)
+    return results.front();
+  const RankLinks *links = model_.executor().links();
+  if (!links || !links->world)
+    return Status::error("a pipeline stage runs with its other stages: "
+                         "start it with mpirun -np " +
+                         std::to_string(info.ranks()));
+  // Each stage's rank t talks to rank t of the last stage (the logits are
+  // the same on each of its tensor-parallel ranks).
+  const int64_t rank = model_.rank(), t = rank % info.tp;
+  if (info.lastStage(rank)) {
+    Expected<Tensor> host = logits(results.front());
+    if (!host)
+      return host.status();
+    for (int64_t stage = 0; stage + 1 < info.pp; ++stage)
+      if (Status status = links->world->send(
+              host->data, uint64_t(host->bytes()), stage * info.tp + t);
+          !status)
+        return status;
+    return results.front();
+  }
+  shape.back() = info.vocabSize;
+  stageLogits_.resize(size_t(elementCount(shape)));
+  Tensor shared{DType::f32, shape,
+                reinterpret_cast<uint8_t *>(stageLogits_.data())};
+  if (Status status = links->world->recv(shared.data, uint64_t(shared.bytes()),
+                                         (info.pp - 1) * info.tp + t);
+      !status)
+    return status;
+  return shared;
+}
+
 Status Session::checkRoom(size_t ids) const {
   if (ids == 0 || ids % batch_ != 0)
     return Status::error("expected a whole number of tokens per sequence");
@@ -206,7 +255,10 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
       model_.executor().run("verify", {input, cacheTensor(), at});
   if (!results)
     return results.status();
-  return logits(results->front());
+  Expected<Tensor> shared = shareLogits(*results, {batch_, tokens, 0});
+  if (!shared)
+    return shared.status();
+  return logits(*shared);
 }
 
 Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
@@ -222,7 +274,7 @@ Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
   if (!results)
     return results.status();
   position_ = tokens;
-  return results->front();
+  return shareLogits(*results, {batch_, 1, 0});
 }
 
 Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
@@ -239,7 +291,7 @@ Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
   if (!results)
     return results.status();
   position_ += tokens;
-  return results->front();
+  return shareLogits(*results, {batch_, tokens, 0});
 }
 
 Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {

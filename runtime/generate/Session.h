@@ -40,6 +40,8 @@ public:
   const Program &program() const { return program_; }
   const Artifact &artifact() const { return *artifact_; }
   Executor &executor() { return executor_; }
+  /// This run's rank among the artifact's (ModelInfo::ranks()).
+  int64_t rank() const { return rank_; }
   Device &device() { return *device_; }
   unsigned threads() const { return pool_->size(); }
   /// Bytes of the weight sections this model's plan reads: what one
@@ -62,6 +64,7 @@ private:
   std::shared_ptr<ThreadPool> pool_;
   Executor executor_;
   std::unique_ptr<Model> draft_;
+  int64_t rank_ = 0;
 };
 
 class Session {
@@ -112,6 +115,11 @@ private:
   Expected<std::vector<int64_t>> sampleLast(const Tensor &logits,
                                             Sampler &sampler);
   Tensor cacheTensor();
+  /// Pipeline parallelism: the last stage's logits ([batch, tokens,
+  /// vocab] in `shape`, vocab left 0), on every stage: the last stage
+  /// sends them to the others, which return them from host memory.
+  /// Without stages, the entry point's logits result.
+  Expected<Tensor> shareLogits(const std::vector<Tensor> &results, Shape shape);
   /// The logits result, in host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);
 
@@ -120,7 +128,7 @@ private:
   Device::Memory cache_;
   uint64_t cacheBytes_ = 0;
   std::vector<uint8_t> logits_;
-  std::vector<float> logitsF32_;
+  std::vector<float> logitsF32_, stageLogits_;
   int64_t position_ = 0;
 };
 

@@ -1,11 +1,11 @@
-"""A tensor-parallel artifact run on MPI ranks against the same model on one.
+"""A parallel artifact run on MPI ranks against the same model on one.
 
-usage: parallel_parity.py --work DIR --ranks N [--golden G.json]
+usage: parallel_parity.py --work DIR [--tp T] [--pp P] [--golden G.json]
                           [--compile-flag F ...] model.onnx
 
-Compiles model.onnx once for one rank and once with --tp N (the same
---compile-flag's), then runs the tensor-parallel one under
-`mpirun -np N llmc-run`: the logits of every prompt position (--incremental:
+Compiles model.onnx once for one rank and once with --tp T --pp P (the same
+--compile-flag's), then runs the parallel one under
+`mpirun -np T*P llmc-run`: the logits of every prompt position (--incremental:
 prefill, then one decode step per token through the KV cache) must be within
 1e-5 of the single rank's, relative to the largest logit (at least 1), and the greedy continuations identical to the
 single rank's and, with --golden, to the reference implementation's
@@ -40,7 +40,8 @@ def check(ok, line):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", required=True)
-    parser.add_argument("--ranks", type=int, required=True)
+    parser.add_argument("--tp", type=int, default=1)
+    parser.add_argument("--pp", type=int, default=1)
     parser.add_argument("--golden")
     parser.add_argument("--compile-flag", action="append", default=[])
     parser.add_argument("--exact-activations", action="store_true")
@@ -51,11 +52,14 @@ def main():
     if name == "model":
         name = os.path.basename(os.path.dirname(args.model))
     one = os.path.join(args.work, f"{name}.llmc")
-    several = os.path.join(args.work, f"{name}-tp{args.ranks}.llmc")
+    layout = " ".join(f"{flag}{n}" for flag, n in (("tp", args.tp),
+                                                    ("pp", args.pp)) if n > 1)
+    several = os.path.join(args.work,
+                           f"{name}-{layout.replace(' ', '-')}.llmc")
     run(["llmc", "compile", args.model, "-o", one, *args.compile_flag])
-    run(["llmc", "compile", args.model, "-o", several, "--tp",
-         str(args.ranks), *args.compile_flag])
-    ranks = [*MPIRUN, "-np", str(args.ranks), "llmc-run", several]
+    run(["llmc", "compile", args.model, "-o", several, "--tp", str(args.tp),
+         "--pp", str(args.pp), *args.compile_flag])
+    ranks = [*MPIRUN, "-np", str(args.tp * args.pp), "llmc-run", several]
     if args.exact_activations:
         # Quantized weights: decode's activations in f32, not rounded to
         # int8 per block of 32 (kernels/cpu). That rounding is
@@ -72,7 +76,7 @@ def main():
     else:
         prompts = [[1, 5, 9, 14, 3], [1, 200, 31, 7], [1, 2, 3, 4, 5, 6, 7]]
         goldens = [None] * len(prompts)
-    label = f"{name} tp{args.ranks}"
+    label = f"{name} {layout}"
     for index, (prompt, golden) in enumerate(zip(prompts, goldens)):
         ids = ",".join(map(str, prompt))
         logits = [json.loads(run(command + ["logits", "--prompt-ids", ids,

@@ -90,18 +90,6 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
       fail("cannot silence rank " + std::to_string(rank) + "'s output");
       return nullptr;
     }
-    if (ranks->world->size() > 1) {
-      // One stage of every rank (tensor parallelism).
-      runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
-          ranks->world->split(0, rank);
-      if (!stage) {
-        fail(stage.status().message());
-        return nullptr;
-      }
-      ranks->stage = std::move(*stage);
-      ranks->links = {ranks->stage.get(), ranks->world.get(),
-                      ranks->world->size()};
-    }
   }
   const int64_t rank = ranks ? ranks->world->rank() : 0,
                 size = ranks ? ranks->world->size() : 1;
@@ -112,8 +100,27 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
     fail(model.status().message());
     return nullptr;
   }
-  if (size > 1)
+  if (size > 1) {
+    // The tensor-parallel ranks of this rank's pipeline stage, as the
+    // first model loaded lays them out (each rank loads it first).
+    const runtime::ModelInfo &info = (*model)->info();
+    if (!ranks->stage) {
+      runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
+          ranks->world->split(info.stageOf(rank), rank);
+      if (!stage) {
+        fail(stage.status().message());
+        return nullptr;
+      }
+      ranks->stage = std::move(*stage);
+      ranks->links = {ranks->stage.get(), ranks->world.get(), info.tp};
+    } else if (ranks->links.tp != info.tp) {
+      fail(common.artifact + " has " + std::to_string(info.tp) +
+           " tensor-parallel ranks per stage, the first model of this run " +
+           std::to_string(ranks->links.tp));
+      return nullptr;
+    }
     (*model)->executor().setLinks(&ranks->links);
+  }
   if (generative)
     if (runtime::Status status = (*model)->checkGenerative(); !status) {
       fail(common.artifact + ": " + status.message());

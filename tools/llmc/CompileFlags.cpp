@@ -159,6 +159,11 @@ struct Flags {
            cl::desc("Tensor-parallel ranks: the artifact holds each rank's "
                     "share of every layer; run it with mpirun -np N "
                     "llmc-run (docs/parallel.md)"),
+           cl::init(1), cl::sub(command), cl::cat(category)),
+        pp("pp",
+           cl::desc("Pipeline stages: each holds a range of the layers, "
+                    "balanced by weight bytes; with --tp T, T x P ranks "
+                    "(mpirun -np T*P llmc-run; docs/parallel.md)"),
            cl::init(1), cl::sub(command), cl::cat(category)) {}
 
   cl::opt<int64_t> maxSeq, maxBatch;
@@ -180,7 +185,7 @@ struct Flags {
   cl::opt<std::string> report;
   cl::opt<std::string> draft;
   cl::opt<int64_t> maxDraftTokens;
-  cl::opt<int64_t> tp;
+  cl::opt<int64_t> tp, pp;
 
   /// Every flag that sets a pipeline option.
   std::vector<cl::Option *> pipelineFlags() {
@@ -188,6 +193,7 @@ struct Flags {
     return {&maxSeq,
             &maxBatch,
             &tp,
+            &pp,
             &target,
             &nvcc,
             &dtype,
@@ -287,14 +293,24 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.maxBatch = f.maxBatch;
   if (f.tp < 1)
     return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));
-  if (f.tp > 1 && llvm::StringRef(f.target).starts_with("cuda"))
-    return fail("--tp with --target " + f.target +
-                ": tensor-parallel ranks run on CPUs (MPI) only; GPU ranks "
-                "need NCCL, which llmc does not have yet (docs/parallel.md)");
+  if (f.pp < 1)
+    return fail(llvm::formatv("--pp {0}: at least 1 stage", f.pp.getValue()));
+  if (f.tp * f.pp > 1 && llvm::StringRef(f.target).starts_with("cuda"))
+    return fail(llvm::formatv(
+        "--tp {0} --pp {1} with --target {2}: {3} ranks, but parallel ranks "
+        "run on CPUs (MPI) only; GPU ranks need NCCL, which llmc does not "
+        "have yet (docs/parallel.md)",
+        f.tp.getValue(), f.pp.getValue(), f.target.getValue(), f.tp * f.pp));
   if (f.tp > 1 && !f.draft.empty())
     return fail("--draft and --tp do not go together: speculative decoding "
                 "runs on one rank (docs/parallel.md)");
+  if (f.pp > 1 && !f.draft.empty())
+    return fail(llvm::formatv(
+        "--draft with --pp {0}: speculative decoding runs on one stage; "
+        "compile the pipeline without a draft (docs/parallel.md)",
+        f.pp.getValue()));
   o.tp = f.tp;
+  o.pp = f.pp;
   o.target = f.target;
   o.nvcc = f.nvcc;
   o.dtype = f.dtype.getNumOccurrences() || !cuda ? f.dtype.getValue()

@@ -282,17 +282,19 @@ int compile() {
   OwningOpRef<ModuleOp> original;
   if (draftModel)
     original = OwningOpRef<ModuleOp>(cast<ModuleOp>((*module)->clone()));
-  // Tensor parallelism: ranks 1.. each run the pipeline on the model as
-  // imported, keeping their share (the module is rank 0's).
+  // Tensor and pipeline parallelism: ranks 1.. each run the pipeline on
+  // the model as imported, keeping their share (the module is rank 0's).
+  // Rank r is tensor-parallel rank r % tp of stage r / tp.
   std::vector<OwningOpRef<ModuleOp>> ranks;
-  for (int64_t r = 1; r < options.tp; ++r)
+  for (int64_t r = 1; r < options.tp * options.pp; ++r)
     ranks.emplace_back(cast<ModuleOp>((*module)->clone()));
   if (failed(pm.run(*module)) ||
       failed(llmc::tool::writeQuantizationReport(*module)))
     return 1;
   for (size_t r = 0; r < ranks.size(); ++r) {
     PassManager rankPm = PassManager::on<ModuleOp>(&context);
-    options.tpRank = int64_t(r) + 1;
+    options.tpRank = (int64_t(r) + 1) % options.tp;
+    options.ppStage = (int64_t(r) + 1) / options.tp;
     if (failed(llmc::buildCompilePipeline(rankPm, options, pipelineError)) ||
         failed(applyPassManagerCLOptions(rankPm)))
       return 1;
@@ -360,9 +362,14 @@ int compile() {
     os << "  quantized         " << quantName << "\n";
   if (options.tp > 1)
     os << "  tensor parallel   " << options.tp.getValue()
-       << " ranks, each with its share of every layer (figures below: one "
-          "rank's; run with mpirun -np "
-       << options.tp.getValue() << " llmc-run)\n";
+       << " ranks, each with its share of every layer\n";
+  if (options.pp > 1)
+    os << "  pipeline          " << options.pp.getValue()
+       << " stages of contiguous layers\n";
+  if (options.tp * options.pp > 1)
+    os << "  ranks             " << options.tp * options.pp
+       << " (figures below: rank 0's; run with mpirun -np "
+       << options.tp * options.pp << " llmc-run)\n";
   if (dummyWeights)
     os << "  weights           left out (--dummy-weights): llmc-run fills "
           "them with pseudo-random values\n";
