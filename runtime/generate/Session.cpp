@@ -8,6 +8,9 @@
 #include "runtime/format/Float16.h"
 #include "runtime/parallel/Communicator.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace llmc::runtime {
 
 Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
@@ -134,9 +137,17 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
                                                    int64_t batch) {
   std::unique_ptr<Session> session(new Session(model, batch));
   const ModelInfo &info = model.info();
-  session->cacheBytes_ =
-      static_cast<uint64_t>(elementCount(info.cacheShape(batch)) *
-                            dtypeBytes(static_cast<DType>(info.cache.dtype)));
+  // Pipeline stages: up to one micro-batch per stage, each with its own
+  // cache, so that the stages work on different ones at once.
+  const int64_t parts = info.pp > 1 ? std::clamp<int64_t>(batch, 1, info.pp) : 1;
+  for (int64_t m = 0, first = 0; m < parts; ++m) {
+    const int64_t size = batch / parts + (m < batch % parts ? 1 : 0);
+    session->parts_.push_back({first, size, session->cacheBytes_});
+    first += size;
+    session->cacheBytes_ += static_cast<uint64_t>(
+        elementCount(info.cacheShape(size)) *
+        dtypeBytes(static_cast<DType>(info.cache.dtype)));
+  }
   Expected<Device::Memory> cache =
       model.device().allocate(session->cacheBytes_);
   if (!cache)
@@ -149,10 +160,92 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
   return session;
 }
 
-Tensor Session::cacheTensor() {
+Tensor Session::cacheTensor(const Part &part) {
   const ModelInfo &info = model_.info();
-  return {static_cast<DType>(info.cache.dtype), info.cacheShape(batch_),
-          cache_.get()};
+  return {static_cast<DType>(info.cache.dtype), info.cacheShape(part.batch),
+          static_cast<uint8_t *>(cache_.get()) + part.cacheOffset};
+}
+
+Expected<Tensor> Session::run(const std::string &entry,
+                              const std::vector<int64_t> &ids,
+                              const int64_t *position, bool perSequence,
+                              int64_t logitsTokens) {
+  const int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
+  auto inputs = [&](const Part &part) {
+    std::vector<Tensor> in{
+        {DType::i64,
+         {part.batch, tokens},
+         reinterpret_cast<uint8_t *>(
+             const_cast<int64_t *>(ids.data() + part.first * tokens))},
+        cacheTensor(part)};
+    if (position)
+      in.push_back(
+          perSequence
+              ? Tensor{DType::i64,
+                       {part.batch},
+                       reinterpret_cast<uint8_t *>(
+                           const_cast<int64_t *>(position + part.first))}
+              : Tensor{DType::i64, {},
+                       reinterpret_cast<uint8_t *>(
+                           const_cast<int64_t *>(position))});
+    return in;
+  };
+  const ModelInfo &info = model_.info();
+  if (info.pp == 1) {
+    Expected<std::vector<Tensor>> results =
+        model_.executor().run(entry, inputs(parts_.front()));
+    if (!results)
+      return results.status();
+    return results->front();
+  }
+  // Pipeline stages: the micro-batches one after another, so that stage
+  // s + 1 works on micro-batch m while stage s works on m + 1. The last
+  // stage keeps each one's logits and sends them all once every
+  // micro-batch has passed (sent earlier, they would wait for a stage
+  // still sending its next micro-batch on).
+  const RankLinks *links = model_.executor().links();
+  if (!links || !links->world)
+    return Status::error("a pipeline stage runs with its other stages: "
+                         "start it with mpirun -np " +
+                         std::to_string(info.ranks()));
+  const int64_t rank = model_.rank(), t = rank % info.tp,
+                vocab = info.vocabSize;
+  const bool last = info.lastStage(rank);
+  stageLogits_.resize(size_t(batch_ * logitsTokens * vocab));
+  for (const Part &part : parts_) {
+    Expected<std::vector<Tensor>> results =
+        model_.executor().run(entry, inputs(part));
+    if (!results)
+      return results.status();
+    if (!last)
+      continue;
+    Expected<Tensor> host = logits(results->front());
+    if (!host)
+      return host.status();
+    if (host->elements() != part.batch * logitsTokens * vocab)
+      return Status::error("'" + entry + "' returned logits of " +
+                           shapeString(host->shape) + ", expected " +
+                           std::to_string(logitsTokens) + " per sequence");
+    std::memcpy(stageLogits_.data() + part.first * logitsTokens * vocab,
+                host->data, size_t(host->bytes()));
+  }
+  Tensor shared{DType::f32,
+                {batch_, logitsTokens, vocab},
+                reinterpret_cast<uint8_t *>(stageLogits_.data())};
+  // Each stage's rank t talks to rank t of the last stage (the logits are
+  // the same on each of its tensor-parallel ranks).
+  for (int64_t stage = 0; last && stage + 1 < info.pp; ++stage)
+    if (Status status = links->world->send(
+            shared.data, uint64_t(shared.bytes()), stage * info.tp + t);
+        !status)
+      return status;
+  if (!last)
+    if (Status status =
+            links->world->recv(shared.data, uint64_t(shared.bytes()),
+                               (info.pp - 1) * info.tp + t);
+        !status)
+      return status;
+  return shared;
 }
 
 Expected<Tensor> Session::logits(const Tensor &result) {
@@ -168,41 +261,6 @@ Expected<Tensor> Session::logits(const Tensor &result) {
                         : format::bfloat16ToFloat(bits[i]);
   return Tensor{DType::f32, host->shape,
                 reinterpret_cast<uint8_t *>(logitsF32_.data())};
-}
-
-Expected<Tensor> Session::shareLogits(const std::vector<Tensor> &results,
-                                      Shape shape) {
-  const ModelInfo &info = model_.info();
-  if (info.pp == 1)
-    return results.front();
-  const RankLinks *links = model_.executor().links();
-  if (!links || !links->world)
-    return Status::error("a pipeline stage runs with its other stages: "
-                         "start it with mpirun -np " +
-                         std::to_string(info.ranks()));
-  // Each stage's rank t talks to rank t of the last stage (the logits are
-  // the same on each of its tensor-parallel ranks).
-  const int64_t rank = model_.rank(), t = rank % info.tp;
-  if (info.lastStage(rank)) {
-    Expected<Tensor> host = logits(results.front());
-    if (!host)
-      return host.status();
-    for (int64_t stage = 0; stage + 1 < info.pp; ++stage)
-      if (Status status = links->world->send(
-              host->data, uint64_t(host->bytes()), stage * info.tp + t);
-          !status)
-        return status;
-    return results.front();
-  }
-  shape.back() = info.vocabSize;
-  stageLogits_.resize(size_t(elementCount(shape)));
-  Tensor shared{DType::f32, shape,
-                reinterpret_cast<uint8_t *>(stageLogits_.data())};
-  if (Status status = links->world->recv(shared.data, uint64_t(shared.bytes()),
-                                         (info.pp - 1) * info.tp + t);
-      !status)
-    return status;
-  return shared;
 }
 
 Status Session::checkRoom(size_t ids) const {
@@ -244,37 +302,21 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
     if (position + tokens > model_.info().maxSeq)
       return roomError(position + tokens);
   }
-  Tensor input{DType::i64,
-               {batch_, tokens},
-               reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};
-  Tensor at{
-      DType::i64,
-      {batch_},
-      reinterpret_cast<uint8_t *>(const_cast<int64_t *>(positions.data()))};
-  Expected<std::vector<Tensor>> results =
-      model_.executor().run("verify", {input, cacheTensor(), at});
-  if (!results)
-    return results.status();
-  Expected<Tensor> shared = shareLogits(*results, {batch_, tokens, 0});
-  if (!shared)
-    return shared.status();
-  return logits(*shared);
+  Expected<Tensor> result = run("verify", ids, positions.data(), true, tokens);
+  if (!result)
+    return result.status();
+  return logits(*result);
 }
 
 Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
   position_ = 0;
   if (Status status = checkRoom(ids.size()); !status)
     return status;
-  int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
-  Tensor input{DType::i64,
-               {batch_, tokens},
-               reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};
-  Expected<std::vector<Tensor>> results =
-      model_.executor().run("prefill", {input, cacheTensor()});
-  if (!results)
-    return results.status();
-  position_ = tokens;
-  return shareLogits(*results, {batch_, 1, 0});
+  Expected<Tensor> result = run("prefill", ids, nullptr, false, 1);
+  if (!result)
+    return result.status();
+  position_ = static_cast<int64_t>(ids.size()) / batch_;
+  return result;
 }
 
 Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
@@ -282,16 +324,11 @@ Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
     return status;
   int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
   int64_t position = position_;
-  Tensor input{DType::i64,
-               {batch_, tokens},
-               reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};
-  Tensor at{DType::i64, {}, reinterpret_cast<uint8_t *>(&position)};
-  Expected<std::vector<Tensor>> results =
-      model_.executor().run("decode", {input, cacheTensor(), at});
-  if (!results)
-    return results.status();
+  Expected<Tensor> result = run("decode", ids, &position, false, tokens);
+  if (!result)
+    return result.status();
   position_ += tokens;
-  return shareLogits(*results, {batch_, tokens, 0});
+  return result;
 }
 
 Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {

@@ -114,17 +114,27 @@ private:
   Expected<Tensor> runDecode(const std::vector<int64_t> &ids);
   Expected<std::vector<int64_t>> sampleLast(const Tensor &logits,
                                             Sampler &sampler);
-  Tensor cacheTensor();
-  /// Pipeline parallelism: the last stage's logits ([batch, tokens,
-  /// vocab] in `shape`, vocab left 0), on every stage: the last stage
-  /// sends them to the others, which return them from host memory.
-  /// Without stages, the entry point's logits result.
-  Expected<Tensor> shareLogits(const std::vector<Tensor> &results, Shape shape);
+  /// A micro-batch: sequences first .. first + batch - 1 and their cache.
+  struct Part {
+    int64_t first, batch;
+    uint64_t cacheOffset;
+  };
+  Tensor cacheTensor(const Part &part);
+  /// Runs `entry` on `ids` ([batch x tokens]) with the cache and, when
+  /// given, `position` (one, or one per sequence with `perSequence`);
+  /// returns its logits: the result in device memory, or with pipeline
+  /// stages, the last stage's ([batch, logitsTokens, vocab]) in host
+  /// memory on every stage, the micro-batches run one behind another.
+  Expected<Tensor> run(const std::string &entry,
+                       const std::vector<int64_t> &ids,
+                       const int64_t *position, bool perSequence,
+                       int64_t logitsTokens);
   /// The logits result, in host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);
 
   Model &model_;
   int64_t batch_;
+  std::vector<Part> parts_;
   Device::Memory cache_;
   uint64_t cacheBytes_ = 0;
   std::vector<uint8_t> logits_;

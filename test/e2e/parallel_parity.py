@@ -1,7 +1,7 @@
 """A parallel artifact run on MPI ranks against the same model on one.
 
 usage: parallel_parity.py --work DIR [--tp T] [--pp P] [--golden G.json]
-                          [--compile-flag F ...] model.onnx
+                          [--batch B] [--compile-flag F ...] model.onnx
 
 Compiles model.onnx once for one rank and once with --tp T --pp P (the same
 --compile-flag's), then runs the parallel one under
@@ -10,7 +10,10 @@ prefill, then one decode step per token through the KV cache) must be within
 1e-5 of the single rank's, relative to the largest logit (at least 1), and the greedy continuations identical to the
 single rank's and, with --golden, to the reference implementation's
 `greedy_ids`. --exact-activations: quantized weights' decode activations
-are not rounded to int8 (LLMC_CPU_ACTIVATIONS=exact), on both sides. Prompts: the golden cases', else three fixed ones. Prints one
+are not rounded to int8 (LLMC_CPU_ACTIVATIONS=exact), on both sides.
+--batch B: both compiled for B sequences per call, and a batch of B prompts
+generated at once must give one rank's ids (pipeline stages run it as
+micro-batches). Prompts: the golden cases', else three fixed ones. Prints one
 line per check (FileCheck'ed) and exits 1 at the first failure.
 """
 import argparse
@@ -45,6 +48,7 @@ def main():
     parser.add_argument("--golden")
     parser.add_argument("--compile-flag", action="append", default=[])
     parser.add_argument("--exact-activations", action="store_true")
+    parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("model")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -56,6 +60,8 @@ def main():
                                                     ("pp", args.pp)) if n > 1)
     several = os.path.join(args.work,
                            f"{name}-{layout.replace(' ', '-')}.llmc")
+    if args.batch > 1:
+        args.compile_flag.append(f"--max-batch={args.batch}")
     run(["llmc", "compile", args.model, "-o", one, *args.compile_flag])
     run(["llmc", "compile", args.model, "-o", several, "--tp", str(args.tp),
          "--pp", str(args.pp), *args.compile_flag])
@@ -103,6 +109,20 @@ def main():
             same = sum(a == b for a, b in zip(greedy[1], golden))
             check(greedy[1] == golden,
                   f"{label} case {index}: {same}/{len(golden)} golden ids")
+    if args.batch > 1:
+        batch = os.path.join(args.work, f"{name}-batch.txt")
+        with open(batch, "w") as f:
+            for b in range(args.batch):
+                f.write(" ".join(str(1 + (b * 7 + i * 13) % 200)
+                                 for i in range(4)) + "\n")
+        ids = [[s["ids"] for s in json.loads(run(
+            command + ["--json", "generate", "--prompt-ids-file", batch,
+                       "--max-tokens", "24", "--ignore-eos"]))["sequences"]]
+               for command in (["llmc-run", one], ranks)]
+        check(len(ids[1]) == args.batch and ids[0] == ids[1],
+              f"{label} batch of {args.batch}: "
+              f"{sum(a == b for a, b in zip(*ids))}/{args.batch} sequences' "
+              "greedy ids as one rank's")
 
 
 if __name__ == "__main__":
