@@ -139,14 +139,19 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
   const ModelInfo &info = model.info();
   // Pipeline stages: up to one micro-batch per stage, each with its own
   // cache, so that the stages work on different ones at once.
-  const int64_t parts = info.pp > 1 ? std::clamp<int64_t>(batch, 1, info.pp) : 1;
+  const int64_t parts =
+      info.pp > 1 ? std::clamp<int64_t>(batch, 1, info.pp) : 1;
   for (int64_t m = 0, first = 0; m < parts; ++m) {
     const int64_t size = batch / parts + (m < batch % parts ? 1 : 0);
-    session->parts_.push_back({first, size, session->cacheBytes_});
+    Part part;
+    part.first = first;
+    part.batch = size;
+    part.cacheOffset = session->cacheBytes_;
+    session->parts_.push_back(std::move(part));
     first += size;
-    session->cacheBytes_ += static_cast<uint64_t>(
-        elementCount(info.cacheShape(size)) *
-        dtypeBytes(static_cast<DType>(info.cache.dtype)));
+    session->cacheBytes_ +=
+        static_cast<uint64_t>(elementCount(info.cacheShape(size)) *
+                              dtypeBytes(static_cast<DType>(info.cache.dtype)));
   }
   Expected<Device::Memory> cache =
       model.device().allocate(session->cacheBytes_);
@@ -164,88 +169,6 @@ Tensor Session::cacheTensor(const Part &part) {
   const ModelInfo &info = model_.info();
   return {static_cast<DType>(info.cache.dtype), info.cacheShape(part.batch),
           static_cast<uint8_t *>(cache_.get()) + part.cacheOffset};
-}
-
-Expected<Tensor> Session::run(const std::string &entry,
-                              const std::vector<int64_t> &ids,
-                              const int64_t *position, bool perSequence,
-                              int64_t logitsTokens) {
-  const int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
-  auto inputs = [&](const Part &part) {
-    std::vector<Tensor> in{
-        {DType::i64,
-         {part.batch, tokens},
-         reinterpret_cast<uint8_t *>(
-             const_cast<int64_t *>(ids.data() + part.first * tokens))},
-        cacheTensor(part)};
-    if (position)
-      in.push_back(
-          perSequence
-              ? Tensor{DType::i64,
-                       {part.batch},
-                       reinterpret_cast<uint8_t *>(
-                           const_cast<int64_t *>(position + part.first))}
-              : Tensor{DType::i64, {},
-                       reinterpret_cast<uint8_t *>(
-                           const_cast<int64_t *>(position))});
-    return in;
-  };
-  const ModelInfo &info = model_.info();
-  if (info.pp == 1) {
-    Expected<std::vector<Tensor>> results =
-        model_.executor().run(entry, inputs(parts_.front()));
-    if (!results)
-      return results.status();
-    return results->front();
-  }
-  // Pipeline stages: the micro-batches one after another, so that stage
-  // s + 1 works on micro-batch m while stage s works on m + 1. The last
-  // stage keeps each one's logits and sends them all once every
-  // micro-batch has passed (sent earlier, they would wait for a stage
-  // still sending its next micro-batch on).
-  const RankLinks *links = model_.executor().links();
-  if (!links || !links->world)
-    return Status::error("a pipeline stage runs with its other stages: "
-                         "start it with mpirun -np " +
-                         std::to_string(info.ranks()));
-  const int64_t rank = model_.rank(), t = rank % info.tp,
-                vocab = info.vocabSize;
-  const bool last = info.lastStage(rank);
-  stageLogits_.resize(size_t(batch_ * logitsTokens * vocab));
-  for (const Part &part : parts_) {
-    Expected<std::vector<Tensor>> results =
-        model_.executor().run(entry, inputs(part));
-    if (!results)
-      return results.status();
-    if (!last)
-      continue;
-    Expected<Tensor> host = logits(results->front());
-    if (!host)
-      return host.status();
-    if (host->elements() != part.batch * logitsTokens * vocab)
-      return Status::error("'" + entry + "' returned logits of " +
-                           shapeString(host->shape) + ", expected " +
-                           std::to_string(logitsTokens) + " per sequence");
-    std::memcpy(stageLogits_.data() + part.first * logitsTokens * vocab,
-                host->data, size_t(host->bytes()));
-  }
-  Tensor shared{DType::f32,
-                {batch_, logitsTokens, vocab},
-                reinterpret_cast<uint8_t *>(stageLogits_.data())};
-  // Each stage's rank t talks to rank t of the last stage (the logits are
-  // the same on each of its tensor-parallel ranks).
-  for (int64_t stage = 0; last && stage + 1 < info.pp; ++stage)
-    if (Status status = links->world->send(
-            shared.data, uint64_t(shared.bytes()), stage * info.tp + t);
-        !status)
-      return status;
-  if (!last)
-    if (Status status =
-            links->world->recv(shared.data, uint64_t(shared.bytes()),
-                               (info.pp - 1) * info.tp + t);
-        !status)
-      return status;
-  return shared;
 }
 
 Expected<Tensor> Session::logits(const Tensor &result) {
@@ -267,8 +190,8 @@ Status Session::checkRoom(size_t ids) const {
   if (ids == 0 || ids % batch_ != 0)
     return Status::error("expected a whole number of tokens per sequence");
   int64_t tokens = static_cast<int64_t>(ids) / batch_;
-  if (position_ + tokens > model_.info().maxSeq)
-    return roomError(position_ + tokens);
+  if (position() + tokens > model_.info().maxSeq)
+    return roomError(position() + tokens);
   return Status::success();
 }
 
@@ -302,33 +225,33 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
     if (position + tokens > model_.info().maxSeq)
       return roomError(position + tokens);
   }
-  Expected<Tensor> result = run("verify", ids, positions.data(), true, tokens);
-  if (!result)
-    return result.status();
-  return logits(*result);
+  if (parts_.size() != 1)
+    return Status::error("speculative decoding runs on one pipeline stage");
+  Tensor input{DType::i64,
+               {batch_, tokens},
+               reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};
+  Tensor at{
+      DType::i64,
+      {batch_},
+      reinterpret_cast<uint8_t *>(const_cast<int64_t *>(positions.data()))};
+  Expected<std::vector<Tensor>> results =
+      model_.executor().run("verify", {input, cacheTensor(parts_.front()), at});
+  if (!results)
+    return results.status();
+  return logits(results->front());
 }
 
 Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
-  position_ = 0;
+  reset();
   if (Status status = checkRoom(ids.size()); !status)
     return status;
-  Expected<Tensor> result = run("prefill", ids, nullptr, false, 1);
-  if (!result)
-    return result.status();
-  position_ = static_cast<int64_t>(ids.size()) / batch_;
-  return result;
+  return runAll(ids, true);
 }
 
 Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
   if (Status status = checkRoom(ids.size()); !status)
     return status;
-  int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
-  int64_t position = position_;
-  Expected<Tensor> result = run("decode", ids, &position, false, tokens);
-  if (!result)
-    return result.status();
-  position_ += tokens;
-  return result;
+  return runAll(ids, false);
 }
 
 Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
@@ -349,10 +272,10 @@ Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {
   return logits(*result);
 }
 
-Expected<std::vector<int64_t>> Session::sampleLast(const Tensor &result,
-                                                   Sampler &sampler) {
+Expected<std::vector<int64_t>>
+Session::sampleLast(const Tensor &result, int64_t batch, Sampler &sampler) {
   const int64_t vocab = result.shape.back();
-  const int64_t perSequence = result.elements() / vocab / batch_;
+  const int64_t perSequence = result.elements() / vocab / batch;
   std::vector<int64_t> next;
   if (CandidateQuery query = sampler.candidateQuery(); query.any()) {
     Expected<std::optional<Device::Candidates>> found =
@@ -361,7 +284,7 @@ Expected<std::vector<int64_t>> Session::sampleLast(const Tensor &result,
       return found.status();
     if (*found) {
       const Device::Candidates &c = **found;
-      for (int64_t b = 0; b < batch_; ++b) {
+      for (int64_t b = 0; b < batch; ++b) {
         size_t row = static_cast<size_t>((b + 1) * perSequence - 1);
         size_t first = c.offsets[row], count = c.offsets[row + 1] - first;
         next.push_back(sampler.sampleCandidates(
@@ -373,7 +296,7 @@ Expected<std::vector<int64_t>> Session::sampleLast(const Tensor &result,
   Expected<Tensor> host = logits(result);
   if (!host)
     return host.status();
-  for (int64_t b = 0; b < batch_; ++b)
+  for (int64_t b = 0; b < batch; ++b)
     next.push_back(
         sampler.sample(host->as<float>() + ((b + 1) * perSequence - 1) * vocab,
                        static_cast<size_t>(vocab)));
@@ -385,7 +308,7 @@ Session::prefillAndSample(const std::vector<int64_t> &ids, Sampler &sampler) {
   Expected<Tensor> result = runPrefill(ids);
   if (!result)
     return result.status();
-  return sampleLast(*result, sampler);
+  return sampleLast(*result, batch_, sampler);
 }
 
 Expected<std::vector<int64_t>>
@@ -393,7 +316,7 @@ Session::decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler) {
   Expected<Tensor> result = runDecode(ids);
   if (!result)
     return result.status();
-  return sampleLast(*result, sampler);
+  return sampleLast(*result, batch_, sampler);
 }
 
 } // namespace llmc::runtime

@@ -15,6 +15,7 @@
 #include "runtime/exec/Executor.h"
 #include "runtime/sampler/Sampler.h"
 
+#include <functional>
 #include <memory>
 
 namespace llmc::runtime {
@@ -98,10 +99,24 @@ public:
   Expected<std::vector<int64_t>>
   decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
 
-  int64_t position() const { return position_; }
+  /// Generates from `ids` ([batch x tokens], one length per sequence)
+  /// until no sequence goes on or the cache is full. `take(sequence,
+  /// token)` gets each sequence's next token, in the order one rank
+  /// samples them (a step's sequences in order, then the next step's),
+  /// and says whether the sequence goes on. With pipeline stages the
+  /// micro-batches stay in flight: one's next step starts as soon as its
+  /// tokens are known, while the stages work on the others
+  /// (MicroBatches.cpp).
+  Status generate(const std::vector<int64_t> &ids, Sampler &sampler,
+                  const std::function<Expected<bool>(int64_t, int64_t)> &take);
+
+  int64_t position() const { return parts_.front().position; }
   int64_t batch() const { return batch_; }
   Model &model() { return model_; }
-  void reset() { position_ = 0; }
+  void reset() {
+    for (Part &part : parts_)
+      part.position = 0;
+  }
   uint64_t cacheBytes() const { return cacheBytes_; }
 
 private:
@@ -112,23 +127,48 @@ private:
   /// The entry points' logits results, in device memory.
   Expected<Tensor> runPrefill(const std::vector<int64_t> &ids);
   Expected<Tensor> runDecode(const std::vector<int64_t> &ids);
-  Expected<std::vector<int64_t>> sampleLast(const Tensor &logits,
+  /// The next token of each of `batch` sequences from the last row of
+  /// each one's logits.
+  Expected<std::vector<int64_t>> sampleLast(const Tensor &logits, int64_t batch,
                                             Sampler &sampler);
-  /// A micro-batch: sequences first .. first + batch - 1 and their cache.
+
+  /// A micro-batch: sequences first .. first + batch - 1, their cache and
+  /// position. Without pipeline stages the whole batch is one.
   struct Part {
-    int64_t first, batch;
-    uint64_t cacheOffset;
+    int64_t first = 0, batch = 0;
+    uint64_t cacheOffset = 0;
+    int64_t position = 0;
+    /// Its call is running: startPart() has run, partLogits() has not.
+    bool running = false;
+    /// Rows of logits per sequence the call returns (prefill: 1).
+    int64_t logitsTokens = 0;
+    /// Without stages: the call's logits in device memory (valid until
+    /// the next call). With stages: the last stage's, in host memory.
+    Tensor result;
+    std::vector<float> logits;
+    /// The last stage's sends of `logits` to the other stages.
+    std::vector<int64_t> sends;
   };
   Tensor cacheTensor(const Part &part);
-  /// Runs `entry` on `ids` ([batch x tokens]) with the cache and, when
-  /// given, `position` (one, or one per sequence with `perSequence`);
-  /// returns its logits: the result in device memory, or with pipeline
-  /// stages, the last stage's ([batch, logitsTokens, vocab]) in host
-  /// memory on every stage, the micro-batches run one behind another.
-  Expected<Tensor> run(const std::string &entry,
-                       const std::vector<int64_t> &ids,
-                       const int64_t *position, bool perSequence,
-                       int64_t logitsTokens);
+  /// `all` ([batch x per]) cut to part `m`'s sequences.
+  std::vector<int64_t> partIds(int64_t m, const std::vector<int64_t> &all,
+                               int64_t per) const;
+  /// Runs micro-batch `m`'s prefill or decode of `ids` ([its sequences x
+  /// tokens]) on this rank: its stage's share. The last stage starts
+  /// sending its logits to the other stages.
+  Status startPart(int64_t m, const std::vector<int64_t> &ids, bool prefill);
+  /// The logits of micro-batch `m`'s call ([its sequences, rows, vocab]):
+  /// in device memory without stages, else in host memory (the other
+  /// stages receive them).
+  Expected<Tensor> partLogits(int64_t m);
+  /// The whole batch's call: every micro-batch's, one behind the other;
+  /// the logits as partLogits() gives them (one part), or joined in host
+  /// memory.
+  Expected<Tensor> runAll(const std::vector<int64_t> &ids, bool prefill);
+  /// Waits until the last stage's sends of logits have ended: their
+  /// buffers may change or go after it (a call that returns logits ends
+  /// with it).
+  Status finishSends();
   /// The logits result, in host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);
 
@@ -138,8 +178,7 @@ private:
   Device::Memory cache_;
   uint64_t cacheBytes_ = 0;
   std::vector<uint8_t> logits_;
-  std::vector<float> logitsF32_, stageLogits_;
-  int64_t position_ = 0;
+  std::vector<float> logitsF32_, joined_;
 };
 
 } // namespace llmc::runtime

@@ -42,6 +42,13 @@ public:
   /// `bytes` to rank `to`, which receives them with recv(..., from).
   virtual Status send(const void *data, uint64_t bytes, int64_t to) = 0;
   virtual Status recv(void *data, uint64_t bytes, int64_t from) = 0;
+  /// Starts sending, as send() does, and returns at once: the bytes must
+  /// stay as they are until wait() of the returned ticket has returned.
+  /// (A pipeline's last stage sends a micro-batch's logits back while it
+  /// goes on receiving the next one.)
+  virtual Expected<int64_t> startSend(const void *data, uint64_t bytes,
+                                      int64_t to) = 0;
+  virtual Status wait(int64_t ticket) = 0;
   /// `bytes` of rank `root`'s `data` into every rank's.
   virtual Status broadcast(void *data, uint64_t bytes, int64_t root) = 0;
 

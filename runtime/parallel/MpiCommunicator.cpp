@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <string>
 
 namespace llmc::runtime {
@@ -127,6 +128,31 @@ public:
     return Status::success();
   }
 
+  Expected<int64_t> startSend(const void *data, uint64_t bytes,
+                              int64_t to) override {
+    Expected<int> n = checkedCount(int64_t(bytes), "send");
+    if (!n)
+      return n.status();
+    MPI_Request request;
+    if (Status status =
+            check(MPI_Isend(data, *n, MPI_BYTE, int(to), kTag, comm_, &request),
+                  "send to rank " + std::to_string(to));
+        !status)
+      return status;
+    pending_[next_] = {request, to};
+    return next_++;
+  }
+
+  Status wait(int64_t ticket) override {
+    auto found = pending_.find(ticket);
+    if (found == pending_.end())
+      return failed("no send " + std::to_string(ticket) + " to wait for");
+    auto [request, to] = found->second;
+    pending_.erase(found);
+    return check(MPI_Wait(&request, MPI_STATUS_IGNORE),
+                 "send to rank " + std::to_string(to));
+  }
+
   Status broadcast(void *data, uint64_t bytes, int64_t root) override {
     Expected<int> n = checkedCount(int64_t(bytes), "broadcast");
     if (!n)
@@ -180,6 +206,9 @@ private:
   MPI_Comm comm_;
   bool owned_;
   int64_t rank_ = 0, size_ = 1;
+  /// startSend's requests and their destinations, by ticket.
+  std::map<int64_t, std::pair<MPI_Request, int64_t>> pending_;
+  int64_t next_ = 0;
 };
 
 void finalize() {

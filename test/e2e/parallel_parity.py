@@ -13,7 +13,9 @@ single rank's and, with --golden, to the reference implementation's
 are not rounded to int8 (LLMC_CPU_ACTIVATIONS=exact), on both sides.
 --batch B: both compiled for B sequences per call, and a batch of B prompts
 generated at once must give one rank's ids (pipeline stages run it as
-micro-batches). Prompts: the golden cases', else three fixed ones. Prints one
+micro-batches), and so must the batch sampled (temperature 1, a seed,
+stopping at EOS: with --run-flag=--tokenizer=... at the tokenizer's), its
+sequences stopping at different steps. Prompts: the golden cases', else three fixed ones. Prints one
 line per check (FileCheck'ed) and exits 1 at the first failure.
 """
 import argparse
@@ -49,6 +51,7 @@ def main():
     parser.add_argument("--compile-flag", action="append", default=[])
     parser.add_argument("--exact-activations", action="store_true")
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--run-flag", action="append", default=[])
     parser.add_argument("model")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -115,14 +118,19 @@ def main():
             for b in range(args.batch):
                 f.write(" ".join(str(1 + (b * 7 + i * 13) % 200)
                                  for i in range(4)) + "\n")
-        ids = [[s["ids"] for s in json.loads(run(
-            command + ["--json", "generate", "--prompt-ids-file", batch,
-                       "--max-tokens", "24", "--ignore-eos"]))["sequences"]]
-               for command in (["llmc-run", one], ranks)]
-        check(len(ids[1]) == args.batch and ids[0] == ids[1],
-              f"{label} batch of {args.batch}: "
-              f"{sum(a == b for a, b in zip(*ids))}/{args.batch} sequences' "
-              "greedy ids as one rank's")
+        for kind, flags in (("greedy", ["--max-tokens", "24", "--ignore-eos"]),
+                            ("sampled", ["--max-tokens", "200",
+                                         "--temperature", "1", "--seed", "11",
+                                         *args.run_flag])):
+            ids = [[s["ids"] for s in json.loads(run(
+                command + ["--json", "generate", "--prompt-ids-file", batch,
+                           *flags]))["sequences"]]
+                   for command in (["llmc-run", one], ranks)]
+            check(len(ids[1]) == args.batch and ids[0] == ids[1],
+                  f"{label} batch of {args.batch}: "
+                  f"{sum(a == b for a, b in zip(*ids))}/{args.batch} "
+                  f"sequences' {kind} ids as one rank's (lengths "
+                  f"{' '.join(str(len(s)) for s in ids[1])})")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,26 @@ TEST(Mpi, SendGoesToTheNextRankAroundARing) {
     ASSERT_EQ(x, float(previous));
 }
 
+TEST(Mpi, AStartedSendLetsTheSenderReceiveFirst) {
+  // Every rank starts sending a large message (past any eager limit) to
+  // the next, then receives from the previous, then waits: with blocking
+  // sends every rank would wait on the next one's receive for ever.
+  const int64_t n = world->size(), r = world->rank();
+  std::vector<float> out(1 << 20, float(r)), in(1 << 20, -1.0f);
+  const int64_t next = (r + 1) % n, previous = (r + n - 1) % n;
+  const uint64_t bytes = out.size() * sizeof(float);
+  Expected<int64_t> ticket = world->startSend(out.data(), bytes, next);
+  ASSERT_TRUE(ticket.ok()) << ticket.status().message();
+  ASSERT_TRUE(world->recv(in.data(), bytes, previous).ok());
+  ASSERT_TRUE(world->wait(*ticket).ok());
+  EXPECT_EQ(in.front(), float(previous));
+  EXPECT_EQ(in.back(), float(previous));
+  Status twice = world->wait(*ticket);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.message(), "rank " + std::to_string(r) + ": no send " +
+                                 std::to_string(*ticket) + " to wait for");
+}
+
 TEST(Mpi, AShortMessageIsAnErrorNamingBothRanks) {
   if (world->size() < 2)
     GTEST_SKIP() << "needs two ranks";

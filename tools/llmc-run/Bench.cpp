@@ -70,22 +70,29 @@ runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
   if (!created)
     return created.status();
   runtime::Session &session = **created;
-  // Greedy, as a user's generation samples (on the device where it can).
+  // Greedy, as a user's generation samples (on the device where it can),
+  // through the generation loop (pipeline stages keep their micro-batches
+  // in flight): the first token, then `gen` more of each sequence.
   runtime::Sampler greedy = *runtime::Sampler::create({});
-  Clock::time_point start = Clock::now();
-  runtime::Expected<std::vector<int64_t>> next =
-      session.prefillAndSample(prompt, greedy);
-  if (!next)
-    return next.status();
+  Clock::time_point start = Clock::now(), first, last;
+  std::vector<int64_t> taken(size_t(batch), 0);
+  bool any = false;
+  runtime::Status status = session.generate(
+      prompt, greedy, [&](int64_t b, int64_t) -> runtime::Expected<bool> {
+        last = Clock::now();
+        if (!any)
+          first = last;
+        any = true;
+        return ++taken[b] <= gen;
+      });
+  if (!status)
+    return status;
   Run run;
-  run.ttftMs = millisSince(start);
-  start = Clock::now();
-  for (int64_t step = 0; step < gen; ++step) {
-    next = session.decodeAndSample(*next, greedy);
-    if (!next)
-      return next.status();
-  }
-  run.tpotMs = gen ? millisSince(start) / gen : 0;
+  run.ttftMs = std::chrono::duration<double, std::milli>(first - start).count();
+  run.tpotMs =
+      gen ? std::chrono::duration<double, std::milli>(last - first).count() /
+                gen
+          : 0;
   return run;
 }
 

@@ -98,7 +98,6 @@ generatePlain(runtime::Session &session,
               const GenerateOptions &options, const std::vector<int64_t> &stops,
               Printer &printer) {
   const int64_t batch = session.batch();
-  const int64_t maxSeq = session.model().info().maxSeq;
   for (const std::vector<int64_t> &prompt : prompts)
     if (prompt.size() != prompts[0].size())
       return Status::error("prompts of different lengths (" +
@@ -116,40 +115,28 @@ generatePlain(runtime::Session &session,
   Generation out;
   out.ids.resize(batch);
   out.stopped.assign(batch, false);
-  std::vector<bool> active(batch, true);
   Clock::time_point start = Clock::now(), decodeStart;
-  // The device samples where it can (Session::prefillAndSample).
-  Expected<std::vector<int64_t>> sampled =
-      session.prefillAndSample(ids, *sampler);
   bool first = true;
-  while (true) {
-    if (!sampled)
-      return sampled.status();
-    if (first) {
-      out.ttftMs = millisSince(start);
-      decodeStart = Clock::now();
-      first = false;
-    }
-    for (int64_t b = 0; b < batch; ++b) {
-      if (!active[b])
-        continue;
-      int64_t next = (*sampled)[b];
-      if (std::find(stops.begin(), stops.end(), next) != stops.end()) {
-        out.stopped[b] = true;
-        active[b] = false;
-        continue;
-      }
-      out.ids[b].push_back(next);
-      if (Status status = printer.emit(b, next); !status)
-        return status;
-      if (static_cast<int64_t>(out.ids[b].size()) >= options.maxTokens)
-        active[b] = false;
-    }
-    if (std::find(active.begin(), active.end(), true) == active.end() ||
-        session.position() >= maxSeq)
-      break;
-    sampled = session.decodeAndSample(*sampled, *sampler);
-  }
+  // The device samples where it can (Session::sampleLast); pipeline
+  // stages keep their micro-batches in flight.
+  Status status = session.generate(
+      ids, *sampler, [&](int64_t b, int64_t next) -> Expected<bool> {
+        if (first) {
+          out.ttftMs = millisSince(start);
+          decodeStart = Clock::now();
+          first = false;
+        }
+        if (std::find(stops.begin(), stops.end(), next) != stops.end()) {
+          out.stopped[b] = true;
+          return false;
+        }
+        out.ids[b].push_back(next);
+        if (Status status = printer.emit(b, next); !status)
+          return status;
+        return static_cast<int64_t>(out.ids[b].size()) < options.maxTokens;
+      });
+  if (!status)
+    return status;
   out.decodeMs = millisSince(decodeStart);
   return out;
 }
