@@ -1,7 +1,8 @@
 """Tensor and pipeline parallelism on this machine's cores: llama-1b (fp32,
 random weights) decoding on 2 MPI ranks of 1 thread each (llmc compile --tp
-2, and --pp 2 at batch 2 and 4) against 1 rank of 2 threads at the same
-batch, on the same cores, taking turns.
+2, and --pp 2 at batch 2 and 4, and at batch 1 with its prompt in chunks
+through the stages) against 1 rank of 2 threads at the same batch, on the
+same cores, taking turns.
 
 usage: parallel_table.py [--work /tmp/parallel] [--turns 3] [--gen 32]
                          [--prompt-len 16] [--out bench/results]
@@ -54,7 +55,7 @@ def bench(command, batch, args, path):
     per_token = {name: profile[name]["seconds"] / calls * 1000
                  for name in ("all_reduce", "all_gather", "send", "recv")
                  if name in profile}
-    return {"tpot_ms": run["tpot_ms"][0],
+    return {"tpot_ms": run["tpot_ms"][0], "ttft_ms": run["ttft_ms"][0],
             "decode_tokens_per_s": run["decode_tokens_per_s"],
             "weight_bytes": out["weight_bytes"],
             "communication_ms_per_token": per_token}
@@ -89,6 +90,9 @@ def main():
     modes = {"1 rank x 2 threads": (single, 1, None),
              "TP2: 2 ranks x 1 thread": ([*MPIRUN, "-np", "2", run, tp2,
                                           "--threads", "1"], 1,
+                                         "1 rank x 2 threads"),
+             "PP2: 2 ranks x 1 thread": ([*MPIRUN, "-np", "2", run, pp2,
+                                          "--threads", "1"], 1,
                                          "1 rank x 2 threads")}
     for batch in (2, 4):
         base = f"1 rank x 2 threads, batch {batch}"
@@ -119,10 +123,10 @@ def main():
              f"{args.turns} turns taking turns (bench/parallel_table.py); "
              f"DRAM read bandwidth {peak / 1e9:.1f} GB/s (llmc-membw, 2 "
              "threads, median over turns).", "",
-             "| run | decode tok/s | TPOT ms | all_reduce ms/step | "
+             "| run | decode tok/s | TPOT ms | TTFT ms | all_reduce ms/step | "
              "all_gather ms/step | send + recv ms/step | weight GB read/step "
              "| % of DRAM bound |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     summary = {"bandwidth_bytes_per_s": peak, "turns": turns, "rows": {},
                "over_one_rank": {}}
     # What a decode step reads: the weights but the embedding table, whose
@@ -134,6 +138,7 @@ def main():
     for name in names:
         _, batch, base = modes[name]
         tpot = median([t[name]["tpot_ms"] for t in turns])
+        ttft = median([t[name]["ttft_ms"] for t in turns])
 
         def comm(kernels):
             return median([sum(t[name]["communication_ms_per_token"].get(k, 0.0)
@@ -146,12 +151,14 @@ def main():
         total = read * parts
         share = total / peak * 1000 / tpot
         summary["rows"][name] = {"batch": batch, "tpot_ms": tpot,
+                                 "ttft_ms": ttft,
                                  "all_reduce_ms": reduce,
                                  "all_gather_ms": gather,
                                  "send_recv_ms": pipe,
                                  "weight_bytes_per_step": total,
                                  "dram_bound_share": share}
         lines.append(f"| {name} | {batch * 1000 / tpot:.2f} | {tpot:.1f} | "
+                     f"{ttft:.0f} | "
                      f"{reduce:.2f} | {gather:.2f} | {pipe:.2f} | "
                      f"{total / 1e9:.2f} | {100 * share:.0f} % |")
         if base:

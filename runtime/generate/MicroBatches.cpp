@@ -29,7 +29,7 @@ std::vector<int64_t> Session::partIds(int64_t m,
 }
 
 Status Session::startPart(int64_t m, const std::vector<int64_t> &ids,
-                          bool prefill) {
+                          bool prefill, bool wanted) {
   Part &part = parts_[m];
   if (part.running)
     return Status::error("micro-batch " + std::to_string(m) +
@@ -67,6 +67,8 @@ Status Session::startPart(int64_t m, const std::vector<int64_t> &ids,
   if (!results)
     return results.status();
   part.position += tokens;
+  if (!wanted)
+    return Status::success();
   part.logitsTokens = prefill ? 1 : tokens;
   part.running = true;
   if (info.pp == 1) {
@@ -169,9 +171,26 @@ Session::generate(const std::vector<int64_t> &ids, Sampler &sampler,
     return status;
   const int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
   const int64_t parts = static_cast<int64_t>(parts_.size());
-  for (int64_t m = 0; m < parts; ++m)
-    if (Status status = startPart(m, partIds(m, ids, tokens), true); !status)
-      return status;
+  // Pipeline stages: the prompt in up to one chunk per stage, so that
+  // stage s + 1 works on a chunk while stage s works on the next; the
+  // chunks after the first extend the cache as decode calls do, and only
+  // the last one's logits are wanted.
+  const int64_t stages = model_.info().pp;
+  const int64_t chunks = std::min(stages, tokens);
+  const int64_t chunk = (tokens + chunks - 1) / chunks;
+  for (int64_t begin = 0; begin < tokens; begin += chunk) {
+    const int64_t end = std::min(tokens, begin + chunk);
+    for (int64_t m = 0; m < parts; ++m) {
+      std::vector<int64_t> piece;
+      for (int64_t b = parts_[m].first; b < parts_[m].first + parts_[m].batch;
+           ++b)
+        piece.insert(piece.end(), ids.begin() + b * tokens + begin,
+                     ids.begin() + b * tokens + end);
+      if (Status status = startPart(m, piece, begin == 0, end == tokens);
+          !status)
+        return status;
+    }
+  }
   std::vector<bool> active(size_t(batch_), true);
   int64_t live = batch_;
   // One rank stops once a whole step leaves no sequence going on or the

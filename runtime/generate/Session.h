@@ -155,8 +155,11 @@ private:
                                int64_t per) const;
   /// Runs micro-batch `m`'s prefill or decode of `ids` ([its sequences x
   /// tokens]) on this rank: its stage's share. The last stage starts
-  /// sending its logits to the other stages.
-  Status startPart(int64_t m, const std::vector<int64_t> &ids, bool prefill);
+  /// sending its logits to the other stages; without `logits` (a chunk of
+  /// a prompt before its last) they are not wanted, and the micro-batch
+  /// may start its next call at once.
+  Status startPart(int64_t m, const std::vector<int64_t> &ids, bool prefill,
+                   bool logits = true);
   /// The logits of micro-batch `m`'s call ([its sequences, rows, vocab]):
   /// in device memory without stages, else in host memory (the other
   /// stages receive them).
