@@ -1,8 +1,9 @@
-"""Faults of a tensor-parallel run: a rank that fails, a rank that dies.
+"""Faults of a parallel run: a rank that fails, a rank that dies.
 
-usage: parallel_faults.py WORK STORIES.onnx
+usage: parallel_faults.py WORK STORIES.onnx [--tp 2 | --pp 2]
 
-Compiles stories260K for 2 ranks, then:
+Compiles stories260K for 2 ranks (2 tensor-parallel ranks, by default, or
+the flags' 2 pipeline stages), then:
 - unreadable: rank 1 is given a truncated copy of the artifact (mpirun's
   MPMD form); it must fail with an error naming rank 1 and the file, and
   the job must end, with a non-zero status, within 30 s;
@@ -57,9 +58,10 @@ def finish(job, started):
 
 def main():
     work, stories = sys.argv[1:3]
+    layout = sys.argv[3:] or ["--tp", "2"]
     os.makedirs(work, exist_ok=True)
-    artifact = os.path.join(work, "faults-tp2.llmc")
-    subprocess.run(["llmc", "compile", stories, "-o", artifact, "--tp", "2"],
+    artifact = os.path.join(work, "faults-2.llmc")
+    subprocess.run(["llmc", "compile", stories, "-o", artifact, *layout],
                    check=True, capture_output=True)
     truncated = os.path.join(work, "faults-truncated.llmc")
     data = open(artifact, "rb").read()
