@@ -182,7 +182,9 @@ def ShardTensorParallel : Pass<"llmc-shard-tensor-parallel", "mlir::ModuleOp"> {
     fewer heads) and the KV heads they read: its share when the ranks
     divide them, the one its queries' group reads when the ranks are a
     multiple of them (vLLM's replication), else one per query head; the
-    KV cache holds those. The output projection keeps the heads' input
+    KV cache holds those, its layers placed again as llmc-kv-cache places
+    them (a head-pruned model's layers keep different numbers, and share
+    planes). The output projection keeps the heads' input
     columns and its sum over the ranks follows (`llmc.all_reduce`); so do
     `gated_mlp` and `mlp`, each keeping its share of the hidden features
     (gate and up rows, down columns; f32 and f16 ones padded with zeros to

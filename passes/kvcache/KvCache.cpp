@@ -9,6 +9,7 @@
 #include "dialects/llmc/IR/LlmcOps.h"
 #include "passes/analysis/ShapeValues.h"
 #include "passes/analysis/SliceEvaluator.h"
+#include "passes/kvcache/CachePlacement.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -21,6 +22,7 @@ namespace llmc {
 
 using namespace mlir;
 using namespace llmc;
+using namespace llmc::kvcache;
 
 namespace {
 
@@ -36,68 +38,6 @@ struct CacheShape {
 /// Where one attention layer's keys and values live: plane `plane` of the
 /// cache, all of its slots or (`ring`) `slots` of them from `offset`, and
 /// its kv heads from `head` on.
-struct LayerSlots {
-  int64_t plane = 0, offset = 0, slots = 0;
-  bool ring = false;
-  int64_t head = 0;
-};
-
-/// Planes shared first-fit: each holds `capacity` (slots or kv heads) and
-/// takes pieces while they fit.
-struct SharedPlanes {
-  int64_t capacity;
-  SmallVector<int64_t> planes, used;
-
-  /// The plane and the offset in it of a piece of `size`; a new plane
-  /// (counted in `count`) when none has room.
-  std::pair<int64_t, int64_t> place(int64_t size, int64_t &count) {
-    size_t i = 0;
-    while (i < planes.size() && used[i] + size > capacity)
-      ++i;
-    if (i == planes.size()) {
-      planes.push_back(count++);
-      used.push_back(0);
-    }
-    int64_t offset = used[i];
-    used[i] += size;
-    return {planes[i], offset};
-  }
-};
-
-/// The cache's planes of `planeHeads` kv heads: a layer without a window
-/// takes a plane of `positions` slots; when every layer has one, a plane
-/// is the largest window (a ring, position p in slot p % window). Windows
-/// shorter than a plane are rings of their own length, packed first-fit
-/// into shared planes (Gemma 2's local layers beside its global ones).
-/// Layers with fewer kv heads than a plane (head-pruned ones) that take
-/// every slot share planes too, packed first-fit by heads, so the cache
-/// shrinks with their heads; a ring of fewer heads leaves the rest of its
-/// slots' heads unused. Returns each layer's place and sets the planes'
-/// slots and count.
-SmallVector<LayerSlots> placeLayers(ArrayRef<int64_t> windows,
-                                    ArrayRef<int64_t> kvHeads,
-                                    int64_t planeHeads, int64_t positions,
-                                    int64_t &planeSlots, int64_t &planes) {
-  bool allWindowed = llvm::all_of(windows, [](int64_t w) { return w > 0; });
-  planeSlots = allWindowed ? std::min(*llvm::max_element(windows), positions)
-                           : positions;
-  SmallVector<LayerSlots> placed(windows.size());
-  SharedPlanes rings{planeSlots, {}, {}}, heads{planeHeads, {}, {}};
-  planes = 0;
-  for (auto [layer, window] : llvm::enumerate(windows)) {
-    LayerSlots &at = placed[layer];
-    if (window > 0 && window < planeSlots) {
-      auto [plane, offset] = rings.place(window, planes);
-      at = {plane, offset, window, true, 0};
-    } else if (kvHeads[layer] < planeHeads) {
-      auto [plane, head] = heads.place(kvHeads[layer], planes);
-      at = {plane, 0, planeSlots, false, head};
-    } else {
-      at = {planes++, 0, planeSlots, false, 0};
-    }
-  }
-  return placed;
-}
 
 /// The positions the model knows: the rows of its RoPE tables and of
 /// embedding tables indexed by something other than the token ids (learned

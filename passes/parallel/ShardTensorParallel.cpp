@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/llmc/IR/LlmcOps.h"
+#include "passes/kvcache/CachePlacement.h"
 #include "passes/parallel/SliceWeights.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -74,6 +75,11 @@ Ranges headRanges(ArrayRef<int64_t> heads, int64_t headDim,
   return ranges;
 }
 
+/// The KV cache a rank keeps: planes of `heads` kv heads.
+struct CacheShape {
+  int64_t heads, planes;
+};
+
 struct ShardTensorParallel
     : llmc::impl::ShardTensorParallelBase<ShardTensorParallel> {
   using ShardTensorParallelBase::ShardTensorParallelBase;
@@ -87,25 +93,28 @@ struct ShardTensorParallel
       return signalPassFailure();
     }
     WeightSlicer slicer(kPass);
-    std::optional<int64_t> cacheHeads;
+    std::optional<CacheShape> cacheShape;
     for (auto entry : module.getOps<func::FuncOp>())
-      if (failed(shardEntry(entry, slicer, cacheHeads)))
+      if (failed(shardEntry(entry, slicer, cacheShape)))
         return signalPassFailure();
     // The cache's description (llmc-kv-cache's) for the artifact: the
-    // rank's KV heads.
+    // rank's KV heads and planes.
     auto cache = module->getAttrOfType<DictionaryAttr>("llmc.kv_cache");
-    if (cache && cacheHeads) {
+    if (cache && cacheShape) {
       NamedAttrList entries(cache);
-      entries.set(
-          "kv_heads",
-          IntegerAttr::get(IntegerType::get(&getContext(), 64), *cacheHeads));
+      auto integer = [&](int64_t v) {
+        return IntegerAttr::get(IntegerType::get(&getContext(), 64), v);
+      };
+      entries.set("kv_heads", integer(cacheShape->heads));
+      entries.set("layers", integer(cacheShape->planes));
       module->setAttr("llmc.kv_cache", entries.getDictionary(&getContext()));
     }
   }
 
   LogicalResult shardEntry(func::FuncOp entry, WeightSlicer &slicer,
-                           std::optional<int64_t> &cacheHeads) {
+                           std::optional<CacheShape> &cacheShape) {
     SmallVector<AttentionOp> attentions;
+    SmallVector<int64_t> layerKv;
     SmallVector<Operation *> feedForwards, heads, embeddings;
     entry.walk([&](Operation *op) {
       if (auto attention = dyn_cast<AttentionOp>(op))
@@ -118,7 +127,7 @@ struct ShardTensorParallel
         embeddings.push_back(op);
     });
     for (auto [layer, attention] : llvm::enumerate(attentions))
-      if (failed(shardAttention(attention, int64_t(layer), slicer, cacheHeads)))
+      if (failed(shardAttention(attention, int64_t(layer), slicer, layerKv)))
         return failure();
     for (Operation *op : feedForwards)
       if (failed(shardFeedForward(op, slicer)))
@@ -129,8 +138,15 @@ struct ShardTensorParallel
     for (Operation *op : embeddings)
       if (failed(shardEmbedding(cast<EmbeddingOp>(op), slicer)))
         return failure();
-    if (cacheHeads)
-      shardCache(entry, *cacheHeads);
+    if (!layerKv.empty()) {
+      CacheShape shape = placeCache(entry, attentions, layerKv);
+      if (cacheShape && (cacheShape->heads != shape.heads ||
+                         cacheShape->planes != shape.planes))
+        return entry.emitError()
+               << kPass << ": @" << entry.getName()
+               << "'s KV cache differs from the other entry points'";
+      cacheShape = shape;
+    }
     return success();
   }
 
@@ -138,7 +154,7 @@ struct ShardTensorParallel
   /// row-parallel o and the sum of the ranks' parts.
   LogicalResult shardAttention(AttentionOp attention, int64_t layer,
                                WeightSlicer &slicer,
-                               std::optional<int64_t> &cacheHeads) {
+                               SmallVectorImpl<int64_t> &layerKv) {
     auto queryType = cast<RankedTensorType>(attention.getQuery().getType());
     auto keyType = cast<RankedTensorType>(attention.getKey().getType());
     const int64_t qHeads = queryType.getDimSize(queryType.getRank() - 2),
@@ -170,11 +186,7 @@ struct ShardTensorParallel
       for (int64_t q : queries)
         keys.push_back(q / group);
     const int64_t localKv = int64_t(keys.size());
-    if (cacheHeads && *cacheHeads != localKv)
-      return fail() << "it would keep " << localKv
-                    << " KV heads per rank where an earlier layer keeps "
-                    << *cacheHeads << " (one cache holds them all)";
-    cacheHeads = localKv;
+    layerKv.push_back(localKv);
 
     FailureOr<Projection> q =
         traceProjection(attention, attention.getQuery(), "queries", layer);
@@ -221,9 +233,9 @@ struct ShardTensorParallel
     for (Value past : {attention.getPastKey(), attention.getPastValue()})
       if (past) {
         auto read = past.getDefiningOp<KvCacheReadOp>();
-        if (!read || read.getHeadOffset())
-          return fail() << "its past keys and values are not a whole "
-                           "layer's of the KV cache";
+        if (!read)
+          return fail() << "its past keys and values are not read from "
+                           "the KV cache";
         past.setType(withDim(past.getType(), -2, localKv));
       }
     attention.getResult().setType(
@@ -415,15 +427,49 @@ struct ShardTensorParallel
   /// The cache [layers, 2, batch, kv_heads, slots, head_dim] holds the
   /// rank's `heads` KV heads: the entry's argument and result, and every
   /// value threaded through its reads and writes.
-  void shardCache(func::FuncOp entry, int64_t heads) {
-    Type old;
-    for (Type type : entry.getArgumentTypes())
-      if (auto tensor = dyn_cast<RankedTensorType>(type);
-          tensor && tensor.getRank() == 6 && tensor.getDimSize(1) == 2)
-        old = type;
-    if (!old)
-      return;
-    Type sharded = withDim(old, 3, heads);
+  /// The rank's KV cache: each layer's kv heads (`layerKv`, in the order
+  /// of `attentions`) placed again as llmc-kv-cache places them, in planes
+  /// of the most any layer keeps (layers that keep fewer, head-pruned
+  /// ones, share planes); the cache ops and types follow.
+  CacheShape placeCache(func::FuncOp entry, ArrayRef<AttentionOp> attentions,
+                        ArrayRef<int64_t> layerKv) {
+    AttentionOp first = attentions.front();
+    auto firstRead = first.getPastKey().getDefiningOp<KvCacheReadOp>();
+    auto old = cast<RankedTensorType>(firstRead.getCache().getType());
+    SmallVector<int64_t> windows;
+    SmallVector<std::pair<KvCacheReadOp, KvCacheWriteOp>> ops;
+    for (AttentionOp attention : llvm::to_vector(attentions)) {
+      auto read = attention.getPastKey().getDefiningOp<KvCacheReadOp>();
+      KvCacheWriteOp write;
+      for (Operation *user : attention.getKey().getUsers())
+        if (auto found = dyn_cast<KvCacheWriteOp>(user))
+          write = found;
+      std::optional<ArrayRef<int64_t>> ring = read.getRing();
+      windows.push_back(ring ? (*ring)[1] : 0);
+      ops.push_back({read, write});
+    }
+    const int64_t heads = *llvm::max_element(layerKv);
+    int64_t slots = 0, planes = 0;
+    SmallVector<kvcache::LayerSlots> placed = kvcache::placeLayers(
+        windows, layerKv, heads, old.getDimSize(4), slots, planes);
+    Builder b(entry.getContext());
+    for (auto [at, kv, pair] : llvm::zip(placed, layerKv, ops)) {
+      DenseI64ArrayAttr ring =
+          at.ring ? b.getDenseI64ArrayAttr({at.offset, at.slots})
+                  : DenseI64ArrayAttr();
+      IntegerAttr head =
+          kv < heads ? b.getI64IntegerAttr(at.head) : IntegerAttr();
+      pair.first.setLayer(at.plane);
+      pair.first.setRingAttr(ring);
+      pair.first.setHeadOffsetAttr(head);
+      if (KvCacheWriteOp write = pair.second) {
+        write.setLayer(at.plane);
+        write.setRingAttr(ring);
+        write.setHeadOffsetAttr(head);
+      }
+    }
+    Type sharded =
+        withDim(withDim(withDim(old, 0, planes), 3, heads), 4, slots);
     for (BlockArgument arg : entry.getArguments())
       if (arg.getType() == old)
         arg.setType(sharded);
@@ -441,6 +487,7 @@ struct ShardTensorParallel
       if (t == old)
         t = sharded;
     entry.setType(FunctionType::get(entry.getContext(), inputs, results));
+    return {heads, planes};
   }
 };
 

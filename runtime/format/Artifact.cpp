@@ -63,6 +63,10 @@ uint64_t alignUp(uint64_t value) {
 
 std::string errnoText() { return std::strerror(errno); }
 
+std::string corrupted(const std::string &section) {
+  return "section '" + section + "' checksum mismatch: the file is corrupted";
+}
+
 /// Writes all of `size` bytes or fails.
 Status writeAll(int fd, const void *data, size_t size) {
   const auto *bytes = static_cast<const uint8_t *>(data);
@@ -313,7 +317,8 @@ Artifact::Artifact(Artifact &&) noexcept = default;
 Artifact &Artifact::operator=(Artifact &&) noexcept = default;
 Artifact::~Artifact() = default;
 
-Expected<Artifact> Artifact::open(const std::string &path) {
+Expected<Artifact> Artifact::open(const std::string &path,
+                                  SectionChecks checks) {
   auto error = [&](const std::string &message) {
     return Status::error(path + ": " + message);
   };
@@ -386,6 +391,7 @@ Expected<Artifact> Artifact::open(const std::string &path) {
   const format::Manifest *manifest = format::GetManifest(manifestBytes);
 
   artifact.formatVersion_ = h.version;
+  artifact.path_ = path;
   artifact.producer_ = manifest->producer()->str();
   artifact.target_ = manifest->target()->str();
   artifact.dummyWeights_ = manifest->dummy_weights();
@@ -458,22 +464,30 @@ Expected<Artifact> Artifact::open(const std::string &path) {
         return error("section '" + name + "' [" + std::to_string(offset) +
                      ", +" + std::to_string(length) +
                      ") lies outside the data area");
-      if (XXH3_64bits(bytes + offset, length) != section->xxh3())
-        return error("section '" + name +
-                     "' checksum mismatch: the file is corrupted");
+      if (checks == SectionChecks::atOpen &&
+          XXH3_64bits(bytes + offset, length) != section->xxh3())
+        return error(corrupted(name));
       for (const std::string &seen : artifact.names_)
         if (seen == name)
           return error("section '" + name + "' appears twice");
       artifact.names_.push_back(name);
       artifact.sections_.push_back({bytes + offset, length});
+      artifact.hashes_.push_back(section->xxh3());
+      artifact.unchecked_.push_back(checks == SectionChecks::onFirstRead);
     }
   return artifact;
 }
 
 Expected<Bytes> Artifact::section(const std::string &name) const {
   for (size_t i = 0; i < names_.size(); ++i)
-    if (names_[i] == name)
+    if (names_[i] == name) {
+      if (unchecked_[i]) {
+        if (XXH3_64bits(sections_[i].data, sections_[i].size) != hashes_[i])
+          return Status::error(path_ + ": " + corrupted(name));
+        unchecked_[i] = false;
+      }
       return sections_[i];
+    }
   return Status::error("the artifact has no section '" + name + "'");
 }
 

@@ -116,10 +116,17 @@ private:
   bool dummyWeights_ = false;
 };
 
+/// When Artifact::open verifies a section's checksum: at once, or when
+/// section() first returns it (a rank of a sharded run reads only its own
+/// plan's sections, and leaves the other ranks' pages unread).
+enum class SectionChecks { atOpen, onFirstRead };
+
 class Artifact {
 public:
-  /// Maps `path` and verifies the header, the manifest and every section.
-  static Expected<Artifact> open(const std::string &path);
+  /// Maps `path` and verifies the header, the manifest and the sections'
+  /// places in the file; each section's checksum as `checks` says.
+  static Expected<Artifact> open(const std::string &path,
+                                 SectionChecks checks = SectionChecks::atOpen);
 
   Artifact(Artifact &&) noexcept;
   Artifact &operator=(Artifact &&) noexcept;
@@ -134,7 +141,10 @@ public:
   /// fills them).
   bool dummyWeights() const { return dummyWeights_; }
 
-  /// A section's bytes, or an error naming the missing section.
+  /// A section's bytes, or an error naming the missing section (or, the
+  /// first time with SectionChecks::onFirstRead, a corrupted one). Not
+  /// to be called from several threads before each section has been
+  /// returned once.
   Expected<Bytes> section(const std::string &name) const;
 
 private:
@@ -144,8 +154,12 @@ private:
   uint32_t formatVersion_ = 0;
   std::string producer_, target_;
   ModelInfo model_;
+  std::string path_;
   std::vector<std::string> names_;
   std::vector<Bytes> sections_;
+  std::vector<uint64_t> hashes_;
+  /// Per section: its checksum is still to be verified.
+  mutable std::vector<bool> unchecked_;
   bool dummyWeights_ = false;
 };
 

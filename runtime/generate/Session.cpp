@@ -16,7 +16,9 @@ namespace llmc::runtime {
 Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
                                              unsigned threads, bool staged,
                                              int64_t rank, int64_t ranks) {
-  Expected<Artifact> artifact = Artifact::open(path);
+  // A rank of a sharded run reads, and so checks, only its own sections.
+  Expected<Artifact> artifact = Artifact::open(
+      path, ranks > 1 ? SectionChecks::onFirstRead : SectionChecks::atOpen);
   if (!artifact)
     return artifact.status();
   // Before any work: the ranks must be the artifact's.

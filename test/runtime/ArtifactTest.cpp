@@ -136,6 +136,26 @@ TEST_F(ArtifactTest, RejectsOneFlippedBitInAWeightSection) {
                     "corrupted");
 }
 
+TEST_F(ArtifactTest, ChecksASectionOnItsFirstReadWhenAsked) {
+  // A rank of a sharded run: the flipped section opens, and is refused
+  // when it is read, every time.
+  ASSERT_TRUE(writeSample(path_).ok());
+  std::vector<char> bytes = read();
+  bytes[64 + 123] ^= 0x10;
+  overwrite(bytes);
+  Expected<Artifact> artifact =
+      Artifact::open(path_, SectionChecks::onFirstRead);
+  ASSERT_TRUE(artifact.ok()) << artifact.status().message();
+  for (int i = 0; i < 2; ++i) {
+    Expected<Bytes> weights = artifact->section("weights");
+    ASSERT_FALSE(weights.ok());
+    EXPECT_EQ(weights.status().message(),
+              path_ + ": section 'weights' checksum mismatch: the file is "
+                      "corrupted");
+  }
+  EXPECT_TRUE(artifact->section("plan").ok());
+}
+
 TEST_F(ArtifactTest, RejectsAForeignFile) {
   std::vector<char> text(200, 'x');
   overwrite(text);
