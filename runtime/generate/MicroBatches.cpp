@@ -171,12 +171,14 @@ Session::generate(const std::vector<int64_t> &ids, Sampler &sampler,
     return status;
   const int64_t tokens = static_cast<int64_t>(ids.size()) / batch_;
   const int64_t parts = static_cast<int64_t>(parts_.size());
-  // Pipeline stages: the prompt in up to one chunk per stage, so that
-  // stage s + 1 works on a chunk while stage s works on the next; the
-  // chunks after the first extend the cache as decode calls do, and only
-  // the last one's logits are wanted.
+  // Pipeline stages: the prompt in chunks, so that stage s + 1 works on a
+  // chunk while stage s works on the next; with the micro-batches, as many
+  // in flight as stages. The chunks after the first extend the cache as
+  // decode calls do (whose lm_head runs on every token: the micro-batches
+  // alone are cheaper where there are enough), and only the last one's
+  // logits are wanted.
   const int64_t stages = model_.info().pp;
-  const int64_t chunks = std::min(stages, tokens);
+  const int64_t chunks = std::min(std::max<int64_t>(stages / parts, 1), tokens);
   const int64_t chunk = (tokens + chunks - 1) / chunks;
   for (int64_t begin = 0; begin < tokens; begin += chunk) {
     const int64_t end = std::min(tokens, begin + chunk);
