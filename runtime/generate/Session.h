@@ -5,7 +5,10 @@
 // kernels, a thread pool and an executor. Session: one batch of sequences
 // with its own KV cache in device memory (the layout the compiler chose,
 // sized for the artifact's max_seq) and its position; prefill() starts it,
-// decode() appends tokens. Logits come back in host memory.
+// decode() appends tokens, generate() runs the whole loop. Logits come
+// back in host memory. With pipeline stages the batch runs as up to one
+// micro-batch per stage, each with its cache and position
+// (MicroBatches.cpp), and every rank gets the last stage's logits.
 //
 //===----------------------------------------------------------------------===//
 
