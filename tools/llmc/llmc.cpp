@@ -363,9 +363,21 @@ int compile() {
   if (options.tp > 1)
     os << "  tensor parallel   " << options.tp.getValue()
        << " ranks, each with its share of every layer\n";
-  if (options.pp > 1)
-    os << "  pipeline          " << options.pp.getValue()
-       << " stages of contiguous layers\n";
+  if (options.pp > 1) {
+    // Each stage's layers, from its first rank's module (rank 0 is stage
+    // 0's; stage s's first rank is s x tp).
+    os << "  pipeline          " << options.pp.getValue() << " stages:";
+    for (int64_t s = 0; s < options.pp; ++s) {
+      ModuleOp stage = s == 0 ? *module : *ranks[s * options.tp - 1];
+      auto cut = stage->getAttrOfType<DictionaryAttr>("llmc.pipeline");
+      auto first = cut ? cut.getAs<IntegerAttr>("first_layer") : nullptr;
+      auto count = cut ? cut.getAs<IntegerAttr>("layers") : nullptr;
+      if (first && count)
+        os << (s ? ", " : " ") << "layers " << first.getInt() << "-"
+           << first.getInt() + count.getInt() - 1;
+    }
+    os << "\n";
+  }
   if (options.tp * options.pp > 1)
     os << "  ranks             " << options.tp * options.pp
        << " (figures below: rank 0's; run with mpirun -np "
