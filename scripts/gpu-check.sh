@@ -15,14 +15,19 @@ out=${OUT:-$pack/out}
 mkdir -p "$out"
 work=$(mktemp -d)
 exec > >(tee "$out/gpu-check.log") 2>&1
-trap 'tar -czf "$out/gpu-check.tar.gz" -C "$work" .' EXIT
+trap 'tar -czf "$out/gpu-check.tar.gz" --exclude=./lib -C "$work" .' EXIT
 export PATH="$PWD/$pack/bin:$PATH"
-# cuBLASLt (dlopen'ed by llmc-run): the toolkit's, else PyTorch's wheel's.
-libs="$PWD/$pack/lib"
+# The libraries the binaries were linked with (gpu-pack.sh), then
+# cuBLASLt and NCCL (dlopen'ed by llmc-run): the toolkit's, else those of
+# PyTorch's wheels.
+tar -xJf "$pack/lib.tar.xz" -C "$work"
+libs="$work/lib"
 for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib $(python3 -c \
-    'import nvidia, os; print(" ".join(os.path.join(p, "cublas", "lib") for p in nvidia.__path__))' \
-    2>/dev/null); do
-  [ -e "$dir/libcublasLt.so.13" ] && libs="$libs:$dir"
+    'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null); do
+  for found in $(find "$dir" -maxdepth 3 \( -name libcublasLt.so.13 -o \
+                 -name libnccl.so.2 \) 2>/dev/null); do
+    case ":$libs:" in *":$(dirname "$found"):"*) ;; *) libs="$libs:$(dirname "$found")" ;; esac
+  done
 done
 export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
@@ -68,7 +73,7 @@ for variant in fp8 w8a8; do
     --tolerance 1e-5 2>&1 | tee -a "$work/quant-acts.log" || status=1
   echo "== fortunes3m $variant perplexity (GEMMs of codes): GPU against CPU"
   timeout 120 python3 test/e2e/compare_perplexity.py \
-    "$pack/artifacts/fortunes3m.$variant.cpu.llmc" \
+    "$pack/artifacts/fortunes3m.$variant.cpu-eval.json" \
     "$pack/artifacts/fortunes3m.$variant.cuda.llmc" \
     --text "$pack/models/fortunes3m.eval.txt" \
     --tokenizer "$pack/models/fortunes3m.tokenizer.model" 2>&1 |

@@ -2,8 +2,11 @@
 # What a session with a GPU carries to the device machine (docs/gpu.md).
 # That machine has the NVIDIA driver, CUDA and Python but no MLIR, no
 # Debian packages and no network, so the runtime travels as binaries built
-# here, with the two libraries it needs beyond glibc, libstdc++ and CUDA,
-# and the models travel as cuda artifacts compiled here.
+# here, with the libraries they need beyond glibc, libstdc++ and CUDA
+# (OpenBLAS, OpenMPI, sentencepiece, xxhash, ...: lib.tar.xz, 7 MB, as
+# the tree that travels holds 64 MiB), and the models travel as cuda
+# artifacts compiled here. cuBLASLt and NCCL are opened with dlopen: the
+# machine's own (its CUDA's or PyTorch's wheels') are used.
 #
 # Models too large to travel (bench/export_llama_past.py folders, e.g.
 # llama-110m and llama-1b) go as --dummy-weights artifacts: NAME.cpu.llmc
@@ -32,13 +35,19 @@ pack=$root/.gpu
 target=cuda:sm_80,sm_90
 
 rm -rf "$pack"
-mkdir -p "$pack/bin" "$pack/lib" "$pack/models" "$pack/artifacts"
+mkdir -p "$pack/bin" "$pack/models" "$pack/artifacts"
 cmake --build "$build" --target llmc llmc-run llmc-cuda-tests
-cp "$build/bin/llmc-run" "$build/bin/llmc-cuda-tests" "$pack/bin/"
-for lib in $(ldd "$build/bin/llmc-run" | awk '/=> \// {print $3}' |
-             grep -E 'libxxhash|libsentencepiece'); do
-  cp -L "$lib" "$pack/lib/"
+strip -o "$pack/bin/llmc-run" "$build/bin/llmc-run"
+strip -o "$pack/bin/llmc-cuda-tests" "$build/bin/llmc-cuda-tests"
+libs=$(mktemp -d)
+mkdir "$libs/lib"
+for lib in $(ldd "$build/bin/llmc-run" "$build/bin/llmc-cuda-tests" |
+             awk '/=> \// {print $3}' | sort -u |
+             grep -vE '/(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s|libcuda)\.so'); do
+  cp -L "$lib" "$libs/lib/"
 done
+tar -cJf "$pack/lib.tar.xz" -C "$libs" lib
+rm -rf "$libs"
 cp "$models"/*.golden.json "$models"/*.tokenizer.model \
    "$models"/fortunes3m.eval.txt "$pack/models/"
 # The goldens are fp32 greedy tokens: these compile in f32.
@@ -56,20 +65,24 @@ done
   -o "$pack/artifacts/stories260K.cpu.llmc" 2>/dev/null
 fp8=(--quant fp8 --fp8-activations dynamic)
 w8a8=(--quant int8 --int8-activations dynamic)
-# Head pruning (docs/pruning.md): per-layer head counts, f32 on both.
+# Head pruning (docs/pruning.md): per-layer head counts, f32 on both,
+# with the same generated weights on both (--dummy-weights: the logits
+# are compared, and the pack stays small).
 for t in cpu cuda; do
   extra=()
   [ $t = cuda ] && extra=(--target "$target" --dtype f32)
-  "$build/bin/llmc" compile "$models/fortunes3m.onnx" \
+  "$build/bin/llmc" compile "$models/fortunes3m.onnx" --dummy-weights \
     --prune-heads-list '0:1,4;3:0,2,3,5' "${extra[@]}" \
     -o "$pack/artifacts/fortunes3m.pruned.$t.llmc" 2>/dev/null
   # Whole KV groups: pruned layers share KV-cache planes (head_offset).
-  "$build/bin/llmc" compile "$models/fortunes3m.onnx" \
+  "$build/bin/llmc" compile "$models/fortunes3m.onnx" --dummy-weights \
     --prune-heads-list '0:1;3:0;5:1' --prune-unit group "${extra[@]}" \
     -o "$pack/artifacts/fortunes3m.groups.$t.llmc" 2>/dev/null
 done
 # Quantized activations: stories260K (logits, the GEMV paths) and
-# fortunes3m (perplexity, cuBLASLt's GEMMs of codes), f32 on both devices.
+# fortunes3m (perplexity, cuBLASLt's GEMMs of codes), f32 on both devices;
+# fortunes3m's CPU perplexity is measured here (NAME.cpu-eval.json, what
+# `llmc-run --json eval` prints), not carried as an artifact.
 for variant in fp8 w8a8; do
   declare -n flags=$variant
   for model in stories260K fortunes3m; do
@@ -79,6 +92,11 @@ for variant in fp8 w8a8; do
       --target "$target" --dtype f32 \
       -o "$pack/artifacts/$model.$variant.cuda.llmc" 2>/dev/null
   done
+  "$build/bin/llmc-run" "$pack/artifacts/fortunes3m.$variant.cpu.llmc" --json \
+    eval --text "$models/fortunes3m.eval.txt" \
+    --tokenizer "$models/fortunes3m.tokenizer.model" \
+    > "$pack/artifacts/fortunes3m.$variant.cpu-eval.json"
+  rm "$pack/artifacts/fortunes3m.$variant.cpu.llmc"
 done
 mkdir -p "$pack/large"
 for folder in "$@"; do

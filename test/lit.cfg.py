@@ -68,5 +68,12 @@ if os.access(nvcc, os.X_OK):
     config.available_features.add("nvcc")
     config.substitutions.append(("%nvcc", nvcc))
 smi = shutil.which("nvidia-smi")
-if smi and subprocess.run([smi, "-L"], capture_output=True).returncode == 0:
-    config.available_features.add("cuda-device")
+if smi:
+    listed = subprocess.run([smi, "-L"], capture_output=True, text=True)
+    gpus = sum(line.startswith("GPU ") for line in listed.stdout.splitlines()
+               ) if listed.returncode == 0 else 0
+    if gpus >= 1:
+        config.available_features.add("cuda-device")
+    # Tensor- and pipeline-parallel GPU ranks: NCCL takes a GPU per rank.
+    if gpus >= 2:
+        config.available_features.add("cuda-devices-2")

@@ -61,12 +61,6 @@ Status gatherNd(KernelContext &c);
 Status scatterNd(KernelContext &c);
 Status trilu(KernelContext &c);
 Status shapeOf(KernelContext &c);
-// Communication between the ranks of a sharded model
-// (CommunicationKernels.cpp).
-Status allReduce(KernelContext &c);
-Status allGather(KernelContext &c);
-Status send(KernelContext &c);
-Status recv(KernelContext &c);
 
 /// The reductions `reduce` computes.
 enum ReduceOp { sum, mean, maximum };

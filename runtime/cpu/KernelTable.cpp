@@ -1,6 +1,7 @@
 //===- KernelTable.cpp - plan kernel names to CPU kernels -----------------===//
 
 #include "runtime/cpu/CpuKernels.h"
+#include "runtime/parallel/CollectiveKernels.h"
 
 namespace llmc::runtime {
 
@@ -91,10 +92,10 @@ const std::vector<KernelEntry> &cpuKernelTable() {
       {"transpose", cpu::transpose},
       {"trilu", cpu::trilu},
       // Communication between ranks.
-      {"all_gather", cpu::allGather},
-      {"all_reduce", cpu::allReduce},
-      {"recv", cpu::recv},
-      {"send", cpu::send},
+      {"all_gather", collective::allGather},
+      {"all_reduce", collective::allReduce},
+      {"recv", collective::recv},
+      {"send", collective::send},
   };
   return table;
 }

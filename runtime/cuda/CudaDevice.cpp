@@ -9,10 +9,12 @@
 #include "runtime/cuda/CudaKernels.h"
 #include "runtime/exec/AllocationMap.h"
 #include "runtime/exec/RecordingDevice.h"
+#include "runtime/parallel/NcclCommunicator.h"
 
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace llmc::runtime {
 
@@ -87,8 +89,10 @@ Expected<void *> CudaContext::scratch(int slot, uint64_t bytes) {
 
 namespace {
 
-/// The ordinal of the GPU to use, or why there is none.
-Expected<int> selectDevice(const Target &target) {
+/// The ordinal of the GPU that rank `local` of `localRanks` on this node
+/// uses, or why there is none.
+Expected<int> selectDevice(const Target &target, int64_t local,
+                           int64_t localRanks) {
   std::string needs = "the artifact targets " + target.str() +
                       " and needs an NVIDIA GPU of architecture " +
                       target.archList() + " or newer";
@@ -98,6 +102,7 @@ Expected<int> selectDevice(const Target &target) {
     return Status::error(needs + "; none is usable here: " + why);
   std::string found;
   int firstArch = 0;
+  std::vector<int> usable;
   for (int ordinal = 0; ordinal < count; ++ordinal) {
     kc::DeviceInfo info;
     std::string error;
@@ -119,8 +124,17 @@ Expected<int> selectDevice(const Target &target) {
                            "llmc-run (rebuild it with "
                            "CMAKE_CUDA_ARCHITECTURES including " +
                            std::to_string(arch) + "): " + error);
-    return ordinal;
+    usable.push_back(ordinal);
   }
+  if (int64_t(usable.size()) >= localRanks)
+    return usable[size_t(local)];
+  if (!usable.empty())
+    return Status::error(
+        std::to_string(localRanks) +
+        " ranks run on this node, a GPU each, but it has " +
+        std::to_string(usable.size()) + " that run " + target.str() +
+        (found.empty() ? "" : " (and " + found + ")") + ": start at most " +
+        std::to_string(usable.size()) + " ranks per node");
   return Status::error(needs + "; found " + found +
                        ": compile the model again with --target cuda:sm_" +
                        std::to_string(firstArch));
@@ -150,6 +164,15 @@ public:
   Expected<std::optional<Candidates>>
   candidates(const Tensor &logits, const CandidateQuery &query) override;
   void prepare(KernelContext &context) override { context.cuda = &context_; }
+  Expected<std::unique_ptr<Communicator>>
+  ranksOver(Communicator &host) override {
+    // NCCL on this GPU, ordered on the stream the plan's kernels run on.
+    if (Status status =
+            cudaStatus(cudaSetDevice(context_.ordinal), "cudaSetDevice");
+        !status)
+      return status;
+    return ncclCommunicator(host, context_.stream);
+  }
   Status synchronize() override;
 
 private:
@@ -506,8 +529,13 @@ Status CudaDevice::synchronize() {
 } // namespace
 
 Expected<std::unique_ptr<Device>> openCudaDevice(const Target &target,
-                                                 const Artifact &artifact) {
-  Expected<int> ordinal = selectDevice(target);
+                                                 const Artifact &artifact,
+                                                 int64_t local,
+                                                 int64_t localRanks) {
+  if (local < 0 || local >= localRanks)
+    return Status::error("rank " + std::to_string(local) + " of " +
+                         std::to_string(localRanks) + " on this node");
+  Expected<int> ordinal = selectDevice(target, local, localRanks);
   if (!ordinal)
     return ordinal.status();
   return CudaDevice::open(*ordinal, artifact);

@@ -24,9 +24,13 @@ namespace llmc::runtime {
 /// The first visible GPU that runs `target`'s generated kernels
 /// (Target::runsOn) and the kernels built into this runtime, set up for
 /// `artifact` (which must outlive it); otherwise an error naming what is
-/// needed and what was found.
+/// needed and what was found. The rank `local` of `localRanks` on a node
+/// takes the local-th such GPU: one each, or an error naming how many
+/// there are.
 Expected<std::unique_ptr<Device>> openCudaDevice(const Target &target,
-                                                 const Artifact &artifact);
+                                                 const Artifact &artifact,
+                                                 int64_t local = 0,
+                                                 int64_t localRanks = 1);
 
 } // namespace llmc::runtime
 

@@ -1,6 +1,7 @@
 //===- KernelTable.cpp - plan kernel names to CUDA kernels ----------------===//
 
 #include "runtime/cuda/CudaKernels.h"
+#include "runtime/parallel/CollectiveKernels.h"
 
 namespace llmc::runtime {
 
@@ -27,6 +28,11 @@ const std::vector<KernelEntry> &cudaKernelTable() {
       {"iota", cuda::iota},
       {"slice", cuda::slice},
       {"split", cuda::split},
+      // Device memory through the rank's NCCL communicators.
+      {"all_gather", collective::allGather},
+      {"all_reduce", collective::allReduce},
+      {"recv", collective::recv},
+      {"send", collective::send},
   };
   return table;
 }

@@ -4,8 +4,8 @@
 
 namespace llmc::runtime {
 
-Expected<std::unique_ptr<Device>> openCudaDevice(const Target &target,
-                                                 const Artifact &) {
+Expected<std::unique_ptr<Device>>
+openCudaDevice(const Target &target, const Artifact &, int64_t, int64_t) {
   return Status::error("the artifact targets " + target.str() +
                        ", and this llmc-run was built without CUDA (the "
                        "CUDA toolkit was not found when it was configured)");

@@ -12,6 +12,7 @@
 #define LLMC_RUNTIME_EXEC_DEVICE_H
 
 #include "runtime/exec/Kernel.h"
+#include "runtime/parallel/Communicator.h"
 #include "runtime/sampler/Candidates.h"
 
 #include <functional>
@@ -103,6 +104,16 @@ public:
     (void)logits;
     (void)query;
     return std::optional<Candidates>();
+  }
+
+  /// The ranks of `host` (a communicator of host memory: MPI's; every
+  /// rank must call it) as a communicator of this device's memory, for
+  /// the plan's collective kernels; null where `host` moves this device's
+  /// memory itself (the CPU's, the cpu-staged device's).
+  virtual Expected<std::unique_ptr<Communicator>>
+  ranksOver(Communicator &host) {
+    (void)host;
+    return std::unique_ptr<Communicator>();
   }
 
   /// Fills in the device's part of a kernel's context before it runs.

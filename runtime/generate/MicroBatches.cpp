@@ -43,14 +43,14 @@ Status Session::startPart(int64_t m, const std::vector<int64_t> &ids,
     return roomError(part.position + tokens);
   const ModelInfo &info = model_.info();
   const RankLinks *links = model_.executor().links();
-  if (info.pp > 1 && (!links || !links->world))
+  if (info.pp > 1 && (!links || !links->host))
     return Status::error("a pipeline stage runs with its other stages: "
                          "start it with mpirun -np " +
                          std::to_string(info.ranks()));
   // The last stage's logits of this micro-batch's previous call may still
   // be on their way: its buffer is reused below.
   for (int64_t ticket : part.sends)
-    if (Status status = links->world->wait(ticket); !status)
+    if (Status status = links->host->wait(ticket); !status)
       return status;
   part.sends.clear();
 
@@ -77,7 +77,7 @@ Status Session::startPart(int64_t m, const std::vector<int64_t> &ids,
   }
   if (!info.lastStage(model_.rank()))
     return Status::success();
-  Expected<Tensor> host = logits(results->front());
+  Expected<Tensor> host = downloadLogits(results->front());
   if (!host)
     return host.status();
   if (host->elements() != part.batch * part.logitsTokens * info.vocabSize)
@@ -90,7 +90,7 @@ Status Session::startPart(int64_t m, const std::vector<int64_t> &ids,
   // logits are the same on each of a stage's tensor-parallel ranks).
   const int64_t t = model_.rank() % info.tp;
   for (int64_t stage = 0; stage + 1 < info.pp; ++stage) {
-    Expected<int64_t> ticket = links->world->startSend(
+    Expected<int64_t> ticket = links->host->startSend(
         part.logits.data(), uint64_t(host->bytes()), stage * info.tp + t);
     if (!ticket)
       return ticket.status();
@@ -113,7 +113,7 @@ Expected<Tensor> Session::partLogits(int64_t m) {
   if (!info.lastStage(model_.rank())) {
     part.logits.resize(static_cast<size_t>(shared.elements()));
     const int64_t t = model_.rank() % info.tp;
-    if (Status status = model_.executor().links()->world->recv(
+    if (Status status = model_.executor().links()->host->recv(
             part.logits.data(), uint64_t(shared.bytes()),
             (info.pp - 1) * info.tp + t);
         !status)
@@ -155,7 +155,7 @@ Expected<Tensor> Session::runAll(const std::vector<int64_t> &ids,
 Status Session::finishSends() {
   for (Part &part : parts_) {
     for (int64_t ticket : part.sends)
-      if (Status status = model_.executor().links()->world->wait(ticket);
+      if (Status status = model_.executor().links()->host->wait(ticket);
           !status)
         return status;
     part.sends.clear();

@@ -15,7 +15,8 @@ namespace llmc::runtime {
 
 Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
                                              unsigned threads, bool staged,
-                                             int64_t rank, int64_t ranks) {
+                                             RankPlace place) {
+  const int64_t rank = place.rank, ranks = place.ranks;
   // A rank of a sharded run reads, and so checks, only its own sections.
   Expected<Artifact> artifact = Artifact::open(
       path, ranks > 1 ? SectionChecks::onFirstRead : SectionChecks::atOpen);
@@ -44,8 +45,6 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   if (!target)
     return target.status().withContext(path);
   std::unique_ptr<Device> device;
-  if (pp > 1 && (staged || target->kind != Target::Kind::cpu))
-    return Status::error(path + ": pipeline stages run on the cpu device");
   if (staged && target->kind != Target::Kind::cpu)
     return Status::error(path +
                          ": the cpu-staged device runs cpu artifacts, "
@@ -54,7 +53,8 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   if (staged) {
     device = std::make_unique<StagedDevice>();
   } else if (target->kind == Target::Kind::cuda) {
-    Expected<std::unique_ptr<Device>> gpu = openCudaDevice(*target, *artifact);
+    Expected<std::unique_ptr<Device>> gpu =
+        openCudaDevice(*target, *artifact, place.local, place.localRanks);
     if (!gpu)
       return gpu.status().withContext(path);
     device = std::move(*gpu);
@@ -174,6 +174,13 @@ Tensor Session::cacheTensor(const Part &part) {
 }
 
 Expected<Tensor> Session::logits(const Tensor &result) {
+  // A pipeline's logits are in host memory already, in f32 (partLogits).
+  if (model_.info().pp > 1)
+    return result;
+  return downloadLogits(result);
+}
+
+Expected<Tensor> Session::downloadLogits(const Tensor &result) {
   Expected<Tensor> host = model_.executor().hostView(result, logits_);
   if (!host || host->dtype == DType::f32)
     return host;
@@ -279,7 +286,9 @@ Session::sampleLast(const Tensor &result, int64_t batch, Sampler &sampler) {
   const int64_t vocab = result.shape.back();
   const int64_t perSequence = result.elements() / vocab / batch;
   std::vector<int64_t> next;
-  if (CandidateQuery query = sampler.candidateQuery(); query.any()) {
+  // On the device, unless a pipeline's logits are in host memory already.
+  if (CandidateQuery query = sampler.candidateQuery();
+      query.any() && model_.info().pp == 1) {
     Expected<std::optional<Device::Candidates>> found =
         model_.device().candidates(result, query);
     if (!found)

@@ -23,18 +23,27 @@
 
 namespace llmc::runtime {
 
+/// A process's place among the ranks of a run (one rank: the defaults).
+struct RankPlace {
+  int64_t rank = 0, ranks = 1;
+  /// Its place among the ranks on its node, which share the node's GPUs:
+  /// each takes its own.
+  int64_t local = 0, localRanks = 1;
+};
+
 class Model {
 public:
   /// Opens and checks `path`; `threads` 0 means availableCpus().
   /// The device is the one the artifact's target names, or with `staged`
-  /// (a cpu artifact) runtime/cpu/StagedDevice, for tests. `rank` of
-  /// `ranks`: the run's tensor-parallel rank, whose plan runs
+  /// (a cpu artifact) runtime/cpu/StagedDevice, for tests. `place.rank`
+  /// of `place.ranks`: the run's rank, whose plan runs
   /// (ModelInfo::planSection; its communication needs
-  /// executor().setLinks); an artifact compiled for other than `ranks`
-  /// is refused, naming both.
-  static Expected<std::unique_ptr<Model>>
-  load(const std::string &path, unsigned threads, bool staged = false,
-       int64_t rank = 0, int64_t ranks = 1);
+  /// executor().setLinks); an artifact compiled for other than
+  /// `place.ranks` is refused, naming both.
+  static Expected<std::unique_ptr<Model>> load(const std::string &path,
+                                               unsigned threads,
+                                               bool staged = false,
+                                               RankPlace place = {});
 
   const ModelInfo &info() const { return info_; }
   /// Success when the artifact has prefill and decode over a KV cache.
@@ -175,8 +184,10 @@ private:
   /// buffers may change or go after it (a call that returns logits ends
   /// with it).
   Status finishSends();
-  /// The logits result, in host memory, as f32.
+  /// The logits a call returned (or partLogits), in host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);
+  /// The logits a plan's call returned on the device, the same way.
+  Expected<Tensor> downloadLogits(const Tensor &result);
 
   Model &model_;
   int64_t batch_;

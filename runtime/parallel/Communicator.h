@@ -30,9 +30,11 @@ public:
   virtual int64_t rank() const = 0;
   virtual int64_t size() const = 0;
 
-  /// Replaces `count` elements of `data` on every rank by their sum over
-  /// all ranks (f32 or f16; f16 sums in f32).
-  virtual Status allReduceSum(void *data, int64_t count, DType dtype) = 0;
+  /// `count` elements of `output` on every rank: the sum over all ranks
+  /// of their `input` (f32 or f16; f16 sums in f32). `input` may be
+  /// `output`.
+  virtual Status allReduceSum(const void *input, void *output, int64_t count,
+                              DType dtype) = 0;
   /// Every rank's `rows` x `columns` elements of `input` into `output`,
   /// rows x (size() x columns) on every rank: each row holds rank 0's
   /// columns, then rank 1's, ... (a join along the last axis; rows = 1
@@ -66,13 +68,18 @@ protected:
   Status failed(const std::string &message) const;
 };
 
-/// What a rank's kernels communicate through (KernelContext::links): its
-/// pipeline stage's tensor-parallel ranks (all-reduce, all-gather) and the
-/// job's every rank, stage s's tensor-parallel rank t being world rank
-/// s x tp + t (send, recv: the same tensor-parallel rank of another stage).
+/// What a rank communicates through. Its kernels (KernelContext::links),
+/// in the device's memory: its pipeline stage's tensor-parallel ranks
+/// (all-reduce, all-gather) and the job's every rank, stage s's
+/// tensor-parallel rank t being world rank s x tp + t (send, recv: the
+/// same tensor-parallel rank of another stage). The generation loop, in
+/// host memory: every rank again (a pipeline's logits), the same
+/// communicator as `world` where that moves host memory (CPU ranks), MPI
+/// beside NCCL on GPUs.
 struct RankLinks {
   Communicator *stage = nullptr;
   Communicator *world = nullptr;
+  Communicator *host = nullptr;
   int64_t tp = 1;
 };
 

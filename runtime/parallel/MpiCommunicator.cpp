@@ -51,21 +51,21 @@ public:
   int64_t rank() const override { return rank_; }
   int64_t size() const override { return size_; }
 
-  Status allReduceSum(void *data, int64_t count, DType dtype) override {
+  Status allReduceSum(const void *input, void *output, int64_t count,
+                      DType dtype) override {
     Expected<int> n = checkedCount(count, "all-reduce");
     if (!n)
       return n.status();
+    const void *send = input == output ? MPI_IN_PLACE : input;
     if (dtype == DType::f32)
-      return check(
-          MPI_Allreduce(MPI_IN_PLACE, data, *n, MPI_FLOAT, MPI_SUM, comm_),
-          "all-reduce");
+      return check(MPI_Allreduce(send, output, *n, MPI_FLOAT, MPI_SUM, comm_),
+                   "all-reduce");
     if (dtype == DType::f16) {
       Expected<MPI_Op> op = halfSum();
       if (!op)
         return op.status();
-      return check(
-          MPI_Allreduce(MPI_IN_PLACE, data, *n, MPI_UINT16_T, *op, comm_),
-          "all-reduce");
+      return check(MPI_Allreduce(send, output, *n, MPI_UINT16_T, *op, comm_),
+                   "all-reduce");
     }
     return failed(std::string("all-reduce of ") + dtypeName(dtype) +
                   " is not supported (f32 and f16 are)");
@@ -243,6 +243,19 @@ Expected<std::unique_ptr<Communicator>> mpiWorld() {
   }
   return std::unique_ptr<Communicator>(
       new MpiCommunicator(MPI_COMM_WORLD, false));
+}
+
+Expected<std::unique_ptr<Communicator>> mpiNode() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm node;
+  if (int code = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank,
+                                     MPI_INFO_NULL, &node);
+      code != MPI_SUCCESS)
+    return Status::error(
+        "rank " + std::to_string(rank) +
+        ": finding the ranks on this node failed: " + mpiMessage(code));
+  return std::unique_ptr<Communicator>(new MpiCommunicator(node, true));
 }
 
 } // namespace llmc::runtime

@@ -22,6 +22,11 @@ bool launchedAsRanks();
 /// (and finalizes it at exit).
 Expected<std::unique_ptr<Communicator>> mpiWorld();
 
+/// The ranks of MPI's world on this rank's node (those that share its
+/// memory and its GPUs), ordered as in the world. Every rank must call it,
+/// after mpiWorld().
+Expected<std::unique_ptr<Communicator>> mpiNode();
+
 } // namespace llmc::runtime
 
 #endif // LLMC_RUNTIME_PARALLEL_MPICOMMUNICATOR_H

@@ -1,12 +1,16 @@
 //===- NcclCommunicator.cpp - GPU ranks' communicator over NCCL -----------===//
 //
-// See NcclCommunicator.h. Built where the CUDA toolkit (and its NCCL) is.
+// See NcclCommunicator.h. Built where the CUDA toolkit (and its NCCL) is;
+// libnccl is opened with dlopen, as cuBLASLt is (runtime/cuda/Gemm.cpp),
+// so that llmc-run starts where it is missing (it is 200 MiB: a GPU
+// machine has it from its CUDA or PyTorch) and a GPU rank's run says so.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/parallel/NcclCommunicator.h"
 
 #include <cuda_runtime_api.h>
+#include <dlfcn.h>
 #include <nccl.h>
 
 #include <cstdlib>
@@ -17,23 +21,75 @@ namespace llmc::runtime {
 
 namespace {
 
+/// The NCCL entry points llmc uses, looked up in the loaded library.
+struct NcclLibrary {
+  void *module = nullptr;
+#define LLMC_NCCL_FUNCTIONS(X)                                                 \
+  X(ncclGetUniqueId)                                                           \
+  X(ncclCommInitRank)                                                          \
+  X(ncclCommDestroy)                                                           \
+  X(ncclCommAbort)                                                             \
+  X(ncclCommSplit)                                                             \
+  X(ncclCommUserRank)                                                          \
+  X(ncclCommCount)                                                             \
+  X(ncclAllReduce)                                                             \
+  X(ncclAllGather)                                                             \
+  X(ncclSend)                                                                  \
+  X(ncclRecv)                                                                  \
+  X(ncclBroadcast)                                                             \
+  X(ncclGetErrorString)                                                        \
+  X(ncclGetLastError)
+#define LLMC_DECLARE(name) decltype(&::name) name = nullptr;
+  LLMC_NCCL_FUNCTIONS(LLMC_DECLARE)
+#undef LLMC_DECLARE
+};
+
+/// libnccl, loaded on the first call and kept, or why it cannot be.
+Expected<const NcclLibrary *> loadNccl() {
+  static NcclLibrary lib;
+  static std::string error;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    const std::string name = "libnccl.so." + std::to_string(NCCL_MAJOR);
+    lib.module = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib.module)
+      error = "cannot load " + name + " (NCCL " + std::to_string(NCCL_MAJOR) +
+              ", which GPU ranks talk through): " + dlerror();
+#define LLMC_RESOLVE(function)                                                 \
+  if (lib.module && error.empty()) {                                           \
+    lib.function = reinterpret_cast<decltype(lib.function)>(                   \
+        dlsym(lib.module, #function));                                         \
+    if (!lib.function)                                                         \
+      error = name + " has no " #function;                                     \
+  }
+    LLMC_NCCL_FUNCTIONS(LLMC_RESOLVE)
+#undef LLMC_RESOLVE
+  }
+  if (!error.empty())
+    return Status::error(error);
+  return &lib;
+}
+
 class NcclCommunicator final : public Communicator {
 public:
-  NcclCommunicator(ncclComm_t comm, cudaStream_t stream, int64_t rank,
-                   int64_t size, Communicator &bootstrap)
-      : comm_(comm), stream_(stream), rank_(rank), size_(size),
+  NcclCommunicator(const NcclLibrary &nccl, ncclComm_t comm,
+                   cudaStream_t stream, int64_t rank, int64_t size,
+                   Communicator &bootstrap)
+      : nccl_(nccl), comm_(comm), stream_(stream), rank_(rank), size_(size),
         bootstrap_(bootstrap) {}
   ~NcclCommunicator() override {
     for (auto &[ticket, event] : pending_)
       cudaEventDestroy(event.first);
     cudaFree(scratch_);
-    ncclCommDestroy(comm_);
+    nccl_.ncclCommDestroy(comm_);
   }
 
   int64_t rank() const override { return rank_; }
   int64_t size() const override { return size_; }
 
-  Status allReduceSum(void *data, int64_t count, DType dtype) override {
+  Status allReduceSum(const void *input, void *output, int64_t count,
+                      DType dtype) override {
     ncclDataType_t type;
     if (dtype == DType::f32)
       type = ncclFloat32;
@@ -42,9 +98,9 @@ public:
     else
       return failed(std::string("all-reduce of ") + dtypeName(dtype) +
                     " is not supported (f32 and f16 are)");
-    return check(
-        ncclAllReduce(data, data, size_t(count), type, ncclSum, comm_, stream_),
-        "all-reduce");
+    return check(nccl_.ncclAllReduce(input, output, size_t(count), type,
+                                     ncclSum, comm_, stream_),
+                 "all-reduce");
   }
 
   Status allGather(const void *input, void *output, int64_t rows,
@@ -53,16 +109,16 @@ public:
                  block = size_t(rows) * rowBytes;
     if (rows == 1)
       return check(
-          ncclAllGather(input, output, block, ncclInt8, comm_, stream_),
+          nccl_.ncclAllGather(input, output, block, ncclInt8, comm_, stream_),
           "all-gather");
     // NCCL joins whole blocks; each row holds every rank's columns, so
     // the blocks land in scratch and then go into place, rank q's at
     // q x rowBytes in each row.
     if (Status status = reserve(block * size_t(size_)); !status)
       return status;
-    if (Status status = check(
-            ncclAllGather(input, scratch_, block, ncclInt8, comm_, stream_),
-            "all-gather");
+    if (Status status = check(nccl_.ncclAllGather(input, scratch_, block,
+                                                  ncclInt8, comm_, stream_),
+                              "all-gather");
         !status)
       return status;
     for (int64_t q = 0; q < size_; ++q)
@@ -77,13 +133,14 @@ public:
   }
 
   Status send(const void *data, uint64_t bytes, int64_t to) override {
-    return check(ncclSend(data, bytes, ncclInt8, int(to), comm_, stream_),
+    return check(nccl_.ncclSend(data, bytes, ncclInt8, int(to), comm_, stream_),
                  "send to rank " + std::to_string(to));
   }
 
   Status recv(void *data, uint64_t bytes, int64_t from) override {
-    return check(ncclRecv(data, bytes, ncclInt8, int(from), comm_, stream_),
-                 "receive from rank " + std::to_string(from));
+    return check(
+        nccl_.ncclRecv(data, bytes, ncclInt8, int(from), comm_, stream_),
+        "receive from rank " + std::to_string(from));
   }
 
   Expected<int64_t> startSend(const void *data, uint64_t bytes,
@@ -115,28 +172,28 @@ public:
   }
 
   Status broadcast(void *data, uint64_t bytes, int64_t root) override {
-    return check(
-        ncclBroadcast(data, data, bytes, ncclInt8, int(root), comm_, stream_),
-        "broadcast from rank " + std::to_string(root));
+    return check(nccl_.ncclBroadcast(data, data, bytes, ncclInt8, int(root),
+                                     comm_, stream_),
+                 "broadcast from rank " + std::to_string(root));
   }
 
   Expected<std::unique_ptr<Communicator>> split(int64_t color,
                                                 int64_t key) override {
     ncclComm_t part;
-    if (Status status =
-            check(ncclCommSplit(comm_, int(color), int(key), &part, nullptr),
-                  "split");
+    if (Status status = check(
+            nccl_.ncclCommSplit(comm_, int(color), int(key), &part, nullptr),
+            "split");
         !status)
       return status;
     int rank = 0, count = 0;
-    ncclCommUserRank(part, &rank);
-    ncclCommCount(part, &count);
+    nccl_.ncclCommUserRank(part, &rank);
+    nccl_.ncclCommCount(part, &count);
     return std::unique_ptr<Communicator>(
-        new NcclCommunicator(part, stream_, rank, count, bootstrap_));
+        new NcclCommunicator(nccl_, part, stream_, rank, count, bootstrap_));
   }
 
   [[noreturn]] void abort(int code) override {
-    ncclCommAbort(comm_);
+    nccl_.ncclCommAbort(comm_);
     bootstrap_.abort(code);
     std::_Exit(code); // the bootstrap's abort does not return
   }
@@ -145,8 +202,8 @@ private:
   Status check(ncclResult_t result, const std::string &what) const {
     if (result == ncclSuccess)
       return Status::success();
-    const char *last = ncclGetLastError(comm_);
-    return failed(what + " failed: " + ncclGetErrorString(result) +
+    const char *last = nccl_.ncclGetLastError(comm_);
+    return failed(what + " failed: " + nccl_.ncclGetErrorString(result) +
                   (last && *last ? std::string(" (") + last + ")" : ""));
   }
 
@@ -165,6 +222,7 @@ private:
     return Status::success();
   }
 
+  const NcclLibrary &nccl_;
   ncclComm_t comm_;
   cudaStream_t stream_;
   int64_t rank_, size_;
@@ -181,22 +239,26 @@ private:
 Expected<std::unique_ptr<Communicator>>
 ncclCommunicator(Communicator &bootstrap, void *stream) {
   const std::string rank = "rank " + std::to_string(bootstrap.rank()) + ": ";
+  Expected<const NcclLibrary *> loaded = loadNccl();
+  if (!loaded)
+    return Status::error(rank + loaded.status().message());
+  const NcclLibrary &nccl = **loaded;
   ncclUniqueId id;
   if (bootstrap.rank() == 0)
-    if (ncclResult_t result = ncclGetUniqueId(&id); result != ncclSuccess)
-      return Status::error(rank +
-                           "NCCL's unique id: " + ncclGetErrorString(result));
+    if (ncclResult_t result = nccl.ncclGetUniqueId(&id); result != ncclSuccess)
+      return Status::error(
+          rank + "NCCL's unique id: " + nccl.ncclGetErrorString(result));
   if (Status status = bootstrap.broadcast(&id, sizeof id, 0); !status)
     return status;
   ncclComm_t comm;
-  if (ncclResult_t result = ncclCommInitRank(&comm, int(bootstrap.size()), id,
-                                             int(bootstrap.rank()));
+  if (ncclResult_t result = nccl.ncclCommInitRank(&comm, int(bootstrap.size()),
+                                                  id, int(bootstrap.rank()));
       result != ncclSuccess)
     return Status::error(rank + "joining NCCL's " +
                          std::to_string(bootstrap.size()) +
-                         " ranks failed: " + ncclGetErrorString(result));
+                         " ranks failed: " + nccl.ncclGetErrorString(result));
   return std::unique_ptr<Communicator>(
-      new NcclCommunicator(comm, static_cast<cudaStream_t>(stream),
+      new NcclCommunicator(nccl, comm, static_cast<cudaStream_t>(stream),
                            bootstrap.rank(), bootstrap.size(), bootstrap));
 }
 

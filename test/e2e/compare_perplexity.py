@@ -1,11 +1,12 @@
 """Two artifacts of one model score a text alike: their perplexities agree.
 
-usage: compare_perplexity.py REFERENCE.llmc OTHER.llmc --text FILE
-                             --tokenizer MODEL [--tolerance 0.001]
+usage: compare_perplexity.py REFERENCE.llmc|REFERENCE.json OTHER.llmc
+                             --text FILE --tokenizer MODEL [--tolerance 0.001]
 
 Runs `llmc-run ... --json eval` on both and prints each perplexity and the
 other's relative difference from the reference's; exits 1 above the
-tolerance. Where two devices' low-order bits differ by design (tensor
+tolerance. A .json reference is what `llmc-run --json eval` printed for it
+elsewhere (scripts/gpu-pack.sh measures the CPU's). Where two devices' low-order bits differ by design (tensor
 cores sum fp8 products in their own order and precision, which flips some
 roundings of quantized activations and so moves single logits by much
 more than those bits), the quality they deliver is what must agree.
@@ -25,6 +26,9 @@ args = parser.parse_args()
 
 
 def perplexity(artifact):
+    if artifact.endswith(".json"):
+        out = json.load(open(artifact))
+        return out["perplexity"], out["tokens_scored"]
     result = subprocess.run(["llmc-run", artifact, "--json", "eval", "--text",
                              args.text, "--tokenizer", args.tokenizer],
                             capture_output=True, text=True)

@@ -1,7 +1,8 @@
 """A parallel artifact run on MPI ranks against the same model on one.
 
 usage: parallel_parity.py --work DIR [--tp T] [--pp P] [--golden G.json]
-                          [--batch B] [--compile-flag F ...] model.onnx
+                          [--batch B] [--compile-flag F ...] [--device D]
+                          model.onnx
 
 Compiles model.onnx once for one rank and once with --tp T --pp P (the same
 --compile-flag's), then runs the parallel one under
@@ -15,7 +16,9 @@ are not rounded to int8 (LLMC_CPU_ACTIVATIONS=exact), on both sides.
 generated at once must give one rank's ids (pipeline stages run it as
 micro-batches), and so must the batch sampled (temperature 1, a seed,
 stopping at EOS: with --run-flag=--tokenizer=... at the tokenizer's), its
-sequences stopping at different steps. Prompts: the golden cases', else three fixed ones. Prints one
+sequences stopping at different steps. --device D: both run with
+`llmc-run --device D` (cpu-staged: through the GPU's device path; for a
+cuda artifact, compile with --compile-flag=--target=cuda:...). Prompts: the golden cases', else three fixed ones. Prints one
 line per check (FileCheck'ed) and exits 1 at the first failure.
 """
 import argparse
@@ -52,6 +55,7 @@ def main():
     parser.add_argument("--exact-activations", action="store_true")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--run-flag", action="append", default=[])
+    parser.add_argument("--device", default="auto")
     parser.add_argument("model")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -68,7 +72,9 @@ def main():
     run(["llmc", "compile", args.model, "-o", one, *args.compile_flag])
     run(["llmc", "compile", args.model, "-o", several, "--tp", str(args.tp),
          "--pp", str(args.pp), *args.compile_flag])
-    ranks = [*MPIRUN, "-np", str(args.tp * args.pp), "llmc-run", several]
+    device = ["--device", args.device]
+    ranks = [*MPIRUN, "-np", str(args.tp * args.pp), "llmc-run", *device,
+             several]
     if args.exact_activations:
         # Quantized weights: decode's activations in f32, not rounded to
         # int8 per block of 32 (kernels/cpu). That rounding is
@@ -85,12 +91,13 @@ def main():
     else:
         prompts = [[1, 5, 9, 14, 3], [1, 200, 31, 7], [1, 2, 3, 4, 5, 6, 7]]
         goldens = [None] * len(prompts)
-    label = f"{name} {layout}"
+    label = f"{name} {layout}" + (f" on {args.device}"
+                                  if args.device != "auto" else "")
     for index, (prompt, golden) in enumerate(zip(prompts, goldens)):
         ids = ",".join(map(str, prompt))
         logits = [json.loads(run(command + ["logits", "--prompt-ids", ids,
                                             "--incremental"]))["logits"]
-                  for command in (["llmc-run", one], ranks)]
+                  for command in (["llmc-run", *device, one], ranks)]
         worst = max(abs(a - b) for row_a, row_b in zip(*logits)
                     for a, b in zip(row_a, row_b))
         # The ranks sum their parts of each row-parallel product in another
@@ -104,7 +111,7 @@ def main():
         greedy = [json.loads(run(command + ["--json", "generate",
                                             "--prompt-ids", ids, "--max-tokens",
                                             count, "--ignore-eos"]))["ids"]
-                  for command in (["llmc-run", one], ranks)]
+                  for command in (["llmc-run", *device, one], ranks)]
         same = sum(a == b for a, b in zip(*greedy))
         check(greedy[0] == greedy[1],
               f"{label} case {index}: {same}/{count} greedy ids as one rank's")
@@ -125,7 +132,7 @@ def main():
             ids = [[s["ids"] for s in json.loads(run(
                 command + ["--json", "generate", "--prompt-ids-file", batch,
                            *flags]))["sequences"]]
-                   for command in (["llmc-run", one], ranks)]
+                   for command in (["llmc-run", *device, one], ranks)]
             check(len(ids[1]) == args.batch and ids[0] == ids[1],
                   f"{label} batch of {args.batch}: "
                   f"{sum(a == b for a, b in zip(*ids))}/{args.batch} "

@@ -27,7 +27,8 @@ TEST(Mpi, AllReduceSumsEveryRanksValues) {
   std::vector<float> data(1000);
   for (size_t i = 0; i < data.size(); ++i)
     data[i] = float(r + 1) * 0.25f + float(i);
-  ASSERT_TRUE(world->allReduceSum(data.data(), 1000, DType::f32).ok());
+  ASSERT_TRUE(
+      world->allReduceSum(data.data(), data.data(), 1000, DType::f32).ok());
   // Sum over ranks q of (q + 1) / 4 + i: n (n + 1) / 8 + n i.
   for (size_t i = 0; i < data.size(); ++i)
     ASSERT_EQ(data[i], float(n * (n + 1)) / 8.0f + float(n) * float(i)) << i;
@@ -38,7 +39,8 @@ TEST(Mpi, AllReduceSumsHalvesAsFloats) {
   std::vector<uint16_t> data(64);
   for (size_t i = 0; i < data.size(); ++i)
     data[i] = llmc::format::floatToHalf(float(i) + 0.5f * float(r));
-  ASSERT_TRUE(world->allReduceSum(data.data(), 64, DType::f16).ok());
+  ASSERT_TRUE(
+      world->allReduceSum(data.data(), data.data(), 64, DType::f16).ok());
   for (size_t i = 0; i < data.size(); ++i)
     ASSERT_EQ(llmc::format::halfToFloat(data[i]),
               float(n) * float(i) + 0.25f * float(n * (n - 1)))
@@ -47,7 +49,7 @@ TEST(Mpi, AllReduceSumsHalvesAsFloats) {
 
 TEST(Mpi, AllReduceOfIntegersIsAnErrorNamingTheRank) {
   int64_t value = 1;
-  Status status = world->allReduceSum(&value, 1, DType::i64);
+  Status status = world->allReduceSum(&value, &value, 1, DType::i64);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message(),
             "rank " + std::to_string(world->rank()) +
@@ -158,7 +160,7 @@ TEST(Mpi, SplitGroupsTheRanksOfAColor) {
   EXPECT_EQ((*stage)->size(), expected);
   EXPECT_EQ((*stage)->rank(), r % tp);
   float value = 1.0f;
-  ASSERT_TRUE((*stage)->allReduceSum(&value, 1, DType::f32).ok());
+  ASSERT_TRUE((*stage)->allReduceSum(&value, &value, 1, DType::f32).ok());
   EXPECT_EQ(value, float(expected));
 }
 
@@ -192,7 +194,7 @@ Tensor tensorOf(std::vector<float> &values, Shape shape) {
 
 TEST(MpiKernels, AllReduceSumsIntoTheResult) {
   const int64_t n = world->size(), r = world->rank();
-  RankLinks links{world, world, n};
+  RankLinks links{world, world, world, n};
   std::vector<float> x = {float(r), 1.0f, 2.0f * float(r)}, y(3, -1.0f);
   Tensor tx = tensorOf(x, {1, 3}), ty = tensorOf(y, {1, 3});
   Status status =
@@ -206,7 +208,7 @@ TEST(MpiKernels, AllReduceSumsIntoTheResult) {
 TEST(MpiKernels, AllGatherJoinsAlongTheAxis) {
   // [2, 2] per rank joined along axis 1: [2, 2n].
   const int64_t n = world->size(), r = world->rank();
-  RankLinks links{world, world, n};
+  RankLinks links{world, world, world, n};
   std::vector<float> x = {float(10 * r), float(10 * r + 1), float(10 * r + 2),
                           float(10 * r + 3)};
   std::vector<float> y(4 * n, -1.0f);
@@ -226,7 +228,7 @@ TEST(MpiKernels, SendAndRecvPassTheHiddenStateToTheNextStage) {
   const int64_t n = world->size(), r = world->rank();
   Expected<std::unique_ptr<Communicator>> self = world->split(r, 0);
   ASSERT_TRUE(self.ok());
-  RankLinks links{self->get(), world, 1};
+  RankLinks links{self->get(), world, world, 1};
   std::vector<float> hidden(6, float(r) + 0.5f), received(6, -1.0f);
   Tensor th = tensorOf(hidden, {1, 2, 3}), tr = tensorOf(received, {6});
   if (r > 0) {
@@ -245,7 +247,7 @@ TEST(MpiKernels, SendAndRecvPassTheHiddenStateToTheNextStage) {
 
 TEST(MpiKernels, AStageBeyondTheRunIsAnError) {
   const int64_t n = world->size();
-  RankLinks links{world, world, n};
+  RankLinks links{world, world, world, n};
   std::vector<float> x(2, 0.0f);
   Tensor tx = tensorOf(x, {2});
   Status status = runKernel("send", {&tx}, {}, {}, &links, {{"stage", 1}});
@@ -256,7 +258,7 @@ TEST(MpiKernels, AStageBeyondTheRunIsAnError) {
 
 TEST(MpiKernels, RanksOtherThanTheStagesAreAnError) {
   const int64_t n = world->size();
-  RankLinks links{world, world, n};
+  RankLinks links{world, world, world, n};
   std::vector<float> x(2, 0.0f), y(2);
   Tensor tx = tensorOf(x, {2}), ty = tensorOf(y, {2});
   Status status =
@@ -295,7 +297,7 @@ int main(int argc, char **argv) {
   int result = RUN_ALL_TESTS();
   // A failure on another rank fails the job too.
   float failedRanks = result == 0 ? 0.0f : 1.0f;
-  if (!world->allReduceSum(&failedRanks, 1, DType::f32).ok())
+  if (!world->allReduceSum(&failedRanks, &failedRanks, 1, DType::f32).ok())
     return 1;
   world = nullptr;
   comm->reset();

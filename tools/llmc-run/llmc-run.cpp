@@ -25,6 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -47,13 +48,46 @@ int64_t peakRssBytes() {
 
 namespace {
 
-/// A run mpirun started: every rank, its stage's ranks, and what the
-/// plan's communication kernels are given. Lives until exit.
-struct Ranks {
+/// What one model of a run mpirun started communicates through: in its
+/// device's memory (NCCL on a GPU; on the CPU MPI's world itself) every
+/// rank and its stage's ranks.
+struct ModelLinks {
   std::unique_ptr<runtime::Communicator> world, stage;
   runtime::RankLinks links;
 };
+
+/// A run mpirun started: every rank (MPI), this rank's place on its node,
+/// and each loaded model's links. Lives until exit.
+struct Ranks {
+  std::unique_ptr<runtime::Communicator> world;
+  runtime::RankPlace place;
+  std::vector<std::unique_ptr<ModelLinks>> models;
+};
 Ranks *ranks = nullptr;
+
+/// `model`'s links on this rank, or an error naming the rank.
+runtime::Expected<const runtime::RankLinks *> link(runtime::Model &model) {
+  auto own = std::make_unique<ModelLinks>();
+  runtime::Communicator *world = ranks->world.get();
+  runtime::Expected<std::unique_ptr<runtime::Communicator>> device =
+      model.device().ranksOver(*world);
+  if (!device)
+    return device.status();
+  if (*device) {
+    own->world = std::move(*device);
+    world = own->world.get();
+  }
+  // The tensor-parallel ranks of this rank's pipeline stage.
+  const int64_t rank = ranks->world->rank();
+  runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
+      world->split(model.info().stageOf(rank), rank);
+  if (!stage)
+    return stage.status();
+  own->stage = std::move(*stage);
+  own->links = {own->stage.get(), world, ranks->world.get(), model.info().tp};
+  ranks->models.push_back(std::move(own));
+  return &ranks->models.back()->links;
+}
 
 } // namespace
 
@@ -74,8 +108,8 @@ bool leadRank() { return !ranks || ranks->world->rank() == 0; }
 
 std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
                                           bool generative) {
-  // The ranks are set up once, for every model the command loads (eval
-  // --ref loads two).
+  // The ranks are set up once; each model the command loads (eval --ref
+  // loads two) gets its own links (link()).
   if (!ranks && runtime::launchedAsRanks()) {
     runtime::Expected<std::unique_ptr<runtime::Communicator>> world =
         runtime::mpiWorld();
@@ -83,50 +117,48 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
       fail(world.status().message());
       return nullptr;
     }
-    ranks = new Ranks{std::move(*world), nullptr, {}};
-    const int64_t rank = ranks->world->rank();
+    runtime::Expected<std::unique_ptr<runtime::Communicator>> node =
+        runtime::mpiNode();
+    if (!node) {
+      fail(node.status().message());
+      return nullptr;
+    }
+    const runtime::RankPlace place{(*world)->rank(), (*world)->size(),
+                                   (*node)->rank(), (*node)->size()};
+    const int64_t rank = place.rank;
+    ranks = new Ranks{std::move(*world), place, {}};
     // Rank 0 prints what the run produced; the others only their errors.
     if (rank != 0 && !std::freopen("/dev/null", "w", stdout)) {
       fail("cannot silence rank " + std::to_string(rank) + "'s output");
       return nullptr;
     }
   }
-  const int64_t rank = ranks ? ranks->world->rank() : 0,
-                size = ranks ? ranks->world->size() : 1;
+  const runtime::RankPlace place = ranks ? ranks->place : runtime::RankPlace{};
   runtime::Expected<std::unique_ptr<runtime::Model>> model =
       runtime::Model::load(common.artifact, common.threads,
-                           common.device == "cpu-staged", rank, size);
+                           common.device == "cpu-staged", place);
   if (!model) {
     fail(model.status().message());
     return nullptr;
   }
-  if (size > 1) {
-    // The tensor-parallel ranks of this rank's pipeline stage, as the
-    // first model loaded lays them out (each rank loads it first).
-    const runtime::ModelInfo &info = (*model)->info();
-    if (!ranks->stage) {
-      runtime::Expected<std::unique_ptr<runtime::Communicator>> stage =
-          ranks->world->split(info.stageOf(rank), rank);
-      if (!stage) {
-        fail(stage.status().message());
-        return nullptr;
-      }
-      ranks->stage = std::move(*stage);
-      ranks->links = {ranks->stage.get(), ranks->world.get(), info.tp};
-    } else if (ranks->links.tp != info.tp) {
-      fail(common.artifact + " has " + std::to_string(info.tp) +
-           " tensor-parallel ranks per stage, the first model of this run " +
-           std::to_string(ranks->links.tp));
+  // GPU ranks record no CUDA graphs: a step's NCCL calls are launched as
+  // they come (docs/parallel.md).
+  bool graphs = !common.noCudaGraphs;
+  if (place.ranks > 1) {
+    runtime::Expected<const runtime::RankLinks *> links = link(**model);
+    if (!links) {
+      fail(links.status().message());
       return nullptr;
     }
-    (*model)->executor().setLinks(&ranks->links);
+    (*model)->executor().setLinks(*links);
+    graphs = graphs && (*links)->world == (*links)->host;
   }
   if (generative)
     if (runtime::Status status = (*model)->checkGenerative(); !status) {
       fail(common.artifact + ": " + status.message());
       return nullptr;
     }
-  (*model)->device().setRecording(!common.noCudaGraphs);
+  (*model)->device().setRecording(graphs);
   return std::move(*model);
 }
 

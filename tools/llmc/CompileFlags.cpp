@@ -295,12 +295,6 @@ LogicalResult compileOptions(CompileOptions &o) {
     return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));
   if (f.pp < 1)
     return fail(llvm::formatv("--pp {0}: at least 1 stage", f.pp.getValue()));
-  if (f.tp * f.pp > 1 && llvm::StringRef(f.target).starts_with("cuda"))
-    return fail(llvm::formatv(
-        "--tp {0} --pp {1} with --target {2}: {3} ranks, but parallel ranks "
-        "run on CPUs (MPI) only; GPU ranks need NCCL, which llmc does not "
-        "have yet (docs/parallel.md)",
-        f.tp.getValue(), f.pp.getValue(), f.target.getValue(), f.tp * f.pp));
   if (f.tp > 1 && !f.draft.empty())
     return fail("--draft and --tp do not go together: speculative decoding "
                 "runs on one rank (docs/parallel.md)");

@@ -1,18 +1,14 @@
-//===- CommunicationKernels.cpp - a sharded plan's talk between ranks -----===//
+//===- CollectiveKernels.cpp - a sharded plan's talk between ranks --------===//
 //
-// all_reduce and all_gather over the rank's pipeline stage, send and recv
-// to the same tensor-parallel rank of another stage, through the
-// communicator the executor was given (runtime/parallel/Communicator.h).
-// Host memory: the CPU device's, or staged for it.
+// See CollectiveKernels.h.
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/cpu/CpuKernels.h"
+#include "runtime/parallel/CollectiveKernels.h"
+
 #include "runtime/parallel/Communicator.h"
 
-#include <cstring>
-
-namespace llmc::runtime::cpu {
+namespace llmc::runtime::collective {
 
 namespace {
 
@@ -56,10 +52,7 @@ Status allReduce(KernelContext &c) {
   LLMC_PARAM(stage, stageOf(c));
   const Tensor &x = *c.inputs[0];
   LLMC_CHECK(c.setOutput(0, x.shape));
-  Tensor &y = *c.outputs[0];
-  if (y.data != x.data)
-    std::memcpy(y.data, x.data, size_t(x.bytes()));
-  return stage->allReduceSum(y.data, x.elements(), x.dtype);
+  return stage->allReduceSum(x.data, c.outputs[0]->data, x.elements(), x.dtype);
 }
 
 Status allGather(KernelContext &c) {
@@ -99,4 +92,4 @@ Status recv(KernelContext &c) {
                               uint64_t(c.outputs[0]->bytes()), peer);
 }
 
-} // namespace llmc::runtime::cpu
+} // namespace llmc::runtime::collective
