@@ -10,6 +10,12 @@
 // The layer holds `slots` slots of its plane from `slotOffset` (the whole
 // plane: 0 and capacity); fewer slots than positions make a ring, position p in
 // slot slotOffset + p % slots.
+// Paged (blockTokens > 0): the cache is a pool of blocks [blocks, layers,
+// 2, cacheHeads, blockTokens, headDim], and row b of a block table
+// [batch, tableColumns] lists sequence b's blocks: position p is in slot
+// p % blockTokens of block table[b][p / blockTokens] (cachedRow); the
+// sequence holds capacity = tableColumns x blockTokens positions, and no
+// ring.
 // The call's tokens start at one position for every sequence
 // (positionStride 0: prefill, decode) or at each sequence's own
 // (positionStride 1: speculative verification, where sequences accept
@@ -38,6 +44,7 @@ struct AttentionShape {
   int64_t slotOffset = 0, slots = 0;
   int64_t cacheHeads = 0, headOffset = 0;
   int64_t positionStride = 0;
+  int64_t blockTokens = 0, tableColumns = 0, poolBlocks = 0;
 };
 
 /// Where sequence `b`'s tokens start: its entry of the position operand.
@@ -58,10 +65,26 @@ LLMC_HOST_DEVICE int64_t cachedSlots(const AttentionShape &s, int64_t kv,
          s.headDim;
 }
 
+/// Where position `p` of kv head `h` of sequence `b` is, keys (kv 0) or
+/// values (kv 1): contiguous, its slot among the layer's; paged, its slot
+/// of the block `table` lists for it.
+LLMC_HOST_DEVICE int64_t cachedRow(const AttentionShape &s,
+                                   const int32_t *table, int64_t kv, int64_t b,
+                                   int64_t h, int64_t p) {
+  if (s.blockTokens == 0)
+    return cachedSlots(s, kv, b, h) + p % s.slots * s.headDim;
+  const int64_t block = table[b * s.tableColumns + p / s.blockTokens];
+  return ((((block * s.layers + s.layer) * 2 + kv) * s.cacheHeads +
+           s.headOffset + h) *
+              s.blockTokens +
+          p % s.blockTokens) *
+         s.headDim;
+}
+
 /// Whether the layer's slots are a ring: it has a window they hold, so
-/// positions past them wrap around.
+/// positions past them wrap around (never in a paged cache).
 LLMC_HOST_DEVICE bool ringed(const AttentionShape &s) {
-  return s.window > 0 && s.window <= s.slots;
+  return s.blockTokens == 0 && s.window > 0 && s.window <= s.slots;
 }
 
 /// The first position a query at `position` sees with a `window` (0:

@@ -474,9 +474,12 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, DType::f32);
   LLMC_INPUT(cache, 3, DType::f32);
   LLMC_INPUT(position, 4, DType::i64);
-  Expected<AttentionShape> shape = attentionShape(c, q, k, v, cache, position);
+  const Tensor *paged = c.optionalInput(5);
+  Expected<AttentionShape> shape =
+      attentionShape(c, q, k, v, cache, position, paged);
   if (!shape)
     return shape.status();
+  const int32_t *table = paged ? paged->as<int32_t>() : nullptr;
   const int64_t batch = shape->batch, tokens = shape->tokens,
                 qHeads = shape->qHeads, headDim = shape->headDim,
                 kvHeads = shape->kvHeads, slots = shape->slots;
@@ -488,15 +491,18 @@ Status cachedAttention(KernelContext &c) {
   for (int64_t b = 0; b < batch; ++b) {
     if (Status status = checkCachePositions(*shape, pastOf(b)); !status)
       return status;
+    if (table)
+      if (Status status = checkBlockTable(*shape, table, b, pastOf(b)); !status)
+        return status;
     latest = std::max(latest, pastOf(b));
   }
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
   float *store = c.outputs[1]->as<float>();
-  // Position p of kv head h: slot p % slots of the layer's slots in the
-  // cache before `past`, the call's own k and v from there on.
-  auto cached = [&](int64_t kv, int64_t b, int64_t h) {
-    return store + kernels::cachedSlots(*shape, kv, b, h);
+  // Position p of kv head h: its slot in the cache (kernels::cachedRow)
+  // before `past`, the call's own k and v from there on.
+  auto cached = [&](int64_t kv, int64_t b, int64_t h, int64_t p) {
+    return store + kernels::cachedRow(*shape, table, kv, b, h, p);
   };
   auto added = [&](const Tensor &x, int64_t b, int64_t t, int64_t h) {
     return x.as<float>() + ((b * tokens + t) * kvHeads + h) * headDim;
@@ -547,26 +553,24 @@ Status cachedAttention(KernelContext &c) {
                              : 0;
           int64_t span = last - from;
           float *s = reinterpret_cast<float *>(mine);
-          const float **table = reinterpret_cast<const float **>(
+          const float **rowsOf = reinterpret_cast<const float **>(
               mine + format::scratchPiece(kernels::kMaxAttentionRows * span *
                                           sizeof(float)));
-          const float *keyCache = cached(0, b, head),
-                      *valueCache = cached(1, b, head);
           for (int64_t p = from; p < last; ++p) {
             int64_t j = p - from;
             if (p < past) {
-              table[j] = keyCache + p % slots * headDim;
-              table[span + j] = valueCache + p % slots * headDim;
+              rowsOf[j] = cached(0, b, head, p);
+              rowsOf[span + j] = cached(1, b, head, p);
             } else {
-              table[j] = added(k, b, p - past, head);
-              table[span + j] = added(v, b, p - past, head);
+              rowsOf[j] = added(k, b, p - past, head);
+              rowsOf[span + j] = added(v, b, p - past, head);
             }
           }
           int64_t first = head * group + slice * heads;
           int64_t at = (b * tokens + t0) * rowStride + first * headDim;
           kernels::attendKvHead(q.as<float>() + at, out + at, rowStride, rows,
                                 std::min(heads, group - slice * heads),
-                                past + t0 + 1 - from, {table, table + span},
+                                past + t0 + 1 - from, {rowsOf, rowsOf + span},
                                 headDim, rule, s);
         }
       },
@@ -576,10 +580,10 @@ Status cachedAttention(KernelContext &c) {
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = std::max<int64_t>(0, tokens - slots); t < tokens; ++t)
       for (int64_t h = 0; h < kvHeads; ++h) {
-        int64_t slot = (pastOf(b) + t) % slots * headDim;
-        std::memcpy(cached(0, b, h) + slot, added(k, b, t, h),
+        const int64_t p = pastOf(b) + t;
+        std::memcpy(cached(0, b, h, p), added(k, b, t, h),
                     headDim * sizeof(float));
-        std::memcpy(cached(1, b, h) + slot, added(v, b, t, h),
+        std::memcpy(cached(1, b, h, p), added(v, b, t, h),
                     headDim * sizeof(float));
       }
   return Status::success();

@@ -473,6 +473,9 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, q.dtype);
   LLMC_INPUT(cache, 3, q.dtype);
   LLMC_INPUT(position, 4, DType::i64);
+  if (c.optionalInput(5))
+    return Status::error("a paged KV cache (a block table) is not supported "
+                         "by the CUDA attention kernel yet");
   Expected<AttentionShape> checked =
       attentionShape(c, q, k, v, cache, position);
   if (!checked)

@@ -28,7 +28,8 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
                                         const Tensor &cache,
-                                        const Tensor &position) {
+                                        const Tensor &position,
+                                        const Tensor *blocks) {
   if (q.rank() != 4)
     return Status::error("the query [batch, sequence, heads, dim] must have "
                          "rank 4, has shape " +
@@ -51,6 +52,30 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                    k.shape[2],     q.shape[3], cache.shape[0],
                    cache.shape[4], layer,      static_cast<float>(scale)};
   s.cacheHeads = cache.shape[3];
+  // Paged: the pool [blocks, layers, 2, heads, block tokens, head_dim] and
+  // each sequence's row of the table.
+  if (blocks) {
+    if (blocks->dtype != DType::i32 || blocks->rank() != 2 ||
+        blocks->shape[0] != s.batch || blocks->shape[1] < 1)
+      return Status::error("the block table must be i32 [" +
+                           std::to_string(s.batch) + ", blocks], not " +
+                           std::string(dtypeName(blocks->dtype)) + " " +
+                           shapeString(blocks->shape));
+    if (ownRing)
+      return Status::error("a paged cache has no rings (slot_offset, slots)");
+    s.poolBlocks = cache.shape[0];
+    s.layers = cache.shape[1];
+    s.blockTokens = cache.shape[4];
+    s.tableColumns = blocks->shape[1];
+    s.capacity = s.tableColumns * s.blockTokens;
+    if (s.blockTokens < 1)
+      return Status::error("a pool of blocks of " +
+                           std::to_string(s.blockTokens) + " tokens");
+    if (cache.shape[2] != 2)
+      return Status::error("the KV pool must be [blocks, layers, 2, kv_heads, "
+                           "block tokens, head_dim], has shape " +
+                           shapeString(cache.shape));
+  }
   if (someHeads) {
     LLMC_PARAM(headOffset, c.params.integer("head_offset"));
     s.headOffset = headOffset;
@@ -73,7 +98,8 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
     s.slots = slots;
   }
   if (k.shape != Shape{s.batch, s.tokens, s.kvHeads, s.headDim} ||
-      v.shape != k.shape || cache.shape[1] != 2 || cache.shape[2] != s.batch ||
+      v.shape != k.shape ||
+      (!blocks && (cache.shape[1] != 2 || cache.shape[2] != s.batch)) ||
       cache.shape[5] != s.headDim || s.kvHeads <= 0 ||
       s.qHeads % s.kvHeads != 0)
     return Status::error("attention shapes q " + shapeString(q.shape) + ", k " +
@@ -121,6 +147,20 @@ Status checkCachePositions(const AttentionShape &s, int64_t past) {
                        (s.window > 0 ? " slots (a ring needs the window, " +
                                            std::to_string(s.window) + ")"
                                      : ""));
+}
+
+Status checkBlockTable(const AttentionShape &s, const int32_t *table, int64_t b,
+                       int64_t past) {
+  const int64_t used = (past + s.tokens + s.blockTokens - 1) / s.blockTokens;
+  for (int64_t i = 0; i < used; ++i) {
+    const int32_t block = table[b * s.tableColumns + i];
+    if (block < 0 || block >= s.poolBlocks)
+      return Status::error("block " + std::to_string(i) + " of sequence " +
+                           std::to_string(b) + "'s table is " +
+                           std::to_string(block) + ", outside the pool's " +
+                           std::to_string(s.poolBlocks) + " blocks");
+  }
+  return Status::success();
 }
 
 Expected<bool> linearsBiased(const KernelContext &c, const Tensor &x) {

@@ -31,16 +31,25 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 /// plane); `position` one i64 (every sequence's tokens start there) or one
 /// per sequence ([batch]: positionStride 1). The positions' values are the
 /// kernel's to check with checkCachePositions (a GPU reads them on the
-/// device).
+/// device). With `blocks`, an i32 block table [batch, columns], the cache
+/// is a pool of blocks [blocks, layers, 2, kvHeads, block tokens,
+/// headDim] (paged; no ring); its entries are the kernel's to check with
+/// checkBlockTable.
 using AttentionShape = kernels::AttentionShape;
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,
                                         const Tensor &cache,
-                                        const Tensor &position);
+                                        const Tensor &position,
+                                        const Tensor *blocks = nullptr);
 
 /// Whether the call's tokens at `past` fit the cache: within the layer's
 /// slots, or anywhere when they are a ring (kernels::ringed).
 Status checkCachePositions(const AttentionShape &s, int64_t past);
+
+/// Paged: whether sequence `b`'s blocks for positions 0 .. past + tokens
+/// - 1 (entries of `table`, s.tableColumns a row) are in the pool.
+Status checkBlockTable(const AttentionShape &s, const int32_t *table, int64_t b,
+                       int64_t past);
 
 /// linears: x [..., k], one weight per result, then as many biases or
 /// none; whether there are biases.

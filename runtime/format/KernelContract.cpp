@@ -205,12 +205,15 @@ int64_t mlpScratch(const CallShapes &call) {
 
 /// cached_attention, per worker: a task's scores [rows, span] and its
 /// table of key and value rows [2, span], where span (the keys a task
-/// sees) is at most the cache plane's capacity plus a task's rows.
+/// sees) is at most a sequence's capacity (the cache plane's slots, or a
+/// paged cache's blocks x block tokens) plus a task's rows.
 int64_t attentionWorkerScratch(const CallShapes &call) {
   const std::vector<int64_t> &cache = call.operands[3];
   if (cache.size() != 6)
     return 0;
-  int64_t span = cache[4] + kAttentionRowsPerTask;
+  const bool paged = call.operands.size() > 5 && call.operands[5].size() == 2;
+  int64_t span = (paged ? call.operands[5][1] * cache[4] : cache[4]) +
+                 kAttentionRowsPerTask;
   return scratchPiece(kAttentionRowsPerTask * span * 4) +
          scratchPiece(2 * span * 8);
 }
@@ -271,9 +274,9 @@ const KernelDecl kKernels[] = {
     LLMC_SCRATCH_KERNEL("mlp", "x, up, down, up_bias?, down_bias?", "y",
                         kMlpParams, mlpScratch),
     LLMC_KERNEL("rope", "x, cos, sin, positions", "y", kRopeParams),
-    KernelDecl{"cached_attention", "q, k, v, cache, position", "y, cache",
-               kAttentionParams, std::size(kAttentionParams), nullptr, nullptr,
-               attentionWorkerScratch},
+    KernelDecl{"cached_attention", "q, k, v, cache, position, blocks?",
+               "y, cache", kAttentionParams, std::size(kAttentionParams),
+               nullptr, nullptr, attentionWorkerScratch},
     LLMC_KERNEL("fused_elementwise", "inputs*", "y", kFusedParams),
     // Elementwise.
     LLMC_PLAIN_KERNEL("add", "a, b", "y"),

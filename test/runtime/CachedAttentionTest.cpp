@@ -49,12 +49,20 @@ AttentionShape shapeOf(const Case &at, int64_t batch, int64_t tokens) {
   return s;
 }
 
+/// A paged cache: a pool of `blocks` blocks of `tokens` slots, and each
+/// sequence's row of `columns` block numbers.
+struct Paged {
+  int64_t blocks, tokens, columns;
+  std::vector<int32_t> table;
+};
+
 /// One call of the kernel, its tokens at `positions` (one for every
-/// sequence, or one each); returns its output.
+/// sequence, or one each), over `cache` (with `paged`, a pool of blocks);
+/// returns its output.
 Expected<std::vector<float>>
 step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
      std::vector<float> &v, std::vector<float> &cache,
-     std::vector<int64_t> positions, ThreadPool &pool) {
+     std::vector<int64_t> positions, ThreadPool &pool, Paged *paged = nullptr) {
   Params params(*llmc::format::findKernel("cached_attention"));
   params.addInts("layer", {s.layer});
   params.addInts("causal", {1});
@@ -72,8 +80,15 @@ step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
   auto bytes = [](std::vector<float> &x) {
     return reinterpret_cast<uint8_t *>(x.data());
   };
-  Shape cacheShape = {s.layers,     2,          s.batch,
-                      s.cacheHeads, s.capacity, s.headDim};
+  Shape cacheShape =
+      paged ? Shape{paged->blocks, s.layers,      2,
+                    s.cacheHeads,  paged->tokens, s.headDim}
+            : Shape{s.layers, 2, s.batch, s.cacheHeads, s.capacity, s.headDim};
+  std::vector<int32_t> noTable;
+  std::vector<int32_t> &table = paged ? paged->table : noTable;
+  Tensor tblocks{DType::i32,
+                 {s.batch, paged ? paged->columns : 0},
+                 reinterpret_cast<uint8_t *>(table.data())};
   Tensor tq{DType::f32, {s.batch, s.tokens, s.qHeads, s.headDim}, bytes(q)},
       tk{DType::f32, {s.batch, s.tokens, s.kvHeads, s.headDim}, bytes(k)},
       tv{DType::f32, tk.shape, bytes(v)},
@@ -85,8 +100,11 @@ step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
   std::vector<float> out(q.size());
   Tensor tout{DType::f32, {}, bytes(out)},
       tcacheOut{DType::f32, {}, tcache.data};
+  std::vector<const Tensor *> inputs{&tq, &tk, &tv, &tcache, &tposition};
+  if (paged)
+    inputs.push_back(&tblocks);
   KernelContext c{params,
-                  {&tq, &tk, &tv, &tcache, &tposition},
+                  inputs,
                   {&tout, &tcacheOut},
                   {tq.shape, cacheShape},
                   {uint64_t(tq.bytes()), uint64_t(tcache.bytes())},
@@ -95,7 +113,9 @@ step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
   const llmc::format::KernelDecl &decl =
       *llmc::format::findKernel("cached_attention");
   llmc::format::CallShapes call{
-      {tq.shape, tk.shape, tv.shape, cacheShape, {}}, {}, {}};
+      {tq.shape, tk.shape, tv.shape, cacheShape, {}, tblocks.shape}, {}, {}};
+  if (!paged)
+    call.operands.pop_back();
   c.workerScratchBytes = uint64_t(decl.workerScratchBytes(call));
   std::vector<uint8_t> perThread(c.workerScratchBytes * pool.size() + 64);
   c.workerScratch = reinterpret_cast<uint8_t *>(
@@ -246,6 +266,101 @@ TEST(CachedAttention, KvHeadsBeyondThePlaneAreRefused) {
                 "the layer's kv heads 2..3 are not in the cache's 3"),
             std::string::npos)
       << got.status().message();
+}
+
+TEST(CachedAttention, APagedCacheComputesWhatAContiguousOneDoes) {
+  // The same calls (a prefill, decode steps, a chunk; one position for
+  // both sequences, then one each) over a contiguous cache and over a
+  // pool of blocks of 4 tokens whose tables list them out of order and
+  // interleaved between the sequences: the same outputs bit for bit (the
+  // same rows in the same order), and every position's keys and values in
+  // its block's slot.
+  ThreadPool pool(2);
+  for (Case at : {Case{24, 0, 0.0f, 8, 2, 16}, Case{24, 6, 3.0f, 6, 1, 12},
+                  Case{24, 0, 0.0f, 4, 1, 16, 0, 0, 3, 2}}) {
+    AttentionShape s = shapeOf(at, /*batch=*/2, /*tokens=*/0);
+    std::vector<float> cache(
+        s.layers * 2 * s.batch * s.cacheHeads * s.capacity * s.headDim, 0.0f);
+    Paged paged{16, 4, 6, {}};
+    // Sequence 0: blocks 15, 1, 13, 3, ...; sequence 1: 0, 14, 2, 12, ...
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t i = 0; i < paged.columns; ++i)
+        paged.table.push_back(int32_t((i + b) % 2 ? i : 15 - i));
+    std::vector<float> blocks(paged.blocks * s.layers * 2 * s.cacheHeads *
+                                  paged.tokens * s.headDim,
+                              0.0f);
+    std::vector<int64_t> past = {0, 0};
+    unsigned seed = 70;
+    for (int64_t tokens : {9, 1, 1, 3, 1, 2}) {
+      s.tokens = tokens;
+      std::vector<float> q = randomVector(
+                             s.batch * tokens * s.qHeads * s.headDim, ++seed),
+                         k = randomVector(
+                             s.batch * tokens * s.kvHeads * s.headDim, ++seed),
+                         v = randomVector(k.size(), ++seed);
+      // After the prefill, the sequences part: one more step for the first.
+      std::vector<int64_t> at_ =
+          past[0] == past[1] ? std::vector<int64_t>{past[0]} : past;
+      Expected<std::vector<float>> want = step(s, q, k, v, cache, at_, pool);
+      Expected<std::vector<float>> got =
+          step(s, q, k, v, blocks, at_, pool, &paged);
+      ASSERT_TRUE(want && got) << (want ? got : want).status().message();
+      ASSERT_EQ(*got, *want) << "at positions " << past[0] << ", " << past[1];
+      for (int64_t b = 0; b < 2; ++b)
+        past[b] += tokens;
+      if (tokens == 1 && past[0] == 11) {
+        // Sequence 0 decodes one more token alone (sequence 1 repeats its
+        // last position, which writes the same slot again).
+        s.tokens = 1;
+        std::vector<float> q1 = randomVector(s.batch * s.qHeads * s.headDim,
+                                             ++seed),
+                           k1 = randomVector(s.batch * s.kvHeads * s.headDim,
+                                             ++seed),
+                           v1 = randomVector(k1.size(), ++seed);
+        std::vector<int64_t> each = {past[0], past[1] - 1};
+        want = step(s, q1, k1, v1, cache, each, pool);
+        got = step(s, q1, k1, v1, blocks, each, pool, &paged);
+        ASSERT_TRUE(want && got) << (want ? got : want).status().message();
+        ASSERT_EQ(*got, *want);
+        past[0] += 1;
+      }
+    }
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t kv = 0; kv < 2; ++kv)
+        for (int64_t h = 0; h < s.kvHeads; ++h)
+          for (int64_t p = 0; p < past[b]; ++p) {
+            s.blockTokens = 0;
+            const float *row = cache.data() + llmc::kernels::cachedRow(
+                                                  s, nullptr, kv, b, h, p);
+            s.blockTokens = paged.tokens;
+            s.tableColumns = paged.columns;
+            const float *slot =
+                blocks.data() +
+                llmc::kernels::cachedRow(s, paged.table.data(), kv, b, h, p);
+            ASSERT_EQ(std::vector<float>(slot, slot + s.headDim),
+                      std::vector<float>(row, row + s.headDim))
+                << "sequence " << b << ", position " << p;
+          }
+  }
+}
+
+TEST(CachedAttention, ABlockOutsideThePoolIsRefused) {
+  ThreadPool pool(1);
+  AttentionShape s{1, 5, 2, 1, 8, 1, 8, 0, 0.5f};
+  s.slots = 8;
+  s.cacheHeads = 1;
+  std::vector<float> q = randomVector(5 * 2 * 8, 1), k = randomVector(40, 2),
+                     v = randomVector(40, 3), blocks(3 * 2 * 4 * 8, 0.0f);
+  // Positions 0..4 take the first two of the table's blocks: 2 and 3.
+  Paged paged{3, 4, 2, {2, 3}};
+  Expected<std::vector<float>> got =
+      step(s, q, k, v, blocks, {0}, pool, &paged);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.status().message(), "block 1 of sequence 0's table is 3, "
+                                    "outside the pool's 3 blocks");
+  paged.table = {2, 0};
+  got = step(s, q, k, v, blocks, {0}, pool, &paged);
+  ASSERT_TRUE(got) << got.status().message();
 }
 
 } // namespace
