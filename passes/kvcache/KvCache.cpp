@@ -427,14 +427,15 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
                                  cast<RankedTensorType>(cacheType).getDimSize(3)
                              ? b.getI64IntegerAttr(at.head)
                              : IntegerAttr();
-      auto read = KvCacheReadOp::create(b, op.getLoc(), pastType, pastType,
-                                        cache, at.plane, position, ring, head);
+      auto read =
+          KvCacheReadOp::create(b, op.getLoc(), pastType, pastType, cache,
+                                at.plane, position, Value(), ring, head);
       op.getPastKeyMutable().assign(read.getKeys());
       op.getPastValueMutable().assign(read.getValues());
       b.setInsertionPointAfter(op);
       cache = KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache, at.plane,
-                                     position, op.getKey(), op.getValue(), ring,
-                                     head);
+                                     position, op.getKey(), op.getValue(),
+                                     Value(), ring, head);
     }
     // Return the cache too.
     auto ret = cast<func::ReturnOp>(decode.getBody().back().getTerminator());

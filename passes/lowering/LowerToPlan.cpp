@@ -112,9 +112,10 @@ matchCache(AttentionOp attention, std::string &why) {
           candidate.getHeadOffsetAttr() == read.getHeadOffsetAttr())
         write = candidate;
   if (!write || write.getCache() != read.getCache() ||
-      write.getPosition() != read.getPosition()) {
+      write.getPosition() != read.getPosition() ||
+      write.getBlocks() != read.getBlocks()) {
     why = "the attention's new keys and values are not written to the cache "
-          "it reads at the same position";
+          "it reads at the same position (through the same block table)";
     return failure();
   }
   return std::make_pair(read, write);
@@ -252,12 +253,15 @@ struct LowerCachedAttention : OpRewritePattern<AttentionOp> {
                       : 1.0f / std::sqrt(static_cast<float>(headDim));
     params.push_back(
         rewriter.getNamedAttr("scale", rewriter.getF32FloatAttr(scale)));
+    SmallVector<Value> operands{attention.getQuery(), attention.getKey(),
+                                attention.getValue(), read.getCache(),
+                                read.getPosition()};
+    if (Value blocks = read.getBlocks())
+      operands.push_back(blocks);
     auto call = plan::CallOp::create(
         rewriter, attention.getLoc(),
         TypeRange{attention.getType(), write.getType()},
-        rewriter.getStringAttr("cached_attention"),
-        ValueRange{attention.getQuery(), attention.getKey(),
-                   attention.getValue(), read.getCache(), read.getPosition()},
+        rewriter.getStringAttr("cached_attention"), operands,
         rewriter.getDictionaryAttr(params),
         rewriter.getDenseI64ArrayAttr({-1, 3}), DenseI64ArrayAttr(),
         DenseI64ArrayAttr(), DenseI64ArrayAttr());

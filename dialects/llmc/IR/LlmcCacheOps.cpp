@@ -27,19 +27,36 @@ void llmc::printPosition(OpAsmPrinter &printer, Operation *, Value position,
 
 /// Checks a [layers, 2, batch, kv_heads, slots, head_dim] cache, a layer
 /// in it, and a [batch, tokens, kv_heads, head_dim] tensor against it: its
-/// kv heads from `headOffset` on.
+/// kv heads from `headOffset` on. With `blocks`, the cache is a pool
+/// [blocks, layers, 2, kv_heads, block_tokens, head_dim] and `blocks` the
+/// [batch, n] table of each sequence's: checked as the cache it stands for,
+/// [layers, 2, batch, kv_heads, n x block_tokens, head_dim].
 static LogicalResult verifyCacheAccess(Operation *op, Value cache,
                                        int64_t layer,
                                        std::optional<ArrayRef<int64_t>> ring,
                                        std::optional<int64_t> headOffset,
-                                       Value position, Value tokens,
-                                       StringRef what) {
+                                       Value position, Value blocks,
+                                       Value tokens, StringRef what) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
-  if (cacheType.getRank() != 6 || cacheType.getDimSize(1) != 2)
+  DimList cacheDims = getDims(cacheType);
+  if (blocks) {
+    if (cacheType.getRank() != 6 || cacheType.getDimSize(2) != 2)
+      return op->emitOpError("expects a pool of blocks [blocks, layers, 2, "
+                             "kv_heads, block_tokens, head_dim], got ")
+             << cacheType;
+    if (ring)
+      return op->emitOpError("a paged cache has no rings");
+    DimList table = getDims(cast<RankedTensorType>(blocks.getType()));
+    Dim capacity = table[1].isStatic() && cacheDims[4].isStatic()
+                       ? Dim::fixed(table[1].getSize() * cacheDims[4].getSize())
+                       : Dim::unknown();
+    cacheDims = {cacheDims[1], cacheDims[2], table[0],
+                 cacheDims[3], capacity,     cacheDims[5]};
+  } else if (cacheType.getRank() != 6 || cacheType.getDimSize(1) != 2) {
     return op->emitOpError("expects a [layers, 2, batch, kv_heads, slots, "
                            "head_dim] cache, got ")
            << cacheType;
-  DimList cacheDims = getDims(cacheType);
+  }
   auto positionType = cast<RankedTensorType>(position.getType());
   if (positionType.getRank() == 1 &&
       !dimsAgree(getDims(positionType)[0], cacheDims[2]))
@@ -72,7 +89,8 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
       (!headOffset && !dimsAgree(dims[2], cacheDims[3])) ||
       !dimsAgree(dims[3], cacheDims[5]))
     return op->emitOpError()
-           << what << " " << type << " does not fit the cache " << cacheType;
+           << what << " " << type << " does not fit the cache " << cacheType
+           << (blocks ? " through its block table" : "");
   return success();
 }
 
@@ -80,12 +98,14 @@ LogicalResult KvCacheReadOp::verify() {
   if (getKeys().getType() != getValues().getType())
     return emitOpError("keys and values must have one type");
   return verifyCacheAccess(*this, getCache(), getLayer(), getRing(),
-                           getHeadOffset(), getPosition(), getKeys(), "keys");
+                           getHeadOffset(), getPosition(), getBlocks(),
+                           getKeys(), "keys");
 }
 
 LogicalResult KvCacheWriteOp::verify() {
   if (getKey().getType() != getValue().getType())
     return emitOpError("key and value must have one type");
   return verifyCacheAccess(*this, getCache(), getLayer(), getRing(),
-                           getHeadOffset(), getPosition(), getKey(), "key");
+                           getHeadOffset(), getPosition(), getBlocks(),
+                           getKey(), "key");
 }

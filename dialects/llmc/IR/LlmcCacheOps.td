@@ -12,6 +12,11 @@
 // (a head-pruned layer) holds kv heads h .. h + its kv heads - 1 of its
 // plane, so several such layers share one plane.
 //
+// Paged (`blocks %table`, docs/kv-cache.md): the cache is a pool of blocks
+// [blocks, layers, 2, kv_heads, block_tokens, head_dim] and the i32 block
+// table [batch, n] lists each sequence's: position p in slot
+// p % block_tokens of block table[b][p / block_tokens]. No ring.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef LLMC_CACHE_OPS_TD
@@ -23,6 +28,9 @@
 // with its type in parentheses).
 def Llmc_Position : TensorRankOf<[I64], [0, 1]>;
 
+// A paged cache's block table: each sequence's blocks, [batch, n] i32.
+def Llmc_BlockTable : TensorRankOf<[I32], [2]>;
+
 def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
   let summary = "the keys and values of one layer at positions 0..position-1";
   // (position-1 of each sequence, with one position per sequence)
@@ -32,11 +40,13 @@ def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
   }];
   let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position,
+                       Optional<Llmc_BlockTable>:$blocks,
                        OptionalAttr<DenseI64ArrayAttr>:$ring,
                        OptionalAttr<I64Attr>:$head_offset);
   let results = (outs Llmc_FloatTensor:$keys, Llmc_FloatTensor:$values);
   let assemblyFormat = [{
     $cache `[` $layer (`,` `head` $head_offset^)? `]` (`ring` $ring^)?
+    (`blocks` $blocks^ `:` type($blocks))?
     `before` custom<Position>($position, type($position)) attr-dict `:`
     type($cache) `->` type($keys) `,` type($values)
   }];
@@ -54,12 +64,13 @@ def Llmc_KvCacheWriteOp : Llmc_Op<"kv_cache_write",
   let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position, Llmc_FloatTensor:$key,
                        Llmc_FloatTensor:$value,
+                       Optional<Llmc_BlockTable>:$blocks,
                        OptionalAttr<DenseI64ArrayAttr>:$ring,
                        OptionalAttr<I64Attr>:$head_offset);
   let results = (outs Llmc_FloatTensor:$result);
   let assemblyFormat = [{
     $key `,` $value `into` $cache `[` $layer (`,` `head` $head_offset^)? `]`
-    (`ring` $ring^)? `at`
+    (`ring` $ring^)? (`blocks` $blocks^ `:` type($blocks))? `at`
     custom<Position>($position, type($position)) attr-dict `:` type($key) `,` type($value) `->` type($result)
   }];
   let hasVerifier = 1;

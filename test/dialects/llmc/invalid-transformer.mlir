@@ -320,6 +320,30 @@ func.func @kv_cache_layer(%cache: tensor<2x2x1x4x64x8xf32>, %pos: tensor<i64>) {
 
 // -----
 
+func.func @kv_cache_paged_pool(%cache: tensor<8x2x4x1x16x8xf32>, %table: tensor<1x4xi32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_read' op expects a pool of blocks [blocks, layers, 2, kv_heads, block_tokens, head_dim], got 'tensor<8x2x4x1x16x8xf32>'}}
+  %k, %v = llmc.kv_cache_read %cache[0] blocks %table : tensor<1x4xi32> before %pos : tensor<8x2x4x1x16x8xf32> -> tensor<1x?x4x8xf32>, tensor<1x?x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_cache_paged_ring(%cache: tensor<8x2x2x4x16x8xf32>, %table: tensor<1x4xi32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_read' op a paged cache has no rings}}
+  %k, %v = llmc.kv_cache_read %cache[0] ring [0, 8] blocks %table : tensor<1x4xi32> before %pos : tensor<8x2x2x4x16x8xf32> -> tensor<1x?x4x8xf32>, tensor<1x?x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_cache_paged_batch(%cache: tensor<8x2x2x4x16x8xf32>, %kv: tensor<2x3x4x8xf32>, %table: tensor<1x4xi32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_write' op key 'tensor<2x3x4x8xf32>' does not fit the cache 'tensor<8x2x2x4x16x8xf32>' through its block table}}
+  %c = llmc.kv_cache_write %kv, %kv into %cache[0] blocks %table : tensor<1x4xi32> at %pos : tensor<2x3x4x8xf32>, tensor<2x3x4x8xf32> -> tensor<8x2x2x4x16x8xf32>
+  return
+}
+
+// -----
+
 func.func @kv_cache_heads(%cache: tensor<2x2x1x4x64x8xf32>, %kv: tensor<1x3x2x8xf32>, %pos: tensor<i64>) {
   // expected-error @+1 {{'llmc.kv_cache_write' op key 'tensor<1x3x2x8xf32>' does not fit the cache 'tensor<2x2x1x4x64x8xf32>'}}
   %c = llmc.kv_cache_write %kv, %kv into %cache[0] at %pos : tensor<1x3x2x8xf32>, tensor<1x3x2x8xf32> -> tensor<2x2x1x4x64x8xf32>

@@ -230,6 +230,17 @@ func.func @kv_cache(%cache: tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>, %kv: te
   return %k, %c : tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<2x2x?x4x64x8xf32, #llmc.dims<batch>>
 }
 
+// A paged cache: a pool of ? blocks of 16 tokens, 2 layers, and each
+// sequence's 4 blocks (64 positions); one position per sequence.
+// CHECK-LABEL: func.func @kv_cache_paged
+// CHECK: llmc.kv_cache_read %arg0[1] blocks %arg3 : tensor<?x4xi32, #llmc.dims<batch>> before %arg2 (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>>
+// CHECK: llmc.kv_cache_write %arg1, %arg1 into %arg0[1] blocks %arg3 : tensor<?x4xi32, #llmc.dims<batch>> at %arg2 (tensor<?xi64, #llmc.dims<batch>>)
+func.func @kv_cache_paged(%cache: tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>>, %kv: tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, %pos: tensor<?xi64, #llmc.dims<batch>>, %table: tensor<?x4xi32, #llmc.dims<batch>>) -> (tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>>) {
+  %k, %v = llmc.kv_cache_read %cache[1] blocks %table : tensor<?x4xi32, #llmc.dims<batch>> before %pos (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>> -> tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>
+  %c = llmc.kv_cache_write %kv, %kv into %cache[1] blocks %table : tensor<?x4xi32, #llmc.dims<batch>> at %pos (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>>
+  return %k, %c : tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>>
+}
+
 // CHECK-LABEL: func.func @parallel
 // CHECK: %[[H:.*]] = llmc.recv from stage 0 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
 // CHECK: %[[S:.*]] = llmc.all_reduce %[[H]] ranks 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>

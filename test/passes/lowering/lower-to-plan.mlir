@@ -28,6 +28,20 @@ func.func @decode(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>, %cache: te
 
 // -----
 
+// A paged layer: the block table is the call's sixth operand (the cache a
+// pool of blocks), checked as the plan's kernel contract declares it.
+// CHECK-LABEL: func.func @paged
+// CHECK: %[[ATT:.*]]:2 = plan.call "cached_attention"(%arg0, %arg0, %arg0, %arg1, %arg2, %arg3) {aliases = array<i64: -1, 3>, params = {causal, layer = 1 : i64, scale = 5.000000e-01 : f32}}
+// CHECK: return %[[ATT]]#0, %[[ATT]]#1
+func.func @paged(%q: tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, %cache: tensor<?x2x2x2x16x4xf32, #llmc.dims<kv_blocks>> {llmc.name = "cache"}, %pos: tensor<?xi64, #llmc.dims<batch>> {llmc.name = "positions"}, %blocks: tensor<?x4xi32, #llmc.dims<batch>> {llmc.name = "blocks"}) -> (tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x2x2x2x16x4xf32, #llmc.dims<kv_blocks>>) {
+  %k, %v = llmc.kv_cache_read %cache[1] blocks %blocks : tensor<?x4xi32, #llmc.dims<batch>> before %pos (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x2x2x2x16x4xf32, #llmc.dims<kv_blocks>> -> tensor<?x?x2x4xf32, #llmc.dims<batch, past>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>
+  %a = llmc.attention %q, %q, %q past(%k, %v) causal : (tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>, tensor<?x?x2x4xf32, #llmc.dims<batch, past>>) -> tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>
+  %c = llmc.kv_cache_write %q, %q into %cache[1] blocks %blocks : tensor<?x4xi32, #llmc.dims<batch>> at %pos (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>> -> tensor<?x2x2x2x16x4xf32, #llmc.dims<kv_blocks>>
+  return %a, %c : tensor<?x?x2x4xf32, #llmc.dims<batch, sequence>>, tensor<?x2x2x2x16x4xf32, #llmc.dims<kv_blocks>>
+}
+
+// -----
+
 // A transposed weight is stored transposed (pre-packed), once.
 // CHECK-LABEL: func.func @prepack
 // CHECK: %[[W:.*]] = llmc.constant dense_resource<packed> : tensor<3x2xf32>
