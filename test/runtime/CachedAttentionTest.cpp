@@ -49,6 +49,27 @@ AttentionShape shapeOf(const Case &at, int64_t batch, int64_t tokens) {
   return s;
 }
 
+/// A small call: head_dim 8, one layer of 8 slots holding its kv heads.
+AttentionShape small(int64_t batch, int64_t tokens, int64_t qHeads,
+                     int64_t kvHeads) {
+  AttentionShape s{batch, tokens, qHeads, kvHeads, 8, 1, 8, 0, 0.5f};
+  s.slots = 8;
+  s.cacheHeads = kvHeads;
+  return s;
+}
+
+/// Random q, k and v for a call of `s`, from seeds `seed` .. `seed` + 2.
+struct Inputs {
+  std::vector<float> q, k, v;
+};
+Inputs randomInputs(const AttentionShape &s, unsigned seed) {
+  Inputs x;
+  x.q = randomVector(s.batch * s.tokens * s.qHeads * s.headDim, seed);
+  x.k = randomVector(s.batch * s.tokens * s.kvHeads * s.headDim, seed + 1);
+  x.v = randomVector(x.k.size(), seed + 2);
+  return x;
+}
+
 /// A paged cache: a pool of `blocks` blocks of `tokens` slots, and each
 /// sequence's row of `columns` block numbers.
 struct Paged {
@@ -213,11 +234,9 @@ TEST(CachedAttention, EachSequenceFromItsOwnPosition) {
 
 TEST(CachedAttention, PositionsMustBeOneOrOnePerSequence) {
   ThreadPool pool(1);
-  AttentionShape s{2, 1, 2, 1, 8, 1, 8, 0, 0.5f};
-  s.slots = 8;
-  s.cacheHeads = 1;
-  std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
-                     v = randomVector(16, 3), cache(2 * 2 * 8 * 8, 0.0f);
+  AttentionShape s = small(2, 1, 2, 1);
+  auto [q, k, v] = randomInputs(s, 1);
+  std::vector<float> cache(2 * 2 * 8 * 8, 0.0f);
   Expected<std::vector<float>> got = step(s, q, k, v, cache, {1, 2, 3}, pool);
   ASSERT_FALSE(got);
   EXPECT_NE(got.status().message().find("the position must be one i64 or one "
@@ -236,12 +255,10 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
   ThreadPool pool(1);
   // A window larger than the slots cannot be a ring.
   for (int64_t window : {0, 9}) {
-    AttentionShape s{1, 2, 2, 1, 8, 1, 8, 0, 0.5f};
+    AttentionShape s = small(1, 2, 2, 1);
     s.window = window;
-    s.slots = 8;
-    s.cacheHeads = 1;
-    std::vector<float> q = randomVector(2 * 2 * 8, 1), k = randomVector(16, 2),
-                       v = randomVector(16, 3), cache(2 * 8 * 8, 0.0f);
+    auto [q, k, v] = randomInputs(s, 1);
+    std::vector<float> cache(2 * 8 * 8, 0.0f);
     Expected<std::vector<float>> got = step(s, q, k, v, cache, {7}, pool);
     ASSERT_FALSE(got);
     EXPECT_NE(
@@ -254,12 +271,11 @@ TEST(CachedAttention, PositionsBeyondACacheWithoutARingAreRefused) {
 TEST(CachedAttention, KvHeadsBeyondThePlaneAreRefused) {
   ThreadPool pool(1);
   // 2 kv heads from head 2 of a 3-head plane.
-  AttentionShape s{1, 1, 2, 2, 8, 1, 8, 0, 0.5f};
-  s.slots = 8;
+  AttentionShape s = small(1, 1, 2, 2);
   s.cacheHeads = 3;
   s.headOffset = 2;
-  std::vector<float> q = randomVector(2 * 8, 1), k = randomVector(16, 2),
-                     v = randomVector(16, 3), cache(2 * 3 * 8 * 8, 0.0f);
+  auto [q, k, v] = randomInputs(s, 1);
+  std::vector<float> cache(2 * 3 * 8 * 8, 0.0f);
   Expected<std::vector<float>> got = step(s, q, k, v, cache, {0}, pool);
   ASSERT_FALSE(got);
   EXPECT_NE(got.status().message().find(
@@ -293,17 +309,14 @@ TEST(CachedAttention, APagedCacheComputesWhatAContiguousOneDoes) {
     unsigned seed = 70;
     for (int64_t tokens : {9, 1, 1, 3, 1, 2}) {
       s.tokens = tokens;
-      std::vector<float> q = randomVector(
-                             s.batch * tokens * s.qHeads * s.headDim, ++seed),
-                         k = randomVector(
-                             s.batch * tokens * s.kvHeads * s.headDim, ++seed),
-                         v = randomVector(k.size(), ++seed);
-      // After the prefill, the sequences part: one more step for the first.
-      std::vector<int64_t> at_ =
+      auto [q, k, v] = randomInputs(s, seed += 3);
+      // One position while the sequences are alike, then one each.
+      std::vector<int64_t> positions =
           past[0] == past[1] ? std::vector<int64_t>{past[0]} : past;
-      Expected<std::vector<float>> want = step(s, q, k, v, cache, at_, pool);
+      Expected<std::vector<float>> want =
+          step(s, q, k, v, cache, positions, pool);
       Expected<std::vector<float>> got =
-          step(s, q, k, v, blocks, at_, pool, &paged);
+          step(s, q, k, v, blocks, positions, pool, &paged);
       ASSERT_TRUE(want && got) << (want ? got : want).status().message();
       ASSERT_EQ(*got, *want) << "at positions " << past[0] << ", " << past[1];
       for (int64_t b = 0; b < 2; ++b)
@@ -311,12 +324,7 @@ TEST(CachedAttention, APagedCacheComputesWhatAContiguousOneDoes) {
       if (tokens == 1 && past[0] == 11) {
         // Sequence 0 decodes one more token alone (sequence 1 repeats its
         // last position, which writes the same slot again).
-        s.tokens = 1;
-        std::vector<float> q1 = randomVector(s.batch * s.qHeads * s.headDim,
-                                             ++seed),
-                           k1 = randomVector(s.batch * s.kvHeads * s.headDim,
-                                             ++seed),
-                           v1 = randomVector(k1.size(), ++seed);
+        auto [q1, k1, v1] = randomInputs(s, seed += 3);
         std::vector<int64_t> each = {past[0], past[1] - 1};
         want = step(s, q1, k1, v1, cache, each, pool);
         got = step(s, q1, k1, v1, blocks, each, pool, &paged);
@@ -329,14 +337,19 @@ TEST(CachedAttention, APagedCacheComputesWhatAContiguousOneDoes) {
       for (int64_t kv = 0; kv < 2; ++kv)
         for (int64_t h = 0; h < s.kvHeads; ++h)
           for (int64_t p = 0; p < past[b]; ++p) {
-            s.blockTokens = 0;
             const float *row = cache.data() + llmc::kernels::cachedRow(
                                                   s, nullptr, kv, b, h, p);
-            s.blockTokens = paged.tokens;
-            s.tableColumns = paged.columns;
+            // The pool's documented layout, spelled out: [blocks, layers,
+            // 2, kv heads, block tokens, head_dim].
+            const int64_t block =
+                paged.table[size_t(b * paged.columns + p / paged.tokens)];
             const float *slot =
                 blocks.data() +
-                llmc::kernels::cachedRow(s, paged.table.data(), kv, b, h, p);
+                ((((block * s.layers + s.layer) * 2 + kv) * s.cacheHeads +
+                  s.headOffset + h) *
+                     paged.tokens +
+                 p % paged.tokens) *
+                    s.headDim;
             ASSERT_EQ(std::vector<float>(slot, slot + s.headDim),
                       std::vector<float>(row, row + s.headDim))
                 << "sequence " << b << ", position " << p;
@@ -346,11 +359,9 @@ TEST(CachedAttention, APagedCacheComputesWhatAContiguousOneDoes) {
 
 TEST(CachedAttention, ABlockOutsideThePoolIsRefused) {
   ThreadPool pool(1);
-  AttentionShape s{1, 5, 2, 1, 8, 1, 8, 0, 0.5f};
-  s.slots = 8;
-  s.cacheHeads = 1;
-  std::vector<float> q = randomVector(5 * 2 * 8, 1), k = randomVector(40, 2),
-                     v = randomVector(40, 3), blocks(3 * 2 * 4 * 8, 0.0f);
+  AttentionShape s = small(1, 5, 2, 1);
+  auto [q, k, v] = randomInputs(s, 1);
+  std::vector<float> blocks(3 * 2 * 4 * 8, 0.0f);
   // Positions 0..4 take the first two of the table's blocks: 2 and 3.
   Paged paged{3, 4, 2, {2, 3}};
   Expected<std::vector<float>> got =
