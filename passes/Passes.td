@@ -141,11 +141,22 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
 
     A module whose @main has no attention is left as it is: it runs as
     @main, without a cache.
+
+    With `block-tokens=B` (a power of two, at most max_seq) the cache is
+    paged (docs/kv-cache.md): a pool of blocks [kv_blocks, layers, 2,
+    kv_heads, B, head_dim] that the entry points read and write through a
+    block table [batch, ceil(max_seq / B)] i32, each sequence at its own
+    position: `@decode(ids, cache, positions [batch], blocks)` and
+    `@prefill(ids, cache, positions, blocks)` (a prefill may start where a
+    cached prefix ends). Layers keep no rings; a window limits what a query
+    sees.
   }];
   let options = [
     Option<"maxSeq", "max-seq", "int64_t", "0",
            "Positions the cache holds (0: the model's RoPE table or position "
            "embedding rows, else 2048; more than those is an error)">,
+    Option<"blockTokens", "block-tokens", "int64_t", "0",
+           "Tokens a block of a paged cache holds (0: one contiguous cache)">,
   ];
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }

@@ -229,6 +229,11 @@ private:
     model.cache.kvHeads = integer("kv_heads");
     model.cache.headDim = integer("head_dim");
     model.cache.slots = integer("slots");
+    // The artifact's cache is one contiguous tensor per session so far.
+    if (integer("block_tokens") > 0)
+      return module.emitError("a paged KV cache (llmc-kv-cache "
+                              "block-tokens) has no artifact format yet: "
+                              "docs/kv-cache.md");
     if (auto layout = cache ? cache.getAs<StringAttr>("layout") : nullptr)
       model.cache.layout = layout.str();
 

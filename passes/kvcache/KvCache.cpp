@@ -10,6 +10,7 @@
 #include "passes/analysis/ShapeValues.h"
 #include "passes/analysis/SliceEvaluator.h"
 #include "passes/kvcache/CachePlacement.h"
+#include "passes/kvcache/SequencePositions.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -339,42 +340,74 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
           << " positions (its RoPE tables or position embeddings)";
       return signalPassFailure();
     }
+    const bool paged = blockTokens > 0;
+    if (blockTokens < 0 || (paged && (!llvm::isPowerOf2_64(blockTokens) ||
+                                      blockTokens > positions))) {
+      module.emitError("llmc-kv-cache: block-tokens ")
+          << int64_t(blockTokens)
+          << " must be a power of two, at most max-seq (" << positions << ")";
+      return signalPassFailure();
+    }
     // Windowed layers keep rings of their window's slots, so the cache
-    // stops growing with the sequence where they are.
+    // stops growing with the sequence where they are; a paged cache
+    // allocates blocks as positions come instead, and keeps no rings.
     int64_t slots = 0, planes = 0;
-    SmallVector<LayerSlots> placed =
-        placeLayers(shape.windows, shape.layerKvHeads, shape.kvHeads, positions,
-                    slots, planes);
+    SmallVector<int64_t> windows = shape.windows;
+    if (paged)
+      windows.assign(windows.size(), 0);
+    SmallVector<LayerSlots> placed = placeLayers(
+        windows, shape.layerKvHeads, shape.kvHeads, positions, slots, planes);
+    MLIRContext *mlirContext = module.getContext();
     Type cacheType =
-        buildTensorType({Dim::fixed(planes), Dim::fixed(2), shape.batch,
-                         Dim::fixed(shape.kvHeads), Dim::fixed(slots),
-                         Dim::fixed(shape.headDim)},
-                        shape.elementType);
-    func::FuncOp decode = buildDecode(main, cacheType, getDims(ids)[1], placed);
+        paged
+            ? buildTensorType(
+                  {Dim::named(StringAttr::get(mlirContext, "kv_blocks")),
+                   Dim::fixed(planes), Dim::fixed(2), Dim::fixed(shape.kvHeads),
+                   Dim::fixed(blockTokens), Dim::fixed(shape.headDim)},
+                  shape.elementType)
+            : buildTensorType({Dim::fixed(planes), Dim::fixed(2), shape.batch,
+                               Dim::fixed(shape.kvHeads), Dim::fixed(slots),
+                               Dim::fixed(shape.headDim)},
+                              shape.elementType);
+    Type blocksType;
+    if (paged)
+      blocksType = buildTensorType(
+          {shape.batch, Dim::fixed(llvm::divideCeil(positions, blockTokens))},
+          IntegerType::get(mlirContext, 32));
+    func::FuncOp decode =
+        buildDecode(main, cacheType, blocksType, getDims(ids)[1], placed);
     if (!decode)
       return signalPassFailure();
-    buildPrefill(decode);
+    if (paged)
+      if (failed(kvcache::positionPerSequence(decode, decode.getArgument(2),
+                                              "positions", "llmc-kv-cache")))
+        return signalPassFailure();
+    buildPrefill(decode, /*fromZero=*/!paged);
     main.erase();
-    Builder b(module.getContext());
-    module->setAttr(
-        "llmc.kv_cache",
-        b.getDictionaryAttr(
-            {b.getNamedAttr("layout",
-                            b.getStringAttr("layers, k/v, batch, kv_heads, "
-                                            "slots, head_dim")),
-             b.getNamedAttr("layers", b.getI64IntegerAttr(planes)),
-             b.getNamedAttr("attention_layers",
-                            b.getI64IntegerAttr(shape.layers)),
-             b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape.kvHeads)),
-             b.getNamedAttr("max_seq", b.getI64IntegerAttr(positions)),
-             b.getNamedAttr("slots", b.getI64IntegerAttr(slots)),
-             b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape.headDim))}));
+    Builder b(mlirContext);
+    SmallVector<NamedAttribute> layout = {
+        b.getNamedAttr("layout",
+                       b.getStringAttr(paged ? "blocks, layers, k/v, kv_heads, "
+                                               "block_tokens, head_dim"
+                                             : "layers, k/v, batch, kv_heads, "
+                                               "slots, head_dim")),
+        b.getNamedAttr("layers", b.getI64IntegerAttr(planes)),
+        b.getNamedAttr("attention_layers", b.getI64IntegerAttr(shape.layers)),
+        b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape.kvHeads)),
+        b.getNamedAttr("max_seq", b.getI64IntegerAttr(positions)),
+        b.getNamedAttr("slots", b.getI64IntegerAttr(slots)),
+        b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape.headDim))};
+    if (paged)
+      layout.push_back(
+          b.getNamedAttr("block_tokens", b.getI64IntegerAttr(blockTokens)));
+    module->setAttr("llmc.kv_cache", b.getDictionaryAttr(layout));
   }
 
-  /// @decode(ids, cache, position): @main with each attention reading its
-  /// past from the cache and writing its new keys and values into it.
-  func::FuncOp buildDecode(func::FuncOp main, Type cacheType, Dim sequence,
-                           ArrayRef<LayerSlots> placed) {
+  /// @decode(ids, cache, position[, blocks]): @main with each attention
+  /// reading its past from the cache and writing its new keys and values
+  /// into it (through the block table `blocks` when `blocksType` is set).
+  func::FuncOp buildDecode(func::FuncOp main, Type cacheType, Type blocksType,
+                           Dim sequence, ArrayRef<LayerSlots> placed) {
     OpBuilder b(main);
     auto decode = cast<func::FuncOp>(b.clone(*main));
     decode.setSymName("decode");
@@ -392,8 +425,15 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
                 {b.getNamedAttr("llmc.name", b.getStringAttr("position"))}),
             decode.getLoc())))
       return func::FuncOp();
+    if (blocksType && failed(decode.insertArgument(
+                          cacheIndex + 2, blocksType,
+                          b.getDictionaryAttr({b.getNamedAttr(
+                              "llmc.name", b.getStringAttr("blocks"))}),
+                          decode.getLoc())))
+      return func::FuncOp();
     Value cache = decode.getArgument(cacheIndex);
     Value position = decode.getArgument(cacheIndex + 1);
+    Value blocks = blocksType ? decode.getArgument(cacheIndex + 2) : Value();
 
     // Absolute positions: every Range over the sequence starts at position.
     SmallVector<IotaOp> iotas;
@@ -423,19 +463,20 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
           at.ring ? b.getDenseI64ArrayAttr({at.offset, at.slots})
                   : DenseI64ArrayAttr();
       // A layer with fewer kv heads than the plane says where its start.
-      IntegerAttr head = keyType.getDimSize(2) <
-                                 cast<RankedTensorType>(cacheType).getDimSize(3)
+      const int64_t planeHeads =
+          cast<RankedTensorType>(cacheType).getDimSize(3);
+      IntegerAttr head = keyType.getDimSize(2) < planeHeads
                              ? b.getI64IntegerAttr(at.head)
                              : IntegerAttr();
       auto read =
           KvCacheReadOp::create(b, op.getLoc(), pastType, pastType, cache,
-                                at.plane, position, Value(), ring, head);
+                                at.plane, position, blocks, ring, head);
       op.getPastKeyMutable().assign(read.getKeys());
       op.getPastValueMutable().assign(read.getValues());
       b.setInsertionPointAfter(op);
       cache = KvCacheWriteOp::create(b, op.getLoc(), cacheType, cache, at.plane,
                                      position, op.getKey(), op.getValue(),
-                                     Value(), ring, head);
+                                     blocks, ring, head);
     }
     // Return the cache too.
     auto ret = cast<func::ReturnOp>(decode.getBody().back().getTerminator());
@@ -456,21 +497,24 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     return decode;
   }
 
-  /// @prefill(ids, cache): @decode at position 0, with the lm_head applied
-  /// to the last position only when the logits are returned as it makes
-  /// them.
-  void buildPrefill(func::FuncOp decode) {
+  /// @prefill: @decode with the lm_head applied to the last position only
+  /// when the logits are returned as it makes them; `fromZero`, at
+  /// position 0 (@prefill(ids, cache)), else where @decode's positions say
+  /// (a paged cache's prefill may start after a cached prefix).
+  void buildPrefill(func::FuncOp decode, bool fromZero) {
     OpBuilder b(decode);
     auto prefill = cast<func::FuncOp>(b.clone(*decode));
     prefill.setSymName("prefill");
-    unsigned positionIndex = prefill.getNumArguments() - 1;
-    b.setInsertionPointToStart(&prefill.getBody().front());
-    Value zero = ConstantOp::create(
-        b, prefill.getLoc(),
-        DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
-                               b.getI64IntegerAttr(0)));
-    prefill.getArgument(positionIndex).replaceAllUsesWith(zero);
-    (void)prefill.eraseArgument(positionIndex);
+    if (fromZero) {
+      unsigned positionIndex = prefill.getNumArguments() - 1;
+      b.setInsertionPointToStart(&prefill.getBody().front());
+      Value zero = ConstantOp::create(
+          b, prefill.getLoc(),
+          DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                 b.getI64IntegerAttr(0)));
+      prefill.getArgument(positionIndex).replaceAllUsesWith(zero);
+      (void)prefill.eraseArgument(positionIndex);
+    }
 
     SmallVector<LmHeadOp> heads;
     prefill.walk([&](LmHeadOp head) { heads.push_back(head); });
