@@ -378,10 +378,6 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
         buildDecode(main, cacheType, blocksType, getDims(ids)[1], placed);
     if (!decode)
       return signalPassFailure();
-    if (paged)
-      if (failed(kvcache::positionPerSequence(decode, decode.getArgument(2),
-                                              "positions", "llmc-kv-cache")))
-        return signalPassFailure();
     buildPrefill(decode, /*fromZero=*/!paged);
     main.erase();
     Builder b(mlirContext);
@@ -403,9 +399,10 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     module->setAttr("llmc.kv_cache", b.getDictionaryAttr(layout));
   }
 
-  /// @decode(ids, cache, position[, blocks]): @main with each attention
-  /// reading its past from the cache and writing its new keys and values
-  /// into it (through the block table `blocks` when `blocksType` is set).
+  /// @decode(ids, cache, position): @main with each attention reading its
+  /// past from the cache and writing its new keys and values into it; with
+  /// `blocksType`, @decode(ids, cache, positions [batch], blocks), through
+  /// the block table, each sequence at its own position.
   func::FuncOp buildDecode(func::FuncOp main, Type cacheType, Type blocksType,
                            Dim sequence, ArrayRef<LayerSlots> placed) {
     OpBuilder b(main);
@@ -494,6 +491,11 @@ struct KvCache : llmc::impl::KvCacheBase<KvCache> {
     decode.setType(
         FunctionType::get(context, decode.getArgumentTypes(), resultTypes));
     decode.setAllResultAttrs(resultAttrs);
+    // Through a block table, each sequence at its own position.
+    if (blocksType && failed(kvcache::positionPerSequence(
+                          decode, cast<BlockArgument>(position), "positions",
+                          "llmc-kv-cache")))
+      return func::FuncOp();
     return decode;
   }
 

@@ -21,7 +21,7 @@ Expected<uint8_t *> Executor::buffer(const std::string &slot, uint64_t bytes) {
 
 Expected<Tensor> Executor::hostView(const Tensor &tensor,
                                     std::vector<uint8_t> &storage) {
-  if (device_.hostVisible())
+  if (device_.hostVisible() || !device_.owns(tensor.data))
     return tensor;
   storage.resize(static_cast<size_t>(tensor.bytes()));
   if (Status status = device_.toHost(storage.data(), tensor.data,

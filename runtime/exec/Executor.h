@@ -31,7 +31,8 @@ public:
   Expected<std::vector<Tensor>> run(const std::string &entry,
                                     const std::vector<Tensor> &arguments);
 
-  /// `tensor` (a result) readable by the host: itself on the CPU, else a
+  /// `tensor` (a result) readable by the host: itself on the CPU or where
+  /// it is in host memory already (the device does not own it), else a
   /// copy into `storage`.
   Expected<Tensor> hostView(const Tensor &tensor,
                             std::vector<uint8_t> &storage);

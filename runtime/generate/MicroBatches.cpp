@@ -77,7 +77,7 @@ Status Session::startPart(int64_t m, const std::vector<int64_t> &ids,
   }
   if (!info.lastStage(model_.rank()))
     return Status::success();
-  Expected<Tensor> host = downloadLogits(results->front());
+  Expected<Tensor> host = logits(results->front());
   if (!host)
     return host.status();
   if (host->elements() != part.batch * part.logitsTokens * info.vocabSize)

@@ -174,13 +174,6 @@ Tensor Session::cacheTensor(const Part &part) {
 }
 
 Expected<Tensor> Session::logits(const Tensor &result) {
-  // A pipeline's logits are in host memory already, in f32 (partLogits).
-  if (model_.info().pp > 1)
-    return result;
-  return downloadLogits(result);
-}
-
-Expected<Tensor> Session::downloadLogits(const Tensor &result) {
   Expected<Tensor> host = model_.executor().hostView(result, logits_);
   if (!host || host->dtype == DType::f32)
     return host;
@@ -286,9 +279,10 @@ Session::sampleLast(const Tensor &result, int64_t batch, Sampler &sampler) {
   const int64_t vocab = result.shape.back();
   const int64_t perSequence = result.elements() / vocab / batch;
   std::vector<int64_t> next;
-  // On the device, unless a pipeline's logits are in host memory already.
+  // On the device, where the logits are there (a pipeline's are in host
+  // memory already: partLogits).
   if (CandidateQuery query = sampler.candidateQuery();
-      query.any() && model_.info().pp == 1) {
+      query.any() && model_.device().owns(result.data)) {
     Expected<std::optional<Device::Candidates>> found =
         model_.device().candidates(result, query);
     if (!found)

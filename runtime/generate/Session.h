@@ -184,10 +184,9 @@ private:
   /// buffers may change or go after it (a call that returns logits ends
   /// with it).
   Status finishSends();
-  /// The logits a call returned (or partLogits), in host memory, as f32.
+  /// The logits a call returned (or partLogits: host memory already), in
+  /// host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);
-  /// The logits a plan's call returned on the device, the same way.
-  Expected<Tensor> downloadLogits(const Tensor &result);
 
   Model &model_;
   int64_t batch_;
