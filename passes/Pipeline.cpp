@@ -9,6 +9,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -161,6 +162,7 @@ LogicalResult addUntilQuantization(
     return failure();
   KvCacheOptions kv;
   kv.maxSeq = o.maxSeq;
+  kv.blockTokens = o.kvLayout == "paged" ? o.kvBlock : 0;
   pm.addPass(createKvCache(kv));
   if (o.maxDraftTokens > 0) {
     SpeculativeVerifyOptions verify;
@@ -202,6 +204,28 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
                                o.pp.getValue(), o.ppStage.getValue()));
   if (o.maxDraftTokens < 0)
     return error("--max-draft-tokens must not be negative");
+  if (o.kvLayout != "contiguous" && o.kvLayout != "paged")
+    return error("--kv-layout " + o.kvLayout +
+                 ": expected contiguous or paged");
+  if (o.kvLayout == "paged") {
+    if (o.kvBlock < 1 || !llvm::isPowerOf2_64(uint64_t(o.kvBlock)))
+      return error(llvm::formatv("--kv-block {0}: tokens per block must be "
+                                 "a power of two",
+                                 o.kvBlock.getValue()));
+    if (o.maxSeq > 0 && o.kvBlock > o.maxSeq)
+      return error(llvm::formatv("--kv-block {0} exceeds --max-seq {1}",
+                                 o.kvBlock.getValue(), o.maxSeq.getValue()));
+    // What the paged cache does not run with yet (docs/kv-cache.md).
+    if (cuda)
+      return error("--kv-layout paged runs on the cpu target so far: the "
+                   "CUDA attention kernel reads a contiguous cache");
+    if (o.tp > 1 || o.pp > 1)
+      return error("--kv-layout paged runs on one rank so far "
+                   "(--tp and --pp need --kv-layout contiguous)");
+    if (o.maxDraftTokens > 0)
+      return error("--kv-layout paged and speculative decoding do not go "
+                   "together yet (--draft needs --kv-layout contiguous)");
+  }
   if (!cuda && o.dtype != ComputeElement::f32)
     return error("the cpu target computes in f32 (--dtype " +
                  elementName(o.dtype) + " needs --target cuda:...)");

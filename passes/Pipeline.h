@@ -44,6 +44,16 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
                          llvm::cl::desc("Positions the KV cache holds (0: the "
                                         "model's context, else 2048)"),
                          llvm::cl::init(0)};
+  Option<std::string> kvLayout{
+      *this, "kv-layout",
+      llvm::cl::desc("The KV cache: contiguous (max-seq positions per "
+                     "sequence) or paged (blocks of kv-block tokens from a "
+                     "pool)"),
+      llvm::cl::init("contiguous")};
+  Option<int64_t> kvBlock{*this, "kv-block",
+                          llvm::cl::desc("kv-layout=paged: tokens per block "
+                                         "(a power of two, at most max-seq)"),
+                          llvm::cl::init(16)};
   Option<int64_t> maxBatch{
       *this, "max-batch",
       llvm::cl::desc("Sequences one call takes (memory is planned for "

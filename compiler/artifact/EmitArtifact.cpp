@@ -70,6 +70,7 @@ public:
         emitPlan(module, model, true, summary.cacheBytesPerSequence);
     if (failed(plan))
       return failure();
+    summary.cacheBlockTokens = model.cache.blockTokens;
     std::optional<std::vector<uint8_t>> draftPlan;
     if (auto speculative =
             module->getAttrOfType<DictionaryAttr>("llmc.speculative")) {
@@ -229,11 +230,7 @@ private:
     model.cache.kvHeads = integer("kv_heads");
     model.cache.headDim = integer("head_dim");
     model.cache.slots = integer("slots");
-    // The artifact's cache is one contiguous tensor per session so far.
-    if (integer("block_tokens") > 0)
-      return module.emitError("a paged KV cache (llmc-kv-cache "
-                              "block-tokens) has no artifact format yet: "
-                              "docs/kv-cache.md");
+    model.cache.blockTokens = integer("block_tokens");
     if (auto layout = cache ? cache.getAs<StringAttr>("layout") : nullptr)
       model.cache.layout = layout.str();
 

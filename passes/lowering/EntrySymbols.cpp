@@ -35,6 +35,10 @@ SmallVector<SymbolBinding> bindEntrySymbols(func::FuncOp entry,
           bound(dim.getName().getValue()))
         continue;
       int64_t most = axis == 0 ? maxBatch : maxSeq;
+      // A paged cache's pool holds as many blocks as the runtime's memory
+      // budget does (block numbers are i32); nothing is sized by it.
+      if (dim.getName().getValue() == "kv_blocks")
+        most = INT32_MAX;
       if (axis == 1 && maxTokens)
         most = std::min(most, maxTokens.getInt());
       symbols.push_back({dim.getName().str(), static_cast<int64_t>(index),

@@ -31,7 +31,8 @@ struct SymbolBinding {
 /// The symbols of `entry`'s argument types (named extents; the position
 /// argument binds `past`). Leading extents are bounded by `maxBatch`, the
 /// others and the position by `maxSeq`; an argument's second extent also
-/// by its `llmc.max_tokens` (@verify's ids).
+/// by its `llmc.max_tokens` (@verify's ids); a paged cache's `kv_blocks`
+/// only by i32.
 llvm::SmallVector<SymbolBinding>
 bindEntrySymbols(mlir::func::FuncOp entry, int64_t maxBatch, int64_t maxSeq);
 

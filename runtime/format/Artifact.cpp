@@ -109,9 +109,10 @@ namespace {
 
 flatbuffers::Offset<format::CacheLayout>
 cacheLayout(flatbuffers::FlatBufferBuilder &fbb, const CacheInfo &cache) {
-  return format::CreateCacheLayout(
-      fbb, fbb.CreateString(cache.layout), cache.layers, cache.kvHeads,
-      cache.headDim, static_cast<format::DType>(cache.dtype), cache.slots);
+  return format::CreateCacheLayout(fbb, fbb.CreateString(cache.layout),
+                                   cache.layers, cache.kvHeads, cache.headDim,
+                                   static_cast<format::DType>(cache.dtype),
+                                   cache.slots, cache.blockTokens);
 }
 
 /// `layout` read back; slots 0 (artifacts older than rings) means maxSeq.
@@ -124,6 +125,7 @@ CacheInfo cacheInfo(const format::CacheLayout &layout, int64_t maxSeq) {
   cache.headDim = layout.head_dim();
   cache.dtype = static_cast<int32_t>(layout.dtype());
   cache.slots = layout.slots() > 0 ? layout.slots() : maxSeq;
+  cache.blockTokens = layout.block_tokens();
   return cache;
 }
 
@@ -429,6 +431,15 @@ Expected<Artifact> Artifact::open(const std::string &path,
         return error(
             "the KV cache's " + std::to_string(artifact.model_.cache.slots) +
             " slots exceed max_seq " + std::to_string(artifact.model_.maxSeq));
+      const int64_t block = artifact.model_.cache.blockTokens;
+      if (block < 0 || block > artifact.model_.maxSeq ||
+          (block & (block - 1)) != 0)
+        return error("KV cache blocks of " + std::to_string(block) +
+                     " tokens: a power of two up to max_seq " +
+                     std::to_string(artifact.model_.maxSeq) + " (or 0)");
+      if (block > 0 && artifact.model_.ranks() > 1)
+        return error("a paged KV cache over " +
+                     std::to_string(artifact.model_.ranks()) + " ranks");
     }
     if (const format::Speculative *speculative = model->speculative()) {
       SpeculativeInfo &info = artifact.model_.speculative;

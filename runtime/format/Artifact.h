@@ -37,6 +37,14 @@ struct CacheInfo {
   int64_t layers = 0, kvHeads = 0, headDim = 0, slots = 0;
   /// A format::DType value.
   int32_t dtype = 0;
+  /// Paged: tokens per block (a power of two); 0: contiguous.
+  int64_t blockTokens = 0;
+
+  bool paged() const { return blockTokens > 0; }
+  /// A paged cache's block: its slots of every layer, keys and values.
+  std::vector<int64_t> blockShape() const {
+    return {1, layers, 2, kvHeads, blockTokens, headDim};
+  }
 };
 
 /// Speculative decoding (artifact.fbs: Speculative): none when

@@ -164,8 +164,19 @@ Status Session::finishSends() {
 }
 
 Status
-Session::generate(const std::vector<int64_t> &ids, Sampler &sampler,
+Session::generate(const std::vector<std::vector<int64_t>> &prompts,
+                  Sampler &sampler,
                   const std::function<Expected<bool>(int64_t, int64_t)> &take) {
+  if (blocks_)
+    return generatePaged(prompts, sampler, take);
+  if (int64_t(prompts.size()) != batch_)
+    return Status::error(std::to_string(prompts.size()) +
+                         " prompts for a batch of " + std::to_string(batch_));
+  if (Status status = oneLength(prompts); !status)
+    return status;
+  std::vector<int64_t> ids;
+  for (const std::vector<int64_t> &prompt : prompts)
+    ids.insert(ids.end(), prompt.begin(), prompt.end());
   reset();
   if (Status status = checkRoom(ids.size()); !status)
     return status;

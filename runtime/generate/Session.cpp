@@ -8,6 +8,8 @@
 #include "runtime/format/Float16.h"
 #include "runtime/parallel/Communicator.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -135,15 +137,45 @@ Model::Model(std::shared_ptr<const Artifact> artifact,
       program_(std::move(program)), info_(std::move(info)),
       pool_(std::move(pool)), executor_(program_, *device_, *pool_) {}
 
-Expected<std::unique_ptr<Session>> Session::create(Model &model,
-                                                   int64_t batch) {
+Expected<std::unique_ptr<Session>> Session::create(Model &model, int64_t batch,
+                                                   SessionOptions options) {
   std::unique_ptr<Session> session(new Session(model, batch));
   const ModelInfo &info = model.info();
+  if (batch < 1)
+    return Status::error("a session of " + std::to_string(batch) +
+                         " sequences");
+  if (info.cache.paged()) {
+    const CacheInfo &cache = info.cache;
+    const uint64_t blockBytes = uint64_t(elementCount(cache.blockShape())) *
+                                dtypeBytes(static_cast<DType>(cache.dtype));
+    const int64_t perSequence =
+        (info.maxSeq + cache.blockTokens - 1) / cache.blockTokens;
+    const uint64_t budget = options.kvMemory
+                                ? options.kvMemory
+                                : uint64_t(batch * perSequence) * blockBytes;
+    // Prefix chains start from the model: its plan's hash.
+    Expected<Bytes> plan =
+        model.artifact().section(ModelInfo::planSection(model.rank()));
+    if (!plan)
+      return plan.status();
+    session->blocksModel_ = XXH3_64bits(plan->data, plan->size);
+    Expected<std::unique_ptr<KvBlocks>> blocks =
+        KvBlocks::create(budget, blockBytes, cache.blockTokens, info.maxSeq,
+                         session->blocksModel_);
+    if (!blocks)
+      return blocks.status().withContext("--kv-memory");
+    session->blocks_ = std::move(*blocks);
+    session->rows_.assign(size_t(batch), -1);
+    session->cacheBytes_ = session->blocks_->memory().reservedBytes();
+    Part part;
+    part.batch = batch;
+    session->parts_.push_back(std::move(part));
+  }
   // Pipeline stages: up to one micro-batch per stage, each with its own
   // cache, so that the stages work on different ones at once.
   const int64_t parts =
       info.pp > 1 ? std::clamp<int64_t>(batch, 1, info.pp) : 1;
-  for (int64_t m = 0, first = 0; m < parts; ++m) {
+  for (int64_t m = 0, first = 0; m < parts && !info.cache.paged(); ++m) {
     const int64_t size = batch / parts + (m < batch % parts ? 1 : 0);
     Part part;
     part.first = first;
@@ -169,6 +201,12 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model,
 
 Tensor Session::cacheTensor(const Part &part) {
   const ModelInfo &info = model_.info();
+  if (blocks_) {
+    std::vector<int64_t> pool = info.cache.blockShape();
+    pool[0] = blocks_->pool().size();
+    return {static_cast<DType>(info.cache.dtype), pool,
+            static_cast<uint8_t *>(cache_.get())};
+  }
   return {static_cast<DType>(info.cache.dtype), info.cacheShape(part.batch),
           static_cast<uint8_t *>(cache_.get()) + part.cacheOffset};
 }
@@ -186,6 +224,27 @@ Expected<Tensor> Session::logits(const Tensor &result) {
                         : format::bfloat16ToFloat(bits[i]);
   return Tensor{DType::f32, host->shape,
                 reinterpret_cast<uint8_t *>(logitsF32_.data())};
+}
+
+int64_t Session::position() const {
+  return blocks_ ? tokens(0) : parts_.front().position;
+}
+
+int64_t Session::tokens(int64_t row) const {
+  if (!blocks_)
+    return parts_.front().position;
+  return rows_[size_t(row)] < 0 ? 0 : blocks_->tokens(rows_[size_t(row)]);
+}
+
+void Session::reset() {
+  for (Part &part : parts_)
+    part.position = 0;
+  if (blocks_)
+    for (int64_t &row : rows_) {
+      if (row >= 0)
+        blocks_->finish(row);
+      row = -1;
+    }
 }
 
 Status Session::checkRoom(size_t ids) const {
@@ -229,6 +288,9 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
   }
   if (parts_.size() != 1)
     return Status::error("speculative decoding runs on one pipeline stage");
+  if (blocks_)
+    return Status::error("speculative decoding runs over a contiguous KV "
+                         "cache (compile with --kv-layout contiguous)");
   Tensor input{DType::i64,
                {batch_, tokens},
                reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};
@@ -244,6 +306,15 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
 }
 
 Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
+  if (blocks_) {
+    if (ids.empty() || ids.size() % batch_ != 0)
+      return Status::error("expected a whole number of tokens per sequence");
+    const size_t per = ids.size() / size_t(batch_);
+    std::vector<std::vector<int64_t>> prompts;
+    for (size_t b = 0; b < size_t(batch_); ++b)
+      prompts.emplace_back(ids.begin() + b * per, ids.begin() + (b + 1) * per);
+    return runPrefillEach(prompts);
+  }
   reset();
   if (Status status = checkRoom(ids.size()); !status)
     return status;
@@ -251,6 +322,12 @@ Expected<Tensor> Session::runPrefill(const std::vector<int64_t> &ids) {
 }
 
 Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
+  if (blocks_) {
+    std::vector<int64_t> rows(static_cast<size_t>(batch_));
+    for (int64_t b = 0; b < batch_; ++b)
+      rows[size_t(b)] = b;
+    return runPaged(rows, ids, false);
+  }
   if (Status status = checkRoom(ids.size()); !status)
     return status;
   return runAll(ids, false);
@@ -306,22 +383,6 @@ Session::sampleLast(const Tensor &result, int64_t batch, Sampler &sampler) {
         sampler.sample(host->as<float>() + ((b + 1) * perSequence - 1) * vocab,
                        static_cast<size_t>(vocab)));
   return next;
-}
-
-Expected<std::vector<int64_t>>
-Session::prefillAndSample(const std::vector<int64_t> &ids, Sampler &sampler) {
-  Expected<Tensor> result = runPrefill(ids);
-  if (!result)
-    return result.status();
-  return sampleLast(*result, batch_, sampler);
-}
-
-Expected<std::vector<int64_t>>
-Session::decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler) {
-  Expected<Tensor> result = runDecode(ids);
-  if (!result)
-    return result.status();
-  return sampleLast(*result, batch_, sampler);
 }
 
 } // namespace llmc::runtime

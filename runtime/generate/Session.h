@@ -3,12 +3,15 @@
 // Model: an artifact mapped, the device its target names (the CPU, or a
 // GPU for a cuda artifact), its plan checked against that device's
 // kernels, a thread pool and an executor. Session: one batch of sequences
-// with its own KV cache in device memory (the layout the compiler chose,
-// sized for the artifact's max_seq) and its position; prefill() starts it,
-// decode() appends tokens, generate() runs the whole loop. Logits come
-// back in host memory. With pipeline stages the batch runs as up to one
-// micro-batch per stage, each with its cache and position
-// (MicroBatches.cpp), and every rank gets the last stage's logits.
+// with its own KV cache in device memory, in the layout the compiler
+// chose: contiguous (max_seq positions per sequence, one position for
+// the batch) or paged (blocks of a pool sized by a memory budget, each
+// sequence at its own position; PagedCalls.cpp, docs/kv-cache.md).
+// prefill() starts it, decode() appends tokens, generate() runs the whole
+// loop. Logits come back in host memory. With pipeline stages the batch
+// runs as up to one micro-batch per stage, each with its cache and
+// position (MicroBatches.cpp), and every rank gets the last stage's
+// logits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +19,7 @@
 #define LLMC_RUNTIME_GENERATE_SESSION_H
 
 #include "runtime/exec/Executor.h"
+#include "runtime/kvcache/KvBlocks.h"
 #include "runtime/sampler/Sampler.h"
 
 #include <functional>
@@ -80,24 +84,41 @@ private:
   int64_t rank_ = 0;
 };
 
+/// How a session keeps its KV cache.
+struct SessionOptions {
+  /// A paged cache's pool, in bytes (0: room for every sequence of the
+  /// batch to reach max_seq, as a contiguous cache reserves).
+  uint64_t kvMemory = 0;
+};
+
 class Session {
 public:
   /// `model` must pass checkGenerative(); fails when the device has no
-  /// room for the cache.
-  static Expected<std::unique_ptr<Session>> create(Model &model,
-                                                   int64_t batch = 1);
+  /// room for the cache, or a paged cache's budget for one sequence of
+  /// max_seq tokens (KvBlocks::create); `options.kvMemory` applies to a
+  /// paged artifact only.
+  static Expected<std::unique_ptr<Session>>
+  create(Model &model, int64_t batch = 1, SessionOptions options = {});
 
   /// Runs `ids` ([batch x tokens], row-major) from position 0; returns the
   /// last position's logits [batch, vocab].
   Expected<Tensor> prefill(const std::vector<int64_t> &ids);
+  /// prefill() of one prompt per sequence; in a paged session they may
+  /// differ in length, and each starts after the longest prefix of whole
+  /// blocks the pool has cached (a prompt before it in the list included).
+  Expected<Tensor>
+  prefillEach(const std::vector<std::vector<int64_t>> &prompts);
   /// Appends `ids` ([batch x tokens]) at the current position; returns the
   /// logits of every new position [batch, tokens, vocab].
   Expected<Tensor> decode(const std::vector<int64_t> &ids);
 
-  /// prefill() and decode() followed by the next token of each sequence,
-  /// drawn by `sampler` from its last position's logits: from candidates
-  /// the device selects when it can (a GPU; Device::candidates), else from
-  /// the logits read back. The same tokens either way.
+  /// A paged session: appends `ids` ([rows x tokens]) to sequences `rows`
+  /// (distinct), each at its own position; returns their logits [rows,
+  /// tokens, vocab]. Nothing changes when a sequence would pass max_seq
+  /// or the pool has too few blocks for the tokens.
+  Expected<Tensor> decodeRows(const std::vector<int64_t> &rows,
+                              const std::vector<int64_t> &ids);
+
   /// Scores `ids` ([batch x tokens], at most the artifact's draft tokens
   /// + 1 per sequence) through @verify, each sequence's from its own
   /// position in `positions`, writing their keys and values there; returns
@@ -106,30 +127,39 @@ public:
   Expected<Tensor> verify(const std::vector<int64_t> &ids,
                           const std::vector<int64_t> &positions);
 
-  Expected<std::vector<int64_t>>
-  prefillAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
-  Expected<std::vector<int64_t>>
-  decodeAndSample(const std::vector<int64_t> &ids, Sampler &sampler);
-
-  /// Generates from `ids` ([batch x tokens], one length per sequence)
-  /// until no sequence goes on or the cache is full. `take(sequence,
-  /// token)` gets each sequence's next token, in the order one rank
+  /// Generates from `prompts` (one per sequence; of one length unless
+  /// the session is paged) until no sequence goes on or the cache is
+  /// full. `take(sequence, token)` gets each sequence's next token, drawn
+  /// by `sampler` from its last position's logits (from candidates the
+  /// device selects when it can: a GPU, Device::candidates; else from the
+  /// logits read back; the same tokens either way), in the order one rank
   /// samples them (a step's sequences in order, then the next step's),
   /// and says whether the sequence goes on. With pipeline stages the
   /// micro-batches stay in flight: one's next step starts as soon as its
   /// tokens are known, while the stages work on the others
-  /// (MicroBatches.cpp).
-  Status generate(const std::vector<int64_t> &ids, Sampler &sampler,
+  /// (MicroBatches.cpp). A paged session's sequences stop at max_seq each,
+  /// and their blocks go back to the pool when they stop.
+  Status generate(const std::vector<std::vector<int64_t>> &prompts,
+                  Sampler &sampler,
                   const std::function<Expected<bool>(int64_t, int64_t)> &take);
 
-  int64_t position() const { return parts_.front().position; }
+  /// The position of every sequence (contiguous: they share it; paged:
+  /// sequence 0's).
+  int64_t position() const;
+  /// The tokens sequence `row` holds in the cache.
+  int64_t tokens(int64_t row) const;
   int64_t batch() const { return batch_; }
   Model &model() { return model_; }
-  void reset() {
-    for (Part &part : parts_)
-      part.position = 0;
-  }
+  /// Every sequence starts again at position 0 (a paged session's blocks
+  /// go back to the pool, full ones cached for later prompts).
+  void reset();
+  /// Device memory the cache takes (a paged session's whole pool).
   uint64_t cacheBytes() const { return cacheBytes_; }
+  /// A paged session's block manager (its memory use, prefix hits), else
+  /// null.
+  const KvBlocks *kvBlocks() const { return blocks_.get(); }
+  /// A paged session's pool when it held the most blocks so far.
+  const KvMemory &peakKvMemory() const { return peakKv_; }
 
 private:
   Session(Model &model, int64_t batch) : model_(model), batch_(batch) {}
@@ -139,6 +169,26 @@ private:
   /// The entry points' logits results, in device memory.
   Expected<Tensor> runPrefill(const std::vector<int64_t> &ids);
   Expected<Tensor> runDecode(const std::vector<int64_t> &ids);
+  /// A paged session's call of @prefill or @decode on sequences `rows`
+  /// (each gets ids.size() / rows.size() tokens at its own position):
+  /// their blocks are taken first, every block table and position passed
+  /// along; the call's logits, in device memory.
+  Expected<Tensor> runPaged(const std::vector<int64_t> &rows,
+                            const std::vector<int64_t> &ids, bool prefill);
+  /// prefillEach()'s calls: the last position's logits of every sequence,
+  /// in device memory or (prompts run one by one) host memory.
+  Expected<Tensor>
+  runPrefillEach(const std::vector<std::vector<int64_t>> &prompts);
+  Status
+  generatePaged(const std::vector<std::vector<int64_t>> &prompts,
+                Sampler &sampler,
+                const std::function<Expected<bool>(int64_t, int64_t)> &take);
+  /// An error unless `prompts` have one length (a contiguous cache's
+  /// batch).
+  static Status oneLength(const std::vector<std::vector<int64_t>> &prompts);
+  /// A paged session after a failed call: its blocks may be published
+  /// without their keys and values, so the pool starts afresh.
+  void dropBlocks();
   /// The next token of each of `batch` sequences from the last row of
   /// each one's logits.
   Expected<std::vector<int64_t>> sampleLast(const Tensor &logits, int64_t batch,
@@ -195,6 +245,17 @@ private:
   uint64_t cacheBytes_ = 0;
   std::vector<uint8_t> logits_;
   std::vector<float> logitsF32_, joined_;
+
+  /// A paged cache: the block manager over cache_, the model's hash that
+  /// seeds its prefix chains, and which of its sequences each row of the
+  /// batch is (-1: none).
+  std::unique_ptr<KvBlocks> blocks_;
+  uint64_t blocksModel_ = 0;
+  std::vector<int64_t> rows_;
+  /// A call's positions and block tables.
+  std::vector<int64_t> positions_;
+  std::vector<int32_t> tables_;
+  KvMemory peakKv_;
 };
 
 } // namespace llmc::runtime

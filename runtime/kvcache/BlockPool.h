@@ -45,6 +45,8 @@ public:
   /// The block published under `hash`, now held once more (a hit), or
   /// none. Every call counts as a lookup.
   std::optional<int32_t> take(uint64_t hash);
+  /// Whether a block is published under `hash` (not a lookup).
+  bool published(uint64_t hash) const { return published_.count(hash) > 0; }
   /// Publishes held block `block` under `hash` (its tokens' chain). When
   /// another block already has it, that one stays the cached copy and
   /// `block` is freed as usual once released.

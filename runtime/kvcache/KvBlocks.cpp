@@ -60,6 +60,19 @@ KvBlocks::Sequence &KvBlocks::sequence(int64_t id) {
   return found->second;
 }
 
+int64_t KvBlocks::cachedPrefix(const std::vector<int64_t> &prompt) const {
+  const int64_t whole =
+      prompt.empty() ? 0 : (int64_t(prompt.size()) - 1) / blockTokens_;
+  uint64_t chain = model_;
+  int64_t b = 0;
+  for (; b < whole; ++b) {
+    chain = chained(chain, prompt.data() + b * blockTokens_);
+    if (!pool_.published(chain))
+      break;
+  }
+  return b * blockTokens_;
+}
+
 KvBlocks::Started KvBlocks::start(const std::vector<int64_t> &prompt) {
   Sequence s;
   s.chain = model_;
@@ -82,6 +95,15 @@ KvBlocks::Started KvBlocks::start(const std::vector<int64_t> &prompt) {
   return {id, cached};
 }
 
+int64_t KvBlocks::needs(int64_t id, int64_t count) const {
+  const Sequence &s = sequences_.at(id);
+  const int64_t total = s.tokens + count;
+  const bool copy = s.tokens % blockTokens_ != 0 && count > 0 &&
+                    pool_.holders(s.table.back()) > 1;
+  return (total + blockTokens_ - 1) / blockTokens_ - int64_t(s.table.size()) +
+         (copy ? 1 : 0);
+}
+
 Expected<std::vector<BlockCopy>>
 KvBlocks::append(int64_t id, const std::vector<int64_t> &ids) {
   Sequence &s = sequence(id);
@@ -93,8 +115,7 @@ KvBlocks::append(int64_t id, const std::vector<int64_t> &ids) {
   const int64_t partial = s.tokens % blockTokens_;
   const bool copy =
       partial != 0 && !ids.empty() && pool_.holders(s.table.back()) > 1;
-  const int64_t blocks = (total + blockTokens_ - 1) / blockTokens_;
-  const int64_t fresh = blocks - int64_t(s.table.size()) + (copy ? 1 : 0);
+  const int64_t fresh = needs(id, int64_t(ids.size()));
   std::vector<int32_t> taken;
   for (int64_t i = 0; i < fresh; ++i) {
     Expected<int32_t> block = pool_.allocate();

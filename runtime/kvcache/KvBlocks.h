@@ -66,6 +66,8 @@ public:
     int64_t cached;
   };
   Started start(const std::vector<int64_t> &prompt);
+  /// The tokens start(prompt) would find cached now (counting no lookup).
+  int64_t cachedPrefix(const std::vector<int64_t> &prompt) const;
   /// Slots for `ids` after sequence `id`'s tokens, in blocks allocated as
   /// needed. A shared, partly filled last block is first replaced by a
   /// copy (returned: the device must copy it before writing). Blocks that
@@ -73,6 +75,11 @@ public:
   /// cannot supply the blocks or the sequence would exceed maxSeq.
   Expected<std::vector<BlockCopy>> append(int64_t id,
                                           const std::vector<int64_t> &ids);
+  /// The blocks append(id, `count` tokens) would take from the pool (a
+  /// copy of a shared last block included).
+  int64_t needs(int64_t id, int64_t count) const;
+  /// Blocks the pool can hand out: free ones and cached ones nobody holds.
+  int64_t available() const { return pool_.freeBlocks() + pool_.idle(); }
   /// A new sequence holding `id`'s blocks and tokens.
   int64_t fork(int64_t id);
   /// Sequence `id` ends: its blocks are released (published ones stay

@@ -185,3 +185,22 @@ TEST(KvBlocks, AMixedBatchWastesUnderFourPercentInBlocksOfSixteen) {
   EXPECT_LT(use.waste(), 0.04);
   EXPECT_GT(use.waste(), 0.0);
 }
+
+TEST(KvBlocks, SaysWhatAnAppendNeedsAndWhatACallWouldFindCached) {
+  auto kv = pool(8, 4, 32);
+  int64_t a = prefill(*kv, iota(6, 1)); // [1 2 3 4] published, [5 6 .. ..]
+  EXPECT_EQ(kv->needs(a, 2), 0) << "two slots left in the second block";
+  EXPECT_EQ(kv->needs(a, 3), 1);
+  EXPECT_EQ(kv->needs(a, 11), 3);
+  // A fork shares the partly filled block: its first write copies it.
+  int64_t b = kv->fork(a);
+  EXPECT_EQ(kv->needs(b, 1), 1);
+  EXPECT_EQ(kv->available(), 6);
+  // Peeking counts no lookup; the prompt's last token is never cached.
+  const int64_t lookups = kv->pool().lookups();
+  EXPECT_EQ(kv->cachedPrefix(iota(9, 1)), 4);
+  EXPECT_EQ(kv->cachedPrefix(iota(4, 1)), 0);
+  EXPECT_EQ(kv->cachedPrefix(iota(9, 2)), 0);
+  EXPECT_EQ(kv->pool().lookups(), lookups);
+  EXPECT_EQ(kv->start(iota(9, 1)).cached, 4);
+}

@@ -10,7 +10,8 @@
 // --speculative (an artifact compiled with --draft) takes turns with each
 // run: the same prompts continued by speculative decoding (the adaptive
 // controller), with its TPOT, decode tokens/s, speed-up over the plain
-// run's, acceptance rate and tokens per verify call.
+// run's, acceptance rate and tokens per verify call. --shared-prefix N
+// measures prefix caching instead (PrefixBench.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,14 +60,12 @@ std::vector<std::vector<int64_t>> randomPrompts(const runtime::ModelInfo &info,
 }
 
 runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
-                               int64_t promptLength, int64_t gen,
-                               uint64_t seed) {
-  std::vector<int64_t> prompt;
-  for (const std::vector<int64_t> &row :
-       randomPrompts(model.info(), batch, promptLength, seed))
-    prompt.insert(prompt.end(), row.begin(), row.end());
+                               int64_t promptLength, int64_t gen, uint64_t seed,
+                               runtime::SessionOptions options) {
+  std::vector<std::vector<int64_t>> prompts =
+      randomPrompts(model.info(), batch, promptLength, seed);
   runtime::Expected<std::unique_ptr<runtime::Session>> created =
-      runtime::Session::create(model, batch);
+      runtime::Session::create(model, batch, options);
   if (!created)
     return created.status();
   runtime::Session &session = **created;
@@ -78,7 +77,7 @@ runtime::Expected<Run> runOnce(runtime::Model &model, int64_t batch,
   std::vector<int64_t> taken(size_t(batch), 0);
   bool any = false;
   runtime::Status status = session.generate(
-      prompt, greedy, [&](int64_t b, int64_t) -> runtime::Expected<bool> {
+      prompts, greedy, [&](int64_t b, int64_t) -> runtime::Expected<bool> {
         last = Clock::now();
         if (!any)
           first = last;
@@ -145,6 +144,8 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
   if (!model)
     return 1;
   const runtime::ModelInfo &info = model->info();
+  if (options.sharedPrefix > 0)
+    return prefixBench(*model, common, options);
   if (options.speculative)
     if (runtime::Status status = model->checkSpeculative(); !status)
       return fail("--speculative: " + common.artifact + ": " +
@@ -156,14 +157,19 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
   const double cachePerSequence =
       static_cast<double>(runtime::elementCount(info.cacheShape(1))) *
       runtime::dtypeBytes(static_cast<runtime::DType>(info.cache.dtype));
-  std::printf("%s: %.1f MB of weights on %s, %u threads, max_seq %lld, "
-              "max_batch %lld, KV cache %.2f MiB per sequence (%lld slots%s)\n",
-              common.artifact.c_str(), weights / 1e6, device.name().c_str(),
-              model->threads(), static_cast<long long>(info.maxSeq),
-              static_cast<long long>(info.maxBatch),
-              cachePerSequence / 1048576.0,
-              static_cast<long long>(info.cache.slots),
-              info.cache.slots < info.maxSeq ? ", a sliding-window ring" : "");
+  std::printf(
+      "%s: %.1f MB of weights on %s, %u threads, max_seq %lld, "
+      "max_batch %lld, KV cache %.2f MiB per sequence (%lld slots%s)"
+      "%s\n",
+      common.artifact.c_str(), weights / 1e6, device.name().c_str(),
+      model->threads(), static_cast<long long>(info.maxSeq),
+      static_cast<long long>(info.maxBatch), cachePerSequence / 1048576.0,
+      static_cast<long long>(info.cache.slots),
+      info.cache.slots < info.maxSeq ? ", a sliding-window ring" : "",
+      info.cache.paged() ? (", paged: blocks of " +
+                            std::to_string(info.cache.blockTokens) + " tokens")
+                               .c_str()
+                         : "");
   if (peak > 0)
     std::printf("device memory peak %.1f GB/s (reported by the device); "
                 "decode CUDA graphs %s\n",
@@ -200,7 +206,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       // Warm-up: page the weights in, size the scratch buffers.
       if (runtime::Expected<Run> warm =
               runOnce(*model, batch, promptLength,
-                      std::min<int64_t>(4, options.gen), 0);
+                      std::min<int64_t>(4, options.gen), 0, common.session());
           !warm)
         return fail(warm.status().message());
       if (options.speculative)
@@ -213,8 +219,8 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       model->executor().setProfiling(options.profile);
       // Plain and speculative runs take turns on the same prompts.
       for (int64_t r = 0; r < options.repeat; ++r) {
-        runtime::Expected<Run> run =
-            runOnce(*model, batch, promptLength, options.gen, r + 1);
+        runtime::Expected<Run> run = runOnce(
+            *model, batch, promptLength, options.gen, r + 1, common.session());
         if (!run)
           return fail(run.status().message());
         ttft.push_back(run->ttftMs);

@@ -22,6 +22,11 @@ struct CommonOptions {
   bool noCudaGraphs = false;
   /// "auto" (the artifact's target) or "cpu-staged".
   std::string device = "auto";
+  /// A paged KV cache's pool in bytes (0: the batch's sequences at
+  /// max_seq).
+  uint64_t kvMemory = 0;
+
+  runtime::SessionOptions session() const { return {kvMemory}; }
 };
 
 struct GenerateOptions {
@@ -51,6 +56,8 @@ struct EvalOptions {
 
 struct LogitsOptions {
   std::vector<int64_t> promptIds;
+  /// Sequences of token ids, one per line (instead of promptIds).
+  std::string promptsFile;
   int64_t batch = 1;
   bool incremental = false;
 };
@@ -70,12 +77,18 @@ struct BenchOptions {
   bool profile = false;
   /// Also speculative decoding with the artifact's draft, taking turns.
   bool speculative = false;
+  /// Prefix caching instead (PrefixBench.cpp): `requests` prompts that
+  /// share their first `sharedPrefix` tokens, one after another.
+  int64_t sharedPrefix = 0, requests = 8;
 };
 
 /// Each returns the process exit code, having printed any error.
 int generate(const CommonOptions &common, const GenerateOptions &options);
 int evaluate(const CommonOptions &common, const EvalOptions &options);
 int logits(const CommonOptions &common, const LogitsOptions &options);
+/// bench --shared-prefix, on `model` loaded by bench().
+int prefixBench(runtime::Model &model, const CommonOptions &common,
+                const BenchOptions &options);
 int runEntry(const CommonOptions &common, const RunOptions &options);
 int bench(const CommonOptions &common, const BenchOptions &options);
 

@@ -116,14 +116,14 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
     return fail(sequences.status().message());
 
   Expected<std::unique_ptr<runtime::Session>> created =
-      runtime::Session::create(*model);
+      runtime::Session::create(*model, 1, common.session());
   if (!created)
     return fail(created.status().message());
   runtime::Session &session = **created;
   std::unique_ptr<runtime::Session> referenceSession;
   if (reference) {
     Expected<std::unique_ptr<runtime::Session>> other =
-        runtime::Session::create(*reference);
+        runtime::Session::create(*reference, 1, common.session());
     if (!other)
       return fail(other.status().message());
     referenceSession = std::move(*other);

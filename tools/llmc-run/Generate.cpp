@@ -91,27 +91,18 @@ private:
   std::string printed_;
 };
 
-/// Plain decoding: one token per sequence and step (prompts of one length).
+/// Plain decoding: one token per sequence and step (prompts of one length
+/// unless the cache is paged).
 Expected<Generation>
 generatePlain(runtime::Session &session,
               const std::vector<std::vector<int64_t>> &prompts,
               const GenerateOptions &options, const std::vector<int64_t> &stops,
               Printer &printer) {
   const int64_t batch = session.batch();
-  for (const std::vector<int64_t> &prompt : prompts)
-    if (prompt.size() != prompts[0].size())
-      return Status::error("prompts of different lengths (" +
-                           std::to_string(prompts[0].size()) + " and " +
-                           std::to_string(prompt.size()) +
-                           " tokens) run as one batch only with speculative "
-                           "decoding (an artifact compiled with --draft)");
   Expected<runtime::Sampler> sampler =
       runtime::Sampler::create(options.sampling);
   if (!sampler)
     return sampler.status();
-  std::vector<int64_t> ids;
-  for (const std::vector<int64_t> &prompt : prompts)
-    ids.insert(ids.end(), prompt.begin(), prompt.end());
   Generation out;
   out.ids.resize(batch);
   out.stopped.assign(batch, false);
@@ -120,7 +111,7 @@ generatePlain(runtime::Session &session,
   // The device samples where it can (Session::sampleLast); pipeline
   // stages keep their micro-batches in flight.
   Status status = session.generate(
-      ids, *sampler, [&](int64_t b, int64_t next) -> Expected<bool> {
+      prompts, *sampler, [&](int64_t b, int64_t next) -> Expected<bool> {
         if (first) {
           out.ttftMs = millisSince(start);
           decodeStart = Clock::now();
@@ -250,7 +241,7 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
       stops.push_back(tokenizer->eosId());
   }
   Expected<std::unique_ptr<runtime::Session>> created =
-      runtime::Session::create(*model, batch);
+      runtime::Session::create(*model, batch, common.session());
   if (!created)
     return fail(created.status().message());
   Printer printer(common.json, tokenizer ? &*tokenizer : nullptr, batch);
@@ -315,6 +306,19 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     out["threads"] = model->threads();
     out["device"] = model->device().name();
     out["replayed_steps"] = model->device().replays();
+    if (const runtime::KvBlocks *blocks = created->get()->kvBlocks()) {
+      const runtime::KvMemory &peak = created->get()->peakKvMemory();
+      out["kv_cache"] = {{"block_tokens", peak.blockTokens},
+                         {"blocks", blocks->pool().size()},
+                         {"reserved_bytes", blocks->memory().reservedBytes()},
+                         {"peak_held_blocks", peak.held},
+                         {"peak_held_bytes", peak.heldBytes()},
+                         {"peak_tokens", peak.tokens},
+                         {"peak_waste", peak.waste()},
+                         {"prefix_lookups", blocks->pool().lookups()},
+                         {"prefix_hits", blocks->pool().hits()},
+                         {"evictions", blocks->pool().evictions()}};
+    }
     if (stats) {
       nlohmann::json s;
       s["draft"] = info.speculative.source;
@@ -358,6 +362,21 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
       promptTokens, static_cast<long long>(generated), why.c_str(),
       batch > 1 ? (" in " + std::to_string(batch) + " sequences").c_str() : "",
       result->ttftMs, tpot, perSecond, rss / 1048576.0, model->threads());
+  if (const runtime::KvBlocks *blocks = created->get()->kvBlocks()) {
+    const runtime::KvMemory &peak = created->get()->peakKvMemory();
+    std::fprintf(
+        stderr,
+        "llmc-run: paged KV cache: %d blocks of %lld tokens (%.1f "
+        "MiB); at most %lld held (%.1f MiB) for %lld tokens, %.1f %% "
+        "of their slots empty; prefix cache: %lld of %lld blocks "
+        "found\n",
+        blocks->pool().size(), static_cast<long long>(peak.blockTokens),
+        blocks->memory().reservedBytes() / 1048576.0,
+        static_cast<long long>(peak.held), peak.heldBytes() / 1048576.0,
+        static_cast<long long>(peak.tokens), 100.0 * peak.waste(),
+        static_cast<long long>(blocks->pool().hits()),
+        static_cast<long long>(blocks->pool().lookups()));
+  }
   if (stats)
     std::fprintf(stderr,
                  "llmc-run: speculative (draft %s, %s%lld tokens): %lld verify "

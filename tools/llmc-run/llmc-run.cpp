@@ -5,13 +5,15 @@
 //          [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]
 //          [--seed S] [--stop-ids ...] [--ignore-eos]
 //          [--speculative auto|on|off] [--draft-tokens K]
-//          [--json] [--threads N]
+//          [--json] [--threads N] [--kv-memory 2GiB]
 // llmc-run model.llmc eval --text FILE --tokenizer tok.model | --ids FILE
 //                            [--ref fp32.llmc] [--incremental] [--json]
-// llmc-run model.llmc logits --prompt-ids 1,2,3 [--incremental]
+// llmc-run model.llmc logits --prompt-ids 1,2,3 [--batch B] | --prompt-ids-file
+//                             FILE [--incremental]
 // llmc-run model.llmc run [--entry main] --input a.npy ... [--output-dir D]
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
 //          [--repeat 3] [--json out.json] [--speculative]
+//          [--shared-prefix N --requests 8]
 //
 //===----------------------------------------------------------------------===//
 
@@ -182,6 +184,11 @@ int main(int argc, char **argv) {
                  "artifact through the GPU's device path (copies, recorded "
                  "decode steps checked launch by launch), for tests")
       ->check(CLI::IsMember({"auto", "cpu-staged"}));
+  app.add_option("--kv-memory", common.kvMemory,
+                 "A paged KV cache's pool (an artifact compiled with "
+                 "--kv-layout paged): 2GiB, 512MiB, ... (default: room for "
+                 "every sequence of the batch to reach max_seq)")
+      ->transform(CLI::AsSizeValue(true));
   app.add_flag("--no-cuda-graphs", common.noCudaGraphs,
                "On a GPU, launch every decode step's kernels instead of "
                "replaying the step recorded as a CUDA graph");
@@ -224,8 +231,8 @@ int main(int argc, char **argv) {
   generateCommand
       ->add_option("--prompt-ids-file", generateOptions.promptsFile,
                    "Prompts of token ids, one per line, generated as one "
-                   "batch (any lengths with speculative decoding, else "
-                   "one length)")
+                   "batch (any lengths over a paged KV cache or with "
+                   "speculative decoding, else one length)")
       ->check(CLI::ExistingFile)
       ->excludes(ids)
       ->excludes(text);
@@ -269,14 +276,21 @@ int main(int argc, char **argv) {
   LogitsOptions logitsOptions;
   CLI::App *logitsCommand = app.add_subcommand(
       "logits", "Print the logits of every prompt position as JSON");
+  CLI::Option *logitsIds =
+      logitsCommand
+          ->add_option("--prompt-ids", logitsOptions.promptIds,
+                       "Prompt token ids, comma-separated")
+          ->delimiter(',');
+  CLI::Option *logitsBatch = logitsCommand->add_option(
+      "--batch", logitsOptions.batch,
+      "Run the ids as this many sequences of one length, in one batch");
   logitsCommand
-      ->add_option("--prompt-ids", logitsOptions.promptIds,
-                   "Prompt token ids, comma-separated")
-      ->delimiter(',')
-      ->required();
-  logitsCommand->add_option("--batch", logitsOptions.batch,
-                            "Run the ids as this many sequences of one "
-                            "length, in one batch");
+      ->add_option("--prompt-ids-file", logitsOptions.promptsFile,
+                   "Sequences of token ids, one per line, run as one batch "
+                   "(of any lengths over a paged KV cache)")
+      ->check(CLI::ExistingFile)
+      ->excludes(logitsIds)
+      ->excludes(logitsBatch);
   logitsCommand->add_flag("--incremental", logitsOptions.incremental,
                           "Prefill the first token, then decode one token "
                           "at a time through the KV cache");
@@ -320,6 +334,17 @@ int main(int argc, char **argv) {
                            "Also write the figures to this file");
   benchCommand->add_flag("--profile", benchOptions.profile,
                          "Also print the time spent in each kernel");
+  benchCommand
+      ->add_option("--shared-prefix", benchOptions.sharedPrefix,
+                   "Measure prefix caching (a paged KV cache): --requests "
+                   "prompts of --prompt-len tokens, the first N of them "
+                   "shared, one after another; TTFT against a fresh session "
+                   "each")
+      ->check(CLI::PositiveNumber);
+  benchCommand
+      ->add_option("--requests", benchOptions.requests,
+                   "--shared-prefix: requests per run (default 8)")
+      ->check(CLI::PositiveNumber);
   benchCommand->add_flag("--speculative", benchOptions.speculative,
                          "Also decode speculatively with the artifact's "
                          "draft, taking turns with the plain runs, and "
@@ -348,8 +373,13 @@ int main(int argc, char **argv) {
     }
     return generate(common, generateOptions);
   }
-  if (*logitsCommand)
+  if (*logitsCommand) {
+    if (logitsOptions.promptIds.empty() && logitsOptions.promptsFile.empty()) {
+      std::cerr << "llmc-run logits: give --prompt-ids or --prompt-ids-file\n";
+      return 2;
+    }
     return logits(common, logitsOptions);
+  }
   if (*runCommand)
     return runEntry(common, runOptions);
   if (*benchCommand)

@@ -23,6 +23,16 @@ struct Flags {
                         "context, else 2048)"),
                cl::init(0), cl::sub(command), cl::sub(calibrate),
                cl::cat(category)),
+        kvLayout("kv-layout",
+                 cl::desc("The KV cache's layout: contiguous (max-seq "
+                          "positions reserved per sequence; the default) or "
+                          "paged (blocks from a pool sized at run time by "
+                          "llmc-run --kv-memory; docs/kv-cache.md)"),
+                 cl::init("contiguous"), cl::sub(command), cl::cat(category)),
+        kvBlock("kv-block",
+                cl::desc("--kv-layout paged: tokens per block, a power of "
+                         "two up to --max-seq (default 16)"),
+                cl::init(16), cl::sub(command), cl::cat(category)),
         maxBatch("max-batch",
                  cl::desc("Sequences one call takes (memory is planned for "
                           "this many)"),
@@ -166,7 +176,9 @@ struct Flags {
                     "(mpirun -np T*P llmc-run; docs/parallel.md)"),
            cl::init(1), cl::sub(command), cl::cat(category)) {}
 
-  cl::opt<int64_t> maxSeq, maxBatch;
+  cl::opt<int64_t> maxSeq;
+  cl::opt<std::string> kvLayout;
+  cl::opt<int64_t> kvBlock, maxBatch;
   cl::opt<std::string> target, nvcc;
   cl::opt<ComputeElement> dtype;
   cl::opt<QuantMethod> method;
@@ -191,6 +203,8 @@ struct Flags {
   std::vector<cl::Option *> pipelineFlags() {
     // std::addressof: cl::list's operator& is its storage's.
     return {&maxSeq,
+            &kvLayout,
+            &kvBlock,
             &maxBatch,
             &tp,
             &pp,
@@ -291,6 +305,10 @@ LogicalResult compileOptions(CompileOptions &o) {
   bool cuda = llvm::StringRef(f.target).starts_with("cuda");
   o.maxSeq = f.maxSeq;
   o.maxBatch = f.maxBatch;
+  if (f.kvBlock.getNumOccurrences() && f.kvLayout != "paged")
+    return fail("--kv-block applies to --kv-layout paged");
+  o.kvLayout = f.kvLayout;
+  o.kvBlock = f.kvBlock;
   if (f.tp < 1)
     return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));
   if (f.pp < 1)

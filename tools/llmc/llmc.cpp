@@ -411,9 +411,19 @@ int compile() {
   if (target)
     os << ", plus the device scratch the CUDA kernels size at run time";
   os << "\n";
-  if (summary.maxSeq)
+  if (summary.maxSeq && summary.cacheBlockTokens) {
+    const int64_t blocks = (summary.maxSeq + summary.cacheBlockTokens - 1) /
+                           summary.cacheBlockTokens;
+    os << "  KV cache          paged: blocks of " << summary.cacheBlockTokens
+       << " tokens, "
+       << bytes(summary.cacheBytesPerSequence / summary.maxSeq *
+                summary.cacheBlockTokens)
+       << " each, " << blocks << " per sequence of " << summary.maxSeq
+       << " tokens at most\n";
+  } else if (summary.maxSeq) {
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
        << " per sequence of " << summary.maxSeq << " tokens\n";
+  }
   if (*draft)
     os << "  speculative       draft " << (*draft)->text << ", @verify takes "
        << summary.draftTokens << " drafted tokens at most\n";

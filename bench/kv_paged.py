@@ -1,0 +1,224 @@
+"""The paged KV cache measured: memory held against tokens, prefix caching's
+time to first token, and decode speed against the contiguous cache.
+
+usage: kv_paged.py [--work /tmp/kv-paged] [--threads 2] [--repeat 3]
+                   [--out bench/results]
+
+1. Memory. A mixed batch of 64 sequences whose lengths are drawn from
+   16..1024 (seeded), held at once: llmc-run generate over the paged
+   cache (blocks of 8, 16 and 32 tokens) reports the most blocks it held
+   and the tokens in them; a contiguous cache reserves max_seq (1024)
+   positions for each. Waste = the reserved slots that hold no token. On
+   a small random model (dim 64, 2 layers, 4 heads: the bookkeeping, not
+   the arithmetic, is measured), compiled with --max-seq 1024.
+2. Prefix caching. llmc-run bench --shared-prefix 200 on llama-110m: 8
+   requests of 216 tokens sharing their first 200, one after another on
+   one session, against each on a fresh session (nothing cached); time to
+   first token and the prefix blocks found.
+3. Speed. Decode tokens/s at 128 and 960..1024 tokens of context on
+   llama-110m, paged (blocks of 16) and contiguous, taking turns
+   --repeat times, each run after an llmc-membw reading; the bound of a
+   step is the median bandwidth over the bytes it reads (the weights but
+   the embedding, and the fp32 KV cache of the mean context).
+
+Random weights throughout (../shared/tools/make_llama_onnx.py): speed and
+memory, not quality. Writes OUT/kv-paged.json and OUT/kv-paged.md.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from compare import BIN, bandwidth, bytes_read_per_token  # noqa: E402
+
+MAKE = os.path.join(HERE, "..", "..", "shared", "tools", "make_llama_onnx.py")
+MAX_SEQ = 1024
+CONTEXTS = [(128, 64), (960, 64)]  # (prompt, decode steps)
+
+
+def export(path, *flags):
+    if not os.path.exists(path):
+        subprocess.run(["/usr/bin/python3", MAKE, *flags, "-o", path],
+                       check=True, capture_output=True)
+
+
+def compile_once(onnx_path, artifact, *flags):
+    stamp = artifact + ".flags"
+    if os.path.exists(artifact) and os.path.exists(stamp) and \
+            open(stamp).read() == " ".join(flags):
+        return
+    done = subprocess.run([os.path.join(BIN, "llmc"), "compile", onnx_path,
+                           "-o", artifact, *flags], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        sys.exit(f"kv_paged: compiling {artifact} failed:\n{done.stderr}")
+    with open(stamp, "w") as f:
+        f.write(" ".join(flags))
+
+
+def llmc_run(artifact, threads, *args):
+    done = subprocess.run([os.path.join(BIN, "llmc-run"), artifact,
+                           "--threads", str(threads), *args],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"kv_paged: llmc-run {' '.join(args)} failed:\n"
+                 f"{done.stderr}")
+    return done.stdout
+
+
+def memory(args, lines, results):
+    onnx_path = os.path.join(args.work, "small.onnx")
+    export(onnx_path, "--dim", "64", "--layers", "2", "--heads", "4",
+           "--kv-heads", "4", "--ffn", "128", "--vocab", "512", "--max-seq",
+           str(MAX_SEQ))
+    rng = random.Random(24)
+    lengths = [rng.randint(16, 1024) for _ in range(64)]
+    prompts = os.path.join(args.work, "mixed.ids")
+    with open(prompts, "w") as f:
+        for n in lengths:
+            f.write(" ".join(str(rng.randrange(3, 512)) for _ in range(n)) +
+                    "\n")
+    tokens = sum(lengths)
+    # Per position: keys and values of every layer, f32.
+    per_token = 2 * 2 * 4 * 16 * 4
+    reserved = len(lengths) * MAX_SEQ
+    lines += ["## Memory: 64 sequences of 16..1024 tokens (seeded), "
+              f"{tokens} tokens held at once", "",
+              "| layout | slots reserved or held | bytes | empty slots |",
+              "|---|---|---|---|",
+              f"| contiguous (max_seq {MAX_SEQ} each) | {reserved} | "
+              f"{reserved * per_token / 2**20:.1f} MiB | "
+              f"{100 * (1 - tokens / reserved):.1f} % |"]
+    results["memory"] = {"lengths": lengths, "tokens": tokens,
+                         "contiguous_slots": reserved,
+                         "contiguous_waste": 1 - tokens / reserved,
+                         "paged": {}}
+    for block in (8, 16, 32):
+        artifact = os.path.join(args.work, f"small-paged{block}.llmc")
+        compile_once(onnx_path, artifact, "--max-seq", str(MAX_SEQ),
+                     "--max-batch", "64", "--kv-layout", "paged",
+                     "--kv-block", str(block))
+        out = json.loads(llmc_run(artifact, args.threads, "--json",
+                                  "generate", "--prompt-ids-file", prompts,
+                                  "--max-tokens", "1", "--ignore-eos"))
+        kv = out["kv_cache"]
+        if kv["peak_tokens"] != tokens:
+            sys.exit(f"kv_paged: the pool held {kv['peak_tokens']} tokens "
+                     f"at its peak, not the batch's {tokens}")
+        held = kv["peak_held_blocks"] * block
+        lines.append(f"| paged, blocks of {block} | {held} | "
+                     f"{kv['peak_held_bytes'] / 2**20:.1f} MiB | "
+                     f"{100 * kv['peak_waste']:.2f} % |")
+        results["memory"]["paged"][block] = kv
+    lines.append("")
+
+
+def prefix(args, model, lines, results):
+    artifact = os.path.join(args.work, "llama-110m-paged.llmc")
+    path = os.path.join(args.work, "prefix.json")
+    out = llmc_run(artifact, args.threads, "bench", "--shared-prefix", "200",
+                   "--prompt-len", "216", "--requests", "8", "--repeat",
+                   str(args.repeat), "--json", path)
+    with open(path) as f:
+        data = json.load(f)
+    results["prefix"] = data
+    lines += ["## Prefix caching: 8 requests of 216 tokens sharing the "
+              "first 200 (llama-110m, blocks of 16)", ""]
+    lines += [line for line in out.splitlines() if line.startswith("|")]
+    lines.append("")
+
+
+def speed(args, onnx_path, lines, results):
+    artifacts = {"contiguous": os.path.join(args.work,
+                                            "llama-110m-contiguous.llmc"),
+                 "paged, blocks of 16": os.path.join(args.work,
+                                                     "llama-110m-paged.llmc")}
+    total, read = bytes_read_per_token(onnx_path)
+    embedding = total - read
+    rates = {label: {prompt: [] for prompt, _ in CONTEXTS}
+             for label in artifacts}
+    readings = []
+    kv_per_position = None
+    for _ in range(args.repeat):
+        for label, artifact in artifacts.items():
+            for prompt, gen in CONTEXTS:
+                readings.append(bandwidth(args.threads))
+                path = artifact + ".bench.json"
+                llmc_run(artifact, args.threads, "bench", "--prompt-len",
+                         str(prompt), "--gen", str(gen), "--repeat", "1",
+                         "--json", path)
+                with open(path) as f:
+                    data = json.load(f)
+                rates[label][prompt].append(
+                    data["runs"][0]["decode_tokens_per_s"])
+                kv_per_position = (data["kv_cache_bytes_per_sequence"] /
+                                   data["kv_cache_slots"])
+    bw = statistics.median(readings)
+    lines += ["## Decode speed: llama-110m, batch 1, median of "
+              f"{args.repeat} alternating runs", "",
+              f"Bound = {bw / 1e9:.1f} GB/s (median llmc-membw reading) / "
+              "(weight bytes but the embedding + fp32 KV cache of the mean "
+              "context).", "",
+              "| layout | decode tok/s, 128 ctx (bound) | decode tok/s, "
+              "960-1024 ctx (bound) |", "|---|---|---|"]
+    results["speed"] = {"bandwidth": bw, "readings": readings, "rows": {}}
+    weights = os.path.getsize(artifacts["contiguous"])
+    for label in artifacts:
+        cells, row = [], {}
+        for prompt, gen in CONTEXTS:
+            rate = statistics.median(rates[label][prompt])
+            bound = bw / (weights - embedding +
+                          kv_per_position * (prompt + gen / 2))
+            row[prompt] = {"runs": rates[label][prompt], "median": rate,
+                           "bound": bound}
+            cells.append(f"{rate:.1f} ({bound:.1f}, "
+                         f"{100 * rate / bound:.0f} %)")
+        results["speed"]["rows"][label] = row
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    base = results["speed"]["rows"]["contiguous"]
+    paged = results["speed"]["rows"]["paged, blocks of 16"]
+    lines += ["", "Paged against contiguous: " + ", ".join(
+        f"{100 * (paged[p]['median'] / base[p]['median'] - 1):+.1f} % at "
+        f"{p} tokens" for p, _ in CONTEXTS), ""]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default="/tmp/kv-paged")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    flags = open("/proc/cpuinfo").read()
+    isa = "AVX-512 VNNI" if "avx512_vnni" in flags else (
+        "AVX-512" if "avx512f" in flags else "AVX2")
+    lines = [f"# Paged KV cache ({platform.machine()}, {isa}, "
+             f"{args.threads} threads)", ""]
+    results = {"threads": args.threads, "isa": isa}
+    memory(args, lines, results)
+    onnx_path = os.path.join(args.work, "llama-110m.onnx")
+    export(onnx_path, "--preset", "llama-110m")
+    compile_once(onnx_path, os.path.join(args.work,
+                                         "llama-110m-contiguous.llmc"),
+                 "--max-seq", str(MAX_SEQ))
+    compile_once(onnx_path, os.path.join(args.work, "llama-110m-paged.llmc"),
+                 "--max-seq", str(MAX_SEQ), "--kv-layout", "paged")
+    prefix(args, onnx_path, lines, results)
+    speed(args, onnx_path, lines, results)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "kv-paged.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(args.out, "kv-paged.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+//===- PagedCalls.cpp - a session over a paged KV cache -------------------===//
+//
+// A paged artifact's entry points take, besides the ids and the pool of
+// blocks, each sequence's position and block table (docs/kv-cache.md).
+// The session keeps one KvBlocks sequence per row of its batch: a prompt
+// starts one (taking the cached blocks of its longest prefix of whole
+// blocks), every call appends its tokens first (taking blocks from the
+// pool, and copying a shared last block before it is written), and a
+// sequence that stops gives its blocks back. Rows run at their own
+// positions, so prompts of different lengths share a batch, and a
+// decode step takes only the rows still going.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/generate/Session.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace llmc::runtime {
+
+namespace {
+
+std::string mebibytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", double(bytes) / (1 << 20));
+  return text;
+}
+
+} // namespace
+
+Status Session::oneLength(const std::vector<std::vector<int64_t>> &prompts) {
+  for (const std::vector<int64_t> &prompt : prompts)
+    if (prompt.size() != prompts[0].size())
+      return Status::error(
+          "prompts of different lengths (" + std::to_string(prompts[0].size()) +
+          " and " + std::to_string(prompt.size()) +
+          " tokens) share a batch over a paged KV cache (compile with "
+          "--kv-layout paged) or with speculative decoding (--draft)");
+  return Status::success();
+}
+
+void Session::dropBlocks() {
+  const KvMemory use = blocks_->memory();
+  Expected<std::unique_ptr<KvBlocks>> fresh =
+      KvBlocks::create(use.reservedBytes(), use.blockBytes, use.blockTokens,
+                       model_.info().maxSeq, blocksModel_);
+  // The same sizes as before: creating them again cannot fail.
+  if (fresh)
+    blocks_ = std::move(*fresh);
+  std::fill(rows_.begin(), rows_.end(), -1);
+}
+
+Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
+                                   const std::vector<int64_t> &ids,
+                                   bool prefill) {
+  const int64_t n = int64_t(rows.size());
+  if (n == 0 || ids.empty() || ids.size() % size_t(n) != 0)
+    return Status::error("expected a whole number of tokens per sequence");
+  const int64_t count = int64_t(ids.size()) / n;
+  const ModelInfo &info = model_.info();
+  // Room first, so that a refused call changes nothing.
+  int64_t needed = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t row = rows[i];
+    if (row < 0 || row >= batch_)
+      return Status::error("no sequence " + std::to_string(row) +
+                           " in a batch of " + std::to_string(batch_));
+    if (std::find(rows.begin(), rows.begin() + i, row) != rows.begin() + i)
+      return Status::error("sequence " + std::to_string(row) +
+                           " twice in one call");
+    if (tokens(row) + count > info.maxSeq)
+      return roomError(tokens(row) + count);
+    if (rows_[size_t(row)] < 0)
+      rows_[size_t(row)] = blocks_->start({}).id;
+    needed += blocks_->needs(rows_[size_t(row)], count);
+  }
+  if (needed > blocks_->available()) {
+    const KvMemory use = blocks_->memory();
+    return Status::error(
+        "the KV cache is full: " + std::to_string(n) + " sequences need " +
+        std::to_string(needed) + " more blocks of " +
+        std::to_string(use.blockTokens) + " tokens, and " +
+        std::to_string(blocks_->available()) + " of its " +
+        std::to_string(use.blocks) + " (" + mebibytes(use.reservedBytes()) +
+        ") are free; give llmc-run a larger --kv-memory");
+  }
+  const int64_t columns =
+      (info.maxSeq + info.cache.blockTokens - 1) / info.cache.blockTokens;
+  positions_.clear();
+  tables_.assign(size_t(n * columns), 0);
+  const uint64_t blockBytes = blocks_->memory().blockBytes;
+  uint8_t *pool = static_cast<uint8_t *>(cache_.get());
+  std::vector<uint8_t> staged;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t sequence = rows_[size_t(rows[size_t(i)])];
+    positions_.push_back(blocks_->tokens(sequence));
+    Expected<std::vector<BlockCopy>> copies = blocks_->append(
+        sequence, std::vector<int64_t>(ids.begin() + i * count,
+                                       ids.begin() + (i + 1) * count));
+    if (!copies) {
+      dropBlocks();
+      return copies.status();
+    }
+    // Copy-on-write, through host memory: the device API copies between
+    // host and device (a fork's shared last block, once per fork).
+    for (const BlockCopy &copy : *copies) {
+      staged.resize(blockBytes);
+      Status status = model_.device().toHost(
+          staged.data(), pool + uint64_t(copy.from) * blockBytes, blockBytes);
+      if (status)
+        status = model_.device().toDevice(pool + uint64_t(copy.to) * blockBytes,
+                                          staged.data(), blockBytes);
+      if (!status) {
+        dropBlocks();
+        return status.withContext("copying a shared KV block");
+      }
+    }
+    const std::vector<int32_t> &table = blocks_->table(sequence);
+    std::copy(table.begin(), table.end(), tables_.begin() + i * columns);
+  }
+  if (blocks_->pool().held() > peakKv_.held)
+    peakKv_ = blocks_->memory();
+  std::vector<Tensor> inputs{
+      {DType::i64,
+       {n, count},
+       reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))},
+      cacheTensor(parts_.front()),
+      {DType::i64, {n}, reinterpret_cast<uint8_t *>(positions_.data())},
+      {DType::i32, {n, columns}, reinterpret_cast<uint8_t *>(tables_.data())}};
+  Expected<std::vector<Tensor>> results =
+      model_.executor().run(prefill ? "prefill" : "decode", inputs);
+  if (!results) {
+    dropBlocks();
+    return results.status();
+  }
+  return results->front();
+}
+
+Expected<Tensor>
+Session::runPrefillEach(const std::vector<std::vector<int64_t>> &prompts) {
+  const ModelInfo &info = model_.info();
+  if (int64_t(prompts.size()) != batch_)
+    return Status::error(std::to_string(prompts.size()) +
+                         " prompts for a batch of " + std::to_string(batch_));
+  for (const std::vector<int64_t> &prompt : prompts) {
+    if (prompt.empty())
+      return Status::error("an empty prompt: give at least one token");
+    if (int64_t(prompt.size()) > info.maxSeq)
+      return roomError(int64_t(prompt.size()));
+  }
+  if (!blocks_) {
+    if (Status status = oneLength(prompts); !status)
+      return status;
+    std::vector<int64_t> ids;
+    for (const std::vector<int64_t> &prompt : prompts)
+      ids.insert(ids.end(), prompt.begin(), prompt.end());
+    return runPrefill(ids);
+  }
+  reset();
+  // One call for the batch when the prompts have one length and nothing
+  // to share; else one call per prompt, in order, each starting after the
+  // blocks cached so far (by the prompts before it too).
+  const int64_t block = info.cache.blockTokens;
+  bool together = true;
+  for (size_t b = 0; b < prompts.size() && together; ++b) {
+    together = prompts[b].size() == prompts[0].size() &&
+               blocks_->cachedPrefix(prompts[b]) == 0;
+    for (size_t a = 0; a < b && together; ++a)
+      together = int64_t(prompts[b].size()) <= block ||
+                 !std::equal(prompts[a].begin(), prompts[a].begin() + block,
+                             prompts[b].begin());
+  }
+  if (together) {
+    std::vector<int64_t> rows, ids;
+    for (int64_t b = 0; b < batch_; ++b) {
+      rows_[size_t(b)] = blocks_->start(prompts[size_t(b)]).id;
+      rows.push_back(b);
+      ids.insert(ids.end(), prompts[size_t(b)].begin(),
+                 prompts[size_t(b)].end());
+    }
+    return runPaged(rows, ids, true);
+  }
+  const int64_t vocab = info.vocabSize;
+  joined_.resize(size_t(batch_ * vocab));
+  for (int64_t b = 0; b < batch_; ++b) {
+    const std::vector<int64_t> &prompt = prompts[size_t(b)];
+    KvBlocks::Started started = blocks_->start(prompt);
+    rows_[size_t(b)] = started.id;
+    Expected<Tensor> result = runPaged(
+        {b},
+        std::vector<int64_t>(prompt.begin() + started.cached, prompt.end()),
+        true);
+    if (!result)
+      return result.status();
+    Expected<Tensor> host = logits(*result);
+    if (!host)
+      return host.status();
+    std::memcpy(joined_.data() + b * vocab, host->data, size_t(host->bytes()));
+  }
+  return Tensor{DType::f32,
+                {batch_, 1, vocab},
+                reinterpret_cast<uint8_t *>(joined_.data())};
+}
+
+Expected<Tensor>
+Session::prefillEach(const std::vector<std::vector<int64_t>> &prompts) {
+  Expected<Tensor> result = runPrefillEach(prompts);
+  if (!result)
+    return result.status();
+  Expected<Tensor> last = logits(*result);
+  if (!last)
+    return last.status();
+  last->shape = {batch_, last->shape.back()};
+  return last;
+}
+
+Expected<Tensor> Session::decodeRows(const std::vector<int64_t> &rows,
+                                     const std::vector<int64_t> &ids) {
+  if (!blocks_)
+    return Status::error("sequences decode at their own positions over a "
+                         "paged KV cache (compile with --kv-layout paged)");
+  Expected<Tensor> result = runPaged(rows, ids, false);
+  if (!result)
+    return result.status();
+  return logits(*result);
+}
+
+Status Session::generatePaged(
+    const std::vector<std::vector<int64_t>> &prompts, Sampler &sampler,
+    const std::function<Expected<bool>(int64_t, int64_t)> &take) {
+  Expected<Tensor> first = runPrefillEach(prompts);
+  if (!first)
+    return first.status();
+  Expected<std::vector<int64_t>> next = sampleLast(*first, batch_, sampler);
+  if (!next)
+    return next.status();
+  std::vector<int64_t> live(static_cast<size_t>(batch_));
+  for (int64_t b = 0; b < batch_; ++b)
+    live[size_t(b)] = b;
+  while (!live.empty()) {
+    std::vector<int64_t> rows, ids;
+    for (size_t i = 0; i < live.size(); ++i) {
+      const int64_t b = live[i];
+      Expected<bool> more = take(b, (*next)[i]);
+      if (!more)
+        return more.status();
+      // A sequence that stops, or fills max_seq, gives its blocks back.
+      if (*more && tokens(b) < model_.info().maxSeq) {
+        rows.push_back(b);
+        ids.push_back((*next)[i]);
+      } else {
+        blocks_->finish(rows_[size_t(b)]);
+        rows_[size_t(b)] = -1;
+      }
+    }
+    live = rows;
+    if (live.empty())
+      break;
+    Expected<Tensor> result = runPaged(live, ids, false);
+    if (!result)
+      return result.status();
+    next = sampleLast(*result, int64_t(live.size()), sampler);
+    if (!next)
+      return next.status();
+  }
+  return Status::success();
+}
+
+} // namespace llmc::runtime
