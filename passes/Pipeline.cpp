@@ -216,9 +216,6 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
       return error(llvm::formatv("--kv-block {0} exceeds --max-seq {1}",
                                  o.kvBlock.getValue(), o.maxSeq.getValue()));
     // What the paged cache does not run with yet (docs/kv-cache.md).
-    if (cuda)
-      return error("--kv-layout paged runs on the cpu target so far: the "
-                   "CUDA attention kernel reads a contiguous cache");
     if (o.tp > 1 || o.pp > 1)
       return error("--kv-layout paged runs on one rank so far "
                    "(--tp and --pp need --kv-layout contiguous)");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks (docs/gpu.md) in one run on the device machine, from the
 # pack scripts/gpu-pack.sh made: the gpu-labelled gtests, the shipped
-# models' goldens on the GPU, fp8 activations against the CPU's, and for
+# models' goldens on the GPU, the paged KV cache against the contiguous
+# one, fp8 activations against the CPU's, and for
 # each large model the f16 logits against the f32 CPU's, `llmc-run bench`
 # (f16, int4, fp8, w8a8) and the PyTorch peer. Two files
 # come back in $OUT (the device tool's folder, which returns at most 8),
@@ -48,6 +49,11 @@ echo "== speculative decoding (n-gram, per-sequence positions): fortunes3m golde
 timeout 180 python3 test/e2e/speculative_goldens.py "$pack/models" cuda-ngram - \
   "$pack/artifacts/fortunes3m.ngram.cuda.llmc" 2>&1 |
   tee "$work/speculative.log" || status=1
+echo "== paged KV cache: stories260K logits and tokens against the contiguous cache, batch 1 and 4"
+timeout 180 python3 test/e2e/paged_identity.py stories260K \
+  "$pack/artifacts/stories260K.cuda.llmc" \
+  "$pack/artifacts/stories260K.paged.cuda.llmc" 512 auto 2>&1 |
+  tee "$work/paged.log" || status=1
 echo "== stories260K f32: GPU against CPU over 16 tokens (prefill attention)"
 long=1,403,407,261,135,471,275,291,260,146,11,310,29,54,7,400
 timeout 120 python3 test/e2e/compare_logits.py \

@@ -60,6 +60,11 @@ done
 "$build/bin/llmc" compile "$models/fortunes3m.onnx" --target "$target" \
   --dtype f32 --draft ngram --max-batch 4 \
   -o "$pack/artifacts/fortunes3m.ngram.cuda.llmc" 2>/dev/null
+# A paged KV cache (block tables in the attention kernels), batches of 4:
+# checked against the contiguous stories260K.cuda.llmc.
+"$build/bin/llmc" compile "$models/stories260K.onnx" --target "$target" \
+  --dtype f32 --kv-layout paged --max-batch 4 \
+  -o "$pack/artifacts/stories260K.paged.cuda.llmc" 2>/dev/null
 # The CPU's f32 logits, which the GPU's f32 ones are checked against.
 "$build/bin/llmc" compile "$models/stories260K.onnx" \
   -o "$pack/artifacts/stories260K.cpu.llmc" 2>/dev/null

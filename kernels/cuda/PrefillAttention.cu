@@ -26,7 +26,8 @@ constexpr int kRowsPerWarp = kRows / kWarps;
 /// kWarp * PerLane; the tiles are zero beyond it.
 template <typename T, int PerLane>
 __global__ void prefillKernel(const T *q, const T *k, const T *v,
-                              const T *cache, const int64_t *position, T *out,
+                              const T *cache, const int32_t *table,
+                              const int64_t *position, T *out,
                               AttentionShape shape) {
   constexpr int kDim = PerLane * kWarp;
   __shared__ float queries[kRows][kDim];
@@ -45,7 +46,7 @@ __global__ void prefillKernel(const T *q, const T *k, const T *v,
     return;
   const int64_t span = past + last + 1; // the keys the last row sees
   const int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
-  const KeySource<T> source(k, v, cache, past, shape, b, kvHead);
+  const KeySource<T> source(k, v, cache, table, past, shape, b, kvHead);
 
   for (int i = threadIdx.x; i < kRows * kDim; i += blockDim.x) {
     int r = i / kDim, d = i % kDim;
@@ -128,8 +129,9 @@ __global__ void prefillKernel(const T *q, const T *k, const T *v,
 
 cudaError_t prefillAttention(Storage type, const void *q, const void *k,
                              const void *v, const void *cache,
-                             const int64_t *position, void *out,
-                             const AttentionShape &shape, cudaStream_t stream) {
+                             const int32_t *table, const int64_t *position,
+                             void *out, const AttentionShape &shape,
+                             cudaStream_t stream) {
   if (!prefillAttentionTakes(shape))
     return cudaErrorInvalidValue;
   dim3 grid(static_cast<unsigned>(shape.qHeads),
@@ -140,8 +142,8 @@ cudaError_t prefillAttention(Storage type, const void *q, const void *k,
     auto launch = [&](auto kernel) {
       kernel<<<grid, kWarps * kWarp, 0, stream>>>(
           static_cast<const T *>(q), static_cast<const T *>(k),
-          static_cast<const T *>(v), static_cast<const T *>(cache), position,
-          static_cast<T *>(out), shape);
+          static_cast<const T *>(v), static_cast<const T *>(cache), table,
+          position, static_cast<T *>(out), shape);
     };
     if (shape.headDim <= 32)
       launch(prefillKernel<T, 1>);

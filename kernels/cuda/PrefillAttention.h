@@ -30,12 +30,14 @@ inline bool prefillAttentionTakes(const AttentionShape &shape) {
 }
 
 /// out[b, t, h] for every query of `q` over the keys and values in
-/// `cache` before *position and in k and v from there (see
-/// cachedAttention). Requires prefillAttentionTakes.
+/// `cache` (through the block tables `table` when paged, else null)
+/// before *position and in k and v from there (see cachedAttention). Requires
+/// prefillAttentionTakes.
 cudaError_t prefillAttention(Storage type, const void *q, const void *k,
                              const void *v, const void *cache,
-                             const int64_t *position, void *out,
-                             const AttentionShape &shape, cudaStream_t stream);
+                             const int32_t *table, const int64_t *position,
+                             void *out, const AttentionShape &shape,
+                             cudaStream_t stream);
 
 } // namespace llmc::kernels::cuda
 

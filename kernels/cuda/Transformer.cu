@@ -99,10 +99,26 @@ ropeKernel(T *x, const T *cos, const T *sin, const int64_t *positions,
   }
 }
 
+/// Flags a block table entry a call uses that is outside the pool: one
+/// thread per (sequence, table column).
+__global__ void checkBlocksKernel(const int32_t *table, const int64_t *position,
+                                  AttentionShape shape, unsigned *errors) {
+  int64_t count = shape.batch * shape.tableColumns;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t b = i / shape.tableColumns, column = i % shape.tableColumns;
+    int64_t end = pastOf(shape, position, b) + shape.tokens;
+    int32_t block = table[i];
+    if (column * shape.blockTokens < end &&
+        (block < 0 || block >= shape.poolBlocks))
+      atomicOr(errors, kBlockOutOfRange);
+  }
+}
+
 template <typename T>
 __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
-                                 const int64_t *position, AttentionShape shape,
-                                 unsigned *errors) {
+                                 const int32_t *table, const int64_t *position,
+                                 AttentionShape shape, unsigned *errors) {
   int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -118,9 +134,13 @@ __global__ void writeCacheKernel(const T *k, const T *v, T *cache,
     // In a ring only the last `slots` tokens stay.
     if (t < shape.tokens - shape.slots)
       continue;
-    int64_t offset = at % shape.slots * shape.headDim + d;
-    cache[cachedSlots(shape, 0, b, h) + offset] = k[i];
-    cache[cachedSlots(shape, 1, b, h) + offset] = v[i];
+    if (table) {
+      int32_t block = table[b * shape.tableColumns + at / shape.blockTokens];
+      if (block < 0 || block >= shape.poolBlocks)
+        continue; // checkBlocksKernel reports it
+    }
+    cache[cachedRow(shape, table, 0, b, h, at) + d] = k[i];
+    cache[cachedRow(shape, table, 1, b, h, at) + d] = v[i];
   }
 }
 
@@ -143,9 +163,9 @@ int64_t splitsOf(const AttentionShape &shape) {
 /// for combineKernel.
 template <typename T, int PerLane>
 __global__ void attentionKernel(const T *q, const T *k, const T *v,
-                                const T *cache, const int64_t *position, T *out,
-                                float *partial, int64_t splits,
-                                AttentionShape shape) {
+                                const T *cache, const int32_t *table,
+                                const int64_t *position, T *out, float *partial,
+                                int64_t splits, AttentionShape shape) {
   constexpr int kMaxWarps = 8;
   __shared__ float warpMax[kMaxWarps], warpSumOf[kMaxWarps];
   __shared__ float warpOut[kMaxWarps][PerLane * kWarp];
@@ -160,7 +180,7 @@ __global__ void attentionKernel(const T *q, const T *k, const T *v,
   int64_t chunk = splits == 1 ? span - seen : kKeysPerSplit;
   int64_t first = seen + split * chunk, last = min(span, first + chunk);
   int64_t kvHead = head / (shape.qHeads / shape.kvHeads);
-  KeySource<T> source(k, v, cache, past, shape, b, kvHead);
+  KeySource<T> source(k, v, cache, table, past, shape, b, kvHead);
   int64_t row = (b * shape.tokens + t) * shape.qHeads + head;
   const T *query = q + row * shape.headDim;
   float qv[PerLane], acc[PerLane];
@@ -385,28 +405,34 @@ int64_t attentionScratchFloats(const AttentionShape &shape) {
 }
 
 cudaError_t cachedAttention(Storage type, const void *q, const void *k,
-                            const void *v, void *cache, const int64_t *position,
-                            void *out, const AttentionShape &shape,
-                            float *scratch, unsigned *errors,
-                            cudaStream_t stream) {
+                            const void *v, void *cache, const int32_t *table,
+                            const int64_t *position, void *out,
+                            const AttentionShape &shape, float *scratch,
+                            unsigned *errors, cudaStream_t stream) {
   int64_t count = shape.batch * shape.tokens * shape.kvHeads * shape.headDim;
   if (count == 0)
     return cudaSuccess;
   int64_t splits = splitsOf(shape);
-  if (shape.headDim > 256 || (splits > 1 && !scratch))
+  if (shape.headDim > 256 || (splits > 1 && !scratch) ||
+      (table && shape.blockTokens < 1))
     return cudaErrorInvalidValue;
+  if (table) {
+    int64_t entries = shape.batch * shape.tableColumns;
+    checkBlocksKernel<<<gridFor(entries, 256), 256, 0, stream>>>(
+        table, position, shape, errors);
+  }
   return dispatch(type, [&](auto zero) {
     using T = decltype(zero);
     // Attend first (the new keys from k and v), then store them.
     auto write = [&] {
       writeCacheKernel<<<gridFor(count, 256), 256, 0, stream>>>(
           static_cast<const T *>(k), static_cast<const T *>(v),
-          static_cast<T *>(cache), position, shape, errors);
+          static_cast<T *>(cache), table, position, shape, errors);
       return cudaGetLastError();
     };
     if (prefillAttentionTakes(shape)) {
-      if (cudaError_t error = prefillAttention(type, q, k, v, cache, position,
-                                               out, shape, stream);
+      if (cudaError_t error = prefillAttention(type, q, k, v, cache, table,
+                                               position, out, shape, stream);
           error != cudaSuccess)
         return error;
       return write();
@@ -418,8 +444,8 @@ cudaError_t cachedAttention(Storage type, const void *q, const void *k,
     auto launch = [&](auto kernel) {
       kernel<<<grid, threads, 0, stream>>>(
           static_cast<const T *>(q), static_cast<const T *>(k),
-          static_cast<const T *>(v), static_cast<const T *>(cache), position,
-          static_cast<T *>(out), scratch, splits, shape);
+          static_cast<const T *>(v), static_cast<const T *>(cache), table,
+          position, static_cast<T *>(out), scratch, splits, shape);
     };
     if (shape.headDim <= 32)
       launch(attentionKernel<T, 1>);

@@ -31,6 +31,7 @@ enum class Storage { f32, f16, bf16 };
 enum ErrorFlag : unsigned {
   kTokenOutOfRange = 1,
   kPositionOutOfRange = 2,
+  kBlockOutOfRange = 4,
 };
 
 /// out[i, :] = table[ids[i], :].
@@ -78,10 +79,10 @@ using kernels::AttentionShape;
 /// split.
 int64_t attentionScratchFloats(const AttentionShape &shape);
 cudaError_t cachedAttention(Storage type, const void *q, const void *k,
-                            const void *v, void *cache, const int64_t *position,
-                            void *out, const AttentionShape &shape,
-                            float *scratch, unsigned *errors,
-                            cudaStream_t stream);
+                            const void *v, void *cache, const int32_t *table,
+                            const int64_t *position, void *out,
+                            const AttentionShape &shape, float *scratch,
+                            unsigned *errors, cudaStream_t stream);
 
 /// Activations: 0 silu, 1 gelu (erf), 2 gelu (tanh).
 /// gate[i] = act(gate[i]) * up[i] (up may be null: act alone), rows of

@@ -523,6 +523,9 @@ Status CudaDevice::synchronize() {
   if (flags & kc::kPositionOutOfRange)
     what += std::string(what.empty() ? "" : "; ") +
             "a position is beyond the RoPE tables or the KV cache";
+  if (flags & kc::kBlockOutOfRange)
+    what += std::string(what.empty() ? "" : "; ") +
+            "a KV block table lists a block outside the pool";
   return Status::error(what);
 }
 

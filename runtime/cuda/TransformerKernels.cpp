@@ -473,11 +473,11 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, q.dtype);
   LLMC_INPUT(cache, 3, q.dtype);
   LLMC_INPUT(position, 4, DType::i64);
-  if (c.optionalInput(5))
-    return Status::error("a paged KV cache (a block table) is not supported "
-                         "by the CUDA attention kernel yet");
+  // A paged cache's block tables (in device memory: their entries are
+  // checked there, kBlockOutOfRange).
+  const Tensor *paged = c.optionalInput(5);
   Expected<AttentionShape> checked =
-      attentionShape(c, q, k, v, cache, position);
+      attentionShape(c, q, k, v, cache, position, paged);
   if (!checked)
     return checked.status();
   const AttentionShape &shape = *checked;
@@ -495,6 +495,7 @@ Status cachedAttention(KernelContext &c) {
   }
   return launched(
       kc::cachedAttention(type, q.data, k.data, v.data, c.outputs[1]->data,
+                          paged ? paged->as<int32_t>() : nullptr,
                           position.as<int64_t>(), c.outputs[0]->data, shape,
                           partial, c.cuda->errors, c.cuda->stream),
       "cached_attention");

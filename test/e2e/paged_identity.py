@@ -1,7 +1,9 @@
 """A paged KV cache computes what a contiguous one does.
 
-usage: paged_identity.py NAME CONTIGUOUS.llmc PAGED.llmc VOCAB
-(both compiled with --max-batch 4; the paged one with --kv-layout paged)
+usage: paged_identity.py NAME CONTIGUOUS.llmc PAGED.llmc VOCAB [DEVICES]
+(the paged one compiled with --kv-layout paged --max-batch 4; DEVICES:
+llmc-run's --device values to generate on, default auto,cpu-staged; a
+CUDA artifact takes auto)
 
 Prints one line per check (FileCheck'ed by paged-goldens.test) and exits 1
 at the first failure:
@@ -29,6 +31,7 @@ import numpy as np
 
 name, contiguous, paged, vocab = sys.argv[1], sys.argv[2], sys.argv[3], int(
     sys.argv[4])
+devices = (sys.argv[5] if len(sys.argv) > 5 else "auto,cpu-staged").split(",")
 
 
 def run(artifact, *args):
@@ -100,7 +103,7 @@ def generated_alone(prompts):
 
 
 alone = generated_alone(mixed)
-for device in ("auto", "cpu-staged"):
+for device in devices:
     out = run(paged, "--json", "--device", device, "generate",
               "--prompt-ids-file", path, "--max-tokens", "24", "--ignore-eos")
     same = [s["ids"] for s in out["sequences"]] == alone

@@ -198,9 +198,9 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
       DeviceVector<float> dcache(cache), dq(q), dk(k), dv(v), dout(q.size());
       DeviceVector<int64_t> position(std::vector<int64_t>{past});
       ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(),
-                                    dv.get(), dcache.get(), position.get(),
-                                    dout.get(), shape, scratch.get(),
-                                    errors->get(), nullptr),
+                                    dv.get(), dcache.get(), nullptr,
+                                    position.get(), dout.get(), shape,
+                                    scratch.get(), errors->get(), nullptr),
                 cudaSuccess);
       std::vector<float> want =
           llmc::test::referenceCachedAttention(shape, q, k, v, cache, past);
@@ -211,6 +211,122 @@ TEST_F(CudaKernels, CachedAttentionWritesTheCacheAndMatchesTheDefinition) {
           << at.window << ", softcap " << at.softcap;
     }
   EXPECT_EQ(errorWord(), 0u);
+}
+
+/// A paged cache (a pool of blocks [blocks, layers, 2, kv_heads, 16,
+/// head_dim], the two sequences' blocks interleaved and out of order)
+/// holding what a contiguous cache holds: the same outputs bit for bit,
+/// and the new keys and values written into each position's block slot.
+/// Short, prefill (tiled) and decode (split) calls; then a table entry
+/// outside the pool is reported.
+TEST_F(CudaKernels, APagedCacheComputesWhatAContiguousOneDoes) {
+  const int64_t batch = 2, layers = 2, kvHeads = 2, block = 16, capacity = 528;
+  const int64_t columns = capacity / block, pool = batch * columns + 1;
+  // Sequence b's column c lives in block table[b][c]: interleaved, from the
+  // pool's end down.
+  std::vector<int32_t> table(batch * columns);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t c = 0; c < columns; ++c)
+      table[b * columns + c] = int32_t(pool - 1 - (c * batch + b));
+  for (auto [tokens, past] :
+       {std::pair<int64_t, int64_t>{3, 21}, {37, 21}, {1, 517}})
+    for (int64_t headDim : {64, 128}) {
+      kc::AttentionShape shape{batch,  tokens,   8, kvHeads, headDim,
+                               layers, capacity, 1, 0.0f};
+      shape.scale = 1.0f / std::sqrt(float(headDim));
+      shape.slots = capacity;
+      shape.cacheHeads = kvHeads;
+      std::vector<float> cache =
+          randomVector(layers * 2 * batch * kvHeads * capacity * headDim, 30);
+      // contiguous [layers, 2, batch, kvHeads, capacity, headDim] ->
+      // paged [pool, layers, 2, kvHeads, block, headDim]
+      auto pagedIndex = [&](int64_t l, int64_t kv, int64_t b, int64_t h,
+                            int64_t p) {
+        int64_t at = table[b * columns + p / block];
+        return ((((at * layers + l) * 2 + kv) * kvHeads + h) * block +
+                p % block) *
+               headDim;
+      };
+      auto contiguousIndex = [&](int64_t l, int64_t kv, int64_t b, int64_t h,
+                                 int64_t p) {
+        return ((((l * 2 + kv) * batch + b) * kvHeads + h) * capacity + p) *
+               headDim;
+      };
+      std::vector<float> paged(pool * layers * 2 * kvHeads * block * headDim,
+                               0.0f);
+      auto eachRow = [&](auto visit) {
+        for (int64_t l = 0; l < layers; ++l)
+          for (int64_t kv = 0; kv < 2; ++kv)
+            for (int64_t b = 0; b < batch; ++b)
+              for (int64_t h = 0; h < kvHeads; ++h)
+                for (int64_t p = 0; p < capacity; ++p)
+                  visit(pagedIndex(l, kv, b, h, p),
+                        contiguousIndex(l, kv, b, h, p));
+      };
+      eachRow([&](int64_t to, int64_t from) {
+        std::copy_n(cache.begin() + from, headDim, paged.begin() + to);
+      });
+      std::vector<float> q = randomVector(batch * tokens * 8 * headDim, 31);
+      std::vector<float> k =
+          randomVector(batch * tokens * kvHeads * headDim, 32);
+      std::vector<float> v = randomVector(k.size(), 33);
+      DeviceVector<float> dcache(cache), dpaged(paged), dq(q), dk(k), dv(v),
+          outContiguous(q.size()), outPaged(q.size());
+      DeviceVector<int64_t> position(std::vector<int64_t>{past});
+      DeviceVector<int32_t> dtable(table);
+      DeviceVector<float> scratch(
+          std::max<int64_t>(kc::attentionScratchFloats(shape), 1));
+      ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(),
+                                    dv.get(), dcache.get(), nullptr,
+                                    position.get(), outContiguous.get(), shape,
+                                    scratch.get(), errors->get(), nullptr),
+                cudaSuccess);
+      kc::AttentionShape pagedShape = shape;
+      pagedShape.blockTokens = block;
+      pagedShape.tableColumns = columns;
+      pagedShape.poolBlocks = pool;
+      ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(),
+                                    dv.get(), dpaged.get(), dtable.get(),
+                                    position.get(), outPaged.get(), pagedShape,
+                                    scratch.get(), errors->get(), nullptr),
+                cudaSuccess);
+      EXPECT_EQ(outPaged.host(), outContiguous.host())
+          << tokens << " tokens after " << past << ", head_dim " << headDim;
+      std::vector<float> written = dcache.host(), pagedWritten = dpaged.host();
+      bool same = true;
+      eachRow([&](int64_t at, int64_t from) {
+        same = same && std::equal(pagedWritten.begin() + at,
+                                  pagedWritten.begin() + at + headDim,
+                                  written.begin() + from);
+      });
+      EXPECT_TRUE(same) << "the written cache, " << tokens << " tokens after "
+                        << past << ", head_dim " << headDim;
+    }
+  EXPECT_EQ(errorWord(), 0u);
+
+  // Sequence 1's block for positions 16..31 is outside the pool.
+  std::vector<int32_t> bad = table;
+  bad[columns + 1] = int32_t(pool);
+  kc::AttentionShape shape{batch,  1,        8, kvHeads, 64,
+                           layers, capacity, 1, 0.125f};
+  shape.slots = capacity;
+  shape.cacheHeads = kvHeads;
+  shape.blockTokens = block;
+  shape.tableColumns = columns;
+  shape.poolBlocks = pool;
+  DeviceVector<float> dpool(pool * layers * 2 * kvHeads * block * 64),
+      dq(batch * 8 * 64), dk(batch * kvHeads * 64), dv(batch * kvHeads * 64),
+      out(batch * 8 * 64);
+  DeviceVector<int64_t> position(std::vector<int64_t>{40});
+  DeviceVector<int32_t> dbad(bad);
+  DeviceVector<float> scratch(
+      std::max<int64_t>(kc::attentionScratchFloats(shape), 1));
+  ASSERT_EQ(kc::cachedAttention(kc::Storage::f32, dq.get(), dk.get(), dv.get(),
+                                dpool.get(), dbad.get(), position.get(),
+                                out.get(), shape, scratch.get(), errors->get(),
+                                nullptr),
+            cudaSuccess);
+  EXPECT_EQ(errorWord(), unsigned(kc::kBlockOutOfRange));
 }
 
 TEST_F(CudaKernels, ActivationsAreTheSharedMath) {
@@ -318,9 +434,9 @@ TEST_F(CudaKernels, HalfStorageMatchesTheCpuToHalfPrecision) {
     DeviceVector<float> scratch(
         std::max<int64_t>(kc::attentionScratchFloats(shape), 1));
     ASSERT_EQ(kc::cachedAttention(kc::Storage::f16, dq.get(), dk.get(),
-                                  dv.get(), dcache.get(), position.get(),
-                                  dout.get(), shape, scratch.get(),
-                                  errors->get(), nullptr),
+                                  dv.get(), dcache.get(), nullptr,
+                                  position.get(), dout.get(), shape,
+                                  scratch.get(), errors->get(), nullptr),
               cudaSuccess);
     std::vector<float> expected =
         llmc::test::referenceCachedAttention(shape, q, k, v, cache, past);
