@@ -19,16 +19,6 @@
 
 namespace llmc::runtime {
 
-namespace {
-
-std::string mebibytes(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", double(bytes) / (1 << 20));
-  return text;
-}
-
-} // namespace
-
 Status Session::oneLength(const std::vector<std::vector<int64_t>> &prompts) {
   for (const std::vector<int64_t> &prompt : prompts)
     if (prompt.size() != prompts[0].size())
@@ -205,14 +195,7 @@ Session::runPrefillEach(const std::vector<std::vector<int64_t>> &prompts) {
 
 Expected<Tensor>
 Session::prefillEach(const std::vector<std::vector<int64_t>> &prompts) {
-  Expected<Tensor> result = runPrefillEach(prompts);
-  if (!result)
-    return result.status();
-  Expected<Tensor> last = logits(*result);
-  if (!last)
-    return last.status();
-  last->shape = {batch_, last->shape.back()};
-  return last;
+  return lastLogits(runPrefillEach(prompts));
 }
 
 Expected<Tensor> Session::decodeRows(const std::vector<int64_t> &rows,

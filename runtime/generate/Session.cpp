@@ -333,8 +333,7 @@ Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
   return runAll(ids, false);
 }
 
-Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
-  Expected<Tensor> result = runPrefill(ids);
+Expected<Tensor> Session::lastLogits(Expected<Tensor> result) {
   if (!result)
     return result.status();
   Expected<Tensor> last = logits(*result);
@@ -342,6 +341,10 @@ Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
     return last.status();
   last->shape = {batch_, last->shape.back()};
   return last;
+}
+
+Expected<Tensor> Session::prefill(const std::vector<int64_t> &ids) {
+  return lastLogits(runPrefill(ids));
 }
 
 Expected<Tensor> Session::decode(const std::vector<int64_t> &ids) {

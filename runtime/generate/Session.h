@@ -234,6 +234,9 @@ private:
   /// buffers may change or go after it (a call that returns logits ends
   /// with it).
   Status finishSends();
+  /// A prefill's result as prefill() returns it: [batch, vocab] in host
+  /// memory.
+  Expected<Tensor> lastLogits(Expected<Tensor> result);
   /// The logits a call returned (or partLogits: host memory already), in
   /// host memory, as f32.
   Expected<Tensor> logits(const Tensor &result);

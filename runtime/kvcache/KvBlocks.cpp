@@ -9,15 +9,11 @@
 
 namespace llmc::runtime {
 
-namespace {
-
 std::string mebibytes(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f MiB", double(bytes) / (1 << 20));
   return text;
 }
-
-} // namespace
 
 Expected<std::unique_ptr<KvBlocks>>
 KvBlocks::create(uint64_t budget, uint64_t blockBytes, int64_t blockTokens,

@@ -20,8 +20,12 @@
 
 #include <map>
 #include <memory>
+#include <string>
 
 namespace llmc::runtime {
+
+/// `bytes` as "1.25 MiB" (the pool's sizes in its errors).
+std::string mebibytes(uint64_t bytes);
 
 /// Block `from`'s slots into block `to`, before anything is written there.
 struct BlockCopy {

@@ -23,7 +23,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <random>
 
 namespace llmc::run {
@@ -311,10 +310,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
                           {"peak_rss_bytes", rss},
                           {"profile", profile},
                           {"runs", results}};
-    std::ofstream file(options.jsonPath);
-    file << out.dump(1) << "\n";
-    if (!file)
-      return fail("cannot write " + options.jsonPath);
+    return writeFile(options.jsonPath, out.dump(1) + "\n");
   }
   return 0;
 }

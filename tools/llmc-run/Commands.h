@@ -92,6 +92,9 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
 int runEntry(const CommonOptions &common, const RunOptions &options);
 int bench(const CommonOptions &common, const BenchOptions &options);
 
+/// Writes `text` to `path`: 0, or 1 having printed why not (fail).
+int writeFile(const std::string &path, const std::string &text);
+
 /// Peak resident set size of this process, in bytes.
 int64_t peakRssBytes();
 

@@ -18,7 +18,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <random>
 
 namespace llmc::run {
@@ -140,10 +139,7 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
                           {"speedup", uncachedMs / laterMs},
                           {"prefix_lookups", lookups},
                           {"prefix_hits", hits}};
-    std::ofstream file(options.jsonPath);
-    file << out.dump(1) << "\n";
-    if (!file)
-      return fail("cannot write " + options.jsonPath);
+    return writeFile(options.jsonPath, out.dump(1) + "\n");
   }
   return 0;
 }

@@ -106,6 +106,12 @@ int fail(const std::string &message) {
   return 1;
 }
 
+int writeFile(const std::string &path, const std::string &text) {
+  std::ofstream file(path);
+  file << text;
+  return file ? 0 : fail("cannot write " + path);
+}
+
 bool leadRank() { return !ranks || ranks->world->rank() == 0; }
 
 std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
