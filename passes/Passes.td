@@ -161,6 +161,27 @@ def KvCache : Pass<"llmc-kv-cache", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
+def KvDtype : Pass<"llmc-kv-dtype", "mlir::ModuleOp"> {
+  let summary = "Hold a paged KV cache's keys and values as f16, bf16, int8 or fp8";
+  let description = [{
+    After llmc-kv-cache with block-tokens (and after llmc-compute-type),
+    gives the pool of @prefill and @decode the element type `dtype`: f32,
+    f16 or bf16 (the kernels read and write it, computing in the model's
+    type), or int8 or fp8 (f8E4M3FN) codes with a scale per (block,
+    layer, keys or values, kv head), which the plane's one more row holds:
+    the pool becomes [kv_blocks, layers, 2, kv_heads, block_tokens + 1,
+    head_dim] (kernels/common/KvQuant.h: the scale covers the rows so far
+    and rises, coding them again, when a row exceeds it). A contiguous
+    cache keeps its type: the error names block-tokens. Nothing else
+    changes: the attention still computes in its own type.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", "\"\"",
+           "f32, f16, bf16, int8 or fp8 (empty: the compute type)">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 def EarlyExit : Pass<"llmc-early-exit", "mlir::ModuleOp"> {
   let summary = "Keep the first N transformer layers, then the final norm and lm_head";
   let description = [{

@@ -207,6 +207,15 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
   if (o.kvLayout != "contiguous" && o.kvLayout != "paged")
     return error("--kv-layout " + o.kvLayout +
                  ": expected contiguous or paged");
+  if (!o.kvDtype.empty() &&
+      !llvm::is_contained({"f32", "f16", "bf16", "int8", "fp8"},
+                          llvm::StringRef(o.kvDtype)))
+    return error("--kv-dtype " + o.kvDtype +
+                 ": expected f32, f16, bf16, int8 or fp8");
+  if (!o.kvDtype.empty() && o.kvLayout != "paged")
+    return error("--kv-dtype " + o.kvDtype +
+                 " holds a paged cache's keys and values: give --kv-layout "
+                 "paged");
   if (o.kvLayout == "paged") {
     if (o.kvBlock < 1 || !llvm::isPowerOf2_64(uint64_t(o.kvBlock)))
       return error(llvm::formatv("--kv-block {0}: tokens per block must be "
@@ -215,6 +224,14 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     if (o.maxSeq > 0 && o.kvBlock > o.maxSeq)
       return error(llvm::formatv("--kv-block {0} exceeds --max-seq {1}",
                                  o.kvBlock.getValue(), o.maxSeq.getValue()));
+    // The CUDA kernels read and write the compute type.
+    if (!o.kvDtype.empty() && cuda && o.kvDtype != elementName(o.dtype).str())
+      return error("--kv-dtype " + o.kvDtype + " on " + o.target +
+                   ": the CUDA attention kernels hold keys and values in "
+                   "the compute type (--dtype " +
+                   elementName(o.dtype).str() +
+                   ") so far; int8, fp8 and other KV types run on the cpu "
+                   "target");
     // What the paged cache does not run with yet (docs/kv-cache.md).
     if (o.tp > 1 || o.pp > 1)
       return error("--kv-layout paged runs on one rank so far "
@@ -276,6 +293,11 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     type.elementType = o.dtype;
     pm.addPass(createComputeType(type));
     pm.addPass(createCleanup());
+  }
+  if (!o.kvDtype.empty()) {
+    KvDtypeOptions held;
+    held.dtype = o.kvDtype;
+    pm.addPass(createKvDtype(held));
   }
   if (failed(insert("before-lowering")))
     return failure();

@@ -11,7 +11,8 @@
 //   llmc-compute-type (f32), llmc-cleanup,
 //   the quantizer of `quant` (calibrating on `calib`), llmc-cleanup
 //                                                  -> after-quant
-//   llmc-compute-type (dtype), llmc-cleanup        -> before-lowering
+//   llmc-compute-type (dtype), llmc-cleanup,
+//   llmc-kv-dtype (with kv-dtype)                  -> before-lowering
 //   llmc-lower-to-plan, plan-fuse-add-norm, plan-fuse-sibling-linears,
 //   plan-fuse-elementwise                          -> after-fusion
 //   plan-memory
@@ -54,6 +55,11 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
                           llvm::cl::desc("kv-layout=paged: tokens per block "
                                          "(a power of two, at most max-seq)"),
                           llvm::cl::init(16)};
+  Option<std::string> kvDtype{
+      *this, "kv-dtype",
+      llvm::cl::desc("kv-layout=paged: hold keys and values as f32, f16, "
+                     "bf16, int8 or fp8 (empty: the compute type; "
+                     "llmc-kv-dtype)")};
   Option<int64_t> maxBatch{
       *this, "max-batch",
       llvm::cl::desc("Sequences one call takes (memory is planned for "

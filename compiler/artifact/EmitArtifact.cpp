@@ -43,6 +43,8 @@ FailureOr<fb::DType> dtypeOf(Type type, Location loc) {
     return fb::DType::u8;
   if (type.isInteger(1))
     return fb::DType::bool_;
+  if (isa<Float8E4M3FNType>(type))
+    return fb::DType::f8e4m3;
   return emitError(loc, "the CPU runtime has no element type ") << type;
 }
 
@@ -261,9 +263,19 @@ private:
         if (failed(dtype))
           return failure();
         model.cache.dtype = static_cast<int32_t>(*dtype);
+        const int64_t element = elementBytes(cacheType.getElementType());
         cacheBytes = 2 * model.cache.layers * model.cache.kvHeads *
-                     model.cache.slots * model.cache.headDim *
-                     elementBytes(cacheType.getElementType());
+                     model.cache.slots * model.cache.headDim * element;
+        // A paged sequence of max_seq takes whole blocks, whose planes
+        // (int8, fp8) hold a scale row too.
+        if (const int64_t block = model.cache.blockTokens) {
+          const int64_t blockBytes =
+              2 * model.cache.layers * model.cache.kvHeads *
+              cacheType.getDimSize(4) * model.cache.headDim * element;
+          cacheBytes = (model.maxSeq + block - 1) / block * blockBytes;
+          if (countSteps)
+            summary.cacheBlockBytes = blockBytes;
+        }
       }
     }
     std::vector<flatbuffers::Offset<flatbuffers::String>> names;

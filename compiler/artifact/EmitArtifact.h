@@ -54,8 +54,9 @@ struct ArtifactSummary {
   /// The batch memory was planned for, and the KV cache's positions (0
   /// without a cache).
   int64_t maxBatch = 1, maxSeq = 0;
-  /// A paged KV cache's tokens per block (0: contiguous).
-  int64_t cacheBlockTokens = 0;
+  /// A paged KV cache's tokens per block (0: contiguous), and a block's
+  /// bytes.
+  int64_t cacheBlockTokens = 0, cacheBlockBytes = 0;
   /// The most drafted tokens @verify takes (0: no @verify), and a draft
   /// model's KV cache per sequence.
   int64_t draftTokens = 0, draftCacheBytesPerSequence = 0;

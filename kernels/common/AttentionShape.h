@@ -45,6 +45,9 @@ struct AttentionShape {
   int64_t cacheHeads = 0, headOffset = 0;
   int64_t positionStride = 0;
   int64_t blockTokens = 0, tableColumns = 0, poolBlocks = 0;
+  /// Rows of a block's plane: blockTokens, or one more holding an int8 or
+  /// fp8 plane's scale (KvQuant.h).
+  int64_t blockRows = 0;
 };
 
 /// Where sequence `b`'s tokens start: its entry of the position operand.
@@ -65,6 +68,19 @@ LLMC_HOST_DEVICE int64_t cachedSlots(const AttentionShape &s, int64_t kv,
          s.headDim;
 }
 
+/// Paged: where the plane of the block holding position `p` of kv head `h`
+/// of sequence `b` starts, keys (kv 0) or values (kv 1): its blockRows
+/// rows of headDim.
+LLMC_HOST_DEVICE int64_t cachedPlane(const AttentionShape &s,
+                                     const int32_t *table, int64_t kv,
+                                     int64_t b, int64_t h, int64_t p) {
+  const int64_t block = table[b * s.tableColumns + p / s.blockTokens];
+  const int64_t rows = s.blockRows > 0 ? s.blockRows : s.blockTokens;
+  return (((block * s.layers + s.layer) * 2 + kv) * s.cacheHeads +
+          s.headOffset + h) *
+         rows * s.headDim;
+}
+
 /// Where position `p` of kv head `h` of sequence `b` is, keys (kv 0) or
 /// values (kv 1): contiguous, its slot among the layer's; paged, its slot
 /// of the block `table` lists for it.
@@ -73,12 +89,7 @@ LLMC_HOST_DEVICE int64_t cachedRow(const AttentionShape &s,
                                    int64_t h, int64_t p) {
   if (s.blockTokens == 0)
     return cachedSlots(s, kv, b, h) + p % s.slots * s.headDim;
-  const int64_t block = table[b * s.tableColumns + p / s.blockTokens];
-  return ((((block * s.layers + s.layer) * 2 + kv) * s.cacheHeads +
-           s.headOffset + h) *
-              s.blockTokens +
-          p % s.blockTokens) *
-         s.headDim;
+  return cachedPlane(s, table, kv, b, h, p) + p % s.blockTokens * s.headDim;
 }
 
 /// Whether the layer's slots are a ring: it has a window they hold, so

@@ -43,6 +43,7 @@ scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
     if (!arg) {
       shapes.operands.emplace_back();
       shapes.quantGroups.push_back(0);
+      shapes.elementBytes.push_back(4);
       continue;
     }
     Type type = arg.getType();
@@ -53,6 +54,9 @@ scratchBytes(plan::CallOp call, ArrayRef<SymbolBinding> symbols) {
     shapes.operands.emplace_back(shape->begin(), shape->end());
     auto qweight = dyn_cast<QWeightType>(type);
     shapes.quantGroups.push_back(qweight ? qweight.getInputsPerScale() : 0);
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    shapes.elementBytes.push_back(tensor ? elementBytes(tensor.getElementType())
+                                         : 4);
   }
   for (NamedAttribute param : call.getParams())
     shapes.params.push_back(param.getName().str());

@@ -2,12 +2,14 @@
 
 #include "runtime/cpu/CpuKernels.h"
 
+#include "kernels/common/KvQuant.h"
 #include "kernels/cpu/Attention.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/QuantGemvInt8.h"
 #include "kernels/cpu/QuantLinear.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/exec/TransformerShapes.h"
+#include "runtime/format/Float16.h"
 #include "runtime/format/QuantLayout.h"
 #include "runtime/support/ThreadPool.h"
 
@@ -472,9 +474,25 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(q, 0, DType::f32);
   LLMC_INPUT(k, 1, DType::f32);
   LLMC_INPUT(v, 2, DType::f32);
-  LLMC_INPUT(cache, 3, DType::f32);
   LLMC_INPUT(position, 4, DType::i64);
   const Tensor *paged = c.optionalInput(5);
+  // The cache: f32, or a paged cache's f16, bf16, int8 or fp8 (read into
+  // f32 rows per task, written a row at a time: KvQuant.h).
+  const Tensor *stored = c.optionalInput(3);
+  if (!stored)
+    return Status::error("input 3 is missing");
+  const Tensor &cache = *stored;
+  const DType held = cache.dtype;
+  const bool converted = held != DType::f32;
+  if (converted && !(paged && (held == DType::f16 || held == DType::bf16 ||
+                               held == DType::i8 || held == DType::f8e4m3)))
+    return Status::error(std::string("a KV cache of ") + dtypeName(held) +
+                         (paged ? "" : " without a block table") +
+                         ": the CPU kernel reads f32, and a paged cache's "
+                         "f16, bf16, i8 or f8e4m3");
+  const kernels::QuantCodes codes = held == DType::i8
+                                        ? kernels::QuantCodes::int8
+                                        : kernels::QuantCodes::fp8e4m3;
   Expected<AttentionShape> shape =
       attentionShape(c, q, k, v, cache, position, paged);
   if (!shape)
@@ -498,11 +516,45 @@ Status cachedAttention(KernelContext &c) {
   }
   LLMC_CHECK(c.setOutput(0, q.shape));
   LLMC_CHECK(c.setOutput(1, cache.shape));
-  float *store = c.outputs[1]->as<float>();
+  float *store = reinterpret_cast<float *>(c.outputs[1]->data);
+  uint8_t *bytes = c.outputs[1]->data;
   // Position p of kv head h: its slot in the cache (kernels::cachedRow)
   // before `past`, the call's own k and v from there on.
   auto cached = [&](int64_t kv, int64_t b, int64_t h, int64_t p) {
     return store + kernels::cachedRow(*shape, table, kv, b, h, p);
+  };
+  // A converted cache's row as f32 into `out`, and `row` into its slot.
+  auto readRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p, float *out) {
+    if (held == DType::i8 || held == DType::f8e4m3) {
+      kernels::readKvRow(bytes +
+                             kernels::cachedPlane(*shape, table, kv, b, h, p),
+                         shape->blockTokens, shape->headDim,
+                         p % shape->blockTokens, codes, out);
+      return;
+    }
+    const uint16_t *half = reinterpret_cast<const uint16_t *>(bytes) +
+                           kernels::cachedRow(*shape, table, kv, b, h, p);
+    for (int64_t d = 0; d < shape->headDim; ++d)
+      out[d] = held == DType::f16 ? format::halfToFloat(half[d])
+                                  : format::bfloat16ToFloat(half[d]);
+  };
+  auto writeRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p,
+                      const float *row) {
+    if (!converted) {
+      std::memcpy(cached(kv, b, h, p), row,
+                  size_t(shape->headDim) * sizeof(float));
+    } else if (held == DType::i8 || held == DType::f8e4m3) {
+      kernels::writeKvRow(bytes +
+                              kernels::cachedPlane(*shape, table, kv, b, h, p),
+                          shape->blockTokens, shape->headDim,
+                          p % shape->blockTokens, row, codes);
+    } else {
+      uint16_t *half = reinterpret_cast<uint16_t *>(bytes) +
+                       kernels::cachedRow(*shape, table, kv, b, h, p);
+      for (int64_t d = 0; d < shape->headDim; ++d)
+        half[d] = held == DType::f16 ? format::floatToHalf(row[d])
+                                     : format::floatToBfloat16(row[d]);
+    }
   };
   auto added = [&](const Tensor &x, int64_t b, int64_t t, int64_t h) {
     return x.as<float>() + ((b * tokens + t) * kvHeads + h) * headDim;
@@ -528,10 +580,15 @@ Status cachedAttention(KernelContext &c) {
   const int64_t maxSpan =
       rule.window > 0 ? std::min(latest + tokens, block + rule.window - 1)
                       : latest + tokens;
+  // A converted cache's rows are read into f32 after the key table.
+  const int64_t rowsBytes =
+      format::scratchPiece(2 * maxSpan * int64_t(sizeof(const float *)));
   LLMC_CHECK(
-      c.workerScratchFor(format::scratchPiece(kernels::kMaxAttentionRows *
-                                              maxSpan * sizeof(float)) +
-                         2 * maxSpan * sizeof(const float *))
+      c.workerScratchFor(
+           format::scratchPiece(kernels::kMaxAttentionRows * maxSpan *
+                                sizeof(float)) +
+           rowsBytes +
+           (converted ? 2 * maxSpan * headDim * int64_t(sizeof(float)) : 0))
           .status());
   const uint64_t perThread = c.workerScratchBytes;
   c.pool.parallelFor(
@@ -556,9 +613,19 @@ Status cachedAttention(KernelContext &c) {
           const float **rowsOf = reinterpret_cast<const float **>(
               mine + format::scratchPiece(kernels::kMaxAttentionRows * span *
                                           sizeof(float)));
+          float *converts = reinterpret_cast<float *>(
+              reinterpret_cast<uint8_t *>(rowsOf) +
+              format::scratchPiece(2 * span * int64_t(sizeof(const float *))));
           for (int64_t p = from; p < last; ++p) {
             int64_t j = p - from;
-            if (p < past) {
+            if (p < past && converted) {
+              float *key = converts + j * headDim,
+                    *value = converts + (span + j) * headDim;
+              readRow(0, b, head, p, key);
+              readRow(1, b, head, p, value);
+              rowsOf[j] = key;
+              rowsOf[span + j] = value;
+            } else if (p < past) {
               rowsOf[j] = cached(0, b, head, p);
               rowsOf[span + j] = cached(1, b, head, p);
             } else {
@@ -581,10 +648,8 @@ Status cachedAttention(KernelContext &c) {
     for (int64_t t = std::max<int64_t>(0, tokens - slots); t < tokens; ++t)
       for (int64_t h = 0; h < kvHeads; ++h) {
         const int64_t p = pastOf(b) + t;
-        std::memcpy(cached(0, b, h, p), added(k, b, t, h),
-                    headDim * sizeof(float));
-        std::memcpy(cached(1, b, h, p), added(v, b, t, h),
-                    headDim * sizeof(float));
+        writeRow(0, b, h, p, added(k, b, t, h));
+        writeRow(1, b, h, p, added(v, b, t, h));
       }
   return Status::success();
 }

@@ -76,7 +76,7 @@ private:
       const fb::Value *value = entry.values()->Get(id);
       ValueSpec v;
       int dtype = static_cast<int>(value->dtype());
-      if (dtype < 0 || dtype > static_cast<int>(DType::boolean))
+      if (dtype < 0 || dtype > static_cast<int>(DType::f8e4m3))
         return Status::error("value " + std::to_string(id) +
                              " has an unknown element type");
       v.dtype = static_cast<DType>(dtype);

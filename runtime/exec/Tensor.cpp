@@ -17,6 +17,7 @@ int64_t dtypeBytes(DType dtype) {
   case DType::i8:
   case DType::u8:
   case DType::boolean:
+  case DType::f8e4m3:
     return 1;
   }
   return 1;
@@ -40,6 +41,8 @@ const char *dtypeName(DType dtype) {
     return "u8";
   case DType::boolean:
     return "bool";
+  case DType::f8e4m3:
+    return "f8e4m3";
   }
   return "?";
 }

@@ -20,7 +20,17 @@ struct QuantWeight;
 namespace llmc::runtime {
 
 /// The element types of the artifact (format::DType, same numbering).
-enum class DType : int8_t { f32 = 0, f16, bf16, i64, i32, i8, u8, boolean };
+enum class DType : int8_t {
+  f32 = 0,
+  f16,
+  bf16,
+  i64,
+  i32,
+  i8,
+  u8,
+  boolean,
+  f8e4m3
+};
 
 int64_t dtypeBytes(DType dtype);
 const char *dtypeName(DType dtype);

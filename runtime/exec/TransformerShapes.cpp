@@ -65,7 +65,14 @@ Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
       return Status::error("a paged cache has no rings (slot_offset, slots)");
     s.poolBlocks = cache.shape[0];
     s.layers = cache.shape[1];
-    s.blockTokens = cache.shape[4];
+    // int8 and fp8 codes: each block plane's last row holds its scale
+    // (kernels/common/KvQuant.h).
+    const bool coded = cache.dtype == DType::i8 || cache.dtype == DType::f8e4m3;
+    s.blockRows = cache.shape[4];
+    s.blockTokens = cache.shape[4] - (coded ? 1 : 0);
+    if (coded && s.headDim < 4)
+      return Status::error("an int8 or fp8 KV cache needs head_dim 4 or more "
+                           "(a row holds its block's scale)");
     s.tableColumns = blocks->shape[1];
     s.capacity = s.tableColumns * s.blockTokens;
     if (s.blockTokens < 1)

@@ -33,8 +33,9 @@ Expected<RopeShape> ropeShape(const Tensor &x, const Tensor &cos,
 /// kernel's to check with checkCachePositions (a GPU reads them on the
 /// device). With `blocks`, an i32 block table [batch, columns], the cache
 /// is a pool of blocks [blocks, layers, 2, kvHeads, block tokens,
-/// headDim] (paged; no ring); its entries are the kernel's to check with
-/// checkBlockTable.
+/// headDim] (paged; no ring; an i8 or f8e4m3 pool has one more row per
+/// plane, its scale: block tokens + 1); its entries are the kernel's to
+/// check with checkBlockTable.
 using AttentionShape = kernels::AttentionShape;
 Expected<AttentionShape> attentionShape(const KernelContext &c, const Tensor &q,
                                         const Tensor &k, const Tensor &v,

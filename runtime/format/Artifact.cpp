@@ -437,6 +437,9 @@ Expected<Artifact> Artifact::open(const std::string &path,
         return error("KV cache blocks of " + std::to_string(block) +
                      " tokens: a power of two up to max_seq " +
                      std::to_string(artifact.model_.maxSeq) + " (or 0)");
+      if (block == 0 && artifact.model_.cache.quantized())
+        return error("an int8 or fp8 KV cache without blocks (its scales "
+                     "live in a paged cache's blocks)");
       if (block > 0 && artifact.model_.ranks() > 1)
         return error("a paged KV cache over " +
                      std::to_string(artifact.model_.ranks()) + " ranks");

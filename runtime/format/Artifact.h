@@ -41,9 +41,15 @@ struct CacheInfo {
   int64_t blockTokens = 0;
 
   bool paged() const { return blockTokens > 0; }
+  /// int8 or fp8 codes: each block plane has one more row, for its scale
+  /// (kernels/common/KvQuant.h).
+  bool quantized() const {
+    return dtype == 5 /* i8 */ || dtype == 8 /* f8e4m3 */;
+  }
   /// A paged cache's block: its slots of every layer, keys and values.
   std::vector<int64_t> blockShape() const {
-    return {1, layers, 2, kvHeads, blockTokens, headDim};
+    return {1,      layers, 2, kvHeads, blockTokens + (quantized() ? 1 : 0),
+            headDim};
   }
 };
 

@@ -206,16 +206,22 @@ int64_t mlpScratch(const CallShapes &call) {
 /// cached_attention, per worker: a task's scores [rows, span] and its
 /// table of key and value rows [2, span], where span (the keys a task
 /// sees) is at most a sequence's capacity (the cache plane's slots, or a
-/// paged cache's blocks x block tokens) plus a task's rows.
+/// paged cache's blocks x block tokens) plus a task's rows; and when the
+/// cache holds other than f32 (a paged cache's f16, bf16, int8 or fp8),
+/// those rows read as f32 [2, span, head_dim].
 int64_t attentionWorkerScratch(const CallShapes &call) {
   const std::vector<int64_t> &cache = call.operands[3];
   if (cache.size() != 6)
     return 0;
   const bool paged = call.operands.size() > 5 && call.operands[5].size() == 2;
-  int64_t span = (paged ? call.operands[5][1] * cache[4] : cache[4]) +
+  const int64_t bytes = call.elementBytes.size() > 3 ? call.elementBytes[3] : 4;
+  // An int8 or fp8 plane's last row is its scale.
+  const int64_t blockTokens = cache[4] - (bytes == 1 ? 1 : 0);
+  int64_t span = (paged ? call.operands[5][1] * blockTokens : cache[4]) +
                  kAttentionRowsPerTask;
   return scratchPiece(kAttentionRowsPerTask * span * 4) +
-         scratchPiece(2 * span * 8);
+         scratchPiece(2 * span * 8) +
+         (paged && bytes != 4 ? 2 * span * cache[5] * 4 : 0);
 }
 
 /// Per worker, with quantized weights: the quantized linear's workspace

@@ -79,6 +79,8 @@ struct CallShapes {
   std::vector<std::string> params;
   /// Per operand: its group size when it is a quantized weight, else 0.
   std::vector<int64_t> quantGroups;
+  /// Per operand: bytes per element (none given: 4 each).
+  std::vector<int64_t> elementBytes;
 
   bool has(std::string_view param) const;
   /// The product of operand `index`'s extents (0 when absent).

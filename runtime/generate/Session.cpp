@@ -67,13 +67,17 @@ Expected<std::unique_ptr<Model>> Model::load(const std::string &path,
   if (pp > 1)
     own.cache = compiled.stageCaches[compiled.stageOf(rank)];
   const CacheInfo &cache = own.cache;
+  // The CPU kernel reads f32, and a paged cache's f16, bf16, int8 and
+  // fp8 too; the CUDA kernels read the compute type.
   bool halfCache = cache.dtype == static_cast<int32_t>(DType::f16) ||
                    cache.dtype == static_cast<int32_t>(DType::bf16);
+  bool cpu = target->kind == Target::Kind::cpu;
   if (cache.layers > 0 && cache.dtype != static_cast<int32_t>(DType::f32) &&
-      !(halfCache && target->kind == Target::Kind::cuda))
+      !(halfCache && !cpu) &&
+      !(cpu && cache.paged() && (halfCache || cache.quantized())))
     return Status::error(
         path + ": a KV cache of " +
-        (cache.dtype >= 0 && cache.dtype <= static_cast<int32_t>(DType::boolean)
+        (cache.dtype >= 0 && cache.dtype <= static_cast<int32_t>(DType::f8e4m3)
              ? std::string(dtypeName(static_cast<DType>(cache.dtype)))
              : "element type " + std::to_string(cache.dtype)) +
         " is not supported on " + target->str());

@@ -11,6 +11,8 @@
 
 #include "runtime/cpu/CpuKernels.h"
 #include "runtime/exec/TransformerShapes.h"
+#include "runtime/format/Float16.h"
+#include "runtime/format/QuantLayout.h"
 #include "runtime/support/ThreadPool.h"
 #include "test/kernels/RandomData.h"
 #include "test/kernels/ReferenceAttention.h"
@@ -18,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 using namespace llmc::runtime;
 using llmc::runtime::AttentionShape;
@@ -71,10 +74,15 @@ Inputs randomInputs(const AttentionShape &s, unsigned seed) {
 }
 
 /// A paged cache: a pool of `blocks` blocks of `tokens` slots, and each
-/// sequence's row of `columns` block numbers.
+/// sequence's row of `columns` block numbers; holding `held` (int8 and
+/// fp8 planes have a row more, their scale), in a float vector's bytes.
 struct Paged {
   int64_t blocks, tokens, columns;
   std::vector<int32_t> table;
+  DType held = DType::f32;
+
+  bool coded() const { return held == DType::i8 || held == DType::f8e4m3; }
+  int64_t rows() const { return tokens + (coded() ? 1 : 0); }
 };
 
 /// One call of the kernel, its tokens at `positions` (one for every
@@ -103,8 +111,9 @@ step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
   };
   Shape cacheShape =
       paged ? Shape{paged->blocks, s.layers,      2,
-                    s.cacheHeads,  paged->tokens, s.headDim}
+                    s.cacheHeads,  paged->rows(), s.headDim}
             : Shape{s.layers, 2, s.batch, s.cacheHeads, s.capacity, s.headDim};
+  const DType held = paged ? paged->held : DType::f32;
   std::vector<int32_t> noTable;
   std::vector<int32_t> &table = paged ? paged->table : noTable;
   Tensor tblocks{DType::i32,
@@ -113,14 +122,13 @@ step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
   Tensor tq{DType::f32, {s.batch, s.tokens, s.qHeads, s.headDim}, bytes(q)},
       tk{DType::f32, {s.batch, s.tokens, s.kvHeads, s.headDim}, bytes(k)},
       tv{DType::f32, tk.shape, bytes(v)},
-      tcache{DType::f32, cacheShape, bytes(cache)},
+      tcache{held, cacheShape, bytes(cache)},
       tposition{DType::i64,
                 positions.size() == 1 ? Shape{}
                                       : Shape{int64_t(positions.size())},
                 reinterpret_cast<uint8_t *>(positions.data())};
   std::vector<float> out(q.size());
-  Tensor tout{DType::f32, {}, bytes(out)},
-      tcacheOut{DType::f32, {}, tcache.data};
+  Tensor tout{DType::f32, {}, bytes(out)}, tcacheOut{held, {}, tcache.data};
   std::vector<const Tensor *> inputs{&tq, &tk, &tv, &tcache, &tposition};
   if (paged)
     inputs.push_back(&tblocks);
@@ -134,7 +142,10 @@ step(const AttentionShape &s, std::vector<float> &q, std::vector<float> &k,
   const llmc::format::KernelDecl &decl =
       *llmc::format::findKernel("cached_attention");
   llmc::format::CallShapes call{
-      {tq.shape, tk.shape, tv.shape, cacheShape, {}, tblocks.shape}, {}, {}};
+      {tq.shape, tk.shape, tv.shape, cacheShape, {}, tblocks.shape},
+      {},
+      {},
+      {4, 4, 4, llmc::runtime::dtypeBytes(held), 8, 4}};
   if (!paged)
     call.operands.pop_back();
   c.workerScratchBytes = uint64_t(decl.workerScratchBytes(call));
@@ -354,6 +365,96 @@ TEST(CachedAttention, APagedCacheComputesWhatAContiguousOneDoes) {
                       std::vector<float>(row, row + s.headDim))
                 << "sequence " << b << ", position " << p;
           }
+  }
+}
+
+TEST(CachedAttention, NarrowerPagedCachesStayCloseToF32) {
+  // The paged calls above over a pool held as f16, bf16, int8 or fp8
+  // against the same over an f32 pool: outputs within each type's
+  // rounding, and every row read back from its block as KvQuant.h lays it
+  // out (int8 and fp8: B rows of codes, then the plane's f32 scale).
+  ThreadPool pool(2);
+  // Outputs within `output`; a row's values within `relative` of their
+  // magnitude plus `steps` of its plane's scale (int8: half a step per
+  // coding, and a block of 4 rows is coded up to 4 times; fp8: E4M3's
+  // rounding, and half its smallest step).
+  struct Held {
+    DType dtype;
+    float output, relative, steps;
+  };
+  for (Held held : {Held{DType::f16, 2e-3f, 1.0f / 2048, 0.0f},
+                    Held{DType::bf16, 3e-2f, 1.0f / 256, 0.0f},
+                    Held{DType::i8, 5e-2f, 0.0f, 2.0f},
+                    Held{DType::f8e4m3, 0.2f, 1.0f / 16, 1.0f / 1024}}) {
+    AttentionShape s = shapeOf(Case{24, 0, 0.0f, 8, 2, 16}, 2, 0);
+    Paged exact{16, 4, 6, {}};
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t i = 0; i < exact.columns; ++i)
+        exact.table.push_back(int32_t((i + b) % 2 ? i : 15 - i));
+    Paged narrow = exact;
+    narrow.held = held.dtype;
+    const int64_t planes = exact.blocks * s.layers * 2 * s.cacheHeads;
+    std::vector<float> blocks(planes * exact.tokens * s.headDim, 0.0f),
+        // Room for the narrower pool's bytes.
+        narrowBlocks(blocks.size() + planes * s.headDim, 0.0f);
+    std::vector<int64_t> past = {0, 0};
+    unsigned seed = 90;
+    for (int64_t tokens : {9, 1, 1, 3, 1, 2}) {
+      s.tokens = tokens;
+      auto [q, k, v] = randomInputs(s, seed += 3);
+      Expected<std::vector<float>> want =
+          step(s, q, k, v, blocks, {past[0]}, pool, &exact);
+      Expected<std::vector<float>> got =
+          step(s, q, k, v, narrowBlocks, {past[0]}, pool, &narrow);
+      ASSERT_TRUE(want && got) << (want ? got : want).status().message();
+      float worst = 0.0f;
+      for (size_t i = 0; i < want->size(); ++i)
+        worst = std::max(worst, std::fabs((*got)[i] - (*want)[i]));
+      EXPECT_LT(worst, held.output)
+          << dtypeName(held.dtype) << " at position " << past[0];
+      past[0] += tokens;
+      past[1] += tokens;
+    }
+    const uint8_t *pool8 =
+        reinterpret_cast<const uint8_t *>(narrowBlocks.data());
+    const int64_t bytes = llmc::runtime::dtypeBytes(held.dtype);
+    float worst = 0.0f;
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t kv = 0; kv < 2; ++kv)
+        for (int64_t h = 0; h < s.kvHeads; ++h)
+          for (int64_t p = 0; p < past[b]; ++p) {
+            const int64_t block =
+                exact.table[size_t(b * exact.columns + p / exact.tokens)];
+            const int64_t plane =
+                ((block * s.layers + s.layer) * 2 + kv) * s.cacheHeads + h;
+            const float *want =
+                blocks.data() +
+                (plane * exact.tokens + p % exact.tokens) * s.headDim;
+            const uint8_t *start =
+                pool8 + plane * narrow.rows() * s.headDim * bytes;
+            const uint8_t *row = start + p % exact.tokens * s.headDim * bytes;
+            float scale = 0.0f;
+            std::memcpy(&scale, start + exact.tokens * s.headDim, 4);
+            for (int64_t d = 0; d < s.headDim; ++d) {
+              float value;
+              uint16_t half = 0;
+              if (bytes == 2)
+                std::memcpy(&half, row + d * 2, 2);
+              if (held.dtype == DType::f16)
+                value = llmc::format::halfToFloat(half);
+              else if (held.dtype == DType::bf16)
+                value = llmc::format::bfloat16ToFloat(half);
+              else if (held.dtype == DType::i8)
+                value = float(int8_t(row[d])) * scale;
+              else
+                value = llmc::format::fp8ToFloat(row[d], true) * scale;
+              const float bound = held.relative * std::fabs(want[d]) +
+                                  held.steps * scale + 1e-7f;
+              worst = std::max(worst, std::fabs(value - want[d]) / bound);
+            }
+          }
+    EXPECT_LE(worst, 1.0f) << dtypeName(held.dtype)
+                           << " rows: the worst error over its bound";
   }
 }
 

@@ -33,6 +33,11 @@ struct Flags {
                 cl::desc("--kv-layout paged: tokens per block, a power of "
                          "two up to --max-seq (default 16)"),
                 cl::init(16), cl::sub(command), cl::cat(category)),
+        kvDtype("kv-dtype",
+                cl::desc("--kv-layout paged: hold keys and values as f32, "
+                         "f16, bf16, int8 or fp8 (with a scale per block and "
+                         "head; default: the compute type; docs/kv-cache.md)"),
+                cl::sub(command), cl::cat(category)),
         maxBatch("max-batch",
                  cl::desc("Sequences one call takes (memory is planned for "
                           "this many)"),
@@ -177,7 +182,7 @@ struct Flags {
            cl::init(1), cl::sub(command), cl::cat(category)) {}
 
   cl::opt<int64_t> maxSeq;
-  cl::opt<std::string> kvLayout;
+  cl::opt<std::string> kvLayout, kvDtype;
   cl::opt<int64_t> kvBlock, maxBatch;
   cl::opt<std::string> target, nvcc;
   cl::opt<ComputeElement> dtype;
@@ -205,6 +210,7 @@ struct Flags {
     return {&maxSeq,
             &kvLayout,
             &kvBlock,
+            &kvDtype,
             &maxBatch,
             &tp,
             &pp,
@@ -308,6 +314,7 @@ LogicalResult compileOptions(CompileOptions &o) {
   if (f.kvBlock.getNumOccurrences() && f.kvLayout != "paged")
     return fail("--kv-block applies to --kv-layout paged");
   o.kvLayout = f.kvLayout;
+  o.kvDtype = f.kvDtype;
   o.kvBlock = f.kvBlock;
   if (f.tp < 1)
     return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));

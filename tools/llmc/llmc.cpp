@@ -415,11 +415,8 @@ int compile() {
     const int64_t blocks = (summary.maxSeq + summary.cacheBlockTokens - 1) /
                            summary.cacheBlockTokens;
     os << "  KV cache          paged: blocks of " << summary.cacheBlockTokens
-       << " tokens, "
-       << bytes(summary.cacheBytesPerSequence / summary.maxSeq *
-                summary.cacheBlockTokens)
-       << " each, " << blocks << " per sequence of " << summary.maxSeq
-       << " tokens at most\n";
+       << " tokens, " << bytes(summary.cacheBlockBytes) << " each, " << blocks
+       << " per sequence of " << summary.maxSeq << " tokens at most\n";
   } else if (summary.maxSeq) {
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
        << " per sequence of " << summary.maxSeq << " tokens\n";

@@ -30,7 +30,10 @@ void llmc::printPosition(OpAsmPrinter &printer, Operation *, Value position,
 /// kv heads from `headOffset` on. With `blocks`, the cache is a pool
 /// [blocks, layers, 2, kv_heads, block_tokens, head_dim] and `blocks` the
 /// [batch, n] table of each sequence's: checked as the cache it stands for,
-/// [layers, 2, batch, kv_heads, n x block_tokens, head_dim].
+/// [layers, 2, batch, kv_heads, n x block_tokens, head_dim]. A paged
+/// cache may hold its keys and values narrower than they are computed:
+/// f16, bf16, or int8 or fp8 (f8E4M3FN) codes, whose planes have one more
+/// row, their scale (block_tokens + 1 rows; kernels/common/KvQuant.h).
 static LogicalResult verifyCacheAccess(Operation *op, Value cache,
                                        int64_t layer,
                                        std::optional<ArrayRef<int64_t>> ring,
@@ -39,6 +42,12 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
                                        Value tokens, StringRef what) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   DimList cacheDims = getDims(cacheType);
+  Type held = cacheType.getElementType();
+  const bool coded = held.isInteger(8) || isa<Float8E4M3FNType>(held);
+  if (coded && !blocks)
+    return op->emitOpError("an int8 or fp8 cache must be paged (a block "
+                           "table): its blocks hold their scales, got ")
+           << cacheType;
   if (blocks) {
     if (cacheType.getRank() != 6 || cacheType.getDimSize(2) != 2)
       return op->emitOpError("expects a pool of blocks [blocks, layers, 2, "
@@ -47,8 +56,14 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
     if (ring)
       return op->emitOpError("a paged cache has no rings");
     DimList table = getDims(cast<RankedTensorType>(blocks.getType()));
+    if (coded && cacheDims[5].isStatic() && cacheDims[5].getSize() < 4)
+      return op->emitOpError("an int8 or fp8 cache needs head_dim 4 or more "
+                             "(a row holds its block's scale), got ")
+             << cacheType;
+    const int64_t scaleRows = coded ? 1 : 0;
     Dim capacity = table[1].isStatic() && cacheDims[4].isStatic()
-                       ? Dim::fixed(table[1].getSize() * cacheDims[4].getSize())
+                       ? Dim::fixed(table[1].getSize() *
+                                    (cacheDims[4].getSize() - scaleRows))
                        : Dim::unknown();
     cacheDims = {cacheDims[1], cacheDims[2], table[0],
                  cacheDims[3], capacity,     cacheDims[5]};
@@ -73,11 +88,13 @@ static LogicalResult verifyCacheAccess(Operation *op, Value cache,
              << cacheDims[4] << " slots of a layer";
   }
   auto type = cast<RankedTensorType>(tokens.getType());
-  if (type.getRank() != 4 ||
-      type.getElementType() != cacheType.getElementType())
-    return op->emitOpError() << what << " must be a 4-D [batch, tokens, "
-                             << "kv_heads, head_dim] tensor of "
-                             << cacheType.getElementType() << ", got " << type;
+  const bool narrowed =
+      blocks && (coded || isa<Float16Type, BFloat16Type>(held));
+  if (type.getRank() != 4 || !isa<FloatType>(type.getElementType()) ||
+      (type.getElementType() != held && !narrowed))
+    return op->emitOpError()
+           << what << " must be a 4-D [batch, tokens, "
+           << "kv_heads, head_dim] tensor of " << held << ", got " << type;
   DimList dims = getDims(type);
   const int64_t firstHead = headOffset.value_or(0);
   if (firstHead < 0 || (dims[2].isStatic() && cacheDims[3].isStatic() &&

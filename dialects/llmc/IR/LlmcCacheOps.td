@@ -30,6 +30,9 @@ def Llmc_Position : TensorRankOf<[I64], [0, 1]>;
 
 // A paged cache's block table: each sequence's blocks, [batch, n] i32.
 def Llmc_BlockTable : TensorRankOf<[I32], [2]>;
+// A cache holds floats, or a paged cache's int8 codes (fp8 codes are
+// f8E4M3FN floats).
+def Llmc_CacheTensor : RankedTensorOf<[AnyFloat, I8]>;
 
 def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
   let summary = "the keys and values of one layer at positions 0..position-1";
@@ -38,7 +41,7 @@ def Llmc_KvCacheReadOp : Llmc_Op<"kv_cache_read", [Pure]> {
     `keys` and `values` are [batch, position, kv_heads, head_dim]: the
     attention's `past` operands.
   }];
-  let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
+  let arguments = (ins Llmc_CacheTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position,
                        Optional<Llmc_BlockTable>:$blocks,
                        OptionalAttr<DenseI64ArrayAttr>:$ring,
@@ -61,13 +64,13 @@ def Llmc_KvCacheWriteOp : Llmc_Op<"kv_cache_write",
     positions position..position+new-1 of layer `layer`. The result is the
     updated cache.
   }];
-  let arguments = (ins Llmc_FloatTensor:$cache, I64Attr:$layer,
+  let arguments = (ins Llmc_CacheTensor:$cache, I64Attr:$layer,
                        Llmc_Position:$position, Llmc_FloatTensor:$key,
                        Llmc_FloatTensor:$value,
                        Optional<Llmc_BlockTable>:$blocks,
                        OptionalAttr<DenseI64ArrayAttr>:$ring,
                        OptionalAttr<I64Attr>:$head_offset);
-  let results = (outs Llmc_FloatTensor:$result);
+  let results = (outs Llmc_CacheTensor:$result);
   let assemblyFormat = [{
     $key `,` $value `into` $cache `[` $layer (`,` `head` $head_offset^)? `]`
     (`ring` $ring^)? (`blocks` $blocks^ `:` type($blocks))? `at`

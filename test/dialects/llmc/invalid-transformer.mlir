@@ -344,6 +344,30 @@ func.func @kv_cache_paged_batch(%cache: tensor<8x2x2x4x16x8xf32>, %kv: tensor<2x
 
 // -----
 
+func.func @kv_cache_codes_unpaged(%cache: tensor<2x2x1x4x64x8xi8>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_read' op an int8 or fp8 cache must be paged (a block table): its blocks hold their scales, got 'tensor<2x2x1x4x64x8xi8>'}}
+  %k, %v = llmc.kv_cache_read %cache[0] before %pos : tensor<2x2x1x4x64x8xi8> -> tensor<1x?x4x8xf32>, tensor<1x?x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_cache_codes_head_dim(%cache: tensor<8x2x2x4x17x2xf8E4M3FN>, %kv: tensor<1x3x4x2xf32>, %table: tensor<1x4xi32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_write' op an int8 or fp8 cache needs head_dim 4 or more (a row holds its block's scale), got 'tensor<8x2x2x4x17x2xf8E4M3FN>'}}
+  %c = llmc.kv_cache_write %kv, %kv into %cache[0] blocks %table : tensor<1x4xi32> at %pos : tensor<1x3x4x2xf32>, tensor<1x3x4x2xf32> -> tensor<8x2x2x4x17x2xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @kv_cache_narrow_unpaged(%cache: tensor<2x2x1x4x64x8xf16>, %kv: tensor<1x3x4x8xf32>, %pos: tensor<i64>) {
+  // expected-error @+1 {{'llmc.kv_cache_write' op key must be a 4-D [batch, tokens, kv_heads, head_dim] tensor of 'f16', got 'tensor<1x3x4x8xf32>'}}
+  %c = llmc.kv_cache_write %kv, %kv into %cache[0] at %pos : tensor<1x3x4x8xf32>, tensor<1x3x4x8xf32> -> tensor<2x2x1x4x64x8xf16>
+  return
+}
+
+// -----
+
 func.func @kv_cache_heads(%cache: tensor<2x2x1x4x64x8xf32>, %kv: tensor<1x3x2x8xf32>, %pos: tensor<i64>) {
   // expected-error @+1 {{'llmc.kv_cache_write' op key 'tensor<1x3x2x8xf32>' does not fit the cache 'tensor<2x2x1x4x64x8xf32>'}}
   %c = llmc.kv_cache_write %kv, %kv into %cache[0] at %pos : tensor<1x3x2x8xf32>, tensor<1x3x2x8xf32> -> tensor<2x2x1x4x64x8xf32>

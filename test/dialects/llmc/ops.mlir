@@ -241,6 +241,15 @@ func.func @kv_cache_paged(%cache: tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>
   return %k, %c : tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x2x2x4x16x8xf32, #llmc.dims<kv_blocks>>
 }
 
+// A paged cache of int8 codes: each block plane has a 17th row, its scale.
+// CHECK-LABEL: func.func @kv_cache_paged_codes
+// CHECK: llmc.kv_cache_read %arg0[1] blocks %arg3 : tensor<?x4xi32, #llmc.dims<batch>> before %arg2 (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x2x2x4x17x8xi8, #llmc.dims<kv_blocks>> -> tensor<?x?x4x8xf32
+func.func @kv_cache_paged_codes(%cache: tensor<?x2x2x4x17x8xi8, #llmc.dims<kv_blocks>>, %kv: tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, %pos: tensor<?xi64, #llmc.dims<batch>>, %table: tensor<?x4xi32, #llmc.dims<batch>>) -> (tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x2x2x4x17x8xi8, #llmc.dims<kv_blocks>>) {
+  %k, %v = llmc.kv_cache_read %cache[1] blocks %table : tensor<?x4xi32, #llmc.dims<batch>> before %pos (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x2x2x4x17x8xi8, #llmc.dims<kv_blocks>> -> tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x?x4x8xf32, #llmc.dims<batch, past>>
+  %c = llmc.kv_cache_write %kv, %kv into %cache[1] blocks %table : tensor<?x4xi32, #llmc.dims<batch>> at %pos (tensor<?xi64, #llmc.dims<batch>>) : tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>>, tensor<?x?x4x8xf32, #llmc.dims<batch, sequence>> -> tensor<?x2x2x4x17x8xi8, #llmc.dims<kv_blocks>>
+  return %k, %c : tensor<?x?x4x8xf32, #llmc.dims<batch, past>>, tensor<?x2x2x4x17x8xi8, #llmc.dims<kv_blocks>>
+}
+
 // CHECK-LABEL: func.func @parallel
 // CHECK: %[[H:.*]] = llmc.recv from stage 0 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
 // CHECK: %[[S:.*]] = llmc.all_reduce %[[H]] ranks 2 : tensor<?x?x64xf32, #llmc.dims<batch, sequence>>
