@@ -4,6 +4,7 @@
 
 #include "kernels/common/KvQuant.h"
 #include "kernels/cpu/Attention.h"
+#include "kernels/cpu/KvRows.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/QuantGemvInt8.h"
 #include "kernels/cpu/QuantLinear.h"
@@ -524,19 +525,24 @@ Status cachedAttention(KernelContext &c) {
     return store + kernels::cachedRow(*shape, table, kv, b, h, p);
   };
   // A converted cache's row as f32 into `out`, and `row` into its slot.
+  const kernels::KvStorage storage =
+      held == DType::f16    ? kernels::KvStorage::f16
+      : held == DType::bf16 ? kernels::KvStorage::bf16
+      : held == DType::i8   ? kernels::KvStorage::int8
+                            : kernels::KvStorage::fp8;
   auto readRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p, float *out) {
     if (held == DType::i8 || held == DType::f8e4m3) {
-      kernels::readKvRow(bytes +
-                             kernels::cachedPlane(*shape, table, kv, b, h, p),
-                         shape->blockTokens, shape->headDim,
-                         p % shape->blockTokens, codes, out);
+      const uint8_t *plane =
+          bytes + kernels::cachedPlane(*shape, table, kv, b, h, p);
+      kernels::widenKvRow(
+          storage, plane + p % shape->blockTokens * shape->headDim,
+          shape->headDim,
+          kernels::kvScale(plane, shape->blockTokens, shape->headDim), out);
       return;
     }
-    const uint16_t *half = reinterpret_cast<const uint16_t *>(bytes) +
-                           kernels::cachedRow(*shape, table, kv, b, h, p);
-    for (int64_t d = 0; d < shape->headDim; ++d)
-      out[d] = held == DType::f16 ? format::halfToFloat(half[d])
-                                  : format::bfloat16ToFloat(half[d]);
+    kernels::widenKvRow(
+        storage, bytes + 2 * kernels::cachedRow(*shape, table, kv, b, h, p),
+        shape->headDim, 1.0f, out);
   };
   auto writeRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p,
                       const float *row) {

@@ -1,6 +1,7 @@
 //===- KvQuantTest.cpp - int8 and fp8 KV planes with per-block scales -----===//
 
 #include "kernels/common/KvQuant.h"
+#include "kernels/cpu/KvRows.h"
 
 #include <gtest/gtest.h>
 
@@ -73,4 +74,40 @@ TEST(KvQuant, ARowOfZerosCodesZeros) {
   EXPECT_EQ(kvScale(plane.data(), kTokens, kDim), 0.0f);
   for (float value : readAll(plane, 1, QuantCodes::int8))
     EXPECT_EQ(value, 0.0f);
+}
+
+TEST(KvQuant, EveryInstructionSetWidensRowsAlike) {
+  // 37 values: whole vectors and a tail, on every path this CPU has,
+  // against the portable one and KvQuant.h's decoding; int8 and fp8 codes
+  // (but fp8's NaN, never written), f16 and bf16 values of both signs
+  // (NaNs among them: NaN for NaN).
+  const int64_t count = 37;
+  std::vector<uint8_t> bytes(size_t(2 * count));
+  for (int64_t i = 0; i < 2 * count; ++i)
+    bytes[size_t(i)] =
+        uint8_t((i * 53 + 11) % 256 == 0x7f ? 0x7e : (i * 53 + 11) % 256);
+  for (KvStorage held :
+       {KvStorage::f16, KvStorage::bf16, KvStorage::int8, KvStorage::fp8}) {
+    std::vector<float> want(count);
+    widenKvRowWith(CpuIsa::scalar, held, bytes.data(), count, 0.5f,
+                   want.data());
+    if (held == KvStorage::int8 || held == KvStorage::fp8)
+      for (int64_t i = 0; i < count; ++i)
+        EXPECT_EQ(want[size_t(i)],
+                  kvDecode(bytes[size_t(i)], held == KvStorage::int8
+                                                 ? QuantCodes::int8
+                                                 : QuantCodes::fp8e4m3) *
+                      0.5f);
+    for (CpuIsa isa : {CpuIsa::avx2, CpuIsa::avx512}) {
+      if (!cpuHas(isa))
+        continue;
+      std::vector<float> got(count);
+      widenKvRowWith(isa, held, bytes.data(), count, 0.5f, got.data());
+      for (int64_t i = 0; i < count; ++i)
+        EXPECT_TRUE(got[size_t(i)] == want[size_t(i)] ||
+                    (std::isnan(got[size_t(i)]) && std::isnan(want[size_t(i)])))
+            << "storage " << int(held) << ", isa " << int(isa) << ", value "
+            << i << ": " << got[size_t(i)] << " against " << want[size_t(i)];
+    }
+  }
 }
