@@ -16,10 +16,12 @@ usage: kv_paged.py [--work /tmp/kv-paged] [--threads 2] [--repeat 3]
    one session, against each on a fresh session (nothing cached); time to
    first token and the prefix blocks found.
 3. Speed. Decode tokens/s at 128 and 960..1024 tokens of context on
-   llama-110m, paged (blocks of 16) and contiguous, taking turns
-   --repeat times, each run after an llmc-membw reading; the bound of a
-   step is the median bandwidth over the bytes it reads (the weights but
-   the embedding, and the fp32 KV cache of the mean context).
+   llama-110m: contiguous and paged (blocks of 16) f32 caches, and a
+   paged int8 one, with f32 weights and with rtn-int4 ones (where the
+   cache is about half the bytes a step reads at 1024 tokens), taking
+   turns --repeat times, each run after an llmc-membw reading; the bound
+   of a step is the median bandwidth over the bytes it reads (the weights
+   but the embedding, and the KV cache of the mean context).
 
 Random weights throughout (../shared/tools/make_llama_onnx.py): speed and
 memory, not quality. Writes OUT/kv-paged.json and OUT/kv-paged.md.
@@ -135,18 +137,28 @@ def prefix(args, model, lines, results):
 
 
 def speed(args, onnx_path, lines, results):
-    artifacts = {"contiguous": os.path.join(args.work,
-                                            "llama-110m-contiguous.llmc"),
-                 "paged, blocks of 16": os.path.join(args.work,
-                                                     "llama-110m-paged.llmc")}
+    # (label, artifact, KV bytes per position: 12 layers x keys and values
+    # x 12 heads x 64, f32; int8 planes have a 17th row for the scale)
+    f32_position = 12 * 2 * 12 * 64 * 4
+    int8_position = f32_position / 4 * 17 / 16
+    variants = [
+        ("f32 weights, contiguous f32 KV", "llama-110m-contiguous.llmc",
+         f32_position),
+        ("f32 weights, paged f32 KV", "llama-110m-paged.llmc", f32_position),
+        ("f32 weights, paged int8 KV", "llama-110m-paged-int8.llmc",
+         int8_position),
+        ("rtn-int4 weights, paged f32 KV", "llama-110m-int4-paged.llmc",
+         f32_position),
+        ("rtn-int4 weights, paged int8 KV", "llama-110m-int4-paged-int8.llmc",
+         int8_position)]
     total, read = bytes_read_per_token(onnx_path)
     embedding = total - read
     rates = {label: {prompt: [] for prompt, _ in CONTEXTS}
-             for label in artifacts}
+             for label, _, _ in variants}
     readings = []
-    kv_per_position = None
     for _ in range(args.repeat):
-        for label, artifact in artifacts.items():
+        for label, name, _ in variants:
+            artifact = os.path.join(args.work, name)
             for prompt, gen in CONTEXTS:
                 readings.append(bandwidth(args.threads))
                 path = artifact + ".bench.json"
@@ -157,35 +169,41 @@ def speed(args, onnx_path, lines, results):
                     data = json.load(f)
                 rates[label][prompt].append(
                     data["runs"][0]["decode_tokens_per_s"])
-                kv_per_position = (data["kv_cache_bytes_per_sequence"] /
-                                   data["kv_cache_slots"])
     bw = statistics.median(readings)
     lines += ["## Decode speed: llama-110m, batch 1, median of "
               f"{args.repeat} alternating runs", "",
               f"Bound = {bw / 1e9:.1f} GB/s (median llmc-membw reading) / "
-              "(weight bytes but the embedding + fp32 KV cache of the mean "
-              "context).", "",
-              "| layout | decode tok/s, 128 ctx (bound) | decode tok/s, "
+              "(the artifact's bytes but the embedding + the KV cache of "
+              "the mean context).", "",
+              "| variant | decode tok/s, 128 ctx (bound) | decode tok/s, "
               "960-1024 ctx (bound) |", "|---|---|---|"]
     results["speed"] = {"bandwidth": bw, "readings": readings, "rows": {}}
-    weights = os.path.getsize(artifacts["contiguous"])
-    for label in artifacts:
+    for label, name, per_position in variants:
+        weights = os.path.getsize(os.path.join(args.work, name))
         cells, row = [], {}
         for prompt, gen in CONTEXTS:
             rate = statistics.median(rates[label][prompt])
             bound = bw / (weights - embedding +
-                          kv_per_position * (prompt + gen / 2))
+                          per_position * (prompt + gen / 2))
             row[prompt] = {"runs": rates[label][prompt], "median": rate,
                            "bound": bound}
             cells.append(f"{rate:.1f} ({bound:.1f}, "
                          f"{100 * rate / bound:.0f} %)")
         results["speed"]["rows"][label] = row
         lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
-    base = results["speed"]["rows"]["contiguous"]
-    paged = results["speed"]["rows"]["paged, blocks of 16"]
-    lines += ["", "Paged against contiguous: " + ", ".join(
-        f"{100 * (paged[p]['median'] / base[p]['median'] - 1):+.1f} % at "
-        f"{p} tokens" for p, _ in CONTEXTS), ""]
+    rows = results["speed"]["rows"]
+
+    def against(a, b):
+        return ", ".join(
+            f"{100 * (rows[a][p]['median'] / rows[b][p]['median'] - 1):+.1f} "
+            f"% at {p} tokens" for p, _ in CONTEXTS)
+    lines += ["", "Paged against contiguous (f32 KV): " + against(
+        "f32 weights, paged f32 KV", "f32 weights, contiguous f32 KV"),
+        "int8 KV against f32 KV (paged), f32 weights: " + against(
+            "f32 weights, paged int8 KV", "f32 weights, paged f32 KV"),
+        "int8 KV against f32 KV (paged), rtn-int4 weights: " + against(
+            "rtn-int4 weights, paged int8 KV",
+            "rtn-int4 weights, paged f32 KV"), ""]
 
 
 def main():
@@ -208,8 +226,14 @@ def main():
     compile_once(onnx_path, os.path.join(args.work,
                                          "llama-110m-contiguous.llmc"),
                  "--max-seq", str(MAX_SEQ))
-    compile_once(onnx_path, os.path.join(args.work, "llama-110m-paged.llmc"),
-                 "--max-seq", str(MAX_SEQ), "--kv-layout", "paged")
+    for name, flags in [
+            ("llama-110m-paged.llmc", []),
+            ("llama-110m-paged-int8.llmc", ["--kv-dtype", "int8"]),
+            ("llama-110m-int4-paged.llmc", ["--quant", "rtn-int4"]),
+            ("llama-110m-int4-paged-int8.llmc",
+             ["--quant", "rtn-int4", "--kv-dtype", "int8"])]:
+        compile_once(onnx_path, os.path.join(args.work, name), "--max-seq",
+                     str(MAX_SEQ), "--kv-layout", "paged", *flags)
     prefix(args, onnx_path, lines, results)
     speed(args, onnx_path, lines, results)
     os.makedirs(args.out, exist_ok=True)

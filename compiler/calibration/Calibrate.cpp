@@ -237,7 +237,21 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
   auto data = std::make_shared<quant::CalibrationData>();
   std::vector<std::shared_ptr<quant::InputStats>> stats(taps.size());
   const runtime::ModelInfo &info = (*model)->info();
-  std::vector<float> cache(runtime::elementCount(info.cacheShape(1)));
+  // A paged cache (llmc compile --kv-layout paged): one sequence over a
+  // pool of as many blocks as it can fill, in order.
+  const bool paged = info.cache.paged();
+  const int64_t columns = paged ? (info.maxSeq + info.cache.blockTokens - 1) /
+                                      info.cache.blockTokens
+                                : 0;
+  std::vector<int64_t> cacheShape = info.cacheShape(1);
+  if (paged) {
+    cacheShape = info.cache.blockShape();
+    cacheShape[0] = columns;
+  }
+  std::vector<int32_t> table(static_cast<size_t>(columns));
+  for (int64_t c = 0; c < columns; ++c)
+    table[size_t(c)] = int32_t(c);
+  std::vector<float> cache(runtime::elementCount(cacheShape));
   std::vector<double> logProbs;
   for (std::vector<int64_t> &ids : *sequences) {
     if (static_cast<int64_t>(ids.size()) > info.maxSeq)
@@ -250,12 +264,18 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
     runtime::Tensor input{runtime::DType::i64,
                           {1, tokens},
                           reinterpret_cast<uint8_t *>(ids.data())};
-    runtime::Tensor cacheTensor{runtime::DType::f32, info.cacheShape(1),
+    runtime::Tensor cacheTensor{runtime::DType::f32, cacheShape,
                                 reinterpret_cast<uint8_t *>(cache.data())};
-    runtime::Tensor at{
-        runtime::DType::i64, {}, reinterpret_cast<uint8_t *>(&position)};
+    runtime::Tensor at{runtime::DType::i64,
+                       paged ? runtime::Shape{1} : runtime::Shape{},
+                       reinterpret_cast<uint8_t *>(&position)};
+    std::vector<runtime::Tensor> arguments{input, cacheTensor, at};
+    if (paged)
+      arguments.push_back({runtime::DType::i32,
+                           {1, columns},
+                           reinterpret_cast<uint8_t *>(table.data())});
     runtime::Expected<std::vector<runtime::Tensor>> results =
-        (*model)->executor().run("decode", {input, cacheTensor, at});
+        (*model)->executor().run("decode", arguments);
     if (!results)
       return module.emitError("calibration: ") << results.status().message();
     // The loss: each position's logits score the next token.
