@@ -100,16 +100,18 @@ LLMC_HOST_DEVICE void writeKvRow(uint8_t *plane, int64_t blockTokens,
                              : powerOfTwoAtLeast(largest / limit);
     // The rows before keep their values as nearly as the coarser scale
     // codes them.
+    const float ratio = scale / raised;
     for (int64_t i = 0; i < slot * headDim; ++i)
-      plane[i] = kvEncode(kvDecode(plane[i], codes) * scale / raised, codes);
+      plane[i] = kvEncode(kvDecode(plane[i], codes) * ratio, codes);
     scale = raised;
     setKvScale(plane, blockTokens, headDim, scale);
   } else if (slot == 0) {
     setKvScale(plane, blockTokens, headDim, scale);
   }
   uint8_t *out = plane + slot * headDim;
+  const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
   for (int64_t d = 0; d < headDim; ++d)
-    out[d] = scale > 0.0f ? kvEncode(row[d] / scale, codes) : 0;
+    out[d] = kvEncode(row[d] * inverse, codes);
 }
 
 } // namespace llmc::kernels

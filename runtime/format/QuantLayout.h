@@ -181,12 +181,16 @@ LLMC_FORMAT_HOST_DEVICE uint8_t floatToE4m3(float value) {
 /// ties to even, clamped to -127..127. The compiler's int8 weights and the
 /// kernels' int8 activations both round with it.
 LLMC_FORMAT_HOST_DEVICE int8_t floatToInt8(float scaled) {
+  float code = scaled < -127.0f ? -127.0f : scaled > 127.0f ? 127.0f : scaled;
 #if defined(__CUDA_ARCH__)
-  float code = rintf(scaled);
+  code = rintf(code);
 #else
-  float code = std::nearbyint(scaled);
+  // Adding and taking away 1.5 x 2^23 rounds to the nearest integer, ties
+  // to even, in float arithmetic (|code| <= 127): what nearbyint does,
+  // without its library call (tens of ns a value where the KV cache's
+  // codes are written a row at a time).
+  code = (code + 12582912.0f) - 12582912.0f;
 #endif
-  code = code < -127.0f ? -127.0f : code > 127.0f ? 127.0f : code;
   return static_cast<int8_t>(code);
 }
 
