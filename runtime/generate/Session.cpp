@@ -148,6 +148,10 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model, int64_t batch,
   if (batch < 1)
     return Status::error("a session of " + std::to_string(batch) +
                          " sequences");
+  if (options.kvMemory && !info.cache.paged())
+    return Status::error("--kv-memory sizes a paged KV cache's pool; this "
+                         "artifact's cache is contiguous (compile with "
+                         "--kv-layout paged)");
   if (info.cache.paged()) {
     const CacheInfo &cache = info.cache;
     const uint64_t blockBytes = uint64_t(elementCount(cache.blockShape())) *

@@ -95,8 +95,8 @@ class Session {
 public:
   /// `model` must pass checkGenerative(); fails when the device has no
   /// room for the cache, or a paged cache's budget for one sequence of
-  /// max_seq tokens (KvBlocks::create); `options.kvMemory` applies to a
-  /// paged artifact only.
+  /// max_seq tokens (KvBlocks::create), or `options.kvMemory` is given for
+  /// a contiguous cache.
   static Expected<std::unique_ptr<Session>>
   create(Model &model, int64_t batch = 1, SessionOptions options = {});
 

@@ -123,7 +123,10 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
   std::unique_ptr<runtime::Session> referenceSession;
   if (reference) {
     Expected<std::unique_ptr<runtime::Session>> other =
-        runtime::Session::create(*reference, 1, common.session());
+        runtime::Session::create(*reference, 1,
+                                 reference->info().cache.paged()
+                                     ? common.session()
+                                     : runtime::SessionOptions{});
     if (!other)
       return fail(other.status().message());
     referenceSession = std::move(*other);
