@@ -68,16 +68,6 @@ LLMC_HOST_DEVICE void setKvScale(uint8_t *plane, int64_t blockTokens,
   std::memcpy(plane + blockTokens * headDim, &scale, sizeof scale);
 }
 
-/// Row `slot` of a plane, as floats.
-LLMC_HOST_DEVICE void readKvRow(const uint8_t *plane, int64_t blockTokens,
-                                int64_t headDim, int64_t slot, QuantCodes codes,
-                                float *out) {
-  const float scale = kvScale(plane, blockTokens, headDim);
-  const uint8_t *row = plane + slot * headDim;
-  for (int64_t d = 0; d < headDim; ++d)
-    out[d] = kvDecode(row[d], codes) * scale;
-}
-
 /// Codes `row` into slot `slot` of a plane whose slots before it hold the
 /// block's earlier rows (slot 0 starts the block afresh, whatever the plane
 /// held before).

@@ -491,6 +491,7 @@ Status cachedAttention(KernelContext &c) {
                          (paged ? "" : " without a block table") +
                          ": the CPU kernel reads f32, and a paged cache's "
                          "f16, bf16, i8 or f8e4m3");
+  const bool coded = held == DType::i8 || held == DType::f8e4m3;
   const kernels::QuantCodes codes = held == DType::i8
                                         ? kernels::QuantCodes::int8
                                         : kernels::QuantCodes::fp8e4m3;
@@ -531,7 +532,7 @@ Status cachedAttention(KernelContext &c) {
       : held == DType::i8   ? kernels::KvStorage::int8
                             : kernels::KvStorage::fp8;
   auto readRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p, float *out) {
-    if (held == DType::i8 || held == DType::f8e4m3) {
+    if (coded) {
       const uint8_t *plane =
           bytes + kernels::cachedPlane(*shape, table, kv, b, h, p);
       kernels::widenKvRow(
@@ -549,7 +550,7 @@ Status cachedAttention(KernelContext &c) {
     if (!converted) {
       std::memcpy(cached(kv, b, h, p), row,
                   size_t(shape->headDim) * sizeof(float));
-    } else if (held == DType::i8 || held == DType::f8e4m3) {
+    } else if (coded) {
       kernels::writeKvRow(bytes +
                               kernels::cachedPlane(*shape, table, kv, b, h, p),
                           shape->blockTokens, shape->headDim,

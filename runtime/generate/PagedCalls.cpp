@@ -79,7 +79,7 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
       (info.maxSeq + info.cache.blockTokens - 1) / info.cache.blockTokens;
   positions_.clear();
   tables_.assign(size_t(n * columns), 0);
-  const uint64_t blockBytes = blocks_->memory().blockBytes;
+  const uint64_t blockBytes = blocks_->blockBytes();
   uint8_t *pool = static_cast<uint8_t *>(cache_.get());
   std::vector<uint8_t> staged;
   for (int64_t i = 0; i < n; ++i) {

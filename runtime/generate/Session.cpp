@@ -234,10 +234,6 @@ Expected<Tensor> Session::logits(const Tensor &result) {
                 reinterpret_cast<uint8_t *>(logitsF32_.data())};
 }
 
-int64_t Session::position() const {
-  return blocks_ ? tokens(0) : parts_.front().position;
-}
-
 int64_t Session::tokens(int64_t row) const {
   if (!blocks_)
     return parts_.front().position;

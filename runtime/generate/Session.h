@@ -143,9 +143,9 @@ public:
                   Sampler &sampler,
                   const std::function<Expected<bool>(int64_t, int64_t)> &take);
 
-  /// The position of every sequence (contiguous: they share it; paged:
-  /// sequence 0's).
-  int64_t position() const;
+  /// A contiguous cache's position, which its sequences share (a paged
+  /// session's are tokens(row)).
+  int64_t position() const { return parts_.front().position; }
   /// The tokens sequence `row` holds in the cache.
   int64_t tokens(int64_t row) const;
   int64_t batch() const { return batch_; }

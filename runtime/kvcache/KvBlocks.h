@@ -94,6 +94,7 @@ public:
   int64_t tokens(int64_t id) const;
   int64_t sequences() const { return int64_t(sequences_.size()); }
   int64_t blockTokens() const { return blockTokens_; }
+  uint64_t blockBytes() const { return blockBytes_; }
   KvMemory memory() const;
   const BlockPool &pool() const { return pool_; }
 

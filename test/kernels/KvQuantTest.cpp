@@ -18,7 +18,10 @@ std::vector<float> readAll(const std::vector<uint8_t> &plane, int64_t rows,
                            QuantCodes codes) {
   std::vector<float> out(size_t(rows * kDim));
   for (int64_t r = 0; r < rows; ++r)
-    readKvRow(plane.data(), kTokens, kDim, r, codes, out.data() + r * kDim);
+    widenKvRowWith(CpuIsa::scalar,
+                   codes == QuantCodes::int8 ? KvStorage::int8 : KvStorage::fp8,
+                   plane.data() + r * kDim, kDim,
+                   kvScale(plane.data(), kTokens, kDim), out.data() + r * kDim);
   return out;
 }
 

@@ -32,9 +32,7 @@ struct Run {
   double ttftMs = 0, tpotMs = 0;
 };
 
-struct Spread {
-  double median = 0, low = 0, high = 0;
-};
+} // namespace
 
 Spread spread(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -43,6 +41,8 @@ Spread spread(std::vector<double> values) {
       n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
   return {median, values.front(), values.back()};
 }
+
+namespace {
 
 /// `batch` pseudo-random prompts of `length` tokens, fixed by `seed`.
 std::vector<std::vector<int64_t>> randomPrompts(const runtime::ModelInfo &info,

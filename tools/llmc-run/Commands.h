@@ -92,6 +92,12 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
 int runEntry(const CommonOptions &common, const RunOptions &options);
 int bench(const CommonOptions &common, const BenchOptions &options);
 
+/// The median and range of measured values.
+struct Spread {
+  double median = 0, low = 0, high = 0;
+};
+Spread spread(std::vector<double> values);
+
 /// Writes `text` to `path`: 0, or 1 having printed why not (fail).
 int writeFile(const std::string &path, const std::string &text);
 

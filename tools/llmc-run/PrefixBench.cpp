@@ -16,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -40,12 +39,6 @@ Expected<double> firstToken(runtime::Session &session,
       !status)
     return status;
   return ms;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 } // namespace
@@ -116,8 +109,8 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
       hits += (*session)->kvBlocks()->pool().hits();
     }
   }
-  const double firstMs = median(first), laterMs = median(later),
-               uncachedMs = median(uncached);
+  const double firstMs = spread(first).median, laterMs = spread(later).median,
+               uncachedMs = spread(uncached).median;
   std::printf("\n| TTFT uncached ms | TTFT first request ms | TTFT later "
               "requests ms | speed-up | prefix blocks found |\n"
               "|---|---|---|---|---|\n"
