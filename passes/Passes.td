@@ -182,6 +182,35 @@ def KvDtype : Pass<"llmc-kv-dtype", "mlir::ModuleOp"> {
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }
 
+def KvEvict : Pass<"llmc-kv-evict", "mlir::ModuleOp"> {
+  let summary = "Let a paged KV cache evict tokens for unbounded generation";
+  let description = [{
+    After llmc-kv-cache with block-tokens: records in the module's
+    `llmc.kv_cache` how the runtime makes room when a sequence would hold
+    more than `sinks` + `window` tokens (docs/kv-cache.md). `window`: it
+    keeps the first `sinks` tokens and the most recent ones (StreamingLLM's
+    attention sinks and window). The kept tokens move up to close the gap
+    and RoPE sees positions within the cache, so the runtime rotates each
+    moved key back by the positions it moved: the pass records the keys'
+    RoPE (pairs, rotated features, and the cos/sin tables' first max_seq
+    rows) from the llmc.rope every layer's written keys come from. Errors:
+    no paged cache, window + sinks above the cache's max_seq, keys that do
+    not come from one llmc.rope with shared tables (a model without RoPE,
+    such as GPT-2's learned positions), tables scaled by an attention
+    factor (cos^2 + sin^2 != 1), or layers that already attend in a
+    sliding window.
+  }];
+  let options = [
+    Option<"window", "window", "int64_t", "0",
+           "Recent tokens a sequence keeps (0: no eviction)">,
+    Option<"sinks", "sinks", "int64_t", "4",
+           "First tokens a sequence keeps (attention sinks)">,
+    Option<"policy", "policy", "std::string", "\"window\"",
+           "window: sinks and the most recent tokens">,
+  ];
+  let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
+}
+
 def EarlyExit : Pass<"llmc-early-exit", "mlir::ModuleOp"> {
   let summary = "Keep the first N transformer layers, then the final norm and lm_head";
   let description = [{

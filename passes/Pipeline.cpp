@@ -164,6 +164,13 @@ LogicalResult addUntilQuantization(
   kv.maxSeq = o.maxSeq;
   kv.blockTokens = o.kvLayout == "paged" ? o.kvBlock : 0;
   pm.addPass(createKvCache(kv));
+  if (o.kvWindow > 0) {
+    KvEvictOptions evict;
+    evict.window = o.kvWindow;
+    evict.sinks = o.kvSinks;
+    evict.policy = o.kvEvict;
+    pm.addPass(createKvEvict(evict));
+  }
   if (o.maxDraftTokens > 0) {
     SpeculativeVerifyOptions verify;
     verify.draftTokens = o.maxDraftTokens;
@@ -216,6 +223,19 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     return error("--kv-dtype " + o.kvDtype +
                  " holds a paged cache's keys and values: give --kv-layout "
                  "paged");
+  if (o.kvWindow < 0 || o.kvSinks < 0)
+    return error("--kv-window and --kv-sinks count tokens: not negative");
+  if (o.kvWindow > 0 && o.kvLayout != "paged")
+    return error("--kv-window evicts a paged cache's tokens: give "
+                 "--kv-layout paged");
+  if (o.kvWindow > 0 && o.kvEvict != "window")
+    return error("--kv-evict " + o.kvEvict + ": expected window");
+  if (o.kvWindow > 0 && o.maxSeq > 0 && o.kvWindow + o.kvSinks > o.maxSeq)
+    return error(llvm::formatv(
+        "--kv-window {0} + --kv-sinks {1}: {2} tokens, above the cache's "
+        "--max-seq {3}",
+        o.kvWindow.getValue(), o.kvSinks.getValue(), o.kvWindow + o.kvSinks,
+        o.maxSeq.getValue()));
   if (o.kvLayout == "paged") {
     if (o.kvBlock < 1 || !llvm::isPowerOf2_64(uint64_t(o.kvBlock)))
       return error(llvm::formatv("--kv-block {0}: tokens per block must be "

@@ -6,7 +6,8 @@
 //   llmc-fold-and-raise, func.func(llmc-check-raised, llmc-fold-shapes),
 //   llmc-cleanup, llmc-early-exit (with early-exit-layers), llmc-prune-heads
 //   (with the pruning options)                     -> after-raise
-//   llmc-kv-cache, llmc-speculative-verify (with max-draft-tokens),
+//   llmc-kv-cache, llmc-kv-evict (with kv-window),
+//   llmc-speculative-verify (with max-draft-tokens),
 //   llmc-cleanup                                   -> after-kv-cache
 //   llmc-compute-type (f32), llmc-cleanup,
 //   the quantizer of `quant` (calibrating on `calib`), llmc-cleanup
@@ -60,6 +61,21 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("kv-layout=paged: hold keys and values as f32, f16, "
                      "bf16, int8 or fp8 (empty: the compute type; "
                      "llmc-kv-dtype)")};
+  Option<int64_t> kvWindow{
+      *this, "kv-window",
+      llvm::cl::desc("kv-layout=paged: past kv-sinks + kv-window tokens a "
+                     "sequence keeps its first kv-sinks and evicts the "
+                     "oldest others (0: it stops at max-seq; llmc-kv-evict)"),
+      llvm::cl::init(0)};
+  Option<int64_t> kvSinks{*this, "kv-sinks",
+                          llvm::cl::desc("kv-window: the first tokens a "
+                                         "sequence keeps (attention sinks)"),
+                          llvm::cl::init(4)};
+  Option<std::string> kvEvict{
+      *this, "kv-evict",
+      llvm::cl::desc("kv-window: what stays, window (the sinks and the "
+                     "latest tokens)"),
+      llvm::cl::init("window")};
   Option<int64_t> maxBatch{
       *this, "max-batch",
       llvm::cl::desc("Sequences one call takes (memory is planned for "

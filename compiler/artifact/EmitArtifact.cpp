@@ -73,6 +73,9 @@ public:
     if (failed(plan))
       return failure();
     summary.cacheBlockTokens = model.cache.blockTokens;
+    summary.cacheEvict = model.cache.eviction.policy;
+    summary.cacheWindow = model.cache.eviction.window;
+    summary.cacheSinks = model.cache.eviction.sinks;
     std::optional<std::vector<uint8_t>> draftPlan;
     if (auto speculative =
             module->getAttrOfType<DictionaryAttr>("llmc.speculative")) {
@@ -235,6 +238,23 @@ private:
     model.cache.blockTokens = integer("block_tokens");
     if (auto layout = cache ? cache.getAs<StringAttr>("layout") : nullptr)
       model.cache.layout = layout.str();
+    if (auto evict = cache ? cache.getAs<StringAttr>("evict") : nullptr) {
+      runtime::KvEviction &eviction = model.cache.eviction;
+      eviction.policy = evict.str();
+      eviction.window = integer("window");
+      eviction.sinks = integer("sinks");
+      auto pairs = cache.getAs<StringAttr>("rope_pairs");
+      eviction.ropePairs = pairs && pairs.getValue() == "half" ? 1 : 0;
+      auto cos = cache.getAs<DenseFPElementsAttr>("rope_cos");
+      auto sin = cache.getAs<DenseFPElementsAttr>("rope_sin");
+      if (!cos || !sin)
+        return module.emitError("llmc.kv_cache: eviction without RoPE tables");
+      eviction.rotaryDim = 2 * cos.getType().getDimSize(1);
+      eviction.ropeCos.assign(cos.getValues<float>().begin(),
+                              cos.getValues<float>().end());
+      eviction.ropeSin.assign(sin.getValues<float>().begin(),
+                              sin.getValues<float>().end());
+    }
 
     std::vector<flatbuffers::Offset<fb::Entry>> entries;
     for (auto function : module.getOps<func::FuncOp>()) {

@@ -57,6 +57,10 @@ struct ArtifactSummary {
   /// A paged KV cache's tokens per block (0: contiguous), and a block's
   /// bytes.
   int64_t cacheBlockTokens = 0, cacheBlockBytes = 0;
+  /// Eviction (llmc compile --kv-window): the policy (empty: none), the
+  /// window and the sinks.
+  std::string cacheEvict;
+  int64_t cacheWindow = 0, cacheSinks = 0;
   /// The most drafted tokens @verify takes (0: no @verify), and a draft
   /// model's KV cache per sequence.
   int64_t draftTokens = 0, draftCacheBytesPerSequence = 0;

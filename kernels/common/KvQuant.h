@@ -68,6 +68,14 @@ LLMC_HOST_DEVICE void setKvScale(uint8_t *plane, int64_t blockTokens,
   std::memcpy(plane + blockTokens * headDim, &scale, sizeof scale);
 }
 
+/// The scale whose codes reach `largest` (> 0): int8's whole range, or
+/// fp8's power of two at or above it.
+LLMC_HOST_DEVICE float kvScaleFor(float largest, QuantCodes codes) {
+  return codes == QuantCodes::int8
+             ? largest / kvCodeLimit(codes)
+             : powerOfTwoAtLeast(largest / kvCodeLimit(codes));
+}
+
 /// Codes `row` into slot `slot` of a plane whose slots before it hold the
 /// block's earlier rows (slot 0 starts the block afresh, whatever the plane
 /// held before).
@@ -85,9 +93,7 @@ LLMC_HOST_DEVICE void writeKvRow(uint8_t *plane, int64_t blockTokens,
     // fp8 scales are powers of two, so that raising one codes the rows
     // before again exactly (a shift of their exponents, above fp8's
     // smallest normal); int8 takes the whole range of its codes.
-    const float raised = codes == QuantCodes::int8
-                             ? largest / limit
-                             : powerOfTwoAtLeast(largest / limit);
+    const float raised = kvScaleFor(largest, codes);
     // The rows before keep their values as nearly as the coarser scale
     // codes them.
     const float ratio = scale / raised;
@@ -102,6 +108,24 @@ LLMC_HOST_DEVICE void writeKvRow(uint8_t *plane, int64_t blockTokens,
   const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
   for (int64_t d = 0; d < headDim; ++d)
     out[d] = kvEncode(row[d] * inverse, codes);
+}
+
+/// Codes `count` rows (row-major, headDim each) into slots 0 .. count - 1
+/// of a plane at once, under the scale of their largest magnitude (what
+/// writing them one by one gives when the largest comes first).
+LLMC_HOST_DEVICE void writeKvRows(uint8_t *plane, int64_t blockTokens,
+                                  int64_t headDim, const float *rows,
+                                  int64_t count, QuantCodes codes) {
+  float largest = 0.0f;
+  for (int64_t i = 0; i < count * headDim; ++i) {
+    float magnitude = rows[i] < 0.0f ? -rows[i] : rows[i];
+    largest = magnitude > largest ? magnitude : largest;
+  }
+  const float scale = largest > 0.0f ? kvScaleFor(largest, codes) : 0.0f;
+  setKvScale(plane, blockTokens, headDim, scale);
+  const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
+  for (int64_t i = 0; i < count * headDim; ++i)
+    plane[i] = kvEncode(rows[i] * inverse, codes);
 }
 
 } // namespace llmc::kernels

@@ -109,10 +109,41 @@ namespace {
 
 flatbuffers::Offset<format::CacheLayout>
 cacheLayout(flatbuffers::FlatBufferBuilder &fbb, const CacheInfo &cache) {
+  flatbuffers::Offset<format::KvEviction> eviction;
+  if (const KvEviction &e = cache.eviction; e.any())
+    eviction = format::CreateKvEviction(
+        fbb, fbb.CreateString(e.policy), e.window, e.sinks, e.ropePairs,
+        e.rotaryDim, fbb.CreateVector(e.ropeCos), fbb.CreateVector(e.ropeSin));
   return format::CreateCacheLayout(fbb, fbb.CreateString(cache.layout),
                                    cache.layers, cache.kvHeads, cache.headDim,
                                    static_cast<format::DType>(cache.dtype),
-                                   cache.slots, cache.blockTokens);
+                                   cache.slots, cache.blockTokens, eviction);
+}
+
+/// Success when `cache`'s eviction is one the runtime can carry out for
+/// sequences of up to `maxSeq` tokens.
+Status checkEviction(const CacheInfo &cache, int64_t maxSeq) {
+  const KvEviction &e = cache.eviction;
+  if (!e.any())
+    return Status::success();
+  if (e.policy != "window")
+    return Status::error("KV eviction policy '" + e.policy +
+                         "' (this llmc knows window)");
+  if (cache.blockTokens == 0)
+    return Status::error("KV eviction without blocks");
+  if (e.window < 1 || e.sinks < 0 || e.budget() > maxSeq)
+    return Status::error("KV eviction keeping " + std::to_string(e.sinks) +
+                         " sinks and a window of " + std::to_string(e.window) +
+                         " in a cache of " + std::to_string(maxSeq) +
+                         " positions");
+  const size_t table = size_t(maxSeq) * size_t(e.rotaryDim / 2);
+  if (e.rotaryDim < 2 || e.rotaryDim % 2 != 0 || e.rotaryDim > cache.headDim ||
+      (e.ropePairs != 0 && e.ropePairs != 1) || e.ropeCos.size() != table ||
+      e.ropeSin.size() != table)
+    return Status::error("KV eviction's RoPE tables do not match " +
+                         std::to_string(maxSeq) + " positions of " +
+                         std::to_string(e.rotaryDim) + " rotated features");
+  return Status::success();
 }
 
 /// `layout` read back; slots 0 (artifacts older than rings) means maxSeq.
@@ -126,6 +157,18 @@ CacheInfo cacheInfo(const format::CacheLayout &layout, int64_t maxSeq) {
   cache.dtype = static_cast<int32_t>(layout.dtype());
   cache.slots = layout.slots() > 0 ? layout.slots() : maxSeq;
   cache.blockTokens = layout.block_tokens();
+  if (const format::KvEviction *e = layout.eviction()) {
+    KvEviction &eviction = cache.eviction;
+    eviction.policy = e->policy() ? e->policy()->str() : "?";
+    eviction.window = e->window();
+    eviction.sinks = e->sinks();
+    eviction.ropePairs = e->rope_pairs();
+    eviction.rotaryDim = e->rotary_dim();
+    if (e->rope_cos())
+      eviction.ropeCos.assign(e->rope_cos()->begin(), e->rope_cos()->end());
+    if (e->rope_sin())
+      eviction.ropeSin.assign(e->rope_sin()->begin(), e->rope_sin()->end());
+  }
   return cache;
 }
 
@@ -443,6 +486,10 @@ Expected<Artifact> Artifact::open(const std::string &path,
       if (block > 0 && artifact.model_.ranks() > 1)
         return error("a paged KV cache over " +
                      std::to_string(artifact.model_.ranks()) + " ranks");
+      if (Status status =
+              checkEviction(artifact.model_.cache, artifact.model_.maxSeq);
+          !status)
+        return error(status.message());
     }
     if (const format::Speculative *speculative = model->speculative()) {
       SpeculativeInfo &info = artifact.model_.speculative;

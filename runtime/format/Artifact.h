@@ -32,6 +32,23 @@ constexpr uint64_t kArtifactAlignment = 64;
 /// The KV cache tensor [layers, 2, batch, kvHeads, slots, headDim]: slots
 /// is max_seq, or the sliding window when every layer has one (a ring,
 /// position p in slot p % slots).
+/// How a paged cache makes room for unbounded generation (artifact.fbs:
+/// KvEviction); none when `policy` is empty.
+struct KvEviction {
+  /// "window": the first `sinks` tokens and the latest ones stay.
+  std::string policy;
+  int64_t window = 0, sinks = 0;
+  /// The keys' RoPE: pairs (0 interleaved, 1 half), the rotated features
+  /// and cos/sin tables [max_seq, rotaryDim / 2].
+  int32_t ropePairs = 0;
+  int64_t rotaryDim = 0;
+  std::vector<float> ropeCos, ropeSin;
+
+  bool any() const { return !policy.empty(); }
+  /// The most tokens a sequence holds.
+  int64_t budget() const { return sinks + window; }
+};
+
 struct CacheInfo {
   std::string layout;
   int64_t layers = 0, kvHeads = 0, headDim = 0, slots = 0;
@@ -39,6 +56,7 @@ struct CacheInfo {
   int32_t dtype = 0;
   /// Paged: tokens per block (a power of two); 0: contiguous.
   int64_t blockTokens = 0;
+  KvEviction eviction;
 
   bool paged() const { return blockTokens > 0; }
   /// int8 or fp8 codes: each block plane has one more row, for its scale

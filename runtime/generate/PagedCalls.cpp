@@ -59,10 +59,13 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
     if (std::find(rows.begin(), rows.begin() + i, row) != rows.begin() + i)
       return Status::error("sequence " + std::to_string(row) +
                            " twice in one call");
-    if (tokens(row) + count > info.maxSeq)
-      return roomError(tokens(row) + count);
     if (rows_[size_t(row)] < 0)
       rows_[size_t(row)] = blocks_->start({}).id;
+    if (compaction_)
+      if (Status status = makeRoom(row, count); !status)
+        return status;
+    if (tokens(row) + count > info.maxSeq)
+      return roomError(tokens(row) + count);
     needed += blocks_->needs(rows_[size_t(row)], count);
   }
   if (needed > blocks_->available()) {
@@ -127,6 +130,82 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
   return results->front();
 }
 
+Status Session::makeRoom(int64_t row, int64_t count) {
+  const int64_t sequence = rows_[size_t(row)];
+  const int64_t held = blocks_->tokens(sequence);
+  const KvEviction &eviction = model_.info().cache.eviction;
+  if (held + count <= eviction.budget())
+    return Status::success();
+  const std::vector<int64_t> keep = compaction_->kept(held, count);
+  if (keep.empty())
+    return Status::error(std::to_string(count) +
+                         " tokens in one call exceed what a cache "
+                         "keeping " +
+                         std::to_string(eviction.sinks) +
+                         " sinks and a window "
+                         "of " +
+                         std::to_string(eviction.window) + " takes at once (" +
+                         std::to_string(compaction_->mostPerCall()) + ")");
+  // The sequence's blocks through host memory (the device API copies
+  // between host and device), rewritten, then back into its blocks.
+  const uint64_t blockBytes = blocks_->blockBytes();
+  const std::vector<int32_t> old = blocks_->table(sequence);
+  uint8_t *pool = static_cast<uint8_t *>(cache_.get());
+  staged_.resize(old.size() * blockBytes);
+  for (size_t i = 0; i < old.size(); ++i)
+    if (Status status = model_.device().toHost(
+            staged_.data() + i * blockBytes,
+            pool + uint64_t(old[i]) * blockBytes, blockBytes);
+        !status)
+      return status.withContext("evicting from the KV cache");
+  Expected<std::vector<int32_t>> table =
+      blocks_->rewrite(sequence, int64_t(keep.size()));
+  if (!table)
+    return table.status();
+  compacted_.assign(table->size() * blockBytes, 0);
+  compaction_->compact(staged_.data(), compacted_.data(), keep);
+  for (size_t i = 0; i < table->size(); ++i)
+    if (Status status = model_.device().toDevice(
+            pool + uint64_t((*table)[i]) * blockBytes,
+            compacted_.data() + i * blockBytes, blockBytes);
+        !status) {
+      dropBlocks();
+      return status.withContext("evicting from the KV cache");
+    }
+  evictedTokens_ += held - int64_t(keep.size());
+  ++evictions_;
+  return Status::success();
+}
+
+Expected<Tensor> Session::runPagedPieces(const std::vector<int64_t> &rows,
+                                         const std::vector<int64_t> &ids) {
+  const int64_t n = int64_t(rows.size());
+  const int64_t per = int64_t(ids.size()) / n;
+  const int64_t most = compaction_->mostPerCall();
+  const int64_t vocab = model_.info().vocabSize;
+  std::vector<float> joined(size_t(n * per * vocab));
+  for (int64_t t0 = 0; t0 < per; t0 += most) {
+    const int64_t count = std::min(most, per - t0);
+    std::vector<int64_t> piece;
+    for (int64_t r = 0; r < n; ++r)
+      piece.insert(piece.end(), ids.begin() + r * per + t0,
+                   ids.begin() + r * per + t0 + count);
+    Expected<Tensor> result = runPaged(rows, piece, false);
+    if (!result)
+      return result.status();
+    Expected<Tensor> host = logits(*result);
+    if (!host)
+      return host.status();
+    for (int64_t r = 0; r < n; ++r)
+      std::memcpy(joined.data() + (r * per + t0) * vocab,
+                  host->as<float>() + r * count * vocab,
+                  size_t(count * vocab) * sizeof(float));
+  }
+  joined_ = std::move(joined);
+  return Tensor{
+      DType::f32, {n, per, vocab}, reinterpret_cast<uint8_t *>(joined_.data())};
+}
+
 Expected<Tensor>
 Session::runPrefillEach(const std::vector<std::vector<int64_t>> &prompts) {
   const ModelInfo &info = model_.info();
@@ -136,7 +215,7 @@ Session::runPrefillEach(const std::vector<std::vector<int64_t>> &prompts) {
   for (const std::vector<int64_t> &prompt : prompts) {
     if (prompt.empty())
       return Status::error("an empty prompt: give at least one token");
-    if (int64_t(prompt.size()) > info.maxSeq)
+    if (int64_t(prompt.size()) > info.maxSeq && !compaction_)
       return roomError(int64_t(prompt.size()));
   }
   if (!blocks_) {
@@ -154,7 +233,9 @@ Session::runPrefillEach(const std::vector<std::vector<int64_t>> &prompts) {
   const int64_t block = info.cache.blockTokens;
   bool together = true;
   for (size_t b = 0; b < prompts.size() && together; ++b) {
-    together = prompts[b].size() == prompts[0].size() &&
+    together = (!compaction_ ||
+                int64_t(prompts[b].size()) <= compaction_->mostPerCall()) &&
+               prompts[b].size() == prompts[0].size() &&
                blocks_->cachedPrefix(prompts[b]) == 0;
     for (size_t a = 0; a < b && together; ++a)
       together = int64_t(prompts[b].size()) <= block ||
@@ -177,12 +258,21 @@ Session::runPrefillEach(const std::vector<std::vector<int64_t>> &prompts) {
     const std::vector<int64_t> &prompt = prompts[size_t(b)];
     KvBlocks::Started started = blocks_->start(prompt);
     rows_[size_t(b)] = started.id;
-    Expected<Tensor> result = runPaged(
-        {b},
-        std::vector<int64_t>(prompt.begin() + started.cached, prompt.end()),
-        true);
-    if (!result)
-      return result.status();
+    // A prompt longer than an evicting cache's window goes in pieces the
+    // window takes; the last one's logits are the prompt's.
+    const int64_t piece =
+        compaction_ ? compaction_->mostPerCall() : int64_t(prompt.size());
+    Expected<Tensor> result = Status::error("an empty prompt");
+    for (int64_t t = started.cached; t < int64_t(prompt.size()); t += piece) {
+      result = runPaged(
+          {b},
+          std::vector<int64_t>(prompt.begin() + t,
+                               prompt.begin() +
+                                   std::min<int64_t>(t + piece, prompt.size())),
+          true);
+      if (!result)
+        return result.status();
+    }
     Expected<Tensor> host = logits(*result);
     if (!host)
       return host.status();
@@ -229,7 +319,8 @@ Status Session::generatePaged(
       if (!more)
         return more.status();
       // A sequence that stops, or fills max_seq, gives its blocks back.
-      if (*more && tokens(b) < model_.info().maxSeq) {
+      // An evicting cache goes on past max_seq.
+      if (*more && (compaction_ || tokens(b) < model_.info().maxSeq)) {
         rows.push_back(b);
         ids.push_back((*next)[i]);
       } else {

@@ -173,6 +173,8 @@ Expected<std::unique_ptr<Session>> Session::create(Model &model, int64_t batch,
     if (!blocks)
       return blocks.status().withContext("--kv-memory");
     session->blocks_ = std::move(*blocks);
+    if (cache.eviction.any())
+      session->compaction_ = std::make_unique<KvCompaction>(cache);
     session->rows_.assign(size_t(batch), -1);
     session->cacheBytes_ = session->blocks_->memory().reservedBytes();
     Part part;
@@ -330,6 +332,9 @@ Expected<Tensor> Session::runDecode(const std::vector<int64_t> &ids) {
     std::vector<int64_t> rows(static_cast<size_t>(batch_));
     for (int64_t b = 0; b < batch_; ++b)
       rows[size_t(b)] = b;
+    if (compaction_ && !ids.empty() && ids.size() % size_t(batch_) == 0 &&
+        int64_t(ids.size()) / batch_ > compaction_->mostPerCall())
+      return runPagedPieces(rows, ids);
     return runPaged(rows, ids, false);
   }
   if (Status status = checkRoom(ids.size()); !status)

@@ -20,6 +20,7 @@
 
 #include "runtime/exec/Executor.h"
 #include "runtime/kvcache/KvBlocks.h"
+#include "runtime/kvcache/KvCompaction.h"
 #include "runtime/sampler/Sampler.h"
 
 #include <functional>
@@ -160,6 +161,10 @@ public:
   const KvBlocks *kvBlocks() const { return blocks_.get(); }
   /// A paged session's pool when it held the most blocks so far.
   const KvMemory &peakKvMemory() const { return peakKv_; }
+  /// Tokens evicted so far (an artifact compiled with --kv-window), and
+  /// the evictions that took them.
+  int64_t evictedTokens() const { return evictedTokens_; }
+  int64_t evictions() const { return evictions_; }
 
 private:
   Session(Model &model, int64_t batch) : model_(model), batch_(batch) {}
@@ -186,6 +191,14 @@ private:
   /// An error unless `prompts` have one length (a contiguous cache's
   /// batch).
   static Status oneLength(const std::vector<std::vector<int64_t>> &prompts);
+  /// With eviction: makes room in sequence `row` for `count` more tokens
+  /// (KvCompaction.h); an error when one call brings more than the window
+  /// takes.
+  Status makeRoom(int64_t row, int64_t count);
+  /// runPaged of a decode call in pieces the window takes, the logits
+  /// joined in host memory.
+  Expected<Tensor> runPagedPieces(const std::vector<int64_t> &rows,
+                                  const std::vector<int64_t> &ids);
   /// A paged session after a failed call: its blocks may be published
   /// without their keys and values, so the pool starts afresh.
   void dropBlocks();
@@ -259,6 +272,10 @@ private:
   std::vector<int64_t> positions_;
   std::vector<int32_t> tables_;
   KvMemory peakKv_;
+  /// Eviction (--kv-window), and what it took.
+  std::unique_ptr<KvCompaction> compaction_;
+  int64_t evictedTokens_ = 0, evictions_ = 0;
+  std::vector<uint8_t> staged_, compacted_;
 };
 
 } // namespace llmc::runtime

@@ -74,4 +74,13 @@ void BlockPool::publish(int32_t block, uint64_t hash) {
   published_[hash] = block;
 }
 
+void BlockPool::unpublish(int32_t block) {
+  Block &b = blocks_[block];
+  assert(b.holders > 0 && "unpublishing a block nobody holds");
+  if (!b.published)
+    return;
+  published_.erase(b.hash);
+  b.published = false;
+}
+
 } // namespace llmc::runtime

@@ -41,6 +41,8 @@ public:
   /// any other is free again.
   void release(int32_t block);
   int32_t holders(int32_t block) const { return blocks_[block].holders; }
+  /// Whether `block` is published (a later prompt may take it).
+  bool isPublished(int32_t block) const { return blocks_[block].published; }
 
   /// The block published under `hash`, now held once more (a hit), or
   /// none. Every call counts as a lookup.
@@ -51,6 +53,9 @@ public:
   /// another block already has it, that one stays the cached copy and
   /// `block` is freed as usual once released.
   void publish(int32_t block, uint64_t hash);
+  /// Held block `block` is published no more (its contents are about to
+  /// change).
+  void unpublish(int32_t block);
 
   int32_t size() const { return static_cast<int32_t>(blocks_.size()); }
   /// Blocks held by someone; cached ones nobody holds; free ones.

@@ -4,6 +4,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 
@@ -147,6 +148,8 @@ KvBlocks::append(int64_t id, const std::vector<int64_t> &ids) {
     filled_[size_t(block)] = std::max(filled_[size_t(block)], slot + 1);
     s.pending.push_back(token);
     ++s.tokens;
+    if (s.rewritten)
+      continue;
     if (int64_t(s.pending.size()) == blockTokens_) {
       s.chain = chained(s.chain, s.pending.data());
       pool_.publish(block, s.chain);
@@ -154,6 +157,48 @@ KvBlocks::append(int64_t id, const std::vector<int64_t> &ids) {
     }
   }
   return copies;
+}
+
+Expected<std::vector<int32_t>> KvBlocks::rewrite(int64_t id, int64_t tokens) {
+  Sequence &s = sequence(id);
+  if (tokens < 0 || tokens > s.tokens)
+    return Status::error("a sequence of " + std::to_string(s.tokens) +
+                         " tokens cannot go on with " + std::to_string(tokens));
+  const size_t kept = size_t((tokens + blockTokens_ - 1) / blockTokens_);
+  std::vector<int32_t> table(s.table.begin(), s.table.begin() + kept);
+  std::vector<int32_t> fresh;
+  // A published block the sequence alone holds stays cached for later
+  // prompts while free blocks last; then it is rewritten in place.
+  for (int32_t &block : table) {
+    if (pool_.holders(block) == 1 &&
+        (!pool_.isPublished(block) || pool_.freeBlocks() == 0))
+      continue;
+    Expected<int32_t> taken = pool_.allocate();
+    if (!taken) {
+      for (int32_t b : fresh)
+        pool_.release(b);
+      return Status::error("the KV cache is full: evicting needs a block of "
+                           "its own for each of a sequence's " +
+                           std::to_string(kept) + " blocks, and all " +
+                           std::to_string(pool_.size()) + " are held");
+    }
+    fresh.push_back(*taken);
+    block = *taken;
+  }
+  // The old blocks the new table does not keep go back.
+  for (int32_t block : s.table)
+    if (std::find(table.begin(), table.end(), block) == table.end())
+      pool_.release(block);
+  for (int32_t block : table)
+    pool_.unpublish(block);
+  for (size_t i = 0; i < table.size(); ++i)
+    filled_[size_t(table[i])] = int32_t(
+        std::min<int64_t>(blockTokens_, tokens - int64_t(i) * blockTokens_));
+  s.table = std::move(table);
+  s.tokens = tokens;
+  s.pending.clear();
+  s.rewritten = true;
+  return s.table;
 }
 
 int64_t KvBlocks::fork(int64_t id) {

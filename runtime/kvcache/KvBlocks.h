@@ -84,6 +84,15 @@ public:
   int64_t needs(int64_t id, int64_t count) const;
   /// Blocks the pool can hand out: free ones and cached ones nobody holds.
   int64_t available() const { return pool_.freeBlocks() + pool_.idle(); }
+  /// Sequence `id` goes on with `tokens` of its tokens, which the caller
+  /// writes afresh into the blocks of the table returned (eviction:
+  /// KvCompaction.h). Blocks it shares are replaced by free ones (an
+  /// error, with nothing changed, when the pool has too few), and so are
+  /// its published ones while free blocks last (they stay cached for
+  /// later prompts); the rest are reused, and those past `tokens`
+  /// released. Its blocks are published no more: their tokens no longer
+  /// sit at their positions.
+  Expected<std::vector<int32_t>> rewrite(int64_t id, int64_t tokens);
   /// A new sequence holding `id`'s blocks and tokens.
   int64_t fork(int64_t id);
   /// Sequence `id` ends: its blocks are released (published ones stay
@@ -109,6 +118,8 @@ private:
     uint64_t chain = 0;
     /// The ids in the partly filled last block.
     std::vector<int64_t> pending;
+    /// Rewritten (evicted) once: its blocks are not published.
+    bool rewritten = false;
   };
   Sequence &sequence(int64_t id);
   uint64_t chained(uint64_t chain, const int64_t *ids) const;

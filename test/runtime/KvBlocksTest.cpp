@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 #include <random>
 
@@ -203,4 +204,49 @@ TEST(KvBlocks, SaysWhatAnAppendNeedsAndWhatACallWouldFindCached) {
   EXPECT_EQ(kv->cachedPrefix(iota(9, 2)), 0);
   EXPECT_EQ(kv->pool().lookups(), lookups);
   EXPECT_EQ(kv->start(iota(9, 1)).cached, 4);
+}
+
+TEST(KvBlocks, RewritingKeepsOwnBlocksAndReplacesSharedOnes) {
+  std::unique_ptr<KvBlocks> kv = pool(12, 4, 32);
+  const int64_t a = prefill(*kv, iota(10, 100));
+  const int64_t b = kv->fork(a);
+  const std::vector<int32_t> before = kv->table(a);
+  // Shared with the fork: every kept block is replaced, and the fork's
+  // stay as they were.
+  Expected<std::vector<int32_t>> shared = kv->rewrite(a, 6);
+  ASSERT_TRUE(shared.ok()) << shared.status().message();
+  ASSERT_EQ(shared->size(), 2u);
+  for (int32_t block : *shared)
+    EXPECT_EQ(std::find(before.begin(), before.end(), block), before.end());
+  EXPECT_EQ(kv->tokens(a), 6);
+  EXPECT_EQ(kv->table(b), before);
+  // Its own now: rewritten in place, and a block past the tokens kept
+  // goes back to the pool.
+  const int64_t held = kv->memory().held;
+  Expected<std::vector<int32_t>> own = kv->rewrite(a, 3);
+  ASSERT_TRUE(own.ok()) << own.status().message();
+  EXPECT_EQ(*own, std::vector<int32_t>{(*shared)[0]});
+  EXPECT_EQ(kv->memory().held, held - 1);
+  // Full blocks it writes from now on are not published: their tokens no
+  // longer sit at their positions.
+  ASSERT_TRUE(kv->append(a, iota(9, 500)).ok());
+  EXPECT_EQ(kv->cachedPrefix(iota(13, 100)), 8); // a's first blocks, via b
+  kv->finish(b);
+  EXPECT_EQ(kv->tokens(a), 12);
+  EXPECT_EQ(kv->cachedPrefix({100, 101, 102, 500, 501, 502, 503, 504}), 0);
+  // More tokens than the sequence holds.
+  EXPECT_FALSE(kv->rewrite(a, 13).ok());
+}
+
+TEST(KvBlocks, RewritingWithNoFreeBlockForASharedOneChangesNothing) {
+  std::unique_ptr<KvBlocks> kv = pool(3, 4, 12);
+  const int64_t a = prefill(*kv, iota(12, 0));
+  kv->fork(a);
+  const std::vector<int32_t> before = kv->table(a);
+  Expected<std::vector<int32_t>> result = kv->rewrite(a, 8);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("the KV cache is full"),
+            std::string::npos);
+  EXPECT_EQ(kv->table(a), before);
+  EXPECT_EQ(kv->tokens(a), 12);
 }

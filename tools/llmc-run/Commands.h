@@ -43,6 +43,8 @@ struct GenerateOptions {
   runtime::SamplingParams sampling;
   std::vector<int64_t> stopIds;
   bool ignoreEos = false;
+  /// --json: when each token came (ms from the start).
+  bool timeline = false;
 };
 
 struct EvalOptions {
@@ -52,6 +54,9 @@ struct EvalOptions {
   std::string reference;
   /// Score token by token through decode steps.
   bool incremental = false;
+  /// Score every sequence as one stream, the first token of each
+  /// unscored.
+  bool stream = false;
 };
 
 struct LogitsOptions {

@@ -10,7 +10,10 @@
 // how often their most likely tokens agree. With --incremental each token
 // goes through its own decode step, as in generation (whose kernels may
 // differ from those of a many-token call: quantized weights meet int8
-// activations there on VNNI CPUs).
+// activations there on VNNI CPUs). With --stream the sequences are
+// joined into one, each scored after all before it (the same targets: a
+// passage's first token is not predicted); an artifact that evicts
+// (--kv-window) scores a stream longer than max_seq.
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,6 +134,31 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
       return fail(other.status().message());
     referenceSession = std::move(*other);
   }
+  // A stream: one sequence of them all; the positions where one starts are
+  // not predicted (each passage's first token, as when scored alone).
+  std::vector<bool> unscored;
+  const int64_t passages = int64_t(sequences->size());
+  if (options.stream) {
+    std::vector<int64_t> joined;
+    // Each passage cut to max_seq as when scored alone: the same targets.
+    for (const std::vector<int64_t> &ids : *sequences) {
+      if (!joined.empty() && !ids.empty()) {
+        unscored.resize(joined.size() + 1, false);
+        unscored[joined.size()] = true;
+      }
+      joined.insert(joined.end(), ids.begin(),
+                    ids.begin() +
+                        std::min<int64_t>(int64_t(ids.size()), info.maxSeq));
+    }
+    unscored.resize(joined.size(), false);
+    if (int64_t(joined.size()) > info.maxSeq && !info.cache.eviction.any())
+      return fail("a stream of " + std::to_string(joined.size()) +
+                  " tokens exceeds the artifact's max_seq of " +
+                  std::to_string(info.maxSeq) +
+                  " (compile with --kv-layout paged --kv-window W to evict "
+                  "past it)");
+    *sequences = {std::move(joined)};
+  }
   const int64_t vocab = info.vocabSize;
   double nll = 0, kl = 0;
   int64_t scored = 0, count = 0, agree = 0;
@@ -140,7 +168,7 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
       if (id >= vocab)
         return fail("token id " + std::to_string(id) +
                     " is outside the vocabulary of " + std::to_string(vocab));
-    if (static_cast<int64_t>(ids.size()) > info.maxSeq)
+    if (static_cast<int64_t>(ids.size()) > info.maxSeq && !options.stream)
       ids.resize(info.maxSeq);
     if (ids.size() < 2)
       continue;
@@ -157,6 +185,8 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
                     referenceLogits.status().message());
     }
     for (size_t t = 0; t + 1 < ids.size(); ++t) {
+      if (options.stream && unscored[t + 1])
+        continue;
       logSoftmax(logits->data() + t * vocab, vocab, logProbs);
       nll -= logProbs[ids[t + 1]];
       ++scored;
@@ -172,6 +202,8 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
     }
     ++count;
   }
+  if (options.stream)
+    count = passages;
   if (scored == 0)
     return fail("no sequence of two or more tokens to score");
   double perplexity = std::exp(nll / scored);

@@ -26,6 +26,8 @@ struct Generation {
   std::vector<std::vector<int64_t>> ids;
   std::vector<bool> stopped;
   double ttftMs = 0.0, decodeMs = 0.0;
+  /// When each token came, in ms from the start (the order they came).
+  std::vector<double> tokenMs;
   /// Set when the artifact's draft was used.
   std::optional<runtime::SpeculativeStats> speculative;
   int64_t draftTokens = 0;
@@ -122,6 +124,8 @@ generatePlain(runtime::Session &session,
           return false;
         }
         out.ids[b].push_back(next);
+        if (options.timeline)
+          out.tokenMs.push_back(millisSince(start));
         if (Status status = printer.emit(b, next); !status)
           return status;
         return static_cast<int64_t>(out.ids[b].size()) < options.maxTokens;
@@ -209,7 +213,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
                     std::to_string(info.vocabSize));
     if (prompt.empty())
       return fail("an empty prompt: give at least one token");
-    if (static_cast<int64_t>(prompt.size()) > info.maxSeq)
+    if (static_cast<int64_t>(prompt.size()) > info.maxSeq &&
+        !info.cache.eviction.any())
       return fail("the prompt's " + std::to_string(prompt.size()) +
                   " tokens exceed the artifact's max_seq of " +
                   std::to_string(info.maxSeq));
@@ -300,6 +305,8 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
       }
     }
     out["ttft_ms"] = result->ttftMs;
+    if (options.timeline)
+      out["token_ms"] = result->tokenMs;
     out["tpot_ms"] = tpot;
     out["decode_tokens_per_s"] = perSecond;
     out["peak_rss_bytes"] = rss;
@@ -318,6 +325,10 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
                          {"prefix_lookups", blocks->pool().lookups()},
                          {"prefix_hits", blocks->pool().hits()},
                          {"evictions", blocks->pool().evictions()}};
+      if (info.cache.eviction.any()) {
+        out["kv_cache"]["evicted_tokens"] = created->get()->evictedTokens();
+        out["kv_cache"]["window_evictions"] = created->get()->evictions();
+      }
     }
     if (stats) {
       nlohmann::json s;

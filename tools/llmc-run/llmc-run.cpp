@@ -234,6 +234,9 @@ int main(int argc, char **argv) {
       ->delimiter(',');
   generateCommand->add_flag("--ignore-eos", generateOptions.ignoreEos,
                             "Do not stop at the tokenizer's or model's EOS");
+  generateCommand->add_flag("--timeline", generateOptions.timeline,
+                            "With --json: token_ms, when each token came "
+                            "(ms from the start)");
   generateCommand
       ->add_option("--prompt-ids-file", generateOptions.promptsFile,
                    "Prompts of token ids, one per line, generated as one "
@@ -278,6 +281,12 @@ int main(int argc, char **argv) {
       ->check(CLI::ExistingFile);
   evalCommand->add_flag("--incremental", evalOptions.incremental,
                         "One decode step per token, as generation runs");
+  evalCommand->add_flag(
+      "--stream", evalOptions.stream,
+      "Score the passages as one stream, each after all before it (an "
+      "artifact compiled with --kv-window keeps going past max_seq); the "
+      "same tokens are scored: each passage cut to max_seq, its first "
+      "token not predicted");
 
   LogitsOptions logitsOptions;
   CLI::App *logitsCommand = app.add_subcommand(

@@ -38,6 +38,20 @@ struct Flags {
                          "f16, bf16, int8 or fp8 (with a scale per block and "
                          "head; default: the compute type; docs/kv-cache.md)"),
                 cl::sub(command), cl::cat(category)),
+        kvWindow("kv-window",
+                 cl::desc("--kv-layout paged: a sequence that would hold "
+                          "more than --kv-sinks + W tokens evicts its "
+                          "oldest after the sinks and goes on "
+                          "(StreamingLLM; docs/kv-cache.md)"),
+                 cl::init(0), cl::sub(command), cl::cat(category)),
+        kvSinks("kv-sinks",
+                cl::desc("--kv-window: the first tokens a sequence always "
+                         "keeps (default 4)"),
+                cl::init(4), cl::sub(command), cl::cat(category)),
+        kvEvict("kv-evict",
+                cl::desc("--kv-window: which tokens stay: window (the sinks "
+                         "and the latest; the default)"),
+                cl::init("window"), cl::sub(command), cl::cat(category)),
         maxBatch("max-batch",
                  cl::desc("Sequences one call takes (memory is planned for "
                           "this many)"),
@@ -183,7 +197,8 @@ struct Flags {
 
   cl::opt<int64_t> maxSeq;
   cl::opt<std::string> kvLayout, kvDtype;
-  cl::opt<int64_t> kvBlock, maxBatch;
+  cl::opt<int64_t> kvBlock, maxBatch, kvWindow, kvSinks;
+  cl::opt<std::string> kvEvict;
   cl::opt<std::string> target, nvcc;
   cl::opt<ComputeElement> dtype;
   cl::opt<QuantMethod> method;
@@ -211,6 +226,9 @@ struct Flags {
             &kvLayout,
             &kvBlock,
             &kvDtype,
+            &kvWindow,
+            &kvSinks,
+            &kvEvict,
             &maxBatch,
             &tp,
             &pp,
@@ -316,6 +334,12 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.kvLayout = f.kvLayout;
   o.kvDtype = f.kvDtype;
   o.kvBlock = f.kvBlock;
+  if ((f.kvSinks.getNumOccurrences() || f.kvEvict.getNumOccurrences()) &&
+      f.kvWindow == 0)
+    return fail("--kv-sinks and --kv-evict apply to --kv-window");
+  o.kvWindow = f.kvWindow;
+  o.kvSinks = f.kvSinks;
+  o.kvEvict = f.kvEvict;
   if (f.tp < 1)
     return fail(llvm::formatv("--tp {0}: at least 1 rank", f.tp.getValue()));
   if (f.pp < 1)

@@ -417,6 +417,12 @@ int compile() {
     os << "  KV cache          paged: blocks of " << summary.cacheBlockTokens
        << " tokens, " << bytes(summary.cacheBlockBytes) << " each, " << blocks
        << " per sequence of " << summary.maxSeq << " tokens at most\n";
+    if (!summary.cacheEvict.empty())
+      os << "  KV eviction       " << summary.cacheEvict << ": past "
+         << summary.cacheSinks + summary.cacheWindow
+         << " tokens a sequence keeps its first " << summary.cacheSinks
+         << " and its latest, up to " << summary.cacheWindow
+         << " (positions within the cache)\n";
   } else if (summary.maxSeq) {
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
        << " per sequence of " << summary.maxSeq << " tokens\n";

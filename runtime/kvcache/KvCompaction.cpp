@@ -1,0 +1,135 @@
+//===- KvCompaction.cpp - a sequence's kept tokens, moved up --------------===//
+
+#include "runtime/kvcache/KvCompaction.h"
+
+#include "kernels/common/KvQuant.h"
+#include "kernels/cpu/KvRows.h"
+#include "kernels/cpu/Transformer.h"
+#include "runtime/exec/Tensor.h"
+#include "runtime/format/Float16.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace llmc::runtime {
+
+KvCompaction::KvCompaction(const CacheInfo &cache)
+    : cache_(cache),
+      blockRows_(cache.blockTokens + (cache.quantized() ? 1 : 0)),
+      elementBytes_(dtypeBytes(static_cast<DType>(cache.dtype))),
+      blockBytes_(uint64_t(elementCount(cache.blockShape()) * elementBytes_)),
+      backSin_(cache.eviction.ropeSin) {
+  for (float &s : backSin_)
+    s = -s;
+}
+
+uint64_t KvCompaction::planeOffset(int64_t block, int64_t layer, int64_t kv,
+                                   int64_t head) const {
+  const int64_t plane = (layer * 2 + kv) * cache_.kvHeads + head;
+  return uint64_t(block) * blockBytes_ +
+         uint64_t(plane * blockRows_ * cache_.headDim * elementBytes_);
+}
+
+void KvCompaction::readRow(const uint8_t *plane, int64_t slot,
+                           float *out) const {
+  const int64_t hd = cache_.headDim;
+  switch (static_cast<DType>(cache_.dtype)) {
+  case DType::f16:
+  case DType::bf16:
+    kernels::widenKvRow(static_cast<DType>(cache_.dtype) == DType::f16
+                            ? kernels::KvStorage::f16
+                            : kernels::KvStorage::bf16,
+                        plane + slot * hd * 2, hd, 1.0f, out);
+    return;
+  case DType::i8:
+  case DType::f8e4m3:
+    kernels::widenKvRow(static_cast<DType>(cache_.dtype) == DType::i8
+                            ? kernels::KvStorage::int8
+                            : kernels::KvStorage::fp8,
+                        plane + slot * hd, hd,
+                        kernels::kvScale(plane, cache_.blockTokens, hd), out);
+    return;
+  default:
+    std::memcpy(out, plane + slot * hd * 4, size_t(hd) * sizeof(float));
+  }
+}
+
+void KvCompaction::compact(const uint8_t *from, uint8_t *to,
+                           const std::vector<int64_t> &keep) const {
+  const int64_t hd = cache_.headDim, block = cache_.blockTokens;
+  const int64_t n = int64_t(keep.size());
+  const KvEviction &rope = cache_.eviction;
+  const auto pairs = rope.ropePairs == 1 ? kernels::RopePairs::half
+                                         : kernels::RopePairs::interleaved;
+  const DType held = static_cast<DType>(cache_.dtype);
+  std::vector<float> rows(size_t(n * hd));
+  for (int64_t layer = 0; layer < cache_.layers; ++layer)
+    for (int64_t kv = 0; kv < 2; ++kv)
+      for (int64_t head = 0; head < cache_.kvHeads; ++head) {
+        // The kept rows as f32, keys rotated back by how far they move.
+        for (int64_t j = 0; j < n; ++j) {
+          const int64_t p = keep[size_t(j)];
+          float *row = rows.data() + j * hd;
+          readRow(from + planeOffset(p / block, layer, kv, head), p % block,
+                  row);
+          const int64_t moved = p - j;
+          if (kv == 0 && moved > 0)
+            kernels::rope(row, rope.ropeCos.data(), backSin_.data(), &moved, 1,
+                          1, hd, rope.rotaryDim, pairs);
+        }
+        // Then into their new slots, a block at a time.
+        for (int64_t first = 0; first < n; first += block) {
+          const int64_t count = std::min(block, n - first);
+          uint8_t *plane = to + planeOffset(first / block, layer, kv, head);
+          const float *source = rows.data() + first * hd;
+          switch (held) {
+          case DType::i8:
+          case DType::f8e4m3:
+            kernels::writeKvRows(plane, block, hd, source, count,
+                                 held == DType::i8
+                                     ? kernels::QuantCodes::int8
+                                     : kernels::QuantCodes::fp8e4m3);
+            break;
+          case DType::f16:
+          case DType::bf16: {
+            auto *half = reinterpret_cast<uint16_t *>(plane);
+            for (int64_t i = 0; i < count * hd; ++i)
+              half[i] = held == DType::f16 ? format::floatToHalf(source[i])
+                                           : format::floatToBfloat16(source[i]);
+            break;
+          }
+          default:
+            std::memcpy(plane, source, size_t(count * hd) * sizeof(float));
+          }
+        }
+      }
+}
+
+std::vector<int64_t> KvCompaction::kept(int64_t tokens, int64_t count) const {
+  const KvEviction &e = cache_.eviction;
+  std::vector<int64_t> keep;
+  const int64_t sinks = std::min(tokens, e.sinks);
+  const int64_t window = tokens - sinks;
+  int64_t evicted = 0;
+  if (tokens + count > e.budget()) {
+    const int64_t over = tokens + count - e.budget();
+    const int64_t blocks = (over + cache_.blockTokens - 1) / cache_.blockTokens;
+    evicted = std::min(window, blocks * cache_.blockTokens);
+    if (tokens - evicted + count > e.budget())
+      return keep;
+  }
+  for (int64_t p = 0; p < sinks; ++p)
+    keep.push_back(p);
+  for (int64_t p = sinks + evicted; p < tokens; ++p)
+    keep.push_back(p);
+  return keep;
+}
+
+int64_t KvCompaction::mostPerCall() const {
+  const int64_t window = cache_.eviction.window;
+  return window >= cache_.blockTokens
+             ? window / cache_.blockTokens * cache_.blockTokens
+             : window;
+}
+
+} // namespace llmc::runtime
