@@ -41,40 +41,6 @@ std::optional<std::vector<int32_t>> readInts(ElementsAttr attr,
   return out;
 }
 
-/// Float elements of `attr` as f32.
-std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
-  std::vector<float> out;
-  Type element = attr.getShapedType().getElementType();
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
-    for (const APFloat &value : dense.getValues<APFloat>()) {
-      APFloat single = value;
-      bool lost;
-      single.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
-                     &lost);
-      out.push_back(single.convertToFloat());
-    }
-    return out;
-  }
-  std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
-  int64_t width = element.getIntOrFloatBitWidth() / 8;
-  if (!raw ||
-      static_cast<int64_t>(raw->size()) != attr.getNumElements() * width)
-    return std::nullopt;
-  for (int64_t i = 0; i < attr.getNumElements(); ++i) {
-    if (element.isF32()) {
-      float value;
-      std::memcpy(&value, raw->data() + 4 * i, 4);
-      out.push_back(value);
-      continue;
-    }
-    uint16_t bits;
-    std::memcpy(&bits, raw->data() + 2 * i, 2);
-    out.push_back(element.isF16() ? format::halfToFloat(bits)
-                                  : format::bfloat16ToFloat(bits));
-  }
-  return out;
-}
-
 } // namespace
 
 FailureOr<PackedQuantWeight> packQuantWeight(QConstantOp op) {
@@ -111,7 +77,8 @@ FailureOr<PackedQuantWeight> packQuantWeight(QConstantOp op) {
   packed.halfScales = type.getScaleType().isF16();
 
   int64_t n = packed.n, k = packed.k, groups = k / packed.group;
-  std::optional<std::vector<float>> scales = readFloats(op.getScales());
+  std::optional<std::vector<float>> scales =
+      getFloatConstantData(op.getScales());
   std::optional<std::vector<int32_t>> codes, zeros;
   if (intType)
     codes = readInts(op.getData(), intType);

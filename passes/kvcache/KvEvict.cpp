@@ -8,12 +8,10 @@
 
 #include "dialects/llmc/IR/ConstantData.h"
 #include "dialects/llmc/IR/LlmcOps.h"
-#include "runtime/format/Float16.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include <cmath>
-#include <cstring>
 
 namespace llmc {
 #define GEN_PASS_DEF_KVEVICT
@@ -25,42 +23,12 @@ using namespace llmc;
 
 namespace {
 
-/// The elements of a RoPE table constant (f32, f16 or bf16) as f32.
+/// The elements of a RoPE table constant as f32.
 std::optional<std::vector<float>> tableValues(Value table) {
   auto constant = table.getDefiningOp<ConstantOp>();
   if (!constant)
     return std::nullopt;
-  Attribute value = constant.getValue();
-  std::vector<float> out;
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(value)) {
-    for (const APFloat &element : dense.getValues<APFloat>()) {
-      APFloat single = element;
-      bool lost;
-      single.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
-                     &lost);
-      out.push_back(single.convertToFloat());
-    }
-    return out;
-  }
-  auto type = cast<ShapedType>(constant.getType());
-  std::optional<ArrayRef<char>> raw = getRawConstantData(value);
-  Type element = type.getElementType();
-  const int64_t width = element.getIntOrFloatBitWidth() / 8;
-  if (!raw || int64_t(raw->size()) != type.getNumElements() * width)
-    return std::nullopt;
-  for (int64_t i = 0; i < type.getNumElements(); ++i) {
-    if (element.isF32()) {
-      float single;
-      std::memcpy(&single, raw->data() + 4 * i, 4);
-      out.push_back(single);
-      continue;
-    }
-    uint16_t bits;
-    std::memcpy(&bits, raw->data() + 2 * i, 2);
-    out.push_back(element.isF16() ? format::halfToFloat(bits)
-                                  : format::bfloat16ToFloat(bits));
-  }
-  return out;
+  return getFloatConstantData(constant.getValue());
 }
 
 struct KvEvict : llmc::impl::KvEvictBase<KvEvict> {
