@@ -4,6 +4,7 @@
 
 #include "kernels/common/AttentionShape.h"
 #include "kernels/cpu/CpuFeatures.h"
+#include "kernels/cpu/KvLoad.h"
 #include "kernels/cpu/VectorMath.h"
 
 #include <immintrin.h>
@@ -16,31 +17,105 @@ namespace llmc::kernels {
 
 namespace {
 
+/// acc[r] += p_rj v_j over 16 features per chunk, for the rows of one
+/// value held as `Held` (p already times the row's scale).
+template <KvStorage Held, int Rows, int Chunks>
+__attribute__((target("avx512f"), always_inline)) inline void
+weighValue(__m512 (&acc)[Rows][Chunks], const void *value, const float *scores,
+           int64_t span, int64_t j) {
+  __m512 v[Chunks];
+  for (int c = 0; c < Chunks; ++c)
+    v[c] = kvLanesAvx512<Held>(value, c);
+  for (int r = 0; r < Rows; ++r) {
+    const __m512 p = _mm512_set1_ps(scores[r * span + j]);
+    for (int c = 0; c < Chunks; ++c)
+      acc[r][c] = _mm512_fmadd_ps(p, v[c], acc[r][c]);
+  }
+}
+
 /// out_r = sum_j p_rj v_j * inverseSum_r with every feature of every row in
 /// registers, so the values stream once, key after key (decode: a few rows,
-/// head_dim 64 or 128).
-template <int Rows, int Chunks>
+/// head_dim 64 or 128): the cached rows where they are held, then the
+/// call's own.
+template <KvStorage Held, int Rows, int Chunks>
 __attribute__((target("avx512f"))) void
-weighValuesByKey(const float *const *values, int64_t span, const float *scores,
+weighValuesByKey(const KeyRows &kv, int64_t span, const float *scores,
                  const float *inverseSum, float *const *target) {
   __m512 acc[Rows][Chunks];
   for (int r = 0; r < Rows; ++r)
     for (int c = 0; c < Chunks; ++c)
       acc[r][c] = _mm512_setzero_ps();
-  for (int64_t j = 0; j < span; ++j) {
-    __m512 v[Chunks];
-    for (int c = 0; c < Chunks; ++c)
-      v[c] = _mm512_loadu_ps(values[j] + 16 * c);
-    for (int r = 0; r < Rows; ++r) {
-      const __m512 p = _mm512_set1_ps(scores[r * span + j]);
-      for (int c = 0; c < Chunks; ++c)
-        acc[r][c] = _mm512_fmadd_ps(p, v[c], acc[r][c]);
-    }
-  }
+  const int64_t cached = std::min(kv.cached, span);
+  for (int64_t j = 0; j < cached; ++j)
+    weighValue<Held>(acc, kv.cachedValues[j], scores, span, j);
+  for (int64_t j = cached; j < span; ++j)
+    weighValue<KvStorage::f32>(acc, kv.values[j], scores, span, j);
   for (int r = 0; r < Rows; ++r)
     for (int c = 0; c < Chunks; ++c)
       _mm512_storeu_ps(target[r] + 16 * c,
                        _mm512_mul_ps(acc[r][c], _mm512_set1_ps(inverseSum[r])));
+}
+
+/// Key j's row and the row 16 keys ahead (to fetch), value j's row, and
+/// the factor of key j's dot products and value j's weights (1 but for
+/// int8 and fp8 rows: their scales).
+struct KeyAt {
+  const void *key, *ahead, *value;
+  float keyScale = 1.0f, valueScale = 1.0f;
+
+  KeyAt(const KeyRows &kv, int64_t j, int64_t span) {
+    if (j < kv.cached) {
+      key = kv.cachedKeys[j];
+      ahead = kv.cachedKeys[std::min(j + 16, std::min(kv.cached, span) - 1)];
+      value = kv.cachedValues[j];
+      if (kv.keyScales) {
+        keyScale = kv.keyScales[j];
+        valueScale = kv.valueScales[j];
+      }
+    } else {
+      key = kv.keys[j];
+      ahead = kv.keys[std::min(j + 16, span - 1)];
+      value = kv.values[j];
+    }
+  }
+};
+
+/// Fetches the row 16 keys ahead into L1 and this key's value into L2
+/// (decode reads the whole cache of a head once per step, one short
+/// stream per head).
+inline void fetchAhead(const KeyAt &at, int64_t rowBytes) {
+  for (int64_t line = 0; line < rowBytes; line += 64) {
+    _mm_prefetch(static_cast<const char *>(at.ahead) + line, _MM_HINT_T0);
+    _mm_prefetch(static_cast<const char *>(at.value) + line, _MM_HINT_T1);
+  }
+}
+
+/// Each query row's dot product with key `at`, 16 features at a time (the
+/// key's vectors loaded once for every row; a row's sum over the chunks in
+/// order, whatever the block).
+template <KvStorage Held>
+__attribute__((target("avx512f"), always_inline)) inline void
+dotKeyAvx512(const void *key, int64_t chunks, int64_t rows,
+             const float *const *query, __m512 *acc) {
+  for (int64_t r = 0; r < rows; ++r)
+    acc[r] = _mm512_setzero_ps();
+  for (int64_t c = 0; c < chunks; ++c) {
+    const __m512 k = kvLanesAvx512<Held>(key, c);
+    for (int64_t r = 0; r < rows; ++r)
+      acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(query[r] + 16 * c), k, acc[r]);
+  }
+}
+
+/// Scales each row's weights of the cached values by their scales (int8
+/// and fp8 rows), so the weighting multiplies codes.
+inline void scaleCachedWeights(const KeyRows &kv, int64_t rows, int64_t span,
+                               float *scores) {
+  if (!kv.valueScales)
+    return;
+  const int64_t cached = std::min(kv.cached, span);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cached; ++j)
+      scores[r * span + j] *= kv.valueScales[j];
 }
 
 /// A score after its scale and soft-cap.
@@ -73,39 +148,35 @@ struct BlockRows {
   }
 };
 
+template <KvStorage Held>
 __attribute__((target("avx512f"))) void
 attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
-             int64_t group, int64_t firstVisible, KeyRows kv, int64_t headDim,
-             const ScoreRule &rule, float *scores) {
+             int64_t group, int64_t firstVisible, const KeyRows &kv,
+             int64_t headDim, const ScoreRule &rule, float *scores) {
   const int64_t rows = tokens * group;
   const int64_t span = firstVisible + tokens - 1; // keys the last row sees
   const int64_t chunks = headDim / 16;
   const BlockRows block(q, out, rowStride, rows, group, firstVisible, headDim,
                         rule);
   const auto &[query, target, first, visible] = block;
-  // Scores: each key's vectors loaded once for every row; a row's sum runs
-  // over the chunks of head_dim in order, whatever the block.
   for (int64_t j = 0; j < span; ++j) {
-    const float *key = kv.keys[j];
-    // Decode reads the whole cache of a head once per step, one short
-    // stream per head: fetch the keys 16 rows ahead, and this key's value
-    // into L2 for the weighting pass.
-    const float *ahead = kv.keys[std::min(j + 16, span - 1)];
+    const KeyAt at(kv, j, span);
     __m512 acc[kMaxAttentionRows];
-    for (int64_t r = 0; r < rows; ++r)
-      acc[r] = _mm512_setzero_ps();
-    for (int64_t c = 0; c < chunks; ++c) {
-      _mm_prefetch(reinterpret_cast<const char *>(ahead + 16 * c), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char *>(kv.values[j] + 16 * c),
-                   _MM_HINT_T1);
-      const __m512 k = _mm512_loadu_ps(key + 16 * c);
-      for (int64_t r = 0; r < rows; ++r)
-        acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(query[r] + 16 * c), k, acc[r]);
+    if (j < kv.cached) {
+      fetchAhead(at, headDim * kvElementBytes(Held));
+      dotKeyAvx512<Held>(at.key, chunks, rows, query, acc);
+    } else {
+      fetchAhead(at, headDim * 4);
+      dotKeyAvx512<KvStorage::f32>(at.key, chunks, rows, query, acc);
     }
-    for (int64_t r = 0; r < rows; ++r)
+    for (int64_t r = 0; r < rows; ++r) {
+      float dot = _mm512_reduce_add_ps(acc[r]);
+      if (kvScaled(Held) && j < kv.cached)
+        dot *= at.keyScale;
       scores[r * span + j] = j >= first[r] && j < visible[r]
-                                 ? capped(_mm512_reduce_add_ps(acc[r]), rule)
+                                 ? capped(dot, rule)
                                  : -std::numeric_limits<float>::infinity();
+    }
   }
   // Softmax numerators in place over each row's own keys, counted from its
   // first (0 elsewhere), and their sums.
@@ -139,28 +210,32 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
   // out = sum_j p_j v_j / sum. Every row sums over the keys in order, in
   // one accumulator per 16 features, on either path (the zeros of keys a
   // row does not see add nothing).
+  scaleCachedWeights(kv, rows, span, scores);
   switch (rows * 100 + chunks) {
   case 104:
-    return weighValuesByKey<1, 4>(kv.values, span, scores, inverseSum, target);
+    return weighValuesByKey<Held, 1, 4>(kv, span, scores, inverseSum, target);
   case 204:
-    return weighValuesByKey<2, 4>(kv.values, span, scores, inverseSum, target);
+    return weighValuesByKey<Held, 2, 4>(kv, span, scores, inverseSum, target);
   case 404:
-    return weighValuesByKey<4, 4>(kv.values, span, scores, inverseSum, target);
+    return weighValuesByKey<Held, 4, 4>(kv, span, scores, inverseSum, target);
   case 108:
-    return weighValuesByKey<1, 8>(kv.values, span, scores, inverseSum, target);
+    return weighValuesByKey<Held, 1, 8>(kv, span, scores, inverseSum, target);
   case 208:
-    return weighValuesByKey<2, 8>(kv.values, span, scores, inverseSum, target);
+    return weighValuesByKey<Held, 2, 8>(kv, span, scores, inverseSum, target);
   default:
     break;
   }
   // More rows than registers for all their features: 16 features at a
   // time, over all keys.
+  const int64_t cached = std::min(kv.cached, span);
   for (int64_t c = 0; c < chunks; ++c) {
     __m512 acc[kMaxAttentionRows];
     for (int64_t r = 0; r < rows; ++r)
       acc[r] = _mm512_setzero_ps();
     for (int64_t j = 0; j < span; ++j) {
-      const __m512 v = _mm512_loadu_ps(kv.values[j] + 16 * c);
+      const __m512 v = j < cached
+                           ? kvLanesAvx512<Held>(kv.cachedValues[j], c)
+                           : kvLanesAvx512<KvStorage::f32>(kv.values[j], c);
       for (int64_t r = 0; r < rows; ++r)
         acc[r] =
             _mm512_fmadd_ps(_mm512_set1_ps(scores[r * span + j]), v, acc[r]);
@@ -171,39 +246,62 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
   }
 }
 
+/// weighValue 8 features per chunk.
+template <KvStorage Held, int Rows, int Chunks>
+__attribute__((target("avx2,fma,f16c"), always_inline)) inline void
+weighValueAvx2(__m256 (&acc)[Rows][Chunks], const void *value,
+               const float *scores, int64_t span, int64_t j) {
+  for (int r = 0; r < Rows; ++r) {
+    const __m256 p = _mm256_broadcast_ss(scores + r * span + j);
+    for (int c = 0; c < Chunks; ++c)
+      acc[r][c] = _mm256_fmadd_ps(p, kvLanesAvx2<Held>(value, c), acc[r][c]);
+  }
+}
+
 /// out_r = sum_j p_rj v_j * inverseSum_r, 8 features at a time: the AVX2
 /// counterpart of weighValuesByKey (all features of few rows in registers,
 /// values streamed key after key).
-template <int Rows, int Chunks>
-__attribute__((target("avx2,fma"))) void
-weighValuesByKeyAvx2(const float *const *values, int64_t span,
-                     const float *scores, const float *inverseSum,
-                     float *const *target) {
+template <KvStorage Held, int Rows, int Chunks>
+__attribute__((target("avx2,fma,f16c"))) void
+weighValuesByKeyAvx2(const KeyRows &kv, int64_t span, const float *scores,
+                     const float *inverseSum, float *const *target) {
   __m256 acc[Rows][Chunks];
   for (int r = 0; r < Rows; ++r)
     for (int c = 0; c < Chunks; ++c)
       acc[r][c] = _mm256_setzero_ps();
-  for (int64_t j = 0; j < span; ++j)
-    for (int r = 0; r < Rows; ++r) {
-      const __m256 p = _mm256_broadcast_ss(scores + r * span + j);
-      for (int c = 0; c < Chunks; ++c)
-        acc[r][c] =
-            _mm256_fmadd_ps(p, _mm256_loadu_ps(values[j] + 8 * c), acc[r][c]);
-    }
+  const int64_t cached = std::min(kv.cached, span);
+  for (int64_t j = 0; j < cached; ++j)
+    weighValueAvx2<Held>(acc, kv.cachedValues[j], scores, span, j);
+  for (int64_t j = cached; j < span; ++j)
+    weighValueAvx2<KvStorage::f32>(acc, kv.values[j], scores, span, j);
   for (int r = 0; r < Rows; ++r)
     for (int c = 0; c < Chunks; ++c)
       _mm256_storeu_ps(target[r] + 8 * c,
                        _mm256_mul_ps(acc[r][c], _mm256_set1_ps(inverseSum[r])));
 }
 
+/// dotKeyAvx512 8 features at a time.
+template <KvStorage Held, int Rows>
+__attribute__((target("avx2,fma,f16c"), always_inline)) inline void
+dotKeyAvx2(const void *key, int64_t chunks, const float *const *query,
+           __m256 (&acc)[Rows]) {
+  for (int64_t r = 0; r < Rows; ++r)
+    acc[r] = _mm256_setzero_ps();
+  for (int64_t c = 0; c < chunks; ++c) {
+    const __m256 k = kvLanesAvx2<Held>(key, c);
+    for (int64_t r = 0; r < Rows; ++r)
+      acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(query[r] + 8 * c), k, acc[r]);
+  }
+}
+
 /// attendAvx512 8 lanes wide (head_dim a multiple of 8) for Rows = tokens
 /// x group rows (a constant, so the rows' accumulators stay in registers),
 /// with the same order of every sum, so a row's result is again
 /// independent of its block.
-template <int Rows>
-__attribute__((target("avx2,fma"))) void
+template <KvStorage Held, int Rows>
+__attribute__((target("avx2,fma,f16c"))) void
 attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
-               int64_t firstVisible, KeyRows kv, int64_t headDim,
+               int64_t firstVisible, const KeyRows &kv, int64_t headDim,
                const ScoreRule &rule, float *scores) {
   constexpr int64_t rows = Rows;
   const int64_t tokens = Rows / group;
@@ -216,26 +314,23 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
   // fetched 16 rows ahead and this key's value into L2, as attendAvx512
   // does.
   for (int64_t j = 0; j < span; ++j) {
-    const float *key = kv.keys[j];
-    const float *ahead = kv.keys[std::min(j + 16, span - 1)];
+    const KeyAt at(kv, j, span);
     __m256 acc[Rows];
-    for (int64_t r = 0; r < rows; ++r)
-      acc[r] = _mm256_setzero_ps();
-    for (int64_t c = 0; c < chunks; ++c) {
-      if (c % 2 == 0) {
-        _mm_prefetch(reinterpret_cast<const char *>(ahead + 8 * c),
-                     _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char *>(kv.values[j] + 8 * c),
-                     _MM_HINT_T1);
-      }
-      const __m256 k = _mm256_loadu_ps(key + 8 * c);
-      for (int64_t r = 0; r < rows; ++r)
-        acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(query[r] + 8 * c), k, acc[r]);
+    if (j < kv.cached) {
+      fetchAhead(at, headDim * kvElementBytes(Held));
+      dotKeyAvx2<Held>(at.key, chunks, query, acc);
+    } else {
+      fetchAhead(at, headDim * 4);
+      dotKeyAvx2<KvStorage::f32>(at.key, chunks, query, acc);
     }
-    for (int64_t r = 0; r < rows; ++r)
+    for (int64_t r = 0; r < rows; ++r) {
+      float dot = horizontalSum(acc[r]);
+      if (kvScaled(Held) && j < kv.cached)
+        dot *= at.keyScale;
       scores[r * span + j] = j >= first[r] && j < visible[r]
-                                 ? capped(horizontalSum(acc[r]), rule)
+                                 ? capped(dot, rule)
                                  : -std::numeric_limits<float>::infinity();
+    }
   }
   // Softmax numerators in place over each row's own keys (0 elsewhere).
   float inverseSum[Rows];
@@ -267,25 +362,29 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
   }
   // out = sum_j p_j v_j / sum, every row over the keys in order in one
   // accumulator per 8 features, on either path.
+  scaleCachedWeights(kv, rows, span, scores);
   switch (rows * 100 + chunks) {
   case 104:
-    return weighValuesByKeyAvx2<1, 4>(kv.values, span, scores, inverseSum,
-                                      target);
+    return weighValuesByKeyAvx2<Held, 1, 4>(kv, span, scores, inverseSum,
+                                            target);
   case 108:
-    return weighValuesByKeyAvx2<1, 8>(kv.values, span, scores, inverseSum,
-                                      target);
+    return weighValuesByKeyAvx2<Held, 1, 8>(kv, span, scores, inverseSum,
+                                            target);
   case 204:
-    return weighValuesByKeyAvx2<2, 4>(kv.values, span, scores, inverseSum,
-                                      target);
+    return weighValuesByKeyAvx2<Held, 2, 4>(kv, span, scores, inverseSum,
+                                            target);
   default:
     break;
   }
+  const int64_t cached = std::min(kv.cached, span);
   for (int64_t c = 0; c < chunks; ++c) {
     __m256 acc[Rows];
     for (int64_t r = 0; r < rows; ++r)
       acc[r] = _mm256_setzero_ps();
     for (int64_t j = 0; j < span; ++j) {
-      const __m256 v = _mm256_loadu_ps(kv.values[j] + 8 * c);
+      const __m256 v = j < cached
+                           ? kvLanesAvx2<Held>(kv.cachedValues[j], c)
+                           : kvLanesAvx2<KvStorage::f32>(kv.values[j], c);
       for (int64_t r = 0; r < rows; ++r)
         acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(scores + r * span + j), v,
                                  acc[r]);
@@ -297,15 +396,16 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
 }
 
 /// attendRowsAvx2 for tokens x group rows (at most kMaxAttentionRows).
+template <KvStorage Held>
 void attendAvx2(const float *q, float *out, int64_t rowStride, int64_t tokens,
-                int64_t group, int64_t firstVisible, KeyRows kv,
+                int64_t group, int64_t firstVisible, const KeyRows &kv,
                 int64_t headDim, const ScoreRule &rule, float *scores) {
   using Attend = void (*)(const float *, float *, int64_t, int64_t, int64_t,
-                          KeyRows, int64_t, const ScoreRule &, float *);
+                          const KeyRows &, int64_t, const ScoreRule &, float *);
   static constexpr Attend byRows[kMaxAttentionRows] = {
-      attendRowsAvx2<1>, attendRowsAvx2<2>, attendRowsAvx2<3>,
-      attendRowsAvx2<4>, attendRowsAvx2<5>, attendRowsAvx2<6>,
-      attendRowsAvx2<7>, attendRowsAvx2<8>};
+      attendRowsAvx2<Held, 1>, attendRowsAvx2<Held, 2>, attendRowsAvx2<Held, 3>,
+      attendRowsAvx2<Held, 4>, attendRowsAvx2<Held, 5>, attendRowsAvx2<Held, 6>,
+      attendRowsAvx2<Held, 7>, attendRowsAvx2<Held, 8>};
   byRows[tokens * group - 1](q, out, rowStride, group, firstVisible, kv,
                              headDim, rule, scores);
 }
@@ -314,9 +414,34 @@ void attendAvx2(const float *q, float *out, int64_t rowStride, int64_t tokens,
 
 namespace {
 
+/// The dot product of `query` with a key row held as `Held`, before its
+/// scale. Eight partial sums: independent chains the compiler vectorizes
+/// (one running sum is a chain of dependent adds).
+template <KvStorage Held>
+float dotPortable(const float *query, const void *key, int64_t headDim) {
+  float partial[8] = {};
+  int64_t d = 0;
+  for (; d + 8 <= headDim; d += 8)
+    for (int e = 0; e < 8; ++e)
+      partial[e] += query[d + e] * kvFeature<Held>(key, d + e);
+  float dot = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
+              ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+  for (; d < headDim; ++d)
+    dot += query[d] * kvFeature<Held>(key, d);
+  return dot;
+}
+
+/// o += p * value, a value row held as `Held` (p times its scale).
+template <KvStorage Held>
+void weighPortable(float *o, float p, const void *value, int64_t headDim) {
+  for (int64_t d = 0; d < headDim; ++d)
+    o[d] += p * kvFeature<Held>(value, d);
+}
+
+template <KvStorage Held>
 void attendPortable(const float *q, float *out, int64_t rowStride,
                     int64_t tokens, int64_t group, int64_t firstVisible,
-                    KeyRows kv, int64_t headDim, const ScoreRule &rule,
+                    const KeyRows &kv, int64_t headDim, const ScoreRule &rule,
                     float *scores) {
   for (int64_t t = 0; t < tokens; ++t)
     for (int64_t g = 0; g < group; ++g) {
@@ -325,18 +450,13 @@ void attendPortable(const float *q, float *out, int64_t rowStride,
       const int64_t first = firstSeen(visible, rule);
       float top = -std::numeric_limits<float>::infinity();
       for (int64_t j = first; j < visible; ++j) {
-        // Eight partial sums: independent chains the compiler vectorizes
-        // (one running sum is a chain of dependent adds).
-        const float *key = kv.keys[j];
-        float partial[8] = {};
-        int64_t d = 0;
-        for (; d + 8 <= headDim; d += 8)
-          for (int e = 0; e < 8; ++e)
-            partial[e] += query[d + e] * key[d + e];
-        float dot = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
-                    ((partial[2] + partial[6]) + (partial[3] + partial[7]));
-        for (; d < headDim; ++d)
-          dot += query[d] * key[d];
+        const KeyAt at(kv, j, visible);
+        const float dot =
+            j < kv.cached
+                ? (kvScaled(Held)
+                       ? dotPortable<Held>(query, at.key, headDim) * at.keyScale
+                       : dotPortable<Held>(query, at.key, headDim))
+                : dotPortable<KvStorage::f32>(query, at.key, headDim);
         scores[j] = capped(dot, rule);
         top = std::max(top, scores[j]);
       }
@@ -347,34 +467,69 @@ void attendPortable(const float *q, float *out, int64_t rowStride,
       float *o = out + t * rowStride + g * headDim;
       std::fill(o, o + headDim, 0.0f);
       for (int64_t j = first; j < visible; ++j) {
+        const KeyAt at(kv, j, visible);
         const float p = scores[j] * inverse;
-        const float *value = kv.values[j];
-        for (int64_t d = 0; d < headDim; ++d)
-          o[d] += p * value[d];
+        if (j >= kv.cached)
+          weighPortable<KvStorage::f32>(o, p, at.value, headDim);
+        else if (kvScaled(Held))
+          weighPortable<Held>(o, p * at.valueScale, at.value, headDim);
+        else
+          weighPortable<Held>(o, p, at.value, headDim);
       }
     }
+}
+
+template <KvStorage Held>
+void attendHeld(CpuIsa isa, const float *q, float *out, int64_t rowStride,
+                int64_t tokens, int64_t group, int64_t firstVisible,
+                const KeyRows &rows, int64_t headDim, const ScoreRule &rule,
+                float *scores) {
+  if (isa == CpuIsa::avx512 && headDim % 16 == 0 &&
+      tokens * group <= kMaxAttentionRows)
+    return attendAvx512<Held>(q, out, rowStride, tokens, group, firstVisible,
+                              rows, headDim, rule, scores);
+  // The AVX2 path's f16 needs F16C (every AVX2 CPU llmc has met has it).
+  if (isa != CpuIsa::scalar && headDim % 8 == 0 &&
+      tokens * group <= kMaxAttentionRows &&
+      (Held != KvStorage::f16 || hostCpuFeatures().f16c))
+    return attendAvx2<Held>(q, out, rowStride, tokens, group, firstVisible,
+                            rows, headDim, rule, scores);
+  attendPortable<Held>(q, out, rowStride, tokens, group, firstVisible, rows,
+                       headDim, rule, scores);
 }
 
 } // namespace
 
 void attendKvHeadWith(CpuIsa isa, const float *q, float *out, int64_t rowStride,
                       int64_t tokens, int64_t group, int64_t firstVisible,
-                      KeyRows rows, int64_t headDim, const ScoreRule &rule,
-                      float *scores) {
-  if (isa == CpuIsa::avx512 && headDim % 16 == 0 &&
-      tokens * group <= kMaxAttentionRows)
-    return attendAvx512(q, out, rowStride, tokens, group, firstVisible, rows,
-                        headDim, rule, scores);
-  if (isa != CpuIsa::scalar && headDim % 8 == 0 &&
-      tokens * group <= kMaxAttentionRows)
-    return attendAvx2(q, out, rowStride, tokens, group, firstVisible, rows,
-                      headDim, rule, scores);
-  attendPortable(q, out, rowStride, tokens, group, firstVisible, rows, headDim,
-                 rule, scores);
+                      const KeyRows &rows, int64_t headDim,
+                      const ScoreRule &rule, float *scores) {
+  switch (rows.cached > 0 ? rows.held : KvStorage::f32) {
+  case KvStorage::f32:
+    return attendHeld<KvStorage::f32>(isa, q, out, rowStride, tokens, group,
+                                      firstVisible, rows, headDim, rule,
+                                      scores);
+  case KvStorage::f16:
+    return attendHeld<KvStorage::f16>(isa, q, out, rowStride, tokens, group,
+                                      firstVisible, rows, headDim, rule,
+                                      scores);
+  case KvStorage::bf16:
+    return attendHeld<KvStorage::bf16>(isa, q, out, rowStride, tokens, group,
+                                       firstVisible, rows, headDim, rule,
+                                       scores);
+  case KvStorage::int8:
+    return attendHeld<KvStorage::int8>(isa, q, out, rowStride, tokens, group,
+                                       firstVisible, rows, headDim, rule,
+                                       scores);
+  case KvStorage::fp8:
+    return attendHeld<KvStorage::fp8>(isa, q, out, rowStride, tokens, group,
+                                      firstVisible, rows, headDim, rule,
+                                      scores);
+  }
 }
 
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
-                  int64_t group, int64_t firstVisible, KeyRows rows,
+                  int64_t group, int64_t firstVisible, const KeyRows &rows,
                   int64_t headDim, const ScoreRule &rule, float *scores) {
   static const CpuIsa isa = selectedCpuIsa();
   attendKvHeadWith(isa, q, out, rowStride, tokens, group, firstVisible, rows,

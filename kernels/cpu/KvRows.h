@@ -1,10 +1,10 @@
 //===- KvRows.h - a narrower KV cache's rows as f32 -----------------------===//
 //
-// The CPU attention kernel reads a paged cache held as f16, bf16, int8 or
-// fp8 (E4M3FN) codes (kernels/common/KvQuant.h) a row of head_dim values at
-// a time, widened to f32 for kernels/cpu/Attention.h: AVX-512 and AVX2 (with
-// F16C for f16) where the CPU has them, else portable code; every path
-// gives the same floats (the conversions are exact).
+// A cached row held as f32, f16, bf16, int8 or fp8 (E4M3FN) codes
+// (kernels/common/KvQuant.h) widened to f32 (the KV compaction of
+// runtime/kvcache reads rows so): AVX-512 and AVX2 (with F16C for f16)
+// where the CPU has them, else portable code, with KvLoad.h's conversions;
+// every path gives the same floats (the conversions are exact).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,15 +12,14 @@
 #define LLMC_KERNELS_CPU_KVROWS_H
 
 #include "kernels/cpu/CpuFeatures.h"
+#include "kernels/cpu/KvLoad.h"
 
 #include <cstdint>
 
 namespace llmc::kernels {
 
-enum class KvStorage { f16, bf16, int8, fp8 };
-
 /// out[i] = element i of `row` (`count` of them) as f32, int8 and fp8 codes
-/// times `scale` (f16 and bf16 take none).
+/// times `scale` (f32, f16 and bf16 take none).
 void widenKvRow(KvStorage held, const uint8_t *row, int64_t count, float scale,
                 float *out);
 

@@ -4,7 +4,7 @@
 
 #include "kernels/common/KvQuant.h"
 #include "kernels/cpu/Attention.h"
-#include "kernels/cpu/KvRows.h"
+#include "kernels/cpu/KvLoad.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/QuantGemvInt8.h"
 #include "kernels/cpu/QuantLinear.h"
@@ -525,26 +525,15 @@ Status cachedAttention(KernelContext &c) {
   auto cached = [&](int64_t kv, int64_t b, int64_t h, int64_t p) {
     return store + kernels::cachedRow(*shape, table, kv, b, h, p);
   };
-  // A converted cache's row as f32 into `out`, and `row` into its slot.
+  // A converted cache's rows are read where they are (the attention kernel
+  // converts them in registers), with their plane's scale if coded.
   const kernels::KvStorage storage =
       held == DType::f16    ? kernels::KvStorage::f16
       : held == DType::bf16 ? kernels::KvStorage::bf16
       : held == DType::i8   ? kernels::KvStorage::int8
                             : kernels::KvStorage::fp8;
-  auto readRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p, float *out) {
-    if (coded) {
-      const uint8_t *plane =
-          bytes + kernels::cachedPlane(*shape, table, kv, b, h, p);
-      kernels::widenKvRow(
-          storage, plane + p % shape->blockTokens * shape->headDim,
-          shape->headDim,
-          kernels::kvScale(plane, shape->blockTokens, shape->headDim), out);
-      return;
-    }
-    kernels::widenKvRow(
-        storage, bytes + 2 * kernels::cachedRow(*shape, table, kv, b, h, p),
-        shape->headDim, 1.0f, out);
-  };
+  const int64_t elementBytes = kernels::kvElementBytes(storage);
+  const int64_t rowBytes = shape->headDim * elementBytes;
   auto writeRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p,
                       const float *row) {
     if (!converted) {
@@ -587,15 +576,17 @@ Status cachedAttention(KernelContext &c) {
   const int64_t maxSpan =
       rule.window > 0 ? std::min(latest + tokens, block + rule.window - 1)
                       : latest + tokens;
-  // A converted cache's rows are read into f32 after the key table.
+  // A converted cache's row tables and scales follow the f32 key table.
   const int64_t rowsBytes =
       format::scratchPiece(2 * maxSpan * int64_t(sizeof(const float *)));
+  const int64_t heldBytes =
+      converted ? format::scratchPiece(2 * maxSpan * int64_t(sizeof(void *))) +
+                      format::scratchPiece(2 * maxSpan * sizeof(float))
+                : 0;
   LLMC_CHECK(
-      c.workerScratchFor(
-           format::scratchPiece(kernels::kMaxAttentionRows * maxSpan *
-                                sizeof(float)) +
-           rowsBytes +
-           (converted ? 2 * maxSpan * headDim * int64_t(sizeof(float)) : 0))
+      c.workerScratchFor(format::scratchPiece(kernels::kMaxAttentionRows *
+                                              maxSpan * sizeof(float)) +
+                         rowsBytes + heldBytes)
           .status());
   const uint64_t perThread = c.workerScratchBytes;
   c.pool.parallelFor(
@@ -620,32 +611,67 @@ Status cachedAttention(KernelContext &c) {
           const float **rowsOf = reinterpret_cast<const float **>(
               mine + format::scratchPiece(kernels::kMaxAttentionRows * span *
                                           sizeof(float)));
-          float *converts = reinterpret_cast<float *>(
+          const void **heldOf = reinterpret_cast<const void **>(
               reinterpret_cast<uint8_t *>(rowsOf) +
               format::scratchPiece(2 * span * int64_t(sizeof(const float *))));
-          for (int64_t p = from; p < last; ++p) {
-            int64_t j = p - from;
-            if (p < past && converted) {
-              float *key = converts + j * headDim,
-                    *value = converts + (span + j) * headDim;
-              readRow(0, b, head, p, key);
-              readRow(1, b, head, p, value);
-              rowsOf[j] = key;
-              rowsOf[span + j] = value;
-            } else if (p < past) {
-              rowsOf[j] = cached(0, b, head, p);
-              rowsOf[span + j] = cached(1, b, head, p);
-            } else {
-              rowsOf[j] = added(k, b, p - past, head);
-              rowsOf[span + j] = added(v, b, p - past, head);
+          float *scales = reinterpret_cast<float *>(
+              reinterpret_cast<uint8_t *>(heldOf) +
+              format::scratchPiece(2 * span * int64_t(sizeof(void *))));
+          kernels::KeyRows keyRows{rowsOf, rowsOf + span};
+          if (converted) {
+            keyRows.cached = std::max<int64_t>(0, past - from);
+            keyRows.held = storage;
+            keyRows.cachedKeys = heldOf;
+            keyRows.cachedValues = heldOf + span;
+            if (coded) {
+              keyRows.keyScales = scales;
+              keyRows.valueScales = scales + span;
             }
+          }
+          // The cached positions a block of the pool at a time (its plane
+          // and scale found once), then the call's own.
+          const int64_t cachedEnd = std::min(last, past);
+          for (int64_t p = from; p < cachedEnd;) {
+            const int64_t run =
+                table ? std::min(cachedEnd, (p / shape->blockTokens + 1) *
+                                                shape->blockTokens)
+                      : p + 1;
+            if (!converted) {
+              for (; p < run; ++p) {
+                rowsOf[p - from] = cached(0, b, head, p);
+                rowsOf[span + p - from] = cached(1, b, head, p);
+              }
+              continue;
+            }
+            const uint8_t *planes[2];
+            float scale[2] = {1.0f, 1.0f};
+            for (int64_t kv = 0; kv < 2; ++kv) {
+              planes[kv] =
+                  bytes + elementBytes * kernels::cachedPlane(*shape, table, kv,
+                                                              b, head, p);
+              if (coded)
+                scale[kv] = kernels::kvScale(planes[kv], shape->blockTokens,
+                                             shape->headDim);
+            }
+            for (; p < run; ++p) {
+              const int64_t j = p - from,
+                            at = p % shape->blockTokens * rowBytes;
+              heldOf[j] = planes[0] + at;
+              heldOf[span + j] = planes[1] + at;
+              scales[j] = scale[0];
+              scales[span + j] = scale[1];
+            }
+          }
+          for (int64_t p = std::max(from, past); p < last; ++p) {
+            rowsOf[p - from] = added(k, b, p - past, head);
+            rowsOf[span + p - from] = added(v, b, p - past, head);
           }
           int64_t first = head * group + slice * heads;
           int64_t at = (b * tokens + t0) * rowStride + first * headDim;
           kernels::attendKvHead(q.as<float>() + at, out + at, rowStride, rows,
                                 std::min(heads, group - slice * heads),
-                                past + t0 + 1 - from, {rowsOf, rowsOf + span},
-                                headDim, rule, s);
+                                past + t0 + 1 - from, keyRows, headDim, rule,
+                                s);
         }
       },
       work < kChunkWork ? tasks : 1);

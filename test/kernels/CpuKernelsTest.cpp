@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/Attention.h"
 #include "kernels/cpu/CpuFeatures.h"
+#include "kernels/cpu/KvRows.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/Transformer.h"
 #include "test/kernels/RandomData.h"
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -299,6 +301,122 @@ TEST(CpuKernels, AttendKvHeadAvx512MatchesThePortablePath) {
   if (!cpuHas(CpuIsa::avx512))
     GTEST_SKIP() << "this CPU has no AVX-512";
   checkAttentionPath(CpuIsa::avx512);
+}
+
+/// Rows of a cache held as `held`: random codes (fp8's NaN code avoided;
+/// f16 and bf16 from random floats) and, for int8 and fp8, a scale per row.
+struct HeldRows {
+  std::vector<uint8_t> bytes;
+  std::vector<float> scales;
+  std::vector<const void *> rows;
+  std::vector<float> widened; // the rows as f32, scale applied
+
+  HeldRows(KvStorage held, int64_t count, int64_t d, unsigned seed)
+      : bytes(size_t(count * d * kvElementBytes(held))), scales(count, 1.0f),
+        widened(size_t(count * d)) {
+    std::mt19937 random(seed);
+    std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+    for (size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = uint8_t(random());
+    const int64_t rowBytes = d * kvElementBytes(held);
+    for (int64_t j = 0; j < count; ++j) {
+      uint8_t *row = bytes.data() + j * rowBytes;
+      for (int64_t e = 0; e < d; ++e) {
+        if (held == KvStorage::fp8 && (row[e] & 0x7f) == 0x7f)
+          row[e] &= 0xfe;
+        uint16_t half = held == KvStorage::f16
+                            ? llmc::format::floatToHalf(unit(random))
+                            : llmc::format::floatToBfloat16(unit(random));
+        if (kvElementBytes(held) == 2)
+          std::memcpy(row + 2 * e, &half, 2);
+      }
+      if (kvScaled(held))
+        scales[j] = (held == KvStorage::int8 ? 1.0f / 127 : 1.0f / 256) *
+                    (0.5f + unit(random) * unit(random));
+      rows.push_back(row);
+      widenKvRowWith(CpuIsa::scalar, held, row, d, scales[j],
+                     widened.data() + j * d);
+    }
+  }
+};
+
+/// attendKvHead reading the cache's first rows where they are held, as
+/// f16, bf16, int8 or fp8, on `isa`: against the same rows widened to f32
+/// (the portable path), and a token's result again independent of its
+/// block.
+void checkHeldAttentionPath(CpuIsa isa) {
+  for (KvStorage held :
+       {KvStorage::f16, KvStorage::bf16, KvStorage::int8, KvStorage::fp8})
+    for (int64_t d : {20, 40, 64, 128})
+      for (int64_t group : {1, 2, 8})
+        for (int64_t tokens : {int64_t(1), kMaxAttentionRows / group})
+          for (int64_t firstVisible : {1, 5, 40})
+            for (ScoreRule rule :
+                 {ScoreRule{1.0f / std::sqrt(float(d))},
+                  ScoreRule{1.0f / std::sqrt(float(d)), 2.0f, 19}}) {
+              const int64_t span = firstVisible + tokens - 1;
+              const int64_t cached = firstVisible - 1; // the block's are new
+              const int64_t rowStride = group * d;
+              std::vector<float> q = randomVector(tokens * rowStride, 21),
+                                 k = randomVector(span * d, 22),
+                                 v = randomVector(span * d, 23),
+                                 scores(kMaxAttentionRows * span);
+              HeldRows heldKeys(held, cached, d, 24),
+                  heldValues(held, cached, d, 25);
+              // The reference: every row as f32.
+              std::copy(heldKeys.widened.begin(), heldKeys.widened.end(),
+                        k.begin());
+              std::copy(heldValues.widened.begin(), heldValues.widened.end(),
+                        v.begin());
+              std::vector<const float *> keys = rowsOf(k, d),
+                                         values = rowsOf(v, d);
+              std::vector<float> reference(tokens * rowStride);
+              attendKvHeadWith(CpuIsa::scalar, q.data(), reference.data(),
+                               rowStride, tokens, group, firstVisible,
+                               KeyRows{keys.data(), values.data()}, d, rule,
+                               scores.data());
+              KeyRows rows{keys.data(), values.data()};
+              rows.cached = cached;
+              rows.held = held;
+              rows.cachedKeys = heldKeys.rows.data();
+              rows.cachedValues = heldValues.rows.data();
+              if (kvScaled(held)) {
+                rows.keyScales = heldKeys.scales.data();
+                rows.valueScales = heldValues.scales.data();
+              }
+              std::vector<float> fast(tokens * rowStride);
+              attendKvHeadWith(isa, q.data(), fast.data(), rowStride, tokens,
+                               group, firstVisible, rows, d, rule,
+                               scores.data());
+              for (size_t i = 0; i < fast.size(); ++i)
+                ASSERT_NEAR(fast[i], reference[i],
+                            1e-5 * (1 + std::abs(reference[i])))
+                    << "isa " << int(isa) << " held " << int(held) << " d=" << d
+                    << " group=" << group << " tokens=" << tokens
+                    << " firstVisible=" << firstVisible << " at " << i;
+              std::vector<float> alone(rowStride);
+              attendKvHeadWith(isa, q.data() + (tokens - 1) * rowStride,
+                               alone.data(), rowStride, 1, group, span, rows, d,
+                               rule, scores.data());
+              for (int64_t e = 0; e < group * d; ++e)
+                ASSERT_EQ(alone[e], fast[(tokens - 1) * rowStride + e]);
+            }
+}
+
+TEST(CpuKernels, AttendKvHeadPortableReadsHeldRows) {
+  checkHeldAttentionPath(CpuIsa::scalar);
+}
+
+TEST(CpuKernels, AttendKvHeadAvx2ReadsHeldRows) {
+  if (!cpuHas(CpuIsa::avx2))
+    GTEST_SKIP() << "this CPU has no AVX2+FMA";
+  checkHeldAttentionPath(CpuIsa::avx2);
+}
+
+TEST(CpuKernels, AttendKvHeadAvx512ReadsHeldRows) {
+  if (!cpuHas(CpuIsa::avx512))
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  checkHeldAttentionPath(CpuIsa::avx512);
 }
 
 TEST(CpuKernels, SoftmaxRowsSumToOne) {
