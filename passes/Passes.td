@@ -206,7 +206,8 @@ def KvEvict : Pass<"llmc-kv-evict", "mlir::ModuleOp"> {
     Option<"sinks", "sinks", "int64_t", "4",
            "First tokens a sequence keeps (attention sinks)">,
     Option<"policy", "policy", "std::string", "\"window\"",
-           "window: sinks and the most recent tokens">,
+           "window: sinks and the most recent tokens; h2o: the most recent "
+           "window / 2 and the most attended others (CPU)">,
   ];
   let dependentDialects = ["llmc::LlmcDialect", "mlir::func::FuncDialect"];
 }

@@ -228,8 +228,13 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
   if (o.kvWindow > 0 && o.kvLayout != "paged")
     return error("--kv-window evicts a paged cache's tokens: give "
                  "--kv-layout paged");
-  if (o.kvWindow > 0 && o.kvEvict != "window")
-    return error("--kv-evict " + o.kvEvict + ": expected window");
+  if (o.kvWindow > 0 && o.kvEvict != "window" && o.kvEvict != "h2o")
+    return error("--kv-evict " + o.kvEvict + ": expected window or h2o");
+  if (o.kvWindow > 0 && o.kvEvict == "h2o" && cuda)
+    return error("--kv-evict h2o ranks tokens by the attention they "
+                 "receive, which only the CPU attention kernel sums so far: "
+                 "use --kv-evict window on " +
+                 o.target);
   if (o.kvWindow > 0 && o.maxSeq > 0 && o.kvWindow + o.kvSinks > o.maxSeq)
     return error(llvm::formatv(
         "--kv-window {0} + --kv-sinks {1}: {2} tokens, above the cache's "

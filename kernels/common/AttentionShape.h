@@ -92,6 +92,14 @@ LLMC_HOST_DEVICE int64_t cachedRow(const AttentionShape &s,
   return cachedPlane(s, table, kv, b, h, p) + p % s.blockTokens * s.headDim;
 }
 
+/// Where the attention position `p` of kv head `h` receives is summed in
+/// its sequence's array (KernelContext::attentionReceived): [layers,
+/// cacheHeads, capacity] floats.
+LLMC_HOST_DEVICE int64_t receivedSlot(const AttentionShape &s, int64_t h,
+                                      int64_t p) {
+  return (s.layer * s.cacheHeads + s.headOffset + h) * s.capacity + p;
+}
+
 /// Whether the layer's slots are a ring: it has a window they hold, so
 /// positions past them wrap around (never in a paged cache).
 LLMC_HOST_DEVICE bool ringed(const AttentionShape &s) {

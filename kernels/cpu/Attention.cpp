@@ -106,6 +106,17 @@ dotKeyAvx512(const void *key, int64_t chunks, int64_t rows,
   }
 }
 
+/// received[j] += each row's softmax weight of key j (numerators times
+/// the row's inverse sum), rows in order.
+inline void addReceived(const float *scores, const float *inverseSum,
+                        int64_t rows, int64_t span, float *received) {
+  if (!received)
+    return;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < span; ++j)
+      received[j] += scores[r * span + j] * inverseSum[r];
+}
+
 /// Scales each row's weights of the cached values by their scales (int8
 /// and fp8 rows), so the weighting multiplies codes.
 inline void scaleCachedWeights(const KeyRows &kv, int64_t rows, int64_t span,
@@ -152,7 +163,8 @@ template <KvStorage Held>
 __attribute__((target("avx512f"))) void
 attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
              int64_t group, int64_t firstVisible, const KeyRows &kv,
-             int64_t headDim, const ScoreRule &rule, float *scores) {
+             int64_t headDim, const ScoreRule &rule, float *scores,
+             float *received) {
   const int64_t rows = tokens * group;
   const int64_t span = firstVisible + tokens - 1; // keys the last row sees
   const int64_t chunks = headDim / 16;
@@ -210,6 +222,7 @@ attendAvx512(const float *q, float *out, int64_t rowStride, int64_t tokens,
   // out = sum_j p_j v_j / sum. Every row sums over the keys in order, in
   // one accumulator per 16 features, on either path (the zeros of keys a
   // row does not see add nothing).
+  addReceived(scores, inverseSum, rows, span, received);
   scaleCachedWeights(kv, rows, span, scores);
   switch (rows * 100 + chunks) {
   case 104:
@@ -302,7 +315,7 @@ template <KvStorage Held, int Rows>
 __attribute__((target("avx2,fma,f16c"))) void
 attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
                int64_t firstVisible, const KeyRows &kv, int64_t headDim,
-               const ScoreRule &rule, float *scores) {
+               const ScoreRule &rule, float *scores, float *received) {
   constexpr int64_t rows = Rows;
   const int64_t tokens = Rows / group;
   const int64_t span = firstVisible + tokens - 1; // keys the last row sees
@@ -362,6 +375,7 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
   }
   // out = sum_j p_j v_j / sum, every row over the keys in order in one
   // accumulator per 8 features, on either path.
+  addReceived(scores, inverseSum, rows, span, received);
   scaleCachedWeights(kv, rows, span, scores);
   switch (rows * 100 + chunks) {
   case 104:
@@ -399,15 +413,17 @@ attendRowsAvx2(const float *q, float *out, int64_t rowStride, int64_t group,
 template <KvStorage Held>
 void attendAvx2(const float *q, float *out, int64_t rowStride, int64_t tokens,
                 int64_t group, int64_t firstVisible, const KeyRows &kv,
-                int64_t headDim, const ScoreRule &rule, float *scores) {
-  using Attend = void (*)(const float *, float *, int64_t, int64_t, int64_t,
-                          const KeyRows &, int64_t, const ScoreRule &, float *);
+                int64_t headDim, const ScoreRule &rule, float *scores,
+                float *received) {
+  using Attend =
+      void (*)(const float *, float *, int64_t, int64_t, int64_t,
+               const KeyRows &, int64_t, const ScoreRule &, float *, float *);
   static constexpr Attend byRows[kMaxAttentionRows] = {
       attendRowsAvx2<Held, 1>, attendRowsAvx2<Held, 2>, attendRowsAvx2<Held, 3>,
       attendRowsAvx2<Held, 4>, attendRowsAvx2<Held, 5>, attendRowsAvx2<Held, 6>,
       attendRowsAvx2<Held, 7>, attendRowsAvx2<Held, 8>};
   byRows[tokens * group - 1](q, out, rowStride, group, firstVisible, kv,
-                             headDim, rule, scores);
+                             headDim, rule, scores, received);
 }
 
 } // namespace
@@ -442,7 +458,7 @@ template <KvStorage Held>
 void attendPortable(const float *q, float *out, int64_t rowStride,
                     int64_t tokens, int64_t group, int64_t firstVisible,
                     const KeyRows &kv, int64_t headDim, const ScoreRule &rule,
-                    float *scores) {
+                    float *scores, float *received) {
   for (int64_t t = 0; t < tokens; ++t)
     for (int64_t g = 0; g < group; ++g) {
       const float *query = q + t * rowStride + g * headDim;
@@ -464,6 +480,9 @@ void attendPortable(const float *q, float *out, int64_t rowStride,
       for (int64_t j = first; j < visible; ++j)
         sum += scores[j] = std::exp(scores[j] - top);
       const float inverse = 1.0f / sum;
+      if (received)
+        for (int64_t j = first; j < visible; ++j)
+          received[j] += scores[j] * inverse;
       float *o = out + t * rowStride + g * headDim;
       std::fill(o, o + headDim, 0.0f);
       for (int64_t j = first; j < visible; ++j) {
@@ -483,19 +502,19 @@ template <KvStorage Held>
 void attendHeld(CpuIsa isa, const float *q, float *out, int64_t rowStride,
                 int64_t tokens, int64_t group, int64_t firstVisible,
                 const KeyRows &rows, int64_t headDim, const ScoreRule &rule,
-                float *scores) {
+                float *scores, float *received) {
   if (isa == CpuIsa::avx512 && headDim % 16 == 0 &&
       tokens * group <= kMaxAttentionRows)
     return attendAvx512<Held>(q, out, rowStride, tokens, group, firstVisible,
-                              rows, headDim, rule, scores);
+                              rows, headDim, rule, scores, received);
   // The AVX2 path's f16 needs F16C (every AVX2 CPU llmc has met has it).
   if (isa != CpuIsa::scalar && headDim % 8 == 0 &&
       tokens * group <= kMaxAttentionRows &&
       (Held != KvStorage::f16 || hostCpuFeatures().f16c))
     return attendAvx2<Held>(q, out, rowStride, tokens, group, firstVisible,
-                            rows, headDim, rule, scores);
+                            rows, headDim, rule, scores, received);
   attendPortable<Held>(q, out, rowStride, tokens, group, firstVisible, rows,
-                       headDim, rule, scores);
+                       headDim, rule, scores, received);
 }
 
 } // namespace
@@ -503,37 +522,38 @@ void attendHeld(CpuIsa isa, const float *q, float *out, int64_t rowStride,
 void attendKvHeadWith(CpuIsa isa, const float *q, float *out, int64_t rowStride,
                       int64_t tokens, int64_t group, int64_t firstVisible,
                       const KeyRows &rows, int64_t headDim,
-                      const ScoreRule &rule, float *scores) {
+                      const ScoreRule &rule, float *scores, float *received) {
   switch (rows.cached > 0 ? rows.held : KvStorage::f32) {
   case KvStorage::f32:
     return attendHeld<KvStorage::f32>(isa, q, out, rowStride, tokens, group,
-                                      firstVisible, rows, headDim, rule,
-                                      scores);
+                                      firstVisible, rows, headDim, rule, scores,
+                                      received);
   case KvStorage::f16:
     return attendHeld<KvStorage::f16>(isa, q, out, rowStride, tokens, group,
-                                      firstVisible, rows, headDim, rule,
-                                      scores);
+                                      firstVisible, rows, headDim, rule, scores,
+                                      received);
   case KvStorage::bf16:
     return attendHeld<KvStorage::bf16>(isa, q, out, rowStride, tokens, group,
                                        firstVisible, rows, headDim, rule,
-                                       scores);
+                                       scores, received);
   case KvStorage::int8:
     return attendHeld<KvStorage::int8>(isa, q, out, rowStride, tokens, group,
                                        firstVisible, rows, headDim, rule,
-                                       scores);
+                                       scores, received);
   case KvStorage::fp8:
     return attendHeld<KvStorage::fp8>(isa, q, out, rowStride, tokens, group,
-                                      firstVisible, rows, headDim, rule,
-                                      scores);
+                                      firstVisible, rows, headDim, rule, scores,
+                                      received);
   }
 }
 
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
                   int64_t group, int64_t firstVisible, const KeyRows &rows,
-                  int64_t headDim, const ScoreRule &rule, float *scores) {
+                  int64_t headDim, const ScoreRule &rule, float *scores,
+                  float *received) {
   static const CpuIsa isa = selectedCpuIsa();
   attendKvHeadWith(isa, q, out, rowStride, tokens, group, firstVisible, rows,
-                   headDim, rule, scores);
+                   headDim, rule, scores, received);
 }
 
 } // namespace llmc::kernels

@@ -61,16 +61,20 @@ struct KeyRows {
 /// (lo_t = 0, or firstVisible + t - window with a window, at least 0);
 /// the rows span firstVisible + tokens - 1. tokens * group <=
 /// kMaxAttentionRows; `scores` is scratch of tokens * group * span floats.
+/// With `received`, received[j] += the attention the block's rows give key
+/// j (their softmax weights, summed over the rows in order).
 void attendKvHead(const float *q, float *out, int64_t rowStride, int64_t tokens,
                   int64_t group, int64_t firstVisible, const KeyRows &rows,
-                  int64_t headDim, const ScoreRule &rule, float *scores);
+                  int64_t headDim, const ScoreRule &rule, float *scores,
+                  float *received = nullptr);
 
 /// attendKvHead with a chosen instruction set (the CPU must have it;
 /// tests compare the paths).
 void attendKvHeadWith(CpuIsa isa, const float *q, float *out, int64_t rowStride,
                       int64_t tokens, int64_t group, int64_t firstVisible,
                       const KeyRows &rows, int64_t headDim,
-                      const ScoreRule &rule, float *scores);
+                      const ScoreRule &rule, float *scores,
+                      float *received = nullptr);
 
 } // namespace llmc::kernels
 

@@ -50,9 +50,9 @@ struct KvEvict : llmc::impl::KvEvictBase<KvEvict> {
           << (cache ? "a contiguous one" : "none");
       return signalPassFailure();
     }
-    if (policy != "window") {
+    if (policy != "window" && policy != "h2o") {
       module.emitError("llmc-kv-evict: policy ")
-          << policy << ": expected window";
+          << policy << ": expected window or h2o";
       return signalPassFailure();
     }
     const int64_t maxSeq = integer("max_seq");

@@ -583,18 +583,35 @@ Status cachedAttention(KernelContext &c) {
       converted ? format::scratchPiece(2 * maxSpan * int64_t(sizeof(void *))) +
                       format::scratchPiece(2 * maxSpan * sizeof(float))
                 : 0;
+  // Summing the attention each position receives (h2o eviction): one
+  // task per (sequence, kv head) runs its blocks of tokens and slices of
+  // query heads in order, so each sum has one writer and one order.
+  float *const *receivedBy = table ? c.attentionReceived : nullptr;
   LLMC_CHECK(
-      c.workerScratchFor(format::scratchPiece(kernels::kMaxAttentionRows *
-                                              maxSpan * sizeof(float)) +
-                         rowsBytes + heldBytes)
+      c.workerScratchFor(
+           format::scratchPiece(kernels::kMaxAttentionRows * maxSpan *
+                                sizeof(float)) +
+           rowsBytes + heldBytes +
+           (receivedBy ? format::scratchPiece(maxSpan * sizeof(float)) : 0))
           .status());
   const uint64_t perThread = c.workerScratchBytes;
+  const int64_t units = receivedBy ? batch * kvHeads : tasks;
+  const int64_t perUnit = receivedBy ? blocks * slices : 1;
   c.pool.parallelFor(
-      tasks,
+      units,
       [&](int64_t begin, int64_t end) {
         // This thread's scores [rows, span], then its key and value rows.
         uint8_t *mine = c.workerScratch + ThreadPool::slot() * perThread;
-        for (int64_t i = begin; i < end; ++i) {
+        for (int64_t task = begin * perUnit; task < end * perUnit; ++task) {
+          // Unit u = (b, head) of a summing call takes its tasks n =
+          // (block, slice) in order.
+          const int64_t u = task / perUnit, n = task % perUnit;
+          const int64_t i =
+              receivedBy ? ((u / kvHeads * blocks + n / slices) * kvHeads +
+                            u % kvHeads) *
+                                   slices +
+                               n % slices
+                         : task;
           int64_t slice = i % slices, head = i / slices % kvHeads,
                   t0 = i / slices / kvHeads % blocks * block,
                   b = i / slices / kvHeads / blocks;
@@ -668,13 +685,28 @@ Status cachedAttention(KernelContext &c) {
           }
           int64_t first = head * group + slice * heads;
           int64_t at = (b * tokens + t0) * rowStride + first * headDim;
+          float *received = nullptr;
+          if (receivedBy) {
+            received = reinterpret_cast<float *>(
+                reinterpret_cast<uint8_t *>(rowsOf) +
+                format::scratchPiece(2 * span * int64_t(sizeof(void *))) +
+                (converted ? format::scratchPiece(2 * span *
+                                                  int64_t(sizeof(void *))) +
+                                 format::scratchPiece(2 * span * sizeof(float))
+                           : 0));
+            std::fill(received, received + span, 0.0f);
+          }
           kernels::attendKvHead(q.as<float>() + at, out + at, rowStride, rows,
                                 std::min(heads, group - slice * heads),
-                                past + t0 + 1 - from, keyRows, headDim, rule,
-                                s);
+                                past + t0 + 1 - from, keyRows, headDim, rule, s,
+                                received);
+          if (received)
+            for (int64_t j = 0; j < span; ++j)
+              receivedBy[b][kernels::receivedSlot(*shape, head, from + j)] +=
+                  received[j];
         }
       },
-      work < kChunkWork ? tasks : 1);
+      work < kChunkWork ? units : 1);
   // Then the new keys and values go into their slots (in a ring, only the
   // last `slots` of them stay).
   for (int64_t b = 0; b < batch; ++b)

@@ -199,6 +199,7 @@ Executor::run(const std::string &name, const std::vector<Tensor> &arguments) {
       };
       KernelContext context{step.params, {}, {}, {}, {}, pool_};
       context.links = links_;
+      context.attentionReceived = received_;
       device_.prepare(context);
       if (step.scratchOffset >= 0) {
         context.scratch = *arena + step.scratchOffset;

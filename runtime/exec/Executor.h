@@ -44,6 +44,11 @@ public:
   void setLinks(const RankLinks *links) { links_ = links; }
   const RankLinks *links() const { return links_; }
 
+  /// Where cached_attention sums the attention each cached position
+  /// receives, one array per sequence of the next calls (null: nowhere;
+  /// KernelContext::attentionReceived).
+  void setAttentionReceived(float *const *rows) { received_ = rows; }
+
   /// Bytes of the arenas allocated so far.
   uint64_t arenaBytes() const;
 
@@ -67,6 +72,7 @@ private:
   /// The results of each replayed recording (Device::replay's key).
   std::map<std::string, std::vector<Tensor>> replayed_;
   const RankLinks *links_ = nullptr;
+  float *const *received_ = nullptr;
   bool profiling_ = false;
   std::map<std::string, KernelTime> profile_;
 };

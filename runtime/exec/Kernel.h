@@ -97,6 +97,11 @@ struct KernelContext {
   /// Set on a rank of a sharded model: whom all_reduce, all_gather, send
   /// and recv talk to.
   const RankLinks *links = nullptr;
+  /// Set while a paged cache evicts by received attention (h2o): for row
+  /// b of the call's sequences, cached_attention adds the attention each
+  /// position receives from the call's queries into attentionReceived[b]
+  /// (kernels::receivedSlot gives where).
+  float *const *attentionReceived = nullptr;
   /// The arena bytes memory planning gave the call as scratch (the kernel
   /// contract's scratch rule), handed out by takeScratch.
   uint8_t *scratch = nullptr;

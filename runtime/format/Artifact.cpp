@@ -126,9 +126,9 @@ Status checkEviction(const CacheInfo &cache, int64_t maxSeq) {
   const KvEviction &e = cache.eviction;
   if (!e.any())
     return Status::success();
-  if (e.policy != "window")
+  if (e.policy != "window" && e.policy != "h2o")
     return Status::error("KV eviction policy '" + e.policy +
-                         "' (this llmc knows window)");
+                         "' (this llmc knows window and h2o)");
   if (cache.blockTokens == 0)
     return Status::error("KV eviction without blocks");
   if (e.window < 1 || e.sinks < 0 || e.budget() > maxSeq)

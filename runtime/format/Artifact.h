@@ -35,7 +35,10 @@ constexpr uint64_t kArtifactAlignment = 64;
 /// How a paged cache makes room for unbounded generation (artifact.fbs:
 /// KvEviction); none when `policy` is empty.
 struct KvEviction {
-  /// "window": the first `sinks` tokens and the latest ones stay.
+  /// "window": the first `sinks` tokens and the latest ones stay. "h2o":
+  /// the latest window / 2 and, of the others, those that received the
+  /// most attention (summed over the queries that saw them), per layer and
+  /// kv head; sinks + window tokens in all (KvCompaction.h).
   std::string policy;
   int64_t window = 0, sinks = 0;
   /// The keys' RoPE: pairs (0 interleaved, 1 half), the rotated features

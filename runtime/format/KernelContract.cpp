@@ -206,9 +206,11 @@ int64_t mlpScratch(const CallShapes &call) {
 /// cached_attention, per worker: a task's scores [rows, span] and its
 /// table of key and value rows [2, span], where span (the keys a task
 /// sees) is at most a sequence's capacity (the cache plane's slots, or a
-/// paged cache's blocks x block tokens) plus a task's rows; and when the
+/// paged cache's blocks x block tokens) plus a task's rows; when the
 /// cache holds other than f32 (a paged cache's f16, bf16, int8 or fp8),
-/// those rows read as f32 [2, span, head_dim].
+/// the table of those rows where they are held [2, span] and their scales
+/// [2, span]; and, paged, the attention each key received [span] (h2o
+/// eviction sums it).
 int64_t attentionWorkerScratch(const CallShapes &call) {
   const std::vector<int64_t> &cache = call.operands[3];
   if (cache.size() != 6)
@@ -221,7 +223,10 @@ int64_t attentionWorkerScratch(const CallShapes &call) {
                  kAttentionRowsPerTask;
   return scratchPiece(kAttentionRowsPerTask * span * 4) +
          scratchPiece(2 * span * 8) +
-         (paged && bytes != 4 ? 2 * span * cache[5] * 4 : 0);
+         (paged && bytes != 4
+              ? scratchPiece(2 * span * 8) + scratchPiece(2 * span * 4)
+              : 0) +
+         (paged ? scratchPiece(span * 4) : 0);
 }
 
 /// Per worker, with quantized weights: the quantized linear's workspace

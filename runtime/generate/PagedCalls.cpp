@@ -30,7 +30,27 @@ Status Session::oneLength(const std::vector<std::vector<int64_t>> &prompts) {
   return Status::success();
 }
 
+int64_t Session::receivedCapacity() const {
+  const int64_t block = model_.info().cache.blockTokens;
+  return (model_.info().maxSeq + block - 1) / block * block;
+}
+
+void Session::prepareReceived(const std::vector<int64_t> &rows) {
+  for (auto it = received_.begin(); it != received_.end();)
+    it = std::find(rows_.begin(), rows_.end(), it->first) == rows_.end()
+             ? received_.erase(it)
+             : std::next(it);
+  const CacheInfo &cache = model_.info().cache;
+  receivedRows_.clear();
+  for (int64_t row : rows) {
+    std::vector<float> &sums = received_[rows_[size_t(row)]];
+    sums.resize(size_t(cache.layers * cache.kvHeads * receivedCapacity()));
+    receivedRows_.push_back(sums.data());
+  }
+}
+
 void Session::dropBlocks() {
+  received_.clear();
   const KvMemory use = blocks_->memory();
   Expected<std::unique_ptr<KvBlocks>> fresh =
       KvBlocks::create(use.reservedBytes(), use.blockBytes, use.blockTokens,
@@ -121,8 +141,14 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
       cacheTensor(parts_.front()),
       {DType::i64, {n}, reinterpret_cast<uint8_t *>(positions_.data())},
       {DType::i32, {n, columns}, reinterpret_cast<uint8_t *>(tables_.data())}};
+  const bool h2o = compaction_ && info.cache.eviction.policy == "h2o";
+  if (h2o) {
+    prepareReceived(rows);
+    model_.executor().setAttentionReceived(receivedRows_.data());
+  }
   Expected<std::vector<Tensor>> results =
       model_.executor().run(prefill ? "prefill" : "decode", inputs);
+  model_.executor().setAttentionReceived(nullptr);
   if (!results) {
     dropBlocks();
     return results.status();
@@ -158,12 +184,25 @@ Status Session::makeRoom(int64_t row, int64_t count) {
             pool + uint64_t(old[i]) * blockBytes, blockBytes);
         !status)
       return status.withContext("evicting from the KV cache");
+  // h2o keeps as many tokens, chosen per layer and kv head by the
+  // attention they received.
+  KvCompaction::Keeps keeps{keep};
+  std::vector<float> *received = nullptr;
+  if (eviction.policy == "h2o") {
+    received = &received_[sequence];
+    received->resize(size_t(model_.info().cache.layers *
+                            model_.info().cache.kvHeads * receivedCapacity()));
+    keeps = compaction_->mostAttended(held, int64_t(keep.size()),
+                                      received->data(), receivedCapacity());
+  }
   Expected<std::vector<int32_t>> table =
       blocks_->rewrite(sequence, int64_t(keep.size()));
   if (!table)
     return table.status();
   compacted_.assign(table->size() * blockBytes, 0);
-  compaction_->compact(staged_.data(), compacted_.data(), keep);
+  compaction_->compact(staged_.data(), compacted_.data(), keeps);
+  if (received)
+    compaction_->moveReceived(received->data(), receivedCapacity(), keeps);
   for (size_t i = 0; i < table->size(); ++i)
     if (Status status = model_.device().toDevice(
             pool + uint64_t((*table)[i]) * blockBytes,

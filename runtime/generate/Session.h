@@ -24,6 +24,7 @@
 #include "runtime/sampler/Sampler.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 
 namespace llmc::runtime {
@@ -276,6 +277,16 @@ private:
   std::unique_ptr<KvCompaction> compaction_;
   int64_t evictedTokens_ = 0, evictions_ = 0;
   std::vector<uint8_t> staged_, compacted_;
+  /// h2o eviction: per running sequence (KvBlocks id), the attention each
+  /// of its positions received, [layers, kvHeads, capacity] floats
+  /// (KernelContext::attentionReceived), and a call's rows of them.
+  std::map<int64_t, std::vector<float>> received_;
+  std::vector<float *> receivedRows_;
+  /// The positions a sequence's received sums cover: its block table's.
+  int64_t receivedCapacity() const;
+  /// receivedRows_ for the call's sequences `rows` (new ones at 0), the
+  /// sums of finished ones dropped.
+  void prepareReceived(const std::vector<int64_t> &rows);
 };
 
 } // namespace llmc::runtime

@@ -55,9 +55,9 @@ void KvCompaction::readRow(const uint8_t *plane, int64_t slot,
 }
 
 void KvCompaction::compact(const uint8_t *from, uint8_t *to,
-                           const std::vector<int64_t> &keep) const {
+                           const Keeps &keeps) const {
   const int64_t hd = cache_.headDim, block = cache_.blockTokens;
-  const int64_t n = int64_t(keep.size());
+  const int64_t n = int64_t(keeps.front().size());
   const KvEviction &rope = cache_.eviction;
   const auto pairs = rope.ropePairs == 1 ? kernels::RopePairs::half
                                          : kernels::RopePairs::interleaved;
@@ -66,6 +66,9 @@ void KvCompaction::compact(const uint8_t *from, uint8_t *to,
   for (int64_t layer = 0; layer < cache_.layers; ++layer)
     for (int64_t kv = 0; kv < 2; ++kv)
       for (int64_t head = 0; head < cache_.kvHeads; ++head) {
+        const std::vector<int64_t> &keep =
+            keeps[keeps.size() == 1 ? 0
+                                    : size_t(layer * cache_.kvHeads + head)];
         // The kept rows as f32, keys rotated back by how far they move.
         for (int64_t j = 0; j < n; ++j) {
           const int64_t p = keep[size_t(j)];
@@ -123,6 +126,41 @@ std::vector<int64_t> KvCompaction::kept(int64_t tokens, int64_t count) const {
   for (int64_t p = sinks + evicted; p < tokens; ++p)
     keep.push_back(p);
   return keep;
+}
+
+KvCompaction::Keeps KvCompaction::mostAttended(int64_t tokens, int64_t n,
+                                               const float *received,
+                                               int64_t capacity) const {
+  const int64_t recent = std::min(n, cache_.eviction.window / 2);
+  const int64_t older = tokens - recent;
+  Keeps keeps(size_t(cache_.layers * cache_.kvHeads));
+  std::vector<int64_t> order(static_cast<size_t>(older));
+  for (size_t plane = 0; plane < keeps.size(); ++plane) {
+    const float *sums = received + plane * capacity;
+    for (int64_t p = 0; p < older; ++p)
+      order[size_t(p)] = p;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return sums[a] > sums[b]; });
+    std::vector<int64_t> &keep = keeps[plane];
+    keep.assign(order.begin(), order.begin() + (n - recent));
+    std::sort(keep.begin(), keep.end());
+    for (int64_t p = older; p < tokens; ++p)
+      keep.push_back(p);
+  }
+  return keeps;
+}
+
+void KvCompaction::moveReceived(float *received, int64_t capacity,
+                                const Keeps &keeps) const {
+  for (int64_t plane = 0; plane < cache_.layers * cache_.kvHeads; ++plane) {
+    const std::vector<int64_t> &keep =
+        keeps[keeps.size() == 1 ? 0 : size_t(plane)];
+    float *sums = received + plane * capacity;
+    // Kept positions only move up (keep[j] >= j), so in place in order.
+    for (size_t j = 0; j < keep.size(); ++j)
+      sums[j] = sums[keep[j]];
+    std::fill(sums + keep.size(), sums + capacity, 0.0f);
+  }
 }
 
 int64_t KvCompaction::mostPerCall() const {

@@ -30,11 +30,14 @@ public:
   /// Bytes of one block.
   uint64_t blockBytes() const { return blockBytes_; }
 
-  /// `to` (kept.size() tokens' whole blocks) gets the tokens of `from`
-  /// (a sequence's blocks in table order) at positions `keep` (ascending),
-  /// moved up to 0 .. keep.size() - 1, keys rotated back.
-  void compact(const uint8_t *from, uint8_t *to,
-               const std::vector<int64_t> &keep) const;
+  /// The positions each plane keeps: one list (ascending, the same
+  /// length) for every (layer, kv head), or one for all.
+  using Keeps = std::vector<std::vector<int64_t>>;
+
+  /// `to` (n kept tokens' whole blocks) gets the tokens of `from` (a
+  /// sequence's blocks in table order) at the positions `keeps` lists,
+  /// moved up to 0 .. n - 1, keys rotated back.
+  void compact(const uint8_t *from, uint8_t *to, const Keeps &keeps) const;
 
   /// The positions eviction keeps of a sequence of `tokens` that must take
   /// `count` more: all when they fit in the budget, else the sinks and
@@ -42,6 +45,18 @@ public:
   /// at a time. Empty when `count` tokens exceed what the window holds
   /// after evicting all but the sinks.
   std::vector<int64_t> kept(int64_t tokens, int64_t count) const;
+
+  /// h2o: for each (layer, kv head), `n` of a sequence's `tokens`: the
+  /// latest window / 2, and the others that received the most attention
+  /// (`received`: [layers, kvHeads, capacity], the sums the attention
+  /// kernel keeps; ties go to the earlier position).
+  Keeps mostAttended(int64_t tokens, int64_t n, const float *received,
+                     int64_t capacity) const;
+
+  /// `received` follows the tokens `keeps` moves (compact); the positions
+  /// after them start again from 0.
+  void moveReceived(float *received, int64_t capacity,
+                    const Keeps &keeps) const;
 
   /// The most tokens one call may add to a sequence (a window's whole
   /// blocks, or all of a smaller window).

@@ -419,6 +419,67 @@ TEST(CpuKernels, AttendKvHeadAvx512ReadsHeldRows) {
   checkHeldAttentionPath(CpuIsa::avx512);
 }
 
+/// attendKvHead's received sums on `isa`: each key's softmax weights over
+/// the block's rows, against the definition in double precision.
+void checkReceivedAttention(CpuIsa isa) {
+  for (int64_t d : {20, 64})
+    for (int64_t group : {1, 2})
+      for (int64_t tokens : {int64_t(1), kMaxAttentionRows / group})
+        for (ScoreRule rule : {ScoreRule{0.3f}, ScoreRule{0.3f, 0.0f, 4},
+                               ScoreRule{0.3f, 2.0f, 0}}) {
+          const int64_t firstVisible = 17, span = firstVisible + tokens - 1;
+          const int64_t rowStride = group * d;
+          std::vector<float> q = randomVector(tokens * rowStride, 31),
+                             k = randomVector(span * d, 32),
+                             v = randomVector(span * d, 33),
+                             scores(kMaxAttentionRows * span),
+                             out(tokens * rowStride);
+          std::vector<const float *> keys = rowsOf(k, d), values = rowsOf(v, d);
+          // Added to what is there.
+          std::vector<float> received(span, 1.0f);
+          attendKvHeadWith(isa, q.data(), out.data(), rowStride, tokens, group,
+                           firstVisible, KeyRows{keys.data(), values.data()}, d,
+                           rule, scores.data(), received.data());
+          std::vector<double> want(span, 1.0);
+          for (int64_t t = 0; t < tokens; ++t)
+            for (int64_t g = 0; g < group; ++g) {
+              const int64_t visible = firstVisible + t;
+              const int64_t first =
+                  rule.window > 0 ? std::max<int64_t>(0, visible - rule.window)
+                                  : 0;
+              std::vector<double> weight(span, 0.0);
+              double top = -1e300, sum = 0.0;
+              for (int64_t j = first; j < visible; ++j) {
+                double dot = 0.0;
+                for (int64_t e = 0; e < d; ++e)
+                  dot += double(q[t * rowStride + g * d + e]) * k[j * d + e];
+                dot *= rule.scale;
+                if (rule.softcap > 0)
+                  dot = std::tanh(dot / rule.softcap) * rule.softcap;
+                weight[j] = dot;
+                top = std::max(top, dot);
+              }
+              for (int64_t j = first; j < visible; ++j)
+                sum += weight[j] = std::exp(weight[j] - top);
+              for (int64_t j = first; j < visible; ++j)
+                want[j] += weight[j] / sum;
+            }
+          for (int64_t j = 0; j < span; ++j)
+            ASSERT_NEAR(received[j], want[j], 2e-5)
+                << "isa " << int(isa) << " d=" << d << " group=" << group
+                << " tokens=" << tokens << " window=" << rule.window << " key "
+                << j;
+        }
+}
+
+TEST(CpuKernels, AttendKvHeadSumsTheAttentionEachKeyReceives) {
+  checkReceivedAttention(CpuIsa::scalar);
+  if (cpuHas(CpuIsa::avx2))
+    checkReceivedAttention(CpuIsa::avx2);
+  if (cpuHas(CpuIsa::avx512))
+    checkReceivedAttention(CpuIsa::avx512);
+}
+
 TEST(CpuKernels, SoftmaxRowsSumToOne) {
   std::vector<float> x = {1000.0f, 1001.0f, 999.0f, -5.0f, 0.0f, 5.0f};
   softmax(x.data(), 2, 3);

@@ -160,25 +160,42 @@ TEST_P(KvCompactionTest, MovedKeysAreRotatedToTheirNewPositions) {
   // after the sinks goes.
   const std::vector<int64_t> keep = compaction.kept(tokens, 1);
   ASSERT_EQ(keep, (std::vector<int64_t>{0, 1, 6, 7, 8, 9, 10, 11}));
-  to.bytes.assign(2 * to.blockBytes(), 0xee);
-  compaction.compact(from.bytes.data(), to.bytes.data(), keep);
-  float worst = 0.0f;
-  for (int64_t j = 0; j < int64_t(keep.size()); ++j)
+  // And h2o's lists, one per (layer, head): the latest 4 and the 4 others
+  // with the largest (random) sums.
+  const int64_t capacity = kMaxSeq;
+  std::vector<float> received(size_t(kLayers * kHeads * capacity));
+  for (float &x : received)
+    x = uniform(random);
+  const KvCompaction::Keeps attended = compaction.mostAttended(
+      tokens, int64_t(keep.size()), received.data(), capacity);
+  ASSERT_EQ(attended.size(), size_t(kLayers * kHeads));
+  for (const KvCompaction::Keeps &keeps :
+       {KvCompaction::Keeps{keep}, attended}) {
+    to.bytes.assign(2 * to.blockBytes(), 0xee);
+    compaction.compact(from.bytes.data(), to.bytes.data(), keeps);
+    float worst = 0.0f;
     for (int64_t layer = 0; layer < kLayers; ++layer)
       for (int64_t head = 0; head < kHeads; ++head) {
-        const std::vector<float> key = to.read(j, layer, 0, head),
-                                 value = to.read(j, layer, 1, head);
-        const std::vector<float> wantKey =
-            rotated(rawRow(layer, 0, head, keep[j]), j);
-        const float *wantValue = rawRow(layer, 1, head, keep[j]);
-        for (int64_t d = 0; d < kHeadDim; ++d) {
-          worst = std::max(worst, std::abs(key[d] - wantKey[d]));
-          worst = std::max(worst, std::abs(value[d] - wantValue[d]));
+        const std::vector<int64_t> &kept =
+            keeps.size() == 1 ? keeps[0] : keeps[size_t(layer * kHeads + head)];
+        for (int64_t j = 0; j < int64_t(kept.size()); ++j) {
+          const std::vector<float> key = to.read(j, layer, 0, head),
+                                   value = to.read(j, layer, 1, head);
+          const std::vector<float> wantKey =
+              rotated(rawRow(layer, 0, head, kept[j]), j);
+          const float *wantValue = rawRow(layer, 1, head, kept[j]);
+          for (int64_t d = 0; d < kHeadDim; ++d) {
+            worst = std::max(worst, std::abs(key[d] - wantKey[d]));
+            worst = std::max(worst, std::abs(value[d] - wantValue[d]));
+          }
         }
       }
-  EXPECT_LE(worst, c.tolerance);
+    EXPECT_LE(worst, c.tolerance) << keeps.size() << " lists";
+  }
   // Unmoved (the sinks) stay as they were where the type has no block
   // scale to change.
+  to.bytes.assign(2 * to.blockBytes(), 0xee);
+  compaction.compact(from.bytes.data(), to.bytes.data(), {keep});
   if (!cache.quantized())
     EXPECT_EQ(to.read(1, 1, 0, 1), from.read(1, 1, 0, 1));
 }
@@ -202,6 +219,42 @@ TEST(KvCompaction, KeepsTheSinksAndTheLatestTokensAndSaysWhenACallIsTooLong) {
   EXPECT_TRUE(compaction.kept(12, 9).empty());
   // Fewer tokens than the sinks: nothing after them to evict.
   EXPECT_TRUE(compaction.kept(1, 10).empty());
+}
+
+TEST(KvCompaction, H2oKeepsTheLatestHalfAndTheMostAttendedPerPlane) {
+  CacheInfo cache = cacheOf(DType::f32, 1, 8);
+  cache.eviction.policy = "h2o";
+  KvCompaction compaction(cache);
+  const int64_t capacity = kMaxSeq, tokens = 12, n = 8;
+  std::vector<float> received(size_t(kLayers * kHeads * capacity), 0.0f);
+  // Plane 0: positions 3, 5 and 1 received the most, then a tie at 0.5
+  // between 2 and 6 (the earlier wins); plane 3: 7, 6, 5 and 4. The
+  // latest window / 2 = 4 (8 .. 11) stay whatever they received.
+  for (auto [p, sum] : {std::pair<int64_t, float>{3, 9.0f},
+                        {5, 8.0f},
+                        {1, 7.0f},
+                        {2, 0.5f},
+                        {6, 0.5f},
+                        {9, 0.0f}})
+    received[size_t(p)] = sum;
+  for (int64_t p = 4; p < 8; ++p)
+    received[size_t(3 * capacity + p)] = float(p);
+  const KvCompaction::Keeps keeps =
+      compaction.mostAttended(tokens, n, received.data(), capacity);
+  ASSERT_EQ(keeps.size(), size_t(kLayers * kHeads));
+  EXPECT_EQ(keeps[0], (std::vector<int64_t>{1, 2, 3, 5, 8, 9, 10, 11}));
+  EXPECT_EQ(keeps[3], (std::vector<int64_t>{4, 5, 6, 7, 8, 9, 10, 11}));
+  // All zero: the oldest.
+  EXPECT_EQ(keeps[1], (std::vector<int64_t>{0, 1, 2, 3, 8, 9, 10, 11}));
+  // The sums move with their tokens; the freed positions start from 0.
+  received[size_t(11)] = 4.0f;
+  compaction.moveReceived(received.data(), capacity, keeps);
+  EXPECT_EQ(std::vector<float>(received.begin(), received.begin() + 9),
+            (std::vector<float>{7.0f, 0.5f, 9.0f, 8.0f, 0.0f, 0.0f, 0.0f, 4.0f,
+                                0.0f}));
+  EXPECT_EQ(std::vector<float>(received.begin() + 3 * capacity,
+                               received.begin() + 3 * capacity + 5),
+            (std::vector<float>{4.0f, 5.0f, 6.0f, 7.0f, 0.0f}));
 }
 
 } // namespace

@@ -50,7 +50,9 @@ struct Flags {
                 cl::init(4), cl::sub(command), cl::cat(category)),
         kvEvict("kv-evict",
                 cl::desc("--kv-window: which tokens stay: window (the sinks "
-                         "and the latest; the default)"),
+                         "and the latest; the default) or h2o (the latest "
+                         "half of the budget and the tokens that received "
+                         "the most attention, per layer and head; CPU)"),
                 cl::init("window"), cl::sub(command), cl::cat(category)),
         maxBatch("max-batch",
                  cl::desc("Sequences one call takes (memory is planned for "

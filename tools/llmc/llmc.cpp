@@ -417,12 +417,20 @@ int compile() {
     os << "  KV cache          paged: blocks of " << summary.cacheBlockTokens
        << " tokens, " << bytes(summary.cacheBlockBytes) << " each, " << blocks
        << " per sequence of " << summary.maxSeq << " tokens at most\n";
-    if (!summary.cacheEvict.empty())
-      os << "  KV eviction       " << summary.cacheEvict << ": past "
+    if (summary.cacheEvict == "window")
+      os << "  KV eviction       window: past "
          << summary.cacheSinks + summary.cacheWindow
          << " tokens a sequence keeps its first " << summary.cacheSinks
          << " and its latest, up to " << summary.cacheWindow
          << " (positions within the cache)\n";
+    else if (!summary.cacheEvict.empty())
+      os << "  KV eviction       " << summary.cacheEvict << ": past "
+         << summary.cacheSinks + summary.cacheWindow
+         << " tokens a sequence keeps, per layer and kv head, its latest "
+         << summary.cacheWindow / 2 << " and the "
+         << summary.cacheSinks + summary.cacheWindow - summary.cacheWindow / 2
+         << " others that received the most attention (positions within "
+            "the cache)\n";
   } else if (summary.maxSeq) {
     os << "  KV cache          " << bytes(summary.cacheBytesPerSequence)
        << " per sequence of " << summary.maxSeq << " tokens\n";

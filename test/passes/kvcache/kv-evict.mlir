@@ -1,6 +1,7 @@
 // RUN: llmc-opt %s "--llmc-kv-cache=max-seq=16 block-tokens=4" "--llmc-kv-evict=window=8 sinks=2" | FileCheck %s
 // RUN: not llmc-opt %s "--llmc-kv-cache=max-seq=16 block-tokens=4" "--llmc-kv-evict=window=16 sinks=2" 2>&1 | FileCheck %s --check-prefix=ABOVE
 // RUN: not llmc-opt %s "--llmc-kv-cache=max-seq=16" "--llmc-kv-evict=window=8" 2>&1 | FileCheck %s --check-prefix=CONTIGUOUS
+// RUN: llmc-opt %s "--llmc-kv-cache=max-seq=16 block-tokens=4" "--llmc-kv-evict=window=8 sinks=2 policy=h2o" | FileCheck %s --check-prefix=H2O
 // RUN: not llmc-opt %s "--llmc-kv-cache=max-seq=16 block-tokens=4" "--llmc-kv-evict=window=8 policy=lru" 2>&1 | FileCheck %s --check-prefix=POLICY
 
 // Eviction for unbounded generation (docs/kv-cache.md): the pass records
@@ -13,9 +14,11 @@
 // CHECK: llmc.rope half
 // CHECK: llmc.kv_cache_write
 
+// H2O: module attributes {llmc.kv_cache = {{{.*}}evict = "h2o"{{.*}}sinks = 2 : i64{{.*}}window = 8 : i64}}
+
 // ABOVE: error: llmc-kv-evict: window 16 + sinks 2: 18 tokens, above the cache's max-seq 16
 // CONTIGUOUS: error: llmc-kv-evict: eviction keeps a paged KV cache's blocks (llmc-kv-cache block-tokens=B); this module has a contiguous one
-// POLICY: error: llmc-kv-evict: policy lru: expected window
+// POLICY: error: llmc-kv-evict: policy lru: expected window or h2o
 
 func.func @main(%ids: tensor<?x?xi64, #llmc.dims<batch, sequence>>) -> tensor<?x?x16xf32, #llmc.dims<batch, sequence>> {
   %tokens = llmc.constant dense<0.25> : tensor<32x8xf32>
