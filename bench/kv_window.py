@@ -7,7 +7,9 @@ usage: python3 bench/kv_window.py [--models ../shared/models]
 1. Perplexity of fortunes3m.eval.txt as one stream (every passage cut to
    max_seq, as the per-passage golden does, its first token unscored: the
    same 20,096 targets), token by token through a cache of 132 tokens:
-   window 128 + 4 sinks, and window 132 without sinks. Two streams: each
+   window 128 + 4 sinks, window 132 without sinks, and h2o (--kv-evict
+   h2o: per layer and kv head the latest 64 and the 68 others that
+   received the most attention). Two streams: each
    passage starting with BOS (the golden's method), and one BOS for the
    whole stream (so the window rarely holds a BOS: where sinks should
    matter). Beside them: the per-passage figure, and the same 132-token
@@ -15,7 +17,8 @@ usage: python3 bench/kv_window.py [--models ../shared/models]
    (the 4 first tokens and the last 128 as a fresh sequence: what the
    evicting cache approximates without recomputing).
 2. Decode speed over --tokens generated tokens (llmc-run generate
-   --timeline): tokens/s per 500 tokens, and a plot; and the time per
+   --timeline), window + sinks and h2o: tokens/s per 500 tokens, and a
+   plot; and the time per
    token of the cache against onnxruntime recomputing the 132-token
    window for each token.
 
@@ -35,6 +38,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.join(HERE, "..", "build", "bin")
 SINKS, WINDOW, MAX_SEQ = 4, 128, 256
+H2O = (f"h2o: latest {WINDOW // 2} + {WINDOW // 2 + SINKS} most attended, "
+       "per layer and head")
 
 
 def run(*args):
@@ -117,7 +122,9 @@ def main():
                            str(SINKS)]),
                          (f"window {WINDOW + SINKS}, no sinks",
                           ["--kv-window", str(WINDOW + SINKS), "--kv-sinks",
-                           "0"])):
+                           "0"]),
+                         (H2O, ["--kv-window", str(WINDOW), "--kv-sinks",
+                                str(SINKS), "--kv-evict", "h2o"])):
         path = os.path.join(args.work, f"fortunes3m-{len(artifacts)}.llmc")
         run(llmc, "compile", onnx, "-o", path, "--kv-layout", "paged", *flags)
         artifacts[label] = path
@@ -167,30 +174,38 @@ def main():
         print(rows[-1], flush=True)
     result["perplexity"] = rows
 
-    # Speed over a long generation.
-    gen = llmc_run(artifacts[f"window {WINDOW} + {SINKS} sinks"], *threads,
-                   "generate", "--prompt-ids", "1", "--max-tokens",
-                   str(args.tokens), "--ignore-eos", "--timeline")
-    stamps = gen["token_ms"]
+    # Speed over a long generation, each policy.
     segment = 500
-    speeds = [segment * 1000.0 / (stamps[i + segment] - stamps[i])
-              for i in range(0, len(stamps) - segment, segment)]
-    result["generated"] = len(stamps)
-    result["segment_tokens_per_s"] = speeds
-    result["tpot_ms"] = gen["tpot_ms"]
-    result["kv_cache"] = gen["kv_cache"]
+    speed = {}
+    for label in (f"window {WINDOW} + {SINKS} sinks", H2O):
+        gen = llmc_run(artifacts[label], *threads, "generate", "--prompt-ids",
+                       "1", "--max-tokens", str(args.tokens), "--ignore-eos",
+                       "--timeline")
+        stamps = gen["token_ms"]
+        speed[label] = {
+            "generated": len(stamps),
+            "segment_tokens_per_s": [
+                segment * 1000.0 / (stamps[i + segment] - stamps[i])
+                for i in range(0, len(stamps) - segment, segment)],
+            "tpot_ms": gen["tpot_ms"], "kv_cache": gen["kv_cache"]}
+    result["speed"] = speed
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.plot([(i + 1) * segment for i in range(len(speeds))], speeds,
-            marker="o")
+    top = 0
+    for label, s in speed.items():
+        speeds = s["segment_tokens_per_s"]
+        ax.plot([(i + 1) * segment for i in range(len(speeds))], speeds,
+                marker="o", label=label.split(":")[0])
+        top = max(top, max(speeds))
     ax.axvline(MAX_SEQ, color="grey", linestyle=":")
-    ax.text(MAX_SEQ, min(speeds) * 0.92, " max_seq 256", color="grey")
+    ax.text(MAX_SEQ, top * 0.05, " max_seq 256", color="grey")
     ax.set_xlabel("tokens generated")
     ax.set_ylabel(f"tokens/s (each {segment})")
-    ax.set_ylim(0, max(speeds) * 1.15)
-    ax.set_title(f"fortunes3m, window {WINDOW} + {SINKS} sinks, "
+    ax.set_ylim(0, top * 1.15)
+    ax.legend(loc="lower right")
+    ax.set_title(f"fortunes3m, {WINDOW + SINKS}-token cache, "
                  f"{args.threads} threads")
     fig.tight_layout()
     fig.savefig(os.path.join(args.out, "kv-window.png"), dpi=100)
@@ -206,17 +221,23 @@ def main():
         lines.append(f"| {row['stream']} | {row['cache']} | {row['tokens']} | "
                      f"{row['perplexity']:.4f} | "
                      f"{100 * (row['perplexity'] / result['per_passage'] - 1):+.1f} % |")
-    lines += ["", f"{len(stamps)} tokens generated from BOS: tokens/s per "
-              f"{segment}: min {min(speeds):.0f}, median "
-              f"{statistics.median(speeds):.0f}, max {max(speeds):.0f}; last "
-              f"{segment} / first {segment}: {speeds[-1] / speeds[0]:.2f}; "
-              f"{gen['kv_cache']['evicted_tokens']} tokens evicted in "
-              f"{gen['kv_cache']['window_evictions']} evictions, at most "
-              f"{gen['kv_cache']['peak_held_blocks']} blocks held. Time per "
-              f"token: {gen['tpot_ms']:.3f} ms through the cache, "
-              f"{result['ort_recompute_ms']:.2f} ms for onnxruntime "
-              f"recomputing the 132-token window "
-              f"({result['ort_recompute_ms'] / gen['tpot_ms']:.1f}x)."]
+    lines += ["", "| generating from BOS | tokens | tokens/s per 500: min "
+              "| median | max | last / first | evicted (evictions) | blocks "
+              "held at most | ms per token |", "|---|---|---|---|---|---|---|"
+              "---|---|"]
+    for label, s in speed.items():
+        speeds, kv = s["segment_tokens_per_s"], s["kv_cache"]
+        lines.append(
+            f"| {label} | {s['generated']} | {min(speeds):.0f} | "
+            f"{statistics.median(speeds):.0f} | {max(speeds):.0f} | "
+            f"{speeds[-1] / speeds[0]:.2f} | {kv['evicted_tokens']} "
+            f"({kv['window_evictions']}) | {kv['peak_held_blocks']} | "
+            f"{s['tpot_ms']:.3f} |")
+    window_ms = speed[f"window {WINDOW} + {SINKS} sinks"]["tpot_ms"]
+    lines += ["", f"onnxruntime recomputing the 132-token window: "
+              f"{result['ort_recompute_ms']:.2f} ms per token "
+              f"({result['ort_recompute_ms'] / window_ms:.1f}x the window "
+              f"cache's)."]
     with open(os.path.join(args.out, "kv-window.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

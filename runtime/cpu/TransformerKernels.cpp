@@ -12,6 +12,7 @@
 #include "runtime/exec/TransformerShapes.h"
 #include "runtime/format/Float16.h"
 #include "runtime/format/QuantLayout.h"
+#include "runtime/kvcache/KvStorage.h"
 #include "runtime/support/ThreadPool.h"
 
 #include <algorithm>
@@ -527,11 +528,7 @@ Status cachedAttention(KernelContext &c) {
   };
   // A converted cache's rows are read where they are (the attention kernel
   // converts them in registers), with their plane's scale if coded.
-  const kernels::KvStorage storage =
-      held == DType::f16    ? kernels::KvStorage::f16
-      : held == DType::bf16 ? kernels::KvStorage::bf16
-      : held == DType::i8   ? kernels::KvStorage::int8
-                            : kernels::KvStorage::fp8;
+  const kernels::KvStorage storage = kvStorageOf(held);
   const int64_t elementBytes = kernels::kvElementBytes(storage);
   const int64_t rowBytes = shape->headDim * elementBytes;
   auto writeRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p,

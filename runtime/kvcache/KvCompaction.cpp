@@ -7,6 +7,7 @@
 #include "kernels/cpu/Transformer.h"
 #include "runtime/exec/Tensor.h"
 #include "runtime/format/Float16.h"
+#include "runtime/kvcache/KvStorage.h"
 
 #include <algorithm>
 #include <cstring>
@@ -33,25 +34,12 @@ uint64_t KvCompaction::planeOffset(int64_t block, int64_t layer, int64_t kv,
 void KvCompaction::readRow(const uint8_t *plane, int64_t slot,
                            float *out) const {
   const int64_t hd = cache_.headDim;
-  switch (static_cast<DType>(cache_.dtype)) {
-  case DType::f16:
-  case DType::bf16:
-    kernels::widenKvRow(static_cast<DType>(cache_.dtype) == DType::f16
-                            ? kernels::KvStorage::f16
-                            : kernels::KvStorage::bf16,
-                        plane + slot * hd * 2, hd, 1.0f, out);
-    return;
-  case DType::i8:
-  case DType::f8e4m3:
-    kernels::widenKvRow(static_cast<DType>(cache_.dtype) == DType::i8
-                            ? kernels::KvStorage::int8
-                            : kernels::KvStorage::fp8,
-                        plane + slot * hd, hd,
-                        kernels::kvScale(plane, cache_.blockTokens, hd), out);
-    return;
-  default:
-    std::memcpy(out, plane + slot * hd * 4, size_t(hd) * sizeof(float));
-  }
+  kernels::widenKvRow(kvStorageOf(static_cast<DType>(cache_.dtype)),
+                      plane + slot * hd * elementBytes_, hd,
+                      cache_.quantized()
+                          ? kernels::kvScale(plane, cache_.blockTokens, hd)
+                          : 1.0f,
+                      out);
 }
 
 void KvCompaction::compact(const uint8_t *from, uint8_t *to,

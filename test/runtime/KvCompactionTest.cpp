@@ -13,6 +13,7 @@
 #include "kernels/cpu/Transformer.h"
 #include "runtime/exec/Tensor.h"
 #include "runtime/format/Float16.h"
+#include "runtime/kvcache/KvStorage.h"
 
 #include <gtest/gtest.h>
 
@@ -88,27 +89,12 @@ struct Blocks {
   }
   std::vector<float> read(int64_t p, int64_t layer, int64_t kv, int64_t head) {
     uint8_t *at = plane(p, layer, kv, head);
-    const int64_t slot = p % kBlock;
     std::vector<float> row(kHeadDim);
-    switch (DType(cache.dtype)) {
-    case DType::f32:
-      std::memcpy(row.data(), at + slot * kHeadDim * 4,
-                  kHeadDim * sizeof(float));
-      break;
-    case DType::f16:
-    case DType::bf16:
-      kernels::widenKvRow(DType(cache.dtype) == DType::f16
-                              ? kernels::KvStorage::f16
-                              : kernels::KvStorage::bf16,
-                          at + slot * kHeadDim * 2, kHeadDim, 1.0f, row.data());
-      break;
-    default:
-      kernels::widenKvRow(DType(cache.dtype) == DType::i8
-                              ? kernels::KvStorage::int8
-                              : kernels::KvStorage::fp8,
-                          at + slot * kHeadDim, kHeadDim,
-                          kernels::kvScale(at, kBlock, kHeadDim), row.data());
-    }
+    kernels::widenKvRow(
+        kvStorageOf(DType(cache.dtype)), at + p % kBlock * kHeadDim * element(),
+        kHeadDim,
+        cache.quantized() ? kernels::kvScale(at, kBlock, kHeadDim) : 1.0f,
+        row.data());
     return row;
   }
 };
