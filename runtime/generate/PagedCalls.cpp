@@ -30,6 +30,30 @@ Status Session::oneLength(const std::vector<std::vector<int64_t>> &prompts) {
   return Status::success();
 }
 
+Status Session::blocksToHost(const std::vector<int32_t> &blocks,
+                             uint8_t *host) {
+  const uint64_t bytes = blocks_->blockBytes();
+  const uint8_t *pool = static_cast<const uint8_t *>(cache_.get());
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (Status status = model_.device().toHost(
+            host + i * bytes, pool + uint64_t(blocks[i]) * bytes, bytes);
+        !status)
+      return status;
+  return Status::success();
+}
+
+Status Session::blocksToDevice(const std::vector<int32_t> &blocks,
+                               const uint8_t *host) {
+  const uint64_t bytes = blocks_->blockBytes();
+  uint8_t *pool = static_cast<uint8_t *>(cache_.get());
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (Status status = model_.device().toDevice(
+            pool + uint64_t(blocks[i]) * bytes, host + i * bytes, bytes);
+        !status)
+      return status;
+  return Status::success();
+}
+
 int64_t Session::receivedCapacity() const {
   const int64_t block = model_.info().cache.blockTokens;
   return (model_.info().maxSeq + block - 1) / block * block;
@@ -102,9 +126,6 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
       (info.maxSeq + info.cache.blockTokens - 1) / info.cache.blockTokens;
   positions_.clear();
   tables_.assign(size_t(n * columns), 0);
-  const uint64_t blockBytes = blocks_->blockBytes();
-  uint8_t *pool = static_cast<uint8_t *>(cache_.get());
-  std::vector<uint8_t> staged;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t sequence = rows_[size_t(rows[size_t(i)])];
     positions_.push_back(blocks_->tokens(sequence));
@@ -118,12 +139,10 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
     // Copy-on-write, through host memory: the device API copies between
     // host and device (a fork's shared last block, once per fork).
     for (const BlockCopy &copy : *copies) {
-      staged.resize(blockBytes);
-      Status status = model_.device().toHost(
-          staged.data(), pool + uint64_t(copy.from) * blockBytes, blockBytes);
+      staged_.resize(blocks_->blockBytes());
+      Status status = blocksToHost({copy.from}, staged_.data());
       if (status)
-        status = model_.device().toDevice(pool + uint64_t(copy.to) * blockBytes,
-                                          staged.data(), blockBytes);
+        status = blocksToDevice({copy.to}, staged_.data());
       if (!status) {
         dropBlocks();
         return status.withContext("copying a shared KV block");
@@ -174,16 +193,10 @@ Status Session::makeRoom(int64_t row, int64_t count) {
                          std::to_string(compaction_->mostPerCall()) + ")");
   // The sequence's blocks through host memory (the device API copies
   // between host and device), rewritten, then back into its blocks.
-  const uint64_t blockBytes = blocks_->blockBytes();
   const std::vector<int32_t> old = blocks_->table(sequence);
-  uint8_t *pool = static_cast<uint8_t *>(cache_.get());
-  staged_.resize(old.size() * blockBytes);
-  for (size_t i = 0; i < old.size(); ++i)
-    if (Status status = model_.device().toHost(
-            staged_.data() + i * blockBytes,
-            pool + uint64_t(old[i]) * blockBytes, blockBytes);
-        !status)
-      return status.withContext("evicting from the KV cache");
+  staged_.resize(old.size() * blocks_->blockBytes());
+  if (Status status = blocksToHost(old, staged_.data()); !status)
+    return status.withContext("evicting from the KV cache");
   // h2o keeps as many tokens, chosen per layer and kv head by the
   // attention they received.
   KvCompaction::Keeps keeps{keep};
@@ -199,18 +212,14 @@ Status Session::makeRoom(int64_t row, int64_t count) {
       blocks_->rewrite(sequence, int64_t(keep.size()));
   if (!table)
     return table.status();
-  compacted_.assign(table->size() * blockBytes, 0);
+  compacted_.assign(table->size() * blocks_->blockBytes(), 0);
   compaction_->compact(staged_.data(), compacted_.data(), keeps);
   if (received)
     compaction_->moveReceived(received->data(), receivedCapacity(), keeps);
-  for (size_t i = 0; i < table->size(); ++i)
-    if (Status status = model_.device().toDevice(
-            pool + uint64_t((*table)[i]) * blockBytes,
-            compacted_.data() + i * blockBytes, blockBytes);
-        !status) {
-      dropBlocks();
-      return status.withContext("evicting from the KV cache");
-    }
+  if (Status status = blocksToDevice(*table, compacted_.data()); !status) {
+    dropBlocks();
+    return status.withContext("evicting from the KV cache");
+  }
   evictedTokens_ += held - int64_t(keep.size());
   ++evictions_;
   return Status::success();

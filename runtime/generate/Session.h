@@ -200,6 +200,12 @@ private:
   /// joined in host memory.
   Expected<Tensor> runPagedPieces(const std::vector<int64_t> &rows,
                                   const std::vector<int64_t> &ids);
+  /// Blocks `blocks` of the pool to or from `host` (their bytes one after
+  /// another), through the device's copies: copy-on-write and eviction
+  /// move blocks this way on every device.
+  Status blocksToHost(const std::vector<int32_t> &blocks, uint8_t *host);
+  Status blocksToDevice(const std::vector<int32_t> &blocks,
+                        const uint8_t *host);
   /// A paged session after a failed call: its blocks may be published
   /// without their keys and values, so the pool starts afresh.
   void dropBlocks();
