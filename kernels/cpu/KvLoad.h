@@ -38,6 +38,11 @@ constexpr bool kvScaled(KvStorage held) {
   return held == KvStorage::int8 || held == KvStorage::fp8;
 }
 
+/// The codes of int8 and fp8 rows (KvQuant.h).
+constexpr QuantCodes kvCodesOf(KvStorage held) {
+  return held == KvStorage::int8 ? QuantCodes::int8 : QuantCodes::fp8e4m3;
+}
+
 /// Feature `i` of `row`, before its scale. Inlined into the vector paths'
 /// tails: a call from there into code compiled without AVX would leave the
 /// upper vector state dirty for the SSE code after it.
@@ -55,8 +60,7 @@ __attribute__((always_inline)) inline float kvFeature(const void *row,
     return Held == KvStorage::f16 ? format::halfToFloat(half)
                                   : format::bfloat16ToFloat(half);
   } else {
-    return kvDecode(bytes[i], Held == KvStorage::int8 ? QuantCodes::int8
-                                                      : QuantCodes::fp8e4m3);
+    return kvDecode(bytes[i], kvCodesOf(Held));
   }
 }
 

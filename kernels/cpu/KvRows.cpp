@@ -3,6 +3,9 @@
 #include "kernels/cpu/KvRows.h"
 
 #include "kernels/cpu/KvLoad.h"
+#include "runtime/format/Float16.h"
+
+#include <cstring>
 
 namespace llmc::kernels {
 
@@ -71,6 +74,20 @@ void widenKvRowWith(CpuIsa isa, KvStorage held, const uint8_t *row,
     return widen<KvStorage::int8>(isa, row, count, scale, out);
   case KvStorage::fp8:
     return widen<KvStorage::fp8>(isa, row, count, scale, out);
+  }
+}
+
+void narrowKvRow(KvStorage held, const float *row, int64_t count,
+                 uint8_t *out) {
+  if (held == KvStorage::f32) {
+    std::memcpy(out, row, size_t(count) * sizeof(float));
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    const uint16_t half = held == KvStorage::f16
+                              ? format::floatToHalf(row[i])
+                              : format::floatToBfloat16(row[i]);
+    std::memcpy(out + 2 * i, &half, 2);
   }
 }
 

@@ -23,6 +23,11 @@ namespace llmc::kernels {
 void widenKvRow(KvStorage held, const uint8_t *row, int64_t count, float scale,
                 float *out);
 
+/// `count` floats of `row` into `out` as f32, f16 or bf16 (round to
+/// nearest even): the unscaled types' writer (int8 and fp8 rows take their
+/// block's scale: KvQuant.h's writeKvRow).
+void narrowKvRow(KvStorage held, const float *row, int64_t count, uint8_t *out);
+
 /// widenKvRow on a chosen instruction set (the CPU must have it; tests
 /// compare the paths).
 void widenKvRowWith(CpuIsa isa, KvStorage held, const uint8_t *row,

@@ -5,6 +5,7 @@
 #include "kernels/common/KvQuant.h"
 #include "kernels/cpu/Attention.h"
 #include "kernels/cpu/KvLoad.h"
+#include "kernels/cpu/KvRows.h"
 #include "kernels/cpu/Linear.h"
 #include "kernels/cpu/QuantGemvInt8.h"
 #include "kernels/cpu/QuantLinear.h"
@@ -478,8 +479,8 @@ Status cachedAttention(KernelContext &c) {
   LLMC_INPUT(v, 2, DType::f32);
   LLMC_INPUT(position, 4, DType::i64);
   const Tensor *paged = c.optionalInput(5);
-  // The cache: f32, or a paged cache's f16, bf16, int8 or fp8 (read into
-  // f32 rows per task, written a row at a time: KvQuant.h).
+  // The cache: f32, or a paged cache's f16, bf16, int8 or fp8 (read where
+  // it is held, kernels/cpu/KvLoad.h; written a row at a time).
   const Tensor *stored = c.optionalInput(3);
   if (!stored)
     return Status::error("input 3 is missing");
@@ -493,9 +494,6 @@ Status cachedAttention(KernelContext &c) {
                          ": the CPU kernel reads f32, and a paged cache's "
                          "f16, bf16, i8 or f8e4m3");
   const bool coded = held == DType::i8 || held == DType::f8e4m3;
-  const kernels::QuantCodes codes = held == DType::i8
-                                        ? kernels::QuantCodes::int8
-                                        : kernels::QuantCodes::fp8e4m3;
   Expected<AttentionShape> shape =
       attentionShape(c, q, k, v, cache, position, paged);
   if (!shape)
@@ -533,21 +531,16 @@ Status cachedAttention(KernelContext &c) {
   const int64_t rowBytes = shape->headDim * elementBytes;
   auto writeRow = [&](int64_t kv, int64_t b, int64_t h, int64_t p,
                       const float *row) {
-    if (!converted) {
-      std::memcpy(cached(kv, b, h, p), row,
-                  size_t(shape->headDim) * sizeof(float));
-    } else if (coded) {
-      kernels::writeKvRow(bytes +
-                              kernels::cachedPlane(*shape, table, kv, b, h, p),
-                          shape->blockTokens, shape->headDim,
-                          p % shape->blockTokens, row, codes);
-    } else {
-      uint16_t *half = reinterpret_cast<uint16_t *>(bytes) +
-                       kernels::cachedRow(*shape, table, kv, b, h, p);
-      for (int64_t d = 0; d < shape->headDim; ++d)
-        half[d] = held == DType::f16 ? format::floatToHalf(row[d])
-                                     : format::floatToBfloat16(row[d]);
-    }
+    if (coded)
+      kernels::writeKvRow(
+          bytes + kernels::cachedPlane(*shape, table, kv, b, h, p),
+          shape->blockTokens, shape->headDim, p % shape->blockTokens, row,
+          kernels::kvCodesOf(storage));
+    else
+      kernels::narrowKvRow(storage, row, shape->headDim,
+                           bytes + elementBytes * kernels::cachedRow(*shape,
+                                                                     table, kv,
+                                                                     b, h, p));
   };
   auto added = [&](const Tensor &x, int64_t b, int64_t t, int64_t h) {
     return x.as<float>() + ((b * tokens + t) * kvHeads + h) * headDim;
@@ -599,19 +592,12 @@ Status cachedAttention(KernelContext &c) {
       [&](int64_t begin, int64_t end) {
         // This thread's scores [rows, span], then its key and value rows.
         uint8_t *mine = c.workerScratch + ThreadPool::slot() * perThread;
-        for (int64_t task = begin * perUnit; task < end * perUnit; ++task) {
-          // Unit u = (b, head) of a summing call takes its tasks n =
-          // (block, slice) in order.
-          const int64_t u = task / perUnit, n = task % perUnit;
-          const int64_t i =
-              receivedBy ? ((u / kvHeads * blocks + n / slices) * kvHeads +
-                            u % kvHeads) *
-                                   slices +
-                               n % slices
-                         : task;
-          int64_t slice = i % slices, head = i / slices % kvHeads,
-                  t0 = i / slices / kvHeads % blocks * block,
-                  b = i / slices / kvHeads / blocks;
+        // Task i = ((b * kvHeads + head) * blocks + block) * slices +
+        // slice: a summing unit (b, head) is perUnit consecutive tasks.
+        for (int64_t i = begin * perUnit; i < end * perUnit; ++i) {
+          int64_t slice = i % slices, t0 = i / slices % blocks * block,
+                  head = i / slices / blocks % kvHeads,
+                  b = i / slices / blocks / kvHeads;
           const int64_t past = pastOf(b);
           int64_t rows = std::min(block, tokens - t0);
           // The positions the block sees: from its first token's first key to

@@ -59,18 +59,21 @@ int64_t Session::receivedCapacity() const {
   return (model_.info().maxSeq + block - 1) / block * block;
 }
 
+std::vector<float> &Session::receivedOf(int64_t sequence) {
+  const CacheInfo &cache = model_.info().cache;
+  std::vector<float> &sums = received_[sequence];
+  sums.resize(size_t(cache.layers * cache.kvHeads * receivedCapacity()));
+  return sums;
+}
+
 void Session::prepareReceived(const std::vector<int64_t> &rows) {
   for (auto it = received_.begin(); it != received_.end();)
     it = std::find(rows_.begin(), rows_.end(), it->first) == rows_.end()
              ? received_.erase(it)
              : std::next(it);
-  const CacheInfo &cache = model_.info().cache;
   receivedRows_.clear();
-  for (int64_t row : rows) {
-    std::vector<float> &sums = received_[rows_[size_t(row)]];
-    sums.resize(size_t(cache.layers * cache.kvHeads * receivedCapacity()));
-    receivedRows_.push_back(sums.data());
-  }
+  for (int64_t row : rows)
+    receivedRows_.push_back(receivedOf(rows_[size_t(row)]).data());
 }
 
 void Session::dropBlocks() {
@@ -93,7 +96,8 @@ Expected<Tensor> Session::runPaged(const std::vector<int64_t> &rows,
     return Status::error("expected a whole number of tokens per sequence");
   const int64_t count = int64_t(ids.size()) / n;
   const ModelInfo &info = model_.info();
-  // Room first, so that a refused call changes nothing.
+  // Room first, so that a refused call adds no tokens (an evicting cache
+  // may have evicted already: what the call, tried again, evicts anyway).
   int64_t needed = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t row = rows[i];
@@ -202,9 +206,7 @@ Status Session::makeRoom(int64_t row, int64_t count) {
   KvCompaction::Keeps keeps{keep};
   std::vector<float> *received = nullptr;
   if (eviction.policy == "h2o") {
-    received = &received_[sequence];
-    received->resize(size_t(model_.info().cache.layers *
-                            model_.info().cache.kvHeads * receivedCapacity()));
+    received = &receivedOf(sequence);
     keeps = compaction_->mostAttended(held, int64_t(keep.size()),
                                       received->data(), receivedCapacity());
   }

@@ -290,6 +290,8 @@ private:
   std::vector<float *> receivedRows_;
   /// The positions a sequence's received sums cover: its block table's.
   int64_t receivedCapacity() const;
+  /// Sequence `sequence`'s sums (zeros when new).
+  std::vector<float> &receivedOf(int64_t sequence);
   /// receivedRows_ for the call's sequences `rows` (new ones at 0), the
   /// sums of finished ones dropped.
   void prepareReceived(const std::vector<int64_t> &rows);

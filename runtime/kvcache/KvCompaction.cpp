@@ -6,11 +6,9 @@
 #include "kernels/cpu/KvRows.h"
 #include "kernels/cpu/Transformer.h"
 #include "runtime/exec/Tensor.h"
-#include "runtime/format/Float16.h"
 #include "runtime/kvcache/KvStorage.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace llmc::runtime {
 
@@ -31,6 +29,11 @@ uint64_t KvCompaction::planeOffset(int64_t block, int64_t layer, int64_t kv,
          uint64_t(plane * blockRows_ * cache_.headDim * elementBytes_);
 }
 
+const std::vector<int64_t> &KvCompaction::keepOf(const Keeps &keeps,
+                                                 int64_t plane) {
+  return keeps[keeps.size() == 1 ? 0 : size_t(plane)];
+}
+
 void KvCompaction::readRow(const uint8_t *plane, int64_t slot,
                            float *out) const {
   const int64_t hd = cache_.headDim;
@@ -49,14 +52,13 @@ void KvCompaction::compact(const uint8_t *from, uint8_t *to,
   const KvEviction &rope = cache_.eviction;
   const auto pairs = rope.ropePairs == 1 ? kernels::RopePairs::half
                                          : kernels::RopePairs::interleaved;
-  const DType held = static_cast<DType>(cache_.dtype);
+  const kernels::KvStorage held = kvStorageOf(DType(cache_.dtype));
   std::vector<float> rows(size_t(n * hd));
   for (int64_t layer = 0; layer < cache_.layers; ++layer)
     for (int64_t kv = 0; kv < 2; ++kv)
       for (int64_t head = 0; head < cache_.kvHeads; ++head) {
         const std::vector<int64_t> &keep =
-            keeps[keeps.size() == 1 ? 0
-                                    : size_t(layer * cache_.kvHeads + head)];
+            keepOf(keeps, layer * cache_.kvHeads + head);
         // The kept rows as f32, keys rotated back by how far they move.
         for (int64_t j = 0; j < n; ++j) {
           const int64_t p = keep[size_t(j)];
@@ -73,25 +75,11 @@ void KvCompaction::compact(const uint8_t *from, uint8_t *to,
           const int64_t count = std::min(block, n - first);
           uint8_t *plane = to + planeOffset(first / block, layer, kv, head);
           const float *source = rows.data() + first * hd;
-          switch (held) {
-          case DType::i8:
-          case DType::f8e4m3:
+          if (kernels::kvScaled(held))
             kernels::writeKvRows(plane, block, hd, source, count,
-                                 held == DType::i8
-                                     ? kernels::QuantCodes::int8
-                                     : kernels::QuantCodes::fp8e4m3);
-            break;
-          case DType::f16:
-          case DType::bf16: {
-            auto *half = reinterpret_cast<uint16_t *>(plane);
-            for (int64_t i = 0; i < count * hd; ++i)
-              half[i] = held == DType::f16 ? format::floatToHalf(source[i])
-                                           : format::floatToBfloat16(source[i]);
-            break;
-          }
-          default:
-            std::memcpy(plane, source, size_t(count * hd) * sizeof(float));
-          }
+                                 kernels::kvCodesOf(held));
+          else
+            kernels::narrowKvRow(held, source, count * hd, plane);
         }
       }
 }
@@ -141,8 +129,7 @@ KvCompaction::Keeps KvCompaction::mostAttended(int64_t tokens, int64_t n,
 void KvCompaction::moveReceived(float *received, int64_t capacity,
                                 const Keeps &keeps) const {
   for (int64_t plane = 0; plane < cache_.layers * cache_.kvHeads; ++plane) {
-    const std::vector<int64_t> &keep =
-        keeps[keeps.size() == 1 ? 0 : size_t(plane)];
+    const std::vector<int64_t> &keep = keepOf(keeps, plane);
     float *sums = received + plane * capacity;
     // Kept positions only move up (keep[j] >= j), so in place in order.
     for (size_t j = 0; j < keep.size(); ++j)

@@ -67,6 +67,8 @@ private:
   uint64_t planeOffset(int64_t block, int64_t layer, int64_t kv,
                        int64_t head) const;
   void readRow(const uint8_t *plane, int64_t slot, float *out) const;
+  /// The list of plane `plane` (layer * kvHeads + kv head) of `keeps`.
+  static const std::vector<int64_t> &keepOf(const Keeps &keeps, int64_t plane);
 
   CacheInfo cache_;
   int64_t blockRows_, elementBytes_;
