@@ -20,14 +20,18 @@ APT_PACKAGES=(
   libopenmpi-dev openmpi-bin
   # tests
   libgtest-dev googletest nlohmann-json3-dev
+  # llmc-run serve: its HTTP server (header-only)
+  libcpp-httplib-dev
   # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)
   python3-torch python3-onnx libopenblas0-pthread
 )
 # Python module name -> pip requirement. lit, numpy, onnx and onnxruntime
 # serve every test; the rest only make the exported test models
 # (test/models/make_test_models.py), matplotlib draws bench/compare.py's
-# plot, and sentencepiece serves llama.cpp's GGUF converter (bench/llama_cpp.py): PyPI's torch wheel brings about 3 GB of
-# CUDA libraries, which the compiler and runtime never use. optimum-onnx pins
+# plot, sentencepiece serves llama.cpp's GGUF converter (bench/llama_cpp.py),
+# and openai, prometheus-client and aiohttp are the clients of llmc-run serve's
+# tests and load benchmark (bench/serve_load.py): PyPI's torch wheel brings
+# about 3 GB of CUDA libraries, which the compiler and runtime never use. optimum-onnx pins
 # transformers below 4.58, and onnxruntime-genai 0.12 is the newest builder
 # that works with those transformers.
 declare -A PIP_PACKAGES=(
@@ -42,6 +46,9 @@ declare -A PIP_PACKAGES=(
   [onnxruntime_genai]="onnxruntime-genai==0.12.2"
   [matplotlib]=matplotlib
   [sentencepiece]=sentencepiece
+  [openai]=openai
+  [prometheus_client]=prometheus-client
+  [aiohttp]=aiohttp
 )
 
 missing_apt=()

@@ -178,6 +178,11 @@ public:
               "draft plan", draftPlan->data(), draftPlan->size());
           !status)
         return module.emitError(status.message());
+    for (const auto &[name, bytes] : options.files)
+      if (runtime::Status status =
+              writer.addSection(name, bytes.data(), bytes.size());
+          !status)
+        return module.emitError(status.message());
     if (failed(addModuleSections(writer, module, "")) ||
         (options.draft &&
          failed(addModuleSections(writer, options.draft, "draft "))))

@@ -42,6 +42,9 @@ struct ArtifactOptions {
   /// plan" sections, their weights where the bytes differ from every
   /// other rank's into sections of their own.
   std::vector<mlir::ModuleOp> ranks;
+  /// Sections written as they are, by name: the tokenizer and chat
+  /// template of llmc compile --tokenizer / --chat-template.
+  std::vector<std::pair<std::string, std::string>> files;
 };
 
 struct ArtifactSummary {

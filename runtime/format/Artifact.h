@@ -112,6 +112,12 @@ struct ModelInfo {
     return rank == 0 ? "plan" : "rank " + std::to_string(rank) + " plan";
   }
 
+  /// Sections for serving text (llmc compile --tokenizer,
+  /// --chat-template): the SentencePiece model's bytes, and the chat
+  /// template's source (runtime/serve/ChatTemplate.h).
+  static constexpr const char *kTokenizerSection = "tokenizer";
+  static constexpr const char *kChatTemplateSection = "chat template";
+
   /// The KV cache's shape for `batch` sequences.
   std::vector<int64_t> cacheShape(int64_t batch) const {
     return {cache.layers, 2, batch, cache.kvHeads, cache.slots, cache.headDim};

@@ -338,15 +338,43 @@ Session::prefillEach(const std::vector<std::vector<int64_t>> &prompts) {
   return lastLogits(runPrefillEach(prompts));
 }
 
-Expected<Tensor> Session::decodeRows(const std::vector<int64_t> &rows,
-                                     const std::vector<int64_t> &ids) {
+Expected<Tensor> Session::appendRows(const std::vector<int64_t> &rows,
+                                     const std::vector<int64_t> &ids,
+                                     bool prefill) {
   if (!blocks_)
-    return Status::error("sequences decode at their own positions over a "
+    return Status::error("sequences run at their own positions over a "
                          "paged KV cache (compile with --kv-layout paged)");
-  Expected<Tensor> result = runPaged(rows, ids, false);
+  Expected<Tensor> result = runPaged(rows, ids, prefill);
   if (!result)
     return result.status();
   return logits(*result);
+}
+
+Expected<int64_t> Session::startRow(int64_t row,
+                                    const std::vector<int64_t> &tokens) {
+  if (!blocks_)
+    return Status::error("sequences start one by one over a paged KV cache "
+                         "(compile with --kv-layout paged)");
+  if (row < 0 || row >= batch_)
+    return Status::error("no sequence " + std::to_string(row) +
+                         " in a batch of " + std::to_string(batch_));
+  if (rows_[size_t(row)] >= 0)
+    return Status::error("sequence " + std::to_string(row) +
+                         " is running already");
+  KvBlocks::Started started = blocks_->start(tokens);
+  rows_[size_t(row)] = started.id;
+  return started.cached;
+}
+
+int64_t Session::rowNeeds(int64_t row, int64_t count) const {
+  return blocks_->needs(rows_[size_t(row)], count);
+}
+
+void Session::endRow(int64_t row) {
+  if (rows_[size_t(row)] < 0)
+    return;
+  blocks_->finish(rows_[size_t(row)]);
+  rows_[size_t(row)] = -1;
 }
 
 Status Session::generatePaged(

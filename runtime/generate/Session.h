@@ -115,11 +115,28 @@ public:
   Expected<Tensor> decode(const std::vector<int64_t> &ids);
 
   /// A paged session: appends `ids` ([rows x tokens]) to sequences `rows`
-  /// (distinct), each at its own position; returns their logits [rows,
-  /// tokens, vocab]. Nothing changes when a sequence would pass max_seq
-  /// or the pool has too few blocks for the tokens.
-  Expected<Tensor> decodeRows(const std::vector<int64_t> &rows,
-                              const std::vector<int64_t> &ids);
+  /// (distinct), each at its own position, through @decode (the logits of
+  /// every new position: [rows, tokens, vocab]) or with `prefill` through
+  /// @prefill (the last one's: [rows, vocab]); the logits in host memory.
+  /// Nothing changes when a sequence would pass max_seq or the pool has
+  /// too few blocks for the tokens. Another error (a kernel's) leaves no
+  /// sequence running: their blocks may lack the call's keys and values.
+  Expected<Tensor> appendRows(const std::vector<int64_t> &rows,
+                              const std::vector<int64_t> &ids,
+                              bool prefill = false);
+  /// A paged session, sequence by sequence (a server's scheduler): row
+  /// `row`, which runs no sequence, starts one with `tokens`, taking the
+  /// cached blocks of their longest prefix of whole blocks; returns how
+  /// many tokens those hold (appendRows appends the rest).
+  Expected<int64_t> startRow(int64_t row, const std::vector<int64_t> &tokens);
+  /// Whether row `row` runs a sequence.
+  bool rowRunning(int64_t row) const { return rows_[size_t(row)] >= 0; }
+  /// The pool's blocks appendRows would take for `count` more tokens of
+  /// row `row` (a running one).
+  int64_t rowNeeds(int64_t row, int64_t count) const;
+  /// Row `row`'s sequence ends: its blocks go back to the pool (full ones
+  /// cached for later prompts).
+  void endRow(int64_t row);
 
   /// Scores `ids` ([batch x tokens], at most the artifact's draft tokens
   /// + 1 per sequence) through @verify, each sequence's from its own

@@ -22,6 +22,18 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
   return tokenizer;
 }
 
+Expected<Tokenizer> Tokenizer::fromBytes(const std::string &bytes,
+                                         const std::string &name) {
+  Tokenizer tokenizer;
+  tokenizer.path_ = name;
+  sentencepiece::util::Status status =
+      tokenizer.processor_->LoadFromSerializedProto(bytes);
+  if (!status.ok())
+    return Status::error(name +
+                         ": not a SentencePiece model: " + status.ToString());
+  return tokenizer;
+}
+
 Expected<std::vector<int64_t>>
 Tokenizer::encode(const std::string &text) const {
   std::vector<int> ids;

@@ -27,6 +27,11 @@ class Tokenizer {
 public:
   /// Loads a SentencePiece model file.
   static Expected<Tokenizer> load(const std::string &path);
+  /// A SentencePiece model's bytes (an artifact's "tokenizer" section,
+  /// llmc compile --tokenizer); `name` says where they came from in
+  /// errors.
+  static Expected<Tokenizer> fromBytes(const std::string &bytes,
+                                       const std::string &name);
 
   Tokenizer(Tokenizer &&) noexcept;
   Tokenizer &operator=(Tokenizer &&) noexcept;

@@ -87,6 +87,18 @@ struct BenchOptions {
   int64_t sharedPrefix = 0, requests = 8;
 };
 
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  /// Requests running at once (0: the artifact's max_batch).
+  int64_t maxBatch = 0;
+  int64_t maxQueue = 64;
+  int64_t stepTokens = 256;
+  bool noChunkedPrefill = false;
+  std::string apiKey, modelName;
+  uint64_t maxBody = uint64_t(1) << 20;
+};
+
 /// Each returns the process exit code, having printed any error.
 int generate(const CommonOptions &common, const GenerateOptions &options);
 int evaluate(const CommonOptions &common, const EvalOptions &options);
@@ -96,6 +108,8 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
                 const BenchOptions &options);
 int runEntry(const CommonOptions &common, const RunOptions &options);
 int bench(const CommonOptions &common, const BenchOptions &options);
+/// Serves until SIGINT or SIGTERM (Serve.cpp).
+int serve(const CommonOptions &common, const ServeOptions &options);
 
 /// The median and range of measured values.
 struct Spread {

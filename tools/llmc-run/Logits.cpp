@@ -107,7 +107,7 @@ int logits(const CommonOptions &common, const LogitsOptions &options) {
       if (tokens.empty())
         break;
       runtime::Expected<runtime::Tensor> next =
-          paged ? session.decodeRows(which, tokens) : session.decode(tokens);
+          paged ? session.appendRows(which, tokens) : session.decode(tokens);
       if (!next)
         return fail(next.status().message());
       keep(*next, which);
@@ -123,7 +123,7 @@ int logits(const CommonOptions &common, const LogitsOptions &options) {
   } else {
     for (int64_t b = 0; b < batch; ++b) {
       runtime::Expected<runtime::Tensor> one =
-          session.decodeRows({b}, prompts[b]);
+          session.appendRows({b}, prompts[b]);
       if (!one)
         return fail(one.status().message());
       keep(*one, {b});

@@ -14,6 +14,9 @@
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
 //          [--repeat 3] [--json out.json] [--speculative]
 //          [--shared-prefix N --requests 8]
+// llmc-run model.llmc serve [--host 127.0.0.1] [--port 8000] [--max-batch B]
+//          [--max-queue Q] [--step-tokens T] [--no-chunked-prefill]
+//          [--api-key KEY] [--kv-memory M]
 //
 //===----------------------------------------------------------------------===//
 
@@ -206,8 +209,10 @@ int main(int argc, char **argv) {
                   ->add_option("--prompt-ids", generateOptions.promptIds,
                                "Prompt token ids, comma-separated")
                   ->delimiter(',');
-  auto *text = generateCommand->add_option("--prompt", generateOptions.prompt,
-                                           "Prompt text (needs --tokenizer)");
+  auto *text =
+      generateCommand->add_option("--prompt", generateOptions.prompt,
+                                  "Prompt text (needs --tokenizer, or the "
+                                  "artifact's: llmc compile --tokenizer)");
   ids->excludes(text);
   generateCommand
       ->add_option("--tokenizer", generateOptions.tokenizer,
@@ -365,6 +370,44 @@ int main(int argc, char **argv) {
                          "draft, taking turns with the plain runs, and "
                          "report both side by side");
 
+  ServeOptions serveOptions;
+  CLI::App *serveCommand = app.add_subcommand(
+      "serve", "Serve the model over an OpenAI-compatible HTTP API "
+               "(docs/serving.md)");
+  serveCommand->add_option("--host", serveOptions.host,
+                           "The address to listen on (default 127.0.0.1)");
+  serveCommand
+      ->add_option("--port", serveOptions.port,
+                   "The port (default 8000; 0: any free one, printed)")
+      ->check(CLI::Range(0, 65535));
+  serveCommand
+      ->add_option("--max-batch", serveOptions.maxBatch,
+                   "Requests running at once (default: the artifact's "
+                   "--max-batch)")
+      ->check(CLI::PositiveNumber);
+  serveCommand
+      ->add_option("--max-queue", serveOptions.maxQueue,
+                   "Requests waiting to run; more are refused with 429 "
+                   "(default 64)")
+      ->check(CLI::NonNegativeNumber);
+  serveCommand
+      ->add_option("--step-tokens", serveOptions.stepTokens,
+                   "Tokens one engine step runs: a decode token per running "
+                   "request, the rest prompt chunks (default 256)")
+      ->check(CLI::PositiveNumber);
+  serveCommand->add_flag("--no-chunked-prefill", serveOptions.noChunkedPrefill,
+                         "Run each prompt whole in one step, however long");
+  serveCommand->add_option("--api-key", serveOptions.apiKey,
+                           "Require 'Authorization: Bearer KEY' (default: "
+                           "none)");
+  serveCommand->add_option("--model-name", serveOptions.modelName,
+                           "The model's name in the API (default: the "
+                           "artifact's file name without .llmc)");
+  serveCommand
+      ->add_option("--max-body", serveOptions.maxBody,
+                   "Largest request body; larger ones get 413 (default 1MiB)")
+      ->transform(CLI::AsSizeValue(true));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {
@@ -382,10 +425,6 @@ int main(int argc, char **argv) {
                    "--prompt-ids-file\n";
       return 2;
     }
-    if (!generateOptions.prompt.empty() && generateOptions.tokenizer.empty()) {
-      std::cerr << "llmc-run generate: --prompt needs --tokenizer\n";
-      return 2;
-    }
     return generate(common, generateOptions);
   }
   if (*logitsCommand) {
@@ -399,6 +438,8 @@ int main(int argc, char **argv) {
     return runEntry(common, runOptions);
   if (*benchCommand)
     return bench(common, benchOptions);
+  if (*serveCommand)
+    return serve(common, serveOptions);
   if (evalOptions.textFile.empty() && evalOptions.idsFile.empty()) {
     std::cerr << "llmc-run eval: give --text with --tokenizer, or --ids\n";
     return 2;

@@ -1,6 +1,7 @@
 //===- llmc-tokenize.cpp - a text as token-id sequences -------------------===//
 //
 // llmc-tokenize --tokenizer tok.model TEXT [-o ids.txt] [--no-bos] [--eos]
+// llmc-tokenize --tokenizer tok.model --pieces
 // Each passage of TEXT (the pieces between blank lines) becomes one line of
 // token ids: the token-id file `llmc compile --calib` and `llmc-run eval
 // --ids` read. `llmc compile --calib-tokenizer` runs this tool (the
@@ -22,11 +23,16 @@ int main(int argc, char **argv) {
   CLI::App app{"llmc-tokenize: passages of a text as token-id sequences"};
   std::string textPath, tokenizerPath, outputPath;
   bool noBos = false, eos = false;
-  app.add_option("text", textPath,
-                 "The text (passages separated by blank "
-                 "lines)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  bool pieces = false;
+  CLI::Option *textOption =
+      app.add_option("text", textPath,
+                     "The text (passages separated by blank "
+                     "lines)")
+          ->check(CLI::ExistingFile);
+  app.add_flag("--pieces", pieces,
+               "Only print the tokenizer's number of pieces (llmc compile "
+               "--tokenizer checks a tokenizer this way)")
+      ->excludes(textOption);
   app.add_option("--tokenizer", tokenizerPath, "SentencePiece model")
       ->required()
       ->check(CLI::ExistingFile);
@@ -43,6 +49,12 @@ int main(int argc, char **argv) {
       llmc::runtime::Tokenizer::load(tokenizerPath);
   if (!tokenizer)
     return fail(tokenizer.status().message());
+  if (pieces) {
+    std::cout << tokenizer->vocabSize() << "\n";
+    return 0;
+  }
+  if (textPath.empty())
+    return fail("give a text, or --pieces");
   std::ifstream file(textPath, std::ios::binary);
   std::stringstream text;
   text << file.rdbuf();

@@ -2,6 +2,7 @@
 //
 // llmc compile model.onnx -o model.llmc [pipeline flags (CompileFlags.h)]
 //              [--bos ID] [--eos ID,...] [--dummy-weights]
+//              [--tokenizer tok.model] [--chat-template FILE|chatml|llama2]
 //              [--print-plan FILE] [--emit-cuda FILE]
 //              [--pass-pipeline TEXT | --print-pipeline]
 //              [--load-pass-plugin lib.so ...]
@@ -25,6 +26,7 @@
 #include "tools/llmc/CompileFlags.h"
 #include "tools/llmc/DraftCompile.h"
 #include "tools/llmc/PruneReportCommand.h"
+#include "tools/llmc/ServingFiles.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -79,6 +81,19 @@ static llvm::cl::list<int64_t>
     eosIds("eos", llvm::cl::desc("End-of-sequence token ids to record"),
            llvm::cl::CommaSeparated, llvm::cl::sub(compileCommand),
            llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string> tokenizerPath(
+    "tokenizer",
+    llvm::cl::desc("Store this SentencePiece model in the artifact, for "
+                   "llmc-run serve and generate --prompt"),
+    llvm::cl::value_desc("tok.model"), llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
+static llvm::cl::opt<std::string> chatTemplate(
+    "chat-template",
+    llvm::cl::desc("Store a chat template in the artifact, for llmc-run "
+                   "serve's /v1/chat/completions: a Jinja file (the subset "
+                   "of docs/serving.md), or chatml or llama2"),
+    llvm::cl::value_desc("FILE|chatml|llama2"), llvm::cl::sub(compileCommand),
+    llvm::cl::cat(compileOptions));
 static llvm::cl::opt<std::string>
     printPlan("print-plan",
               llvm::cl::desc("Also write the planned IR to this file"),
@@ -257,6 +272,12 @@ int compile() {
     return 1;
   const bool draftModel =
       *draft && (*draft)->kind != llmc::tool::DraftSpec::Kind::ngram;
+  FailureOr<llmc::tool::ServingFiles> serving =
+      llmc::tool::readServingFiles(tokenizerPath, chatTemplate);
+  if (failed(serving))
+    return 1;
+  std::vector<std::pair<std::string, std::string>> servingFiles =
+      std::move(serving->sections);
   if (printPipeline) {
     pm.printAsTextualPipeline(llvm::outs());
     llvm::outs() << "\n";
@@ -333,6 +354,16 @@ int compile() {
       })))
     return 1;
 
+  // The tokenizer's ids must be the model's.
+  for (auto function : module->getOps<func::FuncOp>())
+    if (auto logits =
+            dyn_cast<RankedTensorType>(function.getFunctionType().getResult(0));
+        logits && serving->tokenizerPieces > logits.getShape().back() &&
+        !ShapedType::isDynamic(logits.getShape().back()))
+      return fail("--tokenizer " + tokenizerPath.getValue() + " has " +
+                  std::to_string(serving->tokenizerPieces) +
+                  " pieces, more than the model's vocabulary of " +
+                  std::to_string(logits.getShape().back()));
   llmc::ArtifactSummary summary;
   llmc::ArtifactOptions artifact;
   artifact.producer = "llmc 0.1";
@@ -348,6 +379,7 @@ int compile() {
   }
   for (OwningOpRef<ModuleOp> &rank : ranks)
     artifact.ranks.push_back(*rank);
+  artifact.files = std::move(servingFiles);
   start = Clock::now();
   if (failed(llmc::emitArtifact(*module, artifact, outputPath, &summary)))
     return 1;

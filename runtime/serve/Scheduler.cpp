@@ -1,0 +1,336 @@
+//===- Scheduler.cpp - continuous batching over a paged KV cache ----------===//
+
+#include "runtime/serve/Scheduler.h"
+
+#include <algorithm>
+
+namespace llmc::runtime {
+namespace {
+
+/// Consecutive failed steps after which running requests fail instead of
+/// starting again.
+constexpr int64_t kMostFailures = 3;
+
+double secondsSince(Clock::time_point start) {
+  return millisSince(start) / 1000.0;
+}
+
+} // namespace
+
+Scheduler::Scheduler(Session &session, ServeMetrics &metrics,
+                     SchedulerOptions options)
+    : session_(session), metrics_(metrics), options_(options),
+      vocab_(session.model().info().vocabSize),
+      maxSeq_(session.model().info().maxSeq),
+      freeRows_(size_t(session.batch()), true) {
+  options_.stepTokens = std::max<int64_t>(options_.stepTokens, 1);
+  publish();
+  thread_ = std::thread([this] { loop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  for (RequestPtr &r : running_)
+    r->stream->finish(FinishReason::error, "the server is shutting down");
+  for (RequestPtr &r : waiting_)
+    r->stream->finish(FinishReason::error, "the server is shutting down");
+  for (RequestPtr &r : submitted_)
+    r->stream->finish(FinishReason::error, "the server is shutting down");
+}
+
+Status Scheduler::check(const GenerationRequest &request) const {
+  if (request.prompt.empty())
+    return Status::error("an empty prompt: give at least one token");
+  for (int64_t id : request.prompt)
+    if (id < 0 || id >= vocab_)
+      return Status::error("prompt token id " + std::to_string(id) +
+                           " is outside the model's vocabulary of " +
+                           std::to_string(vocab_));
+  if (int64_t(request.prompt.size()) > maxSeq_)
+    return Status::error(
+        "the prompt's " + std::to_string(request.prompt.size()) +
+        " tokens exceed the model's context of " + std::to_string(maxSeq_));
+  if (request.maxTokens < 1)
+    return Status::error("max_tokens must be at least 1, not " +
+                         std::to_string(request.maxTokens));
+  Expected<Sampler> sampler = Sampler::create(request.sampling);
+  return sampler ? Status::success() : sampler.status();
+}
+
+std::shared_ptr<RequestStream> Scheduler::submit(GenerationRequest request) {
+  Expected<Sampler> sampler = Sampler::create(request.sampling);
+  if (!sampler || !check(request))
+    return nullptr;
+  auto stream = std::make_shared<RequestStream>();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (gauges_.waiting + int64_t(submitted_.size()) >= options_.maxQueue) {
+      metrics_.rejected("queue_full");
+      return nullptr;
+    }
+    auto r = std::unique_ptr<Request>(
+        new Request{std::move(request), stream, std::move(*sampler)});
+    r->tokens = r->spec.prompt;
+    metrics_.admitted(int64_t(r->spec.prompt.size()));
+    submitted_.push_back(std::move(r));
+  }
+  wake_.notify_all();
+  return stream;
+}
+
+EngineGauges Scheduler::gauges() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  EngineGauges gauges = gauges_;
+  gauges.waiting += int64_t(submitted_.size());
+  return gauges;
+}
+
+void Scheduler::publish() {
+  const KvBlocks &blocks = *session_.kvBlocks();
+  const KvMemory memory = blocks.memory();
+  std::lock_guard<std::mutex> lock(mutex_);
+  gauges_.running = int64_t(running_.size());
+  gauges_.waiting = int64_t(waiting_.size());
+  gauges_.kvBlocks = memory.blocks;
+  gauges_.kvHeldBlocks = memory.held;
+  gauges_.prefixLookups = blocks.pool().lookups();
+  gauges_.prefixHits = blocks.pool().hits();
+}
+
+void Scheduler::loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] {
+        return stopping_ || !submitted_.empty() || !running_.empty() ||
+               !waiting_.empty();
+      });
+      if (stopping_)
+        return;
+    }
+    step();
+    publish();
+  }
+}
+
+void Scheduler::collect() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (RequestPtr &r : submitted_)
+      waiting_.push_back(std::move(r));
+    submitted_.clear();
+  }
+  for (RequestPtr &r : running_)
+    if (r->stream->cancelled())
+      end(*r, FinishReason::cancelled);
+  for (RequestPtr &r : waiting_)
+    if (r->stream->cancelled()) {
+      r->stream->finish(FinishReason::cancelled);
+      metrics_.finished(FinishReason::cancelled,
+                        secondsSince(r->stream->arrived));
+    }
+  running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                [](const RequestPtr &r) { return r->row < 0; }),
+                 running_.end());
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                [](const RequestPtr &r) {
+                                  return r->stream->cancelled();
+                                }),
+                 waiting_.end());
+}
+
+void Scheduler::end(Request &r, FinishReason reason, const std::string &error) {
+  session_.endRow(r.row);
+  freeRows_[size_t(r.row)] = true;
+  r.row = -1;
+  r.stream->finish(reason, error);
+  metrics_.finished(reason, secondsSince(r.stream->arrived));
+}
+
+void Scheduler::preempt(Request &r) {
+  session_.endRow(r.row);
+  freeRows_[size_t(r.row)] = true;
+  r.row = -1;
+  r.computed = 0;
+  r.decoding = false;
+  metrics_.preempted();
+}
+
+void Scheduler::take(Request &r, int64_t next) {
+  r.tokens.push_back(next);
+  if (std::find(r.spec.stopIds.begin(), r.spec.stopIds.end(), next) !=
+      r.spec.stopIds.end()) {
+    end(r, FinishReason::stop);
+    return;
+  }
+  r.stream->push(next);
+  const Clock::time_point now = Clock::now();
+  if (r.produced++ == 0)
+    metrics_.firstToken(secondsSince(r.stream->arrived));
+  else
+    metrics_.nextToken(std::chrono::duration<double>(now - r.last).count());
+  r.last = now;
+  // The next decode step would put its input at position tokens - 1.
+  if (r.produced >= r.spec.maxTokens || int64_t(r.tokens.size()) > maxSeq_)
+    end(r, FinishReason::length);
+}
+
+bool Scheduler::admit(Request &r, int64_t reserved) {
+  auto row = std::find(freeRows_.begin(), freeRows_.end(), true);
+  if (row == freeRows_.end())
+    return false;
+  // Room for all its tokens and the next, besides what the step reserved:
+  // a request admitted is not preempted again by the next few steps. The
+  // cached blocks of its prefix count too: taking them from the pool's
+  // idle ones makes them unavailable to others.
+  const KvBlocks &blocks = *session_.kvBlocks();
+  const int64_t block = blocks.blockTokens();
+  const int64_t tokens = int64_t(r.tokens.size()) + 1;
+  if ((tokens + block - 1) / block + 1 > blocks.available() - reserved)
+    return false;
+  Expected<int64_t> cached =
+      session_.startRow(int64_t(row - freeRows_.begin()), r.tokens);
+  if (!cached)
+    return false;
+  *row = false;
+  r.row = int64_t(row - freeRows_.begin());
+  r.computed = *cached;
+  r.admission = ++admissions_;
+  return true;
+}
+
+void Scheduler::recover(const Status &status) {
+  // A failed call leaves no sequence running (Session::appendRows).
+  ++failures_;
+  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
+    Request &r = **it;
+    if (failures_ >= kMostFailures) {
+      end(r, FinishReason::error, status.message());
+      continue;
+    }
+    preempt(r);
+    waiting_.push_front(std::move(*it));
+  }
+  running_.clear();
+}
+
+bool Scheduler::step() {
+  collect();
+  if (running_.empty() && waiting_.empty())
+    return false;
+  const KvBlocks &blocks = *session_.kvBlocks();
+
+  // Decode: one token for each request whose prompt is in. When the pool
+  // cannot take them, the last admitted goes back to the queue.
+  auto decodeNeeds = [&] {
+    int64_t needs = 0;
+    for (const RequestPtr &r : running_)
+      if (r->decoding)
+        needs += session_.rowNeeds(r->row, 1);
+    return needs;
+  };
+  int64_t reserved = decodeNeeds();
+  while (reserved > blocks.available()) {
+    preempt(*running_.back());
+    waiting_.push_front(std::move(running_.back()));
+    running_.pop_back();
+    reserved = decodeNeeds();
+  }
+  std::vector<Request *> decoders;
+  for (RequestPtr &r : running_)
+    if (r->decoding)
+      decoders.push_back(r.get());
+
+  // Prompt chunks under the step's budget: running requests' first, then
+  // the queue's, in order.
+  struct Chunk {
+    Request *r;
+    int64_t count;
+  };
+  std::vector<Chunk> chunks;
+  int64_t budget = options_.stepTokens - int64_t(decoders.size());
+  auto plan = [&](Request &r) {
+    const int64_t pending = int64_t(r.tokens.size()) - r.computed;
+    int64_t count =
+        options_.chunkedPrefill ? std::min(pending, budget) : pending;
+    const int64_t room = blocks.available() - reserved;
+    while (count > 0 && session_.rowNeeds(r.row, count) > room)
+      count = options_.chunkedPrefill ? count - 1 : 0;
+    if (count == 0)
+      return;
+    reserved += session_.rowNeeds(r.row, count);
+    budget -= count;
+    chunks.push_back({&r, count});
+  };
+  auto open = [&] {
+    return options_.chunkedPrefill ? budget > 0 : budget > 0 || chunks.empty();
+  };
+  for (RequestPtr &r : running_)
+    if (!r->decoding && open())
+      plan(*r);
+  while (!waiting_.empty() && open() && admit(*waiting_.front(), reserved)) {
+    running_.push_back(std::move(waiting_.front()));
+    waiting_.pop_front();
+    plan(*running_.back());
+  }
+  if (decoders.empty() && chunks.empty()) {
+    // Prompts in part, holding the pool between them: the last admitted
+    // waits for the others.
+    if (running_.size() > 1) {
+      preempt(*running_.back());
+      waiting_.push_front(std::move(running_.back()));
+      running_.pop_back();
+    }
+    return true;
+  }
+
+  if (!decoders.empty()) {
+    std::vector<int64_t> rows, ids;
+    for (Request *r : decoders) {
+      rows.push_back(r->row);
+      ids.push_back(r->tokens.back());
+    }
+    Expected<Tensor> logits = session_.appendRows(rows, ids);
+    if (!logits) {
+      recover(logits.status());
+      return true;
+    }
+    for (size_t i = 0; i < decoders.size(); ++i) {
+      Request &r = *decoders[i];
+      ++r.computed;
+      take(r,
+           r.sampler.sample(logits->as<float>() + i * vocab_, size_t(vocab_)));
+    }
+  }
+  for (const Chunk &chunk : chunks) {
+    Request &r = *chunk.r;
+    if (r.row < 0)
+      continue;
+    Expected<Tensor> logits = session_.appendRows(
+        {r.row},
+        std::vector<int64_t>(r.tokens.begin() + r.computed,
+                             r.tokens.begin() + r.computed + chunk.count),
+        true);
+    if (!logits) {
+      recover(logits.status());
+      return true;
+    }
+    r.computed += chunk.count;
+    if (r.computed == int64_t(r.tokens.size())) {
+      r.decoding = true;
+      take(r, r.sampler.sample(logits->as<float>(), size_t(vocab_)));
+    }
+  }
+  failures_ = 0;
+  running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                [](const RequestPtr &r) { return r->row < 0; }),
+                 running_.end());
+  return true;
+}
+
+} // namespace llmc::runtime

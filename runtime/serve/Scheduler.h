@@ -1,0 +1,133 @@
+//===- Scheduler.h - continuous batching over a paged KV cache ------------===//
+//
+// A server's engine (docs/serving.md): requests wait in a bounded queue
+// and run as rows of one paged Session, iteration by iteration (Orca):
+// every step decodes one token of each running request that has its
+// prompt in the cache, then spends what is left of a token budget on
+// prompt chunks (Sarathi-Serve's chunked prefill), of requests already
+// running first, then of waiting ones it admits while a row and blocks
+// are free. When the pool cannot take a step's tokens, the request
+// admitted last is preempted: its blocks go back and it waits at the
+// queue's head to be computed again from its prompt and the tokens it
+// produced (whose whole blocks the prefix cache usually still holds), so
+// it produces what it would have uninterrupted. A cancelled request is
+// dropped, its blocks freed, at the next step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_SERVE_SCHEDULER_H
+#define LLMC_RUNTIME_SERVE_SCHEDULER_H
+
+#include "runtime/generate/Session.h"
+#include "runtime/serve/RequestStream.h"
+#include "runtime/serve/ServeMetrics.h"
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace llmc::runtime {
+
+struct GenerationRequest {
+  std::vector<int64_t> prompt;
+  /// At most this many tokens (the model's context ends it earlier).
+  int64_t maxTokens = 16;
+  SamplingParams sampling;
+  /// Tokens that end it (EOS), not part of its output.
+  std::vector<int64_t> stopIds;
+};
+
+struct SchedulerOptions {
+  /// Requests waiting for a row; one more is refused.
+  int64_t maxQueue = 64;
+  /// Tokens one step runs: its decode tokens and prompt chunks.
+  int64_t stepTokens = 256;
+  /// false: a prompt runs whole in one step, whatever the budget.
+  bool chunkedPrefill = true;
+};
+
+class Scheduler {
+public:
+  /// Runs requests as rows of `session` (paged), reporting to `metrics`;
+  /// its thread starts at once.
+  Scheduler(Session &session, ServeMetrics &metrics, SchedulerOptions options);
+  /// Ends the thread; requests still running end with an error.
+  ~Scheduler();
+
+  /// Why `request` cannot run (an empty prompt, ids outside the
+  /// vocabulary, more tokens than the context), or success.
+  Status check(const GenerationRequest &request) const;
+  /// Queues a checked request: its stream, or null when the queue is full.
+  std::shared_ptr<RequestStream> submit(GenerationRequest request);
+  /// The engine's state now.
+  EngineGauges gauges() const;
+
+private:
+  struct Request {
+    GenerationRequest spec;
+    std::shared_ptr<RequestStream> stream;
+    Sampler sampler;
+    /// Its prompt and the tokens produced so far: what a preempted request
+    /// computes again.
+    std::vector<int64_t> tokens;
+    int64_t produced = 0;
+    /// Its row while running (-1: waiting), the tokens of `tokens` whose
+    /// keys and values are in the cache, and whether its prompt is all in
+    /// (it decodes).
+    int64_t row = -1, computed = 0;
+    bool decoding = false;
+    /// When its last token came.
+    Clock::time_point last;
+    /// Admission order (the last admitted is preempted first).
+    uint64_t admission = 0;
+  };
+  using RequestPtr = std::unique_ptr<Request>;
+
+  void loop();
+  /// One iteration: false when there was nothing to do.
+  bool step();
+  /// Takes submitted requests into the waiting queue; drops cancelled
+  /// ones.
+  void collect();
+  /// Takes `next` as request `r`'s next token; ends it when it is done.
+  void take(Request &r, int64_t next);
+  /// Ends running request `r` (its row freed): the stream ends with
+  /// `reason`.
+  void end(Request &r, FinishReason reason, const std::string &error = {});
+  /// Sends running request `r` back to the queue's head, its row freed.
+  void preempt(Request &r);
+  /// After an engine error every running request starts again (or, the
+  /// third time, fails).
+  void recover(const Status &status);
+  /// Starts waiting request `r` in a free row, if the pool has room for
+  /// its tokens beside `reserved` blocks.
+  bool admit(Request &r, int64_t reserved);
+  void publish();
+
+  Session &session_;
+  ServeMetrics &metrics_;
+  SchedulerOptions options_;
+  const int64_t vocab_, maxSeq_;
+
+  /// The engine's requests: running (in admission order) and waiting.
+  std::vector<RequestPtr> running_;
+  std::deque<RequestPtr> waiting_;
+  std::vector<bool> freeRows_;
+  uint64_t admissions_ = 0;
+  int64_t failures_ = 0;
+
+  /// Shared with submitting threads.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<RequestPtr> submitted_;
+  bool stopping_ = false;
+  EngineGauges gauges_;
+
+  std::thread thread_;
+};
+
+} // namespace llmc::runtime
+
+#endif // LLMC_RUNTIME_SERVE_SCHEDULER_H
