@@ -70,6 +70,7 @@ std::string stripped(const std::string &s, bool left, bool right) {
 struct Expr {
   enum Kind {
     Literal,
+    List,
     Variable,
     Member,
     Index,
@@ -157,7 +158,7 @@ Expected<std::vector<Token>> lex(const std::string &source, Place start) {
         if (source.compare(i, 2, op) == 0)
           n = 2;
       token.text = source.substr(i, n);
-      if (n == 1 && std::string("()[].,|+~<>:=").find(c) == std::string::npos)
+      if (n == 1 && std::string("()[].,|+~<>:=%*").find(c) == std::string::npos)
         return errorAt(place, std::string("unexpected character '") + c + "'");
       advance(n);
     }
@@ -274,8 +275,20 @@ private:
     return left;
   }
   Expected<ExprPtr> add() {
-    Expected<ExprPtr> left = postfix();
+    Expected<ExprPtr> left = multiply();
     while (left && (peek().text == "+" || peek().text == "~") &&
+           peek().kind == Token::Punct) {
+      std::string op = next().text;
+      Expected<ExprPtr> right = multiply();
+      if (!right)
+        return right;
+      left = join(Expr::Binary, op, std::move(*left), std::move(*right));
+    }
+    return left;
+  }
+  Expected<ExprPtr> multiply() {
+    Expected<ExprPtr> left = postfix();
+    while (left && (peek().text == "%" || peek().text == "*") &&
            peek().kind == Token::Punct) {
       std::string op = next().text;
       Expected<ExprPtr> right = postfix();
@@ -372,6 +385,18 @@ private:
       }
       return e;
     case Token::Punct:
+      if (token.text == "[") {
+        e->kind = Expr::List;
+        while (!accept("]")) {
+          if (!e->kids.empty() && !accept(","))
+            return errorAt(peek().place, "expected ',' or ']'");
+          Expected<ExprPtr> item = orExpr();
+          if (!item)
+            return item;
+          e->kids.push_back(std::move(*item));
+        }
+        return e;
+      }
       if (token.text == "(") {
         Expected<ExprPtr> inner = orExpr();
         if (inner && !accept(")"))
@@ -442,12 +467,14 @@ Expected<std::vector<Segment>> split(const std::string &source) {
       open = source.find('{', open + 1);
     if (open != std::string::npos && open + 1 >= source.size())
       open = std::string::npos;
-    std::string run = source.substr(
-        i, open == std::string::npos ? std::string::npos : open - i);
+    const size_t stop = open == std::string::npos ? source.size() : open;
+    size_t begin = i;
     if (stripNext)
-      run = stripped(run, true, false);
-    else if (trimNewline && !run.empty() && run[0] == '\n')
-      run.erase(0, 1);
+      while (begin < stop && std::isspace((unsigned char)source[begin]))
+        ++begin;
+    else if (trimNewline && begin < stop && source[begin] == '\n')
+      ++begin;
+    std::string run = source.substr(begin, stop - begin);
     Place runPlace = place;
     if (open == std::string::npos) {
       segments.push_back({Segment::Text, run, runPlace});
@@ -469,7 +496,7 @@ Expected<std::vector<Segment>> split(const std::string &source) {
       size_t lineStart = run.find_last_of('\n');
       lineStart = lineStart == std::string::npos ? 0 : lineStart + 1;
       if (run.find_first_not_of(" \t", lineStart) == std::string::npos &&
-          (lineStart > 0 || segments.empty()))
+          (lineStart > 0 || begin == 0 || source[begin - 1] == '\n'))
         run.erase(lineStart);
     }
     segments.push_back({Segment::Text, run, runPlace});
@@ -683,6 +710,16 @@ private:
     switch (e.kind) {
     case Expr::Literal:
       return e.value;
+    case Expr::List: {
+      json list = json::array();
+      for (const ExprPtr &item : e.kids) {
+        Expected<json> value = eval(*item);
+        if (!value)
+          return value;
+        list.push_back(*value);
+      }
+      return list;
+    }
     case Expr::Variable:
       for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope)
         if (auto it = scope->find(e.name); it != scope->end())
@@ -808,6 +845,18 @@ private:
         return errorAt(e.place, "'+' of " + std::string(t.type_name()) +
                                     " and " + r.type_name());
       }
+      if (e.name == "%" || e.name == "*") {
+        if (!t.is_number_integer() || !r.is_number_integer())
+          return errorAt(e.place, "'" + e.name + "' of " + t.type_name() +
+                                      " and " + r.type_name());
+        const int64_t a = t.get<int64_t>(), b = r.get<int64_t>();
+        if (e.name == "*")
+          return json(a * b);
+        if (b == 0)
+          return errorAt(e.place, "'%' by zero");
+        // Python's modulo takes the divisor's sign.
+        return json(((a % b) + b) % b);
+      }
       if (e.name == "==")
         return json(t == r);
       if (e.name == "!=")
@@ -845,31 +894,44 @@ private:
 } // namespace
 
 std::string ChatTemplate::resolve(const std::string &nameOrSource) {
+  // The templates Hugging Face's tokenizer configs carry for these
+  // formats (test/serve/chat_templates.py renders them with Jinja2 too).
   if (nameOrSource == "chatml")
     return "{% for message in messages %}"
-           "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] "
-           "+ '<|im_end|>' + '\\n' }}"
+           "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
+           "'<|im_end|>' + '\n'}}"
            "{% endfor %}"
-           "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
+           "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}"
            "{% endif %}";
   if (nameOrSource == "llama2")
     return "{% if messages[0]['role'] == 'system' %}"
-           "{% set system = '<<SYS>>\\n' + messages[0]['content'] + "
-           "'\\n<</SYS>>\\n\\n' %}{% set rest = messages[1:] %}"
-           "{% else %}{% set system = '' %}{% set rest = messages %}"
-           "{% endif %}"
-           "{% for message in rest %}"
+           "{% set loop_messages = messages[1:] %}"
+           "{% set system_message = messages[0]['content'] %}"
+           "{% else %}{% set loop_messages = messages %}"
+           "{% set system_message = false %}{% endif %}"
+           "{% for message in loop_messages %}"
+           "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+           "{{ raise_exception('Conversation roles must alternate "
+           "user/assistant/user/assistant/...') }}{% endif %}"
+           "{% if loop.index0 == 0 and system_message != false %}"
+           "{% set content = '<<SYS>>\\n' + system_message + "
+           "'\\n<</SYS>>\\n\\n' + message['content'] %}"
+           "{% else %}{% set content = message['content'] %}{% endif %}"
            "{% if message['role'] == 'user' %}"
-           "{{ bos_token + '[INST] ' }}{% if loop.first %}{{ system }}"
-           "{% endif %}{{ message['content'] | trim + ' [/INST]' }}"
+           "{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
            "{% elif message['role'] == 'assistant' %}"
-           "{{ ' ' + message['content'] | trim + ' ' + eos_token }}"
+           "{{ ' '  + content.strip() + ' ' + eos_token }}"
            "{% endif %}{% endfor %}";
   return nameOrSource;
 }
 
 Expected<ChatTemplate> ChatTemplate::parse(const std::string &source) {
-  Expected<std::vector<Segment>> segments = split(source);
+  // Jinja2 drops one newline at the end of a template
+  // (keep_trailing_newline is off).
+  Expected<std::vector<Segment>> segments =
+      split(!source.empty() && source.back() == '\n'
+                ? source.substr(0, source.size() - 1)
+                : source);
   if (!segments)
     return segments.status();
   StatementParser parser(std::move(*segments));

@@ -8,11 +8,12 @@
 //   `{% for x in expr %}` ... `{% endfor %}` (with `loop.index`,
 //   `loop.index0`, `loop.first`, `loop.last`, `loop.length`),
 //   `{% set x = expr %}`, `{# comments #}`, `-` whitespace control;
-// - expressions: string and integer literals, true/false/none, variables,
-//   `a.b`, `a['b']`, `a[0]`, `a[1:]`, `+`, `~`, `==`, `!=`, `<`, `>`,
-//   `in`, `not`, `and`, `or`, `is defined` / `is not defined`, parentheses,
-//   the filters `trim` and `length`, the methods `strip()`, `upper()` and
-//   `lower()`, and `raise_exception(message)`.
+// - expressions: string and integer literals, lists `[a, b]`,
+//   true/false/none, variables,
+//   `a.b`, `a['b']`, `a[0]`, `a[1:]`, `+`, `~`, `*`, `%`, `==`, `!=`, `<`, `>`,
+//   `<=`, `>=`, `in`, `not`, `and`, `or`, `is defined` / `is not defined`,
+//   parentheses, the filters `trim` and `length`, the methods `strip()`,
+//   `upper()` and `lower()`, and `raise_exception(message)`.
 // Variables: `messages` (each with `role` and `content`),
 // `add_generation_prompt` (true), `bos_token` and `eos_token`. The two
 // tokens render as markers that encode to their ids, not their text.

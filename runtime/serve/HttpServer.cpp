@@ -23,7 +23,9 @@ constexpr const char *kRetryAfter = "1";
 
 void answer(httplib::Response &res, int status, const json &body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Text from the request (a parse error quoting it) may not be UTF-8.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json");
 }
 
 void answerError(httplib::Response &res, const ApiError &error) {
@@ -137,8 +139,74 @@ struct Reply {
   }
 };
 
+/// The request's prompts as token ids: text after BOS, a chat's messages
+/// through the template (its token markers become ids).
+std::optional<ApiError> promptsOf(const CompletionRequest &request,
+                                  const ServedModel &model,
+                                  std::vector<std::vector<int64_t>> &prompts) {
+  const std::string promptParam = request.chat ? "messages" : "prompt";
+  prompts = request.idPrompts;
+  auto encode = [&](const std::string &text,
+                    std::vector<int64_t> &ids) -> std::optional<ApiError> {
+    Expected<std::vector<int64_t>> encoded = model.tokenizer->encode(text);
+    if (!encoded)
+      return apiError(400, encoded.status().message(), "invalid_request_error",
+                      promptParam);
+    ids.insert(ids.end(), encoded->begin(), encoded->end());
+    return std::nullopt;
+  };
+  for (const std::string &text : request.textPrompts) {
+    std::vector<int64_t> ids;
+    if (model.bosId >= 0)
+      ids.push_back(model.bosId);
+    if (auto error = encode(text, ids))
+      return error;
+    prompts.push_back(std::move(ids));
+  }
+  if (request.chat) {
+    if (!model.chat)
+      return apiError(400,
+                      "this model has no chat template: compile it with "
+                      "llmc compile --chat-template FILE|chatml|llama2, or "
+                      "use /v1/completions",
+                      "invalid_request_error", "messages");
+    Expected<std::string> rendered = model.chat->render(request.messages);
+    if (!rendered)
+      return apiError(400, rendered.status().message(), "invalid_request_error",
+                      "messages");
+    // Text between the token markers is encoded; the markers are ids.
+    std::vector<int64_t> ids;
+    const std::string &text = *rendered;
+    size_t at = 0;
+    while (at <= text.size()) {
+      size_t bos = text.find(ChatTemplate::kBos, at);
+      size_t eos = text.find(ChatTemplate::kEos, at);
+      size_t marker = std::min(bos, eos);
+      std::string piece = text.substr(
+          at, marker == std::string::npos ? std::string::npos : marker - at);
+      if (!piece.empty())
+        if (auto error = encode(piece, ids))
+          return error;
+      if (marker == std::string::npos)
+        break;
+      const bool isBos = marker == bos;
+      const int64_t id =
+          isBos ? model.bosId : (model.eosIds.empty() ? -1 : model.eosIds[0]);
+      if (id >= 0)
+        ids.push_back(id);
+      at =
+          marker + std::strlen(isBos ? ChatTemplate::kBos : ChatTemplate::kEos);
+    }
+    prompts.push_back(std::move(ids));
+  }
+
+  return std::nullopt;
+}
+
 bool writeEvent(httplib::DataSink &sink, const json &data) {
-  const std::string event = "data: " + data.dump() + "\n\n";
+  const std::string event =
+      "data: " + data.dump(-1, ' ', false, json::error_handler_t::replace) +
+      "\n\n";
   return sink.write(event.data(), event.size());
 }
 
@@ -220,20 +288,30 @@ Status HttpServer::start() {
          [this](const httplib::Request &req, httplib::Response &res) {
            completions(req, res, false);
          });
+  s.Post("/tokenize", [this](const httplib::Request &req,
+                             httplib::Response &res) { tokenize(req, res); });
+  s.Post("/detokenize",
+         [this](const httplib::Request &req, httplib::Response &res) {
+           detokenize(req, res);
+         });
   s.Post("/v1/chat/completions",
          [this](const httplib::Request &req, httplib::Response &res) {
            completions(req, res, true);
          });
   // Statuses the library sets itself (404, 413, 400 for a bad request
   // line) get an error object too.
-  s.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
+  const size_t limit = options_.maxBodyBytes;
+  s.set_error_handler([limit](const httplib::Request &req,
+                              httplib::Response &res) {
     if (!res.body.empty())
       return;
     std::string message =
-        res.status == 404   ? "no route " + req.method + " " + req.path
-        : res.status == 413 ? std::string("the request body exceeds the "
-                                          "server's limit")
-                            : "the request could not be read";
+        res.status == 404 ? "no route " + req.method + " " + req.path
+        : res.status == 413
+            ? "the request body exceeds the server's limit "
+              "of " +
+                  std::to_string(limit) + " bytes (llmc-run serve --max-body)"
+            : "the request could not be read";
     answer(res, res.status,
            apiError(res.status, message, "invalid_request_error").body());
   });
@@ -261,10 +339,11 @@ Status HttpServer::start() {
   return Status::success();
 }
 
-void HttpServer::completions(const httplib::Request &req,
-                             httplib::Response &res, bool chat) {
+std::optional<ServedModel> HttpServer::accepted(const httplib::Request &req,
+                                                httplib::Response &res,
+                                                json &body) {
   if (!authorized(req, res))
-    return;
+    return std::nullopt;
   std::optional<ServedModel> loaded;
   {
     std::lock_guard<std::mutex> lock(modelMutex_);
@@ -272,91 +351,95 @@ void HttpServer::completions(const httplib::Request &req,
   }
   if (!loaded) {
     metrics_.rejected("loading");
-    return answerError(
-        res, apiError(503, "the model is loading", "service_unavailable"));
+    answerError(res,
+                apiError(503, "the model is loading", "service_unavailable"));
+    return std::nullopt;
   }
-  const ServedModel &model = *loaded;
-
-  json body;
   try {
     body = json::parse(req.body);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {
+    // A syntax error, or a number out of range.
     std::string what = e.what();
     if (size_t colon = what.find("] "); colon != std::string::npos)
       what = what.substr(colon + 2);
-    return answerError(
+    answerError(
         res, apiError(400, "malformed JSON: " + what, "invalid_request_error"));
+    return std::nullopt;
   }
+  if (const auto model = body.is_object() ? body.find("model") : body.end();
+      model != body.end() && model->is_string() &&
+      model->get<std::string>() != options_.modelName) {
+    answerError(res,
+                apiError(404,
+                         "The model `" + model->get<std::string>() +
+                             "` does not exist: this server serves `" +
+                             options_.modelName + "`.",
+                         "invalid_request_error", "model", "model_not_found"));
+    return std::nullopt;
+  }
+  return loaded;
+}
+
+void HttpServer::tokenize(const httplib::Request &req, httplib::Response &res) {
+  json body;
+  std::optional<ServedModel> model = accepted(req, res, body);
+  if (!model)
+    return;
+  CompletionRequest request;
+  const bool chat = body.is_object() && body.contains("messages");
+  if (std::optional<ApiError> error =
+          readCompletionRequest(body, chat, request))
+    return answerError(res, *error);
+  std::vector<std::vector<int64_t>> prompts;
+  if (std::optional<ApiError> error = promptsOf(request, *model, prompts))
+    return answerError(res, *error);
+  if (prompts.size() != 1)
+    return answerError(res, apiError(400, "/tokenize takes one prompt",
+                                     "invalid_request_error", "prompt"));
+  answer(res, 200,
+         {{"tokens", prompts[0]},
+          {"count", prompts[0].size()},
+          {"max_model_len", model->context}});
+}
+
+void HttpServer::detokenize(const httplib::Request &req,
+                            httplib::Response &res) {
+  json body;
+  std::optional<ServedModel> model = accepted(req, res, body);
+  if (!model)
+    return;
+  const auto tokens = body.is_object() ? body.find("tokens") : body.end();
+  bool ids = tokens != body.end() && tokens->is_array();
+  for (size_t i = 0; ids && i < tokens->size(); ++i)
+    ids = (*tokens)[i].is_number_integer();
+  if (!ids)
+    return answerError(res,
+                       apiError(400, "'tokens' must be an array of token ids",
+                                "invalid_request_error", "tokens"));
+  Expected<std::string> text =
+      model->tokenizer->decode(tokens->get<std::vector<int64_t>>());
+  if (!text)
+    return answerError(res, apiError(400, text.status().message(),
+                                     "invalid_request_error", "tokens"));
+  answer(res, 200, {{"prompt", *text}});
+}
+
+void HttpServer::completions(const httplib::Request &req,
+                             httplib::Response &res, bool chat) {
+  json body;
+  std::optional<ServedModel> loaded = accepted(req, res, body);
+  if (!loaded)
+    return;
+  const ServedModel &model = *loaded;
   CompletionRequest request;
   if (std::optional<ApiError> error =
           readCompletionRequest(body, chat, request))
     return answerError(res, *error);
-  if (!request.model.empty() && request.model != options_.modelName)
-    return answerError(res, apiError(404,
-                                     "The model `" + request.model +
-                                         "` does not exist: this server "
-                                         "serves `" +
-                                         options_.modelName + "`.",
-                                     "invalid_request_error", "model",
-                                     "model_not_found"));
 
-  // The prompts as token ids.
+  std::vector<std::vector<int64_t>> prompts;
+  if (std::optional<ApiError> error = promptsOf(request, model, prompts))
+    return answerError(res, *error);
   const std::string promptParam = chat ? "messages" : "prompt";
-  std::vector<std::vector<int64_t>> prompts = request.idPrompts;
-  auto encode = [&](const std::string &text,
-                    std::vector<int64_t> &ids) -> std::optional<ApiError> {
-    Expected<std::vector<int64_t>> encoded = model.tokenizer->encode(text);
-    if (!encoded)
-      return apiError(400, encoded.status().message(), "invalid_request_error",
-                      promptParam);
-    ids.insert(ids.end(), encoded->begin(), encoded->end());
-    return std::nullopt;
-  };
-  for (const std::string &text : request.textPrompts) {
-    std::vector<int64_t> ids;
-    if (model.bosId >= 0)
-      ids.push_back(model.bosId);
-    if (auto error = encode(text, ids))
-      return answerError(res, *error);
-    prompts.push_back(std::move(ids));
-  }
-  if (chat) {
-    if (!model.chat)
-      return answerError(
-          res, apiError(400,
-                        "this model has no chat template: compile it with "
-                        "llmc compile --chat-template FILE|chatml|llama2, or "
-                        "use /v1/completions",
-                        "invalid_request_error", "messages"));
-    Expected<std::string> rendered = model.chat->render(request.messages);
-    if (!rendered)
-      return answerError(res, apiError(400, rendered.status().message(),
-                                       "invalid_request_error", "messages"));
-    // Text between the token markers is encoded; the markers are ids.
-    std::vector<int64_t> ids;
-    const std::string &text = *rendered;
-    size_t at = 0;
-    while (at <= text.size()) {
-      size_t bos = text.find(ChatTemplate::kBos, at);
-      size_t eos = text.find(ChatTemplate::kEos, at);
-      size_t marker = std::min(bos, eos);
-      std::string piece = text.substr(
-          at, marker == std::string::npos ? std::string::npos : marker - at);
-      if (!piece.empty())
-        if (auto error = encode(piece, ids))
-          return answerError(res, *error);
-      if (marker == std::string::npos)
-        break;
-      const bool isBos = marker == bos;
-      const int64_t id =
-          isBos ? model.bosId : (model.eosIds.empty() ? -1 : model.eosIds[0]);
-      if (id >= 0)
-        ids.push_back(id);
-      at =
-          marker + std::strlen(isBos ? ChatTemplate::kBos : ChatTemplate::kEos);
-    }
-    prompts.push_back(std::move(ids));
-  }
 
   // Lengths: the prompt and the completion share the context.
   std::vector<GenerationRequest> runs;

@@ -1,7 +1,8 @@
 //===- HttpServer.h - the OpenAI-compatible HTTP API of llmc-run serve ----===//
 //
 // POST /v1/completions and /v1/chat/completions (OpenAI's request and
-// response shapes, server-sent events with `stream`), GET /v1/models,
+// response shapes, server-sent events with `stream`), POST /tokenize and
+// /detokenize (vLLM's), GET /v1/models,
 // /health (503 until the model is loaded) and /metrics (Prometheus text),
 // over cpp-httplib (Debian's libcpp-httplib: a thread per connection from
 // a bounded pool, which suits a server whose work is the engine's thread
@@ -72,8 +73,18 @@ public:
   ServeMetrics &metrics() { return metrics_; }
 
 private:
+  /// The loaded model and the request's JSON body, or none with the
+  /// response set: a wrong key (401), loading (503), malformed JSON (400),
+  /// another model named (404).
+  std::optional<ServedModel> accepted(const httplib::Request &req,
+                                      httplib::Response &res,
+                                      nlohmann::json &body);
   void completions(const httplib::Request &req, httplib::Response &res,
                    bool chat);
+  /// vLLM's POST /tokenize ({prompt} or {messages}: the ids a completion
+  /// would run) and /detokenize ({tokens}: their text).
+  void tokenize(const httplib::Request &req, httplib::Response &res);
+  void detokenize(const httplib::Request &req, httplib::Response &res);
   bool authorized(const httplib::Request &req, httplib::Response &res);
 
   ServerOptions options_;
