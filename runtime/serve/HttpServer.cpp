@@ -2,8 +2,8 @@
 
 #include "runtime/serve/HttpServer.h"
 
-#include "runtime/serve/CompletionText.h"
 #include "runtime/serve/OpenAiRequest.h"
+#include "runtime/tokenizer/CompletionText.h"
 
 #include <httplib.h>
 

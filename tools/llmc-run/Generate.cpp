@@ -5,6 +5,7 @@
 #include "runtime/generate/Session.h"
 #include "runtime/speculative/SpeculativeDecoder.h"
 #include "runtime/support/TokenFile.h"
+#include "runtime/tokenizer/CompletionText.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -40,7 +41,10 @@ class Printer {
 public:
   Printer(bool quiet, runtime::Tokenizer *tokenizer, int64_t batch)
       : quiet_(quiet || batch > 1), tokenizer_(tokenizer), batch_(batch),
-        ids_(batch) {}
+        ids_(batch) {
+    if (tokenizer)
+      text_.emplace(*tokenizer, std::vector<std::string>());
+  }
 
   Status emit(int64_t sequence, int64_t id) {
     ids_[sequence].push_back(id);
@@ -50,15 +54,7 @@ public:
       std::cout << (ids_[0].size() > 1 ? " " : "") << id << std::flush;
       return Status::success();
     }
-    Expected<std::string> text = tokenizer_->decode(ids_[0]);
-    if (!text)
-      return text.status();
-    if (text->size() > printed_.size() &&
-        text->compare(0, printed_.size(), printed_) == 0) {
-      std::cout << text->substr(printed_.size()) << std::flush;
-      printed_ = *text;
-    }
-    return Status::success();
+    return print(false);
   }
 
   /// The batch's sequences, one per line (batch 1 has streamed).
@@ -66,6 +62,9 @@ public:
     if (json)
       return Status::success();
     if (batch_ == 1) {
+      if (tokenizer_)
+        if (Status status = print(true); !status)
+          return status;
       std::cout << std::endl;
       return Status::success();
     }
@@ -86,11 +85,20 @@ public:
   }
 
 private:
+  /// Batch 1's text that can no longer change (`ended`: all of it).
+  Status print(bool ended) {
+    Expected<std::string> delta = text_->update(ids_[0], ended);
+    if (!delta)
+      return delta.status();
+    std::cout << *delta << std::flush;
+    return Status::success();
+  }
+
   bool quiet_;
   runtime::Tokenizer *tokenizer_;
   int64_t batch_;
   std::vector<std::vector<int64_t>> ids_;
-  std::string printed_;
+  std::optional<runtime::CompletionText> text_;
 };
 
 /// Plain decoding: one token per sequence and step (prompts of one length

@@ -1,6 +1,6 @@
 //===- CompletionText.cpp - a request's tokens as text, stops applied -----===//
 
-#include "runtime/serve/CompletionText.h"
+#include "runtime/tokenizer/CompletionText.h"
 
 #include <algorithm>
 
@@ -28,12 +28,12 @@ Expected<std::string> CompletionText::update(const std::vector<int64_t> &tokens,
     stopped_ = true;
     keep = cut;
   } else if (!ended) {
-    // Hold back an incomplete character and any tail a stop string could
-    // start with.
+    // Hold back an incomplete character (SentencePiece decodes each of its
+    // bytes so far as U+FFFD) and any tail a stop string could start with.
     static const std::string replacement = "\xEF\xBF\xBD";
-    if (keep >= replacement.size() &&
-        text.compare(keep - replacement.size(), replacement.size(),
-                     replacement) == 0)
+    while (keep >= replacement.size() &&
+           text.compare(keep - replacement.size(), replacement.size(),
+                        replacement) == 0)
       keep -= replacement.size();
     for (const std::string &stop : stops_)
       for (size_t n = std::min(stop.size() - 1, keep); n > 0; --n)

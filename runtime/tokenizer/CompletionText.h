@@ -2,15 +2,16 @@
 //
 // A completion's text as its tokens arrive: the ids so far are decoded
 // whole (SentencePiece joins pieces and bytes in context), and only text
-// that can no longer change is released: not a trailing U+FFFD (a
-// character whose bytes are still coming) and not a tail that could
-// begin a stop string. When a stop string appears the text ends before
-// it, and the request is done.
+// that can no longer change is released: not the U+FFFDs SentencePiece
+// decodes a character's bytes to while the rest are still coming, and not
+// a tail that could begin a stop string. When a stop string appears the
+// text ends before it, and the request is done. llmc-run generate prints
+// and serve streams text this way.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LLMC_RUNTIME_SERVE_COMPLETIONTEXT_H
-#define LLMC_RUNTIME_SERVE_COMPLETIONTEXT_H
+#ifndef LLMC_RUNTIME_TOKENIZER_COMPLETIONTEXT_H
+#define LLMC_RUNTIME_TOKENIZER_COMPLETIONTEXT_H
 
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -41,4 +42,4 @@ private:
 
 } // namespace llmc::runtime
 
-#endif // LLMC_RUNTIME_SERVE_COMPLETIONTEXT_H
+#endif // LLMC_RUNTIME_TOKENIZER_COMPLETIONTEXT_H
