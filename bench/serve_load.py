@@ -158,7 +158,9 @@ async def run_load(server, workload, rate, duration, seed):
             break
         arrivals.append((t, *rng.choice(workload)))
     results, peak = [], [server.rss()]
-    connector = aiohttp.TCPConnector(limit=512)
+    # A connection per request: a kept-alive one the server closes (after
+    # 2 s idle) just as a request goes out fails that request.
+    connector = aiohttp.TCPConnector(limit=512, force_close=True)
     timeout = aiohttp.ClientTimeout(total=1800)
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=timeout) as session:
@@ -223,7 +225,9 @@ async def closed_loop(server, workload, workers, duration, seed):
     rng = random.Random(seed)
     results = []
     timeout = aiohttp.ClientTimeout(total=1800)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+            timeout=timeout,
+            connector=aiohttp.TCPConnector(force_close=True)) as session:
         before = await scrape(session, server.url)
         begin = time.perf_counter()
 
@@ -248,7 +252,9 @@ async def chunk_run(server, short, long_prompt, steps):
     """8 decoding requests while 3 long prompts arrive 2 s apart."""
     results, longs = [], []
     timeout = aiohttp.ClientTimeout(total=1800)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+            timeout=timeout,
+            connector=aiohttp.TCPConnector(force_close=True)) as session:
         decoders = [asyncio.create_task(request(session, server.url, p,
                                                 steps, results))
                     for p in short[:8]]

@@ -59,11 +59,15 @@ std::string newId(bool chat) {
 struct Choice {
   std::shared_ptr<RequestStream> stream;
   CompletionText text;
-  size_t seen = 0, tokens = 0;
   FinishReason finish = FinishReason::none;
   std::string error;
   /// A chat stream's first chunk carries the role.
   bool sentRole = false;
+  /// Its tokens so far, their log-probabilities (when asked), those sent,
+  /// and the text offset of the next (completions' text_offset).
+  std::vector<int64_t> ids;
+  std::vector<TokenLogprobs> logprobs;
+  size_t sentLogprobs = 0, textOffset = 0;
 };
 
 /// A request's choices, as the handler and a stream's content provider
@@ -74,6 +78,9 @@ struct Reply {
   int64_t created = 0;
   int64_t promptTokens = 0;
   bool streamUsage = false;
+  /// -1: no log-probabilities; else the top alternatives asked for.
+  int64_t logprobs = -1;
+  const Tokenizer *tokenizer = nullptr;
   std::vector<Choice> choices;
 
   ~Reply() {
@@ -85,10 +92,10 @@ struct Reply {
   /// text delta (a stop string found cancels the rest).
   Expected<std::string> poll(Choice &c, Clock::duration timeout) {
     RequestStream::Snapshot snapshot;
-    const bool ended = c.stream->wait(c.seen, timeout, snapshot);
-    c.seen = snapshot.tokens.size();
-    c.tokens = snapshot.tokens.size();
-    Expected<std::string> delta = c.text.update(snapshot.tokens, ended);
+    const bool ended = c.stream->wait(c.ids.size(), timeout, snapshot);
+    c.logprobs = std::move(snapshot.logprobs);
+    c.ids = std::move(snapshot.tokens);
+    Expected<std::string> delta = c.text.update(c.ids, ended);
     if (!delta)
       return delta;
     if (c.text.stopped()) {
@@ -104,7 +111,7 @@ struct Reply {
   int64_t completionTokens() const {
     int64_t n = 0;
     for (const Choice &c : choices)
-      n += int64_t(c.tokens);
+      n += int64_t(c.ids.size());
     return n;
   }
   json usage() const {
@@ -112,6 +119,55 @@ struct Reply {
             {"completion_tokens", completionTokens()},
             {"total_tokens", promptTokens + completionTokens()}};
   }
+  /// A token's text alone.
+  std::string piece(int64_t id) const {
+    Expected<std::string> text = tokenizer->decode({id});
+    return text ? *text : std::string();
+  }
+  /// The log-probabilities of choice `c`'s tokens not yet sent (null when
+  /// not asked), in the shape of completions or chat.
+  json takeLogprobs(Choice &c) {
+    if (logprobs < 0)
+      return nullptr;
+    json tokens = json::array(), values = json::array(), top = json::array(),
+         offsets = json::array(), content = json::array();
+    auto bytesOf = [](const std::string &text) {
+      return std::vector<int>(text.begin(), text.end());
+    };
+    for (; c.sentLogprobs < c.logprobs.size(); ++c.sentLogprobs) {
+      const TokenLogprobs &lp = c.logprobs[c.sentLogprobs];
+      const std::string text = piece(c.ids[c.sentLogprobs]);
+      if (chat) {
+        json alternatives = json::array();
+        for (const auto &[id, value] : lp.top) {
+          const std::string other = piece(id);
+          alternatives.push_back({{"token", other},
+                                  {"logprob", value},
+                                  {"bytes", bytesOf(other)}});
+        }
+        content.push_back({{"token", text},
+                           {"logprob", lp.logprob},
+                           {"bytes", bytesOf(text)},
+                           {"top_logprobs", alternatives}});
+        continue;
+      }
+      json alternatives = json::object();
+      for (const auto &[id, value] : lp.top)
+        alternatives[piece(id)] = value;
+      tokens.push_back(text);
+      values.push_back(lp.logprob);
+      top.push_back(alternatives);
+      offsets.push_back(c.textOffset);
+      c.textOffset += text.size();
+    }
+    if (chat)
+      return {{"content", content}, {"refusal", nullptr}};
+    return {{"tokens", tokens},
+            {"token_logprobs", values},
+            {"top_logprobs", top},
+            {"text_offset", offsets}};
+  }
+
   /// A streamed chunk of choice `index`.
   json chunk(size_t index, const std::string &delta, FinishReason finish) {
     json choice = {{"index", index}};
@@ -124,11 +180,10 @@ struct Reply {
       if (!delta.empty() || finish == FinishReason::none)
         d["content"] = delta;
       choice["delta"] = d;
-      choice["logprobs"] = nullptr;
     } else {
       choice["text"] = delta;
-      choice["logprobs"] = nullptr;
     }
+    choice["logprobs"] = takeLogprobs(choices[index]);
     choice["finish_reason"] =
         finish == FinishReason::none ? json() : json(finishReasonName(finish));
     return {{"id", id},
@@ -486,6 +541,7 @@ void HttpServer::completions(const httplib::Request &req,
         run.sampling.seed += uint64_t(i);
       if (!request.ignoreEos)
         run.stopIds = model.eosIds;
+      run.logprobs = request.logprobs;
       if (Status status = model.scheduler->check(run); !status)
         return answerError(res, apiError(400, status.message(),
                                          "invalid_request_error", promptParam));
@@ -500,6 +556,8 @@ void HttpServer::completions(const httplib::Request &req,
   reply->created = int64_t(std::time(nullptr));
   reply->promptTokens = promptTokens;
   reply->streamUsage = request.streamUsage;
+  reply->logprobs = request.logprobs;
+  reply->tokenizer = model.tokenizer;
   for (GenerationRequest &run : runs) {
     std::shared_ptr<RequestStream> stream = model.scheduler->submit(run);
     if (!stream)
@@ -525,7 +583,7 @@ void HttpServer::completions(const httplib::Request &req,
       if (c.finish == FinishReason::error)
         return answerError(res, apiError(500, c.error, "internal_error"));
       json choice = {{"index", i},
-                     {"logprobs", nullptr},
+                     {"logprobs", reply->takeLogprobs(c)},
                      {"finish_reason", finishReasonName(c.finish)}};
       if (chat)
         choice["message"] = {{"role", "assistant"}, {"content", c.text.text()}};

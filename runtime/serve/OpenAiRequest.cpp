@@ -237,9 +237,24 @@ std::optional<ApiError> readCompletionRequest(const json &body, bool chat,
       return invalid("stream_options.include_usage",
                      "'stream_options.include_usage' must be true or false");
   }
-  for (const char *name :
-       {"logprobs", "top_logprobs", "echo", "presence_penalty",
-        "frequency_penalty", "suffix", "tools", "logit_bias"})
+  if (chat) {
+    bool wanted = false;
+    std::optional<int64_t> top;
+    if (auto error = boolean(body, "logprobs", wanted))
+      return error;
+    if (auto error = integer(body, "top_logprobs", 0, 20, top))
+      return error;
+    if (top && !wanted)
+      return invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+    out.logprobs = wanted ? top.value_or(0) : -1;
+  } else {
+    std::optional<int64_t> k;
+    if (auto error = integer(body, "logprobs", 0, 20, k))
+      return error;
+    out.logprobs = k.value_or(-1);
+  }
+  for (const char *name : {"echo", "presence_penalty", "frequency_penalty",
+                           "suffix", "tools", "logit_bias"})
     if (auto error = unsupported(body, name))
       return error;
   if (const json *best = field(body, "best_of");

@@ -47,6 +47,10 @@ struct CompletionRequest {
   bool seeded = false;
   std::vector<std::string> stops;
   int64_t n = 1;
+  /// -1: no log-probabilities; k >= 0: each token's and the top k's
+  /// (completions: `logprobs: k`; chat: `logprobs: true`, `top_logprobs:
+  /// k`).
+  int64_t logprobs = -1;
   /// vLLM's ignore_eos: EOS does not end it (benchmarks' fixed lengths).
   bool ignoreEos = false;
   bool stream = false;

@@ -26,6 +26,7 @@ bool RequestStream::wait(size_t seen, Clock::duration timeout, Snapshot &out) {
     return tokens_.size() > seen || finish_ != FinishReason::none;
   });
   out.tokens = tokens_;
+  out.logprobs = logprobs_;
   out.finish = finish_;
   out.error = error_;
   return finish_ != FinishReason::none;
@@ -36,10 +37,12 @@ void RequestStream::cancel() {
   changed_.notify_all();
 }
 
-void RequestStream::push(int64_t token) {
+void RequestStream::push(int64_t token, std::optional<TokenLogprobs> logprobs) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     tokens_.push_back(token);
+    if (logprobs)
+      logprobs_.push_back(std::move(*logprobs));
   }
   changed_.notify_all();
 }

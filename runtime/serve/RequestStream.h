@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,11 +40,20 @@ enum class FinishReason {
 /// "stop", "length", "cancelled" or "error" (empty while running).
 const char *finishReasonName(FinishReason reason);
 
+/// A token's log-probability under the model (the log-softmax of its
+/// logits, before temperature) and the most likely tokens' at its place.
+struct TokenLogprobs {
+  double logprob = 0;
+  std::vector<std::pair<int64_t, double>> top;
+};
+
 class RequestStream {
 public:
   /// What the client has seen of the stream.
   struct Snapshot {
     std::vector<int64_t> tokens;
+    /// One per token when the request asked for them.
+    std::vector<TokenLogprobs> logprobs;
     FinishReason finish = FinishReason::none;
     std::string error;
   };
@@ -55,8 +65,8 @@ public:
   void cancel();
   bool cancelled() const { return cancelled_.load(); }
 
-  /// The scheduler's side.
-  void push(int64_t token);
+  /// The scheduler's side: a token, with its log-probabilities if asked.
+  void push(int64_t token, std::optional<TokenLogprobs> logprobs = {});
   /// Ends the stream (a second end is ignored).
   void finish(FinishReason reason, std::string error = {});
 
@@ -67,6 +77,7 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<int64_t> tokens_;
+  std::vector<TokenLogprobs> logprobs_;
   FinishReason finish_ = FinishReason::none;
   std::string error_;
   std::atomic<bool> cancelled_{false};

@@ -2,6 +2,8 @@
 
 #include "runtime/serve/Scheduler.h"
 
+#include "runtime/sampler/LogSoftmax.h"
+
 #include <algorithm>
 
 namespace llmc::runtime {
@@ -63,10 +65,13 @@ Status Scheduler::check(const GenerationRequest &request) const {
 }
 
 std::shared_ptr<RequestStream> Scheduler::submit(GenerationRequest request) {
-  Expected<Sampler> sampler = Sampler::create(request.sampling);
-  if (!sampler || !check(request))
-    return nullptr;
   auto stream = std::make_shared<RequestStream>();
+  Expected<Sampler> sampler = Sampler::create(request.sampling);
+  if (Status status = sampler ? check(request) : sampler.status(); !status) {
+    // The caller checks first; an unchecked request ends at once.
+    stream->finish(FinishReason::error, status.message());
+    return stream;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (gauges_.waiting + int64_t(submitted_.size()) >= options_.maxQueue) {
@@ -120,10 +125,12 @@ void Scheduler::loop() {
 
 void Scheduler::collect() {
   {
+    // The queue's length stays known to submit() while requests move.
     std::lock_guard<std::mutex> lock(mutex_);
     for (RequestPtr &r : submitted_)
       waiting_.push_back(std::move(r));
     submitted_.clear();
+    gauges_.waiting = int64_t(waiting_.size());
   }
   for (RequestPtr &r : running_)
     if (r->stream->cancelled())
@@ -161,14 +168,32 @@ void Scheduler::preempt(Request &r) {
   metrics_.preempted();
 }
 
-void Scheduler::take(Request &r, int64_t next) {
+void Scheduler::take(Request &r, int64_t next, const float *logits) {
   r.tokens.push_back(next);
   if (std::find(r.spec.stopIds.begin(), r.spec.stopIds.end(), next) !=
       r.spec.stopIds.end()) {
     end(r, FinishReason::stop);
     return;
   }
-  r.stream->push(next);
+  std::optional<TokenLogprobs> logprobs;
+  if (r.spec.logprobs >= 0) {
+    logSoftmax(logits, vocab_, logSoftmax_);
+    logprobs.emplace();
+    logprobs->logprob = logSoftmax_[size_t(next)];
+    std::vector<int64_t> order(static_cast<size_t>(vocab_));
+    for (int64_t i = 0; i < vocab_; ++i)
+      order[size_t(i)] = i;
+    const size_t k = size_t(std::min(r.spec.logprobs, vocab_));
+    std::partial_sort(
+        order.begin(), order.begin() + k, order.end(),
+        [&](int64_t a, int64_t b) {
+          return logSoftmax_[size_t(a)] > logSoftmax_[size_t(b)] ||
+                 (logSoftmax_[size_t(a)] == logSoftmax_[size_t(b)] && a < b);
+        });
+    for (size_t i = 0; i < k; ++i)
+      logprobs->top.emplace_back(order[i], logSoftmax_[size_t(order[i])]);
+  }
+  r.stream->push(next, std::move(logprobs));
   const Clock::time_point now = Clock::now();
   if (r.produced++ == 0)
     metrics_.firstToken(secondsSince(r.stream->arrived));
@@ -303,8 +328,8 @@ bool Scheduler::step() {
     for (size_t i = 0; i < decoders.size(); ++i) {
       Request &r = *decoders[i];
       ++r.computed;
-      take(r,
-           r.sampler.sample(logits->as<float>() + i * vocab_, size_t(vocab_)));
+      const float *row = logits->as<float>() + i * vocab_;
+      take(r, r.sampler.sample(row, size_t(vocab_)), row);
     }
   }
   for (const Chunk &chunk : chunks) {
@@ -323,7 +348,8 @@ bool Scheduler::step() {
     r.computed += chunk.count;
     if (r.computed == int64_t(r.tokens.size())) {
       r.decoding = true;
-      take(r, r.sampler.sample(logits->as<float>(), size_t(vocab_)));
+      take(r, r.sampler.sample(logits->as<float>(), size_t(vocab_)),
+           logits->as<float>());
     }
   }
   failures_ = 0;

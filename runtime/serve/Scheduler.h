@@ -37,6 +37,8 @@ struct GenerationRequest {
   SamplingParams sampling;
   /// Tokens that end it (EOS), not part of its output.
   std::vector<int64_t> stopIds;
+  /// -1: no log-probabilities; k >= 0: each token's and the top k's.
+  int64_t logprobs = -1;
 };
 
 struct SchedulerOptions {
@@ -59,7 +61,8 @@ public:
   /// Why `request` cannot run (an empty prompt, ids outside the
   /// vocabulary, more tokens than the context), or success.
   Status check(const GenerationRequest &request) const;
-  /// Queues a checked request: its stream, or null when the queue is full.
+  /// Queues a checked request: its stream (ended with an error when
+  /// check() fails), or null when the queue is full.
   std::shared_ptr<RequestStream> submit(GenerationRequest request);
   /// The engine's state now.
   EngineGauges gauges() const;
@@ -91,8 +94,9 @@ private:
   /// Takes submitted requests into the waiting queue; drops cancelled
   /// ones.
   void collect();
-  /// Takes `next` as request `r`'s next token; ends it when it is done.
-  void take(Request &r, int64_t next);
+  /// Takes `next`, sampled from `logits`, as request `r`'s next token;
+  /// ends it when it is done.
+  void take(Request &r, int64_t next, const float *logits);
   /// Ends running request `r` (its row freed): the stream ends with
   /// `reason`.
   void end(Request &r, FinishReason reason, const std::string &error = {});
@@ -117,6 +121,7 @@ private:
   std::vector<bool> freeRows_;
   uint64_t admissions_ = 0;
   int64_t failures_ = 0;
+  std::vector<double> logSoftmax_;
 
   /// Shared with submitting threads.
   mutable std::mutex mutex_;

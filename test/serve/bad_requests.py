@@ -99,7 +99,8 @@ def main():
                 ({"prompt": PROMPT, "stop": ""}, "stop"),
                 ({"prompt": PROMPT, "stream": "yes"}, "stream"),
                 ({"prompt": PROMPT, "stream_options": {}}, "stream_options"),
-                ({"prompt": PROMPT, "logprobs": 2}, "logprobs"),
+                ({"prompt": PROMPT, "logprobs": 21}, "logprobs"),
+                ({"prompt": PROMPT, "echo": True}, "echo"),
                 ({"prompt": [[5, 99999]]}, "prompt"),
                 ([1, 2], "")]:
             error_of(*post("/v1/completions", body), 400, param or None)
@@ -109,7 +110,7 @@ def main():
                             ({"messages": [{"content": "x"}]},
                              "messages[0].role")]:
             error_of(*post("/v1/chat/completions", body), 400, param)
-        print("400: 20 wrong fields, each named")
+        print("400: 21 wrong fields, each named")
         message = error_of(*post("/v1/completions",
                                  {"prompt": "word " * 400}), 400, "prompt",
                            "256")

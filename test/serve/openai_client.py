@@ -1,8 +1,8 @@
 """llmc-run serve answers the official OpenAI Python client, computing what
 llmc-run generate computes.
 
-usage: openai_client.py ARTIFACT GOLDEN.json TOKENIZER.model
-(ARTIFACT: fortunes3m compiled --kv-layout paged --max-batch 16
+usage: openai_client.py ARTIFACT GOLDEN.json TOKENIZER.model MODEL.onnx
+(ARTIFACT: MODEL.onnx, fortunes3m, compiled --kv-layout paged --max-batch 16
 --tokenizer ... --chat-template chatml)
 
 Prints one line per check (FileCheck'ed by serve-openai.test), exits 1 at
@@ -16,6 +16,8 @@ the first failure:
   request gets whole, the chat's first chunk carries the role;
 - chat: the chatml prompt, tokenized by SentencePiece's Python package,
   through llmc-run generate gives the server's answer;
+- log-probabilities: a completion's tokens and top 3 equal onnxruntime's
+  log-softmax of the same ids; a chat's streamed equal its whole;
 - an error: a completion longer than the context raises
   openai.BadRequestError (400) naming both lengths;
 - /metrics, parsed by prometheus_client, counts the tokens and requests
@@ -30,13 +32,15 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
+import onnxruntime
 import openai
 import sentencepiece
 
 sys.path.insert(0, os.path.dirname(__file__))
 from server import Server  # noqa: E402
 
-artifact, golden_path, tokenizer_path = sys.argv[1:4]
+artifact, golden_path, tokenizer_path, onnx_path = sys.argv[1:5]
 cases = json.load(open(golden_path))["cases"]
 MODEL = os.path.basename(artifact).rsplit(".", 1)[0]
 
@@ -186,6 +190,53 @@ def main():
             check(error.status_code == 400 and "256" in message and
                   "1006" in message, message)
             print(f"error: {error.status_code} {error.body['message']}")
+
+        # Log-probabilities, against onnxruntime's logits of the same ids
+        # (the greedy ids are the golden ones).
+        case = cases[1]
+        steps = 8
+        response = client.completions.create(
+            model=MODEL, prompt=case["text"], max_tokens=steps, temperature=0,
+            logprobs=3, extra_body={"ignore_eos": True})
+        counts.add(response.usage)
+        got = response.choices[0].logprobs
+        ids = case["prompt_ids"] + case["greedy_ids"][:steps]
+        session = onnxruntime.InferenceSession(onnx_path)
+        logits = session.run(None, {"input_ids": np.array([ids])})[0][0]
+        rows = logits[len(case["prompt_ids"]) - 1:-1].astype(np.float64)
+        reference = rows - np.log(np.exp(rows - rows.max(1, keepdims=True))
+                                  .sum(1, keepdims=True)) - \
+            rows.max(1, keepdims=True)
+        worst = 0.0
+        for i, token in enumerate(case["greedy_ids"][:steps]):
+            worst = max(worst, abs(got.token_logprobs[i] - reference[i, token]))
+            top = sorted(got.top_logprobs[i].values(), reverse=True)
+            best = np.sort(reference[i])[::-1][:3]
+            worst = max(worst, float(np.abs(np.array(top) - best).max()))
+            check(len(top) == 3 and top[0] == got.token_logprobs[i],
+                  f"token {i}: {got.top_logprobs[i]}")
+        check(worst < 1e-3, f"log-probabilities differ by {worst}")
+        stream_lps = []
+        for chunk in client.chat.completions.create(
+                model=MODEL, messages=messages, max_tokens=6, temperature=0,
+                logprobs=True, top_logprobs=2, stream=True,
+                stream_options={"include_usage": True}):
+            if chunk.usage:
+                counts.add(chunk.usage)
+            for choice in chunk.choices:
+                if choice.logprobs:
+                    stream_lps += choice.logprobs.content
+        whole = client.chat.completions.create(
+            model=MODEL, messages=messages, max_tokens=6, temperature=0,
+            logprobs=True, top_logprobs=2)
+        counts.add(whole.usage)
+        check([(t.token, t.logprob) for t in stream_lps] ==
+              [(t.token, t.logprob) for t in whole.choices[0].logprobs.content]
+              and len(stream_lps) == 6 and
+              all(len(t.top_logprobs) == 2 for t in stream_lps),
+              "chat log-probabilities streamed and whole differ")
+        print(f"logprobs: {steps} tokens and their top 3 within {worst:.1e} "
+              f"of onnxruntime's log-softmax; chat's streamed equal whole")
 
         # The metrics agree with the client.
         metrics = server.metrics()
