@@ -1,6 +1,7 @@
 """llama.cpp as a benchmark peer: built from PyPI, fed the same weights.
 
 usage: llama_cpp.py build [--avx2]          (prints the folder of its tools)
+       llama_cpp.py server                   (prints llama-server's path)
        llama_cpp.py gguf FOLDER {f32,q8_0,q4_0}  (prints the .gguf)
 
 llama.cpp comes from the `llama-cpp-python` source distribution on PyPI
@@ -84,6 +85,23 @@ def build(avx2=False):
     return tools
 
 
+def server():
+    """llama-server (llama.cpp's OpenAI-compatible server), built if need
+    be, for bench/serve_load.py."""
+    tree = source()
+    out = os.path.join(PEERS, "llama.cpp-server")
+    binary = os.path.join(out, "bin", "llama-server")
+    if os.path.exists(binary):
+        return binary
+    run(["cmake", "-S", tree, "-B", out, "-G", "Ninja",
+         "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF",
+         "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
+         "-DLLAMA_BUILD_SERVER=ON", "-DBUILD_SHARED_LIBS=OFF",
+         "-DGGML_NATIVE=ON"])
+    run(["cmake", "--build", out, "--target", "llama-server"])
+    return binary
+
+
 def gguf(folder, kind, avx2=False):
     """FOLDER's Hugging Face weights as a .gguf of `kind`, made once."""
     path = os.path.join(folder, f"llama-{kind}.gguf")
@@ -126,12 +144,15 @@ def main():
     commands = parser.add_subparsers(dest="command", required=True)
     built = commands.add_parser("build")
     built.add_argument("--avx2", action="store_true")
+    commands.add_parser("server")
     converted = commands.add_parser("gguf")
     converted.add_argument("folder")
     converted.add_argument("kind", choices=sorted(MATCHES))
     args = parser.parse_args()
     if args.command == "build":
         print(build(args.avx2))
+    elif args.command == "server":
+        print(server())
     else:
         print(gguf(args.folder, args.kind))
 

@@ -11,18 +11,23 @@ usage): requests arrive as a Poisson process at each offered rate for
 prompt (token ids, as POST /tokenize gives them) and an output length drawn
 from the passages' token counts (16..128, EOS ignored so that lengths hold).
 For each model:
-1. Saturation: 16 clients, each sending its next request when its last
-   one ends (the batch of --max-batch 16 kept full, no queue), for
-   --duration; the requests served per second is the saturation rate S.
+1. Saturation: 32 clients, each sending its next request when its last
+   one ends (the batch of --max-batch 16 and the queue of 16 kept full),
+   for --duration; the requests served per second is the saturation
+   rate S, the most the server sustains.
 2. Offered rates 0.25 S .. 2 S: completed requests/s and output tokens/s,
    TTFT and TPOT p50/p99 of the requests served, the requests refused
    (429) and how fast, the server's peak RSS. At 2 S the admitted
    requests' p99 TTFT is compared with its value at S.
 3. Continuous batching against one request at a time (--max-batch 1) at
    the offered rate S: the ratio of output tokens/s.
-4. Chunked prefill on and off: 8 requests decoding (short prompts, 200
-   tokens each) while 3 long prompts (the context's length less 8) arrive
-   2 s apart; the decoding requests' TPOT p99 and inter-token p99.
+4. Chunked prefill off, and on with two --step-tokens budgets: 8
+   requests decoding (short prompts, 200 tokens each) while 3 long
+   prompts (the context's length less 8) arrive 2 s apart; the decoding
+   requests' TPOT and inter-token latency, p50 and p99, and the longest
+   gap.
+5. With --peer, on llama-110m: llmc and llama.cpp's llama-server on the
+   same f32 weights, taking turns: saturation and 0.5, 1 and 2 x S.
 Every run scrapes /metrics each second (prometheus_client's parser) and
 checks at its end that vllm:generation_tokens_total,
 vllm:prompt_tokens_total, vllm:request_success_total and
@@ -39,9 +44,13 @@ import json
 import os
 import platform
 import random
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -67,6 +76,10 @@ def percentile(values, p):
 
 
 class Server:
+    """llmc-run serve."""
+    metrics = True
+    name = "llmc"
+
     def __init__(self, artifact, threads, *args):
         self.command = [os.path.join(BIN, "llmc-run"), artifact, "--threads",
                         str(threads), "serve", "--port", "0", *args]
@@ -91,6 +104,45 @@ class Server:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         return 0
+
+
+class LlamaServer(Server):
+    """llama.cpp's llama-server on the same weights (a GGUF of the
+    Hugging Face model the ONNX file was exported from): `slots` requests
+    decoding at once over a context of `context` tokens each, its own
+    continuous batching; its queue has no bound."""
+    metrics = False
+    name = "llama.cpp"
+
+    def __init__(self, binary, gguf, threads, slots, context):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.command = [binary, "-m", gguf, "-t", str(threads), "-tb",
+                        str(threads), "-c", str(slots * context), "-np",
+                        str(slots), "--host", "127.0.0.1", "--port",
+                        str(self.port)]
+
+    def __enter__(self):
+        self.log = open(os.path.join(tempfile.gettempdir(),
+                                     "llama-server.log"), "w")
+        self.process = subprocess.Popen(self.command, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"serve_load: llama-server exited; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url + "/health",
+                                            timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.2)
+        sys.exit("serve_load: llama-server did not get ready")
 
 
 def counters(text):
@@ -140,6 +192,9 @@ async def request(session, url, prompt, max_tokens, results):
             if chunk["choices"] and chunk["choices"][0]["text"]:
                 times.append(time.perf_counter())
         end = time.perf_counter()
+    # A peer that sends no usage: its chunks are its tokens.
+    record.setdefault("usage", {"completion_tokens": len(times),
+                                "prompt_tokens": len(prompt)})
     n = record["usage"]["completion_tokens"]
     record["ttft"] = times[0] - start if times else end - start
     record["e2e"] = end - start
@@ -164,13 +219,14 @@ async def run_load(server, workload, rate, duration, seed):
     timeout = aiohttp.ClientTimeout(total=1800)
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=timeout) as session:
-        before = await scrape(session, server.url)
+        before = await scrape(session, server.url) if server.metrics else {}
         begin = time.perf_counter()
         done = asyncio.Event()
 
         async def watch():
             while not done.is_set():
-                await scrape(session, server.url)  # parses, or raises
+                if server.metrics:
+                    await scrape(session, server.url)  # parses, or raises
                 peak[0] = max(peak[0], server.rss())
                 await asyncio.sleep(1.0)
 
@@ -185,7 +241,7 @@ async def run_load(server, workload, rate, duration, seed):
         await asyncio.gather(*tasks)
         done.set()
         await watcher
-        after = await scrape(session, server.url)
+        after = await scrape(session, server.url) if server.metrics else {}
     served = [r for r in results if r["status"] == 200]
     refused = [r for r in results if r["status"] in (429, 503)]
     seen = {"vllm:generation_tokens_total":
@@ -193,7 +249,7 @@ async def run_load(server, workload, rate, duration, seed):
             "vllm:prompt_tokens_total":
             sum(r["usage"]["prompt_tokens"] for r in served),
             "success": len(served), "rejected": len(refused)}
-    for key, value in seen.items():
+    for key, value in seen.items() if server.metrics else []:
         moved = after.get(key, 0) - before.get(key, 0)
         if moved != value:
             sys.exit(f"serve_load: /metrics {key} moved {moved}, the "
@@ -214,7 +270,7 @@ async def run_load(server, workload, rate, duration, seed):
                                    50),
             "tpot_p99": percentile([r["tpot"] for r in served if r["tpot"]],
                                    99),
-            "peak_rss": peak[0], "metrics_agree": True,
+            "peak_rss": peak[0], "metrics_agree": server.metrics,
             "records": served}
 
 
@@ -228,7 +284,7 @@ async def closed_loop(server, workload, workers, duration, seed):
     async with aiohttp.ClientSession(
             timeout=timeout,
             connector=aiohttp.TCPConnector(force_close=True)) as session:
-        before = await scrape(session, server.url)
+        before = await scrape(session, server.url) if server.metrics else {}
         begin = time.perf_counter()
 
         async def worker():
@@ -239,10 +295,10 @@ async def closed_loop(server, workload, workers, duration, seed):
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         span = time.perf_counter() - begin
-        after = await scrape(session, server.url)
-    tokens = after["vllm:generation_tokens_total"] - \
-        before["vllm:generation_tokens_total"]
-    if tokens != sum(r["usage"]["completion_tokens"] for r in results):
+        after = await scrape(session, server.url) if server.metrics else {}
+    tokens = sum(r["usage"]["completion_tokens"] for r in results)
+    if server.metrics and tokens != after["vllm:generation_tokens_total"] - \
+            before["vllm:generation_tokens_total"]:
         sys.exit("serve_load: /metrics disagrees with the closed loop")
     return {"requests": len(results), "req_per_s": len(results) / span,
             "tok_per_s": tokens / span}
@@ -280,11 +336,15 @@ def prepare(model, work):
         tokenizer = os.path.join(MODELS, "fortunes3m.tokenizer.model")
         context = 256
     else:
-        onnx_path = os.path.join(work, "llama-110m.onnx")
+        # export_llama_past.py's folder: the ONNX file and the Hugging Face
+        # model it came from, which llama.cpp reads as a GGUF.
+        folder = os.path.join(work, "llama-110m-past")
+        onnx_path = os.path.join(folder, "model.onnx")
         if not os.path.exists(onnx_path):
-            subprocess.run(["/usr/bin/python3", MAKE, "--preset",
-                            "llama-110m", "-o", onnx_path], check=True,
-                           capture_output=True)
+            subprocess.run([sys.executable,
+                            os.path.join(HERE, "export_llama_past.py"),
+                            "--preset", "llama-110m", "-o", folder],
+                           check=True, capture_output=True)
         tokenizer = os.path.join(MODELS, "llama2-tokenizer.model")
         context = 1024
     artifact = os.path.join(work, f"{model}-serve.llmc")
@@ -316,7 +376,7 @@ def bench_model(model, args, report):
         lengths = [len(i) for i in ids]
         workload = [(p, min(max(rng.choice(lengths), 16), 128))
                     for p in ids if len(p) + 128 <= context]
-        flood = asyncio.run(closed_loop(server, workload, 16, args.duration,
+        flood = asyncio.run(closed_loop(server, workload, 32, args.duration,
                                         1))
         saturation = flood["req_per_s"]
         print(f"{model}: saturation {saturation:.2f} req/s "
@@ -339,22 +399,57 @@ def bench_model(model, args, report):
     long_prompt = [t for p in ids for t in p][:context - 8]
     short = [p[:16] for p in ids[:8]]
     steps = min(200, context - 24)
-    budget = "256" if context > 256 else "64"
+    budgets = ["256", "64"] if context > 256 else ["64", "16"]
     chunks = {}
-    for label, flags in [("on", ["--step-tokens", budget]),
-                         ("off", ["--step-tokens", budget,
-                                  "--no-chunked-prefill"])]:
+    for label, flags in [("off", ["--no-chunked-prefill"])] + [
+            (f"on, {b}", ["--step-tokens", b]) for b in budgets]:
         with Server(artifact, args.threads, *flags) as server:
             chunks[label] = asyncio.run(chunk_run(server, short, long_prompt,
                                                   steps))
         print(f"  chunked prefill {label}: TPOT p99 "
               f"{chunks[label]['tpot_p99'] * 1000:.1f} ms", flush=True)
+    peers = peer_runs(model, artifact, args, workload, saturation) \
+        if args.peer and model == "llama-110m" else None
     for row in rows + [single]:
         row.pop("records", None)
     report[model] = {"context": context, "saturation": saturation,
                      "flood": flood, "rates": rows, "one_at_a_time": single,
-                     "chunked": chunks, "step_tokens": int(budget),
-                     "long_prompt": len(long_prompt)}
+                     "chunked": chunks,
+                     "long_prompt": len(long_prompt), "peers": peers}
+
+
+def peer_runs(model, artifact, args, workload, saturation):
+    """llmc and llama.cpp's llama-server on the same weights, taking
+    turns: each one's saturation (32 closed-loop clients), then Poisson
+    arrivals at 0.5, 1 and 2 x llmc's S."""
+    import llama_cpp
+    binary = llama_cpp.server()
+    gguf = llama_cpp.gguf(os.path.join(args.work, "llama-110m-past"), "f32")
+
+    def start(name):
+        if name == "llmc":
+            return Server(artifact, args.threads, "--max-queue", "16")
+        return LlamaServer(binary, gguf, args.threads, 16, 1024)
+
+    out = {"llmc": {}, "llama.cpp": {}}
+    for name in out:
+        with start(name) as server:
+            out[name]["saturation"] = asyncio.run(closed_loop(
+                server, workload, 32, args.duration, 1))
+        print(f"  {name}: saturation "
+              f"{out[name]['saturation']['req_per_s']:.2f} req/s", flush=True)
+    for i, factor in enumerate([0.5, 1.0, 2.0]):
+        for name in out:
+            with start(name) as server:
+                row = asyncio.run(run_load(server, workload,
+                                           factor * saturation,
+                                           args.duration, 20 + i))
+            row.pop("records")
+            out[name][str(factor)] = row
+            print(f"  {name} at {factor} S: {row['req_per_s']:.2f} req/s, "
+                  f"TTFT p99 {row['ttft_p99']:.2f} s, TPOT p50 "
+                  f"{row['tpot_p50'] * 1000:.0f} ms", flush=True)
+    return out
 
 
 def markdown(report, header):
@@ -365,9 +460,10 @@ def markdown(report, header):
         lines += [f"## {model} (context {r['context']}, --max-batch 16, "
                   f"--max-queue 16)", "",
                   f"Saturation S = {r['saturation']:.2f} requests/s "
-                  f"({r['flood']['tok_per_s']:.0f} output tokens/s): 16 "
-                  f"clients each sending its next request when its last "
-                  f"ends ({r['flood']['requests']} requests).", "",
+                  f"({r['flood']['tok_per_s']:.0f} output tokens/s): 32 "
+                  f"clients (the batch and the queue) each sending its next "
+                  f"request when its last ends ({r['flood']['requests']} "
+                  f"requests).", "",
                   "| offered | req/s | output tok/s | TTFT p50 | TTFT p99 | "
                   "TPOT p50 | TPOT p99 | served | refused (p99 answer) | "
                   "peak RSS |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -397,19 +493,44 @@ def markdown(report, header):
                   f"({at[1.0]['tok_per_s'] / single['tok_per_s']:.1f}x); "
                   f"one at a time served {single['served']} of "
                   f"{single['requests']}.",
-                  f"- Chunked prefill (--step-tokens {r['step_tokens']}), 8 "
-                  f"requests decoding while 3 prompts of {r['long_prompt']} "
-                  f"tokens arrive: TPOT p99 "
-                  f"{r['chunked']['on']['tpot_p99'] * 1000:.1f} ms on, "
-                  f"{r['chunked']['off']['tpot_p99'] * 1000:.1f} ms off; "
-                  f"inter-token p99 "
-                  f"{r['chunked']['on']['itl_p99'] * 1000:.0f} ms on, "
-                  f"{r['chunked']['off']['itl_p99'] * 1000:.0f} ms off "
-                  f"(longest gap {r['chunked']['on']['itl_max'] * 1000:.0f} "
-                  f"against {r['chunked']['off']['itl_max'] * 1000:.0f} ms).",
+                  f"- Chunked prefill: 8 requests decoding while 3 prompts "
+                  f"of {r['long_prompt']} tokens arrive 2 s apart; the "
+                  f"decoding requests' TPOT p50 / p99, inter-token p50 / "
+                  f"p99 and longest gap: " + "; ".join(
+                      f"{label} {c['tpot_p50'] * 1000:.1f} / "
+                      f"{c['tpot_p99'] * 1000:.1f} ms, "
+                      f"{c['itl_p50'] * 1000:.0f} / "
+                      f"{c['itl_p99'] * 1000:.0f} ms, "
+                      f"{c['itl_max'] * 1000:.0f} ms"
+                      for label, c in r["chunked"].items()) + ".",
                   "- /metrics, scraped every second and parsed by "
                   "prometheus_client, moved by the generator's counts in "
                   "every run.", ""]
+        if r.get("peers"):
+            p = r["peers"]
+            lines += ["Against llama.cpp's llama-server (same f32 weights, "
+                      "16 slots of 1024 tokens, taking turns; its queue has "
+                      "no bound):", "",
+                      "| run | engine | req/s | output tok/s | TTFT p50 | "
+                      "TTFT p99 | TPOT p50 | TPOT p99 | refused |",
+                      "|---|---|---|---|---|---|---|---|---|"]
+            for name in ("llmc", "llama.cpp"):
+                sat = p[name]["saturation"]
+                lines.append(f"| saturation (32 clients) | {name} | "
+                             f"{sat['req_per_s']:.2f} | "
+                             f"{sat['tok_per_s']:.0f} | | | | | |")
+            for factor in ("0.5", "1.0", "2.0"):
+                for name in ("llmc", "llama.cpp"):
+                    row = p[name][factor]
+                    lines.append(
+                        f"| {factor} x S = {row['offered']:.2f}/s | {name} | "
+                        f"{row['req_per_s']:.2f} | {row['tok_per_s']:.0f} | "
+                        f"{row['ttft_p50'] * 1000:.0f} ms | "
+                        f"{row['ttft_p99'] * 1000:.0f} ms | "
+                        f"{row['tpot_p50'] * 1000:.1f} ms | "
+                        f"{row['tpot_p99'] * 1000:.1f} ms | "
+                        f"{row['refused']} |")
+            lines.append("")
     return lines
 
 
@@ -446,6 +567,9 @@ def main():
     parser.add_argument("--duration", type=float, default=40)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--peer", action="store_true",
+                        help="also llama.cpp's llama-server on llama-110m's "
+                        "weights (built from PyPI's llama-cpp-python sdist)")
     args = parser.parse_args()
     flags = open("/proc/cpuinfo").read()
     isa = "AVX-512 VNNI" if "avx512_vnni" in flags else (

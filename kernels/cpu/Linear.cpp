@@ -234,12 +234,15 @@ void fewRowsAvx512(const float *x, const float *w, const float *bias, float *y,
   }
 }
 
-/// Rows of x up to which the weights are streamed once per 4 rows rather
-/// than handed to the SGEMM, which packs all of them at every call: a
-/// 5-token prompt of fortunes3m took 1.83 ms through the SGEMM and takes
-/// 0.80 ms streamed; llama-110m's 8-token prompt takes 29 ms streamed, a
-/// 9-token one 43 ms through the SGEMM, and at 12 tokens the two meet.
-constexpr int64_t kStreamedRows = 8;
+/// Rows of x up to which the weights are streamed once per 8 rows (4 with
+/// AVX2) rather than handed to the SGEMM, which packs all of them at every
+/// call. Measured on llama-110m, 2 threads (2026-12-05, docs/serving.md):
+/// a decode step of 16 sequences takes 48 ms streamed against 123 ms
+/// through the SGEMM (AVX2: 57 against 110 ms), a 64-token prompt 89
+/// against 208 ms (AVX2: 129 against 249). Up to this many rows each row
+/// also gets the bits it gets alone, so a server's batch of up to 64
+/// decoding sequences changes no sequence's tokens.
+constexpr int64_t kStreamedRows = 64;
 
 /// y = x W^T (+ bias) with `fewRows` (the ISA's kernel for up to `most`
 /// rows) for short inputs, `most` rows at a time, and the SGEMM beyond.

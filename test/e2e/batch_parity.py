@@ -7,10 +7,11 @@ one call and token by token through the KV cache, and compares like with
 like (a call with a call, decoding with decoding: batching must not change
 a sequence's logits); prints the largest differences and exits 1 when a
 decode step differs by more than 1e-5 or a whole call by more than 1e-5 of
-the largest logit (float rounding: the prefill GEMM, OpenBLAS's SGEMM,
-blocks its sums by the number of rows, 16 rows against 8 here, and by the
-slice of outputs each thread's chunk gets; measured 1.2e-6 of it, and up
-to about twice that on a loaded machine).
+the largest logit (float rounding where a call's rows pass the 64 the
+linear kernels stream: OpenBLAS's SGEMM blocks its sums by the number of
+rows and by the slice of outputs each thread's chunk gets, measured at
+1.2e-6 of it when 16 rows went there; the 16 rows here are streamed and
+give the bits they give alone, 0.0).
 """
 import json
 import subprocess

@@ -42,11 +42,14 @@ void checkLinearPath(CpuIsa isa) {
                          {2, 5, 9},
                          {4, 17, 40},
                          {3, 1, 8},
-                         // the SGEMM (OpenBLAS): rows past its register
-                         // tiles, ragged n and k
+                         // several passes of streamed rows
                          {13, 70, 300},
                          {25, 33, 257},
-                         {12, 32, 128},
+                         {64, 32, 128},
+                         // the SGEMM (OpenBLAS) past 64 rows: its register
+                         // tiles, ragged n and k
+                         {65, 20, 100},
+                         {100, 33, 257},
                          {4, 5, 33},
                          // long rows, with and without a tail
                          {1, 5, 1024},
@@ -90,14 +93,14 @@ TEST(CpuLinear, Avx512PathMatchesTheDefinition) {
   checkLinearPath(CpuIsa::avx512);
 }
 
-/// Each row of y has the same bits computed alone and among up to 8 rows
-/// (and 9, the SGEMM's, is not asked to): a speculative verify call's
+/// Each row of y has the same bits computed alone and among up to 64 rows
+/// (and 65, the SGEMM's, is not asked to): a speculative verify call's
 /// logits are then a plain decode step's, and a sequence decodes alike in
-/// a batch.
+/// a server's batch of up to 64.
 void checkRowsAlone(CpuIsa isa) {
   const int64_t n = 19, k = 203;
-  std::vector<float> x = randomVector(8 * k, 7), w = randomVector(n * k, 8);
-  for (int64_t m = 1; m <= 8; ++m) {
+  std::vector<float> x = randomVector(64 * k, 7), w = randomVector(n * k, 8);
+  for (int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 33, 64}) {
     std::vector<float> together(m * n);
     linearWith(isa, x.data(), w.data(), nullptr, together.data(), m, n, k, n);
     for (int64_t i = 0; i < m; ++i) {
