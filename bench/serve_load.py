@@ -178,7 +178,7 @@ async def request(session, url, prompt, max_tokens, results):
         if response.status != 200:
             await response.read()
             record["answered"] = time.perf_counter() - start
-            return
+            return record
         times = []
         async for line in response.content:
             if not line.startswith(b"data: "):
@@ -200,6 +200,7 @@ async def request(session, url, prompt, max_tokens, results):
     record["e2e"] = end - start
     record["tpot"] = (end - times[0]) / (n - 1) if times and n > 1 else None
     record["itl"] = [b - a for a, b in zip(times, times[1:])]
+    return record
 
 
 async def run_load(server, workload, rate, duration, seed):
@@ -290,12 +291,17 @@ async def closed_loop(server, workload, workers, duration, seed):
         async def worker():
             while time.perf_counter() - begin < duration:
                 prompt, max_tokens = rng.choice(workload)
-                await request(session, server.url, prompt, max_tokens,
-                              results)
+                record = await request(session, server.url, prompt,
+                                       max_tokens, results)
+                if record["status"] != 200:
+                    # Refused (the queue's bound counts a step late): as
+                    # Retry-After says, a moment later.
+                    await asyncio.sleep(0.05)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         span = time.perf_counter() - begin
         after = await scrape(session, server.url) if server.metrics else {}
+    results = [r for r in results if r["status"] == 200]
     tokens = sum(r["usage"]["completion_tokens"] for r in results)
     if server.metrics and tokens != after["vllm:generation_tokens_total"] - \
             before["vllm:generation_tokens_total"]:
