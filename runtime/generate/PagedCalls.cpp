@@ -402,8 +402,7 @@ Status Session::generatePaged(
         rows.push_back(b);
         ids.push_back((*next)[i]);
       } else {
-        blocks_->finish(rows_[size_t(b)]);
-        rows_[size_t(b)] = -1;
+        endRow(b);
       }
     }
     live = rows;

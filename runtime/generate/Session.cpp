@@ -246,11 +246,8 @@ void Session::reset() {
   for (Part &part : parts_)
     part.position = 0;
   if (blocks_)
-    for (int64_t &row : rows_) {
-      if (row >= 0)
-        blocks_->finish(row);
-      row = -1;
-    }
+    for (int64_t row = 0; row < batch_; ++row)
+      endRow(row);
 }
 
 Status Session::checkRoom(size_t ids) const {

@@ -512,10 +512,11 @@ void HttpServer::completions(const httplib::Request &req,
                             " tokens, which leaves no room for a completion.",
                         "invalid_request_error", promptParam,
                         "context_length_exceeded"));
-    int64_t maxTokens =
-        request.maxTokens.value_or(chat ? model.context - length : 16);
-    if (!request.maxTokens)
-      maxTokens = std::min(maxTokens, model.context - length);
+    // Without max_tokens: the rest of the context (chat), or OpenAI's 16
+    // as far as the context has room.
+    const int64_t room = model.context - length;
+    const int64_t maxTokens =
+        request.maxTokens.value_or(chat ? room : std::min<int64_t>(16, room));
     if (length + maxTokens > model.context)
       return answerError(
           res, apiError(400,

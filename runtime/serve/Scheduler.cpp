@@ -23,8 +23,7 @@ Scheduler::Scheduler(Session &session, ServeMetrics &metrics,
                      SchedulerOptions options)
     : session_(session), metrics_(metrics), options_(options),
       vocab_(session.model().info().vocabSize),
-      maxSeq_(session.model().info().maxSeq),
-      freeRows_(size_t(session.batch()), true) {
+      maxSeq_(session.model().info().maxSeq) {
   options_.stepTokens = std::max<int64_t>(options_.stepTokens, 1);
   publish();
   thread_ = std::thread([this] { loop(); });
@@ -66,12 +65,13 @@ Status Scheduler::check(const GenerationRequest &request) const {
 
 std::shared_ptr<RequestStream> Scheduler::submit(GenerationRequest request) {
   auto stream = std::make_shared<RequestStream>();
-  Expected<Sampler> sampler = Sampler::create(request.sampling);
-  if (Status status = sampler ? check(request) : sampler.status(); !status) {
+  if (Status status = check(request); !status) {
     // The caller checks first; an unchecked request ends at once.
     stream->finish(FinishReason::error, status.message());
     return stream;
   }
+  // check() created one already: this cannot fail.
+  Expected<Sampler> sampler = Sampler::create(request.sampling);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (gauges_.waiting + int64_t(submitted_.size()) >= options_.maxQueue) {
@@ -153,19 +153,20 @@ void Scheduler::collect() {
 
 void Scheduler::end(Request &r, FinishReason reason, const std::string &error) {
   session_.endRow(r.row);
-  freeRows_[size_t(r.row)] = true;
   r.row = -1;
   r.stream->finish(reason, error);
   metrics_.finished(reason, secondsSince(r.stream->arrived));
 }
 
-void Scheduler::preempt(Request &r) {
+void Scheduler::preemptLast() {
+  Request &r = *running_.back();
   session_.endRow(r.row);
-  freeRows_[size_t(r.row)] = true;
   r.row = -1;
   r.computed = 0;
   r.decoding = false;
   metrics_.preempted();
+  waiting_.push_front(std::move(running_.back()));
+  running_.pop_back();
 }
 
 void Scheduler::take(Request &r, int64_t next, const float *logits) {
@@ -206,8 +207,10 @@ void Scheduler::take(Request &r, int64_t next, const float *logits) {
 }
 
 bool Scheduler::admit(Request &r, int64_t reserved) {
-  auto row = std::find(freeRows_.begin(), freeRows_.end(), true);
-  if (row == freeRows_.end())
+  int64_t row = 0;
+  while (row < session_.batch() && session_.rowRunning(row))
+    ++row;
+  if (row == session_.batch())
     return false;
   // Room for all its tokens and the next, besides what the step reserved:
   // a request admitted is not preempted again by the next few steps. The
@@ -218,29 +221,24 @@ bool Scheduler::admit(Request &r, int64_t reserved) {
   const int64_t tokens = int64_t(r.tokens.size()) + 1;
   if ((tokens + block - 1) / block + 1 > blocks.available() - reserved)
     return false;
-  Expected<int64_t> cached =
-      session_.startRow(int64_t(row - freeRows_.begin()), r.tokens);
+  Expected<int64_t> cached = session_.startRow(row, r.tokens);
   if (!cached)
     return false;
-  *row = false;
-  r.row = int64_t(row - freeRows_.begin());
+  r.row = row;
   r.computed = *cached;
-  r.admission = ++admissions_;
   return true;
 }
 
 void Scheduler::recover(const Status &status) {
   // A failed call leaves no sequence running (Session::appendRows).
   ++failures_;
-  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
-    Request &r = **it;
-    if (failures_ >= kMostFailures) {
-      end(r, FinishReason::error, status.message());
-      continue;
-    }
-    preempt(r);
-    waiting_.push_front(std::move(*it));
+  if (failures_ < kMostFailures) {
+    while (!running_.empty())
+      preemptLast();
+    return;
   }
+  for (RequestPtr &r : running_)
+    end(*r, FinishReason::error, status.message());
   running_.clear();
 }
 
@@ -261,9 +259,7 @@ bool Scheduler::step() {
   };
   int64_t reserved = decodeNeeds();
   while (reserved > blocks.available()) {
-    preempt(*running_.back());
-    waiting_.push_front(std::move(running_.back()));
-    running_.pop_back();
+    preemptLast();
     reserved = decodeNeeds();
   }
   std::vector<Request *> decoders;
@@ -306,11 +302,8 @@ bool Scheduler::step() {
   if (decoders.empty() && chunks.empty()) {
     // Prompts in part, holding the pool between them: the last admitted
     // waits for the others.
-    if (running_.size() > 1) {
-      preempt(*running_.back());
-      waiting_.push_front(std::move(running_.back()));
-      running_.pop_back();
-    }
+    if (running_.size() > 1)
+      preemptLast();
     return true;
   }
 

@@ -83,8 +83,6 @@ private:
     bool decoding = false;
     /// When its last token came.
     Clock::time_point last;
-    /// Admission order (the last admitted is preempted first).
-    uint64_t admission = 0;
   };
   using RequestPtr = std::unique_ptr<Request>;
 
@@ -100,13 +98,14 @@ private:
   /// Ends running request `r` (its row freed): the stream ends with
   /// `reason`.
   void end(Request &r, FinishReason reason, const std::string &error = {});
-  /// Sends running request `r` back to the queue's head, its row freed.
-  void preempt(Request &r);
+  /// Sends the running request admitted last back to the queue's head,
+  /// its row freed.
+  void preemptLast();
   /// After an engine error every running request starts again (or, the
   /// third time, fails).
   void recover(const Status &status);
-  /// Starts waiting request `r` in a free row, if the pool has room for
-  /// its tokens beside `reserved` blocks.
+  /// Starts waiting request `r` in a row the session runs nothing in, if
+  /// the pool has room for its tokens beside `reserved` blocks.
   bool admit(Request &r, int64_t reserved);
   void publish();
 
@@ -118,8 +117,6 @@ private:
   /// The engine's requests: running (in admission order) and waiting.
   std::vector<RequestPtr> running_;
   std::deque<RequestPtr> waiting_;
-  std::vector<bool> freeRows_;
-  uint64_t admissions_ = 0;
   int64_t failures_ = 0;
   std::vector<double> logSoftmax_;
 

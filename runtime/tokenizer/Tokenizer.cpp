@@ -4,6 +4,8 @@
 
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
+
 namespace llmc::runtime {
 
 Tokenizer::Tokenizer()
@@ -22,16 +24,24 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
   return tokenizer;
 }
 
-Expected<Tokenizer> Tokenizer::fromBytes(const std::string &bytes,
-                                         const std::string &name) {
+Expected<std::optional<Tokenizer>>
+Tokenizer::fromArtifact(const Artifact &artifact, const std::string &path) {
+  const std::vector<std::string> &names = artifact.sectionNames();
+  if (std::find(names.begin(), names.end(), ModelInfo::kTokenizerSection) ==
+      names.end())
+    return std::optional<Tokenizer>();
+  Expected<Bytes> bytes = artifact.section(ModelInfo::kTokenizerSection);
+  if (!bytes)
+    return bytes.status();
   Tokenizer tokenizer;
-  tokenizer.path_ = name;
+  tokenizer.path_ = path + ": its tokenizer section";
   sentencepiece::util::Status status =
-      tokenizer.processor_->LoadFromSerializedProto(bytes);
+      tokenizer.processor_->LoadFromSerializedProto(absl::string_view(
+          reinterpret_cast<const char *>(bytes->data), bytes->size));
   if (!status.ok())
-    return Status::error(name +
+    return Status::error(tokenizer.path_ +
                          ": not a SentencePiece model: " + status.ToString());
-  return tokenizer;
+  return std::optional<Tokenizer>(std::move(tokenizer));
 }
 
 Expected<std::vector<int64_t>>

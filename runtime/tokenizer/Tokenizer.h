@@ -10,10 +10,12 @@
 #ifndef LLMC_RUNTIME_TOKENIZER_TOKENIZER_H
 #define LLMC_RUNTIME_TOKENIZER_TOKENIZER_H
 
+#include "runtime/format/Artifact.h"
 #include "runtime/format/Status.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,11 +29,10 @@ class Tokenizer {
 public:
   /// Loads a SentencePiece model file.
   static Expected<Tokenizer> load(const std::string &path);
-  /// A SentencePiece model's bytes (an artifact's "tokenizer" section,
-  /// llmc compile --tokenizer); `name` says where they came from in
-  /// errors.
-  static Expected<Tokenizer> fromBytes(const std::string &bytes,
-                                       const std::string &name);
+  /// The SentencePiece model `artifact` (the file `path`) carries in its
+  /// "tokenizer" section (llmc compile --tokenizer), or none.
+  static Expected<std::optional<Tokenizer>>
+  fromArtifact(const Artifact &artifact, const std::string &path);
 
   Tokenizer(Tokenizer &&) noexcept;
   Tokenizer &operator=(Tokenizer &&) noexcept;

@@ -188,27 +188,20 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
 
   // --tokenizer, else the artifact's (llmc compile --tokenizer).
   std::optional<runtime::Tokenizer> tokenizer;
-  const std::vector<std::string> &sections = model->artifact().sectionNames();
   if (!options.tokenizer.empty()) {
     Expected<runtime::Tokenizer> loaded =
         runtime::Tokenizer::load(options.tokenizer);
     if (!loaded)
       return fail(loaded.status().message());
     tokenizer.emplace(std::move(*loaded));
-  } else if (std::find(sections.begin(), sections.end(),
-                       runtime::ModelInfo::kTokenizerSection) !=
-             sections.end()) {
-    Expected<runtime::Bytes> bytes =
-        model->artifact().section(runtime::ModelInfo::kTokenizerSection);
-    if (!bytes)
-      return fail(bytes.status().message());
-    Expected<runtime::Tokenizer> loaded = runtime::Tokenizer::fromBytes(
-        std::string(reinterpret_cast<const char *>(bytes->data), bytes->size),
-        common.artifact + ": its tokenizer section");
-    if (!loaded)
-      return fail(loaded.status().message());
-    tokenizer.emplace(std::move(*loaded));
-  } else if (!options.prompt.empty()) {
+  } else {
+    Expected<std::optional<runtime::Tokenizer>> carried =
+        runtime::Tokenizer::fromArtifact(model->artifact(), common.artifact);
+    if (!carried)
+      return fail(carried.status().message());
+    tokenizer = std::move(*carried);
+  }
+  if (!tokenizer && !options.prompt.empty()) {
     return fail("--prompt needs --tokenizer, or an artifact compiled with "
                 "llmc compile --tokenizer");
   }

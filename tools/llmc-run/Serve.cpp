@@ -64,26 +64,19 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
                 "(llmc compile --max-batch)");
 
   const runtime::Artifact &artifact = model->artifact();
-  auto has = [&](const char *name) {
-    const std::vector<std::string> &names = artifact.sectionNames();
-    return std::find(names.begin(), names.end(), name) != names.end();
-  };
-  if (!has(runtime::ModelInfo::kTokenizerSection))
+  runtime::Expected<std::optional<runtime::Tokenizer>> carried =
+      runtime::Tokenizer::fromArtifact(artifact, common.artifact);
+  if (!carried)
+    return fail(carried.status().message());
+  if (!*carried)
     return fail(common.artifact +
                 ": has no tokenizer, which serving text needs: compile it "
                 "with llmc compile --tokenizer FILE.model");
-  runtime::Expected<runtime::Bytes> bytes =
-      artifact.section(runtime::ModelInfo::kTokenizerSection);
-  if (!bytes)
-    return fail(bytes.status().message());
-  runtime::Expected<runtime::Tokenizer> tokenizer =
-      runtime::Tokenizer::fromBytes(
-          std::string(reinterpret_cast<const char *>(bytes->data), bytes->size),
-          common.artifact + ": its tokenizer section");
-  if (!tokenizer)
-    return fail(tokenizer.status().message());
+  const runtime::Tokenizer &tokenizer = **carried;
   std::optional<runtime::ChatTemplate> chat;
-  if (has(runtime::ModelInfo::kChatTemplateSection)) {
+  const std::vector<std::string> &sections = artifact.sectionNames();
+  if (std::find(sections.begin(), sections.end(),
+                runtime::ModelInfo::kChatTemplateSection) != sections.end()) {
     runtime::Expected<runtime::Bytes> source =
         artifact.section(runtime::ModelInfo::kChatTemplateSection);
     if (!source)
@@ -108,15 +101,15 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
 
   runtime::ServedModel served;
   served.scheduler = &scheduler;
-  served.tokenizer = &*tokenizer;
+  served.tokenizer = &tokenizer;
   served.chat = chat ? &*chat : nullptr;
   served.context = info.maxSeq;
-  served.bosId = tokenizer->bosId() >= 0 ? tokenizer->bosId() : info.bosId;
+  served.bosId = tokenizer.bosId() >= 0 ? tokenizer.bosId() : info.bosId;
   served.eosIds = info.eosIds;
-  if (tokenizer->eosId() >= 0 &&
+  if (tokenizer.eosId() >= 0 &&
       std::find(served.eosIds.begin(), served.eosIds.end(),
-                tokenizer->eosId()) == served.eosIds.end())
-    served.eosIds.push_back(tokenizer->eosId());
+                tokenizer.eosId()) == served.eosIds.end())
+    served.eosIds.push_back(tokenizer.eosId());
 
   std::signal(SIGINT, requestStop);
   std::signal(SIGTERM, requestStop);
