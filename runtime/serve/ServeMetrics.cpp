@@ -136,14 +136,19 @@ std::string ServeMetrics::render(const EngineGauges &engine) const {
           generationTokens_);
   counter("vllm:num_preemptions",
           "Cumulative number of preemption from the engine.", preemptions_);
-  family(out, "vllm:request_success", "counter",
-         "Count of successfully processed requests.");
-  for (const char *reason : {"stop", "length"}) {
-    auto it = finished_.find(reason);
-    out += std::string("vllm:request_success_total{finished_reason=\"") +
-           reason + "\"," + labels_ + "} " +
-           std::to_string(it == finished_.end() ? 0 : it->second) + "\n";
-  }
+  // A counter with one sample per value of `label`, from `counts`.
+  auto byLabel = [&](const std::string &name, const std::string &help,
+                     const char *label, std::vector<const char *> values,
+                     const std::map<std::string, int64_t> &counts) {
+    family(out, name, "counter", help);
+    for (const char *value : values) {
+      auto it = counts.find(value);
+      out += name + "_total{" + label + "=\"" + value + "\"," + labels_ + "} " +
+             std::to_string(it == counts.end() ? 0 : it->second) + "\n";
+    }
+  };
+  byLabel("vllm:request_success", "Count of successfully processed requests.",
+          "finished_reason", {"stop", "length"}, finished_);
   renderHistogram(out, "vllm:time_to_first_token_seconds",
                   "Histogram of time to first token in seconds.", ttft_);
   renderHistogram(out, "vllm:time_per_output_token_seconds",
@@ -165,22 +170,12 @@ std::string ServeMetrics::render(const EngineGauges &engine) const {
         engine.prefixLookups
             ? double(engine.prefixHits) / double(engine.prefixLookups)
             : 0.0);
-  family(out, "llmc:requests_ended", "counter",
-         "Requests that ended other than by a stop or their length.");
-  for (const char *reason : {"cancelled", "error"}) {
-    auto it = finished_.find(reason);
-    out += std::string("llmc:requests_ended_total{reason=\"") + reason + "\"," +
-           labels_ + "} " +
-           std::to_string(it == finished_.end() ? 0 : it->second) + "\n";
-  }
-  family(out, "llmc:requests_rejected", "counter",
-         "Requests refused before they ran (429/503).");
-  for (const char *reason : {"queue_full", "loading"}) {
-    auto it = rejected_.find(reason);
-    out += std::string("llmc:requests_rejected_total{reason=\"") + reason +
-           "\"," + labels_ + "} " +
-           std::to_string(it == rejected_.end() ? 0 : it->second) + "\n";
-  }
+  byLabel("llmc:requests_ended",
+          "Requests that ended other than by a stop or their length.", "reason",
+          {"cancelled", "error"}, finished_);
+  byLabel("llmc:requests_rejected",
+          "Requests refused before they ran (429/503).", "reason",
+          {"queue_full", "loading"}, rejected_);
   return out;
 }
 
