@@ -317,7 +317,10 @@ def SpeculativeVerify : Pass<"llmc-speculative-verify", "mlir::ModuleOp"> {
     into the token embeddings); anything else reading the position is an
     error naming it. The ids' `llmc.max_tokens` (draft-tokens + 1) bounds
     the call's tokens, so memory is planned for that many, and the module
-    records `llmc.speculative = {draft_tokens}`.
+    records `llmc.speculative = {draft_tokens}`. A paged cache's @decode
+    (`positions` [batch] and block tables) scores drafts as it is: the pass
+    adds no @verify there and records the attribute only; the runtime cuts
+    a sequence's rejected tokens from its block table.
   }];
   let options = [
     Option<"draftTokens", "draft-tokens", "int64_t", "8",

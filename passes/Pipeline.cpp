@@ -261,9 +261,10 @@ LogicalResult buildCompilePipeline(OpPassManager &pm, const CompileOptions &o,
     if (o.tp > 1 || o.pp > 1)
       return error("--kv-layout paged runs on one rank so far "
                    "(--tp and --pp need --kv-layout contiguous)");
-    if (o.maxDraftTokens > 0)
-      return error("--kv-layout paged and speculative decoding do not go "
-                   "together yet (--draft needs --kv-layout contiguous)");
+    if (o.maxDraftTokens > 0 && o.kvWindow > 0)
+      return error("--kv-window and speculative decoding do not go together "
+                   "yet: an evicted sequence's tokens no longer sit at the "
+                   "positions a rejected draft is cut at");
   }
   if (!cuda && o.dtype != ComputeElement::f32)
     return error("the cpu target computes in f32 (--dtype " +

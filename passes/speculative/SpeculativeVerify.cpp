@@ -53,7 +53,10 @@ struct SpeculativeVerify
                        "already");
       return signalPassFailure();
     }
-    if (failed(buildVerify(decode)))
+    // A paged cache's @decode takes a position per sequence already (and
+    // any number of tokens): it scores drafts itself, and the runtime cuts
+    // each sequence's rejected ones from its blocks.
+    if (!argumentNamed(decode, "positions") && failed(buildVerify(decode)))
       return signalPassFailure();
     Builder b(module.getContext());
     module->setAttr("llmc.speculative",

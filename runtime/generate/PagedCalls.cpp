@@ -370,6 +370,13 @@ int64_t Session::rowNeeds(int64_t row, int64_t count) const {
   return blocks_->needs(rows_[size_t(row)], count);
 }
 
+Status Session::truncateRow(int64_t row, int64_t tokens) {
+  if (!blocks_ || row < 0 || row >= batch_ || rows_[size_t(row)] < 0)
+    return Status::error("no running sequence " + std::to_string(row) +
+                         " over a paged KV cache to truncate");
+  return blocks_->truncate(rows_[size_t(row)], tokens);
+}
+
 void Session::endRow(int64_t row) {
   if (rows_[size_t(row)] < 0)
     return;

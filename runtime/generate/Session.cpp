@@ -128,7 +128,9 @@ Status Model::checkGenerative() const {
 }
 
 Status Model::checkSpeculative() const {
-  if (program_.entry("verify") && info().speculative.draftTokens > 0)
+  // A paged cache's @decode takes a position per sequence: it verifies.
+  if ((program_.entry("verify") || info().cache.paged()) &&
+      info().speculative.draftTokens > 0)
     return Status::success();
   return Status::error("this artifact has no draft for speculative decoding "
                        "(compile it with llmc compile --draft ...)");
@@ -291,9 +293,20 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
   }
   if (parts_.size() != 1)
     return Status::error("speculative decoding runs on one pipeline stage");
-  if (blocks_)
-    return Status::error("speculative decoding runs over a contiguous KV "
-                         "cache (compile with --kv-layout contiguous)");
+  if (blocks_) {
+    std::vector<int64_t> rows;
+    for (int64_t b = 0; b < batch_; ++b) {
+      if (!rowRunning(b) || positions[size_t(b)] > this->tokens(b))
+        return Status::error(
+            "verify at position " + std::to_string(positions[size_t(b)]) +
+            " of sequence " + std::to_string(b) + ", which holds " +
+            std::to_string(rowRunning(b) ? this->tokens(b) : 0) + " tokens");
+      if (Status status = truncateRow(b, positions[size_t(b)]); !status)
+        return status;
+      rows.push_back(b);
+    }
+    return appendRows(rows, ids);
+  }
   Tensor input{DType::i64,
                {batch_, tokens},
                reinterpret_cast<uint8_t *>(const_cast<int64_t *>(ids.data()))};

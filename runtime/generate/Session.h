@@ -137,12 +137,18 @@ public:
   /// Row `row`'s sequence ends: its blocks go back to the pool (full ones
   /// cached for later prompts).
   void endRow(int64_t row);
+  /// Row `row` (a running one) keeps its first `tokens` tokens: drafted
+  /// tokens the target rejected leave the cache (KvBlocks::truncate).
+  Status truncateRow(int64_t row, int64_t tokens);
 
   /// Scores `ids` ([batch x tokens], at most the artifact's draft tokens
   /// + 1 per sequence) through @verify, each sequence's from its own
   /// position in `positions`, writing their keys and values there; returns
   /// every new position's logits [batch, tokens, vocab]. Leaves position()
-  /// alone: a speculative decoder keeps each sequence's.
+  /// alone: a speculative decoder keeps each sequence's. A paged session
+  /// runs @decode, which takes a position per sequence anyway, after each
+  /// running sequence drops its tokens from its position on (those the
+  /// last call scored and the target rejected).
   Expected<Tensor> verify(const std::vector<int64_t> &ids,
                           const std::vector<int64_t> &positions);
 

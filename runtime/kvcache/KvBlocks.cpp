@@ -86,6 +86,7 @@ KvBlocks::Started KvBlocks::start(const std::vector<int64_t> &prompt) {
     s.chain = chain;
     s.tokens += blockTokens_;
   }
+  s.ids.assign(prompt.begin(), prompt.begin() + s.tokens);
   const int64_t id = next_++;
   const int64_t cached = s.tokens;
   sequences_[id] = std::move(s);
@@ -146,14 +147,13 @@ KvBlocks::append(int64_t id, const std::vector<int64_t> &ids) {
     const int32_t block = s.table[size_t(s.tokens / blockTokens_)];
     const int32_t slot = int32_t(s.tokens % blockTokens_);
     filled_[size_t(block)] = std::max(filled_[size_t(block)], slot + 1);
-    s.pending.push_back(token);
     ++s.tokens;
     if (s.rewritten)
       continue;
-    if (int64_t(s.pending.size()) == blockTokens_) {
-      s.chain = chained(s.chain, s.pending.data());
+    s.ids.push_back(token);
+    if (s.tokens % blockTokens_ == 0) {
+      s.chain = chained(s.chain, s.ids.data() + s.tokens - blockTokens_);
       pool_.publish(block, s.chain);
-      s.pending.clear();
     }
   }
   return copies;
@@ -196,9 +196,33 @@ Expected<std::vector<int32_t>> KvBlocks::rewrite(int64_t id, int64_t tokens) {
         std::min<int64_t>(blockTokens_, tokens - int64_t(i) * blockTokens_));
   s.table = std::move(table);
   s.tokens = tokens;
-  s.pending.clear();
+  s.ids.clear();
   s.rewritten = true;
   return s.table;
+}
+
+Status KvBlocks::truncate(int64_t id, int64_t tokens) {
+  Sequence &s = sequence(id);
+  if (tokens < 0 || tokens > s.tokens)
+    return Status::error("a sequence of " + std::to_string(s.tokens) +
+                         " tokens cannot keep " + std::to_string(tokens));
+  const size_t kept = size_t((tokens + blockTokens_ - 1) / blockTokens_);
+  for (size_t i = kept; i < s.table.size(); ++i)
+    pool_.release(s.table[i]);
+  s.table.resize(kept);
+  if (const int64_t partial = tokens % blockTokens_;
+      partial != 0 && pool_.holders(s.table.back()) == 1) {
+    pool_.unpublish(s.table.back());
+    filled_[size_t(s.table.back())] = int32_t(partial);
+  }
+  s.tokens = tokens;
+  if (s.rewritten)
+    return Status::success();
+  s.ids.resize(size_t(tokens));
+  s.chain = model_;
+  for (int64_t b = 0; b < tokens / blockTokens_; ++b)
+    s.chain = chained(s.chain, s.ids.data() + b * blockTokens_);
+  return Status::success();
 }
 
 int64_t KvBlocks::fork(int64_t id) {

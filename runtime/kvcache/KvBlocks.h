@@ -93,6 +93,13 @@ public:
   /// released. Its blocks are published no more: their tokens no longer
   /// sit at their positions.
   Expected<std::vector<int32_t>> rewrite(int64_t id, int64_t tokens);
+  /// Sequence `id` keeps its first `tokens` tokens (speculative decoding:
+  /// drafted tokens the target rejected); the blocks past them go back to
+  /// the pool. Its last block, now partly filled, is published no more
+  /// when it alone holds it (its free slots are about to be written);
+  /// when shared, the next append copies it first. An error, with nothing
+  /// changed, when `tokens` is negative or more than it holds.
+  Status truncate(int64_t id, int64_t tokens);
   /// A new sequence holding `id`'s blocks and tokens.
   int64_t fork(int64_t id);
   /// Sequence `id` ends: its blocks are released (published ones stay
@@ -116,8 +123,9 @@ private:
     int64_t tokens = 0;
     /// The hash chain of the whole blocks so far.
     uint64_t chain = 0;
-    /// The ids in the partly filled last block.
-    std::vector<int64_t> pending;
+    /// Its tokens' ids (until it is rewritten): what publishes its blocks
+    /// as they fill, and what truncate() chains again.
+    std::vector<int64_t> ids;
     /// Rewritten (evicted) once: its blocks are not published.
     bool rewritten = false;
   };

@@ -250,3 +250,61 @@ TEST(KvBlocks, RewritingWithNoFreeBlockForASharedOneChangesNothing) {
   EXPECT_EQ(kv->table(a), before);
   EXPECT_EQ(kv->tokens(a), 12);
 }
+
+TEST(KvBlocks, TruncatingReleasesBlocksAndKeepsTheChainOfKeptTokens) {
+  auto kv = pool(16, 4, 32);
+  // 5 accepted tokens, then 6 drafted ones that fill a block (published
+  // under the drafted tokens) and start another.
+  int64_t s = prefill(*kv, iota(5, 1));
+  ASSERT_TRUE(kv->append(s, {60, 70, 80, 90, 100, 110}).ok());
+  ASSERT_EQ(kv->table(s).size(), 3u);
+  const int32_t second = kv->table(s)[1];
+  EXPECT_TRUE(kv->pool().isPublished(second));
+  // The target kept one drafted token: 6 tokens stay.
+  ASSERT_TRUE(kv->truncate(s, 6).ok());
+  EXPECT_EQ(kv->tokens(s), 6);
+  ASSERT_EQ(kv->table(s).size(), 2u);
+  EXPECT_EQ(kv->table(s)[1], second) << "its own block is written in place";
+  EXPECT_FALSE(kv->pool().isPublished(second))
+      << "its slots past the kept tokens are about to change";
+  EXPECT_EQ(kv->memory().held, 2);
+  EXPECT_EQ(kv->memory().tokens, 6);
+  // Going on publishes the block under the tokens it holds now: a prompt
+  // of them takes it, one of the rejected drafts does not.
+  ASSERT_TRUE(kv->append(s, {7, 8, 9}).ok());
+  EXPECT_TRUE(kv->pool().isPublished(second));
+  kv->finish(s);
+  std::vector<int64_t> kept = iota(5, 1);
+  kept.insert(kept.end(), {60, 7, 8, 9});
+  EXPECT_EQ(kv->cachedPrefix(kept), 8);
+  std::vector<int64_t> rejected = iota(5, 1);
+  rejected.insert(rejected.end(), {60, 70, 80, 90});
+  EXPECT_EQ(kv->cachedPrefix(rejected), 4);
+}
+
+TEST(KvBlocks, TruncatingIntoASharedBlockCopiesItAtTheNextAppend) {
+  auto kv = pool(16, 4, 32);
+  int64_t a = prefill(*kv, iota(8, 1));
+  int64_t b = kv->fork(a);
+  ASSERT_TRUE(kv->truncate(b, 6).ok());
+  EXPECT_TRUE(kv->pool().isPublished(kv->table(a)[1]))
+      << "a still holds the whole block";
+  EXPECT_EQ(kv->needs(b, 1), 1) << "a copy of the shared block";
+  Expected<std::vector<BlockCopy>> copies = kv->append(b, {50});
+  ASSERT_TRUE(copies.ok());
+  ASSERT_EQ(copies->size(), 1u);
+  EXPECT_EQ((*copies)[0].from, kv->table(a)[1]);
+  EXPECT_NE(kv->table(b)[1], kv->table(a)[1]);
+  EXPECT_EQ(kv->tokens(a), 8);
+}
+
+TEST(KvBlocks, TruncatingPastTheTokensHeldIsAnErrorThatChangesNothing) {
+  auto kv = pool(8, 4, 32);
+  int64_t s = prefill(*kv, iota(5, 1));
+  EXPECT_FALSE(kv->truncate(s, 6).ok());
+  EXPECT_FALSE(kv->truncate(s, -1).ok());
+  EXPECT_EQ(kv->tokens(s), 5);
+  ASSERT_TRUE(kv->truncate(s, 0).ok());
+  EXPECT_TRUE(kv->table(s).empty());
+  EXPECT_EQ(kv->memory().held, 0);
+}

@@ -468,8 +468,10 @@ int compile() {
        << " per sequence of " << summary.maxSeq << " tokens\n";
   }
   if (*draft)
-    os << "  speculative       draft " << (*draft)->text << ", @verify takes "
-       << summary.draftTokens << " drafted tokens at most\n";
+    os << "  speculative       draft " << (*draft)->text << ", "
+       << (summary.cacheBlockTokens ? "@decode (paged) verifies"
+                                    : "@verify takes")
+       << " " << summary.draftTokens << " drafted tokens at most\n";
   if (summary.draftCacheBytesPerSequence)
     os << "  draft KV cache    " << bytes(summary.draftCacheBytesPerSequence)
        << " per sequence\n";

@@ -1,4 +1,5 @@
 // RUN: llmc-opt %s "--llmc-kv-cache=max-seq=16" "--llmc-speculative-verify=draft-tokens=3" | FileCheck %s
+// RUN: llmc-opt %s "--llmc-kv-cache=max-seq=16 block-tokens=4" "--llmc-speculative-verify=draft-tokens=3" | FileCheck %s --check-prefix=PAGED
 
 // @verify is @decode taking one position per sequence: the cache ops read
 // and write each sequence's layer from its own position, the sequence's
@@ -6,6 +7,13 @@
 // the learned position embedding (whose add into the token embeddings
 // keeps its type), the ids take at most draft-tokens + 1 tokens, and
 // @prefill and @decode stay as they were.
+
+// Over a paged cache @decode takes a position per sequence and scores any
+// number of tokens: it verifies, and no @verify is added.
+// PAGED: module attributes {llmc.kv_cache = {{.*}}, llmc.speculative = {draft_tokens = 3 : i64}}
+// PAGED: func.func @decode
+// PAGED-SAME: {llmc.name = "positions"}
+// PAGED-NOT: func.func @verify
 
 // CHECK: module attributes {llmc.kv_cache = {{.*}}, llmc.speculative = {draft_tokens = 3 : i64}}
 // CHECK-LABEL: func.func @decode
