@@ -81,9 +81,10 @@ public:
             module->getAttrOfType<DictionaryAttr>("llmc.speculative")) {
       auto tokens = speculative.getAs<IntegerAttr>("draft_tokens");
       if (!tokens || (options.ngram < 1 && !options.draft))
-        return module.emitError("a module with @verify needs its draft: "
-                                "n-gram lookup or a draft module (llmc "
-                                "compile --draft)");
+        return module.emitError(
+            "a module with llmc.speculative needs its draft: "
+            "n-gram lookup or a draft module (llmc "
+            "compile --draft)");
       runtime::SpeculativeInfo &info = model.speculative;
       info = {tokens.getInt(), options.draftSource, options.ngram};
       summary.draftTokens = tokens.getInt();
@@ -95,7 +96,8 @@ public:
         if (failed(bytes))
           return failure();
         ModuleOp draftModule = options.draft;
-        if (!draftModule.lookupSymbol("verify"))
+        // A paged cache's @decode verifies (llmc-speculative-verify).
+        if (!draftModule.lookupSymbol("verify") && !draft.cache.paged())
           return draftModule.emitError("the draft has no @verify (compile "
                                        "it with llmc-speculative-verify)");
         draftPlan = std::move(*bytes);

@@ -81,6 +81,7 @@ std::shared_ptr<RequestStream> Scheduler::submit(GenerationRequest request) {
     auto r = std::unique_ptr<Request>(
         new Request{std::move(request), stream, std::move(*sampler)});
     r->tokens = r->spec.prompt;
+    r->acceptor = Acceptor(r->spec.sampling.seed ^ 0x9e3779b97f4a7c15ull);
     metrics_.admitted(int64_t(r->spec.prompt.size()));
     submitted_.push_back(std::move(r));
   }
@@ -151,8 +152,14 @@ void Scheduler::collect() {
                  waiting_.end());
 }
 
+void Scheduler::freeRow(int64_t row) {
+  session_.endRow(row);
+  if (options_.drafts)
+    options_.drafts->endRow(row);
+}
+
 void Scheduler::end(Request &r, FinishReason reason, const std::string &error) {
-  session_.endRow(r.row);
+  freeRow(r.row);
   r.row = -1;
   r.stream->finish(reason, error);
   metrics_.finished(reason, secondsSince(r.stream->arrived));
@@ -160,7 +167,7 @@ void Scheduler::end(Request &r, FinishReason reason, const std::string &error) {
 
 void Scheduler::preemptLast() {
   Request &r = *running_.back();
-  session_.endRow(r.row);
+  freeRow(r.row);
   r.row = -1;
   r.computed = 0;
   r.decoding = false;
@@ -242,6 +249,77 @@ void Scheduler::recover(const Status &status) {
   running_.clear();
 }
 
+bool Scheduler::draft(const std::vector<Request *> &decoders,
+                      std::vector<DraftSource::Draft> &drafts, int64_t &width) {
+  if (!options_.drafts || options_.draftTokens < 1)
+    return true;
+  // As many as the request may still keep (its drafts and one of the
+  // target's), and its context holds.
+  std::vector<DraftSource::Ask> asks;
+  std::vector<size_t> askers;
+  for (size_t i = 0; i < decoders.size(); ++i) {
+    Request &r = *decoders[i];
+    const int64_t count =
+        std::min({options_.draftTokens, r.spec.maxTokens - r.produced - 1,
+                  maxSeq_ - int64_t(r.tokens.size())});
+    if (count < 1)
+      continue;
+    asks.push_back({r.row, &r.tokens, count, &r.sampler, &r.acceptor});
+    askers.push_back(i);
+  }
+  if (asks.empty())
+    return true;
+  Expected<std::vector<DraftSource::Draft>> made = options_.drafts->draft(asks);
+  if (!made) {
+    recover(made.status());
+    return false;
+  }
+  for (size_t j = 0; j < askers.size(); ++j) {
+    drafts[askers[j]] = std::move((*made)[j]);
+    width = std::max(width, 1 + int64_t(drafts[askers[j]].tokens.size()));
+  }
+  // The wider call's blocks, or plain decoding this step.
+  int64_t needs = 0;
+  for (Request *r : decoders)
+    needs += session_.rowNeeds(r->row, width);
+  if (needs > session_.kvBlocks()->available()) {
+    width = 1;
+    drafts.assign(decoders.size(), {});
+  }
+  return true;
+}
+
+bool Scheduler::verify(Request &r, const DraftSource::Draft &draft,
+                       int64_t width, const float *logits) {
+  const std::vector<int64_t> &drafted = draft.tokens;
+  std::vector<int64_t> kept;
+  if (drafted.empty()) {
+    kept.push_back(r.sampler.sample(logits, size_t(vocab_)));
+  } else {
+    std::vector<std::vector<double>> target;
+    for (size_t i = 0; i <= drafted.size(); ++i)
+      target.push_back(
+          r.sampler.distribution(logits + int64_t(i) * vocab_, size_t(vocab_)));
+    std::vector<std::vector<double>> q = draft.q;
+    q.resize(drafted.size());
+    const Verdict verdict = r.acceptor.accept(drafted, target, q);
+    metrics_.speculated(int64_t(drafted.size()), verdict.accepted);
+    kept.assign(drafted.begin(), drafted.begin() + verdict.accepted);
+    kept.push_back(verdict.next);
+  }
+  // The cache keeps the tokens fed up to the last one kept; the call's
+  // others leave.
+  r.computed += int64_t(kept.size());
+  if (width > int64_t(kept.size()))
+    if (Status status = session_.truncateRow(r.row, r.computed); !status) {
+      recover(status);
+      return false;
+    }
+  for (size_t i = 0; i < kept.size() && r.row >= 0; ++i)
+    take(r, kept[i], logits + int64_t(i) * vocab_);
+  return true;
+}
+
 bool Scheduler::step() {
   collect();
   if (running_.empty() && waiting_.empty())
@@ -266,6 +344,15 @@ bool Scheduler::step() {
   for (RequestPtr &r : running_)
     if (r->decoding)
       decoders.push_back(r.get());
+  std::vector<DraftSource::Draft> drafts(decoders.size());
+  int64_t width = 1;
+  if (!draft(decoders, drafts, width))
+    return true;
+  if (width > 1) {
+    reserved = 0;
+    for (Request *r : decoders)
+      reserved += session_.rowNeeds(r->row, width);
+  }
 
   // Prompt chunks under the step's budget: running requests' first, then
   // the queue's, in order.
@@ -274,7 +361,7 @@ bool Scheduler::step() {
     int64_t count;
   };
   std::vector<Chunk> chunks;
-  int64_t budget = options_.stepTokens - int64_t(decoders.size());
+  int64_t budget = options_.stepTokens - int64_t(decoders.size()) * width;
   auto plan = [&](Request &r) {
     const int64_t pending = int64_t(r.tokens.size()) - r.computed;
     int64_t count =
@@ -308,22 +395,25 @@ bool Scheduler::step() {
   }
 
   if (!decoders.empty()) {
+    // Each row: the last token, its drafts, then its last token again up
+    // to the widest row (scored and cut like a rejected draft).
     std::vector<int64_t> rows, ids;
-    for (Request *r : decoders) {
-      rows.push_back(r->row);
-      ids.push_back(r->tokens.back());
+    for (size_t i = 0; i < decoders.size(); ++i) {
+      rows.push_back(decoders[i]->row);
+      ids.push_back(decoders[i]->tokens.back());
+      ids.insert(ids.end(), drafts[i].tokens.begin(), drafts[i].tokens.end());
+      ids.insert(ids.end(), size_t(width - 1) - drafts[i].tokens.size(),
+                 decoders[i]->tokens.back());
     }
     Expected<Tensor> logits = session_.appendRows(rows, ids);
     if (!logits) {
       recover(logits.status());
       return true;
     }
-    for (size_t i = 0; i < decoders.size(); ++i) {
-      Request &r = *decoders[i];
-      ++r.computed;
-      const float *row = logits->as<float>() + i * vocab_;
-      take(r, r.sampler.sample(row, size_t(vocab_)), row);
-    }
+    for (size_t i = 0; i < decoders.size(); ++i)
+      if (!verify(*decoders[i], drafts[i], width,
+                  logits->as<float>() + int64_t(i) * width * vocab_))
+        return true;
   }
   for (const Chunk &chunk : chunks) {
     Request &r = *chunk.r;

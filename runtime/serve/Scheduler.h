@@ -6,11 +6,14 @@
 // prompt in the cache, then spends what is left of a token budget on
 // prompt chunks (Sarathi-Serve's chunked prefill), of requests already
 // running first, then of waiting ones it admits while a row and blocks
-// are free. When the pool cannot take a step's tokens, the request
-// admitted last is preempted: its blocks go back and it waits at the
-// queue's head to be computed again from its prompt and the tokens it
-// produced (whose whole blocks the prefix cache usually still holds), so
-// it produces what it would have uninterrupted. A cancelled request is
+// are free. With a draft (speculative decoding), the decode call scores
+// each request's last token and its drafted ones, and a request keeps the
+// drafts the lossless rule accepts plus one token of the target's; the
+// rest are cut from its blocks. When the pool cannot take a step's tokens,
+// the request admitted last is preempted: its blocks go back and it waits
+// at the queue's head to be computed again from its prompt and the tokens
+// it produced (whose whole blocks the prefix cache usually still holds),
+// so it produces what it would have uninterrupted. A cancelled request is
 // dropped, its blocks freed, at the next step.
 //
 //===----------------------------------------------------------------------===//
@@ -19,6 +22,7 @@
 #define LLMC_RUNTIME_SERVE_SCHEDULER_H
 
 #include "runtime/generate/Session.h"
+#include "runtime/serve/DraftSource.h"
 #include "runtime/serve/RequestStream.h"
 #include "runtime/serve/ServeMetrics.h"
 
@@ -48,6 +52,11 @@ struct SchedulerOptions {
   int64_t stepTokens = 256;
   /// false: a prompt runs whole in one step, whatever the budget.
   bool chunkedPrefill = true;
+  /// Speculative decoding: up to `draftTokens` tokens per decoding
+  /// request from `drafts`, verified with its last token in the step's
+  /// decode call (none: plain decoding).
+  DraftSource *drafts = nullptr;
+  int64_t draftTokens = 0;
 };
 
 class Scheduler {
@@ -72,6 +81,8 @@ private:
     GenerationRequest spec;
     std::shared_ptr<RequestStream> stream;
     Sampler sampler;
+    /// Speculative decoding's acceptance (and a draft model's draws).
+    Acceptor acceptor{0};
     /// Its prompt and the tokens produced so far: what a preempted request
     /// computes again.
     std::vector<int64_t> tokens;
@@ -95,6 +106,18 @@ private:
   /// Takes `next`, sampled from `logits`, as request `r`'s next token;
   /// ends it when it is done.
   void take(Request &r, int64_t next, const float *logits);
+  /// The decoders' drafts for this step (empty ones without a draft); the
+  /// decode call's tokens per row, 1 + the most drafted, in `width`. False
+  /// after an engine error (recovered from).
+  bool draft(const std::vector<Request *> &decoders,
+             std::vector<DraftSource::Draft> &drafts, int64_t &width);
+  /// Takes decoder `r`'s tokens from its rows of the decode call's
+  /// `logits` ([width, vocab]): its sample, or the drafts the target
+  /// accepts and its own next token. False after an engine error.
+  bool verify(Request &r, const DraftSource::Draft &draft, int64_t width,
+              const float *logits);
+  /// Row `row`'s request leaves it: the session's and the draft's.
+  void freeRow(int64_t row);
   /// Ends running request `r` (its row freed): the stream ends with
   /// `reason`.
   void end(Request &r, FinishReason reason, const std::string &error = {});

@@ -92,6 +92,20 @@ void ServeMetrics::preempted() {
   ++preemptions_;
 }
 
+void ServeMetrics::speculating(int64_t draftTokens) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  acceptedAt_.assign(size_t(std::max<int64_t>(draftTokens, 0)), 0);
+}
+
+void ServeMetrics::speculated(int64_t drafted, int64_t accepted) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++drafts_;
+  draftTokens_ += drafted;
+  acceptedTokens_ += accepted;
+  for (int64_t i = 0; i < accepted && i < int64_t(acceptedAt_.size()); ++i)
+    ++acceptedAt_[size_t(i)];
+}
+
 void ServeMetrics::renderHistogram(std::string &out, const std::string &name,
                                    const std::string &help,
                                    const Histogram &h) const {
@@ -170,6 +184,25 @@ std::string ServeMetrics::render(const EngineGauges &engine) const {
         engine.prefixLookups
             ? double(engine.prefixHits) / double(engine.prefixLookups)
             : 0.0);
+  if (!acceptedAt_.empty()) {
+    // vLLM's (v1) speculative decoding counters.
+    counter("vllm:spec_decode_num_drafts",
+            "Number of spec decoding drafts (one per request and step).",
+            drafts_);
+    counter("vllm:spec_decode_num_draft_tokens", "Number of draft tokens.",
+            draftTokens_);
+    counter("vllm:spec_decode_num_accepted_tokens",
+            "Number of accepted tokens.", acceptedTokens_);
+    const std::string perPos = "vllm:spec_decode_num_accepted_tokens_per_pos";
+    family(out, perPos, "counter",
+           "Accepted tokens per draft position (from 0).");
+    for (size_t i = 0; i < acceptedAt_.size(); ++i)
+      out += perPos + "_total{position=\"" + std::to_string(i) + "\"," +
+             labels_ + "} " + std::to_string(acceptedAt_[i]) + "\n";
+    gauge("llmc:spec_decode_acceptance_rate",
+          "Share of the drafted tokens the target accepted.",
+          draftTokens_ ? double(acceptedTokens_) / double(draftTokens_) : 0.0);
+  }
   byLabel("llmc:requests_ended",
           "Requests that ended other than by a stop or their length.", "reason",
           {"cancelled", "error"}, finished_);

@@ -43,6 +43,11 @@ public:
   /// A request refused before it ran ("queue_full", "loading").
   void rejected(const std::string &reason);
   void preempted();
+  /// Speculative decoding with up to `draftTokens` per request and step:
+  /// its metrics are rendered from now on.
+  void speculating(int64_t draftTokens);
+  /// One request's drafted tokens verified: `accepted` of `drafted` kept.
+  void speculated(int64_t drafted, int64_t accepted);
 
   /// Every metric, the gauges from `engine`.
   std::string render(const EngineGauges &engine) const;
@@ -63,6 +68,10 @@ private:
   Histogram ttft_, tpot_, e2e_;
   int64_t promptTokens_ = 0, generationTokens_ = 0, preemptions_ = 0;
   std::map<std::string, int64_t> finished_, rejected_;
+  /// Speculative decoding: drafts verified, their tokens, those accepted,
+  /// and per position those accepted there (empty: no draft).
+  int64_t drafts_ = 0, draftTokens_ = 0, acceptedTokens_ = 0;
+  std::vector<int64_t> acceptedAt_;
 };
 
 } // namespace llmc::runtime

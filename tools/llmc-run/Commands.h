@@ -95,6 +95,9 @@ struct ServeOptions {
   int64_t maxQueue = 64;
   int64_t stepTokens = 256;
   bool noChunkedPrefill = false;
+  /// Speculative decoding's drafted tokens per request and step (-1: 4,
+  /// or none without a draft; 0: none).
+  int64_t draftTokens = -1;
   std::string apiKey, modelName;
   uint64_t maxBody = uint64_t(1) << 20;
 };

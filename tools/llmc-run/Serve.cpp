@@ -97,6 +97,27 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
   schedule.maxQueue = options.maxQueue;
   schedule.stepTokens = options.stepTokens;
   schedule.chunkedPrefill = !options.noChunkedPrefill;
+  // Speculative decoding when the artifact has a draft.
+  const int64_t most = info.speculative.draftTokens;
+  if (options.draftTokens > most)
+    return fail("--draft-tokens " + std::to_string(options.draftTokens) +
+                (most ? " exceeds the " + std::to_string(most) +
+                            " the artifact verifies at most (llmc compile "
+                            "--max-draft-tokens)"
+                      : ": " + common.artifact +
+                            " has no draft (llmc compile --draft ...)"));
+  schedule.draftTokens = options.draftTokens >= 0 ? options.draftTokens
+                                                  : std::min<int64_t>(4, most);
+  std::unique_ptr<runtime::DraftSource> drafts;
+  if (schedule.draftTokens > 0) {
+    runtime::Expected<std::unique_ptr<runtime::DraftSource>> made =
+        runtime::DraftSource::create(*model, batch);
+    if (!made)
+      return fail(common.artifact + ": " + made.status().message());
+    drafts = std::move(*made);
+    schedule.drafts = drafts.get();
+    http.metrics().speculating(schedule.draftTokens);
+  }
   runtime::Scheduler scheduler(**session, http.metrics(), schedule);
 
   runtime::ServedModel served;
@@ -120,7 +141,11 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
             << " requests at once, KV pool "
             << runtime::mebibytes(pool.reservedBytes()) << " (" << pool.blocks
             << " blocks of " << pool.blockTokens << " tokens), chat template "
-            << (chat ? "yes" : "none") << std::endl;
+            << (chat ? "yes" : "none");
+  if (schedule.drafts)
+    std::cout << ", speculative decoding: " << schedule.draftTokens
+              << " tokens drafted by " << info.speculative.source;
+  std::cout << std::endl;
   while (!stopRequested.load())
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::cout << "llmc-run serve: stopping" << std::endl;

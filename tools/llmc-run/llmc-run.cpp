@@ -16,7 +16,7 @@
 //          [--shared-prefix N --requests 8]
 // llmc-run model.llmc serve [--host 127.0.0.1] [--port 8000] [--max-batch B]
 //          [--max-queue Q] [--step-tokens T] [--no-chunked-prefill]
-//          [--api-key KEY] [--kv-memory M]
+//          [--api-key KEY] [--kv-memory M] [--draft-tokens K]
 //
 //===----------------------------------------------------------------------===//
 
@@ -397,6 +397,13 @@ int main(int argc, char **argv) {
       ->check(CLI::PositiveNumber);
   serveCommand->add_flag("--no-chunked-prefill", serveOptions.noChunkedPrefill,
                          "Run each prompt whole in one step, however long");
+  serveCommand
+      ->add_option("--draft-tokens", serveOptions.draftTokens,
+                   "Speculative decoding with the artifact's draft (llmc "
+                   "compile --draft): tokens drafted per request and step, "
+                   "0 for none (default: 4, at most the artifact's "
+                   "--max-draft-tokens)")
+      ->check(CLI::NonNegativeNumber);
   serveCommand->add_option("--api-key", serveOptions.apiKey,
                            "Require 'Authorization: Bearer KEY' (default: "
                            "none)");

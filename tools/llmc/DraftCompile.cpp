@@ -96,6 +96,10 @@ compileDraft(const DraftSpec &spec, ModuleOp imported, ModuleOp compiled,
   options.target = target.target;
   options.nvcc = target.nvcc;
   options.dtype = target.dtype;
+  // A paged target's draft is paged too: a server runs its rows at their
+  // own positions, as the target's.
+  options.kvLayout = target.kvLayout;
+  options.kvBlock = target.kvBlock;
   options.maxDraftTokens =
       speculative.getAs<IntegerAttr>("draft_tokens").getInt();
   // Its generated CUDA kernels are numbered after the target's (both
