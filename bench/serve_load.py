@@ -307,7 +307,11 @@ async def closed_loop(server, workload, workers, duration, seed):
             before["vllm:generation_tokens_total"]:
         sys.exit("serve_load: /metrics disagrees with the closed loop")
     return {"requests": len(results), "req_per_s": len(results) / span,
-            "tok_per_s": tokens / span}
+            "tok_per_s": tokens / span,
+            "tpot_p50": percentile([r["tpot"] for r in results if r["tpot"]],
+                                   50),
+            "tpot_p99": percentile([r["tpot"] for r in results if r["tpot"]],
+                                   99)}
 
 
 async def chunk_run(server, short, long_prompt, steps):

@@ -1,4 +1,5 @@
-//===- DraftSource.cpp - a server's drafted tokens for speculative decoding ===//
+//===- DraftSource.cpp - a server's drafted tokens for speculative decoding
+//===//
 
 #include "runtime/serve/DraftSource.h"
 
@@ -16,8 +17,8 @@ Expected<std::unique_ptr<DraftSource>> DraftSource::create(Model &model,
   const SpeculativeInfo &info = model.info().speculative;
   std::unique_ptr<Session> session;
   if (model.draft()) {
-    Expected<std::unique_ptr<Session>> made = Session::create(
-        *model.draft(), batch);
+    Expected<std::unique_ptr<Session>> made =
+        Session::create(*model.draft(), batch);
     if (!made)
       return made.status().withContext("the draft model");
     if (!(*made)->kvBlocks())
@@ -106,8 +107,8 @@ DraftSource::draft(const std::vector<Ask> &asks) {
   std::vector<size_t> index;
   for (size_t i = 0; i < asks.size(); ++i) {
     Ask ask = asks[i];
-    ask.count = std::min<int64_t>(
-        ask.count, context + 1 - int64_t(ask.tokens->size()));
+    ask.count =
+        std::min<int64_t>(ask.count, context + 1 - int64_t(ask.tokens->size()));
     if (ask.count < 1)
       continue;
     live.push_back(ask);
