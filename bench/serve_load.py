@@ -65,6 +65,13 @@ MAKE = os.path.join(SHARED, "tools", "make_llama_onnx.py")
 RATES = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0]
 
 
+def cpu_isa():
+    """The widest vector ISA of this machine's CPU, as benchmarks name it."""
+    flags = open("/proc/cpuinfo").read()
+    return "AVX-512 VNNI" if "avx512_vnni" in flags else (
+        "AVX-512" if "avx512f" in flags else "AVX2")
+
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -581,9 +588,7 @@ def main():
                         help="also llama.cpp's llama-server on llama-110m's "
                         "weights (built from PyPI's llama-cpp-python sdist)")
     args = parser.parse_args()
-    flags = open("/proc/cpuinfo").read()
-    isa = "AVX-512 VNNI" if "avx512_vnni" in flags else (
-        "AVX-512" if "avx512f" in flags else "AVX2")
+    isa = cpu_isa()
     report = {"machine": platform.machine(), "isa": isa,
               "threads": args.threads, "duration": args.duration}
     for model in args.models.split(","):

@@ -28,7 +28,8 @@ from prometheus_client.parser import text_string_to_metric_families
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from compare import BIN  # noqa: E402
-from serve_load import MODELS, Server, closed_loop, prepare, tokenized  # noqa: E402,E501
+from serve_load import (MODELS, Server, closed_loop, cpu_isa,  # noqa: E402
+                        prepare, tokenized)
 
 DRAFTS = {"ngram": "ngram:n=2",
           "draft model": os.path.join(MODELS, "fortunes-draft.onnx")}
@@ -54,7 +55,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
     _, context, tokenizer, passages = prepare("fortunes3m", args.work)
-    report = {"machine": platform.processor() or platform.machine(),
+    report = {"machine": f"{platform.machine()}, {cpu_isa()}",
               "threads": args.threads, "duration": args.duration, "runs": []}
     rng = random.Random(5)
     workload = None

@@ -38,7 +38,7 @@ import openai
 import sentencepiece
 
 sys.path.insert(0, os.path.dirname(__file__))
-from server import Server  # noqa: E402
+from server import Server, preempting  # noqa: E402
 
 artifact, golden_path, tokenizer_path, onnx_path = sys.argv[1:5]
 cases = json.load(open(golden_path))["cases"]
@@ -258,25 +258,17 @@ def main():
               flush=True)
 
     # Preemption: a pool of one sequence's blocks for 4 long requests.
-    with Server(artifact, "--max-batch", "4",
-                common=["--kv-memory", "768KiB"]) as server:
-        client = openai.OpenAI(base_url=server.url + "/v1", api_key="none",
-                               max_retries=0, timeout=300)
-        prompts = [case["text"] for case in cases] + [cases[0]["text"]]
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            texts = list(pool.map(
-                lambda p: complete(client, Counts(), p, 200,
-                                   extra_body={"ignore_eos": True}).text,
-                prompts))
-        preemptions = server.metrics()["vllm:num_preemptions_total"]
-        check(preemptions > 0, "no request was preempted")
-        for prompt, text in zip(prompts, texts):
-            reference = generate("--prompt", prompt, "--max-tokens", "200",
-                                 "--ignore-eos")
-            check(text == reference, f"preempted {prompt!r}: {text!r}, "
-                                     f"generate {reference!r}")
-        print(f"preemption: {int(preemptions)} preemptions, the 4 texts "
-              f"equal generate's")
+    prompts = [case["text"] for case in cases] + [cases[0]["text"]]
+    texts, metrics = preempting(artifact, prompts, 200)
+    preemptions = metrics["vllm:num_preemptions_total"]
+    check(preemptions > 0, "no request was preempted")
+    for prompt, text in zip(prompts, texts):
+        reference = generate("--prompt", prompt, "--max-tokens", "200",
+                             "--ignore-eos")
+        check(text == reference, f"preempted {prompt!r}: {text!r}, "
+                                 f"generate {reference!r}")
+    print(f"preemption: {int(preemptions)} preemptions, the 4 texts "
+          f"equal generate's")
 
 
 main()

@@ -101,6 +101,30 @@ class Server:
         return samples
 
 
+def preempting(artifact, prompts, max_tokens):
+    """Runs `prompts` (4) at once, greedy, EOS ignored, through a server of
+    4 rows and a pool of 768 KiB (16 of fortunes3m's blocks: one sequence
+    of its context), so that they preempt one another: their texts (the
+    official OpenAI client's) and the server's metrics after them."""
+    import concurrent.futures
+    import openai
+    with Server(artifact, "--max-batch", "4",
+                common=["--kv-memory", "768KiB"]) as server:
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="none",
+                               max_retries=0, timeout=300)
+        model = client.models.list().data[0].id
+
+        def text(prompt):
+            return client.completions.create(
+                model=model, prompt=prompt, max_tokens=max_tokens,
+                temperature=0, extra_body={"ignore_eos": True}
+            ).choices[0].text
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            texts = list(pool.map(text, prompts))
+        return texts, server.metrics()
+
+
 def wait_until(predicate, seconds, what):
     deadline = time.time() + seconds
     while time.time() < deadline:

@@ -7,6 +7,7 @@ usage: speculative_client.py ARTIFACT GOLDEN.json
 
 Prints one line per check (FileCheck'ed by serve-speculative.test), exits 1
 at the first failure:
+- the server says it speculates, 2 tokens by default (4 asked below);
 - greedy: each golden prompt's completion equals llmc-run generate
   --speculative off on the same artifact (48 tokens, EOS ignored), and
   stopping at EOS equals the golden text PyTorch produced;
@@ -30,7 +31,7 @@ import sys
 import openai
 
 sys.path.insert(0, os.path.dirname(__file__))
-from server import Server  # noqa: E402
+from server import Server, preempting, wait_until  # noqa: E402
 
 artifact, golden_path = sys.argv[1:3]
 cases = json.load(open(golden_path))["cases"]
@@ -40,6 +41,14 @@ MODEL = os.path.basename(artifact).rsplit(".", 1)[0]
 def check(ok, message):
     if not ok:
         sys.exit("FAIL: " + message)
+
+
+def says(server, words):
+    """The server's "ready" line says `words`."""
+    wait_until(lambda: any("ready:" in line for line in server.log), 10,
+               "the ready line")
+    check(any(words in line for line in server.log),
+          f"the server does not say {words!r}: {server.log}")
 
 
 def plain(prompt, tokens):
@@ -63,8 +72,9 @@ def complete(client, prompt, max_tokens, seen=None, **extra):
 def main():
     seen = []
     with Server(artifact) as server:
-        check("speculative decoding: 4 tokens drafted by" in
-              "".join(server.log), "the server does not say it speculates")
+        says(server, "speculative decoding: 2 tokens drafted by")
+    with Server(artifact, "--draft-tokens", "4") as server:
+        says(server, "speculative decoding: 4 tokens drafted by")
         client = openai.OpenAI(base_url=server.url + "/v1", api_key="none",
                                max_retries=0, timeout=120)
         alone = {}
@@ -122,26 +132,17 @@ def main():
               f"{[int(a) for a in per_pos]}; {sum(seen)} generated tokens "
               f"as the client saw")
 
-    with Server(artifact, "--max-batch", "4",
-                common=["--kv-memory", "768KiB"]) as server:
-        client = openai.OpenAI(base_url=server.url + "/v1", api_key="none",
-                               max_retries=0, timeout=300)
-        prompts = [case["text"] for case in cases] + [cases[0]["text"]]
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            texts = list(pool.map(
-                lambda p: complete(client, p, 200,
-                                   extra_body={"ignore_eos": True}).text,
-                prompts))
-        m = server.metrics()
-        check(m["vllm:num_preemptions_total"] > 0, "no request was preempted")
-        check(m["vllm:spec_decode_num_accepted_tokens_total"] > 0,
-              "nothing accepted")
-        for prompt, text in zip(prompts, texts):
-            reference = plain(prompt, 200)
-            check(text == reference, f"preempted {prompt!r}: {text!r}, "
-                                     f"plain {reference!r}")
-        print(f"preemption: {int(m['vllm:num_preemptions_total'])} "
-              f"preemptions, the 4 texts equal plain decoding's")
+    prompts = [case["text"] for case in cases] + [cases[0]["text"]]
+    texts, m = preempting(artifact, prompts, 200)
+    check(m["vllm:num_preemptions_total"] > 0, "no request was preempted")
+    check(m["vllm:spec_decode_num_accepted_tokens_total"] > 0,
+          "nothing accepted")
+    for prompt, text in zip(prompts, texts):
+        reference = plain(prompt, 200)
+        check(text == reference, f"preempted {prompt!r}: {text!r}, "
+                                 f"plain {reference!r}")
+    print(f"preemption: {int(m['vllm:num_preemptions_total'])} "
+          f"preemptions, the 4 texts equal plain decoding's")
 
     with Server(artifact, "--draft-tokens", "0") as server:
         client = openai.OpenAI(base_url=server.url + "/v1", api_key="none",

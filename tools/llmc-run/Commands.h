@@ -95,7 +95,7 @@ struct ServeOptions {
   int64_t maxQueue = 64;
   int64_t stepTokens = 256;
   bool noChunkedPrefill = false;
-  /// Speculative decoding's drafted tokens per request and step (-1: 4,
+  /// Speculative decoding's drafted tokens per request and step (-1: 2,
   /// or none without a draft; 0: none).
   int64_t draftTokens = -1;
   std::string apiKey, modelName;

@@ -97,7 +97,9 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
   schedule.maxQueue = options.maxQueue;
   schedule.stepTokens = options.stepTokens;
   schedule.chunkedPrefill = !options.noChunkedPrefill;
-  // Speculative decoding when the artifact has a draft.
+  // Speculative decoding when the artifact has a draft: 2 tokens by
+  // default, which paid at one request and cost least under load
+  // (bench/serve_speculative.py, docs/serving.md).
   const int64_t most = info.speculative.draftTokens;
   if (options.draftTokens > most)
     return fail("--draft-tokens " + std::to_string(options.draftTokens) +
@@ -107,7 +109,7 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
                       : ": " + common.artifact +
                             " has no draft (llmc compile --draft ...)"));
   schedule.draftTokens = options.draftTokens >= 0 ? options.draftTokens
-                                                  : std::min<int64_t>(4, most);
+                                                  : std::min<int64_t>(2, most);
   std::unique_ptr<runtime::DraftSource> drafts;
   if (schedule.draftTokens > 0) {
     runtime::Expected<std::unique_ptr<runtime::DraftSource>> made =

@@ -401,7 +401,7 @@ int main(int argc, char **argv) {
       ->add_option("--draft-tokens", serveOptions.draftTokens,
                    "Speculative decoding with the artifact's draft (llmc "
                    "compile --draft): tokens drafted per request and step, "
-                   "0 for none (default: 4, at most the artifact's "
+                   "0 for none (default: 2, at most the artifact's "
                    "--max-draft-tokens)")
       ->check(CLI::NonNegativeNumber);
   serveCommand->add_option("--api-key", serveOptions.apiKey,
