@@ -1,17 +1,20 @@
 """llmc-run serve with and without speculative decoding, taking turns.
 
-usage: serve_speculative.py [--work /tmp/serve-load] [--duration 20]
+usage: serve_speculative.py [--target fortunes3m|fortunes3m-wide]
+                            [--work /tmp/serve-load] [--duration 20]
                             [--threads 2] [--out bench/results]
 
-fortunes3m (the trained model, context 256) compiled --kv-layout paged
-with each draft source: n-gram lookup (ngram:n=2) and the shipped draft
+fortunes3m (the trained model, context 256; or fortunes3m-wide, its FFN
+widened to 16384 by ../shared/tools/widen_ffn.py: 58 M parameters, 222 MiB
+of f32 weights that no CPU cache holds) compiled --kv-layout paged with
+each draft source: n-gram lookup (ngram:n=2) and the shipped draft
 model (fortunes-draft.onnx). For 1, 4 and 16 closed-loop clients (each
 sends its next request when its last one ends: the prompts and output
 lengths of serve_load.py), the same artifact serves plainly
 (--draft-tokens 0) and speculatively (--draft-tokens 2 and 4), one after
 the other: output tokens/s, TPOT p50/p99, and the acceptance the server's
 /metrics report (vLLM's spec_decode counters, prometheus_client's parser).
-Writes OUT/serve-speculative.json and .md.
+Writes OUT/serve-speculative[-wide].json and .md.
 """
 import argparse
 import asyncio
@@ -49,20 +52,31 @@ def spec_counters(url):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--target", default="fortunes3m",
+                        choices=["fortunes3m", "fortunes3m-wide"])
     parser.add_argument("--work", default="/tmp/serve-load")
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
     _, context, tokenizer, passages = prepare("fortunes3m", args.work)
-    report = {"machine": f"{platform.machine()}, {cpu_isa()}",
+    onnx_path = os.path.join(MODELS, "fortunes3m.onnx")
+    if args.target == "fortunes3m-wide":
+        onnx_path = os.path.join(args.work, "fortunes3m-wide.onnx")
+        if not os.path.exists(onnx_path):
+            subprocess.run([sys.executable, os.path.join(
+                MODELS, "..", "tools", "widen_ffn.py"),
+                os.path.join(MODELS, "fortunes3m.onnx"), "--ffn", "16384",
+                "-o", onnx_path], check=True)
+    report = {"target": args.target,
+              "machine": f"{platform.machine()}, {cpu_isa()}",
               "threads": args.threads, "duration": args.duration, "runs": []}
     rng = random.Random(5)
     workload = None
     for source, draft in DRAFTS.items():
-        artifact = os.path.join(args.work, f"fortunes3m-{source[:5]}.llmc")
-        subprocess.run([os.path.join(BIN, "llmc"), "compile",
-                        os.path.join(MODELS, "fortunes3m.onnx"), "-o",
+        artifact = os.path.join(args.work,
+                                f"{args.target}-{source[:5]}.llmc")
+        subprocess.run([os.path.join(BIN, "llmc"), "compile", onnx_path, "-o",
                         artifact, "--max-seq", str(context), "--max-batch",
                         "16", "--kv-layout", "paged", "--tokenizer",
                         tokenizer, "--draft", draft], check=True,
@@ -94,9 +108,10 @@ def main():
                       + (f", accepted {accepted:.0f}/{drafted:.0f}"
                          if k else ""), flush=True)
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "serve-speculative.json"), "w") as f:
+    name = "serve-speculative" + ("-wide" if "wide" in args.target else "")
+    with open(os.path.join(args.out, name + ".json"), "w") as f:
         json.dump(report, f, indent=1)
-    lines = [f"# llmc-run serve, speculative decoding (fortunes3m)\n",
+    lines = [f"# llmc-run serve, speculative decoding ({args.target})\n",
              f"{report['machine']}, --threads {args.threads}, closed-loop "
              f"clients for {args.duration:.0f} s per run; plain (k = 0) and "
              f"speculative runs of one artifact take turns.\n",
@@ -115,7 +130,7 @@ def main():
                      f"{row['draft_tokens']} | {row['tok_per_s']:.0f} | "
                      f"{ratio:.2f}x | {row['tpot_p50'] * 1000:.2f} / "
                      f"{row['tpot_p99'] * 1000:.2f} | {share} |")
-    with open(os.path.join(args.out, "serve-speculative.md"), "w") as f:
+    with open(os.path.join(args.out, name + ".md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
