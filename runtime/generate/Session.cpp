@@ -296,13 +296,16 @@ Expected<Tensor> Session::verify(const std::vector<int64_t> &ids,
   if (blocks_) {
     std::vector<int64_t> rows;
     for (int64_t b = 0; b < batch_; ++b) {
-      if (!rowRunning(b) || positions[size_t(b)] > this->tokens(b))
+      // A sequence not started yet (a prompt of one token) holds none.
+      const int64_t held = rowRunning(b) ? this->tokens(b) : 0;
+      if (positions[size_t(b)] > held)
         return Status::error(
             "verify at position " + std::to_string(positions[size_t(b)]) +
             " of sequence " + std::to_string(b) + ", which holds " +
-            std::to_string(rowRunning(b) ? this->tokens(b) : 0) + " tokens");
-      if (Status status = truncateRow(b, positions[size_t(b)]); !status)
-        return status;
+            std::to_string(held) + " tokens");
+      if (rowRunning(b))
+        if (Status status = truncateRow(b, positions[size_t(b)]); !status)
+          return status;
       rows.push_back(b);
     }
     return appendRows(rows, ids);

@@ -13,6 +13,7 @@
 #include "compiler/import/OnnxImporter.h"
 #include "compiler/import/RaisedSummary.h"
 #include "passes/Passes.h"
+#include "runtime/format/Version.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -85,6 +86,9 @@ int main(int argc, char **argv) {
   // --mlir-print-debuginfo (node locations), --mlir-elide-elementsattrs-...
   registerAsmPrinterCLOptions();
   llvm::cl::HideUnrelatedOptions(importOptions);
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << llmc::runtime::versionLine("llmc-import") << "\n";
+  });
   llvm::cl::ParseCommandLineOptions(argc, argv, "llmc ONNX importer\n");
 
   if (listOps) {

@@ -8,14 +8,19 @@
 
 #include "compiler/PassPlugins.h"
 #include "compiler/Registration.h"
+#include "runtime/format/Version.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   llmc::registerCompilerDialects(registry);
   llmc::registerCompilerPasses();
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << llmc::runtime::versionLine("llmc-opt") << "\n";
+  });
   std::vector<std::string> storage;
   std::vector<char *> args;
   if (!llmc::loadPassPluginFlags(argc, argv, storage, args))

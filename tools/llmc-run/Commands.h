@@ -111,6 +111,8 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
                 const BenchOptions &options);
 int runEntry(const CommonOptions &common, const RunOptions &options);
 int bench(const CommonOptions &common, const BenchOptions &options);
+/// Prints what the artifact holds (Info.cpp).
+int info(const CommonOptions &common);
 /// Serves until SIGINT or SIGTERM (Serve.cpp).
 int serve(const CommonOptions &common, const ServeOptions &options);
 

@@ -14,6 +14,7 @@
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
 //          [--repeat 3] [--json out.json] [--speculative]
 //          [--shared-prefix N --requests 8]
+// llmc-run model.llmc info [--json]
 // llmc-run model.llmc serve [--host 127.0.0.1] [--port 8000] [--max-batch B]
 //          [--max-queue Q] [--step-tokens T] [--no-chunked-prefill]
 //          [--api-key KEY] [--kv-memory M] [--draft-tokens K]
@@ -22,6 +23,7 @@
 
 #include "tools/llmc-run/Commands.h"
 
+#include "runtime/format/Version.h"
 #include "runtime/parallel/MpiCommunicator.h"
 
 #include <CLI/CLI.hpp>
@@ -173,12 +175,48 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
   return std::move(*model);
 }
 
+/// CLI11's range checks print the type's limits ("0 to 1797...368"): these
+/// say what a number must be.
+CLI::Validator atLeast(double low) {
+  return CLI::Validator(
+      [low](std::string &text) -> std::string {
+        char *end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0')
+          return "'" + text + "' is not a number";
+        if (!(value >= low))
+          return "must be at least " + CLI::detail::to_string(low) + ", not " +
+                 text;
+        return "";
+      },
+      ">= " + CLI::detail::to_string(low));
+}
+
+CLI::Validator between(double low, double high) {
+  return CLI::Validator(
+      [low, high](std::string &text) -> std::string {
+        char *end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0')
+          return "'" + text + "' is not a number";
+        if (!(value >= low && value <= high))
+          return "must be " + CLI::detail::to_string(low) + " to " +
+                 CLI::detail::to_string(high) + ", not " + text;
+        return "";
+      },
+      CLI::detail::to_string(low) + " to " + CLI::detail::to_string(high));
+}
+
 } // namespace llmc::run
 
 int main(int argc, char **argv) {
   using namespace llmc::run;
   CLI::App app{"llmc-run: run a model compiled by `llmc compile`"};
   app.require_subcommand(1);
+  // The common options (--json, --threads, ...) go before the subcommand
+  // or after it.
+  app.fallthrough();
+  app.set_version_flag("--version", llmc::runtime::versionLine("llmc-run"));
   CommonOptions common;
   app.add_option("artifact", common.artifact, "The .llmc file")
       ->required()
@@ -222,11 +260,11 @@ int main(int argc, char **argv) {
   generateCommand
       ->add_option("--max-tokens", generateOptions.maxTokens,
                    "Tokens to generate at most")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   generateCommand
       ->add_option("--temperature", generateOptions.sampling.temperature,
                    "0 is greedy")
-      ->check(CLI::NonNegativeNumber);
+      ->check(atLeast(0));
   generateCommand->add_option("--top-k", generateOptions.sampling.topK,
                               "Keep the k most likely tokens (0: all)");
   generateCommand->add_option("--top-p", generateOptions.sampling.topP,
@@ -336,20 +374,20 @@ int main(int argc, char **argv) {
       ->add_option("--prompt-len", benchOptions.promptLengths,
                    "Prompt lengths, comma-separated (default 128)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   benchCommand
       ->add_option("--batch", benchOptions.batches,
                    "Batch sizes, comma-separated (default 1)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   benchCommand
       ->add_option("--gen", benchOptions.gen,
                    "Decode steps per run (default 128)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(atLeast(0));
   benchCommand
       ->add_option("--repeat", benchOptions.repeat,
                    "Measured runs per configuration (default 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   benchCommand->add_option("--json", benchOptions.jsonPath,
                            "Also write the figures to this file");
   benchCommand->add_flag("--profile", benchOptions.profile,
@@ -360,15 +398,20 @@ int main(int argc, char **argv) {
                    "prompts of --prompt-len tokens, the first N of them "
                    "shared, one after another; TTFT against a fresh session "
                    "each")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   benchCommand
       ->add_option("--requests", benchOptions.requests,
                    "--shared-prefix: requests per run (default 8)")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   benchCommand->add_flag("--speculative", benchOptions.speculative,
                          "Also decode speculatively with the artifact's "
                          "draft, taking turns with the plain runs, and "
                          "report both side by side");
+
+  CLI::App *infoCommand = app.add_subcommand(
+      "info", "Print what the artifact holds: model shape, KV cache, "
+              "weights by type and quantization, target, tokenizer, sizes, "
+              "the compiler that wrote it");
 
   ServeOptions serveOptions;
   CLI::App *serveCommand = app.add_subcommand(
@@ -379,22 +422,22 @@ int main(int argc, char **argv) {
   serveCommand
       ->add_option("--port", serveOptions.port,
                    "The port (default 8000; 0: any free one, printed)")
-      ->check(CLI::Range(0, 65535));
+      ->check(between(0, 65535));
   serveCommand
       ->add_option("--max-batch", serveOptions.maxBatch,
                    "Requests running at once (default: the artifact's "
                    "--max-batch)")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   serveCommand
       ->add_option("--max-queue", serveOptions.maxQueue,
                    "Requests waiting to run; more are refused with 429 "
                    "(default 64)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(atLeast(0));
   serveCommand
       ->add_option("--step-tokens", serveOptions.stepTokens,
                    "Tokens one engine step runs: a decode token per running "
                    "request, the rest prompt chunks (default 256)")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   serveCommand->add_flag("--no-chunked-prefill", serveOptions.noChunkedPrefill,
                          "Run each prompt whole in one step, however long");
   serveCommand
@@ -403,7 +446,7 @@ int main(int argc, char **argv) {
                    "compile --draft): tokens drafted per request and step, "
                    "0 for none (default: 2, at most the artifact's "
                    "--max-draft-tokens)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(atLeast(0));
   serveCommand->add_option("--api-key", serveOptions.apiKey,
                            "Require 'Authorization: Bearer KEY' (default: "
                            "none)");
@@ -443,6 +486,8 @@ int main(int argc, char **argv) {
   }
   if (*runCommand)
     return runEntry(common, runOptions);
+  if (*infoCommand)
+    return info(common);
   if (*benchCommand)
     return bench(common, benchOptions);
   if (*serveCommand)

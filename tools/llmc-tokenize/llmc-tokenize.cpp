@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/format/Version.h"
 #include "runtime/support/TokenFile.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -21,6 +22,8 @@
 
 int main(int argc, char **argv) {
   CLI::App app{"llmc-tokenize: passages of a text as token-id sequences"};
+  app.set_version_flag("--version",
+                       llmc::runtime::versionLine("llmc-tokenize"));
   std::string textPath, tokenizerPath, outputPath;
   bool noBos = false, eos = false;
   bool pieces = false;

@@ -8,12 +8,17 @@
 
 #include "compiler/Registration.h"
 #include "passes/codegen/cuda/EmitCudaSource.h"
+#include "runtime/format/Version.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/CommandLine.h"
 
 int main(int argc, char **argv) {
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << llmc::runtime::versionLine("llmc-translate") << "\n";
+  });
   static mlir::TranslateFromMLIRRegistration planToCuda(
       "plan-to-cuda",
       "the CUDA C++ of a planned module's fused kernels (after "

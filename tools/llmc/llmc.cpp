@@ -22,6 +22,7 @@
 #include "compiler/import/OnnxImporter.h"
 #include "passes/Pipeline.h"
 #include "passes/codegen/cuda/EmitCudaSource.h"
+#include "runtime/format/Version.h"
 #include "tools/llmc/CalibrateCommand.h"
 #include "tools/llmc/CompileFlags.h"
 #include "tools/llmc/DraftCompile.h"
@@ -366,7 +367,7 @@ int compile() {
                   std::to_string(logits.getShape().back()));
   llmc::ArtifactSummary summary;
   llmc::ArtifactOptions artifact;
-  artifact.producer = "llmc 0.1";
+  artifact.producer = std::string("llmc ") + llmc::runtime::llmcVersion();
   artifact.bosId = tokens.bos;
   artifact.eosIds = tokens.eos;
   artifact.dummyWeights = dummyWeights;
@@ -508,6 +509,9 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   llmc::tool::registerCompileFlags(compileCommand, calibrateCommand,
                                    compileOptions);
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << llmc::runtime::versionLine("llmc") << "\n";
+  });
   llvm::cl::HideUnrelatedOptions(
       {&compileOptions, &llmc::tool::pruneReportOptions()});
   llvm::cl::ParseCommandLineOptions(int(args.size()), args.data(),

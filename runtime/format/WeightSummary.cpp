@@ -1,0 +1,48 @@
+//===- WeightSummary.cpp - what a plan's weights are, read from the file --===//
+
+#include "runtime/format/WeightSummary.h"
+
+#include "runtime/format/artifact_generated.h"
+
+#include <set>
+
+namespace llmc::runtime {
+namespace fb = llmc::format;
+
+Expected<std::map<std::string, WeightKind>>
+summarizeWeights(const Artifact &artifact, const std::string &section) {
+  Expected<Bytes> bytes = artifact.section(section);
+  if (!bytes)
+    return bytes.status();
+  flatbuffers::Verifier verifier(bytes->data, bytes->size);
+  if (!verifier.VerifyBuffer<fb::Plan>(nullptr))
+    return Status::error("the " + section +
+                         " section is not a valid llmc plan");
+  const fb::Plan *plan = flatbuffers::GetRoot<fb::Plan>(bytes->data);
+  std::map<std::string, WeightKind> kinds;
+  std::set<int32_t> seen;
+  if (!plan->entries())
+    return kinds;
+  for (const fb::Entry *entry : *plan->entries()) {
+    if (!entry->values())
+      continue;
+    for (const fb::Value *value : *entry->values()) {
+      if (value->kind() != fb::ValueKind::weight ||
+          !seen.insert(value->source()).second)
+        continue;
+      std::string kind = fb::EnumNameDType(value->dtype());
+      if (const fb::Quant *quant = value->quant()) {
+        kind = std::string(fb::EnumNameQuantFormat(quant->format())) +
+               " (group " + std::to_string(quant->group_size()) +
+               (quant->zero_points() ? ", zero points" : "") +
+               (quant->half_scales() ? ", f16 scales" : "") + ")";
+      }
+      WeightKind &k = kinds[kind];
+      ++k.tensors;
+      k.bytes += value->bytes();
+    }
+  }
+  return kinds;
+}
+
+} // namespace llmc::runtime
