@@ -516,8 +516,11 @@ def QuantizeRtn : Pass<"llmc-quantize-rtn", "mlir::ModuleOp"> {
     consecutive inputs of an output row share an f16 scale and, with
     `zero-point`, a 4-bit zero point (asymmetric: the group's [min, max]
     maps onto 0..15: `ui4` codes); without, the scale maps the group's
-    largest magnitude onto 7.5 (`si4` codes, -8..7). A group size that
-    does not divide a weight's input features is an error naming it.
+    largest magnitude onto 7.5 (`si4` codes, -8..7). A weight whose input
+    features the group size does not divide is kept in int8 per output
+    channel (llmc-quantize-int8's codes), or with `fallback=fp32` as it is,
+    one warning naming them all; `fallback=error` makes it an error naming
+    the first (so do GPTQ and AWQ).
     With `calib`, each weight's output error on the calibration inputs is
     recorded in `llmc.quant_errors`, as GPTQ and AWQ record theirs.
   }];
@@ -526,6 +529,10 @@ def QuantizeRtn : Pass<"llmc-quantize-rtn", "mlir::ModuleOp"> {
            "Inputs sharing one scale (a multiple of 32)">,
     Option<"zeroPoint", "zero-point", "bool", "true",
            "Asymmetric groups with zero points">,
+    Option<"fallback", "fallback", "std::string", "\"int8\"",
+           "A weight whose input features the group size does not divide: "
+           "int8 (per output channel), fp32 (left as it is) or error; one "
+           "warning names those kept">,
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
   ]);
@@ -553,6 +560,10 @@ def QuantizeGptq : Pass<"llmc-quantize-gptq", "mlir::ModuleOp"> {
            "Round columns in order of decreasing Hessian diagonal">,
     Option<"damp", "damp", "double", "0.01",
            "Fraction of the mean Hessian diagonal added to it">,
+    Option<"fallback", "fallback", "std::string", "\"int8\"",
+           "A weight whose input features the group size does not divide: "
+           "int8 (per output channel), fp32 (left as it is) or error; one "
+           "warning names those kept">,
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
     Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",
@@ -581,6 +592,10 @@ def QuantizeAwq : Pass<"llmc-quantize-awq", "mlir::ModuleOp"> {
            "Inputs sharing one scale (a multiple of 32)">,
     Option<"zeroPoint", "zero-point", "bool", "true",
            "Asymmetric groups with zero points">,
+    Option<"fallback", "fallback", "std::string", "\"int8\"",
+           "A weight whose input features the group size does not divide: "
+           "int8 (per output channel), fp32 (left as it is) or error; one "
+           "warning names those kept">,
     ListOption<"skip", "skip", "std::string",
                "Layers to leave unquantized (substrings of their names)">,
     Option<"syntheticCalibration", "synthetic-calibration", "int64_t", "0",

@@ -86,6 +86,7 @@ PassOptions fourBitOptions(const CompileOptions &o) {
   PassOptions pass;
   pass.groupSize = o.groupSize;
   pass.zeroPoint = o.zeroPoint;
+  pass.fallback = o.quantFallback;
   pass.skip.assign(o.skip.begin(), o.skip.end());
   pass.calib = o.calib;
   pass.calibTokenizer = o.calibTokenizer;

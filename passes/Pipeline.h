@@ -108,6 +108,12 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
                          llvm::cl::desc("4-bit methods: groups with zero "
                                         "points (asymmetric)"),
                          llvm::cl::init(true)};
+  Option<std::string> quantFallback{
+      *this, "fallback",
+      llvm::cl::desc("4-bit methods: a weight whose input features the "
+                     "group size does not divide is kept in int8, fp32, or "
+                     "is an error"),
+      llvm::cl::init("int8")};
   Option<bool> actOrder{*this, "act-order",
                         llvm::cl::desc("gptq-int4: round columns in order of "
                                        "decreasing Hessian diagonal"),

@@ -308,6 +308,69 @@ QuantizedWeight finishInt4(MLIRContext *context, const WeightUse &use,
   return packInt4(context, weight, group, zeroPoint, std::move(q));
 }
 
+QuantizedWeight quantizeInt8(MLIRContext *context, const WeightMatrix &weight) {
+  QuantizedWeight out;
+  std::vector<int8_t> codes;
+  quantizeInt8Rows(weight.values.data(), weight.n, weight.k, codes, out.scales);
+  out.codes.assign(codes.begin(), codes.end());
+  out.type = QWeightType::get(context, {weight.n, weight.k},
+                              IntegerType::get(context, 8, IntegerType::Signed),
+                              QuantGranularity::per_channel, 0,
+                              Float32Type::get(context), Type());
+  return out;
+}
+
+FailureOr<std::vector<WeightUse>>
+setAsideUndivided(ModuleOp module, std::vector<WeightUse> uses, int64_t group,
+                  StringRef fallback, StringRef pass) {
+  if (fallback != "int8" && fallback != "fp32" && fallback != "error")
+    return module.emitError() << pass << ": fallback '" << fallback
+                              << "': expected int8, fp32 or error";
+  // An unsupported group size is checkGroupSize's error, at the weights.
+  if (group <= 0 || group % 32 != 0)
+    return uses;
+  std::vector<WeightUse> divided, undivided;
+  for (WeightUse &use : uses)
+    (inputWidth(use) % group == 0 ? divided : undivided)
+        .push_back(std::move(use));
+  if (undivided.empty())
+    return divided;
+  if (fallback == "error") {
+    emitWeightError(undivided.front(), pass)
+        << "group size " << group << " does not divide its "
+        << inputWidth(undivided.front())
+        << " input features (choose another --group-size, --skip this "
+           "layer, or leave out --strict to keep it in int8)";
+    return failure();
+  }
+  // Named once however many entry points read them.
+  std::vector<std::string> named;
+  std::string names;
+  for (const WeightUse &use : undivided) {
+    if (llvm::is_contained(named, use.name))
+      continue;
+    named.push_back(use.name);
+    names += (names.size() ? ", " : "") + use.name + " (" +
+             std::to_string(inputWidth(use)) + ")";
+  }
+  module.emitWarning() << pass << ": group size " << group
+                       << " does not divide the input features of "
+                       << named.size()
+                       << (named.size() == 1 ? " weight" : " weights")
+                       << ", kept in "
+                       << (fallback == "int8" ? "int8 per output channel"
+                                              : "f32")
+                       << ": " << names;
+  if (fallback == "int8" &&
+      failed(rewriteWeights(undivided, pass,
+                            [&](const WeightUse &, const WeightMatrix &weight)
+                                -> FailureOr<QuantizedWeight> {
+                              return quantizeInt8(module.getContext(), weight);
+                            })))
+    return failure();
+  return divided;
+}
+
 LogicalResult checkGroupSize(const WeightUse &use, const WeightMatrix &weight,
                              int64_t group, StringRef pass) {
   if (group <= 0 || group % 32 != 0)

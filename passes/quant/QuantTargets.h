@@ -120,6 +120,21 @@ QuantizedWeight finishInt4(mlir::MLIRContext *context, const WeightUse &use,
                            const InputStats *stats, const WeightMatrix &weight,
                            int64_t group, bool zeroPoint, Int4Matrix q);
 
+/// `weight` in int8 codes with one f32 scale per output channel: what
+/// llmc-quantize-int8 stores.
+QuantizedWeight quantizeInt8(mlir::MLIRContext *context,
+                             const WeightMatrix &weight);
+
+/// The 4-bit passes' weights whose input features `group` (a multiple of
+/// 32) does not divide, as `fallback` says: "int8" quantizes them now
+/// (quantizeInt8), "fp32" leaves them as they are, "error" is an error
+/// naming the first; the kept ones are named in one warning on `module`.
+/// Returns the other uses, for the pass to quantize in groups.
+mlir::FailureOr<std::vector<WeightUse>>
+setAsideUndivided(mlir::ModuleOp module, std::vector<WeightUse> uses,
+                  int64_t group, llvm::StringRef fallback,
+                  llvm::StringRef pass);
+
 /// Checks `group` against a weight (multiple of 32, divides k).
 mlir::LogicalResult checkGroupSize(const WeightUse &use,
                                    const WeightMatrix &weight, int64_t group,

@@ -63,12 +63,19 @@ struct QuantizeAwq : llmc::impl::QuantizeAwqBase<QuantizeAwq> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::vector<quant::WeightUse> uses = quant::collectWeightUses(module, skip);
+    // The statistics of the model as it stands, then the weights the
+    // group size does not divide set aside.
     FailureOr<quant::StatsSource> stats =
         quant::StatsSource::gather(module, {calib, calibTokenizer, this->stats},
                                    syntheticCalibration, getArgument());
     if (failed(stats))
       return signalPassFailure();
+    FailureOr<std::vector<quant::WeightUse>> kept =
+        quant::setAsideUndivided(module, quant::collectWeightUses(module, skip),
+                                 groupSize, fallback, getArgument());
+    if (failed(kept))
+      return signalPassFailure();
+    std::vector<quant::WeightUse> uses = std::move(*kept);
     settings.group = groupSize;
     settings.zeroPoint = zeroPoint;
     // Every distinct weight, read once.

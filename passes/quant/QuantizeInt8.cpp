@@ -36,16 +36,7 @@ struct QuantizeInt8 : llmc::impl::QuantizeInt8Base<QuantizeInt8> {
     auto quantize = [&](const quant::WeightUse &,
                         const quant::WeightMatrix &weight)
         -> FailureOr<quant::QuantizedWeight> {
-      quant::QuantizedWeight out;
-      std::vector<int8_t> codes;
-      quant::quantizeInt8Rows(weight.values.data(), weight.n, weight.k, codes,
-                              out.scales);
-      out.codes.assign(codes.begin(), codes.end());
-      out.type = QWeightType::get(
-          context, {weight.n, weight.k},
-          IntegerType::get(context, 8, IntegerType::Signed),
-          QuantGranularity::per_channel, 0, Float32Type::get(context), Type());
-      return out;
+      return quant::quantizeInt8(context, weight);
     };
     if (failed(quant::rewriteWeights(uses, getArgument(), quantize)))
       signalPassFailure();

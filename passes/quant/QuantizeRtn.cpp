@@ -46,9 +46,11 @@ struct QuantizeRtn : llmc::impl::QuantizeRtnBase<QuantizeRtn> {
       return quant::finishInt4(&getContext(), use, inputs, weight, groupSize,
                                zeroPoint, std::move(q));
     };
-    if (failed(quant::rewriteWeights(
-            quant::collectWeightUses(getOperation(), skip), getArgument(),
-            quantize)))
+    FailureOr<std::vector<quant::WeightUse>> uses = quant::setAsideUndivided(
+        getOperation(), quant::collectWeightUses(getOperation(), skip),
+        groupSize, fallback, getArgument());
+    if (failed(uses) ||
+        failed(quant::rewriteWeights(*uses, getArgument(), quantize)))
       signalPassFailure();
   }
 };

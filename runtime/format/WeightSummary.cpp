@@ -32,8 +32,14 @@ summarizeWeights(const Artifact &artifact, const std::string &section) {
         continue;
       std::string kind = fb::EnumNameDType(value->dtype());
       if (const fb::Quant *quant = value->quant()) {
+        // A group of all the inputs: one scale per output channel.
+        const int64_t inputs = value->dims() && value->dims()->size() == 2
+                                   ? value->dims()->Get(1)->size()
+                                   : -1;
         kind = std::string(fb::EnumNameQuantFormat(quant->format())) +
-               " (group " + std::to_string(quant->group_size()) +
+               (quant->group_size() == inputs
+                    ? std::string(" (per output channel")
+                    : " (group " + std::to_string(quant->group_size())) +
                (quant->zero_points() ? ", zero points" : "") +
                (quant->half_scales() ? ", f16 scales" : "") + ")";
       }

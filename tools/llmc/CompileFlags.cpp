@@ -87,6 +87,17 @@ struct Flags {
                  cl::desc("GPTQ: round columns in order of decreasing "
                           "Hessian diagonal"),
                  cl::init(false), cl::sub(command), cl::cat(category)),
+        fallback("fallback",
+                 cl::desc("4-bit methods: keep a weight whose input features "
+                          "the group size does not divide in int8 (per "
+                          "output channel; the default) or fp32; a warning "
+                          "names them"),
+                 cl::value_desc("int8|fp32"), cl::init("int8"),
+                 cl::sub(command), cl::cat(category)),
+        strict("strict",
+               cl::desc("4-bit methods: a weight the group size does not "
+                        "divide is an error instead"),
+               cl::init(false), cl::sub(command), cl::cat(category)),
         skip("skip",
              cl::desc("Layers to leave unquantized: lm_head, or any part of "
                       "a layer's ONNX node name (comma-separated)"),
@@ -206,6 +217,8 @@ struct Flags {
   cl::opt<QuantMethod> method;
   cl::opt<int64_t> groupSize;
   cl::opt<bool> zeroPoint, actOrder;
+  cl::opt<std::string> fallback;
+  cl::opt<bool> strict;
   cl::list<std::string> skip;
   cl::opt<std::string> calib, calibTokenizer, stats;
   cl::opt<ActivationRounding> fp8Activations, int8Activations;
@@ -241,6 +254,8 @@ struct Flags {
             &groupSize,
             &zeroPoint,
             &actOrder,
+            &fallback,
+            &strict,
             std::addressof(skip),
             &calib,
             &calibTokenizer,
@@ -321,6 +336,16 @@ LogicalResult compileOptions(CompileOptions &o) {
     return fail("--group-size and --zero-point apply to 4-bit methods "
                 "(rtn-int4, gptq-int4, awq-int4); int8 and fp8 scale each "
                 "output channel");
+  if (!isFourBit(f.method) &&
+      (f.fallback.getNumOccurrences() || f.strict.getNumOccurrences()))
+    return fail("--fallback and --strict apply to 4-bit methods (rtn-int4, "
+                "gptq-int4, awq-int4): what to do with a weight the group "
+                "size does not divide");
+  if (f.fallback != "int8" && f.fallback != "fp32")
+    return fail("--fallback " + f.fallback + ": expected int8 or fp32");
+  if (f.strict && f.fallback.getNumOccurrences())
+    return fail("--strict makes an undivided weight an error: it takes no "
+                "--fallback");
   if (f.fp8Activations.getNumOccurrences() && f.method != QuantMethod::fp8)
     return fail("--fp8-activations applies to --quant fp8");
   if (f.int8Activations.getNumOccurrences() && f.method != QuantMethod::int8)
@@ -364,6 +389,7 @@ LogicalResult compileOptions(CompileOptions &o) {
   o.groupSize = f.groupSize;
   o.zeroPoint = f.zeroPoint;
   o.actOrder = f.actOrder;
+  o.quantFallback = f.strict ? std::string("error") : f.fallback.getValue();
   o.skip = llvm::ArrayRef<std::string>(
       std::vector<std::string>(f.skip.begin(), f.skip.end()));
   o.calib = f.calib;
