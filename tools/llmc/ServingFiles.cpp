@@ -5,6 +5,8 @@
 #include "runtime/format/Artifact.h"
 #include "runtime/serve/ChatTemplate.h"
 
+#include <nlohmann/json.hpp>
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -61,12 +63,84 @@ mlir::FailureOr<int64_t> tokenizerPieces(const std::string &path) {
   return pieces;
 }
 
+/// `name` in the folder of `model`, if that file exists.
+std::string beside(const std::string &model, const char *name) {
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(model));
+  llvm::sys::path::append(path, name);
+  return llvm::sys::fs::exists(path) ? path.str().str() : std::string();
+}
+
+/// tokenizer_config.json's chat template (a string, or the "default" of a
+/// list of named ones), or empty with the reason in `why`.
+std::string configTemplate(const std::string &path, std::string &why) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path);
+  if (!file) {
+    why = file.getError().message();
+    return {};
+  }
+  nlohmann::json config =
+      nlohmann::json::parse((*file)->getBuffer().str(), nullptr, false);
+  if (config.is_discarded() || !config.is_object()) {
+    why = "not a JSON object";
+    return {};
+  }
+  auto found = config.find("chat_template");
+  if (found == config.end())
+    return {};
+  if (found->is_string())
+    return found->get<std::string>();
+  if (found->is_array())
+    for (const nlohmann::json &named : *found)
+      if (named.is_object() && named.value("name", "") == "default" &&
+          named.contains("template") && named["template"].is_string())
+        return named["template"].get<std::string>();
+  why = "its chat_template is neither a string nor a list with a \"default\"";
+  return {};
+}
+
 } // namespace
 
 mlir::FailureOr<ServingFiles>
-readServingFiles(const std::string &tokenizer,
-                 const std::string &chatTemplate) {
+readServingFiles(const std::string &tokenizerFlag,
+                 const std::string &chatTemplateFlag,
+                 const std::string &model) {
   ServingFiles files;
+  std::string tokenizer = tokenizerFlag;
+  if (tokenizer.empty()) {
+    tokenizer = beside(model, "tokenizer.model");
+    std::string json = beside(model, "tokenizer.json");
+    if (tokenizer.empty() && !json.empty())
+      files.warnings.push_back(
+          json + " is not read yet (llmc reads SentencePiece models: give "
+                 "--tokenizer FILE.model): the artifact has no tokenizer");
+  }
+  files.tokenizerPath = tokenizer;
+  std::string chatTemplate = chatTemplateFlag;
+  std::string fromConfig;
+  if (chatTemplate.empty())
+    if (std::string config = beside(model, "tokenizer_config.json");
+        !config.empty()) {
+      std::string why;
+      fromConfig = configTemplate(config, why);
+      if (!why.empty())
+        files.warnings.push_back(config + ": " + why +
+                                 ": no chat template taken from it");
+      if (!fromConfig.empty()) {
+        runtime::Expected<runtime::ChatTemplate> parsed =
+            runtime::ChatTemplate::parse(fromConfig);
+        if (parsed) {
+          files.chatTemplateSource = config;
+          files.sections.emplace_back(runtime::ModelInfo::kChatTemplateSection,
+                                      fromConfig);
+        } else {
+          files.warnings.push_back(
+              config + ": its chat template uses what llmc's subset lacks (" +
+              parsed.status().message() +
+              "): not stored (give --chat-template)");
+        }
+      }
+    }
   if (!tokenizer.empty()) {
     mlir::FailureOr<std::string> bytes = readWhole(tokenizer, "--tokenizer");
     if (mlir::failed(bytes))
@@ -94,6 +168,7 @@ readServingFiles(const std::string &tokenizer,
                    << parsed.status().message() << "\n";
       return mlir::failure();
     }
+    files.chatTemplateSource = chatTemplate;
     files.sections.emplace_back(runtime::ModelInfo::kChatTemplateSection,
                                 std::move(source));
   }

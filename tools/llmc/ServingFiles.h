@@ -4,7 +4,10 @@
 // SentencePiece model's bytes and the chat template's source, each read
 // and checked at compile time (the template parsed, its errors naming
 // line and column; the tokenizer loaded, its pieces within the model's
-// vocabulary), so that llmc-run serve finds them usable.
+// vocabulary), so that llmc-run serve finds them usable. Without the
+// flags, what a Hugging Face export puts beside the ONNX file is taken:
+// tokenizer.model (SentencePiece), and tokenizer_config.json's
+// chat_template when llmc's template subset parses it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,14 +26,23 @@ namespace llmc::tool {
 struct ServingFiles {
   /// (section name, bytes), for ArtifactOptions::files.
   std::vector<std::pair<std::string, std::string>> sections;
-  /// The tokenizer's pieces (0: no tokenizer).
+  /// The tokenizer's pieces (0: no tokenizer) and where it came from.
   int64_t tokenizerPieces = 0;
+  std::string tokenizerPath;
+  /// Where the chat template came from: a file, a built-in name (empty:
+  /// none).
+  std::string chatTemplateSource;
+  /// Warnings for the compile summary (a file beside the model not taken,
+  /// and why).
+  std::vector<std::string> warnings;
 };
 
 /// Reads `tokenizer` (a path or empty) and `chatTemplate` (a path, a
-/// built-in name or empty); failure printed as "llmc compile: ...".
+/// built-in name or empty), or, where empty, the files beside `model`
+/// (the ONNX file); failure printed as "llmc compile: ...".
 mlir::FailureOr<ServingFiles> readServingFiles(const std::string &tokenizer,
-                                               const std::string &chatTemplate);
+                                               const std::string &chatTemplate,
+                                               const std::string &model);
 
 } // namespace llmc::tool
 

@@ -274,7 +274,7 @@ int compile() {
   const bool draftModel =
       *draft && (*draft)->kind != llmc::tool::DraftSpec::Kind::ngram;
   FailureOr<llmc::tool::ServingFiles> serving =
-      llmc::tool::readServingFiles(tokenizerPath, chatTemplate);
+      llmc::tool::readServingFiles(tokenizerPath, chatTemplate, inputPath);
   if (failed(serving))
     return 1;
   std::vector<std::pair<std::string, std::string>> servingFiles =
@@ -361,7 +361,7 @@ int compile() {
             dyn_cast<RankedTensorType>(function.getFunctionType().getResult(0));
         logits && serving->tokenizerPieces > logits.getShape().back() &&
         !ShapedType::isDynamic(logits.getShape().back()))
-      return fail("--tokenizer " + tokenizerPath.getValue() + " has " +
+      return fail("--tokenizer " + serving->tokenizerPath + " has " +
                   std::to_string(serving->tokenizerPieces) +
                   " pieces, more than the model's vocabulary of " +
                   std::to_string(logits.getShape().back()));
@@ -418,6 +418,13 @@ int compile() {
   if (dummyWeights)
     os << "  weights           left out (--dummy-weights): llmc-run fills "
           "them with pseudo-random values\n";
+  if (serving->tokenizerPieces)
+    os << "  tokenizer         SentencePiece, " << serving->tokenizerPieces
+       << " pieces (" << serving->tokenizerPath << ")\n";
+  if (!serving->chatTemplateSource.empty())
+    os << "  chat template     " << serving->chatTemplateSource << "\n";
+  for (const std::string &warning : serving->warnings)
+    os << "  warning           " << warning << "\n";
   os << "  passes            ";
   llvm::interleaveComma(passesRun, os);
   if (target) {
