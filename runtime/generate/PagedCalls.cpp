@@ -371,7 +371,20 @@ int64_t Session::rowNeeds(int64_t row, int64_t count) const {
 }
 
 Status Session::truncateRow(int64_t row, int64_t tokens) {
-  if (!blocks_ || row < 0 || row >= batch_ || rows_[size_t(row)] < 0)
+  if (!blocks_) {
+    // A contiguous cache of one sequence: its position goes back, and the
+    // next call writes over what lies past it.
+    if (batch_ != 1 || parts_.size() != 1 || row != 0 || tokens < 0 ||
+        tokens > parts_.front().position)
+      return Status::error("a contiguous KV cache truncates its one "
+                           "sequence to at most its " +
+                           std::to_string(parts_.front().position) +
+                           " tokens, not sequence " + std::to_string(row) +
+                           " to " + std::to_string(tokens));
+    parts_.front().position = tokens;
+    return Status::success();
+  }
+  if (row < 0 || row >= batch_ || rows_[size_t(row)] < 0)
     return Status::error("no running sequence " + std::to_string(row) +
                          " over a paged KV cache to truncate");
   return blocks_->truncate(rows_[size_t(row)], tokens);

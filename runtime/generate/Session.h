@@ -138,7 +138,9 @@ public:
   /// cached for later prompts).
   void endRow(int64_t row);
   /// Row `row` (a running one) keeps its first `tokens` tokens: drafted
-  /// tokens the target rejected leave the cache (KvBlocks::truncate).
+  /// tokens the target rejected leave the cache (KvBlocks::truncate), or a
+  /// conversation goes on from what its next prompt shares. A contiguous
+  /// cache of one sequence moves its position back.
   Status truncateRow(int64_t row, int64_t tokens);
 
   /// Scores `ids` ([batch x tokens], at most the artifact's draft tokens

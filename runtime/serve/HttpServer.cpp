@@ -2,6 +2,7 @@
 
 #include "runtime/serve/HttpServer.h"
 
+#include "runtime/serve/ChatPrompt.h"
 #include "runtime/serve/OpenAiRequest.h"
 #include "runtime/tokenizer/CompletionText.h"
 
@@ -225,34 +226,13 @@ std::optional<ApiError> promptsOf(const CompletionRequest &request,
                       "llmc compile --chat-template FILE|chatml|llama2, or "
                       "use /v1/completions",
                       "invalid_request_error", "messages");
-    Expected<std::string> rendered = model.chat->render(request.messages);
-    if (!rendered)
-      return apiError(400, rendered.status().message(), "invalid_request_error",
+    Expected<std::vector<int64_t>> ids =
+        chatPromptIds(*model.chat, request.messages, *model.tokenizer,
+                      model.bosId, model.eosIds.empty() ? -1 : model.eosIds[0]);
+    if (!ids)
+      return apiError(400, ids.status().message(), "invalid_request_error",
                       "messages");
-    // Text between the token markers is encoded; the markers are ids.
-    std::vector<int64_t> ids;
-    const std::string &text = *rendered;
-    size_t at = 0;
-    while (at <= text.size()) {
-      size_t bos = text.find(ChatTemplate::kBos, at);
-      size_t eos = text.find(ChatTemplate::kEos, at);
-      size_t marker = std::min(bos, eos);
-      std::string piece = text.substr(
-          at, marker == std::string::npos ? std::string::npos : marker - at);
-      if (!piece.empty())
-        if (auto error = encode(piece, ids))
-          return error;
-      if (marker == std::string::npos)
-        break;
-      const bool isBos = marker == bos;
-      const int64_t id =
-          isBos ? model.bosId : (model.eosIds.empty() ? -1 : model.eosIds[0]);
-      if (id >= 0)
-        ids.push_back(id);
-      at =
-          marker + std::strlen(isBos ? ChatTemplate::kBos : ChatTemplate::kEos);
-    }
-    prompts.push_back(std::move(ids));
+    prompts.push_back(std::move(*ids));
   }
 
   return std::nullopt;

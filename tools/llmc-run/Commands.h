@@ -47,6 +47,16 @@ struct GenerateOptions {
   bool timeline = false;
 };
 
+struct ChatOptions {
+  std::string tokenizer, system;
+  int64_t maxTokens = 512;
+  runtime::SamplingParams sampling;
+  /// Texts that end an answer (not shown).
+  std::vector<std::string> stops;
+  /// Answers go on past EOS (to --max-tokens or the context's end).
+  bool ignoreEos = false;
+};
+
 struct EvalOptions {
   /// A text and its tokenizer, or a token-id file.
   std::string textFile, tokenizer, idsFile;
@@ -111,6 +121,8 @@ int prefixBench(runtime::Model &model, const CommonOptions &common,
                 const BenchOptions &options);
 int runEntry(const CommonOptions &common, const RunOptions &options);
 int bench(const CommonOptions &common, const BenchOptions &options);
+/// An interactive conversation on the terminal (Chat.cpp).
+int chat(const CommonOptions &common, const ChatOptions &options);
 /// Prints what the artifact holds (Info.cpp).
 int info(const CommonOptions &common);
 /// Serves until SIGINT or SIGTERM (Serve.cpp).

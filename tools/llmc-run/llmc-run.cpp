@@ -14,6 +14,8 @@
 // llmc-run model.llmc bench [--prompt-len 128,512] [--gen 128] [--batch 1,4]
 //          [--repeat 3] [--json out.json] [--speculative]
 //          [--shared-prefix N --requests 8]
+// llmc-run model.llmc chat [--system TEXT] [--max-tokens N] [--temperature T]
+//          [--stop TEXT]
 // llmc-run model.llmc info [--json]
 // llmc-run model.llmc serve [--host 127.0.0.1] [--port 8000] [--max-batch B]
 //          [--max-queue Q] [--step-tokens T] [--no-chunked-prefill]
@@ -31,10 +33,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace llmc::run {
 
@@ -408,6 +412,37 @@ int main(int argc, char **argv) {
                          "draft, taking turns with the plain runs, and "
                          "report both side by side");
 
+  ChatOptions chatOptions;
+  CLI::App *chatCommand = app.add_subcommand(
+      "chat", "Talk to the model on the terminal: the artifact's chat "
+              "template, the KV cache kept between turns; Ctrl-C stops an "
+              "answer, Ctrl-D quits");
+  chatCommand
+      ->add_option("--tokenizer", chatOptions.tokenizer,
+                   "SentencePiece model (default: the artifact's)")
+      ->check(CLI::ExistingFile);
+  chatCommand->add_option("--system", chatOptions.system,
+                          "A system message first (with a chat template)");
+  chatCommand
+      ->add_option("--max-tokens", chatOptions.maxTokens,
+                   "Tokens per answer at most (default 512)")
+      ->check(atLeast(1));
+  chatCommand
+      ->add_option("--temperature", chatOptions.sampling.temperature,
+                   "0 is greedy (the default)")
+      ->check(atLeast(0));
+  chatCommand->add_option("--top-k", chatOptions.sampling.topK,
+                          "Keep the k most likely tokens (0: all)");
+  chatCommand->add_option("--top-p", chatOptions.sampling.topP,
+                          "Nucleus sampling threshold");
+  chatCommand->add_option("--seed", chatOptions.sampling.seed, "Sampling seed");
+  chatCommand->add_flag("--ignore-eos", chatOptions.ignoreEos,
+                        "Answer past EOS, to --max-tokens or the context's "
+                        "end");
+  chatCommand->add_option("--stop", chatOptions.stops,
+                          "A text that ends an answer (repeatable), e.g. "
+                          "'<|im_end|>'");
+
   CLI::App *infoCommand = app.add_subcommand(
       "info", "Print what the artifact holds: model shape, KV cache, "
               "weights by type and quantization, target, tokenizer, sizes, "
@@ -469,10 +504,22 @@ int main(int argc, char **argv) {
     return app.exit(error);
   }
   if (*generateCommand) {
+    // No prompt: standard input is the prompt's text, unless it is a
+    // terminal (llmc-run chat talks there).
+    if (generateOptions.promptIds.empty() && generateOptions.prompt.empty() &&
+        generateOptions.promptsFile.empty() && !isatty(STDIN_FILENO)) {
+      std::ostringstream text;
+      text << std::cin.rdbuf();
+      generateOptions.prompt = text.str();
+      while (!generateOptions.prompt.empty() &&
+             generateOptions.prompt.back() == '\n')
+        generateOptions.prompt.pop_back();
+    }
     if (generateOptions.promptIds.empty() && generateOptions.prompt.empty() &&
         generateOptions.promptsFile.empty()) {
       std::cerr << "llmc-run generate: give --prompt-ids, --prompt or "
-                   "--prompt-ids-file\n";
+                   "--prompt-ids-file, or the prompt's text on standard "
+                   "input\n";
       return 2;
     }
     return generate(common, generateOptions);
@@ -488,6 +535,8 @@ int main(int argc, char **argv) {
     return runEntry(common, runOptions);
   if (*infoCommand)
     return info(common);
+  if (*chatCommand)
+    return chat(common, chatOptions);
   if (*benchCommand)
     return bench(common, benchOptions);
   if (*serveCommand)
