@@ -9,6 +9,7 @@
 #include "passes/quant/Statistics.h"
 // layering: calibration is the one place that runs the runtime at compile
 // time (docs/architecture.md).
+#include "runtime/format/Progress.h"
 #include "runtime/generate/Session.h"
 // layering: calibration scores next tokens as llmc-run eval does.
 #include "runtime/sampler/LogSoftmax.h"
@@ -253,7 +254,11 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
     table[size_t(c)] = int32_t(c);
   std::vector<float> cache(runtime::elementCount(cacheShape));
   std::vector<double> logProbs;
+  runtime::Progress progress("calibration", int64_t(sequences->size()),
+                             "sequences");
+  int64_t run = 0;
   for (std::vector<int64_t> &ids : *sequences) {
+    progress.update(run++);
     if (static_cast<int64_t>(ids.size()) > info.maxSeq)
       ids.resize(info.maxSeq);
     for (int64_t id : ids)
@@ -301,6 +306,7 @@ calibrate(ModuleOp module, const CalibrationOptions &options) {
     data->sequences += 1;
     data->tokens += tokens;
   }
+  progress.complete();
   for (size_t t = 0; t < taps.size(); ++t)
     for (const quant::WeightKey &key : taps[t])
       data->byWeight[{original.lookup(key.first), key.second}] = stats[t];

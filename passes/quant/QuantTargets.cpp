@@ -4,6 +4,7 @@
 
 #include "dialects/llmc/IR/ConstantData.h"
 #include "runtime/format/Float16.h"
+#include "runtime/format/Progress.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -11,6 +12,7 @@
 #include "llvm/ADT/SetVector.h"
 
 #include <map>
+#include <set>
 
 using namespace mlir;
 
@@ -205,6 +207,12 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
   // One quantized weight per (source data, transposed).
   std::map<WeightKey, std::pair<QWeightType, QAttrs>> done;
   llvm::SetVector<Operation *> replaced;
+  std::set<WeightKey> distinct;
+  for (const WeightUse &use : uses)
+    if (std::optional<WeightKey> key =
+            weightKey(use.op->getOperand(use.operand)))
+      distinct.insert(*key);
+  runtime::Progress progress(pass.str(), int64_t(distinct.size()), "weights");
   for (const WeightUse &use : uses) {
     FailureOr<std::pair<ConstantOp, bool>> source = weightSource(use, pass);
     if (failed(source))
@@ -213,6 +221,7 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
                   source->second);
     auto found = done.find(key);
     if (found == done.end()) {
+      progress.update(int64_t(done.size()));
       FailureOr<WeightMatrix> matrix = readWeight(use, pass);
       if (failed(matrix))
         return failure();
@@ -232,6 +241,7 @@ rewriteWeights(ArrayRef<WeightUse> uses, StringRef pass,
     use.op->setOperand(use.operand, qconstant);
     replaced.insert(old.getDefiningOp());
   }
+  progress.complete();
   // The transposes and constants nothing reads any more (a constant comes
   // back once the last transpose of it goes).
   while (!replaced.empty()) {

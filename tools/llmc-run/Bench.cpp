@@ -17,6 +17,7 @@
 
 #include "tools/llmc-run/Commands.h"
 
+#include "runtime/format/Progress.h"
 #include "runtime/speculative/SpeculativeDecoder.h"
 
 #include <nlohmann/json.hpp>
@@ -189,6 +190,12 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
                                   : "",
               peak > 0 ? "---|" : "",
               options.speculative ? "---|---|---|---|---|" : "");
+  runtime::Progress progress(
+      "bench",
+      int64_t(options.batches.size() * options.promptLengths.size()) *
+          options.repeat,
+      "runs");
+  int64_t runs = 0;
   for (int64_t batch : options.batches)
     for (int64_t promptLength : options.promptLengths) {
       if (batch > info.maxBatch)
@@ -218,6 +225,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       model->executor().setProfiling(options.profile);
       // Plain and speculative runs take turns on the same prompts.
       for (int64_t r = 0; r < options.repeat; ++r) {
+        progress.update(runs++);
         runtime::Expected<Run> run = runOnce(
             *model, batch, promptLength, options.gen, r + 1, common.session());
         if (!run)
@@ -239,6 +247,8 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       double prefillRate = batch * promptLength / first.median * 1000;
       double decodeRate = step.median > 0 ? batch / step.median * 1000 : 0;
       double bandwidth = step.median > 0 ? weights / step.median / 1e6 : 0;
+      // The table's row where the progress line was.
+      progress.erase();
       std::printf("| %lld | %lld | %lld | %.2f (%.2f..%.2f) | %.1f | %.3f "
                   "(%.3f..%.3f) | %.1f | %.2f |",
                   static_cast<long long>(batch),
@@ -289,6 +299,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
     std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
       return a.second.seconds > b.second.seconds;
     });
+    progress.complete();
     std::printf("\n| kernel | calls | ms | share |\n|---|---|---|---|\n");
     for (const auto &[name, time] : rows) {
       std::printf("| %s | %lld | %.1f | %.1f %% |\n", name.c_str(),
@@ -297,6 +308,7 @@ int bench(const CommonOptions &common, const BenchOptions &options) {
       profile[name] = {{"calls", time.calls}, {"seconds", time.seconds}};
     }
   }
+  progress.complete();
   if (!options.jsonPath.empty() && leadRank()) {
     nlohmann::json out = {{"artifact", common.artifact},
                           {"device", device.name()},

@@ -18,6 +18,8 @@ struct CommonOptions {
   std::string artifact;
   unsigned threads = 0;
   bool json = false;
+  /// No progress lines (runtime::Progress).
+  bool quiet = false;
   /// Run every decode step's kernels instead of replaying CUDA graphs.
   bool noCudaGraphs = false;
   /// "auto" (the artifact's target) or "cpu-staged".

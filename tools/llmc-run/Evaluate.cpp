@@ -19,6 +19,7 @@
 
 #include "tools/llmc-run/Commands.h"
 
+#include "runtime/format/Progress.h"
 #include "runtime/generate/Session.h"
 #include "runtime/sampler/LogSoftmax.h"
 #include "runtime/support/TokenFile.h"
@@ -163,7 +164,10 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
   double nll = 0, kl = 0;
   int64_t scored = 0, count = 0, agree = 0;
   std::vector<double> logProbs, referenceLogProbs;
+  runtime::Progress progress("eval", int64_t(sequences->size()), "sequences");
+  int64_t run = 0;
   for (std::vector<int64_t> &ids : *sequences) {
+    progress.update(run++);
     for (int64_t id : ids)
       if (id >= vocab)
         return fail("token id " + std::to_string(id) +
@@ -202,6 +206,7 @@ int evaluate(const CommonOptions &common, const EvalOptions &options) {
     }
     ++count;
   }
+  progress.complete();
   if (options.stream)
     count = passages;
   if (scored == 0)

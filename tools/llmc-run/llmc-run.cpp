@@ -25,6 +25,7 @@
 
 #include "tools/llmc-run/Commands.h"
 
+#include "runtime/format/Progress.h"
 #include "runtime/format/Version.h"
 #include "runtime/parallel/MpiCommunicator.h"
 
@@ -240,6 +241,9 @@ int main(int argc, char **argv) {
                  "--kv-layout paged): 2GiB, 512MiB, ... (default: room for "
                  "every sequence of the batch to reach max_seq)")
       ->transform(CLI::AsSizeValue(true));
+  app.add_flag("--quiet", common.quiet,
+               "No progress lines on standard error (calibration, eval, "
+               "bench)");
   app.add_flag("--no-cuda-graphs", common.noCudaGraphs,
                "On a GPU, launch every decode step's kernels instead of "
                "replaying the step recorded as a CUDA graph");
@@ -503,6 +507,7 @@ int main(int argc, char **argv) {
     }
     return app.exit(error);
   }
+  llmc::runtime::Progress::setQuiet(common.quiet);
   if (*generateCommand) {
     // No prompt: standard input is the prompt's text, unless it is a
     // terminal (llmc-run chat talks there).

@@ -22,6 +22,7 @@
 #include "compiler/import/OnnxImporter.h"
 #include "passes/Pipeline.h"
 #include "passes/codegen/cuda/EmitCudaSource.h"
+#include "runtime/format/Progress.h"
 #include "runtime/format/Version.h"
 #include "tools/llmc/CalibrateCommand.h"
 #include "tools/llmc/CompileFlags.h"
@@ -95,6 +96,12 @@ static llvm::cl::opt<std::string> chatTemplate(
                    "of docs/serving.md), or chatml or llama2"),
     llvm::cl::value_desc("FILE|chatml|llama2"), llvm::cl::sub(compileCommand),
     llvm::cl::cat(compileOptions));
+static llvm::cl::opt<bool>
+    quiet("quiet",
+          llvm::cl::desc("No progress on standard error (each pass's time, "
+                         "calibration, quantization weight by weight); the "
+                         "summary stays"),
+          llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
 static llvm::cl::opt<std::string>
     printPlan("print-plan",
               llvm::cl::desc("Also write the planned IR to this file"),
@@ -148,6 +155,8 @@ std::string bytes(int64_t count) {
 }
 
 void progress(llvm::StringRef step, Clock::time_point start) {
+  if (quiet)
+    return;
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   llvm::errs() << llvm::formatv("llmc: {0,-28} {1,6:F2} s\n", step, seconds);
 }
@@ -267,6 +276,7 @@ int compile() {
   llmc::CompileOptions options;
   if (int code = buildPipeline(pm, options))
     return code;
+  llmc::runtime::Progress::setQuiet(quiet);
   FailureOr<std::optional<llmc::tool::DraftSpec>> draft =
       llmc::tool::draftFlags();
   if (failed(draft))
