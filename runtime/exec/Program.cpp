@@ -2,6 +2,7 @@
 
 #include "runtime/exec/Program.h"
 
+#include "runtime/format/PlanSection.h"
 #include "runtime/format/artifact_generated.h"
 
 #include "runtime/exec/DummyWeights.h"
@@ -23,14 +24,10 @@ public:
 
   Status load(const std::string &section, std::vector<EntrySpec> &entries,
               std::vector<std::string> &sections) {
-    Expected<Bytes> bytes = artifact.section(section);
-    if (!bytes)
-      return bytes.status();
-    flatbuffers::Verifier verifier(bytes->data, bytes->size);
-    if (!verifier.VerifyBuffer<fb::Plan>(nullptr))
-      return Status::error("the " + section +
-                           " section is not a valid llmc plan");
-    const fb::Plan *plan = flatbuffers::GetRoot<fb::Plan>(bytes->data);
+    Expected<const fb::Plan *> read = planSection(artifact, section);
+    if (!read)
+      return read.status();
+    const fb::Plan *plan = *read;
     if (plan->weights())
       for (const flatbuffers::String *name : *plan->weights()) {
         sections.push_back(name->str());

@@ -2,7 +2,7 @@
 
 #include "runtime/format/WeightSummary.h"
 
-#include "runtime/format/artifact_generated.h"
+#include "runtime/format/PlanSection.h"
 
 #include <set>
 
@@ -11,14 +11,10 @@ namespace fb = llmc::format;
 
 Expected<std::map<std::string, WeightKind>>
 summarizeWeights(const Artifact &artifact, const std::string &section) {
-  Expected<Bytes> bytes = artifact.section(section);
-  if (!bytes)
-    return bytes.status();
-  flatbuffers::Verifier verifier(bytes->data, bytes->size);
-  if (!verifier.VerifyBuffer<fb::Plan>(nullptr))
-    return Status::error("the " + section +
-                         " section is not a valid llmc plan");
-  const fb::Plan *plan = flatbuffers::GetRoot<fb::Plan>(bytes->data);
+  Expected<const fb::Plan *> read = planSection(artifact, section);
+  if (!read)
+    return read.status();
+  const fb::Plan *plan = *read;
   std::map<std::string, WeightKind> kinds;
   std::set<int32_t> seen;
   if (!plan->entries())

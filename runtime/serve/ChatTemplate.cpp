@@ -968,4 +968,20 @@ Expected<std::string> ChatTemplate::render(const json &messages) const {
   return out;
 }
 
+Expected<std::optional<ChatTemplate>>
+ChatTemplate::fromArtifact(const Artifact &artifact, const std::string &path) {
+  const std::vector<std::string> &names = artifact.sectionNames();
+  if (std::find(names.begin(), names.end(), ModelInfo::kChatTemplateSection) ==
+      names.end())
+    return std::optional<ChatTemplate>();
+  Expected<Bytes> source = artifact.section(ModelInfo::kChatTemplateSection);
+  if (!source)
+    return source.status();
+  Expected<ChatTemplate> parsed = parse(
+      std::string(reinterpret_cast<const char *>(source->data), source->size));
+  if (!parsed)
+    return parsed.status().withContext(path + ": its chat template");
+  return std::optional<ChatTemplate>(std::move(*parsed));
+}
+
 } // namespace llmc::runtime

@@ -23,11 +23,13 @@
 #ifndef LLMC_RUNTIME_SERVE_CHATTEMPLATE_H
 #define LLMC_RUNTIME_SERVE_CHATTEMPLATE_H
 
+#include "runtime/format/Artifact.h"
 #include "runtime/format/Status.h"
 
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace llmc::runtime {
@@ -39,6 +41,10 @@ public:
   static std::string resolve(const std::string &nameOrSource);
   /// Parses `source`; errors name the line and column.
   static Expected<ChatTemplate> parse(const std::string &source);
+  /// The template `artifact` (the file `path`) carries in its "chat
+  /// template" section (llmc compile --chat-template), or none.
+  static Expected<std::optional<ChatTemplate>>
+  fromArtifact(const Artifact &artifact, const std::string &path);
 
   /// The prompt for `messages`, with kBos and kEos where the template
   /// put the tokens.

@@ -102,7 +102,9 @@ def turns():
     sp = sentencepiece.SentencePieceProcessor(model_file=tokenizer_path)
     chat = Chat("--max-tokens", "24")
     chat.read_until(rb"> ")
-    # Ctrl-C while typing drops the line.
+    # Ctrl-C while typing drops the line. The prompt shows just before the
+    # read starts: a person types later than that, and so does this.
+    time.sleep(0.3)
     chat.send(b"this line is dropped\x03")
     chat.read_until(rb"> ")
     messages = []

@@ -57,38 +57,19 @@ int chat(const CommonOptions &common, const ChatOptions &options) {
   if (!model)
     return 1;
   const runtime::ModelInfo &info = model->info();
-  std::optional<runtime::Tokenizer> tokenizer;
-  if (!options.tokenizer.empty()) {
-    Expected<runtime::Tokenizer> loaded =
-        runtime::Tokenizer::load(options.tokenizer);
-    if (!loaded)
-      return fail(loaded.status().message());
-    tokenizer.emplace(std::move(*loaded));
-  } else {
-    Expected<std::optional<runtime::Tokenizer>> carried =
-        runtime::Tokenizer::fromArtifact(model->artifact(), common.artifact);
-    if (!carried)
-      return fail(carried.status().message());
-    tokenizer = std::move(*carried);
-  }
+  Expected<std::optional<runtime::Tokenizer>> chosen =
+      chooseTokenizer(options.tokenizer, *model, common.artifact);
+  if (!chosen)
+    return fail(chosen.status().message());
+  std::optional<runtime::Tokenizer> &tokenizer = *chosen;
   if (!tokenizer)
     return fail("chat needs a tokenizer: give --tokenizer, or compile the "
                 "artifact with llmc compile --tokenizer");
-  std::optional<runtime::ChatTemplate> chatTemplate;
-  const std::vector<std::string> &sections = model->artifact().sectionNames();
-  if (std::find(sections.begin(), sections.end(),
-                runtime::ModelInfo::kChatTemplateSection) != sections.end()) {
-    Expected<runtime::Bytes> source =
-        model->artifact().section(runtime::ModelInfo::kChatTemplateSection);
-    if (!source)
-      return fail(source.status().message());
-    Expected<runtime::ChatTemplate> parsed =
-        runtime::ChatTemplate::parse(std::string(
-            reinterpret_cast<const char *>(source->data), source->size));
-    if (!parsed)
-      return fail(common.artifact + ": " + parsed.status().message());
-    chatTemplate = std::move(*parsed);
-  }
+  Expected<std::optional<runtime::ChatTemplate>> carried =
+      runtime::ChatTemplate::fromArtifact(model->artifact(), common.artifact);
+  if (!carried)
+    return fail(carried.status().message());
+  std::optional<runtime::ChatTemplate> &chatTemplate = *carried;
   Expected<std::unique_ptr<runtime::Session>> created =
       runtime::Session::create(*model, 1, common.session());
   if (!created)

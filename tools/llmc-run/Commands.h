@@ -6,9 +6,11 @@
 #include "runtime/generate/Session.h"
 #include "runtime/sampler/Sampler.h"
 #include "runtime/support/Clock.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -152,6 +154,12 @@ int fail(const std::string &message);
 /// Whether this process prints and writes the run's results: rank 0 of a
 /// run of several ranks (loadModel starts them), or the one process.
 bool leadRank();
+
+/// --tokenizer `path`, else the tokenizer `model`'s artifact (the file
+/// `artifact`) carries (llmc compile --tokenizer), else none.
+runtime::Expected<std::optional<runtime::Tokenizer>>
+chooseTokenizer(const std::string &path, const runtime::Model &model,
+                const std::string &artifact);
 
 /// The artifact of `common`, loaded; with `generative`, one that has prefill
 /// and decode over a KV cache. Null (the error printed) when it is not.

@@ -186,21 +186,11 @@ int generate(const CommonOptions &common, const GenerateOptions &options) {
     return 1;
   const runtime::ModelInfo &info = model->info();
 
-  // --tokenizer, else the artifact's (llmc compile --tokenizer).
-  std::optional<runtime::Tokenizer> tokenizer;
-  if (!options.tokenizer.empty()) {
-    Expected<runtime::Tokenizer> loaded =
-        runtime::Tokenizer::load(options.tokenizer);
-    if (!loaded)
-      return fail(loaded.status().message());
-    tokenizer.emplace(std::move(*loaded));
-  } else {
-    Expected<std::optional<runtime::Tokenizer>> carried =
-        runtime::Tokenizer::fromArtifact(model->artifact(), common.artifact);
-    if (!carried)
-      return fail(carried.status().message());
-    tokenizer = std::move(*carried);
-  }
+  Expected<std::optional<runtime::Tokenizer>> chosen =
+      chooseTokenizer(options.tokenizer, *model, common.artifact);
+  if (!chosen)
+    return fail(chosen.status().message());
+  std::optional<runtime::Tokenizer> &tokenizer = *chosen;
   if (!tokenizer && !options.prompt.empty()) {
     return fail("--prompt needs --tokenizer, or an artifact compiled with "
                 "llmc compile --tokenizer");

@@ -73,21 +73,10 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
                 ": has no tokenizer, which serving text needs: compile it "
                 "with llmc compile --tokenizer FILE.model");
   const runtime::Tokenizer &tokenizer = **carried;
-  std::optional<runtime::ChatTemplate> chat;
-  const std::vector<std::string> &sections = artifact.sectionNames();
-  if (std::find(sections.begin(), sections.end(),
-                runtime::ModelInfo::kChatTemplateSection) != sections.end()) {
-    runtime::Expected<runtime::Bytes> source =
-        artifact.section(runtime::ModelInfo::kChatTemplateSection);
-    if (!source)
-      return fail(source.status().message());
-    runtime::Expected<runtime::ChatTemplate> parsed =
-        runtime::ChatTemplate::parse(std::string(
-            reinterpret_cast<const char *>(source->data), source->size));
-    if (!parsed)
-      return fail(common.artifact + ": " + parsed.status().message());
-    chat = std::move(*parsed);
-  }
+  runtime::Expected<std::optional<runtime::ChatTemplate>> chat =
+      runtime::ChatTemplate::fromArtifact(artifact, common.artifact);
+  if (!chat)
+    return fail(chat.status().message());
 
   runtime::Expected<std::unique_ptr<runtime::Session>> session =
       runtime::Session::create(*model, batch, common.session());
@@ -125,7 +114,7 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
   runtime::ServedModel served;
   served.scheduler = &scheduler;
   served.tokenizer = &tokenizer;
-  served.chat = chat ? &*chat : nullptr;
+  served.chat = *chat ? &**chat : nullptr;
   served.context = info.maxSeq;
   served.bosId = tokenizer.bosId() >= 0 ? tokenizer.bosId() : info.bosId;
   served.eosIds = info.eosIds;
@@ -143,7 +132,7 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
             << " requests at once, KV pool "
             << runtime::mebibytes(pool.reservedBytes()) << " (" << pool.blocks
             << " blocks of " << pool.blockTokens << " tokens), chat template "
-            << (chat ? "yes" : "none");
+            << (*chat ? "yes" : "none");
   if (schedule.drafts)
     std::cout << ", speculative decoding: " << schedule.draftTokens
               << " tokens drafted by " << info.speculative.source;

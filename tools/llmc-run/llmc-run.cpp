@@ -180,6 +180,17 @@ std::unique_ptr<runtime::Model> loadModel(const CommonOptions &common,
   return std::move(*model);
 }
 
+runtime::Expected<std::optional<runtime::Tokenizer>>
+chooseTokenizer(const std::string &path, const runtime::Model &model,
+                const std::string &artifact) {
+  if (path.empty())
+    return runtime::Tokenizer::fromArtifact(model.artifact(), artifact);
+  runtime::Expected<runtime::Tokenizer> loaded = runtime::Tokenizer::load(path);
+  if (!loaded)
+    return loaded.status();
+  return std::optional<runtime::Tokenizer>(std::move(*loaded));
+}
+
 /// CLI11's range checks print the type's limits ("0 to 1797...368"): these
 /// say what a number must be.
 CLI::Validator atLeast(double low) {
