@@ -7,9 +7,9 @@
 #include "passes/Passes.h"
 #include "passes/quant/QuantTargets.h"
 #include "passes/quant/Statistics.h"
+#include "runtime/format/Progress.h"
 // layering: calibration is the one place that runs the runtime at compile
 // time (docs/architecture.md).
-#include "runtime/format/Progress.h"
 #include "runtime/generate/Session.h"
 // layering: calibration scores next tokens as llmc-run eval does.
 #include "runtime/sampler/LogSoftmax.h"
