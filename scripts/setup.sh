@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Installs everything llmc needs to build and test, from Debian's packages and
-# PyPI only. Idempotent: when everything is present it only checks (< 5 s).
-# The CUDA toolkit is expected at /usr/local/cuda; without it the CUDA parts
-# are simply not built.
+# Installs what llmc needs, from Debian's packages and PyPI only, in two
+# tiers: without arguments what building and running it need (Debian
+# packages only); with --tests also what only the tests use (PyTorch and the
+# exporters of the test models, the reference runtimes and clients: about
+# 3 GB from PyPI). scripts/test.sh asks for the second. Idempotent: when
+# everything is present it only checks (< 5 s). The CUDA toolkit is expected
+# at /usr/local/cuda; without it the CUDA parts are simply not built.
 set -euo pipefail
+
+TESTS=0
+case "${1:-}" in
+  "") ;;
+  --tests) TESTS=1 ;;
+  *) echo "usage: setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 APT_PACKAGES=(
   # toolchain
@@ -18,15 +28,19 @@ APT_PACKAGES=(
   libcli11-dev libopenblas-dev pkg-config
   # tensor and pipeline parallel ranks on CPUs (mpirun)
   libopenmpi-dev openmpi-bin
-  # tests
+  # the gtests (configured with the build), JSON
   libgtest-dev googletest nlohmann-json3-dev
   # llmc-run serve: its HTTP server (header-only)
   libcpp-httplib-dev
-  # test models exported by PyTorch (Debian's torch 1.13 for /usr/bin/python3)
-  python3-torch python3-onnx libopenblas0-pthread
+  # the build widens fortunes3m for the tests with numpy and onnx
+  python3-onnx libopenblas0-pthread
 )
-# Python module name -> pip requirement. lit, numpy, onnx and onnxruntime
-# serve every test; the rest only make the exported test models
+# --tests: test models exported by PyTorch (Debian's torch 1.13 for
+# /usr/bin/python3).
+APT_TEST_PACKAGES=(python3-torch)
+((TESTS)) && APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
+# --tests: Python module name -> pip requirement. lit, numpy, onnx and
+# onnxruntime serve every test; the rest only make the exported test models
 # (test/models/make_test_models.py), matplotlib draws bench/compare.py's
 # plot, sentencepiece serves llama.cpp's GGUF converter (bench/llama_cpp.py),
 # and openai, prometheus-client and aiohttp are the clients of llmc-run serve's
@@ -67,6 +81,7 @@ if ((${#missing_apt[@]})); then
 fi
 
 PYTHON=${PYTHON:-python3}
+((TESTS)) || PIP_PACKAGES=()
 missing_pip=$("$PYTHON" - "${!PIP_PACKAGES[@]}" <<'PY'
 import importlib.util, sys
 def missing(module):
@@ -87,4 +102,8 @@ fi
 if [[ ! -x /usr/local/cuda/bin/nvcc ]]; then
   echo "setup: note: no CUDA toolkit at /usr/local/cuda; CUDA parts will not be built"
 fi
-echo "setup: all dependencies present"
+if ((TESTS)); then
+  echo "setup: all dependencies present, the tests' included"
+else
+  echo "setup: all dependencies for building and running present (the tests' come with scripts/test.sh)"
+fi

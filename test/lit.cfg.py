@@ -23,7 +23,7 @@ config.environment["PATH"] = path
 for tool in ["FileCheck", "not", "count", "split-file"]:
     if not os.path.exists(os.path.join(config.llvm_tools_dir, tool)):
         lit_config.fatal(f"{tool} not found in {config.llvm_tools_dir}; "
-                         "run scripts/setup.sh")
+                         "run scripts/setup.sh --tests")
 
 config.substitutions.append(("%llmc_src", config.llmc_source_dir))
 config.substitutions.append(("%llmc_bin", config.llmc_tools_dir))

@@ -1,7 +1,7 @@
 """Generates the importer's test models into a folder of the build tree.
 
 Random weights made locally from a configuration, never downloaded. Families
-(each needs the Python packages scripts/setup.sh installs; a family whose
+(each needs the Python packages scripts/setup.sh --tests installs; a family whose
 packages are absent is left out, and lit reports its tests unsupported):
 
   llama-ts-*       ../shared/tools/make_llama_onnx.py run by Debian's
