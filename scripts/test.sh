@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${LLMC_BUILD_DIR:-build}
 # What only the tests use (setup.sh --tests). When it installs something,
 # the test models are exported again: the build made those it could.
-installed=$(bash scripts/setup.sh --tests | tee /dev/stderr)
+installed=$(bash scripts/setup.sh --tests)
+echo "$installed"
 if grep -q "^setup: installing" <<<"$installed"; then
   rm -f "$BUILD_DIR/test/models/families"
 fi
