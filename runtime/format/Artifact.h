@@ -16,6 +16,7 @@
 
 #include "runtime/format/Status.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -178,6 +179,9 @@ public:
   const std::string &target() const { return target_; }
   const ModelInfo &model() const { return model_; }
   const std::vector<std::string> &sectionNames() const { return names_; }
+  bool hasSection(const std::string &name) const {
+    return std::find(names_.begin(), names_.end(), name) != names_.end();
+  }
   /// Whether the weights were left out at compile time (Program::load
   /// fills them).
   bool dummyWeights() const { return dummyWeights_; }

@@ -970,9 +970,7 @@ Expected<std::string> ChatTemplate::render(const json &messages) const {
 
 Expected<std::optional<ChatTemplate>>
 ChatTemplate::fromArtifact(const Artifact &artifact, const std::string &path) {
-  const std::vector<std::string> &names = artifact.sectionNames();
-  if (std::find(names.begin(), names.end(), ModelInfo::kChatTemplateSection) ==
-      names.end())
+  if (!artifact.hasSection(ModelInfo::kChatTemplateSection))
     return std::optional<ChatTemplate>();
   Expected<Bytes> source = artifact.section(ModelInfo::kChatTemplateSection);
   if (!source)

@@ -37,13 +37,14 @@ void DraftSource::endRow(int64_t row) {
   fed_[size_t(row)].clear();
 }
 
+Status DraftSource::fail(const Status &status) {
+  for (size_t row = 0; row < fed_.size(); ++row)
+    endRow(int64_t(row));
+  return status.withContext("the draft model");
+}
+
 Expected<std::vector<std::vector<float>>>
 DraftSource::catchUp(const std::vector<Ask> &asks) {
-  auto fail = [&](Status status) {
-    for (size_t row = 0; row < fed_.size(); ++row)
-      endRow(int64_t(row));
-    return status.withContext("the draft model");
-  };
   // Each row feeds its tokens past the prefix its cache shares with them,
   // at least the last one (whose logits draft); rows feeding as many go
   // in one call.
@@ -141,11 +142,8 @@ DraftSource::draft(const std::vector<Ask> &asks) {
     if (fed.empty())
       return drafts;
     Expected<Tensor> next = session_->appendRows(feedRows, feedIds, true);
-    if (!next) {
-      for (size_t row = 0; row < fed_.size(); ++row)
-        endRow(int64_t(row));
-      return next.status().withContext("the draft model");
-    }
+    if (!next)
+      return fail(next.status());
     for (size_t f = 0; f < fed.size(); ++f) {
       const float *row = next->as<float>() + f * vocab;
       rows[fed[f]].assign(row, row + vocab);

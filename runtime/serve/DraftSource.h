@@ -59,6 +59,10 @@ private:
   DraftSource(int64_t ngram, std::unique_ptr<Session> session, int64_t batch)
       : ngram_(ngram), session_(std::move(session)),
         fed_(static_cast<size_t>(batch)) {}
+  /// After a failed call of the draft model: every row starts afresh
+  /// (its blocks may lack the call's keys and values); `status`, naming the
+  /// draft model.
+  Status fail(const Status &status);
   /// Brings the draft model's row of each ask to all of its tokens; the
   /// last one's logits per ask.
   Expected<std::vector<std::vector<float>>>

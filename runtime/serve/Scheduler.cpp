@@ -278,14 +278,6 @@ bool Scheduler::draft(const std::vector<Request *> &decoders,
     drafts[askers[j]] = std::move((*made)[j]);
     width = std::max(width, 1 + int64_t(drafts[askers[j]].tokens.size()));
   }
-  // The wider call's blocks, or plain decoding this step.
-  int64_t needs = 0;
-  for (Request *r : decoders)
-    needs += session_.rowNeeds(r->row, width);
-  if (needs > session_.kvBlocks()->available()) {
-    width = 1;
-    drafts.assign(decoders.size(), {});
-  }
   return true;
 }
 
@@ -349,9 +341,16 @@ bool Scheduler::step() {
   if (!draft(decoders, drafts, width))
     return true;
   if (width > 1) {
-    reserved = 0;
+    // The wider call's blocks, or plain decoding this step.
+    int64_t wider = 0;
     for (Request *r : decoders)
-      reserved += session_.rowNeeds(r->row, width);
+      wider += session_.rowNeeds(r->row, width);
+    if (wider <= blocks.available()) {
+      reserved = wider;
+    } else {
+      width = 1;
+      drafts.assign(decoders.size(), {});
+    }
   }
 
   // Prompt chunks under the step's budget: running requests' first, then

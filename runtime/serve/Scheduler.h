@@ -107,8 +107,9 @@ private:
   /// ends it when it is done.
   void take(Request &r, int64_t next, const float *logits);
   /// The decoders' drafts for this step (empty ones without a draft); the
-  /// decode call's tokens per row, 1 + the most drafted, in `width`. False
-  /// after an engine error (recovered from).
+  /// decode call's tokens per row, 1 + the most drafted, in `width` (the
+  /// step checks the pool has their blocks). False after an engine error
+  /// (recovered from).
   bool draft(const std::vector<Request *> &decoders,
              std::vector<DraftSource::Draft> &drafts, int64_t &width);
   /// Takes decoder `r`'s tokens from its rows of the decode call's

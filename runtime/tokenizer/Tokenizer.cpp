@@ -26,9 +26,7 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
 
 Expected<std::optional<Tokenizer>>
 Tokenizer::fromArtifact(const Artifact &artifact, const std::string &path) {
-  const std::vector<std::string> &names = artifact.sectionNames();
-  if (std::find(names.begin(), names.end(), ModelInfo::kTokenizerSection) ==
-      names.end())
+  if (!artifact.hasSection(ModelInfo::kTokenizerSection))
     return std::optional<Tokenizer>();
   Expected<Bytes> bytes = artifact.section(ModelInfo::kTokenizerSection);
   if (!bytes)

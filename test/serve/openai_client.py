@@ -38,7 +38,7 @@ import openai
 import sentencepiece
 
 sys.path.insert(0, os.path.dirname(__file__))
-from server import Server, preempting  # noqa: E402
+from server import Server, preempting, wait_until  # noqa: E402
 
 artifact, golden_path, tokenizer_path, onnx_path = sys.argv[1:5]
 cases = json.load(open(golden_path))["cases"]
@@ -251,8 +251,14 @@ def main():
             check(metrics[name] == seen, f"{name} {metrics[name]}, client "
                                          f"saw {seen}")
         check(success == counts.requests, f"successes {success}")
-        check(metrics["vllm:num_requests_running"] == 0 and
-              metrics["vllm:gpu_cache_usage_perc"] == 0, "not at rest")
+        # The engine publishes its gauges after the step that answered the
+        # last request: the scrape may come first.
+        def at_rest():
+            now = server.metrics()
+            return (now["vllm:num_requests_running"] == 0 and
+                    now["vllm:gpu_cache_usage_perc"] == 0)
+
+        wait_until(at_rest, 10, "the engine at rest")
         print(f"metrics: {counts.requests} requests, {counts.prompt} prompt "
               f"and {counts.completion} generated tokens, as the client saw",
               flush=True)

@@ -44,9 +44,6 @@ int info(const CommonOptions &common) {
   const runtime::Artifact &artifact = *opened;
   const runtime::ModelInfo &model = artifact.model();
   const std::vector<std::string> &names = artifact.sectionNames();
-  auto has = [&](const char *name) {
-    return std::find(names.begin(), names.end(), name) != names.end();
-  };
   uint64_t total = 0;
   for (const std::string &name : names)
     if (runtime::Expected<runtime::Bytes> bytes = artifact.section(name))
@@ -83,10 +80,11 @@ int info(const CommonOptions &common) {
       out["weights"][plan][kind] = {{"tensors", count.tensors},
                                     {"bytes", count.bytes}};
   }
-  if (has(runtime::ModelInfo::kTokenizerSection))
+  if (artifact.hasSection(runtime::ModelInfo::kTokenizerSection))
     out["tokenizer"] =
         artifact.section(runtime::ModelInfo::kTokenizerSection)->size;
-  out["chat_template"] = has(runtime::ModelInfo::kChatTemplateSection);
+  out["chat_template"] =
+      artifact.hasSection(runtime::ModelInfo::kChatTemplateSection);
   out["sections"] = {{"count", names.size()}, {"bytes", total}};
 
   if (common.json) {

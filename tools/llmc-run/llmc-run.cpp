@@ -223,6 +223,16 @@ CLI::Validator between(double low, double high) {
       CLI::detail::to_string(low) + " to " + CLI::detail::to_string(high));
 }
 
+/// --temperature, --top-k, --top-p and --seed of `command`, into `params`.
+void addSamplingOptions(CLI::App *command, runtime::SamplingParams &params) {
+  command->add_option("--temperature", params.temperature, "0 is greedy")
+      ->check(atLeast(0));
+  command->add_option("--top-k", params.topK,
+                      "Keep the k most likely tokens (0: all)");
+  command->add_option("--top-p", params.topP, "Nucleus sampling threshold");
+  command->add_option("--seed", params.seed, "Sampling seed");
+}
+
 } // namespace llmc::run
 
 int main(int argc, char **argv) {
@@ -280,16 +290,7 @@ int main(int argc, char **argv) {
       ->add_option("--max-tokens", generateOptions.maxTokens,
                    "Tokens to generate at most")
       ->check(atLeast(1));
-  generateCommand
-      ->add_option("--temperature", generateOptions.sampling.temperature,
-                   "0 is greedy")
-      ->check(atLeast(0));
-  generateCommand->add_option("--top-k", generateOptions.sampling.topK,
-                              "Keep the k most likely tokens (0: all)");
-  generateCommand->add_option("--top-p", generateOptions.sampling.topP,
-                              "Nucleus sampling threshold");
-  generateCommand->add_option("--seed", generateOptions.sampling.seed,
-                              "Sampling seed");
+  addSamplingOptions(generateCommand, generateOptions.sampling);
   generateCommand
       ->add_option("--stop-ids", generateOptions.stopIds,
                    "Stop after generating any of these ids")
@@ -442,15 +443,7 @@ int main(int argc, char **argv) {
       ->add_option("--max-tokens", chatOptions.maxTokens,
                    "Tokens per answer at most (default 512)")
       ->check(atLeast(1));
-  chatCommand
-      ->add_option("--temperature", chatOptions.sampling.temperature,
-                   "0 is greedy (the default)")
-      ->check(atLeast(0));
-  chatCommand->add_option("--top-k", chatOptions.sampling.topK,
-                          "Keep the k most likely tokens (0: all)");
-  chatCommand->add_option("--top-p", chatOptions.sampling.topP,
-                          "Nucleus sampling threshold");
-  chatCommand->add_option("--seed", chatOptions.sampling.seed, "Sampling seed");
+  addSamplingOptions(chatCommand, chatOptions.sampling);
   chatCommand->add_flag("--ignore-eos", chatOptions.ignoreEos,
                         "Answer past EOS, to --max-tokens or the context's "
                         "end");
