@@ -24,6 +24,8 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev
   # the runtime: artifact manifest schema and section checksums
   flatbuffers-compiler libflatbuffers-dev libxxhash-dev libsentencepiece-dev
+  # Hugging Face tokenizer.json: its split regexes and Unicode normalization
+  libpcre2-dev libutf8proc-dev
   # the runtime CLI's command line; the CPU prefill GEMM
   libcli11-dev libopenblas-dev pkg-config
   # tensor and pipeline parallel ranks on CPUs (mpirun)
