@@ -38,8 +38,10 @@ APT_PACKAGES=(
   python3-onnx libopenblas0-pthread
 )
 # --tests: test models exported by PyTorch (Debian's torch 1.13 for
-# /usr/bin/python3).
-APT_TEST_PACKAGES=(python3-torch)
+# /usr/bin/python3); a virtual environment for the PyPI packages where
+# python3 refuses pip (scripts/test-python.sh); the fortunes text of the
+# tokenizer parity test.
+APT_TEST_PACKAGES=(python3-torch python3-venv fortunes)
 ((TESTS)) && APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
 # --tests: Python module name -> pip requirement. lit, numpy, onnx and
 # onnxruntime serve every test; the rest only make the exported test models
@@ -83,7 +85,16 @@ if ((${#missing_apt[@]})); then
 fi
 
 PYTHON=${PYTHON:-python3}
-((TESTS)) || PIP_PACKAGES=()
+if ((TESTS)); then
+  source "$(dirname "$0")/test-python.sh"
+  if [[ "$TEST_PYTHON" == "$LLMC_VENV/bin/python3" && ! -x "$TEST_PYTHON" ]]; then
+    echo "setup: installing a virtual environment for the tests' Python packages: $LLMC_VENV"
+    "$PYTHON" -m venv --system-site-packages "$LLMC_VENV"
+  fi
+  PYTHON=$TEST_PYTHON
+else
+  PIP_PACKAGES=()
+fi
 missing_pip=$("$PYTHON" - "${!PIP_PACKAGES[@]}" <<'PY'
 import importlib.util, sys
 def missing(module):
@@ -99,6 +110,18 @@ if [[ -n "$missing_pip" ]]; then
   for module in $missing_pip; do packages+=("${PIP_PACKAGES[$module]}"); done
   echo "setup: installing Python packages: ${packages[*]}"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
+fi
+
+# --tests: real tokenizer files PyPI packages ship, for the tokenizer
+# parity test (test/tokenizer/parity.py): anthropic 0.30's tokenizer.json
+# and Mistral 7B's SentencePiece model in mistral-common. Only their files
+# are wanted, so they go into a folder of their own, without dependencies.
+TOKENIZER_DATA=${LLMC_TOKENIZER_DATA:-$HOME/.cache/llmc/tokenizer-data}
+if ((TESTS)) && [[ ! -f "$TOKENIZER_DATA/anthropic/tokenizer.json" ||
+  ! -f "$TOKENIZER_DATA/mistral_common/data/tokenizer.model.v1" ]]; then
+  echo "setup: installing Python packages: anthropic==0.30.0 mistral-common==1.5.1 (their tokenizer files, into $TOKENIZER_DATA)"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps \
+    --upgrade --target "$TOKENIZER_DATA" anthropic==0.30.0 mistral-common==1.5.1
 fi
 
 if [[ ! -x /usr/local/cuda/bin/nvcc ]]; then

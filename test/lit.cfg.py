@@ -55,6 +55,15 @@ if os.path.exists(families):
         for family in f.read().split():
             config.available_features.add("models-" + family)
 
+# Hugging Face's tokenizers and transformers (setup.sh --tests): the
+# reference for tokenizer.json and its converter from SentencePiece.
+found = subprocess.run(
+    [config.python_executable, "-c",
+     "import importlib.util as u, sys; sys.exit(not (u.find_spec('tokenizers')"
+     " and u.find_spec('transformers')))"])
+if found.returncode == 0:
+    config.available_features.add("hf-tokenizers")
+
 # fortunes3m-wide.onnx (test/CMakeLists.txt), speculative decoding's
 # memory-bound target.
 if os.path.exists(os.path.join(config.test_models_dir,

@@ -117,6 +117,8 @@ struct ModelInfo {
   /// --chat-template): the SentencePiece model's bytes, and the chat
   /// template's source (runtime/serve/ChatTemplate.h).
   static constexpr const char *kTokenizerSection = "tokenizer";
+  /// tokenizer_config.json, beside a tokenizer.json (its special tokens).
+  static constexpr const char *kTokenizerConfigSection = "tokenizer config";
   static constexpr const char *kChatTemplateSection = "chat template";
 
   /// The KV cache's shape for `batch` sequences.

@@ -1,27 +1,84 @@
-//===- Tokenizer.cpp - SentencePiece through libsentencepiece -------------===//
+//===- Tokenizer.cpp - SentencePiece or tokenizer.json --------------------===//
 
 #include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/tokenizer/HfTokenizer.h"
 
 #include <sentencepiece_processor.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace llmc::runtime {
+namespace {
 
-Tokenizer::Tokenizer()
-    : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
+/// The whole file at `path`, or none.
+std::optional<std::string> readFile(const std::string &path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return std::nullopt;
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad())
+    return std::nullopt;
+  return text.str();
+}
+
+/// JSON (a tokenizer.json) starts with "{"; a SentencePiece model is a
+/// protobuf, whose first byte is a field tag.
+bool isJson(std::string_view bytes) {
+  size_t first = bytes.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && bytes[first] == '{';
+}
+
+} // namespace
+
+Tokenizer::Tokenizer() = default;
 Tokenizer::Tokenizer(Tokenizer &&) noexcept = default;
 Tokenizer &Tokenizer::operator=(Tokenizer &&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
-Expected<Tokenizer> Tokenizer::load(const std::string &path) {
+Expected<Tokenizer> Tokenizer::fromBytes(std::string_view bytes,
+                                         std::string_view config,
+                                         const std::string &where) {
   Tokenizer tokenizer;
-  tokenizer.path_ = path;
-  sentencepiece::util::Status status = tokenizer.processor_->Load(path);
+  tokenizer.path_ = where;
+  if (isJson(bytes)) {
+    Expected<std::unique_ptr<HfTokenizer>> hf =
+        HfTokenizer::parse(bytes, config, where);
+    if (!hf)
+      return hf.status();
+    tokenizer.hf_ = std::move(*hf);
+    return tokenizer;
+  }
+  tokenizer.processor_ =
+      std::make_unique<sentencepiece::SentencePieceProcessor>();
+  sentencepiece::util::Status status =
+      tokenizer.processor_->LoadFromSerializedProto(
+          absl::string_view(bytes.data(), bytes.size()));
   if (!status.ok())
-    return Status::error(path +
-                         ": not a SentencePiece model: " + status.ToString());
+    return Status::error(where +
+                         ": neither a SentencePiece model nor a "
+                         "tokenizer.json: " +
+                         status.ToString());
   return tokenizer;
+}
+
+Expected<Tokenizer> Tokenizer::load(const std::string &path) {
+  std::optional<std::string> bytes = readFile(path);
+  if (!bytes)
+    return Status::error(path + ": cannot read it");
+  std::string config;
+  if (isJson(*bytes)) {
+    std::filesystem::path beside =
+        std::filesystem::path(path).parent_path() / "tokenizer_config.json";
+    std::error_code error;
+    if (std::filesystem::exists(beside, error))
+      if (std::optional<std::string> text = readFile(beside.string()))
+        config = std::move(*text);
+  }
+  return fromBytes(*bytes, config, path);
 }
 
 Expected<std::optional<Tokenizer>>
@@ -31,19 +88,27 @@ Tokenizer::fromArtifact(const Artifact &artifact, const std::string &path) {
   Expected<Bytes> bytes = artifact.section(ModelInfo::kTokenizerSection);
   if (!bytes)
     return bytes.status();
-  Tokenizer tokenizer;
-  tokenizer.path_ = path + ": its tokenizer section";
-  sentencepiece::util::Status status =
-      tokenizer.processor_->LoadFromSerializedProto(absl::string_view(
-          reinterpret_cast<const char *>(bytes->data), bytes->size));
-  if (!status.ok())
-    return Status::error(tokenizer.path_ +
-                         ": not a SentencePiece model: " + status.ToString());
-  return std::optional<Tokenizer>(std::move(tokenizer));
+  std::string_view config;
+  if (artifact.hasSection(ModelInfo::kTokenizerConfigSection)) {
+    Expected<Bytes> text = artifact.section(ModelInfo::kTokenizerConfigSection);
+    if (!text)
+      return text.status();
+    config = std::string_view(reinterpret_cast<const char *>(text->data),
+                              text->size);
+  }
+  Expected<Tokenizer> tokenizer =
+      fromBytes(std::string_view(reinterpret_cast<const char *>(bytes->data),
+                                 bytes->size),
+                config, path + ": its tokenizer section");
+  if (!tokenizer)
+    return tokenizer.status();
+  return std::optional<Tokenizer>(std::move(*tokenizer));
 }
 
 Expected<std::vector<int64_t>>
 Tokenizer::encode(const std::string &text) const {
+  if (hf_)
+    return hf_->encode(text);
   std::vector<int> ids;
   sentencepiece::util::Status status = processor_->Encode(text, &ids);
   if (!status.ok())
@@ -52,6 +117,8 @@ Tokenizer::encode(const std::string &text) const {
 }
 
 Expected<std::string> Tokenizer::decode(const std::vector<int64_t> &ids) const {
+  if (hf_)
+    return hf_->decode(ids);
   std::vector<int> pieces;
   pieces.reserve(ids.size());
   for (int64_t id : ids) {
@@ -68,8 +135,17 @@ Expected<std::string> Tokenizer::decode(const std::vector<int64_t> &ids) const {
   return text;
 }
 
-int64_t Tokenizer::vocabSize() const { return processor_->GetPieceSize(); }
-int64_t Tokenizer::bosId() const { return processor_->bos_id(); }
-int64_t Tokenizer::eosId() const { return processor_->eos_id(); }
+const char *Tokenizer::kind() const {
+  return hf_ ? "tokenizer.json" : "SentencePiece";
+}
+int64_t Tokenizer::vocabSize() const {
+  return hf_ ? hf_->vocabSize() : processor_->GetPieceSize();
+}
+int64_t Tokenizer::bosId() const {
+  return hf_ ? hf_->bosId() : processor_->bos_id();
+}
+int64_t Tokenizer::eosId() const {
+  return hf_ ? hf_->eosId() : processor_->eos_id();
+}
 
 } // namespace llmc::runtime

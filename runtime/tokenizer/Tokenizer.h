@@ -1,9 +1,12 @@
-//===- Tokenizer.h - text to token ids and back (SentencePiece) -----------===//
+//===- Tokenizer.h - text to token ids and back ---------------------------===//
 //
-// Models that come with a SentencePiece model file (Llama 2, fortunes3m)
-// tokenize through libsentencepiece, the reference implementation.
+// Two kinds of tokenizer, told apart by their bytes: a SentencePiece model
+// file (Llama 2, fortunes3m), through libsentencepiece, the reference
+// implementation; and a Hugging Face tokenizer.json (GPT-2, Llama 3, Qwen2,
+// Mistral exports), through HfTokenizer, with tokenizer_config.json's
+// special tokens when one is beside it (or in the artifact).
 // Generation decodes the ids produced so far and prints what is new, so
-// multi-byte characters split over byte-fallback tokens come out whole.
+// multi-byte characters split over byte tokens come out whole.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sentencepiece {
@@ -25,12 +29,15 @@ class SentencePieceProcessor;
 
 namespace llmc::runtime {
 
+class HfTokenizer;
+
 class Tokenizer {
 public:
-  /// Loads a SentencePiece model file.
+  /// Loads a SentencePiece model file or a tokenizer.json (with the
+  /// tokenizer_config.json beside it, if any).
   static Expected<Tokenizer> load(const std::string &path);
-  /// The SentencePiece model `artifact` (the file `path`) carries in its
-  /// "tokenizer" section (llmc compile --tokenizer), or none.
+  /// The tokenizer `artifact` (the file `path`) carries in its "tokenizer"
+  /// section (and "tokenizer config"; llmc compile --tokenizer), or none.
   static Expected<std::optional<Tokenizer>>
   fromArtifact(const Artifact &artifact, const std::string &path);
 
@@ -44,14 +51,21 @@ public:
   Expected<std::string> decode(const std::vector<int64_t> &ids) const;
 
   int64_t vocabSize() const;
+  /// "SentencePiece" or "tokenizer.json".
+  const char *kind() const;
   /// -1 when the model defines none.
   int64_t bosId() const;
   int64_t eosId() const;
 
 private:
   Tokenizer();
+  /// `bytes` (of `where`) as whichever kind they are.
+  static Expected<Tokenizer> fromBytes(std::string_view bytes,
+                                       std::string_view config,
+                                       const std::string &where);
   std::string path_;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+  std::unique_ptr<HfTokenizer> hf_;
 };
 
 } // namespace llmc::runtime

@@ -8,6 +8,7 @@
 #include "tools/llmc-run/Commands.h"
 
 #include "runtime/format/WeightSummary.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -80,9 +81,19 @@ int info(const CommonOptions &common) {
       out["weights"][plan][kind] = {{"tensors", count.tensors},
                                     {"bytes", count.bytes}};
   }
-  if (artifact.hasSection(runtime::ModelInfo::kTokenizerSection))
-    out["tokenizer"] =
-        artifact.section(runtime::ModelInfo::kTokenizerSection)->size;
+  if (artifact.hasSection(runtime::ModelInfo::kTokenizerSection)) {
+    runtime::Expected<std::optional<runtime::Tokenizer>> tokenizer =
+        runtime::Tokenizer::fromArtifact(artifact, common.artifact);
+    if (!tokenizer)
+      return fail(tokenizer.status().message());
+    out["tokenizer"] = {
+        {"kind", (*tokenizer)->kind()},
+        {"tokens", (*tokenizer)->vocabSize()},
+        {"bos", (*tokenizer)->bosId()},
+        {"eos", (*tokenizer)->eosId()},
+        {"bytes",
+         artifact.section(runtime::ModelInfo::kTokenizerSection)->size}};
+  }
   out["chat_template"] =
       artifact.hasSection(runtime::ModelInfo::kChatTemplateSection);
   out["sections"] = {{"count", names.size()}, {"bytes", total}};
@@ -127,8 +138,12 @@ int info(const CommonOptions &common) {
               << model.speculative.draftTokens << " tokens at most\n";
   std::cout << "  tokenizer       "
             << (out.contains("tokenizer")
-                    ? "SentencePiece, " +
-                          runtime::mebibytes(out["tokenizer"].get<uint64_t>())
+                    ? out["tokenizer"]["kind"].get<std::string>() + ", " +
+                          std::to_string(
+                              out["tokenizer"]["tokens"].get<int64_t>()) +
+                          " tokens, " +
+                          runtime::mebibytes(
+                              out["tokenizer"]["bytes"].get<uint64_t>())
                     : std::string("none (give --tokenizer, or compile with "
                                   "--tokenizer)"))
             << "\n";

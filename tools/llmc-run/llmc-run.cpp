@@ -283,8 +283,9 @@ int main(int argc, char **argv) {
   ids->excludes(text);
   generateCommand
       ->add_option("--tokenizer", generateOptions.tokenizer,
-                   "SentencePiece model: encodes --prompt, prints text, "
-                   "stops at its EOS")
+                   "SentencePiece model or tokenizer.json: encodes "
+                   "--prompt, prints text, stops at its EOS (default: the "
+                   "artifact's)")
       ->check(CLI::ExistingFile);
   generateCommand
       ->add_option("--max-tokens", generateOptions.maxTokens,
@@ -328,7 +329,8 @@ int main(int argc, char **argv) {
       evalCommand->add_option("--text", evalOptions.textFile, "The text file")
           ->check(CLI::ExistingFile);
   evalCommand
-      ->add_option("--tokenizer", evalOptions.tokenizer, "SentencePiece model")
+      ->add_option("--tokenizer", evalOptions.tokenizer,
+                   "SentencePiece model or tokenizer.json")
       ->check(CLI::ExistingFile)
       ->needs(textOption);
   textOption->needs("--tokenizer");
@@ -435,7 +437,8 @@ int main(int argc, char **argv) {
               "answer, Ctrl-D quits");
   chatCommand
       ->add_option("--tokenizer", chatOptions.tokenizer,
-                   "SentencePiece model (default: the artifact's)")
+                   "SentencePiece model or tokenizer.json (default: the "
+                   "artifact's)")
       ->check(CLI::ExistingFile);
   chatCommand->add_option("--system", chatOptions.system,
                           "A system message first (with a chat template)");

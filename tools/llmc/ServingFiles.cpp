@@ -29,10 +29,10 @@ mlir::FailureOr<std::string> readWhole(const std::string &path,
   return (*file)->getBuffer().str();
 }
 
-/// The pieces of the SentencePiece model at `path`, as llmc-tokenize
-/// (beside this program) loads it: SentencePiece cannot share a process
-/// with ONNX's protobuf.
-mlir::FailureOr<int64_t> tokenizerPieces(const std::string &path) {
+/// The tokens of the tokenizer at `path`, as llmc-tokenize (beside this
+/// program) loads it: SentencePiece cannot share a process with ONNX's
+/// protobuf. 0 with the reason in `why` when it cannot.
+int64_t tokenizerPieces(const std::string &path, std::string &why) {
   static int anchor;
   llvm::SmallString<256> tool(llvm::sys::path::parent_path(
       llvm::sys::fs::getMainExecutable(nullptr, &anchor)));
@@ -40,9 +40,8 @@ mlir::FailureOr<int64_t> tokenizerPieces(const std::string &path) {
   llvm::SmallString<128> out;
   if (std::error_code error =
           llvm::sys::fs::createTemporaryFile("llmc-pieces", "txt", out)) {
-    llvm::errs() << "llmc compile: cannot create a temporary file: "
-                 << error.message() << "\n";
-    return mlir::failure();
+    why = "cannot create a temporary file: " + error.message();
+    return 0;
   }
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, out.str(),
                                                 out.str()};
@@ -55,10 +54,13 @@ mlir::FailureOr<int64_t> tokenizerPieces(const std::string &path) {
   llvm::sys::fs::remove(out);
   std::string text = printed ? (*printed)->getBuffer().trim().str() : "";
   int64_t pieces = 0;
-  if (status != 0 || llvm::StringRef(text).getAsInteger(10, pieces)) {
-    llvm::errs() << "llmc compile: --tokenizer " << path << ": "
-                 << (text.empty() ? message : text) << "\n";
-    return mlir::failure();
+  if (status != 0 || llvm::StringRef(text).getAsInteger(10, pieces) ||
+      pieces <= 0) {
+    llvm::StringRef said =
+        text.empty() ? llvm::StringRef(message) : llvm::StringRef(text);
+    said.consume_front("llmc-tokenize: error: ");
+    why = said.str();
+    return 0;
   }
   return pieces;
 }
@@ -107,15 +109,12 @@ readServingFiles(const std::string &tokenizerFlag,
                  const std::string &model) {
   ServingFiles files;
   std::string tokenizer = tokenizerFlag;
-  if (tokenizer.empty()) {
+  bool found = tokenizer.empty();
+  if (found) {
     tokenizer = beside(model, "tokenizer.model");
-    std::string json = beside(model, "tokenizer.json");
-    if (tokenizer.empty() && !json.empty())
-      files.warnings.push_back(
-          json + " is not read yet (llmc reads SentencePiece models: give "
-                 "--tokenizer FILE.model): the artifact has no tokenizer");
+    if (tokenizer.empty())
+      tokenizer = beside(model, "tokenizer.json");
   }
-  files.tokenizerPath = tokenizer;
   std::string chatTemplate = chatTemplateFlag;
   std::string fromConfig;
   if (chatTemplate.empty())
@@ -145,12 +144,35 @@ readServingFiles(const std::string &tokenizerFlag,
     mlir::FailureOr<std::string> bytes = readWhole(tokenizer, "--tokenizer");
     if (mlir::failed(bytes))
       return mlir::failure();
-    mlir::FailureOr<int64_t> pieces = tokenizerPieces(tokenizer);
-    if (mlir::failed(pieces))
+    std::string why;
+    int64_t pieces = tokenizerPieces(tokenizer, why);
+    if (pieces <= 0 && !found) {
+      llvm::errs() << "llmc compile: --tokenizer " << tokenizer << ": " << why
+                   << "\n";
       return mlir::failure();
-    files.tokenizerPieces = *pieces;
-    files.sections.emplace_back(runtime::ModelInfo::kTokenizerSection,
-                                std::move(*bytes));
+    }
+    if (pieces <= 0) {
+      // A file beside the model that llmc cannot read: said, not fatal.
+      files.warnings.push_back(why + ": the artifact has no tokenizer");
+    } else {
+      bool json = llvm::StringRef(*bytes).ltrim().starts_with("{");
+      files.tokenizerPieces = pieces;
+      files.tokenizerPath = tokenizer;
+      files.tokenizerKind = json ? "tokenizer.json" : "SentencePiece";
+      files.sections.emplace_back(runtime::ModelInfo::kTokenizerSection,
+                                  std::move(*bytes));
+      // A tokenizer.json's special tokens are in tokenizer_config.json.
+      llvm::SmallString<256> config(llvm::sys::path::parent_path(tokenizer));
+      llvm::sys::path::append(config, "tokenizer_config.json");
+      if (json && llvm::sys::fs::exists(config)) {
+        mlir::FailureOr<std::string> text =
+            readWhole(config.str().str(), "--tokenizer");
+        if (mlir::failed(text))
+          return mlir::failure();
+        files.sections.emplace_back(runtime::ModelInfo::kTokenizerConfigSection,
+                                    std::move(*text));
+      }
+    }
   }
   if (!chatTemplate.empty()) {
     std::string source = runtime::ChatTemplate::resolve(chatTemplate);

@@ -1,13 +1,15 @@
 //===- ServingFiles.h - llmc compile --tokenizer and --chat-template ------===//
 //
 // What an artifact carries for serving text (docs/serving.md): the
-// SentencePiece model's bytes and the chat template's source, each read
+// tokenizer's bytes (a SentencePiece model, or a tokenizer.json with the
+// tokenizer_config.json beside it) and the chat template's source, each read
 // and checked at compile time (the template parsed, its errors naming
 // line and column; the tokenizer loaded, its pieces within the model's
 // vocabulary), so that llmc-run serve finds them usable. Without the
 // flags, what a Hugging Face export puts beside the ONNX file is taken:
-// tokenizer.model (SentencePiece), and tokenizer_config.json's
-// chat_template when llmc's template subset parses it.
+// tokenizer.model (SentencePiece) or else tokenizer.json, and
+// tokenizer_config.json's chat_template when llmc's template subset parses
+// it; one of these llmc cannot read is a warning, never a failed compile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +31,8 @@ struct ServingFiles {
   /// The tokenizer's pieces (0: no tokenizer) and where it came from.
   int64_t tokenizerPieces = 0;
   std::string tokenizerPath;
+  /// "SentencePiece" or "tokenizer.json".
+  std::string tokenizerKind;
   /// Where the chat template came from: a file, a built-in name (empty:
   /// none).
   std::string chatTemplateSource;

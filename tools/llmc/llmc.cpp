@@ -85,10 +85,12 @@ static llvm::cl::list<int64_t>
            llvm::cl::cat(compileOptions));
 static llvm::cl::opt<std::string> tokenizerPath(
     "tokenizer",
-    llvm::cl::desc("Store this SentencePiece model in the artifact, for "
-                   "llmc-run serve and generate --prompt"),
-    llvm::cl::value_desc("tok.model"), llvm::cl::sub(compileCommand),
-    llvm::cl::cat(compileOptions));
+    llvm::cl::desc("Store this tokenizer in the artifact, for llmc-run "
+                   "serve, chat and generate --prompt: a SentencePiece "
+                   "model or a Hugging Face tokenizer.json (with the "
+                   "tokenizer_config.json beside it)"),
+    llvm::cl::value_desc("tok.model|tokenizer.json"),
+    llvm::cl::sub(compileCommand), llvm::cl::cat(compileOptions));
 static llvm::cl::opt<std::string> chatTemplate(
     "chat-template",
     llvm::cl::desc("Store a chat template in the artifact, for llmc-run "
@@ -429,8 +431,9 @@ int compile() {
     os << "  weights           left out (--dummy-weights): llmc-run fills "
           "them with pseudo-random values\n";
   if (serving->tokenizerPieces)
-    os << "  tokenizer         SentencePiece, " << serving->tokenizerPieces
-       << " pieces (" << serving->tokenizerPath << ")\n";
+    os << "  tokenizer         " << serving->tokenizerKind << ", "
+       << serving->tokenizerPieces << " tokens (" << serving->tokenizerPath
+       << ")\n";
   if (!serving->chatTemplateSource.empty())
     os << "  chat template     " << serving->chatTemplateSource << "\n";
   for (const std::string &warning : serving->warnings)
