@@ -20,12 +20,14 @@ the library's (special tokens skipped). Prints a table with both sides'
 encoding speed (one thread each); exits 1 on any difference.
 
 Usage: parity.py --llmc-tokenize BIN --work DIR [--test-models DIR]
-                 [--data DIR] [--markdown FILE]
+                 [--data DIR] [--markdown FILE] [--rounds N]
+(bench/tokenizers.py runs it with 5 rounds for docs/performance.md.)
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -109,14 +111,17 @@ def run_llmc(binary, tokenizer, lines_path, out_path, decode=False):
 
 def check(name, path, lines, text_path, args):
     tok = Tokenizer.from_file(path)
-    start = time.perf_counter()
-    encoded = tok.encode_batch(lines, add_special_tokens=False)
-    hf_seconds = time.perf_counter() - start
-    reference = [e.ids for e in encoded]
-
     ids_path = os.path.join(args.work, name + ".ids")
-    report = run_llmc(args.llmc_tokenize, path, text_path, ids_path)
-    llmc_speed = float(report.split(": ")[-1].split()[0])
+    hf_seconds, llmc_speeds = [], []
+    for _ in range(args.rounds):  # taking turns; the medians are reported
+        start = time.perf_counter()
+        encoded = tok.encode_batch(lines, add_special_tokens=False)
+        hf_seconds.append(time.perf_counter() - start)
+        report = run_llmc(args.llmc_tokenize, path, text_path, ids_path)
+        llmc_speeds.append(float(report.split(": ")[-1].split()[0]))
+    hf_seconds = statistics.median(hf_seconds)
+    llmc_speed = statistics.median(llmc_speeds)
+    reference = [e.ids for e in encoded]
     with open(ids_path) as f:
         ours = [[int(t) for t in line.split()] for line in f.read()
                 .split("\n")[:-1]]
@@ -162,6 +167,8 @@ def main():
         os.path.expanduser("~"), ".cache", "llmc", "tokenizer-data"),
         help="where setup.sh --tests put PyPI's tokenizer files")
     parser.add_argument("--markdown", help="also write the table here")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="time each side this many times, in turns")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
@@ -210,7 +217,10 @@ def main():
     print("\n".join(table))
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(f"corpus: {total} bytes, {len(lines)} lines\n\n" +
+            f.write(f"corpus: {total} bytes, {len(lines)} lines; encoding "
+                    f"speed: the median of {args.rounds} turns each, one "
+                    "thread (tokenizers: encode_batch with "
+                    "TOKENIZERS_PARALLELISM=false, from Python)\n\n" +
                     "\n".join(table) + "\n")
     bad = [r["tokenizer"] for r in rows
            if r["ids_identical"] != r["lines"] or
