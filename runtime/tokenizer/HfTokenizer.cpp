@@ -59,13 +59,29 @@ int64_t leadingSpecial(const json &processor) {
              : -1;
 }
 
+/// A word character for single_word added tokens: the library tests them
+/// with Rust's regex \w (Unicode TR18's word characters).
+bool isWordCharacter(char32_t c) {
+  static const Regex word = [] {
+    Expected<Regex> compiled =
+        Regex::compile("[\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}]",
+                       "single_word");
+    return std::move(*compiled);
+  }();
+  std::string text;
+  unicode::append(text, c);
+  bool found = false;
+  word.forEachMatch(text, [&](size_t, size_t) { found = true; });
+  return found;
+}
+
 bool isWordCharacterBefore(std::string_view text, size_t at) {
   if (at == 0)
     return false;
   size_t lead = at - 1;
   while (lead > 0 && (text[lead] & 0xC0) == 0x80)
     --lead;
-  return unicode::isAlphanumeric(unicode::codePoint(text, lead));
+  return isWordCharacter(unicode::codePoint(text, lead));
 }
 
 } // namespace
@@ -187,14 +203,16 @@ HfTokenizer::splitAdded(std::string_view text, const Matcher &matcher) const {
       ++at;
       continue;
     }
+    // The next match is searched for after this one's own text, even when
+    // rstrip takes more (the library's matcher does the same).
     size_t begin = at, end = at + found->match.size();
     at = end;
     if (found->singleWord &&
         (isWordCharacterBefore(text, begin) ||
-         (end < text.size() &&
-          unicode::isAlphanumeric(unicode::codePoint(text, end)))))
+         (end < text.size() && isWordCharacter(unicode::codePoint(text, end)))))
       continue;
-    if (found->lstrip)
+    if (found->lstrip) {
+      begin = std::max(begin, kept);
       while (begin > kept) {
         size_t lead = begin - 1;
         while (lead > kept && (text[lead] & 0xC0) == 0x80)
@@ -203,6 +221,7 @@ HfTokenizer::splitAdded(std::string_view text, const Matcher &matcher) const {
           break;
         begin = lead;
       }
+    }
     if (found->rstrip)
       while (end < text.size() &&
              unicode::isWhitespace(unicode::codePoint(text, end)))
@@ -210,7 +229,7 @@ HfTokenizer::splitAdded(std::string_view text, const Matcher &matcher) const {
     if (begin > kept)
       segments.push_back({kept, begin, -1});
     segments.push_back({begin, end, found->id});
-    kept = at = end;
+    kept = end;
   }
   if (kept < text.size())
     segments.push_back({kept, text.size(), -1});

@@ -112,22 +112,6 @@ bool isWhitespace(char32_t c) {
          c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-bool isAlphanumeric(char32_t c) {
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-  case UTF8PROC_CATEGORY_LU:
-  case UTF8PROC_CATEGORY_LL:
-  case UTF8PROC_CATEGORY_LT:
-  case UTF8PROC_CATEGORY_LM:
-  case UTF8PROC_CATEGORY_LO:
-  case UTF8PROC_CATEGORY_ND:
-  case UTF8PROC_CATEGORY_NL:
-  case UTF8PROC_CATEGORY_NO:
-    return true;
-  default:
-    return false;
-  }
-}
-
 namespace {
 struct ByteMap {
   std::array<std::string, 256> characters;
@@ -175,9 +159,15 @@ std::string normalize(std::string_view text, Form form) {
 std::string lowercase(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t at = 0; at < text.size(); at += charLength(text[at]))
-    append(out, static_cast<char32_t>(utf8proc_tolower(
-                    static_cast<utf8proc_int32_t>(codePoint(text, at)))));
+  for (size_t at = 0; at < text.size(); at += charLength(text[at])) {
+    char32_t c = codePoint(text, at);
+    if (c == 0x130) { // The one unconditional full mapping: İ -> i̇.
+      out += "i\xCC\x87";
+      continue;
+    }
+    append(out, static_cast<char32_t>(
+                    utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+  }
   return out;
 }
 

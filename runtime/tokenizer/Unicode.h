@@ -30,8 +30,6 @@ void append(std::string &out, char32_t codePoint);
 
 /// Rust's char::is_whitespace (the White_Space property).
 bool isWhitespace(char32_t c);
-/// Rust's char::is_alphanumeric (Alphabetic or Numeric).
-bool isAlphanumeric(char32_t c);
 
 /// GPT-2's reversible map: printable bytes stand for themselves, the others
 /// for U+0100 onwards, so every byte string is a string of visible
@@ -42,6 +40,7 @@ int characterByte(char32_t c);
 
 enum class Form { NFC, NFD, NFKC, NFKD };
 std::string normalize(std::string_view text, Form form);
+/// Each character's full lowercase mapping (Rust's char::to_lowercase).
 std::string lowercase(std::string_view text);
 /// `text` without its nonspacing marks (Mn).
 std::string stripAccents(std::string_view text);

@@ -77,6 +77,8 @@ def synthetic(count, seed=1234):
              "straße", "1234567", "3.14159", "0x1F", "<s>", "</s>",
              "<|endoftext|>", "<|im_start|>", "<EOT>", "<unk>", "▁", "Ġ",
              "<0x41>", "hello", "world", "tokenizer", "日本語", "한국어",
+             "<mask>", "[rs]", "word", "swords", "NORM TOK", "Norm Tok",
+             " both ", "<eot>", "ＮＯＲＭ ＴＯＫ",
              "مرحبا", "שלום", "नमस्ते", "Привет"]
     lines = []
     for _ in range(count):

@@ -34,7 +34,8 @@ import time
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # one thread
 
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models
+from tokenizers import normalizers
 from tokenizers import pre_tokenizers, processors, trainers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -87,6 +88,20 @@ def trained(training_lines, work):
                                      use_regex=False)]),
         normalizers.NFC(), ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
         None, 8000, False)
+    # Added tokens with every matching option, under a normalizer that
+    # changes what the "normalized" ones match (Lowercase, NFKC).
+    options = byte_level(
+        training_lines, pre_tokenizers.ByteLevel(add_prefix_space=True),
+        normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()]),
+        ["<|endoftext|>"], None, 4000, False)
+    options.add_tokens([
+        AddedToken("<mask>", lstrip=True, normalized=False),
+        AddedToken("[rs]", rstrip=True, normalized=False),
+        AddedToken("word", single_word=True, normalized=False),
+        AddedToken("norm tok", normalized=True),
+        AddedToken(" both ", lstrip=True, rstrip=True, normalized=False)])
+    options.add_special_tokens([AddedToken("<eot>", normalized=False)])
+    made["added-options"] = options
     paths = {}
     for name, tok in made.items():
         paths[name] = os.path.join(work, name + ".json")
