@@ -64,6 +64,31 @@ Expected<Regex> parsePattern(const nlohmann::json &json,
 std::string replaceAll(std::string_view text, const Regex &pattern,
                        const std::string &content);
 
+/// A Replace normalizer's or decoder's "pattern" and "content".
+struct Replacement {
+  Regex pattern;
+  std::string content;
+  static Expected<Replacement> parse(const nlohmann::json &json,
+                                     const std::string &where);
+  std::string apply(std::string_view text) const {
+    return replaceAll(text, pattern, content);
+  }
+};
+
+/// The "type" of a stage's object, or an error naming `what` (a
+/// normalizer, ...) and `where`.
+Expected<std::string> typeOf(const nlohmann::json &json, const char *what,
+                             const std::string &where);
+
+/// The stages listed under `key` of a Sequence's object, each read by
+/// `parse` (a null stage is left out).
+template <typename Stage>
+Expected<std::vector<std::unique_ptr<Stage>>>
+parseStages(const nlohmann::json &json, const char *key,
+            const std::string &where,
+            Expected<std::unique_ptr<Stage>> (*parse)(const nlohmann::json &,
+                                                      const std::string &));
+
 /// Each reads `json` (null: none, a null pointer) found at `where`.
 Expected<std::unique_ptr<Normalizer>>
 parseNormalizer(const nlohmann::json &json, const std::string &where);

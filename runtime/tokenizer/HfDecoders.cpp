@@ -84,16 +84,15 @@ public:
 
 class Replace : public Decoder {
 public:
-  Replace(Regex pattern, std::string content)
-      : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  explicit Replace(Replacement replacement)
+      : replacement_(std::move(replacement)) {}
   void apply(std::vector<std::string> &tokens) const override {
     for (std::string &token : tokens)
-      token = replaceAll(token, pattern_, content_);
+      token = replacement_.apply(token);
   }
 
 private:
-  Regex pattern_;
-  std::string content_;
+  Replacement replacement_;
 };
 
 /// Up to `start` leading and `stop` trailing `content` characters off each
@@ -163,9 +162,10 @@ Expected<std::unique_ptr<Decoder>> parseDecoder(const json &node,
   using Result = std::unique_ptr<Decoder>;
   if (node.is_null())
     return Result();
-  if (!node.is_object() || !node.contains("type") || !node["type"].is_string())
-    return Status::error(where + ": a decoder without a \"type\"");
-  const std::string type = node["type"].get<std::string>();
+  Expected<std::string> typed = typeOf(node, "a decoder", where);
+  if (!typed)
+    return typed.status();
+  const std::string type = *typed;
   const std::string here = where + " (" + type + ")";
   if (type == "ByteLevel")
     return Result(std::make_unique<ByteLevel>());
@@ -174,13 +174,10 @@ Expected<std::unique_ptr<Decoder>> parseDecoder(const json &node,
   if (type == "Fuse")
     return Result(std::make_unique<Fuse>());
   if (type == "Replace") {
-    if (!node.contains("content") || !node["content"].is_string())
-      return Status::error(here + ": no \"content\" string");
-    Expected<Regex> pattern = parsePattern(node.value("pattern", json()), here);
-    if (!pattern)
-      return pattern.status();
-    return Result(std::make_unique<Replace>(
-        std::move(*pattern), node["content"].get<std::string>()));
+    Expected<Replacement> replacement = Replacement::parse(node, here);
+    if (!replacement)
+      return replacement.status();
+    return Result(std::make_unique<Replace>(std::move(*replacement)));
   }
   if (type == "Strip") {
     if (!node.contains("content") || !node["content"].is_string())
@@ -200,18 +197,11 @@ Expected<std::unique_ptr<Decoder>> parseDecoder(const json &node,
     return Result(std::make_unique<Metaspace>(std::move(*marker), prepended));
   }
   if (type == "Sequence") {
-    if (!node.contains("decoders") || !node["decoders"].is_array())
-      return Status::error(here + ": no \"decoders\" list");
-    std::vector<Result> stages;
-    for (size_t i = 0; i < node["decoders"].size(); ++i) {
-      Expected<Result> stage = parseDecoder(
-          node["decoders"][i], here + ".decoders[" + std::to_string(i) + "]");
-      if (!stage)
-        return stage.status();
-      if (*stage)
-        stages.push_back(std::move(*stage));
-    }
-    return Result(std::make_unique<Sequence>(std::move(stages)));
+    Expected<std::vector<Result>> stages =
+        parseStages(node, "decoders", here, &parseDecoder);
+    if (!stages)
+      return stages.status();
+    return Result(std::make_unique<Sequence>(std::move(*stages)));
   }
   return Status::error(where + ": the decoder type \"" + type +
                        "\" is not supported (llmc reads ByteLevel, "

@@ -60,15 +60,14 @@ private:
 
 class Replace : public Normalizer {
 public:
-  Replace(Regex pattern, std::string content)
-      : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  explicit Replace(Replacement replacement)
+      : replacement_(std::move(replacement)) {}
   std::string apply(std::string_view text) const override {
-    return replaceAll(text, pattern_, content_);
+    return replacement_.apply(text);
   }
 
 private:
-  Regex pattern_;
-  std::string content_;
+  Replacement replacement_;
 };
 
 class Prepend : public Normalizer {
@@ -123,14 +122,62 @@ std::string replaceAll(std::string_view text, const Regex &pattern,
   return out;
 }
 
+Expected<Replacement> Replacement::parse(const json &node,
+                                         const std::string &where) {
+  if (!node.contains("content") || !node["content"].is_string())
+    return Status::error(where + ": no \"content\" string");
+  Expected<Regex> pattern = parsePattern(node.value("pattern", json()), where);
+  if (!pattern)
+    return pattern.status();
+  return Replacement{std::move(*pattern), node["content"].get<std::string>()};
+}
+
+Expected<std::string> typeOf(const json &node, const char *what,
+                             const std::string &where) {
+  if (!node.is_object() || !node.contains("type") || !node["type"].is_string())
+    return Status::error(where + ": " + what + " without a \"type\"");
+  return node["type"].get<std::string>();
+}
+
+template <typename Stage>
+Expected<std::vector<std::unique_ptr<Stage>>>
+parseStages(const json &node, const char *key, const std::string &where,
+            Expected<std::unique_ptr<Stage>> (*parse)(const json &,
+                                                      const std::string &)) {
+  if (!node.contains(key) || !node[key].is_array())
+    return Status::error(where + ": no \"" + key + "\" list");
+  std::vector<std::unique_ptr<Stage>> stages;
+  for (size_t i = 0; i < node[key].size(); ++i) {
+    Expected<std::unique_ptr<Stage>> stage =
+        parse(node[key][i], where + "." + key + "[" + std::to_string(i) + "]");
+    if (!stage)
+      return stage.status();
+    if (*stage)
+      stages.push_back(std::move(*stage));
+  }
+  return stages;
+}
+template Expected<std::vector<std::unique_ptr<Normalizer>>>
+parseStages(const json &, const char *, const std::string &,
+            Expected<std::unique_ptr<Normalizer>> (*)(const json &,
+                                                      const std::string &));
+template Expected<std::vector<std::unique_ptr<PreTokenizer>>>
+parseStages(const json &, const char *, const std::string &,
+            Expected<std::unique_ptr<PreTokenizer>> (*)(const json &,
+                                                        const std::string &));
+template Expected<std::vector<std::unique_ptr<Decoder>>> parseStages(
+    const json &, const char *, const std::string &,
+    Expected<std::unique_ptr<Decoder>> (*)(const json &, const std::string &));
+
 Expected<std::unique_ptr<Normalizer>>
 parseNormalizer(const json &node, const std::string &where) {
   using Result = std::unique_ptr<Normalizer>;
   if (node.is_null())
     return Result();
-  if (!node.is_object() || !node.contains("type") || !node["type"].is_string())
-    return Status::error(where + ": a normalizer without a \"type\"");
-  const std::string type = node["type"].get<std::string>();
+  Expected<std::string> typed = typeOf(node, "a normalizer", where);
+  if (!typed)
+    return typed.status();
+  const std::string type = *typed;
   const std::string here = where + " (" + type + ")";
   if (type == "NFC")
     return Result(std::make_unique<UnicodeForm>(unicode::Form::NFC));
@@ -154,28 +201,17 @@ parseNormalizer(const json &node, const std::string &where) {
         std::make_unique<Prepend>(node["prepend"].get<std::string>()));
   }
   if (type == "Replace") {
-    if (!node.contains("content") || !node["content"].is_string())
-      return Status::error(here + ": no \"content\" string");
-    Expected<Regex> pattern = parsePattern(node.value("pattern", json()), here);
-    if (!pattern)
-      return pattern.status();
-    return Result(std::make_unique<Replace>(
-        std::move(*pattern), node["content"].get<std::string>()));
+    Expected<Replacement> replacement = Replacement::parse(node, here);
+    if (!replacement)
+      return replacement.status();
+    return Result(std::make_unique<Replace>(std::move(*replacement)));
   }
   if (type == "Sequence") {
-    if (!node.contains("normalizers") || !node["normalizers"].is_array())
-      return Status::error(here + ": no \"normalizers\" list");
-    std::vector<Result> stages;
-    for (size_t i = 0; i < node["normalizers"].size(); ++i) {
-      Expected<Result> stage =
-          parseNormalizer(node["normalizers"][i],
-                          here + ".normalizers[" + std::to_string(i) + "]");
-      if (!stage)
-        return stage.status();
-      if (*stage)
-        stages.push_back(std::move(*stage));
-    }
-    return Result(std::make_unique<Sequence>(std::move(stages)));
+    Expected<std::vector<Result>> stages =
+        parseStages(node, "normalizers", here, &parseNormalizer);
+    if (!stages)
+      return stages.status();
+    return Result(std::make_unique<Sequence>(std::move(*stages)));
   }
   return Status::error(where + ": the normalizer type \"" + type +
                        "\" is not supported (llmc reads NFC, NFD, NFKC, "

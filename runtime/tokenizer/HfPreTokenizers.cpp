@@ -217,9 +217,10 @@ parsePreTokenizer(const json &node, const std::string &where) {
   using Result = std::unique_ptr<PreTokenizer>;
   if (node.is_null())
     return Result();
-  if (!node.is_object() || !node.contains("type") || !node["type"].is_string())
-    return Status::error(where + ": a pre-tokenizer without a \"type\"");
-  const std::string type = node["type"].get<std::string>();
+  Expected<std::string> typed = typeOf(node, "a pre-tokenizer", where);
+  if (!typed)
+    return typed.status();
+  const std::string type = *typed;
   const std::string here = where + " (" + type + ")";
   auto regex = [&](const std::string &pattern) {
     return Regex::compile(pattern, here);
@@ -286,19 +287,11 @@ parsePreTokenizer(const json &node, const std::string &where) {
                                           type != "Digits"));
   }
   if (type == "Sequence") {
-    if (!node.contains("pretokenizers") || !node["pretokenizers"].is_array())
-      return Status::error(here + ": no \"pretokenizers\" list");
-    std::vector<Result> stages;
-    for (size_t i = 0; i < node["pretokenizers"].size(); ++i) {
-      Expected<Result> stage =
-          parsePreTokenizer(node["pretokenizers"][i],
-                            here + ".pretokenizers[" + std::to_string(i) + "]");
-      if (!stage)
-        return stage.status();
-      if (*stage)
-        stages.push_back(std::move(*stage));
-    }
-    return Result(std::make_unique<Sequence>(std::move(stages)));
+    Expected<std::vector<Result>> stages =
+        parseStages(node, "pretokenizers", here, &parsePreTokenizer);
+    if (!stages)
+      return stages.status();
+    return Result(std::make_unique<Sequence>(std::move(*stages)));
   }
   return Status::error(where + ": the pre-tokenizer type \"" + type +
                        "\" is not supported (llmc reads ByteLevel, Split, "

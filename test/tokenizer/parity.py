@@ -124,6 +124,16 @@ def run_llmc(binary, tokenizer, lines_path, out_path, decode=False):
     return done.stderr
 
 
+def identical(what, ours, reference, lines):
+    """How many lines agree; the first that does not is printed."""
+    for i, (a, b) in enumerate(zip(ours, reference)):
+        if a != b:
+            print(f"{what} of line {i + 1} differ: {lines[i]!r}\n"
+                  f"  tokenizers: {b[:40]!r}\n  llmc:       {a[:40]!r}")
+            break
+    return sum(a == b for a, b in zip(ours, reference))
+
+
 def check(name, path, lines, text_path, args):
     tok = Tokenizer.from_file(path)
     ids_path = os.path.join(args.work, name + ".ids")
@@ -143,12 +153,7 @@ def check(name, path, lines, text_path, args):
     if len(ours) != len(lines):
         raise SystemExit(f"{name}: llmc gave {len(ours)} lines for "
                          f"{len(lines)}")
-    same = sum(a == b for a, b in zip(ours, reference))
-    for i, (a, b) in enumerate(zip(ours, reference)):
-        if a != b:
-            print(f"{name}: line {i + 1} differs: {lines[i]!r}\n"
-                  f"  tokenizers: {b[:40]}\n  llmc:       {a[:40]}")
-            break
+    same = identical(f"{name}: ids", ours, reference, lines)
 
     # Decoding the reference ids.
     ref_path = os.path.join(args.work, name + ".ref-ids")
@@ -159,12 +164,7 @@ def check(name, path, lines, text_path, args):
     with open(texts_path) as f:
         decoded = [json.loads(line) for line in f]
     expected = tok.decode_batch(reference, skip_special_tokens=True)
-    decoded_same = sum(a == b for a, b in zip(decoded, expected))
-    for i, (a, b) in enumerate(zip(decoded, expected)):
-        if a != b:
-            print(f"{name}: decoding line {i + 1} differs:\n"
-                  f"  tokenizers: {b[:80]!r}\n  llmc:       {a[:80]!r}")
-            break
+    decoded_same = identical(f"{name}: decoded text", decoded, expected, lines)
     size = sum(len(line.encode()) for line in lines)
     return {"tokenizer": name, "kind": json.load(open(path))["model"]["type"],
             "vocab": tok.get_vocab_size(), "lines": len(lines),
