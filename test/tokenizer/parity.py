@@ -16,7 +16,8 @@ Tokenizers checked:
       byte-level, 65k tokens);
   test-models: the word-level tokenizer of the HF test models.
 Every line's ids must be identical, and llmc's decoding of them must equal
-the library's (special tokens skipped). Prints a table with both sides'
+the library's (special tokens skipped), as must its decoding of 5000
+random id sequences (byte tokens that are not whole characters). Prints a table with both sides'
 encoding speed (one thread each); exits 1 on any difference.
 
 Usage: parity.py --llmc-tokenize BIN --work DIR [--test-models DIR]
@@ -27,6 +28,7 @@ Usage: parity.py --llmc-tokenize BIN --work DIR [--test-models DIR]
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -45,6 +47,8 @@ import corpus  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "models")
+
+RANDOM_SEQUENCES = 5000
 
 LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|"
                 r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|"
@@ -165,10 +169,28 @@ def check(name, path, lines, text_path, args):
         decoded = [json.loads(line) for line in f]
     expected = tok.decode_batch(reference, skip_special_tokens=True)
     decoded_same = identical(f"{name}: decoded text", decoded, expected, lines)
+
+    # Decoding arbitrary ids: byte tokens that are not whole characters
+    # (the U+FFFD repair), special tokens anywhere, pieces out of order.
+    rng = random.Random(7)
+    ids = sorted(tok.get_vocab().values())
+    samples = [[rng.choice(ids) for _ in range(rng.randint(1, 12))]
+               for _ in range(RANDOM_SEQUENCES)]
+    random_path = os.path.join(args.work, name + ".random-ids")
+    with open(random_path, "w") as f:
+        f.write("".join(" ".join(map(str, x)) + "\n" for x in samples))
+    run_llmc(args.llmc_tokenize, path, random_path, texts_path, decode=True)
+    with open(texts_path) as f:
+        decoded = [json.loads(line) for line in f]
+    random_same = identical(
+        f"{name}: decoded random ids", decoded,
+        tok.decode_batch(samples, skip_special_tokens=True),
+        [str(x) for x in samples])
     size = sum(len(line.encode()) for line in lines)
     return {"tokenizer": name, "kind": json.load(open(path))["model"]["type"],
             "vocab": tok.get_vocab_size(), "lines": len(lines),
             "ids_identical": same, "decoded_identical": decoded_same,
+            "random_identical": random_same,
             "tokens": sum(len(ids) for ids in reference),
             "llmc_mb_s": llmc_speed, "tokenizers_mb_s": size / hf_seconds / 1e6}
 
@@ -230,6 +252,10 @@ def main():
             f"{r['tokens']} | {r['llmc_mb_s']:.2f} | "
             f"{r['tokenizers_mb_s']:.2f} |")
     print("\n".join(table))
+    print(f"random ids ({RANDOM_SEQUENCES} sequences of 1-12) decoded "
+          "identically: " + ", ".join(f"{r['tokenizer']} "
+                                      f"{r['random_identical']}"
+                                      for r in rows))
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(f"corpus: {total} bytes, {len(lines)} lines; encoding "
@@ -239,7 +265,8 @@ def main():
                     "\n".join(table) + "\n")
     bad = [r["tokenizer"] for r in rows
            if r["ids_identical"] != r["lines"] or
-           r["decoded_identical"] != r["lines"]]
+           r["decoded_identical"] != r["lines"] or
+           r["random_identical"] != RANDOM_SEQUENCES]
     if bad:
         raise SystemExit("differences: " + ", ".join(bad))
     print(f"parity: {len(rows)} tokenizers, every line identical")
