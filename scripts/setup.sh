@@ -89,7 +89,7 @@ if ((TESTS)); then
   source "$(dirname "$0")/test-python.sh"
   if [[ "$TEST_PYTHON" == "$LLMC_VENV/bin/python3" && ! -x "$TEST_PYTHON" ]]; then
     echo "setup: installing a virtual environment for the tests' Python packages: $LLMC_VENV"
-    "$PYTHON" -m venv --system-site-packages "$LLMC_VENV"
+    "$PYTHON" -m venv "$LLMC_VENV"
   fi
   PYTHON=$TEST_PYTHON
 else
