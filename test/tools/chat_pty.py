@@ -99,7 +99,13 @@ def chatml(messages):
 
 
 def turns():
-    sp = sentencepiece.SentencePieceProcessor(model_file=tokenizer_path)
+    if tokenizer_path.endswith(".json"):  # Hugging Face's reference
+        from tokenizers import Tokenizer
+        hf = Tokenizer.from_file(tokenizer_path)
+        encode = lambda text: hf.encode(text, add_special_tokens=False).ids
+    else:
+        encode = sentencepiece.SentencePieceProcessor(
+            model_file=tokenizer_path).encode
     chat = Chat("--max-tokens", "24")
     chat.read_until(rb"> ")
     # Ctrl-C while typing drops the line. The prompt shows just before the
@@ -111,13 +117,13 @@ def turns():
     for index, line in enumerate(["Tell me about computers",
                                   "And what about cats?"]):
         messages.append({"role": "user", "content": line})
-        ids = sp.encode(chatml(messages))
+        ids = encode(chatml(messages))
         text, (prompt, cached, count), stats = chat.turn(line)
         reference = generate(ids, 24)
         check(text == reference, f"turn {index + 1}: chat {text!r}, generate "
                                  f"{reference!r}")
         check(prompt == len(ids), f"turn {index + 1}: {prompt} prompt "
-                                  f"tokens, SentencePiece {len(ids)}")
+                                  f"tokens, the tokenizer's {len(ids)}")
         if index == 0:
             check(cached == 0, f"turn 1 took {cached} tokens from the cache")
             first = (prompt, count, float(stats.group(3)))
