@@ -6,6 +6,8 @@
 #include <sentencepiece_processor.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -68,7 +70,8 @@ Expected<Tokenizer> Tokenizer::fromBytes(std::string_view bytes,
 Expected<Tokenizer> Tokenizer::load(const std::string &path) {
   std::optional<std::string> bytes = readFile(path);
   if (!bytes)
-    return Status::error(path + ": cannot read it");
+    return Status::error(path + ": cannot read it (" + std::strerror(errno) +
+                         ")");
   std::string config;
   if (isJson(*bytes)) {
     std::filesystem::path beside =
