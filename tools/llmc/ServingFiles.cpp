@@ -159,6 +159,7 @@ readServingFiles(const std::string &tokenizerFlag,
       files.tokenizerPieces = pieces;
       files.tokenizerPath = tokenizer;
       files.tokenizerKind = json ? "tokenizer.json" : "SentencePiece";
+      files.tokenizerBeside = found;
       files.sections.emplace_back(runtime::ModelInfo::kTokenizerSection,
                                   std::move(*bytes));
       // A tokenizer.json's special tokens are in tokenizer_config.json.

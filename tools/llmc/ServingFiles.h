@@ -33,6 +33,8 @@ struct ServingFiles {
   std::string tokenizerPath;
   /// "SentencePiece" or "tokenizer.json".
   std::string tokenizerKind;
+  /// Found beside the model rather than given with --tokenizer.
+  bool tokenizerBeside = false;
   /// Where the chat template came from: a file, a built-in name (empty:
   /// none).
   std::string chatTemplateSource;

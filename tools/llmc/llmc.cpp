@@ -22,6 +22,7 @@
 #include "compiler/import/OnnxImporter.h"
 #include "passes/Pipeline.h"
 #include "passes/codegen/cuda/EmitCudaSource.h"
+#include "runtime/format/Artifact.h"
 #include "runtime/format/Progress.h"
 #include "runtime/format/Version.h"
 #include "tools/llmc/CalibrateCommand.h"
@@ -367,16 +368,29 @@ int compile() {
       })))
     return 1;
 
-  // The tokenizer's ids must be the model's.
+  // The tokenizer's ids must be the model's: the widest first result is
+  // the logits (a pipeline stage's other entry points give hidden states).
+  int64_t vocabulary = 0;
   for (auto function : module->getOps<func::FuncOp>())
     if (auto logits =
             dyn_cast<RankedTensorType>(function.getFunctionType().getResult(0));
-        logits && serving->tokenizerPieces > logits.getShape().back() &&
-        !ShapedType::isDynamic(logits.getShape().back()))
-      return fail("--tokenizer " + serving->tokenizerPath + " has " +
-                  std::to_string(serving->tokenizerPieces) +
-                  " pieces, more than the model's vocabulary of " +
-                  std::to_string(logits.getShape().back()));
+        logits && !ShapedType::isDynamic(logits.getShape().back()))
+      vocabulary = std::max(vocabulary, logits.getShape().back());
+  if (vocabulary && serving->tokenizerPieces > vocabulary) {
+    std::string problem = serving->tokenizerPath + " has " +
+                          std::to_string(serving->tokenizerPieces) +
+                          " tokens, more than the model's vocabulary of " +
+                          std::to_string(vocabulary);
+    if (!serving->tokenizerBeside)
+      return fail("--tokenizer " + problem);
+    // Found beside the model: said, and left out.
+    serving->warnings.push_back(problem + ": the artifact has no tokenizer");
+    serving->tokenizerPieces = 0;
+    llvm::erase_if(servingFiles, [](const auto &section) {
+      return section.first == llmc::runtime::ModelInfo::kTokenizerSection ||
+             section.first == llmc::runtime::ModelInfo::kTokenizerConfigSection;
+    });
+  }
   llmc::ArtifactSummary summary;
   llmc::ArtifactOptions artifact;
   artifact.producer = std::string("llmc ") + llmc::runtime::llmcVersion();
