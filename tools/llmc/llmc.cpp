@@ -49,6 +49,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <csignal>
 #include <mutex>
 
 using namespace mlir;
@@ -532,6 +533,9 @@ int compile() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG, which the
+  // artifact writer reports, instead of the signal killing the compile.
+  std::signal(SIGXFSZ, SIG_IGN);
   llmc::registerCompilerPasses();
   std::vector<std::string> storage;
   std::vector<char *> args;
