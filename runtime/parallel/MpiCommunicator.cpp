@@ -3,6 +3,7 @@
 #include "runtime/parallel/MpiCommunicator.h"
 
 #include "runtime/format/Float16.h"
+#include "runtime/parallel/RankWatchdog.h"
 
 #include <mpi.h>
 
@@ -214,8 +215,10 @@ private:
 void finalize() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (!finalized)
-    MPI_Finalize();
+  if (finalized)
+    return;
+  stopRankWatchdog();
+  MPI_Finalize();
 }
 
 } // namespace
@@ -231,15 +234,16 @@ Expected<std::unique_ptr<Communicator>> mpiWorld() {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
-    // Only the calling thread talks to MPI: kernels' worker threads never
-    // do.
+    // The calling thread and the rank watchdog's talk to MPI; kernels'
+    // worker threads never do.
     int provided = 0;
     if (int code =
-            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
         code != MPI_SUCCESS)
       return Status::error("MPI_Init failed: " + mpiMessage(code));
     std::atexit(finalize);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    startRankWatchdog();
   }
   return std::unique_ptr<Communicator>(
       new MpiCommunicator(MPI_COMM_WORLD, false));

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Faults injected into a multi-rank job (issue 27): a rank killed with
-SIGKILL mid-generation. Every rank must be gone within 30 s, mpirun must
-exit non-zero, and its message must name the rank that failed.
+"""Faults injected into a multi-rank job (issue 27), mid-generation:
+
+  killed:  a rank killed with SIGKILL;
+  stalled: a rank stopped with SIGSTOP (alive, silent: the rank watchdog,
+           LLMC_RANK_TIMEOUT=5 here, must notice).
+Every rank must be gone within 30 s, mpirun must exit non-zero, and the
+job's messages must name the rank that failed.
 
 Usage: rank_faults.py --artifact TP2.llmc
 (The artifact is compiled with --tp 2; the job runs as 2 ranks.)"""
@@ -41,38 +45,58 @@ def ranks_of(parent):
     return found
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--artifact", required=True)
-    args = parser.parse_args()
+def inject(artifact, fault, pattern):
+    """Runs the job, applies `fault` to rank 1 after the first token, and
+    returns (seconds until every rank was gone, exit code, the line of the
+    job's messages that matches `pattern`)."""
     command = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2",
-               "llmc-run", args.artifact, "--threads", "1", "generate",
+               "llmc-run", artifact, "--threads", "1", "generate",
                "--prompt-ids", "1", "--max-tokens", "250", "--ignore-eos"]
+    env = dict(os.environ, LLMC_RANK_TIMEOUT="5")
     job = subprocess.Popen(command, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
+                           stderr=subprocess.PIPE, env=env)
     if not os.read(job.stdout.fileno(), 1):  # the first token is out
         fail("the job printed nothing")
     ranks = ranks_of(job.pid)
     if sorted(ranks) != [0, 1]:
         fail(f"found ranks {sorted(ranks)} below mpirun")
-    os.kill(ranks[1], signal.SIGKILL)
+    os.kill(ranks[1], fault)
     start = time.monotonic()
     try:
         _, err = job.communicate(timeout=BOUND)
     except subprocess.TimeoutExpired:
         job.kill()
-        fail(f"mpirun still running {BOUND} s after rank 1 was killed")
+        for pid in ranks.values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        fail(f"the job still ran {BOUND} s after rank 1's fault")
     seconds = time.monotonic() - start
     alive = [r for r, pid in ranks.items() if os.path.exists(f"/proc/{pid}")
              and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
     text = err.decode(errors="replace")
-    named = [line.strip() for line in text.splitlines()
-             if "rank 1" in line and "signal 9" in line]
+    named = [line.strip() for line in text.splitlines() if pattern(line)]
     if job.returncode == 0 or alive or not named:
         fail(f"exit {job.returncode}, ranks alive {alive}, said {text!r}")
-    print(f"rank killed: every rank gone {seconds:.1f} s after rank 1 was "
-          f"killed (bound {BOUND} s), mpirun exit {job.returncode}: "
-          f"\"{named[0].split(' with PID')[0]} ...\"")
+    return seconds, job.returncode, named[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--artifact", required=True)
+    args = parser.parse_args()
+    seconds, code, line = inject(
+        args.artifact, signal.SIGKILL,
+        lambda line: "rank 1" in line and "signal 9" in line)
+    print(f"killed: every rank gone {seconds:.1f} s after rank 1 was killed "
+          f"(bound {BOUND} s), mpirun exit {code}: "
+          f"\"{line.split(' with PID')[0]} ...\"")
+    seconds, code, line = inject(
+        args.artifact, signal.SIGSTOP,
+        lambda line: "no word from rank 1" in line)
+    print(f"stalled: every rank gone {seconds:.1f} s after rank 1 was "
+          f"stopped (bound {BOUND} s), mpirun exit {code}: \"{line}\"")
 
 
 if __name__ == "__main__":
