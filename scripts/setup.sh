@@ -3,16 +3,19 @@
 # tiers: without arguments what building and running it need (Debian
 # packages only); with --tests also what only the tests use (PyTorch and the
 # exporters of the test models, the reference runtimes and clients: about
-# 3 GB from PyPI). scripts/test.sh asks for the second. Idempotent: when
+# 3 GB from PyPI). scripts/test.sh asks for the second; --fuzz adds clang
+# for the libFuzzer targets (scripts/fuzz.sh). Idempotent: when
 # everything is present it only checks (< 5 s). The CUDA toolkit is expected
 # at /usr/local/cuda; without it the CUDA parts are simply not built.
 set -euo pipefail
 
 TESTS=0
+FUZZ=0
 case "${1:-}" in
   "") ;;
   --tests) TESTS=1 ;;
-  *) echo "usage: setup.sh [--tests]" >&2; exit 2 ;;
+  --fuzz) FUZZ=1 ;;
+  *) echo "usage: setup.sh [--tests | --fuzz]" >&2; exit 2 ;;
 esac
 
 APT_PACKAGES=(
@@ -43,6 +46,9 @@ APT_PACKAGES=(
 # tokenizer parity test.
 APT_TEST_PACKAGES=(python3-torch python3-venv fortunes)
 ((TESTS)) && APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
+# --fuzz: clang and its runtime (libFuzzer, the sanitizers) for
+# scripts/fuzz.sh.
+((FUZZ)) && APT_PACKAGES+=(clang-22 libclang-rt-22-dev)
 # --tests: Python module name -> pip requirement. lit, numpy, onnx and
 # onnxruntime serve every test; the rest only make the exported test models
 # (test/models/make_test_models.py), matplotlib draws bench/compare.py's
