@@ -5,14 +5,16 @@
 # executions, edges covered (cov), corpus. A crash stops with the
 # reproducer in build-fuzz/crashes/ (run it: build-fuzz/bin/fuzz-TARGET FILE).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: tokenizer-json
-#   tokenizer-text token-file artifact (default: all)
+#   tokenizer-text token-file artifact request-json chat-template (default:
+#   all)
 # Needs clang-22 and libclang-rt-22-dev (scripts/setup.sh --fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(tokenizer-json tokenizer-text token-file artifact)
+((${#TARGETS[@]})) || TARGETS=(tokenizer-json tokenizer-text token-file artifact
+  request-json chat-template)
 BUILD=${LLMC_FUZZ_BUILD:-build-fuzz}
 MODELS=../shared/models
 
@@ -26,7 +28,16 @@ cmake --build "$BUILD" -j "$(nproc)" --target \
 
 # Seeds, made once with the normal build's tools (build/).
 SEEDS=$BUILD/seeds
-if [[ ! -d $SEEDS ]]; then
+if [[ ! -d $SEEDS/chat-template ]]; then
+  mkdir -p "$SEEDS"/{request-json,chat-template}
+  # A request body after a byte whose lowest bit says chat (1) or not (0).
+  printf '\001{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 5, "stream": true, "logprobs": true, "top_logprobs": 2}' \
+    > "$SEEDS/request-json/chat"
+  printf '\000{"prompt": ["The computer", [1, 2, 3]], "max_tokens": 16, "temperature": 0.5, "top_p": 0.9, "stop": ["\\n"], "n": 2, "seed": 7}' \
+    > "$SEEDS/request-json/completion"
+  cp test/serve/templates/* "$SEEDS/chat-template/"
+fi
+if [[ ! -d $SEEDS/artifact ]]; then
   mkdir -p "$SEEDS"/{tokenizer-json,tokenizer-text,token-file,artifact}
   python3 test/tokenizer/convert_sentencepiece.py \
     "$MODELS/fortunes3m.tokenizer.model" "$SEEDS/fortunes-json"

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <vector>
 
@@ -357,9 +358,16 @@ private:
     case Token::String:
       e->value = token.text;
       return e;
-    case Token::Number:
-      e->value = std::stoll(token.text);
+    case Token::Number: {
+      int64_t number = 0;
+      auto [end, error] = std::from_chars(
+          token.text.data(), token.text.data() + token.text.size(), number);
+      if (error != std::errc() || end != token.text.data() + token.text.size())
+        return errorAt(token.place,
+                       "the number " + token.text + " does not fit in 64 bits");
+      e->value = number;
       return e;
+    }
     case Token::Name:
       if (token.text == "true" || token.text == "True")
         e->value = true;
