@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     {"role": "user", "content": "Hello <s> {{ there }}"},
     {"role": "assistant", "content": "Hi."},
     {"role": "user", "content": ""}])");
-  Expected<ChatTemplate> parsed =
-      ChatTemplate::parse(std::string(reinterpret_cast<const char *>(data), size));
+  Expected<ChatTemplate> parsed = ChatTemplate::parse(
+      std::string(reinterpret_cast<const char *>(data), size));
   if (parsed)
     (void)parsed->render(messages);
   return 0;
