@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 
 namespace llmc::runtime {
 
@@ -177,6 +178,19 @@ HfTokenizer::parse(std::string_view text, std::string_view configText,
     }
   }
   return tokenizer;
+}
+
+bool HfTokenizer::isTokenizerJson(std::string_view bytes) {
+  size_t first = bytes.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && bytes[first] == '{';
+}
+
+std::string HfTokenizer::configBeside(const std::string &path) {
+  std::filesystem::path config =
+      std::filesystem::path(path).parent_path() / "tokenizer_config.json";
+  std::error_code error;
+  return std::filesystem::exists(config, error) ? config.string()
+                                                : std::string();
 }
 
 int64_t HfTokenizer::tokenId(const std::string &token) const {

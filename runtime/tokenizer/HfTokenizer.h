@@ -42,6 +42,13 @@ public:
   /// The text of `ids`, special tokens left out.
   Expected<std::string> decode(const std::vector<int64_t> &ids) const;
 
+  /// Whether `bytes` are a tokenizer.json rather than a SentencePiece model:
+  /// JSON starts with "{", a protobuf with a field tag.
+  static bool isTokenizerJson(std::string_view bytes);
+  /// The tokenizer_config.json beside the file at `path`, or empty when
+  /// there is none.
+  static std::string configBeside(const std::string &path);
+
   int64_t vocabSize() const { return vocabSize_; }
   /// The token the post-processor starts a sequence with (Llama's "<s>"),
   /// else tokenizer_config.json's bos_token when add_bos_token; -1: none.

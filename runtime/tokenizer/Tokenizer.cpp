@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -27,13 +26,6 @@ std::optional<std::string> readFile(const std::string &path) {
   return text.str();
 }
 
-/// JSON (a tokenizer.json) starts with "{"; a SentencePiece model is a
-/// protobuf, whose first byte is a field tag.
-bool isJson(std::string_view bytes) {
-  size_t first = bytes.find_first_not_of(" \t\r\n");
-  return first != std::string_view::npos && bytes[first] == '{';
-}
-
 } // namespace
 
 Tokenizer::Tokenizer() = default;
@@ -46,7 +38,7 @@ Expected<Tokenizer> Tokenizer::fromBytes(std::string_view bytes,
                                          const std::string &where) {
   Tokenizer tokenizer;
   tokenizer.path_ = where;
-  if (isJson(bytes)) {
+  if (HfTokenizer::isTokenizerJson(bytes)) {
     Expected<std::unique_ptr<HfTokenizer>> hf =
         HfTokenizer::parse(bytes, config, where);
     if (!hf)
@@ -73,14 +65,10 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
     return Status::error(path + ": cannot read it (" + std::strerror(errno) +
                          ")");
   std::string config;
-  if (isJson(*bytes)) {
-    std::filesystem::path beside =
-        std::filesystem::path(path).parent_path() / "tokenizer_config.json";
-    std::error_code error;
-    if (std::filesystem::exists(beside, error))
-      if (std::optional<std::string> text = readFile(beside.string()))
+  if (HfTokenizer::isTokenizerJson(*bytes))
+    if (std::string beside = HfTokenizer::configBeside(path); !beside.empty())
+      if (std::optional<std::string> text = readFile(beside))
         config = std::move(*text);
-  }
   return fromBytes(*bytes, config, path);
 }
 

@@ -4,6 +4,7 @@
 
 #include "runtime/format/Artifact.h"
 #include "runtime/serve/ChatTemplate.h"
+#include "runtime/tokenizer/HfTokenizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -155,7 +156,7 @@ readServingFiles(const std::string &tokenizerFlag,
       // A file beside the model that llmc cannot read: said, not fatal.
       files.warnings.push_back(why + ": the artifact has no tokenizer");
     } else {
-      bool json = llvm::StringRef(*bytes).ltrim().starts_with("{");
+      bool json = runtime::HfTokenizer::isTokenizerJson(*bytes);
       files.tokenizerPieces = pieces;
       files.tokenizerPath = tokenizer;
       files.tokenizerKind = json ? "tokenizer.json" : "SentencePiece";
@@ -163,11 +164,10 @@ readServingFiles(const std::string &tokenizerFlag,
       files.sections.emplace_back(runtime::ModelInfo::kTokenizerSection,
                                   std::move(*bytes));
       // A tokenizer.json's special tokens are in tokenizer_config.json.
-      llvm::SmallString<256> config(llvm::sys::path::parent_path(tokenizer));
-      llvm::sys::path::append(config, "tokenizer_config.json");
-      if (json && llvm::sys::fs::exists(config)) {
-        mlir::FailureOr<std::string> text =
-            readWhole(config.str().str(), "--tokenizer");
+      std::string config =
+          json ? runtime::HfTokenizer::configBeside(tokenizer) : "";
+      if (!config.empty()) {
+        mlir::FailureOr<std::string> text = readWhole(config, "--tokenizer");
         if (mlir::failed(text))
           return mlir::failure();
         files.sections.emplace_back(runtime::ModelInfo::kTokenizerConfigSection,
