@@ -25,7 +25,8 @@ struct Watch {
   std::atomic<bool> stopping{false};
   std::thread thread;
   std::vector<MPI_Request> sends;
-  char alive = 1, goodbye = 2;
+  /// What every message carries: its tag says alive or goodbye.
+  char payload = 0;
 };
 
 Watch *watch = nullptr;
@@ -47,8 +48,8 @@ double configuredTimeout() {
   return seconds;
 }
 
-/// Sends `tag` to every other rank whose previous message has left.
-void sendAll(Watch &w, int tag, char *byte) {
+/// Says alive to every other rank whose previous message has left.
+void sendAlive(Watch &w) {
   for (int q = 0; q < w.size; ++q) {
     if (q == w.rank)
       continue;
@@ -56,7 +57,7 @@ void sendAll(Watch &w, int tag, char *byte) {
     if (w.sends[q] != MPI_REQUEST_NULL)
       MPI_Test(&w.sends[q], &done, MPI_STATUS_IGNORE);
     if (done)
-      MPI_Isend(byte, 1, MPI_BYTE, q, tag, w.comm, &w.sends[q]);
+      MPI_Isend(&w.payload, 1, MPI_BYTE, q, kAlive, w.comm, &w.sends[q]);
   }
 }
 
@@ -67,7 +68,7 @@ void run(Watch &w) {
   while (!w.stopping.load()) {
     Clock::time_point now = Clock::now();
     if (now - lastSent >= std::chrono::seconds(1)) {
-      sendAll(w, kAlive, &w.alive);
+      sendAlive(w);
       lastSent = now;
     }
     for (int flag = 1; flag;) {
@@ -127,7 +128,7 @@ void stopRankWatchdog() {
     if (q != watch->rank) {
       if (watch->sends[q] != MPI_REQUEST_NULL)
         MPI_Wait(&watch->sends[q], MPI_STATUS_IGNORE);
-      MPI_Send(&watch->goodbye, 1, MPI_BYTE, q, kGoodbye, watch->comm);
+      MPI_Send(&watch->payload, 1, MPI_BYTE, q, kGoodbye, watch->comm);
     }
   for (int flag = 1; flag;) {
     MPI_Status status;

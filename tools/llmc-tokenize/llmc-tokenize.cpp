@@ -22,9 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <cstdlib>
-
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
