@@ -5,8 +5,8 @@
 # executions, edges covered (cov), corpus. A crash stops with the
 # reproducer in build-fuzz/crashes/ (run it: build-fuzz/bin/fuzz-TARGET FILE).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: tokenizer-json
-#   tokenizer-text token-file artifact request-json chat-template (default:
-#   all)
+#   tokenizer-text token-file artifact request-json chat-template onnx-model
+#   statistics-file http-request (default: all)
 # Needs clang-22 and libclang-rt-22-dev (scripts/setup.sh --fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=(tokenizer-json tokenizer-text token-file artifact
-  request-json chat-template)
+  request-json chat-template onnx-model statistics-file http-request)
 BUILD=${LLMC_FUZZ_BUILD:-build-fuzz}
 MODELS=../shared/models
 
@@ -57,12 +57,63 @@ if [[ ! -d $SEEDS/artifact ]]; then
     -o "$SEEDS/artifact/stories260K.llmc" --quiet >/dev/null 2>&1
 fi
 
+if [[ ! -d $SEEDS/statistics-file ]]; then
+  python3 test/fuzz/onnx_seeds.py "$MODELS" "$SEEDS/onnx-model" \
+    "$SEEDS/onnx-data"
+  mkdir -p "$SEEDS/statistics-file"
+  printf '1 5 9 13 17 21 25 29\n2 6 10 14 18 22 26 30\n' \
+    > "$SEEDS/calib-ids.txt"
+  build/bin/llmc calibrate "$MODELS/stories260K.onnx" \
+    --calib "$SEEDS/calib-ids.txt" \
+    -o "$SEEDS/statistics-file/stories260K.stats" >/dev/null 2>&1
+fi
+
+if [[ ! -d $SEEDS/http-request ]]; then
+  # fortunes3m served (64 positions, so a request's tokens stay few) and
+  # requests as curl sends them, with the key the target's server asks for.
+  build/bin/llmc compile "$MODELS/fortunes3m.onnx" -o "$SEEDS/served.llmc" \
+    --kv-layout paged --max-seq 64 --max-batch 4 --chat-template chatml \
+    --tokenizer "$MODELS/fortunes3m.tokenizer.model" --quiet >/dev/null 2>&1
+  mkdir -p "$SEEDS/http-request"
+  request() { # NAME METHOD PATH [BODY]
+    {
+      printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n' "$2" "$3"
+      printf 'Authorization: Bearer fuzz\r\n'
+      if (($# > 3)); then
+        printf 'Content-Type: application/json\r\nContent-Length: %d\r\n' \
+          "${#4}"
+      fi
+      printf '\r\n%s' "${4:-}"
+    } > "$SEEDS/http-request/$1"
+  }
+  request health GET /health
+  request metrics GET /metrics
+  request models GET /v1/models
+  request completion POST /v1/completions \
+    '{"model": "fuzz", "prompt": "The computer", "max_tokens": 4, "logprobs": 2}'
+  request chat-stream POST /v1/chat/completions \
+    '{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream": true, "stream_options": {"include_usage": true}}'
+  request tokenize POST /tokenize '{"prompt": "a fortune"}'
+  request detokenize POST /detokenize '{"tokens": [5, 6, 7]}'
+  printf 'POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer fuzz\r\nTransfer-Encoding: chunked\r\n\r\n1c\r\n{"prompt": [1, 2, 3], "n": 2\r\n1\r\n}\r\n0\r\n\r\n' \
+    > "$SEEDS/http-request/chunked"
+fi
+
+
 for target in "${TARGETS[@]}"; do
   corpus=$BUILD/corpus/$target
   mkdir -p "$corpus" "$BUILD/crashes"
   cp -n "$SEEDS/$target"/* "$corpus/" 2>/dev/null || true
+  # libFuzzer's default cap (the largest seed, at most 1 MiB) would cut
+  # stories260K's statistics (1.8 MiB: its Gram matrices) short.
+  extra=()
+  [[ $target == statistics-file ]] && extra=(-max_len=4194304)
   LLMC_FUZZ_TOKENIZER=$SEEDS/fortunes-json/tokenizer.json \
+    LLMC_FUZZ_ONNX_DIR=$SEEDS/onnx-data \
+    LLMC_FUZZ_MODEL=$MODELS/stories260K.onnx \
+    LLMC_FUZZ_ARTIFACT=$SEEDS/served.llmc \
     "$BUILD/bin/fuzz-$target" "$corpus" -max_total_time="$SECONDS_EACH" \
+    "${extra[@]}" \
     -artifact_prefix="$BUILD/crashes/$target-" -print_final_stats=1 \
     > "$BUILD/fuzz-$target.log" 2>&1 || {
     echo "fuzz-$target: FAILED (log: $BUILD/fuzz-$target.log)"

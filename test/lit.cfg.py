@@ -16,14 +16,32 @@ config.test_exec_root = os.path.join(os.path.dirname(config.llmc_tools_dir),
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in",
                    "runtime", "kernels", "models"]
 
-# Our tools first, then FileCheck, not, count, split-file from LLVM 22.
-path = os.pathsep.join([config.llmc_tools_dir, config.llvm_tools_dir,
-                        config.environment.get("PATH", os.environ["PATH"])])
+# Our tools first, then FileCheck, not, count, split-file from LLVM 22. A
+# tree that builds only the runtime's tools (scripts/sanitize.sh thread)
+# takes the compiler's from another tree (LLMC_TOOLS_FALLBACK_DIR).
+tool_dirs = [config.llmc_tools_dir]
+if config.tools_fallback_dir:
+    tool_dirs.append(config.tools_fallback_dir)
+path = os.pathsep.join(tool_dirs + [
+    config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 for tool in ["FileCheck", "not", "count", "split-file"]:
     if not os.path.exists(os.path.join(config.llvm_tools_dir, tool)):
         lit_config.fatal(f"{tool} not found in {config.llvm_tools_dir}; "
                          "run scripts/setup.sh --tests")
+
+# A sanitizer tree (scripts/sanitize.sh, which sets the sanitizers'
+# options): feature `asan` or `tsan`, for the tests that run reduced.
+if config.sanitize:
+    sanitizers = config.sanitize.split(";")
+    if "address" in sanitizers:
+        config.available_features.add("asan")
+    if "thread" in sanitizers:
+        config.available_features.add("tsan")
+    for name in ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+                 "TSAN_OPTIONS", "OMPI_MCA_mca_base_env_list"]:
+        if name in os.environ:
+            config.environment[name] = os.environ[name]
 
 config.substitutions.append(("%llmc_src", config.llmc_source_dir))
 config.substitutions.append(("%llmc_bin", config.llmc_tools_dir))
@@ -71,13 +89,15 @@ if os.path.exists(os.path.join(config.test_models_dir,
     config.available_features.add("fortunes3m-wide")
 
 # nvcc compiles the generated CUDA C++ with or without a GPU; a usable GPU
-# (nvidia-smi lists one) is what the CUDA runtime tests need.
+# (nvidia-smi lists one) is what the CUDA runtime tests need. A tree
+# configured without CUDA (-DLLMC_ENABLE_CUDA=OFF, the sanitizer trees) has
+# no CUDA side to test, whatever the machine has.
 nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"
-if os.access(nvcc, os.X_OK):
+if config.cuda_enabled and os.access(nvcc, os.X_OK):
     config.available_features.add("nvcc")
     config.substitutions.append(("%nvcc", nvcc))
 smi = shutil.which("nvidia-smi")
-if smi:
+if config.cuda_enabled and smi:
     listed = subprocess.run([smi, "-L"], capture_output=True, text=True)
     gpus = sum(line.startswith("GPU ") for line in listed.stdout.splitlines()
                ) if listed.returncode == 0 else 0

@@ -147,12 +147,18 @@ gemvRows(const Activations &a, const QuantWeight &w, Workspace &work,
   for (int l = 0; l < 16; ++l)
     spreadLanes[l] = int32_t((uint4 ? l / 4 : l / 8) / blocksPerGroup);
   const __m512i spread = _mm512_load_si512(spreadLanes);
-  // The last chunk may hold fewer groups (k = 160 is a chunk and 32).
+  // The last chunk may hold fewer groups (k = 160 is a chunk and 32). With
+  // groups of whole chunks neither mask is used (and the last chunk's
+  // count would be negative: no shift by it).
   const __mmask8 chunkGroups = __mmask8((1u << groupsPerChunk) - 1),
-                 lastGroups = __mmask8(
-                     (1u << std::min(groupsPerChunk,
-                                     groups - (chunks - 1) * groupsPerChunk)) -
-                     1);
+                 lastGroups =
+                     GroupsOfChunks
+                         ? chunkGroups
+                         : __mmask8(
+                               (1u << std::min(groupsPerChunk,
+                                               groups - (chunks - 1) *
+                                                            groupsPerChunk)) -
+                               1);
   float *scaleBuffer = work.take<float>(kTile * groups + 16),
         *shareBuffer = work.take<float>(kTile * groups + 16);
   const int8_t *codes = a.codes;

@@ -72,12 +72,30 @@ def inject(artifact, fault, pattern):
             except OSError:
                 pass
         fail(f"the job still ran {BOUND} s after rank 1's fault")
+
+    def living():
+        found = []
+        for rank, pid in ranks.items():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        found.append(rank)
+            except OSError:
+                pass
+        return found
+
+    # mpirun may return while a rank it killed is still ending (slower
+    # under a sanitizer): every rank must be gone within the bound.
+    alive = living()
+    while alive and time.monotonic() - start < BOUND:
+        time.sleep(0.05)
+        alive = living()
     seconds = time.monotonic() - start
-    alive = [r for r, pid in ranks.items() if os.path.exists(f"/proc/{pid}")
-             and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
     text = err.decode(errors="replace")
     named = [line.strip() for line in text.splitlines() if pattern(line)]
     if job.returncode == 0 or alive or not named:
+        for rank in alive:
+            os.kill(ranks[rank], signal.SIGKILL)
         fail(f"exit {job.returncode}, ranks alive {alive}, said {text!r}")
     return seconds, job.returncode, named[0]
 

@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <ostream>
 #include <random>
 
 using namespace llmc;
@@ -105,6 +106,11 @@ struct Case {
   int64_t rotaryDim;
   float tolerance;
 };
+
+// The case as ctest names it (gtest would print its bytes, padding too).
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << dtypeName(c.dtype) << "-pairs" << c.pairs << "-rotary" << c.rotaryDim;
+}
 
 class KvCompactionTest : public testing::TestWithParam<Case> {};
 

@@ -109,6 +109,9 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
     schedule.drafts = drafts.get();
     http.metrics().speculating(schedule.draftTokens);
   }
+  // The pool's size, read before the scheduler's thread starts taking
+  // blocks from it.
+  const runtime::KvMemory pool = (*session)->kvBlocks()->memory();
   runtime::Scheduler scheduler(**session, http.metrics(), schedule);
 
   runtime::ServedModel served;
@@ -126,7 +129,6 @@ int serve(const CommonOptions &common, const ServeOptions &options) {
   std::signal(SIGINT, requestStop);
   std::signal(SIGTERM, requestStop);
   http.ready(served);
-  const runtime::KvMemory pool = (*session)->kvBlocks()->memory();
   std::cout << "llmc-run serve: ready: " << serverOptions.modelName
             << ", context " << info.maxSeq << ", " << batch
             << " requests at once, KV pool "

@@ -822,9 +822,11 @@ LogicalResult DynamicSliceOp::verify() {
   if (getType().getRank() != getInput().getType().getRank())
     return emitOpError("result must have the input's rank");
   std::optional<int64_t> common;
-  for (auto [name, vector] : llvm::zip_equal(
-           ArrayRef<StringRef>{"starts", "ends", "axes", "steps"},
-           ValueRange{getStarts(), getEnds(), getAxes(), getSteps()})) {
+  // Named arrays: the temporaries of a range-for's initializer lists would
+  // end before the loop reads them (ASan: stack-use-after-scope).
+  const StringRef names[] = {"starts", "ends", "axes", "steps"};
+  const Value vectors[] = {getStarts(), getEnds(), getAxes(), getSteps()};
+  for (auto [name, vector] : llvm::zip_equal(names, vectors)) {
     FailureOr<int64_t> length = staticLength(*this, name, vector);
     if (failed(length))
       return failure();
