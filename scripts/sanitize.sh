@@ -11,7 +11,8 @@
 #     taken from build/ (the compiler's threads are MLIR's, whose libraries
 #     are not built with TSan, so it would see half their synchronization).
 # A sanitizer's first report fails the test. Needs build/ (scripts/test.sh
-# builds it and exports the test models). Extra arguments go to lit.
+# builds it and exports the test models). Extra arguments go to the thread
+# job's lit run (the address job runs lit through ctest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:?usage: sanitize.sh address|thread [LIT-ARGS...]}
